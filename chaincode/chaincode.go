@@ -1,0 +1,24 @@
+// Package chaincode assembles the cxledger chaincode: one Fabric chaincode with a named
+// contract per business area, called as "<contract>:<Function>".
+package chaincode
+
+import (
+	"fmt"
+
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+
+	"github.com/cxledger/cxledger/chaincode/health"
+)
+
+// New returns the cxledger chaincode reporting version in its metadata.
+func New(version string) (*contractapi.ContractChaincode, error) {
+	cc, err := contractapi.NewChaincode(
+		health.NewContract(),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("assemble cxledger chaincode: %w", err)
+	}
+	cc.Info.Title = "cxledger"
+	cc.Info.Version = version
+	return cc, nil
+}

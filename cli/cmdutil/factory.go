@@ -1,0 +1,57 @@
+// Package cmdutil holds what every cxl command shares: the I/O streams, the Factory that
+// finds the state directory and repository, and the one place exit codes come from.
+package cmdutil
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/cxledger/cxledger/network"
+)
+
+// IOStreams are the streams a command reads and writes: data to Out, progress and errors
+// to ErrOut.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+}
+
+// SystemIO returns the process's standard streams.
+func SystemIO() *IOStreams {
+	return &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
+}
+
+// Factory gives commands their dependencies, so tests can replace them.
+type Factory struct {
+	IO *IOStreams
+	// Home returns the state directory (CXL_HOME, default .cxl at the repository root).
+	Home func() (network.Home, error)
+	// Repo returns the repository root the binaries are built from (CXL_REPO, or the
+	// repository around the working directory).
+	Repo func() (string, error)
+}
+
+// NewFactory returns the Factory of the real program.
+func NewFactory() *Factory {
+	f := &Factory{IO: SystemIO()}
+	f.Repo = func() (string, error) {
+		if r := os.Getenv("CXL_REPO"); r != "" {
+			return filepath.Abs(r)
+		}
+		return network.FindRepo(".")
+	}
+	f.Home = func() (network.Home, error) {
+		if h := os.Getenv("CXL_HOME"); h != "" {
+			abs, err := filepath.Abs(h)
+			return network.Home(abs), err
+		}
+		repo, err := f.Repo()
+		if err != nil {
+			return "", err
+		}
+		return network.Home(filepath.Join(repo, ".cxl")), nil
+	}
+	return f
+}

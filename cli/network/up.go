@@ -1,0 +1,143 @@
+package network
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cxledger/cxledger/cli/cmdutil"
+	"github.com/cxledger/cxledger/gateway/fabric"
+	"github.com/cxledger/cxledger/network"
+)
+
+// UpOptions are the inputs of `cxl network up`.
+type UpOptions struct {
+	IO               *cmdutil.IOStreams
+	Home             func() (network.Home, error)
+	Repo             func() (string, error)
+	TopologyFile     string
+	PortOffset       int
+	ChaincodeVersion string
+	JSON             bool
+	Timeout          time.Duration
+}
+
+// NewCmdUp returns `cxl network up`; runF replaces the run function in tests.
+func NewCmdUp(f *cmdutil.Factory, runF func(*UpOptions) error) *cobra.Command {
+	opts := &UpOptions{IO: f.IO, Home: f.Home, Repo: f.Repo}
+	cmd := &cobra.Command{
+		Use:   "up",
+		Short: "Build, generate, start and deploy the network",
+		Long: `Build the Fabric and cxledger binaries that are missing, generate crypto material and the
+channel, start the orderers and peers, join them to the channel, deploy the chaincode, and
+prove the network commits with a real transaction. Prints the endpoints and identity files
+a client needs. On a network that is already up it says so and changes nothing.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("port-offset") {
+				if env := os.Getenv("CXL_PORT_OFFSET"); env != "" {
+					n, err := strconv.Atoi(env)
+					if err != nil {
+						return cmdutil.UsageErrorf("CXL_PORT_OFFSET must be a number, got %q", env)
+					}
+					opts.PortOffset = n
+				}
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return upRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.TopologyFile, "topology", "", "topology `file` (YAML); default: 3 orderers, Org1 and Org2")
+	cmd.Flags().IntVar(&opts.PortOffset, "port-offset", 0, "add `N` to every port (also CXL_PORT_OFFSET)")
+	cmd.Flags().StringVar(&opts.ChaincodeVersion, "chaincode-version", "1", "chaincode `version` to deploy; a new one upgrades a running network")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the network profile as JSON")
+	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "give up after `duration`")
+	return cmd
+}
+
+func upRun(ctx context.Context, opts *UpOptions) error {
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	home, err := opts.Home()
+	if err != nil {
+		return err
+	}
+	repo, err := opts.Repo()
+	if err != nil {
+		return err
+	}
+	topo, err := network.LoadTopology(opts.TopologyFile)
+	if err != nil {
+		return cmdutil.UsageErrorf("%v", err)
+	}
+	if opts.PortOffset != 0 {
+		topo.PortOffset = opts.PortOffset
+	}
+	fmt.Fprintln(opts.IO.ErrOut, "building binaries")
+	if err := network.Build(ctx, repo, home, opts.IO.ErrOut); err != nil {
+		return err
+	}
+	start := time.Now()
+	prof, err := network.Up(ctx, network.Options{Home: home, Topology: topo, ChaincodeVersion: opts.ChaincodeVersion, Progress: opts.IO.ErrOut})
+	if errors.Is(err, network.ErrAlreadyUp) {
+		fmt.Fprintf(opts.IO.ErrOut, "the network in %s is already up; nothing changed\n", home)
+		return printProfile(opts, prof)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(opts.IO.ErrOut, "waiting for a transaction to commit")
+	txID, err := ProbeProfile(ctx, prof)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "first transaction %s committed %s after start (build excluded)\n", txID, time.Since(start).Round(10*time.Millisecond))
+	return printProfile(opts, prof)
+}
+
+// ProbeProfile submits a health ping as the first user of the first organisation and waits
+// for it to commit.
+func ProbeProfile(ctx context.Context, prof *network.Profile) (string, error) {
+	org := prof.Orgs[0]
+	user := org.Users["User1"]
+	peer := org.Peers[0]
+	conn, err := fabric.Connect(fabric.Identity{MSPID: org.MSPID, CertPath: user.Cert, KeyPath: user.Key},
+		fabric.Peer{Address: peer.Address, TLSRootCertPath: peer.TLSRootCert}, fabric.DefaultTimeouts)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	return fabric.Probe(ctx, conn.Gateway, prof.Channel, prof.Chaincode)
+}
+
+func printProfile(opts *UpOptions, prof *network.Profile) error {
+	if opts.JSON {
+		enc := json.NewEncoder(opts.IO.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(prof)
+	}
+	out := opts.IO.Out
+	fmt.Fprintf(out, "channel     %s\nchaincode   %s (version %s, sequence %d)\n", prof.Channel, prof.Chaincode, prof.Deployment.Version, prof.Deployment.Sequence)
+	for _, o := range prof.Orderers {
+		fmt.Fprintf(out, "orderer     %-28s %s\n", o.Name, o.Address)
+	}
+	for _, org := range prof.Orgs {
+		for _, p := range org.Peers {
+			fmt.Fprintf(out, "peer        %-28s %s  tls-root %s\n", p.Name, p.Address, p.TLSRootCert)
+		}
+		for _, name := range []string{"Admin", "User1"} {
+			if u, ok := org.Users[name]; ok {
+				fmt.Fprintf(out, "identity    %-28s cert %s\n            %-28s key  %s\n", org.MSPID+" "+name, u.Cert, "", u.Key)
+			}
+		}
+	}
+	return nil
+}

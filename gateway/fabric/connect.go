@@ -1,0 +1,124 @@
+// Package fabric is cxledger's adapter over the Fabric Gateway client: it loads signing
+// identities from files, dials peers over TLS, and opens gateway connections that the CLI,
+// the gateway service and the tests share.
+package fabric
+
+import (
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-gateway/pkg/identity"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+)
+
+// Identity names the files of a Fabric signing identity.
+type Identity struct {
+	// MSPID is the identity's organisation.
+	MSPID string
+	// CertPath is the PEM certificate file.
+	CertPath string
+	// KeyPath is the PEM private key file.
+	KeyPath string
+}
+
+// Peer is a peer's gateway endpoint and the TLS root certificate that verifies it.
+type Peer struct {
+	// Address is host:port.
+	Address string
+	// TLSRootCertPath is the PEM file of the peer organisation's TLS CA.
+	TLSRootCertPath string
+	// ServerName overrides the TLS server name when the address is not in the certificate.
+	ServerName string
+}
+
+// Signer loads an identity's certificate and key into what the gateway client signs with.
+func (id Identity) Signer() (*identity.X509Identity, identity.Sign, error) {
+	certPEM, err := os.ReadFile(id.CertPath)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read certificate of %s: %w", id.MSPID, err)
+	}
+	cert, err := identity.CertificateFromPEM(certPEM)
+	if err != nil {
+		return nil, nil, fmt.Errorf("parse certificate %s: %w", id.CertPath, err)
+	}
+	x509ID, err := identity.NewX509Identity(id.MSPID, cert)
+	if err != nil {
+		return nil, nil, fmt.Errorf("identity %s: %w", id.CertPath, err)
+	}
+	keyPEM, err := os.ReadFile(id.KeyPath)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read private key of %s: %w", id.MSPID, err)
+	}
+	key, err := identity.PrivateKeyFromPEM(keyPEM)
+	if err != nil {
+		return nil, nil, fmt.Errorf("parse private key %s: %w", id.KeyPath, err)
+	}
+	sign, err := identity.NewPrivateKeySign(key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("signer for %s: %w", id.KeyPath, err)
+	}
+	return x509ID, sign, nil
+}
+
+// Dial opens a gRPC connection to a peer over TLS. The connection is lazy: an unreachable
+// peer is reported by the first call, not here.
+func Dial(p Peer) (*grpc.ClientConn, error) {
+	pemData, err := os.ReadFile(p.TLSRootCertPath)
+	if err != nil {
+		return nil, fmt.Errorf("read TLS root certificate for %s: %w", p.Address, err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pemData) {
+		return nil, fmt.Errorf("no certificate in %s", p.TLSRootCertPath)
+	}
+	creds := credentials.NewClientTLSFromCert(pool, p.ServerName)
+	conn, err := grpc.NewClient(p.Address, grpc.WithTransportCredentials(creds))
+	if err != nil {
+		return nil, fmt.Errorf("connect to peer %s: %w", p.Address, err)
+	}
+	return conn, nil
+}
+
+// Timeouts bounds each phase of a transaction.
+type Timeouts struct {
+	Evaluate, Endorse, Submit, CommitStatus time.Duration
+}
+
+// DefaultTimeouts suit a network on one machine.
+var DefaultTimeouts = Timeouts{Evaluate: 10 * time.Second, Endorse: 30 * time.Second, Submit: 10 * time.Second, CommitStatus: time.Minute}
+
+// Connection is a gateway connection of one identity to one peer.
+type Connection struct {
+	// Gateway is the fabric-gateway client connection.
+	Gateway *client.Gateway
+	conn    *grpc.ClientConn
+}
+
+// Connect opens a gateway connection for id through peer.
+func Connect(id Identity, peer Peer, t Timeouts) (*Connection, error) {
+	x509ID, sign, err := id.Signer()
+	if err != nil {
+		return nil, err
+	}
+	conn, err := Dial(peer)
+	if err != nil {
+		return nil, err
+	}
+	gw, err := client.Connect(x509ID, client.WithSign(sign), client.WithClientConnection(conn),
+		client.WithEvaluateTimeout(t.Evaluate), client.WithEndorseTimeout(t.Endorse),
+		client.WithSubmitTimeout(t.Submit), client.WithCommitStatusTimeout(t.CommitStatus))
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("open gateway at %s: %w", peer.Address, err), conn.Close())
+	}
+	return &Connection{Gateway: gw, conn: conn}, nil
+}
+
+// Close closes the gateway and its gRPC connection.
+func (c *Connection) Close() error {
+	return errors.Join(c.Gateway.Close(), c.conn.Close())
+}

@@ -1,0 +1,268 @@
+package network
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cxledger/cxledger/network/ccaas"
+)
+
+// Deployment is the chaincode definition committed on the channel and the servers that
+// serve it, as recorded in the state directory.
+type Deployment struct {
+	// Sequence is the committed definition's sequence number.
+	Sequence int `json:"sequence"`
+	// Version is the committed definition's version.
+	Version string `json:"version"`
+	// Packages maps each organisation's MSP ID to the package ID its peers run.
+	Packages map[string]string `json:"packages"`
+	// Servers maps each organisation's MSP ID to its chaincode server address.
+	Servers map[string]string `json:"servers"`
+}
+
+// CollectionName is the private data collection of an organisation: only its members can
+// read or write it, and it is where customer personal data lives.
+func CollectionName(mspID string) string { return "pdc" + mspID }
+
+// collectionConfig is one entry of the collections configuration of the chaincode.
+type collectionConfig struct {
+	Name              string `json:"name"`
+	Policy            string `json:"policy"`
+	RequiredPeerCount int    `json:"requiredPeerCount"`
+	MaxPeerCount      int    `json:"maxPeerCount"`
+	BlockToLive       uint64 `json:"blockToLive"`
+	MemberOnlyRead    bool   `json:"memberOnlyRead"`
+	MemberOnlyWrite   bool   `json:"memberOnlyWrite"`
+	EndorsementPolicy struct {
+		SignaturePolicy string `json:"signaturePolicy"`
+	} `json:"endorsementPolicy"`
+}
+
+// writeCollections writes the collections configuration: one member-only collection per
+// organisation, kept until purged (blockToLive 0), endorsed by the organisation's own peers.
+func writeCollections(home Home, t Topology) (string, error) {
+	var cols []collectionConfig
+	for _, org := range t.PeerOrgs() {
+		c := collectionConfig{
+			Name:            CollectionName(org.MSPID),
+			Policy:          fmt.Sprintf("OR('%s.member')", org.MSPID),
+			MaxPeerCount:    org.Peers - 1,
+			MemberOnlyRead:  true,
+			MemberOnlyWrite: true,
+		}
+		c.EndorsementPolicy.SignaturePolicy = fmt.Sprintf("OR('%s.peer')", org.MSPID)
+		cols = append(cols, c)
+	}
+	data, err := json.MarshalIndent(cols, "", "  ")
+	if err != nil {
+		return "", fmt.Errorf("encode collections config: %w", err)
+	}
+	path := home.Path("config", "collections.json")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return "", fmt.Errorf("write collections config: %w", err)
+	}
+	return path, nil
+}
+
+func (h Home) deploymentFile() string { return h.Path("chaincode.json") }
+
+// LoadDeployment reads the recorded deployment; ok is false when none was made.
+func LoadDeployment(home Home) (Deployment, bool, error) {
+	data, err := os.ReadFile(home.deploymentFile())
+	if errors.Is(err, os.ErrNotExist) {
+		return Deployment{}, false, nil
+	}
+	if err != nil {
+		return Deployment{}, false, fmt.Errorf("read deployment: %w", err)
+	}
+	var d Deployment
+	if err := json.Unmarshal(data, &d); err != nil {
+		return Deployment{}, false, fmt.Errorf("parse %s: %w", home.deploymentFile(), err)
+	}
+	return d, true, nil
+}
+
+func saveDeployment(home Home, d Deployment) error {
+	data, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode deployment: %w", err)
+	}
+	return os.WriteFile(home.deploymentFile(), data, 0o644)
+}
+
+// BuilderDir is the external builder directory the peers are configured with: bin/detect,
+// bin/build and bin/release link to the ccaas-builder binary.
+func (h Home) BuilderDir() string { return h.Path("builders", "ccaas") }
+
+func installBuilder(home Home) error {
+	bin := filepath.Join(home.BuilderDir(), "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		return fmt.Errorf("create builder dir: %w", err)
+	}
+	for _, step := range []string{"detect", "build", "release"} {
+		link := filepath.Join(bin, step)
+		_ = os.Remove(link)
+		if err := os.Symlink(filepath.Join(home.Bin(), "ccaas-builder"), link); err != nil {
+			return fmt.Errorf("link builder step %s: %w", step, err)
+		}
+	}
+	return nil
+}
+
+var labelChars = regexp.MustCompile(`[^A-Za-z0-9_.+-]`)
+
+// serverName is the supervised process name of an organisation's chaincode server for a
+// definition sequence.
+func serverName(mspID string, sequence int) string {
+	return fmt.Sprintf("chaincode-%s-%d", mspID, sequence)
+}
+
+// serverPort alternates between two ports per organisation, so the server of a new
+// definition starts beside the running one and an upgrade needs no downtime.
+func serverPort(org Org, sequence int) int { return org.ChaincodePort + 50*(sequence%2) }
+
+func startServer(home Home, org Org, sequence int, packageID, version string) error {
+	addr := fmt.Sprintf("127.0.0.1:%d", serverPort(org, sequence))
+	_, err := Start(home, serverName(org.MSPID, sequence), "cxl-chaincode", nil, []string{
+		"CHAINCODE_ID=" + packageID,
+		"CHAINCODE_SERVER_ADDRESS=" + addr,
+		"CXL_CHAINCODE_VERSION=" + version,
+	})
+	return err
+}
+
+// committedSequence asks the channel for the chaincode's committed definition.
+func committedSequence(ctx context.Context, home Home, t Topology) (int, string, error) {
+	org := t.PeerOrgs()[0]
+	out, err := toolOutput(ctx, home, "peer", adminEnv(home, org, org.PeerNodes[0]),
+		"lifecycle", "chaincode", "querycommitted", "-C", t.Channel, "-n", t.Chaincode, "-O", "json")
+	if err != nil {
+		if strings.Contains(err.Error(), "not defined") || strings.Contains(err.Error(), "404") {
+			return 0, "", nil
+		}
+		return 0, "", fmt.Errorf("query committed chaincode: %w", err)
+	}
+	var def struct {
+		Sequence int    `json:"sequence"`
+		Version  string `json:"version"`
+	}
+	if err := json.Unmarshal(out, &def); err != nil {
+		return 0, "", fmt.Errorf("parse committed definition: %w", err)
+	}
+	return def.Sequence, def.Version, nil
+}
+
+// Deploy makes version the running chaincode: when the channel already runs that version it
+// only makes sure the chaincode servers are up; otherwise it packages a connection for each
+// organisation, installs it on every peer, starts the new servers beside the old ones,
+// approves the definition (sequence + 1) for every organisation, commits it, and then stops
+// the old servers. Peers are never restarted.
+func Deploy(ctx context.Context, home Home, t Topology, version string) (Deployment, error) {
+	seq, committedVersion, err := committedSequence(ctx, home, t)
+	if err != nil {
+		return Deployment{}, err
+	}
+	if d, ok, err := LoadDeployment(home); err != nil {
+		return Deployment{}, err
+	} else if ok && seq > 0 && d.Sequence == seq && committedVersion == version {
+		for _, org := range t.PeerOrgs() {
+			if err := startServer(home, org, seq, d.Packages[org.MSPID], version); err != nil {
+				return Deployment{}, err
+			}
+		}
+		return d, nil
+	}
+	if err := installBuilder(home); err != nil {
+		return Deployment{}, err
+	}
+	next := seq + 1
+	d := Deployment{Sequence: next, Version: version, Packages: map[string]string{}, Servers: map[string]string{}}
+	label := labelChars.ReplaceAllString(t.Chaincode+"_"+version, "_")
+	pkgDir := home.Path("packages")
+	if err := os.MkdirAll(pkgDir, 0o755); err != nil {
+		return Deployment{}, fmt.Errorf("create package dir: %w", err)
+	}
+	for _, org := range t.PeerOrgs() {
+		addr := fmt.Sprintf("127.0.0.1:%d", serverPort(org, next))
+		pkg, err := ccaas.Package(label, ccaas.Connection{Address: addr, DialTimeout: "10s"})
+		if err != nil {
+			return Deployment{}, err
+		}
+		id := ccaas.PackageID(label, pkg)
+		file := filepath.Join(pkgDir, fmt.Sprintf("%s-%s-%d.tar.gz", t.Chaincode, org.MSPID, next))
+		if err := os.WriteFile(file, pkg, 0o644); err != nil {
+			return Deployment{}, fmt.Errorf("write package: %w", err)
+		}
+		for _, p := range org.PeerNodes {
+			err := runTool(ctx, home, "peer", adminEnv(home, org, p), "lifecycle", "chaincode", "install", file)
+			if err != nil && !strings.Contains(err.Error(), "already successfully installed") {
+				return Deployment{}, fmt.Errorf("install chaincode on %s: %w", p.Name, err)
+			}
+		}
+		if err := startServer(home, org, next, id, version); err != nil {
+			return Deployment{}, err
+		}
+		d.Packages[org.MSPID], d.Servers[org.MSPID] = id, addr
+	}
+	collections, err := writeCollections(home, t)
+	if err != nil {
+		return Deployment{}, err
+	}
+	orderer := t.OrdererNodes()[0]
+	common := []string{
+		"-o", orderer.Address(), "--tls", "--cafile", home.OrdererTLSRootCert(),
+		"-C", t.Channel, "-n", t.Chaincode, "-v", version, "--sequence", fmt.Sprint(next),
+		"--collections-config", collections,
+	}
+	if err := forEachOrg(t.PeerOrgs(), func(org Org) error {
+		args := append([]string{"lifecycle", "chaincode", "approveformyorg", "--package-id", d.Packages[org.MSPID]}, common...)
+		if err := runTool(ctx, home, "peer", adminEnv(home, org, org.PeerNodes[0]), args...); err != nil {
+			return fmt.Errorf("approve chaincode for %s: %w", org.MSPID, err)
+		}
+		return nil
+	}); err != nil {
+		return Deployment{}, err
+	}
+	args := append([]string{"lifecycle", "chaincode", "commit"}, common...)
+	for _, org := range t.PeerOrgs() {
+		args = append(args, "--peerAddresses", org.PeerNodes[0].Address(), "--tlsRootCertFiles", home.TLSRootCert(org))
+	}
+	first := t.PeerOrgs()[0]
+	if err := runTool(ctx, home, "peer", adminEnv(home, first, first.PeerNodes[0]), args...); err != nil {
+		return Deployment{}, fmt.Errorf("commit chaincode definition %d: %w", next, err)
+	}
+	if err := saveDeployment(home, d); err != nil {
+		return Deployment{}, err
+	}
+	for _, org := range t.PeerOrgs() {
+		for old := 1; old < next; old++ {
+			if err := Stop(home, serverName(org.MSPID, old), 5*time.Second); err != nil {
+				return Deployment{}, err
+			}
+		}
+	}
+	return d, nil
+}
+
+// forEachOrg runs fn for every organisation concurrently and returns the first error.
+func forEachOrg(orgs []Org, fn func(Org) error) error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(orgs))
+	for i, org := range orgs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = fn(org)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}

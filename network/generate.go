@@ -1,0 +1,216 @@
+package network
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"text/template"
+)
+
+// Paths of generated material, relative to the layout cryptogen writes.
+
+// OrdererDir is the directory cryptogen writes for an orderer node.
+func (h Home) OrdererDir(n Node) string {
+	return h.Path("crypto", "ordererOrganizations", n.OrgDomain, "orderers", n.Name)
+}
+
+// PeerDir is the directory cryptogen writes for a peer node.
+func (h Home) PeerDir(n Node) string {
+	return h.Path("crypto", "peerOrganizations", n.OrgDomain, "peers", n.Name)
+}
+
+// OrgDir is the organisation directory cryptogen writes for a peer organisation.
+func (h Home) OrgDir(org Org) string {
+	return h.Path("crypto", "peerOrganizations", org.Domain)
+}
+
+// OrdererOrgDir is the organisation directory of the orderer organisation.
+func (h Home) OrdererOrgDir() string {
+	return h.Path("crypto", "ordererOrganizations", domain)
+}
+
+// UserMSP is the MSP directory of a user of a peer organisation ("Admin", "User1", ...).
+func (h Home) UserMSP(org Org, user string) string {
+	return filepath.Join(h.OrgDir(org), "users", user+"@"+org.Domain, "msp")
+}
+
+// TLSRootCert is the TLS CA certificate of a peer organisation.
+func (h Home) TLSRootCert(org Org) string {
+	return filepath.Join(h.OrgDir(org), "tlsca", "tlsca."+org.Domain+"-cert.pem")
+}
+
+// OrdererTLSRootCert is the TLS CA certificate of the orderer organisation.
+func (h Home) OrdererTLSRootCert() string {
+	return filepath.Join(h.OrdererOrgDir(), "tlsca", "tlsca."+domain+"-cert.pem")
+}
+
+// GenesisBlock is the channel's genesis block.
+func (h Home) GenesisBlock(t Topology) string { return h.Path("channel", t.Channel+".block") }
+
+const cryptoConfigTemplate = `OrdererOrgs:
+  - Name: Orderer
+    Domain: {{.Domain}}
+    EnableNodeOUs: true
+    Specs:
+{{- range .Orderers}}
+      - Hostname: {{hostname .}}
+        SANS: [localhost, 127.0.0.1]
+{{- end}}
+    Users:
+      Count: 0
+PeerOrgs:
+{{- range .Orgs}}
+  - Name: {{.Name}}
+    Domain: {{.Domain}}
+    EnableNodeOUs: true
+    Template:
+      Count: {{.Peers}}
+      SANS: [localhost, 127.0.0.1]
+    Users:
+      Count: {{.Users}}
+{{- end}}
+`
+
+const configtxTemplate = `Organizations:
+  - &OrdererOrg
+    Name: OrdererMSP
+    ID: OrdererMSP
+    MSPDir: {{.OrdererOrgDir}}/msp
+    Policies:
+      Readers: {Type: Signature, Rule: "OR('OrdererMSP.member')"}
+      Writers: {Type: Signature, Rule: "OR('OrdererMSP.member')"}
+      Admins: {Type: Signature, Rule: "OR('OrdererMSP.admin')"}
+    OrdererEndpoints:
+{{- range .Orderers}}
+      - 127.0.0.1:{{.Port}}
+{{- end}}
+{{- range .Orgs}}
+  - &{{.MSPID}}
+    Name: {{.MSPID}}
+    ID: {{.MSPID}}
+    MSPDir: {{orgdir .}}/msp
+    Policies:
+      Readers: {Type: Signature, Rule: "OR('{{.MSPID}}.admin', '{{.MSPID}}.peer', '{{.MSPID}}.client')"}
+      Writers: {Type: Signature, Rule: "OR('{{.MSPID}}.admin', '{{.MSPID}}.client')"}
+      Admins: {Type: Signature, Rule: "OR('{{.MSPID}}.admin')"}
+      Endorsement: {Type: Signature, Rule: "OR('{{.MSPID}}.peer')"}
+    AnchorPeers:
+{{- range .PeerNodes}}
+      - Host: 127.0.0.1
+        Port: {{.Port}}
+{{- end}}
+{{- end}}
+
+Profiles:
+  Channel:
+    Policies:
+      Readers: {Type: ImplicitMeta, Rule: "ANY Readers"}
+      Writers: {Type: ImplicitMeta, Rule: "ANY Writers"}
+      Admins: {Type: ImplicitMeta, Rule: "MAJORITY Admins"}
+    Capabilities:
+      V3_0: true
+    Orderer:
+      OrdererType: etcdraft
+      BatchTimeout: {{.BatchTimeout}}
+      BatchSize:
+        MaxMessageCount: {{.MaxMessageCount}}
+        AbsoluteMaxBytes: 99 MB
+        PreferredMaxBytes: 2 MB
+      EtcdRaft:
+        Consenters:
+{{- range .Orderers}}
+          - Host: 127.0.0.1
+            Port: {{.Port}}
+            ClientTLSCert: {{ordererdir .}}/tls/server.crt
+            ServerTLSCert: {{ordererdir .}}/tls/server.crt
+{{- end}}
+        Options:
+          TickInterval: 500ms
+          ElectionTick: 10
+          HeartbeatTick: 1
+          MaxInflightBlocks: 5
+          SnapshotIntervalSize: 16 MB
+      Organizations:
+        - *OrdererOrg
+      Policies:
+        Readers: {Type: ImplicitMeta, Rule: "ANY Readers"}
+        Writers: {Type: ImplicitMeta, Rule: "ANY Writers"}
+        Admins: {Type: ImplicitMeta, Rule: "MAJORITY Admins"}
+        BlockValidation: {Type: ImplicitMeta, Rule: "ANY Writers"}
+      Capabilities:
+        V2_0: true
+    Application:
+      Organizations:
+{{- range .Orgs}}
+        - *{{.MSPID}}
+{{- end}}
+      Policies:
+        Readers: {Type: ImplicitMeta, Rule: "ANY Readers"}
+        Writers: {Type: ImplicitMeta, Rule: "ANY Writers"}
+        Admins: {Type: ImplicitMeta, Rule: "MAJORITY Admins"}
+        LifecycleEndorsement: {Type: ImplicitMeta, Rule: "MAJORITY Endorsement"}
+        Endorsement: {Type: ImplicitMeta, Rule: "MAJORITY Endorsement"}
+      Capabilities:
+        V2_5: true
+`
+
+// Generate writes crypto material (cryptogen, NodeOUs on, loopback in the TLS SANs) and the
+// channel genesis block (configtxgen) for the topology. It does nothing for material that
+// already exists, so a restarted network keeps its identities.
+func Generate(ctx context.Context, home Home, t Topology) error {
+	if _, err := os.Stat(home.GenesisBlock(t)); err == nil {
+		return nil
+	}
+	cfgDir := home.Path("config")
+	if err := os.MkdirAll(cfgDir, 0o755); err != nil {
+		return fmt.Errorf("create config dir: %w", err)
+	}
+	funcs := template.FuncMap{
+		"hostname":   func(n Node) string { return n.Name[:len(n.Name)-len(n.OrgDomain)-1] },
+		"orgdir":     func(o Org) string { return home.OrgDir(o) },
+		"ordererdir": func(n Node) string { return home.OrdererDir(n) },
+	}
+	data := map[string]any{
+		"Domain":          domain,
+		"Orderers":        t.OrdererNodes(),
+		"Orgs":            t.PeerOrgs(),
+		"OrdererOrgDir":   home.OrdererOrgDir(),
+		"BatchTimeout":    t.BatchTimeout.String(),
+		"MaxMessageCount": t.MaxMessageCount,
+	}
+	cryptoConfig := filepath.Join(cfgDir, "crypto-config.yaml")
+	if err := renderFile(cryptoConfig, cryptoConfigTemplate, funcs, data); err != nil {
+		return err
+	}
+	if err := os.RemoveAll(home.Crypto()); err != nil {
+		return fmt.Errorf("clear old crypto material: %w", err)
+	}
+	if err := runTool(ctx, home, "cryptogen", nil, "generate", "--config", cryptoConfig, "--output", home.Crypto()); err != nil {
+		return err
+	}
+	if err := renderFile(filepath.Join(cfgDir, "configtx.yaml"), configtxTemplate, funcs, data); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(home.GenesisBlock(t)), 0o755); err != nil {
+		return fmt.Errorf("create channel dir: %w", err)
+	}
+	return runTool(ctx, home, "configtxgen", nil, "-configPath", cfgDir, "-profile", "Channel",
+		"-channelID", t.Channel, "-outputBlock", home.GenesisBlock(t))
+}
+
+func renderFile(path, text string, funcs template.FuncMap, data any) error {
+	tmpl, err := template.New(filepath.Base(path)).Funcs(funcs).Option("missingkey=error").Parse(text)
+	if err != nil {
+		return fmt.Errorf("parse template for %s: %w", path, err)
+	}
+	var buf bytes.Buffer
+	if err := tmpl.Execute(&buf, data); err != nil {
+		return fmt.Errorf("render %s: %w", path, err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

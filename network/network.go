@@ -1,0 +1,322 @@
+package network
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Options says what Up builds and starts.
+type Options struct {
+	// Home is the state directory.
+	Home Home
+	// Topology is the network to start; a network whose state exists keeps the topology it
+	// was made with, and a different one is an error.
+	Topology Topology
+	// ChaincodeVersion is the chaincode version to deploy (default "1").
+	ChaincodeVersion string
+	// Progress receives one line per step; nil discards them.
+	Progress io.Writer
+}
+
+// ErrAlreadyUp is returned by Up when every process of the network is already running.
+var ErrAlreadyUp = errors.New("the network is already up")
+
+func (h Home) topologyFile() string { return h.Path("topology.yaml") }
+
+// ProfileFile is network.json: what a client needs to reach the network.
+func (h Home) ProfileFile() string { return h.Path("network.json") }
+
+// LoadHomeTopology reads the topology a state directory was made with.
+func LoadHomeTopology(home Home) (Topology, bool, error) {
+	data, err := os.ReadFile(home.topologyFile())
+	if errors.Is(err, os.ErrNotExist) {
+		return Topology{}, false, nil
+	}
+	if err != nil {
+		return Topology{}, false, fmt.Errorf("read topology: %w", err)
+	}
+	var t Topology
+	if err := yaml.Unmarshal(data, &t); err != nil {
+		return Topology{}, false, fmt.Errorf("parse %s: %w", home.topologyFile(), err)
+	}
+	return t.WithDefaults(), true, nil
+}
+
+// Up generates crypto material and the channel, starts the orderers
+// and peers, joins them to the channel, deploys the chaincode, and writes network.json. It
+// returns ErrAlreadyUp (with the profile) when everything already runs, and restarts only
+// the processes that are down otherwise.
+func Up(ctx context.Context, opts Options) (*Profile, error) {
+	home, t := opts.Home, opts.Topology.WithDefaults()
+	progress := opts.Progress
+	if progress == nil {
+		progress = io.Discard
+	}
+	if opts.ChaincodeVersion == "" {
+		opts.ChaincodeVersion = "1"
+	}
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	if existing, ok, err := LoadHomeTopology(home); err != nil {
+		return nil, err
+	} else if ok {
+		if existing.PortOffset != t.PortOffset || len(existing.Orgs) != len(t.Orgs) || existing.Orderers != t.Orderers || existing.Channel != t.Channel {
+			return nil, fmt.Errorf("%s holds a network with another topology; run `cxl network down --purge` first or use another CXL_HOME", home)
+		}
+		t = existing
+	}
+	if allRunning(home, t) {
+		prof, err := LoadProfile(home)
+		if err != nil {
+			return nil, err
+		}
+		return prof, ErrAlreadyUp
+	}
+	if err := checkPortsOfStopped(home, t); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(string(home), 0o755); err != nil {
+		return nil, fmt.Errorf("create %s: %w", home, err)
+	}
+	if !allExist(home.Bin(), append(append([]string{}, FabricTools...), OwnTools...)) {
+		return nil, fmt.Errorf("binaries missing in %s: run Build first", home.Bin())
+	}
+	data, err := yaml.Marshal(t)
+	if err != nil {
+		return nil, fmt.Errorf("encode topology: %w", err)
+	}
+	if err := os.WriteFile(home.topologyFile(), data, 0o644); err != nil {
+		return nil, fmt.Errorf("write topology: %w", err)
+	}
+	fmt.Fprintln(progress, "generating crypto material and the channel block")
+	if err := Generate(ctx, home, t); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	fmt.Fprintf(progress, "starting %d orderers\n", t.Orderers)
+	if err := startNodes(ctx, home, t.OrdererNodes(), func(n Node) []string { return ordererEnv(home, t, n) }, "orderer"); err != nil {
+		return nil, err
+	}
+	if err := forEachNode(t.OrdererNodes(), func(n Node) error { return joinOrderer(ctx, home, t, n) }); err != nil {
+		return nil, err
+	}
+	var peers []Node
+	orgOf := map[string]Org{}
+	for _, org := range t.PeerOrgs() {
+		peers = append(peers, org.PeerNodes...)
+		for _, p := range org.PeerNodes {
+			orgOf[p.Name] = org
+		}
+	}
+	fmt.Fprintf(progress, "starting %d peers\n", len(peers))
+	if err := startNodes(ctx, home, peers, func(n Node) []string { return peerEnv(home, t, orgOf[n.Name], n) }, "peer", "node", "start"); err != nil {
+		return nil, err
+	}
+	if err := forEachNode(peers, func(n Node) error { return joinPeer(ctx, home, t, orgOf[n.Name], n) }); err != nil {
+		return nil, err
+	}
+	fmt.Fprintln(progress, "deploying chaincode", t.Chaincode)
+	dep, err := Deploy(ctx, home, t, opts.ChaincodeVersion)
+	if err != nil {
+		return nil, err
+	}
+	prof := NewProfile(home, t, dep)
+	if err := prof.Save(home); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(progress, "network started in %s\n", time.Since(start).Round(10*time.Millisecond))
+	return prof, nil
+}
+
+func allRunning(home Home, t Topology) bool {
+	for _, n := range t.Nodes() {
+		if _, ok := Running(home, n.Name); !ok {
+			return false
+		}
+	}
+	d, ok, err := LoadDeployment(home)
+	if err != nil || !ok {
+		return false
+	}
+	for _, org := range t.PeerOrgs() {
+		if _, ok := Running(home, serverName(org.MSPID, d.Sequence)); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// checkPortsOfStopped fails naming the first port a stopped node needs that is taken.
+func checkPortsOfStopped(home Home, t Topology) error {
+	var ports []int
+	for _, n := range t.Nodes() {
+		if _, ok := Running(home, n.Name); ok {
+			continue
+		}
+		ports = append(ports, n.Port, n.OperationsPort)
+		if n.AdminPort != 0 {
+			ports = append(ports, n.AdminPort)
+		}
+		if n.ChaincodePort != 0 {
+			ports = append(ports, n.ChaincodePort)
+		}
+	}
+	return CheckPortsFree(ports)
+}
+
+// startNodes starts binary with args for every node that is not running and waits until
+// all of them are healthy.
+func startNodes(ctx context.Context, home Home, nodes []Node, env func(Node) []string, binary string, args ...string) error {
+	for _, n := range nodes {
+		if _, err := Start(home, n.Name, binary, args, env(n)); err != nil {
+			return err
+		}
+	}
+	waitCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	return forEachNode(nodes, func(n Node) error { return WaitHealthy(waitCtx, home, n) })
+}
+
+func forEachNode(nodes []Node, fn func(Node) error) error {
+	errs := make(chan error, len(nodes))
+	for _, n := range nodes {
+		go func() { errs <- fn(n) }()
+	}
+	var all []error
+	for range nodes {
+		all = append(all, <-errs)
+	}
+	return errors.Join(all...)
+}
+
+// Down stops every process recorded in the state directory. With purge it also removes the
+// generated state (crypto, channel, ledgers, logs); built binaries are kept.
+func Down(home Home, purge bool) error {
+	procs, err := Processes(home)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, p := range procs {
+		if err := Stop(home, p.Name, 10*time.Second); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if !purge {
+		return nil
+	}
+	entries, err := os.ReadDir(string(home))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("list %s: %w", home, err)
+	}
+	for _, e := range entries {
+		if e.Name() == "bin" {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(string(home), e.Name())); err != nil {
+			return fmt.Errorf("purge %s: %w", e.Name(), err)
+		}
+	}
+	return nil
+}
+
+// Profile is network.json: the endpoints and identity files a client needs.
+type Profile struct {
+	Channel    string          `json:"channel"`
+	Chaincode  string          `json:"chaincode"`
+	Orderers   []EndpointInfo  `json:"orderers"`
+	Orgs       []OrgProfile    `json:"orgs"`
+	Deployment Deployment      `json:"deployment"`
+	Nodes      map[string]Node `json:"-"`
+}
+
+// EndpointInfo is a gRPC endpoint with the TLS root certificate that verifies it.
+type EndpointInfo struct {
+	Name        string `json:"name"`
+	Address     string `json:"address"`
+	TLSRootCert string `json:"tlsRootCert"`
+}
+
+// OrgProfile is one organisation's peers and identities.
+type OrgProfile struct {
+	MSPID      string                  `json:"mspId"`
+	Collection string                  `json:"collection"`
+	Peers      []EndpointInfo          `json:"peers"`
+	Users      map[string]IdentityInfo `json:"users"`
+}
+
+// IdentityInfo names the certificate and private key files of an identity.
+type IdentityInfo struct {
+	Cert string `json:"cert"`
+	Key  string `json:"key"`
+}
+
+// NewProfile describes a network made from t under home.
+func NewProfile(home Home, t Topology, d Deployment) *Profile {
+	p := &Profile{Channel: t.Channel, Chaincode: t.Chaincode, Deployment: d}
+	for _, n := range t.OrdererNodes() {
+		p.Orderers = append(p.Orderers, EndpointInfo{Name: n.Name, Address: n.Address(), TLSRootCert: home.OrdererTLSRootCert()})
+	}
+	for _, org := range t.PeerOrgs() {
+		op := OrgProfile{MSPID: org.MSPID, Collection: CollectionName(org.MSPID), Users: map[string]IdentityInfo{}}
+		for _, n := range org.PeerNodes {
+			op.Peers = append(op.Peers, EndpointInfo{Name: n.Name, Address: n.Address(), TLSRootCert: home.TLSRootCert(org)})
+		}
+		users := []string{"Admin"}
+		for i := 1; i <= org.Users; i++ {
+			users = append(users, fmt.Sprintf("User%d", i))
+		}
+		for _, u := range users {
+			msp := home.UserMSP(org, u)
+			op.Users[u] = IdentityInfo{
+				Cert: filepath.Join(msp, "signcerts", u+"@"+org.Domain+"-cert.pem"),
+				Key:  filepath.Join(msp, "keystore", "priv_sk"),
+			}
+		}
+		p.Orgs = append(p.Orgs, op)
+	}
+	return p
+}
+
+// Save writes the profile to network.json.
+func (p *Profile) Save(home Home) error {
+	data, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode profile: %w", err)
+	}
+	if err := os.WriteFile(home.ProfileFile(), data, 0o644); err != nil {
+		return fmt.Errorf("write profile: %w", err)
+	}
+	return nil
+}
+
+// LoadProfile reads network.json.
+func LoadProfile(home Home) (*Profile, error) {
+	data, err := os.ReadFile(home.ProfileFile())
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("no network in %s: run `cxl network up`", home)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read profile: %w", err)
+	}
+	var p Profile
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", home.ProfileFile(), err)
+	}
+	return &p, nil
+}

@@ -1,0 +1,179 @@
+package network
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+)
+
+func ordererEnv(home Home, t Topology, n Node) []string {
+	dir := home.OrdererDir(n)
+	tls := func(f string) string { return filepath.Join(dir, "tls", f) }
+	data := home.Path("data", n.Name)
+	return []string{
+		"FABRIC_CFG_PATH=" + home.FabricConfig(),
+		"FABRIC_LOGGING_SPEC=" + t.LogSpec,
+		"ORDERER_GENERAL_LISTENADDRESS=127.0.0.1",
+		fmt.Sprintf("ORDERER_GENERAL_LISTENPORT=%d", n.Port),
+		"ORDERER_GENERAL_LOCALMSPID=" + n.MSPID,
+		"ORDERER_GENERAL_LOCALMSPDIR=" + filepath.Join(dir, "msp"),
+		"ORDERER_GENERAL_TLS_ENABLED=true",
+		"ORDERER_GENERAL_TLS_PRIVATEKEY=" + tls("server.key"),
+		"ORDERER_GENERAL_TLS_CERTIFICATE=" + tls("server.crt"),
+		"ORDERER_GENERAL_TLS_ROOTCAS=[" + tls("ca.crt") + "]",
+		"ORDERER_GENERAL_CLUSTER_CLIENTCERTIFICATE=" + tls("server.crt"),
+		"ORDERER_GENERAL_CLUSTER_CLIENTPRIVATEKEY=" + tls("server.key"),
+		"ORDERER_GENERAL_CLUSTER_ROOTCAS=[" + tls("ca.crt") + "]",
+		"ORDERER_CHANNELPARTICIPATION_ENABLED=true",
+		fmt.Sprintf("ORDERER_ADMIN_LISTENADDRESS=127.0.0.1:%d", n.AdminPort),
+		"ORDERER_ADMIN_TLS_ENABLED=true",
+		"ORDERER_ADMIN_TLS_CERTIFICATE=" + tls("server.crt"),
+		"ORDERER_ADMIN_TLS_PRIVATEKEY=" + tls("server.key"),
+		"ORDERER_ADMIN_TLS_ROOTCAS=[" + tls("ca.crt") + "]",
+		"ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED=true",
+		"ORDERER_ADMIN_TLS_CLIENTROOTCAS=[" + tls("ca.crt") + "]",
+		fmt.Sprintf("ORDERER_OPERATIONS_LISTENADDRESS=127.0.0.1:%d", n.OperationsPort),
+		"ORDERER_METRICS_PROVIDER=prometheus",
+		"ORDERER_FILELEDGER_LOCATION=" + filepath.Join(data, "ledger"),
+		"ORDERER_CONSENSUS_WALDIR=" + filepath.Join(data, "etcdraft", "wal"),
+		"ORDERER_CONSENSUS_SNAPDIR=" + filepath.Join(data, "etcdraft", "snapshot"),
+	}
+}
+
+func peerEnv(home Home, t Topology, org Org, n Node) []string {
+	dir := home.PeerDir(n)
+	tls := func(f string) string { return filepath.Join(dir, "tls", f) }
+	data := home.Path("data", n.Name)
+	builder := fmt.Sprintf("[{name: ccaas, path: %s}]", home.BuilderDir())
+	return []string{
+		"FABRIC_CFG_PATH=" + home.FabricConfig(),
+		"FABRIC_LOGGING_SPEC=" + t.LogSpec,
+		"CORE_PEER_ID=" + n.Name,
+		"CORE_PEER_ADDRESS=" + n.Address(),
+		"CORE_PEER_LISTENADDRESS=" + n.Address(),
+		fmt.Sprintf("CORE_PEER_CHAINCODEADDRESS=127.0.0.1:%d", n.ChaincodePort),
+		fmt.Sprintf("CORE_PEER_CHAINCODELISTENADDRESS=127.0.0.1:%d", n.ChaincodePort),
+		"CORE_PEER_GOSSIP_BOOTSTRAP=" + org.PeerNodes[0].Address(),
+		"CORE_PEER_GOSSIP_EXTERNALENDPOINT=" + n.Address(),
+		// Without this, peers of different organisations take ~25 s to find each other.
+		"CORE_PEER_GOSSIP_RECONNECTINTERVAL=2s",
+		"CORE_PEER_LOCALMSPID=" + org.MSPID,
+		"CORE_PEER_MSPCONFIGPATH=" + filepath.Join(dir, "msp"),
+		"CORE_PEER_TLS_ENABLED=true",
+		"CORE_PEER_TLS_CERT_FILE=" + tls("server.crt"),
+		"CORE_PEER_TLS_KEY_FILE=" + tls("server.key"),
+		"CORE_PEER_TLS_ROOTCERT_FILE=" + tls("ca.crt"),
+		"CORE_PEER_FILESYSTEMPATH=" + filepath.Join(data, "ledger"),
+		"CORE_LEDGER_SNAPSHOTS_ROOTDIR=" + filepath.Join(data, "snapshots"),
+		fmt.Sprintf("CORE_OPERATIONS_LISTENADDRESS=127.0.0.1:%d", n.OperationsPort),
+		"CORE_METRICS_PROVIDER=prometheus",
+		// An empty endpoint turns Docker off: chaincode runs only as a service.
+		"CORE_VM_ENDPOINT=",
+		"CORE_CHAINCODE_EXTERNALBUILDERS=" + builder,
+	}
+}
+
+// adminEnv is the environment of a `peer` admin command acting as an organisation's Admin
+// against one of its peers.
+func adminEnv(home Home, org Org, n Node) []string {
+	return []string{
+		"CORE_PEER_LOCALMSPID=" + org.MSPID,
+		"CORE_PEER_MSPCONFIGPATH=" + home.UserMSP(org, "Admin"),
+		"CORE_PEER_ADDRESS=" + n.Address(),
+		"CORE_PEER_TLS_ENABLED=true",
+		"CORE_PEER_TLS_ROOTCERT_FILE=" + home.TLSRootCert(org),
+	}
+}
+
+// ordererAdminArgs are the TLS flags osnadmin needs to reach an orderer's admin endpoint.
+func ordererAdminArgs(home Home, n Node) []string {
+	admin := filepath.Join(home.OrdererOrgDir(), "users", "Admin@"+domain, "tls")
+	return []string{
+		"-o", fmt.Sprintf("127.0.0.1:%d", n.AdminPort),
+		"--ca-file", filepath.Join(home.OrdererDir(n), "tls", "ca.crt"),
+		"--client-cert", filepath.Join(admin, "client.crt"),
+		"--client-key", filepath.Join(admin, "client.key"),
+	}
+}
+
+// ordererJoined reports whether an orderer already has the channel.
+func ordererJoined(ctx context.Context, home Home, t Topology, n Node) (bool, error) {
+	args := append([]string{"channel", "list"}, ordererAdminArgs(home, n)...)
+	out, err := toolOutput(ctx, home, "osnadmin", nil, args...)
+	if err != nil {
+		return false, err
+	}
+	return strings.Contains(string(out), `"name": "`+t.Channel+`"`), nil
+}
+
+// joinOrderer joins an orderer to the channel through the channel participation API.
+func joinOrderer(ctx context.Context, home Home, t Topology, n Node) error {
+	joined, err := ordererJoined(ctx, home, t, n)
+	if err != nil {
+		return fmt.Errorf("list channels of %s: %w", n.Name, err)
+	}
+	if joined {
+		return nil
+	}
+	args := append([]string{"channel", "join", "--channelID", t.Channel, "--config-block", home.GenesisBlock(t)}, ordererAdminArgs(home, n)...)
+	if err := runTool(ctx, home, "osnadmin", nil, args...); err != nil {
+		return fmt.Errorf("join %s to %s: %w", n.Name, t.Channel, err)
+	}
+	return nil
+}
+
+// OrdererHeight asks an orderer for its height of the channel.
+func OrdererHeight(ctx context.Context, home Home, t Topology, n Node) (uint64, error) {
+	args := append([]string{"channel", "list", "--channelID", t.Channel}, ordererAdminArgs(home, n)...)
+	out, err := toolOutput(ctx, home, "osnadmin", nil, args...)
+	if err != nil {
+		return 0, err
+	}
+	// osnadmin prints "Status: 200" and then the JSON body.
+	body := out[strings.IndexByte(string(out), '{'):]
+	var info struct {
+		Height uint64 `json:"height"`
+	}
+	if err := json.Unmarshal(body, &info); err != nil {
+		return 0, fmt.Errorf("parse channel info of %s: %w", n.Name, err)
+	}
+	return info.Height, nil
+}
+
+// joinPeer joins a peer to the channel unless it has joined already.
+func joinPeer(ctx context.Context, home Home, t Topology, org Org, n Node) error {
+	out, err := toolOutput(ctx, home, "peer", adminEnv(home, org, n), "channel", "list")
+	if err != nil {
+		return fmt.Errorf("list channels of %s: %w", n.Name, err)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.TrimSpace(line) == t.Channel {
+			return nil
+		}
+	}
+	if err := runTool(ctx, home, "peer", adminEnv(home, org, n), "channel", "join", "-b", home.GenesisBlock(t)); err != nil {
+		return fmt.Errorf("join %s to %s: %w", n.Name, t.Channel, err)
+	}
+	return nil
+}
+
+// PeerHeight asks a peer for its height of the channel.
+func PeerHeight(ctx context.Context, home Home, t Topology, org Org, n Node) (uint64, error) {
+	out, err := toolOutput(ctx, home, "peer", adminEnv(home, org, n), "channel", "getinfo", "-c", t.Channel)
+	if err != nil {
+		return 0, err
+	}
+	// "Blockchain info: {...}"
+	s := string(out)
+	var info struct {
+		Height uint64 `json:"height"`
+	}
+	if i := strings.IndexByte(s, '{'); i >= 0 {
+		if err := json.Unmarshal([]byte(s[i:]), &info); err == nil {
+			return info.Height, nil
+		}
+	}
+	return 0, fmt.Errorf("parse channel info of %s: %q", n.Name, s)
+}

@@ -1,0 +1,105 @@
+package network
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// NodeStatus is what `cxl network status` shows for one process.
+type NodeStatus struct {
+	Name    string `json:"name"`
+	Kind    string `json:"kind"`
+	PID     int    `json:"pid,omitempty"`
+	Running bool   `json:"running"`
+	Healthy bool   `json:"healthy"`
+	Height  uint64 `json:"height,omitempty"`
+	Error   string `json:"error,omitempty"`
+}
+
+// Status is the state of a whole network.
+type Status struct {
+	Home      string       `json:"home"`
+	Channel   string       `json:"channel"`
+	Nodes     []NodeStatus `json:"nodes"`
+	Chaincode struct {
+		Name     string       `json:"name"`
+		Sequence int          `json:"sequence"`
+		Version  string       `json:"version"`
+		Servers  []NodeStatus `json:"servers"`
+	} `json:"chaincode"`
+}
+
+// GetStatus inspects every node of the network in home: process, health and channel height,
+// and the committed chaincode definition. A node that does not answer is reported, not an
+// error.
+func GetStatus(ctx context.Context, home Home) (*Status, error) {
+	t, ok, err := LoadHomeTopology(home)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("no network in %s: run `cxl network up`", home)
+	}
+	st := &Status{Home: string(home), Channel: t.Channel}
+	client := &http.Client{Timeout: time.Second}
+	orgOf := map[string]Org{}
+	for _, org := range t.PeerOrgs() {
+		for _, p := range org.PeerNodes {
+			orgOf[p.Name] = org
+		}
+	}
+	for _, n := range t.Nodes() {
+		ns := NodeStatus{Name: n.Name, Kind: n.Kind}
+		if p, ok := Running(home, n.Name); ok {
+			ns.Running, ns.PID = true, p.PID
+			resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", n.OperationsPort))
+			if err == nil {
+				ns.Healthy = resp.StatusCode == http.StatusOK
+				resp.Body.Close()
+			}
+			var h uint64
+			if n.Kind == "orderer" {
+				h, err = OrdererHeight(ctx, home, t, n)
+			} else {
+				h, err = PeerHeight(ctx, home, t, orgOf[n.Name], n)
+			}
+			if err != nil {
+				ns.Error = err.Error()
+			}
+			ns.Height = h
+		}
+		st.Nodes = append(st.Nodes, ns)
+	}
+	st.Chaincode.Name = t.Chaincode
+	if allDown(st.Nodes) {
+		return st, nil
+	}
+	seq, version, err := committedSequence(ctx, home, t)
+	if err != nil {
+		return nil, err
+	}
+	st.Chaincode.Sequence, st.Chaincode.Version = seq, version
+	if seq == 0 {
+		return st, nil
+	}
+	for _, org := range t.PeerOrgs() {
+		name := serverName(org.MSPID, seq)
+		ns := NodeStatus{Name: name, Kind: "chaincode"}
+		if p, ok := Running(home, name); ok {
+			ns.Running, ns.PID = true, p.PID
+		}
+		st.Chaincode.Servers = append(st.Chaincode.Servers, ns)
+	}
+	return st, nil
+}
+
+func allDown(nodes []NodeStatus) bool {
+	for _, n := range nodes {
+		if n.Running {
+			return false
+		}
+	}
+	return true
+}
