@@ -13,12 +13,10 @@ import (
 // New returns the cxledger chaincode reporting version in its metadata.
 func New(version string) (*contractapi.ContractChaincode, error) {
 	cc, err := contractapi.NewChaincode(
-		health.NewContract(),
+		health.NewContract(version),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("assemble cxledger chaincode: %w", err)
 	}
-	cc.Info.Title = "cxledger"
-	cc.Info.Version = version
 	return cc, nil
 }

@@ -17,10 +17,12 @@ import (
 type Options struct {
 	// Home is the state directory.
 	Home Home
-	// Topology is the network to start; a network whose state exists keeps the topology it
-	// was made with, and a different one is an error.
-	Topology Topology
-	// ChaincodeVersion is the chaincode version to deploy (default "1").
+	// Topology is the network to start. Nil means the topology the state directory was made
+	// with, or the default on a new one; naming a different topology for an existing network
+	// is an error.
+	Topology *Topology
+	// ChaincodeVersion is the chaincode version to deploy; empty keeps the deployed version
+	// (or "1" on a new network). Another version upgrades the running network.
 	ChaincodeVersion string
 	// Progress receives one line per step; nil discards them.
 	Progress io.Writer
@@ -55,13 +57,22 @@ func LoadHomeTopology(home Home) (Topology, bool, error) {
 // returns ErrAlreadyUp (with the profile) when everything already runs, and restarts only
 // the processes that are down otherwise.
 func Up(ctx context.Context, opts Options) (*Profile, error) {
-	home, t := opts.Home, opts.Topology.WithDefaults()
+	home := opts.Home
+	t := DefaultTopology()
+	if opts.Topology != nil {
+		t = opts.Topology.WithDefaults()
+	}
 	progress := opts.Progress
 	if progress == nil {
 		progress = io.Discard
 	}
 	if opts.ChaincodeVersion == "" {
 		opts.ChaincodeVersion = "1"
+		if d, ok, err := LoadDeployment(home); err != nil {
+			return nil, err
+		} else if ok {
+			opts.ChaincodeVersion = d.Version
+		}
 	}
 	if err := t.Validate(); err != nil {
 		return nil, err
@@ -69,12 +80,12 @@ func Up(ctx context.Context, opts Options) (*Profile, error) {
 	if existing, ok, err := LoadHomeTopology(home); err != nil {
 		return nil, err
 	} else if ok {
-		if existing.PortOffset != t.PortOffset || len(existing.Orgs) != len(t.Orgs) || existing.Orderers != t.Orderers || existing.Channel != t.Channel {
+		if opts.Topology != nil && (existing.PortOffset != t.PortOffset || len(existing.Orgs) != len(t.Orgs) || existing.Orderers != t.Orderers || existing.Channel != t.Channel) {
 			return nil, fmt.Errorf("%s holds a network with another topology; run `cxl network down --purge` first or use another CXL_HOME", home)
 		}
 		t = existing
 	}
-	if allRunning(home, t) {
+	if allRunning(home, t, opts.ChaincodeVersion) {
 		prof, err := LoadProfile(home)
 		if err != nil {
 			return nil, err
@@ -109,6 +120,11 @@ func Up(ctx context.Context, opts Options) (*Profile, error) {
 	if err := forEachNode(t.OrdererNodes(), func(n Node) error { return joinOrderer(ctx, home, t, n) }); err != nil {
 		return nil, err
 	}
+	leaderCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if _, err := RaftLeader(leaderCtx, t); err != nil {
+		return nil, err
+	}
 	var peers []Node
 	orgOf := map[string]Org{}
 	for _, org := range t.PeerOrgs() {
@@ -137,14 +153,15 @@ func Up(ctx context.Context, opts Options) (*Profile, error) {
 	return prof, nil
 }
 
-func allRunning(home Home, t Topology) bool {
+// allRunning reports whether every node runs and the chaincode servers of version do.
+func allRunning(home Home, t Topology, version string) bool {
 	for _, n := range t.Nodes() {
 		if _, ok := Running(home, n.Name); !ok {
 			return false
 		}
 	}
 	d, ok, err := LoadDeployment(home)
-	if err != nil || !ok {
+	if err != nil || !ok || d.Version != version {
 		return false
 	}
 	for _, org := range t.PeerOrgs() {

@@ -1,9 +1,11 @@
 package network
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -102,4 +104,39 @@ func allDown(nodes []NodeStatus) bool {
 		}
 	}
 	return true
+}
+
+// RaftLeader returns the orderer whose etcdraft metrics say it leads the channel, polling
+// until one does or ctx ends.
+func RaftLeader(ctx context.Context, t Topology) (Node, error) {
+	client := &http.Client{Timeout: time.Second}
+	for {
+		for _, o := range t.OrdererNodes() {
+			if isRaftLeader(client, o, t.Channel) {
+				return o, nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return Node{}, fmt.Errorf("no Raft leader for channel %s: %w", t.Channel, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func isRaftLeader(client *http.Client, o Node, channel string) bool {
+	resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", o.OperationsPort))
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "consensus_etcdraft_is_leader{") && strings.Contains(line, `channel="`+channel+`"`) {
+			return strings.HasSuffix(line, " 1")
+		}
+	}
+	return false
 }

@@ -15,13 +15,16 @@ import (
 // Contract is the health contract.
 type Contract struct {
 	contractapi.Contract
+	version string
 }
 
-// NewContract returns the health contract, named "health".
-func NewContract() *Contract {
-	c := &Contract{}
+// NewContract returns the health contract, named "health", of a chaincode build that
+// reports version.
+func NewContract(version string) *Contract {
+	c := &Contract{version: version}
 	c.Name = "health"
 	c.Info.Title = "health"
+	c.Info.Version = version
 	c.Info.Description = "liveness probe: a blind write that proves the network commits"
 	return c
 }
@@ -66,3 +69,12 @@ func (c *Contract) Ping(ctx contractapi.TransactionContextInterface, nonce strin
 	}
 	return p, nil
 }
+
+// Version returns the version of the chaincode server that answers, so an upgrade can be
+// seen to take effect.
+func (c *Contract) Version(ctx contractapi.TransactionContextInterface) (string, error) {
+	return c.version, nil
+}
+
+// GetEvaluateTransactions marks the queries of the contract in its metadata.
+func (c *Contract) GetEvaluateTransactions() []string { return []string{"Version"} }

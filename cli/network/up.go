@@ -57,7 +57,7 @@ a client needs. On a network that is already up it says so and changes nothing.`
 	}
 	cmd.Flags().StringVar(&opts.TopologyFile, "topology", "", "topology `file` (YAML); default: 3 orderers, Org1 and Org2")
 	cmd.Flags().IntVar(&opts.PortOffset, "port-offset", 0, "add `N` to every port (also CXL_PORT_OFFSET)")
-	cmd.Flags().StringVar(&opts.ChaincodeVersion, "chaincode-version", "1", "chaincode `version` to deploy; a new one upgrades a running network")
+	cmd.Flags().StringVar(&opts.ChaincodeVersion, "chaincode-version", "", "chaincode `version` to deploy (default: the deployed one, or 1); another one upgrades a running network")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the network profile as JSON")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "give up after `duration`")
 	return cmd
@@ -74,12 +74,16 @@ func upRun(ctx context.Context, opts *UpOptions) error {
 	if err != nil {
 		return err
 	}
-	topo, err := network.LoadTopology(opts.TopologyFile)
-	if err != nil {
-		return cmdutil.UsageErrorf("%v", err)
-	}
-	if opts.PortOffset != 0 {
-		topo.PortOffset = opts.PortOffset
+	var topo *network.Topology
+	if opts.TopologyFile != "" || opts.PortOffset != 0 {
+		t, err := network.LoadTopology(opts.TopologyFile)
+		if err != nil {
+			return cmdutil.UsageErrorf("%v", err)
+		}
+		if opts.PortOffset != 0 {
+			t.PortOffset = opts.PortOffset
+		}
+		topo = &t
 	}
 	fmt.Fprintln(opts.IO.ErrOut, "building binaries")
 	if err := network.Build(ctx, repo, home, opts.IO.ErrOut); err != nil {
