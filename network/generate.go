@@ -163,9 +163,29 @@ func Generate(ctx context.Context, home Home, t Topology) error {
 	if _, err := os.Stat(home.GenesisBlock(t)); err == nil {
 		return nil
 	}
+	cryptoConfig, err := renderConfigs(home, t)
+	if err != nil {
+		return err
+	}
+	if err := os.RemoveAll(home.Crypto()); err != nil {
+		return fmt.Errorf("clear old crypto material: %w", err)
+	}
+	if err := runTool(ctx, home, "cryptogen", nil, "generate", "--config", cryptoConfig, "--output", home.Crypto()); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(home.GenesisBlock(t)), 0o755); err != nil {
+		return fmt.Errorf("create channel dir: %w", err)
+	}
+	return runTool(ctx, home, "configtxgen", nil, "-configPath", home.Path("config"), "-profile", "Channel",
+		"-channelID", t.Channel, "-outputBlock", home.GenesisBlock(t))
+}
+
+// renderConfigs writes crypto-config.yaml and configtx.yaml for the topology into the
+// config directory and returns the path of the first.
+func renderConfigs(home Home, t Topology) (string, error) {
 	cfgDir := home.Path("config")
 	if err := os.MkdirAll(cfgDir, 0o755); err != nil {
-		return fmt.Errorf("create config dir: %w", err)
+		return "", fmt.Errorf("create config dir: %w", err)
 	}
 	funcs := template.FuncMap{
 		"hostname":   func(n Node) string { return n.Name[:len(n.Name)-len(n.OrgDomain)-1] },
@@ -182,22 +202,12 @@ func Generate(ctx context.Context, home Home, t Topology) error {
 	}
 	cryptoConfig := filepath.Join(cfgDir, "crypto-config.yaml")
 	if err := renderFile(cryptoConfig, cryptoConfigTemplate, funcs, data); err != nil {
-		return err
-	}
-	if err := os.RemoveAll(home.Crypto()); err != nil {
-		return fmt.Errorf("clear old crypto material: %w", err)
-	}
-	if err := runTool(ctx, home, "cryptogen", nil, "generate", "--config", cryptoConfig, "--output", home.Crypto()); err != nil {
-		return err
+		return "", err
 	}
 	if err := renderFile(filepath.Join(cfgDir, "configtx.yaml"), configtxTemplate, funcs, data); err != nil {
-		return err
+		return "", err
 	}
-	if err := os.MkdirAll(filepath.Dir(home.GenesisBlock(t)), 0o755); err != nil {
-		return fmt.Errorf("create channel dir: %w", err)
-	}
-	return runTool(ctx, home, "configtxgen", nil, "-configPath", cfgDir, "-profile", "Channel",
-		"-channelID", t.Channel, "-outputBlock", home.GenesisBlock(t))
+	return cryptoConfig, nil
 }
 
 func renderFile(path, text string, funcs template.FuncMap, data any) error {

@@ -26,7 +26,7 @@ type Topology struct {
 	Channel string `yaml:"channel"`
 	// Chaincode is the name the cxledger chaincode is deployed under.
 	Chaincode string `yaml:"chaincode"`
-	// Orderers is the number of Raft orderers (1, 3 or 5 make sense; default 3).
+	// Orderers is the number of Raft orderers (1 to 5; 3 or 5 tolerate failures; default 3).
 	Orderers int `yaml:"orderers"`
 	// Orgs lists the peer organisations, each with its own peers and users.
 	Orgs []OrgSpec `yaml:"orgs"`
@@ -134,8 +134,9 @@ func (t Topology) WithDefaults() Topology {
 // Validate reports the first thing in the topology that cannot make a working network.
 func (t Topology) Validate() error {
 	switch {
-	case t.Orderers < 1 || t.Orderers > 9:
-		return fmt.Errorf("orderers must be between 1 and 9, got %d", t.Orderers)
+	case t.Orderers < 1 || t.Orderers > 5:
+		// Orderer ports (7050 + 10i) must stay below the first peer port (7100).
+		return fmt.Errorf("orderers must be between 1 and 5, got %d", t.Orderers)
 	case len(t.Orgs) < 1 || len(t.Orgs) > 8:
 		return fmt.Errorf("between 1 and 8 peer organisations are supported, got %d", len(t.Orgs))
 	case t.PortOffset < 0 || t.PortOffset > 50000:

@@ -1,0 +1,102 @@
+package network
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cxledger/cxledger/cli/cmdutil"
+	"github.com/cxledger/cxledger/network"
+)
+
+func testFactory(home string) (*cmdutil.Factory, *bytes.Buffer, *bytes.Buffer) {
+	out, errOut := &bytes.Buffer{}, &bytes.Buffer{}
+	return &cmdutil.Factory{
+		IO:   &cmdutil.IOStreams{Out: out, ErrOut: errOut},
+		Home: func() (network.Home, error) { return network.Home(home), nil },
+		Repo: func() (string, error) { return "/repo", nil },
+	}, out, errOut
+}
+
+func TestUpFlags(t *testing.T) {
+	cases := []struct {
+		name    string
+		args    []string
+		env     string
+		want    UpOptions
+		wantErr string
+	}{
+		{name: "defaults", want: UpOptions{}},
+		{name: "all flags", args: []string{"--port-offset", "1000", "--topology", "t.yaml", "--chaincode-version", "2", "--json"},
+			want: UpOptions{PortOffset: 1000, TopologyFile: "t.yaml", ChaincodeVersion: "2", JSON: true}},
+		{name: "offset from env", env: "300", want: UpOptions{PortOffset: 300}},
+		{name: "flag beats env", env: "300", args: []string{"--port-offset", "5"}, want: UpOptions{PortOffset: 5}},
+		{name: "bad env", env: "lots", wantErr: "CXL_PORT_OFFSET"},
+		{name: "stray argument", args: []string{"now"}, wantErr: "unknown command"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("CXL_PORT_OFFSET", tc.env)
+			f, _, _ := testFactory(t.TempDir())
+			var got *UpOptions
+			cmd := NewCmdUp(f, func(o *UpOptions) error { got = o; return nil })
+			cmd.SetArgs(tc.args)
+			cmd.SetOut(&bytes.Buffer{})
+			cmd.SetErr(&bytes.Buffer{})
+			err := cmd.Execute()
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.PortOffset != tc.want.PortOffset || got.TopologyFile != tc.want.TopologyFile ||
+				got.ChaincodeVersion != tc.want.ChaincodeVersion || got.JSON != tc.want.JSON {
+				t.Fatalf("options = %+v, want %+v", *got, tc.want)
+			}
+		})
+	}
+}
+
+func TestLogs(t *testing.T) {
+	home := t.TempDir()
+	os.MkdirAll(filepath.Join(home, "logs"), 0o755)
+	var lines []string
+	for i := range 10 {
+		lines = append(lines, "line "+string(rune('0'+i)))
+	}
+	os.WriteFile(filepath.Join(home, "logs", "peer0.log"), []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	os.WriteFile(filepath.Join(home, "logs", "orderer1.log"), nil, 0o644)
+
+	f, out, _ := testFactory(home)
+	if err := logsRun(t.Context(), &LogsOptions{IO: f.IO, Home: f.Home}); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "orderer1\npeer0\n" {
+		t.Fatalf("listing = %q", out.String())
+	}
+	out.Reset()
+	if err := logsRun(t.Context(), &LogsOptions{IO: f.IO, Home: f.Home, Node: "peer0", Lines: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "line 7\nline 8\nline 9\n" {
+		t.Fatalf("tail = %q", out.String())
+	}
+	err := logsRun(t.Context(), &LogsOptions{IO: f.IO, Home: f.Home, Node: "peer9", Lines: 3})
+	if cmdutil.CodeOf(err) != cmdutil.ExitNotFound || !strings.Contains(err.Error(), "peer0") {
+		t.Fatalf("unknown node: err = %v (exit %d), want not found listing the known ones", err, cmdutil.CodeOf(err))
+	}
+}
+
+func TestStatusWithoutNetwork(t *testing.T) {
+	f, _, _ := testFactory(t.TempDir())
+	err := statusRun(t.Context(), &StatusOptions{IO: f.IO, Home: f.Home})
+	if err == nil || !strings.Contains(err.Error(), "cxl network up") {
+		t.Fatalf("status without a network = %v", err)
+	}
+}

@@ -1,0 +1,161 @@
+package network
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+func TestDefaultTopology(t *testing.T) {
+	topo := DefaultTopology()
+	if topo.Orderers != 3 || len(topo.Orgs) != 2 || topo.Channel != "cxledger" {
+		t.Fatalf("default topology = %+v", topo)
+	}
+	if topo.BatchTimeout != 250*time.Millisecond || topo.MaxMessageCount != 200 || topo.LogSpec != "warning" {
+		t.Fatalf("default block cutting / logging = %s %d %s", topo.BatchTimeout, topo.MaxMessageCount, topo.LogSpec)
+	}
+	if err := topo.Validate(); err != nil {
+		t.Fatalf("default topology invalid: %v", err)
+	}
+	orgs := topo.PeerOrgs()
+	if orgs[0].MSPID != "Org1MSP" || orgs[1].Domain != "org2.example.com" || orgs[0].PeerNodes[0].Name != "peer0.org1.example.com" {
+		t.Fatalf("derived names: %+v", orgs)
+	}
+}
+
+func TestTopologyValidate(t *testing.T) {
+	cases := []struct {
+		name string
+		edit func(*Topology)
+		want string
+	}{
+		{"too many orderers", func(t *Topology) { t.Orderers = 6 }, "orderers"},
+		{"negative offset", func(t *Topology) { t.PortOffset = -1 }, "portOffset"},
+		{"batch timeout too small", func(t *Topology) { t.BatchTimeout = time.Millisecond }, "batchTimeout"},
+		{"max message count", func(t *Topology) { t.MaxMessageCount = 20000 }, "maxMessageCount"},
+		{"upper-case channel", func(t *Topology) { t.Channel = "Chan" }, "channel"},
+		{"org name with dash", func(t *Topology) { t.Orgs[0].Name = "Org-1" }, "org name"},
+		{"duplicate org", func(t *Topology) { t.Orgs[1].Name = "org1" }, "listed twice"},
+		{"too many peers", func(t *Topology) { t.Orgs[0].Peers = 10 }, "peers"},
+		{"too many users", func(t *Topology) { t.Orgs[0].Users = 51 }, "users"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			topo := DefaultTopology()
+			tc.edit(&topo)
+			err := topo.Validate()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Validate() = %v, want an error about %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestPortsAreDistinctAtTheLimits(t *testing.T) {
+	topo := Topology{Orderers: 5, PortOffset: 1000}
+	for i := range 8 {
+		topo.Orgs = append(topo.Orgs, OrgSpec{Name: "Org" + string(rune('A'+i)), Peers: 9})
+	}
+	topo = topo.WithDefaults()
+	if err := topo.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]bool{}
+	ports := topo.Ports()
+	for _, org := range topo.PeerOrgs() {
+		ports = append(ports, serverPort(org, 1))
+	}
+	for _, p := range ports {
+		if seen[p] {
+			t.Fatalf("port %d is used twice", p)
+		}
+		seen[p] = true
+		if p < 8000 {
+			t.Fatalf("port %d ignores the offset", p)
+		}
+	}
+}
+
+func TestLoadTopology(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	os.WriteFile(good, []byte("orderers: 1\norgs:\n  - {name: Org1, peers: 2}\n  - {name: Org2}\n  - {name: Org3}\nbatchTimeout: 100ms\n"), 0o644)
+	topo, err := LoadTopology(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if topo.Orderers != 1 || len(topo.Orgs) != 3 || topo.Orgs[0].Peers != 2 || topo.Orgs[2].Peers != 1 || topo.BatchTimeout != 100*time.Millisecond {
+		t.Fatalf("loaded %+v", topo)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("orderer: 3\n"), 0o644)
+	if _, err := LoadTopology(bad); err == nil || !strings.Contains(err.Error(), "orderer") {
+		t.Fatalf("unknown field: err = %v", err)
+	}
+	if _, err := LoadTopology(filepath.Join(dir, "missing.yaml")); err == nil {
+		t.Fatal("missing file: no error")
+	}
+}
+
+func TestRenderConfigs(t *testing.T) {
+	home := Home(t.TempDir())
+	topo := Topology{Orgs: []OrgSpec{{Name: "Org1", Peers: 2}, {Name: "Org2"}}}.WithDefaults()
+	if _, err := renderConfigs(home, topo); err != nil {
+		t.Fatal(err)
+	}
+	var configtx struct {
+		Profiles struct {
+			Channel struct {
+				Capabilities map[string]bool `yaml:"Capabilities"`
+				Orderer      struct {
+					OrdererType  string `yaml:"OrdererType"`
+					BatchTimeout string `yaml:"BatchTimeout"`
+					EtcdRaft     struct {
+						Consenters []struct {
+							Port int `yaml:"Port"`
+						} `yaml:"Consenters"`
+					} `yaml:"EtcdRaft"`
+				} `yaml:"Orderer"`
+				Application struct {
+					Capabilities map[string]bool `yaml:"Capabilities"`
+				} `yaml:"Application"`
+			} `yaml:"Channel"`
+		} `yaml:"Profiles"`
+		Organizations []struct {
+			ID          string `yaml:"ID"`
+			AnchorPeers []struct {
+				Port int `yaml:"Port"`
+			} `yaml:"AnchorPeers"`
+		} `yaml:"Organizations"`
+	}
+	data, err := os.ReadFile(home.Path("config", "configtx.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(data, &configtx); err != nil {
+		t.Fatalf("configtx.yaml is not YAML: %v\n%s", err, data)
+	}
+	ch := configtx.Profiles.Channel
+	if !ch.Capabilities["V3_0"] || !ch.Application.Capabilities["V2_5"] || ch.Orderer.OrdererType != "etcdraft" || ch.Orderer.BatchTimeout != "250ms" {
+		t.Fatalf("channel profile = %+v", ch)
+	}
+	if len(ch.Orderer.EtcdRaft.Consenters) != 3 {
+		t.Fatalf("consenters = %d, want 3", len(ch.Orderer.EtcdRaft.Consenters))
+	}
+	if len(configtx.Organizations) != 3 || configtx.Organizations[1].ID != "Org1MSP" || len(configtx.Organizations[1].AnchorPeers) != 2 {
+		t.Fatalf("organizations = %+v", configtx.Organizations)
+	}
+	crypto, err := os.ReadFile(home.Path("config", "crypto-config.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"EnableNodeOUs: true", "SANS: [localhost, 127.0.0.1]", "Hostname: orderer3", "Count: 2"} {
+		if !strings.Contains(string(crypto), want) {
+			t.Errorf("crypto-config.yaml lacks %q:\n%s", want, crypto)
+		}
+	}
+}
