@@ -46,8 +46,12 @@ type collectionConfig struct {
 	} `json:"endorsementPolicy"`
 }
 
-// writeCollections writes the collections configuration: one member-only collection per
-// organisation, kept until purged (blockToLive 0), endorsed by the organisation's own peers.
+// writeCollections writes the collections configuration: one collection per organisation,
+// readable only by its members, kept until purged (blockToLive 0), whose writes the
+// organisation's own peers must endorse. Writes are not member-only: a customer enrolled with
+// another organisation must be able to hand a merchant personal data (as transient data) for
+// the merchant's collection; the collection endorsement policy still makes the merchant's
+// peer vouch for every write.
 func writeCollections(home Home, t Topology) (string, error) {
 	var cols []collectionConfig
 	for _, org := range t.PeerOrgs() {
@@ -56,7 +60,7 @@ func writeCollections(home Home, t Topology) (string, error) {
 			Policy:          fmt.Sprintf("OR('%s.member')", org.MSPID),
 			MaxPeerCount:    org.Peers - 1,
 			MemberOnlyRead:  true,
-			MemberOnlyWrite: true,
+			MemberOnlyWrite: false,
 		}
 		c.EndorsementPolicy.SignaturePolicy = fmt.Sprintf("OR('%s.peer')", org.MSPID)
 		cols = append(cols, c)
