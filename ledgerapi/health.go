@@ -1,0 +1,36 @@
+package ledgerapi
+
+import (
+	"context"
+	"unicode/utf8"
+
+	"github.com/cxledger/cxledger/chaincode/health"
+)
+
+// PingRequest asks the health contract to record a ping.
+type PingRequest struct {
+	// Nonce names the ping: 1 to 128 bytes of UTF-8, unique per ping.
+	Nonce string `json:"nonce"`
+}
+
+// Validate checks the request before any ledger call.
+func (r PingRequest) Validate() error {
+	if r.Nonce == "" || len(r.Nonce) > 128 || !utf8.ValidString(r.Nonce) {
+		return Errorf(Invalid, "nonce must be 1 to 128 bytes of UTF-8")
+	}
+	return nil
+}
+
+// VersionInfo is the version of the chaincode that answers.
+type VersionInfo struct {
+	// Version is the chaincode build's version.
+	Version string `json:"version"`
+}
+
+// Health is the liveness contract: a cheap write that proves the network commits.
+type Health interface {
+	// Ping records a ping under the request's nonce and emits "health.Pinged".
+	Ping(ctx context.Context, req PingRequest) (*Committed[health.Ping], error)
+	// Version reports the version of the chaincode that answers.
+	Version(ctx context.Context) (*VersionInfo, error)
+}

@@ -1,0 +1,62 @@
+// Package ledgerapi is cxledger's ledger as its clients see it: one interface per business
+// area (Health, later Provenance, Orders, Loyalty, Care), Transactions for the outcome of a
+// transaction by its ID, and Events for the chaincode events, with their request and
+// response types and one error type.
+//
+// Two adapters implement it: gateway/fabric over the Fabric Gateway (used inside the gateway
+// service) and gateway/client over the service's REST API (used by the CLI), so a command
+// works the same against either. Where a contract exports its own request or result struct,
+// that struct is the wire type here; this package adds only what the contracts do not have.
+//
+// # Mutations
+//
+// A mutating operation returns once its transaction has committed VALID, as a
+// [Committed] carrying the transaction ID, the block and the contract's result. When the
+// outcome is still unknown at the caller's deadline it returns an *[Error] with code
+// [Pending] and the transaction ID; [Transactions.Status] resolves it later. A mutation is
+// safe to repeat with the same idempotency key ([WithIdempotencyKey]): the service applies
+// it at most once.
+package ledgerapi
+
+import "context"
+
+// Ledger is the whole ledger as one caller sees it.
+type Ledger interface {
+	// Health is the liveness contract.
+	Health() Health
+	// Transactions reports the outcome of transactions.
+	Transactions() Transactions
+	// Events streams chaincode events.
+	Events() Events
+}
+
+// Committed is what a mutation returns once its transaction committed VALID.
+type Committed[T any] struct {
+	// TransactionID identifies the transaction on the channel.
+	TransactionID string `json:"transactionId"`
+	// BlockNumber is the block that holds it.
+	BlockNumber uint64 `json:"blockNumber"`
+	// Result is the contract's result.
+	Result T `json:"result"`
+}
+
+type idempotencyKey struct{}
+
+// WithIdempotencyKey returns a context whose mutations carry key as their idempotency key:
+// repeating a mutation with the same key and the same request returns the first outcome
+// instead of applying it again.
+func WithIdempotencyKey(ctx context.Context, key string) context.Context {
+	return context.WithValue(ctx, idempotencyKey{}, key)
+}
+
+// IdempotencyKey returns the key set by WithIdempotencyKey, or "".
+func IdempotencyKey(ctx context.Context) string {
+	k, _ := ctx.Value(idempotencyKey{}).(string)
+	return k
+}
+
+// Validator is a request that checks itself before any ledger call; an invalid request
+// returns an *Error with code Invalid.
+type Validator interface {
+	Validate() error
+}
