@@ -1,0 +1,164 @@
+package ledger_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
+)
+
+// roleStep runs one role operation as the admin of msp and commits it when
+// it succeeds.
+func roleStep(t *testing.T, stub *ledgertest.Stub, msp string, op func(*ledger.Tx, string, ledger.Role) (ledger.RoleGrant, error), target string, role ledger.Role) (ledger.RoleGrant, error) {
+	t.Helper()
+	stub.As(msp, "Admin@"+msp, "admin")
+	g, err := op(newTx(t, stub), target, role)
+	if err != nil {
+		stub.Begin()
+		return g, err
+	}
+	stub.Commit()
+	return g, nil
+}
+
+func hasRole(t *testing.T, stub *ledgertest.Stub, msp string, role ledger.Role) bool {
+	t.Helper()
+	ok, err := ledger.OrgHasRole(newTx(t, stub), msp, role)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
+}
+
+func TestRoleLifecycle(t *testing.T) {
+	stub := ledgertest.New()
+	g, err := roleStep(t, stub, "Org1MSP", ledger.ProposeRole, "Org1MSP", ledger.Brand)
+	if err != nil || g.Status != ledger.RoleProposed || g.ProposedBy != "Org1MSP" || g.UpdatedTx == "" {
+		t.Fatalf("propose = %+v, %v", g, err)
+	}
+	if hasRole(t, stub, "Org1MSP", ledger.Brand) {
+		t.Fatal("a proposed role is in force")
+	}
+	_, err = roleStep(t, stub, "Org1MSP", ledger.ApproveRole, "Org1MSP", ledger.Brand)
+	assertCode(t, err, ledger.Forbidden, "Org1MSP proposed this change; an admin of another organisation must approve it")
+
+	g, err = roleStep(t, stub, "Org2MSP", ledger.ApproveRole, "Org1MSP", ledger.Brand)
+	if err != nil || g.Status != ledger.RoleActive || !slices.Equal(g.GrantedBy, []string{"Org1MSP", "Org2MSP"}) || g.ProposedBy != "" {
+		t.Fatalf("approve = %+v, %v", g, err)
+	}
+	if !hasRole(t, stub, "Org1MSP", ledger.Brand) || hasRole(t, stub, "Org1MSP", ledger.Merchant) || hasRole(t, stub, "Org2MSP", ledger.Brand) {
+		t.Fatal("OrgHasRole after approval")
+	}
+
+	g, err = roleStep(t, stub, "Org2MSP", ledger.RevokeRole, "Org1MSP", ledger.Brand)
+	if err != nil || g.Status != ledger.RoleRevoking || g.ProposedBy != "Org2MSP" {
+		t.Fatalf("revoke = %+v, %v", g, err)
+	}
+	if !hasRole(t, stub, "Org1MSP", ledger.Brand) {
+		t.Fatal("a role is lost before the revocation is approved")
+	}
+	_, err = roleStep(t, stub, "Org2MSP", ledger.ApproveRole, "Org1MSP", ledger.Brand)
+	assertCode(t, err, ledger.Forbidden, "Org2MSP proposed this change")
+
+	g, err = roleStep(t, stub, "Org3MSP", ledger.ApproveRole, "Org1MSP", ledger.Brand)
+	if err != nil || g.Status != ledger.RoleRevoked {
+		t.Fatalf("approve revocation = %+v, %v", g, err)
+	}
+	if hasRole(t, stub, "Org1MSP", ledger.Brand) {
+		t.Fatal("revoked role still in force")
+	}
+	grants, err := ledger.ListRoles(newTx(t, stub))
+	if err != nil || len(grants) != 0 {
+		t.Fatalf("ListRoles = %+v, %v", grants, err)
+	}
+}
+
+func TestRoleErrors(t *testing.T) {
+	stub := ledgertest.New()
+	mustStep := func(msp string, op func(*ledger.Tx, string, ledger.Role) (ledger.RoleGrant, error), target string, role ledger.Role) {
+		t.Helper()
+		if _, err := roleStep(t, stub, msp, op, target, role); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustStep("Org1MSP", ledger.ProposeRole, "Org1MSP", ledger.Brand)
+	mustStep("Org2MSP", ledger.ApproveRole, "Org1MSP", ledger.Brand)
+	mustStep("Org1MSP", ledger.ProposeRole, "Org2MSP", ledger.Carrier)
+	mustStep("Org3MSP", ledger.ProposeRole, "Org3MSP", ledger.Auditor)
+	mustStep("Org1MSP", ledger.RevokeRole, "Org1MSP", ledger.Brand)
+
+	tests := []struct {
+		name   string
+		msp    string
+		op     func(*ledger.Tx, string, ledger.Role) (ledger.RoleGrant, error)
+		target string
+		role   ledger.Role
+		code   ledger.Code
+		want   string
+	}{
+		{"propose twice", "Org2MSP", ledger.ProposeRole, "Org2MSP", ledger.Carrier, ledger.Conflict, "role carrier of Org2MSP is already proposed by Org1MSP"},
+		{"propose held role", "Org2MSP", ledger.ProposeRole, "Org1MSP", ledger.Brand, ledger.Conflict, "Org1MSP already holds the brand role"},
+		{"approve unknown", "Org2MSP", ledger.ApproveRole, "Org9MSP", ledger.Brand, ledger.NotFound, "no proposal for the brand role of Org9MSP"},
+		{"revoke unknown", "Org2MSP", ledger.RevokeRole, "Org9MSP", ledger.Brand, ledger.NotFound, "Org9MSP has no brand role to revoke"},
+		{"revoke twice", "Org2MSP", ledger.RevokeRole, "Org1MSP", ledger.Brand, ledger.Conflict, "already proposed by Org1MSP"},
+		{"withdraw someone else's proposal", "Org2MSP", ledger.RevokeRole, "Org3MSP", ledger.Auditor, ledger.Forbidden, "only Org3MSP, which proposed the auditor role of Org3MSP, can withdraw"},
+		{"invalid role", "Org2MSP", ledger.ProposeRole, "Org2MSP", ledger.Role("king"), ledger.Invalid, `role "king"`},
+		{"invalid msp", "Org2MSP", ledger.ProposeRole, "Org 2", ledger.Brand, ledger.Invalid, "msp: MSP ID"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := roleStep(t, stub, tt.msp, tt.op, tt.target, tt.role)
+			assertCode(t, err, tt.code, tt.want)
+		})
+	}
+
+	for _, op := range []func(*ledger.Tx, string, ledger.Role) (ledger.RoleGrant, error){ledger.ProposeRole, ledger.ApproveRole, ledger.RevokeRole} {
+		stub.As("Org2MSP", "bob", "client")
+		_, err := op(newTx(t, stub), "Org2MSP", ledger.Merchant)
+		assertCode(t, err, ledger.Forbidden, "bob is not an admin of Org2MSP")
+	}
+
+	g, err := roleStep(t, stub, "Org3MSP", ledger.RevokeRole, "Org3MSP", ledger.Auditor)
+	if err != nil || g.Status != ledger.RoleWithdrawn {
+		t.Fatalf("withdraw = %+v, %v", g, err)
+	}
+	grants, err := ledger.ListRoles(newTx(t, stub))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, g := range grants {
+		got = append(got, g.MSP+":"+string(g.Role)+":"+string(g.Status))
+	}
+	if !slices.Equal(got, []string{"Org1MSP:brand:revoking", "Org2MSP:carrier:proposed"}) {
+		t.Fatalf("ListRoles = %q", got)
+	}
+}
+
+func TestRequireRole(t *testing.T) {
+	stub := ledgertest.New()
+	if _, err := roleStep(t, stub, "Org1MSP", ledger.ProposeRole, "Org1MSP", ledger.Brand); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := roleStep(t, stub, "Org2MSP", ledger.ApproveRole, "Org1MSP", ledger.Brand); err != nil {
+		t.Fatal(err)
+	}
+	stub.As("Org1MSP", "alice", "client")
+	if err := ledger.RequireRole(newTx(t, stub), ledger.Brand); err != nil {
+		t.Fatal(err)
+	}
+	assertCode(t, ledger.RequireRole(newTx(t, stub), ledger.Auditor), ledger.Forbidden, "organisation Org1MSP does not hold the auditor role")
+	stub.As("Org2MSP", "bob", "client")
+	assertCode(t, ledger.RequireRole(newTx(t, stub), ledger.Brand), ledger.Forbidden, "organisation Org2MSP does not hold the brand role")
+}
+
+func TestParseRole(t *testing.T) {
+	for _, r := range []ledger.Role{ledger.Brand, ledger.Merchant, ledger.Carrier, ledger.Payment, ledger.Auditor, ledger.Arbiter} {
+		if got, err := ledger.ParseRole(string(r)); err != nil || got != r {
+			t.Fatalf("ParseRole(%q) = %q, %v", r, got, err)
+		}
+	}
+	_, err := ledger.ParseRole("Brand")
+	assertCode(t, err, ledger.Invalid, `role "Brand"`)
+}
