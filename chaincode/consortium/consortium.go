@@ -1,0 +1,130 @@
+// Package consortium is the "consortium" contract: the organisations of the
+// channel grant each other roles (brand, merchant, carrier, payment, auditor,
+// arbiter) that the other contracts check with ledger.RequireRole.
+//
+// No organisation gives itself a role alone: an admin of any organisation
+// proposes a grant, and an admin of a different organisation approves it.
+// Revocation works the same way: RevokeRole proposes it (or, on a grant not
+// yet approved, lets the proposing organisation withdraw it) and ApproveRole
+// from another organisation completes it. The rules live in the ledger kit
+// (ledger.ProposeRole and friends); this contract exposes them and emits one
+// event per change.
+//
+// Functions (argument: one JSON object; result: JSON):
+//
+//	ProposeRole  {"msp":"Org2MSP","role":"carrier"} -> RoleGrant
+//	ApproveRole  {"msp":"Org2MSP","role":"carrier"} -> RoleGrant
+//	RevokeRole   {"msp":"Org2MSP","role":"carrier"} -> RoleGrant
+//	ListRoles    (evaluate, no argument)            -> [RoleGrant]
+//
+// Events, named "consortium.<Type>" with keys {"msp","role"} and the
+// RoleGrant as data: RoleProposed, RoleGranted, RoleRevocationProposed,
+// RoleRevoked, RoleProposalWithdrawn.
+package consortium
+
+import (
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+
+	"github.com/cxledger/cxledger/chaincode/ledger"
+)
+
+// Name is the contract's name in the chaincode.
+const Name = "consortium"
+
+// Contract is the consortium contract.
+type Contract struct {
+	contractapi.Contract
+}
+
+// NewContract returns the contract, named "consortium".
+func NewContract() *Contract {
+	c := &Contract{}
+	c.Name = Name
+	return c
+}
+
+// GetEvaluateTransactions lists the query functions.
+func (c *Contract) GetEvaluateTransactions() []string {
+	return []string{"ListRoles"}
+}
+
+// ProposeRole proposes that an organisation get a role. The caller must be
+// an admin. Argument: {"msp","role"}.
+func (c *Contract) ProposeRole(ctx contractapi.TransactionContextInterface, args string) (*ledger.RoleGrant, error) {
+	return ledger.Call(ctx.GetStub(), args, change(ledger.ProposeRole))
+}
+
+// ApproveRole approves the open proposal (grant or revocation) for an
+// organisation's role. The caller must be an admin of an organisation other
+// than the proposer's. Argument: {"msp","role"}.
+func (c *Contract) ApproveRole(ctx contractapi.TransactionContextInterface, args string) (*ledger.RoleGrant, error) {
+	return ledger.Call(ctx.GetStub(), args, change(ledger.ApproveRole))
+}
+
+// RevokeRole proposes revoking an organisation's role, or withdraws the
+// caller's organisation's own pending proposal. The caller must be an
+// admin. Argument: {"msp","role"}.
+func (c *Contract) RevokeRole(ctx contractapi.TransactionContextInterface, args string) (*ledger.RoleGrant, error) {
+	return ledger.Call(ctx.GetStub(), args, change(ledger.RevokeRole))
+}
+
+// ListRoles returns every role grant, in force or proposed, ordered by MSP
+// ID and role.
+func (c *Contract) ListRoles(ctx contractapi.TransactionContextInterface) ([]ledger.RoleGrant, error) {
+	tx, err := ledger.NewTx(ctx.GetStub())
+	if err != nil {
+		return nil, err
+	}
+	return ledger.ListRoles(tx)
+}
+
+// roleArgs is the argument of the role changes.
+type roleArgs struct {
+	MSP  string `json:"msp"`
+	Role string `json:"role"`
+}
+
+// Validate checks the MSP ID and the role name.
+func (a roleArgs) Validate() error {
+	if err := ledger.ValidateMSP("msp", a.MSP); err != nil {
+		return err
+	}
+	_, err := ledger.ParseRole(a.Role)
+	return err
+}
+
+// change runs one of the kit's role operations and emits its event.
+func change(op func(*ledger.Tx, string, ledger.Role) (ledger.RoleGrant, error)) func(*ledger.Tx, roleArgs) (*ledger.RoleGrant, error) {
+	return func(tx *ledger.Tx, a roleArgs) (*ledger.RoleGrant, error) {
+		g, err := op(tx, a.MSP, ledger.Role(a.Role))
+		if err != nil {
+			return nil, err
+		}
+		err = ledger.Emit(tx, ledger.Event{
+			Contract: Name,
+			Type:     eventType(g.Status),
+			Keys:     map[string]string{"msp": g.MSP, "role": string(g.Role)},
+			Data:     g,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return &g, nil
+	}
+}
+
+// eventType names the event of the change that left a grant in status.
+func eventType(status ledger.RoleStatus) string {
+	switch status {
+	case ledger.RoleProposed:
+		return "RoleProposed"
+	case ledger.RoleActive:
+		return "RoleGranted"
+	case ledger.RoleRevoking:
+		return "RoleRevocationProposed"
+	case ledger.RoleRevoked:
+		return "RoleRevoked"
+	default:
+		return "RoleProposalWithdrawn"
+	}
+}
