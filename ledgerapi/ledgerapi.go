@@ -1,7 +1,7 @@
 // Package ledgerapi is cxledger's ledger as its clients see it: one interface per business
-// area (Health, later Provenance, Orders, Loyalty, Care), Transactions for the outcome of a
-// transaction by its ID, and Events for the chaincode events, with their request and
-// response types and one error type.
+// area (Health, Consortium, later Provenance, Orders, Loyalty, Care), Transactions for the
+// outcome of a transaction by its ID, and Events for the chaincode events, with their
+// request and response types and one error type.
 //
 // Two adapters implement it: gateway/fabric over the Fabric Gateway (used inside the gateway
 // service) and gateway/client over the service's REST API (used by the CLI), so a command
@@ -24,6 +24,8 @@ import "context"
 type Ledger interface {
 	// Health is the liveness contract.
 	Health() Health
+	// Consortium is the role-grant contract.
+	Consortium() Consortium
 	// Transactions reports the outcome of transactions.
 	Transactions() Transactions
 	// Events streams chaincode events.

@@ -66,8 +66,8 @@ func (id Identity) Signer() (*identity.X509Identity, identity.Sign, error) {
 }
 
 // Dial opens a gRPC connection to a peer over TLS. The connection is lazy: an unreachable
-// peer is reported by the first call, not here.
-func Dial(p Peer) (*grpc.ClientConn, error) {
+// peer is reported by the first call, not here. opts are added to the TLS credentials.
+func Dial(p Peer, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
 	pemData, err := os.ReadFile(p.TLSRootCertPath)
 	if err != nil {
 		return nil, fmt.Errorf("read TLS root certificate for %s: %w", p.Address, err)
@@ -77,7 +77,7 @@ func Dial(p Peer) (*grpc.ClientConn, error) {
 		return nil, fmt.Errorf("no certificate in %s", p.TLSRootCertPath)
 	}
 	creds := credentials.NewClientTLSFromCert(pool, p.ServerName)
-	conn, err := grpc.NewClient(p.Address, grpc.WithTransportCredentials(creds))
+	conn, err := grpc.NewClient(p.Address, append([]grpc.DialOption{grpc.WithTransportCredentials(creds)}, opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("connect to peer %s: %w", p.Address, err)
 	}

@@ -1,0 +1,250 @@
+package fabric
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/protoadapt"
+
+	"github.com/cxledger/cxledger/ledgerapi"
+)
+
+// withDetails is a gRPC status error carrying one gateway ErrorDetail per message, as a
+// gateway peer returns when endorsing peers fail.
+func withDetails(t *testing.T, code codes.Code, msg string, details ...string) error {
+	t.Helper()
+	st := status.New(code, msg)
+	var ds []protoadapt.MessageV1
+	for _, d := range details {
+		ds = append(ds, protoadapt.MessageV1Of(&gateway.ErrorDetail{Address: "peer0:7051", MspId: "Org1MSP", Message: d}))
+	}
+	if len(ds) > 0 {
+		var err error
+		if st, err = st.WithDetails(ds...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return st.Err()
+}
+
+// TestClassify drives the real fabric-gateway client against a fake gateway peer that fails
+// each call the way a Fabric peer does, and checks the code, retryability, transaction ID
+// and message of the classified error.
+func TestClassify(t *testing.T) {
+	pki := newTestPKI(t)
+	fake, p := startFakePeer(t, pki, `{}`)
+	conn, err := Dial(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	id := newTestIdentity(t, "Org1MSP")
+	x509ID, sign, err := id.Signer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw, err := client.Connect(x509ID, client.WithSign(sign), client.WithClientConnection(conn))
+	if err != nil {
+		t.Fatal(err)
+	}
+	contract := gw.GetNetwork("ch").GetContractWithName("cc", "provenance")
+	ctx := context.Background()
+
+	endorseFails := func(err error) func() error {
+		return func() error {
+			fake.endorse = func(string) (*gateway.EndorseResponse, error) { return nil, err }
+			_, err := contract.SubmitTransaction("Register", "{}")
+			return err
+		}
+	}
+	for _, tc := range []struct {
+		name      string
+		call      func() error
+		code      ledgerapi.Code
+		retryable bool
+		hasTx     bool
+		message   string
+	}{
+		{
+			name: "chaincode error in endorsement details",
+			call: endorseFails(withDetails(t, codes.Aborted, "failed to endorse transaction, see attached details for more info",
+				"chaincode response 500, cxl:NOT_FOUND: provenance.lot 0950/L42 not found")),
+			code: ledgerapi.NotFound, hasTx: true, message: "provenance.lot 0950/L42 not found",
+		},
+		{
+			name: "chaincode error from two peers uses the first",
+			call: endorseFails(withDetails(t, codes.Aborted, "failed to endorse transaction",
+				"chaincode response 500, cxl:FORBIDDEN: organisation Org2MSP does not hold the brand role",
+				"chaincode response 500, cxl:FORBIDDEN: organisation Org2MSP does not hold the brand role")),
+			code: ledgerapi.Forbidden, hasTx: true, message: "organisation Org2MSP does not hold the brand role",
+		},
+		{
+			name: "chaincode failure without a code",
+			call: endorseFails(withDetails(t, codes.Aborted, "failed to endorse transaction",
+				"chaincode response 500, Function Register not found in contract provenance")),
+			code: ledgerapi.Internal, hasTx: true, message: "Function Register not found",
+		},
+		{
+			name: "endorsing peers unreachable",
+			call: endorseFails(withDetails(t, codes.Aborted, "failed to collect enough transaction endorsements",
+				"rpc error: code = Unavailable desc = connection refused")),
+			code: ledgerapi.Unavailable, retryable: true, hasTx: true,
+		},
+		{
+			name: "gateway peer has no endorsers",
+			call: endorseFails(status.Error(codes.Unavailable, "no peers available")),
+			code: ledgerapi.Unavailable, retryable: true, hasTx: true,
+		},
+		{
+			name: "endorsement timeout",
+			call: endorseFails(status.Error(codes.DeadlineExceeded, "endorsement timeout expired while collecting endorsements")),
+			code: ledgerapi.Timeout, retryable: true, hasTx: true,
+		},
+		{
+			name: "access denied",
+			call: endorseFails(status.Error(codes.FailedPrecondition, "access denied: channel [ch] creator org unknown, creator is malformed")),
+			code: ledgerapi.Forbidden, hasTx: true,
+		},
+		{
+			name: "permission denied",
+			call: endorseFails(status.Error(codes.PermissionDenied, "not a member")),
+			code: ledgerapi.Forbidden, hasTx: true,
+		},
+		{
+			name: "evaluate chaincode error",
+			call: func() error {
+				fake.evaluate = func() (*gateway.EvaluateResponse, error) {
+					return nil, status.Error(codes.Unknown, "evaluate call to endorser returned error: chaincode response 500, cxl:INVALID: gtin: want 14 digits")
+				}
+				_, err := contract.EvaluateTransaction("GetLot", "{}")
+				return err
+			},
+			code: ledgerapi.Invalid, message: "gtin: want 14 digits",
+		},
+		{
+			name: "orderers unavailable at submit",
+			call: func() error {
+				fake.endorse = func(txID string) (*gateway.EndorseResponse, error) {
+					return &gateway.EndorseResponse{PreparedTransaction: envelope(t, txID, nil, nil)}, nil
+				}
+				fake.submit = func(string) error {
+					return status.Error(codes.Unavailable, "insufficient number of orderers could successfully process transaction")
+				}
+				_, err := contract.SubmitTransaction("Register", "{}")
+				var se *client.SubmitError
+				if !errors.As(err, &se) {
+					return fmt.Errorf("want a *client.SubmitError, got %T", err)
+				}
+				return err
+			},
+			code: ledgerapi.Unavailable, retryable: true, hasTx: true,
+		},
+		{
+			name: "commit status denied",
+			call: func() error {
+				fake.submit = func(string) error { return nil }
+				fake.status = func(context.Context, string) (*gateway.CommitStatusResponse, error) {
+					return nil, status.Error(codes.PermissionDenied, "access denied")
+				}
+				_, err := contract.SubmitTransaction("Register", "{}")
+				var ce *client.CommitStatusError
+				if !errors.As(err, &ce) {
+					return fmt.Errorf("want a *client.CommitStatusError, got %T", err)
+				}
+				return err
+			},
+			code: ledgerapi.Forbidden, hasTx: true,
+		},
+		{
+			name: "MVCC read conflict at validation",
+			call: func() error {
+				fake.status = func(context.Context, string) (*gateway.CommitStatusResponse, error) {
+					return &gateway.CommitStatusResponse{Result: peer.TxValidationCode_MVCC_READ_CONFLICT, BlockNumber: 9}, nil
+				}
+				_, err := contract.SubmitTransaction("Register", "{}")
+				return err
+			},
+			code: ledgerapi.Conflict, retryable: true, hasTx: true, message: "MVCC_READ_CONFLICT",
+		},
+		{
+			name: "phantom read conflict at validation",
+			call: func() error {
+				fake.status = func(context.Context, string) (*gateway.CommitStatusResponse, error) {
+					return &gateway.CommitStatusResponse{Result: peer.TxValidationCode_PHANTOM_READ_CONFLICT, BlockNumber: 9}, nil
+				}
+				_, err := contract.SubmitTransaction("Register", "{}")
+				return err
+			},
+			code: ledgerapi.Conflict, retryable: true, hasTx: true, message: "PHANTOM_READ_CONFLICT",
+		},
+		{
+			name: "endorsement policy failure at validation",
+			call: func() error {
+				fake.status = func(context.Context, string) (*gateway.CommitStatusResponse, error) {
+					return &gateway.CommitStatusResponse{Result: peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE, BlockNumber: 9}, nil
+				}
+				_, err := contract.SubmitTransaction("Register", "{}")
+				return err
+			},
+			code: ledgerapi.Internal, hasTx: true, message: "ENDORSEMENT_POLICY_FAILURE",
+		},
+		{
+			name: "caller's deadline",
+			call: func() error {
+				ctx, cancel := context.WithTimeout(ctx, time.Nanosecond)
+				defer cancel()
+				<-ctx.Done()
+				_, err := contract.EvaluateWithContext(ctx, "GetLot")
+				return err
+			},
+			code: ledgerapi.Timeout, retryable: true,
+		},
+		{
+			name: "context error",
+			call: func() error { return fmt.Errorf("wait: %w", context.DeadlineExceeded) },
+			code: ledgerapi.Timeout, retryable: true,
+		},
+		{
+			name: "plain error",
+			call: func() error { return errors.New("disk on fire") },
+			code: ledgerapi.Internal, message: "disk on fire",
+		},
+		{
+			name: "already classified",
+			call: func() error { return fmt.Errorf("x: %w", ledgerapi.Errorf(ledgerapi.RateLimited, "slow down")) },
+			code: ledgerapi.RateLimited, retryable: true, message: "slow down",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call()
+			if err == nil {
+				t.Fatal("call succeeded")
+			}
+			got := Classify(err)
+			if got.Code != tc.code || got.Retryable != tc.retryable {
+				t.Fatalf("Classify(%v) = %s retryable=%v, want %s retryable=%v", err, got.Code, got.Retryable, tc.code, tc.retryable)
+			}
+			if tc.hasTx != (got.TransactionID != "") {
+				t.Errorf("transaction ID %q, want one: %v", got.TransactionID, tc.hasTx)
+			}
+			if !strings.Contains(got.Message, tc.message) {
+				t.Errorf("message %q does not contain %q", got.Message, tc.message)
+			}
+			if strings.Contains(got.Message, "cxl:") {
+				t.Errorf("message %q still carries the chaincode marker", got.Message)
+			}
+		})
+	}
+	if Classify(nil) != nil {
+		t.Fatal("Classify(nil) != nil")
+	}
+}

@@ -1,0 +1,216 @@
+package fabric
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync/atomic"
+	"time"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-gateway/pkg/identity"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
+
+	"github.com/cxledger/cxledger/ledgerapi"
+)
+
+// Phase is one step of a transaction's life, as reported to an Observer.
+type Phase string
+
+// The phases a Client reports.
+const (
+	PhaseEvaluate Phase = "evaluate"
+	PhaseEndorse  Phase = "endorse"
+	PhaseSubmit   Phase = "submit"
+	PhaseCommit   Phase = "commit"
+)
+
+// Observer is told how long each phase of each call took and how it ended (err nil on
+// success); the gateway service turns it into metrics.
+type Observer func(p Phase, d time.Duration, err error)
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithTimeouts bounds each phase of a transaction; the caller's context bounds the whole.
+func WithTimeouts(t Timeouts) Option { return func(c *Client) { c.timeouts = t } }
+
+// WithConflictRetries sets how many times a transaction that fails validation with an MVCC
+// or phantom read conflict is run again as a new transaction (default 3).
+func WithConflictRetries(n int) Option { return func(c *Client) { c.conflictRetries = n } }
+
+// WithObserver reports the duration and outcome of every phase to o.
+func WithObserver(o Observer) Option { return func(c *Client) { c.observe = o } }
+
+// WithLogger logs reconnections and failovers to l (default: discarded).
+func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.log = l } }
+
+// Client reaches one chaincode on one channel through a list of gateway peers, as any of a
+// set of signing identities. Calls go to the first peer that answers: when a peer is
+// unavailable the Client fails over to the next one and prefers it from then on.
+type Client struct {
+	channel, chaincode string
+	peers              []Peer
+	conns              []*grpc.ClientConn
+	ids                map[string]*signer
+	// statusID is the identity that asks for commit statuses and resubmits envelopes on
+	// behalf of the service (any channel member may).
+	statusID        string
+	preferred       atomic.Int64
+	timeouts        Timeouts
+	conflictRetries int
+	observe         Observer
+	log             *slog.Logger
+}
+
+// signer is one identity with a gateway through each peer.
+type signer struct {
+	name string
+	id   *identity.X509Identity
+	sign identity.Sign
+	gws  []*client.Gateway
+}
+
+// NewClient connects to channel and chaincode through peers (in order of preference, at least
+// one) as the identities named in ids (at least one). No peer is contacted yet.
+func NewClient(channel, chaincode string, peers []Peer, ids map[string]Identity, opts ...Option) (*Client, error) {
+	if len(peers) == 0 {
+		return nil, errors.New("no gateway peer configured")
+	}
+	if len(ids) == 0 {
+		return nil, errors.New("no identity configured")
+	}
+	c := &Client{
+		channel: channel, chaincode: chaincode, peers: peers, ids: map[string]*signer{},
+		timeouts: DefaultTimeouts, conflictRetries: 3, observe: func(Phase, time.Duration, error) {},
+		log: slog.New(slog.DiscardHandler),
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	// A restarted peer must be found again within seconds, not after gRPC's default backoff
+	// of up to two minutes.
+	bo := backoff.DefaultConfig
+	bo.MaxDelay = 2 * time.Second
+	for _, p := range peers {
+		conn, err := Dial(p, grpc.WithConnectParams(grpc.ConnectParams{Backoff: bo, MinConnectTimeout: 2 * time.Second}))
+		if err != nil {
+			return nil, errors.Join(err, c.Close())
+		}
+		c.conns = append(c.conns, conn)
+	}
+	names := make([]string, 0, len(ids))
+	for name := range ids {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	c.statusID = names[0]
+	for _, name := range names {
+		id := ids[name]
+		x509ID, sign, err := id.Signer()
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("identity %s: %w", name, err), c.Close())
+		}
+		s := &signer{name: name, id: x509ID, sign: sign}
+		for i, conn := range c.conns {
+			gw, err := client.Connect(x509ID, client.WithSign(sign), client.WithClientConnection(conn))
+			if err != nil {
+				return nil, errors.Join(fmt.Errorf("gateway for %s at %s: %w", name, peers[i].Address, err), c.Close())
+			}
+			s.gws = append(s.gws, gw)
+		}
+		c.ids[name] = s
+	}
+	return c, nil
+}
+
+// Close closes every gateway and peer connection.
+func (c *Client) Close() error {
+	var errs []error
+	for _, s := range c.ids {
+		for _, gw := range s.gws {
+			errs = append(errs, gw.Close())
+		}
+	}
+	for _, conn := range c.conns {
+		errs = append(errs, conn.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Identities lists the names of the configured identities, sorted.
+func (c *Client) Identities() []string {
+	names := make([]string, 0, len(c.ids))
+	for n := range c.ids {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// As returns the ledger as identity name sees it. Each transaction it submits is recorded in
+// j before it leaves the process; j may be nil.
+func (c *Client) As(name string, j Journal) (*Session, error) {
+	s, ok := c.ids[name]
+	if !ok {
+		return nil, ledgerapi.Errorf(ledgerapi.Internal, "no identity %q configured", name)
+	}
+	if j == nil {
+		j = noJournal{}
+	}
+	return &Session{c: c, s: s, journal: j}, nil
+}
+
+// Ready reports whether a peer answers a query: the chaincode's health:Version, evaluated
+// through each peer in turn until one answers.
+func (c *Client) Ready(ctx context.Context) error {
+	s, err := c.As(c.statusID, nil)
+	if err != nil {
+		return err
+	}
+	_, err = s.Health().Version(ctx)
+	return err
+}
+
+// unavailable reports whether err means the gateway peer could not be reached or could not
+// serve the call, so that another peer may.
+func unavailable(err error) bool {
+	return ledgerapi.ErrorCode(Classify(err)) == ledgerapi.Unavailable
+}
+
+// failover calls fn with each peer's index in turn, starting at the preferred one, until fn
+// returns an error that is not "unavailable" or the peers are exhausted. A peer that
+// answers becomes the preferred one.
+func (c *Client) failover(ctx context.Context, what string, fn func(peer int) error) error {
+	start := int(c.preferred.Load())
+	var err error
+	for i := range c.peers {
+		p := (start + i) % len(c.peers)
+		err = fn(p)
+		if err == nil || !unavailable(err) || ctx.Err() != nil {
+			if i > 0 && err == nil {
+				c.preferred.Store(int64(p))
+				c.log.Info("failed over to another gateway peer", "operation", what, "peer", c.peers[p].Address)
+			}
+			return err
+		}
+		c.log.Warn("gateway peer unavailable", "operation", what, "peer", c.peers[p].Address, "error", err)
+	}
+	return err
+}
+
+// timed runs fn under a timeout and reports its duration and outcome as phase p.
+func (c *Client) timed(ctx context.Context, p Phase, timeout time.Duration, fn func(ctx context.Context) error) error {
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	start := time.Now()
+	err := fn(ctx)
+	c.observe(p, time.Since(start), err)
+	return err
+}
