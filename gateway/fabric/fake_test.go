@@ -267,9 +267,9 @@ func mustMarshal(t testing.TB, m proto.Message) []byte {
 
 // recordingJournal remembers what it was told, in order.
 type recordingJournal struct {
-	mu       sync.Mutex
-	entries  []string
-	signed   map[string][]byte
+	mu      sync.Mutex
+	entries []string
+	signed  map[string][]byte
 }
 
 func (j *recordingJournal) Endorsing(_ context.Context, txID string) error {
