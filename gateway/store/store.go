@@ -1,0 +1,417 @@
+// Package store is the gateway service's durable memory, one bbolt file: for every mutating
+// request, its idempotency key, a fingerprint of the request, the transaction it created
+// (the ID before endorsement, the signed envelope before submission) and, once known, its
+// outcome. Pending transactions are found here after a restart and reconciled with the
+// ledger.
+//
+// A request's record moves Reserved -> Pending -> Done. Reserved: the key is taken and the
+// transaction has not left the process. Pending: the signed transaction is stored and may be
+// on its way to a block. Done: the outcome (committed, or an error) is final, and a request
+// repeating the key gets it again; an outcome whose error is retryable lets the same request
+// run again.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/cxledger/cxledger/ledgerapi"
+)
+
+// State is where a request's record stands.
+type State string
+
+// Record states.
+const (
+	// Reserved: the key is taken; the transaction has not been handed to ordering.
+	Reserved State = "RESERVED"
+	// Pending: the signed transaction is stored; its commit is not known.
+	Pending State = "PENDING"
+	// Done: the outcome is final.
+	Done State = "DONE"
+)
+
+// Record is one mutating request and the transaction it created.
+type Record struct {
+	// Principal is who sent the request; keys are scoped per principal.
+	Principal string `json:"principal"`
+	// Key is the request's idempotency key.
+	Key string `json:"key"`
+	// Fingerprint identifies the request (operation and body): the same key with another
+	// fingerprint is refused.
+	Fingerprint string `json:"fingerprint"`
+	// Operation names the operation, e.g. "health.Ping".
+	Operation string `json:"operation"`
+	// State is where the record stands.
+	State State `json:"state"`
+	// TxID is the transaction the request created last (a read conflict creates a new one).
+	TxID string `json:"txId,omitempty"`
+	// SignedTx is the signed transaction envelope, kept while Pending so that it can be
+	// submitted again.
+	SignedTx []byte `json:"signedTx,omitempty"`
+	// Result is the contract's endorsed result.
+	Result json.RawMessage `json:"result,omitempty"`
+	// Block is the block of the committed transaction.
+	Block uint64 `json:"block,omitempty"`
+	// Err is the outcome of a request that failed; nil with State Done means committed.
+	Err *ledgerapi.Error `json:"error,omitempty"`
+	// Created is when the request first arrived; Updated when the record last changed.
+	Created time.Time `json:"created"`
+	Updated time.Time `json:"updated"`
+	// Submitted is when the transaction was last handed to ordering.
+	Submitted time.Time `json:"submitted,omitzero"`
+	// Resubmissions counts how often reconciliation submitted the envelope again.
+	Resubmissions int `json:"resubmissions,omitempty"`
+}
+
+// Committed reports whether the record's transaction committed VALID.
+func (r *Record) Committed() bool { return r.State == Done && r.Err == nil }
+
+// Errors of Begin.
+var (
+	// ErrInFlight means a request with the same key is being processed right now.
+	ErrInFlight = errors.New("a request with this idempotency key is in progress")
+	// ErrMismatch means the key was used before with a different request.
+	ErrMismatch = errors.New("this idempotency key was used with a different request")
+)
+
+var (
+	requestsBucket = []byte("requests") // principal \x00 key -> Record
+	txBucket       = []byte("tx")       // txID -> principal \x00 key
+	pendingBucket  = []byte("pending")  // txID -> principal \x00 key, while Pending
+)
+
+// Store is the open bbolt file plus the set of keys whose requests run in this process.
+type Store struct {
+	db  *bolt.DB
+	now func() time.Time
+
+	mu       sync.Mutex
+	inFlight map[string]bool
+}
+
+// Open opens (creating if needed) the store at path. Records a crash left Reserved, whose
+// transaction never left the process, become Done with a retryable Unavailable outcome, so
+// that the client's retry runs again.
+func Open(path string) (*Store, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	s := &Store{db: db, now: time.Now, inFlight: map[string]bool{}}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{requestsBucket, txBucket, pendingBucket} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(requestsBucket).ForEach(func(k, v []byte) error {
+			var r Record
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("record %q: %w", k, err)
+			}
+			if r.State != Reserved {
+				return nil
+			}
+			r.State, r.Updated = Done, s.now()
+			r.Err = ledgerapi.Errorf(ledgerapi.Unavailable, "the service stopped before the transaction was submitted; nothing was applied").WithTransaction(r.TxID)
+			return put(tx, &r)
+		})
+	})
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("initialise store %s: %w", path, err), db.Close())
+	}
+	return s, nil
+}
+
+// Close closes the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+func recordKey(principal, key string) []byte { return []byte(principal + "\x00" + key) }
+
+func put(tx *bolt.Tx, r *Record) error {
+	data, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encode record: %w", err)
+	}
+	return tx.Bucket(requestsBucket).Put(recordKey(r.Principal, r.Key), data)
+}
+
+func get(tx *bolt.Tx, k []byte) (*Record, error) {
+	data := tx.Bucket(requestsBucket).Get(k)
+	if data == nil {
+		return nil, nil
+	}
+	var r Record
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("decode record %q: %w", k, err)
+	}
+	return &r, nil
+}
+
+// Begin starts request key of principal with fingerprint. When the key is new, or its
+// earlier outcome was a retryable failure of the same request, it reserves the key and
+// returns a Ticket to run the request with. Otherwise it returns the existing record and no
+// Ticket: the caller answers with the record's outcome (Done) or as still pending (Pending).
+// It fails with ErrInFlight while a request with the key runs, and ErrMismatch when the key
+// was used with another fingerprint.
+func (s *Store) Begin(ctx context.Context, principal, key, fingerprint, operation string) (*Ticket, *Record, error) {
+	k := string(recordKey(principal, key))
+	s.mu.Lock()
+	if s.inFlight[k] {
+		s.mu.Unlock()
+		return nil, nil, ErrInFlight
+	}
+	s.inFlight[k] = true
+	s.mu.Unlock()
+
+	var existing *Record
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		existing = nil
+		r, err := get(tx, []byte(k))
+		if err != nil {
+			return err
+		}
+		if r != nil && (r.Fingerprint != fingerprint || !(r.State == Done && r.Err != nil && r.Err.Retryable)) {
+			existing = r
+			return nil
+		}
+		now := s.now()
+		fresh := &Record{Principal: principal, Key: key, Fingerprint: fingerprint, Operation: operation, State: Reserved, Created: now, Updated: now}
+		if r != nil {
+			fresh.Created = r.Created
+		}
+		return put(tx, fresh)
+	})
+	if err != nil || existing != nil {
+		s.release(k)
+	}
+	switch {
+	case err != nil:
+		return nil, nil, fmt.Errorf("reserve idempotency key: %w", err)
+	case existing != nil && existing.Fingerprint != fingerprint:
+		return nil, existing, ErrMismatch
+	case existing != nil:
+		return nil, existing, nil
+	}
+	return &Ticket{s: s, k: k}, nil, nil
+}
+
+func (s *Store) release(k string) {
+	s.mu.Lock()
+	delete(s.inFlight, k)
+	s.mu.Unlock()
+}
+
+// update applies fn to the record under k in a write transaction.
+func (s *Store) update(k []byte, fn func(tx *bolt.Tx, r *Record) error) error {
+	return s.db.Batch(func(tx *bolt.Tx) error {
+		r, err := get(tx, k)
+		if err != nil {
+			return err
+		}
+		if r == nil {
+			return fmt.Errorf("no record %q", k)
+		}
+		if err := fn(tx, r); err != nil {
+			return err
+		}
+		r.Updated = s.now()
+		return put(tx, r)
+	})
+}
+
+// Ticket is a request that holds its idempotency key. It is the fabric.Journal of the
+// request's transaction; Finish ends it.
+type Ticket struct {
+	s *Store
+	k string
+}
+
+// Endorsing records the transaction the request is about to send for endorsement.
+func (t *Ticket) Endorsing(_ context.Context, txID string) error {
+	return t.s.update([]byte(t.k), func(tx *bolt.Tx, r *Record) error {
+		if r.TxID != "" {
+			// The earlier transaction failed validation and applied nothing; the ledger
+			// still answers for it.
+			for _, b := range [][]byte{pendingBucket, txBucket} {
+				if err := tx.Bucket(b).Delete([]byte(r.TxID)); err != nil {
+					return err
+				}
+			}
+		}
+		r.TxID, r.State, r.SignedTx, r.Result = txID, Reserved, nil, nil
+		return tx.Bucket(txBucket).Put([]byte(txID), []byte(t.k))
+	})
+}
+
+// Prepared records the signed transaction before it is submitted: from now on the
+// transaction may commit, and reconciliation follows it if the request cannot.
+func (t *Ticket) Prepared(_ context.Context, txID string, signedTx, result []byte) error {
+	return t.s.update([]byte(t.k), func(tx *bolt.Tx, r *Record) error {
+		if r.TxID != txID {
+			return fmt.Errorf("transaction %s prepared, but the request's transaction is %s", txID, r.TxID)
+		}
+		r.State, r.SignedTx, r.Result, r.Submitted = Pending, signedTx, result, t.s.now()
+		return tx.Bucket(pendingBucket).Put([]byte(txID), []byte(t.k))
+	})
+}
+
+// Finish ends the request: err nil means its transaction committed VALID in block; a
+// Pending error leaves the transaction to reconciliation; any other error is the request's
+// final outcome. It returns the record as stored.
+func (t *Ticket) Finish(block uint64, err error) (*Record, error) {
+	defer t.s.release(t.k)
+	var out *Record
+	uerr := t.s.update([]byte(t.k), func(tx *bolt.Tx, r *Record) error {
+		e := ledgerapi.AsError(err)
+		switch {
+		case e != nil && e.Code == ledgerapi.Pending:
+			if r.State != Pending {
+				return fmt.Errorf("transaction %s reported pending but was never prepared", r.TxID)
+			}
+		default:
+			if r.TxID != "" {
+				if err := tx.Bucket(pendingBucket).Delete([]byte(r.TxID)); err != nil {
+					return err
+				}
+			}
+			r.State, r.Block, r.Err, r.SignedTx = Done, block, e, nil
+		}
+		c := *r
+		out = &c
+		return nil
+	})
+	if uerr != nil {
+		return nil, fmt.Errorf("record outcome: %w", uerr)
+	}
+	return out, nil
+}
+
+// ByTransaction returns the record whose last transaction is txID, or nil.
+func (s *Store) ByTransaction(txID string) (*Record, error) {
+	var out *Record
+	err := s.db.View(func(tx *bolt.Tx) error {
+		k := tx.Bucket(txBucket).Get([]byte(txID))
+		if k == nil {
+			return nil
+		}
+		r, err := get(tx, k)
+		if err != nil || r == nil || r.TxID != txID {
+			return err
+		}
+		out = r
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("look up transaction %s: %w", txID, err)
+	}
+	return out, nil
+}
+
+// Pending lists the Pending records whose requests no longer run in this process: the
+// transactions reconciliation must follow.
+func (s *Store) Pending() ([]*Record, error) {
+	var out []*Record
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(pendingBucket).ForEach(func(_, k []byte) error {
+			s.mu.Lock()
+			running := s.inFlight[string(k)]
+			s.mu.Unlock()
+			if running {
+				return nil
+			}
+			r, err := get(tx, k)
+			if err != nil || r == nil || r.State != Pending {
+				return err
+			}
+			out = append(out, r)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list pending transactions: %w", err)
+	}
+	return out, nil
+}
+
+// Resolve records the ledger's verdict on Pending transaction txID: err nil means it
+// committed VALID in block. It does nothing when the transaction is no longer pending.
+func (s *Store) Resolve(txID string, block uint64, err error) error {
+	return s.onPending(txID, func(tx *bolt.Tx, r *Record) error {
+		r.State, r.Block, r.Err, r.SignedTx = Done, block, ledgerapi.AsError(err), nil
+		return tx.Bucket(pendingBucket).Delete([]byte(txID))
+	})
+}
+
+// Resubmitted records that Pending transaction txID was handed to ordering again.
+func (s *Store) Resubmitted(txID string) error {
+	return s.onPending(txID, func(_ *bolt.Tx, r *Record) error {
+		r.Submitted = s.now()
+		r.Resubmissions++
+		return nil
+	})
+}
+
+func (s *Store) onPending(txID string, fn func(tx *bolt.Tx, r *Record) error) error {
+	return s.db.Batch(func(tx *bolt.Tx) error {
+		k := tx.Bucket(pendingBucket).Get([]byte(txID))
+		if k == nil {
+			return nil
+		}
+		k = append([]byte(nil), k...)
+		r, err := get(tx, k)
+		if err != nil || r == nil || r.TxID != txID || r.State != Pending {
+			return err
+		}
+		if err := fn(tx, r); err != nil {
+			return err
+		}
+		r.Updated = s.now()
+		return put(tx, r)
+	})
+}
+
+// Expire deletes Done records last updated before cutoff; their keys can be used again.
+// It returns how many it deleted.
+func (s *Store) Expire(cutoff time.Time) (int, error) {
+	n := 0
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		var expired []*Record
+		err := tx.Bucket(requestsBucket).ForEach(func(k, v []byte) error {
+			var r Record
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("decode record %q: %w", k, err)
+			}
+			if r.State == Done && r.Updated.Before(cutoff) {
+				expired = append(expired, &r)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, r := range expired {
+			if r.TxID != "" {
+				if err := tx.Bucket(txBucket).Delete([]byte(r.TxID)); err != nil {
+					return err
+				}
+			}
+			if err := tx.Bucket(requestsBucket).Delete(recordKey(r.Principal, r.Key)); err != nil {
+				return err
+			}
+		}
+		n = len(expired)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("expire records: %w", err)
+	}
+	return n, nil
+}
