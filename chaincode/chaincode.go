@@ -7,6 +7,7 @@ import (
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
+	"github.com/cxledger/cxledger/chaincode/consortium"
 	"github.com/cxledger/cxledger/chaincode/health"
 )
 
@@ -14,6 +15,7 @@ import (
 func New(version string) (*contractapi.ContractChaincode, error) {
 	cc, err := contractapi.NewChaincode(
 		health.NewContract(version),
+		consortium.NewContract(),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("assemble cxledger chaincode: %w", err)

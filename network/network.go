@@ -272,6 +272,7 @@ type EndpointInfo struct {
 // OrgProfile is one organisation's peers and identities.
 type OrgProfile struct {
 	MSPID      string                  `json:"mspId"`
+	Roles      []string                `json:"roles"`
 	Collection string                  `json:"collection"`
 	Peers      []EndpointInfo          `json:"peers"`
 	Users      map[string]IdentityInfo `json:"users"`
@@ -290,7 +291,7 @@ func NewProfile(home Home, t Topology, d Deployment) *Profile {
 		p.Orderers = append(p.Orderers, EndpointInfo{Name: n.Name, Address: n.Address(), TLSRootCert: home.OrdererTLSRootCert()})
 	}
 	for _, org := range t.PeerOrgs() {
-		op := OrgProfile{MSPID: org.MSPID, Collection: CollectionName(org.MSPID), Users: map[string]IdentityInfo{}}
+		op := OrgProfile{MSPID: org.MSPID, Roles: org.Roles, Collection: CollectionName(org.MSPID), Users: map[string]IdentityInfo{}}
 		for _, n := range org.PeerNodes {
 			op.Peers = append(op.Peers, EndpointInfo{Name: n.Name, Address: n.Address(), TLSRootCert: home.TLSRootCert(org)})
 		}

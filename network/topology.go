@@ -48,6 +48,22 @@ type OrgSpec struct {
 	Peers int `yaml:"peers"`
 	// Users is how many client identities (User1..UserN) besides Admin it is issued (default 3).
 	Users int `yaml:"users"`
+	// Roles are the consortium roles (brand, merchant, carrier, payment, auditor, arbiter)
+	// granted to the organisation when the network comes up. Default: the first
+	// organisation is brand, merchant, payment provider and arbiter; the second carrier,
+	// merchant and auditor; any other a merchant.
+	Roles []string `yaml:"roles"`
+}
+
+// defaultRoles are the roles of the i-th organisation when its spec names none.
+func defaultRoles(i int) []string {
+	switch i {
+	case 0:
+		return []string{"brand", "merchant", "payment", "arbiter"}
+	case 1:
+		return []string{"carrier", "merchant", "auditor"}
+	}
+	return []string{"merchant"}
 }
 
 // Defaults chosen for a small consortium on one machine.
@@ -115,6 +131,9 @@ func (t Topology) WithDefaults() Topology {
 		}
 		if o.Users == 0 {
 			o.Users = 3
+		}
+		if o.Roles == nil {
+			o.Roles = defaultRoles(i)
 		}
 		orgs[i] = o
 	}

@@ -104,6 +104,9 @@ func upRun(ctx context.Context, opts *UpOptions) error {
 		return err
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "first transaction %s committed %s after start (build excluded)\n", txID, time.Since(start).Round(10*time.Millisecond))
+	if err := SeedRoles(ctx, prof, opts.IO.ErrOut); err != nil {
+		return err
+	}
 	return printProfile(opts, prof)
 }
 

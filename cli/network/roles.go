@@ -1,0 +1,115 @@
+package network
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+
+	"github.com/cxledger/cxledger/gateway/fabric"
+	"github.com/cxledger/cxledger/network"
+)
+
+// roleGrant is the part of a consortium role grant the seeding reads back.
+type roleGrant struct {
+	MSP    string `json:"msp"`
+	Role   string `json:"role"`
+	Status string `json:"status"`
+}
+
+// SeedRoles grants every organisation the consortium roles its profile lists, the way the
+// consortium contract demands: the organisation's own admin proposes, an admin of the next
+// organisation approves. Grants already in force are left alone, so seeding twice changes
+// nothing. A network of one organisation cannot grant roles (no second organisation can
+// approve); SeedRoles then says so and grants none.
+func SeedRoles(ctx context.Context, prof *network.Profile, progress io.Writer) error {
+	if len(prof.Orgs) < 2 {
+		fmt.Fprintln(progress, "one organisation only: consortium roles need a second organisation to approve them; none granted")
+		return nil
+	}
+	admins := make([]*client.Contract, len(prof.Orgs))
+	for i, org := range prof.Orgs {
+		admin := org.Users["Admin"]
+		conn, err := fabric.Connect(fabric.Identity{MSPID: org.MSPID, CertPath: admin.Cert, KeyPath: admin.Key},
+			fabric.Peer{Address: org.Peers[0].Address, TLSRootCertPath: org.Peers[0].TLSRootCert}, fabric.DefaultTimeouts)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		admins[i] = conn.Gateway.GetNetwork(prof.Channel).GetContractWithName(prof.Chaincode, "consortium")
+	}
+	raw, err := admins[0].EvaluateWithContext(ctx, "ListRoles")
+	if err != nil {
+		return fmt.Errorf("list consortium roles: %w", err)
+	}
+	var grants []roleGrant
+	if err := json.Unmarshal(raw, &grants); err != nil {
+		return fmt.Errorf("parse consortium roles: %w", err)
+	}
+	status := map[string]string{}
+	for _, g := range grants {
+		status[g.MSP+"/"+g.Role] = g.Status
+	}
+	// Grants of different roles touch different keys, so all proposals go out together,
+	// then all approvals: two block times instead of two per role.
+	var proposals, approvals []func() error
+	var granted []string
+	for i, org := range prof.Orgs {
+		approver := admins[(i+1)%len(admins)]
+		for _, role := range org.Roles {
+			args, err := json.Marshal(map[string]string{"msp": org.MSPID, "role": role})
+			if err != nil {
+				return fmt.Errorf("encode role grant: %w", err)
+			}
+			switch status[org.MSPID+"/"+role] {
+			case "active", "revoking":
+				continue
+			case "":
+				proposer := admins[i]
+				proposals = append(proposals, func() error {
+					if _, err := proposer.SubmitWithContext(ctx, "ProposeRole", client.WithArguments(string(args))); err != nil {
+						return fmt.Errorf("propose role %s for %s: %w", role, org.MSPID, err)
+					}
+					return nil
+				})
+			}
+			granted = append(granted, org.MSPID+":"+role)
+			approvals = append(approvals, func() error {
+				if _, err := approver.SubmitWithContext(ctx, "ApproveRole", client.WithArguments(string(args))); err != nil {
+					return fmt.Errorf("approve role %s for %s: %w", role, org.MSPID, err)
+				}
+				return nil
+			})
+		}
+	}
+	if err := concurrently(proposals); err != nil {
+		return err
+	}
+	if err := concurrently(approvals); err != nil {
+		return err
+	}
+	if len(granted) > 0 {
+		fmt.Fprintf(progress, "granted consortium roles %s\n", strings.Join(granted, " "))
+	}
+	return nil
+}
+
+// concurrently runs every function at once and returns their errors joined.
+func concurrently(fns []func() error) error {
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = fn()
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
