@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -59,6 +60,19 @@ func run(m *testing.M) (int, error) {
 		home = network.Home(env)
 	}
 	h = &harness{repo: repo, home: home}
+	// Two test runs on one machine (two engineers, or CI beside a developer) would share
+	// the state directory and ports: the second waits for the first.
+	if err := os.MkdirAll(filepath.Dir(string(home)), 0o755); err != nil {
+		return 1, err
+	}
+	lock, err := os.OpenFile(string(home)+".lock", os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return 1, fmt.Errorf("open test lock: %w", err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return 1, fmt.Errorf("lock %s: %w", lock.Name(), err)
+	}
 	// Reuse the binaries of the main state directory: a second build of Fabric would only
 	// cost time.
 	ctx := context.Background()
