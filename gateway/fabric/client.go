@@ -151,9 +151,13 @@ func (c *Client) Identities() []string {
 	return names
 }
 
-// As returns the ledger as identity name sees it. Each transaction it submits is recorded in
-// j before it leaves the process; j may be nil.
-func (c *Client) As(name string, j Journal) (*Session, error) {
+// Ledger returns the ledger as identity name sees it. Each transaction it submits is
+// recorded in j before it leaves the process; j may be nil.
+func (c *Client) Ledger(name string, j Journal) (ledgerapi.Ledger, error) {
+	return c.session(name, j)
+}
+
+func (c *Client) session(name string, j Journal) (*Session, error) {
 	s, ok := c.ids[name]
 	if !ok {
 		return nil, ledgerapi.Errorf(ledgerapi.Internal, "no identity %q configured", name)
@@ -167,7 +171,7 @@ func (c *Client) As(name string, j Journal) (*Session, error) {
 // Ready reports whether a peer answers a query: the chaincode's health:Version, evaluated
 // through each peer in turn until one answers.
 func (c *Client) Ready(ctx context.Context) error {
-	s, err := c.As(c.statusID, nil)
+	s, err := c.session(c.statusID, nil)
 	if err != nil {
 		return err
 	}

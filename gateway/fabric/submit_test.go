@@ -28,9 +28,9 @@ func newTestClient(t *testing.T, peers ...Peer) *Client {
 	return c
 }
 
-func session(t *testing.T, c *Client, j Journal) *Session {
+func session(t *testing.T, c *Client, j Journal) ledgerapi.Ledger {
 	t.Helper()
-	s, err := c.As("user", j)
+	s, err := c.Ledger("user", j)
 	if err != nil {
 		t.Fatal(err)
 	}
