@@ -124,7 +124,7 @@ func TestSubmitPendingAtDeadline(t *testing.T) {
 	}
 	c := newTestClient(t, p)
 	j := &recordingJournal{}
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	_, err := session(t, c, j).Health().Ping(ctx, ledgerapi.PingRequest{Nonce: "n"})
 	e := ledgerapi.AsError(err)

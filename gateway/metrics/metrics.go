@@ -13,7 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/cxledger/cxledger/gateway/fabric")
+	"github.com/cxledger/cxledger/gateway/fabric"
+)
 
 // Metrics are the service's collectors.
 type Metrics struct {
@@ -103,4 +104,6 @@ func (m *Metrics) Pending(n int) { m.pending.Set(float64(n)) }
 
 // Reconciled counts reconciliation outcomes: a transaction found committed or failed, or
 // an envelope resubmitted.
-func (m *Metrics) Reconciled(outcome string, n int) { m.reconciled.WithLabelValues(outcome).Add(float64(n)) }
+func (m *Metrics) Reconciled(outcome string, n int) {
+	m.reconciled.WithLabelValues(outcome).Add(float64(n))
+}
