@@ -1,0 +1,333 @@
+// Package config is the gateway service's configuration: a YAML file, overridden by CXL_GATEWAY_*
+// environment variables, checked as a whole at start-up so that every mistake is reported at
+// once, with the field it concerns.
+package config
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	// Listen is the HTTP address, host:port.
+	Listen string `yaml:"listen"`
+	// Channel and Chaincode name what the service fronts.
+	Channel   string `yaml:"channel"`
+	Chaincode string `yaml:"chaincode"`
+	// Store is the bbolt file of idempotency records and pending transactions.
+	Store string `yaml:"store"`
+	// Peers are the gateway peers, in order of preference; the service fails over to the
+	// next when one is unavailable.
+	Peers []Peer `yaml:"peers"`
+	// Identities are the Fabric signing identities, by name.
+	Identities map[string]Identity `yaml:"identities"`
+	// Principals are the API clients and the identity each signs as.
+	Principals []Principal `yaml:"principals"`
+	// Limits bound what a client may send.
+	Limits Limits `yaml:"limits"`
+	// Timeouts bound each request and each Fabric phase.
+	Timeouts Timeouts `yaml:"timeouts"`
+	// Reconcile configures the follow-up of pending transactions.
+	Reconcile Reconcile `yaml:"reconcile"`
+	// Log configures the structured log.
+	Log Log `yaml:"log"`
+}
+
+// Peer is a gateway peer.
+type Peer struct {
+	Address     string `yaml:"address"`
+	TLSRootCert string `yaml:"tlsRootCert"`
+	// ServerName overrides the TLS server name, when the address is not in the certificate.
+	ServerName string `yaml:"serverName,omitempty"`
+}
+
+// Identity names the files of a Fabric signing identity.
+type Identity struct {
+	MSPID string `yaml:"mspId"`
+	Cert  string `yaml:"cert"`
+	Key   string `yaml:"key"`
+}
+
+// Principal is an API client: who it is, the SHA-256 of its API key, and the identity its
+// transactions are signed with.
+type Principal struct {
+	Name string `yaml:"name"`
+	// KeySHA256 is the hex SHA-256 of the API key; the key itself is never stored.
+	KeySHA256 string `yaml:"keySha256"`
+	Identity  string `yaml:"identity"`
+}
+
+// Limits bound what clients may send.
+type Limits struct {
+	// BodyBytes is the largest request body.
+	BodyBytes int64 `yaml:"bodyBytes"`
+	// MaxPageSize is the largest page a listing returns.
+	MaxPageSize int `yaml:"maxPageSize"`
+	// Rate and Burst are each principal's sustained requests per second and burst.
+	Rate  float64 `yaml:"rate"`
+	Burst int     `yaml:"burst"`
+	// PublicRate and PublicBurst limit each client address on the endpoints that need no
+	// credentials.
+	PublicRate  float64 `yaml:"publicRate"`
+	PublicBurst int     `yaml:"publicBurst"`
+	// EventStreams is how many event streams a principal may hold open at once.
+	EventStreams int `yaml:"eventStreams"`
+}
+
+// Timeouts bound requests and Fabric phases.
+type Timeouts struct {
+	// Request bounds a whole request; a mutation whose commit is unknown by then answers
+	// 202 with its transaction ID.
+	Request  time.Duration `yaml:"request"`
+	Evaluate time.Duration `yaml:"evaluate"`
+	Endorse  time.Duration `yaml:"endorse"`
+	Submit   time.Duration `yaml:"submit"`
+}
+
+// Reconcile configures the follow-up of pending transactions.
+type Reconcile struct {
+	// Interval is the time between passes.
+	Interval time.Duration `yaml:"interval"`
+	// ResubmitAfter is how long a transaction may be in no block after its last submission
+	// before its envelope is submitted again.
+	ResubmitAfter time.Duration `yaml:"resubmitAfter"`
+	// Retention is how long a finished request's idempotency record is kept.
+	Retention time.Duration `yaml:"retention"`
+}
+
+// Log configures the structured log.
+type Log struct {
+	// Level is debug, info, warn or error.
+	Level string `yaml:"level"`
+	// Format is json or text.
+	Format string `yaml:"format"`
+}
+
+// Defaults returns the values of every setting a file leaves out.
+func Defaults() Config {
+	return Config{
+		Listen: "127.0.0.1:8080", Channel: "cxledger", Chaincode: "cxledger",
+		Limits: Limits{BodyBytes: 64 << 10, MaxPageSize: 100, Rate: 200, Burst: 400, PublicRate: 5, PublicBurst: 20, EventStreams: 8},
+		Timeouts: Timeouts{Request: 15 * time.Second, Evaluate: 5 * time.Second, Endorse: 10 * time.Second, Submit: 5 * time.Second},
+		Reconcile: Reconcile{Interval: 5 * time.Second, ResubmitAfter: 10 * time.Second, Retention: 24 * time.Hour},
+		Log:       Log{Level: "info", Format: "json"},
+	}
+}
+
+// Load reads the file at path over the defaults, applies the environment (getenv, usually
+// os.Getenv) and validates the result.
+func Load(path string, getenv func(string) string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	cfg := Defaults()
+	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", path, err)
+	}
+	if err := cfg.applyEnv(getenv); err != nil {
+		return nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid configuration in %s:\n%w", path, err)
+	}
+	return &cfg, nil
+}
+
+// Env lists the environment variables that override the file, with what they set.
+var Env = map[string]string{
+	"CXL_GATEWAY_LISTEN":          "listen",
+	"CXL_GATEWAY_STORE":           "store",
+	"CXL_GATEWAY_LOG_LEVEL":       "log.level",
+	"CXL_GATEWAY_LOG_FORMAT":      "log.format",
+	"CXL_GATEWAY_REQUEST_TIMEOUT": "timeouts.request",
+	"CXL_GATEWAY_RATE":            "limits.rate",
+	"CXL_GATEWAY_BURST":           "limits.burst",
+	"CXL_GATEWAY_BODY_BYTES":      "limits.bodyBytes",
+	"CXL_GATEWAY_RESUBMIT_AFTER":  "reconcile.resubmitAfter",
+}
+
+func (c *Config) applyEnv(getenv func(string) string) error {
+	var errs []error
+	str := func(name string, dst *string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	dur := func(name string, dst *time.Duration) {
+		if v := getenv(name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: want a duration such as 15s", name, v))
+				return
+			}
+			*dst = d
+		}
+	}
+	num := func(name string, set func(float64)) {
+		if v := getenv(name); v != "" {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: want a number", name, v))
+				return
+			}
+			set(f)
+		}
+	}
+	str("CXL_GATEWAY_LISTEN", &c.Listen)
+	str("CXL_GATEWAY_STORE", &c.Store)
+	str("CXL_GATEWAY_LOG_LEVEL", &c.Log.Level)
+	str("CXL_GATEWAY_LOG_FORMAT", &c.Log.Format)
+	dur("CXL_GATEWAY_REQUEST_TIMEOUT", &c.Timeouts.Request)
+	dur("CXL_GATEWAY_RESUBMIT_AFTER", &c.Reconcile.ResubmitAfter)
+	num("CXL_GATEWAY_RATE", func(f float64) { c.Limits.Rate = f })
+	num("CXL_GATEWAY_BURST", func(f float64) { c.Limits.Burst = int(f) })
+	num("CXL_GATEWAY_BODY_BYTES", func(f float64) { c.Limits.BodyBytes = int64(f) })
+	return errors.Join(errs...)
+}
+
+// Validate checks the whole configuration and returns every problem, one per line: missing
+// settings, files that do not exist, private keys that every user can read, unknown
+// identities, malformed or repeated API key hashes, and limits out of range.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		bad("listen: %q is not host:port", c.Listen)
+	}
+	if c.Channel == "" || c.Chaincode == "" {
+		bad("channel and chaincode: both required")
+	}
+	if c.Store == "" {
+		bad("store: the path of the store file is required")
+	}
+	if len(c.Peers) == 0 {
+		bad("peers: at least one gateway peer is required (two or more give failover)")
+	}
+	for i, p := range c.Peers {
+		if _, _, err := net.SplitHostPort(p.Address); err != nil {
+			bad("peers[%d].address: %q is not host:port", i, p.Address)
+		}
+		if err := readable(p.TLSRootCert); err != nil {
+			bad("peers[%d].tlsRootCert: %v", i, err)
+		}
+	}
+	if len(c.Identities) == 0 {
+		bad("identities: at least one signing identity is required")
+	}
+	for name, id := range c.Identities {
+		if id.MSPID == "" {
+			bad("identities.%s.mspId: required", name)
+		}
+		if err := readable(id.Cert); err != nil {
+			bad("identities.%s.cert: %v", name, err)
+		}
+		if err := privateFile(id.Key); err != nil {
+			bad("identities.%s.key: %v", name, err)
+		}
+	}
+	if len(c.Principals) == 0 {
+		bad("principals: at least one API client is required")
+	}
+	names, hashes := map[string]bool{}, map[string]string{}
+	for i, p := range c.Principals {
+		switch {
+		case p.Name == "":
+			bad("principals[%d].name: required", i)
+		case names[p.Name]:
+			bad("principals[%d].name: %q appears twice", i, p.Name)
+		}
+		names[p.Name] = true
+		if h, err := hex.DecodeString(p.KeySHA256); err != nil || len(h) != 32 {
+			bad("principals[%d].keySha256: want the 64 hex digits of the API key's SHA-256", i)
+		} else if other, dup := hashes[strings.ToLower(p.KeySHA256)]; dup {
+			bad("principals[%d].keySha256: the same API key as principal %q", i, other)
+		} else {
+			hashes[strings.ToLower(p.KeySHA256)] = p.Name
+		}
+		if _, ok := c.Identities[p.Identity]; !ok {
+			bad("principals[%d].identity: no identity %q", i, p.Identity)
+		}
+	}
+	l := c.Limits
+	if l.BodyBytes < 1024 || l.BodyBytes > 16<<20 {
+		bad("limits.bodyBytes: %d, want 1 KiB to 16 MiB", l.BodyBytes)
+	}
+	if l.MaxPageSize < 1 || l.MaxPageSize > 200 {
+		bad("limits.maxPageSize: %d, want 1 to 200 (the chaincode's largest page)", l.MaxPageSize)
+	}
+	if l.Rate <= 0 || l.Burst < 1 || l.PublicRate <= 0 || l.PublicBurst < 1 || l.EventStreams < 1 {
+		bad("limits: rate, burst, publicRate, publicBurst and eventStreams must be positive")
+	}
+	t := c.Timeouts
+	for name, d := range map[string]time.Duration{"request": t.Request, "evaluate": t.Evaluate, "endorse": t.Endorse, "submit": t.Submit,
+		"reconcile.interval": c.Reconcile.Interval, "reconcile.resubmitAfter": c.Reconcile.ResubmitAfter} {
+		if d <= 0 {
+			bad("timeouts.%s: %s, want a positive duration", name, d)
+		}
+	}
+	if c.Reconcile.Retention < 0 {
+		bad("reconcile.retention: %s, want 0 (keep) or a positive duration", c.Reconcile.Retention)
+	}
+	if t.Request > 0 && t.Endorse >= t.Request {
+		bad("timeouts.endorse (%s) must be shorter than timeouts.request (%s), or no request could wait for a commit", t.Endorse, t.Request)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level: %q, want debug, info, warn or error", c.Log.Level)
+	}
+	if c.Log.Format != "json" && c.Log.Format != "text" {
+		bad("log.format: %q, want json or text", c.Log.Format)
+	}
+	return errors.Join(errs...)
+}
+
+func readable(path string) error {
+	if path == "" {
+		return errors.New("required")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// privateFile checks that a private key file exists and that not every user may read it.
+func privateFile(path string) error {
+	if err := readable(path); err != nil {
+		return err
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if mode := info.Mode().Perm(); mode&0o004 != 0 {
+		return fmt.Errorf("%s is readable by every user (mode %#o); restrict it with chmod 600", path, mode)
+	}
+	return nil
+}
+
+// Save writes the configuration as YAML, readable by its owner only.
+func (c *Config) Save(path string) error {
+	data, err := yaml.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("encode config: %w", err)
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		return fmt.Errorf("write config: %w", err)
+	}
+	return nil
+}

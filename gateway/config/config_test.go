@@ -1,0 +1,94 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// valid writes the files of a valid configuration to a temporary directory.
+func valid(t *testing.T) (*Config, string) {
+	t.Helper()
+	dir := t.TempDir()
+	write := func(name string, mode os.FileMode) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte("pem"), mode); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	cfg := Defaults()
+	cfg.Store = filepath.Join(dir, "gateway.db")
+	cfg.Peers = []Peer{{Address: "127.0.0.1:7100", TLSRootCert: write("tls1.pem", 0o644)}, {Address: "127.0.0.1:7200", TLSRootCert: write("tls2.pem", 0o644)}}
+	cfg.Identities = map[string]Identity{"org1-user1": {MSPID: "Org1MSP", Cert: write("cert.pem", 0o644), Key: write("key.pem", 0o600)}}
+	cfg.Principals = []Principal{{Name: "org1-user1", KeySHA256: strings.Repeat("ab", 32), Identity: "org1-user1"}}
+	return &cfg, dir
+}
+
+func TestLoadRoundTripAndEnvironment(t *testing.T) {
+	cfg, dir := valid(t)
+	path := filepath.Join(dir, "gateway.yaml")
+	if err := cfg.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := os.Stat(path); info.Mode().Perm() != 0o600 {
+		t.Fatalf("config written with mode %#o", info.Mode().Perm())
+	}
+	env := map[string]string{"CXL_GATEWAY_LISTEN": "127.0.0.1:9999", "CXL_GATEWAY_REQUEST_TIMEOUT": "30s", "CXL_GATEWAY_RATE": "7"}
+	got, err := Load(path, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Listen != "127.0.0.1:9999" || got.Timeouts.Request != 30*time.Second || got.Limits.Rate != 7 || len(got.Peers) != 2 {
+		t.Fatalf("loaded %+v", got)
+	}
+	env["CXL_GATEWAY_REQUEST_TIMEOUT"] = "soon"
+	if _, err := Load(path, func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "CXL_GATEWAY_REQUEST_TIMEOUT") {
+		t.Fatalf("bad duration in the environment: %v", err)
+	}
+}
+
+func TestUnknownFieldIsAnError(t *testing.T) {
+	_, dir := valid(t)
+	path := filepath.Join(dir, "gateway.yaml")
+	if err := os.WriteFile(path, []byte("listne: 127.0.0.1:1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path, os.Getenv); err == nil || !strings.Contains(err.Error(), "listne") {
+		t.Fatalf("misspelt field: %v", err)
+	}
+}
+
+func TestValidateReportsEveryProblem(t *testing.T) {
+	cfg, dir := valid(t)
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("valid configuration refused: %v", err)
+	}
+	key := cfg.Identities["org1-user1"].Key
+	if err := os.Chmod(key, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Listen = "nowhere"
+	cfg.Peers[1].TLSRootCert = filepath.Join(dir, "missing.pem")
+	cfg.Principals = append(cfg.Principals,
+		Principal{Name: "org1-user1", KeySHA256: strings.Repeat("ab", 32), Identity: "ghost"},
+		Principal{Name: "short", KeySHA256: "abc", Identity: "org1-user1"})
+	cfg.Limits.MaxPageSize = 1000
+	cfg.Timeouts.Endorse = time.Minute
+	cfg.Log.Level = "loud"
+	err := cfg.Validate()
+	if err == nil {
+		t.Fatal("invalid configuration accepted")
+	}
+	for _, want := range []string{
+		"listen:", "peers[1].tlsRootCert", "readable by every user", "chmod 600",
+		`principals[1].name: "org1-user1" appears twice`, "same API key", `no identity "ghost"`,
+		"principals[2].keySha256", "limits.maxPageSize", "timeouts.endorse", "log.level",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %q:\n%v", want, err)
+		}
+	}
+}
