@@ -116,8 +116,8 @@ type Log struct {
 func Defaults() Config {
 	return Config{
 		Listen: "127.0.0.1:8080", Channel: "cxledger", Chaincode: "cxledger",
-		Limits: Limits{BodyBytes: 64 << 10, MaxPageSize: 100, Rate: 200, Burst: 400, PublicRate: 5, PublicBurst: 20, EventStreams: 8},
-		Timeouts: Timeouts{Request: 15 * time.Second, Evaluate: 5 * time.Second, Endorse: 10 * time.Second, Submit: 5 * time.Second},
+		Limits:    Limits{BodyBytes: 64 << 10, MaxPageSize: 100, Rate: 200, Burst: 400, PublicRate: 5, PublicBurst: 20, EventStreams: 8},
+		Timeouts:  Timeouts{Request: 15 * time.Second, Evaluate: 5 * time.Second, Endorse: 10 * time.Second, Submit: 5 * time.Second},
 		Reconcile: Reconcile{Interval: 5 * time.Second, ResubmitAfter: 10 * time.Second, Retention: 24 * time.Hour},
 		Log:       Log{Level: "info", Format: "json"},
 	}
