@@ -4,7 +4,9 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
@@ -381,22 +383,27 @@ func (s *Stub) page(start, end string, pageSize int32, bookmark string) (shim.St
 // iterate snapshots the committed keys of collection in [start, end) (no
 // upper bound when end is ""), at most limit of them when limit > 0.
 func (s *Stub) iterate(collection, start, end string, limit int) *stateIterator {
-	var keys []string
-	for k := range s.state[collection] {
-		if k >= start && (end == "" || k < end) {
-			keys = append(keys, k)
+	keys := s.sortedKeys(collection)
+	var rows []*queryresult.KV
+	for _, k := range keys[sort.SearchStrings(keys, start):] {
+		if end != "" && k >= end || limit > 0 && len(rows) == limit {
+			break
 		}
-	}
-	slices.Sort(keys)
-	if limit > 0 && len(keys) > limit {
-		keys = keys[:limit]
-	}
-	rows := make([]*queryresult.KV, len(keys))
-	for i, k := range keys {
-		rows[i] = &queryresult.KV{Namespace: "cxledger", Key: k, Value: slices.Clone(s.state[collection][k])}
+		rows = append(rows, &queryresult.KV{Namespace: "cxledger", Key: k, Value: slices.Clone(s.state[collection][k])})
 	}
 	s.openIters++
 	return &stateIterator{iterator: iterator{stub: s, tx: s.txCount}, rows: rows}
+}
+
+// sortedKeys returns the committed keys of collection in order, sorting
+// them again only after a commit added or removed keys.
+func (s *Stub) sortedKeys(collection string) []string {
+	keys, ok := s.sorted[collection]
+	if !ok {
+		keys = slices.Sorted(maps.Keys(s.state[collection]))
+		s.sorted[collection] = keys
+	}
+	return keys
 }
 
 func validateSimpleKeys(keys ...string) error {

@@ -81,8 +81,11 @@ type Stub struct {
 	authorities map[string]*authority
 	identities  map[string]*identity
 
-	// Committed state. The collection "" is the world state.
+	// Committed state. The collection "" is the world state. sorted
+	// caches each collection's keys in order; Commit drops a collection's
+	// entry when it adds or removes keys.
 	state   map[string]map[string][]byte
+	sorted  map[string][]string
 	params  map[string]map[string][]byte
 	history map[string][]*queryresult.KeyModification
 
@@ -107,6 +110,7 @@ func New() *Stub {
 		identities:  map[string]*identity{},
 		authorities: map[string]*authority{},
 		state:       map[string]map[string][]byte{},
+		sorted:      map[string][]string{},
 		params:      map[string]map[string][]byte{},
 		history:     map[string][]*queryresult.KeyModification{},
 	}
@@ -198,12 +202,16 @@ func (s *Stub) Commit() *Stub {
 	defer s.mu.Unlock()
 	ts := timestamppb.New(s.now)
 	for _, w := range s.sortedWrites() {
+		_, existed := s.state[w.Collection][w.Key]
 		switch w.Op {
 		case OpPut:
 			s.collection(s.state, w.Collection)[w.Key] = w.Value
 		case OpDelete, OpPurge:
 			delete(s.state[w.Collection], w.Key)
 			delete(s.params[w.Collection], w.Key)
+		}
+		if _, exists := s.state[w.Collection][w.Key]; exists != existed {
+			delete(s.sorted, w.Collection)
 		}
 		if w.ValidationParameter != nil {
 			s.collection(s.params, w.Collection)[w.Key] = w.ValidationParameter
