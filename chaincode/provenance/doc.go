@@ -1,0 +1,111 @@
+// Package provenance is the "provenance" contract: where a product came
+// from, who holds it, what certifies it and whether it is recalled.
+//
+// Products, lots and items are identified the GS1 way: a GTIN (8, 12, 13 or
+// 14 digits with a valid check digit, stored as GTIN-14), a batch/lot number
+// (GS1 AI 10) and a serial number (AI 21), both 1 to 20 characters of GS1
+// character set 82. Lots record the lots they were made from, so a lot graph
+// follows goods through transformation and aggregation (green beans -> a
+// roasted batch -> retail packs).
+//
+// # Functions
+//
+// Every function takes one JSON object (see ledger's convention) and returns
+// JSON. Errors are ledger errors ("cxl:<CODE>: <message>"). GTINs may be
+// given in any of the four lengths and come back as GTIN-14.
+//
+// Submit functions:
+//
+//	RegisterProduct      {"gtin","name","attributes"?:{k:v}}                          -> Product
+//	RegisterLot          {"gtin","lot","quantity","unit"?,"attributes"?,
+//	                      "inputs"?:[{"gtin","lot"}],"location"?}                        -> ProductLot
+//	RegisterItems        {"gtin","lot","serials":[...1..500]}                           -> ItemsRegistered
+//	OfferCustody         {"kind":"lot"|"item","gtin","lot"|"serial","to","location"}  -> Custody
+//	AcceptCustody        {"kind","gtin","lot"|"serial"}                                -> Custody
+//	RejectCustody        {"kind","gtin","lot"|"serial","reason"?}                      -> Custody
+//	WithdrawCustodyOffer {"kind","gtin","lot"|"serial"}                                -> Custody
+//	IssueCertificate     {"subject":{"kind":"product"|"lot"|"item","gtin","lot"?,"serial"?},
+//	                      "id","type","hash","validFrom","validUntil"}                 -> Certificate
+//	RevokeCertificate    {"subject":{...},"id","reason"}                               -> Certificate
+//	RecallLot            {"gtin","lot","reason"}                                       -> ProductLot
+//
+// Evaluate functions:
+//
+//	Trace    {"gtin","lot","pageSize"?,"bookmark"?}                     -> LotTrace
+//	Verify   {"gtin","serial"}                                         -> Verification
+//	History  {"kind":"product"|"lot"|"item"|"lot-custody"|"item-custody",
+//	          "gtin","lot"?,"serial"?,"pageSize"?,"bookmark"?}          -> ProvenanceHistory
+//
+// # Who may do what
+//
+// Only organisations holding the brand role (see package consortium)
+// register, and the registering organisation owns the product; lots and
+// items of a product are registered by its owner. A lot's inputs must be
+// held by the registering organisation, and items are serialised while it
+// holds the lot: you only transform or label what you hold. Recalls are
+// made by the product's owner, even if it has since lost the brand role.
+// Certificates are issued by auditors (about anything) or brands (about
+// their own products) and revoked only by their issuer. Queries are open to
+// every channel member.
+//
+// # Custody
+//
+// A holder is an MSP ID (any client or admin identity of that organisation
+// acts for it) or an account "<MSP ID>/<name>" (only that identity). A lot
+// starts with the organisation that registered it, an item with its lot's
+// holder at serialisation; after that lots and items move independently.
+// Handover takes two steps: the holder offers (to, location), the receiver
+// accepts or rejects, the holder may withdraw; one offer at a time. Each
+// step is an event carrying the location, and the kit puts the transaction
+// time in every event.
+//
+// Custody keys carry a key-level (state-based) endorsement policy built with
+// pkg/statebased: a peer of the holder's organisation. While an offer to
+// another organisation is pending, the policy names both organisations, so
+// accepting, rejecting or withdrawing needs endorsements from peers of both
+// the holder and the receiver; on acceptance the policy becomes the new
+// holder's organisation alone. Offers within one organisation keep the
+// single-organisation policy. Fabric validates a write to such a key against
+// the key's committed policy instead of the chaincode policy, and the
+// endorsing peer reports that policy in the chaincode interest from which
+// the Fabric Gateway plans which organisations' peers to ask. The policy
+// uses the PEER role, so the network must enable NodeOUs.
+//
+// # Keys and indexes
+//
+// The state is LevelDB, so every query is a composite-key range:
+//
+//	provenance.product     (gtin)                        Product
+//	provenance.lot         (gtin, lot)                   ProductLot, with its inputs
+//	provenance.lotcustody  (gtin, lot)                   holder, location, pending offer
+//	provenance.child       (in gtin, in lot, gtin, lot)  lot -> children index
+//	provenance.item        (gtin, serial)                SerialItem (finds the lot of a serial)
+//	provenance.itemcustody (gtin, lot, serial)           holder and offer: also the lot -> items index
+//	provenance.productcert (gtin, id), provenance.lotcert (gtin, lot, id),
+//	provenance.itemcert    (gtin, serial, id)            Certificate
+//
+// Trace walks inputs upstream from the lot records and children downstream
+// from provenance.child, reading each level of lots with one
+// GetMultipleStates, and lists items from provenance.itemcustody: the item
+// custody row is keyed by lot and holds the holder, so the items of a lot
+// and their holders are one range scan, not a read per item. A trace of a
+// lot with 10,000 items is therefore one lot read and about fifty 200-row
+// range pages, all in one evaluate call when pageSize allows (default 1000,
+// at most 10000 items per call; the bookmark continues). Graphs of more than
+// 1000 lots in either direction are refused as INVALID.
+//
+// Verify reads the item, product and lot, the custody chains from key
+// history (the latest 100 custody versions each), the upstream lots, and
+// the certificates of the product, the lot, the item and every upstream
+// lot, keeping those valid at the transaction time.
+//
+// # Events
+//
+// One per submit, named "provenance.<Type>", keyed by gtin, lot, serial and
+// certificate as they apply: ProductRegistered, LotRegistered,
+// ItemsRegistered, CustodyOffered, CustodyAccepted, CustodyRejected,
+// CustodyOfferWithdrawn, CertificateIssued, CertificateRevoked, LotRecalled.
+// Events and records hold business identifiers only. Custody parties may be
+// accounts, which are on the ledger by design; names, addresses and other
+// personal data must not be put in locations, reasons or attributes.
+package provenance
