@@ -9,6 +9,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/consortium"
 	"github.com/cxledger/cxledger/chaincode/health"
+	"github.com/cxledger/cxledger/chaincode/provenance"
 )
 
 // New returns the cxledger chaincode reporting version in its metadata.
@@ -16,6 +17,7 @@ func New(version string) (*contractapi.ContractChaincode, error) {
 	cc, err := contractapi.NewChaincode(
 		health.NewContract(version),
 		consortium.NewContract(),
+		provenance.NewContract(),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("assemble cxledger chaincode: %w", err)
