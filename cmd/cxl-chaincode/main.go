@@ -1,6 +1,7 @@
 // Command cxl-chaincode serves the cxledger chaincode as an external service (chaincode as
 // a service): peers connect to it at CHAINCODE_SERVER_ADDRESS, and it identifies itself with
-// CHAINCODE_ID, the package ID the peer installed.
+// CHAINCODE_ID, the package ID the peer installed. CXL_CHAINCODE=baseline serves the
+// benchmarks' baseline chaincode (one blind PutState) instead.
 package main
 
 import (
@@ -11,6 +12,7 @@ import (
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 
 	"github.com/cxledger/cxledger/chaincode"
+	"github.com/cxledger/cxledger/chaincode/baseline"
 )
 
 // version is stamped at build time; CXL_CHAINCODE_VERSION overrides it at run time.
@@ -32,9 +34,17 @@ func run() error {
 	if env := os.Getenv("CXL_CHAINCODE_VERSION"); env != "" {
 		v = env
 	}
-	cc, err := chaincode.New(v)
-	if err != nil {
-		return err
+	var cc shim.Chaincode = baseline.Chaincode{}
+	switch name := os.Getenv("CXL_CHAINCODE"); name {
+	case "", "cxledger":
+		ledger, err := chaincode.New(v)
+		if err != nil {
+			return err
+		}
+		cc = ledger
+	case "baseline":
+	default:
+		return fmt.Errorf("CXL_CHAINCODE=%q: want cxledger or baseline", name)
 	}
 	server := &shim.ChaincodeServer{
 		CCID:    id,
