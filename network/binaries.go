@@ -24,7 +24,7 @@ const fabricModule = "github.com/hyperledger/fabric"
 var FabricTools = []string{"peer", "orderer", "configtxgen", "cryptogen", "osnadmin"}
 
 // OwnTools are cxledger's own commands the network runs.
-var OwnTools = []string{"cxl-chaincode", "ccaas-builder"}
+var OwnTools = []string{"cxl-chaincode", "ccaas-builder", "cxl-healthcheck"}
 
 // FindRepo walks up from dir to the cxledger repository root (the directory holding
 // network/fabric/go.mod).

@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/cxledger/cxledger/network/ccaas"
 )
@@ -133,14 +132,39 @@ func serverName(mspID string, sequence int) string {
 // definition starts beside the running one and an upgrade needs no downtime.
 func serverPort(org Org, sequence int) int { return org.ChaincodePort + 50*(sequence%2) }
 
-func startServer(home Home, org Org, sequence int, packageID, version string) error {
-	addr := fmt.Sprintf("127.0.0.1:%d", serverPort(org, sequence))
-	_, err := Start(home, serverName(org.MSPID, sequence), "cxl-chaincode", nil, []string{
-		"CHAINCODE_ID=" + packageID,
-		"CHAINCODE_SERVER_ADDRESS=" + addr,
-		"CXL_CHAINCODE_VERSION=" + version,
-	})
-	return err
+// chaincodeServer is where an organisation's chaincode server for a definition sequence
+// listens, and where its peers reach it. Natively each sequence has its own server on the
+// other of two ports; under Docker the organisation's chaincode container serves every
+// sequence.
+func (t Topology) chaincodeServer(org Org, sequence int) (listen, reach string) {
+	if t.Runtime == Docker {
+		return t.listen(org.ChaincodePort), t.reach(chaincodeService(org), org.ChaincodePort)
+	}
+	port := serverPort(org, sequence)
+	return t.listen(port), t.reach("", port)
+}
+
+// ccPackage is an organisation's chaincode package for one definition.
+type ccPackage struct {
+	label, id, server string
+	data              []byte
+}
+
+// chaincodePackage packages an organisation's chaincode server for a definition. Natively
+// the label carries the version, so every definition has its own package and server.
+// Under Docker the label is the chaincode name alone, so the package ID, which the
+// organisation's chaincode container is started with, is the same for every definition.
+func chaincodePackage(t Topology, org Org, sequence int, version string) (ccPackage, error) {
+	label := t.Chaincode
+	if t.Runtime != Docker {
+		label = labelChars.ReplaceAllString(t.Chaincode+"_"+version, "_")
+	}
+	_, server := t.chaincodeServer(org, sequence)
+	data, err := ccaas.Package(label, ccaas.Connection{Address: server, DialTimeout: "10s"})
+	if err != nil {
+		return ccPackage{}, err
+	}
+	return ccPackage{label: label, id: ccaas.PackageID(label, data), server: server, data: data}, nil
 }
 
 // committedSequence asks the channel for the chaincode's committed definition.
@@ -166,10 +190,16 @@ func committedSequence(ctx context.Context, home Home, t Topology) (int, string,
 
 // Deploy makes version the running chaincode: when the channel already runs that version it
 // only makes sure the chaincode servers are up; otherwise it packages a connection for each
-// organisation, installs it on every peer, starts the new servers beside the old ones,
-// approves the definition (sequence + 1) for every organisation, commits it, and then stops
-// the old servers. Peers are never restarted.
+// organisation, installs it on every peer, starts the new servers, approves the definition
+// (sequence + 1) for every organisation, commits it, and then retires the old servers.
+// Peers are never restarted. Natively the new servers start beside the old ones, so the
+// upgrade has no downtime; under Docker each organisation's chaincode container is
+// recreated with the new version, and its peers reconnect within a second.
 func Deploy(ctx context.Context, home Home, t Topology, version string) (Deployment, error) {
+	r, err := newRunner(home, t)
+	if err != nil {
+		return Deployment{}, err
+	}
 	seq, committedVersion, err := committedSequence(ctx, home, t)
 	if err != nil {
 		return Deployment{}, err
@@ -177,32 +207,21 @@ func Deploy(ctx context.Context, home Home, t Topology, version string) (Deploym
 	if d, ok, err := LoadDeployment(home); err != nil {
 		return Deployment{}, err
 	} else if ok && seq > 0 && d.Sequence == seq && committedVersion == version {
-		for _, org := range t.PeerOrgs() {
-			if err := startServer(home, org, seq, d.Packages[org.MSPID], version); err != nil {
-				return Deployment{}, err
-			}
-		}
-		return d, nil
-	}
-	if err := installBuilder(home); err != nil {
-		return Deployment{}, err
+		return d, r.serve(ctx, d)
 	}
 	next := seq + 1
 	d := Deployment{Sequence: next, Version: version, Packages: map[string]string{}, Servers: map[string]string{}}
-	label := labelChars.ReplaceAllString(t.Chaincode+"_"+version, "_")
 	pkgDir := home.Path("packages")
 	if err := os.MkdirAll(pkgDir, 0o755); err != nil {
 		return Deployment{}, fmt.Errorf("create package dir: %w", err)
 	}
 	for _, org := range t.PeerOrgs() {
-		addr := fmt.Sprintf("127.0.0.1:%d", serverPort(org, next))
-		pkg, err := ccaas.Package(label, ccaas.Connection{Address: addr, DialTimeout: "10s"})
+		pkg, err := chaincodePackage(t, org, next, version)
 		if err != nil {
 			return Deployment{}, err
 		}
-		id := ccaas.PackageID(label, pkg)
 		file := filepath.Join(pkgDir, fmt.Sprintf("%s-%s-%d.tar.gz", t.Chaincode, org.MSPID, next))
-		if err := os.WriteFile(file, pkg, 0o644); err != nil {
+		if err := os.WriteFile(file, pkg.data, 0o644); err != nil {
 			return Deployment{}, fmt.Errorf("write package: %w", err)
 		}
 		for _, p := range org.PeerNodes {
@@ -211,10 +230,10 @@ func Deploy(ctx context.Context, home Home, t Topology, version string) (Deploym
 				return Deployment{}, fmt.Errorf("install chaincode on %s: %w", p.Name, err)
 			}
 		}
-		if err := startServer(home, org, next, id, version); err != nil {
-			return Deployment{}, err
-		}
-		d.Packages[org.MSPID], d.Servers[org.MSPID] = id, addr
+		d.Packages[org.MSPID], d.Servers[org.MSPID] = pkg.id, pkg.server
+	}
+	if err := r.serve(ctx, d); err != nil {
+		return Deployment{}, err
 	}
 	collections, err := writeCollections(home, t)
 	if err != nil {
@@ -246,14 +265,7 @@ func Deploy(ctx context.Context, home Home, t Topology, version string) (Deploym
 	if err := saveDeployment(home, d); err != nil {
 		return Deployment{}, err
 	}
-	for _, org := range t.PeerOrgs() {
-		for old := 1; old < next; old++ {
-			if err := Stop(home, serverName(org.MSPID, old), 5*time.Second); err != nil {
-				return Deployment{}, err
-			}
-		}
-	}
-	return d, nil
+	return d, r.retire(ctx, d)
 }
 
 // forEachOrg runs fn for every organisation concurrently and returns the first error.

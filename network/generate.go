@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"text/template"
@@ -84,7 +85,7 @@ const configtxTemplate = `Organizations:
       Admins: {Type: Signature, Rule: "OR('OrdererMSP.admin')"}
     OrdererEndpoints:
 {{- range .Orderers}}
-      - 127.0.0.1:{{.Port}}
+      - {{endpoint .}}
 {{- end}}
 {{- range .Orgs}}
   - &{{.MSPID}}
@@ -98,8 +99,8 @@ const configtxTemplate = `Organizations:
       Endorsement: {Type: Signature, Rule: "OR('{{.MSPID}}.peer')"}
     AnchorPeers:
 {{- range .PeerNodes}}
-      - Host: 127.0.0.1
-        Port: {{.Port}}
+      - Host: {{host .}}
+        Port: {{port .}}
 {{- end}}
 {{- end}}
 
@@ -121,8 +122,8 @@ Profiles:
       EtcdRaft:
         Consenters:
 {{- range .Orderers}}
-          - Host: 127.0.0.1
-            Port: {{.Port}}
+          - Host: {{host .}}
+            Port: {{port .}}
             ClientTLSCert: {{ordererdir .}}/tls/server.crt
             ServerTLSCert: {{ordererdir .}}/tls/server.crt
 {{- end}}
@@ -156,9 +157,11 @@ Profiles:
         V2_5: true
 `
 
-// Generate writes crypto material (cryptogen, NodeOUs on, loopback in the TLS SANs) and the
-// channel genesis block (configtxgen) for the topology. It does nothing for material that
-// already exists, so a restarted network keeps its identities.
+// Generate writes crypto material (cryptogen, NodeOUs on, the node's host name, localhost and
+// 127.0.0.1 in the TLS SANs) and the channel genesis block (configtxgen) for the topology,
+// with the orderer endpoints, consenters and anchor peers addressed the way the topology's
+// runtime connects nodes. It does nothing for material that already exists, so a restarted
+// network keeps its identities.
 func Generate(ctx context.Context, home Home, t Topology) error {
 	if _, err := os.Stat(home.GenesisBlock(t)); err == nil {
 		return nil
@@ -172,6 +175,11 @@ func Generate(ctx context.Context, home Home, t Topology) error {
 	}
 	if err := runTool(ctx, home, "cryptogen", nil, "generate", "--config", cryptoConfig, "--output", home.Crypto()); err != nil {
 		return err
+	}
+	if t.Runtime == Docker {
+		if err := shareNodeKeys(home, t); err != nil {
+			return err
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(home.GenesisBlock(t)), 0o755); err != nil {
 		return fmt.Errorf("create channel dir: %w", err)
@@ -191,6 +199,9 @@ func renderConfigs(home Home, t Topology) (string, error) {
 		"hostname":   func(n Node) string { return n.Name[:len(n.Name)-len(n.OrgDomain)-1] },
 		"orgdir":     func(o Org) string { return home.OrgDir(o) },
 		"ordererdir": func(n Node) string { return home.OrdererDir(n) },
+		"endpoint":   t.Endpoint,
+		"host":       func(n Node) string { h, _ := t.hostPort(n.Name, n.Port); return h },
+		"port":       func(n Node) int { _, p := t.hostPort(n.Name, n.Port); return p },
 	}
 	data := map[string]any{
 		"Domain":          domain,
@@ -221,6 +232,41 @@ func renderFile(path, text string, funcs template.FuncMap, data any) error {
 	}
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// shareNodeKeys makes the private keys of every orderer and peer readable by their group
+// (cryptogen writes them 0600). Under Docker a node runs as an unprivileged user whose group
+// is the group of the state directory's owner (CXL_GID), and reads its directory through a
+// read-only bind mount. Client identities (users, admins) stay readable by their owner only.
+func shareNodeKeys(home Home, t Topology) error {
+	var dirs []string
+	for _, n := range t.OrdererNodes() {
+		dirs = append(dirs, home.OrdererDir(n))
+	}
+	for _, org := range t.PeerOrgs() {
+		for _, n := range org.PeerNodes {
+			dirs = append(dirs, home.PeerDir(n))
+		}
+	}
+	for _, dir := range dirs {
+		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			if mode := info.Mode().Perm(); mode&0o040 == 0 {
+				return os.Chmod(p, mode|0o040)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("share node keys in %s: %w", dir, err)
+		}
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -26,6 +27,10 @@ type Options struct {
 	ChaincodeVersion string
 	// Progress receives one line per step; nil discards them.
 	Progress io.Writer
+	// Repo is the repository root. Under the Docker runtime Up runs its docker-compose.yaml
+	// when that file describes the topology (else it writes one into the state directory),
+	// and names the Compose project after the state directory (ComposeProjectName).
+	Repo string
 }
 
 // ErrAlreadyUp is returned by Up when every process of the network is already running.
@@ -52,10 +57,10 @@ func LoadHomeTopology(home Home) (Topology, bool, error) {
 	return t.WithDefaults(), true, nil
 }
 
-// Up generates crypto material and the channel, starts the orderers
-// and peers, joins them to the channel, deploys the chaincode, and writes network.json. It
-// returns ErrAlreadyUp (with the profile) when everything already runs, and restarts only
-// the processes that are down otherwise.
+// Up generates crypto material and the channel, starts the orderers and peers (as
+// processes, or as Compose services under the Docker runtime), joins them to the channel,
+// deploys the chaincode, and writes network.json. It returns ErrAlreadyUp (with the profile)
+// when everything already runs, and restarts only what is down otherwise.
 func Up(ctx context.Context, opts Options) (*Profile, error) {
 	home := opts.Home
 	t := DefaultTopology()
@@ -66,12 +71,14 @@ func Up(ctx context.Context, opts Options) (*Profile, error) {
 	if progress == nil {
 		progress = io.Discard
 	}
+	deployed, haveDeployment, err := LoadDeployment(home)
+	if err != nil {
+		return nil, err
+	}
 	if opts.ChaincodeVersion == "" {
 		opts.ChaincodeVersion = "1"
-		if d, ok, err := LoadDeployment(home); err != nil {
-			return nil, err
-		} else if ok {
-			opts.ChaincodeVersion = d.Version
+		if haveDeployment {
+			opts.ChaincodeVersion = deployed.Version
 		}
 	}
 	if err := t.Validate(); err != nil {
@@ -80,19 +87,26 @@ func Up(ctx context.Context, opts Options) (*Profile, error) {
 	if existing, ok, err := LoadHomeTopology(home); err != nil {
 		return nil, err
 	} else if ok {
-		if opts.Topology != nil && (existing.PortOffset != t.PortOffset || len(existing.Orgs) != len(t.Orgs) || existing.Orderers != t.Orderers || existing.Channel != t.Channel) {
-			return nil, fmt.Errorf("%s holds a network with another topology; run `cxl network down --purge` first or use another CXL_HOME", home)
+		if opts.Topology != nil && (existing.PortOffset != t.PortOffset || len(existing.Orgs) != len(t.Orgs) ||
+			existing.Orderers != t.Orderers || existing.Channel != t.Channel || existing.Runtime != t.Runtime) {
+			return nil, fmt.Errorf("%s holds a %s network with another topology; run `cxl network down --purge` first or use another CXL_HOME", home, existing.Runtime)
 		}
 		t = existing
-	}
-	if allRunning(home, t, opts.ChaincodeVersion) {
-		prof, err := LoadProfile(home)
-		if err != nil {
-			return nil, err
+		if r, err := newRunner(home, t); err == nil {
+			if running, err := allRunning(ctx, r, home, t, opts.ChaincodeVersion); err != nil {
+				return nil, err
+			} else if running {
+				prof, err := LoadProfile(home)
+				if err != nil {
+					return nil, err
+				}
+				return prof, ErrAlreadyUp
+			}
+			if err := checkPortsOfStopped(ctx, r, t); err != nil {
+				return nil, err
+			}
 		}
-		return prof, ErrAlreadyUp
-	}
-	if err := checkPortsOfStopped(home, t); err != nil {
+	} else if err := CheckPortsFree(hostPorts(t)); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(string(home), 0o755); err != nil {
@@ -100,6 +114,13 @@ func Up(ctx context.Context, opts Options) (*Profile, error) {
 	}
 	if !allExist(home.Bin(), append(append([]string{}, FabricTools...), OwnTools...)) {
 		return nil, fmt.Errorf("binaries missing in %s: run Build first", home.Bin())
+	}
+	if t.Runtime == Docker {
+		if missing, err := MissingImages(ctx); err != nil {
+			return nil, err
+		} else if len(missing) > 0 {
+			return nil, fmt.Errorf("images missing: %s: run `cxl network images`", strings.Join(missing, ", "))
+		}
 	}
 	data, err := yaml.Marshal(t)
 	if err != nil {
@@ -113,8 +134,26 @@ func Up(ctx context.Context, opts Options) (*Profile, error) {
 		return nil, err
 	}
 	start := time.Now()
+	project := ""
+	if t.Runtime == Docker {
+		// The chaincode servers keep the deployed version until Deploy moves them on.
+		running := opts.ChaincodeVersion
+		if haveDeployment {
+			running = deployed.Version
+		}
+		p, err := writeCompose(opts.Repo, home, t, running)
+		if err != nil {
+			return nil, err
+		}
+		project = p.name
+		fmt.Fprintf(progress, "compose project %s: %s --env-file %s\n", p.name, p.file, p.envFile)
+	}
+	r, err := newRunner(home, t)
+	if err != nil {
+		return nil, err
+	}
 	fmt.Fprintf(progress, "starting %d orderers\n", t.Orderers)
-	if err := startNodes(ctx, home, t.OrdererNodes(), func(n Node) []string { return ordererEnv(home, t, n) }, "orderer"); err != nil {
+	if err := startNodes(ctx, r, t.OrdererNodes()); err != nil {
 		return nil, err
 	}
 	if err := forEachNode(t.OrdererNodes(), func(n Node) error { return joinOrderer(ctx, home, t, n) }); err != nil {
@@ -134,7 +173,7 @@ func Up(ctx context.Context, opts Options) (*Profile, error) {
 		}
 	}
 	fmt.Fprintf(progress, "starting %d peers\n", len(peers))
-	if err := startNodes(ctx, home, peers, func(n Node) []string { return peerEnv(home, t, orgOf[n.Name], n) }, "peer", "node", "start"); err != nil {
+	if err := startNodes(ctx, r, peers); err != nil {
 		return nil, err
 	}
 	if err := forEachNode(peers, func(n Node) error { return joinPeer(ctx, home, t, orgOf[n.Name], n) }); err != nil {
@@ -146,6 +185,7 @@ func Up(ctx context.Context, opts Options) (*Profile, error) {
 		return nil, err
 	}
 	prof := NewProfile(home, t, dep)
+	prof.ComposeProject = project
 	if err := prof.Save(home); err != nil {
 		return nil, err
 	}
@@ -154,53 +194,82 @@ func Up(ctx context.Context, opts Options) (*Profile, error) {
 }
 
 // allRunning reports whether every node runs and the chaincode servers of version do.
-func allRunning(home Home, t Topology, version string) bool {
-	for _, n := range t.Nodes() {
-		if _, ok := Running(home, n.Name); !ok {
-			return false
-		}
-	}
+func allRunning(ctx context.Context, r runner, home Home, t Topology, version string) (bool, error) {
 	d, ok, err := LoadDeployment(home)
 	if err != nil || !ok || d.Version != version {
-		return false
+		return false, err
 	}
-	for _, org := range t.PeerOrgs() {
-		if _, ok := Running(home, serverName(org.MSPID, d.Sequence)); !ok {
-			return false
+	states, err := r.states(ctx)
+	if err != nil {
+		return false, err
+	}
+	var names []string
+	for _, n := range t.Nodes() {
+		names = append(names, n.Name)
+	}
+	for _, name := range append(names, r.servers(d)...) {
+		if !states[name].running {
+			return false, nil
 		}
 	}
-	return true
+	return true, nil
+}
+
+// hostPorts lists the host ports a network takes: every port of every node natively; the
+// published ones under Docker.
+func hostPorts(t Topology) []int {
+	var ports []int
+	for _, n := range t.Nodes() {
+		ports = append(ports, nodeHostPorts(t, n)...)
+	}
+	return ports
+}
+
+func nodeHostPorts(t Topology, n Node) []int {
+	if t.Runtime == Docker {
+		var ports []int
+		for _, p := range publishedPorts(n) {
+			ports = append(ports, p.port)
+		}
+		return ports
+	}
+	ports := []int{n.Port, n.OperationsPort}
+	if n.AdminPort != 0 {
+		ports = append(ports, n.AdminPort)
+	}
+	if n.ChaincodePort != 0 {
+		ports = append(ports, n.ChaincodePort)
+	}
+	return ports
 }
 
 // checkPortsOfStopped fails naming the first port a stopped node needs that is taken.
-func checkPortsOfStopped(home Home, t Topology) error {
+func checkPortsOfStopped(ctx context.Context, r runner, t Topology) error {
+	states, err := r.states(ctx)
+	if err != nil {
+		return err
+	}
 	var ports []int
 	for _, n := range t.Nodes() {
-		if _, ok := Running(home, n.Name); ok {
-			continue
-		}
-		ports = append(ports, n.Port, n.OperationsPort)
-		if n.AdminPort != 0 {
-			ports = append(ports, n.AdminPort)
-		}
-		if n.ChaincodePort != 0 {
-			ports = append(ports, n.ChaincodePort)
+		if !states[n.Name].running {
+			ports = append(ports, nodeHostPorts(t, n)...)
 		}
 	}
 	return CheckPortsFree(ports)
 }
 
-// startNodes starts binary with args for every node that is not running and waits until
-// all of them are healthy.
-func startNodes(ctx context.Context, home Home, nodes []Node, env func(Node) []string, binary string, args ...string) error {
-	for _, n := range nodes {
-		if _, err := Start(home, n.Name, binary, args, env(n)); err != nil {
-			return err
-		}
+// startNodes starts the nodes that are not running and waits until all of them are
+// healthy.
+func startNodes(ctx context.Context, r runner, nodes []Node) error {
+	if err := r.startNodes(ctx, nodes); err != nil {
+		return err
 	}
-	waitCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	waitCtx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
-	return forEachNode(nodes, func(n Node) error { return WaitHealthy(waitCtx, home, n) })
+	return forEachNode(nodes, func(n Node) error {
+		alive := func() bool { ok, err := r.Running(waitCtx, n.Name); return ok || err != nil }
+		return waitHealthy(waitCtx, n, alive, r.logHint(n.Name))
+	})
 }
 
 func forEachNode(nodes []Node, fn func(Node) error) error {
@@ -215,20 +284,28 @@ func forEachNode(nodes []Node, fn func(Node) error) error {
 	return errors.Join(all...)
 }
 
-// Down stops every process recorded in the state directory. With purge it also removes the
-// generated state (crypto, channel, ledgers, logs); built binaries are kept.
+// Down stops the network in home: every process recorded in the state directory, or under
+// Docker the Compose project's containers and network. With purge it also removes the
+// ledgers (the project's volumes under Docker) and the generated state (crypto, channel,
+// logs); built binaries are kept.
 func Down(home Home, purge bool) error {
-	procs, err := Processes(home)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	t, ok, err := LoadHomeTopology(home)
 	if err != nil {
 		return err
 	}
-	var errs []error
-	for _, p := range procs {
-		if err := Stop(home, p.Name, 10*time.Second); err != nil {
-			errs = append(errs, err)
+	if ok && t.Runtime == Docker {
+		r, err := newRunner(home, t)
+		if err == nil {
+			err = r.down(ctx, purge)
+		} else if _, statErr := os.Stat(home.composeEnvFile()); !errors.Is(statErr, os.ErrNotExist) {
+			return err
 		}
-	}
-	if err := errors.Join(errs...); err != nil {
+		if err != nil {
+			return err
+		}
+	} else if err := stopProcesses(home); err != nil {
 		return err
 	}
 	if !purge {
@@ -252,14 +329,33 @@ func Down(home Home, purge bool) error {
 	return nil
 }
 
+// stopProcesses stops every process recorded in the state directory.
+func stopProcesses(home Home) error {
+	procs, err := Processes(home)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, p := range procs {
+		if err := Stop(home, p.Name, 10*time.Second); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // Profile is network.json: the endpoints and identity files a client needs.
 type Profile struct {
-	Channel    string          `json:"channel"`
-	Chaincode  string          `json:"chaincode"`
-	Orderers   []EndpointInfo  `json:"orderers"`
-	Orgs       []OrgProfile    `json:"orgs"`
-	Deployment Deployment      `json:"deployment"`
-	Nodes      map[string]Node `json:"-"`
+	// Runtime is how the nodes run: "native" or "docker".
+	Runtime Runtime `json:"runtime"`
+	// ComposeProject is the Docker Compose project of a Docker network.
+	ComposeProject string          `json:"composeProject,omitempty"`
+	Channel        string          `json:"channel"`
+	Chaincode      string          `json:"chaincode"`
+	Orderers       []EndpointInfo  `json:"orderers"`
+	Orgs           []OrgProfile    `json:"orgs"`
+	Deployment     Deployment      `json:"deployment"`
+	Nodes          map[string]Node `json:"-"`
 }
 
 // EndpointInfo is a gRPC endpoint with the TLS root certificate that verifies it.
@@ -286,7 +382,7 @@ type IdentityInfo struct {
 
 // NewProfile describes a network made from t under home.
 func NewProfile(home Home, t Topology, d Deployment) *Profile {
-	p := &Profile{Channel: t.Channel, Chaincode: t.Chaincode, Deployment: d}
+	p := &Profile{Runtime: t.Runtime, Channel: t.Channel, Chaincode: t.Chaincode, Deployment: d}
 	for _, n := range t.OrdererNodes() {
 		p.Orderers = append(p.Orderers, EndpointInfo{Name: n.Name, Address: n.Address(), TLSRootCert: home.OrdererTLSRootCert()})
 	}

@@ -4,21 +4,58 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
+	"path"
 	"path/filepath"
 	"strings"
 )
 
+// Where a node finds its files inside a container: the Compose file mounts the node's
+// cryptogen directory and a ledger volume there, and the images carry the Fabric
+// configuration and the external builder at these paths.
+const (
+	containerCryptoDir  = "/etc/hyperledger/node"
+	containerDataDir    = "/var/hyperledger/production"
+	containerConfigDir  = "/etc/hyperledger/fabric"
+	containerBuilderDir = "/builders/ccaas"
+)
+
+// nodeFiles are where a node finds its files.
+type nodeFiles struct {
+	// crypto holds the node's msp/ and tls/ directories.
+	crypto string
+	// data holds the node's ledger and Raft state.
+	data string
+	// config is FABRIC_CFG_PATH: core.yaml and orderer.yaml.
+	config string
+	// builder is the chaincode-as-a-service external builder (peers only).
+	builder string
+}
+
+// filesOf says where n finds its files: under the state directory natively, at the fixed
+// container paths under Docker.
+func (t Topology) filesOf(home Home, n Node) nodeFiles {
+	if t.Runtime == Docker {
+		return nodeFiles{crypto: containerCryptoDir, data: containerDataDir, config: containerConfigDir, builder: containerBuilderDir}
+	}
+	crypto := home.PeerDir(n)
+	if n.Kind == "orderer" {
+		crypto = home.OrdererDir(n)
+	}
+	return nodeFiles{crypto: crypto, data: home.Path("data", n.Name), config: home.FabricConfig(), builder: home.BuilderDir()}
+}
+
 func ordererEnv(home Home, t Topology, n Node) []string {
-	dir := home.OrdererDir(n)
-	tls := func(f string) string { return filepath.Join(dir, "tls", f) }
-	data := home.Path("data", n.Name)
+	f := t.filesOf(home, n)
+	tls := func(name string) string { return path.Join(f.crypto, "tls", name) }
+	listenHost, listenPort, _ := net.SplitHostPort(t.listen(n.Port))
 	return []string{
-		"FABRIC_CFG_PATH=" + home.FabricConfig(),
+		"FABRIC_CFG_PATH=" + f.config,
 		"FABRIC_LOGGING_SPEC=" + t.LogSpec,
-		"ORDERER_GENERAL_LISTENADDRESS=127.0.0.1",
-		fmt.Sprintf("ORDERER_GENERAL_LISTENPORT=%d", n.Port),
+		"ORDERER_GENERAL_LISTENADDRESS=" + listenHost,
+		"ORDERER_GENERAL_LISTENPORT=" + listenPort,
 		"ORDERER_GENERAL_LOCALMSPID=" + n.MSPID,
-		"ORDERER_GENERAL_LOCALMSPDIR=" + filepath.Join(dir, "msp"),
+		"ORDERER_GENERAL_LOCALMSPDIR=" + path.Join(f.crypto, "msp"),
 		"ORDERER_GENERAL_TLS_ENABLED=true",
 		"ORDERER_GENERAL_TLS_PRIVATEKEY=" + tls("server.key"),
 		"ORDERER_GENERAL_TLS_CERTIFICATE=" + tls("server.crt"),
@@ -27,47 +64,46 @@ func ordererEnv(home Home, t Topology, n Node) []string {
 		"ORDERER_GENERAL_CLUSTER_CLIENTPRIVATEKEY=" + tls("server.key"),
 		"ORDERER_GENERAL_CLUSTER_ROOTCAS=[" + tls("ca.crt") + "]",
 		"ORDERER_CHANNELPARTICIPATION_ENABLED=true",
-		fmt.Sprintf("ORDERER_ADMIN_LISTENADDRESS=127.0.0.1:%d", n.AdminPort),
+		"ORDERER_ADMIN_LISTENADDRESS=" + t.listen(n.AdminPort),
 		"ORDERER_ADMIN_TLS_ENABLED=true",
 		"ORDERER_ADMIN_TLS_CERTIFICATE=" + tls("server.crt"),
 		"ORDERER_ADMIN_TLS_PRIVATEKEY=" + tls("server.key"),
 		"ORDERER_ADMIN_TLS_ROOTCAS=[" + tls("ca.crt") + "]",
 		"ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED=true",
 		"ORDERER_ADMIN_TLS_CLIENTROOTCAS=[" + tls("ca.crt") + "]",
-		fmt.Sprintf("ORDERER_OPERATIONS_LISTENADDRESS=127.0.0.1:%d", n.OperationsPort),
+		"ORDERER_OPERATIONS_LISTENADDRESS=" + t.listen(n.OperationsPort),
 		"ORDERER_METRICS_PROVIDER=prometheus",
-		"ORDERER_FILELEDGER_LOCATION=" + filepath.Join(data, "ledger"),
-		"ORDERER_CONSENSUS_WALDIR=" + filepath.Join(data, "etcdraft", "wal"),
-		"ORDERER_CONSENSUS_SNAPDIR=" + filepath.Join(data, "etcdraft", "snapshot"),
+		"ORDERER_FILELEDGER_LOCATION=" + path.Join(f.data, "ledger"),
+		"ORDERER_CONSENSUS_WALDIR=" + path.Join(f.data, "etcdraft", "wal"),
+		"ORDERER_CONSENSUS_SNAPDIR=" + path.Join(f.data, "etcdraft", "snapshot"),
 	}
 }
 
 func peerEnv(home Home, t Topology, org Org, n Node) []string {
-	dir := home.PeerDir(n)
-	tls := func(f string) string { return filepath.Join(dir, "tls", f) }
-	data := home.Path("data", n.Name)
-	builder := fmt.Sprintf("[{name: ccaas, path: %s}]", home.BuilderDir())
+	f := t.filesOf(home, n)
+	tls := func(name string) string { return path.Join(f.crypto, "tls", name) }
+	builder := fmt.Sprintf("[{name: ccaas, path: %s}]", f.builder)
 	return []string{
-		"FABRIC_CFG_PATH=" + home.FabricConfig(),
+		"FABRIC_CFG_PATH=" + f.config,
 		"FABRIC_LOGGING_SPEC=" + t.LogSpec,
 		"CORE_PEER_ID=" + n.Name,
-		"CORE_PEER_ADDRESS=" + n.Address(),
-		"CORE_PEER_LISTENADDRESS=" + n.Address(),
-		fmt.Sprintf("CORE_PEER_CHAINCODEADDRESS=127.0.0.1:%d", n.ChaincodePort),
-		fmt.Sprintf("CORE_PEER_CHAINCODELISTENADDRESS=127.0.0.1:%d", n.ChaincodePort),
-		"CORE_PEER_GOSSIP_BOOTSTRAP=" + org.PeerNodes[0].Address(),
-		"CORE_PEER_GOSSIP_EXTERNALENDPOINT=" + n.Address(),
+		"CORE_PEER_ADDRESS=" + t.Endpoint(n),
+		"CORE_PEER_LISTENADDRESS=" + t.listen(n.Port),
+		"CORE_PEER_CHAINCODEADDRESS=" + t.reach(n.Name, n.ChaincodePort),
+		"CORE_PEER_CHAINCODELISTENADDRESS=" + t.listen(n.ChaincodePort),
+		"CORE_PEER_GOSSIP_BOOTSTRAP=" + t.Endpoint(org.PeerNodes[0]),
+		"CORE_PEER_GOSSIP_EXTERNALENDPOINT=" + t.Endpoint(n),
 		// Without this, peers of different organisations take ~25 s to find each other.
 		"CORE_PEER_GOSSIP_RECONNECTINTERVAL=2s",
 		"CORE_PEER_LOCALMSPID=" + org.MSPID,
-		"CORE_PEER_MSPCONFIGPATH=" + filepath.Join(dir, "msp"),
+		"CORE_PEER_MSPCONFIGPATH=" + path.Join(f.crypto, "msp"),
 		"CORE_PEER_TLS_ENABLED=true",
 		"CORE_PEER_TLS_CERT_FILE=" + tls("server.crt"),
 		"CORE_PEER_TLS_KEY_FILE=" + tls("server.key"),
 		"CORE_PEER_TLS_ROOTCERT_FILE=" + tls("ca.crt"),
-		"CORE_PEER_FILESYSTEMPATH=" + filepath.Join(data, "ledger"),
-		"CORE_LEDGER_SNAPSHOTS_ROOTDIR=" + filepath.Join(data, "snapshots"),
-		fmt.Sprintf("CORE_OPERATIONS_LISTENADDRESS=127.0.0.1:%d", n.OperationsPort),
+		"CORE_PEER_FILESYSTEMPATH=" + path.Join(f.data, "ledger"),
+		"CORE_LEDGER_SNAPSHOTS_ROOTDIR=" + path.Join(f.data, "snapshots"),
+		"CORE_OPERATIONS_LISTENADDRESS=" + t.listen(n.OperationsPort),
 		"CORE_METRICS_PROVIDER=prometheus",
 		// An empty endpoint turns Docker off: chaincode runs only as a service.
 		"CORE_VM_ENDPOINT=",

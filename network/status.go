@@ -9,20 +9,24 @@ import (
 	"time"
 )
 
-// NodeStatus is what `cxl network status` shows for one process.
+// NodeStatus is what `cxl network status` shows for one process or container.
 type NodeStatus struct {
-	Name    string `json:"name"`
-	Kind    string `json:"kind"`
-	PID     int    `json:"pid,omitempty"`
-	Running bool   `json:"running"`
-	Healthy bool   `json:"healthy"`
-	Height  uint64 `json:"height,omitempty"`
-	Error   string `json:"error,omitempty"`
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+	// PID is the process ID of a native process.
+	PID int `json:"pid,omitempty"`
+	// Container is the container ID under Docker.
+	Container string `json:"container,omitempty"`
+	Running   bool   `json:"running"`
+	Healthy   bool   `json:"healthy"`
+	Height    uint64 `json:"height,omitempty"`
+	Error     string `json:"error,omitempty"`
 }
 
 // Status is the state of a whole network.
 type Status struct {
 	Home      string       `json:"home"`
+	Runtime   Runtime      `json:"runtime"`
 	Channel   string       `json:"channel"`
 	Nodes     []NodeStatus `json:"nodes"`
 	Chaincode struct {
@@ -44,18 +48,20 @@ func GetStatus(ctx context.Context, home Home) (*Status, error) {
 	if !ok {
 		return nil, fmt.Errorf("no network in %s: run `cxl network up`", home)
 	}
-	st := &Status{Home: string(home), Channel: t.Channel}
-	client := &http.Client{Timeout: time.Second}
-	orgOf := map[string]Org{}
-	for _, org := range t.PeerOrgs() {
-		for _, p := range org.PeerNodes {
-			orgOf[p.Name] = org
-		}
+	r, err := newRunner(home, t)
+	if err != nil {
+		return nil, err
 	}
+	states, err := r.states(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st := &Status{Home: string(home), Runtime: t.Runtime, Channel: t.Channel}
+	client := &http.Client{Timeout: time.Second}
 	for _, n := range t.Nodes() {
-		ns := NodeStatus{Name: n.Name, Kind: n.Kind}
-		if p, ok := Running(home, n.Name); ok {
-			ns.Running, ns.PID = true, p.PID
+		ps := states[n.Name]
+		ns := NodeStatus{Name: n.Name, Kind: n.Kind, Running: ps.running, PID: ps.pid, Container: ps.container}
+		if ps.running {
 			resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", n.OperationsPort))
 			if err == nil {
 				ns.Healthy = resp.StatusCode == http.StatusOK
@@ -65,7 +71,8 @@ func GetStatus(ctx context.Context, home Home) (*Status, error) {
 			if n.Kind == "orderer" {
 				h, err = OrdererHeight(ctx, home, t, n)
 			} else {
-				h, err = PeerHeight(ctx, home, t, orgOf[n.Name], n)
+				_, org, _ := t.nodeNamed(n.Name)
+				h, err = PeerHeight(ctx, home, t, org, n)
 			}
 			if err != nil {
 				ns.Error = err.Error()
@@ -86,13 +93,10 @@ func GetStatus(ctx context.Context, home Home) (*Status, error) {
 	if seq == 0 {
 		return st, nil
 	}
-	for _, org := range t.PeerOrgs() {
-		name := serverName(org.MSPID, seq)
-		ns := NodeStatus{Name: name, Kind: "chaincode"}
-		if p, ok := Running(home, name); ok {
-			ns.Running, ns.PID = true, p.PID
-		}
-		st.Chaincode.Servers = append(st.Chaincode.Servers, ns)
+	for _, name := range r.servers(Deployment{Sequence: seq, Version: version}) {
+		ps := states[name]
+		st.Chaincode.Servers = append(st.Chaincode.Servers,
+			NodeStatus{Name: name, Kind: "chaincode", Running: ps.running, PID: ps.pid, Container: ps.container})
 	}
 	return st, nil
 }

@@ -10,8 +10,10 @@ package network
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,7 +40,25 @@ type Topology struct {
 	MaxMessageCount int `yaml:"maxMessageCount"`
 	// LogSpec is the FABRIC_LOGGING_SPEC every node runs with.
 	LogSpec string `yaml:"logSpec"`
+	// Runtime says how the nodes run: Native (default) or Docker. It decides how the nodes
+	// address each other, which is baked into the channel's genesis block, so a state
+	// directory keeps the runtime it was made with.
+	Runtime Runtime `yaml:"runtime"`
 }
+
+// Runtime says how a network's nodes run, and with it how they address each other.
+type Runtime string
+
+const (
+	// Native runs every node as a process on the host. Nodes listen on 127.0.0.1 at their
+	// ports (offset included) and reach each other there.
+	Native Runtime = "native"
+	// Docker runs every node as a container of a Docker Compose project. Inside the
+	// project's network a node listens on its ports without the offset and is reached by
+	// host name (orderer1.example.com:7050); the host reaches it on 127.0.0.1 at the
+	// published ports, offset included.
+	Docker Runtime = "docker"
+)
 
 // OrgSpec declares one peer organisation.
 type OrgSpec struct {
@@ -147,6 +167,9 @@ func (t Topology) WithDefaults() Topology {
 	if t.LogSpec == "" {
 		t.LogSpec = DefaultLogSpec
 	}
+	if t.Runtime == "" {
+		t.Runtime = Native
+	}
 	return t
 }
 
@@ -164,6 +187,8 @@ func (t Topology) Validate() error {
 		return fmt.Errorf("batchTimeout must be between 10ms and 10s, got %s", t.BatchTimeout)
 	case t.MaxMessageCount < 1 || t.MaxMessageCount > 10000:
 		return fmt.Errorf("maxMessageCount must be between 1 and 10000, got %d", t.MaxMessageCount)
+	case t.Runtime != Native && t.Runtime != Docker:
+		return fmt.Errorf("runtime must be %q or %q, got %q", Native, Docker, t.Runtime)
 	}
 	if !validName(t.Channel, true) {
 		return fmt.Errorf("channel %q must be lowercase letters, digits, '.' or '-', starting with a letter", t.Channel)
@@ -227,8 +252,38 @@ type Node struct {
 	OrgDomain string `json:"orgDomain"`
 }
 
-// Address is the node's main endpoint on the loopback interface.
+// Address is the node's main endpoint as the host reaches it: the loopback interface, for
+// both runtimes (under Docker it is the published port).
 func (n Node) Address() string { return fmt.Sprintf("127.0.0.1:%d", n.Port) }
+
+// Endpoint is the address other nodes (and the orderer endpoints and anchor peers in the
+// channel configuration) use for n's main port.
+func (t Topology) Endpoint(n Node) string { return t.reach(n.Name, n.Port) }
+
+// hostPort splits where other nodes reach port (a host port, offset included) of the node
+// named host: 127.0.0.1 and the port itself natively, the host name and the port without
+// the offset under Docker.
+func (t Topology) hostPort(host string, port int) (string, int) {
+	if t.Runtime == Docker {
+		return host, port - t.PortOffset
+	}
+	return "127.0.0.1", port
+}
+
+// reach is hostPort as one address.
+func (t Topology) reach(host string, port int) string {
+	h, p := t.hostPort(host, port)
+	return net.JoinHostPort(h, strconv.Itoa(p))
+}
+
+// listen is the address a node binds port (a host port, offset included) on: loopback
+// natively, every interface of its container under Docker.
+func (t Topology) listen(port int) string {
+	if t.Runtime == Docker {
+		return fmt.Sprintf("0.0.0.0:%d", port-t.PortOffset)
+	}
+	return fmt.Sprintf("127.0.0.1:%d", port)
+}
 
 // Org is a peer organisation with its derived names.
 type Org struct {

@@ -24,7 +24,11 @@ func NewCmdDown(f *cmdutil.Factory, runF func(*DownOptions) error) *cobra.Comman
 		Short: "Stop every process of the network",
 		Long: `Stop every process the network started (orderers, peers, chaincode servers), found by the
 PIDs recorded in the state directory. With --purge, also remove the generated state: crypto
-material, channel block, ledgers and logs. Built binaries are kept.`,
+material, channel block, ledgers and logs. Built binaries are kept.
+
+A Docker network is brought down with docker-compose down: its containers and network are
+removed, and with --purge its ledger volumes too; down fails if Docker still holds any of
+them afterwards.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -42,6 +46,10 @@ func downRun(opts *DownOptions) error {
 	if err != nil {
 		return err
 	}
+	t, ok, err := network.LoadHomeTopology(home)
+	if err != nil {
+		return err
+	}
 	procs, err := network.Processes(home)
 	if err != nil {
 		return err
@@ -49,7 +57,11 @@ func downRun(opts *DownOptions) error {
 	if err := network.Down(home, opts.Purge); err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "stopped %d processes", len(procs))
+	if ok && t.Runtime == network.Docker {
+		fmt.Fprint(opts.IO.ErrOut, "removed the containers of the Docker network")
+	} else {
+		fmt.Fprintf(opts.IO.ErrOut, "stopped %d processes", len(procs))
+	}
 	if opts.Purge {
 		fmt.Fprintf(opts.IO.ErrOut, " and removed the state in %s", home)
 	}

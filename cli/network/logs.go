@@ -32,7 +32,9 @@ func NewCmdLogs(f *cmdutil.Factory, runF func(*LogsOptions) error) *cobra.Comman
 	cmd := &cobra.Command{
 		Use:   "logs [node]",
 		Short: "Show the logs of one process, or list the processes that have logs",
-		Args:  cobra.MaximumNArgs(1),
+		Long: `Show the last lines of one process's log, or list the processes that have logs. For a
+Docker network these are the Compose services and their container logs.`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.Node = args[0]
@@ -55,6 +57,11 @@ func logsRun(ctx context.Context, opts *LogsOptions) error {
 	home, err := opts.Home()
 	if err != nil {
 		return err
+	}
+	if t, ok, err := network.LoadHomeTopology(home); err != nil {
+		return err
+	} else if ok && t.Runtime == network.Docker {
+		return composeLogsRun(ctx, opts, home, t)
 	}
 	entries, err := os.ReadDir(home.Logs())
 	if err != nil {
@@ -95,6 +102,21 @@ func logsRun(ctx context.Context, opts *LogsOptions) error {
 		}
 	}
 	return nil
+}
+
+// composeLogsRun lists the services of a Docker network, or shows one's container log.
+func composeLogsRun(ctx context.Context, opts *LogsOptions, home network.Home, t network.Topology) error {
+	services := t.Services()
+	if opts.Node == "" {
+		for _, s := range services {
+			fmt.Fprintln(opts.IO.Out, s)
+		}
+		return nil
+	}
+	if !contains(services, opts.Node) {
+		return &cmdutil.ExitError{Code: cmdutil.ExitNotFound, Err: fmt.Errorf("no service %q; known: %s", opts.Node, strings.Join(services, ", "))}
+	}
+	return network.ComposeLogs(ctx, home, opts.Node, opts.Lines, opts.Follow, opts.IO.Out)
 }
 
 // tail writes the last n lines of r.

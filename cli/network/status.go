@@ -52,7 +52,11 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 		return enc.Encode(st)
 	}
 	tw := tabwriter.NewWriter(opts.IO.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NODE\tKIND\tPID\tSTATE\tHEIGHT")
+	idHeader := "PID"
+	if st.Runtime == network.Docker {
+		idHeader = "CONTAINER"
+	}
+	fmt.Fprintf(tw, "NODE\tKIND\t%s\tSTATE\tHEIGHT\n", idHeader)
 	rows := append(append([]network.NodeStatus{}, st.Nodes...), st.Chaincode.Servers...)
 	for _, n := range rows {
 		state := "stopped"
@@ -65,6 +69,9 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 		pid, height := "-", "-"
 		if n.PID != 0 {
 			pid = fmt.Sprint(n.PID)
+		}
+		if n.Container != "" {
+			pid = n.Container
 		}
 		if n.Height != 0 {
 			height = fmt.Sprint(n.Height)

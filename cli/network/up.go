@@ -24,6 +24,7 @@ type UpOptions struct {
 	TopologyFile     string
 	PortOffset       int
 	ChaincodeVersion string
+	Docker           bool
 	JSON             bool
 	Timeout          time.Duration
 }
@@ -37,7 +38,12 @@ func NewCmdUp(f *cmdutil.Factory, runF func(*UpOptions) error) *cobra.Command {
 		Long: `Build the Fabric and cxledger binaries that are missing, generate crypto material and the
 channel, start the orderers and peers, join them to the channel, deploy the chaincode, and
 prove the network commits with a real transaction. Prints the endpoints and identity files
-a client needs. On a network that is already up it says so and changes nothing.`,
+a client needs. On a network that is already up it says so and changes nothing.
+
+With --docker the nodes and chaincode servers run as Docker Compose services instead of
+processes: up also builds the images that are missing or stale (see ` + "`cxl network images`" + `),
+writes $CXL_HOME/compose.env and runs docker-compose.yaml with it. The state directory
+remembers the runtime, so later commands need no flag.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("port-offset") {
@@ -58,6 +64,7 @@ a client needs. On a network that is already up it says so and changes nothing.`
 	cmd.Flags().StringVar(&opts.TopologyFile, "topology", "", "topology `file` (YAML); default: 3 orderers, Org1 and Org2")
 	cmd.Flags().IntVar(&opts.PortOffset, "port-offset", 0, "add `N` to every port (also CXL_PORT_OFFSET)")
 	cmd.Flags().StringVar(&opts.ChaincodeVersion, "chaincode-version", "", "chaincode `version` to deploy (default: the deployed one, or 1); another one upgrades a running network")
+	cmd.Flags().BoolVar(&opts.Docker, "docker", false, "run the network as Docker Compose services (a new network only)")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the network profile as JSON")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "give up after `duration`")
 	return cmd
@@ -75,7 +82,7 @@ func upRun(ctx context.Context, opts *UpOptions) error {
 		return err
 	}
 	var topo *network.Topology
-	if opts.TopologyFile != "" || opts.PortOffset != 0 {
+	if opts.TopologyFile != "" || opts.PortOffset != 0 || opts.Docker {
 		t, err := network.LoadTopology(opts.TopologyFile)
 		if err != nil {
 			return cmdutil.UsageErrorf("%v", err)
@@ -83,14 +90,25 @@ func upRun(ctx context.Context, opts *UpOptions) error {
 		if opts.PortOffset != 0 {
 			t.PortOffset = opts.PortOffset
 		}
+		if opts.Docker {
+			t.Runtime = network.Docker
+		}
 		topo = &t
 	}
 	fmt.Fprintln(opts.IO.ErrOut, "building binaries")
 	if err := network.Build(ctx, repo, home, opts.IO.ErrOut); err != nil {
 		return err
 	}
+	if docker, err := runsDocker(home, topo); err != nil {
+		return err
+	} else if docker {
+		if err := network.BuildImages(ctx, repo, home, opts.IO.ErrOut); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
-	prof, err := network.Up(ctx, network.Options{Home: home, Topology: topo, ChaincodeVersion: opts.ChaincodeVersion, Progress: opts.IO.ErrOut})
+	prof, err := network.Up(ctx, network.Options{Home: home, Topology: topo, ChaincodeVersion: opts.ChaincodeVersion,
+		Progress: opts.IO.ErrOut, Repo: repo})
 	if errors.Is(err, network.ErrAlreadyUp) {
 		fmt.Fprintf(opts.IO.ErrOut, "the network in %s is already up; nothing changed\n", home)
 		return printProfile(opts, prof)
@@ -108,6 +126,19 @@ func upRun(ctx context.Context, opts *UpOptions) error {
 		return err
 	}
 	return printProfile(opts, prof)
+}
+
+// runsDocker reports whether up starts a Docker network: the one the state directory holds,
+// or a new one asked for with --docker.
+func runsDocker(home network.Home, topo *network.Topology) (bool, error) {
+	existing, ok, err := network.LoadHomeTopology(home)
+	if err != nil {
+		return false, err
+	}
+	if ok {
+		return existing.Runtime == network.Docker, nil
+	}
+	return topo != nil && topo.Runtime == network.Docker, nil
 }
 
 // ProbeProfile submits a health ping as the first user of the first organisation and waits
@@ -132,6 +163,9 @@ func printProfile(opts *UpOptions, prof *network.Profile) error {
 		return enc.Encode(prof)
 	}
 	out := opts.IO.Out
+	if prof.ComposeProject != "" {
+		fmt.Fprintf(out, "runtime     docker (compose project %s)\n", prof.ComposeProject)
+	}
 	fmt.Fprintf(out, "channel     %s\nchaincode   %s (version %s, sequence %d)\n", prof.Channel, prof.Chaincode, prof.Deployment.Version, prof.Deployment.Sequence)
 	for _, o := range prof.Orderers {
 		fmt.Fprintf(out, "orderer     %-28s %s\n", o.Name, o.Address)

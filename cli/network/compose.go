@@ -1,0 +1,71 @@
+package network
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cxledger/cxledger/cli/cmdutil"
+	"github.com/cxledger/cxledger/network"
+)
+
+// ComposeOptions are the inputs of `cxl network compose`.
+type ComposeOptions struct {
+	IO           *cmdutil.IOStreams
+	Repo         func() (string, error)
+	TopologyFile string
+	Dir          string
+}
+
+// NewCmdCompose returns `cxl network compose`; runF replaces the run function in tests.
+func NewCmdCompose(f *cmdutil.Factory, runF func(*ComposeOptions) error) *cobra.Command {
+	opts := &ComposeOptions{IO: f.IO, Repo: f.Repo}
+	cmd := &cobra.Command{
+		Use:   "compose",
+		Short: "Write docker-compose.yaml and .env for a topology",
+		Long: `Write docker-compose.yaml and its .env for a topology (default: the default network) into a
+directory (default: the repository root, whose files are generated this way). The node
+environments come from the same code as the native network's, with container addressing.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return composeRun(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.TopologyFile, "topology", "", "topology `file` (YAML); default: 3 orderers, Org1 and Org2")
+	cmd.Flags().StringVar(&opts.Dir, "dir", "", "write into `directory` (default: the repository root)")
+	return cmd
+}
+
+func composeRun(opts *ComposeOptions) error {
+	t, err := network.LoadTopology(opts.TopologyFile)
+	if err != nil {
+		return cmdutil.UsageErrorf("%v", err)
+	}
+	dir := opts.Dir
+	if dir == "" {
+		if dir, err = opts.Repo(); err != nil {
+			return err
+		}
+	}
+	file, err := network.ComposeFile(t)
+	if err != nil {
+		return err
+	}
+	env, err := network.ComposeEnv(t)
+	if err != nil {
+		return err
+	}
+	for name, data := range map[string][]byte{"docker-compose.yaml": file, ".env": env} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		fmt.Fprintln(opts.IO.Out, path)
+	}
+	return nil
+}

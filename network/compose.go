@@ -1,0 +1,411 @@
+package network
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Images the Compose file runs by default: built FROM scratch by BuildImages from the
+// static binaries Build makes. The revision changes when an image's layout changes.
+const (
+	ImageRevision  = "1"
+	OrdererImage   = "cxledger/fabric-orderer:" + FabricVersion + "-" + ImageRevision
+	PeerImage      = "cxledger/fabric-peer:" + FabricVersion + "-" + ImageRevision
+	ChaincodeImage = "cxledger/chaincode:" + ImageRevision
+)
+
+// nodeUID is the unprivileged user every node runs as in its container. Its group is
+// CXL_GID, the group of the crypto material, so it can read its group-readable keys.
+const nodeUID = 10001
+
+// chaincodeService is the Compose service (and host name) of an organisation's chaincode
+// server under Docker.
+func chaincodeService(org Org) string { return "chaincode." + org.Domain }
+
+// envName turns a node or service name into the stem of its Compose variables:
+// "peer0.org1.example.com" -> "PEER0_ORG1".
+func envName(name string) string {
+	name = strings.TrimSuffix(name, "."+domain)
+	return strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(name))
+}
+
+// composeVar is one variable the Compose file reads, with its value for a network.
+type composeVar struct {
+	name, value string
+}
+
+// ref is the Compose reference to the variable with its value as the default.
+func (v composeVar) ref() string { return "${" + v.name + ":-" + v.value + "}" }
+
+// composeSettings are the values of the Compose variables that do not come from the
+// topology: where the state directory is, which group reads the keys, which chaincode
+// version the servers report.
+type composeSettings struct {
+	home             string
+	gid              int
+	chaincodeVersion string
+}
+
+// composeVars lists every variable of the Compose file for topology t, in the order the
+// env file writes them.
+func composeVars(t Topology, s composeSettings) ([]composeVar, error) {
+	vars := []composeVar{
+		{"CXL_HOME", s.home},
+		{"CXL_GID", strconv.Itoa(s.gid)},
+		{"CXL_LOG_SPEC", t.LogSpec},
+		{"CXL_ORDERER_IMAGE", OrdererImage},
+		{"CXL_PEER_IMAGE", PeerImage},
+		{"CXL_CHAINCODE_IMAGE", ChaincodeImage},
+		{"CXL_CHAINCODE_VERSION", s.chaincodeVersion},
+	}
+	for _, org := range t.PeerOrgs() {
+		pkg, err := chaincodePackage(t, org, 0, s.chaincodeVersion)
+		if err != nil {
+			return nil, err
+		}
+		vars = append(vars, composeVar{"CXL_" + envName(chaincodeService(org)) + "_ID", pkg.id})
+	}
+	for _, n := range t.Nodes() {
+		for _, p := range publishedPorts(n) {
+			vars = append(vars, composeVar{p.variable, strconv.Itoa(p.port)})
+		}
+	}
+	return vars, nil
+}
+
+// publishedPort is a node port the host reaches, and the variable that sets it.
+type publishedPort struct {
+	variable string
+	port     int
+}
+
+// publishedPorts lists the ports of n the host reaches under Docker: the service port,
+// the orderer's admin port and the operations port. The peer's chaincode port is used only
+// inside the project's network and is not published.
+func publishedPorts(n Node) []publishedPort {
+	stem := "CXL_" + envName(n.Name)
+	ports := []publishedPort{{stem + "_PORT", n.Port}}
+	if n.AdminPort != 0 {
+		ports = append(ports, publishedPort{stem + "_ADMIN_PORT", n.AdminPort})
+	}
+	ports = append(ports, publishedPort{stem + "_OPERATIONS_PORT", n.OperationsPort})
+	return ports
+}
+
+// composeService is one service of the Compose file, in the order its keys are written.
+type composeService struct {
+	Image       string         `yaml:"image"`
+	User        string         `yaml:"user,omitempty"`
+	Environment []string       `yaml:"environment"`
+	Ports       []string       `yaml:"ports,omitempty"`
+	Volumes     []string       `yaml:"volumes,omitempty"`
+	Healthcheck composeHealth  `yaml:"healthcheck"`
+	Logging     composeLogging `yaml:"logging"`
+}
+
+// composeHealth is a Docker health check. The images are FROM scratch, so the check runs
+// cxledger's static probe, cxl-healthcheck.
+type composeHealth struct {
+	Test        []string `yaml:"test,flow"`
+	Interval    string   `yaml:"interval"`
+	Timeout     string   `yaml:"timeout"`
+	Retries     int      `yaml:"retries"`
+	StartPeriod string   `yaml:"start_period"`
+}
+
+type composeLogging struct {
+	Driver  string            `yaml:"driver"`
+	Options map[string]string `yaml:"options"`
+}
+
+func healthcheck(target string) composeHealth {
+	return composeHealth{
+		Test:     []string{"CMD", "/usr/local/bin/cxl-healthcheck", target},
+		Interval: "5s", Timeout: "3s", Retries: 3, StartPeriod: "60s",
+	}
+}
+
+// Node logs stay bounded: json-file rotates at 10 MB, three files per container.
+var boundedLogs = composeLogging{Driver: "json-file", Options: map[string]string{"max-size": "10m", "max-file": "3"}}
+
+const composeHeader = `The cxledger network as Docker Compose services: %d Raft orderers, %s,
+and one chaincode-as-a-service server per organisation, with the names and ports of the
+native network. Every image is built FROM scratch by ` + "`cxl network images`" + `.
+
+Generated by ` + "`cxl network compose`" + ` from the topology (network/compose.go); do not edit by
+hand. ` + "`cxl network up --docker`" + ` generates the crypto material and channel block, writes
+$CXL_HOME/compose.env, starts these services, joins the channel and deploys the chaincode.
+Variables (ports, images, CXL_HOME, CXL_GID) default to the values in .env.`
+
+// ComposeFile renders the Docker Compose file that runs topology t as containers: one
+// service per orderer and peer (named after its host name, with a ledger volume, its
+// cryptogen directory mounted read-only, a health check on its operations endpoint), one
+// chaincode server per organisation, and published ports read from variables whose
+// defaults are the topology's ports without an offset. The node environments come from
+// the same builders as the native network's, with Docker addressing.
+func ComposeFile(t Topology) ([]byte, error) {
+	t = t.WithDefaults()
+	t.Runtime, t.PortOffset = Docker, 0
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	vars, err := composeVars(t, rootSettings)
+	if err != nil {
+		return nil, err
+	}
+	defaults := map[string]composeVar{}
+	for _, v := range vars {
+		defaults[v.name] = v
+	}
+	ref := func(name string) string { return defaults[name].ref() }
+	// The environment builders take the log level from the topology; under Compose it is
+	// a variable.
+	t.LogSpec = ref("CXL_LOG_SPEC")
+	home := Home("")
+	user := fmt.Sprintf("%d:%s", nodeUID, ref("CXL_GID"))
+
+	services := &yaml.Node{Kind: yaml.MappingNode}
+	volumes := &yaml.Node{Kind: yaml.MappingNode}
+	add := func(name string, s composeService) error {
+		var v yaml.Node
+		if err := v.Encode(s); err != nil {
+			return fmt.Errorf("encode service %s: %w", name, err)
+		}
+		services.Content = append(services.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: name}, &v)
+		return nil
+	}
+	node := func(n Node, image string, env []string, crypto string) error {
+		s := composeService{Image: ref(image), User: user, Environment: env, Logging: boundedLogs}
+		for _, p := range publishedPorts(n) {
+			// Rendered without an offset, so the default host port is the container port.
+			s.Ports = append(s.Ports, fmt.Sprintf("127.0.0.1:%s:%d", ref(p.variable), p.port))
+		}
+		s.Volumes = []string{
+			ref("CXL_HOME") + "/" + filepath.ToSlash(crypto) + ":" + containerCryptoDir + ":ro",
+			n.Name + ":" + containerDataDir,
+		}
+		s.Healthcheck = healthcheck(fmt.Sprintf("http://127.0.0.1:%d/healthz", n.OperationsPort))
+		volumes.Content = append(volumes.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: n.Name}, &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle})
+		return add(n.Name, s)
+	}
+	for _, n := range t.OrdererNodes() {
+		if err := node(n, "CXL_ORDERER_IMAGE", ordererEnv(home, t, n), home.OrdererDir(n)); err != nil {
+			return nil, err
+		}
+	}
+	for _, org := range t.PeerOrgs() {
+		for _, n := range org.PeerNodes {
+			if err := node(n, "CXL_PEER_IMAGE", peerEnv(home, t, org, n), home.PeerDir(n)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, org := range t.PeerOrgs() {
+		name := chaincodeService(org)
+		listen, _ := t.chaincodeServer(org, 0)
+		probe := "tcp://" + strings.Replace(listen, "0.0.0.0", "127.0.0.1", 1)
+		s := composeService{
+			Image: ref("CXL_CHAINCODE_IMAGE"),
+			Environment: []string{
+				"CHAINCODE_ID=" + ref("CXL_"+envName(name)+"_ID"),
+				"CHAINCODE_SERVER_ADDRESS=" + listen,
+				"CXL_CHAINCODE_VERSION=" + ref("CXL_CHAINCODE_VERSION"),
+			},
+			Healthcheck: healthcheck(probe),
+			Logging:     boundedLogs,
+		}
+		if err := add(name, s); err != nil {
+			return nil, err
+		}
+	}
+
+	var orgs []string
+	for _, org := range t.PeerOrgs() {
+		orgs = append(orgs, fmt.Sprintf("%s (%d peer%s)", org.Name, org.Peers, map[bool]string{true: "s"}[org.Peers > 1]))
+	}
+	doc := &yaml.Node{Kind: yaml.MappingNode, HeadComment: commentLines(fmt.Sprintf(composeHeader, t.Orderers, strings.Join(orgs, ", ")))}
+	doc.Content = []*yaml.Node{
+		{Kind: yaml.ScalarNode, Value: "services"}, services,
+		{Kind: yaml.ScalarNode, Value: "volumes", HeadComment: "# Ledgers and Raft logs: `cxl network down` keeps them, `down --purge` (docker-compose down -v) removes them."}, volumes,
+	}
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{doc}}); err != nil {
+		return nil, fmt.Errorf("encode compose file: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func commentLines(text string) string {
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight("# "+l, " ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// ComposeEnv renders the .env file of the default network at the root of the repository:
+// every variable of ComposeFile(t) with its default, the state directory as ./.cxl and
+// CXL_GID 0. `cxl network up --docker` writes the same variables, with the real values, to
+// $CXL_HOME/compose.env.
+func ComposeEnv(t Topology) ([]byte, error) {
+	t = t.WithDefaults()
+	t.Runtime, t.PortOffset = Docker, 0
+	vars, err := composeVars(t, rootSettings)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	buf.WriteString(`# Variables of docker-compose.yaml, for running it by hand at the repository root.
+# Generated by ` + "`cxl network compose`" + `; ` + "`cxl network up --docker`" + ` ignores this file and writes
+# $CXL_HOME/compose.env from the topology and --port-offset instead.
+# CXL_GID must be the group of the files under CXL_HOME (` + "`id -g`" + `): the nodes run as user
+# 10001 in that group and read their keys through it.
+COMPOSE_PROJECT_NAME=cxledger
+`)
+	writeVars(&buf, vars)
+	return buf.Bytes(), nil
+}
+
+// rootSettings are the variables' defaults: the repository's own state directory, group 0,
+// chaincode version 1.
+var rootSettings = composeSettings{home: "./.cxl", chaincodeVersion: "1"}
+
+func writeVars(buf *bytes.Buffer, vars []composeVar) {
+	for _, v := range vars {
+		fmt.Fprintf(buf, "%s=%s\n", v.name, v.value)
+	}
+}
+
+// composeEnvFile is where `cxl network up --docker` records the Compose project of the
+// network in home: project name, Compose file and every variable.
+func (h Home) composeEnvFile() string { return h.Path("compose.env") }
+
+// composeProject is the Docker Compose side of a network: its project name, the Compose
+// file it runs, and the env file holding its variables.
+type composeProject struct {
+	name, file, envFile string
+}
+
+var projectChars = regexp.MustCompile(`[^a-z0-9]+`)
+
+// ComposeProjectName is the Compose project name of the network in home: "cxledger" for the
+// repository's own state directory (.cxl), else a name derived from the directory, so two
+// state directories never share containers.
+func ComposeProjectName(repo string, home Home) string {
+	abs, err := filepath.Abs(string(home))
+	if err != nil {
+		abs = string(home)
+	}
+	if repo != "" && abs == filepath.Join(repo, ".cxl") {
+		return "cxledger"
+	}
+	sum := sha256.Sum256([]byte(abs))
+	base := strings.Trim(projectChars.ReplaceAllString(strings.ToLower(filepath.Base(abs)), "-"), "-")
+	return "cxledger-" + base + "-" + hex.EncodeToString(sum[:3])
+}
+
+// writeCompose makes the Compose side of a Docker network: it uses the repository's
+// docker-compose.yaml when that file describes t, else writes one for t into the state
+// directory, and writes compose.env with the network's variables.
+func writeCompose(repo string, home Home, t Topology, chaincodeVersion string) (composeProject, error) {
+	rendered, err := ComposeFile(t)
+	if err != nil {
+		return composeProject{}, err
+	}
+	abs, err := filepath.Abs(string(home))
+	if err != nil {
+		return composeProject{}, fmt.Errorf("resolve %s: %w", home, err)
+	}
+	p := composeProject{name: ComposeProjectName(repo, home), envFile: Home(abs).composeEnvFile()}
+	root := filepath.Join(repo, "docker-compose.yaml")
+	if data, err := os.ReadFile(root); repo != "" && err == nil && bytes.Equal(data, rendered) {
+		p.file = root
+	} else {
+		p.file = filepath.Join(abs, "docker-compose.yaml")
+		if err := os.WriteFile(p.file, rendered, 0o644); err != nil {
+			return composeProject{}, fmt.Errorf("write compose file: %w", err)
+		}
+	}
+	return p, writeComposeEnv(home, t, p, chaincodeVersion)
+}
+
+// writeComposeEnv writes compose.env: the project, its Compose file, and every variable of
+// the file with the values of the network in home, the chaincode servers reporting
+// chaincodeVersion.
+func writeComposeEnv(home Home, t Topology, p composeProject, chaincodeVersion string) error {
+	abs, err := filepath.Abs(string(home))
+	if err != nil {
+		return fmt.Errorf("resolve %s: %w", home, err)
+	}
+	gid, err := fileGroup(home.Crypto())
+	if err != nil {
+		return err
+	}
+	vars, err := composeVars(t, composeSettings{home: abs, gid: gid, chaincodeVersion: chaincodeVersion})
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "# The Compose project of the cxledger network in %s; written by `cxl network up`.\n", abs)
+	writeVars(&buf, []composeVar{{"COMPOSE_PROJECT_NAME", p.name}, {"COMPOSE_FILE", p.file}})
+	writeVars(&buf, vars)
+	if err := os.WriteFile(p.envFile, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", p.envFile, err)
+	}
+	return nil
+}
+
+// loadCompose reads the Compose project recorded in home's compose.env.
+func loadCompose(home Home) (composeProject, error) {
+	abs, err := filepath.Abs(string(home))
+	if err != nil {
+		return composeProject{}, fmt.Errorf("resolve %s: %w", home, err)
+	}
+	p := composeProject{envFile: Home(abs).composeEnvFile()}
+	data, err := os.ReadFile(p.envFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return composeProject{}, fmt.Errorf("no Docker network in %s (no compose.env): run `cxl network up --docker`", home)
+	}
+	if err != nil {
+		return composeProject{}, fmt.Errorf("read compose env: %w", err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "COMPOSE_PROJECT_NAME="); ok {
+			p.name = v
+		}
+		if v, ok := strings.CutPrefix(line, "COMPOSE_FILE="); ok {
+			p.file = v
+		}
+	}
+	if p.name == "" || p.file == "" {
+		return composeProject{}, fmt.Errorf("%s names no project or compose file", p.envFile)
+	}
+	return p, nil
+}
+
+// fileGroup is the group that owns path.
+func fileGroup(path string) (int, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return 0, fmt.Errorf("stat %s: %w", path, err)
+	}
+	st, ok := info.Sys().(*syscall.Stat_t)
+	if !ok {
+		return os.Getegid(), nil
+	}
+	return int(st.Gid), nil
+}

@@ -1,0 +1,376 @@
+package network
+
+import (
+	"archive/tar"
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+func dockerTopology(offset int) Topology {
+	return Topology{Runtime: Docker, PortOffset: offset, Orgs: []OrgSpec{{Name: "Org1"}, {Name: "Org2", Peers: 2}}}.WithDefaults()
+}
+
+func TestAddressingByRuntime(t *testing.T) {
+	native := Topology{PortOffset: 1000}.WithDefaults()
+	docker := dockerTopology(2000)
+	o, p := native.OrdererNodes()[1], native.PeerOrgs()[1].PeerNodes[0]
+	if got := native.Endpoint(o); got != "127.0.0.1:8060" {
+		t.Errorf("native orderer endpoint = %s", got)
+	}
+	if got := native.listen(p.OperationsPort); got != "127.0.0.1:8202" {
+		t.Errorf("native listen = %s", got)
+	}
+	o, p = docker.OrdererNodes()[1], docker.PeerOrgs()[1].PeerNodes[1]
+	if got := docker.Endpoint(o); got != "orderer2.example.com:7060" {
+		t.Errorf("docker orderer endpoint = %s, want the host name and the port without the offset", got)
+	}
+	if got := docker.listen(p.OperationsPort); got != "0.0.0.0:7212" {
+		t.Errorf("docker listen = %s", got)
+	}
+	if got := p.Address(); got != "127.0.0.1:9210" {
+		t.Errorf("docker peer address on the host = %s, want the published port", got)
+	}
+	_, reach := docker.chaincodeServer(docker.PeerOrgs()[0], 3)
+	if reach != "chaincode.org1.example.com:7900" {
+		t.Errorf("docker chaincode server = %s", reach)
+	}
+	_, reach = native.chaincodeServer(native.PeerOrgs()[0], 3)
+	if reach != "127.0.0.1:8950" {
+		t.Errorf("native chaincode server for an odd sequence = %s", reach)
+	}
+}
+
+func envMap(env []string) map[string]string {
+	m := map[string]string{}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		m[k] = v
+	}
+	return m
+}
+
+func TestNodeEnvByRuntime(t *testing.T) {
+	home := Home("/state")
+	for _, tc := range []struct {
+		topo                                Topology
+		address, bootstrap, msp, ordererWAL string
+	}{
+		{Topology{PortOffset: 1000}.WithDefaults(), "127.0.0.1:8200", "127.0.0.1:8200",
+			"/state/crypto/peerOrganizations/org2.example.com/peers/peer0.org2.example.com/msp", "/state/data/orderer1.example.com/etcdraft/wal"},
+		{dockerTopology(1000), "peer0.org2.example.com:7200", "peer0.org2.example.com:7200",
+			"/etc/hyperledger/node/msp", "/var/hyperledger/production/etcdraft/wal"},
+	} {
+		org := tc.topo.PeerOrgs()[1]
+		peer := envMap(peerEnv(home, tc.topo, org, org.PeerNodes[0]))
+		if peer["CORE_PEER_ADDRESS"] != tc.address || peer["CORE_PEER_GOSSIP_BOOTSTRAP"] != tc.bootstrap ||
+			peer["CORE_PEER_MSPCONFIGPATH"] != tc.msp {
+			t.Errorf("%s peer env = %v", tc.topo.Runtime, peer)
+		}
+		orderer := envMap(ordererEnv(home, tc.topo, tc.topo.OrdererNodes()[0]))
+		if orderer["ORDERER_CONSENSUS_WALDIR"] != tc.ordererWAL {
+			t.Errorf("%s orderer WAL dir = %s", tc.topo.Runtime, orderer["ORDERER_CONSENSUS_WALDIR"])
+		}
+	}
+	docker := dockerTopology(0)
+	if b := envMap(peerEnv(home, docker, docker.PeerOrgs()[0], docker.PeerOrgs()[0].PeerNodes[0]))["CORE_CHAINCODE_EXTERNALBUILDERS"]; b != "[{name: ccaas, path: /builders/ccaas}]" {
+		t.Errorf("docker builder = %s, want the path the peer image carries", b)
+	}
+}
+
+func TestRenderConfigsAddressesContainersUnderDocker(t *testing.T) {
+	home := Home(t.TempDir())
+	if _, err := renderConfigs(home, dockerTopology(2000)); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(home.Path("config", "configtx.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"- orderer3.example.com:7070", "Host: peer1.org2.example.com\n        Port: 7210", "Host: orderer1.example.com\n            Port: 7050"} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("configtx.yaml lacks %q", want)
+		}
+	}
+	if strings.Contains(string(data), "127.0.0.1") || strings.Contains(string(data), "9050") {
+		t.Errorf("configtx.yaml of a Docker network addresses the host:\n%s", data)
+	}
+}
+
+// The files at the repository root are what `cxl network compose` writes for the default
+// topology; regenerate them with `go run ./cmd/cxl network compose`.
+func TestRootComposeFilesAreGenerated(t *testing.T) {
+	file, err := ComposeFile(DefaultTopology())
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := ComposeEnv(DefaultTopology())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string][]byte{"docker-compose.yaml": file, ".env": env} {
+		got, err := os.ReadFile(filepath.Join("..", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s is not what the generator writes; run `go run ./cmd/cxl network compose`", name)
+		}
+	}
+}
+
+func TestComposeFile(t *testing.T) {
+	topo := dockerTopology(3000)
+	data, err := ComposeFile(topo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Services map[string]struct {
+			Image       string   `yaml:"image"`
+			User        string   `yaml:"user"`
+			Environment []string `yaml:"environment"`
+			Ports       []string `yaml:"ports"`
+			Volumes     []string `yaml:"volumes"`
+			Healthcheck struct {
+				Test []string `yaml:"test"`
+			} `yaml:"healthcheck"`
+		} `yaml:"services"`
+		Volumes map[string]any `yaml:"volumes"`
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatalf("compose file is not YAML: %v", err)
+	}
+	want := slices.Clone(topo.Services())
+	var got []string
+	for name := range doc.Services {
+		got = append(got, name)
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("services = %v, want %v", got, want)
+	}
+	if len(doc.Volumes) != len(topo.Nodes()) {
+		t.Errorf("%d volumes for %d nodes", len(doc.Volumes), len(topo.Nodes()))
+	}
+	for name, s := range doc.Services {
+		if len(s.Healthcheck.Test) != 3 || s.Healthcheck.Test[1] != "/usr/local/bin/cxl-healthcheck" {
+			t.Errorf("%s: health check %v", name, s.Healthcheck.Test)
+		}
+	}
+	peer := doc.Services["peer1.org2.example.com"]
+	if !slices.Equal(peer.Ports, []string{"127.0.0.1:${CXL_PEER1_ORG2_PORT:-7210}:7210", "127.0.0.1:${CXL_PEER1_ORG2_OPERATIONS_PORT:-7212}:7212"}) {
+		t.Errorf("peer ports = %v: the offset belongs in the env file, not the compose file", peer.Ports)
+	}
+	if peer.User != "10001:${CXL_GID:-0}" || !strings.HasSuffix(peer.Volumes[0], "/crypto/peerOrganizations/org2.example.com/peers/peer1.org2.example.com:/etc/hyperledger/node:ro") {
+		t.Errorf("peer user %s, volumes %v", peer.User, peer.Volumes)
+	}
+	if env := envMap(peer.Environment); env["CORE_PEER_GOSSIP_BOOTSTRAP"] != "peer0.org2.example.com:7200" || env["FABRIC_LOGGING_SPEC"] != "${CXL_LOG_SPEC:-warning}" {
+		t.Errorf("peer environment = %v", env)
+	}
+	cc := envMap(doc.Services["chaincode.org2.example.com"].Environment)
+	pkg, err := chaincodePackage(topo, topo.PeerOrgs()[1], 1, "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cc["CHAINCODE_ID"] != "${CXL_CHAINCODE_ORG2_ID:-"+pkg.id+"}" || cc["CHAINCODE_SERVER_ADDRESS"] != "0.0.0.0:7901" {
+		t.Errorf("chaincode environment = %v", cc)
+	}
+}
+
+func TestChaincodePackageIDs(t *testing.T) {
+	docker, native := dockerTopology(0), DefaultTopology()
+	id := func(topo Topology, seq int, version string) string {
+		pkg, err := chaincodePackage(topo, topo.PeerOrgs()[0], seq, version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pkg.id
+	}
+	if id(docker, 1, "1") != id(docker, 2, "2") {
+		t.Error("under Docker the package ID changes with the definition; the chaincode container could not serve an upgrade")
+	}
+	if id(native, 1, "1") == id(native, 2, "2") {
+		t.Error("natively two definitions share a package ID; their servers could not run side by side")
+	}
+	if !strings.HasPrefix(id(docker, 1, "1"), "cxledger:") || !strings.HasPrefix(id(native, 1, "1"), "cxledger_1:") {
+		t.Errorf("labels: docker %s, native %s", id(docker, 1, "1"), id(native, 1, "1"))
+	}
+}
+
+func TestComposeProjectName(t *testing.T) {
+	repo := t.TempDir()
+	if got := ComposeProjectName(repo, Home(filepath.Join(repo, ".cxl"))); got != "cxledger" {
+		t.Errorf("project of the repository's state = %s", got)
+	}
+	a := ComposeProjectName(repo, Home(filepath.Join(repo, ".cxl", "test-docker")))
+	b := ComposeProjectName(repo, Home(filepath.Join(t.TempDir(), "test-docker")))
+	if a == b || !strings.HasPrefix(a, "cxledger-test-docker-") {
+		t.Errorf("projects of two state directories: %s and %s", a, b)
+	}
+	if strings.Trim(a, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+		t.Errorf("project name %s has characters Compose rejects", a)
+	}
+}
+
+func TestWriteComposeUsesTheRootFileOnlyForItsTopology(t *testing.T) {
+	repo, home := t.TempDir(), Home(t.TempDir())
+	if err := os.MkdirAll(home.Crypto(), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	root, err := ComposeFile(DefaultTopology())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(repo, "docker-compose.yaml"), root, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	def := DefaultTopology()
+	def.Runtime, def.PortOffset = Docker, 2000
+	p, err := writeCompose(repo, home, def, "7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.file != filepath.Join(repo, "docker-compose.yaml") {
+		t.Errorf("default topology runs %s, want the root file", p.file)
+	}
+	loaded, err := loadCompose(home)
+	if err != nil || loaded != p {
+		t.Fatalf("loadCompose = %+v, %v; want %+v", loaded, err, p)
+	}
+	env, err := os.ReadFile(p.envFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"CXL_ORDERER1_PORT=9050\n", "CXL_CHAINCODE_VERSION=7\n", "CXL_HOME=" + string(home) + "\n", "COMPOSE_PROJECT_NAME=" + p.name + "\n"} {
+		if !strings.Contains(string(env), want) {
+			t.Errorf("compose.env lacks %q:\n%s", want, env)
+		}
+	}
+	p, err = writeCompose(repo, home, dockerTopology(2000), "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.file != filepath.Join(string(home), "docker-compose.yaml") {
+		t.Errorf("another topology runs %s, want a file in the state directory", p.file)
+	}
+}
+
+func TestLoadComposeWithoutProject(t *testing.T) {
+	if _, err := loadCompose(Home(t.TempDir())); err == nil || !strings.Contains(err.Error(), "--docker") {
+		t.Fatalf("loadCompose of an empty state directory = %v", err)
+	}
+}
+
+func TestShareNodeKeys(t *testing.T) {
+	home := Home(t.TempDir())
+	topo := dockerTopology(0)
+	nodeKey := filepath.Join(home.PeerDir(topo.PeerOrgs()[0].PeerNodes[0]), "msp", "keystore", "priv_sk")
+	userKey := filepath.Join(home.UserMSP(topo.PeerOrgs()[0], "User1"), "keystore", "priv_sk")
+	for _, f := range []string{nodeKey, userKey} {
+		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(f, []byte("key"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, n := range topo.Nodes() {
+		dir := home.PeerDir(n)
+		if n.Kind == "orderer" {
+			dir = home.OrdererDir(n)
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := shareNodeKeys(home, topo); err != nil {
+		t.Fatal(err)
+	}
+	for f, want := range map[string]os.FileMode{nodeKey: 0o640, userKey: 0o600} {
+		info, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Mode().Perm() != want {
+			t.Errorf("%s: mode %o, want %o", f, info.Mode().Perm(), want)
+		}
+	}
+}
+
+func TestBuildContext(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "peer")
+	conf := filepath.Join(dir, "core.yaml")
+	if err := os.WriteFile(bin, []byte("binary"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(conf, []byte("peer: {}"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{"peer": bin, "core.yaml": conf}
+	var buf bytes.Buffer
+	if err := writeContext(&buf, []byte("FROM scratch\n"), files); err != nil {
+		t.Fatal(err)
+	}
+	modes := map[string]int64{}
+	tr := tar.NewReader(&buf)
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		modes[hdr.Name] = hdr.Mode
+	}
+	want := map[string]int64{"Dockerfile": 0o644, "empty/": 0o755, "peer": 0o755, "core.yaml": 0o644}
+	if len(modes) != len(want) {
+		t.Fatalf("context holds %v, want %v", modes, want)
+	}
+	for name, mode := range want {
+		if modes[name] != mode {
+			t.Errorf("%s: mode %o, want %o", name, modes[name], mode)
+		}
+	}
+	a, err := contextDigest([]byte("FROM scratch\n"), files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, []byte("binary v2"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := contextDigest([]byte("FROM scratch\n"), files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a == b {
+		t.Error("a changed binary leaves the context digest unchanged; the image would not be rebuilt")
+	}
+}
+
+func TestImagesHaveDockerfiles(t *testing.T) {
+	for _, img := range Images(Home("/state")) {
+		data, err := os.ReadFile(filepath.Join("..", "docker", img.Dockerfile))
+		if err != nil {
+			t.Fatalf("%s: %v", img.Tag, err)
+		}
+		for name := range img.Files {
+			if !strings.Contains(string(data), name) {
+				t.Errorf("%s copies no %s from its context", img.Dockerfile, name)
+			}
+		}
+		if !strings.Contains(string(data), "FROM scratch") || !strings.Contains(string(data), "USER 10001") {
+			t.Errorf("%s is not FROM scratch with USER 10001", img.Dockerfile)
+		}
+	}
+}

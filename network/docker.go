@@ -1,0 +1,276 @@
+package network
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+)
+
+// ComposeCommand is the Docker Compose command cxl runs: CXL_COMPOSE when set (e.g.
+// "docker compose" for Compose v2), else docker-compose when it is installed, else
+// `docker compose`.
+func ComposeCommand() []string {
+	if c := strings.Fields(os.Getenv("CXL_COMPOSE")); len(c) > 0 {
+		return c
+	}
+	if _, err := exec.LookPath("docker-compose"); err == nil {
+		return []string{"docker-compose"}
+	}
+	return []string{"docker", "compose"}
+}
+
+// composeRunner runs a Docker network: one Compose service per node and per
+// organisation's chaincode server, in the project recorded in compose.env.
+type composeRunner struct {
+	home    Home
+	t       Topology
+	project composeProject
+}
+
+// compose runs a Compose subcommand on the project. The variables come from compose.env
+// only: CXL_* and COMPOSE_* variables of cxl's own environment are not passed on, since
+// Compose would let them override the file.
+func (r *composeRunner) compose(ctx context.Context, args ...string) ([]byte, error) {
+	c := ComposeCommand()
+	full := append(append(c[1:len(c):len(c)], "--project-name", r.project.name, "--file", r.project.file,
+		"--env-file", r.project.envFile), args...)
+	cmd := exec.CommandContext(ctx, c[0], full...)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "CXL_") && !strings.HasPrefix(kv, "COMPOSE_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("%s %s: %w: %s", strings.Join(c, " "), strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return stdout.Bytes(), nil
+}
+
+func (r *composeRunner) Running(ctx context.Context, node string) (bool, error) {
+	states, err := r.states(ctx)
+	if err != nil {
+		return false, err
+	}
+	return states[node].running, nil
+}
+
+func (r *composeRunner) Kill(ctx context.Context, node string) error {
+	return r.act(ctx, "kill", node)
+}
+
+func (r *composeRunner) Stop(ctx context.Context, node string) error {
+	return r.act(ctx, "stop", "--timeout", "10", node)
+}
+
+func (r *composeRunner) Start(ctx context.Context, node string) error {
+	return r.act(ctx, "start", node)
+}
+
+func (r *composeRunner) Pause(ctx context.Context, node string) error {
+	return r.act(ctx, "pause", node)
+}
+
+func (r *composeRunner) Resume(ctx context.Context, node string) error {
+	return r.act(ctx, "unpause", node)
+}
+
+// act runs a Compose subcommand on one node's service.
+func (r *composeRunner) act(ctx context.Context, args ...string) error {
+	node := args[len(args)-1]
+	if _, _, ok := r.t.nodeNamed(node); !ok {
+		return fmt.Errorf("no node %s in the network", node)
+	}
+	_, err := r.compose(ctx, args...)
+	return err
+}
+
+// states asks Docker for every container of the project, by service.
+func (r *composeRunner) states(ctx context.Context) (map[string]procState, error) {
+	containers, err := projectContainers(ctx, r.project.name)
+	if err != nil {
+		return nil, err
+	}
+	states := map[string]procState{}
+	for _, c := range containers {
+		states[c.Service] = procState{running: c.State == "running" || c.State == "paused", container: c.ID}
+	}
+	return states, nil
+}
+
+func (r *composeRunner) startNodes(ctx context.Context, nodes []Node) error {
+	args := []string{"up", "--detach", "--no-deps"}
+	for _, n := range nodes {
+		args = append(args, n.Name)
+	}
+	_, err := r.compose(ctx, args...)
+	return err
+}
+
+// serve records d's version in compose.env and brings the chaincode services up with it:
+// Compose recreates a running server whose version changed. The package ID does not change
+// between definitions under Docker, so the peers reconnect to the new container as they
+// did to the old one.
+func (r *composeRunner) serve(ctx context.Context, d Deployment) error {
+	if err := writeComposeEnv(r.home, r.t, r.project, d.Version); err != nil {
+		return err
+	}
+	_, err := r.compose(ctx, append([]string{"up", "--detach", "--no-deps"}, r.servers(d)...)...)
+	return err
+}
+
+// retire has nothing to stop: one container per organisation serves every definition.
+func (r *composeRunner) retire(context.Context, Deployment) error { return nil }
+
+func (r *composeRunner) servers(Deployment) []string {
+	var names []string
+	for _, org := range r.t.PeerOrgs() {
+		names = append(names, chaincodeService(org))
+	}
+	return names
+}
+
+// down removes the project's containers and network, and with purge its volumes, then
+// checks that Docker holds nothing of the project any more.
+func (r *composeRunner) down(ctx context.Context, purge bool) error {
+	args := []string{"down", "--remove-orphans", "--timeout", "10"}
+	if purge {
+		args = append(args, "--volumes")
+	}
+	if _, err := r.compose(ctx, args...); err != nil {
+		return err
+	}
+	left, err := ProjectResources(ctx, r.project.name, purge)
+	if err != nil {
+		return err
+	}
+	if len(left) > 0 {
+		return fmt.Errorf("docker compose down left %s behind", strings.Join(left, ", "))
+	}
+	return nil
+}
+
+func (r *composeRunner) logHint(name string) string {
+	return fmt.Sprintf("`cxl network logs %s`", name)
+}
+
+// Logs writes the last lines of a service's log (docker compose logs), and keeps following
+// it with follow until ctx ends.
+func (r *composeRunner) Logs(ctx context.Context, service string, lines int, follow bool, w io.Writer) error {
+	c := ComposeCommand()
+	args := append(append(c[1:len(c):len(c)], "--project-name", r.project.name, "--file", r.project.file,
+		"--env-file", r.project.envFile, "logs", "--no-color", "--tail", fmt.Sprint(lines)), service)
+	if follow {
+		args = append(args, "--follow")
+	}
+	cmd := exec.CommandContext(ctx, c[0], args...)
+	cmd.Stdout, cmd.Stderr = w, w
+	if err := cmd.Run(); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("logs of %s: %w", service, err)
+	}
+	return nil
+}
+
+// ComposeLogs writes the log of one service of the Docker network in home (a node host
+// name, or chaincode.<org domain>).
+func ComposeLogs(ctx context.Context, home Home, service string, lines int, follow bool, w io.Writer) error {
+	t, ok, err := LoadHomeTopology(home)
+	if err != nil {
+		return err
+	}
+	if !ok || t.Runtime != Docker {
+		return fmt.Errorf("no Docker network in %s", home)
+	}
+	r, err := newRunner(home, t)
+	if err != nil {
+		return err
+	}
+	return r.(*composeRunner).Logs(ctx, service, lines, follow, w)
+}
+
+// Services lists the Compose services of topology t: its nodes, then its chaincode servers.
+func (t Topology) Services() []string {
+	var names []string
+	for _, n := range t.Nodes() {
+		names = append(names, n.Name)
+	}
+	for _, org := range t.PeerOrgs() {
+		names = append(names, chaincodeService(org))
+	}
+	return names
+}
+
+// container is one line of `docker ps --format '{{json .}}'`, reduced to what cxl reads.
+type container struct {
+	ID      string
+	Service string
+	State   string
+}
+
+// projectContainers lists every container, running or not, of a Compose project.
+func projectContainers(ctx context.Context, project string) ([]container, error) {
+	out, err := dockerLines(ctx, "ps", "--all", "--no-trunc", "--filter", "label=com.docker.compose.project="+project,
+		"--format", `{"ID":"{{.ID}}","Service":"{{.Label "com.docker.compose.service"}}","State":"{{.State}}"}`)
+	if err != nil {
+		return nil, err
+	}
+	var cs []container
+	for _, line := range out {
+		var c container
+		if err := json.Unmarshal([]byte(line), &c); err != nil {
+			return nil, fmt.Errorf("parse docker ps: %w", err)
+		}
+		c.ID = c.ID[:min(12, len(c.ID))]
+		cs = append(cs, c)
+	}
+	return cs, nil
+}
+
+// ProjectResources lists what Docker still holds of a Compose project: its containers and
+// networks, and with volumes its volumes. An empty list means the project is gone.
+func ProjectResources(ctx context.Context, project string, volumes bool) ([]string, error) {
+	filter := "label=com.docker.compose.project=" + project
+	kinds := [][]string{
+		{"container", "ps", "--all", "--filter", filter, "--format", "{{.Names}}"},
+		{"network", "network", "ls", "--filter", filter, "--format", "{{.Name}}"},
+	}
+	if volumes {
+		kinds = append(kinds, []string{"volume", "volume", "ls", "--filter", filter, "--format", "{{.Name}}"})
+	}
+	var left []string
+	for _, k := range kinds {
+		names, err := dockerLines(ctx, k[1:]...)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range names {
+			left = append(left, k[0]+" "+n)
+		}
+	}
+	return left, nil
+}
+
+// dockerLines runs the docker CLI and returns the non-empty lines it prints.
+func dockerLines(ctx context.Context, args ...string) ([]string, error) {
+	cmd := exec.CommandContext(ctx, "docker", args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("docker %s: %w: %s", strings.Join(args[:min(2, len(args))], " "), err, strings.TrimSpace(stderr.String()))
+	}
+	var lines []string
+	sc := bufio.NewScanner(&stdout)
+	for sc.Scan() {
+		if l := strings.TrimSpace(sc.Text()); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return lines, nil
+}
