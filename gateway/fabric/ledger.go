@@ -90,7 +90,8 @@ func (c *Client) lookup(ctx context.Context, s *signer, txID string) (*ledgerapi
 	defer cancel()
 	status, err := c.waitCommit(wctx, s, txID)
 	if err != nil {
-		if wctx.Err() != nil && ctx.Err() == nil {
+		// gRPC may report the deadline a moment before the context does.
+		if ctx.Err() == nil && (wctx.Err() != nil || ledgerapi.ErrorCode(Classify(err)) == ledgerapi.Timeout) {
 			return nil, ledgerapi.Errorf(ledgerapi.NotFound, "transaction %s is in no block", txID).WithTransaction(txID)
 		}
 		return nil, fmt.Errorf("look up transaction %s: %w", txID, Classify(err))

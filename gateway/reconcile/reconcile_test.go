@@ -46,7 +46,7 @@ func (f *fakeLedger) Resubmit(_ context.Context, signed []byte) error {
 func pendingTx(t *testing.T, s *store.Store, txID string) {
 	t.Helper()
 	ctx := context.Background()
-	tk, _, err := s.Begin(ctx, "alice", "key-"+txID, "fp", "health.Ping")
+	tk, _, err := s.Begin("alice", "key-"+txID, "fp", "health.Ping")
 	if err != nil {
 		t.Fatal(err)
 	}

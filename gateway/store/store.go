@@ -104,6 +104,9 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	// Concurrent requests share one fsync; the default 10 ms wait for company would add
+	// to every request's latency.
+	db.MaxBatchDelay = 2 * time.Millisecond
 	s := &Store{db: db, now: time.Now, inFlight: map[string]bool{}}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{requestsBucket, txBucket, pendingBucket} {
@@ -161,7 +164,7 @@ func get(tx *bolt.Tx, k []byte) (*Record, error) {
 // Ticket: the caller answers with the record's outcome (Done) or as still pending (Pending).
 // It fails with ErrInFlight while a request with the key runs, and ErrMismatch when the key
 // was used with another fingerprint.
-func (s *Store) Begin(ctx context.Context, principal, key, fingerprint, operation string) (*Ticket, *Record, error) {
+func (s *Store) Begin(principal, key, fingerprint, operation string) (*Ticket, *Record, error) {
 	k := string(recordKey(principal, key))
 	s.mu.Lock()
 	if s.inFlight[k] {
@@ -172,23 +175,33 @@ func (s *Store) Begin(ctx context.Context, principal, key, fingerprint, operatio
 	s.mu.Unlock()
 
 	var existing *Record
-	err := s.db.Batch(func(tx *bolt.Tx) error {
-		existing = nil
+	// A repeated request only reads.
+	err := s.db.View(func(tx *bolt.Tx) error {
 		r, err := get(tx, []byte(k))
-		if err != nil {
-			return err
-		}
-		if r != nil && (r.Fingerprint != fingerprint || !(r.State == Done && r.Err != nil && r.Err.Retryable)) {
+		if answers(r, fingerprint) {
 			existing = r
-			return nil
 		}
-		now := s.now()
-		fresh := &Record{Principal: principal, Key: key, Fingerprint: fingerprint, Operation: operation, State: Reserved, Created: now, Updated: now}
-		if r != nil {
-			fresh.Created = r.Created
-		}
-		return put(tx, fresh)
+		return err
 	})
+	if err == nil && existing == nil {
+		err = s.db.Batch(func(tx *bolt.Tx) error {
+			existing = nil
+			r, err := get(tx, []byte(k))
+			if err != nil {
+				return err
+			}
+			if answers(r, fingerprint) {
+				existing = r
+				return nil
+			}
+			now := s.now()
+			fresh := &Record{Principal: principal, Key: key, Fingerprint: fingerprint, Operation: operation, State: Reserved, Created: now, Updated: now}
+			if r != nil {
+				fresh.Created = r.Created
+			}
+			return put(tx, fresh)
+		})
+	}
 	if err != nil || existing != nil {
 		s.release(k)
 	}
@@ -201,6 +214,13 @@ func (s *Store) Begin(ctx context.Context, principal, key, fingerprint, operatio
 		return nil, existing, nil
 	}
 	return &Ticket{s: s, k: k}, nil, nil
+}
+
+// answers reports whether record r settles a request with fingerprint, so that the request
+// must not run: the record of another request, or an outcome other than a retryable
+// failure.
+func answers(r *Record, fingerprint string) bool {
+	return r != nil && (r.Fingerprint != fingerprint || !(r.State == Done && r.Err != nil && r.Err.Retryable))
 }
 
 func (s *Store) release(k string) {

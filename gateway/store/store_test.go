@@ -22,7 +22,7 @@ func open(t *testing.T, path string) *Store {
 
 func begin(t *testing.T, s *Store, key, fp string) (*Ticket, *Record, error) {
 	t.Helper()
-	return s.Begin(context.Background(), "alice", key, fp, "health.Ping")
+	return s.Begin("alice", key, fp, "health.Ping")
 }
 
 // commitThrough runs a ticket through endorsement, preparation and a VALID commit.
@@ -58,7 +58,7 @@ func TestSameKeySameRequestReturnsFirstOutcome(t *testing.T) {
 		t.Fatalf("repeat: ticket %v record %+v err %v", tk, again, err)
 	}
 	// Another principal's key is another key.
-	if tk, _, err := s.Begin(context.Background(), "bob", "k1", "fp", "health.Ping"); err != nil || tk == nil {
+	if tk, _, err := s.Begin("bob", "k1", "fp", "health.Ping"); err != nil || tk == nil {
 		t.Fatalf("bob's k1: %v", err)
 	}
 }
@@ -90,7 +90,7 @@ func TestConcurrentDuplicates(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			tk, _, err := s.Begin(context.Background(), "alice", "dup", "fp", "health.Ping")
+			tk, _, err := s.Begin("alice", "dup", "fp", "health.Ping")
 			mu.Lock()
 			defer mu.Unlock()
 			switch {

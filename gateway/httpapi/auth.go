@@ -1,0 +1,108 @@
+package httpapi
+
+import (
+	"crypto/sha256"
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/cxledger/cxledger/ledgerapi"
+)
+
+// HashKey is the SHA-256 of an API key, the form in which keys are configured and compared.
+func HashKey(key string) [sha256.Size]byte { return sha256.Sum256([]byte(key)) }
+
+// authenticate finds the principal of the API key a request presents, as
+// "Authorization: Bearer <key>" or "X-API-Key: <key>".
+func (s *Server) authenticate(r *http.Request) (Principal, bool) {
+	key := r.Header.Get("X-API-Key")
+	if auth := r.Header.Get("Authorization"); key == "" && auth != "" {
+		scheme, token, ok := strings.Cut(auth, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
+			return Principal{}, false
+		}
+		key = strings.TrimSpace(token)
+	}
+	if key == "" {
+		return Principal{}, false
+	}
+	p, ok := s.opts.Principals[HashKey(key)]
+	return p, ok
+}
+
+// allow takes a token from lim, or answers 429 with Retry-After (whole seconds until a
+// token is available) and returns false.
+func (s *Server) allow(w http.ResponseWriter, r *http.Request, lim *rate.Limiter, name string) bool {
+	res := lim.Reserve()
+	delay := res.Delay()
+	if res.OK() && delay == 0 {
+		return true
+	}
+	res.Cancel()
+	s.opts.Metrics.RateLimited(name)
+	secs := 1
+	if res.OK() {
+		secs = max(1, int(math.Ceil(delay.Seconds())))
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	s.writeError(w, r, ledgerapi.Errorf(ledgerapi.RateLimited, "too many requests; retry in %d s", secs))
+	return false
+}
+
+// clientAddress is the host a request came from (the peer address of the connection;
+// forwarding headers are not trusted).
+func clientAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// addressLimiter keeps a rate limiter per client address, forgetting addresses idle for a
+// while so that it stays small.
+type addressLimiter struct {
+	limit rate.Limit
+	burst int
+
+	mu      sync.Mutex
+	byAddr  map[string]*addrEntry
+	lastGC  time.Time
+	idleTTL time.Duration
+}
+
+type addrEntry struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+func newAddressLimiter(limit rate.Limit, burst int) *addressLimiter {
+	return &addressLimiter{limit: limit, burst: burst, byAddr: map[string]*addrEntry{}, lastGC: time.Now(), idleTTL: 10 * time.Minute}
+}
+
+func (a *addressLimiter) get(addr string) *rate.Limiter {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := time.Now()
+	if now.Sub(a.lastGC) > a.idleTTL {
+		for k, e := range a.byAddr {
+			if now.Sub(e.seen) > a.idleTTL {
+				delete(a.byAddr, k)
+			}
+		}
+		a.lastGC = now
+	}
+	e, ok := a.byAddr[addr]
+	if !ok {
+		e = &addrEntry{lim: rate.NewLimiter(a.limit, a.burst)}
+		a.byAddr[addr] = e
+	}
+	e.seen = now
+	return e.lim
+}

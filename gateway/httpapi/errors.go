@@ -1,0 +1,80 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/cxledger/cxledger/ledgerapi"
+)
+
+// Status is the one mapping from an error code to the HTTP status of its response. Pending
+// is 202: the request was accepted and its transaction's commit is not known yet.
+func Status(code ledgerapi.Code) int {
+	switch code {
+	case ledgerapi.Invalid:
+		return http.StatusBadRequest
+	case ledgerapi.Unauthenticated:
+		return http.StatusUnauthorized
+	case ledgerapi.Forbidden:
+		return http.StatusForbidden
+	case ledgerapi.NotFound:
+		return http.StatusNotFound
+	case ledgerapi.Conflict, ledgerapi.Expired, ledgerapi.InsufficientFunds:
+		return http.StatusConflict
+	case ledgerapi.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case ledgerapi.IdempotencyMismatch:
+		return http.StatusUnprocessableEntity
+	case ledgerapi.RateLimited:
+		return http.StatusTooManyRequests
+	case ledgerapi.Unavailable:
+		return http.StatusServiceUnavailable
+	case ledgerapi.Timeout:
+		return http.StatusGatewayTimeout
+	case ledgerapi.Pending:
+		return http.StatusAccepted
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// statusURL is where the outcome of a transaction is found.
+func statusURL(txID string) string { return "/v1/transactions/" + txID }
+
+// writeError answers with the error envelope. An error that is not a *ledgerapi.Error is a
+// bug or a failure of the service itself: it is logged in full and answered as Internal
+// without its text. A Pending error carries the status URL in Location.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var e *ledgerapi.Error
+	if !errors.As(err, &e) {
+		id := infoOf(r.Context()).id
+		s.log.Error("internal error", "request_id", id, "error", err)
+		e = ledgerapi.Errorf(ledgerapi.Internal, "internal error (request %s); see the service log", id)
+	}
+	if e.Code == ledgerapi.Internal {
+		s.log.Error("request failed", "request_id", infoOf(r.Context()).id, "error", e)
+	}
+	if e.TransactionID != "" {
+		infoOf(r.Context()).txID = e.TransactionID
+	}
+	status := Status(e.Code)
+	switch e.Code {
+	case ledgerapi.Pending:
+		w.Header().Set("Location", statusURL(e.TransactionID))
+	case ledgerapi.Unavailable, ledgerapi.Timeout:
+		if w.Header().Get("Retry-After") == "" {
+			w.Header().Set("Retry-After", "1")
+		}
+	}
+	writeJSON(w, status, e)
+}
+
+// writeJSON answers with v as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	_ = enc.Encode(v)
+}

@@ -1,0 +1,233 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cxledger/cxledger/chaincode/health"
+	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/gateway/config"
+	"github.com/cxledger/cxledger/gateway/fabric"
+	"github.com/cxledger/cxledger/gateway/metrics"
+	"github.com/cxledger/cxledger/gateway/store"
+	"github.com/cxledger/cxledger/ledgerapi"
+)
+
+// fakeBackend is a ledger in memory. Mutations journal like the Fabric adapter does
+// (Endorsing, then Prepared) and then end as outcome says.
+type fakeBackend struct {
+	mu sync.Mutex
+	// outcome decides how a submitted transaction ends: nil commits it, a Pending error
+	// leaves it pending, anything else fails it. It may block.
+	outcome func(ctx context.Context, op string) error
+	// refuse fails a mutation at endorsement, before anything is prepared.
+	refuse   error
+	query    func() error
+	events   []ledgerapi.Event
+	lookup   map[string]*ledgerapi.TransactionStatus
+	ready    error
+	runs     atomic.Int32
+	lastSubs ledgerapi.EventQuery
+}
+
+func (b *fakeBackend) Ledger(identity string, j fabric.Journal) (ledgerapi.Ledger, error) {
+	return &fakeLedger{b: b, identity: identity, j: j}, nil
+}
+
+func (b *fakeBackend) Lookup(_ context.Context, txID string) (*ledgerapi.TransactionStatus, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if st, ok := b.lookup[txID]; ok {
+		return st, nil
+	}
+	return nil, ledgerapi.Errorf(ledgerapi.NotFound, "transaction %s is in no block", txID)
+}
+
+func (b *fakeBackend) Ready(context.Context) error { return b.ready }
+
+type fakeLedger struct {
+	b        *fakeBackend
+	identity string
+	j        fabric.Journal
+}
+
+func (l *fakeLedger) Health() ledgerapi.Health             { return fakeHealth{l} }
+func (l *fakeLedger) Consortium() ledgerapi.Consortium     { return fakeConsortium{l} }
+func (l *fakeLedger) Transactions() ledgerapi.Transactions { return nil }
+func (l *fakeLedger) Events() ledgerapi.Events             { return fakeEvents{l.b} }
+
+// submit journals a transaction of op and ends it as the backend's outcome says.
+func submit[T any](ctx context.Context, l *fakeLedger, op string, result T) (*ledgerapi.Committed[T], error) {
+	n := l.b.runs.Add(1)
+	txID := fmt.Sprintf("tx-%s-%d", op, n)
+	if err := l.j.Endorsing(ctx, txID); err != nil {
+		return nil, err
+	}
+	l.b.mu.Lock()
+	refuse, outcome := l.b.refuse, l.b.outcome
+	l.b.mu.Unlock()
+	if refuse != nil {
+		return nil, ledgerapi.AsError(refuse).WithTransaction(txID)
+	}
+	raw, err := json.Marshal(result)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.j.Prepared(ctx, txID, []byte("envelope-"+txID), raw); err != nil {
+		return nil, err
+	}
+	if outcome != nil {
+		if err := outcome(ctx, op); err != nil {
+			if e := ledgerapi.AsError(err); e.TransactionID == "" {
+				return nil, e.WithTransaction(txID)
+			}
+			return nil, err
+		}
+	}
+	return &ledgerapi.Committed[T]{TransactionID: txID, BlockNumber: 5, Result: result}, nil
+}
+
+type fakeHealth struct{ l *fakeLedger }
+
+func (h fakeHealth) Ping(ctx context.Context, req ledgerapi.PingRequest) (*ledgerapi.Committed[health.Ping], error) {
+	return submit(ctx, h.l, "ping", health.Ping{Nonce: req.Nonce, MSPID: h.l.identity})
+}
+
+func (h fakeHealth) Version(context.Context) (*ledgerapi.VersionInfo, error) {
+	if q := h.l.b.query; q != nil {
+		if err := q(); err != nil {
+			return nil, err
+		}
+	}
+	return &ledgerapi.VersionInfo{Version: "7"}, nil
+}
+
+type fakeConsortium struct{ l *fakeLedger }
+
+func (c fakeConsortium) ProposeRole(ctx context.Context, req ledgerapi.RoleRequest) (*ledgerapi.Committed[ledger.RoleGrant], error) {
+	return submit(ctx, c.l, "propose", ledger.RoleGrant{MSP: req.MSP, Role: ledger.Role(req.Role), Status: ledger.RoleProposed})
+}
+
+func (c fakeConsortium) ApproveRole(ctx context.Context, req ledgerapi.RoleRequest) (*ledgerapi.Committed[ledger.RoleGrant], error) {
+	return submit(ctx, c.l, "approve", ledger.RoleGrant{MSP: req.MSP, Role: ledger.Role(req.Role), Status: ledger.RoleActive})
+}
+
+func (c fakeConsortium) RevokeRole(ctx context.Context, req ledgerapi.RoleRequest) (*ledgerapi.Committed[ledger.RoleGrant], error) {
+	return submit(ctx, c.l, "revoke", ledger.RoleGrant{MSP: req.MSP, Role: ledger.Role(req.Role), Status: ledger.RoleRevoking})
+}
+
+func (c fakeConsortium) ListRoles(context.Context) ([]ledger.RoleGrant, error) {
+	return []ledger.RoleGrant{}, nil
+}
+
+type fakeEvents struct{ b *fakeBackend }
+
+// Subscribe delivers the backend's events after q.After that q selects, then waits.
+func (e fakeEvents) Subscribe(ctx context.Context, q ledgerapi.EventQuery) (<-chan ledgerapi.Event, error) {
+	e.b.mu.Lock()
+	e.b.lastSubs = q
+	events := append([]ledgerapi.Event(nil), e.b.events...)
+	e.b.mu.Unlock()
+	out := make(chan ledgerapi.Event)
+	go func() {
+		defer close(out)
+		for _, ev := range events {
+			if q.After != nil && !q.After.Before(ev.Position) || !q.Matches(ev) {
+				continue
+			}
+			select {
+			case out <- ev:
+			case <-ctx.Done():
+				return
+			}
+		}
+		<-ctx.Done()
+	}()
+	return out, nil
+}
+
+// testServer is a Server over a fake backend and a store in a temporary directory, with
+// two principals: alice (key "alice-key") and bob ("bob-key").
+type testServer struct {
+	*Server
+	b     *fakeBackend
+	store *store.Store
+	http  *httptest.Server
+}
+
+func newTestServer(t *testing.T, tune func(*Options)) *testServer {
+	t.Helper()
+	st, err := store.Open(filepath.Join(t.TempDir(), "gateway.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	b := &fakeBackend{}
+	limits := config.Defaults().Limits
+	opts := Options{
+		Backend: b, Store: st, Metrics: metrics.New(), Limits: limits, RequestTimeout: 2 * time.Second,
+		Principals: map[[32]byte]Principal{
+			HashKey("alice-key"): {Name: "alice", Identity: "org1-user1"},
+			HashKey("bob-key"):   {Name: "bob", Identity: "org2-user1"},
+		},
+	}
+	if tune != nil {
+		tune(&opts)
+	}
+	s := New(opts)
+	ts := &testServer{Server: s, b: b, store: st, http: httptest.NewServer(s)}
+	t.Cleanup(ts.http.Close)
+	return ts
+}
+
+// response is an answer read in full.
+type response struct {
+	status int
+	header http.Header
+	body   string
+}
+
+// envelope decodes the body as the error envelope.
+func (r response) envelope(t *testing.T) ledgerapi.Error {
+	t.Helper()
+	var e ledgerapi.Error
+	if err := json.Unmarshal([]byte(r.body), &e); err != nil {
+		t.Fatalf("body is not the error envelope: %v\n%s", err, r.body)
+	}
+	return e
+}
+
+// do sends a request with the given headers ("Name: value").
+func (ts *testServer) do(t *testing.T, method, path, body string, headers ...string) response {
+	t.Helper()
+	req, err := http.NewRequest(method, ts.http.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range headers {
+		k, v, _ := strings.Cut(h, ": ")
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{status: resp.StatusCode, header: resp.Header, body: string(data)}
+}
+
+const alice = "X-API-Key: alice-key"

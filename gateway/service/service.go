@@ -1,0 +1,134 @@
+// Package service assembles the gateway service from its configuration: the Fabric client
+// over the configured peers and identities, the store, the HTTP API and reconciliation, and
+// runs them until it is told to stop.
+package service
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/cxledger/cxledger/gateway/config"
+	"github.com/cxledger/cxledger/gateway/fabric"
+	"github.com/cxledger/cxledger/gateway/httpapi"
+	"github.com/cxledger/cxledger/gateway/metrics"
+	"github.com/cxledger/cxledger/gateway/reconcile"
+	"github.com/cxledger/cxledger/gateway/store"
+)
+
+// Service is the assembled gateway service.
+type Service struct {
+	cfg        *config.Config
+	log        *slog.Logger
+	fabric     *fabric.Client
+	store      *store.Store
+	api        *httpapi.Server
+	reconciler *reconcile.Reconciler
+}
+
+// New assembles the service from a validated configuration. Nothing listens yet.
+func New(cfg *config.Config, log *slog.Logger) (*Service, error) {
+	m := metrics.New()
+	peers := make([]fabric.Peer, len(cfg.Peers))
+	for i, p := range cfg.Peers {
+		peers[i] = fabric.Peer{Address: p.Address, TLSRootCertPath: p.TLSRootCert, ServerName: p.ServerName}
+	}
+	ids := map[string]fabric.Identity{}
+	for name, id := range cfg.Identities {
+		ids[name] = fabric.Identity{MSPID: id.MSPID, CertPath: id.Cert, KeyPath: id.Key}
+	}
+	fc, err := fabric.NewClient(cfg.Channel, cfg.Chaincode, peers, ids,
+		fabric.WithTimeouts(fabric.Timeouts{Evaluate: cfg.Timeouts.Evaluate, Endorse: cfg.Timeouts.Endorse, Submit: cfg.Timeouts.Submit}),
+		fabric.WithObserver(m.Phase), fabric.WithLogger(log))
+	if err != nil {
+		return nil, fmt.Errorf("connect to Fabric: %w", err)
+	}
+	st, err := store.Open(cfg.Store)
+	if err != nil {
+		return nil, errors.Join(err, fc.Close())
+	}
+	principals := map[[32]byte]httpapi.Principal{}
+	for _, p := range cfg.Principals {
+		var h [32]byte
+		if _, err := hex.Decode(h[:], []byte(p.KeySHA256)); err != nil {
+			return nil, errors.Join(fmt.Errorf("principal %s: key hash: %w", p.Name, err), st.Close(), fc.Close())
+		}
+		principals[h] = httpapi.Principal{Name: p.Name, Identity: p.Identity}
+	}
+	api := httpapi.New(httpapi.Options{
+		Backend: fc, Store: st, Metrics: m, Log: log, Principals: principals,
+		Limits: cfg.Limits, RequestTimeout: cfg.Timeouts.Request,
+	})
+	rec := &reconcile.Reconciler{
+		Store: st, Ledger: fc, Interval: cfg.Reconcile.Interval, ResubmitAfter: cfg.Reconcile.ResubmitAfter,
+		Retention: cfg.Reconcile.Retention, Log: log,
+		Observe: func(r reconcile.Result) {
+			m.Pending(r.Pending)
+			m.Reconciled("committed", r.Committed)
+			m.Reconciled("failed", r.Failed)
+			m.Reconciled("resubmitted", r.Resubmitted)
+		},
+	}
+	return &Service{cfg: cfg, log: log, fabric: fc, store: st, api: api, reconciler: rec}, nil
+}
+
+// Run serves the API on the configured address and reconciles pending transactions (a
+// pass at once, then on the interval) until ctx ends, then shuts down: new connections
+// stop, event streams end, requests in progress get the request timeout to finish.
+func (s *Service) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.cfg.Listen, err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve is Run on a listener the caller opened.
+func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
+	base, cancelBase := context.WithCancel(context.Background())
+	defer cancelBase()
+	srv := &http.Server{
+		Handler:           s.api,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return base },
+	}
+	recCtx, stopRec := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.reconciler.Run(recCtx)
+	}()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	s.log.Info("gateway service listening", "address", ln.Addr().String(), "peers", len(s.cfg.Peers),
+		"identities", len(s.cfg.Identities), "principals", len(s.cfg.Principals))
+	var err error
+	select {
+	case err = <-serveErr:
+	case <-ctx.Done():
+		s.log.Info("shutting down")
+		// Event streams last as long as their clients: end them so that Shutdown can.
+		cancelBase()
+		sctx, cancel := context.WithTimeout(context.Background(), s.cfg.Timeouts.Request+5*time.Second)
+		err = srv.Shutdown(sctx)
+		cancel()
+	}
+	stopRec()
+	<-done
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Close releases the store and the peer connections.
+func (s *Service) Close() error {
+	return errors.Join(s.store.Close(), s.fabric.Close())
+}
