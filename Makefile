@@ -3,9 +3,11 @@ GO ?= go
 
 .PHONY: up down status test unit integration lint
 
-## up: build what is missing, start the Fabric network, deploy the chaincode
+## up: build what is missing, start the Fabric network, deploy the chaincode, then start the
+## gateway service in front of it and print its URL and (the first time) a demo API key
 up:
 	$(GO) run ./cmd/cxl network up
+	$(GO) run ./cmd/cxl gateway up
 
 ## down: stop every process of the network (make down PURGE=1 also removes its state)
 down:

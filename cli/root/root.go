@@ -5,6 +5,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cxledger/cxledger/cli/cmdutil"
+	gatewaycmd "github.com/cxledger/cxledger/cli/gateway"
 	networkcmd "github.com/cxledger/cxledger/cli/network"
 )
 
@@ -20,5 +21,6 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	cmd.SetErr(f.IO.ErrOut)
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return cmdutil.UsageErrorf("%v", err) })
 	cmd.AddCommand(networkcmd.NewCmdNetwork(f))
+	cmd.AddCommand(gatewaycmd.NewCmdGateway(f))
 	return cmd
 }

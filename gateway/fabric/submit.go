@@ -153,9 +153,9 @@ func (s *Session) sign(tx *client.Transaction) ([]byte, error) {
 
 // submitAndWait sends a signed transaction to ordering through the first peer that takes
 // it and waits until it is in a block. It returns the block number when the transaction is
-// VALID, a *client.CommitError when it is not, and a Pending error when ctx ends first or
-// no peer takes the transaction: the envelope is stored, so reconciliation can submit it
-// again.
+// VALID, a *client.CommitError when it is not, and a Pending error when its outcome cannot
+// be known now (ctx ends first, no peer takes it or reports its status): the envelope is
+// stored, so reconciliation can find it or submit it again.
 func (c *Client) submitAndWait(ctx context.Context, s *signer, txID string, signed []byte) (uint64, error) {
 	pending := ledgerapi.Errorf(ledgerapi.Pending, "transaction %s was submitted and its commit is not known yet", txID).WithTransaction(txID)
 	err := c.failover(ctx, "submit", func(p int) error {
@@ -179,10 +179,9 @@ func (c *Client) submitAndWait(ctx context.Context, s *signer, txID string, sign
 	}
 	status, err := c.waitCommit(ctx, s, txID)
 	if err != nil {
-		if ctx.Err() != nil || unavailable(err) {
-			return 0, pending
-		}
-		return 0, err
+		// The transaction is on its way; failing to hear its outcome says nothing about it.
+		c.log.Warn("commit status unknown, leaving the transaction to reconciliation", "transaction", txID, "error", err)
+		return 0, pending
 	}
 	if !status.Successful {
 		return status.BlockNumber, &client.CommitError{TransactionID: txID, Code: status.Code}

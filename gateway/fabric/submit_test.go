@@ -137,7 +137,8 @@ func TestSubmitPendingAtDeadline(t *testing.T) {
 }
 
 // TestSubmitUnavailableOrderersIsPending leaves a transaction that no peer could hand to
-// ordering to reconciliation instead of reporting a failure that may be false.
+// ordering, or whose commit status no peer gives, to reconciliation instead of reporting a
+// failure that may be false.
 func TestSubmitUnavailableOrderersIsPending(t *testing.T) {
 	pki := newTestPKI(t)
 	fake, p := startFakePeer(t, pki, `{}`)
@@ -148,6 +149,16 @@ func TestSubmitUnavailableOrderersIsPending(t *testing.T) {
 	_, err := session(t, c, nil).Health().Ping(context.Background(), ledgerapi.PingRequest{Nonce: "n"})
 	if ledgerapi.ErrorCode(err) != ledgerapi.Pending {
 		t.Fatalf("want Pending, got %v", err)
+	}
+	// Once submitted, a transaction whose status cannot be had is pending, whatever the
+	// reason.
+	fake.submit = func(string) error { return nil }
+	fake.status = func(context.Context, string) (*gateway.CommitStatusResponse, error) {
+		return nil, status.Error(codes.PermissionDenied, "access denied")
+	}
+	_, err = session(t, c, nil).Health().Ping(context.Background(), ledgerapi.PingRequest{Nonce: "n"})
+	if ledgerapi.ErrorCode(err) != ledgerapi.Pending {
+		t.Fatalf("commit status refused: want Pending, got %v", err)
 	}
 }
 
