@@ -44,6 +44,9 @@ type Consortium interface {
 // fromKit turns a chaincode kit error (validation run on this side of the wire) into an
 // *Error with the same code.
 func fromKit(err error) error {
+	if err == nil {
+		return nil
+	}
 	var e *ledger.Error
 	if !errors.As(err, &e) {
 		return Errorf(Internal, "%v", err)

@@ -1,5 +1,5 @@
 // Package ledgerapi is cxledger's ledger as its clients see it: one interface per business
-// area (Health, Consortium, later Provenance, Orders, Loyalty, Care), Transactions for the
+// area (Health, Consortium, Provenance, later Orders, Loyalty, Care), Transactions for the
 // outcome of a transaction by its ID, and Events for the chaincode events, with their
 // request and response types and one error type.
 //
@@ -26,6 +26,8 @@ type Ledger interface {
 	Health() Health
 	// Consortium is the role-grant contract.
 	Consortium() Consortium
+	// Provenance is the products, lots, custody and certificates contract.
+	Provenance() Provenance
 	// Transactions reports the outcome of transactions.
 	Transactions() Transactions
 	// Events streams chaincode events.

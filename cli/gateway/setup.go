@@ -113,8 +113,8 @@ func loadOrCreateKeys(f files, prof *network.Profile) (keys []APIKey, created bo
 
 // buildConfig is the service's configuration for the network of prof: every peer of every
 // organisation as a gateway peer (so that one can fail over to another), every user of
-// every organisation as an identity, and one principal per API key. Only the hashes of the
-// keys are in it.
+// every organisation as an identity, one principal per API key, and the first User1 (not
+// an admin) for public queries. Only the hashes of the keys are in it.
 func buildConfig(f files, prof *network.Profile, keys []APIKey, listen string) *config.Config {
 	cfg := config.Defaults()
 	cfg.Listen, cfg.Channel, cfg.Chaincode, cfg.Store = listen, prof.Channel, prof.Chaincode, f.store()
@@ -128,6 +128,9 @@ func buildConfig(f files, prof *network.Profile, keys []APIKey, listen string) *
 		}
 	}
 	for _, k := range keys {
+		if cfg.PublicIdentity == "" && k.User == "User1" {
+			cfg.PublicIdentity = k.Principal
+		}
 		h := httpapi.HashKey(k.Key)
 		cfg.Principals = append(cfg.Principals, config.Principal{Name: k.Principal, KeySHA256: hex.EncodeToString(h[:]), Identity: k.Principal})
 	}

@@ -32,6 +32,9 @@ type Config struct {
 	Identities map[string]Identity `yaml:"identities"`
 	// Principals are the API clients and the identity each signs as.
 	Principals []Principal `yaml:"principals"`
+	// PublicIdentity signs the queries of the endpoints that need no credentials (product
+	// verification); default: the identity of the first principal.
+	PublicIdentity string `yaml:"publicIdentity,omitempty"`
 	// Limits bound what a client may send.
 	Limits Limits `yaml:"limits"`
 	// Timeouts bound each request and each Fabric phase.
@@ -259,6 +262,9 @@ func (c *Config) Validate() error {
 		if _, ok := c.Identities[p.Identity]; !ok {
 			bad("principals[%d].identity: no identity %q", i, p.Identity)
 		}
+	}
+	if _, ok := c.Identities[c.PublicIdentity]; c.PublicIdentity != "" && !ok {
+		bad("publicIdentity: no identity %q", c.PublicIdentity)
 	}
 	l := c.Limits
 	if l.BodyBytes < 1024 || l.BodyBytes > 16<<20 {

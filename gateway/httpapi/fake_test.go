@@ -16,6 +16,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/health"
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/provenance"
 	"github.com/cxledger/cxledger/gateway/config"
 	"github.com/cxledger/cxledger/gateway/fabric"
 	"github.com/cxledger/cxledger/gateway/metrics"
@@ -175,7 +176,7 @@ func newTestServer(t *testing.T, tune func(*Options)) *testServer {
 	b := &fakeBackend{}
 	limits := config.Defaults().Limits
 	opts := Options{
-		Backend: b, Store: st, Metrics: metrics.New(), Limits: limits, RequestTimeout: 2 * time.Second,
+		Backend: b, Store: st, Metrics: metrics.New(), Limits: limits, RequestTimeout: 2 * time.Second, PublicIdentity: "org1-user1",
 		Principals: map[[32]byte]Principal{
 			HashKey("alice-key"): {Name: "alice", Identity: "org1-user1"},
 			HashKey("bob-key"):   {Name: "bob", Identity: "org2-user1"},
@@ -231,3 +232,21 @@ func (ts *testServer) do(t *testing.T, method, path, body string, headers ...str
 }
 
 const alice = "X-API-Key: alice-key"
+
+func (l *fakeLedger) Provenance() ledgerapi.Provenance { return fakeProvenance{} }
+
+// fakeProvenance answers Verify and Trace; the tests use no other method.
+type fakeProvenance struct {
+	ledgerapi.Provenance
+}
+
+func (p fakeProvenance) Verify(_ context.Context, req ledgerapi.VerifyRequest) (*provenance.Verification, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	return &provenance.Verification{Genuine: true, GTIN: req.GTIN, Serial: req.Serial}, nil
+}
+
+func (p fakeProvenance) Trace(_ context.Context, req ledgerapi.TraceRequest) (*provenance.LotTrace, error) {
+	return &provenance.LotTrace{Lot: provenance.TraceLot{GTIN: req.GTIN, Lot: req.Lot, Depth: req.PageSize}}, nil
+}

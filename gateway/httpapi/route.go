@@ -117,29 +117,12 @@ func query[Res any](path, op, tag, summary string, access Access, params []Param
 	}
 }
 
-// publicIdentity signs the queries of public routes, which have no principal: the identity
-// of the first configured principal.
-func (s *Server) publicIdentity() string {
-	names := make([]string, 0, len(s.opts.Principals))
-	for _, p := range s.opts.Principals {
-		names = append(names, p.Identity)
-	}
-	if len(names) == 0 {
-		return ""
-	}
-	first := names[0]
-	for _, n := range names[1:] {
-		first = min(first, n)
-	}
-	return first
-}
-
 // ledgerFor is the ledger as the request's principal (or, on a public route, the service)
 // sees it.
 func (s *Server) ledgerFor(r *http.Request, j *store.Ticket) (ledgerapi.Ledger, error) {
 	identity := principalOf(r.Context()).Identity
 	if identity == "" {
-		identity = s.publicIdentity()
+		identity = s.opts.PublicIdentity
 	}
 	if j == nil {
 		return s.opts.Backend.Ledger(identity, nil)

@@ -19,6 +19,7 @@ func (s *Server) table() []Route {
 	routes = append(routes, s.operationRoutes()...)
 	routes = append(routes, healthRoutes()...)
 	routes = append(routes, consortiumRoutes()...)
+	routes = append(routes, s.provenanceRoutes()...)
 	routes = append(routes, s.transactionRoutes()...)
 	routes = append(routes, s.eventRoutes()...)
 	return routes

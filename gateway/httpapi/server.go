@@ -62,6 +62,8 @@ type Options struct {
 	Log *slog.Logger
 	// Principals are the API clients by the SHA-256 of their API key.
 	Principals map[[sha256.Size]byte]Principal
+	// PublicIdentity signs the queries of the routes that need no credentials.
+	PublicIdentity string
 	// Limits bound bodies, pages, request rates and event streams.
 	Limits config.Limits
 	// RequestTimeout bounds a request; a mutation whose commit is unknown by then answers 202.

@@ -373,3 +373,40 @@ func TestTransactionStatusFromTheLedger(t *testing.T) {
 		t.Fatalf("unknown: %d %s", r.status, r.body)
 	}
 }
+
+// TestPublicVerify: product verification needs no credentials, is limited per client
+// address with Retry-After, and validates its input before any ledger call.
+func TestPublicVerify(t *testing.T) {
+	ts := newTestServer(t, func(o *Options) { o.Limits.PublicRate, o.Limits.PublicBurst = 0.2, 2 })
+	for i := range 2 {
+		r := ts.do(t, "GET", "/v1/provenance/verify/09506000134352/SN1", "")
+		if r.status != 200 || !strings.Contains(r.body, `"genuine":true`) {
+			t.Fatalf("verify %d: %d %s", i, r.status, r.body)
+		}
+	}
+	r := ts.do(t, "GET", "/v1/provenance/verify/09506000134352/SN1", "")
+	if r.status != 429 || r.header.Get("Retry-After") != "5" {
+		t.Fatalf("over the public limit: %d %v %s", r.status, r.header, r.body)
+	}
+	ts = newTestServer(t, nil)
+	if r := ts.do(t, "GET", "/v1/provenance/verify/123/SN1", ""); r.status != 400 || !strings.Contains(r.body, "gtin") {
+		t.Fatalf("bad GTIN: %d %s", r.status, r.body)
+	}
+}
+
+func TestPageSizeCap(t *testing.T) {
+	ts := newTestServer(t, func(o *Options) { o.Limits.MaxPageSize = 100 })
+	for _, tc := range []struct {
+		query  string
+		status int
+		depth  string
+	}{
+		{"", 200, `"depth":50`}, {"?pageSize=100", 200, `"depth":100`},
+		{"?pageSize=101", 400, "pageSize"}, {"?pageSize=0", 400, "pageSize"}, {"?pageSize=x", 400, "pageSize"},
+	} {
+		r := ts.do(t, "GET", "/v1/provenance/lots/09506000134352/L1/trace"+tc.query, "", alice)
+		if r.status != tc.status || !strings.Contains(r.body, tc.depth) {
+			t.Errorf("trace%s: %d %s", tc.query, r.status, r.body)
+		}
+	}
+}

@@ -60,8 +60,12 @@ func New(cfg *config.Config, log *slog.Logger) (*Service, error) {
 		}
 		principals[h] = httpapi.Principal{Name: p.Name, Identity: p.Identity}
 	}
+	public := cfg.PublicIdentity
+	if public == "" {
+		public = cfg.Principals[0].Identity
+	}
 	api := httpapi.New(httpapi.Options{
-		Backend: fc, Store: st, Metrics: m, Log: log, Principals: principals,
+		Backend: fc, Store: st, Metrics: m, Log: log, Principals: principals, PublicIdentity: public,
 		Limits: cfg.Limits, RequestTimeout: cfg.Timeouts.Request,
 	})
 	rec := &reconcile.Reconciler{
