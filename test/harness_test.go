@@ -3,7 +3,12 @@
 // Package test holds cxledger's tests against a real Fabric network. TestMain builds the
 // binaries, starts a network of its own with `cxl network up` in a separate state directory
 // and port range (so it never touches a network the user runs), runs the tests, and stops it
-// with `cxl network down --purge`, checking that no process of ours is left behind.
+// with `cxl network down --purge`, checking that nothing of ours is left behind.
+//
+// CXL_TEST_NETWORK selects the runtime: "native" (default) runs the nodes as processes in
+// .cxl/test on ports +1000; "docker" builds the images and runs the same tests against the
+// Docker Compose network in .cxl/test-docker on ports +3000, under its own Compose project,
+// and checks that `docker-compose down -v` leaves no container, network or volume of it.
 package test
 
 import (
@@ -25,8 +30,19 @@ import (
 	"github.com/cxledger/cxledger/network"
 )
 
-// testPortOffset keeps the test network's ports away from a network started by hand.
-const testPortOffset = 1000
+// The test networks' ports stay away from a network started by hand (offset 0) and from
+// each other, so a native and a Docker run can share a machine.
+const (
+	nativePortOffset = 1000
+	dockerPortOffset = 3000
+)
+
+// testTopology is the network the tests run on: the default, with a second peer in Org2 so
+// a peer can be paused while its organisation still endorses.
+const testTopology = `orgs:
+  - {name: Org1}
+  - {name: Org2, peers: 2}
+`
 
 // harness is the running test network.
 type harness struct {
@@ -35,6 +51,10 @@ type harness struct {
 	cxl     string
 	profile *network.Profile
 	topo    network.Topology
+	// runtime is how the nodes run: network.Native or network.Docker.
+	runtime network.Runtime
+	// nodes acts on single nodes: by PID natively, by container under Docker.
+	nodes network.Supervisor
 }
 
 var h *harness
@@ -55,11 +75,19 @@ func run(m *testing.M) (int, error) {
 	if err != nil {
 		return 1, err
 	}
-	home := network.Home(filepath.Join(repo, ".cxl", "test"))
+	runtime, offset, homeName := network.Native, nativePortOffset, "test"
+	switch env := os.Getenv("CXL_TEST_NETWORK"); env {
+	case "", string(network.Native):
+	case string(network.Docker):
+		runtime, offset, homeName = network.Docker, dockerPortOffset, "test-docker"
+	default:
+		return 1, fmt.Errorf("CXL_TEST_NETWORK=%q: want native or docker", env)
+	}
+	home := network.Home(filepath.Join(repo, ".cxl", homeName))
 	if env := os.Getenv("CXL_TEST_HOME"); env != "" {
 		home = network.Home(env)
 	}
-	h = &harness{repo: repo, home: home}
+	h = &harness{repo: repo, home: home, runtime: runtime}
 	// Two test runs on one machine (two engineers, or CI beside a developer) would share
 	// the state directory and ports: the second waits for the first.
 	if err := os.MkdirAll(filepath.Dir(string(home)), 0o755); err != nil {
@@ -92,14 +120,29 @@ func run(m *testing.M) (int, error) {
 			return 1, err
 		}
 	}
+	if runtime == network.Docker {
+		if _, err := h.cli("network", "images"); err != nil {
+			return 1, err
+		}
+	}
 	// A previous run that was killed may have left its network behind.
 	if _, err := h.cli("network", "down", "--purge"); err != nil {
 		return 1, err
 	}
-	out, err := h.cli("network", "up", "--json", "--port-offset", fmt.Sprint(testPortOffset))
+	topoFile := string(home) + ".topology.yaml"
+	if err := os.WriteFile(topoFile, []byte(testTopology), 0o644); err != nil {
+		return 1, err
+	}
+	args := []string{"network", "up", "--json", "--port-offset", fmt.Sprint(offset), "--topology", topoFile}
+	if runtime == network.Docker {
+		args = append(args, "--docker")
+	}
+	started := time.Now()
+	out, err := h.cli(args...)
 	if err != nil {
 		return 1, err
 	}
+	fmt.Fprintf(os.Stderr, "integration harness: %s network up in %s\n", runtime, time.Since(started).Round(100*time.Millisecond))
 	var prof network.Profile
 	if err := json.Unmarshal(out, &prof); err != nil {
 		return 1, fmt.Errorf("parse profile printed by cxl network up: %w\n%s", err, out)
@@ -110,9 +153,15 @@ func run(m *testing.M) (int, error) {
 		return 1, err
 	}
 	h.topo = topo
+	if h.nodes, err = network.OpenSupervisor(home); err != nil {
+		return 1, err
+	}
 
 	code := m.Run()
 
+	if runtime == network.Docker {
+		return code, h.downDocker()
+	}
 	procs, _ := network.Processes(home)
 	if _, err := h.cli("network", "down", "--purge"); err != nil {
 		return code, err
@@ -126,6 +175,92 @@ func run(m *testing.M) (int, error) {
 		return code, fmt.Errorf("`cxl network down` left processes running: %v", left)
 	}
 	return code, nil
+}
+
+// downDocker runs `cxl network down --purge` (docker-compose down -v) and then asks Docker
+// itself whether any container, network or volume of the test's Compose project is left.
+func (h *harness) downDocker() error {
+	if _, err := h.cli("network", "down", "--purge"); err != nil {
+		return err
+	}
+	filter := "label=com.docker.compose.project=" + h.profile.ComposeProject
+	var left []string
+	for _, args := range [][]string{
+		{"ps", "--all", "--filter", filter, "--format", "container {{.Names}}"},
+		{"network", "ls", "--filter", filter, "--format", "network {{.Name}}"},
+		{"volume", "ls", "--filter", filter, "--format", "volume {{.Name}}"},
+	} {
+		out, err := exec.Command("docker", args...).Output()
+		if err != nil {
+			return fmt.Errorf("docker %s: %w", strings.Join(args[:2], " "), err)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			if line != "" {
+				left = append(left, line)
+			}
+		}
+	}
+	if len(left) > 0 {
+		return fmt.Errorf("`docker-compose down -v` left Docker resources of project %s: %s", h.profile.ComposeProject, strings.Join(left, " "))
+	}
+	return nil
+}
+
+// kill ends a node abruptly (SIGKILL to its process, docker kill of its container). The
+// node is started again when the test ends if the test did not.
+func (h *harness) kill(t testing.TB, node string) {
+	t.Helper()
+	h.act(t, "kill", node, h.nodes.Kill)
+	t.Cleanup(func() { h.ensureRunning(t, node) })
+}
+
+// stop ends a node gracefully (SIGTERM, docker stop); like kill, it is started again when
+// the test ends if the test did not.
+func (h *harness) stop(t testing.TB, node string) {
+	t.Helper()
+	h.act(t, "stop", node, h.nodes.Stop)
+	t.Cleanup(func() { h.ensureRunning(t, node) })
+}
+
+// start starts a stopped or killed node again, with its ledger.
+func (h *harness) start(t testing.TB, node string) {
+	t.Helper()
+	h.act(t, "start", node, h.nodes.Start)
+}
+
+// pause freezes a node (SIGSTOP, docker pause) until resume, or until the test ends.
+func (h *harness) pause(t testing.TB, node string) {
+	t.Helper()
+	h.act(t, "pause", node, h.nodes.Pause)
+	t.Cleanup(func() { _ = h.nodes.Resume(context.Background(), node) })
+}
+
+// resume thaws a paused node (SIGCONT, docker unpause).
+func (h *harness) resume(t testing.TB, node string) {
+	t.Helper()
+	h.act(t, "resume", node, h.nodes.Resume)
+}
+
+func (h *harness) act(t testing.TB, what, node string, op func(context.Context, string) error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := op(ctx, node); err != nil {
+		t.Fatalf("%s %s: %v", what, node, err)
+	}
+	t.Logf("%s %s (%s)", what, node, h.runtime)
+}
+
+// ensureRunning starts a node a test left down, so the tests after it find the whole
+// network.
+func (h *harness) ensureRunning(t testing.TB, node string) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if ok, err := h.nodes.Running(ctx, node); err == nil && !ok {
+		if err := h.nodes.Start(ctx, node); err != nil {
+			t.Errorf("start %s again after the test: %v", node, err)
+		}
+	}
 }
 
 // cli runs the cxl binary against the test network's state directory and returns stdout.

@@ -5,11 +5,14 @@ package test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/protobuf/proto"
 
@@ -75,8 +78,9 @@ func TestTransactionCommitsOnEveryPeerWithEvent(t *testing.T) {
 	}
 }
 
-// TestOrdererFollowerKilled kills a Raft follower, keeps committing, restarts it and waits
-// for it to catch up with the leader.
+// TestOrdererFollowerKilled kills a Raft follower (its process, or its container), keeps
+// committing, restarts it with `cxl network up` and waits for it to catch up with the
+// leader.
 func TestOrdererFollowerKilled(t *testing.T) {
 	ctx := context.Background()
 	orderers := h.topo.OrdererNodes()
@@ -94,9 +98,7 @@ func TestOrdererFollowerKilled(t *testing.T) {
 		}
 	}
 	t.Logf("leader %s, killing follower %s", leader.Name, follower.Name)
-	if err := network.Kill(h.home, follower.Name); err != nil {
-		t.Fatal(err)
-	}
+	h.kill(t, follower.Name)
 	ping := h.contract(t, "Org1MSP", "User1", "health")
 	for i := range 5 {
 		if _, err := ping.Submit("Ping", client.WithArguments(fmt.Sprintf("follower-down-%d-%d", time.Now().UnixNano(), i))); err != nil {
@@ -156,4 +158,270 @@ func TestChaincodeUpgrade(t *testing.T) {
 	if _, err := h.contract(t, "Org1MSP", "User1", "health").Submit("Ping", client.WithArguments("after-upgrade-"+version)); err != nil {
 		t.Fatalf("submit after upgrade: %v", err)
 	}
+}
+
+// TestFaultsUnderLoad keeps 40 transactions a second coming through one gateway peer while
+// the Raft leader is stopped and started again, and while a peer of the other organisation is
+// paused and resumed (processes natively, containers under Docker). The network must keep
+// committing through both faults, the restarted orderer must catch up, and every
+// transaction a client saw commit VALID must be VALID on every peer's ledger.
+func TestFaultsUnderLoad(t *testing.T) {
+	ctx := context.Background()
+	org1, org2 := h.topo.PeerOrgs()[0], h.topo.PeerOrgs()[1]
+	if len(org2.PeerNodes) < 2 {
+		t.Skip("needs a second peer in Org2 to pause")
+	}
+	from, err := network.PeerHeight(ctx, h.home, h.topo, org1, org1.PeerNodes[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := startLoad(t, 40)
+	time.Sleep(3 * time.Second)
+
+	lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	leader, err := network.RaftLeader(lctx, h.topo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.stop(t, leader.Name)
+	down := time.Now()
+	time.Sleep(10 * time.Second)
+	h.start(t, leader.Name)
+	if n := l.ackedBetween(down, time.Now()); n == 0 {
+		t.Errorf("no transaction committed in the 10 s the Raft leader %s was stopped", leader.Name)
+	} else {
+		t.Logf("%d transactions committed while the Raft leader %s was stopped", n, leader.Name)
+	}
+	var others []network.Node
+	for _, o := range h.topo.OrdererNodes() {
+		if o.Name != leader.Name {
+			others = append(others, o)
+		}
+	}
+	eventually(t, 60*time.Second, leader.Name+" catching up", func() error {
+		want, err := network.OrdererHeight(ctx, h.home, h.topo, others[0])
+		if err != nil {
+			return err
+		}
+		got, err := network.OrdererHeight(ctx, h.home, h.topo, leader)
+		if err != nil {
+			return err
+		}
+		if got < want {
+			return fmt.Errorf("height %d, %s at %d", got, others[0].Name, want)
+		}
+		return nil
+	})
+
+	paused := org2.PeerNodes[1]
+	h.pause(t, paused.Name)
+	frozen := time.Now()
+	time.Sleep(10 * time.Second)
+	if n := l.ackedBetween(frozen, time.Now()); n == 0 {
+		t.Errorf("no transaction committed in the 10 s %s was paused", paused.Name)
+	} else {
+		t.Logf("%d transactions committed while %s was paused", n, paused.Name)
+	}
+	h.resume(t, paused.Name)
+	time.Sleep(2 * time.Second)
+	acked := l.finish()
+	t.Logf("load: %d acknowledged (committed VALID), %d rejected before ordering, %d with no commit status in time, %d committed invalid, %d not sent (%d in flight)",
+		len(acked), l.failed, l.unknown, l.invalid, l.skipped, maxInFlight)
+	if len(acked) == 0 {
+		t.Fatal("no transaction was acknowledged")
+	}
+
+	var to uint64
+	eventually(t, 90*time.Second, "every peer at the same height", func() error {
+		var heights []uint64
+		for _, org := range h.topo.PeerOrgs() {
+			for _, p := range org.PeerNodes {
+				hp, err := network.PeerHeight(ctx, h.home, h.topo, org, p)
+				if err != nil {
+					return err
+				}
+				heights = append(heights, hp)
+			}
+		}
+		for _, hp := range heights[1:] {
+			if hp != heights[0] {
+				return fmt.Errorf("heights %v", heights)
+			}
+		}
+		to = heights[0]
+		return nil
+	})
+	for _, org := range h.profile.Orgs {
+		for i, p := range org.Peers {
+			valid := validTransactions(t, org.MSPID, i, from, to)
+			var lost []string
+			for _, id := range acked {
+				if !valid[id] {
+					lost = append(lost, id)
+				}
+			}
+			if len(lost) > 0 {
+				t.Errorf("%s lacks %d of %d acknowledged transactions, e.g. %s", p.Name, len(lost), len(acked), lost[0])
+			}
+		}
+	}
+}
+
+// load submits health pings at a fixed rate, each transaction on its own, the way
+// independent clients do: one that hangs on a paused peer, or waits for the commit status
+// of a transaction a stopped Raft leader accepted and lost, holds up no other.
+type load struct {
+	stop     chan struct{}
+	inflight sync.WaitGroup
+
+	mu                                      sync.Mutex
+	acked                                   []string
+	ackedAt                                 []time.Time
+	failed, unknown, invalid, skipped, busy int
+}
+
+// maxInFlight bounds the transactions awaiting an answer; beyond it a tick is skipped.
+const maxInFlight = 512
+
+// startLoad submits rate transactions a second as Org1's User1 through Org1's first peer.
+func startLoad(t *testing.T, rate int) *load {
+	t.Helper()
+	health := h.contract(t, "Org1MSP", "User1", "health")
+	l := &load{stop: make(chan struct{})}
+	ticker := time.NewTicker(time.Second / time.Duration(rate))
+	l.inflight.Add(1)
+	go func() {
+		defer l.inflight.Done()
+		defer ticker.Stop()
+		for i := 0; ; i++ {
+			select {
+			case <-l.stop:
+				return
+			case <-ticker.C:
+			}
+			if !l.take() {
+				continue
+			}
+			l.inflight.Add(1)
+			go l.submit(health, fmt.Sprintf("fault-%d-%d", time.Now().UnixNano(), i))
+		}
+	}()
+	t.Cleanup(func() { l.finish() })
+	return l
+}
+
+// take reserves a place for one more transaction in flight.
+func (l *load) take() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.busy >= maxInFlight {
+		l.skipped++
+		return false
+	}
+	l.busy++
+	return true
+}
+
+// submit sends one ping and records how it ends. A commit status that is not known within
+// 20 s counts as unknown: the transaction was not acknowledged.
+func (l *load) submit(health *client.Contract, nonce string) {
+	defer l.inflight.Done()
+	defer l.record(func() { l.busy-- })
+	_, commit, err := health.SubmitAsync("Ping", client.WithArguments(nonce))
+	if err != nil {
+		l.record(func() { l.failed++ })
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	status, err := commit.StatusWithContext(ctx)
+	switch {
+	case err != nil:
+		l.record(func() { l.unknown++ })
+	case !status.Successful:
+		l.record(func() { l.invalid++ })
+	default:
+		l.record(func() { l.acked, l.ackedAt = append(l.acked, status.TransactionID), append(l.ackedAt, time.Now()) })
+	}
+}
+
+func (l *load) record(fn func()) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fn()
+}
+
+// ackedBetween counts the transactions acknowledged between two instants.
+func (l *load) ackedBetween(from, to time.Time) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, at := range l.ackedAt {
+		if !at.Before(from) && !at.After(to) {
+			n++
+		}
+	}
+	return n
+}
+
+// finish stops submitting, waits for every transaction in flight, and returns the IDs of
+// every acknowledged transaction. Calling it again returns the same.
+func (l *load) finish() []string {
+	select {
+	case <-l.stop:
+	default:
+		close(l.stop)
+	}
+	l.inflight.Wait()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.acked)
+}
+
+// validTransactions reads blocks [from, to) from one peer's deliver service and returns the
+// IDs of the transactions in them that are VALID.
+func validTransactions(t *testing.T, msp string, peerIndex int, from, to uint64) map[string]bool {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	blocks, err := h.gateway(t, msp, "User1", peerIndex).GetNetwork(h.profile.Channel).BlockEvents(ctx, client.WithStartBlock(from))
+	if err != nil {
+		t.Fatalf("read blocks from %s peer %d: %v", msp, peerIndex, err)
+	}
+	valid := map[string]bool{}
+	for block := range blocks {
+		filter := block.GetMetadata().GetMetadata()[common.BlockMetadataIndex_TRANSACTIONS_FILTER]
+		for i, data := range block.GetData().GetData() {
+			id, err := txID(data)
+			if err != nil {
+				t.Fatalf("block %d: %v", block.GetHeader().GetNumber(), err)
+			}
+			if i < len(filter) && peer.TxValidationCode(filter[i]) == peer.TxValidationCode_VALID {
+				valid[id] = true
+			}
+		}
+		if block.GetHeader().GetNumber()+1 >= to {
+			return valid
+		}
+	}
+	t.Fatalf("blocks from %s peer %d ended before block %d: %v", msp, peerIndex, to-1, ctx.Err())
+	return nil
+}
+
+// txID reads the transaction ID of an envelope in a block.
+func txID(envelope []byte) (string, error) {
+	var env common.Envelope
+	if err := proto.Unmarshal(envelope, &env); err != nil {
+		return "", fmt.Errorf("parse envelope: %w", err)
+	}
+	var payload common.Payload
+	if err := proto.Unmarshal(env.GetPayload(), &payload); err != nil {
+		return "", fmt.Errorf("parse payload: %w", err)
+	}
+	var header common.ChannelHeader
+	if err := proto.Unmarshal(payload.GetHeader().GetChannelHeader(), &header); err != nil {
+		return "", fmt.Errorf("parse channel header: %w", err)
+	}
+	return header.GetTxId(), nil
 }
