@@ -1,0 +1,173 @@
+// Package orders is the "orders" contract: settlement balances, and orders
+// paid into escrow that release the money to the merchant on delivery and
+// refund it, exactly once, when the deadline passes, on a return, when the
+// merchant refunds or when an arbiter decides a dispute.
+//
+// # Functions
+//
+// Every function takes one JSON object (see ledger's convention) and returns
+// JSON; amounts are integers of minor units, times RFC 3339. Errors are
+// ledger errors ("cxl:<CODE>: <message>").
+//
+// Submit functions:
+//
+//	RegisterCurrency {"currency":"EUR"}                                         -> SettlementCurrency
+//	Deposit          {"ref","currency","credits":[{"account","amount"}...1..100]} -> SettlementTransfer
+//	Withdraw         {"ref","account","currency","amount"}                      -> SettlementTransfer
+//	Consolidate      {"account","currency"}                                     -> Consolidation
+//	Place            {"id","merchant","amount","currency","deadline",
+//	                  "items":[{"sku","quantity","gtin"?,"serials"?}],
+//	                  "carrier"?,"arbiter"?,"returnDays"?}                      -> Order
+//	ConfirmDelivery  {"id"}                                                     -> Order
+//	Refund           {"id","refundId","amount"?,"reason"?}                      -> Order
+//	RequestReturn    {"id","reason"?}                                           -> Order
+//	ReceiveReturn    {"id"}                                                     -> Order
+//	OpenDispute      {"id","reason"?}                                           -> Order
+//	ResolveDispute   {"id","refund"}                                            -> Order
+//	Sweep            {"limit"?}                                                 -> OrderSweep
+//
+// Evaluate functions:
+//
+//	GetOrder       {"id"}                                           -> Order
+//	CustomerOrders {"customer"?,"pageSize"?,"bookmark"?}            -> OrderPage
+//	MerchantOrders {"merchant","state"?,"pageSize"?,"bookmark"?}    -> OrderPage
+//	Balance        {"account","currency"}                           -> SettlementBalance
+//	Currencies     (no argument)                                    -> [SettlementCurrency]
+//
+// IDs (order, refund, transfer reference, SKU, serial) are 1 to 64 ASCII
+// letters, digits, '.', '_' or '-'; reasons are codes of at most 32
+// lower-case letters, digits and '-' ("damaged"), never free text. Pages are
+// 1 to 200 orders (50 by default), oldest first; pass the returned bookmark
+// to continue.
+//
+// # Accounts and money
+//
+// Money is held in ledger lots (see ledger.MintLot), one book per currency,
+// Book("EUR") = "orders.money.eur", owned by accounts of three kinds:
+//
+//	"<MSP ID>/<common name>"  a customer account: a client identity, ledger.Caller.Account
+//	"<MSP ID>"                an organisation account: where a merchant is paid
+//	"escrow:<order ID>"       an order's escrow (EscrowAccount), between placement and delivery
+//
+// They cannot collide: MSP IDs hold neither '/' nor ':' and order IDs no
+// '/'. A payment organisation (role payment) registers a currency and
+// becomes its issuer; only the issuer deposits (credits customer or
+// organisation accounts with money it received) and withdraws (debits them
+// for money it pays out), each transfer once per issuer reference. The
+// currency's outstanding amount, deposits minus withdrawals, is the sum of
+// every balance and escrow in it; it stays within int64, so no balance
+// overflows, and only deposits and withdrawals change it, so they serialise
+// per currency while payments never touch it. Nothing else creates or
+// destroys money: every transition spends lots and mints the same amount.
+//
+// Every credit is a blind write of a new lot, so any number of deliveries
+// pay one merchant concurrently without MVCC conflicts. A refund after
+// delivery takes the money back from the very lot that paid the merchant for
+// that order, read by its key, so it does not read (or conflict with) the
+// busy merchant account either; only when the merchant has withdrawn that
+// lot does it spend from the merchant's balance (INSUFFICIENT_FUNDS when too
+// small). Spending from an account (placing an order, withdrawing) reads the
+// account's lots and so conflicts with a concurrent credit to the same
+// account. The kit refuses to list more than ledger.MaxLots lots of one
+// account: a merchant with thousands of deliveries calls Consolidate now and
+// then.
+//
+// # Who may do what
+//
+//	RegisterCurrency  a client or admin of an organisation holding payment
+//	Deposit, Withdraw a client or admin of the currency's issuer, still holding payment
+//	Consolidate       the account's holder (the customer, or a client or admin of the organisation) or the issuer
+//	Place             any client or admin identity, as the customer; the merchant must hold merchant,
+//	                  the carrier (if named) carrier, the arbiter (if named) arbiter and not be the merchant
+//	ConfirmDelivery   the customer, or the named carrier (still holding carrier) until the deadline
+//	Refund            the merchant
+//	RequestReturn     the customer
+//	ReceiveReturn     the merchant or the named carrier (still holding carrier)
+//	OpenDispute       the customer or the merchant
+//	ResolveDispute    the named arbiter, still holding arbiter
+//	Sweep and queries anyone
+//
+// "The merchant" is any client or admin of the merchant organisation.
+//
+// # Order states
+//
+// The transitions, and the money each moves:
+//
+//	from       function                          to                       money
+//	-          Place                             placed                   customer -> escrow: the amount
+//	placed     ConfirmDelivery                   delivered                escrow -> merchant: all of it (Released)
+//	placed     Refund                            placed or refunded (all) escrow -> customer
+//	placed     Sweep, after the deadline         refunded                 escrow -> customer: all of it
+//	delivered  Refund                            delivered or refunded    merchant -> customer
+//	delivered  RequestReturn, before ReturnBy    returning                -
+//	returning  Refund                            returning or refunded    merchant -> customer
+//	returning  ReceiveReturn                     returned                 merchant -> customer: the rest
+//	delivered  OpenDispute, before ReturnBy      disputed                 -
+//	returning  OpenDispute                       disputed                 -
+//	disputed   ResolveDispute                    resolved                 merchant -> customer: the award, 0 or more
+//
+// A Refund of part of what remains keeps the state; a Refund of the rest
+// makes the order refunded. OpenDispute needs an arbiter named on the order.
+// refunded, returned and resolved are final. Time is the transaction time:
+// delivery counts until and including the deadline; after it the carrier's
+// confirmation is EXPIRED (the customer may still confirm, accepting late
+// goods) and Sweep refunds the order. ReturnBy is delivery time plus
+// returnDays days, exclusive; 0 days means no returns and no disputes after
+// delivery. A deadline must be after the placement and at most 732 days
+// later.
+//
+// # Exactly once
+//
+// Every transition that moves money reads the order's key, checks its state
+// and writes it in the same transaction. A retry of a transition already
+// committed finds the new state and fails with CONFLICT; two concurrent
+// conflicting calls are endorsed on the same version of the key, so Fabric
+// commits one and marks the other MVCC_READ_CONFLICT, which a retrying
+// client resubmits into that same CONFLICT. Partial refunds carry the
+// merchant's refundId, kept on the order: a retried refund is CONFLICT
+// however much was refunded meanwhile. Deposits and withdrawals carry the
+// issuer's ref, kept under orders.transfer.
+//
+// # Sweep
+//
+// Placed orders have a row in the index orders.deadline (deadline, id),
+// which every transition out of placed deletes. Sweep reads it from the
+// front, stops at the first order not yet overdue, refunds up to limit (20
+// by default, at most 100) overdue orders of distinct customers, and counts
+// up to 1000 more overdue orders as remaining ("more" when it stopped
+// counting). Calls take from the front and never skip over rows, so their
+// cost is bounded by the limit, not by the number of orders. A sweep that
+// finds nothing overdue writes nothing and emits no event.
+//
+// # Keys
+//
+//	orders.order      (id)                                    Order
+//	orders.customer   (customer, placed time, id)             index: a customer's orders
+//	orders.merchant   (merchant, state, placed time, id)      index: a merchant's orders by state
+//	orders.deadline   (deadline, id)                          index: placed orders by deadline
+//	orders.currency   (code)                                  registration, never rewritten
+//	orders.supply     (code)                                  outstanding amount
+//	orders.transfer   (issuer, ref)                           SettlementTransfer
+//	orders.money.<cc> (account, lot ID)                       ledger.Lot
+//
+// Times in keys are UTC with nanoseconds, fixed width, so they sort.
+//
+// # Events
+//
+// One per transaction, named "orders.<Type>". Order events are keyed
+// {"order","merchant"} with data {"state","currency","amount","released"?,
+// "refunded"?,"reason"?,"related"?}, where related is what the hooks
+// returned: OrderPlaced, OrderDelivered, OrderPartiallyRefunded,
+// OrderRefunded, ReturnRequested, ReturnReceived, DisputeOpened,
+// DisputeResolved. OrdersSwept has no keys and data {"orders":[{"id",
+// "merchant","currency","refunded","related"?}],"remaining","more"}.
+// CurrencyRegistered is keyed {"currency"}; Deposited and Withdrawn are keyed
+// {"currency","issuer","ref"} with data {"kind","entries","total",
+// "outstanding"}; LotsConsolidated is keyed {"currency"}. Events carry no
+// customer accounts and no personal data.
+//
+// # Other contracts
+//
+// NewContract takes Hooks, called inside the transaction on deliveries and
+// refunds, and GetOrder reads an order from another contract's transaction.
+package orders

@@ -1,0 +1,95 @@
+package orders
+
+import (
+	"encoding/json"
+	"slices"
+
+	"github.com/cxledger/cxledger/chaincode/ledger"
+)
+
+// customerOrdersArgs is the argument of CustomerOrders.
+type customerOrdersArgs struct {
+	Customer string `json:"customer,omitempty"`
+	PageSize int    `json:"pageSize,omitempty"`
+	Bookmark string `json:"bookmark,omitempty"`
+}
+
+// Validate checks the customer account when given.
+func (a customerOrdersArgs) Validate() error {
+	if a.Customer == "" {
+		return nil
+	}
+	return ledger.ValidateAccount("customer", a.Customer)
+}
+
+func customerOrders(tx *ledger.Tx, a customerOrdersArgs) (*OrderPage, error) {
+	customer := a.Customer
+	if customer == "" {
+		customer = tx.Caller().Account
+	}
+	return orderPage(tx, customerType, []string{customer}, a.PageSize, a.Bookmark)
+}
+
+// merchantOrdersArgs is the argument of MerchantOrders.
+type merchantOrdersArgs struct {
+	Merchant string `json:"merchant"`
+	State    State  `json:"state,omitempty"`
+	PageSize int    `json:"pageSize,omitempty"`
+	Bookmark string `json:"bookmark,omitempty"`
+}
+
+// Validate checks the merchant's MSP ID and the state when given.
+func (a merchantOrdersArgs) Validate() error {
+	if err := ledger.ValidateMSP("merchant", a.Merchant); err != nil {
+		return err
+	}
+	if a.State != "" && !slices.Contains(states, a.State) {
+		return ledger.Errorf(ledger.Invalid, "state: %q is not one of %v", a.State, states)
+	}
+	return nil
+}
+
+func merchantOrders(tx *ledger.Tx, a merchantOrdersArgs) (*OrderPage, error) {
+	prefix := []string{a.Merchant}
+	if a.State != "" {
+		prefix = append(prefix, string(a.State))
+	}
+	return orderPage(tx, merchantType, prefix, a.PageSize, a.Bookmark)
+}
+
+// orderPage lists one page of an index whose last key part is the order ID
+// and reads those orders with one GetMultipleStates.
+func orderPage(tx *ledger.Tx, index string, prefix []string, pageSize int, bookmark string) (*OrderPage, error) {
+	rows, next, err := ledger.Page(tx, index, prefix, pageSize, bookmark)
+	if err != nil {
+		return nil, err
+	}
+	page := &OrderPage{Orders: []Order{}, Bookmark: next}
+	if len(rows) == 0 {
+		return page, nil
+	}
+	keys := make([]string, len(rows))
+	for i, r := range rows {
+		if keys[i], err = ledger.Key(tx, orderType, r.Parts[len(r.Parts)-1]); err != nil {
+			return nil, err
+		}
+	}
+	values, err := tx.Stub().GetMultipleStates(keys...)
+	if err != nil {
+		return nil, ledger.Errorf(ledger.Internal, "read %d orders: %w", len(keys), err)
+	}
+	if len(values) != len(keys) {
+		return nil, ledger.Errorf(ledger.Internal, "read %d orders, got %d values", len(keys), len(values))
+	}
+	for i, v := range values {
+		if len(v) == 0 {
+			return nil, ledger.Errorf(ledger.Internal, "index row %s names a missing order", ledger.DescribeKey(rows[i].Key))
+		}
+		var o Order
+		if err := json.Unmarshal(v, &o); err != nil {
+			return nil, ledger.Errorf(ledger.Internal, "decode %s: %w", ledger.DescribeKey(keys[i]), err)
+		}
+		page.Orders = append(page.Orders, o)
+	}
+	return page, nil
+}
