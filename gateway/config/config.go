@@ -159,6 +159,7 @@ var Env = map[string]string{
 	"CXL_GATEWAY_BURST":           "limits.burst",
 	"CXL_GATEWAY_BODY_BYTES":      "limits.bodyBytes",
 	"CXL_GATEWAY_RESUBMIT_AFTER":  "reconcile.resubmitAfter",
+	"CXL_GATEWAY_RECONCILE_EVERY": "reconcile.interval",
 }
 
 func (c *Config) applyEnv(getenv func(string) string) error {
@@ -194,6 +195,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	str("CXL_GATEWAY_LOG_FORMAT", &c.Log.Format)
 	dur("CXL_GATEWAY_REQUEST_TIMEOUT", &c.Timeouts.Request)
 	dur("CXL_GATEWAY_RESUBMIT_AFTER", &c.Reconcile.ResubmitAfter)
+	dur("CXL_GATEWAY_RECONCILE_EVERY", &c.Reconcile.Interval)
 	num("CXL_GATEWAY_RATE", func(f float64) { c.Limits.Rate = f })
 	num("CXL_GATEWAY_BURST", func(f float64) { c.Limits.Burst = int(f) })
 	num("CXL_GATEWAY_BODY_BYTES", func(f float64) { c.Limits.BodyBytes = int64(f) })
