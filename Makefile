@@ -1,7 +1,7 @@
 # cxledger: the two commands a new machine needs are `make up` and `make test`.
 GO ?= go
 
-.PHONY: up down status test unit integration lint
+.PHONY: up down status test unit integration lint images compose up-docker integration-docker
 
 ## up: build what is missing, start the Fabric network, deploy the chaincode, then start the
 ## gateway service in front of it and print its URL and (the first time) a demo API key
@@ -17,8 +17,9 @@ status:
 	$(GO) run ./cmd/cxl network status
 
 ## test: the whole suite: vet, unit tests with the race detector, then the tests against a
-## real network (started in .cxl/test on ports +1000, stopped afterwards)
-test: lint unit integration
+## real network (started in .cxl/test on ports +1000, stopped afterwards), then the same
+## tests against the Docker Compose network (.cxl/test-docker, ports +3000)
+test: lint unit integration integration-docker
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
@@ -31,3 +32,21 @@ unit:
 
 integration:
 	$(GO) test -tags integration -count=1 -timeout 60m -v ./test/...
+
+## images: build the Docker images FROM scratch from the static binaries (no registry needed)
+images:
+	$(GO) run ./cmd/cxl network images
+
+## up-docker: the same network as Docker Compose services (docker-compose.yaml), then the
+## gateway service in front of it; CXL_HOME must not hold a native network
+up-docker:
+	$(GO) run ./cmd/cxl network up --docker
+	$(GO) run ./cmd/cxl gateway up
+
+## compose: regenerate docker-compose.yaml and .env from the default topology
+compose:
+	$(GO) run ./cmd/cxl network compose
+
+## integration-docker: the integration tests against the Docker Compose network
+integration-docker:
+	CXL_TEST_NETWORK=docker $(GO) test -tags integration -count=1 -timeout 30m -v ./test/...

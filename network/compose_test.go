@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -115,7 +116,11 @@ func TestRootComposeFilesAreGenerated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, want := range map[string][]byte{"docker-compose.yaml": file, ".env": env} {
+	override, err := HyperledgerOverride(DefaultTopology())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string][]byte{"docker-compose.yaml": file, ".env": env, "docker-compose.hyperledger.yaml": override} {
 		got, err := os.ReadFile(filepath.Join("..", name))
 		if err != nil {
 			t.Fatal(err)
@@ -235,15 +240,19 @@ func TestWriteComposeUsesTheRootFileOnlyForItsTopology(t *testing.T) {
 	}
 	def := DefaultTopology()
 	def.Runtime, def.PortOffset = Docker, 2000
-	p, err := writeCompose(repo, home, def, "7")
+	override := filepath.Join(repo, "docker-compose.hyperledger.yaml")
+	if err := os.WriteFile(override, []byte("services: {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := writeCompose(repo, home, def, "7", []string{override})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.file != filepath.Join(repo, "docker-compose.yaml") {
-		t.Errorf("default topology runs %s, want the root file", p.file)
+	if !slices.Equal(p.files, []string{filepath.Join(repo, "docker-compose.yaml"), override}) {
+		t.Errorf("default topology runs %v, want the root file and the override", p.files)
 	}
 	loaded, err := loadCompose(home)
-	if err != nil || loaded != p {
+	if err != nil || !reflect.DeepEqual(loaded, p) {
 		t.Fatalf("loadCompose = %+v, %v; want %+v", loaded, err, p)
 	}
 	env, err := os.ReadFile(p.envFile)
@@ -255,12 +264,15 @@ func TestWriteComposeUsesTheRootFileOnlyForItsTopology(t *testing.T) {
 			t.Errorf("compose.env lacks %q:\n%s", want, env)
 		}
 	}
-	p, err = writeCompose(repo, home, dockerTopology(2000), "1")
+	p, err = writeCompose(repo, home, dockerTopology(2000), "1", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.file != filepath.Join(string(home), "docker-compose.yaml") {
-		t.Errorf("another topology runs %s, want a file in the state directory", p.file)
+	if !slices.Equal(p.files, []string{filepath.Join(string(home), "docker-compose.yaml")}) {
+		t.Errorf("another topology runs %v, want a file in the state directory", p.files)
+	}
+	if _, err := writeCompose(repo, home, def, "1", []string{filepath.Join(repo, "missing.yaml")}); err == nil {
+		t.Error("a missing override file: no error")
 	}
 }
 
@@ -372,5 +384,33 @@ func TestImagesHaveDockerfiles(t *testing.T) {
 		if !strings.Contains(string(data), "FROM scratch") || !strings.Contains(string(data), "USER 10001") {
 			t.Errorf("%s is not FROM scratch with USER 10001", img.Dockerfile)
 		}
+	}
+}
+
+func TestHyperledgerOverride(t *testing.T) {
+	data, err := HyperledgerOverride(dockerTopology(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Services map[string]struct {
+			Image   string   `yaml:"image"`
+			User    string   `yaml:"user"`
+			Volumes []string `yaml:"volumes"`
+		} `yaml:"services"`
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Services) != 6 {
+		t.Fatalf("override has %d services, want the 3 orderers and 3 peers", len(doc.Services))
+	}
+	peer := doc.Services["peer1.org2.example.com"]
+	if peer.Image != "hyperledger/fabric-peer:${CXL_FABRIC_TAG:-3.1.1}" || peer.User != "0:0" || len(peer.Volumes) != 4 ||
+		peer.Volumes[3] != "${CXL_HOME:-./.cxl}/bin/ccaas-builder:/builders/ccaas/bin/release:ro" {
+		t.Errorf("peer override = %+v", peer)
+	}
+	if o := doc.Services["orderer2.example.com"]; o.Image != "hyperledger/fabric-orderer:${CXL_FABRIC_TAG:-3.1.1}" || len(o.Volumes) != 1 {
+		t.Errorf("orderer override = %+v", o)
 	}
 }

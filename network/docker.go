@@ -33,19 +33,17 @@ type composeRunner struct {
 	project composeProject
 }
 
-// compose runs a Compose subcommand on the project. The variables come from compose.env
-// only: CXL_* and COMPOSE_* variables of cxl's own environment are not passed on, since
-// Compose would let them override the file.
+// compose runs a Compose subcommand on the project.
 func (r *composeRunner) compose(ctx context.Context, args ...string) ([]byte, error) {
 	c := ComposeCommand()
-	full := append(append(c[1:len(c):len(c)], "--project-name", r.project.name, "--file", r.project.file,
-		"--env-file", r.project.envFile), args...)
+	full := append(append(append(c[1:len(c):len(c)], "--project-name", r.project.name), r.project.fileArgs()...),
+		append([]string{"--env-file", r.project.envFile}, args...)...)
 	cmd := exec.CommandContext(ctx, c[0], full...)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "CXL_") && !strings.HasPrefix(kv, "COMPOSE_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
+	env, err := r.environ()
+	if err != nil {
+		return nil, err
 	}
+	cmd.Env = env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -161,17 +159,43 @@ func (r *composeRunner) logHint(name string) string {
 	return fmt.Sprintf("`cxl network logs %s`", name)
 }
 
+// environ is cxl's environment without the variables compose.env sets: Compose would let
+// them override the file (a CXL_HOME exported for cxl, say, would move every mount).
+func (r *composeRunner) environ() ([]string, error) {
+	data, err := os.ReadFile(r.project.envFile)
+	if err != nil {
+		return nil, fmt.Errorf("read compose env: %w", err)
+	}
+	set := map[string]bool{}
+	for _, line := range strings.Split(string(data), "\n") {
+		if name, _, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(name, "#") {
+			set[name] = true
+		}
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); !set[name] {
+			env = append(env, kv)
+		}
+	}
+	return env, nil
+}
+
 // Logs writes the last lines of a service's log (docker compose logs), and keeps following
 // it with follow until ctx ends.
 func (r *composeRunner) Logs(ctx context.Context, service string, lines int, follow bool, w io.Writer) error {
 	c := ComposeCommand()
-	args := append(append(c[1:len(c):len(c)], "--project-name", r.project.name, "--file", r.project.file,
-		"--env-file", r.project.envFile, "logs", "--no-color", "--tail", fmt.Sprint(lines)), service)
+	args := append(append(append(c[1:len(c):len(c)], "--project-name", r.project.name), r.project.fileArgs()...),
+		"--env-file", r.project.envFile, "logs", "--no-color", "--tail", fmt.Sprint(lines), service)
 	if follow {
 		args = append(args, "--follow")
 	}
 	cmd := exec.CommandContext(ctx, c[0], args...)
-	cmd.Stdout, cmd.Stderr = w, w
+	env, err := r.environ()
+	if err != nil {
+		return err
+	}
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, w, w
 	if err := cmd.Run(); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("logs of %s: %w", service, err)
 	}

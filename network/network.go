@@ -31,6 +31,10 @@ type Options struct {
 	// when that file describes the topology (else it writes one into the state directory),
 	// and names the Compose project after the state directory (ComposeProjectName).
 	Repo string
+	// ComposeOverrides are Compose files layered over the network's under the Docker
+	// runtime, e.g. docker-compose.hyperledger.yaml for the official Fabric images. They
+	// are recorded with the project, so later commands use them too.
+	ComposeOverrides []string
 }
 
 // ErrAlreadyUp is returned by Up when every process of the network is already running.
@@ -115,7 +119,15 @@ func Up(ctx context.Context, opts Options) (*Profile, error) {
 	if !allExist(home.Bin(), append(append([]string{}, FabricTools...), OwnTools...)) {
 		return nil, fmt.Errorf("binaries missing in %s: run Build first", home.Bin())
 	}
-	if t.Runtime == Docker {
+	overrides := opts.ComposeOverrides
+	if t.Runtime == Docker && len(overrides) == 0 {
+		// A network started with overrides keeps them.
+		if old, err := loadCompose(home); err == nil {
+			overrides = old.files[1:]
+		}
+	}
+	if t.Runtime == Docker && len(overrides) == 0 {
+		// Overrides may name images Compose pulls; without them every image is cxledger's.
 		if missing, err := MissingImages(ctx); err != nil {
 			return nil, err
 		} else if len(missing) > 0 {
@@ -141,12 +153,12 @@ func Up(ctx context.Context, opts Options) (*Profile, error) {
 		if haveDeployment {
 			running = deployed.Version
 		}
-		p, err := writeCompose(opts.Repo, home, t, running)
+		p, err := writeCompose(opts.Repo, home, t, running, overrides)
 		if err != nil {
 			return nil, err
 		}
 		project = p.name
-		fmt.Fprintf(progress, "compose project %s: %s --env-file %s\n", p.name, p.file, p.envFile)
+		fmt.Fprintf(progress, "compose project %s: %s --env-file %s\n", p.name, strings.Join(p.fileArgs(), " "), p.envFile)
 	}
 	r, err := newRunner(home, t)
 	if err != nil {
@@ -295,18 +307,22 @@ func Down(home Home, purge bool) error {
 	if err != nil {
 		return err
 	}
+	// Processes run beside a Docker network too (the gateway service started by
+	// `cxl gateway up`), so they are stopped whatever the runtime.
+	if err := stopProcesses(home); err != nil {
+		return err
+	}
 	if ok && t.Runtime == Docker {
-		r, err := newRunner(home, t)
+		p, err := loadCompose(home)
 		if err == nil {
-			err = r.down(ctx, purge)
-		} else if _, statErr := os.Stat(home.composeEnvFile()); !errors.Is(statErr, os.ErrNotExist) {
-			return err
+			err = (&composeRunner{home: home, t: t, project: p}).down(ctx, purge)
+		} else if _, statErr := os.Stat(home.composeEnvFile()); errors.Is(statErr, os.ErrNotExist) {
+			// Generated, never started: there is nothing of it in Docker.
+			err = nil
 		}
 		if err != nil {
 			return err
 		}
-	} else if err := stopProcesses(home); err != nil {
-		return err
 	}
 	if !purge {
 		return nil

@@ -54,8 +54,6 @@ type runner interface {
 	retire(ctx context.Context, d Deployment) error
 	// servers names the chaincode servers of d.
 	servers(d Deployment) []string
-	// down stops everything; purge also removes the ledgers.
-	down(ctx context.Context, purge bool) error
 	// logHint says where the log of a process is.
 	logHint(name string) string
 }
@@ -189,8 +187,6 @@ func (r processRunner) servers(d Deployment) []string {
 	}
 	return names
 }
-
-func (r processRunner) down(context.Context, bool) error { return stopProcesses(r.home) }
 
 func (r processRunner) logHint(name string) string {
 	return filepath.Join(r.home.Logs(), name+".log")

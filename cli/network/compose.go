@@ -24,8 +24,9 @@ func NewCmdCompose(f *cmdutil.Factory, runF func(*ComposeOptions) error) *cobra.
 	opts := &ComposeOptions{IO: f.IO, Repo: f.Repo}
 	cmd := &cobra.Command{
 		Use:   "compose",
-		Short: "Write docker-compose.yaml and .env for a topology",
-		Long: `Write docker-compose.yaml and its .env for a topology (default: the default network) into a
+		Short: "Write docker-compose.yaml, .env and the official-images override for a topology",
+		Long: `Write docker-compose.yaml, its .env and docker-compose.hyperledger.yaml (the override that
+runs the official Fabric images) for a topology (default: the default network) into a
 directory (default: the repository root, whose files are generated this way). The node
 environments come from the same code as the native network's, with container addressing.`,
 		Args: cobra.NoArgs,
@@ -60,7 +61,15 @@ func composeRun(opts *ComposeOptions) error {
 	if err != nil {
 		return err
 	}
-	for name, data := range map[string][]byte{"docker-compose.yaml": file, ".env": env} {
+	override, err := network.HyperledgerOverride(t)
+	if err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{"docker-compose.yaml", file}, {".env", env}, {"docker-compose.hyperledger.yaml", override}} {
+		name, data := f.name, f.data
 		path := filepath.Join(dir, name)
 		if err := os.WriteFile(path, data, 0o644); err != nil {
 			return fmt.Errorf("write %s: %w", path, err)

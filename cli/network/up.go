@@ -25,6 +25,7 @@ type UpOptions struct {
 	PortOffset       int
 	ChaincodeVersion string
 	Docker           bool
+	ComposeOverrides []string
 	JSON             bool
 	Timeout          time.Duration
 }
@@ -55,6 +56,9 @@ remembers the runtime, so later commands need no flag.`,
 					opts.PortOffset = n
 				}
 			}
+			if len(opts.ComposeOverrides) > 0 && !opts.Docker {
+				return cmdutil.UsageErrorf("--compose-override needs --docker")
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -65,6 +69,7 @@ remembers the runtime, so later commands need no flag.`,
 	cmd.Flags().IntVar(&opts.PortOffset, "port-offset", 0, "add `N` to every port (also CXL_PORT_OFFSET)")
 	cmd.Flags().StringVar(&opts.ChaincodeVersion, "chaincode-version", "", "chaincode `version` to deploy (default: the deployed one, or 1); another one upgrades a running network")
 	cmd.Flags().BoolVar(&opts.Docker, "docker", false, "run the network as Docker Compose services (a new network only)")
+	cmd.Flags().StringArrayVar(&opts.ComposeOverrides, "compose-override", nil, "layer the Compose `file` over docker-compose.yaml, e.g. docker-compose.hyperledger.yaml for the official Fabric images (repeatable)")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the network profile as JSON")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "give up after `duration`")
 	return cmd
@@ -108,7 +113,7 @@ func upRun(ctx context.Context, opts *UpOptions) error {
 	}
 	start := time.Now()
 	prof, err := network.Up(ctx, network.Options{Home: home, Topology: topo, ChaincodeVersion: opts.ChaincodeVersion,
-		Progress: opts.IO.ErrOut, Repo: repo})
+		Progress: opts.IO.ErrOut, Repo: repo, ComposeOverrides: opts.ComposeOverrides})
 	if errors.Is(err, network.ErrAlreadyUp) {
 		fmt.Fprintf(opts.IO.ErrOut, "the network in %s is already up; nothing changed\n", home)
 		return printProfile(opts, prof)
