@@ -4,6 +4,7 @@ package test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	gwclient "github.com/cxledger/cxledger/gateway/client"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -308,4 +310,43 @@ func TestGatewayConsortium(t *testing.T) {
 		t.Fatalf("revocation approved %+v", grant)
 	}
 	g.post(t, "/v1/consortium/role-revocations", "org2-admin", role, 404)
+}
+
+// TestGatewayClient drives the service through gateway/client, the ledgerapi the CLI uses:
+// a committed ping, a refusal by the chaincode that arrives as the same coded error with its
+// transaction ID, the transaction's status and its event.
+func TestGatewayClient(t *testing.T) {
+	g := gwStart(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c := gwclient.New(g.url, g.keys["org2-user2"])
+	nonce := fmt.Sprintf("gw-client-%d", time.Now().UnixNano())
+	ping, err := c.Health().Ping(ledgerapi.WithIdempotencyKey(ctx, nonce), ledgerapi.PingRequest{Nonce: nonce})
+	if err != nil || ping.Result.Nonce != nonce || ping.Result.MSPID != "Org2MSP" {
+		t.Fatalf("ping: %+v %v", ping, err)
+	}
+	again, err := c.Health().Ping(ledgerapi.WithIdempotencyKey(ctx, nonce), ledgerapi.PingRequest{Nonce: nonce})
+	if err != nil || again.TransactionID != ping.TransactionID {
+		t.Fatalf("repeat with the same key: %+v %v", again, err)
+	}
+	st, err := c.Transactions().Status(ctx, ping.TransactionID)
+	if err != nil || st.State != ledgerapi.TxCommitted || st.BlockNumber != ping.BlockNumber {
+		t.Fatalf("status: %+v %v", st, err)
+	}
+	events, err := c.Events().Subscribe(ctx, ledgerapi.EventQuery{Contract: "health", After: &ledgerapi.Position{Block: ping.BlockNumber - 1, TxIndex: 1 << 30}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ev := range events {
+		if ev.TransactionID == ping.TransactionID {
+			break
+		}
+	}
+	if ctx.Err() != nil {
+		t.Fatal("no event for the ping")
+	}
+	_, err = c.Provenance().RegisterProduct(ctx, ledgerapi.RegisterProductRequest{GTIN: gwGTIN("950600013435"), Name: "not a brand"})
+	if e := ledgerapi.AsError(err); e.Code != ledgerapi.Forbidden || e.TransactionID == "" || !strings.Contains(e.Message, "brand") {
+		t.Fatalf("a carrier registering a product: %+v", e)
+	}
 }

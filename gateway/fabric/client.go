@@ -141,16 +141,6 @@ func (c *Client) Close() error {
 	return errors.Join(errs...)
 }
 
-// Identities lists the names of the configured identities, sorted.
-func (c *Client) Identities() []string {
-	names := make([]string, 0, len(c.ids))
-	for n := range c.ids {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
 // Ledger returns the ledger as identity name sees it. Each transaction it submits is
 // recorded in j before it leaves the process; j may be nil.
 func (c *Client) Ledger(name string, j Journal) (ledgerapi.Ledger, error) {

@@ -113,9 +113,6 @@ func (s *Server) register(rt Route) {
 	s.mux.Handle(pattern, s.guard(rt))
 }
 
-// Routes returns the routes the server serves.
-func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
-
 type ctxKey int
 
 const (

@@ -1,0 +1,129 @@
+package client
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+
+	"github.com/cxledger/cxledger/chaincode/health"
+	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/provenance"
+	"github.com/cxledger/cxledger/ledgerapi"
+)
+
+type healthClient struct{ c *Client }
+
+func (h healthClient) Ping(ctx context.Context, req ledgerapi.PingRequest) (*ledgerapi.Committed[health.Ping], error) {
+	return mutate[health.Ping](ctx, h.c, "/v1/health/pings", req)
+}
+
+func (h healthClient) Version(ctx context.Context) (*ledgerapi.VersionInfo, error) {
+	return get[ledgerapi.VersionInfo](ctx, h.c, "/v1/health/version", nil)
+}
+
+type consortiumClient struct{ c *Client }
+
+func (k consortiumClient) ProposeRole(ctx context.Context, req ledgerapi.RoleRequest) (*ledgerapi.Committed[ledger.RoleGrant], error) {
+	return mutate[ledger.RoleGrant](ctx, k.c, "/v1/consortium/role-proposals", req)
+}
+
+func (k consortiumClient) ApproveRole(ctx context.Context, req ledgerapi.RoleRequest) (*ledgerapi.Committed[ledger.RoleGrant], error) {
+	return mutate[ledger.RoleGrant](ctx, k.c, "/v1/consortium/role-approvals", req)
+}
+
+func (k consortiumClient) RevokeRole(ctx context.Context, req ledgerapi.RoleRequest) (*ledgerapi.Committed[ledger.RoleGrant], error) {
+	return mutate[ledger.RoleGrant](ctx, k.c, "/v1/consortium/role-revocations", req)
+}
+
+func (k consortiumClient) ListRoles(ctx context.Context) ([]ledger.RoleGrant, error) {
+	grants, err := get[[]ledger.RoleGrant](ctx, k.c, "/v1/consortium/roles", nil)
+	if err != nil {
+		return nil, err
+	}
+	return *grants, nil
+}
+
+type provenanceClient struct{ c *Client }
+
+func (p provenanceClient) RegisterProduct(ctx context.Context, req ledgerapi.RegisterProductRequest) (*ledgerapi.Committed[provenance.Product], error) {
+	return mutate[provenance.Product](ctx, p.c, "/v1/provenance/products", req)
+}
+
+func (p provenanceClient) RegisterLot(ctx context.Context, req ledgerapi.RegisterLotRequest) (*ledgerapi.Committed[provenance.ProductLot], error) {
+	return mutate[provenance.ProductLot](ctx, p.c, "/v1/provenance/lots", req)
+}
+
+func (p provenanceClient) RegisterItems(ctx context.Context, req ledgerapi.RegisterItemsRequest) (*ledgerapi.Committed[provenance.ItemsRegistered], error) {
+	return mutate[provenance.ItemsRegistered](ctx, p.c, "/v1/provenance/items", req)
+}
+
+func (p provenanceClient) OfferCustody(ctx context.Context, req ledgerapi.OfferCustodyRequest) (*ledgerapi.Committed[provenance.Custody], error) {
+	return mutate[provenance.Custody](ctx, p.c, "/v1/provenance/custody/offers", req)
+}
+
+func (p provenanceClient) AcceptCustody(ctx context.Context, req ledgerapi.CustodyRequest) (*ledgerapi.Committed[provenance.Custody], error) {
+	return mutate[provenance.Custody](ctx, p.c, "/v1/provenance/custody/acceptances", req)
+}
+
+func (p provenanceClient) RejectCustody(ctx context.Context, req ledgerapi.RejectCustodyRequest) (*ledgerapi.Committed[provenance.Custody], error) {
+	return mutate[provenance.Custody](ctx, p.c, "/v1/provenance/custody/rejections", req)
+}
+
+func (p provenanceClient) WithdrawCustodyOffer(ctx context.Context, req ledgerapi.CustodyRequest) (*ledgerapi.Committed[provenance.Custody], error) {
+	return mutate[provenance.Custody](ctx, p.c, "/v1/provenance/custody/withdrawals", req)
+}
+
+func (p provenanceClient) IssueCertificate(ctx context.Context, req ledgerapi.IssueCertificateRequest) (*ledgerapi.Committed[provenance.Certificate], error) {
+	return mutate[provenance.Certificate](ctx, p.c, "/v1/provenance/certificates", req)
+}
+
+func (p provenanceClient) RevokeCertificate(ctx context.Context, req ledgerapi.RevokeCertificateRequest) (*ledgerapi.Committed[provenance.Certificate], error) {
+	return mutate[provenance.Certificate](ctx, p.c, "/v1/provenance/certificate-revocations", req)
+}
+
+func (p provenanceClient) RecallLot(ctx context.Context, req ledgerapi.RecallLotRequest) (*ledgerapi.Committed[provenance.ProductLot], error) {
+	return mutate[provenance.ProductLot](ctx, p.c, "/v1/provenance/recalls", req)
+}
+
+// page is the pageSize and bookmark query of a listing.
+func page(size int, bookmark string) url.Values {
+	q := url.Values{}
+	if size > 0 {
+		q.Set("pageSize", strconv.Itoa(size))
+	}
+	if bookmark != "" {
+		q.Set("bookmark", bookmark)
+	}
+	return q
+}
+
+func (p provenanceClient) Trace(ctx context.Context, req ledgerapi.TraceRequest) (*provenance.LotTrace, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	path := "/v1/provenance/lots/" + url.PathEscape(req.GTIN) + "/" + url.PathEscape(req.Lot) + "/trace"
+	return get[provenance.LotTrace](ctx, p.c, path, page(req.PageSize, req.Bookmark))
+}
+
+func (p provenanceClient) Verify(ctx context.Context, req ledgerapi.VerifyRequest) (*provenance.Verification, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	return get[provenance.Verification](ctx, p.c, "/v1/provenance/verify/"+url.PathEscape(req.GTIN)+"/"+url.PathEscape(req.Serial), nil)
+}
+
+func (p provenanceClient) History(ctx context.Context, req ledgerapi.HistoryRequest) (*provenance.ProvenanceHistory, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	q := page(req.PageSize, req.Bookmark)
+	q.Set("kind", req.Kind)
+	q.Set("gtin", req.GTIN)
+	if req.Lot != "" {
+		q.Set("lot", req.Lot)
+	}
+	if req.Serial != "" {
+		q.Set("serial", req.Serial)
+	}
+	return get[provenance.ProvenanceHistory](ctx, p.c, "/v1/provenance/history", q)
+}
