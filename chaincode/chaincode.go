@@ -9,6 +9,8 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/consortium"
 	"github.com/cxledger/cxledger/chaincode/health"
+	"github.com/cxledger/cxledger/chaincode/loyalty"
+	"github.com/cxledger/cxledger/chaincode/orders"
 	"github.com/cxledger/cxledger/chaincode/provenance"
 )
 
@@ -18,6 +20,9 @@ func New(version string) (*contractapi.ContractChaincode, error) {
 		health.NewContract(version),
 		consortium.NewContract(),
 		provenance.NewContract(),
+		// Loyalty earns on delivery and reverses on refund inside the orders transaction.
+		orders.NewContract(loyalty.NewOrderHooks()),
+		loyalty.NewContract(),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("assemble cxledger chaincode: %w", err)

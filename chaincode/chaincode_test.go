@@ -33,7 +33,8 @@ func TestMetadataListsEveryContract(t *testing.T) {
 	if err := json.Unmarshal(resp.Payload, &md); err != nil {
 		t.Fatal(err)
 	}
-	evaluate := map[string]string{"health": "Version", "consortium": "ListRoles", "provenance": "Verify"}
+	evaluate := map[string]string{"health": "Version", "consortium": "ListRoles", "provenance": "Verify",
+		"orders": "GetOrder", "loyalty": "Balance"}
 	for contract, query := range evaluate {
 		c, ok := md.Contracts[contract]
 		if !ok {
