@@ -34,8 +34,14 @@ const (
 	StateResolved State = "resolved"
 )
 
-// states lists every state, for validating query arguments.
-var states = []State{StatePlaced, StateDelivered, StateReturning, StateDisputed, StateRefunded, StateReturned, StateResolved}
+// valid reports whether s is one of the order states.
+func (s State) valid() bool {
+	switch s {
+	case StatePlaced, StateDelivered, StateReturning, StateDisputed, StateRefunded, StateReturned, StateResolved:
+		return true
+	}
+	return false
+}
 
 // Final reports whether no transition leaves s.
 func (s State) Final() bool {

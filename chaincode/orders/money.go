@@ -100,6 +100,15 @@ func actsForAccount(c ledger.Caller, account string) bool {
 	return actsForOrg(c, account)
 }
 
+// requireClientOrAdmin fails with FORBIDDEN unless the caller's certificate
+// is a client's or an admin's (not a peer's or an orderer's).
+func requireClientOrAdmin(c ledger.Caller) error {
+	if !c.IsClient() && !c.IsAdmin() {
+		return ledger.Errorf(ledger.Forbidden, "%s of %s is neither a client nor an admin", c.Name, c.MSP)
+	}
+	return nil
+}
+
 // actsForOrg reports whether the caller is a client or admin of msp.
 func actsForOrg(c ledger.Caller, msp string) bool {
 	return c.MSP == msp && (c.IsClient() || c.IsAdmin())
@@ -131,8 +140,8 @@ func readCurrency(tx *ledger.Tx, code string) (currencyRecord, error) {
 // still holds the payment role.
 func requireIssuer(tx *ledger.Tx, code string) (currencyRecord, error) {
 	caller := tx.Caller()
-	if !caller.IsClient() && !caller.IsAdmin() {
-		return currencyRecord{}, ledger.Errorf(ledger.Forbidden, "%s is neither a client nor an admin of %s", caller.Name, caller.MSP)
+	if err := requireClientOrAdmin(caller); err != nil {
+		return currencyRecord{}, err
 	}
 	if err := ledger.RequireRole(tx, ledger.Payment); err != nil {
 		return currencyRecord{}, err
@@ -169,8 +178,8 @@ func (a registerArgs) Validate() error { return ledger.ValidateCurrency(a.Curren
 
 func registerCurrency(tx *ledger.Tx, a registerArgs) (*SettlementCurrency, error) {
 	caller := tx.Caller()
-	if !caller.IsClient() && !caller.IsAdmin() {
-		return nil, ledger.Errorf(ledger.Forbidden, "%s is neither a client nor an admin of %s", caller.Name, caller.MSP)
+	if err := requireClientOrAdmin(caller); err != nil {
+		return nil, err
 	}
 	if err := ledger.RequireRole(tx, ledger.Payment); err != nil {
 		return nil, err

@@ -24,9 +24,6 @@ const (
 	MaxRefunds = 20
 )
 
-// emptyRow is the value of index rows: the key says everything.
-var emptyRow = struct{}{}
-
 // GetOrder returns the committed order id: INVALID for a malformed ID,
 // NOT_FOUND when there is none. Like every read, it does not see what the
 // current transaction wrote. Other contracts use it to check an order (the
@@ -155,8 +152,8 @@ func isGTIN(s string) bool {
 
 func (c *Contract) place(tx *ledger.Tx, a placeArgs) (*Order, error) {
 	caller := tx.Caller()
-	if !caller.IsClient() && !caller.IsAdmin() {
-		return nil, ledger.Errorf(ledger.Forbidden, "%s of %s is neither a client nor an admin; only they place orders", caller.Name, caller.MSP)
+	if err := requireClientOrAdmin(caller); err != nil {
+		return nil, err
 	}
 	now := tx.Time()
 	if !a.Deadline.After(now) {
@@ -213,14 +210,14 @@ func (c *Contract) place(tx *ledger.Tx, a placeArgs) (*Order, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := ledger.PutJSON(tx, customerKey, emptyRow); err != nil {
+	if err := putRow(tx, customerKey); err != nil {
 		return nil, err
 	}
 	deadlineKey, err := ledger.Key(tx, deadlineType, timeKey(o.Deadline), o.ID)
 	if err != nil {
 		return nil, err
 	}
-	if err := ledger.PutJSON(tx, deadlineKey, emptyRow); err != nil {
+	if err := putRow(tx, deadlineKey); err != nil {
 		return nil, err
 	}
 	if err := emitOrder(tx, "OrderPlaced", o, orderEvent{}); err != nil {
@@ -388,7 +385,7 @@ func (c *Contract) refund(tx *ledger.Tx, a refundArgs) (*Order, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := emitOrder(tx, event, o, orderEvent{Refunded: amount, Related: related}); err != nil {
+	if err := emitOrder(tx, event, o, orderEvent{Refunded: amount, Reason: a.Reason, Related: related}); err != nil {
 		return nil, err
 	}
 	return o, nil
@@ -683,7 +680,7 @@ func save(tx *ledger.Tx, o *Order, from State) error {
 	if err != nil {
 		return err
 	}
-	if err := ledger.PutJSON(tx, row, emptyRow); err != nil {
+	if err := putRow(tx, row); err != nil {
 		return err
 	}
 	if from != StatePlaced {
@@ -694,6 +691,11 @@ func save(tx *ledger.Tx, o *Order, from State) error {
 		return err
 	}
 	return ledger.Delete(tx, due)
+}
+
+// putRow writes an index row, whose key says everything: its value is {}.
+func putRow(tx *ledger.Tx, key string) error {
+	return ledger.PutJSON(tx, key, struct{}{})
 }
 
 // orderEvent is the data of the events about one order. Amount is the

@@ -2,7 +2,6 @@ package orders
 
 import (
 	"encoding/json"
-	"slices"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 )
@@ -43,8 +42,8 @@ func (a merchantOrdersArgs) Validate() error {
 	if err := ledger.ValidateMSP("merchant", a.Merchant); err != nil {
 		return err
 	}
-	if a.State != "" && !slices.Contains(states, a.State) {
-		return ledger.Errorf(ledger.Invalid, "state: %q is not one of %v", a.State, states)
+	if a.State != "" && !a.State.valid() {
+		return ledger.Errorf(ledger.Invalid, "state: %q is not one of placed, delivered, returning, disputed, refunded, returned, resolved", a.State)
 	}
 	return nil
 }
