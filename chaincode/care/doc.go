@@ -1,0 +1,182 @@
+// Package care is the "care" contract: support tickets nobody can rewrite,
+// reviews only from verified buyers, and personal data that can be erased.
+//
+// # Functions
+//
+// Every function takes one JSON object (see ledger's convention) and returns
+// JSON. Errors are ledger errors ("cxl:<CODE>: <message>"). Personal data
+// never appears in arguments or results: it travels as transient data (keys
+// below) and submit results, which land in blocks, carry only its salted
+// hashes.
+//
+// Submit functions, with the transient keys each takes (any other
+// transient key is INVALID):
+//
+//	OpenTicket      {"id","merchant"?,"orderId"?,"category","priority"}  -> Ticket
+//	                transient: salt, message, contact (optional)
+//	AssignTicket    {"id","agent"}                                       -> Ticket
+//	RespondTicket   {"id"}  transient: salt, message                     -> Ticket
+//	ResolveTicket   {"id"}  transient: salt, message (both optional)     -> Ticket
+//	ReopenTicket    {"id"}  transient: salt, message (both optional)     -> Ticket
+//	ConfirmTicket   {"id"}                                               -> Ticket
+//	EraseTicketData {"id"}                                               -> Ticket
+//	SetSLAPolicy    {"urgent":{"firstResponse","resolution"},"high":{...},
+//	                 "normal":{...},"low":{...}}                         -> SLAPolicy
+//	SweepSLA        {"merchant","limit"?}                                -> SLASweep
+//	PostReview      {"orderId","rating","text"}  transient: salt         -> Review
+//	                (the salt is required for a merchant's first review)
+//	EditReview      {"id","rating","text"}                               -> Review
+//	ReplyToReview   {"id","text"}                                        -> Review
+//
+// Evaluate functions:
+//
+//	GetTicket             {"id"}                                  -> TicketDetail
+//	ListTickets           {"merchant"?,"pageSize"?,"bookmark"?}   -> TicketPage
+//	BreachReport          {"merchant","pageSize"?,"bookmark"?}    -> BreachReport
+//	GetSLAPolicy          {"merchant"}                            -> SLAPolicy
+//	GetTicketPersonalData {"id"}                                  -> TicketPersonalData
+//	GetReview             {"id"}                                  -> ReviewDetail
+//	ListReviews           {"merchant","pageSize"?,"bookmark"?}    -> ReviewPage
+//
+// One of merchant and orderId is needed to open a ticket; about an order,
+// the merchant is the order's. category is delivery, product, refund,
+// billing, account or other; priority is low, normal, high or urgent;
+// agent is an account of the merchant's organisation ("Org2MSP/User2");
+// SLA terms are Go durations ("90m", "4h") of whole seconds from 1s to 366
+// days, the resolution no sooner than the first response; limit is 0 to
+// 1000 (0 means 100); rating is 1 to 5; review and reply texts are 1 to
+// 4000 bytes. Transient values: salt 16 to 64 random bytes, message 1 to
+// 8192 bytes of text, contact 1 to 1024 bytes of text.
+//
+// # Who may do what
+//
+// A customer is an account ("<MSP>/<CN>", any organisation). The customer
+// opens tickets, about one of their own orders or not, with any
+// organisation holding the merchant role, and reopens or confirms them once
+// resolved. Identities of the ticket's merchant organisation, while it
+// holds the merchant role, assign, respond and resolve. The customer or the
+// merchant erases a ticket's personal data. A merchant sets its own SLA
+// policy; policies are public. Tickets, listings and breach
+// reports are readable by the customer, the merchant, and organisations
+// holding the auditor or arbiter role; any other caller is FORBIDDEN. (This
+// is the contract's rule; public state itself is in every channel member's
+// blocks.) SweepSLA is for the merchant, auditors and arbiters. Only the
+// buyer of an order that was delivered (or is being returned, or was
+// returned) reviews it, once; only the review's author edits it and only the
+// merchant replies. Reviews are public.
+//
+// # Tickets
+//
+// A ticket moves open -> assigned -> responded -> resolved -> closed; the
+// merchant may respond or resolve from open, assigned, responded or
+// reopened, and assign (or reassign) in any of those states; the customer
+// reopens (resolved -> reopened) or confirms (resolved -> closed, final).
+// Each step is a TicketStep stored under its own key (care.step, ticket,
+// seq), written once and never rewritten, with its time, actor, the state
+// after it and the salted hash of its message, if any. The ticket itself
+// keeps the current state.
+//
+// # SLA
+//
+// Each merchant publishes SLA terms per priority with SetSLAPolicy
+// (DefaultSLA until it does). A ticket takes the terms in force when it is
+// opened, and keeps them: two deadlines from its opening, the first
+// response (met by the merchant's first response or resolution) and the
+// resolution; reopening starts a new round with a new resolution deadline
+// under the same terms. Deadlines are checked against transaction time only: every
+// transaction that touches a ticket first records the breaches that are
+// overdue at its time, so a late response records the breach itself, and
+// SweepSLA records them for tickets nobody touches, using an index of
+// pending deadlines ordered by time (care.due) so it reads only overdue
+// ones. Breaches are kept on the ticket and in the merchant's breach report
+// (care.breach); GetTicket also shows breaches overdue at the query's time
+// that are not recorded yet. Transaction time is the submitting client's
+// proposal time; peers refuse proposals further than their
+// peer.authentication.timewindow (15 minutes by default) from their own
+// clock, which bounds how far a client can shift a deadline check.
+//
+// # Personal data, collections and endorsement
+//
+// A customer's contact details and all ticket messages are personal data.
+// They come only as transient data, which peers do not write to blocks, and
+// go to the private data collection of the ticket's merchant organisation,
+// named by CollectionName ("pdc" + MSP ID, as the network deploys it).
+// Public state, events and results keep only SaltedHash(salt, value),
+// HMAC-SHA256 keyed with a salt the client chose and passed as transient
+// data too, so the hash cannot be reversed by guessing. The collection
+// record keeps the salt, so the merchant can let the customer check what
+// was recorded; the customer, who cannot read the merchant's collection,
+// keeps their own copy and checks it against the hash on the ledger.
+//
+// The collection is readable only by the merchant's members and held only
+// by its peers; any channel member may write it, but the collection's
+// endorsement policy makes the merchant's peer endorse every write, while
+// public writes need the chaincode's policy (a majority of organisations).
+// A transaction that writes both is endorsed by peers of organisations that
+// cannot read the collection, so every write to it is blind: PutPrivateData
+// and PurgePrivateData, never GetPrivateData. Personal data is read only by
+// GetTicketPersonalData, an evaluate the merchant's members run on the
+// merchant's own peers; it checks every piece against its public hash.
+// Clients submitting transient data must name the endorsing organisations
+// (fabric-gateway client.WithEndorsingOrganizations: the customer's and
+// the merchant's, enough for the chaincode policy), because the gateway
+// otherwise refuses to pick endorsers outside the collection for transient
+// data. The peers of those organisations see the transient data while
+// endorsing; only the merchant's keep it.
+//
+// EraseTicketData purges the contact details and every message of a ticket
+// (PurgePrivateData, Fabric 2.5+: gone with their history) and records the
+// erasure as a step; the salted hashes stay on the ledger, meaningless
+// without the purged salts.
+//
+// # Reviews and pseudonyms
+//
+// A review names neither the reviewer's account nor the order. It shows the
+// reviewer as Pseudonym(salt, account): the first 8 bytes of HMAC-SHA256
+// keyed with the merchant's pseudonym salt over the account. Each merchant
+// has its own 256-bit salt, created at its first review from random bytes
+// the reviewer's client passes as transient data (so no value in any result
+// or event seeds it) and kept in public state (care.reviewsalt), never
+// returned. A customer therefore has one stable pseudonym per merchant,
+// which lets the contract recognise the author of an edit, and their
+// pseudonyms at two merchants are unrelated for anyone reading reviews:
+// linking them, or finding the account behind one, needs the salts. A
+// channel member can read the salts from blocks, but can also read who
+// submitted each review (Fabric puts the submitter's certificate in every
+// transaction), so no construction hides reviewers from channel members
+// short of anonymous (Idemix) identities. One review per order is kept by a
+// marker under care.orderreview (order) that does not name the review.
+//
+// # Events
+//
+// One per transaction, named "care.<Type>": TicketOpened, TicketAssigned,
+// TicketResponded, TicketResolved, TicketReopened, TicketConfirmed,
+// TicketDataErased (keys ticket, merchant; data: the step and any breaches
+// recorded), SLAPolicySet (key merchant; data: the policy),
+// SLABreachesRecorded (key merchant; data: tickets and breaches; only when
+// a sweep recorded any), ReviewPosted, ReviewEdited, ReviewReplied (keys
+// review, merchant; data: the review and the new entry). None carries
+// personal data.
+//
+// # Keys
+//
+// Public state (LevelDB, composite keys):
+//
+//	care.ticket      (ticket)                        Ticket
+//	care.step        (ticket, seq)                   TicketStep, written once
+//	care.mticket     (merchant, ticket)              index of a merchant's tickets
+//	care.cticket     (customer, ticket)              index of a customer's tickets
+//	care.due         (merchant, due, ticket, kind)   pending SLA deadlines, by time
+//	care.breach      (merchant, ticket, kind, round) SLABreach
+//	care.review      (review)                        Review
+//	care.reventry    (review, seq)                   ReviewEntry, written once
+//	care.mreview     (merchant, created, review)     index of a merchant's reviews
+//	care.orderreview (order)                         one review per order
+//	care.reviewsalt  (merchant)                      pseudonym salt
+//	care.slapolicy   (merchant)                      SLAPolicy
+//
+// The merchant's collection:
+//
+//	care.contact     (ticket)                        contact details, salt, hash
+//	care.message     (ticket, seq)                   a step's message, salt, hash
+package care

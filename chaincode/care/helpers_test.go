@@ -1,0 +1,270 @@
+package care_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/cid"
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+
+	"github.com/cxledger/cxledger/chaincode/care"
+	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
+	"github.com/cxledger/cxledger/chaincode/orders"
+)
+
+// who is a caller: a client identity of an organisation.
+type who struct{ msp, cn string }
+
+func (w who) account() string { return w.msp + "/" + w.cn }
+
+// The cast. Org1, Org2 and Org3 are merchants, Org4 an auditor, Org5 holds
+// no role.
+var (
+	alice    = who{"Org1MSP", "alice"}
+	bob      = who{"Org1MSP", "bob"}
+	agent    = who{"Org2MSP", "agent1"}
+	agent2   = who{"Org2MSP", "agent2"}
+	rival    = who{"Org3MSP", "clerk"}
+	auditor  = who{"Org4MSP", "auditor"}
+	stranger = who{"Org5MSP", "eve"}
+)
+
+// env is an in-memory peer with the care contract, roles granted, and
+// orders served from a map.
+type env struct {
+	t      *testing.T
+	stub   *ledgertest.Stub
+	c      *care.Contract
+	start  time.Time
+	orders map[string]*orders.Order
+	// secrets are the personal data used so far; no public write, event or
+	// submit result may contain any of them.
+	secrets []string
+	// privateReads counts reads of private data by contract code.
+	privateReads int
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	e := &env{t: t, stub: ledgertest.New(), orders: map[string]*orders.Order{}}
+	e.start = e.stub.Now()
+	e.c = care.NewContractWithOrders(func(tx *ledger.Tx, id string) (*orders.Order, error) {
+		o, ok := e.orders[id]
+		if !ok {
+			return nil, ledger.Errorf(ledger.NotFound, "order %s not found", id)
+		}
+		return o, nil
+	})
+	grants := []struct {
+		msp  string
+		role ledger.Role
+	}{
+		{"Org1MSP", ledger.Merchant}, {"Org2MSP", ledger.Merchant}, {"Org3MSP", ledger.Merchant}, {"Org4MSP", ledger.Auditor},
+	}
+	for _, g := range grants {
+		e.stub.As("Org1MSP", "Admin@org1", "admin")
+		if _, err := ledger.ProposeRole(e.tx(), g.msp, g.role); err != nil {
+			t.Fatal(err)
+		}
+		e.stub.Commit()
+		e.stub.As("Org2MSP", "Admin@org2", "admin")
+		if _, err := ledger.ApproveRole(e.tx(), g.msp, g.role); err != nil {
+			t.Fatal(err)
+		}
+		e.stub.Commit()
+	}
+	return e
+}
+
+func (e *env) tx() *ledger.Tx {
+	e.t.Helper()
+	tx, err := ledger.NewTx(e.stub)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return tx
+}
+
+// at moves the clock to the start plus d.
+func (e *env) at(d time.Duration) { e.stub.At(e.start.Add(d)) }
+
+// order adds an order the fake orders contract serves.
+func (e *env) order(id string, customer who, merchant string, state orders.State) {
+	e.orders[id] = &orders.Order{ID: id, Customer: customer.account(), Merchant: merchant, State: state}
+}
+
+// fn is a contract function.
+type fn[R any] func(*care.Contract, contractapi.TransactionContextInterface, string) (R, error)
+
+// personal returns transient data with a salt and the given key/value
+// pairs, remembering the values as secrets.
+func (e *env) personal(kv ...string) map[string][]byte {
+	m := map[string][]byte{care.TransientSalt: []byte(fmt.Sprintf("salt-%016d", len(e.secrets)))}
+	for i := 0; i < len(kv); i += 2 {
+		m[kv[i]] = []byte(kv[i+1])
+		e.secrets = append(e.secrets, kv[i+1])
+	}
+	return m
+}
+
+// call runs f as caller with transient data. On failure it abandons the
+// transaction; on success the caller inspects and commits.
+func call[R any](e *env, caller who, f fn[R], args string, transient map[string][]byte) (R, error) {
+	e.t.Helper()
+	e.stub.As(caller.msp, caller.cn, "client")
+	e.stub.SetTransient(transient)
+	r, err := f(e.c, blindContext{stub: blindStub{Stub: e.stub, reads: &e.privateReads}}, args)
+	if err != nil {
+		e.stub.Begin()
+	}
+	return r, err
+}
+
+// submit runs a submit function that must succeed, checks that it read no
+// private data and put no personal data in public writes, its event or its
+// result, and commits.
+func submit[R any](e *env, caller who, f fn[R], args string, transient map[string][]byte) R {
+	e.t.Helper()
+	reads := e.privateReads
+	r, err := call(e, caller, f, args, transient)
+	if err != nil {
+		e.t.Fatalf("%s: %v", args, err)
+	}
+	if e.privateReads != reads {
+		e.t.Fatalf("%s read private data in a transaction that writes public state", args)
+	}
+	result, err := json.Marshal(r)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var public [][]byte
+	for _, w := range e.stub.Writes() {
+		if w.Collection == "" {
+			public = append(public, w.Value)
+		}
+		public = append(public, []byte(w.Key))
+	}
+	if ev := e.stub.Event(); ev != nil {
+		public = append(public, ev.Payload)
+	}
+	public = append(public, result)
+	for _, s := range e.secrets {
+		for _, p := range public {
+			if bytes.Contains(p, []byte(s)) {
+				e.t.Fatalf("%s: personal data %q leaked into %s", args, s, p)
+			}
+		}
+	}
+	e.stub.Commit()
+	return r
+}
+
+// query runs an evaluate function that must succeed.
+func query[R any](e *env, caller who, f fn[R], args string) R {
+	e.t.Helper()
+	r, err := call(e, caller, f, args, nil)
+	if err != nil {
+		e.t.Fatalf("%s: %v", args, err)
+	}
+	e.stub.Begin()
+	return r
+}
+
+// fails runs f, which must fail with code and a message containing want,
+// and abandons the transaction.
+func fails[R any](e *env, caller who, f fn[R], args string, transient map[string][]byte, code ledger.Code, want string) {
+	e.t.Helper()
+	_, err := call(e, caller, f, args, transient)
+	if err == nil {
+		e.stub.Begin()
+		e.t.Fatalf("%s as %s: no error, want %s containing %q", args, caller.account(), code, want)
+	}
+	if ledger.CodeOf(err) != code || !strings.Contains(err.Error(), want) {
+		e.t.Fatalf("%s as %s: %v, want %s containing %q", args, caller.account(), err, code, want)
+	}
+}
+
+// event decodes the current transaction's event.
+func (e *env) event() (string, ledger.EventPayload) {
+	e.t.Helper()
+	ev := e.stub.Event()
+	if ev == nil {
+		e.t.Fatal("no event")
+	}
+	var p ledger.EventPayload
+	if err := json.Unmarshal(ev.Payload, &p); err != nil {
+		e.t.Fatal(err)
+	}
+	return ev.EventName, p
+}
+
+// blindStub counts the contract's reads of private data.
+type blindStub struct {
+	*ledgertest.Stub
+	reads *int
+}
+
+func (s blindStub) GetPrivateData(collection, key string) ([]byte, error) {
+	*s.reads++
+	return s.Stub.GetPrivateData(collection, key)
+}
+
+func (s blindStub) GetMultiplePrivateData(collection string, keys ...string) ([][]byte, error) {
+	*s.reads++
+	return s.Stub.GetMultiplePrivateData(collection, keys...)
+}
+
+func (s blindStub) GetPrivateDataByRange(collection, start, end string) (shim.StateQueryIteratorInterface, error) {
+	*s.reads++
+	return s.Stub.GetPrivateDataByRange(collection, start, end)
+}
+
+func (s blindStub) GetPrivateDataByPartialCompositeKey(collection, objectType string, keys []string) (shim.StateQueryIteratorInterface, error) {
+	*s.reads++
+	return s.Stub.GetPrivateDataByPartialCompositeKey(collection, objectType, keys)
+}
+
+// blindContext is a transaction context over a blindStub.
+type blindContext struct{ stub blindStub }
+
+func (c blindContext) GetStub() shim.ChaincodeStubInterface { return c.stub }
+
+func (c blindContext) GetClientIdentity() cid.ClientIdentity {
+	id, err := cid.New(c.stub)
+	if err != nil {
+		panic(err)
+	}
+	return id
+}
+
+// Contract functions, as fn values.
+var (
+	openTicket      fn[*care.Ticket]             = (*care.Contract).OpenTicket
+	assignTicket    fn[*care.Ticket]             = (*care.Contract).AssignTicket
+	respondTicket   fn[*care.Ticket]             = (*care.Contract).RespondTicket
+	resolveTicket   fn[*care.Ticket]             = (*care.Contract).ResolveTicket
+	reopenTicket    fn[*care.Ticket]             = (*care.Contract).ReopenTicket
+	confirmTicket   fn[*care.Ticket]             = (*care.Contract).ConfirmTicket
+	eraseTicketData fn[*care.Ticket]             = (*care.Contract).EraseTicketData
+	sweepSLA        fn[*care.SLASweep]           = (*care.Contract).SweepSLA
+	setSLAPolicy    fn[*care.SLAPolicy]          = (*care.Contract).SetSLAPolicy
+	getSLAPolicy    fn[*care.SLAPolicy]          = (*care.Contract).GetSLAPolicy
+	postReview      fn[*care.Review]             = (*care.Contract).PostReview
+	editReview      fn[*care.Review]             = (*care.Contract).EditReview
+	replyToReview   fn[*care.Review]             = (*care.Contract).ReplyToReview
+	getTicket       fn[*care.TicketDetail]       = (*care.Contract).GetTicket
+	listTickets     fn[*care.TicketPage]         = (*care.Contract).ListTickets
+	breachReport    fn[*care.BreachReport]       = (*care.Contract).BreachReport
+	getPersonalData fn[*care.TicketPersonalData] = (*care.Contract).GetTicketPersonalData
+	getReview       fn[*care.ReviewDetail]       = (*care.Contract).GetReview
+	listReviews     fn[*care.ReviewPage]         = (*care.Contract).ListReviews
+)
+
+// id renders {"id": id}.
+func id(ticket string) string { return fmt.Sprintf(`{"id":%q}`, ticket) }

@@ -1,0 +1,408 @@
+//go:build integration
+
+package test
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/cxledger/cxledger/chaincode/care"
+	"github.com/cxledger/cxledger/chaincode/ledger"
+)
+
+// TestCare drives the care contract on the real network: Org1MSP/User1 is the customer,
+// Org2MSP the merchant. Org2 promises a first response to urgent tickets within two
+// seconds; a ticket answered later records the breach. The ticket's personal data (contact
+// details and messages, sent as transient data) is stored in Org2's collection, read by
+// Org2, erased and then gone; a delivered order is reviewed by its buyer and by nobody
+// else. Finally every block of the channel, from block 0, is searched for the personal
+// data.
+func TestCare(t *testing.T) {
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	var (
+		customer  = careAs(t, "Org1MSP", "User1")
+		neighbour = careAs(t, "Org1MSP", "User2") // another customer, of a merchant org that is also arbiter
+		merchant  = careAs(t, "Org2MSP", "User1")
+		merchant2 = careAs(t, "Org2MSP", "User2")
+		account   = "Org1MSP/" + careCommonName(t, "Org1MSP", "User1")
+		ticket    = "care-it-" + run
+		order     = "care-it-" + run
+		// Personal data, unique to this run so that finding it in a block means we put it there.
+		contact  = "Alice Example " + run + ", Hauptstrasse 1, alice-" + run + "@example.com"
+		question = "My parcel " + run + " never arrived; please call me."
+		answer   = "We are sorry, Alice (" + run + "); the carrier is tracing it."
+		salts    = [][]byte{careSalt(t), careSalt(t)}
+		secrets  = [][]byte{[]byte(contact), []byte(question), []byte(answer), salts[0], salts[1]}
+		both     = client.WithEndorsingOrganizations("Org1MSP", "Org2MSP")
+	)
+	step := func(name string, fn func(t *testing.T)) {
+		t.Helper()
+		if !t.Run(name, fn) {
+			t.FailNow()
+		}
+	}
+
+	step("open, respond late, breach recorded", func(t *testing.T) {
+		terms := func(firstResponse, resolution string) map[string]string {
+			return map[string]string{"firstResponse": firstResponse, "resolution": resolution}
+		}
+		var policy care.SLAPolicy
+		merchant.submit(t, "SetSLAPolicy", map[string]any{
+			"urgent": terms("2s", "1h"), "high": terms("4h", "24h"), "normal": terms("8h", "72h"), "low": terms("24h", "168h"),
+		}, &policy)
+		if policy.Merchant != "Org2MSP" || policy.Urgent.FirstResponse != "2s" {
+			t.Fatalf("SetSLAPolicy returned %+v", policy)
+		}
+		careSync(t)
+		var tk care.Ticket
+		customer.submit(t, "OpenTicket", map[string]any{"id": ticket, "merchant": "Org2MSP", "category": "delivery", "priority": "urgent"}, &tk,
+			client.WithTransient(map[string][]byte{care.TransientSalt: salts[0], care.TransientContact: []byte(contact), care.TransientMessage: []byte(question)}), both)
+		if tk.State != care.StateOpen || tk.Customer != account || tk.SLA.FirstResponse != "2s" || !tk.FirstResponseDue.Equal(tk.Opened.Add(2*time.Second)) ||
+			tk.ContactHash != care.SaltedHash(salts[0], contact) {
+			t.Fatalf("OpenTicket returned %+v", tk)
+		}
+		time.Sleep(time.Until(tk.FirstResponseDue) + time.Second)
+		tx := merchant.submit(t, "RespondTicket", map[string]any{"id": ticket}, &tk,
+			client.WithTransient(map[string][]byte{care.TransientSalt: salts[1], care.TransientMessage: []byte(answer)}), both)
+		if tk.State != care.StateResponded || len(tk.Breaches) != 1 {
+			t.Fatalf("RespondTicket returned %+v", tk)
+		}
+		if b := tk.Breaches[0]; b.Kind != care.BreachFirstResponse || b.DetectedTx != tx || !b.DetectedAt.After(b.Due) {
+			t.Fatalf("breach %+v, want first-response detected by %s", b, tx)
+		}
+		careSync(t)
+		var d care.TicketDetail
+		customer.evaluate(t, "GetTicket", map[string]any{"id": ticket}, &d)
+		if len(d.Steps) != 2 || d.Steps[1].MessageHash != care.SaltedHash(salts[1], answer) || len(d.Ticket.Breaches) != 1 {
+			t.Fatalf("GetTicket returned %+v", d)
+		}
+		found := false
+		for bookmark := ""; !found; {
+			var report care.BreachReport
+			merchant2.evaluate(t, "BreachReport", map[string]any{"merchant": "Org2MSP", "pageSize": 200, "bookmark": bookmark}, &report)
+			for _, b := range report.Breaches {
+				found = found || b.Ticket == ticket && b.Kind == care.BreachFirstResponse && b.DetectedTx == tx
+			}
+			if bookmark = report.Next; bookmark == "" {
+				break
+			}
+		}
+		if !found {
+			t.Fatalf("breach of %s missing from Org2MSP's breach report", ticket)
+		}
+	})
+
+	step("personal data stored, read by the merchant, erased, unreadable", func(t *testing.T) {
+		var pd care.TicketPersonalData
+		merchant2.evaluate(t, "GetTicketPersonalData", map[string]any{"id": ticket}, &pd)
+		var got []string
+		for _, text := range pd.Texts {
+			if !text.Verified {
+				t.Fatalf("%s text of step %d does not match its hash on the ledger", text.Field, text.Step)
+			}
+			got = append(got, text.Field+": "+text.Value)
+		}
+		want := []string{"contact: " + contact, "message: " + question, "message: " + answer}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("merchant reads %q, want %q", got, want)
+		}
+		// Only the merchant reads it: the customer's own organisation cannot.
+		customer.wantEvalCode(t, ledger.Forbidden, "GetTicketPersonalData", map[string]any{"id": ticket})
+		neighbour.wantEvalCode(t, ledger.Forbidden, "GetTicketPersonalData", map[string]any{"id": ticket})
+
+		var tk care.Ticket
+		customer.submit(t, "EraseTicketData", map[string]any{"id": ticket}, &tk)
+		if tk.ContactStored || len(tk.MessageSteps) != 0 || tk.ErasedAt.IsZero() {
+			t.Fatalf("EraseTicketData returned %+v", tk)
+		}
+		careSync(t)
+		merchant.evaluate(t, "GetTicketPersonalData", map[string]any{"id": ticket}, &pd)
+		if len(pd.Texts) != 0 || pd.ErasedAt.IsZero() {
+			t.Fatalf("after erasure the merchant still reads %+v", pd)
+		}
+		customer.wantCode(t, ledger.Conflict, "EraseTicketData", map[string]any{"id": ticket})
+	})
+
+	step("review after delivery accepted, without purchase rejected", func(t *testing.T) {
+		// The customer's organisation is also the payment provider, so User1 issues the
+		// money it pays with.
+		buyer := careClient{name: "Org1MSP User1 (orders)", contract: h.contract(t, "Org1MSP", "User1", "orders")}
+		const currency = "XCR"
+		if _, _, err := buyer.trySubmit("RegisterCurrency", map[string]any{"currency": currency}); err != nil {
+			if e, ok := careChaincodeError(err); !ok || e.Code != ledger.Conflict {
+				t.Fatalf("RegisterCurrency: %v", err)
+			}
+		}
+		buyer.submit(t, "Deposit", map[string]any{"ref": "care-it-" + run, "currency": currency, "credits": []map[string]any{{"account": account, "amount": 1000}}}, nil)
+		buyer.submit(t, "Place", map[string]any{
+			"id": order, "merchant": "Org2MSP", "amount": 500, "currency": currency,
+			"deadline": time.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339), "items": []map[string]any{{"sku": "BEANS-250", "quantity": 1}},
+		}, nil)
+		seed := client.WithTransient(map[string][]byte{care.TransientSalt: careSalt(t)})
+		customer.wantCode(t, ledger.Conflict, "PostReview", map[string]any{"orderId": order, "rating": 5, "text": "Not here yet"}, seed)
+		buyer.submit(t, "ConfirmDelivery", map[string]any{"id": order}, nil)
+
+		neighbour.wantCode(t, ledger.Forbidden, "PostReview", map[string]any{"orderId": order, "rating": 1, "text": "Never bought it"}, seed)
+		merchant.wantCode(t, ledger.Forbidden, "PostReview", map[string]any{"orderId": order, "rating": 5, "text": "Our own praise"}, seed)
+		var r care.Review
+		customer.submit(t, "PostReview", map[string]any{"orderId": order, "rating": 4, "text": "Good beans, " + run}, &r, seed)
+		if r.Merchant != "Org2MSP" || r.Purchase != "delivered" || r.Rating != 4 || len(r.Reviewer) != len("reviewer-")+16 {
+			t.Fatalf("PostReview returned %+v", r)
+		}
+		customer.wantCode(t, ledger.Forbidden, "PostReview", map[string]any{"orderId": order, "rating": 5, "text": "Again"}, seed)
+		merchant.submit(t, "ReplyToReview", map[string]any{"id": r.ID, "text": "Thank you!"}, nil)
+		customer.submit(t, "EditReview", map[string]any{"id": r.ID, "rating": 5, "text": "Great beans, " + run}, nil)
+		neighbour.wantCode(t, ledger.Forbidden, "EditReview", map[string]any{"id": r.ID, "rating": 1, "text": "hijack"})
+		careSync(t)
+		var d care.ReviewDetail
+		merchant.evaluate(t, "GetReview", map[string]any{"id": r.ID}, &d)
+		if len(d.Entries) != 3 || d.Review.Version != 2 || d.Review.Reply != "Thank you!" || d.Entries[2].By != r.Reviewer {
+			t.Fatalf("GetReview returned %+v", d)
+		}
+	})
+
+	step("no block holds the personal data", func(t *testing.T) {
+		careSync(t)
+		qscc := h.gateway(t, "Org1MSP", "User1", 0).GetNetwork(h.profile.Channel).GetContract("qscc")
+		height, err := careHeight(qscc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var forms [][]byte
+		for _, s := range secrets {
+			forms = append(forms, s, []byte(base64.StdEncoding.EncodeToString(s)), []byte(hex.EncodeToString(s)))
+		}
+		sawTicket := false
+		for n := uint64(0); n < height; n++ {
+			block, err := qscc.Evaluate("GetBlockByNumber", client.WithArguments(h.profile.Channel, strconv.FormatUint(n, 10)))
+			if err != nil {
+				t.Fatalf("block %d: %v", n, err)
+			}
+			for i, f := range forms {
+				if bytes.Contains(block, f) {
+					t.Fatalf("block %d holds personal data (secret %d, form %d)", n, i/3, i%3)
+				}
+			}
+			sawTicket = sawTicket || bytes.Contains(block, []byte(ticket))
+		}
+		if !sawTicket {
+			t.Fatalf("no block among %d mentions ticket %s: the scan reads nothing", height, ticket)
+		}
+		t.Logf("searched %d blocks", height)
+	})
+}
+
+// careClient is one identity's handle on a contract of the chaincode.
+type careClient struct {
+	name     string
+	contract *client.Contract
+}
+
+func careAs(t testing.TB, msp, user string) careClient {
+	t.Helper()
+	return careClient{name: msp + " " + user, contract: h.contract(t, msp, user, care.Name)}
+}
+
+// trySubmit submits fn with args as JSON, waits for the commit and returns the result
+// and the transaction ID.
+func (c careClient) trySubmit(fn string, args any, opts ...client.ProposalOption) ([]byte, string, error) {
+	raw, err := json.Marshal(args)
+	if err != nil {
+		return nil, "", err
+	}
+	res, commit, err := c.contract.SubmitAsync(fn, append([]client.ProposalOption{client.WithArguments(string(raw))}, opts...)...)
+	if err != nil {
+		return nil, "", err
+	}
+	st, err := commit.Status()
+	if err != nil {
+		return nil, commit.TransactionID(), err
+	}
+	if !st.Successful {
+		return nil, st.TransactionID, fmt.Errorf("transaction %s committed as %s", st.TransactionID, st.Code)
+	}
+	return res, st.TransactionID, nil
+}
+
+// submit submits fn, fails the test unless it commits VALID, decodes the result into out
+// unless out is nil, and returns the transaction ID.
+func (c careClient) submit(t testing.TB, fn string, args any, out any, opts ...client.ProposalOption) string {
+	t.Helper()
+	res, tx, err := c.trySubmit(fn, args, opts...)
+	if err != nil {
+		t.Fatalf("%s: %s %s: %v", c.name, fn, careJSON(args), err)
+	}
+	if out != nil {
+		careDecode(t, c.name+": "+fn, res, out)
+	}
+	return tx
+}
+
+// evaluate evaluates fn and decodes the result into out.
+func (c careClient) evaluate(t testing.TB, fn string, args any, out any) {
+	t.Helper()
+	raw, err := json.Marshal(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.contract.Evaluate(fn, client.WithArguments(string(raw)))
+	if err != nil {
+		t.Fatalf("%s: %s %s: %v", c.name, fn, raw, err)
+	}
+	careDecode(t, c.name+": "+fn, res, out)
+}
+
+// wantCode submits fn and checks that endorsement fails with the chaincode error code.
+func (c careClient) wantCode(t testing.TB, code ledger.Code, fn string, args any, opts ...client.ProposalOption) {
+	t.Helper()
+	_, _, err := c.trySubmit(fn, args, opts...)
+	var ee *client.EndorseError
+	if err != nil && !errors.As(err, &ee) {
+		t.Fatalf("%s: %s %s: got %T %v, want an endorsement error %s", c.name, fn, careJSON(args), err, err, code)
+	}
+	careCheckCode(t, c.name+": "+fn+" "+careJSON(args), err, code)
+}
+
+// wantEvalCode evaluates fn and checks that it fails with the chaincode error code.
+func (c careClient) wantEvalCode(t testing.TB, code ledger.Code, fn string, args any) {
+	t.Helper()
+	raw, err := json.Marshal(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.contract.Evaluate(fn, client.WithArguments(string(raw)))
+	careCheckCode(t, c.name+": "+fn+" "+string(raw), err, code)
+}
+
+func careSalt(t testing.TB) []byte {
+	t.Helper()
+	salt := make([]byte, 32)
+	if _, err := rand.Read(salt); err != nil {
+		t.Fatal(err)
+	}
+	return salt
+}
+
+// careDecode decodes a JSON result into out.
+func careDecode(t testing.TB, what string, res []byte, out any) {
+	t.Helper()
+	if err := json.Unmarshal(res, out); err != nil {
+		t.Fatalf("%s: decode %.500s: %v", what, res, err)
+	}
+}
+
+func careJSON(v any) string {
+	raw, _ := json.Marshal(v)
+	return string(raw)
+}
+
+// careCheckCode fails unless err carries the chaincode error code.
+func careCheckCode(t testing.TB, what string, err error, code ledger.Code) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("%s: succeeded, want %s", what, code)
+	}
+	e, ok := careChaincodeError(err)
+	if !ok {
+		t.Fatalf("%s: no chaincode error code in %v", what, err)
+	}
+	if e.Code != code {
+		t.Fatalf("%s: got %s (%s), want %s", what, e.Code, e.Message, code)
+	}
+}
+
+// careChaincodeError recovers the coded chaincode error from a fabric-gateway error: from
+// the error details (one per endorsing peer), the gRPC status message or the text.
+func careChaincodeError(err error) (*ledger.Error, bool) {
+	var texts []string
+	if st, ok := status.FromError(err); ok {
+		for _, d := range st.Details() {
+			if ed, ok := d.(*gateway.ErrorDetail); ok {
+				texts = append(texts, ed.GetMessage())
+			}
+		}
+		texts = append(texts, st.Message())
+	}
+	for _, s := range append(texts, err.Error()) {
+		if e, ok := ledger.ParseError(s); ok {
+			return e, true
+		}
+	}
+	return nil, false
+}
+
+// careSync waits until every peer has the same block height, so that a query through one
+// organisation's peer sees what was committed through the other's.
+func careSync(t testing.TB) {
+	t.Helper()
+	var qscc []*client.Contract
+	for _, o := range h.profile.Orgs {
+		for i := range o.Peers {
+			qscc = append(qscc, h.gateway(t, o.MSPID, "User1", i).GetNetwork(h.profile.Channel).GetContract("qscc"))
+		}
+	}
+	eventually(t, 30*time.Second, "peers at one height", func() error {
+		var heights []uint64
+		for _, c := range qscc {
+			height, err := careHeight(c)
+			if err != nil {
+				return err
+			}
+			heights = append(heights, height)
+		}
+		if slices.Min(heights) != slices.Max(heights) {
+			return fmt.Errorf("heights %v", heights)
+		}
+		return nil
+	})
+}
+
+// careHeight asks a peer's qscc for the channel's height.
+func careHeight(qscc *client.Contract) (uint64, error) {
+	raw, err := qscc.Evaluate("GetChainInfo", client.WithArguments(h.profile.Channel))
+	if err != nil {
+		return 0, err
+	}
+	var info common.BlockchainInfo
+	if err := proto.Unmarshal(raw, &info); err != nil {
+		return 0, fmt.Errorf("decode chain info: %w", err)
+	}
+	return info.GetHeight(), nil
+}
+
+// careCommonName reads the common name of a user's certificate, which makes the user's
+// account "<MSP>/<CN>".
+func careCommonName(t testing.TB, msp, user string) string {
+	t.Helper()
+	raw, err := os.ReadFile(h.org(t, msp).Users[user].Cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode(raw)
+	if block == nil {
+		t.Fatalf("no PEM block in the certificate of %s %s", msp, user)
+	}
+	c, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Subject.CommonName
+}
