@@ -7,6 +7,7 @@ import (
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
+	"github.com/cxledger/cxledger/chaincode/care"
 	"github.com/cxledger/cxledger/chaincode/consortium"
 	"github.com/cxledger/cxledger/chaincode/health"
 	"github.com/cxledger/cxledger/chaincode/loyalty"
@@ -23,6 +24,7 @@ func New(version string) (*contractapi.ContractChaincode, error) {
 		// Loyalty earns on delivery and reverses on refund inside the orders transaction.
 		orders.NewContract(loyalty.NewOrderHooks()),
 		loyalty.NewContract(),
+		care.NewContract(),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("assemble cxledger chaincode: %w", err)

@@ -34,7 +34,7 @@ func TestMetadataListsEveryContract(t *testing.T) {
 		t.Fatal(err)
 	}
 	evaluate := map[string]string{"health": "Version", "consortium": "ListRoles", "provenance": "Verify",
-		"orders": "GetOrder", "loyalty": "Balance"}
+		"orders": "GetOrder", "loyalty": "Balance", "care": "GetTicket"}
 	for contract, query := range evaluate {
 		c, ok := md.Contracts[contract]
 		if !ok {
