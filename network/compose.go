@@ -34,6 +34,18 @@ const nodeUID = 10001
 // server under Docker.
 func chaincodeService(org Org) string { return "chaincode." + org.Domain }
 
+// Services lists the Compose services of topology t: its nodes, then its chaincode servers.
+func (t Topology) Services() []string {
+	var names []string
+	for _, n := range t.Nodes() {
+		names = append(names, n.Name)
+	}
+	for _, org := range t.PeerOrgs() {
+		names = append(names, chaincodeService(org))
+	}
+	return names
+}
+
 // envName turns a node or service name into the stem of its Compose variables:
 // "peer0.org1.example.com" -> "PEER0_ORG1".
 func envName(name string) string {

@@ -219,18 +219,6 @@ func ComposeLogs(ctx context.Context, home Home, service string, lines int, foll
 	return r.(*composeRunner).Logs(ctx, service, lines, follow, w)
 }
 
-// Services lists the Compose services of topology t: its nodes, then its chaincode servers.
-func (t Topology) Services() []string {
-	var names []string
-	for _, n := range t.Nodes() {
-		names = append(names, n.Name)
-	}
-	for _, org := range t.PeerOrgs() {
-		names = append(names, chaincodeService(org))
-	}
-	return names
-}
-
 // container is one line of `docker ps --format '{{json .}}'`, reduced to what cxl reads.
 type container struct {
 	ID      string

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -33,6 +34,9 @@ func TestUpFlags(t *testing.T) {
 			want: UpOptions{PortOffset: 1000, TopologyFile: "t.yaml", ChaincodeVersion: "2", JSON: true}},
 		{name: "offset from env", env: "300", want: UpOptions{PortOffset: 300}},
 		{name: "flag beats env", env: "300", args: []string{"--port-offset", "5"}, want: UpOptions{PortOffset: 5}},
+		{name: "docker with an override", args: []string{"--docker", "--compose-override", "a.yaml", "--compose-override", "b.yaml"},
+			want: UpOptions{Docker: true, ComposeOverrides: []string{"a.yaml", "b.yaml"}}},
+		{name: "override without docker", args: []string{"--compose-override", "a.yaml"}, wantErr: "--docker"},
 		{name: "bad env", env: "lots", wantErr: "CXL_PORT_OFFSET"},
 		{name: "stray argument", args: []string{"now"}, wantErr: "unknown command"},
 	}
@@ -56,7 +60,8 @@ func TestUpFlags(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got.PortOffset != tc.want.PortOffset || got.TopologyFile != tc.want.TopologyFile ||
-				got.ChaincodeVersion != tc.want.ChaincodeVersion || got.JSON != tc.want.JSON {
+				got.ChaincodeVersion != tc.want.ChaincodeVersion || got.JSON != tc.want.JSON ||
+				got.Docker != tc.want.Docker || !slices.Equal(got.ComposeOverrides, tc.want.ComposeOverrides) {
 				t.Fatalf("options = %+v, want %+v", *got, tc.want)
 			}
 		})
@@ -98,5 +103,33 @@ func TestStatusWithoutNetwork(t *testing.T) {
 	err := statusRun(t.Context(), &StatusOptions{IO: f.IO, Home: f.Home})
 	if err == nil || !strings.Contains(err.Error(), "cxl network up") {
 		t.Fatalf("status without a network = %v", err)
+	}
+}
+
+func TestComposeWritesTheGeneratedFiles(t *testing.T) {
+	dir := t.TempDir()
+	f, out, _ := testFactory(t.TempDir())
+	topo := filepath.Join(dir, "topology.yaml")
+	if err := os.WriteFile(topo, []byte("orgs: [{name: Org1}, {name: Org2, peers: 2}, {name: Org3}]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := composeRun(&ComposeOptions{IO: f.IO, Repo: f.Repo, TopologyFile: topo, Dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"docker-compose.yaml", ".env", "docker-compose.hyperledger.yaml"} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(data), "peer1.org2.example.com") && !strings.Contains(string(data), "CXL_PEER1_ORG2_PORT") {
+			t.Errorf("%s does not describe the topology's second Org2 peer", name)
+		}
+		if !strings.Contains(out.String(), filepath.Join(dir, name)) {
+			t.Errorf("compose did not report writing %s", name)
+		}
+	}
+	err := composeRun(&ComposeOptions{IO: f.IO, Repo: f.Repo, TopologyFile: filepath.Join(dir, "missing.yaml"), Dir: dir})
+	if cmdutil.CodeOf(err) != cmdutil.ExitUsage {
+		t.Errorf("missing topology: err = %v (exit %d), want a usage error", err, cmdutil.CodeOf(err))
 	}
 }
