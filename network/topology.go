@@ -1,7 +1,14 @@
 // Package network makes and runs a Hyperledger Fabric network for cxledger: it builds the
 // pinned Fabric binaries, generates crypto material and the channel genesis block from a
-// declarative Topology, supervises the orderers, peers and chaincode servers as native
-// processes, and deploys the cxledger chaincode as a service.
+// declarative Topology, runs the orderers, peers and chaincode servers, and deploys the
+// cxledger chaincode as a service.
+//
+// A topology's Runtime says how the nodes run: Native supervises them as processes on the
+// host; Docker runs them as Docker Compose services from FROM-scratch images (Images,
+// BuildImages) and a Compose file generated from the topology (ComposeFile). The runtime
+// also decides how nodes address each other (loopback, or host names on the project's
+// network), which the generator, the node environments and the chaincode packages share.
+// Supervisor acts on single nodes of either runtime.
 //
 // Every file it generates lives under one state directory (CXL_HOME, default .cxl at the
 // repository root), so a second network runs beside the first when it is given another
