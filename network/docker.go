@@ -12,10 +12,10 @@ import (
 	"strings"
 )
 
-// ComposeCommand is the Docker Compose command cxl runs: CXL_COMPOSE when set (e.g.
+// composeCommand is the Docker Compose command cxl runs: CXL_COMPOSE when set (e.g.
 // "docker compose" for Compose v2), else docker-compose when it is installed, else
 // `docker compose`.
-func ComposeCommand() []string {
+func composeCommand() []string {
 	if c := strings.Fields(os.Getenv("CXL_COMPOSE")); len(c) > 0 {
 		return c
 	}
@@ -35,7 +35,7 @@ type composeRunner struct {
 
 // compose runs a Compose subcommand on the project.
 func (r *composeRunner) compose(ctx context.Context, args ...string) ([]byte, error) {
-	c := ComposeCommand()
+	c := composeCommand()
 	full := append(append(append(c[1:len(c):len(c)], "--project-name", r.project.name), r.project.fileArgs()...),
 		append([]string{"--env-file", r.project.envFile}, args...)...)
 	cmd := exec.CommandContext(ctx, c[0], full...)
@@ -145,7 +145,7 @@ func (r *composeRunner) down(ctx context.Context, purge bool) error {
 	if _, err := r.compose(ctx, args...); err != nil {
 		return err
 	}
-	left, err := ProjectResources(ctx, r.project.name, purge)
+	left, err := projectResources(ctx, r.project.name, purge)
 	if err != nil {
 		return err
 	}
@@ -181,10 +181,10 @@ func (r *composeRunner) environ() ([]string, error) {
 	return env, nil
 }
 
-// Logs writes the last lines of a service's log (docker compose logs), and keeps following
+// logs writes the last lines of a service's log (docker compose logs), and keeps following
 // it with follow until ctx ends.
-func (r *composeRunner) Logs(ctx context.Context, service string, lines int, follow bool, w io.Writer) error {
-	c := ComposeCommand()
+func (r *composeRunner) logs(ctx context.Context, service string, lines int, follow bool, w io.Writer) error {
+	c := composeCommand()
 	args := append(append(append(c[1:len(c):len(c)], "--project-name", r.project.name), r.project.fileArgs()...),
 		"--env-file", r.project.envFile, "logs", "--no-color", "--tail", fmt.Sprint(lines), service)
 	if follow {
@@ -216,7 +216,7 @@ func ComposeLogs(ctx context.Context, home Home, service string, lines int, foll
 	if err != nil {
 		return err
 	}
-	return r.(*composeRunner).Logs(ctx, service, lines, follow, w)
+	return r.(*composeRunner).logs(ctx, service, lines, follow, w)
 }
 
 // container is one line of `docker ps --format '{{json .}}'`, reduced to what cxl reads.
@@ -245,9 +245,9 @@ func projectContainers(ctx context.Context, project string) ([]container, error)
 	return cs, nil
 }
 
-// ProjectResources lists what Docker still holds of a Compose project: its containers and
+// projectResources lists what Docker still holds of a Compose project: its containers and
 // networks, and with volumes its volumes. An empty list means the project is gone.
-func ProjectResources(ctx context.Context, project string, volumes bool) ([]string, error) {
+func projectResources(ctx context.Context, project string, volumes bool) ([]string, error) {
 	filter := "label=com.docker.compose.project=" + project
 	kinds := [][]string{
 		{"container", "ps", "--all", "--filter", filter, "--format", "{{.Names}}"},
