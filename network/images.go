@@ -81,6 +81,7 @@ func buildImage(ctx context.Context, repo string, img Image, progress io.Writer)
 		fmt.Fprintf(progress, "image %s is up to date\n", img.Tag)
 		return nil
 	}
+	previous, _ := imageID(ctx, img.Tag)
 	fmt.Fprintf(progress, "building image %s\n", img.Tag)
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(writeContext(pw, dockerfile, img.Files)) }()
@@ -95,6 +96,34 @@ func buildImage(ctx context.Context, repo string, img Image, progress io.Writer)
 	pr.Close()
 	if err != nil {
 		return fmt.Errorf("docker build %s: %w\n%s", img.Tag, err, out.String())
+	}
+	return removeReplaced(ctx, img.Tag, previous, progress)
+}
+
+// imageID is the ID of a local image; it fails when the image does not exist.
+func imageID(ctx context.Context, tag string) (string, error) {
+	out, err := exec.CommandContext(ctx, "docker", "image", "inspect", "--format", "{{.Id}}", tag).Output()
+	if err != nil {
+		return "", fmt.Errorf("inspect image %s: %w", tag, err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// removeReplaced removes the image a rebuild took the tag from, so rebuilds leave no
+// untagged images behind. An image a container still uses is kept, and said so.
+func removeReplaced(ctx context.Context, tag, previous string, progress io.Writer) error {
+	if previous == "" {
+		return nil
+	}
+	current, err := imageID(ctx, tag)
+	if err != nil {
+		return err
+	}
+	if current == previous {
+		return nil
+	}
+	if out, err := exec.CommandContext(ctx, "docker", "image", "rm", previous).CombinedOutput(); err != nil {
+		fmt.Fprintf(progress, "kept the previous %s (%s): %s\n", tag, previous, strings.TrimSpace(string(out)))
 	}
 	return nil
 }
@@ -181,7 +210,7 @@ func MissingImages(ctx context.Context) ([]string, error) {
 	}
 	var missing []string
 	for _, img := range Images("") {
-		if err := exec.CommandContext(ctx, "docker", "image", "inspect", "--format", "{{.Id}}", img.Tag).Run(); err != nil {
+		if _, err := imageID(ctx, img.Tag); err != nil {
 			missing = append(missing, img.Tag)
 		}
 	}
