@@ -52,9 +52,9 @@ type Record struct {
 	State State `json:"state"`
 	// TxID is the transaction the request created last (a read conflict creates a new one).
 	TxID string `json:"txId,omitempty"`
-	// SignedTx is the signed transaction envelope, kept while Pending so that it can be
-	// submitted again.
-	SignedTx []byte `json:"signedTx,omitempty"`
+	// SignedTx is the signed transaction envelope while Pending, so that it can be
+	// submitted again. It is kept apart from the record (Pending fills it in).
+	SignedTx []byte `json:"-"`
 	// Result is the contract's endorsed result.
 	Result json.RawMessage `json:"result,omitempty"`
 	// Block is the block of the committed transaction.
@@ -82,9 +82,10 @@ var (
 )
 
 var (
-	requestsBucket = []byte("requests") // principal \x00 key -> Record
-	txBucket       = []byte("tx")       // txID -> principal \x00 key
-	pendingBucket  = []byte("pending")  // txID -> principal \x00 key, while Pending
+	requestsBucket  = []byte("requests")  // principal \x00 key -> Record
+	txBucket        = []byte("tx")        // txID -> principal \x00 key
+	pendingBucket   = []byte("pending")   // txID -> principal \x00 key, while Pending
+	envelopesBucket = []byte("envelopes") // txID -> signed transaction, while Pending
 )
 
 // Store is the open bbolt file plus the set of keys whose requests run in this process.
@@ -104,12 +105,13 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	// Concurrent requests share one fsync; the default 10 ms wait for company would add
-	// to every request's latency.
-	db.MaxBatchDelay = 2 * time.Millisecond
+	// Concurrent requests share one fsync (a write waits up to 5 ms for company): under
+	// load that halves the store's CPU; the default 10 ms would add more to every request's
+	// latency than it saves.
+	db.MaxBatchDelay = 5 * time.Millisecond
 	s := &Store{db: db, now: time.Now, inFlight: map[string]bool{}}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{requestsBucket, txBucket, pendingBucket} {
+		for _, b := range [][]byte{requestsBucket, txBucket, pendingBucket, envelopesBucket} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -159,11 +161,13 @@ func get(tx *bolt.Tx, k []byte) (*Record, error) {
 }
 
 // Begin starts request key of principal with fingerprint. When the key is new, or its
-// earlier outcome was a retryable failure of the same request, it reserves the key and
-// returns a Ticket to run the request with. Otherwise it returns the existing record and no
-// Ticket: the caller answers with the record's outcome (Done) or as still pending (Pending).
-// It fails with ErrInFlight while a request with the key runs, and ErrMismatch when the key
-// was used with another fingerprint.
+// earlier outcome was a retryable failure of the same request, it returns a Ticket holding
+// the key; the Ticket records the request durably with its transaction, before
+// endorsement (a request that fails before it has a transaction leaves nothing behind:
+// running it again gives the same answer). Otherwise it returns the existing record and no
+// Ticket: the caller answers with the record's outcome (Done) or as still pending
+// (Pending). It fails with ErrInFlight while a request with the key runs in this process,
+// and ErrMismatch when the key was used with another fingerprint.
 func (s *Store) Begin(principal, key, fingerprint, operation string) (*Ticket, *Record, error) {
 	k := string(recordKey(principal, key))
 	s.mu.Lock()
@@ -175,7 +179,6 @@ func (s *Store) Begin(principal, key, fingerprint, operation string) (*Ticket, *
 	s.mu.Unlock()
 
 	var existing *Record
-	// A repeated request only reads.
 	err := s.db.View(func(tx *bolt.Tx) error {
 		r, err := get(tx, []byte(k))
 		if answers(r, fingerprint) {
@@ -183,37 +186,18 @@ func (s *Store) Begin(principal, key, fingerprint, operation string) (*Ticket, *
 		}
 		return err
 	})
-	if err == nil && existing == nil {
-		err = s.db.Batch(func(tx *bolt.Tx) error {
-			existing = nil
-			r, err := get(tx, []byte(k))
-			if err != nil {
-				return err
-			}
-			if answers(r, fingerprint) {
-				existing = r
-				return nil
-			}
-			now := s.now()
-			fresh := &Record{Principal: principal, Key: key, Fingerprint: fingerprint, Operation: operation, State: Reserved, Created: now, Updated: now}
-			if r != nil {
-				fresh.Created = r.Created
-			}
-			return put(tx, fresh)
-		})
-	}
-	if err != nil || existing != nil {
-		s.release(k)
-	}
 	switch {
 	case err != nil:
-		return nil, nil, fmt.Errorf("reserve idempotency key: %w", err)
+		s.release(k)
+		return nil, nil, fmt.Errorf("look up idempotency key: %w", err)
 	case existing != nil && existing.Fingerprint != fingerprint:
+		s.release(k)
 		return nil, existing, ErrMismatch
 	case existing != nil:
+		s.release(k)
 		return nil, existing, nil
 	}
-	return &Ticket{s: s, k: k}, nil, nil
+	return &Ticket{s: s, k: k, first: Record{Principal: principal, Key: key, Fingerprint: fingerprint, Operation: operation, State: Reserved}}, nil, nil
 }
 
 // answers reports whether record r settles a request with fingerprint, so that the request
@@ -252,23 +236,62 @@ func (s *Store) update(k []byte, fn func(tx *bolt.Tx, r *Record) error) error {
 type Ticket struct {
 	s *Store
 	k string
+	// first is the record Endorsing writes when the request has none yet.
+	first Record
+	// written is set once Endorsing recorded the request.
+	written bool
 }
 
-// Endorsing records the transaction the request is about to send for endorsement.
+// Endorsing records the request with the transaction it is about to send for
+// endorsement; a new transaction of the same request (after a read conflict) replaces the
+// earlier one, which applied nothing.
 func (t *Ticket) Endorsing(_ context.Context, txID string) error {
-	return t.s.update([]byte(t.k), func(tx *bolt.Tx, r *Record) error {
-		if r.TxID != "" {
-			// The earlier transaction failed validation and applied nothing; the ledger
-			// still answers for it.
-			for _, b := range [][]byte{pendingBucket, txBucket} {
-				if err := tx.Bucket(b).Delete([]byte(r.TxID)); err != nil {
+	err := t.s.db.Batch(func(tx *bolt.Tx) error {
+		r, err := get(tx, []byte(t.k))
+		if err != nil {
+			return err
+		}
+		now := t.s.now()
+		switch {
+		case r == nil || r.State == Done:
+			// A first attempt, or a retryable failure run again.
+			fresh := t.first
+			fresh.Created = now
+			if r != nil {
+				fresh.Created = r.Created
+				if err := forget(tx, r.TxID); err != nil {
 					return err
 				}
 			}
+			r = &fresh
+		default:
+			if err := forget(tx, r.TxID); err != nil {
+				return err
+			}
 		}
-		r.TxID, r.State, r.SignedTx, r.Result = txID, Reserved, nil, nil
-		return tx.Bucket(txBucket).Put([]byte(txID), []byte(t.k))
+		r.TxID, r.State, r.Result, r.Updated = txID, Reserved, nil, now
+		if err := tx.Bucket(txBucket).Put([]byte(txID), []byte(t.k)); err != nil {
+			return err
+		}
+		return put(tx, r)
 	})
+	if err == nil {
+		t.written = true
+	}
+	return err
+}
+
+// forget removes what a transaction that will not apply left in the indexes.
+func forget(tx *bolt.Tx, txID string) error {
+	if txID == "" {
+		return nil
+	}
+	for _, b := range [][]byte{pendingBucket, txBucket, envelopesBucket} {
+		if err := tx.Bucket(b).Delete([]byte(txID)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Prepared records the signed transaction before it is submitted: from now on the
@@ -278,31 +301,42 @@ func (t *Ticket) Prepared(_ context.Context, txID string, signedTx, result []byt
 		if r.TxID != txID {
 			return fmt.Errorf("transaction %s prepared, but the request's transaction is %s", txID, r.TxID)
 		}
-		r.State, r.SignedTx, r.Result, r.Submitted = Pending, signedTx, result, t.s.now()
+		r.State, r.Result, r.Submitted = Pending, result, t.s.now()
+		if err := tx.Bucket(envelopesBucket).Put([]byte(txID), signedTx); err != nil {
+			return err
+		}
 		return tx.Bucket(pendingBucket).Put([]byte(txID), []byte(t.k))
 	})
 }
 
 // Finish ends the request: err nil means its transaction committed VALID in block; a
 // Pending error leaves the transaction to reconciliation; any other error is the request's
-// final outcome. It returns the record as stored.
+// final outcome. It returns the record as stored, or, for a request that failed before it
+// had a transaction, as it would be: nothing of such a request is kept.
 func (t *Ticket) Finish(block uint64, err error) (*Record, error) {
 	defer t.s.release(t.k)
+	e := ledgerapi.AsError(err)
+	if !t.written {
+		if e == nil || e.Code == ledgerapi.Pending {
+			return nil, fmt.Errorf("outcome %v of a request that never journalled a transaction", err)
+		}
+		r := t.first
+		r.State, r.Err = Done, e
+		return &r, nil
+	}
 	var out *Record
 	uerr := t.s.update([]byte(t.k), func(tx *bolt.Tx, r *Record) error {
-		e := ledgerapi.AsError(err)
-		switch {
-		case e != nil && e.Code == ledgerapi.Pending:
+		if e != nil && e.Code == ledgerapi.Pending {
 			if r.State != Pending {
 				return fmt.Errorf("transaction %s reported pending but was never prepared", r.TxID)
 			}
-		default:
-			if r.TxID != "" {
-				if err := tx.Bucket(pendingBucket).Delete([]byte(r.TxID)); err != nil {
+		} else {
+			for _, b := range [][]byte{pendingBucket, envelopesBucket} {
+				if err := tx.Bucket(b).Delete([]byte(r.TxID)); err != nil {
 					return err
 				}
 			}
-			r.State, r.Block, r.Err, r.SignedTx = Done, block, e, nil
+			r.State, r.Block, r.Err = Done, block, e
 		}
 		c := *r
 		out = &c
@@ -351,6 +385,7 @@ func (s *Store) Pending() ([]*Record, error) {
 			if err != nil || r == nil || r.State != Pending {
 				return err
 			}
+			r.SignedTx = append([]byte(nil), tx.Bucket(envelopesBucket).Get([]byte(r.TxID))...)
 			out = append(out, r)
 			return nil
 		})
@@ -365,7 +400,10 @@ func (s *Store) Pending() ([]*Record, error) {
 // committed VALID in block. It does nothing when the transaction is no longer pending.
 func (s *Store) Resolve(txID string, block uint64, err error) error {
 	return s.onPending(txID, func(tx *bolt.Tx, r *Record) error {
-		r.State, r.Block, r.Err, r.SignedTx = Done, block, ledgerapi.AsError(err), nil
+		r.State, r.Block, r.Err = Done, block, ledgerapi.AsError(err)
+		if err := tx.Bucket(envelopesBucket).Delete([]byte(txID)); err != nil {
+			return err
+		}
 		return tx.Bucket(pendingBucket).Delete([]byte(txID))
 	})
 }

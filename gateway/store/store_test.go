@@ -127,13 +127,26 @@ func TestRetryableFailureLetsTheRequestRunAgain(t *testing.T) {
 	}
 	commitThrough(t, tk, "tx2")
 
-	// A final failure is kept.
+	// A final failure of a transaction is kept.
 	tk, _, _ = begin(t, s, "k2", "fp")
+	if err := tk.Endorsing(context.Background(), "tx3"); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := tk.Finish(0, ledgerapi.Errorf(ledgerapi.NotFound, "no such lot")); err != nil {
 		t.Fatal(err)
 	}
 	if tk, r, err := begin(t, s, "k2", "fp"); tk != nil || err != nil || r.Err.Code != ledgerapi.NotFound {
 		t.Fatalf("repeat of a final failure: %v %+v %v", tk, r, err)
+	}
+
+	// A request that failed before it had a transaction leaves nothing: it runs again.
+	tk, _, _ = begin(t, s, "k3", "fp")
+	r, err = tk.Finish(0, ledgerapi.Errorf(ledgerapi.Invalid, "bad"))
+	if err != nil || r.State != Done || r.Err.Code != ledgerapi.Invalid {
+		t.Fatalf("failure before a transaction: %+v %v", r, err)
+	}
+	if tk, _, err := begin(t, s, "k3", "other"); err != nil || tk == nil {
+		t.Fatalf("key of a request that left nothing: %v", err)
 	}
 }
 
