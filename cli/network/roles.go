@@ -8,8 +8,13 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
+	gatewaypb "github.com/hyperledger/fabric-protos-go-apiv2/gateway"
+	"google.golang.org/grpc/status"
+
+	"github.com/cxledger/cxledger/chaincode/ledger"
 
 	"github.com/cxledger/cxledger/gateway/fabric"
 	"github.com/cxledger/cxledger/network"
@@ -72,7 +77,7 @@ func SeedRoles(ctx context.Context, prof *network.Profile, progress io.Writer) e
 			case "":
 				proposer := admins[i]
 				proposals = append(proposals, func() error {
-					if _, err := proposer.SubmitWithContext(ctx, "ProposeRole", client.WithArguments(string(args))); err != nil {
+					if err := submitUntilEndorsed(ctx, proposer, "ProposeRole", string(args)); err != nil {
 						return fmt.Errorf("propose role %s for %s: %w", role, org.MSPID, err)
 					}
 					return nil
@@ -80,7 +85,7 @@ func SeedRoles(ctx context.Context, prof *network.Profile, progress io.Writer) e
 			}
 			granted = append(granted, org.MSPID+":"+role)
 			approvals = append(approvals, func() error {
-				if _, err := approver.SubmitWithContext(ctx, "ApproveRole", client.WithArguments(string(args))); err != nil {
+				if err := submitUntilEndorsed(ctx, approver, "ApproveRole", string(args)); err != nil {
 					return fmt.Errorf("approve role %s for %s: %w", role, org.MSPID, err)
 				}
 				return nil
@@ -112,4 +117,41 @@ func concurrently(fns []func() error) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// submitUntilEndorsed submits fn and waits for its commit. Right after start-up the gateway
+// may not yet know every peer it needs for an endorsement plan ("no combination of peers
+// can be derived"); such a failure happens before anything reaches the orderer, so it is
+// retried, for up to 30 seconds. Every other failure is returned as it is.
+func submitUntilEndorsed(ctx context.Context, contract *client.Contract, fn, args string) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, err := contract.SubmitWithContext(ctx, fn, client.WithArguments(args))
+		var endorseErr *client.EndorseError
+		if err == nil || !errors.As(err, &endorseErr) || isChaincodeError(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// isChaincodeError reports whether the chaincode itself refused, which no retry changes.
+func isChaincodeError(err error) bool {
+	if _, ok := ledger.ParseError(err.Error()); ok {
+		return true
+	}
+	if st, ok := status.FromError(err); ok {
+		for _, d := range st.Details() {
+			if ed, ok := d.(*gatewaypb.ErrorDetail); ok {
+				if _, ok := ledger.ParseError(ed.GetMessage()); ok {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
