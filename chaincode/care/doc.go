@@ -9,6 +9,11 @@
 // below) and submit results, which land in blocks, carry only its salted
 // hashes.
 //
+// The objects are the exported *Args types (OpenTicketArgs, ...): their
+// Validate methods are the checks the contract makes before it reads the
+// ledger, and clients (ledgerapi) use them as their request types;
+// ValidatePersonal and ValidateSeed check transient data the same way.
+//
 // Submit functions, with the transient keys each takes (any other
 // transient key is INVALID):
 //

@@ -75,14 +75,40 @@ func readPersonal(tx *ledger.Tx, allowed ...string) (personal, error) {
 	if err != nil {
 		return personal{}, err
 	}
+	return p, p.paired()
+}
+
+// paired checks that personal data comes with a salt and a salt with
+// personal data.
+func (p personal) paired() error {
 	hasData := p.contact != "" || p.message != ""
 	switch {
 	case hasData && p.salt == nil:
-		return personal{}, ledger.Errorf(ledger.Invalid, "transient %s: required with personal data", TransientSalt)
+		return ledger.Errorf(ledger.Invalid, "transient %s: required with personal data", TransientSalt)
 	case !hasData && p.salt != nil:
-		return personal{}, ledger.Errorf(ledger.Invalid, "transient %s: given without personal data", TransientSalt)
+		return ledger.Errorf(ledger.Invalid, "transient %s: given without personal data", TransientSalt)
 	}
-	return p, nil
+	return nil
+}
+
+// ValidatePersonal checks transient data the way a function taking the
+// personal data keys in allowed (TransientContact, TransientMessage) reads
+// it: only those keys and the salt, each within its limits, personal data
+// with a salt and a salt only with personal data. A client runs it before
+// submitting; the errors are INVALID and never quote the data.
+func ValidatePersonal(transient map[string][]byte, allowed ...string) error {
+	p, err := parseTransient(transient, allowed)
+	if err != nil {
+		return err
+	}
+	return p.paired()
+}
+
+// ValidateSeed checks the transient data of PostReview: at most a salt of
+// 16 to 64 random bytes, the seed of a merchant's pseudonym salt.
+func ValidateSeed(transient map[string][]byte) error {
+	_, err := parseTransient(transient, nil)
+	return err
 }
 
 // readSeed reads the transient data of a function that takes only a salt,
@@ -99,6 +125,12 @@ func readTransient(tx *ledger.Tx, allowed []string) (personal, error) {
 	if err != nil {
 		return personal{}, ledger.Errorf(ledger.Internal, "read transient data: %w", err)
 	}
+	return parseTransient(transient, allowed)
+}
+
+// parseTransient validates the transient keys in allowed and the salt; any
+// other key is INVALID.
+func parseTransient(transient map[string][]byte, allowed []string) (personal, error) {
 	var p personal
 	keys := make([]string, 0, len(transient))
 	for k := range transient {
@@ -244,19 +276,19 @@ func (r personalRecord) text(publicHash string) (PersonalText, error) {
 	}, nil
 }
 
-// idArgs is the argument of functions that name one ticket or review.
-type idArgs struct {
+// IDArgs is the argument of functions that name one ticket or review.
+type IDArgs struct {
 	ID string `json:"id"`
 }
 
 // Validate checks the ID.
-func (a idArgs) Validate() error { return ledger.ValidateID("id", a.ID) }
+func (a IDArgs) Validate() error { return ledger.ValidateID("id", a.ID) }
 
 // getPersonalData returns the personal data the merchant's collection holds
 // for a ticket, each piece checked against its hash in public state. Only
 // members of the ticket's merchant organisation may call it, as an evaluate
 // on one of its own peers: no other peer holds the collection.
-func getPersonalData(tx *ledger.Tx, a idArgs) (*TicketPersonalData, error) {
+func getPersonalData(tx *ledger.Tx, a IDArgs) (*TicketPersonalData, error) {
 	t, err := readTicket(tx, a.ID)
 	if err != nil {
 		return nil, err
@@ -306,7 +338,7 @@ func getPersonalData(tx *ledger.Tx, a idArgs) (*TicketPersonalData, error) {
 // from the merchant's collection and records the erasure as a step. The
 // customer (the data subject) or the merchant may erase; the salted hashes
 // stay on the ledger, useless without the purged salts.
-func eraseTicketData(tx *ledger.Tx, a idArgs) (*Ticket, error) {
+func eraseTicketData(tx *ledger.Tx, a IDArgs) (*Ticket, error) {
 	old, err := readTicket(tx, a.ID)
 	if err != nil {
 		return nil, err

@@ -151,3 +151,39 @@ func TestVerificationFlagsTampering(t *testing.T) {
 		t.Fatalf("tampered text %+v", pd.Texts)
 	}
 }
+
+// TestValidatePersonal checks transient data as the contract reads it, for clients that
+// validate before submitting, without quoting the data in its errors.
+func TestValidatePersonal(t *testing.T) {
+	salt := []byte("0123456789abcdef")
+	for _, tc := range []struct {
+		name      string
+		transient map[string][]byte
+		allowed   []string
+		want      string
+	}{
+		{"message", map[string][]byte{care.TransientSalt: salt, care.TransientMessage: []byte("secret help")}, []string{care.TransientMessage}, ""},
+		{"nothing", nil, []string{care.TransientMessage}, ""},
+		{"no salt", map[string][]byte{care.TransientMessage: []byte("secret help")}, []string{care.TransientMessage}, "transient salt: required with personal data"},
+		{"salt alone", map[string][]byte{care.TransientSalt: salt}, []string{care.TransientMessage}, "transient salt: given without personal data"},
+		{"not allowed", map[string][]byte{care.TransientSalt: salt, care.TransientContact: []byte("secret@example.com")}, []string{care.TransientMessage}, `transient key "contact"`},
+		{"unprintable", map[string][]byte{care.TransientSalt: salt, care.TransientContact: []byte("secret\x07")}, []string{care.TransientContact}, "unprintable character"},
+	} {
+		err := care.ValidatePersonal(tc.transient, tc.allowed...)
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v", tc.name, err)
+			}
+			continue
+		}
+		if ledger.CodeOf(err) != ledger.Invalid || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "secret") {
+			t.Errorf("%s: %v, want INVALID %q without the data", tc.name, err, tc.want)
+		}
+	}
+	if err := care.ValidateSeed(map[string][]byte{care.TransientSalt: salt}); err != nil {
+		t.Errorf("seed: %v", err)
+	}
+	if err := care.ValidateSeed(map[string][]byte{care.TransientSalt: []byte("short")}); ledger.CodeOf(err) != ledger.Invalid {
+		t.Errorf("short seed: %v", err)
+	}
+}

@@ -86,15 +86,15 @@ type reviewedMarker struct {
 	Time     time.Time `json:"time"`
 }
 
-// postArgs is the argument of PostReview.
-type postArgs struct {
+// PostReviewArgs is the argument of PostReview.
+type PostReviewArgs struct {
 	OrderID string `json:"orderId"`
 	Rating  int    `json:"rating"`
 	Text    string `json:"text"`
 }
 
 // Validate checks the order ID, the rating and the text.
-func (a postArgs) Validate() error {
+func (a PostReviewArgs) Validate() error {
 	if err := ledger.ValidateID("orderId", a.OrderID); err != nil {
 		return err
 	}
@@ -111,7 +111,7 @@ func validateReview(rating int, text string) error {
 // postReview posts the caller's review of an order they bought and
 // received. One review per order; the review names the reviewer by their
 // pseudonym at the order's merchant and does not name the order.
-func (c *Contract) postReview(tx *ledger.Tx, a postArgs) (*Review, error) {
+func (c *Contract) postReview(tx *ledger.Tx, a PostReviewArgs) (*Review, error) {
 	seed, err := readSeed(tx)
 	if err != nil {
 		return nil, err
@@ -164,15 +164,15 @@ func (c *Contract) postReview(tx *ledger.Tx, a postArgs) (*Review, error) {
 	return saveReview(tx, r, entry, "ReviewPosted")
 }
 
-// editArgs is the argument of EditReview.
-type editArgs struct {
+// EditReviewArgs is the argument of EditReview.
+type EditReviewArgs struct {
 	ID     string `json:"id"`
 	Rating int    `json:"rating"`
 	Text   string `json:"text"`
 }
 
 // Validate checks the review ID, the rating and the text.
-func (a editArgs) Validate() error {
+func (a EditReviewArgs) Validate() error {
 	if err := ledger.ValidateID("id", a.ID); err != nil {
 		return err
 	}
@@ -181,7 +181,7 @@ func (a editArgs) Validate() error {
 
 // editReview appends a new version of a review; only its author may, as
 // recognised by their pseudonym at the review's merchant.
-func editReview(tx *ledger.Tx, a editArgs) (*Review, error) {
+func editReview(tx *ledger.Tx, a EditReviewArgs) (*Review, error) {
 	if _, err := readPersonal(tx); err != nil {
 		return nil, err
 	}
@@ -206,14 +206,14 @@ func editReview(tx *ledger.Tx, a editArgs) (*Review, error) {
 	return appendEntry(tx, r, entry, "ReviewEdited")
 }
 
-// replyArgs is the argument of ReplyToReview.
-type replyArgs struct {
+// ReplyToReviewArgs is the argument of ReplyToReview.
+type ReplyToReviewArgs struct {
 	ID   string `json:"id"`
 	Text string `json:"text"`
 }
 
 // Validate checks the review ID and the text.
-func (a replyArgs) Validate() error {
+func (a ReplyToReviewArgs) Validate() error {
 	if err := ledger.ValidateID("id", a.ID); err != nil {
 		return err
 	}
@@ -222,7 +222,7 @@ func (a replyArgs) Validate() error {
 
 // replyToReview appends the merchant's reply to a review of it; the
 // review shows the latest reply.
-func replyToReview(tx *ledger.Tx, a replyArgs) (*Review, error) {
+func replyToReview(tx *ledger.Tx, a ReplyToReviewArgs) (*Review, error) {
 	if _, err := readPersonal(tx); err != nil {
 		return nil, err
 	}
@@ -295,7 +295,7 @@ func readReview(tx *ledger.Tx, id string) (Review, error) {
 
 // getReview returns a review with every version and reply, oldest first.
 // Reviews are public: anyone may read them.
-func getReview(tx *ledger.Tx, a idArgs) (*ReviewDetail, error) {
+func getReview(tx *ledger.Tx, a IDArgs) (*ReviewDetail, error) {
 	r, err := readReview(tx, a.ID)
 	if err != nil {
 		return nil, err
@@ -315,20 +315,20 @@ func getReview(tx *ledger.Tx, a idArgs) (*ReviewDetail, error) {
 	return &ReviewDetail{Review: r, Entries: entries}, nil
 }
 
-// listReviewsArgs is the argument of ListReviews.
-type listReviewsArgs struct {
+// ListReviewsArgs is the argument of ListReviews.
+type ListReviewsArgs struct {
 	Merchant string `json:"merchant"`
 	PageSize int    `json:"pageSize,omitempty"`
 	Bookmark string `json:"bookmark,omitempty"`
 }
 
 // Validate checks the merchant.
-func (a listReviewsArgs) Validate() error {
+func (a ListReviewsArgs) Validate() error {
 	return ledger.ValidateMSP("merchant", a.Merchant)
 }
 
 // listReviews lists one page of a merchant's reviews, oldest first.
-func listReviews(tx *ledger.Tx, a listReviewsArgs) (*ReviewPage, error) {
+func listReviews(tx *ledger.Tx, a ListReviewsArgs) (*ReviewPage, error) {
 	rows, next, err := ledger.Page(tx, merchantReviews, []string{a.Merchant}, a.PageSize, a.Bookmark)
 	if err != nil {
 		return nil, err

@@ -76,8 +76,8 @@ func (s SLATerms) durations(field string) (firstResponse, resolution time.Durati
 	return firstResponse, resolution, nil
 }
 
-// policyArgs is the argument of SetSLAPolicy: the terms of every priority.
-type policyArgs struct {
+// SLAPolicyArgs is the argument of SetSLAPolicy: the terms of every priority.
+type SLAPolicyArgs struct {
 	Urgent SLATerms `json:"urgent"`
 	High   SLATerms `json:"high"`
 	Normal SLATerms `json:"normal"`
@@ -85,14 +85,14 @@ type policyArgs struct {
 }
 
 // Validate checks every priority's terms.
-func (a policyArgs) Validate() error {
+func (a SLAPolicyArgs) Validate() error {
 	_, err := a.policy("")
 	return err
 }
 
 // policy returns the terms as merchant's policy, each checked and rendered
 // in time.Duration's own format ("1h30m0s").
-func (a policyArgs) policy(merchant string) (SLAPolicy, error) {
+func (a SLAPolicyArgs) policy(merchant string) (SLAPolicy, error) {
 	p := SLAPolicy{Merchant: merchant}
 	for _, t := range []struct {
 		priority string
@@ -111,7 +111,7 @@ func (a policyArgs) policy(merchant string) (SLAPolicy, error) {
 // setSLAPolicy sets the SLA terms of the caller's organisation, which must
 // hold the merchant role. Tickets opened from then on take them; open
 // tickets keep the terms they were opened with.
-func setSLAPolicy(tx *ledger.Tx, a policyArgs) (*SLAPolicy, error) {
+func setSLAPolicy(tx *ledger.Tx, a SLAPolicyArgs) (*SLAPolicy, error) {
 	if err := ledger.RequireRole(tx, ledger.Merchant); err != nil {
 		return nil, err
 	}
@@ -137,17 +137,17 @@ func setSLAPolicy(tx *ledger.Tx, a policyArgs) (*SLAPolicy, error) {
 	return &p, nil
 }
 
-// merchantArgs is the argument of functions that name a merchant.
-type merchantArgs struct {
+// MerchantArgs is the argument of functions that name a merchant.
+type MerchantArgs struct {
 	Merchant string `json:"merchant"`
 }
 
 // Validate checks the merchant.
-func (a merchantArgs) Validate() error { return ledger.ValidateMSP("merchant", a.Merchant) }
+func (a MerchantArgs) Validate() error { return ledger.ValidateMSP("merchant", a.Merchant) }
 
 // getSLAPolicy returns a merchant's SLA policy, the defaults when it has
 // set none. SLA terms are public.
-func getSLAPolicy(tx *ledger.Tx, a merchantArgs) (*SLAPolicy, error) {
+func getSLAPolicy(tx *ledger.Tx, a MerchantArgs) (*SLAPolicy, error) {
 	return readPolicy(tx, a.Merchant)
 }
 
@@ -314,15 +314,15 @@ const (
 	maxSweepLimit     = 1000
 )
 
-// sweepArgs is the argument of SweepSLA.
-type sweepArgs struct {
+// SweepSLAArgs is the argument of SweepSLA.
+type SweepSLAArgs struct {
 	Merchant string `json:"merchant"`
 	// Limit is the most deadlines to look at: 0 means 100, at most 1000.
 	Limit int `json:"limit,omitempty"`
 }
 
 // Validate checks the merchant and the limit.
-func (a sweepArgs) Validate() error {
+func (a SweepSLAArgs) Validate() error {
 	if err := ledger.ValidateMSP("merchant", a.Merchant); err != nil {
 		return err
 	}
@@ -336,7 +336,7 @@ func (a sweepArgs) Validate() error {
 // deadline first. The due index is ordered by deadline, so the scan stops
 // at the first deadline still in the future. Callers: the merchant itself,
 // auditors and arbiters.
-func sweepSLA(tx *ledger.Tx, a sweepArgs) (*SLASweep, error) {
+func sweepSLA(tx *ledger.Tx, a SweepSLAArgs) (*SLASweep, error) {
 	if err := requireOversight(tx, a.Merchant); err != nil {
 		return nil, err
 	}
@@ -411,21 +411,21 @@ func sweepSLA(tx *ledger.Tx, a sweepArgs) (*SLASweep, error) {
 	return out, nil
 }
 
-// reportArgs is the argument of BreachReport.
-type reportArgs struct {
+// BreachReportArgs is the argument of BreachReport.
+type BreachReportArgs struct {
 	Merchant string `json:"merchant"`
 	PageSize int    `json:"pageSize,omitempty"`
 	Bookmark string `json:"bookmark,omitempty"`
 }
 
 // Validate checks the merchant.
-func (a reportArgs) Validate() error {
+func (a BreachReportArgs) Validate() error {
 	return ledger.ValidateMSP("merchant", a.Merchant)
 }
 
 // breachReport lists one page of a merchant's recorded breaches. Callers:
 // the merchant itself, auditors and arbiters.
-func breachReport(tx *ledger.Tx, a reportArgs) (*BreachReport, error) {
+func breachReport(tx *ledger.Tx, a BreachReportArgs) (*BreachReport, error) {
 	if err := requireOversight(tx, a.Merchant); err != nil {
 		return nil, err
 	}

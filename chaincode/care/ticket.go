@@ -27,9 +27,9 @@ func validateCategory(c string) error {
 	return ledger.Errorf(ledger.Invalid, "category %q: want one of delivery, product, refund, billing, account, other", c)
 }
 
-// openArgs is the argument of OpenTicket. The ticket's text and the
+// OpenTicketArgs is the argument of OpenTicket. The ticket's text and the
 // customer's contact details come as transient data.
-type openArgs struct {
+type OpenTicketArgs struct {
 	ID       string `json:"id"`
 	Merchant string `json:"merchant,omitempty"`
 	OrderID  string `json:"orderId,omitempty"`
@@ -38,7 +38,7 @@ type openArgs struct {
 }
 
 // Validate checks every field that does not depend on the ledger.
-func (a openArgs) Validate() error {
+func (a OpenTicketArgs) Validate() error {
 	if err := ledger.ValidateID("id", a.ID); err != nil {
 		return err
 	}
@@ -66,7 +66,7 @@ func (a openArgs) Validate() error {
 // holding the merchant role: about one of the customer's orders (whose
 // merchant it is then), or not. The first message is required, the contact
 // details optional, both as transient data into the merchant's collection.
-func (c *Contract) openTicket(tx *ledger.Tx, a openArgs) (*Ticket, error) {
+func (c *Contract) openTicket(tx *ledger.Tx, a OpenTicketArgs) (*Ticket, error) {
 	pd, err := readPersonal(tx, TransientContact, TransientMessage)
 	if err != nil {
 		return nil, err
@@ -146,14 +146,14 @@ func (c *Contract) openTicket(tx *ledger.Tx, a openArgs) (*Ticket, error) {
 	return finishStep(tx, Ticket{}, next, step, pd, "TicketOpened", nil)
 }
 
-// assignArgs is the argument of AssignTicket.
-type assignArgs struct {
+// AssignTicketArgs is the argument of AssignTicket.
+type AssignTicketArgs struct {
 	ID    string `json:"id"`
 	Agent string `json:"agent"`
 }
 
 // Validate checks the ticket ID and the agent's account.
-func (a assignArgs) Validate() error {
+func (a AssignTicketArgs) Validate() error {
 	if err := ledger.ValidateID("id", a.ID); err != nil {
 		return err
 	}
@@ -163,7 +163,7 @@ func (a assignArgs) Validate() error {
 // assignTicket assigns an active ticket to an agent, an account of the
 // merchant's organisation; an open ticket becomes assigned, any other keeps
 // its state.
-func assignTicket(tx *ledger.Tx, a assignArgs) (*Ticket, error) {
+func assignTicket(tx *ledger.Tx, a AssignTicketArgs) (*Ticket, error) {
 	old, err := readTicket(tx, a.ID)
 	if err != nil {
 		return nil, err
@@ -197,19 +197,19 @@ func assignTicket(tx *ledger.Tx, a assignArgs) (*Ticket, error) {
 // respondTicket records the merchant's response, whose text comes as
 // transient data; the first response or resolution meets the first-response
 // deadline.
-func respondTicket(tx *ledger.Tx, a idArgs) (*Ticket, error) {
+func respondTicket(tx *ledger.Tx, a IDArgs) (*Ticket, error) {
 	return merchantStep(tx, a, "respond to", ActionResponded, StateResponded, true, "TicketResponded")
 }
 
 // resolveTicket records that the merchant resolved the ticket, with an
 // optional message as transient data.
-func resolveTicket(tx *ledger.Tx, a idArgs) (*Ticket, error) {
+func resolveTicket(tx *ledger.Tx, a IDArgs) (*Ticket, error) {
 	return merchantStep(tx, a, "resolve", ActionResolved, StateResolved, false, "TicketResolved")
 }
 
 // merchantStep takes a merchant's step (verb, recorded as action) on an
 // active ticket, leaving it in state to.
-func merchantStep(tx *ledger.Tx, a idArgs, verb, action, to string, needMessage bool, event string) (*Ticket, error) {
+func merchantStep(tx *ledger.Tx, a IDArgs, verb, action, to string, needMessage bool, event string) (*Ticket, error) {
 	old, err := readTicket(tx, a.ID)
 	if err != nil {
 		return nil, err
@@ -244,7 +244,7 @@ func merchantStep(tx *ledger.Tx, a idArgs, verb, action, to string, needMessage 
 
 // reopenTicket lets the customer reopen a resolved ticket, with an optional
 // message as transient data; a new resolution deadline runs from now.
-func reopenTicket(tx *ledger.Tx, a idArgs) (*Ticket, error) {
+func reopenTicket(tx *ledger.Tx, a IDArgs) (*Ticket, error) {
 	old, err := customerStepOn(tx, a, "reopen")
 	if err != nil {
 		return nil, err
@@ -269,7 +269,7 @@ func reopenTicket(tx *ledger.Tx, a idArgs) (*Ticket, error) {
 
 // confirmTicket lets the customer confirm the resolution, closing the
 // ticket for good.
-func confirmTicket(tx *ledger.Tx, a idArgs) (*Ticket, error) {
+func confirmTicket(tx *ledger.Tx, a IDArgs) (*Ticket, error) {
 	old, err := customerStepOn(tx, a, "confirm")
 	if err != nil {
 		return nil, err
@@ -287,7 +287,7 @@ func confirmTicket(tx *ledger.Tx, a idArgs) (*Ticket, error) {
 }
 
 // customerStepOn reads a resolved ticket of the caller.
-func customerStepOn(tx *ledger.Tx, a idArgs, action string) (Ticket, error) {
+func customerStepOn(tx *ledger.Tx, a IDArgs, action string) (Ticket, error) {
 	old, err := readTicket(tx, a.ID)
 	if err != nil {
 		return Ticket{}, err
@@ -423,7 +423,7 @@ func readSteps(tx *ledger.Tx, id string) ([]TicketStep, error) {
 
 // getTicket returns a ticket with its steps and the breaches overdue at the
 // query's time. Callers: the customer, the merchant, auditors and arbiters.
-func getTicket(tx *ledger.Tx, a idArgs) (*TicketDetail, error) {
+func getTicket(tx *ledger.Tx, a IDArgs) (*TicketDetail, error) {
 	t, err := readTicket(tx, a.ID)
 	if err != nil {
 		return nil, err
@@ -440,8 +440,8 @@ func getTicket(tx *ledger.Tx, a idArgs) (*TicketDetail, error) {
 	return &TicketDetail{Ticket: t, Steps: steps, Overdue: overdue(t, tx.Time())}, nil
 }
 
-// listArgs is the argument of ListTickets.
-type listArgs struct {
+// ListTicketsArgs is the argument of ListTickets.
+type ListTicketsArgs struct {
 	// Merchant lists that merchant's tickets; "" lists the caller's own.
 	Merchant string `json:"merchant,omitempty"`
 	PageSize int    `json:"pageSize,omitempty"`
@@ -449,7 +449,7 @@ type listArgs struct {
 }
 
 // Validate checks the merchant, when given.
-func (a listArgs) Validate() error {
+func (a ListTicketsArgs) Validate() error {
 	if a.Merchant == "" {
 		return nil
 	}
@@ -458,7 +458,7 @@ func (a listArgs) Validate() error {
 
 // listTickets lists one page of a merchant's tickets (for the merchant,
 // auditors and arbiters) or of the caller's own tickets, by ticket ID.
-func listTickets(tx *ledger.Tx, a listArgs) (*TicketPage, error) {
+func listTickets(tx *ledger.Tx, a ListTicketsArgs) (*TicketPage, error) {
 	objectType, owner := customerTickets, tx.Caller().Account
 	if a.Merchant != "" {
 		if err := requireOversight(tx, a.Merchant); err != nil {

@@ -10,6 +10,10 @@
 // and returns JSON; errors are ledger errors ("cxl:<CODE>: <message>").
 // Amounts and points are integers; a price is in minor units.
 //
+// The objects are the exported *Args types (EarnArgs, RedeemArgs, ...):
+// their Validate methods are the checks the contract makes before it reads
+// the ledger, and clients (ledgerapi) use them as their request types.
+//
 // Submit functions:
 //
 //	CreateProgram      {"id","name","unit","currency",

@@ -6,18 +6,18 @@ import (
 	"github.com/cxledger/cxledger/chaincode/ledger"
 )
 
-// earnArgs is the argument of Earn: either the purchase amount, which the
+// EarnArgs is the argument of Earn: either the purchase amount, which the
 // earn rule turns into points, or a number of points granted directly.
-type earnArgs struct {
+type EarnArgs struct {
 	Program string        `json:"program"`
 	ID      string        `json:"id"`
 	Account string        `json:"account"`
-	Amount  ledger.Amount `json:"amount"`
-	Points  ledger.Amount `json:"points"`
+	Amount  ledger.Amount `json:"amount,omitempty"`
+	Points  ledger.Amount `json:"points,omitempty"`
 }
 
 // Validate checks every field.
-func (a *earnArgs) Validate() error {
+func (a *EarnArgs) Validate() error {
 	if err := validateProgramID("program", a.Program); err != nil {
 		return err
 	}
@@ -40,7 +40,7 @@ func (a *earnArgs) Validate() error {
 }
 
 // earn mints points to a customer on behalf of the issuing merchant.
-func earn(tx *ledger.Tx, a earnArgs) (*Earn, error) {
+func earn(tx *ledger.Tx, a EarnArgs) (*Earn, error) {
 	p, err := getProgram(tx, a.Program)
 	if err != nil {
 		return nil, err

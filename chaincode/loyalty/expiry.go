@@ -6,15 +6,15 @@ import (
 	"github.com/cxledger/cxledger/chaincode/ledger"
 )
 
-// expireArgs is the argument of ExpirePoints.
-type expireArgs struct {
+// ExpireArgs is the argument of ExpirePoints.
+type ExpireArgs struct {
 	Program  string   `json:"program"`
 	Accounts []string `json:"accounts"`
 }
 
 // Validate checks the programme and that the accounts are 1 to 50
 // distinct valid accounts.
-func (a *expireArgs) Validate() error {
+func (a *ExpireArgs) Validate() error {
 	if err := validateProgramID("program", a.Program); err != nil {
 		return err
 	}
@@ -39,7 +39,7 @@ func (a *expireArgs) Validate() error {
 // programme. Expired points are unusable whether swept or not; the sweep
 // tidies the state and records the expiry in each account's history. The
 // issuer sweeps any accounts, a customer only their own.
-func expirePoints(tx *ledger.Tx, a expireArgs) (*ExpirySweep, error) {
+func expirePoints(tx *ledger.Tx, a ExpireArgs) (*ExpirySweep, error) {
 	p, err := getProgram(tx, a.Program)
 	if err != nil {
 		return nil, err

@@ -8,29 +8,29 @@ import (
 	"github.com/cxledger/cxledger/chaincode/ledger"
 )
 
-// createProgramArgs is the argument of CreateProgram.
-type createProgramArgs struct {
+// CreateProgramArgs is the argument of CreateProgram.
+type CreateProgramArgs struct {
 	ID           string        `json:"id"`
 	Name         string        `json:"name"`
 	Unit         string        `json:"unit"`
 	Currency     string        `json:"currency"`
 	Earn         EarnRule      `json:"earn"`
 	ExpiryDays   int           `json:"expiryDays"`
-	Transferable bool          `json:"transferable"`
-	EarnOnOrders bool          `json:"earnOnOrders"`
-	Partners     []partnerArgs `json:"partners"`
+	Transferable bool          `json:"transferable,omitempty"`
+	EarnOnOrders bool          `json:"earnOnOrders,omitempty"`
+	Partners     []PartnerArgs `json:"partners,omitempty"`
 }
 
-// partnerArgs offers a partner organisation terms: Per points are worth
+// PartnerArgs offers a partner organisation terms: Per points are worth
 // Value minor units.
-type partnerArgs struct {
+type PartnerArgs struct {
 	MSP   string        `json:"msp"`
 	Value ledger.Amount `json:"value"`
 	Per   ledger.Amount `json:"per"`
 }
 
 // Validate checks every field.
-func (a *createProgramArgs) Validate() error {
+func (a *CreateProgramArgs) Validate() error {
 	if err := validateProgramID("id", a.ID); err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func (a *createProgramArgs) Validate() error {
 }
 
 // createProgram creates a programme issued by the caller's organisation.
-func createProgram(tx *ledger.Tx, a createProgramArgs) (*Program, error) {
+func createProgram(tx *ledger.Tx, a CreateProgramArgs) (*Program, error) {
 	merchant := tx.Caller().MSP
 	if err := requireMerchant(tx, merchant, "create a loyalty programme for "+merchant); err != nil {
 		return nil, err
@@ -144,19 +144,19 @@ func designateForOrders(tx *ledger.Tx, merchant, program string) error {
 	return ledger.PutJSON(tx, key, ordersProgram{Program: program})
 }
 
-// programArgs names a programme.
-type programArgs struct {
+// ProgramArgs names a programme.
+type ProgramArgs struct {
 	Program string `json:"program"`
 }
 
 // Validate checks the programme ID.
-func (a *programArgs) Validate() error {
+func (a *ProgramArgs) Validate() error {
 	return validateProgramID("program", a.Program)
 }
 
 // acceptPartnership records that the caller's organisation accepts the
 // terms a programme offered it.
-func acceptPartnership(tx *ledger.Tx, a programArgs) (*PartnerTerms, error) {
+func acceptPartnership(tx *ledger.Tx, a ProgramArgs) (*PartnerTerms, error) {
 	p, err := getProgram(tx, a.Program)
 	if err != nil {
 		return nil, err

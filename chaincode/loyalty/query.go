@@ -13,7 +13,7 @@ const defaultSoonDays = 30
 
 // getProgramQuery returns a programme with its partners' acceptance.
 // Programmes are consortium terms: every member may read them.
-func getProgramQuery(tx *ledger.Tx, a programArgs) (*Program, error) {
+func getProgramQuery(tx *ledger.Tx, a ProgramArgs) (*Program, error) {
 	p, err := getProgram(tx, a.Program)
 	if err != nil {
 		return nil, err
@@ -21,10 +21,10 @@ func getProgramQuery(tx *ledger.Tx, a programArgs) (*Program, error) {
 	return withAcceptance(tx, p)
 }
 
-// pageArgs asks for one page of a listing.
-type pageArgs struct {
-	PageSize int    `json:"pageSize"`
-	Bookmark string `json:"bookmark"`
+// PageArgs asks for one page of a listing.
+type PageArgs struct {
+	PageSize int    `json:"pageSize,omitempty"`
+	Bookmark string `json:"bookmark,omitempty"`
 }
 
 // ProgramPage is one page of programmes.
@@ -36,7 +36,7 @@ type ProgramPage struct {
 }
 
 // listPrograms returns one page of programmes with their partners' acceptance.
-func listPrograms(tx *ledger.Tx, a pageArgs) (*ProgramPage, error) {
+func listPrograms(tx *ledger.Tx, a PageArgs) (*ProgramPage, error) {
 	rows, next, err := ledger.Page(tx, programType, nil, a.PageSize, a.Bookmark)
 	if err != nil {
 		return nil, err
@@ -56,15 +56,15 @@ func listPrograms(tx *ledger.Tx, a pageArgs) (*ProgramPage, error) {
 	return page, nil
 }
 
-// balanceArgs is the argument of Balance; the account defaults to the caller's.
-type balanceArgs struct {
+// BalanceArgs is the argument of Balance; the account defaults to the caller's.
+type BalanceArgs struct {
 	Program  string `json:"program"`
-	Account  string `json:"account"`
-	SoonDays int    `json:"soonDays"`
+	Account  string `json:"account,omitempty"`
+	SoonDays int    `json:"soonDays,omitempty"`
 }
 
 // Validate checks the programme, the account when given and the window.
-func (a *balanceArgs) Validate() error {
+func (a *BalanceArgs) Validate() error {
 	if err := validateProgramID("program", a.Program); err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ type PointsBalance struct {
 }
 
 // balance sums a customer's lots in a programme.
-func balance(tx *ledger.Tx, a balanceArgs) (*PointsBalance, error) {
+func balance(tx *ledger.Tx, a BalanceArgs) (*PointsBalance, error) {
 	p, err := getProgram(tx, a.Program)
 	if err != nil {
 		return nil, err
@@ -165,16 +165,16 @@ func balance(tx *ledger.Tx, a balanceArgs) (*PointsBalance, error) {
 	return b, nil
 }
 
-// historyArgs is the argument of History; the account defaults to the caller's.
-type historyArgs struct {
+// HistoryArgs is the argument of History; the account defaults to the caller's.
+type HistoryArgs struct {
 	Program  string `json:"program"`
-	Account  string `json:"account"`
-	PageSize int    `json:"pageSize"`
-	Bookmark string `json:"bookmark"`
+	Account  string `json:"account,omitempty"`
+	PageSize int    `json:"pageSize,omitempty"`
+	Bookmark string `json:"bookmark,omitempty"`
 }
 
 // Validate checks the programme and the account when given.
-func (a *historyArgs) Validate() error {
+func (a *HistoryArgs) Validate() error {
 	if err := validateProgramID("program", a.Program); err != nil {
 		return err
 	}
@@ -196,7 +196,7 @@ type PointsHistory struct {
 }
 
 // history lists one page of a customer's changes in a programme.
-func history(tx *ledger.Tx, a historyArgs) (*PointsHistory, error) {
+func history(tx *ledger.Tx, a HistoryArgs) (*PointsHistory, error) {
 	p, err := getProgram(tx, a.Program)
 	if err != nil {
 		return nil, err
@@ -223,13 +223,13 @@ func history(tx *ledger.Tx, a historyArgs) (*PointsHistory, error) {
 	return h, nil
 }
 
-// orderArgs names an order.
-type orderArgs struct {
+// OrderArgs names an order.
+type OrderArgs struct {
 	Order string `json:"order"`
 }
 
 // Validate checks the order ID.
-func (a *orderArgs) Validate() error {
+func (a *OrderArgs) Validate() error {
 	return ledger.ValidateID("order", a.Order)
 }
 
@@ -248,7 +248,7 @@ type OrderPoints struct {
 
 // orderPoints returns the points linked to an order, for its customer, its
 // merchant and auditors.
-func orderPoints(tx *ledger.Tx, a orderArgs) (*OrderPoints, error) {
+func orderPoints(tx *ledger.Tx, a OrderArgs) (*OrderPoints, error) {
 	o, err := orders.GetOrder(tx, a.Order)
 	if err != nil {
 		return nil, err

@@ -29,18 +29,18 @@ func putSettlement(tx *ledger.Tx, s SettlementEntry) error {
 	return ledger.PutJSON(tx, key, s)
 }
 
-// statementArgs is the argument of Statement: the period is [from, to).
-type statementArgs struct {
+// StatementArgs is the argument of Statement: the period is [from, to).
+type StatementArgs struct {
 	Merchant     string    `json:"merchant"`
 	Counterparty string    `json:"counterparty"`
 	From         time.Time `json:"from"`
 	To           time.Time `json:"to"`
-	PageSize     int       `json:"pageSize"`
-	Bookmark     string    `json:"bookmark"`
+	PageSize     int       `json:"pageSize,omitempty"`
+	Bookmark     string    `json:"bookmark,omitempty"`
 }
 
 // Validate checks the merchants, the period (at most 366 days) and the page.
-func (a *statementArgs) Validate() error {
+func (a *StatementArgs) Validate() error {
 	if err := ledger.ValidateMSP("merchant", a.Merchant); err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func (a *statementArgs) Validate() error {
 
 // skip returns how many entries the bookmark says were already returned:
 // its decimal count, 0 without a bookmark.
-func (a *statementArgs) skip() (int, error) {
+func (a *StatementArgs) skip() (int, error) {
 	if a.Bookmark == "" {
 		return 0, nil
 	}
@@ -109,7 +109,7 @@ type SettlementTotal struct {
 
 // statement reads every obligation between the two merchants in the
 // period, nets them per currency, and returns one page of them.
-func statement(tx *ledger.Tx, a statementArgs) (*SettlementStatement, error) {
+func statement(tx *ledger.Tx, a StatementArgs) (*SettlementStatement, error) {
 	c := tx.Caller()
 	if !actsFor(c, a.Merchant) && !actsFor(c, a.Counterparty) {
 		if err := requireAuditor(tx, "see the settlement statement of "+a.Merchant+" and "+a.Counterparty); err != nil {

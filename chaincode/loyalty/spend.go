@@ -62,18 +62,18 @@ func spendPoints(tx *ledger.Tx, p *Program, account string, points ledger.Amount
 	return spent{portions: portions, debtPaid: d.Points}, nil
 }
 
-// redeemArgs is the argument of Redeem.
-type redeemArgs struct {
+// RedeemArgs is the argument of Redeem.
+type RedeemArgs struct {
 	Program  string        `json:"program"`
 	ID       string        `json:"id"`
 	Account  string        `json:"account"`
 	Points   ledger.Amount `json:"points"`
 	Merchant string        `json:"merchant"`
-	Order    string        `json:"order"`
+	Order    string        `json:"order,omitempty"`
 }
 
 // Validate checks every field.
-func (a *redeemArgs) Validate() error {
+func (a *RedeemArgs) Validate() error {
 	if err := validateProgramID("program", a.Program); err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func (a *redeemArgs) Validate() error {
 
 // redeem spends a customer's points at the issuer or at a partner that
 // accepted the programme's terms, recording what the issuer owes a partner.
-func redeem(tx *ledger.Tx, a redeemArgs) (*Redemption, error) {
+func redeem(tx *ledger.Tx, a RedeemArgs) (*Redemption, error) {
 	if err := requireHolder(tx, a.Account, "redeem"); err != nil {
 		return nil, err
 	}
@@ -186,8 +186,8 @@ func redeem(tx *ledger.Tx, a redeemArgs) (*Redemption, error) {
 	return r, nil
 }
 
-// transferArgs is the argument of Transfer.
-type transferArgs struct {
+// TransferArgs is the argument of Transfer.
+type TransferArgs struct {
 	Program string        `json:"program"`
 	ID      string        `json:"id"`
 	Account string        `json:"account"`
@@ -196,7 +196,7 @@ type transferArgs struct {
 }
 
 // Validate checks every field.
-func (a *transferArgs) Validate() error {
+func (a *TransferArgs) Validate() error {
 	if err := validateProgramID("program", a.Program); err != nil {
 		return err
 	}
@@ -217,7 +217,7 @@ func (a *transferArgs) Validate() error {
 
 // transfer moves points between customers of a programme that allows it;
 // the points keep their expiry.
-func transfer(tx *ledger.Tx, a transferArgs) (*PointsTransfer, error) {
+func transfer(tx *ledger.Tx, a TransferArgs) (*PointsTransfer, error) {
 	if err := requireHolder(tx, a.Account, "transfer"); err != nil {
 		return nil, err
 	}

@@ -134,7 +134,7 @@ func (c *Contract) Sweep(ctx contractapi.TransactionContextInterface, args strin
 
 // GetOrder returns an order. Argument: {"id"}.
 func (c *Contract) GetOrder(ctx contractapi.TransactionContextInterface, args string) (*Order, error) {
-	return ledger.Call(ctx.GetStub(), args, func(tx *ledger.Tx, a idArgs) (*Order, error) {
+	return ledger.Call(ctx.GetStub(), args, func(tx *ledger.Tx, a IDArgs) (*Order, error) {
 		return GetOrder(tx, a.ID)
 	})
 }

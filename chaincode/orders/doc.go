@@ -9,6 +9,10 @@
 // JSON; amounts are integers of minor units, times RFC 3339. Errors are
 // ledger errors ("cxl:<CODE>: <message>").
 //
+// The objects are the exported *Args types (PlaceArgs, RefundArgs, ...):
+// their Validate methods are the checks the contract makes before it reads
+// the ledger, and clients (ledgerapi) use them as their request types.
+//
 // Submit functions:
 //
 //	RegisterCurrency {"currency":"EUR"}                                         -> SettlementCurrency

@@ -168,15 +168,15 @@ func readSupply(tx *ledger.Tx, code string) (string, supplyRecord, error) {
 	return key, s, nil
 }
 
-// registerArgs is the argument of RegisterCurrency.
-type registerArgs struct {
+// RegisterCurrencyArgs is the argument of RegisterCurrency.
+type RegisterCurrencyArgs struct {
 	Currency string `json:"currency"`
 }
 
 // Validate checks the currency code.
-func (a registerArgs) Validate() error { return ledger.ValidateCurrency(a.Currency) }
+func (a RegisterCurrencyArgs) Validate() error { return ledger.ValidateCurrency(a.Currency) }
 
-func registerCurrency(tx *ledger.Tx, a registerArgs) (*SettlementCurrency, error) {
+func registerCurrency(tx *ledger.Tx, a RegisterCurrencyArgs) (*SettlementCurrency, error) {
 	caller := tx.Caller()
 	if err := requireClientOrAdmin(caller); err != nil {
 		return nil, err
@@ -219,8 +219,8 @@ func registerCurrency(tx *ledger.Tx, a registerArgs) (*SettlementCurrency, error
 	return &sc, nil
 }
 
-// depositArgs is the argument of Deposit.
-type depositArgs struct {
+// DepositArgs is the argument of Deposit.
+type DepositArgs struct {
 	Ref      string          `json:"ref"`
 	Currency string          `json:"currency"`
 	Credits  []TransferEntry `json:"credits"`
@@ -228,7 +228,7 @@ type depositArgs struct {
 
 // Validate checks the reference, the currency code and every credit, and
 // that their total does not overflow.
-func (a depositArgs) Validate() error {
+func (a DepositArgs) Validate() error {
 	if err := validateToken("ref", a.Ref, maxToken); err != nil {
 		return err
 	}
@@ -259,7 +259,7 @@ func validateEntry(field string, i int, e TransferEntry) error {
 	return ledger.ValidateAmount(fmt.Sprintf("%s[%d].amount", field, i), e.Amount)
 }
 
-func deposit(tx *ledger.Tx, a depositArgs) (*SettlementTransfer, error) {
+func deposit(tx *ledger.Tx, a DepositArgs) (*SettlementTransfer, error) {
 	if _, err := requireIssuer(tx, a.Currency); err != nil {
 		return nil, err
 	}
@@ -290,8 +290,8 @@ func deposit(tx *ledger.Tx, a depositArgs) (*SettlementTransfer, error) {
 	}, "Deposited")
 }
 
-// withdrawArgs is the argument of Withdraw.
-type withdrawArgs struct {
+// WithdrawArgs is the argument of Withdraw.
+type WithdrawArgs struct {
 	Ref      string        `json:"ref"`
 	Account  string        `json:"account"`
 	Currency string        `json:"currency"`
@@ -299,7 +299,7 @@ type withdrawArgs struct {
 }
 
 // Validate checks the reference, the account, the currency code and the amount.
-func (a withdrawArgs) Validate() error {
+func (a WithdrawArgs) Validate() error {
 	if err := validateToken("ref", a.Ref, maxToken); err != nil {
 		return err
 	}
@@ -312,7 +312,7 @@ func (a withdrawArgs) Validate() error {
 	return ledger.ValidateAmount("amount", a.Amount)
 }
 
-func withdraw(tx *ledger.Tx, a withdrawArgs) (*SettlementTransfer, error) {
+func withdraw(tx *ledger.Tx, a WithdrawArgs) (*SettlementTransfer, error) {
 	if _, err := requireIssuer(tx, a.Currency); err != nil {
 		return nil, err
 	}
@@ -386,21 +386,21 @@ type transferEvent struct {
 	Outstanding ledger.Amount `json:"outstanding"`
 }
 
-// accountArgs is the argument of Balance and Consolidate.
-type accountArgs struct {
+// AccountArgs is the argument of Balance and Consolidate.
+type AccountArgs struct {
 	Account  string `json:"account"`
 	Currency string `json:"currency"`
 }
 
 // Validate checks the account and the currency code.
-func (a accountArgs) Validate() error {
+func (a AccountArgs) Validate() error {
 	if err := validateAnyAccount("account", a.Account); err != nil {
 		return err
 	}
 	return ledger.ValidateCurrency(a.Currency)
 }
 
-func balance(tx *ledger.Tx, a accountArgs) (*SettlementBalance, error) {
+func balance(tx *ledger.Tx, a AccountArgs) (*SettlementBalance, error) {
 	if _, err := readCurrency(tx, a.Currency); err != nil {
 		return nil, err
 	}
@@ -422,7 +422,7 @@ func balance(tx *ledger.Tx, a accountArgs) (*SettlementBalance, error) {
 // with more than ledger.MaxLots lots, and a busy merchant account gains a
 // lot with every delivery, so merchants (or the issuer) call this now and
 // then. The balance does not change.
-func consolidate(tx *ledger.Tx, a accountArgs) (*Consolidation, error) {
+func consolidate(tx *ledger.Tx, a AccountArgs) (*Consolidation, error) {
 	if err := validateHolder("account", a.Account); err != nil {
 		return nil, err
 	}

@@ -47,8 +47,8 @@ func GetOrder(tx *ledger.Tx, id string) (*Order, error) {
 	return &o, nil
 }
 
-// placeArgs is the argument of Place.
-type placeArgs struct {
+// PlaceArgs is the argument of Place.
+type PlaceArgs struct {
 	ID         string        `json:"id"`
 	Merchant   string        `json:"merchant"`
 	Amount     ledger.Amount `json:"amount"`
@@ -61,7 +61,7 @@ type placeArgs struct {
 }
 
 // Validate checks every field that does not depend on the ledger.
-func (a placeArgs) Validate() error {
+func (a PlaceArgs) Validate() error {
 	if err := validateToken("id", a.ID, maxToken); err != nil {
 		return err
 	}
@@ -150,7 +150,7 @@ func isGTIN(s string) bool {
 	return true
 }
 
-func (c *Contract) place(tx *ledger.Tx, a placeArgs) (*Order, error) {
+func (c *Contract) place(tx *ledger.Tx, a PlaceArgs) (*Order, error) {
 	caller := tx.Caller()
 	if err := requireClientOrAdmin(caller); err != nil {
 		return nil, err
@@ -239,29 +239,29 @@ func requireOrgRole(tx *ledger.Tx, field, msp string, role ledger.Role) error {
 	return nil
 }
 
-// idArgs is the argument of the transitions that need only the order.
-type idArgs struct {
+// IDArgs is the argument of the transitions that need only the order.
+type IDArgs struct {
 	ID string `json:"id"`
 }
 
 // Validate checks the order ID.
-func (a idArgs) Validate() error { return validateToken("id", a.ID, maxToken) }
+func (a IDArgs) Validate() error { return validateToken("id", a.ID, maxToken) }
 
-// reasonArgs is the argument of RequestReturn and OpenDispute.
-type reasonArgs struct {
+// ReasonArgs is the argument of RequestReturn and OpenDispute.
+type ReasonArgs struct {
 	ID     string `json:"id"`
 	Reason string `json:"reason,omitempty"`
 }
 
 // Validate checks the order ID and the reason code.
-func (a reasonArgs) Validate() error {
+func (a ReasonArgs) Validate() error {
 	if err := validateToken("id", a.ID, maxToken); err != nil {
 		return err
 	}
 	return validateReason(a.Reason)
 }
 
-func (c *Contract) confirmDelivery(tx *ledger.Tx, a idArgs) (*Order, error) {
+func (c *Contract) confirmDelivery(tx *ledger.Tx, a IDArgs) (*Order, error) {
 	o, err := GetOrder(tx, a.ID)
 	if err != nil {
 		return nil, err
@@ -316,8 +316,8 @@ func (c *Contract) confirmDelivery(tx *ledger.Tx, a idArgs) (*Order, error) {
 	return o, nil
 }
 
-// refundArgs is the argument of Refund.
-type refundArgs struct {
+// RefundArgs is the argument of Refund.
+type RefundArgs struct {
 	ID       string         `json:"id"`
 	RefundID string         `json:"refundId"`
 	Amount   *ledger.Amount `json:"amount,omitempty"`
@@ -325,7 +325,7 @@ type refundArgs struct {
 }
 
 // Validate checks the IDs, the amount when given and the reason code.
-func (a refundArgs) Validate() error {
+func (a RefundArgs) Validate() error {
 	if err := validateToken("id", a.ID, maxToken); err != nil {
 		return err
 	}
@@ -340,7 +340,7 @@ func (a refundArgs) Validate() error {
 	return validateReason(a.Reason)
 }
 
-func (c *Contract) refund(tx *ledger.Tx, a refundArgs) (*Order, error) {
+func (c *Contract) refund(tx *ledger.Tx, a RefundArgs) (*Order, error) {
 	o, err := GetOrder(tx, a.ID)
 	if err != nil {
 		return nil, err
@@ -391,7 +391,7 @@ func (c *Contract) refund(tx *ledger.Tx, a refundArgs) (*Order, error) {
 	return o, nil
 }
 
-func requestReturn(tx *ledger.Tx, a reasonArgs) (*Order, error) {
+func requestReturn(tx *ledger.Tx, a ReasonArgs) (*Order, error) {
 	o, err := GetOrder(tx, a.ID)
 	if err != nil {
 		return nil, err
@@ -428,7 +428,7 @@ func withinReturnWindow(tx *ledger.Tx, o *Order, what string) error {
 		o.ID, o.ReturnBy.Format(time.RFC3339Nano), what, tx.Time().Format(time.RFC3339Nano))
 }
 
-func (c *Contract) receiveReturn(tx *ledger.Tx, a idArgs) (*Order, error) {
+func (c *Contract) receiveReturn(tx *ledger.Tx, a IDArgs) (*Order, error) {
 	o, err := GetOrder(tx, a.ID)
 	if err != nil {
 		return nil, err
@@ -464,7 +464,7 @@ func (c *Contract) receiveReturn(tx *ledger.Tx, a idArgs) (*Order, error) {
 	return o, nil
 }
 
-func openDispute(tx *ledger.Tx, a reasonArgs) (*Order, error) {
+func openDispute(tx *ledger.Tx, a ReasonArgs) (*Order, error) {
 	o, err := GetOrder(tx, a.ID)
 	if err != nil {
 		return nil, err
@@ -502,14 +502,14 @@ func openDispute(tx *ledger.Tx, a reasonArgs) (*Order, error) {
 	return o, nil
 }
 
-// resolveArgs is the argument of ResolveDispute.
-type resolveArgs struct {
+// ResolveDisputeArgs is the argument of ResolveDispute.
+type ResolveDisputeArgs struct {
 	ID     string         `json:"id"`
 	Refund *ledger.Amount `json:"refund"`
 }
 
 // Validate checks the order ID and that the refund is given and not negative.
-func (a resolveArgs) Validate() error {
+func (a ResolveDisputeArgs) Validate() error {
 	if err := validateToken("id", a.ID, maxToken); err != nil {
 		return err
 	}
@@ -522,7 +522,7 @@ func (a resolveArgs) Validate() error {
 	return nil
 }
 
-func (c *Contract) resolveDispute(tx *ledger.Tx, a resolveArgs) (*Order, error) {
+func (c *Contract) resolveDispute(tx *ledger.Tx, a ResolveDisputeArgs) (*Order, error) {
 	o, err := GetOrder(tx, a.ID)
 	if err != nil {
 		return nil, err

@@ -6,22 +6,22 @@ import (
 	"github.com/cxledger/cxledger/chaincode/ledger"
 )
 
-// customerOrdersArgs is the argument of CustomerOrders.
-type customerOrdersArgs struct {
+// CustomerOrdersArgs is the argument of CustomerOrders.
+type CustomerOrdersArgs struct {
 	Customer string `json:"customer,omitempty"`
 	PageSize int    `json:"pageSize,omitempty"`
 	Bookmark string `json:"bookmark,omitempty"`
 }
 
 // Validate checks the customer account when given.
-func (a customerOrdersArgs) Validate() error {
+func (a CustomerOrdersArgs) Validate() error {
 	if a.Customer == "" {
 		return nil
 	}
 	return ledger.ValidateAccount("customer", a.Customer)
 }
 
-func customerOrders(tx *ledger.Tx, a customerOrdersArgs) (*OrderPage, error) {
+func customerOrders(tx *ledger.Tx, a CustomerOrdersArgs) (*OrderPage, error) {
 	customer := a.Customer
 	if customer == "" {
 		customer = tx.Caller().Account
@@ -29,8 +29,8 @@ func customerOrders(tx *ledger.Tx, a customerOrdersArgs) (*OrderPage, error) {
 	return orderPage(tx, customerType, []string{customer}, a.PageSize, a.Bookmark)
 }
 
-// merchantOrdersArgs is the argument of MerchantOrders.
-type merchantOrdersArgs struct {
+// MerchantOrdersArgs is the argument of MerchantOrders.
+type MerchantOrdersArgs struct {
 	Merchant string `json:"merchant"`
 	State    State  `json:"state,omitempty"`
 	PageSize int    `json:"pageSize,omitempty"`
@@ -38,7 +38,7 @@ type merchantOrdersArgs struct {
 }
 
 // Validate checks the merchant's MSP ID and the state when given.
-func (a merchantOrdersArgs) Validate() error {
+func (a MerchantOrdersArgs) Validate() error {
 	if err := ledger.ValidateMSP("merchant", a.Merchant); err != nil {
 		return err
 	}
@@ -48,7 +48,7 @@ func (a merchantOrdersArgs) Validate() error {
 	return nil
 }
 
-func merchantOrders(tx *ledger.Tx, a merchantOrdersArgs) (*OrderPage, error) {
+func merchantOrders(tx *ledger.Tx, a MerchantOrdersArgs) (*OrderPage, error) {
 	prefix := []string{a.Merchant}
 	if a.State != "" {
 		prefix = append(prefix, string(a.State))

@@ -17,13 +17,13 @@ const (
 	MaxSweepCount = 1000
 )
 
-// sweepArgs is the argument of Sweep.
-type sweepArgs struct {
+// SweepArgs is the argument of Sweep.
+type SweepArgs struct {
 	Limit int `json:"limit,omitempty"`
 }
 
 // Validate checks the limit.
-func (a sweepArgs) Validate() error {
+func (a SweepArgs) Validate() error {
 	if a.Limit < 0 || a.Limit > MaxSweep {
 		return ledger.Errorf(ledger.Invalid, "limit: want 1 to %d (0 for %d), got %d", MaxSweep, DefaultSweep, a.Limit)
 	}
@@ -58,7 +58,7 @@ type sweptEvent struct {
 // hooks never see one customer twice in a transaction, which matters because
 // a transaction does not read its own writes) and counts the rest, up to
 // MaxSweepCount, as remaining.
-func (c *Contract) sweep(tx *ledger.Tx, a sweepArgs) (*OrderSweep, error) {
+func (c *Contract) sweep(tx *ledger.Tx, a SweepArgs) (*OrderSweep, error) {
 	limit := a.Limit
 	if limit == 0 {
 		limit = DefaultSweep
