@@ -2,7 +2,6 @@ package ledgerapi
 
 import (
 	"context"
-	"errors"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 )
@@ -39,17 +38,4 @@ type Consortium interface {
 	RevokeRole(ctx context.Context, req RoleRequest) (*Committed[ledger.RoleGrant], error)
 	// ListRoles returns every role grant, in force or proposed.
 	ListRoles(ctx context.Context) ([]ledger.RoleGrant, error)
-}
-
-// fromKit turns a chaincode kit error (validation run on this side of the wire) into an
-// *Error with the same code.
-func fromKit(err error) error {
-	if err == nil {
-		return nil
-	}
-	var e *ledger.Error
-	if !errors.As(err, &e) {
-		return Errorf(Internal, "%v", err)
-	}
-	return &Error{Code: Code(e.Code), Message: e.Message, Retryable: retryableByDefault[Code(e.Code)]}
 }

@@ -3,6 +3,8 @@ package ledgerapi
 import (
 	"errors"
 	"fmt"
+
+	"github.com/cxledger/cxledger/chaincode/ledger"
 )
 
 // Code classifies an error. The codes are stable: the chaincode renders its own codes into
@@ -84,28 +86,61 @@ func (e *Error) WithTransaction(txID string) *Error {
 	return &c
 }
 
-// ErrorCode returns the code of the first *Error in err's chain, Internal for any other
-// error, and "" for nil.
+// ErrorCode returns the code of the first coded error in err's chain (an *Error, or a
+// chaincode kit error a contract's validator returned), Internal for any other error, and ""
+// for nil.
 func ErrorCode(err error) Code {
 	if err == nil {
 		return ""
 	}
-	var e *Error
-	if errors.As(err, &e) {
+	if e, ok := Coded(err); ok {
 		return e.Code
 	}
 	return Internal
 }
 
-// AsError returns the first *Error in err's chain, or an Internal *Error with err's text;
-// nil for nil.
+// AsError returns the first coded error in err's chain as an *Error (see Coded), or an
+// Internal *Error with err's text; nil for nil.
 func AsError(err error) *Error {
 	if err == nil {
 		return nil
 	}
-	var e *Error
-	if errors.As(err, &e) {
+	if e, ok := Coded(err); ok {
 		return e
 	}
 	return &Error{Code: Internal, Message: err.Error()}
+}
+
+// Coded returns the first *Error in err's chain or, failing that, the first chaincode kit
+// error (*ledger.Error, what the contracts' validators return) as an *Error with the same
+// code and message. ok is false when err carries no code.
+func Coded(err error) (e *Error, ok bool) {
+	if errors.As(err, &e) {
+		return e, true
+	}
+	var k *ledger.Error
+	if errors.As(err, &k) {
+		return &Error{Code: Code(k.Code), Message: k.Message, Retryable: retryableByDefault[Code(k.Code)]}, true
+	}
+	return nil, false
+}
+
+// Validate runs the Validate method of the request req points to, if it has one, and
+// returns its error as an *Error. Pass a pointer: the contracts' argument types validate
+// with pointer or value receivers. It is what every adapter runs before any ledger call.
+func Validate(req any) error {
+	v, ok := req.(Validator)
+	if !ok {
+		return nil
+	}
+	return fromKit(v.Validate())
+}
+
+// fromKit returns err, a chaincode kit error from a validator run on this side of the wire,
+// as an *Error with the same code; nil for nil.
+func fromKit(err error) error {
+	if err == nil {
+		return nil
+	}
+	return AsError(err)
 }

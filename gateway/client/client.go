@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cxledger/cxledger/gateway/params"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -127,13 +128,11 @@ func newKey() string {
 	return hex.EncodeToString(b)
 }
 
-// mutate posts req to path under the context's idempotency key (a fresh one if none) and
-// decodes the committed result.
-func mutate[T any](ctx context.Context, c *Client, path string, req any) (*ledgerapi.Committed[T], error) {
-	if v, ok := req.(ledgerapi.Validator); ok {
-		if err := v.Validate(); err != nil {
-			return nil, err
-		}
+// mutate validates req and posts it to path under the context's idempotency key (a fresh
+// one if none), and decodes the committed result.
+func mutate[T, Req any](ctx context.Context, c *Client, path string, req Req) (*ledgerapi.Committed[T], error) {
+	if err := ledgerapi.Validate(&req); err != nil {
+		return nil, err
 	}
 	body, err := json.Marshal(req)
 	if err != nil {
@@ -153,6 +152,19 @@ func mutate[T any](ctx context.Context, c *Client, path string, req any) (*ledge
 		return nil, err
 	}
 	return &out, nil
+}
+
+// query validates req and asks the route of pattern with it as path and query parameters
+// (see package params), and decodes the result.
+func query[T, Req any](ctx context.Context, c *Client, pattern string, req Req) (*T, error) {
+	if err := ledgerapi.Validate(&req); err != nil {
+		return nil, err
+	}
+	path, q, err := params.Encode(pattern, req)
+	if err != nil {
+		return nil, err
+	}
+	return get[T](ctx, c, path, q)
 }
 
 // get queries path and decodes the result.

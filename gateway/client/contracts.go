@@ -2,8 +2,6 @@ package client
 
 import (
 	"context"
-	"net/url"
-	"strconv"
 
 	"github.com/cxledger/cxledger/chaincode/health"
 	"github.com/cxledger/cxledger/chaincode/ledger"
@@ -85,45 +83,14 @@ func (p provenanceClient) RecallLot(ctx context.Context, req ledgerapi.RecallLot
 	return mutate[provenance.ProductLot](ctx, p.c, "/v1/provenance/recalls", req)
 }
 
-// page is the pageSize and bookmark query of a listing.
-func page(size int, bookmark string) url.Values {
-	q := url.Values{}
-	if size > 0 {
-		q.Set("pageSize", strconv.Itoa(size))
-	}
-	if bookmark != "" {
-		q.Set("bookmark", bookmark)
-	}
-	return q
-}
-
 func (p provenanceClient) Trace(ctx context.Context, req ledgerapi.TraceRequest) (*provenance.LotTrace, error) {
-	if err := req.Validate(); err != nil {
-		return nil, err
-	}
-	path := "/v1/provenance/lots/" + url.PathEscape(req.GTIN) + "/" + url.PathEscape(req.Lot) + "/trace"
-	return get[provenance.LotTrace](ctx, p.c, path, page(req.PageSize, req.Bookmark))
+	return query[provenance.LotTrace](ctx, p.c, "/v1/provenance/lots/{gtin}/{lot}/trace", req)
 }
 
 func (p provenanceClient) Verify(ctx context.Context, req ledgerapi.VerifyRequest) (*provenance.Verification, error) {
-	if err := req.Validate(); err != nil {
-		return nil, err
-	}
-	return get[provenance.Verification](ctx, p.c, "/v1/provenance/verify/"+url.PathEscape(req.GTIN)+"/"+url.PathEscape(req.Serial), nil)
+	return query[provenance.Verification](ctx, p.c, "/v1/provenance/verify/{gtin}/{serial}", req)
 }
 
 func (p provenanceClient) History(ctx context.Context, req ledgerapi.HistoryRequest) (*provenance.ProvenanceHistory, error) {
-	if err := req.Validate(); err != nil {
-		return nil, err
-	}
-	q := page(req.PageSize, req.Bookmark)
-	q.Set("kind", req.Kind)
-	q.Set("gtin", req.GTIN)
-	if req.Lot != "" {
-		q.Set("lot", req.Lot)
-	}
-	if req.Serial != "" {
-		q.Set("serial", req.Serial)
-	}
-	return get[provenance.ProvenanceHistory](ctx, p.c, "/v1/provenance/history", q)
+	return query[provenance.ProvenanceHistory](ctx, p.c, "/v1/provenance/history", req)
 }

@@ -24,29 +24,62 @@ func (s *Session) Transactions() ledgerapi.Transactions { return txService{s} }
 func (s *Session) Events() ledgerapi.Events { return eventService{s} }
 
 // submitJSON submits a transaction and decodes the contract's JSON result into T.
-func submitJSON[T any](ctx context.Context, s *Session, contract, fn string, args ...string) (*ledgerapi.Committed[T], error) {
-	out, err := s.submit(ctx, contract, fn, args...)
+func submitJSON[T any](ctx context.Context, s *Session, c call) (*ledgerapi.Committed[T], error) {
+	out, err := s.submit(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	c := &ledgerapi.Committed[T]{TransactionID: out.txID, BlockNumber: out.block}
-	if err := json.Unmarshal(out.result, &c.Result); err != nil {
-		return nil, ledgerapi.Errorf(ledgerapi.Internal, "decode result of %s:%s: %v", contract, fn, err).WithTransaction(out.txID)
+	res := &ledgerapi.Committed[T]{TransactionID: out.txID, BlockNumber: out.block}
+	if err := json.Unmarshal(out.result, &res.Result); err != nil {
+		return nil, ledgerapi.Errorf(ledgerapi.Internal, "decode result of %s: %v", c, err).WithTransaction(out.txID)
 	}
-	return c, nil
+	return res, nil
 }
 
 // evaluateJSON evaluates a query and decodes the contract's JSON result into T.
-func evaluateJSON[T any](ctx context.Context, s *Session, contract, fn string, args ...string) (*T, error) {
-	raw, err := s.evaluate(ctx, contract, fn, args...)
+func evaluateJSON[T any](ctx context.Context, s *Session, c call) (*T, error) {
+	raw, err := s.evaluate(ctx, c)
 	if err != nil {
 		return nil, err
 	}
 	var v T
 	if err := json.Unmarshal(raw, &v); err != nil {
-		return nil, ledgerapi.Errorf(ledgerapi.Internal, "decode result of %s:%s: %v", contract, fn, err)
+		return nil, ledgerapi.Errorf(ledgerapi.Internal, "decode result of %s: %v", c, err)
 	}
 	return &v, nil
+}
+
+// request is the call of fn with req (a pointer to a request) as its one JSON argument,
+// once req validated.
+func request(contract, fn string, req any) (call, error) {
+	if err := ledgerapi.Validate(req); err != nil {
+		return call{}, err
+	}
+	data, err := json.Marshal(req)
+	if err != nil {
+		return call{}, fmt.Errorf("encode %s request: %w", fn, err)
+	}
+	return call{contract: contract, fn: fn, args: []string{string(data)}}, nil
+}
+
+// submitRequest validates req (a pointer), submits fn with it as the one JSON argument and
+// waits for the commit.
+func submitRequest[T any](ctx context.Context, s *Session, contract, fn string, req any) (*ledgerapi.Committed[T], error) {
+	c, err := request(contract, fn, req)
+	if err != nil {
+		return nil, err
+	}
+	return submitJSON[T](ctx, s, c)
+}
+
+// evaluateRequest validates req (a pointer) and evaluates fn with it as the one JSON
+// argument.
+func evaluateRequest[T any](ctx context.Context, s *Session, contract, fn string, req any) (*T, error) {
+	c, err := request(contract, fn, req)
+	if err != nil {
+		return nil, err
+	}
+	return evaluateJSON[T](ctx, s, c)
 }
 
 type healthService struct{ s *Session }
@@ -55,11 +88,11 @@ func (h healthService) Ping(ctx context.Context, req ledgerapi.PingRequest) (*le
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
-	return submitJSON[health.Ping](ctx, h.s, "health", "Ping", req.Nonce)
+	return submitJSON[health.Ping](ctx, h.s, call{contract: "health", fn: "Ping", args: []string{req.Nonce}})
 }
 
 func (h healthService) Version(ctx context.Context) (*ledgerapi.VersionInfo, error) {
-	raw, err := h.s.evaluate(ctx, "health", "Version")
+	raw, err := h.s.evaluate(ctx, call{contract: "health", fn: "Version"})
 	if err != nil {
 		return nil, err
 	}
@@ -136,31 +169,20 @@ func (s *Session) Consortium() ledgerapi.Consortium { return consortiumService{s
 
 type consortiumService struct{ s *Session }
 
-func (c consortiumService) change(ctx context.Context, fn string, req ledgerapi.RoleRequest) (*ledgerapi.Committed[ledger.RoleGrant], error) {
-	if err := req.Validate(); err != nil {
-		return nil, err
-	}
-	arg, err := json.Marshal(req)
-	if err != nil {
-		return nil, fmt.Errorf("encode %s request: %w", fn, err)
-	}
-	return submitJSON[ledger.RoleGrant](ctx, c.s, consortium.Name, fn, string(arg))
-}
-
 func (c consortiumService) ProposeRole(ctx context.Context, req ledgerapi.RoleRequest) (*ledgerapi.Committed[ledger.RoleGrant], error) {
-	return c.change(ctx, "ProposeRole", req)
+	return submitRequest[ledger.RoleGrant](ctx, c.s, consortium.Name, "ProposeRole", &req)
 }
 
 func (c consortiumService) ApproveRole(ctx context.Context, req ledgerapi.RoleRequest) (*ledgerapi.Committed[ledger.RoleGrant], error) {
-	return c.change(ctx, "ApproveRole", req)
+	return submitRequest[ledger.RoleGrant](ctx, c.s, consortium.Name, "ApproveRole", &req)
 }
 
 func (c consortiumService) RevokeRole(ctx context.Context, req ledgerapi.RoleRequest) (*ledgerapi.Committed[ledger.RoleGrant], error) {
-	return c.change(ctx, "RevokeRole", req)
+	return submitRequest[ledger.RoleGrant](ctx, c.s, consortium.Name, "RevokeRole", &req)
 }
 
 func (c consortiumService) ListRoles(ctx context.Context) ([]ledger.RoleGrant, error) {
-	grants, err := evaluateJSON[[]ledger.RoleGrant](ctx, c.s, consortium.Name, "ListRoles")
+	grants, err := evaluateJSON[[]ledger.RoleGrant](ctx, c.s, call{contract: consortium.Name, fn: "ListRoles"})
 	if err != nil {
 		return nil, err
 	}

@@ -52,18 +52,44 @@ func (s *Session) contract(p int, name string) *client.Contract {
 	return s.s.gws[p].GetNetwork(s.c.channel).GetContractWithName(s.c.chaincode, name)
 }
 
-// evaluate runs a query on the first peer that answers.
-func (s *Session) evaluate(ctx context.Context, contract, fn string, args ...string) ([]byte, error) {
+// call is one call of a chaincode function: its arguments and, for a function that takes
+// personal data, the transient data and the organisations that must endorse it (see
+// package care). Transient data reaches the peers in the proposal only: the transaction
+// that goes to ordering, and that the service stores, does not hold it.
+type call struct {
+	contract, fn string
+	args         []string
+	transient    map[string][]byte
+	endorsers    []string
+}
+
+func (c call) String() string { return c.contract + ":" + c.fn }
+
+// options are the proposal options of the call.
+func (c call) options() []client.ProposalOption {
+	opts := []client.ProposalOption{client.WithArguments(c.args...)}
+	if len(c.transient) > 0 {
+		opts = append(opts, client.WithTransient(c.transient))
+	}
+	if len(c.endorsers) > 0 {
+		opts = append(opts, client.WithEndorsingOrganizations(c.endorsers...))
+	}
+	return opts
+}
+
+// evaluate runs a query on the first peer that answers; with endorsers, a peer of the
+// first of those organisations answers it.
+func (s *Session) evaluate(ctx context.Context, c call) ([]byte, error) {
 	var result []byte
-	err := s.c.failover(ctx, contract+":"+fn, func(p int) error {
+	err := s.c.failover(ctx, c.String(), func(p int) error {
 		return s.c.timed(ctx, PhaseEvaluate, s.c.timeouts.Evaluate, func(ctx context.Context) error {
 			var err error
-			result, err = s.contract(p, contract).EvaluateWithContext(ctx, fn, client.WithArguments(args...))
+			result, err = s.contract(p, c.contract).EvaluateWithContext(ctx, c.fn, c.options()...)
 			return err
 		})
 	})
 	if err != nil {
-		return nil, fmt.Errorf("evaluate %s:%s: %w", contract, fn, Classify(err))
+		return nil, fmt.Errorf("evaluate %s: %w", c, Classify(err))
 	}
 	return result, nil
 }
@@ -72,9 +98,9 @@ func (s *Session) evaluate(ctx context.Context, contract, fn string, args ...str
 // transaction committed VALID. A read conflict at validation runs the transaction again as
 // a new one, at most conflictRetries times. When ctx ends while the commit is unknown it
 // returns a Pending *ledgerapi.Error carrying the transaction ID.
-func (s *Session) submit(ctx context.Context, contract, fn string, args ...string) (*outcome, error) {
+func (s *Session) submit(ctx context.Context, c call) (*outcome, error) {
 	for attempt := 0; ; attempt++ {
-		out, err := s.submitOnce(ctx, contract, fn, args)
+		out, err := s.submitOnce(ctx, c)
 		var ce *client.CommitError
 		if errors.As(err, &ce) && attempt < s.c.conflictRetries &&
 			(ce.Code == peer.TxValidationCode_MVCC_READ_CONFLICT || ce.Code == peer.TxValidationCode_PHANTOM_READ_CONFLICT) {
@@ -82,14 +108,14 @@ func (s *Session) submit(ctx context.Context, contract, fn string, args ...strin
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("submit %s:%s: %w", contract, fn, Classify(err))
+			return nil, fmt.Errorf("submit %s: %w", c, Classify(err))
 		}
 		return out, nil
 	}
 }
 
-func (s *Session) submitOnce(ctx context.Context, contract, fn string, args []string) (*outcome, error) {
-	proposal, err := s.contract(int(s.c.preferred.Load()), contract).NewProposal(fn, client.WithArguments(args...))
+func (s *Session) submitOnce(ctx context.Context, c call) (*outcome, error) {
+	proposal, err := s.contract(int(s.c.preferred.Load()), c.contract).NewProposal(c.fn, c.options()...)
 	if err != nil {
 		return nil, fmt.Errorf("build proposal: %w", err)
 	}

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 
 	"github.com/cxledger/cxledger/ledgerapi"
@@ -42,12 +41,13 @@ func Status(code ledgerapi.Code) int {
 // statusURL is where the outcome of a transaction is found.
 func statusURL(txID string) string { return "/v1/transactions/" + txID }
 
-// writeError answers with the error envelope. An error that is not a *ledgerapi.Error is a
-// bug or a failure of the service itself: it is logged in full and answered as Internal
-// without its text. A Pending error carries the status URL in Location.
+// writeError answers with the error envelope. An error without a code (neither a
+// *ledgerapi.Error nor a contract validator's error) is a bug or a failure of the service
+// itself: it is logged in full and answered as Internal without its text. A Pending error
+// carries the status URL in Location.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var e *ledgerapi.Error
-	if !errors.As(err, &e) {
+	e, ok := ledgerapi.Coded(err)
+	if !ok {
 		id := infoOf(r.Context()).id
 		s.log.Error("internal error", "request_id", id, "error", err)
 		e = ledgerapi.Errorf(ledgerapi.Internal, "internal error (request %s); see the service log", id)

@@ -70,8 +70,12 @@ func (g *schemas) operation(rt Route, errorRef map[string]any) map[string]any {
 	op := map[string]any{"operationId": rt.OperationID, "summary": rt.Summary, "tags": []string{rt.Tag}}
 	var params []any
 	for _, p := range rt.Params {
+		schema := map[string]any{"type": p.Type}
+		if p.Format != "" {
+			schema["format"] = p.Format
+		}
 		params = append(params, map[string]any{"name": p.Name, "in": p.In, "required": p.Required || p.In == "path",
-			"description": p.Description, "schema": map[string]any{"type": p.Type}})
+			"description": p.Description, "schema": schema})
 	}
 	if rt.Mutation {
 		params = append(params, map[string]any{"name": "Idempotency-Key", "in": "header", "required": true,

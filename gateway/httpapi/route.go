@@ -11,8 +11,10 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 
+	"github.com/cxledger/cxledger/gateway/params"
 	"github.com/cxledger/cxledger/gateway/store"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
@@ -34,9 +36,10 @@ const (
 // Param describes a path or query parameter.
 type Param struct {
 	Name, In, Description string
-	// Type is the JSON schema type: "string" or "integer".
-	Type     string
-	Required bool
+	// Type is the JSON schema type: "string", "integer" or "boolean"; Format refines it
+	// ("date-time").
+	Type, Format string
+	Required     bool
 }
 
 // Route is one endpoint: what the mux serves and what the OpenAPI document describes.
@@ -77,11 +80,9 @@ func mutation[Req, Res any](path, op, tag, summary string, run func(ctx context.
 				s.writeError(w, r, err)
 				return
 			}
-			if v, ok := any(req).(ledgerapi.Validator); ok {
-				if err := v.Validate(); err != nil {
-					s.writeError(w, r, err)
-					return
-				}
+			if err := ledgerapi.Validate(&req); err != nil {
+				s.writeError(w, r, err)
+				return
 			}
 			s.mutate(w, r, op, body, func(ctx context.Context, l ledgerapi.Ledger) (uint64, error) {
 				c, err := run(ctx, l, req)
@@ -94,11 +95,50 @@ func mutation[Req, Res any](path, op, tag, summary string, run func(ctx context.
 	}
 }
 
-// query is a GET route answering with Res.
-func query[Res any](path, op, tag, summary string, access Access, params []Param, run func(ctx context.Context, l ledgerapi.Ledger, r *http.Request) (Res, error)) Route {
+// query is a GET route whose request Req comes from the path and query parameters, by its
+// JSON field names (see package params: the OpenAPI document lists them, gateway/client
+// builds them); a pageSize is the request's within the page-size cap, the smaller of 50 and
+// the cap when absent. It answers with Res.
+func query[Req, Res any](path, op, tag, summary string, access Access, run func(ctx context.Context, l ledgerapi.Ledger, req Req) (Res, error)) Route {
+	fields, err := params.Fields(typeOf[Req]())
+	if err != nil {
+		panic(fmt.Sprintf("route %s: %v", op, err))
+	}
+	wild := params.Wildcards(path)
+	var ps []Param
+	for _, f := range fields {
+		p := Param{Name: f.Name, In: "query", Type: f.Type, Format: f.Format, Required: f.Required}
+		if slices.Contains(wild, f.Name) {
+			p.In = "path"
+		}
+		if f.Name == "pageSize" {
+			p.Description = "items per page, at most the service's page-size cap"
+		}
+		ps = append(ps, p)
+	}
+	return handler(path, op, tag, summary, access, ps, func(ctx context.Context, s *Server, l ledgerapi.Ledger, r *http.Request) (Res, error) {
+		var req Req
+		if err := params.Decode(&req, path, r.PathValue, r.URL.Query()); err != nil {
+			var zero Res
+			return zero, err
+		}
+		if size := reflect.ValueOf(&req).Elem().FieldByName("PageSize"); size.IsValid() && size.CanInt() {
+			n, err := s.pageSize(r)
+			if err != nil {
+				var zero Res
+				return zero, err
+			}
+			size.SetInt(int64(n))
+		}
+		return run(ctx, l, req)
+	})
+}
+
+// handler is a GET route answering with Res, which run makes from the request itself.
+func handler[Res any](path, op, tag, summary string, access Access, ps []Param, run func(ctx context.Context, s *Server, l ledgerapi.Ledger, r *http.Request) (Res, error)) Route {
 	return Route{
 		Method: http.MethodGet, Path: path, OperationID: op, Tag: tag, Summary: summary, Access: access,
-		Response: typeOf[Res](), Params: params,
+		Response: typeOf[Res](), Params: ps,
 		handle: func(s *Server, w http.ResponseWriter, r *http.Request) {
 			l, err := s.ledgerFor(r, nil)
 			if err != nil {
@@ -107,7 +147,7 @@ func query[Res any](path, op, tag, summary string, access Access, params []Param
 			}
 			ctx, cancel := context.WithTimeout(r.Context(), s.opts.RequestTimeout)
 			defer cancel()
-			res, err := run(ctx, l, r)
+			res, err := run(ctx, s, l, r)
 			if err != nil {
 				s.writeError(w, r, err)
 				return
@@ -271,4 +311,11 @@ func intParam(r *http.Request, name string, lo, hi, def int) (int, error) {
 		return 0, ledgerapi.Errorf(ledgerapi.Invalid, "%s: %q, want an integer from %d to %d", name, v, lo, hi)
 	}
 	return n, nil
+}
+
+// pageSize is the request's pageSize parameter, 1 to the page-size cap; absent, the smaller
+// of 50 and the cap.
+func (s *Server) pageSize(r *http.Request) (int, error) {
+	limit := s.opts.Limits.MaxPageSize
+	return intParam(r, "pageSize", 1, limit, min(50, limit))
 }

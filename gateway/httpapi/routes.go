@@ -19,7 +19,7 @@ func (s *Server) table() []Route {
 	routes = append(routes, s.operationRoutes()...)
 	routes = append(routes, healthRoutes()...)
 	routes = append(routes, consortiumRoutes()...)
-	routes = append(routes, s.provenanceRoutes()...)
+	routes = append(routes, provenanceRoutes()...)
 	routes = append(routes, s.transactionRoutes()...)
 	routes = append(routes, s.eventRoutes()...)
 	return routes
@@ -31,8 +31,8 @@ func healthRoutes() []Route {
 			func(ctx context.Context, l ledgerapi.Ledger, req ledgerapi.PingRequest) (*ledgerapi.Committed[health.Ping], error) {
 				return l.Health().Ping(ctx, req)
 			}),
-		query("/v1/health/version", "health.Version", "health", "The version of the chaincode that answers", AccessPrincipal, nil,
-			func(ctx context.Context, l ledgerapi.Ledger, _ *http.Request) (*ledgerapi.VersionInfo, error) {
+		query("/v1/health/version", "health.Version", "health", "The version of the chaincode that answers", AccessPrincipal,
+			func(ctx context.Context, l ledgerapi.Ledger, _ struct{}) (*ledgerapi.VersionInfo, error) {
 				return l.Health().Version(ctx)
 			}),
 	}
@@ -56,8 +56,8 @@ func consortiumRoutes() []Route {
 			change(func(ctx context.Context, l ledgerapi.Ledger, req ledgerapi.RoleRequest) (*ledgerapi.Committed[ledger.RoleGrant], error) {
 				return l.Consortium().RevokeRole(ctx, req)
 			})),
-		query("/v1/consortium/roles", "consortium.ListRoles", "consortium", "Every role grant, in force or proposed", AccessPrincipal, nil,
-			func(ctx context.Context, l ledgerapi.Ledger, _ *http.Request) ([]ledger.RoleGrant, error) {
+		query("/v1/consortium/roles", "consortium.ListRoles", "consortium", "Every role grant, in force or proposed", AccessPrincipal,
+			func(ctx context.Context, l ledgerapi.Ledger, _ struct{}) ([]ledger.RoleGrant, error) {
 				return l.Consortium().ListRoles(ctx)
 			}),
 	}
@@ -101,10 +101,10 @@ func (s *Server) operationRoutes() []Route {
 
 func (s *Server) transactionRoutes() []Route {
 	return []Route{
-		query("/v1/transactions/{id}", "transactions.Status", "transactions",
+		handler("/v1/transactions/{id}", "transactions.Status", "transactions",
 			"Where a transaction stands: PENDING, COMMITTED (with the result, for the caller who submitted it) or FAILED (with the error)",
 			AccessPrincipal, []Param{{Name: "id", In: "path", Type: "string", Required: true, Description: "transaction ID"}},
-			func(ctx context.Context, l ledgerapi.Ledger, r *http.Request) (*ledgerapi.TransactionStatus, error) {
+			func(ctx context.Context, s *Server, _ ledgerapi.Ledger, r *http.Request) (*ledgerapi.TransactionStatus, error) {
 				return s.transactionStatus(ctx, principalOf(r.Context()), r.PathValue("id"))
 			}),
 	}
