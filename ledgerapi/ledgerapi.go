@@ -1,5 +1,5 @@
 // Package ledgerapi is cxledger's ledger as its clients see it: one interface per business
-// area (Health, Consortium, Provenance, later Orders, Loyalty, Care), Transactions for the
+// area (Health, Consortium, Provenance, Orders, Loyalty, Care), Transactions for the
 // outcome of a transaction by its ID, and Events for the chaincode events, with their
 // request and response types and one error type.
 //
@@ -28,6 +28,8 @@ type Ledger interface {
 	Consortium() Consortium
 	// Provenance is the products, lots, custody and certificates contract.
 	Provenance() Provenance
+	// Orders is the escrowed orders and settlement contract.
+	Orders() Orders
 	// Transactions reports the outcome of transactions.
 	Transactions() Transactions
 	// Events streams chaincode events.

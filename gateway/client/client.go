@@ -57,6 +57,9 @@ func (c *Client) Consortium() ledgerapi.Consortium { return consortiumClient{c} 
 // Provenance returns the provenance contract.
 func (c *Client) Provenance() ledgerapi.Provenance { return provenanceClient{c} }
 
+// Orders returns the orders contract.
+func (c *Client) Orders() ledgerapi.Orders { return ordersClient{c} }
+
 // Transactions returns the transaction status service.
 func (c *Client) Transactions() ledgerapi.Transactions { return txClient{c} }
 

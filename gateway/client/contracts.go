@@ -5,6 +5,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/health"
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/orders"
 	"github.com/cxledger/cxledger/chaincode/provenance"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
@@ -93,4 +94,78 @@ func (p provenanceClient) Verify(ctx context.Context, req ledgerapi.VerifyReques
 
 func (p provenanceClient) History(ctx context.Context, req ledgerapi.HistoryRequest) (*provenance.ProvenanceHistory, error) {
 	return query[provenance.ProvenanceHistory](ctx, p.c, "/v1/provenance/history", req)
+}
+
+type ordersClient struct{ c *Client }
+
+func (o ordersClient) RegisterCurrency(ctx context.Context, req ledgerapi.RegisterCurrencyRequest) (*ledgerapi.Committed[orders.SettlementCurrency], error) {
+	return mutate[orders.SettlementCurrency](ctx, o.c, "/v1/orders/currencies", req)
+}
+
+func (o ordersClient) Deposit(ctx context.Context, req ledgerapi.DepositRequest) (*ledgerapi.Committed[orders.SettlementTransfer], error) {
+	return mutate[orders.SettlementTransfer](ctx, o.c, "/v1/orders/deposits", req)
+}
+
+func (o ordersClient) Withdraw(ctx context.Context, req ledgerapi.WithdrawRequest) (*ledgerapi.Committed[orders.SettlementTransfer], error) {
+	return mutate[orders.SettlementTransfer](ctx, o.c, "/v1/orders/withdrawals", req)
+}
+
+func (o ordersClient) Consolidate(ctx context.Context, req ledgerapi.AccountRequest) (*ledgerapi.Committed[orders.Consolidation], error) {
+	return mutate[orders.Consolidation](ctx, o.c, "/v1/orders/consolidations", req)
+}
+
+func (o ordersClient) Place(ctx context.Context, req ledgerapi.PlaceOrderRequest) (*ledgerapi.Committed[orders.Order], error) {
+	return mutate[orders.Order](ctx, o.c, "/v1/orders/orders", req)
+}
+
+func (o ordersClient) ConfirmDelivery(ctx context.Context, req ledgerapi.OrderRequest) (*ledgerapi.Committed[orders.Order], error) {
+	return mutate[orders.Order](ctx, o.c, "/v1/orders/deliveries", req)
+}
+
+func (o ordersClient) Refund(ctx context.Context, req ledgerapi.RefundRequest) (*ledgerapi.Committed[orders.Order], error) {
+	return mutate[orders.Order](ctx, o.c, "/v1/orders/refunds", req)
+}
+
+func (o ordersClient) RequestReturn(ctx context.Context, req ledgerapi.OrderReasonRequest) (*ledgerapi.Committed[orders.Order], error) {
+	return mutate[orders.Order](ctx, o.c, "/v1/orders/return-requests", req)
+}
+
+func (o ordersClient) ReceiveReturn(ctx context.Context, req ledgerapi.OrderRequest) (*ledgerapi.Committed[orders.Order], error) {
+	return mutate[orders.Order](ctx, o.c, "/v1/orders/return-receipts", req)
+}
+
+func (o ordersClient) OpenDispute(ctx context.Context, req ledgerapi.OrderReasonRequest) (*ledgerapi.Committed[orders.Order], error) {
+	return mutate[orders.Order](ctx, o.c, "/v1/orders/disputes", req)
+}
+
+func (o ordersClient) ResolveDispute(ctx context.Context, req ledgerapi.ResolveDisputeRequest) (*ledgerapi.Committed[orders.Order], error) {
+	return mutate[orders.Order](ctx, o.c, "/v1/orders/dispute-resolutions", req)
+}
+
+func (o ordersClient) Sweep(ctx context.Context, req ledgerapi.SweepOrdersRequest) (*ledgerapi.Committed[orders.OrderSweep], error) {
+	return mutate[orders.OrderSweep](ctx, o.c, "/v1/orders/sweeps", req)
+}
+
+func (o ordersClient) GetOrder(ctx context.Context, req ledgerapi.OrderRequest) (*orders.Order, error) {
+	return query[orders.Order](ctx, o.c, "/v1/orders/orders/{id}", req)
+}
+
+func (o ordersClient) CustomerOrders(ctx context.Context, req ledgerapi.CustomerOrdersRequest) (*orders.OrderPage, error) {
+	return query[orders.OrderPage](ctx, o.c, "/v1/orders/customer-orders", req)
+}
+
+func (o ordersClient) MerchantOrders(ctx context.Context, req ledgerapi.MerchantOrdersRequest) (*orders.OrderPage, error) {
+	return query[orders.OrderPage](ctx, o.c, "/v1/orders/merchant-orders", req)
+}
+
+func (o ordersClient) Balance(ctx context.Context, req ledgerapi.AccountRequest) (*orders.SettlementBalance, error) {
+	return query[orders.SettlementBalance](ctx, o.c, "/v1/orders/balance", req)
+}
+
+func (o ordersClient) Currencies(ctx context.Context) ([]orders.SettlementCurrency, error) {
+	list, err := get[[]orders.SettlementCurrency](ctx, o.c, "/v1/orders/currencies", nil)
+	if err != nil {
+		return nil, err
+	}
+	return *list, nil
 }

@@ -40,6 +40,8 @@ type fakePeer struct {
 
 	mu       sync.Mutex
 	calls    []string
+	// proposals are the proposals endorsed and evaluated, in order.
+	proposals []sentProposal
 	endorse  func(txID string) (*gateway.EndorseResponse, error)
 	submit   func(txID string) error
 	status   func(ctx context.Context, txID string) (*gateway.CommitStatusResponse, error)
@@ -161,7 +163,43 @@ func (f *fakePeer) log() []string {
 
 func (f *fakePeer) Endorse(_ context.Context, req *gateway.EndorseRequest) (*gateway.EndorseResponse, error) {
 	f.record("endorse " + req.GetTransactionId())
+	f.keep(req.GetProposedTransaction(), req.GetEndorsingOrganizations())
 	return f.endorse(req.GetTransactionId())
+}
+
+// sentProposal is what a client asked a peer to endorse or evaluate.
+type sentProposal struct {
+	// args are the chaincode function ("contract:Function") and its arguments.
+	args      []string
+	transient map[string][]byte
+	// orgs are the endorsing (or, for an evaluation, target) organisations.
+	orgs []string
+	err  error
+}
+
+func (f *fakePeer) keep(sp *peer.SignedProposal, orgs []string) {
+	p := sentProposal{orgs: orgs}
+	prop := &peer.Proposal{}
+	payload := &peer.ChaincodeProposalPayload{}
+	spec := &peer.ChaincodeInvocationSpec{}
+	if p.err = proto.Unmarshal(sp.GetProposalBytes(), prop); p.err == nil {
+		if p.err = proto.Unmarshal(prop.GetPayload(), payload); p.err == nil {
+			p.err = proto.Unmarshal(payload.GetInput(), spec)
+		}
+	}
+	for _, a := range spec.GetChaincodeSpec().GetInput().GetArgs() {
+		p.args = append(p.args, string(a))
+	}
+	p.transient = payload.GetTransientMap()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.proposals = append(f.proposals, p)
+}
+
+func (f *fakePeer) sent() []sentProposal {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]sentProposal(nil), f.proposals...)
 }
 
 func (f *fakePeer) Submit(_ context.Context, req *gateway.SubmitRequest) (*gateway.SubmitResponse, error) {
@@ -184,8 +222,9 @@ func (f *fakePeer) CommitStatus(ctx context.Context, req *gateway.SignedCommitSt
 	return f.status(ctx, r.GetTransactionId())
 }
 
-func (f *fakePeer) Evaluate(context.Context, *gateway.EvaluateRequest) (*gateway.EvaluateResponse, error) {
+func (f *fakePeer) Evaluate(_ context.Context, req *gateway.EvaluateRequest) (*gateway.EvaluateResponse, error) {
 	f.record("evaluate")
+	f.keep(req.GetProposedTransaction(), req.GetTargetOrganizations())
 	return f.evaluate()
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/health"
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/orders"
 	"github.com/cxledger/cxledger/chaincode/provenance"
 	"github.com/cxledger/cxledger/gateway/config"
 	"github.com/cxledger/cxledger/gateway/fabric"
@@ -39,6 +40,16 @@ type fakeBackend struct {
 	ready    error
 	runs     atomic.Int32
 	lastSubs ledgerapi.EventQuery
+	// lastReq is the request the last contract call received.
+	lastReq any
+}
+
+// received records the request of a contract call and returns it.
+func received[T any](b *fakeBackend, req T) T {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.lastReq = req
+	return req
 }
 
 func (b *fakeBackend) Ledger(identity string, j fabric.Journal) (ledgerapi.Ledger, error) {
@@ -249,4 +260,27 @@ func (p fakeProvenance) Verify(_ context.Context, req ledgerapi.VerifyRequest) (
 
 func (p fakeProvenance) Trace(_ context.Context, req ledgerapi.TraceRequest) (*provenance.LotTrace, error) {
 	return &provenance.LotTrace{Lot: provenance.TraceLot{GTIN: req.GTIN, Lot: req.Lot, Depth: req.PageSize}}, nil
+}
+
+func (l *fakeLedger) Orders() ledgerapi.Orders { return fakeOrders{l: l} }
+
+// fakeOrders answers Place, GetOrder and CustomerOrders with what it was asked.
+type fakeOrders struct {
+	ledgerapi.Orders
+	l *fakeLedger
+}
+
+func (o fakeOrders) Place(ctx context.Context, req ledgerapi.PlaceOrderRequest) (*ledgerapi.Committed[orders.Order], error) {
+	req = received(o.l.b, req)
+	return submit(ctx, o.l, "place", orders.Order{ID: req.ID, Merchant: req.Merchant, Amount: req.Amount, Currency: req.Currency, State: orders.StatePlaced})
+}
+
+func (o fakeOrders) GetOrder(_ context.Context, req ledgerapi.OrderRequest) (*orders.Order, error) {
+	req = received(o.l.b, req)
+	return &orders.Order{ID: req.ID}, nil
+}
+
+func (o fakeOrders) CustomerOrders(_ context.Context, req ledgerapi.CustomerOrdersRequest) (*orders.OrderPage, error) {
+	received(o.l.b, req)
+	return &orders.OrderPage{Orders: []orders.Order{}}, nil
 }

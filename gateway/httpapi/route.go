@@ -97,8 +97,8 @@ func mutation[Req, Res any](path, op, tag, summary string, run func(ctx context.
 
 // query is a GET route whose request Req comes from the path and query parameters, by its
 // JSON field names (see package params: the OpenAPI document lists them, gateway/client
-// builds them); a pageSize is the request's within the page-size cap, the smaller of 50 and
-// the cap when absent. It answers with Res.
+// builds them), and is validated before run; a pageSize is the request's within the
+// page-size cap, the smaller of 50 and the cap when absent. It answers with Res.
 func query[Req, Res any](path, op, tag, summary string, access Access, run func(ctx context.Context, l ledgerapi.Ledger, req Req) (Res, error)) Route {
 	fields, err := params.Fields(typeOf[Req]())
 	if err != nil {
@@ -130,6 +130,10 @@ func query[Req, Res any](path, op, tag, summary string, access Access, run func(
 			}
 			size.SetInt(int64(n))
 		}
+		if err := ledgerapi.Validate(&req); err != nil {
+			var zero Res
+			return zero, err
+		}
 		return run(ctx, l, req)
 	})
 }
@@ -154,6 +158,15 @@ func handler[Res any](path, op, tag, summary string, access Access, ps []Param, 
 			}
 			writeJSON(w, http.StatusOK, res)
 		},
+	}
+}
+
+// via is a route's run function that calls a contract's method: contract picks the
+// contract from the ledger (ledgerapi.Ledger.Orders) and method is the method expression
+// (ledgerapi.Orders.Place).
+func via[C, Req, Res any](contract func(ledgerapi.Ledger) C, method func(C, context.Context, Req) (Res, error)) func(context.Context, ledgerapi.Ledger, Req) (Res, error) {
+	return func(ctx context.Context, l ledgerapi.Ledger, req Req) (Res, error) {
+		return method(contract(l), ctx, req)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/cxledger/cxledger/chaincode/health"
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/gateway/store"
 	"github.com/cxledger/cxledger/ledgerapi"
@@ -20,6 +19,7 @@ func (s *Server) table() []Route {
 	routes = append(routes, healthRoutes()...)
 	routes = append(routes, consortiumRoutes()...)
 	routes = append(routes, provenanceRoutes()...)
+	routes = append(routes, ordersRoutes()...)
 	routes = append(routes, s.transactionRoutes()...)
 	routes = append(routes, s.eventRoutes()...)
 	return routes
@@ -28,9 +28,7 @@ func (s *Server) table() []Route {
 func healthRoutes() []Route {
 	return []Route{
 		mutation("/v1/health/pings", "health.Ping", "health", "Record a ping: a cheap write that proves the network commits",
-			func(ctx context.Context, l ledgerapi.Ledger, req ledgerapi.PingRequest) (*ledgerapi.Committed[health.Ping], error) {
-				return l.Health().Ping(ctx, req)
-			}),
+			via(ledgerapi.Ledger.Health, ledgerapi.Health.Ping)),
 		query("/v1/health/version", "health.Version", "health", "The version of the chaincode that answers", AccessPrincipal,
 			func(ctx context.Context, l ledgerapi.Ledger, _ struct{}) (*ledgerapi.VersionInfo, error) {
 				return l.Health().Version(ctx)
@@ -39,23 +37,17 @@ func healthRoutes() []Route {
 }
 
 func consortiumRoutes() []Route {
-	type change = func(ctx context.Context, l ledgerapi.Ledger, req ledgerapi.RoleRequest) (*ledgerapi.Committed[ledger.RoleGrant], error)
+	on := ledgerapi.Ledger.Consortium
 	return []Route{
 		mutation("/v1/consortium/role-proposals", "consortium.ProposeRole", "consortium",
 			"Propose that an organisation get a role (caller: an admin)",
-			change(func(ctx context.Context, l ledgerapi.Ledger, req ledgerapi.RoleRequest) (*ledgerapi.Committed[ledger.RoleGrant], error) {
-				return l.Consortium().ProposeRole(ctx, req)
-			})),
+			via(on, ledgerapi.Consortium.ProposeRole)),
 		mutation("/v1/consortium/role-approvals", "consortium.ApproveRole", "consortium",
 			"Approve the open proposal, grant or revocation, for an organisation's role (caller: an admin of another organisation)",
-			change(func(ctx context.Context, l ledgerapi.Ledger, req ledgerapi.RoleRequest) (*ledgerapi.Committed[ledger.RoleGrant], error) {
-				return l.Consortium().ApproveRole(ctx, req)
-			})),
+			via(on, ledgerapi.Consortium.ApproveRole)),
 		mutation("/v1/consortium/role-revocations", "consortium.RevokeRole", "consortium",
 			"Propose revoking an organisation's role, or withdraw your organisation's pending proposal (caller: an admin)",
-			change(func(ctx context.Context, l ledgerapi.Ledger, req ledgerapi.RoleRequest) (*ledgerapi.Committed[ledger.RoleGrant], error) {
-				return l.Consortium().RevokeRole(ctx, req)
-			})),
+			via(on, ledgerapi.Consortium.RevokeRole)),
 		query("/v1/consortium/roles", "consortium.ListRoles", "consortium", "Every role grant, in force or proposed", AccessPrincipal,
 			func(ctx context.Context, l ledgerapi.Ledger, _ struct{}) ([]ledger.RoleGrant, error) {
 				return l.Consortium().ListRoles(ctx)

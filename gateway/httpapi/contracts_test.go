@@ -1,0 +1,66 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cxledger/cxledger/ledgerapi"
+)
+
+// lastRequest is the request the fake ledger's last contract call received.
+func (ts *testServer) lastRequest() any {
+	ts.b.mu.Lock()
+	defer ts.b.mu.Unlock()
+	return ts.b.lastReq
+}
+
+// TestOrdersRoutes: a mutation's body is the contract's argument, checked by the contract's
+// own validator before any ledger call; a query's parameters are its fields, by their JSON
+// names, from the path and the query string, with the page-size cap.
+func TestOrdersRoutes(t *testing.T) {
+	ts := newTestServer(t, nil)
+	deadline := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	body := `{"id":"o-1","merchant":"Org1MSP","amount":1200,"currency":"EUR","deadline":"2030-01-02T03:04:05Z","items":[{"sku":"kettle","quantity":1}]}`
+	r := ts.do(t, "POST", "/v1/orders/orders", body, alice, "Idempotency-Key: place-1")
+	if r.status != 200 || !strings.Contains(r.body, `"state":"placed"`) {
+		t.Fatalf("place: %d %s", r.status, r.body)
+	}
+	if got := ts.lastRequest().(ledgerapi.PlaceOrderRequest); got.ID != "o-1" || got.Amount != 1200 || !got.Deadline.Equal(deadline) || len(got.Items) != 1 {
+		t.Fatalf("the contract got %+v", got)
+	}
+	runs := ts.b.runs.Load()
+	for _, tc := range []struct{ body, want string }{
+		{`{"id":"o 2","merchant":"Org1MSP","amount":1,"currency":"EUR","deadline":"2030-01-02T03:04:05Z","items":[{"sku":"k","quantity":1}]}`, "id"},
+		{`{"id":"o-2","merchant":"Org1MSP","arbiter":"Org1MSP","amount":1,"currency":"EUR","deadline":"2030-01-02T03:04:05Z","items":[{"sku":"k","quantity":1}]}`, "arbitrate its own order"},
+		{`{"id":"o-2","merchant":"Org1MSP","amount":1,"currency":"eur","deadline":"2030-01-02T03:04:05Z","items":[]}`, "currency"},
+		{`{"id":"o-2","merchant":"Org1MSP","amount":1,"currency":"EUR","deadline":"2030-01-02T03:04:05Z","items":[{"sku":"k","quantity":1}],"customer":"x"}`, "unknown field"},
+	} {
+		r := ts.do(t, "POST", "/v1/orders/orders", tc.body, alice, "Idempotency-Key: place-bad")
+		if e := r.envelope(t); r.status != 400 || e.Code != ledgerapi.Invalid || !strings.Contains(e.Message, tc.want) {
+			t.Errorf("%s: %d %+v, want 400 INVALID about %s", tc.body, r.status, e, tc.want)
+		}
+	}
+	if ts.b.runs.Load() != runs {
+		t.Fatal("an invalid request reached the ledger")
+	}
+
+	r = ts.do(t, "GET", "/v1/orders/orders/o-1", "", alice)
+	if r.status != 200 || ts.lastRequest().(ledgerapi.OrderRequest).ID != "o-1" {
+		t.Fatalf("get order: %d %s", r.status, r.body)
+	}
+	r = ts.do(t, "GET", "/v1/orders/customer-orders?customer=Org2MSP%2FUser2&bookmark=b1", "", alice)
+	if got := ts.lastRequest().(ledgerapi.CustomerOrdersRequest); r.status != 200 || got.Customer != "Org2MSP/User2" || got.Bookmark != "b1" || got.PageSize != 50 {
+		t.Fatalf("customer orders: %d %s, the contract got %+v", r.status, r.body, got)
+	}
+	for _, q := range []string{"?pageSize=1000", "?customer=nobody", "?limit=3"} {
+		if r := ts.do(t, "GET", "/v1/orders/customer-orders"+q, "", alice); r.status != 400 {
+			t.Errorf("customer orders%s: %d %s", q, r.status, r.body)
+		}
+	}
+	var page map[string]any
+	if err := json.Unmarshal([]byte(ts.do(t, "GET", "/v1/orders/customer-orders", "", alice).body), &page); err != nil || page["orders"] == nil {
+		t.Fatalf("page %v %v", page, err)
+	}
+}
