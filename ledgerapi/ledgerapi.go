@@ -30,6 +30,8 @@ type Ledger interface {
 	Provenance() Provenance
 	// Orders is the escrowed orders and settlement contract.
 	Orders() Orders
+	// Loyalty is the coalition points contract.
+	Loyalty() Loyalty
 	// Transactions reports the outcome of transactions.
 	Transactions() Transactions
 	// Events streams chaincode events.

@@ -60,6 +60,9 @@ func (c *Client) Provenance() ledgerapi.Provenance { return provenanceClient{c} 
 // Orders returns the orders contract.
 func (c *Client) Orders() ledgerapi.Orders { return ordersClient{c} }
 
+// Loyalty returns the loyalty contract.
+func (c *Client) Loyalty() ledgerapi.Loyalty { return loyaltyClient{c} }
+
 // Transactions returns the transaction status service.
 func (c *Client) Transactions() ledgerapi.Transactions { return txClient{c} }
 

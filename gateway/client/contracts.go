@@ -5,6 +5,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/health"
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/loyalty"
 	"github.com/cxledger/cxledger/chaincode/orders"
 	"github.com/cxledger/cxledger/chaincode/provenance"
 	"github.com/cxledger/cxledger/ledgerapi"
@@ -168,4 +169,54 @@ func (o ordersClient) Currencies(ctx context.Context) ([]orders.SettlementCurren
 		return nil, err
 	}
 	return *list, nil
+}
+
+type loyaltyClient struct{ c *Client }
+
+func (y loyaltyClient) CreateProgram(ctx context.Context, req ledgerapi.CreateProgramRequest) (*ledgerapi.Committed[loyalty.Program], error) {
+	return mutate[loyalty.Program](ctx, y.c, "/v1/loyalty/programs", req)
+}
+
+func (y loyaltyClient) AcceptPartnership(ctx context.Context, req ledgerapi.ProgramRequest) (*ledgerapi.Committed[loyalty.PartnerTerms], error) {
+	return mutate[loyalty.PartnerTerms](ctx, y.c, "/v1/loyalty/partnerships", req)
+}
+
+func (y loyaltyClient) Earn(ctx context.Context, req ledgerapi.EarnRequest) (*ledgerapi.Committed[loyalty.Earn], error) {
+	return mutate[loyalty.Earn](ctx, y.c, "/v1/loyalty/earns", req)
+}
+
+func (y loyaltyClient) Redeem(ctx context.Context, req ledgerapi.RedeemRequest) (*ledgerapi.Committed[loyalty.Redemption], error) {
+	return mutate[loyalty.Redemption](ctx, y.c, "/v1/loyalty/redemptions", req)
+}
+
+func (y loyaltyClient) Transfer(ctx context.Context, req ledgerapi.TransferPointsRequest) (*ledgerapi.Committed[loyalty.PointsTransfer], error) {
+	return mutate[loyalty.PointsTransfer](ctx, y.c, "/v1/loyalty/transfers", req)
+}
+
+func (y loyaltyClient) ExpirePoints(ctx context.Context, req ledgerapi.ExpirePointsRequest) (*ledgerapi.Committed[loyalty.ExpirySweep], error) {
+	return mutate[loyalty.ExpirySweep](ctx, y.c, "/v1/loyalty/expiries", req)
+}
+
+func (y loyaltyClient) GetProgram(ctx context.Context, req ledgerapi.ProgramRequest) (*loyalty.Program, error) {
+	return query[loyalty.Program](ctx, y.c, "/v1/loyalty/programs/{program}", req)
+}
+
+func (y loyaltyClient) ListPrograms(ctx context.Context, req ledgerapi.ListProgramsRequest) (*loyalty.ProgramPage, error) {
+	return query[loyalty.ProgramPage](ctx, y.c, "/v1/loyalty/programs", req)
+}
+
+func (y loyaltyClient) Balance(ctx context.Context, req ledgerapi.PointsBalanceRequest) (*loyalty.PointsBalance, error) {
+	return query[loyalty.PointsBalance](ctx, y.c, "/v1/loyalty/programs/{program}/balance", req)
+}
+
+func (y loyaltyClient) History(ctx context.Context, req ledgerapi.PointsHistoryRequest) (*loyalty.PointsHistory, error) {
+	return query[loyalty.PointsHistory](ctx, y.c, "/v1/loyalty/programs/{program}/history", req)
+}
+
+func (y loyaltyClient) Statement(ctx context.Context, req ledgerapi.StatementRequest) (*loyalty.SettlementStatement, error) {
+	return query[loyalty.SettlementStatement](ctx, y.c, "/v1/loyalty/statement", req)
+}
+
+func (y loyaltyClient) OrderPoints(ctx context.Context, req ledgerapi.OrderPointsRequest) (*loyalty.OrderPoints, error) {
+	return query[loyalty.OrderPoints](ctx, y.c, "/v1/loyalty/orders/{order}/points", req)
 }

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cxledger/cxledger/ledgerapi"
 )
@@ -56,6 +57,15 @@ func TestRoutes(t *testing.T) {
 			_, err := c.Orders().Balance(ctx, ledgerapi.AccountRequest{Account: "escrow:o-1", Currency: "EUR"})
 			return err
 		}, sent{"GET", "/v1/orders/balance?account=escrow%3Ao-1&currency=EUR", ""}},
+		{func() error {
+			_, err := c.Loyalty().Statement(ctx, ledgerapi.StatementRequest{Merchant: "Org1MSP", Counterparty: "Org2MSP",
+				From: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)})
+			return err
+		}, sent{"GET", "/v1/loyalty/statement?counterparty=Org2MSP&from=2026-01-01T00%3A00%3A00Z&merchant=Org1MSP&to=2026-02-01T00%3A00%3A00Z", ""}},
+		{func() error {
+			_, err := c.Loyalty().Earn(ctx, ledgerapi.EarnRequest{Program: "beans", ID: "e-1", Account: "Org1MSP/User2", Points: 5})
+			return err
+		}, sent{"POST", "/v1/loyalty/earns", `{"program":"beans","id":"e-1","account":"Org1MSP/User2","points":5}`}},
 	} {
 		before := len(*got)
 		if err := tc.call(); err != nil {

@@ -38,14 +38,14 @@ type fakePeer struct {
 	addr   string
 	server *grpc.Server
 
-	mu       sync.Mutex
-	calls    []string
+	mu    sync.Mutex
+	calls []string
 	// proposals are the proposals endorsed and evaluated, in order.
 	proposals []sentProposal
-	endorse  func(txID string) (*gateway.EndorseResponse, error)
-	submit   func(txID string) error
-	status   func(ctx context.Context, txID string) (*gateway.CommitStatusResponse, error)
-	evaluate func() (*gateway.EvaluateResponse, error)
+	endorse   func(txID string) (*gateway.EndorseResponse, error)
+	submit    func(txID string) error
+	status    func(ctx context.Context, txID string) (*gateway.CommitStatusResponse, error)
+	evaluate  func() (*gateway.EvaluateResponse, error)
 	// blocks serves Deliver: every block from the requested start, then failAfter (if set)
 	// ends the stream with an error, else the stream waits for the client to leave.
 	blocks    []*common.Block

@@ -64,3 +64,30 @@ func TestOrdersRoutes(t *testing.T) {
 		t.Fatalf("page %v %v", page, err)
 	}
 }
+
+// TestLoyaltyRoutes: the loyalty contract's rules refuse a bad earn before the ledger; path
+// parameters, integers and times reach the contract from a query.
+func TestLoyaltyRoutes(t *testing.T) {
+	ts := newTestServer(t, nil)
+	r := ts.do(t, "POST", "/v1/loyalty/earns", `{"program":"beans","id":"e-1","account":"Org1MSP/User2","points":40}`, alice, "Idempotency-Key: earn-1")
+	if r.status != 200 || !strings.Contains(r.body, `"points":40`) {
+		t.Fatalf("earn: %d %s", r.status, r.body)
+	}
+	r = ts.do(t, "POST", "/v1/loyalty/earns", `{"program":"beans","id":"e-2","account":"Org1MSP/User2","points":40,"amount":100}`, alice, "Idempotency-Key: earn-2")
+	if e := r.envelope(t); r.status != 400 || !strings.Contains(e.Message, "exactly one of amount") {
+		t.Fatalf("earn with amount and points: %d %s", r.status, r.body)
+	}
+	r = ts.do(t, "GET", "/v1/loyalty/programs/beans/balance?account=Org1MSP/User2&soonDays=30", "", alice)
+	if got := ts.lastRequest().(ledgerapi.PointsBalanceRequest); r.status != 200 || got.Program != "beans" || got.Account != "Org1MSP/User2" || got.SoonDays != 30 {
+		t.Fatalf("balance: %d %s, the contract got %+v", r.status, r.body, got)
+	}
+	from, to := "2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z"
+	r = ts.do(t, "GET", "/v1/loyalty/statement?merchant=Org1MSP&counterparty=Org2MSP&from="+from+"&to="+to, "", alice)
+	got := ts.lastRequest().(ledgerapi.StatementRequest)
+	if r.status != 200 || got.From.Format(time.RFC3339) != from || got.To.Format(time.RFC3339) != to || got.PageSize != 50 {
+		t.Fatalf("statement: %d %s, the contract got %+v", r.status, r.body, got)
+	}
+	if r := ts.do(t, "GET", "/v1/loyalty/statement?merchant=Org1MSP&counterparty=Org2MSP&from=yesterday&to="+to, "", alice); r.status != 400 {
+		t.Fatalf("statement from yesterday: %d %s", r.status, r.body)
+	}
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/health"
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/loyalty"
 	"github.com/cxledger/cxledger/chaincode/orders"
 	"github.com/cxledger/cxledger/chaincode/provenance"
 	"github.com/cxledger/cxledger/gateway/config"
@@ -283,4 +284,27 @@ func (o fakeOrders) GetOrder(_ context.Context, req ledgerapi.OrderRequest) (*or
 func (o fakeOrders) CustomerOrders(_ context.Context, req ledgerapi.CustomerOrdersRequest) (*orders.OrderPage, error) {
 	received(o.l.b, req)
 	return &orders.OrderPage{Orders: []orders.Order{}}, nil
+}
+
+func (l *fakeLedger) Loyalty() ledgerapi.Loyalty { return fakeLoyalty{l: l} }
+
+// fakeLoyalty answers Earn, Balance and Statement with what it was asked.
+type fakeLoyalty struct {
+	ledgerapi.Loyalty
+	l *fakeLedger
+}
+
+func (y fakeLoyalty) Earn(ctx context.Context, req ledgerapi.EarnRequest) (*ledgerapi.Committed[loyalty.Earn], error) {
+	req = received(y.l.b, req)
+	return submit(ctx, y.l, "earn", loyalty.Earn{Program: req.Program, ID: req.ID, Account: req.Account, Points: req.Points})
+}
+
+func (y fakeLoyalty) Balance(_ context.Context, req ledgerapi.PointsBalanceRequest) (*loyalty.PointsBalance, error) {
+	req = received(y.l.b, req)
+	return &loyalty.PointsBalance{Program: req.Program, Account: req.Account}, nil
+}
+
+func (y fakeLoyalty) Statement(_ context.Context, req ledgerapi.StatementRequest) (*loyalty.SettlementStatement, error) {
+	received(y.l.b, req)
+	return &loyalty.SettlementStatement{}, nil
 }

@@ -20,6 +20,7 @@ func (s *Server) table() []Route {
 	routes = append(routes, consortiumRoutes()...)
 	routes = append(routes, provenanceRoutes()...)
 	routes = append(routes, ordersRoutes()...)
+	routes = append(routes, loyaltyRoutes()...)
 	routes = append(routes, s.transactionRoutes()...)
 	routes = append(routes, s.eventRoutes()...)
 	return routes
