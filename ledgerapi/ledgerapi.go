@@ -32,6 +32,8 @@ type Ledger interface {
 	Orders() Orders
 	// Loyalty is the coalition points contract.
 	Loyalty() Loyalty
+	// Care is the support tickets and reviews contract.
+	Care() Care
 	// Transactions reports the outcome of transactions.
 	Transactions() Transactions
 	// Events streams chaincode events.

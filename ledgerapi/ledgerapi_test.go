@@ -4,8 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/cxledger/cxledger/chaincode/care"
+	"github.com/cxledger/cxledger/chaincode/orders"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -125,6 +129,42 @@ func TestProvenanceRequestsValidate(t *testing.T) {
 		}
 		if err != nil && ledgerapi.ErrorCode(err) != ledgerapi.Invalid {
 			t.Errorf("%s: code %s, want INVALID", tc.name, ledgerapi.ErrorCode(err))
+		}
+	}
+}
+
+// TestContractRequestsValidate: the orders, loyalty and care requests are checked by the
+// contracts' own rules through Validate, whose errors are INVALID *Errors that never quote
+// personal data.
+func TestContractRequestsValidate(t *testing.T) {
+	salt := []byte("0123456789abcdef")
+	open := care.OpenTicketArgs{ID: "T1", Merchant: "Org2MSP", Category: "delivery", Priority: "high"}
+	for _, tc := range []struct {
+		name string
+		req  any
+		ok   bool
+	}{
+		{"order", &ledgerapi.PlaceOrderRequest{ID: "o1", Merchant: "Org1MSP", Amount: 5, Currency: "EUR", Deadline: time.Now(), Items: []orders.OrderItem{{SKU: "a", Quantity: 1}}}, true},
+		{"order without items", &ledgerapi.PlaceOrderRequest{ID: "o1", Merchant: "Org1MSP", Amount: 5, Currency: "EUR", Deadline: time.Now()}, false},
+		{"refund reason as text", &ledgerapi.RefundRequest{ID: "o1", RefundID: "r1", Reason: "Free text"}, false},
+		{"earn", &ledgerapi.EarnRequest{Program: "beans", ID: "e1", Account: "Org1MSP/User2", Points: 5}, true},
+		{"earn nothing", &ledgerapi.EarnRequest{Program: "beans", ID: "e1", Account: "Org1MSP/User2"}, false},
+		{"ticket", &ledgerapi.OpenTicketRequest{OpenTicketArgs: open, Personal: ledgerapi.Personal{Salt: salt, Message: "secret help", Contact: "secret@example.com"}}, true},
+		{"ticket without message", &ledgerapi.OpenTicketRequest{OpenTicketArgs: open, Personal: ledgerapi.Personal{Salt: salt, Contact: "secret@example.com"}}, false},
+		{"ticket without salt", &ledgerapi.OpenTicketRequest{OpenTicketArgs: open, Personal: ledgerapi.Personal{Message: "secret help"}}, false},
+		{"ticket with a bad priority", &ledgerapi.OpenTicketRequest{OpenTicketArgs: care.OpenTicketArgs{ID: "T1", Merchant: "Org2MSP", Category: "delivery", Priority: "asap"}, Personal: ledgerapi.Personal{Salt: salt, Message: "secret help"}}, false},
+		{"response", &ledgerapi.RespondTicketRequest{IDArgs: care.IDArgs{ID: "T1"}, Personal: ledgerapi.Personal{Salt: salt, Message: "secret answer"}}, true},
+		{"response with contact", &ledgerapi.RespondTicketRequest{IDArgs: care.IDArgs{ID: "T1"}, Personal: ledgerapi.Personal{Salt: salt, Message: "secret", Contact: "secret@example.com"}}, false},
+		{"resolution without message", &ledgerapi.TicketStepRequest{IDArgs: care.IDArgs{ID: "T1"}}, true},
+		{"resolution with a salt alone", &ledgerapi.TicketStepRequest{IDArgs: care.IDArgs{ID: "T1"}, Personal: &ledgerapi.Personal{Salt: salt}}, false},
+	} {
+		err := ledgerapi.Validate(tc.req)
+		if tc.ok != (err == nil) {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+		var e *ledgerapi.Error
+		if err != nil && (!errors.As(err, &e) || e.Code != ledgerapi.Invalid || strings.Contains(e.Message, "secret")) {
+			t.Errorf("%s: %#v, want an INVALID *Error without the data", tc.name, err)
 		}
 	}
 }

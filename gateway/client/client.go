@@ -63,6 +63,10 @@ func (c *Client) Orders() ledgerapi.Orders { return ordersClient{c} }
 // Loyalty returns the loyalty contract.
 func (c *Client) Loyalty() ledgerapi.Loyalty { return loyaltyClient{c} }
 
+// Care returns the care contract. The personal data of a ticket step travels to the
+// service in the request's body, which the service turns into transient data.
+func (c *Client) Care() ledgerapi.Care { return careClient{c} }
+
 // Transactions returns the transaction status service.
 func (c *Client) Transactions() ledgerapi.Transactions { return txClient{c} }
 

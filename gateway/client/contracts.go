@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 
+	"github.com/cxledger/cxledger/chaincode/care"
 	"github.com/cxledger/cxledger/chaincode/health"
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/loyalty"
@@ -219,4 +220,82 @@ func (y loyaltyClient) Statement(ctx context.Context, req ledgerapi.StatementReq
 
 func (y loyaltyClient) OrderPoints(ctx context.Context, req ledgerapi.OrderPointsRequest) (*loyalty.OrderPoints, error) {
 	return query[loyalty.OrderPoints](ctx, y.c, "/v1/loyalty/orders/{order}/points", req)
+}
+
+type careClient struct{ c *Client }
+
+func (k careClient) OpenTicket(ctx context.Context, req ledgerapi.OpenTicketRequest) (*ledgerapi.Committed[care.Ticket], error) {
+	return mutate[care.Ticket](ctx, k.c, "/v1/care/tickets", req)
+}
+
+func (k careClient) AssignTicket(ctx context.Context, req ledgerapi.AssignTicketRequest) (*ledgerapi.Committed[care.Ticket], error) {
+	return mutate[care.Ticket](ctx, k.c, "/v1/care/ticket-assignments", req)
+}
+
+func (k careClient) RespondTicket(ctx context.Context, req ledgerapi.RespondTicketRequest) (*ledgerapi.Committed[care.Ticket], error) {
+	return mutate[care.Ticket](ctx, k.c, "/v1/care/ticket-responses", req)
+}
+
+func (k careClient) ResolveTicket(ctx context.Context, req ledgerapi.TicketStepRequest) (*ledgerapi.Committed[care.Ticket], error) {
+	return mutate[care.Ticket](ctx, k.c, "/v1/care/ticket-resolutions", req)
+}
+
+func (k careClient) ReopenTicket(ctx context.Context, req ledgerapi.TicketStepRequest) (*ledgerapi.Committed[care.Ticket], error) {
+	return mutate[care.Ticket](ctx, k.c, "/v1/care/ticket-reopenings", req)
+}
+
+func (k careClient) ConfirmTicket(ctx context.Context, req ledgerapi.TicketRequest) (*ledgerapi.Committed[care.Ticket], error) {
+	return mutate[care.Ticket](ctx, k.c, "/v1/care/ticket-confirmations", req)
+}
+
+func (k careClient) EraseTicketData(ctx context.Context, req ledgerapi.TicketRequest) (*ledgerapi.Committed[care.Ticket], error) {
+	return mutate[care.Ticket](ctx, k.c, "/v1/care/ticket-erasures", req)
+}
+
+func (k careClient) SetSLAPolicy(ctx context.Context, req ledgerapi.SLAPolicyRequest) (*ledgerapi.Committed[care.SLAPolicy], error) {
+	return mutate[care.SLAPolicy](ctx, k.c, "/v1/care/sla-policies", req)
+}
+
+func (k careClient) SweepSLA(ctx context.Context, req ledgerapi.SweepSLARequest) (*ledgerapi.Committed[care.SLASweep], error) {
+	return mutate[care.SLASweep](ctx, k.c, "/v1/care/sla-sweeps", req)
+}
+
+func (k careClient) PostReview(ctx context.Context, req ledgerapi.PostReviewRequest) (*ledgerapi.Committed[care.Review], error) {
+	return mutate[care.Review](ctx, k.c, "/v1/care/reviews", req)
+}
+
+func (k careClient) EditReview(ctx context.Context, req ledgerapi.EditReviewRequest) (*ledgerapi.Committed[care.Review], error) {
+	return mutate[care.Review](ctx, k.c, "/v1/care/review-edits", req)
+}
+
+func (k careClient) ReplyToReview(ctx context.Context, req ledgerapi.ReplyToReviewRequest) (*ledgerapi.Committed[care.Review], error) {
+	return mutate[care.Review](ctx, k.c, "/v1/care/review-replies", req)
+}
+
+func (k careClient) GetTicket(ctx context.Context, req ledgerapi.TicketRequest) (*care.TicketDetail, error) {
+	return query[care.TicketDetail](ctx, k.c, "/v1/care/tickets/{id}", req)
+}
+
+func (k careClient) ListTickets(ctx context.Context, req ledgerapi.ListTicketsRequest) (*care.TicketPage, error) {
+	return query[care.TicketPage](ctx, k.c, "/v1/care/tickets", req)
+}
+
+func (k careClient) BreachReport(ctx context.Context, req ledgerapi.BreachReportRequest) (*care.BreachReport, error) {
+	return query[care.BreachReport](ctx, k.c, "/v1/care/breaches", req)
+}
+
+func (k careClient) GetSLAPolicy(ctx context.Context, req ledgerapi.MerchantRequest) (*care.SLAPolicy, error) {
+	return query[care.SLAPolicy](ctx, k.c, "/v1/care/sla-policies/{merchant}", req)
+}
+
+func (k careClient) GetTicketPersonalData(ctx context.Context, req ledgerapi.TicketRequest) (*care.TicketPersonalData, error) {
+	return query[care.TicketPersonalData](ctx, k.c, "/v1/care/tickets/{id}/personal-data", req)
+}
+
+func (k careClient) GetReview(ctx context.Context, req ledgerapi.ReviewRequest) (*care.ReviewDetail, error) {
+	return query[care.ReviewDetail](ctx, k.c, "/v1/care/reviews/{id}", req)
+}
+
+func (k careClient) ListReviews(ctx context.Context, req ledgerapi.ListReviewsRequest) (*care.ReviewPage, error) {
+	return query[care.ReviewPage](ctx, k.c, "/v1/care/reviews", req)
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cxledger/cxledger/chaincode/care"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -66,6 +67,15 @@ func TestRoutes(t *testing.T) {
 			_, err := c.Loyalty().Earn(ctx, ledgerapi.EarnRequest{Program: "beans", ID: "e-1", Account: "Org1MSP/User2", Points: 5})
 			return err
 		}, sent{"POST", "/v1/loyalty/earns", `{"program":"beans","id":"e-1","account":"Org1MSP/User2","points":5}`}},
+		{func() error {
+			_, err := c.Care().RespondTicket(ctx, ledgerapi.RespondTicketRequest{IDArgs: care.IDArgs{ID: "T 1"},
+				Personal: ledgerapi.Personal{Salt: []byte("0123456789abcdef"), Message: "On its way"}})
+			return err
+		}, sent{"POST", "/v1/care/ticket-responses", `{"id":"T 1","personal":{"salt":"MDEyMzQ1Njc4OWFiY2RlZg==","message":"On its way"}}`}},
+		{func() error {
+			_, err := c.Care().GetTicketPersonalData(ctx, ledgerapi.TicketRequest{ID: "T/1"})
+			return err
+		}, sent{"GET", "/v1/care/tickets/T%2F1/personal-data", ""}},
 	} {
 		before := len(*got)
 		if err := tc.call(); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"sync/atomic"
 	"time"
@@ -58,7 +59,9 @@ type Client struct {
 	ids                map[string]*signer
 	// statusID is the identity that asks for commit statuses and resubmits envelopes on
 	// behalf of the service (any channel member may).
-	statusID        string
+	statusID string
+	// orgs are the organisations of the identities, sorted.
+	orgs            []string
 	preferred       atomic.Int64
 	timeouts        Timeouts
 	conflictRetries int
@@ -123,7 +126,11 @@ func NewClient(channel, chaincode string, peers []Peer, ids map[string]Identity,
 			s.gws = append(s.gws, gw)
 		}
 		c.ids[name] = s
+		if !slices.Contains(c.orgs, id.MSPID) {
+			c.orgs = append(c.orgs, id.MSPID)
+		}
 	}
+	slices.Sort(c.orgs)
 	return c, nil
 }
 

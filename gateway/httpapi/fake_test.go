@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cxledger/cxledger/chaincode/care"
 	"github.com/cxledger/cxledger/chaincode/health"
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/loyalty"
@@ -173,14 +174,16 @@ func (e fakeEvents) Subscribe(ctx context.Context, q ledgerapi.EventQuery) (<-ch
 // two principals: alice (key "alice-key") and bob ("bob-key").
 type testServer struct {
 	*Server
-	b     *fakeBackend
-	store *store.Store
-	http  *httptest.Server
+	b      *fakeBackend
+	store  *store.Store
+	dbPath string
+	http   *httptest.Server
 }
 
 func newTestServer(t *testing.T, tune func(*Options)) *testServer {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "gateway.db"))
+	dbPath := filepath.Join(t.TempDir(), "gateway.db")
+	st, err := store.Open(dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +201,7 @@ func newTestServer(t *testing.T, tune func(*Options)) *testServer {
 		tune(&opts)
 	}
 	s := New(opts)
-	ts := &testServer{Server: s, b: b, store: st, http: httptest.NewServer(s)}
+	ts := &testServer{Server: s, b: b, store: st, dbPath: dbPath, http: httptest.NewServer(s)}
 	t.Cleanup(ts.http.Close)
 	return ts
 }
@@ -307,4 +310,27 @@ func (y fakeLoyalty) Balance(_ context.Context, req ledgerapi.PointsBalanceReque
 func (y fakeLoyalty) Statement(_ context.Context, req ledgerapi.StatementRequest) (*loyalty.SettlementStatement, error) {
 	received(y.l.b, req)
 	return &loyalty.SettlementStatement{}, nil
+}
+
+func (l *fakeLedger) Care() ledgerapi.Care { return fakeCare{l: l} }
+
+// fakeCare opens tickets as the contract would answer (hashes of the personal data only),
+// and answers GetTicket.
+type fakeCare struct {
+	ledgerapi.Care
+	l *fakeLedger
+}
+
+func (c fakeCare) OpenTicket(ctx context.Context, req ledgerapi.OpenTicketRequest) (*ledgerapi.Committed[care.Ticket], error) {
+	req = received(c.l.b, req)
+	t := care.Ticket{ID: req.ID, Merchant: req.Merchant, State: care.StateOpen, Steps: 1, MessageSteps: []int{1}}
+	if req.Personal.Contact != "" {
+		t.ContactHash, t.ContactStored = care.SaltedHash(req.Personal.Salt, req.Personal.Contact), true
+	}
+	return submit(ctx, c.l, "open", t)
+}
+
+func (c fakeCare) GetTicket(_ context.Context, req ledgerapi.TicketRequest) (*care.TicketDetail, error) {
+	req = received(c.l.b, req)
+	return &care.TicketDetail{Ticket: care.Ticket{ID: req.ID}}, nil
 }

@@ -21,6 +21,7 @@ func (s *Server) table() []Route {
 	routes = append(routes, provenanceRoutes()...)
 	routes = append(routes, ordersRoutes()...)
 	routes = append(routes, loyaltyRoutes()...)
+	routes = append(routes, careRoutes()...)
 	routes = append(routes, s.transactionRoutes()...)
 	routes = append(routes, s.eventRoutes()...)
 	return routes
