@@ -1,0 +1,36 @@
+package cmdutil
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/cxledger/cxledger/ledgerapi"
+)
+
+// RawCommitted is a committed mutation with the contract's result as JSON.
+type RawCommitted = ledgerapi.Committed[json.RawMessage]
+
+// Client is the ledger as a command reaches it: ledgerapi.Ledger for queries, and Submit,
+// which runs a mutation at most once per idempotency key whichever transport is behind it
+// (the gateway service keeps the keys; the Fabric transport keeps them in a local journal).
+type Client interface {
+	ledgerapi.Ledger
+	// Submit runs a mutation named op ("provenance.RegisterProduct") with request req under
+	// the context's idempotency key: the first call runs it, a repeat with the same key and
+	// request returns the first outcome, a repeat with another request is
+	// IDEMPOTENCY_MISMATCH. run performs the mutation on the ledger it is given.
+	Submit(ctx context.Context, op string, req any, run func(ctx context.Context, l ledgerapi.Ledger) (*RawCommitted, error)) (*RawCommitted, error)
+	// Target says what the client reaches, for messages ("gateway http://127.0.0.1:8080").
+	Target() string
+	// Close releases connections and files.
+	Close() error
+}
+
+// Selection is what the global flags say about which ledger to reach; the environment and
+// the configuration file fill in the rest.
+type Selection struct {
+	// Profile is --profile: a configured profile, or a network user "Org1MSP/User1".
+	Profile string
+	// Gateway is --gateway: the gateway service's URL.
+	Gateway string
+}

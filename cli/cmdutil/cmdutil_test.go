@@ -1,0 +1,252 @@
+package cmdutil
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cxledger/cxledger/ledgerapi"
+)
+
+// Every ledger error code has an exit code, and each is one of the documented ones.
+func TestEveryLedgerCodeHasADocumentedExitCode(t *testing.T) {
+	documented := map[ExitCode]bool{}
+	for _, c := range ExitCodes {
+		documented[c.Code] = true
+	}
+	want := map[ledgerapi.Code]ExitCode{
+		ledgerapi.Invalid: ExitUsage, ledgerapi.TooLarge: ExitUsage, ledgerapi.NotFound: ExitNotFound,
+		ledgerapi.Forbidden: ExitForbidden, ledgerapi.Unauthenticated: ExitForbidden,
+		ledgerapi.Conflict: ExitConflict, ledgerapi.Expired: ExitConflict, ledgerapi.InsufficientFunds: ExitConflict,
+		ledgerapi.IdempotencyMismatch: ExitConflict, ledgerapi.RateLimited: ExitRetryable, ledgerapi.Unavailable: ExitRetryable,
+		ledgerapi.Timeout: ExitRetryable, ledgerapi.Pending: ExitPending, ledgerapi.Internal: ExitFailure,
+	}
+	for code, exit := range want {
+		err := fmt.Errorf("wrapped: %w", ledgerapi.Errorf(code, "x"))
+		if got := CodeOf(err); got != exit {
+			t.Errorf("%s: exit %d, want %d", code, got, exit)
+		}
+		if !documented[exit] {
+			t.Errorf("%s maps to %d, which `cxl help exit-codes` does not document", code, exit)
+		}
+	}
+	retryConflict := ledgerapi.Errorf(ledgerapi.Conflict, "in progress")
+	retryConflict.Retryable = true
+	if got := CodeOf(retryConflict); got != ExitRetryable {
+		t.Errorf("a retryable conflict: exit %d, want %d", got, ExitRetryable)
+	}
+	if got := CodeOf(fmt.Errorf("x: %w", context.DeadlineExceeded)); got != ExitRetryable {
+		t.Errorf("deadline: exit %d", got)
+	}
+}
+
+func TestOneLineKeepsTheCode(t *testing.T) {
+	err := OneLine(fmt.Errorf("first\n  second:\t%w", ledgerapi.Errorf(ledgerapi.NotFound, "no such\nthing")))
+	if strings.Contains(err.Error(), "\n") || err.Error() != "first second: NOT_FOUND: no such thing" {
+		t.Fatalf("OneLine = %q", err)
+	}
+	if CodeOf(err) != ExitNotFound {
+		t.Fatalf("code = %d", CodeOf(err))
+	}
+	if OneLine(nil) != nil {
+		t.Fatal("OneLine(nil) != nil")
+	}
+	plain := errors.New("fine")
+	if OneLine(plain) != plain {
+		t.Fatal("a one-line error should come back unchanged")
+	}
+}
+
+func TestJSONFields(t *testing.T) {
+	type inner struct {
+		A string `json:"a"`
+	}
+	type outer struct {
+		inner
+		B      int    `json:"b,omitempty"`
+		Hidden string `json:"-"`
+		C      []int
+		d      int
+	}
+	if got := JSONFields(reflect.TypeOf([]*outer{})); !reflect.DeepEqual(got, []string{"C", "a", "b"}) {
+		t.Fatalf("fields = %v", got)
+	}
+	if JSONFields(reflect.TypeOf(3)) != nil {
+		t.Fatal("a number has no fields")
+	}
+}
+
+func TestTable(t *testing.T) {
+	var out bytes.Buffer
+	io := &IOStreams{Out: &out, OutTTY: true}
+	tb := NewTable(io, "NAME", "STATE")
+	tb.Row("a", "")
+	tb.Row("longer", "ok")
+	if err := tb.Render(); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "NAME    STATE\na       -\nlonger  ok\n" {
+		t.Fatalf("terminal table:\n%s", out.String())
+	}
+	out.Reset()
+	io.OutTTY = false
+	if err := tb.Render(); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "a\t\nlonger\tok\n" {
+		t.Fatalf("piped table: %q", out.String())
+	}
+}
+
+func TestPrintFields(t *testing.T) {
+	var out bytes.Buffer
+	io := &IOStreams{Out: &out}
+	if err := PrintFields(io, Field{"Name", "x"}, Field{"Empty", ""}, Field{"Held By", "y"}); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "name:\tx\nheld by:\ty\n" {
+		t.Fatalf("fields: %q", out.String())
+	}
+}
+
+func TestMutationFlags(t *testing.T) {
+	cases := []struct {
+		args    []string
+		wait    bool
+		key     string
+		timeout time.Duration
+		wantErr string
+	}{
+		{args: nil, wait: true, timeout: DefaultTimeout},
+		{args: []string{"--no-wait", "--idempotency-key", "k-1", "--timeout", "5s"}, wait: false, key: "k-1", timeout: 5 * time.Second},
+		{args: []string{"--wait", "--no-wait"}, wantErr: "choose one"},
+		{args: []string{"--idempotency-key", "has space"}, wantErr: "printable"},
+		{args: []string{"--idempotency-key", strings.Repeat("k", 129)}, wantErr: "128"},
+		{args: []string{"--timeout", "0s"}, wantErr: "positive"},
+	}
+	for _, tc := range cases {
+		var m MutationOptions
+		cmd := &cobra.Command{Use: "x", RunE: func(*cobra.Command, []string) error { return nil }}
+		AddMutationFlags(cmd, &m)
+		cmd.SetArgs(tc.args)
+		cmd.SetOut(&bytes.Buffer{})
+		cmd.SetErr(&bytes.Buffer{})
+		err := cmd.Execute()
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) || CodeOf(err) != ExitUsage {
+				t.Errorf("%v: err = %v, want a usage error with %q", tc.args, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || m.Wait != tc.wait || m.IdempotencyKey != tc.key || m.Timeout != tc.timeout {
+			t.Errorf("%v: %+v, err %v", tc.args, m, err)
+		}
+	}
+}
+
+func TestKeyIsGeneratedAndPrinted(t *testing.T) {
+	var errOut bytes.Buffer
+	m := MutationOptions{}
+	k := m.Key(&IOStreams{ErrOut: &errOut})
+	if len(k) != 36 || !strings.Contains(errOut.String(), "--idempotency-key "+k) {
+		t.Fatalf("key %q, stderr %q", k, errOut.String())
+	}
+	errOut.Reset()
+	if m.Key(&IOStreams{ErrOut: &errOut}) != k || errOut.Len() != 0 {
+		t.Fatal("a key is made once and printed once")
+	}
+}
+
+func TestConfigRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cxl", "config.yaml")
+	c, err := LoadConfig(path)
+	if err != nil || len(c.Profiles) != 0 {
+		t.Fatalf("missing file: %v %v", c, err)
+	}
+	c.Profiles["a"] = &Profile{Gateway: "http://x", APIKey: "k"}
+	c.Current = "a"
+	if err := c.Save(); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("config file mode %v, err %v; want 0600", fi.Mode().Perm(), err)
+	}
+	back, err := LoadConfig(path)
+	if err != nil || back.Current != "a" || back.Profiles["a"].APIKey != "k" {
+		t.Fatalf("reloaded %+v, %v", back, err)
+	}
+	if err := os.WriteFile(path, []byte("profiles:\n  a: {gatway: x}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadConfig(path); CodeOf(err) != ExitUsage || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("unknown field: %v (exit %d), want one usage line", err, CodeOf(err))
+	}
+}
+
+func TestProfileValidate(t *testing.T) {
+	cases := []struct {
+		p       Profile
+		wantErr string
+	}{
+		{Profile{Gateway: "http://127.0.0.1:8080"}, ""},
+		{Profile{Gateway: "127.0.0.1:8080"}, "http://"},
+		{Profile{Peer: "p:1", TLSRootCert: "t", MSPID: "M", Cert: "c", Key: "k"}, ""},
+		{Profile{Peer: "p:1", MSPID: "M"}, "--tls-root-cert, --cert, --key"},
+		{Profile{Gateway: "http://x", Peer: "p:1"}, "one transport"},
+		{Profile{}, "neither"},
+	}
+	for _, tc := range cases {
+		err := tc.p.Validate()
+		if (tc.wantErr == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tc.wantErr) {
+			t.Errorf("%+v: %v, want %q", tc.p, err, tc.wantErr)
+		}
+	}
+}
+
+func TestExactArgsAndGroup(t *testing.T) {
+	leaf := &cobra.Command{Use: "show", Args: ExactArgs("GTIN"), RunE: func(*cobra.Command, []string) error { return nil }}
+	group := Group(&cobra.Command{Use: "product"})
+	group.AddCommand(leaf)
+	for _, args := range [][]string{{"show"}, {"show", "a", "b"}, {"shwo"}, {"frob"}} {
+		group.SetArgs(args)
+		group.SetOut(&bytes.Buffer{})
+		group.SetErr(&bytes.Buffer{})
+		group.SilenceErrors, group.SilenceUsage = true, true
+		err := group.Execute()
+		if CodeOf(err) != ExitUsage {
+			t.Errorf("%v: %v (exit %d), want a usage error", args, err, CodeOf(err))
+		}
+	}
+	group.SetArgs([]string{"shwo"})
+	if err := group.Execute(); err == nil || !strings.Contains(err.Error(), "did you mean show") {
+		t.Errorf("a misspelt command suggests the right one: %v", err)
+	}
+}
+
+func TestParseTime(t *testing.T) {
+	if tm, err := ParseTime("until", "2026-01-02"); err != nil || !tm.Equal(time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("date: %v %v", tm, err)
+	}
+	if _, err := ParseTime("until", "2026-01-02T03:04:05+01:00"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseTime("until", "tomorrow"); CodeOf(err) != ExitUsage || !strings.Contains(err.Error(), "--until") {
+		t.Fatalf("bad time: %v", err)
+	}
+}
+
+func TestBar(t *testing.T) {
+	if got := Bar("reg", 5, 10, 10); got != "reg [=====>    ] 5/10" {
+		t.Fatalf("bar = %q", got)
+	}
+}

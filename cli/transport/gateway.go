@@ -1,0 +1,73 @@
+package transport
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/cxledger/cxledger/cli/cmdutil"
+	"github.com/cxledger/cxledger/gateway/client"
+	"github.com/cxledger/cxledger/ledgerapi"
+)
+
+// Gateway reaches the ledger through the gateway service. The service keeps the
+// idempotency keys, so Submit only passes the context's key on.
+type Gateway struct {
+	*client.Client
+	url string
+}
+
+var _ cmdutil.Client = (*Gateway)(nil)
+
+// NewGateway returns a client of the service at url presenting apiKey ("" reaches only the
+// public endpoints).
+func NewGateway(url, apiKey string) *Gateway {
+	rt := &explain{next: http.DefaultTransport, url: strings.TrimSuffix(url, "/"), keyless: apiKey == ""}
+	return &Gateway{Client: client.New(url, apiKey, client.WithHTTPClient(&http.Client{Transport: rt})), url: url}
+}
+
+// Submit runs the mutation; the service applies it at most once per idempotency key.
+func (g *Gateway) Submit(ctx context.Context, _ string, _ any, run func(context.Context, ledgerapi.Ledger) (*cmdutil.RawCommitted, error)) (*cmdutil.RawCommitted, error) {
+	return run(ctx, g.Client)
+}
+
+// Target names the service.
+func (g *Gateway) Target() string { return "gateway service " + g.url }
+
+// Close does nothing: connections are pooled per process.
+func (g *Gateway) Close() error { return nil }
+
+// explain rewrites two answers so that they tell a CLI user what to do: a service that
+// cannot be reached, and a 401 (no or an unknown API key).
+type explain struct {
+	next    http.RoundTripper
+	url     string
+	keyless bool
+}
+
+func (e *explain) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := e.next.RoundTrip(req)
+	if err != nil {
+		if req.Context().Err() != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("the gateway service at %s does not answer (is it running? `cxl gateway status`): %w", e.url, err)
+	}
+	if resp.StatusCode != http.StatusUnauthorized {
+		return resp, nil
+	}
+	msg := "the gateway service at " + e.url + " does not know this API key; set CXL_API_KEY or the profile's key (`cxl config set NAME --gateway URL --with-api-key`)"
+	if e.keyless {
+		msg = "no API key for the gateway service at " + e.url + ": set CXL_API_KEY, or save a profile with a key (`cxl config set NAME --gateway URL --with-api-key`)"
+	}
+	body, _ := json.Marshal(ledgerapi.Errorf(ledgerapi.Unauthenticated, "%s", msg))
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Del("Content-Length")
+	return resp, nil
+}
