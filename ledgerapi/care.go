@@ -58,9 +58,13 @@ func (p *Personal) Transient() map[string][]byte {
 	return t
 }
 
-// validate checks the personal data with the contract's own rules for a function that takes
-// the keys in allowed, and that it holds a message when one is required.
-func (p *Personal) validate(messageRequired bool, allowed ...string) error {
+// validatePersonal checks a request's argument and its personal data with the contract's
+// own rules for a function that takes the keys in allowed, and that the data holds a
+// message when one is required.
+func validatePersonal(arg Validator, p *Personal, messageRequired bool, allowed ...string) error {
+	if err := fromKit(arg.Validate()); err != nil {
+		return err
+	}
 	if messageRequired && (p == nil || p.Message == "") {
 		return Errorf(Invalid, "personal.message: required")
 	}
@@ -86,10 +90,7 @@ type OpenTicketRequest struct {
 
 // Validate checks the argument and the personal data with the contract's rules.
 func (r OpenTicketRequest) Validate() error {
-	if err := fromKit(r.OpenTicketArgs.Validate()); err != nil {
-		return err
-	}
-	return r.Personal.validate(true, care.TransientContact, care.TransientMessage)
+	return validatePersonal(r.OpenTicketArgs, &r.Personal, true, care.TransientContact, care.TransientMessage)
 }
 
 // LogValue logs the argument and hides the personal data.
@@ -114,10 +115,7 @@ type RespondTicketRequest struct {
 
 // Validate checks the ticket ID and the response with the contract's rules.
 func (r RespondTicketRequest) Validate() error {
-	if err := fromKit(r.IDArgs.Validate()); err != nil {
-		return err
-	}
-	return r.Personal.validate(true, care.TransientMessage)
+	return validatePersonal(r.IDArgs, &r.Personal, true, care.TransientMessage)
 }
 
 // LogValue logs the argument and hides the personal data.
@@ -133,10 +131,7 @@ type TicketStepRequest struct {
 
 // Validate checks the ticket ID and the message with the contract's rules.
 func (r TicketStepRequest) Validate() error {
-	if err := fromKit(r.IDArgs.Validate()); err != nil {
-		return err
-	}
-	return r.Personal.validate(false, care.TransientMessage)
+	return validatePersonal(r.IDArgs, r.Personal, false, care.TransientMessage)
 }
 
 // LogValue logs the argument and hides the personal data.

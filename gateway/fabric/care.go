@@ -34,29 +34,24 @@ func (c careService) OpenTicket(ctx context.Context, req ledgerapi.OpenTicketReq
 }
 
 func (c careService) RespondTicket(ctx context.Context, req ledgerapi.RespondTicketRequest) (*ledgerapi.Committed[care.Ticket], error) {
-	if err := ledgerapi.Validate(&req); err != nil {
-		return nil, err
-	}
-	return c.step(ctx, "RespondTicket", req.IDArgs, &req.Personal)
+	return c.step(ctx, "RespondTicket", &req, req.IDArgs, &req.Personal)
 }
 
 func (c careService) ResolveTicket(ctx context.Context, req ledgerapi.TicketStepRequest) (*ledgerapi.Committed[care.Ticket], error) {
-	if err := ledgerapi.Validate(&req); err != nil {
-		return nil, err
-	}
-	return c.step(ctx, "ResolveTicket", req.IDArgs, req.Personal)
+	return c.step(ctx, "ResolveTicket", &req, req.IDArgs, req.Personal)
 }
 
 func (c careService) ReopenTicket(ctx context.Context, req ledgerapi.TicketStepRequest) (*ledgerapi.Committed[care.Ticket], error) {
-	if err := ledgerapi.Validate(&req); err != nil {
-		return nil, err
-	}
-	return c.step(ctx, "ReopenTicket", req.IDArgs, req.Personal)
+	return c.step(ctx, "ReopenTicket", &req, req.IDArgs, req.Personal)
 }
 
-// step takes a step on a ticket; a message goes as transient data, endorsed by the
-// organisations of the ticket's customer and merchant, read from the ticket.
-func (c careService) step(ctx context.Context, fn string, id care.IDArgs, p *ledgerapi.Personal) (*ledgerapi.Committed[care.Ticket], error) {
+// step takes a step on a ticket once req is valid; a message goes as transient data,
+// endorsed by the organisations of the ticket's customer and merchant, read from the
+// ticket.
+func (c careService) step(ctx context.Context, fn string, req any, id care.IDArgs, p *ledgerapi.Personal) (*ledgerapi.Committed[care.Ticket], error) {
+	if err := ledgerapi.Validate(req); err != nil {
+		return nil, err
+	}
 	if p.Transient() == nil {
 		return submitRequest[care.Ticket](ctx, c.s, care.Name, fn, &id)
 	}

@@ -155,11 +155,7 @@ func (f *fakePeer) record(call string) {
 	f.calls = append(f.calls, call)
 }
 
-func (f *fakePeer) log() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]string(nil), f.calls...)
-}
+func (f *fakePeer) log() []string { return snapshot(&f.mu, &f.calls) }
 
 func (f *fakePeer) Endorse(_ context.Context, req *gateway.EndorseRequest) (*gateway.EndorseResponse, error) {
 	f.record("endorse " + req.GetTransactionId())
@@ -196,10 +192,13 @@ func (f *fakePeer) keep(sp *peer.SignedProposal, orgs []string) {
 	f.proposals = append(f.proposals, p)
 }
 
-func (f *fakePeer) sent() []sentProposal {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]sentProposal(nil), f.proposals...)
+func (f *fakePeer) sent() []sentProposal { return snapshot(&f.mu, &f.proposals) }
+
+// snapshot copies a slice under its lock.
+func snapshot[T any](mu *sync.Mutex, s *[]T) []T {
+	mu.Lock()
+	defer mu.Unlock()
+	return append([]T(nil), *s...)
 }
 
 func (f *fakePeer) Submit(_ context.Context, req *gateway.SubmitRequest) (*gateway.SubmitResponse, error) {
