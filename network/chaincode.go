@@ -14,9 +14,22 @@ import (
 	"github.com/cxledger/cxledger/network/ccaas"
 )
 
-// Deployment is the chaincode definition committed on the channel and the servers that
+// BaselineChaincode is the name the benchmarks' baseline chaincode is deployed under, beside
+// cxledger on the same channel: one blind PutState per transaction (chaincode/baseline),
+// served by cxl-chaincode with CXL_CHAINCODE=baseline from its own servers, so that `cxl
+// bench` can compare every business operation with what raw Fabric does on the same network.
+const BaselineChaincode = "baseline"
+
+// baselineVersion is the baseline's only version: it never changes, so its definition stays
+// at sequence 1 and its servers keep their ports.
+const baselineVersion = "1"
+
+// Deployment is a chaincode definition committed on the channel and the servers that
 // serve it, as recorded in the state directory.
 type Deployment struct {
+	// Name is the chaincode's name on the channel. Empty means the topology's chaincode
+	// (cxledger), as in files written before the baseline was deployed beside it.
+	Name string `json:"name,omitempty"`
 	// Sequence is the committed definition's sequence number.
 	Sequence int `json:"sequence"`
 	// Version is the committed definition's version.
@@ -77,9 +90,26 @@ func writeCollections(home Home, t Topology) (string, error) {
 
 func (h Home) deploymentFile() string { return h.Path("chaincode.json") }
 
-// LoadDeployment reads the recorded deployment; ok is false when none was made.
+func (h Home) baselineFile() string { return h.Path("baseline.json") }
+
+// isBaseline reports whether d is the baseline chaincode's deployment.
+func (d Deployment) isBaseline() bool { return d.Name == BaselineChaincode }
+
+// LoadDeployment reads the recorded deployment of the cxledger chaincode; ok is false when
+// none was made.
 func LoadDeployment(home Home) (Deployment, bool, error) {
-	data, err := os.ReadFile(home.deploymentFile())
+	return loadDeploymentFile(home.deploymentFile())
+}
+
+// LoadBaselineDeployment reads the recorded deployment of the baseline chaincode; ok is
+// false when none was made (a network started before the baseline existed, until the next
+// `cxl network up`).
+func LoadBaselineDeployment(home Home) (Deployment, bool, error) {
+	return loadDeploymentFile(home.baselineFile())
+}
+
+func loadDeploymentFile(path string) (Deployment, bool, error) {
+	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return Deployment{}, false, nil
 	}
@@ -88,7 +118,7 @@ func LoadDeployment(home Home) (Deployment, bool, error) {
 	}
 	var d Deployment
 	if err := json.Unmarshal(data, &d); err != nil {
-		return Deployment{}, false, fmt.Errorf("parse %s: %w", home.deploymentFile(), err)
+		return Deployment{}, false, fmt.Errorf("parse %s: %w", path, err)
 	}
 	return d, true, nil
 }
@@ -98,7 +128,11 @@ func saveDeployment(home Home, d Deployment) error {
 	if err != nil {
 		return fmt.Errorf("encode deployment: %w", err)
 	}
-	return os.WriteFile(home.deploymentFile(), data, 0o644)
+	path := home.deploymentFile()
+	if d.isBaseline() {
+		path = home.baselineFile()
+	}
+	return os.WriteFile(path, data, 0o644)
 }
 
 // BuilderDir is the external builder directory the peers are configured with: bin/detect,
@@ -122,9 +156,13 @@ func installBuilder(home Home) error {
 
 var labelChars = regexp.MustCompile(`[^A-Za-z0-9_.+-]`)
 
-// serverName is the supervised process name of an organisation's chaincode server for a
-// definition sequence.
-func serverName(mspID string, sequence int) string {
+// serverName is the supervised process name of an organisation's server of a chaincode for
+// a definition sequence: chaincode-Org1MSP-2 for cxledger, baseline-Org1MSP-1 for the
+// baseline.
+func serverName(chaincode, mspID string, sequence int) string {
+	if chaincode == BaselineChaincode {
+		return fmt.Sprintf("baseline-%s-%d", mspID, sequence)
+	}
 	return fmt.Sprintf("chaincode-%s-%d", mspID, sequence)
 }
 
@@ -144,22 +182,40 @@ func (t Topology) chaincodeServer(org Org, sequence int) (listen, reach string) 
 	return t.listen(port), t.reach("", port)
 }
 
+// baselineServer is where an organisation's baseline chaincode server listens and where its
+// peers reach it: one port (BaselinePort) for its one definition, natively and under Docker.
+func (t Topology) baselineServer(org Org) (listen, reach string) {
+	if t.Runtime == Docker {
+		return t.listen(org.BaselinePort), t.reach(baselineService(org), org.BaselinePort)
+	}
+	return t.listen(org.BaselinePort), t.reach("", org.BaselinePort)
+}
+
+// serverOf is chaincodeServer or baselineServer, by chaincode name.
+func (t Topology) serverOf(chaincode string, org Org, sequence int) (listen, reach string) {
+	if chaincode == BaselineChaincode {
+		return t.baselineServer(org)
+	}
+	return t.chaincodeServer(org, sequence)
+}
+
 // ccPackage is an organisation's chaincode package for one definition.
 type ccPackage struct {
 	label, id, server string
 	data              []byte
 }
 
-// chaincodePackage packages an organisation's chaincode server for a definition. Natively
-// the label carries the version, so every definition has its own package and server.
-// Under Docker the label is the chaincode name alone, so the package ID, which the
-// organisation's chaincode container is started with, is the same for every definition.
-func chaincodePackage(t Topology, org Org, sequence int, version string) (ccPackage, error) {
-	label := t.Chaincode
+// chaincodePackage packages an organisation's server of chaincode (t.Chaincode or
+// BaselineChaincode) for a definition. Natively the label carries the version, so every
+// definition has its own package and server. Under Docker the label is the chaincode name
+// alone, so the package ID, which the organisation's chaincode container is started with,
+// is the same for every definition.
+func chaincodePackage(t Topology, chaincode string, org Org, sequence int, version string) (ccPackage, error) {
+	label := chaincode
 	if t.Runtime != Docker {
-		label = labelChars.ReplaceAllString(t.Chaincode+"_"+version, "_")
+		label = labelChars.ReplaceAllString(chaincode+"_"+version, "_")
 	}
-	_, server := t.chaincodeServer(org, sequence)
+	_, server := t.serverOf(chaincode, org, sequence)
 	data, err := ccaas.Package(label, ccaas.Connection{Address: server, DialTimeout: "10s"})
 	if err != nil {
 		return ccPackage{}, err
@@ -167,11 +223,17 @@ func chaincodePackage(t Topology, org Org, sequence int, version string) (ccPack
 	return ccPackage{label: label, id: ccaas.PackageID(label, data), server: server, data: data}, nil
 }
 
-// committedSequence asks the channel for the chaincode's committed definition.
+// committedSequence asks the channel for the committed definition of the cxledger chaincode.
 func committedSequence(ctx context.Context, home Home, t Topology) (int, string, error) {
+	return committedSequenceOf(ctx, home, t, t.Chaincode)
+}
+
+// committedSequenceOf asks the channel for the committed definition of a chaincode; 0 when
+// there is none.
+func committedSequenceOf(ctx context.Context, home Home, t Topology, chaincode string) (int, string, error) {
 	org := t.PeerOrgs()[0]
 	out, err := toolOutput(ctx, home, "peer", adminEnv(home, org, org.PeerNodes[0]),
-		"lifecycle", "chaincode", "querycommitted", "-C", t.Channel, "-n", t.Chaincode, "-O", "json")
+		"lifecycle", "chaincode", "querycommitted", "-C", t.Channel, "-n", chaincode, "-O", "json")
 	if err != nil {
 		if strings.Contains(err.Error(), "not defined") || strings.Contains(err.Error(), "404") {
 			return 0, "", nil
@@ -188,18 +250,36 @@ func committedSequence(ctx context.Context, home Home, t Topology) (int, string,
 	return def.Sequence, def.Version, nil
 }
 
-// Deploy makes version the running chaincode: when the channel already runs that version it
-// only makes sure the chaincode servers are up; otherwise it packages a connection for each
-// organisation, installs it on every peer, starts the new servers, approves the definition
-// (sequence + 1) for every organisation, commits it, and then retires the old servers.
-// Peers are never restarted. Natively the new servers start beside the old ones, so the
-// upgrade has no downtime; under Docker each organisation's chaincode container is
-// recreated with the new version, and its peers reconnect within a second.
+// Deploy makes version the running cxledger chaincode and makes sure the baseline chaincode
+// (BaselineChaincode) runs beside it.
+//
+// When the channel already runs that version of cxledger it only makes sure the chaincode
+// servers are up; otherwise it packages a connection for each organisation, installs it on
+// every peer, starts the new servers, approves the definition (sequence + 1) for every
+// organisation, commits it, and then retires the old servers. Peers are never restarted.
+// Natively the new servers start beside the old ones, so the upgrade has no downtime; under
+// Docker each organisation's chaincode container is recreated with the new version, and its
+// peers reconnect within a second.
+//
+// The baseline is defined once (version 1, sequence 1, the channel's default endorsement
+// policy, no collections) on a network that lacks it, and its servers are started when they
+// are not running; an upgrade of cxledger leaves it alone.
 func Deploy(ctx context.Context, home Home, t Topology, version string) (Deployment, error) {
 	r, err := newRunner(home, t)
 	if err != nil {
 		return Deployment{}, err
 	}
+	d, err := deployCxledger(ctx, home, t, r, version)
+	if err != nil {
+		return Deployment{}, err
+	}
+	if _, err := deployBaseline(ctx, home, t, r); err != nil {
+		return Deployment{}, err
+	}
+	return d, nil
+}
+
+func deployCxledger(ctx context.Context, home Home, t Topology, r runner, version string) (Deployment, error) {
 	seq, committedVersion, err := committedSequence(ctx, home, t)
 	if err != nil {
 		return Deployment{}, err
@@ -209,25 +289,73 @@ func Deploy(ctx context.Context, home Home, t Topology, version string) (Deploym
 	} else if ok && seq > 0 && d.Sequence == seq && committedVersion == version {
 		return d, r.serve(ctx, d)
 	}
-	next := seq + 1
-	d := Deployment{Sequence: next, Version: version, Packages: map[string]string{}, Servers: map[string]string{}}
+	collections, err := writeCollections(home, t)
+	if err != nil {
+		return Deployment{}, err
+	}
+	d, err := define(ctx, home, t, r, t.Chaincode, version, seq+1, collections)
+	if err != nil {
+		return Deployment{}, err
+	}
+	return d, r.retire(ctx, d)
+}
+
+// deployBaseline defines the baseline chaincode when the channel lacks it and serves it.
+func deployBaseline(ctx context.Context, home Home, t Topology, r runner) (Deployment, error) {
+	seq, _, err := committedSequenceOf(ctx, home, t, BaselineChaincode)
+	if err != nil {
+		return Deployment{}, err
+	}
+	if seq == 0 {
+		return define(ctx, home, t, r, BaselineChaincode, baselineVersion, 1, "")
+	}
+	// Packages are reproducible: the committed definition's are computed, not read back.
+	d, err := newDeployment(t, BaselineChaincode, baselineVersion, seq)
+	if err != nil {
+		return Deployment{}, err
+	}
+	if err := r.serve(ctx, d); err != nil {
+		return Deployment{}, err
+	}
+	return d, saveDeployment(home, d)
+}
+
+// newDeployment is the deployment of chaincode at version and sequence: each organisation's
+// package and where its server is reached.
+func newDeployment(t Topology, chaincode, version string, sequence int) (Deployment, error) {
+	d := Deployment{Name: chaincode, Sequence: sequence, Version: version, Packages: map[string]string{}, Servers: map[string]string{}}
+	for _, org := range t.PeerOrgs() {
+		pkg, err := chaincodePackage(t, chaincode, org, sequence, version)
+		if err != nil {
+			return Deployment{}, err
+		}
+		d.Packages[org.MSPID], d.Servers[org.MSPID] = pkg.id, pkg.server
+	}
+	return d, nil
+}
+
+// define packages chaincode's connection for each organisation, installs it on every peer,
+// starts the servers, approves the definition (version, sequence, the collections
+// configuration file when not empty) for every organisation, commits it and records it.
+func define(ctx context.Context, home Home, t Topology, r runner, chaincode, version string, sequence int, collections string) (Deployment, error) {
+	d := Deployment{Name: chaincode, Sequence: sequence, Version: version, Packages: map[string]string{}, Servers: map[string]string{}}
 	pkgDir := home.Path("packages")
 	if err := os.MkdirAll(pkgDir, 0o755); err != nil {
 		return Deployment{}, fmt.Errorf("create package dir: %w", err)
 	}
 	for _, org := range t.PeerOrgs() {
-		pkg, err := chaincodePackage(t, org, next, version)
+		pkg, err := chaincodePackage(t, chaincode, org, sequence, version)
 		if err != nil {
 			return Deployment{}, err
 		}
-		file := filepath.Join(pkgDir, fmt.Sprintf("%s-%s-%d.tar.gz", t.Chaincode, org.MSPID, next))
+		file := filepath.Join(pkgDir, fmt.Sprintf("%s-%s-%d.tar.gz", chaincode, org.MSPID, sequence))
 		if err := os.WriteFile(file, pkg.data, 0o644); err != nil {
 			return Deployment{}, fmt.Errorf("write package: %w", err)
 		}
 		for _, p := range org.PeerNodes {
 			err := runTool(ctx, home, "peer", adminEnv(home, org, p), "lifecycle", "chaincode", "install", file)
 			if err != nil && !strings.Contains(err.Error(), "already successfully installed") {
-				return Deployment{}, fmt.Errorf("install chaincode on %s: %w", p.Name, err)
+				return Deployment{}, fmt.Errorf("install chaincode %s on %s: %w", chaincode, p.Name, err)
 			}
 		}
 		d.Packages[org.MSPID], d.Servers[org.MSPID] = pkg.id, pkg.server
@@ -235,20 +363,18 @@ func Deploy(ctx context.Context, home Home, t Topology, version string) (Deploym
 	if err := r.serve(ctx, d); err != nil {
 		return Deployment{}, err
 	}
-	collections, err := writeCollections(home, t)
-	if err != nil {
-		return Deployment{}, err
-	}
 	orderer := t.OrdererNodes()[0]
 	common := []string{
 		"-o", orderer.Address(), "--tls", "--cafile", home.OrdererTLSRootCert(),
-		"-C", t.Channel, "-n", t.Chaincode, "-v", version, "--sequence", fmt.Sprint(next),
-		"--collections-config", collections,
+		"-C", t.Channel, "-n", chaincode, "-v", version, "--sequence", fmt.Sprint(sequence),
+	}
+	if collections != "" {
+		common = append(common, "--collections-config", collections)
 	}
 	if err := forEachOrg(t.PeerOrgs(), func(org Org) error {
 		args := append([]string{"lifecycle", "chaincode", "approveformyorg", "--package-id", d.Packages[org.MSPID]}, common...)
 		if err := runTool(ctx, home, "peer", adminEnv(home, org, org.PeerNodes[0]), args...); err != nil {
-			return fmt.Errorf("approve chaincode for %s: %w", org.MSPID, err)
+			return fmt.Errorf("approve chaincode %s for %s: %w", chaincode, org.MSPID, err)
 		}
 		return nil
 	}); err != nil {
@@ -260,12 +386,9 @@ func Deploy(ctx context.Context, home Home, t Topology, version string) (Deploym
 	}
 	first := t.PeerOrgs()[0]
 	if err := runTool(ctx, home, "peer", adminEnv(home, first, first.PeerNodes[0]), args...); err != nil {
-		return Deployment{}, fmt.Errorf("commit chaincode definition %d: %w", next, err)
+		return Deployment{}, fmt.Errorf("commit chaincode %s definition %d: %w", chaincode, sequence, err)
 	}
-	if err := saveDeployment(home, d); err != nil {
-		return Deployment{}, err
-	}
-	return d, r.retire(ctx, d)
+	return d, saveDeployment(home, d)
 }
 
 // forEachOrg runs fn for every organisation concurrently and returns the first error.

@@ -182,19 +182,70 @@ func TestComposeFile(t *testing.T) {
 		t.Errorf("peer environment = %v", env)
 	}
 	cc := envMap(doc.Services["chaincode.org2.example.com"].Environment)
-	pkg, err := chaincodePackage(topo, topo.PeerOrgs()[1], 1, "1")
+	pkg, err := chaincodePackage(topo, topo.Chaincode, topo.PeerOrgs()[1], 1, "1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cc["CHAINCODE_ID"] != "${CXL_CHAINCODE_ORG2_ID:-"+pkg.id+"}" || cc["CHAINCODE_SERVER_ADDRESS"] != "0.0.0.0:7901" {
 		t.Errorf("chaincode environment = %v", cc)
 	}
+	bl := envMap(doc.Services["baseline.org2.example.com"].Environment)
+	bpkg, err := chaincodePackage(topo, BaselineChaincode, topo.PeerOrgs()[1], 1, baselineVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bl["CHAINCODE_ID"] != "${CXL_BASELINE_ORG2_ID:-"+bpkg.id+"}" || bl["CHAINCODE_SERVER_ADDRESS"] != "0.0.0.0:7921" || bl["CXL_CHAINCODE"] != "baseline" {
+		t.Errorf("baseline chaincode environment = %v", bl)
+	}
+}
+
+func TestBaselineBesideCxledger(t *testing.T) {
+	native, docker := Topology{PortOffset: 1000}.WithDefaults(), dockerTopology(3000)
+	org := native.PeerOrgs()[1]
+	if listen, reach := native.baselineServer(org); listen != "127.0.0.1:8921" || reach != "127.0.0.1:8921" {
+		t.Errorf("native baseline server listens on %s, reached at %s", listen, reach)
+	}
+	if listen, reach := docker.baselineServer(docker.PeerOrgs()[1]); listen != "0.0.0.0:7921" || reach != "baseline.org2.example.com:7921" {
+		t.Errorf("docker baseline server listens on %s, reached at %s", listen, reach)
+	}
+	for _, topo := range []Topology{native, docker} {
+		b, err := newDeployment(topo, BaselineChaincode, baselineVersion, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := newDeployment(topo, topo.Chaincode, "1", 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for msp, id := range b.Packages {
+			if id == c.Packages[msp] || !strings.HasPrefix(id, "baseline") || b.Servers[msp] == c.Servers[msp] {
+				t.Errorf("%s %s: baseline package %s at %s, cxledger %s at %s", topo.Runtime, msp, id, b.Servers[msp], c.Packages[msp], c.Servers[msp])
+			}
+		}
+		r, err := newRunner(Home(t.TempDir()), topo)
+		if topo.Runtime == Docker {
+			r, err = &composeRunner{t: topo}, nil
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		bs, cs := r.servers(b), r.servers(c)
+		if len(bs) != len(topo.Orgs) || slices.ContainsFunc(bs, func(s string) bool { return slices.Contains(cs, s) }) {
+			t.Errorf("%s servers: baseline %v, cxledger %v", topo.Runtime, bs, cs)
+		}
+	}
+	if got := serverName(BaselineChaincode, "Org1MSP", 1); got != "baseline-Org1MSP-1" {
+		t.Errorf("baseline server process = %s", got)
+	}
+	if err := (Topology{Chaincode: BaselineChaincode}).WithDefaults().Validate(); err == nil {
+		t.Error("a topology may name its chaincode after the baseline")
+	}
 }
 
 func TestChaincodePackageIDs(t *testing.T) {
 	docker, native := dockerTopology(0), DefaultTopology()
 	id := func(topo Topology, seq int, version string) string {
-		pkg, err := chaincodePackage(topo, topo.PeerOrgs()[0], seq, version)
+		pkg, err := chaincodePackage(topo, topo.Chaincode, topo.PeerOrgs()[0], seq, version)
 		if err != nil {
 			t.Fatal(err)
 		}

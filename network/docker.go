@@ -116,7 +116,14 @@ func (r *composeRunner) startNodes(ctx context.Context, nodes []Node) error {
 // Compose recreates a running server whose version changed. The package ID does not change
 // between definitions under Docker, so the peers reconnect to the new container as they
 // did to the old one.
+//
+// The baseline's servers have their own services, whose package IDs compose.env carries
+// from the start and which report no version: they are only brought up.
 func (r *composeRunner) serve(ctx context.Context, d Deployment) error {
+	if d.isBaseline() {
+		_, err := r.compose(ctx, append([]string{"up", "--detach", "--no-deps"}, r.servers(d)...)...)
+		return err
+	}
 	if err := writeComposeEnv(r.home, r.t, r.project, d.Version); err != nil {
 		return err
 	}
@@ -127,10 +134,14 @@ func (r *composeRunner) serve(ctx context.Context, d Deployment) error {
 // retire has nothing to stop: one container per organisation serves every definition.
 func (r *composeRunner) retire(context.Context, Deployment) error { return nil }
 
-func (r *composeRunner) servers(Deployment) []string {
+func (r *composeRunner) servers(d Deployment) []string {
 	var names []string
 	for _, org := range r.t.PeerOrgs() {
-		names = append(names, chaincodeService(org))
+		if d.isBaseline() {
+			names = append(names, baselineService(org))
+		} else {
+			names = append(names, chaincodeService(org))
+		}
 	}
 	return names
 }

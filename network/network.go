@@ -198,6 +198,11 @@ func Up(ctx context.Context, opts Options) (*Profile, error) {
 	}
 	prof := NewProfile(home, t, dep)
 	prof.ComposeProject = project
+	if b, ok, err := LoadBaselineDeployment(home); err != nil {
+		return nil, err
+	} else if ok {
+		prof.Baseline = &b
+	}
 	if err := prof.Save(home); err != nil {
 		return nil, err
 	}
@@ -205,10 +210,15 @@ func Up(ctx context.Context, opts Options) (*Profile, error) {
 	return prof, nil
 }
 
-// allRunning reports whether every node runs and the chaincode servers of version do.
+// allRunning reports whether every node runs and the chaincode servers of version and of
+// the baseline do.
 func allRunning(ctx context.Context, r runner, home Home, t Topology, version string) (bool, error) {
 	d, ok, err := LoadDeployment(home)
 	if err != nil || !ok || d.Version != version {
+		return false, err
+	}
+	b, ok, err := LoadBaselineDeployment(home)
+	if err != nil || !ok {
 		return false, err
 	}
 	states, err := r.states(ctx)
@@ -219,7 +229,8 @@ func allRunning(ctx context.Context, r runner, home Home, t Topology, version st
 	for _, n := range t.Nodes() {
 		names = append(names, n.Name)
 	}
-	for _, name := range append(names, r.servers(d)...) {
+	names = append(names, r.servers(d)...)
+	for _, name := range append(names, r.servers(b)...) {
 		if !states[name].running {
 			return false, nil
 		}
@@ -365,13 +376,16 @@ type Profile struct {
 	// Runtime is how the nodes run: "native" or "docker".
 	Runtime Runtime `json:"runtime"`
 	// ComposeProject is the Docker Compose project of a Docker network.
-	ComposeProject string          `json:"composeProject,omitempty"`
-	Channel        string          `json:"channel"`
-	Chaincode      string          `json:"chaincode"`
-	Orderers       []EndpointInfo  `json:"orderers"`
-	Orgs           []OrgProfile    `json:"orgs"`
-	Deployment     Deployment      `json:"deployment"`
-	Nodes          map[string]Node `json:"-"`
+	ComposeProject string         `json:"composeProject,omitempty"`
+	Channel        string         `json:"channel"`
+	Chaincode      string         `json:"chaincode"`
+	Orderers       []EndpointInfo `json:"orderers"`
+	Orgs           []OrgProfile   `json:"orgs"`
+	Deployment     Deployment     `json:"deployment"`
+	// Baseline is the deployment of the benchmarks' baseline chaincode (BaselineChaincode)
+	// on the same channel.
+	Baseline *Deployment     `json:"baseline,omitempty"`
+	Nodes    map[string]Node `json:"-"`
 }
 
 // EndpointInfo is a gRPC endpoint with the TLS root certificate that verifies it.

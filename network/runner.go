@@ -156,13 +156,16 @@ func (r processRunner) startNodes(_ context.Context, nodes []Node) error {
 
 func (r processRunner) serve(_ context.Context, d Deployment) error {
 	for _, org := range r.t.PeerOrgs() {
-		listen, _ := r.t.chaincodeServer(org, d.Sequence)
-		_, err := Start(r.home, serverName(org.MSPID, d.Sequence), "cxl-chaincode", nil, []string{
+		listen, _ := r.t.serverOf(d.Name, org, d.Sequence)
+		env := []string{
 			"CHAINCODE_ID=" + d.Packages[org.MSPID],
 			"CHAINCODE_SERVER_ADDRESS=" + listen,
 			"CXL_CHAINCODE_VERSION=" + d.Version,
-		})
-		if err != nil {
+		}
+		if d.isBaseline() {
+			env = append(env, "CXL_CHAINCODE=baseline")
+		}
+		if _, err := Start(r.home, serverName(d.Name, org.MSPID, d.Sequence), "cxl-chaincode", nil, env); err != nil {
 			return err
 		}
 	}
@@ -172,7 +175,7 @@ func (r processRunner) serve(_ context.Context, d Deployment) error {
 func (r processRunner) retire(_ context.Context, d Deployment) error {
 	for _, org := range r.t.PeerOrgs() {
 		for old := 1; old < d.Sequence; old++ {
-			if err := Stop(r.home, serverName(org.MSPID, old), 5*time.Second); err != nil {
+			if err := Stop(r.home, serverName(d.Name, org.MSPID, old), 5*time.Second); err != nil {
 				return err
 			}
 		}
@@ -183,7 +186,7 @@ func (r processRunner) retire(_ context.Context, d Deployment) error {
 func (r processRunner) servers(d Deployment) []string {
 	var names []string
 	for _, org := range r.t.PeerOrgs() {
-		names = append(names, serverName(org.MSPID, d.Sequence))
+		names = append(names, serverName(d.Name, org.MSPID, d.Sequence))
 	}
 	return names
 }

@@ -25,16 +25,21 @@ type NodeStatus struct {
 
 // Status is the state of a whole network.
 type Status struct {
-	Home      string       `json:"home"`
-	Runtime   Runtime      `json:"runtime"`
-	Channel   string       `json:"channel"`
-	Nodes     []NodeStatus `json:"nodes"`
-	Chaincode struct {
-		Name     string       `json:"name"`
-		Sequence int          `json:"sequence"`
-		Version  string       `json:"version"`
-		Servers  []NodeStatus `json:"servers"`
-	} `json:"chaincode"`
+	Home      string          `json:"home"`
+	Runtime   Runtime         `json:"runtime"`
+	Channel   string          `json:"channel"`
+	Nodes     []NodeStatus    `json:"nodes"`
+	Chaincode ChaincodeStatus `json:"chaincode"`
+	// Baseline is the benchmarks' baseline chaincode (BaselineChaincode).
+	Baseline ChaincodeStatus `json:"baseline"`
+}
+
+// ChaincodeStatus is a chaincode's committed definition and the state of its servers.
+type ChaincodeStatus struct {
+	Name     string       `json:"name"`
+	Sequence int          `json:"sequence"`
+	Version  string       `json:"version"`
+	Servers  []NodeStatus `json:"servers"`
 }
 
 // GetStatus inspects every node of the network in home: process, health and channel height,
@@ -81,22 +86,24 @@ func GetStatus(ctx context.Context, home Home) (*Status, error) {
 		}
 		st.Nodes = append(st.Nodes, ns)
 	}
-	st.Chaincode.Name = t.Chaincode
+	st.Chaincode.Name, st.Baseline.Name = t.Chaincode, BaselineChaincode
 	if allDown(st.Nodes) {
 		return st, nil
 	}
-	seq, version, err := committedSequence(ctx, home, t)
-	if err != nil {
-		return nil, err
-	}
-	st.Chaincode.Sequence, st.Chaincode.Version = seq, version
-	if seq == 0 {
-		return st, nil
-	}
-	for _, name := range r.servers(Deployment{Sequence: seq, Version: version}) {
-		ps := states[name]
-		st.Chaincode.Servers = append(st.Chaincode.Servers,
-			NodeStatus{Name: name, Kind: "chaincode", Running: ps.running, PID: ps.pid, Container: ps.container})
+	for _, cc := range []*ChaincodeStatus{&st.Chaincode, &st.Baseline} {
+		seq, version, err := committedSequenceOf(ctx, home, t, cc.Name)
+		if err != nil {
+			return nil, err
+		}
+		cc.Sequence, cc.Version = seq, version
+		if seq == 0 {
+			continue
+		}
+		for _, name := range r.servers(Deployment{Name: cc.Name, Sequence: seq, Version: version}) {
+			ps := states[name]
+			cc.Servers = append(cc.Servers,
+				NodeStatus{Name: name, Kind: "chaincode", Running: ps.running, PID: ps.pid, Container: ps.container})
+		}
 	}
 	return st, nil
 }

@@ -203,6 +203,9 @@ func (t Topology) Validate() error {
 	if !validName(t.Chaincode, true) {
 		return fmt.Errorf("chaincode name %q must be lowercase letters, digits, '.' or '-', starting with a letter", t.Chaincode)
 	}
+	if t.Chaincode == BaselineChaincode {
+		return fmt.Errorf("chaincode name %q is taken by the benchmarks' baseline chaincode", t.Chaincode)
+	}
 	seen := map[string]bool{}
 	for _, o := range t.Orgs {
 		if !validName(o.Name, false) {
@@ -303,15 +306,19 @@ type Org struct {
 	PeerNodes []Node `json:"peers"`
 	// ChaincodePort is where the organisation's chaincode server listens.
 	ChaincodePort int `json:"chaincodePort"`
+	// BaselinePort is where the organisation's server of the baseline chaincode listens.
+	BaselinePort int `json:"baselinePort"`
 }
 
 // Port layout (before the offset): orderer i uses 7050+10i (service), +1 (admin),
 // +2 (operations); peer p of org o uses 7100+100o+10p (service), +1 (chaincode),
-// +2 (operations); org o's chaincode server listens on 7900+o.
+// +2 (operations); org o's chaincode server listens on 7900+o (and 7950+o for the next
+// definition during an upgrade), its baseline chaincode server on 7920+o.
 const (
 	ordererBasePort   = 7050
 	peerBasePort      = 7100
 	chaincodeBasePort = 7900
+	baselineBasePort  = 7920
 )
 
 // OrdererNodes lists the orderer nodes in order.
@@ -341,6 +348,7 @@ func (t Topology) PeerOrgs() []Org {
 			MSPID:         spec.Name + "MSP",
 			Domain:        strings.ToLower(spec.Name) + "." + domain,
 			ChaincodePort: t.PortOffset + chaincodeBasePort + o,
+			BaselinePort:  t.PortOffset + baselineBasePort + o,
 		}
 		for p := 0; p < spec.Peers; p++ {
 			base := t.PortOffset + peerBasePort + 100*o + 10*p
@@ -381,7 +389,7 @@ func (t Topology) Ports() []int {
 		}
 	}
 	for _, org := range t.PeerOrgs() {
-		ports = append(ports, org.ChaincodePort)
+		ports = append(ports, org.ChaincodePort, org.BaselinePort)
 	}
 	return ports
 }

@@ -69,6 +69,8 @@ func TestPortsAreDistinctAtTheLimits(t *testing.T) {
 	for _, org := range topo.PeerOrgs() {
 		ports = append(ports, serverPort(org, 1))
 	}
+	gateway := topo.PortOffset + 8080 // cxl gateway up
+	ports = append(ports, gateway)
 	for _, p := range ports {
 		if seen[p] {
 			t.Fatalf("port %d is used twice", p)

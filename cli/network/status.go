@@ -57,7 +57,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 		idHeader = "CONTAINER"
 	}
 	fmt.Fprintf(tw, "NODE\tKIND\t%s\tSTATE\tHEIGHT\n", idHeader)
-	rows := append(append([]network.NodeStatus{}, st.Nodes...), st.Chaincode.Servers...)
+	rows := append(append(append([]network.NodeStatus{}, st.Nodes...), st.Chaincode.Servers...), st.Baseline.Servers...)
 	for _, n := range rows {
 		state := "stopped"
 		switch {
@@ -81,10 +81,13 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if st.Chaincode.Sequence > 0 {
-		fmt.Fprintf(opts.IO.Out, "\nchaincode %s: version %s, sequence %d on channel %s\n", st.Chaincode.Name, st.Chaincode.Version, st.Chaincode.Sequence, st.Channel)
-	} else {
-		fmt.Fprintf(opts.IO.Out, "\nchaincode %s: not committed\n", st.Chaincode.Name)
+	fmt.Fprintln(opts.IO.Out)
+	for _, cc := range []network.ChaincodeStatus{st.Chaincode, st.Baseline} {
+		if cc.Sequence > 0 {
+			fmt.Fprintf(opts.IO.Out, "chaincode %s: version %s, sequence %d on channel %s\n", cc.Name, cc.Version, cc.Sequence, st.Channel)
+		} else {
+			fmt.Fprintf(opts.IO.Out, "chaincode %s: not committed\n", cc.Name)
+		}
 	}
 	return nil
 }

@@ -172,6 +172,9 @@ func printProfile(opts *UpOptions, prof *network.Profile) error {
 		fmt.Fprintf(out, "runtime     docker (compose project %s)\n", prof.ComposeProject)
 	}
 	fmt.Fprintf(out, "channel     %s\nchaincode   %s (version %s, sequence %d)\n", prof.Channel, prof.Chaincode, prof.Deployment.Version, prof.Deployment.Sequence)
+	if b := prof.Baseline; b != nil {
+		fmt.Fprintf(out, "chaincode   %s (benchmarks' baseline, version %s, sequence %d)\n", b.Name, b.Version, b.Sequence)
+	}
 	for _, o := range prof.Orderers {
 		fmt.Fprintf(out, "orderer     %-28s %s\n", o.Name, o.Address)
 	}
