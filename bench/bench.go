@@ -31,6 +31,8 @@ const (
 	Phantom     Class = "phantom"
 	Endorsement Class = "endorsement"
 	Timeout     Class = "timeout"
+	// RateLimited is a request a service refused for its rate limits (HTTP 429).
+	RateLimited Class = "ratelimited"
 	Other       Class = "other"
 )
 
@@ -49,6 +51,11 @@ type Config struct {
 	Count int
 	// Warmup runs the workload this long before measuring, results discarded.
 	Warmup time.Duration
+	// Rate, when positive, paces the run: operations start at Rate per second in all (an
+	// open loop, as long as Concurrency workers can keep up), and an operation's latency
+	// counts from when it was due to start, so time spent waiting for a free worker is not
+	// hidden. Zero runs a closed loop: each worker starts its next operation at once.
+	Rate float64
 	// Classify sorts failures; nil counts every failure as Other.
 	Classify Classifier
 	// Processes, when set, are sampled for CPU time over the measured phase.
@@ -64,6 +71,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("concurrency must be between 1 and 4096, got %d", c.Concurrency)
 	case c.Duration < 0 || c.Warmup < 0:
 		return errors.New("duration and warm-up must not be negative")
+	case c.Rate < 0:
+		return errors.New("rate must not be negative")
 	case c.Duration == 0 && c.Count < 1:
 		return errors.New("give a duration or a count of at least 1")
 	}
@@ -72,29 +81,47 @@ func (c Config) Validate() error {
 
 // Result is what one run measured.
 type Result struct {
-	Workload    string           `json:"workload"`
-	Concurrency int              `json:"concurrency"`
-	Elapsed     time.Duration    `json:"elapsedNs"`
-	Committed   int              `json:"committed"`
-	Failed      int              `json:"failed"`
-	TPS         float64          `json:"tps"`
-	Latency     Latency          `json:"latency"`
-	Failures    map[Class]int    `json:"failures"`
+	Workload    string `json:"workload"`
+	Concurrency int    `json:"concurrency"`
+	// Rate is the paced start rate (Config.Rate); zero for a closed loop.
+	Rate      float64       `json:"rate,omitempty"`
+	Elapsed   time.Duration `json:"elapsedNs"`
+	Committed int           `json:"committed"`
+	Failed    int           `json:"failed"`
+	TPS       float64       `json:"tps"`
+	Latency   Latency       `json:"latency"`
+	Failures  map[Class]int `json:"failures"`
+	// RetriedConflicts are MVCC and phantom conflicts that did not fail an operation
+	// because something between the workload and the ledger retried them (the gateway
+	// service does, three times); the caller fills it in when it can count them.
+	RetriedConflicts int `json:"retriedConflicts,omitempty"`
+	// Retries are attempts the workload itself repeated inside operations (a step sent
+	// before a peer had committed what the step before it wrote); the caller fills it in.
+	Retries     int              `json:"retries,omitempty"`
 	CPU         []ProcessCPU     `json:"cpu,omitempty"`
 	FirstErrors map[Class]string `json:"firstErrors,omitempty"`
+	// LoadAverage is the machine's 1-minute load average at the end of the run.
+	LoadAverage float64 `json:"loadAverage1m"`
 }
 
-// ConflictsPer1000 is MVCC plus phantom conflicts per 1,000 attempted operations.
+// ConflictsPer1000 is MVCC and phantom conflicts, failed or retried, per 1,000 attempted
+// operations.
 func (r Result) ConflictsPer1000() float64 {
 	attempts := r.Committed + r.Failed
 	if attempts == 0 {
 		return 0
 	}
-	return 1000 * float64(r.Failures[MVCC]+r.Failures[Phantom]) / float64(attempts)
+	return 1000 * float64(r.Failures[MVCC]+r.Failures[Phantom]+r.RetriedConflicts) / float64(attempts)
 }
 
 // Run drives op under cfg and returns what it measured. It stops early, with what it has,
 // when ctx ends.
+//
+// A timed phase (warm-up or measured) stops starting operations when its time is up, but
+// lets the operations in flight finish, so that none is left half-done when the next phase
+// or run starts (a transaction whose commit the client stopped waiting for would still
+// commit, and collide with what its worker does next). Only operations that finished within
+// the measured phase's time count.
 func Run(ctx context.Context, cfg Config, op Op) (Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return Result{}, err
@@ -105,31 +132,33 @@ func Run(ctx context.Context, cfg Config, op Op) (Result, error) {
 	}
 	seqs := make([]int, cfg.Concurrency)
 	if cfg.Warmup > 0 {
-		wctx, cancel := context.WithTimeout(ctx, cfg.Warmup)
-		runPhase(wctx, cfg.Concurrency, -1, seqs, op, nil)
-		cancel()
+		runPhase(ctx, time.Now().Add(cfg.Warmup), cfg.Concurrency, -1, cfg.Rate, seqs, op, nil, nil)
 	}
-	var before []ProcessCPU
+	var before, after []ProcessCPU
 	if cfg.Processes != nil {
 		before = SampleCPU(cfg.Processes())
 	}
-	mctx, cancel := ctx, context.CancelFunc(func() {})
-	if cfg.Duration > 0 {
-		mctx, cancel = context.WithTimeout(ctx, cfg.Duration)
-	}
-	defer cancel()
 	rec := &recorder{failures: map[Class]int{}, firstErrors: map[Class]string{}, classify: classify}
 	limit := -1
-	if cfg.Duration == 0 {
+	start := time.Now()
+	var end time.Time
+	if cfg.Duration > 0 {
+		end = start.Add(cfg.Duration)
+	} else {
 		limit = cfg.Count
 	}
-	start := time.Now()
-	runPhase(mctx, cfg.Concurrency, limit, seqs, op, rec)
-	elapsed := time.Since(start)
+	var elapsed time.Duration
+	runPhase(ctx, end, cfg.Concurrency, limit, cfg.Rate, seqs, op, rec, func() {
+		elapsed = time.Since(start)
+		if cfg.Processes != nil {
+			after = SampleCPU(cfg.Processes())
+		}
+	})
 
 	res := Result{
 		Workload:    cfg.Workload,
 		Concurrency: cfg.Concurrency,
+		Rate:        cfg.Rate,
 		Elapsed:     elapsed,
 		Committed:   len(rec.latencies),
 		Failed:      rec.failed,
@@ -141,47 +170,89 @@ func Run(ctx context.Context, cfg Config, op Op) (Result, error) {
 		res.TPS = float64(res.Committed) / elapsed.Seconds()
 	}
 	if cfg.Processes != nil {
-		res.CPU = CPUDelta(before, SampleCPU(cfg.Processes()), elapsed)
+		res.CPU = CPUDelta(before, after, elapsed)
 	}
+	res.LoadAverage, _ = LoadAverage()
 	return res, nil
 }
 
-// runPhase runs workers until ctx ends or limit operations were started (limit < 0: no
-// limit). rec nil discards the outcomes (warm-up).
-func runPhase(ctx context.Context, workers, limit int, seqs []int, op Op, rec *recorder) {
+// runPhase runs workers until end (zero: no end) or until limit operations were started
+// (limit < 0: no limit), starting rate operations per second when rate is positive, and
+// returns when the operations in flight have finished. rec nil discards the outcomes
+// (warm-up); otherwise only operations that finished by end are recorded. closed, when not
+// nil, is called once when the phase is over: at end for a timed phase (before the
+// operations in flight finish), after the last operation otherwise.
+func runPhase(ctx context.Context, end time.Time, workers, limit int, rate float64, seqs []int, op Op, rec *recorder, closed func()) {
+	var once sync.Once
+	finish := func() {
+		if closed != nil {
+			once.Do(closed)
+		}
+	}
+	if !end.IsZero() {
+		timer := time.AfterFunc(time.Until(end), finish)
+		defer timer.Stop()
+	}
+	over := func(t time.Time) bool { return ctx.Err() != nil || (!end.IsZero() && !t.Before(end)) }
 	var started sync.Mutex
 	n := 0
-	take := func() bool {
+	begin := time.Now()
+	// take claims the next operation and returns when it is due to start.
+	take := func() (time.Time, bool) {
 		started.Lock()
 		defer started.Unlock()
 		if limit >= 0 && n >= limit {
-			return false
+			return time.Time{}, false
+		}
+		due := time.Now()
+		if rate > 0 {
+			due = begin.Add(time.Duration(float64(n) / rate * float64(time.Second)))
+		}
+		if over(due) {
+			return time.Time{}, false
 		}
 		n++
-		return true
+		return due, true
 	}
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for ctx.Err() == nil && take() {
+			for {
+				due, ok := take()
+				if !ok {
+					return
+				}
+				if wait := time.Until(due); wait > 0 {
+					select {
+					case <-ctx.Done():
+						return
+					case <-time.After(wait):
+					}
+				}
 				seq := seqs[w]
 				seqs[w]++
 				t0 := time.Now()
+				if rate > 0 {
+					t0 = due
+				}
 				err := op(ctx, w, seq)
 				if rec == nil {
 					continue
 				}
-				// An operation cut short by the end of a timed phase is not a failure.
-				if err != nil && ctx.Err() != nil && limit < 0 {
-					return
+				done := time.Now()
+				// An operation that ended after the phase, or was cut short by the
+				// caller, is not counted either way.
+				if ctx.Err() != nil || (!end.IsZero() && done.After(end)) {
+					continue
 				}
-				rec.record(time.Since(t0), err)
+				rec.record(done.Sub(t0), err)
 			}
 		}()
 	}
 	wg.Wait()
+	finish()
 }
 
 type recorder struct {

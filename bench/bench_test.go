@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -144,12 +145,14 @@ func TestCPUOfThisProcess(t *testing.T) {
 func TestReport(t *testing.T) {
 	res := []Result{{Workload: "baseline/direct", Concurrency: 8, Committed: 10, TPS: 12.5, Failed: 1,
 		Failures: map[Class]int{MVCC: 1}, Latency: Latency{P50: 250 * time.Millisecond},
-		CPU: []ProcessCPU{{Name: "peer0", Cores: 0.7}}}}
+		CPU: []ProcessCPU{{Name: "peer0", Cores: 0.7, Seconds: 1.4}, {Name: "orderer1", Cores: 0.1, Seconds: 0.2}}},
+		{Workload: "verify/service", Concurrency: 32, Rate: 700, Committed: 5, RetriedConflicts: 2}}
 	var buf bytes.Buffer
 	if err := WriteTable(&buf, res); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"baseline/direct", "12.5", "250ms", "mvcc=1", "peer0 0.70 cores"} {
+	for _, want := range []string{"baseline/direct", "12.5", "250ms", "mvcc=1", "closed", "700/s", "retried-conflicts=2",
+		"RATE  peer0  orderer1  TOTAL  CPU-MS/OP", "closed   0.70      0.10   0.80      160.0"} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, buf.String())
 		}
@@ -161,5 +164,80 @@ func TestReport(t *testing.T) {
 	data, _ := os.ReadFile(path)
 	if !strings.Contains(string(data), `"tps": 12.5`) {
 		t.Fatalf("json = %s", data)
+	}
+}
+
+func TestRunLetsOperationsInFlightFinish(t *testing.T) {
+	var inFlight, cut atomic.Int64
+	op := func(ctx context.Context, worker, seq int) error {
+		inFlight.Add(1)
+		defer inFlight.Add(-1)
+		select {
+		case <-time.After(40 * time.Millisecond):
+			return nil
+		case <-ctx.Done():
+			cut.Add(1)
+			return ctx.Err()
+		}
+	}
+	res, err := Run(context.Background(), Config{Workload: "w", Concurrency: 4, Duration: 110 * time.Millisecond, Warmup: 30 * time.Millisecond}, op)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cut.Load() != 0 || inFlight.Load() != 0 {
+		t.Fatalf("%d operations cut short, %d still running after Run returned", cut.Load(), inFlight.Load())
+	}
+	if res.Failed != 0 || res.Committed == 0 || res.Committed > 4*3 {
+		t.Fatalf("committed %d, failed %d: only operations finished within the phase count", res.Committed, res.Failed)
+	}
+	if res.Elapsed < 110*time.Millisecond || res.Elapsed > 150*time.Millisecond {
+		t.Fatalf("elapsed %s: the phase's time, not the stragglers'", res.Elapsed)
+	}
+}
+
+func TestRunPaced(t *testing.T) {
+	var starts []time.Time
+	var mu sync.Mutex
+	op := func(ctx context.Context, worker, seq int) error {
+		mu.Lock()
+		starts = append(starts, time.Now())
+		mu.Unlock()
+		return nil
+	}
+	res, err := Run(context.Background(), Config{Workload: "w", Concurrency: 8, Count: 20, Rate: 200}, op)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Committed != 20 || res.Rate != 200 {
+		t.Fatalf("committed %d, rate %v", res.Committed, res.Rate)
+	}
+	// 20 operations at 200/s span 95 ms; a closed loop would take microseconds.
+	if span := starts[len(starts)-1].Sub(starts[0]); span < 80*time.Millisecond {
+		t.Fatalf("20 operations at 200/s started within %s", span)
+	}
+	if (Config{Workload: "w", Concurrency: 1, Count: 1, Rate: -1}).Validate() == nil {
+		t.Fatal("negative rate accepted")
+	}
+}
+
+func TestMachineParsers(t *testing.T) {
+	if got, err := parseLoadAverage("6.10 9.94 9.70 3/812 12345\n"); err != nil || got != 6.10 {
+		t.Fatalf("load average = %v, %v", got, err)
+	}
+	if _, err := parseLoadAverage(""); err == nil {
+		t.Fatal("empty load average parsed")
+	}
+	if got := parseMemTotal("MemFree: 1 kB\nMemTotal:       24576000 kB\n"); got != 24576000*1024 {
+		t.Fatalf("MemTotal = %d", got)
+	}
+	if m := ThisMachine(); m.CPUs < 1 || m.GoVersion == "" {
+		t.Fatalf("this machine = %+v", m)
+	}
+	r := Result{Committed: 100, CPU: []ProcessCPU{{Seconds: 0.5}, {Seconds: 0.2}}}
+	if got := r.CPUPerOp(); got < 6.99 || got > 7.01 {
+		t.Fatalf("CPU per op = %v ms, want 7", got)
+	}
+	if (Result{}).CPUPerOp() != 0 {
+		t.Fatal("CPU per op of nothing committed")
 	}
 }

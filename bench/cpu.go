@@ -86,3 +86,33 @@ func CPUDelta(before, after []ProcessCPU, elapsed time.Duration) []ProcessCPU {
 	}
 	return out
 }
+
+// LoadAverage is the machine's 1-minute load average, from /proc/loadavg.
+func LoadAverage() (float64, error) {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0, err
+	}
+	return parseLoadAverage(string(data))
+}
+
+func parseLoadAverage(s string) (float64, error) {
+	fields := strings.Fields(s)
+	if len(fields) == 0 {
+		return 0, fmt.Errorf("empty load average")
+	}
+	return strconv.ParseFloat(fields[0], 64)
+}
+
+// CPUPerOp is the CPU time all sampled processes used per committed operation, in
+// milliseconds; zero when nothing committed or nothing was sampled.
+func (r Result) CPUPerOp() float64 {
+	if r.Committed == 0 {
+		return 0
+	}
+	var secs float64
+	for _, c := range r.CPU {
+		secs += c.Seconds
+	}
+	return 1000 * secs / float64(r.Committed)
+}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 )
 
@@ -296,4 +297,43 @@ func dockerLines(ctx context.Context, args ...string) ([]string, error) {
 		}
 	}
 	return lines, nil
+}
+
+// ContainerProcesses lists the main process of every running container of the Docker
+// network in home, named by its Compose service, with its PID as the host sees it: what a
+// caller reads from /proc to account for the containers' CPU.
+func ContainerProcesses(ctx context.Context, home Home) ([]Process, error) {
+	p, err := loadCompose(home)
+	if err != nil {
+		return nil, err
+	}
+	containers, err := projectContainers(ctx, p.name)
+	if err != nil {
+		return nil, err
+	}
+	service := map[string]string{}
+	args := []string{"inspect", "--format", "{{.Id}} {{.State.Pid}}"}
+	for _, c := range containers {
+		if c.State == "running" {
+			service[c.ID] = c.Service
+			args = append(args, c.ID)
+		}
+	}
+	if len(service) == 0 {
+		return nil, nil
+	}
+	lines, err := dockerLines(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	var procs []Process
+	for _, line := range lines {
+		id, pid, ok := strings.Cut(line, " ")
+		n, err := strconv.Atoi(pid)
+		if !ok || err != nil || n <= 0 {
+			continue
+		}
+		procs = append(procs, Process{Name: service[id[:min(12, len(id))]], PID: n})
+	}
+	return procs, nil
 }

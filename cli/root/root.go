@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	benchcmd "github.com/cxledger/cxledger/cli/bench"
 	"github.com/cxledger/cxledger/cli/cmdutil"
 	configcmd "github.com/cxledger/cxledger/cli/config"
 	eventscmd "github.com/cxledger/cxledger/cli/events"
@@ -58,6 +59,7 @@ Environment variables: ` + "`cxl help environment`" + `.`,
 		c.GroupID = "ops"
 		cmd.AddCommand(c)
 	}
+	cmd.AddCommand(benchcmd.NewCmdBench(f, nil))
 	cmd.AddCommand(helpTopics(f)...)
 	cmdutil.Group(cmd)
 	polish(cmd)

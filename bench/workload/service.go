@@ -1,0 +1,347 @@
+package workload
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cxledger/cxledger/bench"
+	"github.com/cxledger/cxledger/ledgerapi"
+)
+
+// APIKey is one of the gateway service's API keys and the identity it stands for, as
+// `cxl gateway up` writes them to $CXL_HOME/gateway/api-keys.json.
+type APIKey struct {
+	Principal string `json:"principal"`
+	MSPID     string `json:"mspId"`
+	User      string `json:"user"`
+	Key       string `json:"key"`
+}
+
+// ServiceConfig says how to reach the gateway service.
+type ServiceConfig struct {
+	// URL is the service's base URL, e.g. http://127.0.0.1:8080.
+	URL string
+	// Keys are the demo API keys.
+	Keys []APIKey
+	// Addresses is how many loopback source addresses (127.77.x.y) the requests of the
+	// public routes (product verification) come from, one HTTP client each: the service
+	// limits each client address on those routes, so many addresses stand for many
+	// customers. 1 sends everything from 127.0.0.1, as one client.
+	Addresses int
+}
+
+// route is how an operation is reached: method and path template.
+type route struct {
+	method, path string
+}
+
+// service calls the gateway service's REST API.
+type service struct {
+	cfg    ServiceConfig
+	keys   map[string]string
+	routes map[string]route
+	http   *http.Client
+
+	mu     sync.Mutex
+	public []*http.Client
+}
+
+func newService(ctx context.Context, cfg ServiceConfig) (*service, error) {
+	s := &service{cfg: cfg, keys: map[string]string{}, http: &http.Client{
+		Timeout:   time.Minute,
+		Transport: &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, MaxConnsPerHost: 1024, IdleConnTimeout: time.Minute},
+	}}
+	for _, k := range cfg.Keys {
+		s.keys[k.Principal] = k.Key
+	}
+	routes, err := s.discover(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.routes = routes
+	return s, nil
+}
+
+// discover reads the service's OpenAPI document: the route of every operation by its ID
+// ("provenance.Verify").
+func (s *service) discover(ctx context.Context) (map[string]route, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.cfg.URL+"/openapi.json", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("reach the gateway service at %s: %w (is it up? `cxl gateway up`)", s.cfg.URL, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s/openapi.json: %s", s.cfg.URL, resp.Status)
+	}
+	return parseRoutes(resp.Body)
+}
+
+// parseRoutes maps every operation ID of an OpenAPI document to its method and path.
+func parseRoutes(r io.Reader) (map[string]route, error) {
+	var doc struct {
+		Paths map[string]map[string]struct {
+			OperationID string `json:"operationId"`
+		} `json:"paths"`
+	}
+	if err := json.NewDecoder(r).Decode(&doc); err != nil {
+		return nil, fmt.Errorf("parse the OpenAPI document: %w", err)
+	}
+	routes := map[string]route{}
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			if op.OperationID != "" {
+				routes[op.OperationID] = route{method: strings.ToUpper(method), path: path}
+			}
+		}
+	}
+	return routes, nil
+}
+
+// missing lists the operations the service has no route for.
+func (s *service) missing(ops ...string) []string {
+	var out []string
+	for _, op := range ops {
+		if _, ok := s.routes[op]; !ok {
+			out = append(out, op)
+		}
+	}
+	return out
+}
+
+// principals lists the principals of mspID's users (not the admin), in order.
+func (s *service) principals(mspID string) []string {
+	var out []string
+	for _, k := range s.cfg.Keys {
+		if k.MSPID == mspID && strings.HasPrefix(k.User, "User") {
+			out = append(out, k.Principal)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ServiceError is a refusal of the gateway service: its HTTP status and error envelope.
+// A 202 (the commit was not known by the request deadline) is one too, with code PENDING.
+type ServiceError struct {
+	Status   int
+	Envelope ledgerapi.Error
+}
+
+func (e *ServiceError) Error() string {
+	return fmt.Sprintf("HTTP %d %s", e.Status, e.Envelope.Error())
+}
+
+// fillPath puts the arguments a path template names into it and returns the rest.
+func fillPath(path string, args map[string]any) (string, map[string]any) {
+	rest := map[string]any{}
+	for k, v := range args {
+		placeholder := "{" + k + "}"
+		if strings.Contains(path, placeholder) {
+			path = strings.ReplaceAll(path, placeholder, url.PathEscape(fmt.Sprint(v)))
+			continue
+		}
+		rest[k] = v
+	}
+	return path, rest
+}
+
+// call runs an operation as principal ("" for a public route, from the client of source
+// address slot), with idempotency key idem for a mutation: arguments a path names go into
+// the path, the rest into the JSON body (or the query of a GET).
+func (s *service) call(ctx context.Context, op, principal, idem string, slot int, args map[string]any, out any) error {
+	rt, ok := s.routes[op]
+	if !ok {
+		return fmt.Errorf("the gateway service has no route for %s", op)
+	}
+	path, rest := fillPath(rt.path, args)
+	var body io.Reader
+	if rt.method == http.MethodGet {
+		if len(rest) > 0 {
+			q := url.Values{}
+			for k, v := range rest {
+				q.Set(k, fmt.Sprint(v))
+			}
+			path += "?" + q.Encode()
+		}
+	} else {
+		raw, err := json.Marshal(rest)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, rt.method, s.cfg.URL+path, body)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if idem != "" {
+		req.Header.Set("Idempotency-Key", idem)
+	}
+	httpc := s.http
+	if principal != "" {
+		key, ok := s.keys[principal]
+		if !ok {
+			return fmt.Errorf("no API key for %s", principal)
+		}
+		req.Header.Set("X-API-Key", key)
+	} else {
+		if httpc, err = s.publicClient(slot); err != nil {
+			return err
+		}
+	}
+	resp, err := httpc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	switch resp.StatusCode {
+	case http.StatusOK, http.StatusCreated:
+		if out != nil {
+			return json.Unmarshal(data, out)
+		}
+		return nil
+	case http.StatusAccepted:
+		return &ServiceError{Status: resp.StatusCode, Envelope: ledgerapi.Error{Code: ledgerapi.Pending, Message: "commit status unknown at the request deadline"}}
+	}
+	se := &ServiceError{Status: resp.StatusCode}
+	if err := json.Unmarshal(data, &se.Envelope); err != nil || se.Envelope.Code == "" {
+		se.Envelope = ledgerapi.Error{Code: ledgerapi.Internal, Message: strings.TrimSpace(string(data))}
+	}
+	return se
+}
+
+// publicClient is the HTTP client of source address slot: 127.77.x.y for slot 0 up to
+// Addresses-1 (loopback answers any 127/8 address), or the default client for one address.
+func (s *service) publicClient(slot int) (*http.Client, error) {
+	n := s.cfg.Addresses
+	if n <= 1 {
+		return s.http, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.public == nil {
+		s.public = make([]*http.Client, n)
+	}
+	i := slot % n
+	if s.public[i] == nil {
+		ip := net.IPv4(127, 77, byte(i>>8), byte(i&0xff))
+		dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: ip}, Timeout: 10 * time.Second}
+		s.public[i] = &http.Client{Timeout: time.Minute, Transport: &http.Transport{
+			DialContext: dialer.DialContext, MaxIdleConnsPerHost: 4, IdleConnTimeout: time.Minute,
+		}}
+	}
+	return s.public[i], nil
+}
+
+// close closes idle connections.
+func (s *service) close() {
+	s.http.CloseIdleConnections()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.public {
+		if c != nil {
+			c.CloseIdleConnections()
+		}
+	}
+}
+
+// conflictMetric is the service's count of commits that ended in an MVCC or phantom read
+// conflict (outcome CONFLICT of the commit phase), retried or not.
+const conflictMetric = "cxl_gateway_fabric_phase_duration_seconds_count"
+
+// commitConflicts reads from the service's /metrics how many commits ended in a conflict.
+func (s *service) commitConflicts(ctx context.Context) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.cfg.URL+"/metrics", nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := s.http.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("GET /metrics: %s", resp.Status)
+	}
+	return parseCommitConflicts(resp.Body)
+}
+
+// parseCommitConflicts sums the commit-phase CONFLICT counts of Prometheus text.
+func parseCommitConflicts(r io.Reader) (int, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
+	total := 0
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, conflictMetric+"{") || !strings.Contains(line, `phase="commit"`) || !strings.Contains(line, `outcome="CONFLICT"`) {
+			continue
+		}
+		fields := strings.Fields(line)
+		v, err := strconv.ParseFloat(fields[len(fields)-1], 64)
+		if err != nil {
+			return 0, fmt.Errorf("parse %q: %w", line, err)
+		}
+		total += int(v)
+	}
+	return total, sc.Err()
+}
+
+// ClassifyService sorts an error of the gateway service into a failure class: 429 is
+// rate limited; a conflict the service gave up retrying is MVCC or phantom by the
+// validation code its message names; a pending (202) or timed-out request is a timeout; an
+// endorsement failure or a refusal by the chaincode (4xx with a chaincode code) is
+// endorsement; anything else (transport errors, 5xx) is other.
+func ClassifyService(err error) bench.Class {
+	var se *ServiceError
+	if !errors.As(err, &se) {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return bench.Timeout
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return bench.Timeout
+		}
+		return bench.Other
+	}
+	msg, code := se.Envelope.Message, se.Envelope.Code
+	switch {
+	case se.Status == http.StatusTooManyRequests || code == ledgerapi.RateLimited:
+		return bench.RateLimited
+	case strings.Contains(msg, "MVCC_READ_CONFLICT"):
+		return bench.MVCC
+	case strings.Contains(msg, "PHANTOM_READ_CONFLICT"):
+		return bench.Phantom
+	case code == ledgerapi.Pending || code == ledgerapi.Timeout:
+		return bench.Timeout
+	case strings.Contains(strings.ToLower(msg), "endorse"):
+		return bench.Endorsement
+	case se.Status >= 400 && se.Status < 500 && se.Status != http.StatusUnauthorized:
+		// The chaincode refused the proposal (its coded errors keep their code).
+		return bench.Endorsement
+	}
+	return bench.Other
+}

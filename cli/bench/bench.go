@@ -1,0 +1,479 @@
+// Package bench holds `cxl bench`: throughput and latency of cxledger's business operations
+// on the running network, against a raw-Fabric baseline measured in the same run, directly
+// through fabric-gateway and through the gateway service.
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cxledger/cxledger/bench"
+	"github.com/cxledger/cxledger/bench/workload"
+	"github.com/cxledger/cxledger/cli/cmdutil"
+	"github.com/cxledger/cxledger/gateway/config"
+	"github.com/cxledger/cxledger/network"
+)
+
+// Options are the inputs of `cxl bench`.
+type Options struct {
+	IO   *cmdutil.IOStreams
+	Home func() (network.Home, error)
+
+	// Concurrency lists the numbers of operations in flight, swept in order.
+	Concurrency []int
+	// Duration is each run's measured phase; zero when Count is given.
+	Duration time.Duration
+	// Count is each run's number of measured operations when Duration is zero.
+	Count int
+	// Warmup runs each workload this long before each measured phase.
+	Warmup time.Duration
+	// Workloads and Targets select what runs.
+	Workloads []string
+	Targets   []workload.Target
+	// Paced is the share of each workload's peak throughput at which a last, paced run
+	// measures latency (0 skips it).
+	Paced float64
+	// VerifyAddresses is how many client addresses verification requests to the service
+	// come from.
+	VerifyAddresses int
+	// JSON is the file the report is written to; empty writes none.
+	JSON string
+	// Timeout bounds the whole command.
+	Timeout time.Duration
+	// Args is the command line, recorded in the report.
+	Args []string
+}
+
+// defaultConcurrency is the sweep issue 10 asks for.
+var defaultConcurrency = []int{1, 8, 32, 128, 256}
+
+// NewCmdBench returns `cxl bench`; runF replaces the run function in tests.
+func NewCmdBench(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	opts := &Options{IO: f.IO, Home: f.Home}
+	var concurrency, workloads, targets []string
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure throughput and latency against a raw-Fabric baseline",
+		Long: `Measure committed transactions per second, latency percentiles, failures by class (mvcc,
+phantom, endorsement, timeout, ratelimited, other) and the CPU of every process of the
+network (from /proc), on the network in $CXL_HOME, with a closed-loop load generator:
+each worker starts its next operation when the previous one committed or failed.
+
+Workloads (each transaction of a business operation is one measured operation):
+` + workloadHelp() + `
+Each runs directly through fabric-gateway (target direct) and through the gateway service
+(target service, needs ` + "`cxl gateway up`" + `); a service variant whose endpoints do not
+exist is skipped and the output says so. The baseline chaincode is deployed beside cxledger
+by ` + "`cxl network up`" + `.
+
+For every concurrency of the sweep, every selected workload and target runs once (warm-up,
+then the measured phase), so the runs compared at one concurrency are close in time. Then,
+with --paced, each workload runs once more paced at that share of its peak throughput, to
+measure its latency below saturation. The table goes to stdout with the ratios that matter
+and each target met or missed; --json writes every result with the machine and settings.
+
+The operations write real data: a product, items and lots, funded customers and orders, a
+loyalty programme and its points, under names unique to the run. The merchant's payment
+lots are consolidated at the end.`,
+		Example: `  cxl bench                                   # the full sweep (about 45 minutes)
+  cxl bench --workload baseline,loyalty --concurrency 128 --duration 10s
+  cxl bench --workload verify --target service --concurrency 64,256 --json verify.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := opts.parse(cmd, concurrency, workloads, targets); err != nil {
+				return cmdutil.UsageErrorf("%v", err)
+			}
+			opts.Args = append([]string{"cxl", "bench"}, os.Args[min(len(os.Args), 2):]...)
+			if runF != nil {
+				return runF(opts)
+			}
+			return benchRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringSliceVar(&concurrency, "concurrency", nil, "operations in flight, a comma-separated `list` swept in order (default 1,8,32,128,256)")
+	fl.DurationVar(&opts.Duration, "duration", 20*time.Second, "measure each run for `duration`")
+	fl.IntVar(&opts.Count, "count", 0, "measure each run for `N` operations instead of a duration")
+	fl.DurationVar(&opts.Warmup, "warmup", 5*time.Second, "run each workload for `duration` before measuring")
+	fl.StringSliceVar(&workloads, "workload", nil, "workloads to run, a comma-separated `list` (default all: "+strings.Join(workloadNames(), ",")+")")
+	fl.StringSliceVar(&targets, "target", nil, "targets, a comma-separated `list` of direct and service (default both)")
+	fl.Float64Var(&opts.Paced, "paced", 0.7, "after the sweep, run each workload paced at this `share` of its peak throughput (0: skip)")
+	fl.IntVar(&opts.VerifyAddresses, "verify-addresses", 1024, "client addresses (127.77.x.y) `N` verification requests to the service come from; the service rate-limits each address")
+	fl.StringVar(&opts.JSON, "json", "", "write the report as JSON to `file`")
+	fl.DurationVar(&opts.Timeout, "timeout", 3*time.Hour, "give up after `duration`")
+	return cmd
+}
+
+func workloadNames() []string {
+	var names []string
+	for _, s := range workload.Specs {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+func workloadHelp() string {
+	var b strings.Builder
+	for _, s := range workload.Specs {
+		fmt.Fprintf(&b, "  %-11s %s\n", s.Name, s.About)
+	}
+	return b.String()
+}
+
+// parse turns the list flags into options and checks them.
+func (o *Options) parse(cmd *cobra.Command, concurrency, workloads, targets []string) error {
+	o.Concurrency = nil
+	if len(concurrency) == 0 {
+		o.Concurrency = slices.Clone(defaultConcurrency)
+	}
+	for _, c := range concurrency {
+		n, err := strconv.Atoi(strings.TrimSpace(c))
+		if err != nil || n < 1 || n > 4096 {
+			return fmt.Errorf("--concurrency: %q is not a number from 1 to 4096", c)
+		}
+		if slices.Contains(o.Concurrency, n) {
+			return fmt.Errorf("--concurrency: %d is listed twice", n)
+		}
+		o.Concurrency = append(o.Concurrency, n)
+	}
+	o.Workloads = nil
+	for _, w := range workloads {
+		w = strings.TrimSpace(w)
+		if _, ok := workload.SpecOf(w); !ok {
+			return fmt.Errorf("--workload: no workload %q (have %s)", w, strings.Join(workloadNames(), ", "))
+		}
+		if !slices.Contains(o.Workloads, w) {
+			o.Workloads = append(o.Workloads, w)
+		}
+	}
+	if len(o.Workloads) == 0 {
+		o.Workloads = workloadNames()
+	}
+	o.Targets = nil
+	for _, t := range targets {
+		t = strings.TrimSpace(t)
+		if t != string(workload.Direct) && t != string(workload.Service) {
+			return fmt.Errorf("--target: %q is neither direct nor service", t)
+		}
+		if !slices.Contains(o.Targets, workload.Target(t)) {
+			o.Targets = append(o.Targets, workload.Target(t))
+		}
+	}
+	if len(o.Targets) == 0 {
+		o.Targets = []workload.Target{workload.Direct, workload.Service}
+	}
+	if cmd.Flags().Changed("count") {
+		if cmd.Flags().Changed("duration") {
+			return errors.New("give --duration or --count, not both")
+		}
+		if o.Count < 1 {
+			return errors.New("--count must be at least 1")
+		}
+		o.Duration = 0
+	}
+	if o.Count == 0 && o.Duration <= 0 {
+		return errors.New("--duration must be positive")
+	}
+	if o.Warmup < 0 {
+		return errors.New("--warmup must not be negative")
+	}
+	if o.Paced < 0 || o.Paced >= 1 {
+		return errors.New("--paced must be at least 0 and below 1")
+	}
+	if o.VerifyAddresses < 1 || o.VerifyAddresses > 65536 {
+		return errors.New("--verify-addresses must be between 1 and 65536")
+	}
+	return nil
+}
+
+// plan is one prepared workload on one target.
+type plan struct {
+	prepared *workload.Prepared
+}
+
+func benchRun(ctx context.Context, opts *Options) error {
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	home, err := opts.Home()
+	if err != nil {
+		return err
+	}
+	prof, err := network.LoadProfile(home)
+	if err != nil {
+		return err
+	}
+	topo, _, err := network.LoadHomeTopology(home)
+	if err != nil {
+		return err
+	}
+	report := bench.Report{Started: time.Now().UTC(), Machine: bench.ThisMachine(), Settings: settings(topo, prof, opts), Commands: []string{strings.Join(opts.Args, " ")}}
+	errOut := opts.IO.ErrOut
+	fmt.Fprintf(errOut, "machine: %d CPUs, %.1f GiB, %s, load average %.2f\n", report.Machine.CPUs, float64(report.Machine.MemoryBytes)/(1<<30), report.Machine.GoVersion, report.Machine.LoadAverage)
+	fmt.Fprintf(errOut, "network: %s, Fabric %s, BatchTimeout %s, MaxMessageCount %d, log level %s\n", home, network.FabricVersion, topo.BatchTimeout, topo.MaxMessageCount, topo.LogSpec)
+
+	env := &workload.Env{Home: home, Profile: prof, Keys: workload.NewKeys(time.Now()), Workers: slices.Max(opts.Concurrency), Progress: errOut}
+	defer env.Close()
+	if slices.Contains(opts.Targets, workload.Service) {
+		svc, note := serviceConfig(home, opts.VerifyAddresses)
+		if note != "" {
+			report.Notes = append(report.Notes, note)
+			fmt.Fprintln(errOut, "note:", note)
+		}
+		env.Service = svc
+	}
+	var plans []plan
+	for _, name := range opts.Workloads {
+		for _, target := range opts.Targets {
+			if target == workload.Service && env.Service == nil {
+				continue
+			}
+			p, err := env.Prepare(ctx, name, target)
+			var missing *workload.MissingEndpointsError
+			switch {
+			case errors.Is(err, workload.ErrNoServiceVariant):
+				note := fmt.Sprintf("%s/service: %v", name, err)
+				report.Notes = append(report.Notes, note)
+				fmt.Fprintln(errOut, "note:", note)
+				continue
+			case errors.As(err, &missing):
+				report.Notes = append(report.Notes, err.Error())
+				fmt.Fprintln(errOut, "note:", err)
+				continue
+			case err != nil:
+				return err
+			}
+			plans = append(plans, plan{prepared: p})
+		}
+	}
+	processes := processLister(home, prof.Runtime)
+	total := len(plans) * len(opts.Concurrency)
+	if opts.Paced > 0 {
+		total += len(plans)
+	}
+	done := 0
+	run := func(p plan, conc int, rate float64) error {
+		op, err := p.prepared.NewRun(ctx)
+		if err != nil {
+			return err
+		}
+		before, lagBefore := 0, p.prepared.LagRetries()
+		if p.prepared.Conflicts != nil {
+			before, _ = p.prepared.Conflicts(ctx)
+		}
+		res, err := bench.Run(ctx, bench.Config{Workload: p.prepared.Name, Concurrency: conc, Duration: opts.Duration, Count: opts.Count,
+			Warmup: opts.Warmup, Rate: rate, Classify: p.prepared.Classify, Processes: processes}, op)
+		if err != nil {
+			return err
+		}
+		if p.prepared.Conflicts != nil {
+			if after, err := p.prepared.Conflicts(ctx); err == nil {
+				res.RetriedConflicts = retried(after-before, res)
+			}
+		}
+		res.Retries = p.prepared.LagRetries() - lagBefore
+		report.Results = append(report.Results, res)
+		done++
+		fmt.Fprintf(errOut, "[%d/%d] %s\n", done, total, oneLine(res))
+		return ctx.Err()
+	}
+	for _, conc := range opts.Concurrency {
+		for _, p := range plans {
+			if err := run(p, conc, 0); err != nil {
+				return err
+			}
+		}
+	}
+	if opts.Paced > 0 {
+		for _, p := range plans {
+			peak, ok := bench.Peak(report.Results, p.prepared.Name)
+			if !ok || peak.TPS <= 0 {
+				continue
+			}
+			if err := run(p, slices.Max(opts.Concurrency), opts.Paced*peak.TPS); err != nil {
+				return err
+			}
+		}
+	}
+	for _, p := range plans {
+		if p.prepared.Cleanup != nil {
+			if err := p.prepared.Cleanup(ctx); err != nil {
+				fmt.Fprintln(errOut, "cleanup:", err)
+			}
+		}
+	}
+	targets := bench.DefaultTargets(topo.BatchTimeout)
+	if opts.Paced > 0 {
+		targets.PacedFraction = opts.Paced
+	}
+	summary := bench.Summarize(report.Results, targets)
+	report.Summary = &summary
+	out := opts.IO.Out
+	fmt.Fprintf(out, "cxl bench on %d CPUs, Fabric %s, BatchTimeout %s, MaxMessageCount %d, load average %.2f at start\n\n",
+		report.Machine.CPUs, network.FabricVersion, topo.BatchTimeout, topo.MaxMessageCount, report.Machine.LoadAverage)
+	if err := bench.WriteTable(out, report.Results); err != nil {
+		return err
+	}
+	if err := bench.WriteSummary(out, summary); err != nil {
+		return err
+	}
+	if len(report.Notes) > 0 {
+		fmt.Fprintln(out, "\nNot measured:")
+		for _, n := range report.Notes {
+			fmt.Fprintln(out, "  "+n)
+		}
+	}
+	if opts.JSON != "" {
+		if err := bench.WriteReport(opts.JSON, report); err != nil {
+			return err
+		}
+		fmt.Fprintln(errOut, "report written to", opts.JSON)
+	}
+	return nil
+}
+
+// retried is how many of the conflicts a service counted (delta of its counter over a run)
+// did not fail an operation: those it retried.
+func retried(delta int, r bench.Result) int {
+	return max(0, delta-r.Failures[bench.MVCC]-r.Failures[bench.Phantom])
+}
+
+// oneLine is the progress line of a finished run.
+func oneLine(r bench.Result) string {
+	paced := ""
+	if r.Rate > 0 {
+		paced = fmt.Sprintf(" paced %.0f/s", r.Rate)
+	}
+	return fmt.Sprintf("%s c=%d%s: %.1f/s, p50 %s p99 %s, %d failed, %.1f conflicts/1000, load %.1f",
+		r.Workload, r.Concurrency, paced, r.TPS, r.Latency.P50.Round(time.Millisecond), r.Latency.P99.Round(time.Millisecond),
+		r.Failed, r.ConflictsPer1000(), r.LoadAverage)
+}
+
+// settings are the network's and the run's settings, for the report.
+func settings(t network.Topology, prof *network.Profile, opts *Options) map[string]string {
+	peers := 0
+	for _, o := range prof.Orgs {
+		peers += len(o.Peers)
+	}
+	conc := make([]string, len(opts.Concurrency))
+	for i, c := range opts.Concurrency {
+		conc[i] = strconv.Itoa(c)
+	}
+	s := map[string]string{
+		"fabric":          network.FabricVersion,
+		"runtime":         string(t.Runtime),
+		"orderers":        strconv.Itoa(t.Orderers),
+		"organisations":   strconv.Itoa(len(prof.Orgs)),
+		"peers":           strconv.Itoa(peers),
+		"batchTimeout":    t.BatchTimeout.String(),
+		"maxMessageCount": strconv.Itoa(t.MaxMessageCount),
+		"logSpec":         t.LogSpec,
+		"stateDatabase":   "LevelDB",
+		"endorsement":     "MAJORITY (channel default) for cxledger and the baseline",
+		"chaincode":       fmt.Sprintf("%s version %s, sequence %d", prof.Chaincode, prof.Deployment.Version, prof.Deployment.Sequence),
+		"concurrency":     strings.Join(conc, ","),
+		"warmup":          opts.Warmup.String(),
+		"paced":           strconv.FormatFloat(opts.Paced, 'f', -1, 64),
+	}
+	if opts.Duration > 0 {
+		s["duration"] = opts.Duration.String()
+	} else {
+		s["count"] = strconv.Itoa(opts.Count)
+	}
+	return s
+}
+
+// gatewayProcess is the supervisor's name of the gateway service (cli/gateway).
+const gatewayProcess = "cxl-gateway"
+
+// serviceConfig finds the running gateway service of home: its URL from its configuration
+// and the demo API keys `cxl gateway up` wrote. A note says why there is none.
+func serviceConfig(home network.Home, addresses int) (*workload.ServiceConfig, string) {
+	if _, ok := network.Running(home, gatewayProcess); !ok {
+		return nil, "every service variant skipped: the gateway service is not running (start it with `cxl gateway up`)"
+	}
+	cfg, err := config.Load(home.Path("gateway", "gateway.yaml"), func(string) string { return "" })
+	if err != nil {
+		return nil, fmt.Sprintf("every service variant skipped: %v", err)
+	}
+	data, err := os.ReadFile(home.Path("gateway", "api-keys.json"))
+	if err != nil {
+		return nil, fmt.Sprintf("every service variant skipped: the demo API keys: %v", err)
+	}
+	var keys []workload.APIKey
+	if err := json.Unmarshal(data, &keys); err != nil {
+		return nil, fmt.Sprintf("every service variant skipped: parse the demo API keys: %v", err)
+	}
+	return &workload.ServiceConfig{URL: "http://" + cfg.Listen, Keys: keys, Addresses: addresses}, ""
+}
+
+// processLister lists the processes whose CPU a run samples: every process of the network
+// the supervisor records (natively: orderers, peers, chaincode servers, the gateway
+// service), under Docker the main process of every container, and this one, under short
+// names.
+func processLister(home network.Home, runtime network.Runtime) func() []bench.Process {
+	return func() []bench.Process {
+		var out []bench.Process
+		procs, _ := network.Processes(home)
+		if runtime == network.Docker {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			containers, _ := network.ContainerProcesses(ctx, home)
+			cancel()
+			procs = append(procs, containers...)
+		}
+		for _, p := range procs {
+			if p.PID != 0 {
+				out = append(out, bench.Process{Name: shortName(p.Name), PID: p.PID})
+			}
+		}
+		slices.SortFunc(out, func(a, b bench.Process) int { return strings.Compare(rank(a.Name), rank(b.Name)) })
+		return append(out, bench.Process{Name: "bench", PID: os.Getpid()})
+	}
+}
+
+// shortName names a supervised process or a Compose service in the CPU table: orderer1,
+// peer0.org1, cc.org1 (cxledger's chaincode server), bl.org1 (the baseline's), gateway.
+func shortName(name string) string {
+	if rest, ok := strings.CutPrefix(name, "chaincode."); ok {
+		return "cc." + strings.TrimSuffix(rest, ".example.com")
+	}
+	if rest, ok := strings.CutPrefix(name, "baseline."); ok {
+		return "bl." + strings.TrimSuffix(rest, ".example.com")
+	}
+	switch {
+	case strings.HasPrefix(name, "orderer") || strings.HasPrefix(name, "peer"):
+		return strings.TrimSuffix(name, ".example.com")
+	case strings.HasPrefix(name, "chaincode-"), strings.HasPrefix(name, "baseline-"):
+		parts := strings.Split(name, "-")
+		if len(parts) < 3 {
+			return name
+		}
+		prefix := "cc."
+		if parts[0] == "baseline" {
+			prefix = "bl."
+		}
+		return prefix + strings.ToLower(strings.TrimSuffix(parts[1], "MSP"))
+	case name == gatewayProcess:
+		return "gateway"
+	}
+	return name
+}
+
+// rank orders the CPU columns: orderers, peers, chaincode servers, baseline servers, the
+// gateway, anything else.
+func rank(short string) string {
+	for i, prefix := range []string{"orderer", "peer", "cc.", "bl.", "gateway"} {
+		if strings.HasPrefix(short, prefix) {
+			return fmt.Sprintf("%d%s", i, short)
+		}
+	}
+	return "9" + short
+}

@@ -1,0 +1,138 @@
+package bench
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cxledger/cxledger/bench"
+	"github.com/cxledger/cxledger/bench/workload"
+	"github.com/cxledger/cxledger/cli/cmdutil"
+	"github.com/cxledger/cxledger/network"
+)
+
+func testFactory(home string) *cmdutil.Factory {
+	return &cmdutil.Factory{
+		IO:   &cmdutil.IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}},
+		Home: func() (network.Home, error) { return network.Home(home), nil },
+		Repo: func() (string, error) { return "/repo", nil },
+	}
+}
+
+func TestBenchFlags(t *testing.T) {
+	all := []string{"baseline", "ping", "provenance", "orders", "loyalty", "verify"}
+	both := []workload.Target{workload.Direct, workload.Service}
+	defaults := Options{Concurrency: []int{1, 8, 32, 128, 256}, Duration: 20 * time.Second, Warmup: 5 * time.Second,
+		Workloads: all, Targets: both, Paced: 0.7, VerifyAddresses: 1024, Timeout: 3 * time.Hour}
+	with := func(change func(*Options)) Options {
+		o := defaults
+		change(&o)
+		return o
+	}
+	cases := []struct {
+		name    string
+		args    []string
+		want    Options
+		wantErr string
+	}{
+		{name: "defaults", want: defaults},
+		{name: "lists and durations", args: []string{"--concurrency", "128, 8", "--workload", "loyalty,baseline", "--target", "direct",
+			"--duration", "10s", "--warmup", "0s", "--json", "r.json", "--paced", "0", "--verify-addresses", "1"},
+			want: with(func(o *Options) {
+				o.Concurrency, o.Workloads, o.Targets = []int{128, 8}, []string{"loyalty", "baseline"}, []workload.Target{workload.Direct}
+				o.Duration, o.Warmup, o.JSON, o.Paced, o.VerifyAddresses = 10*time.Second, 0, "r.json", 0, 1
+			})},
+		{name: "repeated flags add up", args: []string{"--workload", "orders", "--workload", "orders,verify"},
+			want: with(func(o *Options) { o.Workloads = []string{"orders", "verify"} })},
+		{name: "count instead of a duration", args: []string{"--count", "500"}, want: with(func(o *Options) { o.Count, o.Duration = 500, 0 })},
+		{name: "count and duration", args: []string{"--count", "5", "--duration", "1s"}, wantErr: "not both"},
+		{name: "zero count", args: []string{"--count", "0"}, wantErr: "--count"},
+		{name: "zero duration", args: []string{"--duration", "0s"}, wantErr: "--duration"},
+		{name: "unknown workload", args: []string{"--workload", "refunds"}, wantErr: `no workload "refunds"`},
+		{name: "unknown target", args: []string{"--target", "rest"}, wantErr: "neither direct nor service"},
+		{name: "bad concurrency", args: []string{"--concurrency", "0"}, wantErr: "from 1 to 4096"},
+		{name: "concurrency twice", args: []string{"--concurrency", "8,8"}, wantErr: "listed twice"},
+		{name: "paced at the peak", args: []string{"--paced", "1"}, wantErr: "--paced"},
+		{name: "stray argument", args: []string{"now"}, wantErr: "unknown command"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var got *Options
+			cmd := NewCmdBench(testFactory(t.TempDir()), func(o *Options) error { got = o; return nil })
+			cmd.SetArgs(tc.args)
+			cmd.SetOut(&bytes.Buffer{})
+			cmd.SetErr(&bytes.Buffer{})
+			err := cmd.Execute()
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				if !strings.Contains(tc.wantErr, "unknown command") && cmdutil.CodeOf(err) != cmdutil.ExitUsage {
+					t.Fatalf("exit code %d, want usage", cmdutil.CodeOf(err))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := tc.want
+			if !slices.Equal(got.Concurrency, w.Concurrency) || !slices.Equal(got.Workloads, w.Workloads) || !slices.Equal(got.Targets, w.Targets) ||
+				got.Duration != w.Duration || got.Count != w.Count || got.Warmup != w.Warmup || got.JSON != w.JSON ||
+				got.Paced != w.Paced || got.VerifyAddresses != w.VerifyAddresses || got.Timeout != w.Timeout {
+				t.Fatalf("options = %+v\nwant      %+v", *got, w)
+			}
+		})
+	}
+}
+
+func TestShortNames(t *testing.T) {
+	cases := map[string]string{
+		"orderer2.example.com":       "orderer2",
+		"peer1.org2.example.com":     "peer1.org2",
+		"chaincode-Org1MSP-3":        "cc.org1",
+		"baseline-Org2MSP-1":         "bl.org2",
+		"cxl-gateway":                "gateway",
+		"chaincode.org2.example.com": "cc.org2",
+		"baseline.org1.example.com":  "bl.org1",
+		"something":                  "something",
+	}
+	for in, want := range cases {
+		if got := shortName(in); got != want {
+			t.Errorf("shortName(%s) = %s, want %s", in, got, want)
+		}
+	}
+	names := []string{"gateway", "bl.org1", "peer0.org1", "cc.org1", "orderer1", "bench"}
+	slices.SortFunc(names, func(a, b string) int { return strings.Compare(rank(a), rank(b)) })
+	if strings.Join(names, " ") != "orderer1 peer0.org1 cc.org1 bl.org1 gateway bench" {
+		t.Fatalf("columns in order %v", names)
+	}
+}
+
+func TestRetriedConflicts(t *testing.T) {
+	r := bench.Result{Failures: map[bench.Class]int{bench.MVCC: 2, bench.Phantom: 1}}
+	if got := retried(10, r); got != 7 {
+		t.Fatalf("retried = %d: the service counted 10 conflicts, 3 failed operations", got)
+	}
+	if got := retried(1, r); got != 0 {
+		t.Fatalf("retried = %d, never negative", got)
+	}
+}
+
+func TestServiceConfigNotes(t *testing.T) {
+	home := network.Home(t.TempDir())
+	svc, note := serviceConfig(home, 4)
+	if svc != nil || !strings.Contains(note, "not running") {
+		t.Fatalf("no gateway: %v, %q", svc, note)
+	}
+	// A PID file of a live process (this one) stands for a running service.
+	os.MkdirAll(home.Run(), 0o755)
+	os.WriteFile(filepath.Join(home.Run(), gatewayProcess+".pid"), []byte(strconv.Itoa(os.Getpid())), 0o644)
+	if _, note := serviceConfig(home, 4); !strings.Contains(note, "skipped") {
+		t.Fatalf("running without a configuration: %q", note)
+	}
+}
