@@ -68,6 +68,7 @@ type Fake struct {
 	orders     map[string]*orders.Order
 	transfers  map[string]bool
 	loy        *loyaltyState
+	cs         *careState
 	// transports
 	keysMu  sync.Mutex
 	keys    map[string]*keyed

@@ -8,14 +8,19 @@ import (
 
 	"github.com/spf13/cobra"
 
+	balancecmd "github.com/cxledger/cxledger/cli/balance"
 	benchcmd "github.com/cxledger/cxledger/cli/bench"
 	"github.com/cxledger/cxledger/cli/cmdutil"
 	configcmd "github.com/cxledger/cxledger/cli/config"
 	eventscmd "github.com/cxledger/cxledger/cli/events"
 	gatewaycmd "github.com/cxledger/cxledger/cli/gateway"
+	loyaltycmd "github.com/cxledger/cxledger/cli/loyalty"
 	networkcmd "github.com/cxledger/cxledger/cli/network"
+	ordercmd "github.com/cxledger/cxledger/cli/order"
 	productcmd "github.com/cxledger/cxledger/cli/product"
+	reviewcmd "github.com/cxledger/cxledger/cli/review"
 	rolecmd "github.com/cxledger/cxledger/cli/role"
+	ticketcmd "github.com/cxledger/cxledger/cli/ticket"
 	"github.com/cxledger/cxledger/cli/transport"
 	txcmd "github.com/cxledger/cxledger/cli/tx"
 )
@@ -51,7 +56,9 @@ Environment variables: ` + "`cxl help environment`" + `.`,
 	cmd.PersistentFlags().StringVar(&f.Selection.Gateway, "gateway", "", "reach the ledger through the gateway service at `URL`")
 	_ = cmd.RegisterFlagCompletionFunc("profile", completeProfile(f))
 	cmd.AddGroup(&cobra.Group{ID: "ledger", Title: "Ledger commands:"}, &cobra.Group{ID: "ops", Title: "Operations commands:"})
-	for _, c := range []*cobra.Command{productcmd.NewCmdProduct(f), rolecmd.NewCmdRole(f), txcmd.NewCmdTx(f), eventscmd.NewCmdEvents(f)} {
+	for _, c := range []*cobra.Command{productcmd.NewCmdProduct(f), ordercmd.NewCmdOrder(f), balancecmd.NewCmdBalance(f),
+		loyaltycmd.NewCmdLoyalty(f), ticketcmd.NewCmdTicket(f), reviewcmd.NewCmdReview(f), rolecmd.NewCmdRole(f),
+		txcmd.NewCmdTx(f), eventscmd.NewCmdEvents(f)} {
 		c.GroupID = "ledger"
 		cmd.AddCommand(c)
 	}

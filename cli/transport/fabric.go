@@ -3,8 +3,10 @@ package transport
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
@@ -35,6 +37,7 @@ type Fabric struct {
 	client    *fabric.Client
 	peer      string
 	principal string
+	account   string
 	journal   string
 
 	mu    sync.Mutex
@@ -70,6 +73,11 @@ func NewFabric(_ context.Context, p cmdutil.Profile, dir string) (*Fabric, error
 	sum := sha256.Sum256(cert)
 	principal := p.MSPID + "-" + hex.EncodeToString(sum[:8])
 	f := &Fabric{client: c, peer: p.Peer, principal: principal, journal: filepath.Join(dir, principal+".db")}
+	if block, _ := pem.Decode(cert); block != nil {
+		if x, err := x509.ParseCertificate(block.Bytes); err == nil {
+			f.account = p.MSPID + "/" + x.Subject.CommonName
+		}
+	}
 	f.Ledger = fabricLedger{Ledger: l, f: f}
 	return f, nil
 }
@@ -227,3 +235,6 @@ func (j journalStatus) Status(ctx context.Context, txID string) (*ledgerapi.Tran
 	}
 	return s, nil
 }
+
+// Account is the identity's account as the contracts name it: "<MSP ID>/<common name>".
+func (f *Fabric) Account() string { return f.account }

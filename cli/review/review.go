@@ -1,0 +1,291 @@
+// Package review holds `cxl review`: reviews that only the buyer of a delivered order can
+// post, shown under a pseudonym per merchant, with versions and the merchant's reply. It is
+// the care contract's reviews through ledgerapi.Care.
+package review
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/cxledger/cxledger/chaincode/care"
+	"github.com/cxledger/cxledger/cli/cmdutil"
+	"github.com/cxledger/cxledger/ledgerapi"
+)
+
+// NewCmdReview returns `cxl review` with its subcommands.
+func NewCmdReview(f *cmdutil.Factory) *cobra.Command {
+	cmd := cmdutil.Group(&cobra.Command{
+		Use:   "review <command>",
+		Short: "Post, edit, reply to, show and list verified-buyer reviews",
+		Long: `Only the buyer of an order that was delivered (or is being returned, or was returned) can
+review it, once; the review shows the reviewer as a pseudonym of their own at that merchant,
+never their account or the order. The author edits it (every version is kept) and the
+merchant replies. Reviews are public.`,
+		Example: `  cxl review post o-1001 --rating 4 --text "Lovely beans, slow delivery"
+  cxl review reply <review-id> --text "Thank you! We are faster now."
+  cxl review list Org2MSP`,
+	})
+	cmd.AddCommand(NewCmdPost(f, nil), NewCmdEdit(f, nil), NewCmdReply(f, nil), NewCmdShow(f, nil), NewCmdList(f, nil))
+	return cmd
+}
+
+func printReview(io *cmdutil.IOStreams, r *care.Review) error {
+	replied := ""
+	if !r.Replied.IsZero() {
+		replied = io.Time(r.Replied)
+	}
+	return cmdutil.PrintFields(io, cmdutil.Field{Label: "ID", Value: r.ID}, cmdutil.Field{Label: "Merchant", Value: r.Merchant},
+		cmdutil.Field{Label: "Reviewer", Value: r.Reviewer}, cmdutil.Field{Label: "Purchase", Value: r.Purchase},
+		cmdutil.Field{Label: "Rating", Value: stars(r.Rating)}, cmdutil.Field{Label: "Text", Value: r.Text},
+		cmdutil.Field{Label: "Version", Value: strconv.Itoa(r.Version)}, cmdutil.Field{Label: "Reply", Value: r.Reply},
+		cmdutil.Field{Label: "Replied", Value: replied}, cmdutil.Field{Label: "Updated", Value: io.Time(r.Updated)})
+}
+
+func stars(n int) string {
+	if n < 1 || n > 5 {
+		return strconv.Itoa(n)
+	}
+	return fmt.Sprintf("%d/5", n)
+}
+
+// submitReview runs a mutation that returns a review and prints it.
+func submitReview(ctx context.Context, io *cmdutil.IOStreams, open func(context.Context) (cmdutil.Client, error), m *cmdutil.MutationOptions,
+	asJSON bool, op string, req any, done string, call func(context.Context, ledgerapi.Care) (*ledgerapi.Committed[care.Review], error)) error {
+	return cmdutil.WithClient(ctx, open, m.Timeout, func(ctx context.Context, c cmdutil.Client) error {
+		res, err := cmdutil.Submit(ctx, io, c, m, op, req, func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[care.Review], error) {
+			return call(ctx, l.Care())
+		})
+		if err != nil {
+			return err
+		}
+		return cmdutil.PrintCommitted(io, asJSON, res, done+" review "+res.Result.ID, func() error { return printReview(io, &res.Result) })
+	})
+}
+
+// PostOptions are the inputs of `cxl review post`.
+type PostOptions struct {
+	IO       *cmdutil.IOStreams
+	Ledger   func(context.Context) (cmdutil.Client, error)
+	Mutation cmdutil.MutationOptions
+	JSON     bool
+	Args     care.PostReviewArgs
+}
+
+// NewCmdPost returns `cxl review post`; runF replaces the run function in tests.
+func NewCmdPost(f *cmdutil.Factory, runF func(*PostOptions) error) *cobra.Command {
+	opts := &PostOptions{IO: f.IO, Ledger: f.Ledger}
+	cmd := &cobra.Command{
+		Use:   "post ORDER --rating 1-5 --text TEXT",
+		Short: "Review an order you bought and received",
+		Args:  cmdutil.ExactArgs("ORDER"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Args.OrderID = args[0]
+			if err := cmdutil.RequireFlags(cmd, "rating", "text"); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			req := opts.Args
+			return submitReview(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "care.PostReview", req, "posted",
+				func(ctx context.Context, c ledgerapi.Care) (*ledgerapi.Committed[care.Review], error) {
+					return c.PostReview(ctx, req)
+				})
+		},
+	}
+	cmd.Flags().IntVar(&opts.Args.Rating, "rating", 0, "1 to 5")
+	cmd.Flags().StringVar(&opts.Args.Text, "text", "", "the review (public: no personal data)")
+	cmdutil.AddMutationFlags(cmd, &opts.Mutation)
+	cmdutil.AddJSONFlag(cmd, &opts.JSON, ledgerapi.Committed[care.Review]{})
+	return cmd
+}
+
+// EditOptions are the inputs of `cxl review edit`.
+type EditOptions struct {
+	IO       *cmdutil.IOStreams
+	Ledger   func(context.Context) (cmdutil.Client, error)
+	Mutation cmdutil.MutationOptions
+	JSON     bool
+	Args     care.EditReviewArgs
+}
+
+// NewCmdEdit returns `cxl review edit`; runF replaces the run function in tests.
+func NewCmdEdit(f *cmdutil.Factory, runF func(*EditOptions) error) *cobra.Command {
+	opts := &EditOptions{IO: f.IO, Ledger: f.Ledger}
+	cmd := &cobra.Command{
+		Use:   "edit ID --rating 1-5 --text TEXT",
+		Short: "Post a new version of your review (the old ones are kept)",
+		Args:  cmdutil.ExactArgs("ID"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Args.ID = args[0]
+			if err := cmdutil.RequireFlags(cmd, "rating", "text"); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			req := opts.Args
+			return submitReview(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "care.EditReview", req, "edited",
+				func(ctx context.Context, c ledgerapi.Care) (*ledgerapi.Committed[care.Review], error) {
+					return c.EditReview(ctx, req)
+				})
+		},
+	}
+	cmd.Flags().IntVar(&opts.Args.Rating, "rating", 0, "1 to 5")
+	cmd.Flags().StringVar(&opts.Args.Text, "text", "", "the review (public: no personal data)")
+	cmdutil.AddMutationFlags(cmd, &opts.Mutation)
+	cmdutil.AddJSONFlag(cmd, &opts.JSON, ledgerapi.Committed[care.Review]{})
+	return cmd
+}
+
+// ReplyOptions are the inputs of `cxl review reply`.
+type ReplyOptions struct {
+	IO       *cmdutil.IOStreams
+	Ledger   func(context.Context) (cmdutil.Client, error)
+	Mutation cmdutil.MutationOptions
+	JSON     bool
+	Args     care.ReplyToReviewArgs
+}
+
+// NewCmdReply returns `cxl review reply`; runF replaces the run function in tests.
+func NewCmdReply(f *cmdutil.Factory, runF func(*ReplyOptions) error) *cobra.Command {
+	opts := &ReplyOptions{IO: f.IO, Ledger: f.Ledger}
+	cmd := &cobra.Command{
+		Use:   "reply ID --text TEXT",
+		Short: "Reply to a review of your organisation (the merchant)",
+		Args:  cmdutil.ExactArgs("ID"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Args.ID = args[0]
+			if err := cmdutil.RequireFlags(cmd, "text"); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			req := opts.Args
+			return submitReview(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "care.ReplyToReview", req, "replied to",
+				func(ctx context.Context, c ledgerapi.Care) (*ledgerapi.Committed[care.Review], error) {
+					return c.ReplyToReview(ctx, req)
+				})
+		},
+	}
+	cmd.Flags().StringVar(&opts.Args.Text, "text", "", "the reply (public)")
+	cmdutil.AddMutationFlags(cmd, &opts.Mutation)
+	cmdutil.AddJSONFlag(cmd, &opts.JSON, ledgerapi.Committed[care.Review]{})
+	return cmd
+}
+
+// ShowOptions are the inputs of `cxl review show`.
+type ShowOptions struct {
+	IO      *cmdutil.IOStreams
+	Ledger  func(context.Context) (cmdutil.Client, error)
+	JSON    bool
+	Timeout time.Duration
+	ID      string
+}
+
+// NewCmdShow returns `cxl review show`; runF replaces the run function in tests.
+func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Command {
+	opts := &ShowOptions{IO: f.IO, Ledger: f.Ledger}
+	cmd := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show a review with every version and reply",
+		Args:  cmdutil.ExactArgs("ID"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.ID = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return cmdutil.WithClient(cmd.Context(), opts.Ledger, opts.Timeout, func(ctx context.Context, c cmdutil.Client) error {
+				d, err := c.Care().GetReview(ctx, ledgerapi.ReviewRequest{ID: opts.ID})
+				if err != nil {
+					return err
+				}
+				if opts.JSON {
+					return cmdutil.PrintJSON(opts.IO.Out, d)
+				}
+				io := opts.IO
+				if err := printReview(io, &d.Review); err != nil {
+					return err
+				}
+				if io.OutTTY {
+					fmt.Fprintln(io.Out)
+				}
+				t := cmdutil.NewTable(io, "SEQ", "TIME", "KIND", "BY", "RATING", "TEXT")
+				for _, e := range d.Entries {
+					rating := ""
+					if e.Rating > 0 {
+						rating = stars(e.Rating)
+					}
+					t.Row(strconv.Itoa(e.Seq), io.Time(e.Time), e.Kind, e.By, rating, e.Text)
+				}
+				return t.Render()
+			})
+		},
+	}
+	cmdutil.AddTimeoutFlag(cmd, &opts.Timeout)
+	cmdutil.AddJSONFlag(cmd, &opts.JSON, care.ReviewDetail{})
+	return cmd
+}
+
+// ListOptions are the inputs of `cxl review list`.
+type ListOptions struct {
+	IO       *cmdutil.IOStreams
+	Ledger   func(context.Context) (cmdutil.Client, error)
+	JSON     bool
+	Timeout  time.Duration
+	Merchant string
+	Limit    int
+}
+
+// NewCmdList returns `cxl review list`; runF replaces the run function in tests.
+func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
+	opts := &ListOptions{IO: f.IO, Ledger: f.Ledger}
+	cmd := &cobra.Command{
+		Use:   "list MERCHANT",
+		Short: "List a merchant's reviews, oldest first",
+		Args:  cmdutil.ExactArgs("MERCHANT"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Merchant = args[0]
+			if opts.Limit < 1 {
+				return cmdutil.UsageErrorf("--limit: must be at least 1")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return cmdutil.WithClient(cmd.Context(), opts.Ledger, opts.Timeout, func(ctx context.Context, c cmdutil.Client) error {
+				all := care.ReviewPage{Reviews: []care.Review{}}
+				req := ledgerapi.ListReviewsRequest{Merchant: opts.Merchant}
+				for {
+					req.PageSize = min(opts.Limit-len(all.Reviews), 100)
+					page, err := c.Care().ListReviews(ctx, req)
+					if err != nil {
+						return err
+					}
+					all.Reviews, all.Next = append(all.Reviews, page.Reviews...), page.Next
+					if page.Next == "" || len(all.Reviews) >= opts.Limit || len(page.Reviews) == 0 {
+						break
+					}
+					req.Bookmark = page.Next
+				}
+				if opts.JSON {
+					return cmdutil.PrintJSON(opts.IO.Out, all)
+				}
+				io := opts.IO
+				t := cmdutil.NewTable(io, "ID", "RATING", "REVIEWER", "VERSION", "REPLIED", "TEXT")
+				for _, r := range all.Reviews {
+					t.Row(r.ID, stars(r.Rating), r.Reviewer, strconv.Itoa(r.Version), strconv.FormatBool(r.Reply != ""), r.Text)
+				}
+				return t.Render()
+			})
+		},
+	}
+	cmd.Flags().IntVarP(&opts.Limit, "limit", "L", 50, "list at most `N` reviews")
+	cmdutil.AddTimeoutFlag(cmd, &opts.Timeout)
+	cmdutil.AddJSONFlag(cmd, &opts.JSON, care.ReviewPage{})
+	return cmd
+}
