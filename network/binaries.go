@@ -23,8 +23,9 @@ const fabricModule = "github.com/hyperledger/fabric"
 // FabricTools are the Fabric commands built from the nested tools module.
 var FabricTools = []string{"peer", "orderer", "configtxgen", "cryptogen", "osnadmin"}
 
-// OwnTools are cxledger's own commands the network runs.
-var OwnTools = []string{"cxl-chaincode", "ccaas-builder", "cxl-healthcheck"}
+// OwnTools are cxledger's own commands the network runs, and the gateway service in front of
+// it.
+var OwnTools = []string{"cxl-chaincode", "ccaas-builder", "cxl-healthcheck", "cxl-gateway"}
 
 // FindRepo walks up from dir to the cxledger repository root (the directory holding
 // network/fabric/go.mod).

@@ -465,3 +465,44 @@ func TestHyperledgerOverride(t *testing.T) {
 		t.Errorf("orderer override = %+v", o)
 	}
 }
+
+// TestGatewayService: the gateway service runs the gateway image as the owner of the state
+// directory, with that directory (configuration and store) and the crypto material mounted,
+// its port published on the loopback with the offset in the env file, and a readiness probe.
+func TestGatewayService(t *testing.T) {
+	topo := dockerTopology(3000)
+	data, err := ComposeFile(topo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Services map[string]composeService `yaml:"services"`
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	g, ok := doc.Services[GatewayService]
+	if !ok {
+		t.Fatalf("no %s service", GatewayService)
+	}
+	if g.Image != "${CXL_GATEWAY_IMAGE:-"+GatewayImage+"}" || g.User != "${CXL_UID:-0}:${CXL_GID:-0}" ||
+		!slices.Equal(g.Ports, []string{"127.0.0.1:${CXL_GATEWAY_PORT:-8080}:8080"}) ||
+		!slices.Equal(g.Volumes, []string{"${CXL_HOME:-./.cxl}/gateway:" + GatewayContainerDir, "${CXL_HOME:-./.cxl}/crypto:" + GatewayContainerKeys + ":ro"}) ||
+		!slices.Equal(g.Healthcheck.Test, []string{"CMD", "/usr/local/bin/cxl-healthcheck", "http://127.0.0.1:8080/readyz"}) {
+		t.Errorf("gateway service %+v", g)
+	}
+	vars, err := composeVars(topo, composeSettings{home: "/state", uid: 1000, gid: 1001, chaincodeVersion: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"CXL_GATEWAY_PORT": "11080", "CXL_UID": "1000", "CXL_GID": "1001", "CXL_GATEWAY_IMAGE": GatewayImage}
+	for _, v := range vars {
+		if w, ok := want[v.name]; ok && v.value != w {
+			t.Errorf("%s=%s, want %s", v.name, v.value, w)
+		}
+		delete(want, v.name)
+	}
+	if len(want) > 0 {
+		t.Errorf("variables missing: %v", want)
+	}
+}

@@ -81,13 +81,29 @@ func (r *composeRunner) Resume(ctx context.Context, node string) error {
 	return r.act(ctx, "unpause", node)
 }
 
-// act runs a Compose subcommand on one node's service.
+// act runs a Compose subcommand on one node's service, or the gateway service's.
 func (r *composeRunner) act(ctx context.Context, args ...string) error {
 	node := args[len(args)-1]
-	if _, _, ok := r.t.nodeNamed(node); !ok {
+	if _, _, ok := r.t.nodeNamed(node); !ok && node != GatewayService {
 		return fmt.Errorf("no node %s in the network", node)
 	}
 	_, err := r.compose(ctx, args...)
+	return err
+}
+
+// StartService creates and starts, or starts again, one service of the Docker network in
+// home (docker compose up --detach --no-deps): the gateway service, once `cxl gateway up`
+// wrote its configuration.
+func StartService(ctx context.Context, home Home, service string) error {
+	r, err := OpenSupervisor(home)
+	if err != nil {
+		return err
+	}
+	c, ok := r.(*composeRunner)
+	if !ok {
+		return fmt.Errorf("no Docker network in %s", home)
+	}
+	_, err = c.compose(ctx, "up", "--detach", "--no-deps", service)
 	return err
 }
 

@@ -49,6 +49,9 @@ func Images(home Home) []Image {
 		{Tag: ChaincodeImage, Dockerfile: "chaincode.Dockerfile", Files: map[string]string{
 			"cxl-chaincode": bin("cxl-chaincode"), "cxl-healthcheck": bin("cxl-healthcheck"),
 		}},
+		{Tag: GatewayImage, Dockerfile: "gateway.Dockerfile", Files: map[string]string{
+			"cxl-gateway": bin("cxl-gateway"), "cxl-healthcheck": bin("cxl-healthcheck"),
+		}},
 	}
 }
 
