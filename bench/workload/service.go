@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cxledger/cxledger/bench"
@@ -57,6 +58,10 @@ type service struct {
 
 	mu     sync.Mutex
 	public []*http.Client
+
+	// calls counts the answered requests; committed the mutations answered 200 and
+	// conflicted those answered with an MVCC or phantom conflict.
+	calls, committed, conflicted atomic.Int64
 }
 
 func newService(ctx context.Context, cfg ServiceConfig) (*service, error) {
@@ -218,8 +223,12 @@ func (s *service) call(ctx context.Context, op, principal, idem string, slot int
 	if err != nil {
 		return err
 	}
+	s.calls.Add(1)
 	switch resp.StatusCode {
 	case http.StatusOK, http.StatusCreated:
+		if rt.method != http.MethodGet {
+			s.committed.Add(1)
+		}
 		if out != nil {
 			return json.Unmarshal(data, out)
 		}
@@ -230,6 +239,9 @@ func (s *service) call(ctx context.Context, op, principal, idem string, slot int
 	se := &ServiceError{Status: resp.StatusCode}
 	if err := json.Unmarshal(data, &se.Envelope); err != nil || se.Envelope.Code == "" {
 		se.Envelope = ledgerapi.Error{Code: ledgerapi.Internal, Message: strings.TrimSpace(string(data))}
+	}
+	if c := ClassifyService(se); c == bench.MVCC || c == bench.Phantom {
+		s.conflicted.Add(1)
 	}
 	return se
 }
@@ -269,12 +281,16 @@ func (s *service) close() {
 	}
 }
 
-// conflictMetric is the service's count of commits that ended in an MVCC or phantom read
-// conflict (outcome CONFLICT of the commit phase), retried or not.
-const conflictMetric = "cxl_gateway_fabric_phase_duration_seconds_count"
+// phaseMetric counts the service's Fabric calls by phase and outcome; a commit-status
+// call that got the transaction's status counts as outcome OK whether the transaction was
+// VALID or not.
+const phaseMetric = "cxl_gateway_fabric_phase_duration_seconds_count"
 
-// commitConflicts reads from the service's /metrics how many commits ended in a conflict.
-func (s *service) commitConflicts(ctx context.Context) (int, error) {
+// retriedConflicts estimates how many transactions the service saw commit invalid and
+// retried (its MVCC and phantom retries), so far: the commit statuses it obtained, less the
+// mutations it answered 200 (one VALID commit each) and those it answered with a conflict
+// (one invalid commit each, not retried). The service does not count its retries itself.
+func (s *service) retriedConflicts(ctx context.Context) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.cfg.URL+"/metrics", nil)
 	if err != nil {
 		return 0, err
@@ -287,17 +303,21 @@ func (s *service) commitConflicts(ctx context.Context) (int, error) {
 	if resp.StatusCode != http.StatusOK {
 		return 0, fmt.Errorf("GET /metrics: %s", resp.Status)
 	}
-	return parseCommitConflicts(resp.Body)
+	commits, err := parseCommitStatuses(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	return commits - int(s.committed.Load()) - int(s.conflicted.Load()), nil
 }
 
-// parseCommitConflicts sums the commit-phase CONFLICT counts of Prometheus text.
-func parseCommitConflicts(r io.Reader) (int, error) {
+// parseCommitStatuses sums the commit-phase calls with outcome OK of Prometheus text.
+func parseCommitStatuses(r io.Reader) (int, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
 	total := 0
 	for sc.Scan() {
 		line := sc.Text()
-		if !strings.HasPrefix(line, conflictMetric+"{") || !strings.Contains(line, `phase="commit"`) || !strings.Contains(line, `outcome="CONFLICT"`) {
+		if !strings.HasPrefix(line, phaseMetric+"{") || !strings.Contains(line, `phase="commit"`) || !strings.Contains(line, `outcome="OK"`) {
 			continue
 		}
 		fields := strings.Fields(line)

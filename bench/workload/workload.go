@@ -125,8 +125,10 @@ type Prepared struct {
 	// Classify sorts the operation's failures.
 	Classify bench.Classifier
 	// Conflicts, when set, reads a counter of MVCC and phantom conflicts that the path to
-	// the ledger retried out of sight (the service's); a run reports its increase.
+	// the ledger retried out of sight (the service's), and Calls a counter of the requests
+	// answered: a run reports the conflicts' increase, scaled to its measured operations.
 	Conflicts func(ctx context.Context) (int, error)
+	Calls     func() int
 	// Cleanup tidies what the runs left that would slow the ledger later; may be nil.
 	Cleanup func(ctx context.Context) error
 
@@ -219,7 +221,8 @@ func (e *Env) Prepare(ctx context.Context, name string, target Target) (*Prepare
 			return nil, &MissingEndpointsError{Workload: name, Operations: missing}
 		}
 		p.Classify = ClassifyService
-		p.Conflicts = s.commitConflicts
+		p.Conflicts = s.retriedConflicts
+		p.Calls = func() int { return int(s.calls.Load()) }
 		steps = func(ctx context.Context) ([]step, error) { return e.serviceSteps(ctx, spec, s, p) }
 	default:
 		return nil, fmt.Errorf("no target %q: want direct or service", target)

@@ -200,12 +200,12 @@ func TestRoutesAndPaths(t *testing.T) {
 		t.Fatalf("path %s, rest %v", path, rest)
 	}
 	metrics := `# HELP x
-cxl_gateway_fabric_phase_duration_seconds_count{outcome="CONFLICT",phase="commit"} 7
+cxl_gateway_fabric_phase_duration_seconds_count{outcome="TIMEOUT",phase="commit"} 7
 cxl_gateway_fabric_phase_duration_seconds_count{outcome="OK",phase="commit"} 900
-cxl_gateway_fabric_phase_duration_seconds_count{outcome="CONFLICT",phase="endorse"} 3
+cxl_gateway_fabric_phase_duration_seconds_count{outcome="OK",phase="endorse"} 903
 `
-	if n, err := parseCommitConflicts(strings.NewReader(metrics)); err != nil || n != 7 {
-		t.Fatalf("commit conflicts = %d, %v", n, err)
+	if n, err := parseCommitStatuses(strings.NewReader(metrics)); err != nil || n != 900 {
+		t.Fatalf("commit statuses = %d, %v", n, err)
 	}
 }
 

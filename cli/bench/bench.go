@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -265,9 +266,10 @@ func benchRun(ctx context.Context, opts *Options) error {
 		if err != nil {
 			return err
 		}
-		before, lagBefore := 0, p.prepared.LagRetries()
+		before, calls, lagBefore := 0, 0, p.prepared.LagRetries()
 		if p.prepared.Conflicts != nil {
 			before, _ = p.prepared.Conflicts(ctx)
+			calls = p.prepared.Calls()
 		}
 		res, err := bench.Run(ctx, bench.Config{Workload: p.prepared.Name, Concurrency: conc, Duration: opts.Duration, Count: opts.Count,
 			Warmup: opts.Warmup, Rate: rate, Classify: p.prepared.Classify, Processes: processes}, op)
@@ -276,7 +278,7 @@ func benchRun(ctx context.Context, opts *Options) error {
 		}
 		if p.prepared.Conflicts != nil {
 			if after, err := p.prepared.Conflicts(ctx); err == nil {
-				res.RetriedConflicts = retried(after-before, res)
+				res.RetriedConflicts = retried(after-before, p.prepared.Calls()-calls, res)
 			}
 		}
 		res.Retries = p.prepared.LagRetries() - lagBefore
@@ -340,10 +342,15 @@ func benchRun(ctx context.Context, opts *Options) error {
 	return nil
 }
 
-// retried is how many of the conflicts a service counted (delta of its counter over a run)
-// did not fail an operation: those it retried.
-func retried(delta int, r bench.Result) int {
-	return max(0, delta-r.Failures[bench.MVCC]-r.Failures[bench.Phantom])
+// retried scales the conflicts a service retried over a whole run (warm-up and the
+// operations that finished after the measured phase included), of calls answered in all,
+// to the run's measured operations.
+func retried(delta, calls int, r bench.Result) int {
+	measured := r.Committed + r.Failed
+	if delta <= 0 || calls <= 0 {
+		return 0
+	}
+	return int(math.Round(float64(delta) * float64(min(measured, calls)) / float64(calls)))
 }
 
 // oneLine is the progress line of a finished run.

@@ -114,12 +114,15 @@ func TestShortNames(t *testing.T) {
 }
 
 func TestRetriedConflicts(t *testing.T) {
-	r := bench.Result{Failures: map[bench.Class]int{bench.MVCC: 2, bench.Phantom: 1}}
-	if got := retried(10, r); got != 7 {
-		t.Fatalf("retried = %d: the service counted 10 conflicts, 3 failed operations", got)
+	r := bench.Result{Committed: 390, Failed: 10}
+	if got := retried(10, 500, r); got != 8 {
+		t.Fatalf("retried = %d: 10 retried over 500 calls, 400 of them measured", got)
 	}
-	if got := retried(1, r); got != 0 {
+	if got := retried(-3, 500, r); got != 0 {
 		t.Fatalf("retried = %d, never negative", got)
+	}
+	if got := retried(5, 0, r); got != 0 {
+		t.Fatalf("retried = %d without calls", got)
 	}
 }
 
