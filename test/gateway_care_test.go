@@ -23,6 +23,7 @@ import (
 	"github.com/cxledger/cxledger/chaincode/care"
 	"github.com/cxledger/cxledger/gateway/fabric"
 	"github.com/cxledger/cxledger/ledgerapi"
+	"github.com/cxledger/cxledger/network"
 )
 
 // gwSecrets is personal data a test sent, to look for where it must not be.
@@ -383,12 +384,22 @@ func gwNoPersonalData(t *testing.T, secrets *gwSecrets, from uint64) {
 	t.Logf("no personal data in blocks %d to %d, in the store (%d bytes) or the log (%d bytes)", from, to-1, len(store), len(log))
 }
 
-// gwServiceFiles returns the bytes of the service's store and of its log.
+// gwServiceFiles returns the bytes of the service's store (in CXL_HOME/gateway, which its
+// container mounts under Docker) and of its log (its container's under Docker).
 func gwServiceFiles(t *testing.T) (store, log []byte) {
 	t.Helper()
 	store, err := os.ReadFile(h.home.Path("gateway", "gateway.db"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if h.runtime == network.Docker {
+		var buf bytes.Buffer
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := network.ComposeLogs(ctx, h.home, network.GatewayService, 1_000_000, false, &buf); err != nil {
+			t.Fatal(err)
+		}
+		return store, buf.Bytes()
 	}
 	log, err = os.ReadFile(filepath.Join(h.home.Logs(), "cxl-gateway.log"))
 	if err != nil {

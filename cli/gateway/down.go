@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -22,32 +23,47 @@ func NewCmdDown(f *cmdutil.Factory, runF func(*DownOptions) error) *cobra.Comman
 	return &cobra.Command{
 		Use:   "down",
 		Short: "Stop the gateway service",
-		Long: `Stop cxl-gateway (SIGTERM, then SIGKILL after 30 s): it stops taking connections, ends event
-streams and lets requests in progress finish. Pending transactions stay in its store and are
-reconciled when it starts again. Its configuration, keys and store are kept.`,
+		Long: `Stop cxl-gateway (SIGTERM, then SIGKILL after 30 s; docker stop, 10 s, for its container): it
+stops taking connections, ends event streams and lets requests in progress finish. Pending
+transactions stay in its store and are reconciled when it starts again. Its configuration,
+keys and store are kept.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
 				return runF(opts)
 			}
-			return downRun(opts)
+			return downRun(cmd.Context(), opts)
 		},
 	}
 }
 
-func downRun(opts *DownOptions) error {
+func downRun(ctx context.Context, opts *DownOptions) error {
 	home, err := opts.Home()
 	if err != nil {
 		return err
 	}
-	p, running := network.Running(home, processName)
-	if err := network.Stop(home, processName, 30*time.Second); err != nil {
-		return err
-	}
-	if running {
-		fmt.Fprintf(opts.IO.ErrOut, "stopped cxl-gateway (pid %d)\n", p.PID)
-	} else {
+	s, running, pid := find(ctx, home)
+	switch {
+	case !running:
+		// A process that died leaves a PID file behind: Stop cleans it up.
+		if err := network.Stop(home, processName, 30*time.Second); err != nil {
+			return err
+		}
 		fmt.Fprintln(opts.IO.ErrOut, "cxl-gateway is not running")
+	case s.runtime == network.Docker:
+		sup, err := network.OpenSupervisor(home)
+		if err != nil {
+			return err
+		}
+		if err := sup.Stop(ctx, network.GatewayService); err != nil {
+			return err
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "stopped the %s container\n", network.GatewayService)
+	default:
+		if err := network.Stop(home, processName, 30*time.Second); err != nil {
+			return err
+		}
+		fmt.Fprintf(opts.IO.ErrOut, "stopped cxl-gateway (pid %d)\n", pid)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -20,9 +21,6 @@ import (
 // processName is the supervisor's name of the service: run/cxl-gateway.pid,
 // logs/cxl-gateway.log.
 const processName = "cxl-gateway"
-
-// basePort is the service's port before the network's port offset.
-const basePort = 8080
 
 // files are where the service's state lives in a state directory.
 type files struct {
@@ -111,20 +109,83 @@ func loadOrCreateKeys(f files, prof *network.Profile) (keys []APIKey, created bo
 	return keys, true, nil
 }
 
-// buildConfig is the service's configuration for the network of prof: every peer of every
-// organisation as a gateway peer (so that one can fail over to another), every user of
-// every organisation as an identity, one principal per API key, and the first User1 (not
-// an admin) for public queries. Only the hashes of the keys are in it.
-func buildConfig(f files, prof *network.Profile, keys []APIKey, listen string) *config.Config {
+// site is where the service runs and how it sees the network: natively, as a process of
+// this machine reaching the peers at their published addresses and the files where they
+// are; under Docker, as the gateway container of the network's Compose project, reaching
+// the peers by their names in the project's network and the files under its mounts.
+type site struct {
+	runtime network.Runtime
+	// listen is the address the service listens on (in its container under Docker); url
+	// is where this machine reaches it.
+	listen, url string
+	// store is the service's store file as it sees it.
+	store string
+	// file maps a file of the state directory (crypto material) to the service's view.
+	file func(path string) string
+	// peer maps a peer of the profile to the address the service dials.
+	peer func(network.EndpointInfo) string
+}
+
+// nativeSite runs the service as a process listening on listen ("": unknown).
+func nativeSite(home network.Home, listen string) site {
+	s := site{runtime: network.Native, listen: listen, store: filesOf(home).store(),
+		file: func(p string) string { return p }, peer: func(p network.EndpointInfo) string { return p.Address }}
+	if listen != "" {
+		s.url = "http://" + listen
+	}
+	return s
+}
+
+// dockerSite runs the service as the gateway container of the Docker network t in home:
+// listening on the gateway port in the container, published on the loopback with the
+// network's port offset, with $CXL_HOME/gateway and the crypto material mounted.
+func dockerSite(home network.Home, t network.Topology) site {
+	endpoints := map[string]string{}
+	for _, n := range t.Nodes() {
+		endpoints[n.Name] = t.Endpoint(n)
+	}
+	crypto := home.Crypto()
+	return site{
+		runtime: network.Docker,
+		listen:  fmt.Sprintf("0.0.0.0:%d", network.GatewayPort),
+		url:     fmt.Sprintf("http://127.0.0.1:%d", network.GatewayPort+t.PortOffset),
+		store:   network.GatewayContainerDir + "/gateway.db",
+		file: func(p string) string {
+			if rel, err := filepath.Rel(crypto, p); err == nil && !strings.HasPrefix(rel, "..") {
+				return path.Join(network.GatewayContainerKeys, filepath.ToSlash(rel))
+			}
+			return p
+		},
+		peer: func(p network.EndpointInfo) string { return endpoints[p.Name] },
+	}
+}
+
+// onHost is the site as this machine sees it: the configuration built for it names the
+// files where they are here, so that it can be checked here.
+func (s site) onHost(home network.Home) site {
+	h := nativeSite(home, s.listen)
+	h.runtime = s.runtime
+	return h
+}
+
+// buildConfig is the service's configuration for the network of prof, run at s: every peer
+// of every organisation as a gateway peer (so that one can fail over to another), every
+// user of every organisation as an identity, one principal per API key, the first User1
+// (not an admin) for public queries, and the CXL_GATEWAY_* settings of getenv except the
+// address and the store, which s decides. Only the hashes of the keys are in it.
+func buildConfig(s site, prof *network.Profile, keys []APIKey, getenv func(string) string) (*config.Config, error) {
 	cfg := config.Defaults()
-	cfg.Listen, cfg.Channel, cfg.Chaincode, cfg.Store = listen, prof.Channel, prof.Chaincode, f.store()
+	if err := cfg.ApplyEnv(getenv); err != nil {
+		return nil, err
+	}
+	cfg.Listen, cfg.Channel, cfg.Chaincode, cfg.Store = s.listen, prof.Channel, prof.Chaincode, s.store
 	cfg.Identities = map[string]config.Identity{}
 	for _, org := range prof.Orgs {
 		for _, p := range org.Peers {
-			cfg.Peers = append(cfg.Peers, config.Peer{Address: p.Address, TLSRootCert: p.TLSRootCert})
+			cfg.Peers = append(cfg.Peers, config.Peer{Address: s.peer(p), TLSRootCert: s.file(p.TLSRootCert)})
 		}
 		for u, id := range org.Users {
-			cfg.Identities[identityName(org.MSPID, u)] = config.Identity{MSPID: org.MSPID, Cert: id.Cert, Key: id.Key}
+			cfg.Identities[identityName(org.MSPID, u)] = config.Identity{MSPID: org.MSPID, Cert: s.file(id.Cert), Key: s.file(id.Key)}
 		}
 	}
 	for _, k := range keys {
@@ -134,5 +195,5 @@ func buildConfig(f files, prof *network.Profile, keys []APIKey, listen string) *
 		h := httpapi.HashKey(k.Key)
 		cfg.Principals = append(cfg.Principals, config.Principal{Name: k.Principal, KeySHA256: hex.EncodeToString(h[:]), Identity: k.Principal})
 	}
-	return &cfg
+	return &cfg, nil
 }

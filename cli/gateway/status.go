@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cxledger/cxledger/cli/cmdutil"
-	"github.com/cxledger/cxledger/gateway/config"
 	"github.com/cxledger/cxledger/network"
 )
 
@@ -27,8 +26,9 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(*StatusOptions) error) *cobra.Co
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show whether the gateway service runs and is ready",
-		Long: `Show the gateway service's PID, URL and readiness (a peer answers a query). Exits with
-status 1 when it is not running or not ready.`,
+		Long: `Show where the gateway service runs (its PID, or its container under Docker), its URL and
+its readiness (a peer answers a query). Exits with status 1 when it is not running or not
+ready.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -43,12 +43,13 @@ status 1 when it is not running or not ready.`,
 
 // Status is what `cxl gateway status` reports.
 type Status struct {
-	Running bool   `json:"running"`
-	PID     int    `json:"pid,omitempty"`
-	URL     string `json:"url,omitempty"`
-	Ready   bool   `json:"ready"`
-	Detail  string `json:"detail,omitempty"`
-	Config  string `json:"config"`
+	Running bool            `json:"running"`
+	Runtime network.Runtime `json:"runtime,omitempty"`
+	PID     int             `json:"pid,omitempty"`
+	URL     string          `json:"url,omitempty"`
+	Ready   bool            `json:"ready"`
+	Detail  string          `json:"detail,omitempty"`
+	Config  string          `json:"config"`
 }
 
 func statusRun(ctx context.Context, opts *StatusOptions) error {
@@ -56,18 +57,15 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	if err != nil {
 		return err
 	}
-	f := filesOf(home)
-	st := Status{Config: f.config()}
-	p, running := network.Running(home, processName)
-	st.Running, st.PID = running, p.PID
-	if cfg, err := config.Load(f.config(), func(string) string { return "" }); err == nil {
-		st.URL = "http://" + cfg.Listen
-	}
+	st := Status{Config: filesOf(home).config()}
+	s, running, pid := find(ctx, home)
+	st.Running, st.Runtime, st.PID, st.URL = running, s.runtime, pid, s.url
 	switch {
 	case !running:
+		st.Runtime, st.URL = "", ""
 		st.Detail = "not running; start it with `cxl gateway up`"
 	case st.URL == "":
-		st.Detail = "no valid configuration at " + f.config()
+		st.Detail = "no valid configuration at " + st.Config
 	default:
 		st.Ready, st.Detail = ready(ctx, st.URL)
 	}
@@ -78,11 +76,14 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 			return err
 		}
 	} else {
-		pid := ""
-		if st.Running {
-			pid = fmt.Sprintf(" (pid %d)", st.PID)
+		how := ""
+		switch {
+		case st.PID != 0:
+			how = fmt.Sprintf(" (pid %d)", st.PID)
+		case st.Running:
+			how = fmt.Sprintf(" (%s container %s)", st.Runtime, network.GatewayService)
 		}
-		fmt.Fprintf(opts.IO.Out, "running     %v%s\nurl         %s\nready       %v  %s\nconfig      %s\n", st.Running, pid, st.URL, st.Ready, st.Detail, st.Config)
+		fmt.Fprintf(opts.IO.Out, "running     %v%s\nurl         %s\nready       %v  %s\nconfig      %s\n", st.Running, how, st.URL, st.Ready, st.Detail, st.Config)
 	}
 	if !st.Ready {
 		return &cmdutil.ExitError{Code: cmdutil.ExitFailure, Err: fmt.Errorf("the gateway service is not ready: %s", st.Detail)}

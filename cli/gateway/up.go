@@ -12,19 +12,23 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/cxledger/cxledger/cli/cmdutil"
+	"github.com/cxledger/cxledger/gateway/config"
 	"github.com/cxledger/cxledger/network"
 )
 
 // UpOptions are the inputs of `cxl gateway up`.
 type UpOptions struct {
-	IO      *cmdutil.IOStreams
-	Home    func() (network.Home, error)
-	Repo    func() (string, error)
+	IO   *cmdutil.IOStreams
+	Home func() (network.Home, error)
+	Repo func() (string, error)
+	// Runtime is native or docker; "" runs the service the way the network runs.
+	Runtime string
 	Listen  string
 	JSON    bool
 	Timeout time.Duration
@@ -36,14 +40,20 @@ func NewCmdUp(f *cmdutil.Factory, runF func(*UpOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Configure and start the gateway service in front of the network",
-		Long: `Build cxl-gateway, write its configuration for the network in CXL_HOME (every peer as a
-gateway peer to fail over between, every organisation user as a signing identity, one API
-key per identity), start it under the supervisor and wait until it is ready. Prints the URL
-and, the first time, a demo API key: all keys are in CXL_HOME/gateway/api-keys.json
-(readable by you only); the configuration holds only their SHA-256.
+		Long: `Write the configuration of cxl-gateway for the network in CXL_HOME (every peer as a gateway
+peer to fail over between, every organisation user as a signing identity, one API key per
+identity, and the CXL_GATEWAY_* settings of this environment), start it and wait until it is
+ready. Prints the URL and, the first time, a demo API key: all keys are in
+CXL_HOME/gateway/api-keys.json (readable by you only); the configuration holds only their
+SHA-256.
 
-The service listens on 127.0.0.1:8080 plus the network's port offset unless --listen says
-otherwise. On a service that is already up it says so and changes nothing.`,
+The service runs the way the network runs, unless --runtime says otherwise: natively as a
+process under the supervisor (run/cxl-gateway.pid, logs/cxl-gateway.log) listening on
+127.0.0.1:8080 plus the network's port offset, or --listen; under Docker as the gateway
+container of the network's Compose project (image cxledger/gateway), which reaches the peers
+by their names in the project's network, mounts CXL_HOME/gateway (configuration and store)
+and the crypto material, and publishes 127.0.0.1:8080 plus the offset (CXL_GATEWAY_PORT).
+On a service that is already up it says so and changes nothing.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Listen != "" {
@@ -51,13 +61,23 @@ otherwise. On a service that is already up it says so and changes nothing.`,
 					return cmdutil.UsageErrorf("--listen %q: want host:port", opts.Listen)
 				}
 			}
+			switch network.Runtime(opts.Runtime) {
+			case "", network.Native:
+			case network.Docker:
+				if opts.Listen != "" {
+					return cmdutil.UsageErrorf("--listen applies to a native service; the container publishes CXL_GATEWAY_PORT")
+				}
+			default:
+				return cmdutil.UsageErrorf("--runtime %q: want native or docker", opts.Runtime)
+			}
 			if runF != nil {
 				return runF(opts)
 			}
 			return upRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Listen, "listen", "", "listen on `host:port` (default 127.0.0.1:8080 + the port offset)")
+	cmd.Flags().StringVar(&opts.Runtime, "runtime", "", "run the service as a `native` process or a `docker` container (default: as the network runs)")
+	cmd.Flags().StringVar(&opts.Listen, "listen", "", "listen on `host:port` (native; default 127.0.0.1:8080 + the port offset)")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the URL, PID and file locations as JSON")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 2*time.Minute, "give up after `duration`")
 	return cmd
@@ -65,8 +85,10 @@ otherwise. On a service that is already up it says so and changes nothing.`,
 
 // upResult is what up reports.
 type upResult struct {
-	URL      string `json:"url"`
-	PID      int    `json:"pid"`
+	URL     string          `json:"url"`
+	Runtime network.Runtime `json:"runtime"`
+	// PID is the native process's.
+	PID      int    `json:"pid,omitempty"`
 	Config   string `json:"config"`
 	KeysFile string `json:"keysFile"`
 	Log      string `json:"log"`
@@ -86,18 +108,21 @@ func upRun(ctx context.Context, opts *UpOptions) error {
 	if err != nil {
 		return err
 	}
-	listen := opts.Listen
-	if listen == "" {
-		topo, _, err := network.LoadHomeTopology(home)
-		if err != nil {
-			return err
-		}
-		listen = "127.0.0.1:" + strconv.Itoa(basePort+topo.PortOffset)
+	topo, _, err := network.LoadHomeTopology(home)
+	if err != nil {
+		return err
+	}
+	s, err := siteFor(home, topo, network.Runtime(opts.Runtime), opts.Listen)
+	if err != nil {
+		return err
 	}
 	f := filesOf(home)
-	res := &upResult{URL: "http://" + listen, Config: f.config(), KeysFile: f.keys(), Log: filepath.Join(home.Logs(), processName+".log")}
-	if p, ok := network.Running(home, processName); ok {
-		res.PID, res.Already = p.PID, true
+	res := &upResult{URL: s.url, Runtime: s.runtime, Config: f.config(), KeysFile: f.keys(), Log: s.log(home)}
+	if at, running, pid := find(ctx, home); running {
+		if at.runtime != s.runtime {
+			return fmt.Errorf("the gateway service in %s already runs %s; stop it with `cxl gateway down` first", home, at.runtime)
+		}
+		res.URL, res.PID, res.Already = at.url, pid, true
 		fmt.Fprintf(opts.IO.ErrOut, "the gateway service in %s is already up; nothing changed\n", home)
 		return printUp(opts, res)
 	}
@@ -105,31 +130,28 @@ func upRun(ctx context.Context, opts *UpOptions) error {
 	if err != nil {
 		return err
 	}
-	cfg := buildConfig(f, prof, keys, listen)
-	if err := cfg.Validate(); err != nil {
+	cfg, err := buildConfig(s, prof, keys, os.Getenv)
+	if err != nil {
+		return err
+	}
+	local, err := buildConfig(s.onHost(home), prof, keys, os.Getenv)
+	if err != nil {
+		return err
+	}
+	if err := local.Validate(); err != nil {
 		return fmt.Errorf("configuration for the network in %s:\n%w", home, err)
 	}
 	if err := cfg.Save(f.config()); err != nil {
 		return err
 	}
-	repo, err := opts.Repo()
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(opts.IO.ErrOut, "building cxl-gateway")
-	if err := build(ctx, repo, home); err != nil {
-		return err
-	}
-	if err := network.CheckPortsFree([]int{port(listen)}); err != nil {
+	if err := network.CheckPortsFree([]int{port(s.url)}); err != nil {
 		return err
 	}
 	start := time.Now()
-	p, err := network.Start(home, processName, processName, []string{"-config", f.config()}, nil)
-	if err != nil {
+	if res.PID, err = s.start(ctx, opts, home); err != nil {
 		return err
 	}
-	res.PID = p.PID
-	if err := waitReady(ctx, home, res); err != nil {
+	if err := waitReady(ctx, home, s, res.Log); err != nil {
 		return err
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "gateway service ready in %s\n", time.Since(start).Round(10*time.Millisecond))
@@ -144,8 +166,83 @@ func upRun(ctx context.Context, opts *UpOptions) error {
 	return printUp(opts, res)
 }
 
-func port(listen string) int {
-	_, p, _ := net.SplitHostPort(listen)
+// siteFor is where up runs the service: runtime, or the network's.
+func siteFor(home network.Home, topo network.Topology, runtime network.Runtime, listen string) (site, error) {
+	if runtime == "" {
+		runtime = topo.Runtime
+	}
+	if runtime == network.Docker {
+		if topo.Runtime != network.Docker {
+			return site{}, fmt.Errorf("the network in %s runs natively; the gateway container needs the Docker network (`cxl network up --docker`)", home)
+		}
+		return dockerSite(home, topo), nil
+	}
+	if listen == "" {
+		listen = fmt.Sprintf("127.0.0.1:%d", network.GatewayPort+topo.PortOffset)
+	}
+	return nativeSite(home, listen), nil
+}
+
+// start starts the service at s: natively, it builds cxl-gateway and starts it under the
+// supervisor, returning its PID; under Docker, it starts the gateway container.
+func (s site) start(ctx context.Context, opts *UpOptions, home network.Home) (int, error) {
+	if s.runtime == network.Docker {
+		return 0, network.StartService(ctx, home, network.GatewayService)
+	}
+	repo, err := opts.Repo()
+	if err != nil {
+		return 0, err
+	}
+	fmt.Fprintln(opts.IO.ErrOut, "building cxl-gateway")
+	if err := build(ctx, repo, home); err != nil {
+		return 0, err
+	}
+	p, err := network.Start(home, processName, processName, []string{"-config", filesOf(home).config()}, nil)
+	return p.PID, err
+}
+
+// running reports whether the service runs at s, and its PID natively.
+func (s site) running(ctx context.Context, home network.Home) (bool, int) {
+	if s.runtime == network.Docker {
+		sup, err := network.OpenSupervisor(home)
+		if err != nil {
+			return false, 0
+		}
+		ok, err := sup.Running(ctx, network.GatewayService)
+		return ok && err == nil, 0
+	}
+	p, ok := network.Running(home, processName)
+	return ok, p.PID
+}
+
+// log says where the service's log is.
+func (s site) log(home network.Home) string {
+	if s.runtime == network.Docker {
+		return "cxl network logs " + network.GatewayService
+	}
+	return filepath.Join(home.Logs(), processName+".log")
+}
+
+// find returns where the service of home runs, if it does: as a native process (its
+// address from the configuration), or as the Docker network's gateway container.
+func find(ctx context.Context, home network.Home) (s site, running bool, pid int) {
+	if p, ok := network.Running(home, processName); ok {
+		listen := ""
+		if cfg, err := config.Load(filesOf(home).config(), func(string) string { return "" }); err == nil {
+			listen = cfg.Listen
+		}
+		return nativeSite(home, listen), true, p.PID
+	}
+	if topo, ok, err := network.LoadHomeTopology(home); err == nil && ok && topo.Runtime == network.Docker {
+		s := dockerSite(home, topo)
+		running, _ := s.running(ctx, home)
+		return s, running, 0
+	}
+	return site{}, false, 0
+}
+
+func port(url string) int {
+	_, p, _ := net.SplitHostPort(strings.TrimPrefix(url, "http://"))
 	n, _ := strconv.Atoi(p)
 	return n
 }
@@ -164,23 +261,23 @@ func build(ctx context.Context, repo string, home network.Home) error {
 }
 
 // waitReady polls /readyz until it answers 200; it fails early, pointing at the log, when
-// the process exits.
-func waitReady(ctx context.Context, home network.Home, res *upResult) error {
+// the service stops running.
+func waitReady(ctx context.Context, home network.Home, s site, log string) error {
 	client := &http.Client{Timeout: 5 * time.Second}
 	for {
-		resp, err := client.Get(res.URL + "/readyz")
+		resp, err := client.Get(s.url + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return nil
 			}
 		}
-		if _, ok := network.Running(home, processName); !ok {
-			return fmt.Errorf("cxl-gateway exited during start-up; see %s", res.Log)
+		if ok, _ := s.running(ctx, home); !ok {
+			return fmt.Errorf("cxl-gateway exited during start-up; see %s", log)
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("cxl-gateway not ready at %s/readyz: %w; see %s", res.URL, errors.Join(ctx.Err(), err), res.Log)
+			return fmt.Errorf("cxl-gateway not ready at %s/readyz: %w; see %s", s.url, errors.Join(ctx.Err(), err), log)
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
@@ -193,7 +290,11 @@ func printUp(opts *UpOptions, res *upResult) error {
 		return enc.Encode(res)
 	}
 	out := opts.IO.Out
-	fmt.Fprintf(out, "gateway     %s  (pid %d)\n", res.URL, res.PID)
+	if res.PID != 0 {
+		fmt.Fprintf(out, "gateway     %s  (pid %d)\n", res.URL, res.PID)
+	} else {
+		fmt.Fprintf(out, "gateway     %s  (%s container %s)\n", res.URL, res.Runtime, network.GatewayService)
+	}
 	fmt.Fprintf(out, "api         %s/openapi.json\n", res.URL)
 	if res.DemoKey != nil {
 		k := res.DemoKey

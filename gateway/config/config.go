@@ -139,7 +139,7 @@ func Load(path string, getenv func(string) string) (*Config, error) {
 	if err := dec.Decode(&cfg); err != nil {
 		return nil, fmt.Errorf("parse %s: %w", path, err)
 	}
-	if err := cfg.applyEnv(getenv); err != nil {
+	if err := cfg.ApplyEnv(getenv); err != nil {
 		return nil, err
 	}
 	if err := cfg.Validate(); err != nil {
@@ -162,7 +162,9 @@ var Env = map[string]string{
 	"CXL_GATEWAY_RECONCILE_EVERY": "reconcile.interval",
 }
 
-func (c *Config) applyEnv(getenv func(string) string) error {
+// ApplyEnv sets what the CXL_GATEWAY_* variables of Env say (getenv, usually os.Getenv);
+// Load applies them over the file.
+func (c *Config) ApplyEnv(getenv func(string) string) error {
 	var errs []error
 	str := func(name string, dst *string) {
 		if v := getenv(name); v != "" {
