@@ -192,7 +192,8 @@ func gwDecode(t testing.TB, data []byte, v any) {
 
 // TestGatewayCLI starts the service with `cxl gateway up` and checks what it leaves behind:
 // a URL that answers, keys readable by their owner only and absent from the configuration,
-// status and a second up that changes nothing.
+// status (a process natively, the gateway container under Docker) and a second up that
+// changes nothing.
 func TestGatewayCLI(t *testing.T) {
 	g := gwStart(t)
 	g.get(t, "/readyz", "", 200)
@@ -211,8 +212,8 @@ func TestGatewayCLI(t *testing.T) {
 		}
 	}
 	out, err := h.cli("gateway", "status", "--json")
-	if err != nil || !strings.Contains(string(out), `"ready": true`) {
-		t.Fatalf("status: %v\n%s", err, out)
+	if err != nil || !strings.Contains(string(out), `"ready": true`) || !strings.Contains(string(out), `"runtime": "`+string(h.runtime)+`"`) {
+		t.Fatalf("status, want ready as a %s service: %v\n%s", h.runtime, err, out)
 	}
 	out, err = h.cli("gateway", "up", "--json")
 	if err != nil || !strings.Contains(string(out), `"alreadyUp": true`) || strings.Contains(string(out), "demoKey") {
