@@ -42,10 +42,12 @@ func gwStart(t testing.TB) *gwService {
 		os.Setenv("CXL_GATEWAY_RECONCILE_EVERY", "1s")
 		os.Setenv("CXL_GATEWAY_RESUBMIT_AFTER", "3s")
 		var out []byte
+		started := time.Now()
 		out, gwErr = h.cli("gateway", "up", "--json")
 		if gwErr != nil {
 			return
 		}
+		fmt.Fprintf(os.Stderr, "integration harness: gateway service (%s) ready in %s\n", h.runtime, time.Since(started).Round(100*time.Millisecond))
 		var res struct {
 			URL      string `json:"url"`
 			KeysFile string `json:"keysFile"`
