@@ -69,8 +69,9 @@ func traceRun(ctx context.Context, opts *TraceOptions) error {
 				return err
 			}
 			if tr == nil {
-				tr = page
-				tr.Items = nil
+				first := *page
+				first.Items = nil
+				tr = &first
 			}
 			tr.Items = append(tr.Items, page.Items...)
 			tr.Bookmark = page.Bookmark
