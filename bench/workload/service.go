@@ -62,6 +62,8 @@ type service struct {
 	// calls counts the answered requests; committed the mutations answered 200 and
 	// conflicted those answered with an MVCC or phantom conflict.
 	calls, committed, conflicted atomic.Int64
+	// nextAddress picks the source address of the next public request.
+	nextAddress atomic.Int64
 }
 
 func newService(ctx context.Context, cfg ServiceConfig) (*service, error) {
@@ -167,10 +169,10 @@ func fillPath(path string, args map[string]any) (string, map[string]any) {
 	return path, rest
 }
 
-// call runs an operation as principal ("" for a public route, from the client of source
-// address slot), with idempotency key idem for a mutation: arguments a path names go into
-// the path, the rest into the JSON body (or the query of a GET).
-func (s *service) call(ctx context.Context, op, principal, idem string, slot int, args map[string]any, out any) error {
+// call runs an operation as principal ("" for a public route, sent from the next source
+// address in turn), with idempotency key idem for a mutation: arguments a path names go
+// into the path, the rest into the JSON body (or the query of a GET).
+func (s *service) call(ctx context.Context, op, principal, idem string, args map[string]any, out any) error {
 	rt, ok := s.routes[op]
 	if !ok {
 		return fmt.Errorf("the gateway service has no route for %s", op)
@@ -210,7 +212,7 @@ func (s *service) call(ctx context.Context, op, principal, idem string, slot int
 		}
 		req.Header.Set("X-API-Key", key)
 	} else {
-		if httpc, err = s.publicClient(slot); err != nil {
+		if httpc, err = s.publicClient(int(s.nextAddress.Add(1) - 1)); err != nil {
 			return err
 		}
 	}
@@ -240,14 +242,28 @@ func (s *service) call(ctx context.Context, op, principal, idem string, slot int
 	if err := json.Unmarshal(data, &se.Envelope); err != nil || se.Envelope.Code == "" {
 		se.Envelope = ledgerapi.Error{Code: ledgerapi.Internal, Message: strings.TrimSpace(string(data))}
 	}
-	if c := ClassifyService(se); c == bench.MVCC || c == bench.Phantom {
+	switch ClassifyService(se) {
+	case bench.MVCC, bench.Phantom:
 		s.conflicted.Add(1)
+	case bench.RateLimited:
+		// As a client should: wait as long as Retry-After says (at most a second), so a
+		// refused worker does not spin and take the CPU the measured processes need.
+		wait := time.Second
+		if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs >= 0 && secs < 1 {
+			wait = time.Duration(secs) * time.Second
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(wait):
+		}
 	}
 	return se
 }
 
-// publicClient is the HTTP client of source address slot: 127.77.x.y for slot 0 up to
-// Addresses-1 (loopback answers any 127/8 address), or the default client for one address.
+// publicClient is the HTTP client of source address slot modulo Addresses: 127.77.x.y for
+// 0 up to Addresses-1 (loopback answers any 127/8 address), or the default client for one
+// address. Requests take the addresses in turn, so each address carries 1/Addresses of
+// them.
 func (s *service) publicClient(slot int) (*http.Client, error) {
 	n := s.cfg.Addresses
 	if n <= 1 {

@@ -530,7 +530,7 @@ func (e *Env) serviceSteps(ctx context.Context, spec Spec, s *service, p *Prepar
 		return nil, errors.New("the service has no API keys for the users of Org1MSP and Org2MSP")
 	}
 	mutate := func(ctx context.Context, op, principal, idem string, args map[string]any) error {
-		return s.call(ctx, op, principal, idem, 0, args, nil)
+		return s.call(ctx, op, principal, idem, args, nil)
 	}
 	switch spec.Name {
 	case "ping":
@@ -595,10 +595,8 @@ func (e *Env) serviceSteps(ctx context.Context, spec Spec, s *service, p *Prepar
 		if err != nil {
 			return nil, err
 		}
-		workers := e.Workers
 		return []step{func(ctx context.Context, c current) error {
-			// Each request comes from the next source address of the worker's round.
-			return s.call(ctx, "provenance.Verify", "", "", c.worker+workers*c.seq, map[string]any{"gtin": l.gtin, "serial": verifySerial(c)}, nil)
+			return s.call(ctx, "provenance.Verify", "", "", map[string]any{"gtin": l.gtin, "serial": verifySerial(c)}, nil)
 		}}, nil
 	}
 	return nil, fmt.Errorf("no service variant of %s", spec.Name)

@@ -220,6 +220,7 @@ func TestServiceCalls(t *testing.T) {
 		case "/v1/health/pings":
 			got = append(got, r.Header.Get("X-API-Key")+" "+r.Header.Get("Idempotency-Key"))
 			if r.Header.Get("Idempotency-Key") == "busy" {
+				w.Header().Set("Retry-After", "0")
 				w.WriteHeader(http.StatusTooManyRequests)
 				fmt.Fprint(w, `{"code":"RATE_LIMITED","message":"slow down","retryable":true}`)
 				return
@@ -248,15 +249,15 @@ func TestServiceCalls(t *testing.T) {
 	if p := s.principals("Org1MSP"); len(p) != 1 || p[0] != "org1-user1" {
 		t.Fatalf("principals = %v: users only", p)
 	}
-	if err := s.call(context.Background(), "health.Ping", "org1-user1", "n1", 0, map[string]any{"nonce": "n1"}, nil); err != nil {
+	if err := s.call(context.Background(), "health.Ping", "org1-user1", "n1", map[string]any{"nonce": "n1"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	err = s.call(context.Background(), "health.Ping", "org1-user1", "busy", 0, map[string]any{"nonce": "n2"}, nil)
+	err = s.call(context.Background(), "health.Ping", "org1-user1", "busy", map[string]any{"nonce": "n2"}, nil)
 	if ClassifyService(err) != bench.RateLimited {
 		t.Fatalf("429: %v", err)
 	}
-	for slot := range 4 {
-		if err := s.call(context.Background(), "provenance.Verify", "", "", slot, map[string]any{"gtin": "123", "serial": "S1"}, nil); err != nil {
+	for range 4 {
+		if err := s.call(context.Background(), "provenance.Verify", "", "", map[string]any{"gtin": "123", "serial": "S1"}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
