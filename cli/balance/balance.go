@@ -81,7 +81,7 @@ func NewCmdDeposit(f *cmdutil.Factory, runF func(*DepositOptions) error) *cobra.
 		Short: "Credit accounts with money the issuer received (the currency's issuer), once per reference",
 		Long: `Credit up to 100 accounts with money the issuer received, in one transfer. The reference
 (--ref, by default the idempotency key or a hash of it) makes the transfer happen once.`,
-		Args: cobra.RangeArgs(1, 100),
+		Args: cmdutil.RangeArgs(1, 100, "1 to 100 ACCOUNT=AMOUNT credits"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := cmdutil.RequireFlags(cmd, "currency"); err != nil {
 				return err
@@ -182,7 +182,7 @@ func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 	cmd := &cobra.Command{
 		Use:   "show [ACCOUNT] --currency CODE",
 		Short: "Show an account's settlement balance (yours by default, with a Fabric profile)",
-		Args:  cobra.MaximumNArgs(1),
+		Args:  cmdutil.RangeArgs(0, 1, "at most one ACCOUNT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.Account = args[0]
@@ -271,7 +271,7 @@ func NewCmdCurrencies(f *cmdutil.Factory, runF func(*CurrenciesOptions) error) *
 	cmd := &cobra.Command{
 		Use:   "currencies",
 		Short: "List the settlement currencies with their issuers and outstanding amounts",
-		Args:  cobra.NoArgs,
+		Args:  cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
 				return runF(opts)

@@ -203,9 +203,17 @@ func (o fakeOrders) Sweep(ctx context.Context, req ledgerapi.SweepOrdersRequest)
 			ids = append(ids, id)
 		}
 		sort.Strings(ids)
+		limit := req.Limit
+		if limit == 0 {
+			limit = 20
+		}
 		for _, id := range ids {
 			ord := f.orders[id]
 			if ord.State == orders.StatePlaced && ord.Deadline.Before(Now) {
+				if len(sw.Refunded) == limit {
+					sw.Remaining++
+					continue
+				}
 				amt := ord.Remaining()
 				ord.Refunded, ord.State = ord.Amount, orders.StateRefunded
 				f.balances[bal(ord.Customer, ord.Currency)] += amt

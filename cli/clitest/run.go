@@ -3,6 +3,7 @@ package clitest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -47,4 +48,36 @@ func Exec(t testing.TB, f *cmdutil.Factory, cmd *cobra.Command, args ...string) 
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cmdutil.UsageErrorf("%v", err) })
 	err := cmd.ExecuteContext(t.Context())
 	return Result{Stdout: out.String(), Stderr: errOut.String(), Err: err, Code: cmdutil.CodeOf(err)}
+}
+
+// Run executes the command group newCmd makes with args against client c.
+func Run(t testing.TB, c cmdutil.Client, newCmd func(*cmdutil.Factory) *cobra.Command, args ...string) Result {
+	t.Helper()
+	f, _, _ := Factory(c)
+	return Exec(t, f, newCmd(f), args...)
+}
+
+// JSON decodes a result's standard output into v, failing the test if it is not JSON.
+func (r Result) JSON(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(r.Stdout), v); err != nil {
+		t.Fatalf("stdout is not JSON (%v):\n%s\nstderr: %s", err, r.Stdout, r.Stderr)
+	}
+}
+
+// OK fails the test when the command failed.
+func (r Result) OK(t testing.TB) Result {
+	t.Helper()
+	if r.Err != nil {
+		t.Fatalf("command failed (exit %d): %v\nstderr: %s", r.Code, r.Err, r.Stderr)
+	}
+	return r
+}
+
+// Fails checks that the command failed with exit code code and an error containing want.
+func (r Result) Fails(t testing.TB, code cmdutil.ExitCode, want string) {
+	t.Helper()
+	if r.Code != code || r.Err == nil || !strings.Contains(r.Err.Error(), want) {
+		t.Fatalf("exit %d, err %v; want exit %d with %q", r.Code, r.Err, code, want)
+	}
 }

@@ -48,7 +48,7 @@ func InProcess(t testing.TB, f *Fake) cmdutil.Client {
 	if f.keys == nil {
 		f.keys = map[string]*keyed{}
 	}
-	return &inProcess{Ledger: f.View(f.Caller, nil), f: f, keys: f.keys}
+	return &inProcess{f: f, keys: f.keys}
 }
 
 type keyed struct {
@@ -60,10 +60,20 @@ type keyed struct {
 // inProcess keeps idempotency keys in memory: a repeat returns the first outcome (a
 // retryable failure runs again), another request under a key is IDEMPOTENCY_MISMATCH.
 type inProcess struct {
-	ledgerapi.Ledger
 	f    *Fake
 	keys map[string]*keyed
 }
+
+// view is the ledger as the fake's caller sees it now: tests change Caller between commands.
+func (c *inProcess) view() ledgerapi.Ledger { return c.f.View(c.f.Caller, nil) }
+
+func (c *inProcess) Health() ledgerapi.Health         { return c.view().Health() }
+func (c *inProcess) Consortium() ledgerapi.Consortium { return c.view().Consortium() }
+func (c *inProcess) Provenance() ledgerapi.Provenance { return c.view().Provenance() }
+func (c *inProcess) Orders() ledgerapi.Orders         { return c.view().Orders() }
+func (c *inProcess) Loyalty() ledgerapi.Loyalty       { return c.view().Loyalty() }
+func (c *inProcess) Care() ledgerapi.Care             { return c.view().Care() }
+func (c *inProcess) Events() ledgerapi.Events         { return c.view().Events() }
 
 func (c *inProcess) Submit(ctx context.Context, op string, req any, run func(context.Context, ledgerapi.Ledger) (*cmdutil.RawCommitted, error)) (*cmdutil.RawCommitted, error) {
 	key := ledgerapi.IdempotencyKey(ctx)

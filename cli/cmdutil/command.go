@@ -23,6 +23,20 @@ func ExactArgs(names ...string) cobra.PositionalArgs {
 	}
 }
 
+// NoArgs accepts no positional argument; one is a usage error.
+func NoArgs(cmd *cobra.Command, args []string) error { return ExactArgs()(cmd, args) }
+
+// RangeArgs accepts between min and max positional arguments, described by what for the
+// message ("ACCOUNT=AMOUNT..."); anything else is a usage error.
+func RangeArgs(min, max int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < min || len(args) > max {
+			return UsageErrorf("%s: want %s (see %s --help)", cmd.CommandPath(), what, cmd.CommandPath())
+		}
+		return nil
+	}
+}
+
 // Group makes cmd a group of subcommands: alone it prints its help, with an unknown
 // subcommand it is a usage error (cobra would print the help and succeed).
 func Group(cmd *cobra.Command) *cobra.Command {

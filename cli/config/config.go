@@ -314,7 +314,7 @@ func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 	cmd := &cobra.Command{
 		Use:   "show [NAME]",
 		Short: "Show the profile a command would use now (flags and environment applied), or the one named",
-		Args:  cobra.MaximumNArgs(1),
+		Args:  cmdutil.RangeArgs(0, 1, "at most one profile NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.Name = args[0]
@@ -399,7 +399,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the profiles",
-		Args:  cobra.NoArgs,
+		Args:  cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
 				return runF(opts)

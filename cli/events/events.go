@@ -67,7 +67,7 @@ consumers deduplicate on the ID. Without a checkpoint, or before it exists, the 
 starts at the next block, after --after ID, or at the first block with --from-start.`,
 		Example: `  cxl events tail --contract provenance --type LotRecalled
   cxl events tail --json --checkpoint recalls.pos --from-start | jq .payload`,
-		Args: cobra.NoArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := cmdutil.FlagsExclusive(cmd, "after", "from-start"); err != nil {
 				return err

@@ -245,7 +245,7 @@ func NewCmdExpire(f *cmdutil.Factory, runF func(*ExpireOptions) error) *cobra.Co
 	cmd := &cobra.Command{
 		Use:   "expire PROGRAM ACCOUNT...",
 		Short: "Remove the expired points of up to 50 accounts (the issuer; a customer their own)",
-		Args:  cobra.RangeArgs(2, 51),
+		Args:  cmdutil.RangeArgs(2, 51, "PROGRAM and 1 to 50 ACCOUNTs"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Program, opts.Accounts = args[0], args[1:]
 			if runF != nil {
@@ -284,7 +284,7 @@ func NewCmdBalance(f *cmdutil.Factory, runF func(*BalanceOptions) error) *cobra.
 	cmd := &cobra.Command{
 		Use:   "balance PROGRAM [ACCOUNT]",
 		Short: "Show a customer's points in a programme: available, expiring soon, expired, debt (yours by default)",
-		Args:  cobra.RangeArgs(1, 2),
+		Args:  cmdutil.RangeArgs(1, 2, "PROGRAM [ACCOUNT]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Program = args[0]
 			if len(args) == 2 {
@@ -338,7 +338,7 @@ func NewCmdHistory(f *cmdutil.Factory, runF func(*HistoryOptions) error) *cobra.
 	cmd := &cobra.Command{
 		Use:   "history PROGRAM [ACCOUNT]",
 		Short: "List the changes to a customer's points in a programme, oldest first (yours by default)",
-		Args:  cobra.RangeArgs(1, 2),
+		Args:  cmdutil.RangeArgs(1, 2, "PROGRAM [ACCOUNT]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Program = args[0]
 			if len(args) == 2 {

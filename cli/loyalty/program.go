@@ -247,7 +247,7 @@ func NewCmdProgramList(f *cmdutil.Factory, runF func(*ProgramListOptions) error)
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the programmes",
-		Args:  cobra.NoArgs,
+		Args:  cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Limit < 1 {
 				return cmdutil.UsageErrorf("--limit: must be at least 1")

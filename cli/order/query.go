@@ -47,7 +47,7 @@ func NewCmdSweep(f *cmdutil.Factory, runF func(*SweepOptions) error) *cobra.Comm
 one transaction; with --all, keep sweeping (transaction after transaction, with a progress
 indicator) until none is left. Anyone may sweep. Transaction N of a sweep runs under the
 idempotency key followed by #N, so repeating the command with the same key repeats nothing.`,
-		Args: cobra.NoArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Limit < 1 || opts.Limit > 100 {
 				return cmdutil.UsageErrorf("--limit: want 1 to 100")
@@ -161,7 +161,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 	cmd := &cobra.Command{
 		Use:   "list [--customer ACCOUNT | --merchant MSP [--state STATE]]",
 		Short: "List your orders, a customer's, or a merchant's (in one state or all), oldest first",
-		Args:  cobra.NoArgs,
+		Args:  cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := cmdutil.FlagsExclusive(cmd, "customer", "merchant"); err != nil {
 				return err

@@ -74,7 +74,7 @@ again with the same --idempotency-key registers only what failed before.`,
   cxl product register 09506000134352 --lot R7 --quantity 100 --unit kg --input 09506000134352/L1
   cxl product register 09506000134352 --lot R7 --serial 0001 --serial 0002
   cxl product register --file items.csv --idempotency-key import-2025-06-01`,
-		Args: cobra.MaximumNArgs(1),
+		Args: cmdutil.RangeArgs(0, 1, "at most one GTIN"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.GTIN = args[0]

@@ -145,7 +145,7 @@ func topic(f *cmdutil.Factory, name, short, text string) *cobra.Command {
 		Short:  short,
 		Long:   text,
 		Hidden: true,
-		Args:   cobra.NoArgs,
+		Args:   cmdutil.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			_, err := c.OutOrStdout().Write([]byte(text))
 			return err

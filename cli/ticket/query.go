@@ -113,7 +113,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 	cmd := &cobra.Command{
 		Use:   "list [--merchant MSP]",
 		Short: "List your tickets, or a merchant's",
-		Args:  cobra.NoArgs,
+		Args:  cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Limit < 1 {
 				return cmdutil.UsageErrorf("--limit: must be at least 1")
@@ -226,7 +226,7 @@ func NewCmdSLASet(f *cmdutil.Factory, runF func(*SLASetOptions) error) *cobra.Co
 		Long: `Set your organisation's SLA terms: for each priority the time to the first response and to
 the resolution, as Go durations of whole seconds, FIRST/RESOLUTION (1h/4h). Tickets keep the
 terms in force when they were opened.`,
-		Args: cobra.NoArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := cmdutil.RequireFlags(cmd, "urgent", "high", "normal", "low"); err != nil {
 				return err

@@ -61,7 +61,7 @@ func Resolve(f *cmdutil.Factory, getenv func(string) string) (*Resolved, error) 
 		if r, err = lookup(f, cfg, getenv("CXL_PROFILE"), "CXL_PROFILE"); err != nil {
 			return nil, err
 		}
-	case getenv("CXL_GATEWAY") != "":
+	case getenv("CXL_GATEWAY") != "" && (cfg.Profiles[cfg.Current] == nil || cfg.Profiles[cfg.Current].Transport() != cmdutil.TransportGateway):
 		r = &Resolved{Source: "CXL_GATEWAY", Profile: cmdutil.Profile{Gateway: getenv("CXL_GATEWAY")}}
 	case cfg.Current != "":
 		p, ok := cfg.Profiles[cfg.Current]

@@ -1,0 +1,147 @@
+package ticket
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cxledger/cxledger/chaincode/care"
+	"github.com/cxledger/cxledger/cli/clitest"
+	"github.com/cxledger/cxledger/cli/cmdutil"
+	"github.com/cxledger/cxledger/ledgerapi"
+)
+
+func TestNewCmdOpen(t *testing.T) {
+	msg := filepath.Join(t.TempDir(), "msg.txt")
+	os.WriteFile(msg, []byte("Parcel arrived damaged\n"), 0o644)
+	cases := []struct {
+		args    []string
+		want    string
+		wantErr string
+	}{
+		{args: []string{"t1", "--merchant", "Org2MSP", "--category", "delivery", "--priority", "high", "--message", "hi"}, want: "hi"},
+		{args: []string{"t1", "--order", "o1", "--category", "delivery", "--priority", "high", "--message-file", msg}, want: "Parcel arrived damaged"},
+		{args: []string{"t1", "--category", "delivery", "--priority", "high", "--message", "hi"}, wantErr: "--merchant or --order"},
+		{args: []string{"t1", "--merchant", "M", "--category", "delivery", "--priority", "high"}, wantErr: "first --message"},
+		{args: []string{"t1", "--merchant", "M", "--category", "delivery", "--priority", "high", "--message", "a", "--message-file", msg}, wantErr: "choose one"},
+		{args: []string{"t1", "--merchant", "M", "--category", "delivery", "--priority", "high", "--message-file", "/nonexistent"}, wantErr: "--message-file"},
+		{args: []string{"t1", "--merchant", "M", "--message", "a"}, wantErr: "missing --category, --priority"},
+	}
+	for _, tc := range cases {
+		f, _, _ := clitest.Factory(nil)
+		var got *OpenOptions
+		r := clitest.Exec(t, f, NewCmdOpen(f, func(o *OpenOptions) error { got = o; return nil }), tc.args...)
+		if tc.wantErr != "" {
+			r.Fails(t, cmdutil.ExitUsage, tc.wantErr)
+			continue
+		}
+		r.OK(t)
+		if got.Message != tc.want {
+			t.Errorf("%v: message %q", tc.args, got.Message)
+		}
+	}
+}
+
+func hash(salt []byte, s string) string {
+	m := hmac.New(sha256.New, salt)
+	m.Write([]byte(s))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func TestTicketLifecycle(t *testing.T) {
+	for _, tr := range clitest.Transports() {
+		t.Run(tr.Name, func(t *testing.T) {
+			fake := clitest.NewFake()
+			c := tr.Open(t, fake)
+			cx := func(args ...string) clitest.Result { return clitest.Run(t, c, NewCmdTicket, args...) }
+			fake.Caller = "Org1MSP"
+			open := []string{"open", "t1", "--merchant", "Org2MSP", "--category", "delivery", "--priority", "high",
+				"--message", "Parcel arrived damaged", "--contact", "+49 30 1234", "--idempotency-key", "open-t1", "--json"}
+			var o ledgerapi.Committed[care.Ticket]
+			r := cx(open...).OK(t)
+			r.JSON(t, &o)
+			// The salt comes from the key, is printed, and keys the hashes on the ledger.
+			sum := sha256.Sum256([]byte("cxl ticket salt\nopen-t1"))
+			if !strings.Contains(r.Stderr, "salt ") || o.Result.ContactHash != hash(sum[:], "+49 30 1234") {
+				t.Fatalf("contact hash %s, stderr %q", o.Result.ContactHash, r.Stderr)
+			}
+			if strings.Contains(r.Stdout, "Parcel") || strings.Contains(r.Stdout, "+49") {
+				t.Fatalf("personal data in the output:\n%s", r.Stdout)
+			}
+			// Retried with the same key: the same request (same salt), so the first outcome.
+			var again ledgerapi.Committed[care.Ticket]
+			cx(open...).OK(t).JSON(t, &again)
+			if again.TransactionID != o.TransactionID || len(fake.CallsOf("care.OpenTicket")) != 1 {
+				t.Fatalf("retry: %s vs %s", again.TransactionID, o.TransactionID)
+			}
+			cx("respond", "t1", "--message", "sorry").Fails(t, cmdutil.ExitForbidden, "FORBIDDEN")
+			fake.Caller = "Org2MSP"
+			cx("assign", "t1", "--agent", "Org2MSP/User2").OK(t)
+			cx("respond", "t1").Fails(t, cmdutil.ExitUsage, "--message")
+			cx("respond", "t1", "--message", "A replacement is on its way").OK(t)
+			cx("resolve", "t1").OK(t)
+			fake.Caller = "Org1MSP"
+			cx("reopen", "t1", "--message", "Still broken").OK(t)
+			fake.Caller = "Org2MSP"
+			cx("resolve", "t1", "--message", "Refunded").OK(t)
+			fake.Caller = "Org1MSP"
+			var closed ledgerapi.Committed[care.Ticket]
+			cx("confirm", "t1", "--json").OK(t).JSON(t, &closed)
+			if closed.Result.State != care.StateClosed || closed.Result.Steps != 7 {
+				t.Fatalf("closed ticket %+v", closed.Result)
+			}
+			cx("confirm", "t1").Fails(t, cmdutil.ExitConflict, "closed")
+			var shown Shown
+			cx("show", "t1", "--json").OK(t).JSON(t, &shown)
+			if len(shown.Steps) != 7 || shown.Personal != nil {
+				t.Fatalf("shown %+v", shown)
+			}
+			// Only the merchant reads the personal data.
+			cx("show", "t1", "--personal").Fails(t, cmdutil.ExitForbidden, "FORBIDDEN")
+			fake.Caller = "Org2MSP"
+			text := cx("show", "t1", "--personal").OK(t)
+			if !strings.Contains(text.Stdout, "contact\t0\ttrue\t+49 30 1234") || !strings.Contains(text.Stdout, "message\t1\ttrue\tParcel arrived damaged") {
+				t.Fatalf("personal data:\n%s", text.Stdout)
+			}
+			cx("erase", "t1").OK(t)
+			cx("show", "t1", "--personal", "--json").OK(t).JSON(t, &shown)
+			if len(shown.Personal.Texts) != 0 {
+				t.Fatalf("after erasure: %+v", shown.Personal)
+			}
+			cx("show", "t9").Fails(t, cmdutil.ExitNotFound, "NOT_FOUND")
+			var page care.TicketPage
+			cx("list", "--merchant", "Org2MSP", "--json").OK(t).JSON(t, &page)
+			if len(page.Tickets) != 1 {
+				t.Fatalf("list %+v", page)
+			}
+		})
+	}
+}
+
+func TestSLA(t *testing.T) {
+	for _, tr := range clitest.Transports() {
+		t.Run(tr.Name, func(t *testing.T) {
+			fake := clitest.NewFake()
+			c := tr.Open(t, fake)
+			cx := func(args ...string) clitest.Result { return clitest.Run(t, c, NewCmdTicket, args...) }
+			show := cx("sla", "show", "Org1MSP").OK(t)
+			if !strings.Contains(show.Stderr, "defaults") || !strings.Contains(show.Stdout, "urgent\t1h\t4h") {
+				t.Fatalf("default policy %q %q", show.Stdout, show.Stderr)
+			}
+			cx("sla", "set", "--urgent", "30m/2h", "--high", "2h/8h", "--normal", "4h/24h", "--low", "8h/72h").OK(t)
+			var p care.SLAPolicy
+			cx("sla", "show", "Org1MSP", "--json").OK(t).JSON(t, &p)
+			if p.Urgent.FirstResponse != "30m" || p.Low.Resolution != "72h" || p.Default {
+				t.Fatalf("policy %+v", p)
+			}
+			cx("sla", "set", "--urgent", "30m", "--high", "2h/8h", "--normal", "4h/24h", "--low", "8h/72h").Fails(t, cmdutil.ExitUsage, "FIRST/RESOLUTION")
+			cx("sla", "set", "--urgent", "30m/2h").Fails(t, cmdutil.ExitUsage, "missing --high, --normal, --low")
+			cx("sla", "sweep", "Org1MSP").OK(t)
+			cx("sla", "breaches", "Org1MSP").OK(t)
+		})
+	}
+}

@@ -1,0 +1,138 @@
+package transport
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cxledger/cxledger/cli/cmdutil"
+	"github.com/cxledger/cxledger/ledgerapi"
+	"github.com/cxledger/cxledger/network"
+)
+
+// factory has a configuration with profiles gw (gateway, key k-gw) and fab (Fabric), current
+// current, and a network in home with Org1MSP/User1.
+func factory(t *testing.T, current string, sel cmdutil.Selection) *cmdutil.Factory {
+	t.Helper()
+	dir := t.TempDir()
+	cfg, _ := cmdutil.LoadConfig(filepath.Join(dir, "config.yaml"))
+	cfg.Current = current
+	cfg.Profiles["gw"] = &cmdutil.Profile{Gateway: "http://gw.example:8080", APIKey: "k-gw"}
+	cfg.Profiles["fab"] = &cmdutil.Profile{Peer: "peer:7051", TLSRootCert: "/tls.pem", MSPID: "Org9MSP", Cert: "/c.pem", Key: "/k.pem"}
+	if err := cfg.Save(); err != nil {
+		t.Fatal(err)
+	}
+	home := filepath.Join(dir, "home")
+	prof := network.Profile{Channel: "ch", Chaincode: "cc", Orgs: []network.OrgProfile{{MSPID: "Org1MSP",
+		Peers: []network.EndpointInfo{{Name: "peer0", Address: "127.0.0.1:7100", TLSRootCert: "/org1-tls.pem"}},
+		Users: map[string]network.IdentityInfo{"User1": {Cert: "/u1.pem", Key: "/u1.key"}}}}}
+	data, _ := json.Marshal(prof)
+	os.MkdirAll(home, 0o755)
+	os.WriteFile(network.Home(home).ProfileFile(), data, 0o644)
+	return &cmdutil.Factory{
+		Config:    func() (*cmdutil.Config, error) { return cmdutil.LoadConfig(cfg.Path()) },
+		Home:      func() (network.Home, error) { return network.Home(home), nil },
+		Selection: &sel,
+	}
+}
+
+func TestResolve(t *testing.T) {
+	cases := []struct {
+		name    string
+		current string
+		sel     cmdutil.Selection
+		env     map[string]string
+		source  string
+		gateway string
+		key     string
+		msp     string
+		wantErr string
+		code    cmdutil.ExitCode
+	}{
+		{name: "current profile", current: "gw", source: "config", gateway: "http://gw.example:8080", key: "k-gw"},
+		{name: "env key beats the profile's", current: "gw", env: map[string]string{"CXL_API_KEY": "k-env"}, source: "config", gateway: "http://gw.example:8080", key: "k-env"},
+		{name: "env URL replaces the profile's", current: "gw", env: map[string]string{"CXL_GATEWAY": "http://other:1"}, source: "config", gateway: "http://other:1", key: "k-gw"},
+		{name: "CXL_GATEWAY over a Fabric profile", current: "fab", env: map[string]string{"CXL_GATEWAY": "http://other:1"}, source: "CXL_GATEWAY", gateway: "http://other:1"},
+		{name: "CXL_PROFILE beats the current one", current: "gw", env: map[string]string{"CXL_PROFILE": "fab"}, source: "CXL_PROFILE", msp: "Org9MSP"},
+		{name: "--profile beats CXL_PROFILE", env: map[string]string{"CXL_PROFILE": "gw"}, sel: cmdutil.Selection{Profile: "fab"}, source: "--profile", msp: "Org9MSP"},
+		{name: "--gateway beats CXL_PROFILE", env: map[string]string{"CXL_PROFILE": "fab", "CXL_API_KEY": "k"}, sel: cmdutil.Selection{Gateway: "http://flag:2"}, source: "--gateway", gateway: "http://flag:2", key: "k"},
+		{name: "--profile a network user", sel: cmdutil.Selection{Profile: "Org1MSP/User1"}, source: "--profile (network)", msp: "Org1MSP"},
+		{name: "network user, any case", sel: cmdutil.Selection{Profile: "org1msp/user1"}, source: "--profile (network)", msp: "Org1MSP"},
+		{name: "unknown network user", sel: cmdutil.Selection{Profile: "Org1MSP/User9"}, wantErr: "no such user", code: cmdutil.ExitNotFound},
+		{name: "unknown organisation", sel: cmdutil.Selection{Profile: "Org7MSP/User1"}, wantErr: "organisations: Org1MSP", code: cmdutil.ExitNotFound},
+		{name: "unknown profile", sel: cmdutil.Selection{Profile: "nobody"}, wantErr: "configured: fab, gw", code: cmdutil.ExitNotFound},
+		{name: "both flags", sel: cmdutil.Selection{Profile: "gw", Gateway: "http://x"}, wantErr: "choose one", code: cmdutil.ExitUsage},
+		{name: "nothing", wantErr: "no ledger to reach", code: cmdutil.ExitUsage},
+		{name: "a bad URL", sel: cmdutil.Selection{Gateway: "gw:8080"}, wantErr: "http://", code: cmdutil.ExitUsage},
+		{name: "current profile gone", current: "old", wantErr: `current profile "old"`, code: cmdutil.ExitNotFound},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := factory(t, tc.current, tc.sel)
+			r, err := Resolve(f, func(k string) string { return tc.env[k] })
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || cmdutil.CodeOf(err) != tc.code {
+					t.Fatalf("err = %v (exit %d), want %q (exit %d)", err, cmdutil.CodeOf(err), tc.wantErr, tc.code)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Source != tc.source || r.Profile.Gateway != tc.gateway || r.Profile.APIKey != tc.key || r.Profile.MSPID != tc.msp {
+				t.Fatalf("resolved %+v", r)
+			}
+		})
+	}
+}
+
+func TestNetworkUserProfile(t *testing.T) {
+	f := factory(t, "", cmdutil.Selection{})
+	p, err := NetworkUser(f, "Org1MSP", "User1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := cmdutil.Profile{Peer: "127.0.0.1:7100", TLSRootCert: "/org1-tls.pem", MSPID: "Org1MSP", Cert: "/u1.pem", Key: "/u1.key", Channel: "ch", Chaincode: "cc"}
+	if *p != want {
+		t.Fatalf("profile %+v", *p)
+	}
+	if got := NetworkUsers(f); len(got) != 1 || got[0] != "Org1MSP/User1" {
+		t.Fatalf("users %v", got)
+	}
+}
+
+func TestGatewayExplainsWhatToDo(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		w.Write([]byte(`{"code":"UNAUTHENTICATED","message":"an API key is required: send it as \"Authorization: Bearer <key>\""}`))
+	}))
+	defer srv.Close()
+	_, err := NewGateway(srv.URL, "").Consortium().ListRoles(context.Background())
+	if cmdutil.CodeOf(err) != cmdutil.ExitForbidden || !strings.Contains(err.Error(), "no API key for the gateway service at "+srv.URL+": set CXL_API_KEY") {
+		t.Fatalf("no key: %v", err)
+	}
+	_, err = NewGateway(srv.URL, "wrong").Consortium().ListRoles(context.Background())
+	if !strings.Contains(err.Error(), "does not know this API key") {
+		t.Fatalf("bad key: %v", err)
+	}
+	_, err = NewGateway("http://127.0.0.1:9", "k").Consortium().ListRoles(context.Background())
+	if cmdutil.CodeOf(err) != cmdutil.ExitRetryable || !strings.Contains(err.Error(), "does not answer (is it running? `cxl gateway status`)") {
+		t.Fatalf("down: %v (exit %d)", err, cmdutil.CodeOf(err))
+	}
+	if ledgerapi.ErrorCode(err) != ledgerapi.Unavailable {
+		t.Fatalf("code %s", ledgerapi.ErrorCode(err))
+	}
+}
+
+func TestFabricProfileWithMissingFiles(t *testing.T) {
+	_, err := NewFabric(context.Background(), cmdutil.Profile{Peer: "p:1", TLSRootCert: "/nope", MSPID: "M", Cert: "/nope/cert.pem", Key: "/nope/key"}, t.TempDir())
+	if cmdutil.CodeOf(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("missing certificate: %v (exit %d)", err, cmdutil.CodeOf(err))
+	}
+}
