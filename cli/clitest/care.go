@@ -176,7 +176,7 @@ func (c fakeCare) PostReview(ctx context.Context, req ledgerapi.PostReviewReques
 			return care.Review{}, ledgerapi.Errorf(ledgerapi.Forbidden, "only the buyer of order %s reviews it", req.OrderID)
 		}
 		if s.reviewed[req.OrderID] {
-			return care.Review{}, ledgerapi.Errorf(ledgerapi.Conflict, "order %s is reviewed already", req.OrderID)
+			return care.Review{}, ledgerapi.Errorf(ledgerapi.Forbidden, "order %s was already reviewed; edit that review instead", req.OrderID)
 		}
 		s.reviewed[req.OrderID] = true
 		id := fmt.Sprintf("rv%d", len(s.reviews)+1)

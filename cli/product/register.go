@@ -69,7 +69,9 @@ attributes are columns named attr.KEY; JSON inputs are [{"gtin","lot"}], attribu
 object. Products are registered first, then lots, then items (grouped per lot, 500 a
 transaction); a line that fails is reported with its line number and the rest go on. Each
 line runs under the idempotency key followed by its line number, so running the same file
-again with the same --idempotency-key registers only what failed before.`,
+again with the same --idempotency-key registers only what failed before. With --json, a file
+prints one JSON object per line of the file (NDJSON): line, kind, gtin, lot, serial,
+status (registered or failed), transactionId, blockNumber and error.`,
 		Example: `  cxl product register 09506000134352 --name "Arabica green beans" --attr origin=ET
   cxl product register 09506000134352 --lot R7 --quantity 100 --unit kg --input 09506000134352/L1
   cxl product register 09506000134352 --lot R7 --serial 0001 --serial 0002

@@ -276,3 +276,11 @@ func TestBulkBadFiles(t *testing.T) {
 		}
 	}
 }
+
+// The per-line report of a file is what scripts read: its fields are pinned.
+func TestLineResultFields(t *testing.T) {
+	got := strings.Join(cmdutil.JSONFields(reflect.TypeOf(LineResult{})), ",")
+	if got != "blockNumber,error,gtin,kind,line,lot,serial,status,transactionId" {
+		t.Fatalf("LineResult JSON fields: %s", got)
+	}
+}

@@ -27,7 +27,7 @@ func TestReviews(t *testing.T) {
 			if p.Result.Rating != 4 || p.Result.Merchant != "Org1MSP" || strings.Contains(p.Result.Reviewer, "Org2MSP") {
 				t.Fatalf("review %+v", p.Result)
 			}
-			cx(NewCmdReview, "post", "o1", "--rating", "5", "--text", "again").Fails(t, cmdutil.ExitConflict, "reviewed already")
+			cx(NewCmdReview, "post", "o1", "--rating", "5", "--text", "again").Fails(t, cmdutil.ExitForbidden, "already reviewed")
 			cx(NewCmdReview, "post", "o1", "--rating", "9", "--text", "x").Fails(t, cmdutil.ExitUsage, "INVALID")
 			cx(NewCmdReview, "post", "o1", "--text", "x").Fails(t, cmdutil.ExitUsage, "missing --rating")
 			cx(NewCmdReview, "edit", p.Result.ID, "--rating", "5", "--text", "Even better").OK(t)
