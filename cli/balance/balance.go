@@ -49,17 +49,14 @@ func printTransfer(io *cmdutil.IOStreams, t *orders.SettlementTransfer) error {
 // transfer submits a deposit or withdrawal and prints it.
 func transfer(ctx context.Context, io *cmdutil.IOStreams, open func(context.Context) (cmdutil.Client, error), m *cmdutil.MutationOptions, asJSON bool,
 	op string, req any, call func(context.Context, ledgerapi.Orders) (*ledgerapi.Committed[orders.SettlementTransfer], error)) error {
-	return cmdutil.WithClient(ctx, open, m.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-		res, err := cmdutil.Submit(ctx, io, c, m, op, req, func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[orders.SettlementTransfer], error) {
+	return cmdutil.Mutate(ctx, io, open, m, asJSON, op, req,
+		func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[orders.SettlementTransfer], error) {
 			return call(ctx, l.Orders())
-		})
-		if err != nil {
-			return err
-		}
-		t := res.Result
-		return cmdutil.PrintCommitted(io, asJSON, res, fmt.Sprintf("%s %d %s (ref %s); %d outstanding", t.Kind, t.Total, t.Currency, t.Ref, t.Outstanding),
-			func() error { return printTransfer(io, &t) })
-	})
+		},
+		func(t *orders.SettlementTransfer) string {
+			return fmt.Sprintf("%s %d %s (ref %s); %d outstanding", t.Kind, t.Total, t.Currency, t.Ref, t.Outstanding)
+		},
+		func(t *orders.SettlementTransfer) error { return printTransfer(io, t) })
 }
 
 // DepositOptions are the inputs of `cxl balance deposit`.
@@ -240,16 +237,13 @@ func NewCmdRegisterCurrency(f *cmdutil.Factory, runF func(*RegisterCurrencyOptio
 				return runF(opts)
 			}
 			req := ledgerapi.RegisterCurrencyRequest{Currency: opts.Currency}
-			return cmdutil.WithClient(cmd.Context(), opts.Ledger, opts.Mutation.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-				res, err := cmdutil.Submit(ctx, opts.IO, c, &opts.Mutation, "orders.RegisterCurrency", req,
-					func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[orders.SettlementCurrency], error) {
-						return l.Orders().RegisterCurrency(ctx, req)
-					})
-				if err != nil {
-					return err
-				}
-				return cmdutil.PrintCommitted(opts.IO, opts.JSON, res, "registered currency "+res.Result.Code+", issued by "+res.Result.Issuer, nil)
-			})
+			return cmdutil.Mutate(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "orders.RegisterCurrency", req,
+				func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[orders.SettlementCurrency], error) {
+					return l.Orders().RegisterCurrency(ctx, req)
+				},
+				func(c *orders.SettlementCurrency) string {
+					return "registered currency " + c.Code + ", issued by " + c.Issuer
+				}, nil)
 		},
 	}
 	cmdutil.AddMutationFlags(cmd, &opts.Mutation)
@@ -276,23 +270,21 @@ func NewCmdCurrencies(f *cmdutil.Factory, runF func(*CurrenciesOptions) error) *
 			if runF != nil {
 				return runF(opts)
 			}
-			return cmdutil.WithClient(cmd.Context(), opts.Ledger, opts.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-				list, err := c.Orders().Currencies(ctx)
-				if err != nil {
-					return err
-				}
-				if opts.JSON {
-					if list == nil {
+			return cmdutil.Query(cmd.Context(), opts.IO, opts.Ledger, opts.Timeout, opts.JSON,
+				func(ctx context.Context, c cmdutil.Client) ([]orders.SettlementCurrency, error) {
+					list, err := c.Orders().Currencies(ctx)
+					if list == nil && err == nil {
 						list = []orders.SettlementCurrency{}
 					}
-					return cmdutil.PrintJSON(opts.IO.Out, list)
-				}
-				t := cmdutil.NewTable(opts.IO, "CURRENCY", "ISSUER", "OUTSTANDING", "REGISTERED")
-				for _, cur := range list {
-					t.Row(cur.Code, cur.Issuer, strconv.FormatInt(int64(cur.Outstanding), 10), opts.IO.Time(cur.Registered))
-				}
-				return t.Render()
-			})
+					return list, err
+				},
+				func(list []orders.SettlementCurrency) error {
+					t := cmdutil.NewTable(opts.IO, "CURRENCY", "ISSUER", "OUTSTANDING", "REGISTERED")
+					for _, cur := range list {
+						t.Row(cur.Code, cur.Issuer, strconv.FormatInt(int64(cur.Outstanding), 10), opts.IO.Time(cur.Registered))
+					}
+					return t.Render()
+				})
 		},
 	}
 	cmdutil.AddTimeoutFlag(cmd, &opts.Timeout)
@@ -326,21 +318,17 @@ func NewCmdConsolidate(f *cmdutil.Factory, runF func(*ConsolidateOptions) error)
 				return runF(opts)
 			}
 			req := ledgerapi.AccountRequest{Account: opts.Account, Currency: opts.Currency}
-			return cmdutil.WithClient(cmd.Context(), opts.Ledger, opts.Mutation.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-				res, err := cmdutil.Submit(ctx, opts.IO, c, &opts.Mutation, "orders.Consolidate", req,
-					func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[orders.Consolidation], error) {
-						return l.Orders().Consolidate(ctx, req)
-					})
-				if err != nil {
-					return err
-				}
-				r := res.Result
-				more := ""
-				if r.More {
-					more = "; more lots are left, run it again"
-				}
-				return cmdutil.PrintCommitted(opts.IO, opts.JSON, res, fmt.Sprintf("merged %d lots of %s (%d %s)%s", r.Merged, r.Account, r.Amount, r.Currency, more), nil)
-			})
+			return cmdutil.Mutate(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "orders.Consolidate", req,
+				func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[orders.Consolidation], error) {
+					return l.Orders().Consolidate(ctx, req)
+				},
+				func(r *orders.Consolidation) string {
+					more := ""
+					if r.More {
+						more = "; more lots are left, run it again"
+					}
+					return fmt.Sprintf("merged %d lots of %s (%d %s)%s", r.Merged, r.Account, r.Amount, r.Currency, more)
+				}, nil)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Currency, "currency", "", "the currency `code`")

@@ -250,3 +250,34 @@ func TestBar(t *testing.T) {
 		t.Fatalf("bar = %q", got)
 	}
 }
+
+func TestPaginate(t *testing.T) {
+	items := make([]int, 250)
+	for i := range items {
+		items[i] = i
+	}
+	var sizes []int
+	fetch := func(size int, bookmark string) ([]int, string, error) {
+		sizes = append(sizes, size)
+		from := 0
+		fmt.Sscan(bookmark, &from)
+		to := min(from+size, len(items))
+		next := ""
+		if to < len(items) {
+			next = fmt.Sprint(to)
+		}
+		return items[from:to], next, nil
+	}
+	got, next, err := Paginate(230, "", fetch)
+	if err != nil || len(got) != 230 || got[229] != 229 || next != "230" || fmt.Sprint(sizes) != "[100 100 30]" {
+		t.Fatalf("230 of 250: %d items, next %q, sizes %v, %v", len(got), next, sizes, err)
+	}
+	sizes = nil
+	got, next, _ = Paginate(1000, "200", fetch)
+	if len(got) != 50 || got[0] != 200 || next != "" {
+		t.Fatalf("from 200: %d items from %d, next %q", len(got), got[0], next)
+	}
+	if _, _, err := Paginate(10, "", func(int, string) ([]int, string, error) { return nil, "", errors.New("boom") }); err == nil {
+		t.Fatal("an error is returned")
+	}
+}

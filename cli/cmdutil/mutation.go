@@ -66,6 +66,17 @@ func AddTimeoutFlag(cmd *cobra.Command, d *time.Duration) {
 	cmd.Flags().DurationVar(d, "timeout", DefaultTimeout, "give up after `duration`")
 }
 
+// AddLimitFlag adds --limit (-L) to a listing: at most that many entries, at least 1.
+func AddLimitFlag(cmd *cobra.Command, limit *int, def int, what string) {
+	cmd.Flags().IntVarP(limit, "limit", "L", def, "list at most `N` "+what)
+	chain(cmd, func(*cobra.Command) error {
+		if *limit < 1 {
+			return UsageErrorf("--limit: must be at least 1")
+		}
+		return nil
+	})
+}
+
 // chain runs check before the command's PreRunE (if any).
 func chain(cmd *cobra.Command, check func(*cobra.Command) error) {
 	prev := cmd.PreRunE

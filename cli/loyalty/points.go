@@ -14,21 +14,23 @@ import (
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
-// submit runs a loyalty mutation and prints it with done(result).
-func submit[T any](ctx context.Context, io *cmdutil.IOStreams, open func(context.Context) (cmdutil.Client, error), m *cmdutil.MutationOptions, asJSON bool,
-	op string, req func(cmdutil.Client) (any, error), call func(context.Context, ledgerapi.Loyalty, any) (*ledgerapi.Committed[T], error), done func(*T) string) error {
+// opener connects to the ledger.
+type opener = func(context.Context) (cmdutil.Client, error)
+
+// asHolder connects and runs fn with the account whose points are spent (account, or the
+// Fabric identity's own) and the operation's ID set (*id, or one made from the idempotency
+// key); fn submits through open, the connection already made.
+func asHolder(ctx context.Context, io *cmdutil.IOStreams, open opener, m *cmdutil.MutationOptions, account string, id *string,
+	fn func(ctx context.Context, open opener, account string) error) error {
 	return cmdutil.WithClient(ctx, open, m.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-		r, err := req(c)
+		acct, err := cmdutil.AccountOf(c, account, "account")
 		if err != nil {
 			return err
 		}
-		res, err := cmdutil.Submit(ctx, io, c, m, op, r, func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[T], error) {
-			return call(ctx, l.Loyalty(), r)
-		})
-		if err != nil {
-			return err
+		if *id == "" {
+			*id = cmdutil.DerivedID(m.Key(io))
 		}
-		return cmdutil.PrintCommitted(io, asJSON, res, done(&res.Result), nil)
+		return fn(ctx, cmdutil.Connected(c), acct)
 	})
 }
 
@@ -74,15 +76,13 @@ once per ID: --id, by default the idempotency key (or a hash of it).`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return submit(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "loyalty.Earn",
-				func(cmdutil.Client) (any, error) {
-					if opts.ID == "" {
-						opts.ID = cmdutil.DerivedID(opts.Mutation.Key(opts.IO))
-					}
-					return ledgerapi.EarnRequest{Program: opts.Program, ID: opts.ID, Account: opts.Account, Amount: opts.Amount, Points: opts.Points}, nil
-				},
-				func(ctx context.Context, l ledgerapi.Loyalty, r any) (*ledgerapi.Committed[loyalty.Earn], error) {
-					return l.Earn(ctx, r.(ledgerapi.EarnRequest))
+			if opts.ID == "" {
+				opts.ID = cmdutil.DerivedID(opts.Mutation.Key(opts.IO))
+			}
+			req := ledgerapi.EarnRequest{Program: opts.Program, ID: opts.ID, Account: opts.Account, Amount: opts.Amount, Points: opts.Points}
+			return cmdutil.Mutate(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "loyalty.Earn", req,
+				func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[loyalty.Earn], error) {
+					return l.Loyalty().Earn(ctx, req)
 				},
 				func(e *loyalty.Earn) string {
 					s := fmt.Sprintf("%s earned %d points in %s", e.Account, e.Points, e.Program)
@@ -90,7 +90,7 @@ once per ID: --id, by default the idempotency key (or a hash of it).`,
 						s += ", expiring " + opts.IO.Time(*e.Expires)
 					}
 					return s
-				})
+				}, nil)
 		},
 	}
 	cmd.Flags().StringVar(&amount, "amount", "", "the purchase, in minor units")
@@ -136,27 +136,20 @@ points back. A redemption happens once per ID: --id, by default the idempotency 
 			if runF != nil {
 				return runF(opts)
 			}
-			return submit(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "loyalty.Redeem",
-				func(c cmdutil.Client) (any, error) {
-					acct, err := cmdutil.AccountOf(c, opts.Account, "account")
-					if err != nil {
-						return nil, err
-					}
-					if opts.ID == "" {
-						opts.ID = cmdutil.DerivedID(opts.Mutation.Key(opts.IO))
-					}
-					return ledgerapi.RedeemRequest{Program: opts.Program, ID: opts.ID, Account: acct, Points: opts.Points, Merchant: opts.Merchant, Order: opts.Order}, nil
-				},
-				func(ctx context.Context, l ledgerapi.Loyalty, r any) (*ledgerapi.Committed[loyalty.Redemption], error) {
-					return l.Redeem(ctx, r.(ledgerapi.RedeemRequest))
-				},
-				func(r *loyalty.Redemption) string {
-					s := fmt.Sprintf("%s redeemed %d points of %s at %s", r.Account, r.Points, r.Program, r.Merchant)
-					if r.DebtPaid > 0 {
-						s += fmt.Sprintf(" (%d paid a debt)", r.DebtPaid)
-					}
-					return s
-				})
+			return asHolder(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.Account, &opts.ID, func(ctx context.Context, open opener, acct string) error {
+				req := ledgerapi.RedeemRequest{Program: opts.Program, ID: opts.ID, Account: acct, Points: opts.Points, Merchant: opts.Merchant, Order: opts.Order}
+				return cmdutil.Mutate(ctx, opts.IO, open, &opts.Mutation, opts.JSON, "loyalty.Redeem", req,
+					func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[loyalty.Redemption], error) {
+						return l.Loyalty().Redeem(ctx, req)
+					},
+					func(r *loyalty.Redemption) string {
+						s := fmt.Sprintf("%s redeemed %d points of %s at %s", r.Account, r.Points, r.Program, r.Merchant)
+						if r.DebtPaid > 0 {
+							s += fmt.Sprintf(" (%d paid a debt)", r.DebtPaid)
+						}
+						return s
+					}, nil)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&points, "points", "", "how many points")
@@ -200,23 +193,16 @@ func NewCmdTransfer(f *cmdutil.Factory, runF func(*TransferOptions) error) *cobr
 			if runF != nil {
 				return runF(opts)
 			}
-			return submit(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "loyalty.Transfer",
-				func(c cmdutil.Client) (any, error) {
-					acct, err := cmdutil.AccountOf(c, opts.Account, "account")
-					if err != nil {
-						return nil, err
-					}
-					if opts.ID == "" {
-						opts.ID = cmdutil.DerivedID(opts.Mutation.Key(opts.IO))
-					}
-					return ledgerapi.TransferPointsRequest{Program: opts.Program, ID: opts.ID, Account: acct, To: opts.To, Points: opts.Points}, nil
-				},
-				func(ctx context.Context, l ledgerapi.Loyalty, r any) (*ledgerapi.Committed[loyalty.PointsTransfer], error) {
-					return l.Transfer(ctx, r.(ledgerapi.TransferPointsRequest))
-				},
-				func(t *loyalty.PointsTransfer) string {
-					return fmt.Sprintf("transferred %d points of %s from %s to %s", t.Points, t.Program, t.From, t.To)
-				})
+			return asHolder(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.Account, &opts.ID, func(ctx context.Context, open opener, acct string) error {
+				req := ledgerapi.TransferPointsRequest{Program: opts.Program, ID: opts.ID, Account: acct, To: opts.To, Points: opts.Points}
+				return cmdutil.Mutate(ctx, opts.IO, open, &opts.Mutation, opts.JSON, "loyalty.Transfer", req,
+					func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[loyalty.PointsTransfer], error) {
+						return l.Loyalty().Transfer(ctx, req)
+					},
+					func(t *loyalty.PointsTransfer) string {
+						return fmt.Sprintf("transferred %d points of %s from %s to %s", t.Points, t.Program, t.From, t.To)
+					}, nil)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&opts.To, "to", "", "the receiving account `MSP/NAME`")
@@ -252,14 +238,13 @@ func NewCmdExpire(f *cmdutil.Factory, runF func(*ExpireOptions) error) *cobra.Co
 				return runF(opts)
 			}
 			req := ledgerapi.ExpirePointsRequest{Program: opts.Program, Accounts: opts.Accounts}
-			return submit(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "loyalty.ExpirePoints",
-				func(cmdutil.Client) (any, error) { return req, nil },
-				func(ctx context.Context, l ledgerapi.Loyalty, r any) (*ledgerapi.Committed[loyalty.ExpirySweep], error) {
-					return l.ExpirePoints(ctx, req)
+			return cmdutil.Mutate(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "loyalty.ExpirePoints", req,
+				func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[loyalty.ExpirySweep], error) {
+					return l.Loyalty().ExpirePoints(ctx, req)
 				},
 				func(s *loyalty.ExpirySweep) string {
 					return fmt.Sprintf("expired %d points of %s in %d accounts", s.Points, s.Program, len(s.Accounts))
-				})
+				}, nil)
 		},
 	}
 	cmdutil.AddMutationFlags(cmd, &opts.Mutation)
@@ -293,26 +278,22 @@ func NewCmdBalance(f *cmdutil.Factory, runF func(*BalanceOptions) error) *cobra.
 			if runF != nil {
 				return runF(opts)
 			}
-			return cmdutil.WithClient(cmd.Context(), opts.Ledger, opts.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-				b, err := c.Loyalty().Balance(ctx, ledgerapi.PointsBalanceRequest{Program: opts.Program, Account: opts.Account, SoonDays: opts.SoonDays})
-				if err != nil {
-					return err
-				}
-				if opts.JSON {
-					return cmdutil.PrintJSON(opts.IO.Out, b)
-				}
-				io := opts.IO
-				next := ""
-				if b.NextExpiry != nil {
-					next = io.Time(*b.NextExpiry)
-				}
-				amt := func(a ledger.Amount) string { return strconv.FormatInt(int64(a), 10) }
-				return cmdutil.PrintFields(io, cmdutil.Field{Label: "Account", Value: b.Account}, cmdutil.Field{Label: "Programme", Value: b.Program},
-					cmdutil.Field{Label: "Available", Value: amt(b.Available) + " " + b.Unit}, cmdutil.Field{Label: "Unexpired", Value: amt(b.Unexpired)},
-					cmdutil.Field{Label: "Expiring soon", Value: amt(b.ExpiringSoon) + " before " + io.Time(b.SoonUntil)},
-					cmdutil.Field{Label: "Next expiry", Value: next}, cmdutil.Field{Label: "Expired", Value: amt(b.Expired)},
-					cmdutil.Field{Label: "Debt", Value: amt(b.Debt)}, cmdutil.Field{Label: "As of", Value: io.Time(b.Time)})
-			})
+			return cmdutil.Query(cmd.Context(), opts.IO, opts.Ledger, opts.Timeout, opts.JSON,
+				func(ctx context.Context, c cmdutil.Client) (*loyalty.PointsBalance, error) {
+					return c.Loyalty().Balance(ctx, ledgerapi.PointsBalanceRequest{Program: opts.Program, Account: opts.Account, SoonDays: opts.SoonDays})
+				}, func(b *loyalty.PointsBalance) error {
+					io := opts.IO
+					next := ""
+					if b.NextExpiry != nil {
+						next = io.Time(*b.NextExpiry)
+					}
+					amt := func(a ledger.Amount) string { return strconv.FormatInt(int64(a), 10) }
+					return cmdutil.PrintFields(io, cmdutil.Field{Label: "Account", Value: b.Account}, cmdutil.Field{Label: "Programme", Value: b.Program},
+						cmdutil.Field{Label: "Available", Value: amt(b.Available) + " " + b.Unit}, cmdutil.Field{Label: "Unexpired", Value: amt(b.Unexpired)},
+						cmdutil.Field{Label: "Expiring soon", Value: amt(b.ExpiringSoon) + " before " + io.Time(b.SoonUntil)},
+						cmdutil.Field{Label: "Next expiry", Value: next}, cmdutil.Field{Label: "Expired", Value: amt(b.Expired)},
+						cmdutil.Field{Label: "Debt", Value: amt(b.Debt)}, cmdutil.Field{Label: "As of", Value: io.Time(b.Time)})
+				})
 		},
 	}
 	cmd.Flags().IntVar(&opts.SoonDays, "soon-days", 0, "count points expiring within `N` days as soon (default 30)")
@@ -344,58 +325,39 @@ func NewCmdHistory(f *cmdutil.Factory, runF func(*HistoryOptions) error) *cobra.
 			if len(args) == 2 {
 				opts.Account = args[1]
 			}
-			if opts.Limit < 1 {
-				return cmdutil.UsageErrorf("--limit: must be at least 1")
-			}
 			if runF != nil {
 				return runF(opts)
 			}
-			return cmdutil.WithClient(cmd.Context(), opts.Ledger, opts.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-				var all *loyalty.PointsHistory
-				req := ledgerapi.PointsHistoryRequest{Program: opts.Program, Account: opts.Account}
-				for {
-					req.PageSize = min(opts.Limit, 100)
-					if all != nil {
-						req.PageSize = min(opts.Limit-len(all.Entries), 100)
+			return cmdutil.Query(cmd.Context(), opts.IO, opts.Ledger, opts.Timeout, opts.JSON,
+				func(ctx context.Context, c cmdutil.Client) (all loyalty.PointsHistory, err error) {
+					all.Entries, all.Bookmark, err = cmdutil.Paginate(opts.Limit, "", func(size int, bookmark string) ([]loyalty.PointsEntry, string, error) {
+						page, err := c.Loyalty().History(ctx, ledgerapi.PointsHistoryRequest{Program: opts.Program, Account: opts.Account, PageSize: size, Bookmark: bookmark})
+						if err != nil {
+							return nil, "", err
+						}
+						all.Program, all.Account = page.Program, page.Account
+						return page.Entries, page.Bookmark, nil
+					})
+					return all, err
+				}, func(all loyalty.PointsHistory) error {
+					io := opts.IO
+					t := cmdutil.NewTable(io, "TIME", "TYPE", "CREDITED", "DEBITED", "REFERENCE", "COUNTERPARTY", "TRANSACTION")
+					for _, e := range all.Entries {
+						ref := e.Earn + e.Redemption + e.Transfer
+						if e.Order != "" {
+							ref += " order " + e.Order
+						}
+						counter := e.Counterparty
+						if e.Merchant != "" {
+							counter = e.Merchant
+						}
+						t.Row(io.Time(e.Time), e.Type, points(e.Credited), points(e.Debited), ref, counter, e.TxID)
 					}
-					page, err := c.Loyalty().History(ctx, req)
-					if err != nil {
-						return err
-					}
-					if all == nil {
-						all = page
-					} else {
-						all.Entries, all.Bookmark = append(all.Entries, page.Entries...), page.Bookmark
-					}
-					if page.Bookmark == "" || len(all.Entries) >= opts.Limit || len(page.Entries) == 0 {
-						break
-					}
-					req.Bookmark = page.Bookmark
-				}
-				if all.Entries == nil {
-					all.Entries = []loyalty.PointsEntry{}
-				}
-				if opts.JSON {
-					return cmdutil.PrintJSON(opts.IO.Out, all)
-				}
-				io := opts.IO
-				t := cmdutil.NewTable(io, "TIME", "TYPE", "CREDITED", "DEBITED", "REFERENCE", "COUNTERPARTY", "TRANSACTION")
-				for _, e := range all.Entries {
-					ref := e.Earn + e.Redemption + e.Transfer
-					if e.Order != "" {
-						ref += " order " + e.Order
-					}
-					counter := e.Counterparty
-					if e.Merchant != "" {
-						counter = e.Merchant
-					}
-					t.Row(io.Time(e.Time), e.Type, points(e.Credited), points(e.Debited), ref, counter, e.TxID)
-				}
-				return t.Render()
-			})
+					return t.Render()
+				})
 		},
 	}
-	cmd.Flags().IntVarP(&opts.Limit, "limit", "L", 50, "list at most `N` changes")
+	cmdutil.AddLimitFlag(cmd, &opts.Limit, 50, "changes")
 	cmdutil.AddTimeoutFlag(cmd, &opts.Timeout)
 	cmdutil.AddJSONFlag(cmd, &opts.JSON, loyalty.PointsHistory{})
 	return cmd
@@ -512,31 +474,27 @@ func NewCmdOrderPoints(f *cmdutil.Factory, runF func(*OrderPointsOptions) error)
 			if runF != nil {
 				return runF(opts)
 			}
-			return cmdutil.WithClient(cmd.Context(), opts.Ledger, opts.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-				op, err := c.Loyalty().OrderPoints(ctx, ledgerapi.OrderPointsRequest{Order: opts.Order})
-				if err != nil {
-					return err
-				}
-				if opts.JSON {
-					return cmdutil.PrintJSON(opts.IO.Out, op)
-				}
-				io := opts.IO
-				t := cmdutil.NewTable(io, "WHAT", "PROGRAMME", "ID", "POINTS", "TIME", "TRANSACTION")
-				if e := op.Earn; e != nil {
-					t.Row("earned", e.Program, e.ID, points(e.Points), io.Time(e.Time), e.TxID)
-				}
-				for _, r := range op.Redemptions {
-					t.Row("redeemed", r.Program, r.ID, points(r.Points), io.Time(r.Time), r.TxID)
-				}
-				for _, r := range op.Reversals {
-					taken := ""
-					if r.TakenBack != nil {
-						taken = points(r.TakenBack.Points)
+			return cmdutil.Query(cmd.Context(), opts.IO, opts.Ledger, opts.Timeout, opts.JSON,
+				func(ctx context.Context, c cmdutil.Client) (*loyalty.OrderPoints, error) {
+					return c.Loyalty().OrderPoints(ctx, ledgerapi.OrderPointsRequest{Order: opts.Order})
+				}, func(op *loyalty.OrderPoints) error {
+					io := opts.IO
+					t := cmdutil.NewTable(io, "WHAT", "PROGRAMME", "ID", "POINTS", "TIME", "TRANSACTION")
+					if e := op.Earn; e != nil {
+						t.Row("earned", e.Program, e.ID, points(e.Points), io.Time(e.Time), e.TxID)
 					}
-					t.Row("reversed", "", "", taken, io.Time(r.Time), r.TxID)
-				}
-				return t.Render()
-			})
+					for _, r := range op.Redemptions {
+						t.Row("redeemed", r.Program, r.ID, points(r.Points), io.Time(r.Time), r.TxID)
+					}
+					for _, r := range op.Reversals {
+						taken := ""
+						if r.TakenBack != nil {
+							taken = points(r.TakenBack.Points)
+						}
+						t.Row("reversed", "", "", taken, io.Time(r.Time), r.TxID)
+					}
+					return t.Render()
+				})
 		},
 	}
 	cmdutil.AddTimeoutFlag(cmd, &opts.Timeout)

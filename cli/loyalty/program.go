@@ -136,18 +136,12 @@ makes orders you deliver earn in the programme.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return cmdutil.WithClient(cmd.Context(), opts.Ledger, opts.Mutation.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-				res, err := cmdutil.Submit(ctx, opts.IO, c, &opts.Mutation, "loyalty.CreateProgram", *r,
-					func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[loyalty.Program], error) {
-						return l.Loyalty().CreateProgram(ctx, *r)
-					})
-				if err != nil {
-					return err
-				}
-				return cmdutil.PrintCommitted(opts.IO, opts.JSON, res, "created programme "+res.Result.ID, func() error {
-					return printProgram(opts.IO, &res.Result)
-				})
-			})
+			return cmdutil.Mutate(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "loyalty.CreateProgram", *r,
+				func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[loyalty.Program], error) {
+					return l.Loyalty().CreateProgram(ctx, *r)
+				},
+				func(p *loyalty.Program) string { return "created programme " + p.ID },
+				func(p *loyalty.Program) error { return printProgram(opts.IO, p) })
 		},
 	}
 	fl := cmd.Flags()
@@ -214,16 +208,11 @@ func NewCmdProgramShow(f *cmdutil.Factory, runF func(*ProgramShowOptions) error)
 			if runF != nil {
 				return runF(opts)
 			}
-			return cmdutil.WithClient(cmd.Context(), opts.Ledger, opts.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-				p, err := c.Loyalty().GetProgram(ctx, ledgerapi.ProgramRequest{Program: opts.ID})
-				if err != nil {
-					return err
-				}
-				if opts.JSON {
-					return cmdutil.PrintJSON(opts.IO.Out, p)
-				}
-				return printProgram(opts.IO, p)
-			})
+			return cmdutil.Query(cmd.Context(), opts.IO, opts.Ledger, opts.Timeout, opts.JSON,
+				func(ctx context.Context, c cmdutil.Client) (*loyalty.Program, error) {
+					return c.Loyalty().GetProgram(ctx, ledgerapi.ProgramRequest{Program: opts.ID})
+				},
+				func(p *loyalty.Program) error { return printProgram(opts.IO, p) })
 		},
 	}
 	cmdutil.AddTimeoutFlag(cmd, &opts.Timeout)
@@ -249,43 +238,33 @@ func NewCmdProgramList(f *cmdutil.Factory, runF func(*ProgramListOptions) error)
 		Short: "List the programmes",
 		Args:  cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.Limit < 1 {
-				return cmdutil.UsageErrorf("--limit: must be at least 1")
-			}
 			if runF != nil {
 				return runF(opts)
 			}
-			return cmdutil.WithClient(cmd.Context(), opts.Ledger, opts.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-				all := loyalty.ProgramPage{Programs: []loyalty.Program{}}
-				req := ledgerapi.ListProgramsRequest{}
-				for {
-					req.PageSize = min(opts.Limit-len(all.Programs), 100)
-					page, err := c.Loyalty().ListPrograms(ctx, req)
-					if err != nil {
-						return err
+			return cmdutil.Query(cmd.Context(), opts.IO, opts.Ledger, opts.Timeout, opts.JSON,
+				func(ctx context.Context, c cmdutil.Client) (all loyalty.ProgramPage, err error) {
+					all.Programs, all.Bookmark, err = cmdutil.Paginate(opts.Limit, "", func(size int, bookmark string) ([]loyalty.Program, string, error) {
+						page, err := c.Loyalty().ListPrograms(ctx, ledgerapi.ListProgramsRequest{PageSize: size, Bookmark: bookmark})
+						if err != nil {
+							return nil, "", err
+						}
+						return page.Programs, page.Bookmark, nil
+					})
+					return all, err
+				}, func(all loyalty.ProgramPage) error {
+					t := cmdutil.NewTable(opts.IO, "ID", "NAME", "ISSUER", "UNIT", "EARN", "EXPIRY DAYS", "PARTNERS")
+					for _, p := range all.Programs {
+						var partners []string
+						for _, pt := range p.Partners {
+							partners = append(partners, pt.MSP)
+						}
+						t.Row(p.ID, p.Name, p.Merchant, p.Unit, fmt.Sprintf("%d/%d", p.Earn.Points, p.Earn.Per), strconv.Itoa(p.ExpiryDays), strings.Join(partners, ","))
 					}
-					all.Programs, all.Bookmark = append(all.Programs, page.Programs...), page.Bookmark
-					if page.Bookmark == "" || len(all.Programs) >= opts.Limit || len(page.Programs) == 0 {
-						break
-					}
-					req.Bookmark = page.Bookmark
-				}
-				if opts.JSON {
-					return cmdutil.PrintJSON(opts.IO.Out, all)
-				}
-				t := cmdutil.NewTable(opts.IO, "ID", "NAME", "ISSUER", "UNIT", "EARN", "EXPIRY DAYS", "PARTNERS")
-				for _, p := range all.Programs {
-					var partners []string
-					for _, pt := range p.Partners {
-						partners = append(partners, pt.MSP)
-					}
-					t.Row(p.ID, p.Name, p.Merchant, p.Unit, fmt.Sprintf("%d/%d", p.Earn.Points, p.Earn.Per), strconv.Itoa(p.ExpiryDays), strings.Join(partners, ","))
-				}
-				return t.Render()
-			})
+					return t.Render()
+				})
 		},
 	}
-	cmd.Flags().IntVarP(&opts.Limit, "limit", "L", 50, "list at most `N` programmes")
+	cmdutil.AddLimitFlag(cmd, &opts.Limit, 50, "programmes")
 	cmdutil.AddTimeoutFlag(cmd, &opts.Timeout)
 	cmdutil.AddJSONFlag(cmd, &opts.JSON, loyalty.ProgramPage{})
 	return cmd
@@ -314,17 +293,13 @@ func NewCmdProgramAccept(f *cmdutil.Factory, runF func(*ProgramAcceptOptions) er
 				return runF(opts)
 			}
 			req := ledgerapi.ProgramRequest{Program: opts.ID}
-			return cmdutil.WithClient(cmd.Context(), opts.Ledger, opts.Mutation.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-				res, err := cmdutil.Submit(ctx, opts.IO, c, &opts.Mutation, "loyalty.AcceptPartnership", req,
-					func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[loyalty.PartnerTerms], error) {
-						return l.Loyalty().AcceptPartnership(ctx, req)
-					})
-				if err != nil {
-					return err
-				}
-				t := res.Result
-				return cmdutil.PrintCommitted(opts.IO, opts.JSON, res, fmt.Sprintf("%s accepted the terms of %s: %d per %d points", t.MSP, opts.ID, t.Value, t.Per), nil)
-			})
+			return cmdutil.Mutate(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "loyalty.AcceptPartnership", req,
+				func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[loyalty.PartnerTerms], error) {
+					return l.Loyalty().AcceptPartnership(ctx, req)
+				},
+				func(t *loyalty.PartnerTerms) string {
+					return fmt.Sprintf("%s accepted the terms of %s: %d per %d points", t.MSP, opts.ID, t.Value, t.Per)
+				}, nil)
 		},
 	}
 	cmdutil.AddMutationFlags(cmd, &opts.Mutation)

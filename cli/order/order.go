@@ -101,17 +101,12 @@ func money(a ledger.Amount, currency string) string {
 // submitOrder runs a mutation that returns an order and prints it.
 func submitOrder(ctx context.Context, io *cmdutil.IOStreams, open func(context.Context) (cmdutil.Client, error), m *cmdutil.MutationOptions,
 	asJSON bool, op string, req any, done string, call func(context.Context, ledgerapi.Orders) (*ledgerapi.Committed[orders.Order], error)) error {
-	return cmdutil.WithClient(ctx, open, m.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-		res, err := cmdutil.Submit(ctx, io, c, m, op, req, func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[orders.Order], error) {
+	return cmdutil.Mutate(ctx, io, open, m, asJSON, op, req,
+		func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[orders.Order], error) {
 			return call(ctx, l.Orders())
-		})
-		if err != nil {
-			return err
-		}
-		return cmdutil.PrintCommitted(io, asJSON, res, fmt.Sprintf("%s order %s: now %s", done, res.Result.ID, res.Result.State), func() error {
-			return printOrder(io, &res.Result)
-		})
-	})
+		},
+		func(o *orders.Order) string { return fmt.Sprintf("%s order %s: now %s", done, o.ID, o.State) },
+		func(o *orders.Order) error { return printOrder(io, o) })
 }
 
 // PlaceOptions are the inputs of `cxl order place`.

@@ -123,16 +123,11 @@ func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 			if runF != nil {
 				return runF(opts)
 			}
-			return cmdutil.WithClient(cmd.Context(), opts.Ledger, opts.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-				o, err := c.Orders().GetOrder(ctx, ledgerapi.OrderRequest{ID: opts.ID})
-				if err != nil {
-					return err
-				}
-				if opts.JSON {
-					return cmdutil.PrintJSON(opts.IO.Out, o)
-				}
-				return printOrder(opts.IO, o)
-			})
+			return cmdutil.Query(cmd.Context(), opts.IO, opts.Ledger, opts.Timeout, opts.JSON,
+				func(ctx context.Context, c cmdutil.Client) (*orders.Order, error) {
+					return c.Orders().GetOrder(ctx, ledgerapi.OrderRequest{ID: opts.ID})
+				},
+				func(o *orders.Order) error { return printOrder(opts.IO, o) })
 		},
 	}
 	cmdutil.AddTimeoutFlag(cmd, &opts.Timeout)
@@ -169,9 +164,6 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 			if opts.State != "" && opts.Merchant == "" {
 				return cmdutil.UsageErrorf("--state: only with --merchant")
 			}
-			if opts.Limit < 1 {
-				return cmdutil.UsageErrorf("--limit: must be at least 1")
-			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -181,7 +173,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 	cmd.Flags().StringVar(&opts.Customer, "customer", "", "list this customer's orders (`MSP/NAME`)")
 	cmd.Flags().StringVar(&opts.Merchant, "merchant", "", "list this merchant's orders (`MSP`)")
 	cmd.Flags().StringVar(&opts.State, "state", "", "with --merchant, only orders in this `state` (placed, delivered, ...)")
-	cmd.Flags().IntVarP(&opts.Limit, "limit", "L", 50, "list at most `N` orders")
+	cmdutil.AddLimitFlag(cmd, &opts.Limit, 50, "orders")
 	cmd.Flags().StringVar(&opts.Bookmark, "bookmark", "", "continue after an earlier listing's `bookmark`")
 	_ = cmd.RegisterFlagCompletionFunc("state", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"placed", "delivered", "returning", "disputed", "refunded", "returned", "resolved"}, cobra.ShellCompDirectiveNoFileComp
@@ -193,10 +185,9 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 
 func listRun(ctx context.Context, opts *ListOptions) error {
 	return cmdutil.WithClient(ctx, opts.Ledger, opts.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-		all := orders.OrderPage{Orders: []orders.Order{}}
-		bookmark := opts.Bookmark
-		for {
-			size := min(opts.Limit-len(all.Orders), 100)
+		var all orders.OrderPage
+		var err error
+		all.Orders, all.Bookmark, err = cmdutil.Paginate(opts.Limit, opts.Bookmark, func(size int, bookmark string) ([]orders.Order, string, error) {
 			var page *orders.OrderPage
 			var err error
 			if opts.Merchant != "" {
@@ -205,14 +196,12 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 				page, err = c.Orders().CustomerOrders(ctx, ledgerapi.CustomerOrdersRequest{Customer: opts.Customer, PageSize: size, Bookmark: bookmark})
 			}
 			if err != nil {
-				return err
+				return nil, "", err
 			}
-			all.Orders = append(all.Orders, page.Orders...)
-			all.Bookmark = page.Bookmark
-			if page.Bookmark == "" || len(all.Orders) >= opts.Limit || len(page.Orders) == 0 {
-				break
-			}
-			bookmark = page.Bookmark
+			return page.Orders, page.Bookmark, nil
+		})
+		if err != nil {
+			return err
 		}
 		if opts.JSON {
 			return cmdutil.PrintJSON(opts.IO.Out, all)

@@ -109,18 +109,14 @@ func certifyRun(ctx context.Context, opts *CertifyOptions) error {
 		}
 	}
 	req := ledgerapi.IssueCertificateRequest{Subject: s, ID: opts.ID, Type: opts.Type, Hash: hash, ValidFrom: opts.ValidFrom, ValidUntil: opts.ValidUntil}
-	return cmdutil.WithClient(ctx, opts.Ledger, opts.Mutation.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-		res, err := cmdutil.Submit(ctx, opts.IO, c, &opts.Mutation, "provenance.IssueCertificate", req,
-			func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[provenance.Certificate], error) {
-				return l.Provenance().IssueCertificate(ctx, req)
-			})
-		if err != nil {
-			return err
-		}
-		return cmdutil.PrintCommitted(opts.IO, opts.JSON, res, "certified "+name(s)+" ("+opts.Type+" "+opts.ID+")", func() error {
-			return printCertificate(opts.IO, &res.Result)
-		})
-	})
+	return cmdutil.Mutate(ctx, opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "provenance.IssueCertificate", req,
+		func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[provenance.Certificate], error) {
+			return l.Provenance().IssueCertificate(ctx, req)
+		},
+		func(*provenance.Certificate) string {
+			return "certified " + name(s) + " (" + opts.Type + " " + opts.ID + ")"
+		},
+		func(c *provenance.Certificate) error { return printCertificate(opts.IO, c) })
 }
 
 func printCertificate(io *cmdutil.IOStreams, c *provenance.Certificate) error {
@@ -179,16 +175,10 @@ func NewCmdRevokeCertificate(f *cmdutil.Factory, runF func(*RevokeCertificateOpt
 func revokeCertificateRun(ctx context.Context, opts *RevokeCertificateOptions) error {
 	s, _ := opts.subject(opts.GTIN, provenance.KindProduct, provenance.KindLot, provenance.KindItem)
 	req := ledgerapi.RevokeCertificateRequest{Subject: s, ID: opts.ID, Reason: opts.Reason}
-	return cmdutil.WithClient(ctx, opts.Ledger, opts.Mutation.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-		res, err := cmdutil.Submit(ctx, opts.IO, c, &opts.Mutation, "provenance.RevokeCertificate", req,
-			func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[provenance.Certificate], error) {
-				return l.Provenance().RevokeCertificate(ctx, req)
-			})
-		if err != nil {
-			return err
-		}
-		return cmdutil.PrintCommitted(opts.IO, opts.JSON, res, "revoked certificate "+opts.ID+" about "+name(s), func() error {
-			return printCertificate(opts.IO, &res.Result)
-		})
-	})
+	return cmdutil.Mutate(ctx, opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "provenance.RevokeCertificate", req,
+		func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[provenance.Certificate], error) {
+			return l.Provenance().RevokeCertificate(ctx, req)
+		},
+		func(*provenance.Certificate) string { return "revoked certificate " + opts.ID + " about " + name(s) },
+		func(c *provenance.Certificate) error { return printCertificate(opts.IO, c) })
 }

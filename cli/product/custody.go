@@ -107,16 +107,12 @@ func NewCmdWithdraw(f *cmdutil.Factory, runF func(*CustodyOptions) error) *cobra
 // custodyStep submits one custody step and prints the custody it leaves.
 func custodyStep(ctx context.Context, opts *CustodyOptions, op string, req any, done string,
 	call func(context.Context, ledgerapi.Provenance) (*ledgerapi.Committed[provenance.Custody], error)) error {
-	return cmdutil.WithClient(ctx, opts.Ledger, opts.Mutation.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-		res, err := cmdutil.Submit(ctx, opts.IO, c, &opts.Mutation, op, req,
-			func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[provenance.Custody], error) {
-				return call(ctx, l.Provenance())
-			})
-		if err != nil {
-			return err
-		}
-		return cmdutil.PrintCommitted(opts.IO, opts.JSON, res, done, func() error { return printCustody(opts.IO, &res.Result) })
-	})
+	return cmdutil.Mutate(ctx, opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, op, req,
+		func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[provenance.Custody], error) {
+			return call(ctx, l.Provenance())
+		},
+		func(*provenance.Custody) string { return done },
+		func(c *provenance.Custody) error { return printCustody(opts.IO, c) })
 }
 
 func handoverRun(ctx context.Context, opts *CustodyOptions) error {

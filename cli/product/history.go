@@ -45,9 +45,6 @@ left than --limit, the bookmark to continue with is printed to stderr (and is in
 			if _, err := opts.request(); err != nil {
 				return err
 			}
-			if opts.Limit < 1 {
-				return cmdutil.UsageErrorf("--limit: must be at least 1")
-			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -56,7 +53,7 @@ left than --limit, the bookmark to continue with is printed to stderr (and is in
 	}
 	opts.add(cmd)
 	cmd.Flags().BoolVar(&opts.Custody, "custody", false, "list the versions of the custody record of the lot or item")
-	cmd.Flags().IntVarP(&opts.Limit, "limit", "L", 30, "list at most `N` versions")
+	cmdutil.AddLimitFlag(cmd, &opts.Limit, 30, "versions")
 	cmd.Flags().StringVar(&opts.Bookmark, "bookmark", "", "continue after an earlier listing's `bookmark`")
 	cmdutil.AddTimeoutFlag(cmd, &opts.Timeout)
 	cmdutil.AddJSONFlag(cmd, &opts.JSON, provenance.ProvenanceHistory{})
@@ -84,19 +81,18 @@ func (o *HistoryOptions) request() (ledgerapi.HistoryRequest, error) {
 func historyRun(ctx context.Context, opts *HistoryOptions) error {
 	return cmdutil.WithClient(ctx, opts.Ledger, opts.Timeout, func(ctx context.Context, c cmdutil.Client) error {
 		req, _ := opts.request()
-		all := provenance.ProvenanceHistory{Versions: []provenance.ProvenanceVersion{}}
-		for {
-			req.PageSize = min(opts.Limit-len(all.Versions), 100)
+		var all provenance.ProvenanceHistory
+		var err error
+		all.Versions, all.Bookmark, err = cmdutil.Paginate(opts.Limit, opts.Bookmark, func(size int, bookmark string) ([]provenance.ProvenanceVersion, string, error) {
+			req.PageSize, req.Bookmark = size, bookmark
 			h, err := c.Provenance().History(ctx, req)
 			if err != nil {
-				return err
+				return nil, "", err
 			}
-			all.Versions = append(all.Versions, h.Versions...)
-			all.Bookmark = h.Bookmark
-			if h.Bookmark == "" || len(all.Versions) >= opts.Limit || len(h.Versions) == 0 {
-				break
-			}
-			req.Bookmark = h.Bookmark
+			return h.Versions, h.Bookmark, nil
+		})
+		if err != nil {
+			return err
 		}
 		if len(all.Versions) == 0 && opts.Bookmark == "" {
 			return ledgerapi.Errorf(ledgerapi.NotFound, "%s has no history: it is not registered", name(req.Subject))

@@ -49,16 +49,10 @@ The reason is public (no personal data).`,
 
 func recallRun(ctx context.Context, opts *RecallOptions) error {
 	req := ledgerapi.RecallLotRequest{GTIN: opts.GTIN, Lot: opts.Lot, Reason: opts.Reason}
-	return cmdutil.WithClient(ctx, opts.Ledger, opts.Mutation.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-		res, err := cmdutil.Submit(ctx, opts.IO, c, &opts.Mutation, "provenance.RecallLot", req,
-			func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[provenance.ProductLot], error) {
-				return l.Provenance().RecallLot(ctx, req)
-			})
-		if err != nil {
-			return err
-		}
-		return cmdutil.PrintCommitted(opts.IO, opts.JSON, res, "recalled lot "+res.Result.GTIN+"/"+res.Result.Lot, func() error {
-			return printLot(opts.IO, &res.Result)
-		})
-	})
+	return cmdutil.Mutate(ctx, opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "provenance.RecallLot", req,
+		func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[provenance.ProductLot], error) {
+			return l.Provenance().RecallLot(ctx, req)
+		},
+		func(l *provenance.ProductLot) string { return "recalled lot " + l.GTIN + "/" + l.Lot },
+		func(l *provenance.ProductLot) error { return printLot(opts.IO, l) })
 }

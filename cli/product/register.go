@@ -180,53 +180,41 @@ func (o *RegisterOptions) check(cmd *cobra.Command, attrList, inputs []string) e
 }
 
 func registerRun(ctx context.Context, opts *RegisterOptions) error {
-	return cmdutil.WithClient(ctx, opts.Ledger, opts.Mutation.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-		io := opts.IO
-		switch opts.What() {
-		case "items":
-			req := ledgerapi.RegisterItemsRequest{GTIN: opts.GTIN, Lot: opts.Lot, Serials: opts.Serials}
-			res, err := cmdutil.Submit(ctx, io, c, &opts.Mutation, "provenance.RegisterItems", req,
-				func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[provenance.ItemsRegistered], error) {
-					return l.Provenance().RegisterItems(ctx, req)
-				})
-			if err != nil {
-				return err
-			}
-			r := res.Result
-			return cmdutil.PrintCommitted(io, opts.JSON, res, "registered "+plural(len(r.Serials), "item")+" of lot "+r.GTIN+"/"+r.Lot, func() error {
+	io, m := opts.IO, &opts.Mutation
+	switch opts.What() {
+	case "items":
+		req := ledgerapi.RegisterItemsRequest{GTIN: opts.GTIN, Lot: opts.Lot, Serials: opts.Serials}
+		return cmdutil.Mutate(ctx, io, opts.Ledger, m, opts.JSON, "provenance.RegisterItems", req,
+			func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[provenance.ItemsRegistered], error) {
+				return l.Provenance().RegisterItems(ctx, req)
+			},
+			func(r *provenance.ItemsRegistered) string {
+				return "registered " + plural(len(r.Serials), "item") + " of lot " + r.GTIN + "/" + r.Lot
+			},
+			func(r *provenance.ItemsRegistered) error {
 				t := cmdutil.NewTable(io, "GTIN", "LOT", "SERIAL", "HOLDER")
 				for _, s := range r.Serials {
 					t.Row(r.GTIN, r.Lot, s, r.Holder)
 				}
 				return t.Render()
 			})
-		case "lot":
-			req := ledgerapi.RegisterLotRequest{GTIN: opts.GTIN, Lot: opts.Lot, Quantity: opts.Quantity, Unit: opts.Unit,
-				Attributes: opts.Attributes, Inputs: opts.Inputs, Location: opts.Location}
-			res, err := cmdutil.Submit(ctx, io, c, &opts.Mutation, "provenance.RegisterLot", req,
-				func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[provenance.ProductLot], error) {
-					return l.Provenance().RegisterLot(ctx, req)
-				})
-			if err != nil {
-				return err
-			}
-			return cmdutil.PrintCommitted(io, opts.JSON, res, "registered lot "+res.Result.GTIN+"/"+res.Result.Lot, func() error {
-				return printLot(io, &res.Result)
-			})
-		default:
-			req := ledgerapi.RegisterProductRequest{GTIN: opts.GTIN, Name: opts.Name, Attributes: opts.Attributes}
-			res, err := cmdutil.Submit(ctx, io, c, &opts.Mutation, "provenance.RegisterProduct", req,
-				func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[provenance.Product], error) {
-					return l.Provenance().RegisterProduct(ctx, req)
-				})
-			if err != nil {
-				return err
-			}
-			return cmdutil.PrintCommitted(io, opts.JSON, res, "registered product "+res.Result.GTIN, func() error {
-				return printProduct(io, &res.Result)
-			})
-		}
-	})
+	case "lot":
+		req := ledgerapi.RegisterLotRequest{GTIN: opts.GTIN, Lot: opts.Lot, Quantity: opts.Quantity, Unit: opts.Unit,
+			Attributes: opts.Attributes, Inputs: opts.Inputs, Location: opts.Location}
+		return cmdutil.Mutate(ctx, io, opts.Ledger, m, opts.JSON, "provenance.RegisterLot", req,
+			func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[provenance.ProductLot], error) {
+				return l.Provenance().RegisterLot(ctx, req)
+			},
+			func(l *provenance.ProductLot) string { return "registered lot " + l.GTIN + "/" + l.Lot },
+			func(l *provenance.ProductLot) error { return printLot(io, l) })
+	}
+	req := ledgerapi.RegisterProductRequest{GTIN: opts.GTIN, Name: opts.Name, Attributes: opts.Attributes}
+	return cmdutil.Mutate(ctx, io, opts.Ledger, m, opts.JSON, "provenance.RegisterProduct", req,
+		func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[provenance.Product], error) {
+			return l.Provenance().RegisterProduct(ctx, req)
+		},
+		func(p *provenance.Product) string { return "registered product " + p.GTIN },
+		func(p *provenance.Product) error { return printProduct(io, p) })
 }
 
 func plural(n int, what string) string {

@@ -52,44 +52,40 @@ the gateway service this needs no API key.`,
 }
 
 func verifyRun(ctx context.Context, opts *VerifyOptions) error {
-	return cmdutil.WithClient(ctx, opts.Ledger, opts.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-		v, err := c.Provenance().Verify(ctx, ledgerapi.VerifyRequest{GTIN: opts.GTIN, Serial: opts.Serial})
-		if err != nil {
-			return err
-		}
-		if opts.JSON {
-			return cmdutil.PrintJSON(opts.IO.Out, v)
-		}
-		io := opts.IO
-		verdict := "GENUINE"
-		switch {
-		case !v.Genuine:
-			verdict = "NOT GENUINE: no brand registered this item"
-		case v.Recalled:
-			verdict = "GENUINE, RECALLED"
-		}
-		fields := []cmdutil.Field{{Label: "Item", Value: v.GTIN + "/" + v.Serial}, {Label: "Verdict", Value: verdict}}
-		if v.Product != nil {
-			fields = append(fields, cmdutil.Field{Label: "Product", Value: v.Product.Name}, cmdutil.Field{Label: "Brand", Value: v.Product.Owner})
-		}
-		if v.Lot != nil {
-			fields = append(fields, cmdutil.Field{Label: "Lot", Value: v.Lot.Lot})
-		}
-		if v.Custody != nil {
-			fields = append(fields, cmdutil.Field{Label: "Holder", Value: v.Custody.Holder}, cmdutil.Field{Label: "Location", Value: v.Custody.Location})
-		}
-		for _, r := range v.Recalls {
-			fields = append(fields, cmdutil.Field{Label: "Recall", Value: fmt.Sprintf("lot %s/%s, %s: %s", r.GTIN, r.Lot, io.Time(r.At), r.Reason)})
-		}
-		for _, cert := range v.Certificates {
-			fields = append(fields, cmdutil.Field{Label: "Certificate", Value: fmt.Sprintf("%s %s by %s about %s, until %s", cert.Type, cert.ID, cert.Issuer, name(cert.Subject), io.Time(cert.ValidUntil))})
-		}
-		for _, s := range v.ItemCustody {
-			fields = append(fields, cmdutil.Field{Label: "Held by", Value: custodyStepText(io, s)})
-		}
-		fields = append(fields, cmdutil.Field{Label: "Checked at", Value: io.Time(v.CheckedAt)})
-		return cmdutil.PrintFields(io, fields...)
-	})
+	return cmdutil.Query(ctx, opts.IO, opts.Ledger, opts.Timeout, opts.JSON,
+		func(ctx context.Context, c cmdutil.Client) (*provenance.Verification, error) {
+			return c.Provenance().Verify(ctx, ledgerapi.VerifyRequest{GTIN: opts.GTIN, Serial: opts.Serial})
+		}, func(v *provenance.Verification) error {
+			io := opts.IO
+			verdict := "GENUINE"
+			switch {
+			case !v.Genuine:
+				verdict = "NOT GENUINE: no brand registered this item"
+			case v.Recalled:
+				verdict = "GENUINE, RECALLED"
+			}
+			fields := []cmdutil.Field{{Label: "Item", Value: v.GTIN + "/" + v.Serial}, {Label: "Verdict", Value: verdict}}
+			if v.Product != nil {
+				fields = append(fields, cmdutil.Field{Label: "Product", Value: v.Product.Name}, cmdutil.Field{Label: "Brand", Value: v.Product.Owner})
+			}
+			if v.Lot != nil {
+				fields = append(fields, cmdutil.Field{Label: "Lot", Value: v.Lot.Lot})
+			}
+			if v.Custody != nil {
+				fields = append(fields, cmdutil.Field{Label: "Holder", Value: v.Custody.Holder}, cmdutil.Field{Label: "Location", Value: v.Custody.Location})
+			}
+			for _, r := range v.Recalls {
+				fields = append(fields, cmdutil.Field{Label: "Recall", Value: fmt.Sprintf("lot %s/%s, %s: %s", r.GTIN, r.Lot, io.Time(r.At), r.Reason)})
+			}
+			for _, cert := range v.Certificates {
+				fields = append(fields, cmdutil.Field{Label: "Certificate", Value: fmt.Sprintf("%s %s by %s about %s, until %s", cert.Type, cert.ID, cert.Issuer, name(cert.Subject), io.Time(cert.ValidUntil))})
+			}
+			for _, s := range v.ItemCustody {
+				fields = append(fields, cmdutil.Field{Label: "Held by", Value: custodyStepText(io, s)})
+			}
+			fields = append(fields, cmdutil.Field{Label: "Checked at", Value: io.Time(v.CheckedAt)})
+			return cmdutil.PrintFields(io, fields...)
+		})
 }
 
 func custodyStepText(io *cmdutil.IOStreams, s provenance.CustodyStep) string {

@@ -55,15 +55,12 @@ func stars(n int) string {
 // submitReview runs a mutation that returns a review and prints it.
 func submitReview(ctx context.Context, io *cmdutil.IOStreams, open func(context.Context) (cmdutil.Client, error), m *cmdutil.MutationOptions,
 	asJSON bool, op string, req any, done string, call func(context.Context, ledgerapi.Care) (*ledgerapi.Committed[care.Review], error)) error {
-	return cmdutil.WithClient(ctx, open, m.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-		res, err := cmdutil.Submit(ctx, io, c, m, op, req, func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[care.Review], error) {
+	return cmdutil.Mutate(ctx, io, open, m, asJSON, op, req,
+		func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[care.Review], error) {
 			return call(ctx, l.Care())
-		})
-		if err != nil {
-			return err
-		}
-		return cmdutil.PrintCommitted(io, asJSON, res, done+" review "+res.Result.ID, func() error { return printReview(io, &res.Result) })
-	})
+		},
+		func(r *care.Review) string { return done + " review " + r.ID },
+		func(r *care.Review) error { return printReview(io, r) })
 }
 
 // PostOptions are the inputs of `cxl review post`.
@@ -200,31 +197,27 @@ func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 			if runF != nil {
 				return runF(opts)
 			}
-			return cmdutil.WithClient(cmd.Context(), opts.Ledger, opts.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-				d, err := c.Care().GetReview(ctx, ledgerapi.ReviewRequest{ID: opts.ID})
-				if err != nil {
-					return err
-				}
-				if opts.JSON {
-					return cmdutil.PrintJSON(opts.IO.Out, d)
-				}
-				io := opts.IO
-				if err := printReview(io, &d.Review); err != nil {
-					return err
-				}
-				if io.OutTTY {
-					fmt.Fprintln(io.Out)
-				}
-				t := cmdutil.NewTable(io, "SEQ", "TIME", "KIND", "BY", "RATING", "TEXT")
-				for _, e := range d.Entries {
-					rating := ""
-					if e.Rating > 0 {
-						rating = stars(e.Rating)
+			return cmdutil.Query(cmd.Context(), opts.IO, opts.Ledger, opts.Timeout, opts.JSON,
+				func(ctx context.Context, c cmdutil.Client) (*care.ReviewDetail, error) {
+					return c.Care().GetReview(ctx, ledgerapi.ReviewRequest{ID: opts.ID})
+				}, func(d *care.ReviewDetail) error {
+					io := opts.IO
+					if err := printReview(io, &d.Review); err != nil {
+						return err
 					}
-					t.Row(strconv.Itoa(e.Seq), io.Time(e.Time), e.Kind, e.By, rating, e.Text)
-				}
-				return t.Render()
-			})
+					if io.OutTTY {
+						fmt.Fprintln(io.Out)
+					}
+					t := cmdutil.NewTable(io, "SEQ", "TIME", "KIND", "BY", "RATING", "TEXT")
+					for _, e := range d.Entries {
+						rating := ""
+						if e.Rating > 0 {
+							rating = stars(e.Rating)
+						}
+						t.Row(strconv.Itoa(e.Seq), io.Time(e.Time), e.Kind, e.By, rating, e.Text)
+					}
+					return t.Render()
+				})
 		},
 	}
 	cmdutil.AddTimeoutFlag(cmd, &opts.Timeout)
@@ -251,40 +244,30 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 		Args:  cmdutil.ExactArgs("MERCHANT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Merchant = args[0]
-			if opts.Limit < 1 {
-				return cmdutil.UsageErrorf("--limit: must be at least 1")
-			}
 			if runF != nil {
 				return runF(opts)
 			}
-			return cmdutil.WithClient(cmd.Context(), opts.Ledger, opts.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-				all := care.ReviewPage{Reviews: []care.Review{}}
-				req := ledgerapi.ListReviewsRequest{Merchant: opts.Merchant}
-				for {
-					req.PageSize = min(opts.Limit-len(all.Reviews), 100)
-					page, err := c.Care().ListReviews(ctx, req)
-					if err != nil {
-						return err
+			return cmdutil.Query(cmd.Context(), opts.IO, opts.Ledger, opts.Timeout, opts.JSON,
+				func(ctx context.Context, c cmdutil.Client) (all care.ReviewPage, err error) {
+					all.Reviews, all.Next, err = cmdutil.Paginate(opts.Limit, "", func(size int, bookmark string) ([]care.Review, string, error) {
+						page, err := c.Care().ListReviews(ctx, ledgerapi.ListReviewsRequest{Merchant: opts.Merchant, PageSize: size, Bookmark: bookmark})
+						if err != nil {
+							return nil, "", err
+						}
+						return page.Reviews, page.Next, nil
+					})
+					return all, err
+				}, func(all care.ReviewPage) error {
+					io := opts.IO
+					t := cmdutil.NewTable(io, "ID", "RATING", "REVIEWER", "VERSION", "REPLIED", "TEXT")
+					for _, r := range all.Reviews {
+						t.Row(r.ID, stars(r.Rating), r.Reviewer, strconv.Itoa(r.Version), strconv.FormatBool(r.Reply != ""), r.Text)
 					}
-					all.Reviews, all.Next = append(all.Reviews, page.Reviews...), page.Next
-					if page.Next == "" || len(all.Reviews) >= opts.Limit || len(page.Reviews) == 0 {
-						break
-					}
-					req.Bookmark = page.Next
-				}
-				if opts.JSON {
-					return cmdutil.PrintJSON(opts.IO.Out, all)
-				}
-				io := opts.IO
-				t := cmdutil.NewTable(io, "ID", "RATING", "REVIEWER", "VERSION", "REPLIED", "TEXT")
-				for _, r := range all.Reviews {
-					t.Row(r.ID, stars(r.Rating), r.Reviewer, strconv.Itoa(r.Version), strconv.FormatBool(r.Reply != ""), r.Text)
-				}
-				return t.Render()
-			})
+					return t.Render()
+				})
 		},
 	}
-	cmd.Flags().IntVarP(&opts.Limit, "limit", "L", 50, "list at most `N` reviews")
+	cmdutil.AddLimitFlag(cmd, &opts.Limit, 50, "reviews")
 	cmdutil.AddTimeoutFlag(cmd, &opts.Timeout)
 	cmdutil.AddJSONFlag(cmd, &opts.JSON, care.ReviewPage{})
 	return cmd

@@ -98,19 +98,14 @@ func NewCmdChange(f *cmdutil.Factory, action string, runF func(*ChangeOptions) e
 func changeRun(ctx context.Context, opts *ChangeOptions) error {
 	ch := changes[opts.Action]
 	req := ledgerapi.RoleRequest{MSP: opts.MSP, Role: opts.RoleName}
-	return cmdutil.WithClient(ctx, opts.Ledger, opts.Mutation.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-		res, err := cmdutil.Submit(ctx, opts.IO, c, &opts.Mutation, ch.op, req,
-			func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[ledger.RoleGrant], error) {
-				return ch.call(l.Consortium())(ctx, req)
-			})
-		if err != nil {
-			return err
-		}
-		g := res.Result
-		return cmdutil.PrintCommitted(opts.IO, opts.JSON, res, ch.done+" role "+opts.RoleName+" of "+opts.MSP+": now "+string(g.Status), func() error {
-			return printGrants(opts.IO, []ledger.RoleGrant{g})
-		})
-	})
+	return cmdutil.Mutate(ctx, opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, ch.op, req,
+		func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[ledger.RoleGrant], error) {
+			return ch.call(l.Consortium())(ctx, req)
+		},
+		func(g *ledger.RoleGrant) string {
+			return ch.done + " role " + opts.RoleName + " of " + opts.MSP + ": now " + string(g.Status)
+		},
+		func(g *ledger.RoleGrant) error { return printGrants(opts.IO, []ledger.RoleGrant{*g}) })
 }
 
 func printGrants(io *cmdutil.IOStreams, grants []ledger.RoleGrant) error {
@@ -149,17 +144,13 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 }
 
 func listRun(ctx context.Context, opts *ListOptions) error {
-	return cmdutil.WithClient(ctx, opts.Ledger, opts.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-		grants, err := c.Consortium().ListRoles(ctx)
-		if err != nil {
-			return err
-		}
-		if opts.JSON {
-			if grants == nil {
+	return cmdutil.Query(ctx, opts.IO, opts.Ledger, opts.Timeout, opts.JSON,
+		func(ctx context.Context, c cmdutil.Client) ([]ledger.RoleGrant, error) {
+			grants, err := c.Consortium().ListRoles(ctx)
+			if grants == nil && err == nil {
 				grants = []ledger.RoleGrant{}
 			}
-			return cmdutil.PrintJSON(opts.IO.Out, grants)
-		}
-		return printGrants(opts.IO, grants)
-	})
+			return grants, err
+		},
+		func(grants []ledger.RoleGrant) error { return printGrants(opts.IO, grants) })
 }

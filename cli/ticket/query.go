@@ -115,41 +115,32 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 		Short: "List your tickets, or a merchant's",
 		Args:  cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.Limit < 1 {
-				return cmdutil.UsageErrorf("--limit: must be at least 1")
-			}
 			if runF != nil {
 				return runF(opts)
 			}
-			return cmdutil.WithClient(cmd.Context(), opts.Ledger, opts.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-				all := care.TicketPage{Tickets: []care.Ticket{}}
-				req := ledgerapi.ListTicketsRequest{Merchant: opts.Merchant}
-				for {
-					req.PageSize = min(opts.Limit-len(all.Tickets), 100)
-					page, err := c.Care().ListTickets(ctx, req)
-					if err != nil {
-						return err
+			return cmdutil.Query(cmd.Context(), opts.IO, opts.Ledger, opts.Timeout, opts.JSON,
+				func(ctx context.Context, c cmdutil.Client) (all care.TicketPage, err error) {
+					all.Tickets, all.Next, err = cmdutil.Paginate(opts.Limit, "", func(size int, bookmark string) ([]care.Ticket, string, error) {
+						page, err := c.Care().ListTickets(ctx, ledgerapi.ListTicketsRequest{Merchant: opts.Merchant, PageSize: size, Bookmark: bookmark})
+						if err != nil {
+							return nil, "", err
+						}
+						return page.Tickets, page.Next, nil
+					})
+					return all, err
+				},
+				func(all care.TicketPage) error {
+					io := opts.IO
+					t := cmdutil.NewTable(io, "ID", "STATE", "PRIORITY", "CATEGORY", "CUSTOMER", "MERCHANT", "ORDER", "BREACHES", "UPDATED")
+					for _, tk := range all.Tickets {
+						t.Row(tk.ID, tk.State, tk.Priority, tk.Category, tk.Customer, tk.Merchant, tk.OrderID, fmt.Sprint(len(tk.Breaches)), io.Time(tk.Updated))
 					}
-					all.Tickets, all.Next = append(all.Tickets, page.Tickets...), page.Next
-					if page.Next == "" || len(all.Tickets) >= opts.Limit || len(page.Tickets) == 0 {
-						break
-					}
-					req.Bookmark = page.Next
-				}
-				if opts.JSON {
-					return cmdutil.PrintJSON(opts.IO.Out, all)
-				}
-				io := opts.IO
-				t := cmdutil.NewTable(io, "ID", "STATE", "PRIORITY", "CATEGORY", "CUSTOMER", "MERCHANT", "ORDER", "BREACHES", "UPDATED")
-				for _, tk := range all.Tickets {
-					t.Row(tk.ID, tk.State, tk.Priority, tk.Category, tk.Customer, tk.Merchant, tk.OrderID, fmt.Sprint(len(tk.Breaches)), io.Time(tk.Updated))
-				}
-				return t.Render()
-			})
+					return t.Render()
+				})
 		},
 	}
 	cmd.Flags().StringVar(&opts.Merchant, "merchant", "", "list this merchant's tickets (`MSP`)")
-	cmd.Flags().IntVarP(&opts.Limit, "limit", "L", 50, "list at most `N` tickets")
+	cmdutil.AddLimitFlag(cmd, &opts.Limit, 50, "tickets")
 	cmdutil.AddTimeoutFlag(cmd, &opts.Timeout)
 	cmdutil.AddJSONFlag(cmd, &opts.JSON, care.TicketPage{})
 	return cmd
@@ -176,16 +167,11 @@ func NewCmdSLAShow(f *cmdutil.Factory, runF func(*SLAShowOptions) error) *cobra.
 			if runF != nil {
 				return runF(opts)
 			}
-			return cmdutil.WithClient(cmd.Context(), opts.Ledger, opts.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-				p, err := c.Care().GetSLAPolicy(ctx, ledgerapi.MerchantRequest{Merchant: opts.Merchant})
-				if err != nil {
-					return err
-				}
-				if opts.JSON {
-					return cmdutil.PrintJSON(opts.IO.Out, p)
-				}
-				return printPolicy(opts.IO, p)
-			})
+			return cmdutil.Query(cmd.Context(), opts.IO, opts.Ledger, opts.Timeout, opts.JSON,
+				func(ctx context.Context, c cmdutil.Client) (*care.SLAPolicy, error) {
+					return c.Care().GetSLAPolicy(ctx, ledgerapi.MerchantRequest{Merchant: opts.Merchant})
+				},
+				func(p *care.SLAPolicy) error { return printPolicy(opts.IO, p) })
 		},
 	}
 	cmdutil.AddTimeoutFlag(cmd, &opts.Timeout)
@@ -243,18 +229,12 @@ terms in force when they were opened.`,
 				return runF(opts)
 			}
 			req := opts.Policy
-			return cmdutil.WithClient(cmd.Context(), opts.Ledger, opts.Mutation.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-				res, err := cmdutil.Submit(ctx, opts.IO, c, &opts.Mutation, "care.SetSLAPolicy", req,
-					func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[care.SLAPolicy], error) {
-						return l.Care().SetSLAPolicy(ctx, req)
-					})
-				if err != nil {
-					return err
-				}
-				return cmdutil.PrintCommitted(opts.IO, opts.JSON, res, "set the SLA policy of "+res.Result.Merchant, func() error {
-					return printPolicy(opts.IO, &res.Result)
-				})
-			})
+			return cmdutil.Mutate(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "care.SetSLAPolicy", req,
+				func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[care.SLAPolicy], error) {
+					return l.Care().SetSLAPolicy(ctx, req)
+				},
+				func(p *care.SLAPolicy) string { return "set the SLA policy of " + p.Merchant },
+				func(p *care.SLAPolicy) error { return printPolicy(opts.IO, p) })
 		},
 	}
 	for i, name := range []string{"urgent", "high", "normal", "low"} {
@@ -297,22 +277,18 @@ func NewCmdSLASweep(f *cmdutil.Factory, runF func(*SLASweepOptions) error) *cobr
 				return runF(opts)
 			}
 			req := ledgerapi.SweepSLARequest{Merchant: opts.Merchant, Limit: opts.Limit}
-			return cmdutil.WithClient(cmd.Context(), opts.Ledger, opts.Mutation.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-				res, err := cmdutil.Submit(ctx, opts.IO, c, &opts.Mutation, "care.SweepSLA", req,
-					func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[care.SLASweep], error) {
-						return l.Care().SweepSLA(ctx, req)
-					})
-				if err != nil {
-					return err
-				}
-				more := ""
-				if res.Result.More {
-					more = "; more are overdue, sweep again"
-				}
-				return cmdutil.PrintCommitted(opts.IO, opts.JSON, res, fmt.Sprintf("recorded %d breaches of %s%s", len(res.Result.Recorded), opts.Merchant, more), func() error {
-					return printBreaches(opts.IO, res.Result.Recorded)
-				})
-			})
+			return cmdutil.Mutate(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "care.SweepSLA", req,
+				func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[care.SLASweep], error) {
+					return l.Care().SweepSLA(ctx, req)
+				},
+				func(s *care.SLASweep) string {
+					more := ""
+					if s.More {
+						more = "; more are overdue, sweep again"
+					}
+					return fmt.Sprintf("recorded %d breaches of %s%s", len(s.Recorded), opts.Merchant, more)
+				},
+				func(s *care.SLASweep) error { return printBreaches(opts.IO, s.Recorded) })
 		},
 	}
 	cmd.Flags().IntVar(&opts.Limit, "limit", 0, "record at most `N` breaches (0: 100)")
@@ -348,35 +324,25 @@ func NewCmdBreaches(f *cmdutil.Factory, runF func(*BreachesOptions) error) *cobr
 		Args:  cmdutil.ExactArgs("MERCHANT"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Merchant = args[0]
-			if opts.Limit < 1 {
-				return cmdutil.UsageErrorf("--limit: must be at least 1")
-			}
 			if runF != nil {
 				return runF(opts)
 			}
-			return cmdutil.WithClient(cmd.Context(), opts.Ledger, opts.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-				all := care.BreachReport{Merchant: opts.Merchant, Breaches: []care.SLABreach{}}
-				req := ledgerapi.BreachReportRequest{Merchant: opts.Merchant}
-				for {
-					req.PageSize = min(opts.Limit-len(all.Breaches), 100)
-					page, err := c.Care().BreachReport(ctx, req)
-					if err != nil {
-						return err
-					}
-					all.Breaches, all.Next = append(all.Breaches, page.Breaches...), page.Next
-					if page.Next == "" || len(all.Breaches) >= opts.Limit || len(page.Breaches) == 0 {
-						break
-					}
-					req.Bookmark = page.Next
-				}
-				if opts.JSON {
-					return cmdutil.PrintJSON(opts.IO.Out, all)
-				}
-				return printBreaches(opts.IO, all.Breaches)
-			})
+			return cmdutil.Query(cmd.Context(), opts.IO, opts.Ledger, opts.Timeout, opts.JSON,
+				func(ctx context.Context, c cmdutil.Client) (all care.BreachReport, err error) {
+					all.Merchant = opts.Merchant
+					all.Breaches, all.Next, err = cmdutil.Paginate(opts.Limit, "", func(size int, bookmark string) ([]care.SLABreach, string, error) {
+						page, err := c.Care().BreachReport(ctx, ledgerapi.BreachReportRequest{Merchant: opts.Merchant, PageSize: size, Bookmark: bookmark})
+						if err != nil {
+							return nil, "", err
+						}
+						return page.Breaches, page.Next, nil
+					})
+					return all, err
+				},
+				func(all care.BreachReport) error { return printBreaches(opts.IO, all.Breaches) })
 		},
 	}
-	cmd.Flags().IntVarP(&opts.Limit, "limit", "L", 100, "list at most `N` breaches")
+	cmdutil.AddLimitFlag(cmd, &opts.Limit, 100, "breaches")
 	cmdutil.AddTimeoutFlag(cmd, &opts.Timeout)
 	cmdutil.AddJSONFlag(cmd, &opts.JSON, care.BreachReport{})
 	return cmd

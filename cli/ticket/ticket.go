@@ -116,17 +116,12 @@ func (m *MessageFlags) personal(io *cmdutil.IOStreams, key, contact string) (*le
 // submitTicket runs a mutation that returns a ticket and prints it.
 func submitTicket(ctx context.Context, io *cmdutil.IOStreams, open func(context.Context) (cmdutil.Client, error), m *cmdutil.MutationOptions,
 	asJSON bool, op string, req any, done string, call func(context.Context, ledgerapi.Care) (*ledgerapi.Committed[care.Ticket], error)) error {
-	return cmdutil.WithClient(ctx, open, m.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-		res, err := cmdutil.Submit(ctx, io, c, m, op, req, func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[care.Ticket], error) {
+	return cmdutil.Mutate(ctx, io, open, m, asJSON, op, req,
+		func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[care.Ticket], error) {
 			return call(ctx, l.Care())
-		})
-		if err != nil {
-			return err
-		}
-		return cmdutil.PrintCommitted(io, asJSON, res, fmt.Sprintf("%s ticket %s: now %s", done, res.Result.ID, res.Result.State), func() error {
-			return printTicket(io, &res.Result)
-		})
-	})
+		},
+		func(t *care.Ticket) string { return fmt.Sprintf("%s ticket %s: now %s", done, t.ID, t.State) },
+		func(t *care.Ticket) error { return printTicket(io, t) })
 }
 
 func printTicket(io *cmdutil.IOStreams, t *care.Ticket) error {

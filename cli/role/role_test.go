@@ -1,0 +1,44 @@
+package role
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cli/clitest"
+	"github.com/cxledger/cxledger/cli/cmdutil"
+	"github.com/cxledger/cxledger/ledgerapi"
+)
+
+func TestRoles(t *testing.T) {
+	for _, tr := range clitest.Transports() {
+		t.Run(tr.Name, func(t *testing.T) {
+			fake := clitest.NewFake()
+			c := tr.Open(t, fake)
+			cx := func(args ...string) clitest.Result { return clitest.Run(t, c, NewCmdRole, args...) }
+			var g ledgerapi.Committed[ledger.RoleGrant]
+			cx("propose", "Org3MSP", "Auditor", "--json").OK(t).JSON(t, &g)
+			if g.Result.Role != ledger.Auditor || g.Result.Status != ledger.RoleProposed {
+				t.Fatalf("proposed %+v", g.Result)
+			}
+			cx("propose", "Org3MSP", "auditor").Fails(t, cmdutil.ExitConflict, "CONFLICT")
+			fake.Caller = "Org2MSP"
+			r := cx("approve", "Org3MSP", "auditor").OK(t)
+			if !strings.Contains(r.Stderr, "approved role auditor of Org3MSP: now active") {
+				t.Fatalf("approve said %q", r.Stderr)
+			}
+			cx("approve", "Org3MSP", "carrier").Fails(t, cmdutil.ExitNotFound, "NOT_FOUND")
+			cx("propose", "Org3MSP", "wizard").Fails(t, cmdutil.ExitUsage, "want one of brand, merchant")
+			cx("propose", "Org3MSP").Fails(t, cmdutil.ExitUsage, "missing ROLE")
+			list := cx("list").OK(t)
+			if list.Stdout != "Org3MSP\tauditor\tactive\tOrg1MSP\t\t"+clitest.Now.Format("2006-01-02T15:04:05Z07:00")+"\n" {
+				t.Fatalf("list %q", list.Stdout)
+			}
+			var grants []ledger.RoleGrant
+			cx("list", "--json").OK(t).JSON(t, &grants)
+			if len(grants) != 1 {
+				t.Fatalf("grants %+v", grants)
+			}
+		})
+	}
+}
