@@ -20,7 +20,7 @@ const JSONFieldsAnnotation = "cxl/json-fields"
 // AddJSONFlag adds --json to cmd, printing v's type as JSON: its top-level fields are
 // recorded on the command and listed in its help.
 func AddJSONFlag(cmd *cobra.Command, target *bool, v any) {
-	cmd.Flags().BoolVar(target, "json", false, "print JSON instead of text (fields listed below)")
+	cmd.Flags().BoolVar(target, "json", false, "print JSON instead of text (its fields are listed above)")
 	fields := JSONFields(reflect.TypeOf(v))
 	if cmd.Annotations == nil {
 		cmd.Annotations = map[string]string{}
