@@ -5,27 +5,18 @@ package test
 import (
 	"bytes"
 	"crypto/rand"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
-	"encoding/pem"
-	"errors"
 	"fmt"
-	"os"
-	"slices"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
-	"github.com/hyperledger/fabric-protos-go-apiv2/common"
-	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
-	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/cxledger/cxledger/chaincode/care"
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/orders"
 )
 
 // TestCare drives the care contract on the real network: Org1MSP/User1 is the customer,
@@ -38,11 +29,11 @@ import (
 func TestCare(t *testing.T) {
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	var (
-		customer  = careAs(t, "Org1MSP", "User1")
-		neighbour = careAs(t, "Org1MSP", "User2") // another customer, of a merchant org that is also arbiter
-		merchant  = careAs(t, "Org2MSP", "User1")
-		merchant2 = careAs(t, "Org2MSP", "User2")
-		account   = "Org1MSP/" + careCommonName(t, "Org1MSP", "User1")
+		customer  = ccAs(t, "Org1MSP", "User1", care.Name)
+		neighbour = ccAs(t, "Org1MSP", "User2", care.Name) // another customer, of a merchant org that is also arbiter
+		merchant  = ccAs(t, "Org2MSP", "User1", care.Name)
+		merchant2 = ccAs(t, "Org2MSP", "User2", care.Name)
+		account   = ccAccount(t, "Org1MSP", "User1")
 		ticket    = "care-it-" + run
 		order     = "care-it-" + run
 		// Personal data, unique to this run so that finding it in a block means we put it there.
@@ -71,7 +62,7 @@ func TestCare(t *testing.T) {
 		if policy.Merchant != "Org2MSP" || policy.Urgent.FirstResponse != "2s" {
 			t.Fatalf("SetSLAPolicy returned %+v", policy)
 		}
-		careSync(t)
+		ccSync(t)
 		var tk care.Ticket
 		customer.submit(t, "OpenTicket", map[string]any{"id": ticket, "merchant": "Org2MSP", "category": "delivery", "priority": "urgent"}, &tk,
 			client.WithTransient(map[string][]byte{care.TransientSalt: salts[0], care.TransientContact: []byte(contact), care.TransientMessage: []byte(question)}), both)
@@ -88,7 +79,7 @@ func TestCare(t *testing.T) {
 		if b := tk.Breaches[0]; b.Kind != care.BreachFirstResponse || b.DetectedTx != tx || !b.DetectedAt.After(b.Due) {
 			t.Fatalf("breach %+v, want first-response detected by %s", b, tx)
 		}
-		careSync(t)
+		ccSync(t)
 		var d care.TicketDetail
 		customer.evaluate(t, "GetTicket", map[string]any{"id": ticket}, &d)
 		if len(d.Steps) != 2 || d.Steps[1].MessageHash != care.SaltedHash(salts[1], answer) || len(d.Ticket.Breaches) != 1 {
@@ -133,7 +124,7 @@ func TestCare(t *testing.T) {
 		if tk.ContactStored || len(tk.MessageSteps) != 0 || tk.ErasedAt.IsZero() {
 			t.Fatalf("EraseTicketData returned %+v", tk)
 		}
-		careSync(t)
+		ccSync(t)
 		merchant.evaluate(t, "GetTicketPersonalData", map[string]any{"id": ticket}, &pd)
 		if len(pd.Texts) != 0 || pd.ErasedAt.IsZero() {
 			t.Fatalf("after erasure the merchant still reads %+v", pd)
@@ -144,10 +135,10 @@ func TestCare(t *testing.T) {
 	step("review after delivery accepted, without purchase rejected", func(t *testing.T) {
 		// The customer's organisation is also the payment provider, so User1 issues the
 		// money it pays with.
-		buyer := careClient{name: "Org1MSP User1 (orders)", contract: h.contract(t, "Org1MSP", "User1", "orders")}
+		buyer := ccAs(t, "Org1MSP", "User1", orders.Name)
 		const currency = "XCR"
 		if _, _, err := buyer.trySubmit("RegisterCurrency", map[string]any{"currency": currency}); err != nil {
-			if e, ok := careChaincodeError(err); !ok || e.Code != ledger.Conflict {
+			if e, ok := ccChaincodeError(err); !ok || e.Code != ledger.Conflict {
 				t.Fatalf("RegisterCurrency: %v", err)
 			}
 		}
@@ -171,7 +162,7 @@ func TestCare(t *testing.T) {
 		merchant.submit(t, "ReplyToReview", map[string]any{"id": r.ID, "text": "Thank you!"}, nil)
 		customer.submit(t, "EditReview", map[string]any{"id": r.ID, "rating": 5, "text": "Great beans, " + run}, nil)
 		neighbour.wantCode(t, ledger.Forbidden, "EditReview", map[string]any{"id": r.ID, "rating": 1, "text": "hijack"})
-		careSync(t)
+		ccSync(t)
 		var d care.ReviewDetail
 		merchant.evaluate(t, "GetReview", map[string]any{"id": r.ID}, &d)
 		if len(d.Entries) != 3 || d.Review.Version != 2 || d.Review.Reply != "Thank you!" || d.Entries[2].By != r.Reviewer {
@@ -180,12 +171,13 @@ func TestCare(t *testing.T) {
 	})
 
 	step("no block holds the personal data", func(t *testing.T) {
-		careSync(t)
+		ccSync(t)
 		qscc := h.gateway(t, "Org1MSP", "User1", 0).GetNetwork(h.profile.Channel).GetContract("qscc")
-		height, err := careHeight(qscc)
+		heights, err := ccHeights([]*client.Contract{qscc})
 		if err != nil {
 			t.Fatal(err)
 		}
+		height := heights[0]
 		var forms [][]byte
 		for _, s := range secrets {
 			forms = append(forms, s, []byte(base64.StdEncoding.EncodeToString(s)), []byte(hex.EncodeToString(s)))
@@ -210,88 +202,6 @@ func TestCare(t *testing.T) {
 	})
 }
 
-// careClient is one identity's handle on a contract of the chaincode.
-type careClient struct {
-	name     string
-	contract *client.Contract
-}
-
-func careAs(t testing.TB, msp, user string) careClient {
-	t.Helper()
-	return careClient{name: msp + " " + user, contract: h.contract(t, msp, user, care.Name)}
-}
-
-// trySubmit submits fn with args as JSON, waits for the commit and returns the result
-// and the transaction ID.
-func (c careClient) trySubmit(fn string, args any, opts ...client.ProposalOption) ([]byte, string, error) {
-	raw, err := json.Marshal(args)
-	if err != nil {
-		return nil, "", err
-	}
-	res, commit, err := c.contract.SubmitAsync(fn, append([]client.ProposalOption{client.WithArguments(string(raw))}, opts...)...)
-	if err != nil {
-		return nil, "", err
-	}
-	st, err := commit.Status()
-	if err != nil {
-		return nil, commit.TransactionID(), err
-	}
-	if !st.Successful {
-		return nil, st.TransactionID, fmt.Errorf("transaction %s committed as %s", st.TransactionID, st.Code)
-	}
-	return res, st.TransactionID, nil
-}
-
-// submit submits fn, fails the test unless it commits VALID, decodes the result into out
-// unless out is nil, and returns the transaction ID.
-func (c careClient) submit(t testing.TB, fn string, args any, out any, opts ...client.ProposalOption) string {
-	t.Helper()
-	res, tx, err := c.trySubmit(fn, args, opts...)
-	if err != nil {
-		t.Fatalf("%s: %s %s: %v", c.name, fn, careJSON(args), err)
-	}
-	if out != nil {
-		careDecode(t, c.name+": "+fn, res, out)
-	}
-	return tx
-}
-
-// evaluate evaluates fn and decodes the result into out.
-func (c careClient) evaluate(t testing.TB, fn string, args any, out any) {
-	t.Helper()
-	raw, err := json.Marshal(args)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := c.contract.Evaluate(fn, client.WithArguments(string(raw)))
-	if err != nil {
-		t.Fatalf("%s: %s %s: %v", c.name, fn, raw, err)
-	}
-	careDecode(t, c.name+": "+fn, res, out)
-}
-
-// wantCode submits fn and checks that endorsement fails with the chaincode error code.
-func (c careClient) wantCode(t testing.TB, code ledger.Code, fn string, args any, opts ...client.ProposalOption) {
-	t.Helper()
-	_, _, err := c.trySubmit(fn, args, opts...)
-	var ee *client.EndorseError
-	if err != nil && !errors.As(err, &ee) {
-		t.Fatalf("%s: %s %s: got %T %v, want an endorsement error %s", c.name, fn, careJSON(args), err, err, code)
-	}
-	careCheckCode(t, c.name+": "+fn+" "+careJSON(args), err, code)
-}
-
-// wantEvalCode evaluates fn and checks that it fails with the chaincode error code.
-func (c careClient) wantEvalCode(t testing.TB, code ledger.Code, fn string, args any) {
-	t.Helper()
-	raw, err := json.Marshal(args)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = c.contract.Evaluate(fn, client.WithArguments(string(raw)))
-	careCheckCode(t, c.name+": "+fn+" "+string(raw), err, code)
-}
-
 func careSalt(t testing.TB) []byte {
 	t.Helper()
 	salt := make([]byte, 32)
@@ -299,110 +209,4 @@ func careSalt(t testing.TB) []byte {
 		t.Fatal(err)
 	}
 	return salt
-}
-
-// careDecode decodes a JSON result into out.
-func careDecode(t testing.TB, what string, res []byte, out any) {
-	t.Helper()
-	if err := json.Unmarshal(res, out); err != nil {
-		t.Fatalf("%s: decode %.500s: %v", what, res, err)
-	}
-}
-
-func careJSON(v any) string {
-	raw, _ := json.Marshal(v)
-	return string(raw)
-}
-
-// careCheckCode fails unless err carries the chaincode error code.
-func careCheckCode(t testing.TB, what string, err error, code ledger.Code) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("%s: succeeded, want %s", what, code)
-	}
-	e, ok := careChaincodeError(err)
-	if !ok {
-		t.Fatalf("%s: no chaincode error code in %v", what, err)
-	}
-	if e.Code != code {
-		t.Fatalf("%s: got %s (%s), want %s", what, e.Code, e.Message, code)
-	}
-}
-
-// careChaincodeError recovers the coded chaincode error from a fabric-gateway error: from
-// the error details (one per endorsing peer), the gRPC status message or the text.
-func careChaincodeError(err error) (*ledger.Error, bool) {
-	var texts []string
-	if st, ok := status.FromError(err); ok {
-		for _, d := range st.Details() {
-			if ed, ok := d.(*gateway.ErrorDetail); ok {
-				texts = append(texts, ed.GetMessage())
-			}
-		}
-		texts = append(texts, st.Message())
-	}
-	for _, s := range append(texts, err.Error()) {
-		if e, ok := ledger.ParseError(s); ok {
-			return e, true
-		}
-	}
-	return nil, false
-}
-
-// careSync waits until every peer has the same block height, so that a query through one
-// organisation's peer sees what was committed through the other's.
-func careSync(t testing.TB) {
-	t.Helper()
-	var qscc []*client.Contract
-	for _, o := range h.profile.Orgs {
-		for i := range o.Peers {
-			qscc = append(qscc, h.gateway(t, o.MSPID, "User1", i).GetNetwork(h.profile.Channel).GetContract("qscc"))
-		}
-	}
-	eventually(t, 30*time.Second, "peers at one height", func() error {
-		var heights []uint64
-		for _, c := range qscc {
-			height, err := careHeight(c)
-			if err != nil {
-				return err
-			}
-			heights = append(heights, height)
-		}
-		if slices.Min(heights) != slices.Max(heights) {
-			return fmt.Errorf("heights %v", heights)
-		}
-		return nil
-	})
-}
-
-// careHeight asks a peer's qscc for the channel's height.
-func careHeight(qscc *client.Contract) (uint64, error) {
-	raw, err := qscc.Evaluate("GetChainInfo", client.WithArguments(h.profile.Channel))
-	if err != nil {
-		return 0, err
-	}
-	var info common.BlockchainInfo
-	if err := proto.Unmarshal(raw, &info); err != nil {
-		return 0, fmt.Errorf("decode chain info: %w", err)
-	}
-	return info.GetHeight(), nil
-}
-
-// careCommonName reads the common name of a user's certificate, which makes the user's
-// account "<MSP>/<CN>".
-func careCommonName(t testing.TB, msp, user string) string {
-	t.Helper()
-	raw, err := os.ReadFile(h.org(t, msp).Users[user].Cert)
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, _ := pem.Decode(raw)
-	if block == nil {
-		t.Fatalf("no PEM block in the certificate of %s %s", msp, user)
-	}
-	c, err := x509.ParseCertificate(block.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c.Subject.CommonName
 }

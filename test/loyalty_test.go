@@ -10,9 +10,7 @@ import (
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
-	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
-	"google.golang.org/grpc/status"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/loyalty"
@@ -76,8 +74,8 @@ func TestLoyalty(t *testing.T) {
 
 	step("a refunded order reverses its points", func(t *testing.T) {
 		// EUR may already be registered by another test; Org1MSP is the payment provider.
-		if _, err := shop.trySubmit("RegisterCurrency", map[string]any{"currency": "EUR"}); err != nil {
-			loyaltyCheckCode(t, "RegisterCurrency", err, ledger.Conflict)
+		if _, _, err := shop.trySubmit("RegisterCurrency", map[string]any{"currency": "EUR"}); err != nil {
+			ccCheckCode(t, "RegisterCurrency", err, ledger.Conflict)
 		}
 		shop.submit(t, "Deposit", map[string]any{"ref": "it-loyalty-" + run, "currency": "EUR", "credits": []map[string]any{{"account": account, "amount": 30000}}}, nil)
 		order := "it-loyalty-" + run
@@ -184,16 +182,16 @@ func loyaltyProgram(t testing.TB, issuer, partner loyaltyClient) string {
 		}
 		// The first transaction across organisations may fail while gossip settles.
 		eventually(t, 60*time.Second, "CreateProgram", func() error {
-			_, err := issuer.trySubmit("CreateProgram", args)
-			if e, ok := loyaltyChaincodeError(err); ok && e.Code == ledger.Conflict {
+			_, _, err := issuer.trySubmit("CreateProgram", args)
+			if e, ok := ccChaincodeError(err); ok && e.Code == ledger.Conflict {
 				return nil // an earlier attempt committed
 			}
 			return err
 		})
 	}
 	eventually(t, 30*time.Second, "AcceptPartnership", func() error {
-		_, err := partner.trySubmit("AcceptPartnership", map[string]any{"program": id})
-		if e, ok := loyaltyChaincodeError(err); ok && e.Code == ledger.Conflict {
+		_, _, err := partner.trySubmit("AcceptPartnership", map[string]any{"program": id})
+		if e, ok := ccChaincodeError(err); ok && e.Code == ledger.Conflict {
 			return nil // accepted before
 		}
 		return err
@@ -213,69 +211,11 @@ func loyaltyProgram(t testing.TB, issuer, partner loyaltyClient) string {
 }
 
 // loyaltyClient is one identity's handle on a contract of the chaincode.
-type loyaltyClient struct {
-	name     string
-	contract *client.Contract
-}
+type loyaltyClient struct{ ccClient }
 
 func loyaltyAs(t testing.TB, msp, user, contract string) loyaltyClient {
 	t.Helper()
-	return loyaltyClient{name: msp + " " + user, contract: h.contract(t, msp, user, contract)}
-}
-
-// trySubmit submits fn with args as JSON and waits for the commit; a transaction that
-// commits invalid is an error.
-func (c loyaltyClient) trySubmit(fn string, args any) ([]byte, error) {
-	raw, err := json.Marshal(args)
-	if err != nil {
-		return nil, err
-	}
-	res, commit, err := c.contract.SubmitAsync(fn, client.WithArguments(string(raw)))
-	if err != nil {
-		return nil, err
-	}
-	st, err := commit.Status()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Successful {
-		return nil, fmt.Errorf("transaction %s committed as %s", st.TransactionID, st.Code)
-	}
-	return res, nil
-}
-
-// submit submits fn and decodes the result into out unless out is nil.
-func (c loyaltyClient) submit(t testing.TB, fn string, args any, out any) {
-	t.Helper()
-	res, err := c.trySubmit(fn, args)
-	if err != nil {
-		t.Fatalf("%s: %s: %v", c.name, fn, err)
-	}
-	if out != nil {
-		if err := json.Unmarshal(res, out); err != nil {
-			t.Fatalf("%s: %s returned %s: %v", c.name, fn, res, err)
-		}
-	}
-}
-
-// tryEvaluate evaluates fn and decodes the result into out.
-func (c loyaltyClient) tryEvaluate(fn string, args any, out any) error {
-	raw, err := json.Marshal(args)
-	if err != nil {
-		return err
-	}
-	res, err := c.contract.Evaluate(fn, client.WithArguments(string(raw)))
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(res, out)
-}
-
-func (c loyaltyClient) evaluate(t testing.TB, fn string, args any, out any) {
-	t.Helper()
-	if err := c.tryEvaluate(fn, args, out); err != nil {
-		t.Fatalf("%s: %s: %v", c.name, fn, err)
-	}
+	return loyaltyClient{ccAs(t, msp, user, contract)}
 }
 
 // balance returns the caller's own balance in a programme.
@@ -284,42 +224,4 @@ func (c loyaltyClient) balance(t testing.TB, program string) loyalty.PointsBalan
 	var b loyalty.PointsBalance
 	c.evaluate(t, "Balance", map[string]any{"program": program}, &b)
 	return b
-}
-
-// wantCode submits fn and checks that it fails with the chaincode error code.
-func (c loyaltyClient) wantCode(t testing.TB, code ledger.Code, fn string, args any) {
-	t.Helper()
-	_, err := c.trySubmit(fn, args)
-	loyaltyCheckCode(t, c.name+": "+fn, err, code)
-}
-
-func loyaltyCheckCode(t testing.TB, what string, err error, code ledger.Code) {
-	t.Helper()
-	e, ok := loyaltyChaincodeError(err)
-	if !ok || e.Code != code {
-		t.Fatalf("%s: got %v, want %s", what, err, code)
-	}
-}
-
-// loyaltyChaincodeError recovers the coded chaincode error from a fabric-gateway error:
-// from the error details (one per endorsing peer), then the gRPC status, then the text.
-func loyaltyChaincodeError(err error) (*ledger.Error, bool) {
-	if err == nil {
-		return nil, false
-	}
-	var texts []string
-	if st, ok := status.FromError(err); ok {
-		for _, d := range st.Details() {
-			if ed, ok := d.(*gateway.ErrorDetail); ok {
-				texts = append(texts, ed.GetMessage())
-			}
-		}
-		texts = append(texts, st.Message())
-	}
-	for _, s := range append(texts, err.Error()) {
-		if e, ok := ledger.ParseError(s); ok {
-			return e, true
-		}
-	}
-	return nil, false
 }

@@ -3,21 +3,14 @@
 package test
 
 import (
-	"crypto/x509"
-	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/hyperledger/fabric-gateway/pkg/client"
-	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
-	"google.golang.org/grpc/status"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/orders"
@@ -34,7 +27,7 @@ func TestOrders(t *testing.T) {
 		merchant = ordersAs(t, "Org1MSP", "User1")
 		carrier  = ordersAs(t, "Org2MSP", "User1")
 		customer = ordersAs(t, "Org2MSP", "User2")
-		account  = ordersAccount(t, "Org2MSP", "User2")
+		account  = ccAccount(t, "Org2MSP", "User2")
 	)
 	step := func(name string, fn func(t *testing.T)) {
 		t.Helper()
@@ -56,8 +49,8 @@ func TestOrders(t *testing.T) {
 
 	step("fund the customer", func(t *testing.T) {
 		// EUR may already be registered by another test.
-		if _, err := bank.trySubmit("RegisterCurrency", map[string]any{"currency": "EUR"}); err != nil {
-			ordersWantCode(t, "RegisterCurrency", err, ledger.Conflict)
+		if _, _, err := bank.trySubmit("RegisterCurrency", map[string]any{"currency": "EUR"}); err != nil {
+			ccCheckCode(t, "RegisterCurrency", err, ledger.Conflict)
 		}
 		bank.submit(t, "Deposit", map[string]any{"ref": "it-orders-" + run, "currency": "EUR",
 			"credits": []map[string]any{{"account": account, "amount": 100_000}}}, nil)
@@ -112,7 +105,7 @@ func TestOrders(t *testing.T) {
 			if o.State == orders.StateRefunded {
 				return nil
 			}
-			if _, err := carrier.trySubmit("Sweep", map[string]any{"limit": orders.MaxSweep}); err != nil {
+			if _, _, err := carrier.trySubmit("Sweep", map[string]any{"limit": orders.MaxSweep}); err != nil {
 				return err
 			}
 			return fmt.Errorf("order %s is %s", id, o.State)
@@ -165,19 +158,19 @@ func TestOrders(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, errs[i] = merchant.trySubmit("Refund", map[string]any{"id": id, "refundId": "all-" + strconv.Itoa(i)})
+				_, _, errs[i] = merchant.trySubmit("Refund", map[string]any{"id": id, "refundId": "all-" + strconv.Itoa(i)})
 			}()
 		}
 		wg.Wait()
 		ok := 0
 		for _, err := range errs {
-			var invalid *ordersInvalidError
+			var invalid *ccCommitError
 			switch {
 			case err == nil:
 				ok++
-			case errors.As(err, &invalid) && (invalid.code == peer.TxValidationCode_MVCC_READ_CONFLICT || invalid.code == peer.TxValidationCode_PHANTOM_READ_CONFLICT):
+			case errors.As(err, &invalid) && (invalid.Code == peer.TxValidationCode_MVCC_READ_CONFLICT || invalid.Code == peer.TxValidationCode_PHANTOM_READ_CONFLICT):
 			default:
-				ordersWantCode(t, "concurrent Refund", err, ledger.Conflict)
+				ccCheckCode(t, "concurrent Refund", err, ledger.Conflict)
 			}
 		}
 		if ok != 1 {
@@ -196,80 +189,11 @@ func TestOrders(t *testing.T) {
 }
 
 // ordersClient is an identity using the orders contract.
-type ordersClient struct {
-	name     string
-	contract *client.Contract
-}
+type ordersClient struct{ ccClient }
 
 func ordersAs(t testing.TB, msp, user string) ordersClient {
 	t.Helper()
-	return ordersClient{name: msp + " " + user, contract: h.contract(t, msp, user, orders.Name)}
-}
-
-// ordersInvalidError is a transaction that committed with a validation code other than VALID.
-type ordersInvalidError struct {
-	txID string
-	code peer.TxValidationCode
-}
-
-func (e *ordersInvalidError) Error() string {
-	return fmt.Sprintf("transaction %s committed as %s", e.txID, e.code)
-}
-
-// trySubmit submits fn with args as JSON and waits for the commit.
-func (c ordersClient) trySubmit(fn string, args any) ([]byte, error) {
-	raw, err := json.Marshal(args)
-	if err != nil {
-		return nil, err
-	}
-	res, commit, err := c.contract.SubmitAsync(fn, client.WithArguments(string(raw)))
-	if err != nil {
-		return nil, err
-	}
-	st, err := commit.Status()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Successful {
-		return nil, &ordersInvalidError{txID: st.TransactionID, code: st.Code}
-	}
-	return res, nil
-}
-
-// submit submits fn, fails the test unless it commits VALID, and decodes the result into
-// out unless out is nil.
-func (c ordersClient) submit(t testing.TB, fn string, args any, out any) {
-	t.Helper()
-	res, err := c.trySubmit(fn, args)
-	if err != nil {
-		t.Fatalf("%s: %s %v: %v", c.name, fn, args, err)
-	}
-	if out != nil {
-		if err := json.Unmarshal(res, out); err != nil {
-			t.Fatalf("%s: %s: decode %s: %v", c.name, fn, res, err)
-		}
-	}
-}
-
-// tryEvaluate evaluates fn and decodes the result into out.
-func (c ordersClient) tryEvaluate(fn string, args any, out any) error {
-	raw, err := json.Marshal(args)
-	if err != nil {
-		return err
-	}
-	res, err := c.contract.Evaluate(fn, client.WithArguments(string(raw)))
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(res, out)
-}
-
-// evaluate evaluates fn and decodes the result into out.
-func (c ordersClient) evaluate(t testing.TB, fn string, args any, out any) {
-	t.Helper()
-	if err := c.tryEvaluate(fn, args, out); err != nil {
-		t.Fatalf("%s: %s %v: %v", c.name, fn, args, err)
-	}
+	return ordersClient{ccAs(t, msp, user, orders.Name)}
 }
 
 // balance returns an account's EUR balance as the client's peer sees it.
@@ -290,58 +214,6 @@ func (c ordersClient) wantBalance(account string, ok func(ledger.Amount) bool) e
 		return fmt.Errorf("%s holds %d EUR on the peer of %s", account, b.Balance, c.name)
 	}
 	return nil
-}
-
-// wantCode submits fn and checks that it fails with the chaincode error code.
-func (c ordersClient) wantCode(t testing.TB, code ledger.Code, fn string, args any) {
-	t.Helper()
-	_, err := c.trySubmit(fn, args)
-	ordersWantCode(t, fmt.Sprintf("%s: %s %v", c.name, fn, args), err, code)
-}
-
-// ordersWantCode fails unless err carries the chaincode error code, which the gateway
-// reports in the error details of each endorsing peer ("cxl:CONFLICT: ...").
-func ordersWantCode(t testing.TB, what string, err error, code ledger.Code) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("%s: succeeded, want %s", what, code)
-	}
-	var texts []string
-	if st, ok := status.FromError(err); ok {
-		for _, d := range st.Details() {
-			if ed, ok := d.(*gateway.ErrorDetail); ok {
-				texts = append(texts, ed.GetMessage())
-			}
-		}
-		texts = append(texts, st.Message())
-	}
-	for _, s := range append(texts, err.Error()) {
-		if e, ok := ledger.ParseError(s); ok {
-			if e.Code != code {
-				t.Fatalf("%s: got %s (%s), want %s", what, e.Code, e.Message, code)
-			}
-			return
-		}
-	}
-	t.Fatalf("%s: no chaincode error code in %v", what, err)
-}
-
-// ordersAccount returns the account "<MSP>/<CN>" of a user of the test network.
-func ordersAccount(t testing.TB, msp, user string) string {
-	t.Helper()
-	raw, err := os.ReadFile(h.org(t, msp).Users[user].Cert)
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, _ := pem.Decode(raw)
-	if block == nil {
-		t.Fatalf("no PEM block in the certificate of %s %s", msp, user)
-	}
-	cert, err := x509.ParseCertificate(block.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return msp + "/" + cert.Subject.CommonName
 }
 
 // ordersEventually retries fn for up to 30 seconds: a peer of the other organisation may

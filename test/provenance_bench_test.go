@@ -89,7 +89,7 @@ func BenchmarkTrace10k(b *testing.B) {
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			t0 := time.Now()
-			_, err := brand.trySubmit("RegisterItems", map[string]any{"gtin": c.lot.GTIN, "lot": c.lot.Lot, "serials": c.serials})
+			_, _, err := brand.trySubmit("RegisterItems", map[string]any{"gtin": c.lot.GTIN, "lot": c.lot.Lot, "serials": c.serials})
 			d := time.Since(t0)
 			mu.Lock()
 			defer mu.Unlock()
@@ -118,9 +118,9 @@ func BenchmarkTrace10k(b *testing.B) {
 		bookmark := ""
 		for {
 			args := map[string]any{"gtin": lotB.GTIN, "lot": lotB.Lot, "pageSize": pageSize, "bookmark": bookmark}
-			raw, err := brand.tryEvaluate("Trace", args)
+			raw, err := brand.tryEvaluateRaw("Trace", args)
 			if err != nil {
-				b.Fatalf("Trace %s: %v", provJSON(args), err)
+				b.Fatalf("Trace %s: %v", ccJSON(args), err)
 			}
 			calls++
 			bytes += len(raw)

@@ -4,26 +4,15 @@ package test
 
 import (
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/hex"
-	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
-	"reflect"
 	"slices"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
-	"github.com/hyperledger/fabric-protos-go-apiv2/common"
-	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
-	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/provenance"
@@ -43,7 +32,7 @@ func TestProvenanceLifecycle(t *testing.T) {
 		brand2   = provAs(t, "Org1MSP", "User2") // another client of Org1
 		carrier  = provAs(t, "Org2MSP", "User1") // Org2: carrier, auditor
 		carrier2 = provAs(t, "Org2MSP", "User2") // another client of Org2
-		driver   = "Org2MSP/" + provCommonName(t, "Org2MSP", "User1")
+		driver   = ccAccount(t, "Org2MSP", "User1")
 
 		beans   = run.gtin(1)
 		roasted = run.gtin(2)
@@ -164,8 +153,8 @@ func TestProvenanceLifecycle(t *testing.T) {
 		// acceptance endorsed by one organisation's peers alone is endorsed (the chaincode
 		// approves it) but must be invalidated at commit, and change nothing.
 		for _, only := range []string{"Org2MSP", "Org1MSP"} {
-			_, err := carrier.trySubmit("AcceptCustody", lotArgs(lotP1), client.WithEndorsingOrganizations(only))
-			var ce *client.CommitError
+			_, _, err := carrier.trySubmit("AcceptCustody", lotArgs(lotP1), client.WithEndorsingOrganizations(only))
+			var ce *ccCommitError
 			if !errors.As(err, &ce) || ce.Code != peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE {
 				t.Fatalf("AcceptCustody endorsed by %s alone: got %v (%T), want a commit error ENDORSEMENT_POLICY_FAILURE", only, err, err)
 			}
@@ -224,8 +213,8 @@ func TestProvenanceLifecycle(t *testing.T) {
 		if got.Offer == nil || got.Offer.To != "Org1MSP" {
 			t.Fatalf("OfferCustody of A001 returned %+v", got)
 		}
-		_, err := carrier.trySubmit("WithdrawCustodyOffer", itemArgs("A001"), client.WithEndorsingOrganizations("Org2MSP"))
-		var ce *client.CommitError
+		_, _, err := carrier.trySubmit("WithdrawCustodyOffer", itemArgs("A001"), client.WithEndorsingOrganizations("Org2MSP"))
+		var ce *ccCommitError
 		if !errors.As(err, &ce) || ce.Code != peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE {
 			t.Fatalf("WithdrawCustodyOffer endorsed by Org2MSP alone: got %v, want a commit error ENDORSEMENT_POLICY_FAILURE", err)
 		}
@@ -234,7 +223,7 @@ func TestProvenanceLifecycle(t *testing.T) {
 			t.Fatalf("WithdrawCustodyOffer of A001 returned %+v", got)
 		}
 		// A write to a key without a key-level policy falls back to the chaincode's policy.
-		_, err = brand.trySubmit("RegisterProduct", map[string]any{"gtin": run.gtin(6), "name": "one org only"}, client.WithEndorsingOrganizations("Org1MSP"))
+		_, _, err = brand.trySubmit("RegisterProduct", map[string]any{"gtin": run.gtin(6), "name": "one org only"}, client.WithEndorsingOrganizations("Org1MSP"))
 		if !errors.As(err, &ce) || ce.Code != peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE {
 			t.Fatalf("RegisterProduct endorsed by Org1MSP alone: got %v, want a commit error ENDORSEMENT_POLICY_FAILURE", err)
 		}
@@ -299,7 +288,7 @@ func TestProvenanceLifecycle(t *testing.T) {
 	}
 
 	step("trace the recalled lot", func(t *testing.T) {
-		for _, who := range []provClient{brand, carrier} { // any member traces
+		for _, who := range []ccClient{brand, carrier} { // any member traces
 			var tr provenance.LotTrace
 			who.evaluate(t, "Trace", map[string]any{"gtin": beans[1:], "lot": lotB.Lot}, &tr)
 			if tr.Lot.GTIN != beans || tr.Lot.Lot != lotB.Lot || tr.Lot.Depth != 0 || tr.Lot.Holder != "Org1MSP" || tr.Lot.Recall == nil || tr.Lot.Recall.Reason != "ochratoxin above limit" {
@@ -410,7 +399,7 @@ func TestProvenanceLifecycle(t *testing.T) {
 
 	step("history", func(t *testing.T) {
 		// pages lists every version of a record one per page, newest first.
-		pages := func(t *testing.T, who provClient, args map[string]any) []provenance.ProvenanceVersion {
+		pages := func(t *testing.T, who ccClient, args map[string]any) []provenance.ProvenanceVersion {
 			t.Helper()
 			var versions []provenance.ProvenanceVersion
 			bookmark := ""
@@ -418,14 +407,14 @@ func TestProvenanceLifecycle(t *testing.T) {
 				var page provenance.ProvenanceHistory
 				who.evaluate(t, "History", with(args, "pageSize", 1, "bookmark", bookmark), &page)
 				if len(page.Versions) != 1 {
-					t.Fatalf("History %s page %d has %d versions, want 1", provJSON(args), n, len(page.Versions))
+					t.Fatalf("History %s page %d has %d versions, want 1", ccJSON(args), n, len(page.Versions))
 				}
 				versions = append(versions, page.Versions...)
 				if bookmark = page.Bookmark; bookmark == "" {
 					return versions
 				}
 				if n == 10 {
-					t.Fatalf("History %s: more than 10 pages", provJSON(args))
+					t.Fatalf("History %s: more than 10 pages", ccJSON(args))
 				}
 			}
 		}
@@ -496,208 +485,12 @@ func provGTIN(digits string) string {
 	return "0" + digits + string(rune('0'+(10-sum%10)%10))
 }
 
-// provClient is the provenance contract as one identity sees it.
-type provClient struct {
-	name, msp string
-	contract  *client.Contract
-	qscc      []*client.Contract // on every peer, to compare heights
-}
-
-func provAs(t testing.TB, msp, user string) provClient {
+// provAs returns user of msp's client of the provenance contract, which waits for every
+// peer to reach one height before a call that follows a submit through another
+// organisation.
+func provAs(t testing.TB, msp, user string) ccClient {
 	t.Helper()
-	p := provClient{name: msp + " " + user, msp: msp, contract: h.contract(t, msp, user, provenance.Name)}
-	for _, o := range h.profile.Orgs {
-		for i := range o.Peers {
-			p.qscc = append(p.qscc, h.gateway(t, o.MSPID, user, i).GetNetwork(h.profile.Channel).GetContract("qscc"))
-		}
-	}
-	return p
-}
-
-// provLastWriter is the organisation through which the last transaction was submitted.
-var provLastWriter struct {
-	sync.Mutex
-	msp string
-}
-
-// follow waits, when the last transaction was submitted through another organisation,
-// until every peer has the same block height. A gateway endorses on its own
-// organisation's peer and a submit returns once the submitting gateway's peer has
-// committed, so without this an Org2 call right after an Org1 commit may not see it.
-func (p provClient) follow() error {
-	provLastWriter.Lock()
-	last := provLastWriter.msp
-	provLastWriter.Unlock()
-	if last == "" || last == p.msp {
-		return nil
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		heights, err := provHeights(p.qscc)
-		if err == nil && slices.Min(heights) == slices.Max(heights) {
-			// Every peer has every transaction so far: no need to wait again.
-			provLastWriter.Lock()
-			if provLastWriter.msp == last {
-				provLastWriter.msp = ""
-			}
-			provLastWriter.Unlock()
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("peers not at one height within 30s: %v %v", heights, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// provHeights returns the block height of every peer.
-func provHeights(qscc []*client.Contract) ([]uint64, error) {
-	var heights []uint64
-	for _, c := range qscc {
-		raw, err := c.Evaluate("GetChainInfo", client.WithArguments(h.profile.Channel))
-		if err != nil {
-			return nil, err
-		}
-		var info common.BlockchainInfo
-		if err := proto.Unmarshal(raw, &info); err != nil {
-			return nil, err
-		}
-		heights = append(heights, info.GetHeight())
-	}
-	return heights, nil
-}
-
-// trySubmit submits fn with args as JSON and waits for the commit.
-func (p provClient) trySubmit(fn string, args any, opts ...client.ProposalOption) ([]byte, error) {
-	raw, err := json.Marshal(args)
-	if err != nil {
-		return nil, err
-	}
-	if err := p.follow(); err != nil {
-		return nil, err
-	}
-	defer func() {
-		provLastWriter.Lock()
-		provLastWriter.msp = p.msp
-		provLastWriter.Unlock()
-	}()
-	return p.contract.Submit(fn, append([]client.ProposalOption{client.WithArguments(string(raw))}, opts...)...)
-}
-
-// submit submits fn, fails the test unless it commits VALID, and decodes the result into
-// out unless out is nil.
-func (p provClient) submit(t testing.TB, fn string, args any, out any, opts ...client.ProposalOption) {
-	t.Helper()
-	res, err := p.trySubmit(fn, args, opts...)
-	if err != nil {
-		t.Fatalf("%s: %s %s: %v", p.name, fn, provJSON(args), err)
-	}
-	if out != nil {
-		provDecode(t, p.name+": "+fn, res, out)
-	}
-}
-
-// provDecode decodes res into out, zeroing out first: json.Unmarshal leaves fields the
-// JSON omits (an offer that is gone) as they were.
-func provDecode(t testing.TB, what string, res []byte, out any) {
-	t.Helper()
-	reflect.ValueOf(out).Elem().SetZero()
-	if err := json.Unmarshal(res, out); err != nil {
-		t.Fatalf("%s: decode %.500s: %v", what, res, err)
-	}
-}
-
-// tryEvaluate evaluates fn with args as JSON.
-func (p provClient) tryEvaluate(fn string, args any) ([]byte, error) {
-	raw, err := json.Marshal(args)
-	if err != nil {
-		return nil, err
-	}
-	if err := p.follow(); err != nil {
-		return nil, err
-	}
-	return p.contract.Evaluate(fn, client.WithArguments(string(raw)))
-}
-
-// evaluate evaluates fn and decodes the result into out.
-func (p provClient) evaluate(t testing.TB, fn string, args any, out any) {
-	t.Helper()
-	res, err := p.tryEvaluate(fn, args)
-	if err != nil {
-		t.Fatalf("%s: %s %s: %v", p.name, fn, provJSON(args), err)
-	}
-	provDecode(t, p.name+": "+fn, res, out)
-}
-
-// wantCode submits fn and checks that endorsement fails with the chaincode error code.
-func (p provClient) wantCode(t testing.TB, code ledger.Code, fn string, args any) {
-	t.Helper()
-	_, err := p.trySubmit(fn, args)
-	var ee *client.EndorseError
-	if err != nil && !errors.As(err, &ee) {
-		t.Fatalf("%s: %s %s: got %T %v, want an endorsement error %s", p.name, fn, provJSON(args), err, err, code)
-	}
-	provCheckCode(t, p.name+": "+fn+" "+provJSON(args), err, code)
-}
-
-// wantEvalCode evaluates fn and checks that it fails with the chaincode error code.
-func (p provClient) wantEvalCode(t testing.TB, code ledger.Code, fn string, args any) {
-	t.Helper()
-	_, err := p.tryEvaluate(fn, args)
-	provCheckCode(t, p.name+": "+fn+" "+provJSON(args), err, code)
-}
-
-func provCheckCode(t testing.TB, what string, err error, code ledger.Code) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("%s: succeeded, want %s", what, code)
-	}
-	e, ok := provChaincodeError(err)
-	if !ok {
-		t.Fatalf("%s: no chaincode error code in %v", what, err)
-	}
-	if e.Code != code {
-		t.Fatalf("%s: got %s (%s), want %s", what, e.Code, e.Message, code)
-	}
-}
-
-// provChaincodeError recovers the coded chaincode error from a fabric-gateway error: from
-// the error details (one per endorsing peer), then the gRPC status message, then the text.
-func provChaincodeError(err error) (*ledger.Error, bool) {
-	var texts []string
-	if st, ok := status.FromError(err); ok {
-		for _, d := range st.Details() {
-			if ed, ok := d.(*gateway.ErrorDetail); ok {
-				texts = append(texts, ed.GetMessage())
-			}
-		}
-		texts = append(texts, st.Message())
-	}
-	for _, s := range append(texts, err.Error()) {
-		if e, ok := ledger.ParseError(s); ok {
-			return e, true
-		}
-	}
-	return nil, false
-}
-
-// provCommonName reads the common name of a user's certificate: with it the account
-// "<MSP>/<CN>" that names the user as a custody holder.
-func provCommonName(t testing.TB, msp, user string) string {
-	t.Helper()
-	raw, err := os.ReadFile(h.org(t, msp).Users[user].Cert)
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, _ := pem.Decode(raw)
-	if block == nil {
-		t.Fatalf("no PEM block in the certificate of %s %s", msp, user)
-	}
-	c, err := x509.ParseCertificate(block.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c.Subject.CommonName
+	return ccAs(t, msp, user, provenance.Name).syncing(t)
 }
 
 // provLots renders trace lots as "gtin/lot depth N holder H".
@@ -716,9 +509,4 @@ func provHolders(chain []provenance.CustodyStep) []string {
 		out = append(out, s.Holder+"@"+s.Location)
 	}
 	return out
-}
-
-func provJSON(v any) string {
-	raw, _ := json.Marshal(v)
-	return strings.TrimSpace(string(raw))
 }
