@@ -49,11 +49,12 @@ func ccAs(t testing.TB, msp, user, contract string) ccClient {
 	return ccClient{name: fmt.Sprintf("%s %s (%s)", msp, user, contract), msp: msp, user: user, contract: h.contract(t, msp, user, contract)}
 }
 
-// syncing returns the client that, when the last transaction a syncing client submitted
-// went through another organisation, waits until every peer has the same block height
-// before it submits or evaluates. A gateway endorses on its own organisation's peer and a
-// submit returns once the submitting gateway's peer has committed, so without this an
-// Org2 call right after an Org1 commit may not see it.
+// syncing returns the client that, after any syncing client submitted, waits until every
+// peer has the same block height before it submits or evaluates. A submit returns once the
+// submitting gateway's peer has committed, but the next call may be endorsed by other
+// peers (of another organisation, or another peer of the same one): without the wait it
+// may not see the commit, or two endorsers at different heights may return different
+// results ("ProposalResponsePayloads do not match").
 func (c ccClient) syncing(t testing.TB) ccClient {
 	t.Helper()
 	c.qscc = ccPeers(t, c.user)
@@ -66,8 +67,8 @@ var ccLastWriter struct {
 	msp string
 }
 
-// follow waits, for a syncing client whose organisation is not the last writer's, until
-// every peer has the same block height.
+// follow waits, for a syncing client after a submit by any syncing client, until every
+// peer has the same block height.
 func (c ccClient) follow() error {
 	if c.qscc == nil {
 		return nil
@@ -75,7 +76,7 @@ func (c ccClient) follow() error {
 	ccLastWriter.Lock()
 	last := ccLastWriter.msp
 	ccLastWriter.Unlock()
-	if last == "" || last == c.msp {
+	if last == "" {
 		return nil
 	}
 	if err := ccAwaitOneHeight(c.qscc); err != nil {

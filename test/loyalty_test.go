@@ -215,7 +215,7 @@ type loyaltyClient struct{ ccClient }
 
 func loyaltyAs(t testing.TB, msp, user, contract string) loyaltyClient {
 	t.Helper()
-	return loyaltyClient{ccAs(t, msp, user, contract)}
+	return loyaltyClient{ccAs(t, msp, user, contract).syncing(t)}
 }
 
 // balance returns the caller's own balance in a programme.

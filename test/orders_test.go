@@ -193,7 +193,7 @@ type ordersClient struct{ ccClient }
 
 func ordersAs(t testing.TB, msp, user string) ordersClient {
 	t.Helper()
-	return ordersClient{ccAs(t, msp, user, orders.Name)}
+	return ordersClient{ccAs(t, msp, user, orders.Name).syncing(t)}
 }
 
 // balance returns an account's EUR balance as the client's peer sees it.
