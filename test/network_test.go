@@ -165,6 +165,9 @@ func TestChaincodeUpgrade(t *testing.T) {
 // paused and resumed (processes natively, containers under Docker). The network must keep
 // committing through both faults, the restarted orderer must catch up, and every
 // transaction a client saw commit VALID must be VALID on every peer's ledger.
+// leaderDownFor is how long TestFaultsUnderLoad keeps the Raft leader stopped.
+const leaderDownFor = 20 * time.Second
+
 func TestFaultsUnderLoad(t *testing.T) {
 	ctx := context.Background()
 	org1, org2 := h.topo.PeerOrgs()[0], h.topo.PeerOrgs()[1]
@@ -186,10 +189,13 @@ func TestFaultsUnderLoad(t *testing.T) {
 	}
 	h.stop(t, leader.Name)
 	down := time.Now()
-	time.Sleep(10 * time.Second)
+	// The followers elect a new leader only after the election timeout (ElectionTick 10 x
+	// TickInterval 500 ms = 5 s), and a loaded 2-core machine adds seconds to that: the
+	// leader stays down long enough for the new one to commit for a while.
+	time.Sleep(leaderDownFor)
 	h.start(t, leader.Name)
 	if n := l.ackedBetween(down, time.Now()); n == 0 {
-		t.Errorf("no transaction committed in the 10 s the Raft leader %s was stopped", leader.Name)
+		t.Errorf("no transaction committed in the %s the Raft leader %s was stopped", leaderDownFor, leader.Name)
 	} else {
 		t.Logf("%d transactions committed while the Raft leader %s was stopped", n, leader.Name)
 	}
