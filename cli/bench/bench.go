@@ -85,7 +85,7 @@ and each target met or missed; --json writes every result with the machine and s
 The operations write real data: a product, items and lots, funded customers and orders, a
 loyalty programme and its points, under names unique to the run. The merchant's payment
 lots are consolidated at the end.`,
-		Example: `  cxl bench                                   # the full sweep (about 45 minutes)
+		Example: `  cxl bench                                   # the full sweep (about 30 minutes)
   cxl bench --workload baseline,loyalty --concurrency 128 --duration 10s
   cxl bench --workload verify --target service --concurrency 64,256 --json verify.json`,
 		Args: cobra.NoArgs,
