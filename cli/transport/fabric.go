@@ -28,8 +28,8 @@ const identityName = "cli"
 
 // Fabric reaches the ledger directly through a peer's Fabric Gateway with the user's own
 // signing identity. Idempotency keys are kept in a local journal (the gateway service's
-// store, one file per identity): the key, the transaction ID before endorsement and the
-// signed envelope before submission, so that repeating a command with its key returns the
+// store, one file per identity): the key, the transaction ID and the signed envelope
+// before submission, so that repeating a command with its key returns the
 // first outcome, and a transaction whose commit was unknown is found in a block, or
 // submitted again as the same envelope, which the ledger applies at most once.
 type Fabric struct {

@@ -27,6 +27,9 @@ const (
 	PhaseEndorse  Phase = "endorse"
 	PhaseSubmit   Phase = "submit"
 	PhaseCommit   Phase = "commit"
+	// PhaseJournal is the journal's durable write of the signed transaction before
+	// submission (Journal.Prepared).
+	PhaseJournal Phase = "journal"
 )
 
 // Observer is told how long each phase of each call took and how it ended (err nil on

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
@@ -17,7 +18,8 @@ import (
 // Journal makes a transaction durable before it leaves the process, so that a crash can
 // neither lose a transaction that may commit nor let one be applied twice.
 type Journal interface {
-	// Endorsing records the transaction ID before its proposal is sent for endorsement. A
+	// Endorsing tells the journal the transaction ID before its proposal is sent for
+	// endorsement (it need not be durable yet: nothing can apply before Prepared). A
 	// transaction that fails validation with a read conflict is run again as a new
 	// transaction, so Endorsing can be called again with a new ID: the new one replaces it.
 	Endorsing(ctx context.Context, txID string) error
@@ -121,7 +123,7 @@ func (s *Session) submitOnce(ctx context.Context, c call) (*outcome, error) {
 	}
 	txID := proposal.TransactionID()
 	if err := s.journal.Endorsing(ctx, txID); err != nil {
-		return nil, ledgerapi.Errorf(ledgerapi.Internal, "record transaction before endorsement: %v", err).WithTransaction(txID)
+		return nil, ledgerapi.Errorf(ledgerapi.Internal, "journal transaction before endorsement: %v", err).WithTransaction(txID)
 	}
 	proposalBytes, err := proposal.Bytes()
 	if err != nil {
@@ -145,7 +147,10 @@ func (s *Session) submitOnce(ctx context.Context, c call) (*outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.journal.Prepared(ctx, txID, signed, tx.Result()); err != nil {
+	journalled := time.Now()
+	err = s.journal.Prepared(ctx, txID, signed, tx.Result())
+	s.c.observe(PhaseJournal, time.Since(journalled), err)
+	if err != nil {
 		return nil, ledgerapi.Errorf(ledgerapi.Internal, "record signed transaction before submission: %v", err).WithTransaction(txID)
 	}
 	block, err := s.c.submitAndWait(ctx, s.s, txID, signed)

@@ -1,7 +1,7 @@
 // Package metrics defines the gateway service's Prometheus metrics on a registry of its own:
 // HTTP requests by route and status, the latency of each Fabric phase (evaluate, endorse,
-// submit, commit), idempotent replays, rate-limited requests, open event streams and the
-// work of reconciliation.
+// submit, commit), idempotent replays, rate-limited requests, open event streams, the work
+// of reconciliation and the answers of the query caches.
 package metrics
 
 import (
@@ -27,10 +27,11 @@ type Metrics struct {
 	eventStreams prometheus.Gauge
 	pending      prometheus.Gauge
 	reconciled   *prometheus.CounterVec
+	cacheLookups *prometheus.CounterVec
 }
 
 // latencyBuckets cover a query (milliseconds) to a commit that waits for a leader election.
-var latencyBuckets = []float64{.005, .01, .025, .05, .1, .2, .3, .5, .75, 1, 2, 5, 10, 20, 30}
+var latencyBuckets = []float64{.001, .005, .01, .025, .05, .1, .2, .3, .4, .5, .6, .75, 1, 1.25, 1.5, 2, 5, 10, 20, 30}
 
 // New registers the collectors, with the Go runtime and process collectors, on a new
 // registry.
@@ -44,7 +45,7 @@ func New() *Metrics {
 			Name: "cxl_gateway_http_request_duration_seconds", Help: "HTTP request latency by route.", Buckets: latencyBuckets,
 		}, []string{"route", "method"}),
 		phases: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "cxl_gateway_fabric_phase_duration_seconds", Help: "Latency of each Fabric phase (evaluate, endorse, submit, commit) by outcome code.", Buckets: latencyBuckets,
+			Name: "cxl_gateway_fabric_phase_duration_seconds", Help: "Latency of each phase of a transaction (evaluate, endorse, journal: the durable write before submission, submit, commit) by outcome code.", Buckets: latencyBuckets,
 		}, []string{"phase", "outcome"}),
 		replays: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "cxl_gateway_idempotent_replays_total", Help: "Mutations answered from an earlier request with the same idempotency key.",
@@ -61,8 +62,11 @@ func New() *Metrics {
 		reconciled: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "cxl_gateway_reconciled_total", Help: "Reconciliation outcomes: committed, failed, resubmitted.",
 		}, []string{"outcome"}),
+		cacheLookups: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "cxl_gateway_cache_lookups_total", Help: "Queries asked of a query cache, by cache and outcome (hit, miss, shared: waited for a concurrent miss).",
+		}, []string{"cache", "outcome"}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.phases, m.replays, m.rateLimited, m.eventStreams, m.pending, m.reconciled,
+	m.registry.MustRegister(m.requests, m.duration, m.phases, m.replays, m.rateLimited, m.eventStreams, m.pending, m.reconciled, m.cacheLookups,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -106,4 +110,9 @@ func (m *Metrics) Pending(n int) { m.pending.Set(float64(n)) }
 // an envelope resubmitted.
 func (m *Metrics) Reconciled(outcome string, n int) {
 	m.reconciled.WithLabelValues(outcome).Add(float64(n))
+}
+
+// CacheLookup counts one query asked of a query cache ("verify") and how it was answered.
+func (m *Metrics) CacheLookup(cache, outcome string) {
+	m.cacheLookups.WithLabelValues(cache, outcome).Inc()
 }

@@ -65,7 +65,14 @@ type Reconciler struct {
 	Log *slog.Logger
 	// Observe, if set, is told the result of every pass.
 	Observe func(Result)
+
+	// lastExpiry is when a pass last expired finished records.
+	lastExpiry time.Time
 }
+
+// expireEvery is the least time between two expiries of finished records: each reads the
+// whole store, which a pass every few seconds need not.
+const expireEvery = time.Minute
 
 // Run passes at once and then every Interval until ctx ends.
 func (r *Reconciler) Run(ctx context.Context) {
@@ -87,7 +94,9 @@ func (r *Reconciler) log() *slog.Logger {
 }
 
 // Pass looks up every pending transaction once: a transaction in a block is resolved with
-// the ledger's verdict; one in no block since ResubmitAfter is submitted again.
+// the ledger's verdict; one in no block since ResubmitAfter is submitted again. At most
+// once a minute it also expires finished records older than Retention. Passes must not
+// run concurrently.
 func (r *Reconciler) Pass(ctx context.Context) Result {
 	var res Result
 	pending, err := r.Store.Pending()
@@ -126,8 +135,9 @@ func (r *Reconciler) Pass(ctx context.Context) Result {
 		}()
 	}
 	wg.Wait()
-	if r.Retention > 0 {
-		if n, err := r.Store.Expire(time.Now().Add(-r.Retention)); err != nil {
+	if now := time.Now(); r.Retention > 0 && now.Sub(r.lastExpiry) >= expireEvery {
+		r.lastExpiry = now
+		if n, err := r.Store.Expire(now.Add(-r.Retention)); err != nil {
 			r.log().Error("reconciliation: expire records", "error", err)
 		} else if n > 0 {
 			r.log().Info("expired finished requests", "count", n)

@@ -1,14 +1,18 @@
 // Package store is the gateway service's durable memory, one bbolt file: for every mutating
 // request, its idempotency key, a fingerprint of the request, the transaction it created
-// (the ID before endorsement, the signed envelope before submission) and, once known, its
-// outcome. Pending transactions are found here after a restart and reconciled with the
-// ledger.
+// (the signed envelope, stored before submission) and, once known, its outcome. Pending
+// transactions are found here after a restart and reconciled with the ledger.
 //
-// A request's record moves Reserved -> Pending -> Done. Reserved: the key is taken and the
-// transaction has not left the process. Pending: the signed transaction is stored and may be
-// on its way to a block. Done: the outcome (committed, or an error) is final, and a request
-// repeating the key gets it again; an outcome whose error is retryable lets the same request
-// run again.
+// A request's record is written once before its transaction is submitted (Pending, with
+// the envelope: from then on the transaction may commit, and reconciliation can follow it
+// and submit it again) and once with its outcome (Done). Only the first write is on the
+// request's path: the outcome is written in the background, because a lost outcome is
+// recovered from the ledger by reconciliation (the record is Pending with the endorsed
+// result), while the request's answer is already known. Until that write is done, a repeat
+// of the request gets the outcome from memory. Nothing is written before endorsement: a
+// request whose transaction never left the process applied nothing, so running it again
+// is the right answer to its repeat. Done records with a retryable error let the same
+// request run again.
 package store
 
 import (
@@ -29,7 +33,9 @@ type State string
 
 // Record states.
 const (
-	// Reserved: the key is taken; the transaction has not been handed to ordering.
+	// Reserved: the key is taken; the transaction has not been handed to ordering. Only a
+	// store written by an earlier version of the service holds such records (Open settles
+	// them).
 	Reserved State = "RESERVED"
 	// Pending: the signed transaction is stored; its commit is not known.
 	Pending State = "PENDING"
@@ -90,18 +96,31 @@ var (
 
 // Store is the open bbolt file plus the set of keys whose requests run in this process.
 type Store struct {
-	db  *bolt.DB
-	now func() time.Time
+	db      *bolt.DB
+	now     func() time.Time
+	onError func(error)
 
 	mu       sync.Mutex
 	inFlight map[string]bool
+	// settled holds the outcomes whose write is under way, by key.
+	settled map[string]*Record
+	writes  sync.WaitGroup
 }
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithWriteErrors sends the errors of the writes done in the background (outcomes) to fn;
+// by default they are dropped, and reconciliation recovers the outcome from the ledger.
+func WithWriteErrors(fn func(error)) Option { return func(s *Store) { s.onError = fn } }
 
 // Open opens (creating if needed) the store at path. Records a crash left Reserved, whose
 // transaction never left the process, become Done with a retryable Unavailable outcome, so
 // that the client's retry runs again.
-func Open(path string) (*Store, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+func Open(path string, opts ...Option) (*Store, error) {
+	// The free-page list is rebuilt when the file is opened instead of written with every
+	// commit: as the store grows that list is most of what each fsync writes.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
@@ -109,7 +128,10 @@ func Open(path string) (*Store, error) {
 	// load that halves the store's CPU; the default 10 ms would add more to every request's
 	// latency than it saves.
 	db.MaxBatchDelay = 5 * time.Millisecond
-	s := &Store{db: db, now: time.Now, inFlight: map[string]bool{}}
+	s := &Store{db: db, now: time.Now, onError: func(error) {}, inFlight: map[string]bool{}, settled: map[string]*Record{}}
+	for _, o := range opts {
+		o(s)
+	}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{requestsBucket, txBucket, pendingBucket, envelopesBucket} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -135,8 +157,11 @@ func Open(path string) (*Store, error) {
 	return s, nil
 }
 
-// Close closes the file.
-func (s *Store) Close() error { return s.db.Close() }
+// Close waits for the outcomes being written, then closes the file.
+func (s *Store) Close() error {
+	s.writes.Wait()
+	return s.db.Close()
+}
 
 func recordKey(principal, key string) []byte { return []byte(principal + "\x00" + key) }
 
@@ -162,15 +187,18 @@ func get(tx *bolt.Tx, k []byte) (*Record, error) {
 
 // Begin starts request key of principal with fingerprint. When the key is new, or its
 // earlier outcome was a retryable failure of the same request, it returns a Ticket holding
-// the key; the Ticket records the request durably with its transaction, before
-// endorsement (a request that fails before it has a transaction leaves nothing behind:
-// running it again gives the same answer). Otherwise it returns the existing record and no
-// Ticket: the caller answers with the record's outcome (Done) or as still pending
-// (Pending). It fails with ErrInFlight while a request with the key runs in this process,
-// and ErrMismatch when the key was used with another fingerprint.
+// the key; the Ticket records the request durably with its signed transaction, before
+// submission. Otherwise it returns the existing record and no Ticket: the caller answers
+// with the record's outcome (Done) or as still pending (Pending). It fails with
+// ErrInFlight while a request with the key runs in this process, and ErrMismatch when the
+// key was used with another fingerprint.
 func (s *Store) Begin(principal, key, fingerprint, operation string) (*Ticket, *Record, error) {
 	k := string(recordKey(principal, key))
 	s.mu.Lock()
+	if r, ok := s.settled[k]; ok {
+		s.mu.Unlock()
+		return settledAnswer(r, fingerprint)
+	}
 	if s.inFlight[k] {
 		s.mu.Unlock()
 		return nil, nil, ErrInFlight
@@ -200,6 +228,20 @@ func (s *Store) Begin(principal, key, fingerprint, operation string) (*Ticket, *
 	return &Ticket{s: s, k: k, first: Record{Principal: principal, Key: key, Fingerprint: fingerprint, Operation: operation, State: Reserved}}, nil, nil
 }
 
+// settledAnswer is Begin's answer from an outcome still being written: the outcome, or,
+// for a retryable failure of the same request, which may run again once the write is
+// done, ErrInFlight.
+func settledAnswer(r *Record, fingerprint string) (*Ticket, *Record, error) {
+	c := *r
+	switch {
+	case c.Fingerprint != fingerprint:
+		return nil, &c, ErrMismatch
+	case answers(&c, fingerprint):
+		return nil, &c, nil
+	}
+	return nil, nil, ErrInFlight
+}
+
 // answers reports whether record r settles a request with fingerprint, so that the request
 // must not run: the record of another request, or an outcome other than a retryable
 // failure.
@@ -213,72 +255,25 @@ func (s *Store) release(k string) {
 	s.mu.Unlock()
 }
 
-// update applies fn to the record under k in a write transaction.
-func (s *Store) update(k []byte, fn func(tx *bolt.Tx, r *Record) error) error {
-	return s.db.Batch(func(tx *bolt.Tx) error {
-		r, err := get(tx, k)
-		if err != nil {
-			return err
-		}
-		if r == nil {
-			return fmt.Errorf("no record %q", k)
-		}
-		if err := fn(tx, r); err != nil {
-			return err
-		}
-		r.Updated = s.now()
-		return put(tx, r)
-	})
-}
-
 // Ticket is a request that holds its idempotency key. It is the fabric.Journal of the
 // request's transaction; Finish ends it.
 type Ticket struct {
 	s *Store
 	k string
-	// first is the record Endorsing writes when the request has none yet.
+	// first is the record Prepared writes when the request has none yet.
 	first Record
-	// written is set once Endorsing recorded the request.
-	written bool
+	// txID is the transaction being endorsed.
+	txID string
+	// stored is the record as last written, once Prepared wrote it.
+	stored *Record
 }
 
-// Endorsing records the request with the transaction it is about to send for
-// endorsement; a new transaction of the same request (after a read conflict) replaces the
-// earlier one, which applied nothing.
+// Endorsing notes the transaction the request is about to send for endorsement; a new
+// transaction of the same request (after a read conflict) replaces the earlier one, which
+// applied nothing. Nothing is written: until Prepared, nothing can apply.
 func (t *Ticket) Endorsing(_ context.Context, txID string) error {
-	err := t.s.db.Batch(func(tx *bolt.Tx) error {
-		r, err := get(tx, []byte(t.k))
-		if err != nil {
-			return err
-		}
-		now := t.s.now()
-		switch {
-		case r == nil || r.State == Done:
-			// A first attempt, or a retryable failure run again.
-			fresh := t.first
-			fresh.Created = now
-			if r != nil {
-				fresh.Created = r.Created
-				if err := forget(tx, r.TxID); err != nil {
-					return err
-				}
-			}
-			r = &fresh
-		default:
-			if err := forget(tx, r.TxID); err != nil {
-				return err
-			}
-		}
-		r.TxID, r.State, r.Result, r.Updated = txID, Reserved, nil, now
-		if err := tx.Bucket(txBucket).Put([]byte(txID), []byte(t.k)); err != nil {
-			return err
-		}
-		return put(tx, r)
-	})
-	if err == nil {
-		t.written = true
-	}
-	return err
+	t.txID = txID
+	return nil
 }
 
 // forget removes what a transaction that will not apply left in the indexes.
@@ -294,62 +289,158 @@ func forget(tx *bolt.Tx, txID string) error {
 	return nil
 }
 
-// Prepared records the signed transaction before it is submitted: from now on the
-// transaction may commit, and reconciliation follows it if the request cannot.
+// Prepared records the request with its signed transaction before it is submitted: from
+// now on the transaction may commit, and reconciliation follows it if the request cannot.
+// This is the one write a request waits for.
 func (t *Ticket) Prepared(_ context.Context, txID string, signedTx, result []byte) error {
-	return t.s.update([]byte(t.k), func(tx *bolt.Tx, r *Record) error {
-		if r.TxID != txID {
-			return fmt.Errorf("transaction %s prepared, but the request's transaction is %s", txID, r.TxID)
+	if txID != t.txID {
+		return fmt.Errorf("transaction %s prepared, but the request's transaction is %s", txID, t.txID)
+	}
+	var stored Record
+	err := t.s.db.Batch(func(tx *bolt.Tx) error {
+		r, err := get(tx, []byte(t.k))
+		if err != nil {
+			return err
 		}
-		r.State, r.Result, r.Submitted = Pending, result, t.s.now()
+		now := t.s.now()
+		fresh := t.first
+		fresh.Created = now
+		if r != nil {
+			// A retryable failure run again, or this request's earlier transaction, which
+			// a read conflict replaced.
+			fresh.Created = r.Created
+			if err := forget(tx, r.TxID); err != nil {
+				return err
+			}
+		}
+		r = &fresh
+		r.TxID, r.State, r.Result, r.Submitted, r.Updated = txID, Pending, result, now, now
+		for _, b := range [][]byte{txBucket, pendingBucket} {
+			if err := tx.Bucket(b).Put([]byte(txID), []byte(t.k)); err != nil {
+				return err
+			}
+		}
 		if err := tx.Bucket(envelopesBucket).Put([]byte(txID), signedTx); err != nil {
 			return err
 		}
-		return tx.Bucket(pendingBucket).Put([]byte(txID), []byte(t.k))
+		stored = *r
+		return put(tx, r)
 	})
+	if err != nil {
+		return err
+	}
+	t.stored = &stored
+	return nil
 }
 
 // Finish ends the request: err nil means its transaction committed VALID in block; a
 // Pending error leaves the transaction to reconciliation; any other error is the request's
-// final outcome. It returns the record as stored, or, for a request that failed before it
-// had a transaction, as it would be: nothing of such a request is kept.
+// final outcome. It returns the record with the outcome at once and writes it in the
+// background (a repeat of the request meanwhile gets it from memory). A request that
+// failed before it had a transaction keeps nothing: it may run again.
 func (t *Ticket) Finish(block uint64, err error) (*Record, error) {
-	defer t.s.release(t.k)
 	e := ledgerapi.AsError(err)
-	if !t.written {
-		if e == nil || e.Code == ledgerapi.Pending {
-			return nil, fmt.Errorf("outcome %v of a request that never journalled a transaction", err)
-		}
+	if t.stored == nil && (e == nil || e.Code == ledgerapi.Pending) {
+		t.s.release(t.k)
+		return nil, fmt.Errorf("outcome %v of a request whose transaction was never prepared", err)
+	}
+	if t.txID == "" {
+		t.s.release(t.k)
 		r := t.first
 		r.State, r.Err = Done, e
 		return &r, nil
 	}
-	var out *Record
-	uerr := t.s.update([]byte(t.k), func(tx *bolt.Tx, r *Record) error {
-		if e != nil && e.Code == ledgerapi.Pending {
-			if r.State != Pending {
-				return fmt.Errorf("transaction %s reported pending but was never prepared", r.TxID)
-			}
-		} else {
-			for _, b := range [][]byte{pendingBucket, envelopesBucket} {
-				if err := tx.Bucket(b).Delete([]byte(r.TxID)); err != nil {
-					return err
-				}
-			}
-			r.State, r.Block, r.Err = Done, block, e
-		}
-		c := *r
-		out = &c
-		return nil
-	})
-	if uerr != nil {
-		return nil, fmt.Errorf("record outcome: %w", uerr)
+	if e != nil && e.Code == ledgerapi.Pending {
+		t.s.release(t.k)
+		c := *t.stored
+		return &c, nil
 	}
-	return out, nil
+	var final Record
+	if t.stored != nil {
+		final = *t.stored
+	} else {
+		// Refused at endorsement: the outcome is kept, so a repeat gets the same answer.
+		final = t.first
+		final.Created, final.TxID = t.s.now(), t.txID
+	}
+	final.State, final.Block, final.Err, final.Updated = Done, block, e, t.s.now()
+	if e != nil && e.Retryable {
+		// The client may repeat it at once and should run again, not wait for the write:
+		// a rare path, written before the answer.
+		if err := t.s.write(t.k, &final); err != nil {
+			t.s.release(t.k)
+			return nil, err
+		}
+		t.s.release(t.k)
+	} else {
+		t.s.settle(t.k, &final)
+	}
+	c := final
+	return &c, nil
 }
 
-// ByTransaction returns the record whose last transaction is txID, or nil.
+// settle writes the outcome r of the request under k in the background and releases the
+// key once it is written; meanwhile Begin answers from r.
+func (s *Store) settle(k string, r *Record) {
+	s.mu.Lock()
+	s.settled[k] = r
+	s.mu.Unlock()
+	s.writes.Add(1)
+	go func() {
+		defer s.writes.Done()
+		if err := s.write(k, r); err != nil {
+			s.onError(err)
+		}
+		s.mu.Lock()
+		delete(s.settled, k)
+		delete(s.inFlight, k)
+		s.mu.Unlock()
+	}()
+}
+
+// write stores the outcome r of the request under k.
+func (s *Store) write(k string, r *Record) error {
+	err := s.db.Batch(func(tx *bolt.Tx) error {
+		rec := *r // r is shared with Begin; bbolt may run this function again
+		earlier, err := get(tx, []byte(k))
+		if err != nil {
+			return err
+		}
+		if earlier != nil && earlier.TxID != rec.TxID {
+			// A retryable failure's transaction, replaced by this one.
+			rec.Created = earlier.Created
+			if err := forget(tx, earlier.TxID); err != nil {
+				return err
+			}
+		}
+		for _, b := range [][]byte{pendingBucket, envelopesBucket} {
+			if err := tx.Bucket(b).Delete([]byte(rec.TxID)); err != nil {
+				return err
+			}
+		}
+		if err := tx.Bucket(txBucket).Put([]byte(rec.TxID), []byte(k)); err != nil {
+			return err
+		}
+		return put(tx, &rec)
+	})
+	if err != nil {
+		return fmt.Errorf("record the outcome of transaction %s: %w", r.TxID, err)
+	}
+	return nil
+}
+
+// ByTransaction returns the record whose last transaction is txID, or nil: the outcome
+// being written if there is one, else the stored record.
 func (s *Store) ByTransaction(txID string) (*Record, error) {
+	s.mu.Lock()
+	for _, r := range s.settled {
+		if r.TxID == txID {
+			c := *r
+			s.mu.Unlock()
+			return &c, nil
+		}
+	}
+	s.mu.Unlock()
 	var out *Record
 	err := s.db.View(func(tx *bolt.Tx) error {
 		k := tx.Bucket(txBucket).Get([]byte(txID))
@@ -436,40 +527,63 @@ func (s *Store) onPending(txID string, fn func(tx *bolt.Tx, r *Record) error) er
 	})
 }
 
+// expireBatch bounds the records one write transaction of Expire deletes, so that the
+// requests' own writes never wait long behind it.
+const expireBatch = 1000
+
 // Expire deletes Done records last updated before cutoff; their keys can be used again.
-// It returns how many it deleted.
+// It returns how many it deleted. It finds them in a read transaction, which requests'
+// writes do not wait for, and takes the write lock only to delete them, expireBatch at a
+// time.
 func (s *Store) Expire(cutoff time.Time) (int, error) {
-	n := 0
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		var expired []*Record
-		err := tx.Bucket(requestsBucket).ForEach(func(k, v []byte) error {
-			var r Record
+	var found [][]byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(requestsBucket).ForEach(func(k, v []byte) error {
+			var r struct {
+				State   State     `json:"state"`
+				Updated time.Time `json:"updated"`
+			}
 			if err := json.Unmarshal(v, &r); err != nil {
 				return fmt.Errorf("decode record %q: %w", k, err)
 			}
 			if r.State == Done && r.Updated.Before(cutoff) {
-				expired = append(expired, &r)
+				found = append(found, append([]byte(nil), k...))
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, fmt.Errorf("expire records: %w", err)
+	}
+	n := 0
+	for len(found) > 0 {
+		batch := found[:min(expireBatch, len(found))]
+		found = found[len(batch):]
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			for _, k := range batch {
+				// The record may have changed since the scan (its key used again).
+				r, err := get(tx, k)
+				if err != nil {
+					return err
+				}
+				if r == nil || r.State != Done || !r.Updated.Before(cutoff) {
+					continue
+				}
+				if r.TxID != "" {
+					if err := tx.Bucket(txBucket).Delete([]byte(r.TxID)); err != nil {
+						return err
+					}
+				}
+				if err := tx.Bucket(requestsBucket).Delete(k); err != nil {
+					return err
+				}
+				n++
 			}
 			return nil
 		})
 		if err != nil {
-			return err
+			return n, fmt.Errorf("expire records: %w", err)
 		}
-		for _, r := range expired {
-			if r.TxID != "" {
-				if err := tx.Bucket(txBucket).Delete([]byte(r.TxID)); err != nil {
-					return err
-				}
-			}
-			if err := tx.Bucket(requestsBucket).Delete(recordKey(r.Principal, r.Key)); err != nil {
-				return err
-			}
-		}
-		n = len(expired)
-		return nil
-	})
-	if err != nil {
-		return 0, fmt.Errorf("expire records: %w", err)
 	}
 	return n, nil
 }

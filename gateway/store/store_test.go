@@ -150,8 +150,9 @@ func TestRetryableFailureLetsTheRequestRunAgain(t *testing.T) {
 	}
 }
 
-// TestRestart reopens the store after a crash: a reserved request becomes a retryable
-// failure, a pending transaction stays pending with its envelope for reconciliation.
+// TestRestart reopens the store after a crash: a request whose transaction was being
+// endorsed left nothing (it applied nothing, so its repeat runs again), a pending
+// transaction stays pending with its envelope for reconciliation.
 func TestRestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "s.db")
 	s := open(t, path)
@@ -174,9 +175,13 @@ func TestRestart(t *testing.T) {
 
 	s = open(t, path)
 	defer s.Close()
-	r, err := s.ByTransaction("txR")
-	if err != nil || r.State != Done || r.Err.Code != ledgerapi.Unavailable || !r.Err.Retryable {
-		t.Fatalf("reserved after restart: %+v %v", r, err)
+	if r, err := s.ByTransaction("txR"); r != nil || err != nil {
+		t.Fatalf("a transaction that never left the process after restart: %+v %v", r, err)
+	}
+	if tk, r, err := begin(t, s, "reserved", "fp"); tk == nil || r != nil || err != nil {
+		t.Fatalf("repeat of a request that was being endorsed: %v %+v %v", tk, r, err)
+	} else {
+		tk.Finish(0, ledgerapi.Errorf(ledgerapi.Invalid, "abandoned"))
 	}
 	list, err := s.Pending()
 	if err != nil || len(list) != 1 || list[0].TxID != "txP" || string(list[0].SignedTx) != "env" {
@@ -192,7 +197,7 @@ func TestRestart(t *testing.T) {
 	if err := s.Resolve("txP", 40, nil); err != nil {
 		t.Fatal(err)
 	}
-	r, _ = s.ByTransaction("txP")
+	r, _ := s.ByTransaction("txP")
 	if !r.Committed() || r.Block != 40 || r.Resubmissions != 1 || r.SignedTx != nil {
 		t.Fatalf("resolved: %+v", r)
 	}
@@ -237,11 +242,43 @@ func TestExpire(t *testing.T) {
 	if err := pending.Endorsing(context.Background(), "tx2"); err != nil {
 		t.Fatal(err)
 	}
+	s.writes.Wait() // the outcome is written in the background
 	n, err := s.Expire(time.Now().Add(time.Minute))
 	if err != nil || n != 1 {
 		t.Fatalf("expired %d, %v; want 1 (the Done record only)", n, err)
 	}
 	if tk, _, err := begin(t, s, "old", "other"); err != nil || tk == nil {
 		t.Fatalf("expired key reused: %v", err)
+	}
+}
+
+// TestOutcomeIsAnsweredWhileWrittenAndKept checks the outcome written in the background:
+// a repeat at once gets it (from memory or the file), another request under the key is
+// refused, the transaction's status says committed, and after Close the file holds it.
+func TestOutcomeIsAnsweredWhileWrittenAndKept(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	s := open(t, path)
+	tk, _, _ := begin(t, s, "k", "fp")
+	commitThrough(t, tk, "tx1")
+	if tk, r, err := begin(t, s, "k", "fp"); tk != nil || err != nil || !r.Committed() || r.Block != 12 {
+		t.Fatalf("repeat at once: %v %+v %v", tk, r, err)
+	}
+	if _, _, err := begin(t, s, "k", "other"); !errors.Is(err, ErrMismatch) {
+		t.Fatalf("other request under the key at once: %v", err)
+	}
+	if r, err := s.ByTransaction("tx1"); err != nil || r == nil || !r.Committed() {
+		t.Fatalf("status at once: %+v %v", r, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, path)
+	defer s.Close()
+	r, err := s.ByTransaction("tx1")
+	if err != nil || r == nil || !r.Committed() || r.Block != 12 || string(r.Result) != `{"ok":true}` {
+		t.Fatalf("after reopening: %+v %v", r, err)
+	}
+	if list, _ := s.Pending(); len(list) != 0 {
+		t.Fatalf("a settled transaction is still pending: %+v", list)
 	}
 }
