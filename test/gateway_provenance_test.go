@@ -133,3 +133,87 @@ func TestGatewayProvenance(t *testing.T) {
 	}
 	g.get(t, "/v1/provenance/history?kind=bogus&gtin="+gtin, carrier, 400)
 }
+
+// TestGatewayVerificationCache checks that the service answers repeated verifications from
+// memory and that what the ledger commits reaches them well inside the cache's TTL (10 s by
+// default): a certificate and a recall, both submitted directly to Fabric so that only the
+// ledger's events, not the service's own requests, can tell the service.
+func TestGatewayVerificationCache(t *testing.T) {
+	g := gwStart(t)
+	brand := ccAs(t, "Org1MSP", "User1", provenance.Name).syncing(t)
+	auditor := ccAs(t, "Org2MSP", "User1", provenance.Name).syncing(t)
+	run := fmt.Sprintf("%010d", time.Now().UnixNano()%1e10)
+	gtin, lot := gwGTIN(run+"03"), "VC"+run[4:]
+	brand.submit(t, "RegisterProduct", map[string]any{"gtin": gtin, "name": "Cached roast"}, nil)
+	brand.submit(t, "RegisterLot", map[string]any{"gtin": gtin, "lot": lot, "quantity": 10, "unit": "kg"}, nil)
+	brand.submit(t, "RegisterItems", map[string]any{"gtin": gtin, "lot": lot, "serials": []string{"S1"}}, nil)
+
+	path := "/v1/provenance/verify/" + gtin + "/S1"
+	verify := func() provenance.Verification {
+		var v provenance.Verification
+		gwDecode(t, g.get(t, path, "", 200).body, &v)
+		return v
+	}
+	// The service's event stream may see the registration's blocks a moment after the
+	// submit returned: wait until the item is genuine, and until a repeat is answered from
+	// memory (a registration event arriving after the first answer empties the cache once).
+	awaitVerification(t, "the registered item", verify, func(v provenance.Verification) bool { return v.Genuine })
+	for start := time.Now(); ; {
+		hits := gwCacheHits(t, g)
+		if v := verify(); !v.Genuine || v.Recalled || len(v.Certificates) != 0 {
+			t.Fatalf("fresh item: %+v", v)
+		}
+		after := gwCacheHits(t, g)
+		if after > hits {
+			break
+		}
+		if time.Since(start) > 3*time.Second {
+			t.Fatalf("no repeated verification was answered from the cache in 3 s (hits %v then %v)", hits, after)
+		}
+		time.Sleep(250 * time.Millisecond) // within the public rate limit of 5 requests/s
+	}
+
+	auditor.submit(t, "IssueCertificate", map[string]any{
+		"subject": map[string]any{"kind": "lot", "gtin": gtin, "lot": lot}, "id": "organic-" + run, "type": "organic",
+		"hash": strings.Repeat("cd", 32), "validFrom": time.Now().Add(-time.Hour).UTC(), "validUntil": time.Now().Add(24 * time.Hour).UTC(),
+	}, nil)
+	awaitVerification(t, "the new certificate", verify, func(v provenance.Verification) bool { return len(v.Certificates) == 1 })
+
+	brand.submit(t, "RecallLot", map[string]any{"gtin": gtin, "lot": lot, "reason": "label misprint"}, nil)
+	awaitVerification(t, "the recall", verify, func(v provenance.Verification) bool { return v.Recalled })
+}
+
+// awaitVerification polls verify until ok, and fails if the change is not seen within 3
+// s of its commit: a third of the cache's TTL, so only the event-driven invalidation can
+// pass.
+func awaitVerification(t *testing.T, what string, verify func() provenance.Verification, ok func(provenance.Verification) bool) {
+	t.Helper()
+	start := time.Now()
+	for {
+		v := verify()
+		if ok(v) {
+			t.Logf("%s reached the public verification %s after its commit", what, time.Since(start).Round(time.Millisecond))
+			return
+		}
+		if time.Since(start) > 3*time.Second {
+			t.Fatalf("%s not in the public verification 3 s after its commit: %+v", what, v)
+		}
+		time.Sleep(250 * time.Millisecond) // within the public rate limit of 5 requests/s
+	}
+}
+
+// gwCacheHits is the service's count of verifications answered from memory.
+func gwCacheHits(t *testing.T, g *gwService) float64 {
+	t.Helper()
+	const series = `cxl_gateway_cache_lookups_total{cache="verify",outcome="hit"} `
+	for line := range strings.SplitSeq(string(g.get(t, "/metrics", "", 200).body), "\n") {
+		if n, ok := strings.CutPrefix(line, series); ok {
+			var v float64
+			if _, err := fmt.Sscan(n, &v); err != nil {
+				t.Fatalf("metric line %q: %v", line, err)
+			}
+			return v
+		}
+	}
+	return 0
+}

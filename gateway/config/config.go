@@ -41,6 +41,8 @@ type Config struct {
 	Timeouts Timeouts `yaml:"timeouts"`
 	// Reconcile configures the follow-up of pending transactions.
 	Reconcile Reconcile `yaml:"reconcile"`
+	// Cache configures the answers kept in memory for public queries.
+	Cache Cache `yaml:"cache"`
 	// Log configures the structured log.
 	Log Log `yaml:"log"`
 }
@@ -107,6 +109,17 @@ type Reconcile struct {
 	Retention time.Duration `yaml:"retention"`
 }
 
+// Cache configures the cache of product verifications (see package querycache): answers
+// are dropped when a provenance transaction commits, when a certificate they list runs
+// out, and after VerifyTTL in any case.
+type Cache struct {
+	// VerifyTTL is the longest a verification is answered from memory; 0 turns the cache
+	// off.
+	VerifyTTL time.Duration `yaml:"verifyTTL"`
+	// VerifyEntries is how many verifications are kept at most.
+	VerifyEntries int `yaml:"verifyEntries"`
+}
+
 // Log configures the structured log.
 type Log struct {
 	// Level is debug, info, warn or error.
@@ -122,6 +135,7 @@ func Defaults() Config {
 		Limits:    Limits{BodyBytes: 64 << 10, MaxPageSize: 100, Rate: 200, Burst: 400, PublicRate: 5, PublicBurst: 20, EventStreams: 8},
 		Timeouts:  Timeouts{Request: 15 * time.Second, Evaluate: 5 * time.Second, Endorse: 10 * time.Second, Submit: 5 * time.Second},
 		Reconcile: Reconcile{Interval: 5 * time.Second, ResubmitAfter: 10 * time.Second, Retention: 24 * time.Hour},
+		Cache:     Cache{VerifyTTL: 10 * time.Second, VerifyEntries: 100_000},
 		Log:       Log{Level: "info", Format: "json"},
 	}
 }
@@ -160,6 +174,7 @@ var Env = map[string]string{
 	"CXL_GATEWAY_BODY_BYTES":      "limits.bodyBytes",
 	"CXL_GATEWAY_RESUBMIT_AFTER":  "reconcile.resubmitAfter",
 	"CXL_GATEWAY_RECONCILE_EVERY": "reconcile.interval",
+	"CXL_GATEWAY_VERIFY_CACHE":    "cache.verifyTTL",
 }
 
 // ApplyEnv sets what the CXL_GATEWAY_* variables of Env say (getenv, usually os.Getenv);
@@ -198,6 +213,7 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 	dur("CXL_GATEWAY_REQUEST_TIMEOUT", &c.Timeouts.Request)
 	dur("CXL_GATEWAY_RESUBMIT_AFTER", &c.Reconcile.ResubmitAfter)
 	dur("CXL_GATEWAY_RECONCILE_EVERY", &c.Reconcile.Interval)
+	dur("CXL_GATEWAY_VERIFY_CACHE", &c.Cache.VerifyTTL)
 	num("CXL_GATEWAY_RATE", func(f float64) { c.Limits.Rate = f })
 	num("CXL_GATEWAY_BURST", func(f float64) { c.Limits.Burst = int(f) })
 	num("CXL_GATEWAY_BODY_BYTES", func(f float64) { c.Limits.BodyBytes = int64(f) })
@@ -292,6 +308,12 @@ func (c *Config) Validate() error {
 	}
 	if t.Request > 0 && t.Endorse >= t.Request {
 		bad("timeouts.endorse (%s) must be shorter than timeouts.request (%s), or no request could wait for a commit", t.Endorse, t.Request)
+	}
+	if c.Cache.VerifyTTL < 0 {
+		bad("cache.verifyTTL: %s, want 0 (off) or a positive duration", c.Cache.VerifyTTL)
+	}
+	if c.Cache.VerifyTTL > 0 && c.Cache.VerifyEntries < 1 {
+		bad("cache.verifyEntries: %d, want a positive number while cache.verifyTTL is set", c.Cache.VerifyEntries)
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

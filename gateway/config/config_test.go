@@ -36,12 +36,13 @@ func TestLoadRoundTripAndEnvironment(t *testing.T) {
 	if info, _ := os.Stat(path); info.Mode().Perm() != 0o600 {
 		t.Fatalf("config written with mode %#o", info.Mode().Perm())
 	}
-	env := map[string]string{"CXL_GATEWAY_LISTEN": "127.0.0.1:9999", "CXL_GATEWAY_REQUEST_TIMEOUT": "30s", "CXL_GATEWAY_RATE": "7"}
+	env := map[string]string{"CXL_GATEWAY_LISTEN": "127.0.0.1:9999", "CXL_GATEWAY_REQUEST_TIMEOUT": "30s", "CXL_GATEWAY_RATE": "7", "CXL_GATEWAY_VERIFY_CACHE": "0s"}
 	got, err := Load(path, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Listen != "127.0.0.1:9999" || got.Timeouts.Request != 30*time.Second || got.Limits.Rate != 7 || len(got.Peers) != 2 {
+	if got.Listen != "127.0.0.1:9999" || got.Timeouts.Request != 30*time.Second || got.Limits.Rate != 7 || len(got.Peers) != 2 ||
+		got.Cache.VerifyTTL != 0 || got.Cache.VerifyEntries != Defaults().Cache.VerifyEntries {
 		t.Fatalf("loaded %+v", got)
 	}
 	env["CXL_GATEWAY_REQUEST_TIMEOUT"] = "soon"
@@ -78,6 +79,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	cfg.Limits.MaxPageSize = 1000
 	cfg.Timeouts.Endorse = time.Minute
 	cfg.Log.Level = "loud"
+	cfg.Cache.VerifyEntries = 0
 	err := cfg.Validate()
 	if err == nil {
 		t.Fatal("invalid configuration accepted")
@@ -85,7 +87,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	for _, want := range []string{
 		"listen:", "peers[1].tlsRootCert", "readable by every user", "chmod 600",
 		`principals[1].name: "org1-user1" appears twice`, "same API key", `no identity "ghost"`,
-		"principals[2].keySha256", "limits.maxPageSize", "timeouts.endorse", "log.level",
+		"principals[2].keySha256", "limits.maxPageSize", "timeouts.endorse", "log.level", "cache.verifyEntries",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %q:\n%v", want, err)

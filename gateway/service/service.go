@@ -1,6 +1,6 @@
 // Package service assembles the gateway service from its configuration: the Fabric client
-// over the configured peers and identities, the store, the HTTP API and reconciliation, and
-// runs them until it is told to stop.
+// over the configured peers and identities, the store, the HTTP API, reconciliation and the
+// verification cache, and runs them until it is told to stop.
 package service
 
 import (
@@ -17,8 +17,10 @@ import (
 	"github.com/cxledger/cxledger/gateway/fabric"
 	"github.com/cxledger/cxledger/gateway/httpapi"
 	"github.com/cxledger/cxledger/gateway/metrics"
+	"github.com/cxledger/cxledger/gateway/querycache"
 	"github.com/cxledger/cxledger/gateway/reconcile"
 	"github.com/cxledger/cxledger/gateway/store"
+	"github.com/cxledger/cxledger/ledgerapi"
 )
 
 // Service is the assembled gateway service.
@@ -29,6 +31,9 @@ type Service struct {
 	store      *store.Store
 	api        *httpapi.Server
 	reconciler *reconcile.Reconciler
+	// verifications is nil when the verification cache is off.
+	verifications *querycache.Verifications
+	public        string
 }
 
 // New assembles the service from a validated configuration. Nothing listens yet.
@@ -48,7 +53,9 @@ func New(cfg *config.Config, log *slog.Logger) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to Fabric: %w", err)
 	}
-	st, err := store.Open(cfg.Store)
+	st, err := store.Open(cfg.Store, store.WithWriteErrors(func(err error) {
+		log.Error("store: an outcome was not written; reconciliation will take it from the ledger", "error", err)
+	}))
 	if err != nil {
 		return nil, errors.Join(err, fc.Close())
 	}
@@ -64,8 +71,15 @@ func New(cfg *config.Config, log *slog.Logger) (*Service, error) {
 	if public == "" {
 		public = cfg.Principals[0].Identity
 	}
+	var backend httpapi.Backend = fc
+	var verifications *querycache.Verifications
+	if cfg.Cache.VerifyTTL > 0 {
+		verifications = querycache.NewVerifications(querycache.Options{TTL: cfg.Cache.VerifyTTL, MaxEntries: cfg.Cache.VerifyEntries},
+			func(o querycache.Outcome) { m.CacheLookup("verify", string(o)) })
+		backend = cachedBackend{Client: fc, verifications: verifications}
+	}
 	api := httpapi.New(httpapi.Options{
-		Backend: fc, Store: st, Metrics: m, Log: log, Principals: principals, PublicIdentity: public,
+		Backend: backend, Store: st, Metrics: m, Log: log, Principals: principals, PublicIdentity: public,
 		Limits: cfg.Limits, RequestTimeout: cfg.Timeouts.Request,
 	})
 	rec := &reconcile.Reconciler{
@@ -78,7 +92,45 @@ func New(cfg *config.Config, log *slog.Logger) (*Service, error) {
 			m.Reconciled("resubmitted", r.Resubmitted)
 		},
 	}
-	return &Service{cfg: cfg, log: log, fabric: fc, store: st, api: api, reconciler: rec}, nil
+	return &Service{cfg: cfg, log: log, fabric: fc, store: st, api: api, reconciler: rec, verifications: verifications, public: public}, nil
+}
+
+// cachedBackend is the Fabric client with verifications answered through the cache.
+type cachedBackend struct {
+	*fabric.Client
+	verifications *querycache.Verifications
+}
+
+// Ledger is the client's ledger with the cache in front of provenance Verify.
+func (b cachedBackend) Ledger(identity string, j fabric.Journal) (ledgerapi.Ledger, error) {
+	l, err := b.Client.Ledger(identity, j)
+	if err != nil {
+		return nil, err
+	}
+	return b.verifications.Wrap(l), nil
+}
+
+// followProvenance drops cached verifications whenever a provenance transaction commits,
+// until ctx ends; if it cannot follow the chain it turns the cache's answers into misses
+// by invalidating them, and tries again.
+func (s *Service) followProvenance(ctx context.Context) {
+	l, err := s.fabric.Ledger(s.public, nil)
+	if err != nil {
+		s.log.Error("verification cache: cannot follow provenance events", "error", err)
+		return
+	}
+	for ctx.Err() == nil {
+		err := s.verifications.Follow(ctx, l.Events())
+		s.verifications.Invalidate()
+		if ctx.Err() != nil {
+			return
+		}
+		s.log.Warn("verification cache: provenance event stream ended; following again", "error", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // Run serves the API on the configured address and reconciles pending transactions (a
@@ -109,6 +161,13 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 		defer close(done)
 		s.reconciler.Run(recCtx)
 	}()
+	followed := make(chan struct{})
+	go func() {
+		defer close(followed)
+		if s.verifications != nil {
+			s.followProvenance(recCtx)
+		}
+	}()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	s.log.Info("gateway service listening", "address", ln.Addr().String(), "peers", len(s.cfg.Peers),
@@ -126,6 +185,7 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	stopRec()
 	<-done
+	<-followed
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
