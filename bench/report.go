@@ -78,8 +78,14 @@ func rateLabel(rate float64) string {
 	return fmt.Sprintf("%.0f/s", rate)
 }
 
+// ms formats a latency in milliseconds: whole ones from 10 ms, tenths below (a cached
+// evaluation answers in under one).
 func ms(d time.Duration) string {
-	return fmt.Sprintf("%.0fms", float64(d)/float64(time.Millisecond))
+	v := float64(d) / float64(time.Millisecond)
+	if v < 10 {
+		return fmt.Sprintf("%.1fms", v)
+	}
+	return fmt.Sprintf("%.0fms", v)
 }
 
 func failureList(f map[Class]int, retried, retries int) string {

@@ -2,20 +2,10 @@ package workload
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/big"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
-	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
@@ -143,47 +133,21 @@ func (d *direct) close() error {
 	return errors.Join(errs...)
 }
 
-// mint issues a client identity of organisation mspID with common name cn, signed by the
-// organisation's CA in the network's crypto material (what a Fabric CA enrolment would give
-// a new customer), and opens its gateway. The key never leaves memory.
+// mint issues a client identity of organisation mspID with common name cn (see
+// IssueClient) and opens its gateway. The key never leaves memory.
 func (d *direct) mint(mspID, cn string) (*client.Gateway, error) {
-	o, err := d.org(mspID)
+	if _, err := d.org(mspID); err != nil {
+		return nil, err
+	}
+	certPEM, keyPEM, err := IssueClient(d.home, mspID, cn)
 	if err != nil {
 		return nil, err
 	}
-	domain := strings.ToLower(strings.TrimSuffix(mspID, "MSP")) + ".example.com"
-	caDir := filepath.Join(d.home.Crypto(), "peerOrganizations", domain, "ca")
-	caCert, caKey, err := loadCA(caDir, domain)
+	cert, err := identity.CertificateFromPEM(certPEM)
 	if err != nil {
 		return nil, err
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 128))
-	if err != nil {
-		return nil, err
-	}
-	notBefore := time.Now().Add(-5 * time.Minute)
-	if notBefore.Before(caCert.NotBefore) {
-		notBefore = caCert.NotBefore
-	}
-	ca := caCert.Subject
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		// As cryptogen's users: the NodeOU "client" makes it a client of the organisation.
-		Subject:               pkix.Name{Country: ca.Country, Province: ca.Province, Locality: ca.Locality, OrganizationalUnit: []string{"client"}, CommonName: cn},
-		NotBefore:             notBefore,
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
-	if err != nil {
-		return nil, fmt.Errorf("issue a certificate for %s in %s: %w", cn, o.MSPID, err)
-	}
-	cert, err := x509.ParseCertificate(der)
+	key, err := identity.PrivateKeyFromPEM(keyPEM)
 	if err != nil {
 		return nil, err
 	}
@@ -196,27 +160,6 @@ func (d *direct) mint(mspID, cn string) (*client.Gateway, error) {
 		return nil, err
 	}
 	return d.gateway(mspID+"/"+cn, mspID, id, sign)
-}
-
-// loadCA reads the certificate and key cryptogen wrote for an organisation's CA.
-func loadCA(dir, domain string) (*x509.Certificate, any, error) {
-	certPEM, err := os.ReadFile(filepath.Join(dir, "ca."+domain+"-cert.pem"))
-	if err != nil {
-		return nil, nil, fmt.Errorf("read the CA certificate of %s: %w", domain, err)
-	}
-	cert, err := identity.CertificateFromPEM(certPEM)
-	if err != nil {
-		return nil, nil, err
-	}
-	keyPEM, err := os.ReadFile(filepath.Join(dir, "priv_sk"))
-	if err != nil {
-		return nil, nil, fmt.Errorf("read the CA key of %s: %w", domain, err)
-	}
-	key, err := identity.PrivateKeyFromPEM(keyPEM)
-	if err != nil {
-		return nil, nil, err
-	}
-	return cert, key, nil
 }
 
 // submitJSON submits fn with args as its one JSON argument and waits for the commit.

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,6 +38,12 @@ type ServiceConfig struct {
 	URL string
 	// Keys are the demo API keys.
 	Keys []APIKey
+	// Customers are API keys of customer identities, one per worker, for the orders
+	// workload (User is the identity's common name): a customer who pays two orders at
+	// once spends the same balance twice, so sharing customers between workers measures
+	// their conflicts, not the service. Without them the orders service variant is skipped
+	// (ErrNoCustomers).
+	Customers []APIKey
 	// Addresses is how many loopback source addresses (127.77.x.y) the requests of the
 	// public routes (product verification) come from, one HTTP client each: the service
 	// limits each client address on those routes, so many addresses stand for many
@@ -71,7 +78,7 @@ func newService(ctx context.Context, cfg ServiceConfig) (*service, error) {
 		Timeout:   time.Minute,
 		Transport: &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, MaxConnsPerHost: 1024, IdleConnTimeout: time.Minute},
 	}}
-	for _, k := range cfg.Keys {
+	for _, k := range append(slices.Clone(cfg.Keys), cfg.Customers...) {
 		s.keys[k.Principal] = k.Key
 	}
 	routes, err := s.discover(ctx)

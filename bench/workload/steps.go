@@ -2,12 +2,9 @@ package workload
 
 import (
 	"context"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
@@ -295,42 +292,6 @@ func (e *Env) loyaltyProgram(ctx context.Context) (string, error) {
 	return v.(string), nil
 }
 
-// commonName reads the common name of a certificate file.
-func commonName(path string) (string, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return "", err
-	}
-	block, _ := pem.Decode(data)
-	if block == nil {
-		return "", fmt.Errorf("no PEM in %s", path)
-	}
-	cert, err := x509.ParseCertificate(block.Bytes)
-	if err != nil {
-		return "", err
-	}
-	return cert.Subject.CommonName, nil
-}
-
-// accountOf is the ledger account of one of the network's users.
-func accountOf(prof *network.Profile, mspID, user string) (string, error) {
-	for _, o := range prof.Orgs {
-		if o.MSPID != mspID {
-			continue
-		}
-		files, ok := o.Users[user]
-		if !ok {
-			break
-		}
-		cn, err := commonName(files.Cert)
-		if err != nil {
-			return "", err
-		}
-		return mspID + "/" + cn, nil
-	}
-	return "", fmt.Errorf("no user %s in %s", user, mspID)
-}
-
 // directSteps sets up spec's fixtures and returns its steps through fabric-gateway.
 func (e *Env) directSteps(ctx context.Context, spec Spec, p *Prepared) ([]step, error) {
 	switch spec.Name {
@@ -559,26 +520,22 @@ func (e *Env) serviceSteps(ctx context.Context, spec Spec, s *service, p *Prepar
 			},
 		}, nil
 	case "orders":
-		// The service signs as the identities it has keys for: its user principals are
-		// the customers, so more workers than principals share customers, whose
-		// payments then conflict on the customer's lots (the service retries them).
-		var customers, accounts []string
-		for _, k := range s.cfg.Keys {
-			if !strings.HasPrefix(k.User, "User") {
-				continue
-			}
-			acct, err := accountOf(e.Profile, k.MSPID, k.User)
-			if err != nil {
-				return nil, err
-			}
-			customers, accounts = append(customers, k.Principal), append(accounts, acct)
+		// One customer per worker, as directly: the service signs as the customer its
+		// API key stands for.
+		if len(s.cfg.Customers) < e.Workers {
+			return nil, ErrNoCustomers
+		}
+		customers := make([]string, e.Workers)
+		accounts := make([]string, e.Workers)
+		for i, k := range s.cfg.Customers[:e.Workers] {
+			customers[i], accounts[i] = k.Principal, k.MSPID+"/"+k.User
 		}
 		if err := e.deposit(ctx, "bench-"+e.Keys.Run+"-s", accounts); err != nil {
 			return nil, err
 		}
 		p.Cleanup = e.consolidateMerchant
 		return e.orderSteps(p, func(ctx context.Context, c current, try int, fn string, args map[string]any) error {
-			return mutate(ctx, "orders."+fn, byWorker(customers, c.worker), retryKey(c.id(strings.ToLower(fn[:3])), try), args)
+			return mutate(ctx, "orders."+fn, customers[c.worker], retryKey(c.id(strings.ToLower(fn[:3])), try), args)
 		}), nil
 	case "loyalty":
 		program, err := e.loyaltyProgram(ctx)

@@ -81,6 +81,10 @@ func SpecOf(name string) (Spec, bool) {
 // by design (the baseline chaincode: the service offers typed endpoints only).
 var ErrNoServiceVariant = errors.New("no service variant by design: the gateway service has typed endpoints for cxledger only, never a passthrough to another chaincode")
 
+// ErrNoCustomers is returned by Prepare for the orders workload on a service without a
+// customer API key per worker (ServiceConfig.Customers).
+var ErrNoCustomers = errors.New("the service has no customer API key per worker (cxl bench provisions them on its own service instance, on a native network only)")
+
 // MissingEndpointsError is returned by Prepare when the running service lacks the routes of
 // a workload (not implemented yet).
 type MissingEndpointsError struct {

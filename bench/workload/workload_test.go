@@ -351,18 +351,7 @@ func certDER(t *testing.T, gw *client.Gateway) []byte {
 	return block.Bytes
 }
 
-func TestAccountOf(t *testing.T) {
-	home := network.Home(t.TempDir())
-	ca := writeCA(t, home)
-	path := filepath.Join(t.TempDir(), "cert.pem")
-	os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Raw}), 0o644)
-	prof := &network.Profile{Orgs: []network.OrgProfile{{MSPID: "Org2MSP", Users: map[string]network.IdentityInfo{"User1": {Cert: path}}}}}
-	if got, err := accountOf(prof, "Org2MSP", "User1"); err != nil || got != "Org2MSP/ca.org2.example.com" {
-		t.Fatalf("account = %s, %v", got, err)
-	}
-	if _, err := accountOf(prof, "Org2MSP", "User9"); err == nil {
-		t.Fatal("account of a missing user")
-	}
+func TestRawJSONKeepsTheBytes(t *testing.T) {
 	raw, _ := json.Marshal(map[string]any{"ok": true})
 	var r []byte
 	if err := (&rawJSON{&r}).UnmarshalJSON(raw); err != nil || string(r) != string(raw) {

@@ -5,7 +5,6 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -20,7 +19,6 @@ import (
 	"github.com/cxledger/cxledger/bench"
 	"github.com/cxledger/cxledger/bench/workload"
 	"github.com/cxledger/cxledger/cli/cmdutil"
-	"github.com/cxledger/cxledger/gateway/config"
 	"github.com/cxledger/cxledger/network"
 )
 
@@ -72,8 +70,11 @@ each worker starts its next operation when the previous one committed or failed.
 Workloads (each transaction of a business operation is one measured operation):
 ` + workloadHelp() + `
 Each runs directly through fabric-gateway (target direct) and through the gateway service
-(target service, needs ` + "`cxl gateway up`" + `); a service variant whose endpoints do not
-exist is skipped and the output says so. The baseline chaincode is deployed beside cxledger
+(target service). On a native network the bench starts a cxl-gateway of its own for the
+run: the configuration ` + "`cxl gateway up`" + ` wrote (run it once) plus one customer identity
+of Org2 and API key per worker, so that orders through the service, like orders
+directly, have a customer per worker; under Docker it uses the running service and skips
+orders. A service variant whose endpoints do not exist is skipped and the output says so. The baseline chaincode is deployed beside cxledger
 by ` + "`cxl network up`" + `.
 
 For every concurrency of the sweep, every selected workload and target runs once (warm-up,
@@ -108,7 +109,7 @@ lots are consolidated at the end.`,
 	fl.StringSliceVar(&workloads, "workload", nil, "workloads to run, a comma-separated `list` (default all: "+strings.Join(workloadNames(), ",")+")")
 	fl.StringSliceVar(&targets, "target", nil, "targets, a comma-separated `list` of direct and service (default both)")
 	fl.Float64Var(&opts.Paced, "paced", 0.7, "after the sweep, run each workload paced at this `share` of its peak throughput (0: skip)")
-	fl.IntVar(&opts.VerifyAddresses, "verify-addresses", 1024, "client addresses (127.77.x.y) `N` verification requests to the service come from; the service rate-limits each address")
+	fl.IntVar(&opts.VerifyAddresses, "verify-addresses", 4096, "client addresses (127.77.x.y) `N` verification requests to the service come from; the service rate-limits each address")
 	fl.StringVar(&opts.JSON, "json", "", "write the report as JSON to `file`")
 	fl.DurationVar(&opts.Timeout, "timeout", 3*time.Hour, "give up after `duration`")
 	return cmd
@@ -196,11 +197,6 @@ func (o *Options) parse(cmd *cobra.Command, concurrency, workloads, targets []st
 	return nil
 }
 
-// plan is one prepared workload on one target.
-type plan struct {
-	prepared *workload.Prepared
-}
-
 func benchRun(ctx context.Context, opts *Options) error {
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
@@ -223,7 +219,21 @@ func benchRun(ctx context.Context, opts *Options) error {
 
 	env := &workload.Env{Home: home, Profile: prof, Keys: workload.NewKeys(time.Now()), Workers: slices.Max(opts.Concurrency), Progress: errOut}
 	defer env.Close()
-	if slices.Contains(opts.Targets, workload.Service) {
+	switch {
+	case !slices.Contains(opts.Targets, workload.Service):
+	case prof.Runtime == network.Native:
+		fmt.Fprintf(errOut, "service: starting the bench's own cxl-gateway with %d customer identities of %s\n", env.Workers, customerMSP)
+		svc, err := startBenchService(ctx, home, env.Workers, opts.VerifyAddresses)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if err := svc.stop(); err != nil {
+				fmt.Fprintln(errOut, "stop the bench gateway service:", err)
+			}
+		}()
+		env.Service = svc.cfg
+	default:
 		svc, note := serviceConfig(home, opts.VerifyAddresses)
 		if note != "" {
 			report.Notes = append(report.Notes, note)
@@ -231,7 +241,7 @@ func benchRun(ctx context.Context, opts *Options) error {
 		}
 		env.Service = svc
 	}
-	var plans []plan
+	var plans []*workload.Prepared
 	for _, name := range opts.Workloads {
 		for _, target := range opts.Targets {
 			if target == workload.Service && env.Service == nil {
@@ -240,7 +250,7 @@ func benchRun(ctx context.Context, opts *Options) error {
 			p, err := env.Prepare(ctx, name, target)
 			var missing *workload.MissingEndpointsError
 			switch {
-			case errors.Is(err, workload.ErrNoServiceVariant):
+			case errors.Is(err, workload.ErrNoServiceVariant), errors.Is(err, workload.ErrNoCustomers):
 				note := fmt.Sprintf("%s/service: %v", name, err)
 				report.Notes = append(report.Notes, note)
 				fmt.Fprintln(errOut, "note:", note)
@@ -252,7 +262,7 @@ func benchRun(ctx context.Context, opts *Options) error {
 			case err != nil:
 				return err
 			}
-			plans = append(plans, plan{prepared: p})
+			plans = append(plans, p)
 		}
 	}
 	processes := processLister(home, prof.Runtime)
@@ -261,27 +271,27 @@ func benchRun(ctx context.Context, opts *Options) error {
 		total += len(plans)
 	}
 	done := 0
-	run := func(p plan, conc int, rate float64) error {
-		op, err := p.prepared.NewRun(ctx)
+	run := func(p *workload.Prepared, conc int, rate float64) error {
+		op, err := p.NewRun(ctx)
 		if err != nil {
 			return err
 		}
-		before, calls, lagBefore := 0, 0, p.prepared.LagRetries()
-		if p.prepared.Conflicts != nil {
-			before, _ = p.prepared.Conflicts(ctx)
-			calls = p.prepared.Calls()
+		before, calls, lagBefore := 0, 0, p.LagRetries()
+		if p.Conflicts != nil {
+			before, _ = p.Conflicts(ctx)
+			calls = p.Calls()
 		}
-		res, err := bench.Run(ctx, bench.Config{Workload: p.prepared.Name, Concurrency: conc, Duration: opts.Duration, Count: opts.Count,
-			Warmup: opts.Warmup, Rate: rate, Classify: p.prepared.Classify, Processes: processes}, op)
+		res, err := bench.Run(ctx, bench.Config{Workload: p.Name, Concurrency: conc, Duration: opts.Duration, Count: opts.Count,
+			Warmup: opts.Warmup, Rate: rate, Classify: p.Classify, Processes: processes}, op)
 		if err != nil {
 			return err
 		}
-		if p.prepared.Conflicts != nil {
-			if after, err := p.prepared.Conflicts(ctx); err == nil {
-				res.RetriedConflicts = retried(after-before, p.prepared.Calls()-calls, res)
+		if p.Conflicts != nil {
+			if after, err := p.Conflicts(ctx); err == nil {
+				res.RetriedConflicts = retried(after-before, p.Calls()-calls, res)
 			}
 		}
-		res.Retries = p.prepared.LagRetries() - lagBefore
+		res.Retries = p.LagRetries() - lagBefore
 		report.Results = append(report.Results, res)
 		done++
 		fmt.Fprintf(errOut, "[%d/%d] %s\n", done, total, oneLine(res))
@@ -296,7 +306,7 @@ func benchRun(ctx context.Context, opts *Options) error {
 	}
 	if opts.Paced > 0 {
 		for _, p := range plans {
-			peak, ok := bench.Peak(report.Results, p.prepared.Name)
+			peak, ok := bench.Peak(report.Results, p.Name)
 			if !ok || peak.TPS <= 0 {
 				continue
 			}
@@ -306,8 +316,8 @@ func benchRun(ctx context.Context, opts *Options) error {
 		}
 	}
 	for _, p := range plans {
-		if p.prepared.Cleanup != nil {
-			if err := p.prepared.Cleanup(ctx); err != nil {
+		if p.Cleanup != nil {
+			if err := p.Cleanup(ctx); err != nil {
 				fmt.Fprintln(errOut, "cleanup:", err)
 			}
 		}
@@ -360,7 +370,7 @@ func oneLine(r bench.Result) string {
 		paced = fmt.Sprintf(" paced %.0f/s", r.Rate)
 	}
 	return fmt.Sprintf("%s c=%d%s: %.1f/s, p50 %s p99 %s, %d failed, %.1f conflicts/1000, load %.1f",
-		r.Workload, r.Concurrency, paced, r.TPS, r.Latency.P50.Round(time.Millisecond), r.Latency.P99.Round(time.Millisecond),
+		r.Workload, r.Concurrency, paced, r.TPS, r.Latency.P50.Round(100*time.Microsecond), r.Latency.P99.Round(100*time.Microsecond),
 		r.Failed, r.ConflictsPer1000(), r.LoadAverage)
 }
 
@@ -401,23 +411,16 @@ func settings(t network.Topology, prof *network.Profile, opts *Options) map[stri
 // gatewayProcess is the supervisor's name of the gateway service (cli/gateway).
 const gatewayProcess = "cxl-gateway"
 
-// serviceConfig finds the running gateway service of home: its URL from its configuration
-// and the demo API keys `cxl gateway up` wrote. A note says why there is none.
+// serviceConfig finds the running gateway service of home (under Docker, where the bench
+// does not start one of its own): its URL from its configuration and the demo API keys
+// `cxl gateway up` wrote. A note says why there is none.
 func serviceConfig(home network.Home, addresses int) (*workload.ServiceConfig, string) {
 	if _, ok := network.Running(home, gatewayProcess); !ok {
 		return nil, "every service variant skipped: the gateway service is not running (start it with `cxl gateway up`)"
 	}
-	cfg, err := config.Load(home.Path("gateway", "gateway.yaml"), func(string) string { return "" })
+	cfg, keys, err := upConfig(home)
 	if err != nil {
 		return nil, fmt.Sprintf("every service variant skipped: %v", err)
-	}
-	data, err := os.ReadFile(home.Path("gateway", "api-keys.json"))
-	if err != nil {
-		return nil, fmt.Sprintf("every service variant skipped: the demo API keys: %v", err)
-	}
-	var keys []workload.APIKey
-	if err := json.Unmarshal(data, &keys); err != nil {
-		return nil, fmt.Sprintf("every service variant skipped: parse the demo API keys: %v", err)
 	}
 	return &workload.ServiceConfig{URL: "http://" + cfg.Listen, Keys: keys, Addresses: addresses}, ""
 }
@@ -437,9 +440,16 @@ func processLister(home network.Home, runtime network.Runtime) func() []bench.Pr
 			procs = append(procs, containers...)
 		}
 		for _, p := range procs {
-			if p.PID != 0 {
-				out = append(out, bench.Process{Name: shortName(p.Name), PID: p.PID})
+			if p.PID == 0 {
+				continue
 			}
+			name := shortName(p.Name)
+			if runtime == network.Native && p.Name == gatewayProcess {
+				// The bench measures its own instance; this one, `cxl gateway up`'s, only
+				// follows blocks meanwhile.
+				name = "gateway.up"
+			}
+			out = append(out, bench.Process{Name: name, PID: p.PID})
 		}
 		slices.SortFunc(out, func(a, b bench.Process) int { return strings.Compare(rank(a.Name), rank(b.Name)) })
 		return append(out, bench.Process{Name: "bench", PID: os.Getpid()})
@@ -468,7 +478,7 @@ func shortName(name string) string {
 			prefix = "bl."
 		}
 		return prefix + strings.ToLower(strings.TrimSuffix(parts[1], "MSP"))
-	case name == gatewayProcess:
+	case name == gatewayProcess, name == benchGatewayProcess:
 		return "gateway"
 	}
 	return name

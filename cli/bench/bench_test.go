@@ -28,7 +28,7 @@ func TestBenchFlags(t *testing.T) {
 	all := []string{"baseline", "ping", "provenance", "orders", "loyalty", "verify"}
 	both := []workload.Target{workload.Direct, workload.Service}
 	defaults := Options{Concurrency: []int{1, 8, 32, 128, 256}, Duration: 20 * time.Second, Warmup: 5 * time.Second,
-		Workloads: all, Targets: both, Paced: 0.7, VerifyAddresses: 1024, Timeout: 3 * time.Hour}
+		Workloads: all, Targets: both, Paced: 0.7, VerifyAddresses: 4096, Timeout: 3 * time.Hour}
 	with := func(change func(*Options)) Options {
 		o := defaults
 		change(&o)
@@ -97,6 +97,7 @@ func TestShortNames(t *testing.T) {
 		"chaincode-Org1MSP-3":        "cc.org1",
 		"baseline-Org2MSP-1":         "bl.org2",
 		"cxl-gateway":                "gateway",
+		"bench-gateway":              "gateway",
 		"chaincode.org2.example.com": "cc.org2",
 		"baseline.org1.example.com":  "bl.org1",
 		"something":                  "something",

@@ -46,8 +46,8 @@ func identityName(mspID, user string) string {
 	return strings.ToLower(strings.TrimSuffix(mspID, "MSP") + "-" + user)
 }
 
-// newKey returns a random API key.
-func newKey() (string, error) {
+// NewKey returns a random API key, as `cxl gateway up` makes them.
+func NewKey() (string, error) {
 	b := make([]byte, 24)
 	if _, err := rand.Read(b); err != nil {
 		return "", fmt.Errorf("generate API key: %w", err)
@@ -84,7 +84,7 @@ func loadOrCreateKeys(f files, prof *network.Profile) (keys []APIKey, created bo
 			name := identityName(org.MSPID, u)
 			k, ok := existing[name]
 			if !ok {
-				key, err := newKey()
+				key, err := NewKey()
 				if err != nil {
 					return nil, false, err
 				}

@@ -151,7 +151,8 @@ func upRun(ctx context.Context, opts *UpOptions) error {
 	if res.PID, err = s.start(ctx, opts, home); err != nil {
 		return err
 	}
-	if err := waitReady(ctx, home, s, res.Log); err != nil {
+	running := func() bool { ok, _ := s.running(ctx, home); return ok }
+	if err := WaitReady(ctx, s.url, running, res.Log); err != nil {
 		return err
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "gateway service ready in %s\n", time.Since(start).Round(10*time.Millisecond))
@@ -260,24 +261,24 @@ func build(ctx context.Context, repo string, home network.Home) error {
 	return nil
 }
 
-// waitReady polls /readyz until it answers 200; it fails early, pointing at the log, when
-// the service stops running.
-func waitReady(ctx context.Context, home network.Home, s site, log string) error {
+// WaitReady polls url's /readyz until it answers 200. It fails early, pointing at log,
+// when running says the service is no longer running, and when ctx ends.
+func WaitReady(ctx context.Context, url string, running func() bool, log string) error {
 	client := &http.Client{Timeout: 5 * time.Second}
 	for {
-		resp, err := client.Get(s.url + "/readyz")
+		resp, err := client.Get(url + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return nil
 			}
 		}
-		if ok, _ := s.running(ctx, home); !ok {
+		if !running() {
 			return fmt.Errorf("cxl-gateway exited during start-up; see %s", log)
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("cxl-gateway not ready at %s/readyz: %w; see %s", s.url, errors.Join(ctx.Err(), err), log)
+			return fmt.Errorf("cxl-gateway not ready at %s/readyz: %w; see %s", url, errors.Join(ctx.Err(), err), log)
 		case <-time.After(200 * time.Millisecond):
 		}
 	}

@@ -1,0 +1,140 @@
+package bench
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/cxledger/cxledger/bench/workload"
+	clgateway "github.com/cxledger/cxledger/cli/gateway"
+	"github.com/cxledger/cxledger/gateway/config"
+	"github.com/cxledger/cxledger/gateway/httpapi"
+	"github.com/cxledger/cxledger/network"
+)
+
+// benchGatewayProcess is the supervisor's name of the bench's own gateway service.
+const benchGatewayProcess = "bench-gateway"
+
+// customerMSP is the organisation whose CA issues the orders workload's customers.
+const customerMSP = "Org2MSP"
+
+// benchService is the gateway service a native bench run measures: cxl-gateway as `cxl
+// gateway up` builds and configures it, started for the run with one more identity and
+// API key per worker (customers for the orders workload) on a port and store of its own.
+type benchService struct {
+	home network.Home
+	dir  string
+	cfg  *workload.ServiceConfig
+}
+
+// startBenchService starts the bench's gateway service for workers customers and waits
+// until it is ready. It needs `cxl gateway up` to have run once: it starts from that
+// configuration and its demo API keys. The customers' keys are written under
+// $CXL_HOME/bench/gateway, readable by their owner only, and removed by stop.
+func startBenchService(ctx context.Context, home network.Home, workers, addresses int) (*benchService, error) {
+	base, keys, err := upConfig(home)
+	if err != nil {
+		return nil, err
+	}
+	if err := network.Stop(home, benchGatewayProcess, 5*time.Second); err != nil {
+		return nil, fmt.Errorf("stop the bench gateway service of an earlier run: %w", err)
+	}
+	dir := home.Path("bench", "gateway")
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	s := &benchService{home: home, dir: dir}
+	cfg := *base
+	cfg.Identities = map[string]config.Identity{}
+	for name, id := range base.Identities {
+		cfg.Identities[name] = id
+	}
+	cfg.Principals = append([]config.Principal(nil), base.Principals...)
+	stamp := time.Now().UTC().Format("150405")
+	domain := strings.ToLower(strings.TrimSuffix(customerMSP, "MSP")) + ".example.com"
+	var customers []workload.APIKey
+	for i := range workers {
+		name := fmt.Sprintf("bench-customer-%d", i)
+		cn := fmt.Sprintf("bench-%s-%d@%s", stamp, i, domain)
+		certPEM, keyPEM, err := workload.IssueClient(home, customerMSP, cn)
+		if err != nil {
+			return nil, errors.Join(err, s.remove())
+		}
+		certPath, keyPath := filepath.Join(dir, name+"-cert.pem"), filepath.Join(dir, name+"-key.pem")
+		if err := errors.Join(os.WriteFile(certPath, certPEM, 0o600), os.WriteFile(keyPath, keyPEM, 0o600)); err != nil {
+			return nil, errors.Join(err, s.remove())
+		}
+		apiKey, err := clgateway.NewKey()
+		if err != nil {
+			return nil, errors.Join(err, s.remove())
+		}
+		hash := httpapi.HashKey(apiKey)
+		cfg.Identities[name] = config.Identity{MSPID: customerMSP, Cert: certPath, Key: keyPath}
+		cfg.Principals = append(cfg.Principals, config.Principal{Name: name, KeySHA256: hex.EncodeToString(hash[:]), Identity: name})
+		customers = append(customers, workload.APIKey{Principal: name, MSPID: customerMSP, User: cn, Key: apiKey})
+	}
+	addr, err := freeAddress()
+	if err != nil {
+		return nil, errors.Join(err, s.remove())
+	}
+	cfg.Listen, cfg.Store = addr, filepath.Join(dir, "gateway.db")
+	configPath := filepath.Join(dir, "gateway.yaml")
+	if err := cfg.Save(configPath); err != nil {
+		return nil, errors.Join(err, s.remove())
+	}
+	if _, err := network.Start(home, benchGatewayProcess, "cxl-gateway", []string{"-config", configPath}, nil); err != nil {
+		return nil, errors.Join(err, s.remove())
+	}
+	s.cfg = &workload.ServiceConfig{URL: "http://" + addr, Keys: keys, Customers: customers, Addresses: addresses}
+	readyCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	running := func() bool { _, ok := network.Running(home, benchGatewayProcess); return ok }
+	if err := clgateway.WaitReady(readyCtx, s.cfg.URL, running, home.Path("logs", benchGatewayProcess+".log")); err != nil {
+		return nil, errors.Join(err, s.stop())
+	}
+	return s, nil
+}
+
+// upConfig reads the configuration and demo API keys `cxl gateway up` wrote.
+func upConfig(home network.Home) (*config.Config, []workload.APIKey, error) {
+	cfg, err := config.Load(home.Path("gateway", "gateway.yaml"), func(string) string { return "" })
+	if err != nil {
+		return nil, nil, fmt.Errorf("the gateway service's configuration (run `cxl gateway up` once): %w", err)
+	}
+	data, err := os.ReadFile(home.Path("gateway", "api-keys.json"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("the demo API keys (run `cxl gateway up` once): %w", err)
+	}
+	var keys []workload.APIKey
+	if err := json.Unmarshal(data, &keys); err != nil {
+		return nil, nil, fmt.Errorf("parse the demo API keys: %w", err)
+	}
+	return cfg, keys, nil
+}
+
+// freeAddress is a loopback address with a port nothing listens on.
+func freeAddress() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("find a free port for the bench gateway service: %w", err)
+	}
+	addr := ln.Addr().String()
+	return addr, ln.Close()
+}
+
+// stop stops the service and removes its keys and store.
+func (s *benchService) stop() error {
+	return errors.Join(network.Stop(s.home, benchGatewayProcess, 10*time.Second), s.remove())
+}
+
+func (s *benchService) remove() error { return os.RemoveAll(s.dir) }
