@@ -101,6 +101,34 @@ once per ID: --id, by default the idempotency key (or a hash of it).`,
 	return cmd
 }
 
+// spendCommand completes redeem or transfer, which spend --points of the holder's account
+// in programme PROGRAM once per --id and differ only in their other flags and what they
+// submit: it takes PROGRAM into *program, requires the flags named in required, parses
+// --points into *points, adds --points, --account, --id (the noun's ID), the mutation flags
+// and --json, and then calls run.
+func spendCommand[T any](cmd *cobra.Command, noun string, required []string, program *string, points *ledger.Amount,
+	account, id *string, m *cmdutil.MutationOptions, asJSON *bool, run func(context.Context) error) *cobra.Command {
+	var pts string
+	cmd.Args = cmdutil.ExactArgs("PROGRAM")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		*program = args[0]
+		if err := cmdutil.RequireFlags(cmd, required...); err != nil {
+			return err
+		}
+		var err error
+		if *points, err = cmdutil.ParseAmount("points", pts); err != nil {
+			return err
+		}
+		return run(cmd.Context())
+	}
+	cmd.Flags().StringVar(&pts, "points", "", "how many points")
+	cmd.Flags().StringVar(account, "account", "", "your account `MSP/NAME` (found from a Fabric profile)")
+	cmd.Flags().StringVar(id, "id", "", "the "+noun+"'s `ID` (default: from the idempotency key)")
+	cmdutil.AddMutationFlags(cmd, m)
+	cmdutil.AddJSONFlag(cmd, asJSON, ledgerapi.Committed[T]{})
+	return cmd
+}
+
 // RedeemOptions are the inputs of `cxl loyalty redeem`.
 type RedeemOptions struct {
 	IO       *cmdutil.IOStreams
@@ -115,7 +143,6 @@ type RedeemOptions struct {
 // NewCmdRedeem returns `cxl loyalty redeem`; runF replaces the run function in tests.
 func NewCmdRedeem(f *cmdutil.Factory, runF func(*RedeemOptions) error) *cobra.Command {
 	opts := &RedeemOptions{IO: f.IO, Ledger: f.Ledger}
-	var points string
 	cmd := &cobra.Command{
 		Use:   "redeem PROGRAM --points N --merchant MSP [--order ID] [--account ACCOUNT] [--id ID]",
 		Short: "Spend your points at the issuer or an accepted partner merchant",
@@ -123,20 +150,15 @@ func NewCmdRedeem(f *cmdutil.Factory, runF func(*RedeemOptions) error) *cobra.Co
 partner that accepted its terms; at a partner the redemption becomes a settlement
 obligation. Naming the --order redeems against it, so a refund of the order gives the
 points back. A redemption happens once per ID: --id, by default the idempotency key.`,
-		Args: cmdutil.ExactArgs("PROGRAM"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Program = args[0]
-			if err := cmdutil.RequireFlags(cmd, "points", "merchant"); err != nil {
-				return err
-			}
-			var err error
-			if opts.Points, err = cmdutil.ParseAmount("points", points); err != nil {
-				return err
-			}
+	}
+	cmd.Flags().StringVar(&opts.Merchant, "merchant", "", "where they are spent (`MSP`)")
+	cmd.Flags().StringVar(&opts.Order, "order", "", "the order they pay for")
+	return spendCommand[loyalty.Redemption](cmd, "redemption", []string{"points", "merchant"}, &opts.Program, &opts.Points,
+		&opts.Account, &opts.ID, &opts.Mutation, &opts.JSON, func(ctx context.Context) error {
 			if runF != nil {
 				return runF(opts)
 			}
-			return asHolder(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.Account, &opts.ID, func(ctx context.Context, open opener, acct string) error {
+			return asHolder(ctx, opts.IO, opts.Ledger, &opts.Mutation, opts.Account, &opts.ID, func(ctx context.Context, open opener, acct string) error {
 				req := ledgerapi.RedeemRequest{Program: opts.Program, ID: opts.ID, Account: acct, Points: opts.Points, Merchant: opts.Merchant, Order: opts.Order}
 				return cmdutil.Mutate(ctx, opts.IO, open, &opts.Mutation, opts.JSON, "loyalty.Redeem", req,
 					func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[loyalty.Redemption], error) {
@@ -150,16 +172,7 @@ points back. A redemption happens once per ID: --id, by default the idempotency 
 						return s
 					}, nil)
 			})
-		},
-	}
-	cmd.Flags().StringVar(&points, "points", "", "how many points")
-	cmd.Flags().StringVar(&opts.Merchant, "merchant", "", "where they are spent (`MSP`)")
-	cmd.Flags().StringVar(&opts.Order, "order", "", "the order they pay for")
-	cmd.Flags().StringVar(&opts.Account, "account", "", "your account `MSP/NAME` (found from a Fabric profile)")
-	cmd.Flags().StringVar(&opts.ID, "id", "", "the redemption's `ID` (default: from the idempotency key)")
-	cmdutil.AddMutationFlags(cmd, &opts.Mutation)
-	cmdutil.AddJSONFlag(cmd, &opts.JSON, ledgerapi.Committed[loyalty.Redemption]{})
-	return cmd
+		})
 }
 
 // TransferOptions are the inputs of `cxl loyalty transfer`.
@@ -176,24 +189,17 @@ type TransferOptions struct {
 // NewCmdTransfer returns `cxl loyalty transfer`; runF replaces the run function in tests.
 func NewCmdTransfer(f *cmdutil.Factory, runF func(*TransferOptions) error) *cobra.Command {
 	opts := &TransferOptions{IO: f.IO, Ledger: f.Ledger}
-	var points string
 	cmd := &cobra.Command{
 		Use:   "transfer PROGRAM --to ACCOUNT --points N [--account ACCOUNT] [--id ID]",
 		Short: "Give some of your points to another customer (if the programme allows)",
-		Args:  cmdutil.ExactArgs("PROGRAM"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Program = args[0]
-			if err := cmdutil.RequireFlags(cmd, "to", "points"); err != nil {
-				return err
-			}
-			var err error
-			if opts.Points, err = cmdutil.ParseAmount("points", points); err != nil {
-				return err
-			}
+	}
+	cmd.Flags().StringVar(&opts.To, "to", "", "the receiving account `MSP/NAME`")
+	return spendCommand[loyalty.PointsTransfer](cmd, "transfer", []string{"to", "points"}, &opts.Program, &opts.Points,
+		&opts.Account, &opts.ID, &opts.Mutation, &opts.JSON, func(ctx context.Context) error {
 			if runF != nil {
 				return runF(opts)
 			}
-			return asHolder(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.Account, &opts.ID, func(ctx context.Context, open opener, acct string) error {
+			return asHolder(ctx, opts.IO, opts.Ledger, &opts.Mutation, opts.Account, &opts.ID, func(ctx context.Context, open opener, acct string) error {
 				req := ledgerapi.TransferPointsRequest{Program: opts.Program, ID: opts.ID, Account: acct, To: opts.To, Points: opts.Points}
 				return cmdutil.Mutate(ctx, opts.IO, open, &opts.Mutation, opts.JSON, "loyalty.Transfer", req,
 					func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[loyalty.PointsTransfer], error) {
@@ -203,15 +209,7 @@ func NewCmdTransfer(f *cmdutil.Factory, runF func(*TransferOptions) error) *cobr
 						return fmt.Sprintf("transferred %d points of %s from %s to %s", t.Points, t.Program, t.From, t.To)
 					}, nil)
 			})
-		},
-	}
-	cmd.Flags().StringVar(&opts.To, "to", "", "the receiving account `MSP/NAME`")
-	cmd.Flags().StringVar(&points, "points", "", "how many points")
-	cmd.Flags().StringVar(&opts.Account, "account", "", "your account `MSP/NAME` (found from a Fabric profile)")
-	cmd.Flags().StringVar(&opts.ID, "id", "", "the transfer's `ID` (default: from the idempotency key)")
-	cmdutil.AddMutationFlags(cmd, &opts.Mutation)
-	cmdutil.AddJSONFlag(cmd, &opts.JSON, ledgerapi.Committed[loyalty.PointsTransfer]{})
-	return cmd
+		})
 }
 
 // ExpireOptions are the inputs of `cxl loyalty expire`.

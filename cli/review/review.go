@@ -63,6 +63,26 @@ func submitReview(ctx context.Context, io *cmdutil.IOStreams, open func(context.
 		func(r *care.Review) error { return printReview(io, r) })
 }
 
+// writeCommand completes post or edit, which differ only in their positional argument and
+// what they submit: it takes the argument named arg into *target, requires --rating and
+// --text (into *rating and *text), adds the mutation flags and --json, and then calls run.
+func writeCommand(cmd *cobra.Command, arg string, target *string, rating *int, text *string,
+	m *cmdutil.MutationOptions, asJSON *bool, run func(context.Context) error) *cobra.Command {
+	cmd.Args = cmdutil.ExactArgs(arg)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		*target = args[0]
+		if err := cmdutil.RequireFlags(cmd, "rating", "text"); err != nil {
+			return err
+		}
+		return run(cmd.Context())
+	}
+	cmd.Flags().IntVar(rating, "rating", 0, "1 to 5")
+	cmd.Flags().StringVar(text, "text", "", "the review (public: no personal data)")
+	cmdutil.AddMutationFlags(cmd, m)
+	cmdutil.AddJSONFlag(cmd, asJSON, ledgerapi.Committed[care.Review]{})
+	return cmd
+}
+
 // PostOptions are the inputs of `cxl review post`.
 type PostOptions struct {
 	IO       *cmdutil.IOStreams
@@ -78,27 +98,17 @@ func NewCmdPost(f *cmdutil.Factory, runF func(*PostOptions) error) *cobra.Comman
 	cmd := &cobra.Command{
 		Use:   "post ORDER --rating 1-5 --text TEXT",
 		Short: "Review an order you bought and received",
-		Args:  cmdutil.ExactArgs("ORDER"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Args.OrderID = args[0]
-			if err := cmdutil.RequireFlags(cmd, "rating", "text"); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			req := opts.Args
-			return submitReview(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "care.PostReview", req, "posted",
-				func(ctx context.Context, c ledgerapi.Care) (*ledgerapi.Committed[care.Review], error) {
-					return c.PostReview(ctx, req)
-				})
-		},
 	}
-	cmd.Flags().IntVar(&opts.Args.Rating, "rating", 0, "1 to 5")
-	cmd.Flags().StringVar(&opts.Args.Text, "text", "", "the review (public: no personal data)")
-	cmdutil.AddMutationFlags(cmd, &opts.Mutation)
-	cmdutil.AddJSONFlag(cmd, &opts.JSON, ledgerapi.Committed[care.Review]{})
-	return cmd
+	return writeCommand(cmd, "ORDER", &opts.Args.OrderID, &opts.Args.Rating, &opts.Args.Text, &opts.Mutation, &opts.JSON, func(ctx context.Context) error {
+		if runF != nil {
+			return runF(opts)
+		}
+		req := opts.Args
+		return submitReview(ctx, opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "care.PostReview", req, "posted",
+			func(ctx context.Context, c ledgerapi.Care) (*ledgerapi.Committed[care.Review], error) {
+				return c.PostReview(ctx, req)
+			})
+	})
 }
 
 // EditOptions are the inputs of `cxl review edit`.
@@ -116,27 +126,17 @@ func NewCmdEdit(f *cmdutil.Factory, runF func(*EditOptions) error) *cobra.Comman
 	cmd := &cobra.Command{
 		Use:   "edit ID --rating 1-5 --text TEXT",
 		Short: "Post a new version of your review (the old ones are kept)",
-		Args:  cmdutil.ExactArgs("ID"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Args.ID = args[0]
-			if err := cmdutil.RequireFlags(cmd, "rating", "text"); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			req := opts.Args
-			return submitReview(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "care.EditReview", req, "edited",
-				func(ctx context.Context, c ledgerapi.Care) (*ledgerapi.Committed[care.Review], error) {
-					return c.EditReview(ctx, req)
-				})
-		},
 	}
-	cmd.Flags().IntVar(&opts.Args.Rating, "rating", 0, "1 to 5")
-	cmd.Flags().StringVar(&opts.Args.Text, "text", "", "the review (public: no personal data)")
-	cmdutil.AddMutationFlags(cmd, &opts.Mutation)
-	cmdutil.AddJSONFlag(cmd, &opts.JSON, ledgerapi.Committed[care.Review]{})
-	return cmd
+	return writeCommand(cmd, "ID", &opts.Args.ID, &opts.Args.Rating, &opts.Args.Text, &opts.Mutation, &opts.JSON, func(ctx context.Context) error {
+		if runF != nil {
+			return runF(opts)
+		}
+		req := opts.Args
+		return submitReview(ctx, opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "care.EditReview", req, "edited",
+			func(ctx context.Context, c ledgerapi.Care) (*ledgerapi.Committed[care.Review], error) {
+				return c.EditReview(ctx, req)
+			})
+	})
 }
 
 // ReplyOptions are the inputs of `cxl review reply`.
