@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -136,18 +137,35 @@ func RaftLeader(ctx context.Context, t Topology) (Node, error) {
 }
 
 func isRaftLeader(client *http.Client, o Node, channel string) bool {
+	v, err := raftGauge(client, o, "consensus_etcdraft_is_leader", channel)
+	return err == nil && v == 1
+}
+
+// RaftActiveNodes is how many consenters of channel the orderer o counts as active
+// (Fabric's consensus_etcdraft_active_nodes gauge, which the Raft leader keeps up to date).
+func RaftActiveNodes(o Node, channel string) (int, error) {
+	v, err := raftGauge(&http.Client{Timeout: time.Second}, o, "consensus_etcdraft_active_nodes", channel)
+	return int(v), err
+}
+
+// raftGauge reads the value of an etcdraft gauge of channel from o's operations endpoint.
+func raftGauge(client *http.Client, o Node, name, channel string) (float64, error) {
 	resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", o.OperationsPort))
 	if err != nil {
-		return false
+		return 0, err
 	}
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {
 		line := sc.Text()
-		if strings.HasPrefix(line, "consensus_etcdraft_is_leader{") && strings.Contains(line, `channel="`+channel+`"`) {
-			return strings.HasSuffix(line, " 1")
+		if strings.HasPrefix(line, name+"{") && strings.Contains(line, `channel="`+channel+`"`) {
+			fields := strings.Fields(line)
+			return strconv.ParseFloat(fields[len(fields)-1], 64)
 		}
 	}
-	return false
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	return 0, fmt.Errorf("%s: no %s for channel %s", o.Name, name, channel)
 }

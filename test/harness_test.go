@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -220,6 +221,20 @@ func (h *harness) stop(t testing.TB, node string) {
 	t.Helper()
 	h.act(t, "stop", node, h.nodes.Stop)
 	t.Cleanup(func() { h.ensureRunning(t, node) })
+}
+
+// logTails logs the last lines of each node's log (`cxl network logs`), to tell a failed
+// fault test's story.
+func (h *harness) logTails(t testing.TB, nodes []network.Node, lines int) {
+	t.Helper()
+	for _, n := range nodes {
+		out, err := h.cli("network", "logs", n.Name, "--lines", strconv.Itoa(lines))
+		if err != nil {
+			t.Logf("log of %s: %v", n.Name, err)
+			continue
+		}
+		t.Logf("last %d lines of %s:\n%s", lines, n.Name, out)
+	}
 }
 
 // start starts a stopped or killed node again, with its ledger.

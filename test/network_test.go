@@ -187,6 +187,18 @@ func TestFaultsUnderLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// An orderer an earlier test restarted must be an active consenter again, or stopping
+	// the leader leaves no quorum to elect a new one.
+	eventually(t, 30*time.Second, "every orderer active in Raft", func() error {
+		n, err := network.RaftActiveNodes(leader, h.topo.Channel)
+		if err != nil {
+			return err
+		}
+		if want := len(h.topo.OrdererNodes()); n != want {
+			return fmt.Errorf("leader %s counts %d active consenters of %d", leader.Name, n, want)
+		}
+		return nil
+	})
 	h.stop(t, leader.Name)
 	down := time.Now()
 	// The followers elect a new leader only after the election timeout (ElectionTick 10 x
@@ -196,6 +208,7 @@ func TestFaultsUnderLoad(t *testing.T) {
 	h.start(t, leader.Name)
 	if n := l.ackedBetween(down, time.Now()); n == 0 {
 		t.Errorf("no transaction committed in the %s the Raft leader %s was stopped", leaderDownFor, leader.Name)
+		h.logTails(t, h.topo.OrdererNodes(), 30)
 	} else {
 		t.Logf("%d transactions committed while the Raft leader %s was stopped", n, leader.Name)
 	}
