@@ -270,6 +270,34 @@ func TestGatewayHealthAndTransactions(t *testing.T) {
 	g.get(t, "/v1/nowhere", "org1-user1", 404)
 }
 
+// TestGatewayAnswersOnceEveryPeerHasTheBlock checks the service's read-your-writes promise:
+// when it answers a mutation, every peer of both organisations has committed its block, so
+// the next request sees it whichever peer endorses or answers it. Pings submitted directly
+// at 150/s keep the peers busy, as on a loaded network, where they commit a block at
+// different moments.
+func TestGatewayAnswersOnceEveryPeerHasTheBlock(t *testing.T) {
+	g := gwStart(t)
+	qscc := ccPeers(t, "User1")
+	background := startLoad(t, 150)
+	defer background.finish()
+	for i := range 30 {
+		principal := []string{"org1-user1", "org2-user1"}[i%2]
+		nonce := fmt.Sprintf("gw-settle-%d-%d", time.Now().UnixNano(), i)
+		c := g.do(t, "POST", "/v1/health/pings", principal, nonce, map[string]string{"nonce": nonce})
+		c.want(t, 200, "ping")
+		block := c.committed(t).BlockNumber
+		heights, err := ccHeights(qscc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for p, height := range heights {
+			if height <= block {
+				t.Fatalf("ping %d by %s answered with block %d while peer %d has %d blocks (heights %v)", i, principal, block, p, height, heights)
+			}
+		}
+	}
+}
+
 // TestGatewayConsortium runs a role grant and its revocation through the four consortium
 // endpoints, each change by an admin of the right organisation, and the refusals the
 // contract makes.

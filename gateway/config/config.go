@@ -96,6 +96,10 @@ type Timeouts struct {
 	Evaluate time.Duration `yaml:"evaluate"`
 	Endorse  time.Duration `yaml:"endorse"`
 	Submit   time.Duration `yaml:"submit"`
+	// Settle bounds how long a committed mutation's answer waits for every other peer to
+	// commit the block too, so that the next request sees it through any peer; 0 answers
+	// as soon as one peer has committed.
+	Settle time.Duration `yaml:"settle"`
 }
 
 // Reconcile configures the follow-up of pending transactions.
@@ -133,7 +137,7 @@ func Defaults() Config {
 	return Config{
 		Listen: "127.0.0.1:8080", Channel: "cxledger", Chaincode: "cxledger",
 		Limits:    Limits{BodyBytes: 64 << 10, MaxPageSize: 100, Rate: 200, Burst: 400, PublicRate: 5, PublicBurst: 20, EventStreams: 8},
-		Timeouts:  Timeouts{Request: 15 * time.Second, Evaluate: 5 * time.Second, Endorse: 10 * time.Second, Submit: 5 * time.Second},
+		Timeouts:  Timeouts{Request: 15 * time.Second, Evaluate: 5 * time.Second, Endorse: 10 * time.Second, Submit: 5 * time.Second, Settle: time.Second},
 		Reconcile: Reconcile{Interval: 5 * time.Second, ResubmitAfter: 10 * time.Second, Retention: 24 * time.Hour},
 		Cache:     Cache{VerifyTTL: 10 * time.Second, VerifyEntries: 100_000},
 		Log:       Log{Level: "info", Format: "json"},
@@ -302,6 +306,9 @@ func (c *Config) Validate() error {
 		if d <= 0 {
 			bad("timeouts.%s: %s, want a positive duration", name, d)
 		}
+	}
+	if t.Settle < 0 {
+		bad("timeouts.settle: %s, want 0 (do not wait) or a positive duration", t.Settle)
 	}
 	if c.Reconcile.Retention < 0 {
 		bad("reconcile.retention: %s, want 0 (keep) or a positive duration", c.Reconcile.Retention)

@@ -30,6 +30,9 @@ const (
 	// PhaseJournal is the journal's durable write of the signed transaction before
 	// submission (Journal.Prepared).
 	PhaseJournal Phase = "journal"
+	// PhaseSettle is the wait, after a commit, for the other peers to commit the block
+	// too; it fails when a peer did not in time.
+	PhaseSettle Phase = "settle"
 )
 
 // Observer is told how long each phase of each call took and how it ended (err nil on
@@ -70,6 +73,9 @@ type Client struct {
 	conflictRetries int
 	observe         Observer
 	log             *slog.Logger
+	// heights follows every peer's block height, so that a commit is answered once every
+	// peer has it (see peerHeights).
+	heights *peerHeights
 }
 
 // signer is one identity with a gateway through each peer.
@@ -134,11 +140,15 @@ func NewClient(channel, chaincode string, peers []Peer, ids map[string]Identity,
 		}
 	}
 	slices.Sort(c.orgs)
+	c.heights = newPeerHeights(c)
 	return c, nil
 }
 
 // Close closes every gateway and peer connection.
 func (c *Client) Close() error {
+	if c.heights != nil {
+		c.heights.close()
+	}
 	var errs []error
 	for _, s := range c.ids {
 		for _, gw := range s.gws {

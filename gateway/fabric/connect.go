@@ -87,10 +87,13 @@ func Dial(p Peer, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
 // Timeouts bounds each phase of a transaction.
 type Timeouts struct {
 	Evaluate, Endorse, Submit, CommitStatus time.Duration
+	// Settle bounds how long a committed transaction waits for the other peers to commit
+	// it too, so that the next call sees it whichever peer serves it; 0 does not wait.
+	Settle time.Duration
 }
 
 // DefaultTimeouts suit a network on one machine.
-var DefaultTimeouts = Timeouts{Evaluate: 10 * time.Second, Endorse: 30 * time.Second, Submit: 10 * time.Second, CommitStatus: time.Minute}
+var DefaultTimeouts = Timeouts{Evaluate: 10 * time.Second, Endorse: 30 * time.Second, Submit: 10 * time.Second, CommitStatus: time.Minute, Settle: time.Second}
 
 // Connection is a gateway connection of one identity to one peer.
 type Connection struct {

@@ -50,6 +50,10 @@ type fakePeer struct {
 	// ends the stream with an error, else the stream waits for the client to leave.
 	blocks    []*common.Block
 	failAfter bool
+	// height is how many blocks the peer has: DeliverFiltered serves each one from the
+	// requested start, and then each new one setHeight adds.
+	height        uint64
+	heightChanged chan struct{}
 }
 
 // testPKI is a self-signed TLS certificate for 127.0.0.1 and the file holding it.
@@ -125,6 +129,7 @@ func newTestIdentity(t *testing.T, mspID string) Identity {
 func startFakePeer(t *testing.T, pki testPKI, result string) (*fakePeer, Peer) {
 	t.Helper()
 	f := &fakePeer{
+		heightChanged: make(chan struct{}),
 		endorse: func(txID string) (*gateway.EndorseResponse, error) {
 			return &gateway.EndorseResponse{PreparedTransaction: envelope(t, txID, []byte(result), nil)}, nil
 		},
@@ -228,19 +233,10 @@ func (f *fakePeer) Evaluate(_ context.Context, req *gateway.EvaluateRequest) (*g
 }
 
 func (f *fakePeer) Deliver(stream peer.Deliver_DeliverServer) error {
-	env, err := stream.Recv()
+	start, err := seekStart(stream.Recv)
 	if err != nil {
 		return err
 	}
-	payload := &common.Payload{}
-	if err := proto.Unmarshal(env.GetPayload(), payload); err != nil {
-		return err
-	}
-	seek := &orderer.SeekInfo{}
-	if err := proto.Unmarshal(payload.GetData(), seek); err != nil {
-		return err
-	}
-	start := seek.GetStart().GetSpecified().GetNumber()
 	f.record("deliver from " + itoa(start))
 	for _, b := range f.blocks {
 		if b.GetHeader().GetNumber() < start {
@@ -255,6 +251,56 @@ func (f *fakePeer) Deliver(stream peer.Deliver_DeliverServer) error {
 	}
 	<-stream.Context().Done()
 	return nil
+}
+
+func (f *fakePeer) DeliverFiltered(stream peer.Deliver_DeliverFilteredServer) error {
+	next, err := seekStart(stream.Recv)
+	if err != nil {
+		return err
+	}
+	f.record("deliver filtered from " + itoa(next))
+	for {
+		f.mu.Lock()
+		height, changed := f.height, f.heightChanged
+		f.mu.Unlock()
+		for ; next < height; next++ {
+			fb := &peer.FilteredBlock{ChannelId: "ch", Number: next}
+			if err := stream.Send(&peer.DeliverResponse{Type: &peer.DeliverResponse_FilteredBlock{FilteredBlock: fb}}); err != nil {
+				return err
+			}
+		}
+		select {
+		case <-changed:
+		case <-stream.Context().Done():
+			return nil
+		}
+	}
+}
+
+// setHeight makes the peer have blocks 0 to height-1.
+func (f *fakePeer) setHeight(height uint64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.height = height
+	close(f.heightChanged)
+	f.heightChanged = make(chan struct{})
+}
+
+// seekStart reads a Deliver request and returns the block it asks to start from.
+func seekStart(recv func() (*common.Envelope, error)) (uint64, error) {
+	env, err := recv()
+	if err != nil {
+		return 0, err
+	}
+	payload := &common.Payload{}
+	if err := proto.Unmarshal(env.GetPayload(), payload); err != nil {
+		return 0, err
+	}
+	seek := &orderer.SeekInfo{}
+	if err := proto.Unmarshal(payload.GetData(), seek); err != nil {
+		return 0, err
+	}
+	return seek.GetStart().GetSpecified().GetNumber(), nil
 }
 
 var (

@@ -121,7 +121,7 @@ func (c *Client) lookup(ctx context.Context, s *signer, txID string) (*ledgerapi
 	}
 	wctx, cancel := context.WithTimeout(ctx, lookupWait)
 	defer cancel()
-	status, err := c.waitCommit(wctx, s, txID)
+	status, _, err := c.waitCommit(wctx, s, txID)
 	if err != nil {
 		// gRPC may report the deadline a moment before the context does.
 		if ctx.Err() == nil && (wctx.Err() != nil || ledgerapi.ErrorCode(Classify(err)) == ledgerapi.Timeout) {

@@ -208,7 +208,7 @@ func (c *Client) submitAndWait(ctx context.Context, s *signer, txID string, sign
 		}
 		return 0, err
 	}
-	status, err := c.waitCommit(ctx, s, txID)
+	status, committedAt, err := c.waitCommit(ctx, s, txID)
 	if err != nil {
 		// The transaction is on its way; failing to hear its outcome says nothing about it.
 		c.log.Warn("commit status unknown, leaving the transaction to reconciliation", "transaction", txID, "error", err)
@@ -217,21 +217,30 @@ func (c *Client) submitAndWait(ctx context.Context, s *signer, txID string, sign
 	if !status.Successful {
 		return status.BlockNumber, &client.CommitError{TransactionID: txID, Code: status.Code}
 	}
+	settling := time.Now()
+	behind := c.heights.settle(ctx, committedAt, status.BlockNumber)
+	var settleErr error
+	if len(behind) > 0 {
+		settleErr = ledgerapi.Errorf(ledgerapi.Timeout, "%d peers did not commit block %d in time", len(behind), status.BlockNumber)
+	}
+	c.observe(PhaseSettle, time.Since(settling), settleErr)
 	return status.BlockNumber, nil
 }
 
 // waitCommit waits until transaction txID is in a block of the first peer that answers, or
-// ctx ends.
-func (c *Client) waitCommit(ctx context.Context, s *signer, txID string) (*client.Status, error) {
+// ctx ends. It returns the status and the index of the peer that reported it.
+func (c *Client) waitCommit(ctx context.Context, s *signer, txID string) (*client.Status, int, error) {
 	var status *client.Status
+	var answered int
 	err := c.failover(ctx, "commit status", func(p int) error {
 		return c.timed(ctx, PhaseCommit, 0, func(ctx context.Context) error {
 			var err error
 			status, err = c.commitStatus(ctx, s, p, txID)
+			answered = p
 			return err
 		})
 	})
-	return status, err
+	return status, answered, err
 }
 
 // commitStatus asks peer p, as signer s, for the commit status of txID; the call returns

@@ -1,6 +1,6 @@
 // Package metrics defines the gateway service's Prometheus metrics on a registry of its own:
 // HTTP requests by route and status, the latency of each Fabric phase (evaluate, endorse,
-// submit, commit), idempotent replays, rate-limited requests, open event streams, the work
+// journal, submit, commit, settle), idempotent replays, rate-limited requests, open event streams, the work
 // of reconciliation and the answers of the query caches.
 package metrics
 
@@ -45,7 +45,7 @@ func New() *Metrics {
 			Name: "cxl_gateway_http_request_duration_seconds", Help: "HTTP request latency by route.", Buckets: latencyBuckets,
 		}, []string{"route", "method"}),
 		phases: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "cxl_gateway_fabric_phase_duration_seconds", Help: "Latency of each phase of a transaction (evaluate, endorse, journal: the durable write before submission, submit, commit) by outcome code.", Buckets: latencyBuckets,
+			Name: "cxl_gateway_fabric_phase_duration_seconds", Help: "Latency of each phase of a transaction (evaluate, endorse, journal: the durable write before submission, submit, commit, settle: the wait for every other peer to commit the block) by outcome code.", Buckets: latencyBuckets,
 		}, []string{"phase", "outcome"}),
 		replays: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "cxl_gateway_idempotent_replays_total", Help: "Mutations answered from an earlier request with the same idempotency key.",

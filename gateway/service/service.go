@@ -48,7 +48,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Service, error) {
 		ids[name] = fabric.Identity{MSPID: id.MSPID, CertPath: id.Cert, KeyPath: id.Key}
 	}
 	fc, err := fabric.NewClient(cfg.Channel, cfg.Chaincode, peers, ids,
-		fabric.WithTimeouts(fabric.Timeouts{Evaluate: cfg.Timeouts.Evaluate, Endorse: cfg.Timeouts.Endorse, Submit: cfg.Timeouts.Submit}),
+		fabric.WithTimeouts(fabric.Timeouts{Evaluate: cfg.Timeouts.Evaluate, Endorse: cfg.Timeouts.Endorse, Submit: cfg.Timeouts.Submit, Settle: cfg.Timeouts.Settle}),
 		fabric.WithObserver(m.Phase), fabric.WithLogger(log))
 	if err != nil {
 		return nil, fmt.Errorf("connect to Fabric: %w", err)
