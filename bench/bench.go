@@ -97,11 +97,20 @@ type Result struct {
 	RetriedConflicts int `json:"retriedConflicts,omitempty"`
 	// Retries are attempts the workload itself repeated inside operations (a step sent
 	// before a peer had committed what the step before it wrote); the caller fills it in.
-	Retries     int              `json:"retries,omitempty"`
-	CPU         []ProcessCPU     `json:"cpu,omitempty"`
-	FirstErrors map[Class]string `json:"firstErrors,omitempty"`
+	Retries int          `json:"retries,omitempty"`
+	CPU     []ProcessCPU `json:"cpu,omitempty"`
+	// ServicePhases are, for a run through the gateway service, the mean duration of each
+	// Fabric phase of its requests (warm-up included), by phase name; the caller fills it in.
+	ServicePhases map[string]PhaseStat `json:"servicePhases,omitempty"`
+	FirstErrors   map[Class]string     `json:"firstErrors,omitempty"`
 	// LoadAverage is the machine's 1-minute load average at the end of the run.
 	LoadAverage float64 `json:"loadAverage1m"`
+}
+
+// PhaseStat is how many calls of one phase a service made and their mean duration.
+type PhaseStat struct {
+	Calls  int     `json:"calls"`
+	MeanMs float64 `json:"meanMs"`
 }
 
 // ConflictsPer1000 is MVCC and phantom conflicts, failed or retried, per 1,000 attempted

@@ -146,13 +146,15 @@ func TestReport(t *testing.T) {
 	res := []Result{{Workload: "baseline/direct", Concurrency: 8, Committed: 10, TPS: 12.5, Failed: 1,
 		Failures: map[Class]int{MVCC: 1}, Latency: Latency{P50: 250 * time.Millisecond},
 		CPU: []ProcessCPU{{Name: "peer0", Cores: 0.7, Seconds: 1.4}, {Name: "orderer1", Cores: 0.1, Seconds: 0.2}}},
-		{Workload: "verify/service", Concurrency: 32, Rate: 700, Committed: 5, RetriedConflicts: 2}}
+		{Workload: "verify/service", Concurrency: 32, Rate: 700, Committed: 5, RetriedConflicts: 2,
+			ServicePhases: map[string]PhaseStat{"evaluate": {Calls: 5, MeanMs: 0.42}, "settle": {Calls: 5, MeanMs: 12.3}}}}
 	var buf bytes.Buffer
 	if err := WriteTable(&buf, res); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"baseline/direct", "12.5", "250ms", "mvcc=1", "closed", "700/s", "retried-conflicts=2",
-		"RATE  peer0  orderer1  TOTAL  CPU-MS/OP", "closed   0.70      0.10   0.80      160.0"} {
+		"RATE  peer0  orderer1  TOTAL  CPU-MS/OP", "closed   0.70      0.10   0.80      160.0",
+		"EVALUATE  ENDORSE  JOURNAL  SUBMIT  COMMIT  SETTLE", "700/s     0.4ms        -        -       -       -    12ms"} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, buf.String())
 		}

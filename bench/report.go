@@ -26,7 +26,42 @@ func WriteTable(w io.Writer, results []Result) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	return WriteCPU(w, results)
+	if err := WriteCPU(w, results); err != nil {
+		return err
+	}
+	return WriteServicePhases(w, results)
+}
+
+// servicePhases are the gateway service's Fabric phases in the order a mutation goes
+// through them (an evaluation has only the first).
+var servicePhases = []string{"evaluate", "endorse", "journal", "submit", "commit", "settle"}
+
+// WriteServicePhases prints, for the runs through the gateway service, the mean duration
+// of each Fabric phase of its requests: where a request's time goes inside the service.
+func WriteServicePhases(w io.Writer, results []Result) error {
+	var rows []Result
+	for _, r := range results {
+		if len(r.ServicePhases) > 0 {
+			rows = append(rows, r)
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w, "\nGateway service: mean time per Fabric phase (warm-up included):")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "WORKLOAD\tCONC\tRATE\t%s\t\n", strings.ToUpper(strings.Join(servicePhases, "\t")))
+	for _, r := range rows {
+		cells := make([]string, len(servicePhases))
+		for i, phase := range servicePhases {
+			cells[i] = "-"
+			if st, ok := r.ServicePhases[phase]; ok {
+				cells[i] = ms(time.Duration(st.MeanMs * float64(time.Millisecond)))
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t\n", r.Workload, r.Concurrency, rateLabel(r.Rate), strings.Join(cells, "\t"))
+	}
+	return tw.Flush()
 }
 
 // WriteCPU prints the CPU table of the runs that sampled CPU: the average cores each process

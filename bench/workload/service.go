@@ -304,53 +304,105 @@ func (s *service) close() {
 	}
 }
 
-// phaseMetric counts the service's Fabric calls by phase and outcome; a commit-status
-// call that got the transaction's status counts as outcome OK whether the transaction was
-// VALID or not.
-const phaseMetric = "cxl_gateway_fabric_phase_duration_seconds_count"
+// phaseMetric is the service's histogram of Fabric phases by phase and outcome; a
+// commit-status call that got the transaction's status counts as outcome OK whether the
+// transaction was VALID or not.
+const phaseMetric = "cxl_gateway_fabric_phase_duration_seconds"
 
-// retriedConflicts estimates how many transactions the service saw commit invalid and
-// retried (its MVCC and phantom retries), so far: the commit statuses it obtained, less the
-// mutations it answered 200 (one VALID commit each) and those it answered with a conflict
-// (one invalid commit each, not retried). The service does not count its retries itself.
-func (s *service) retriedConflicts(ctx context.Context) (int, error) {
+// ServiceCounters are the gateway service's counters at one moment, read from its /metrics.
+type ServiceCounters struct {
+	// RetriedConflicts estimates how many transactions the service saw commit invalid and
+	// retried (its MVCC and phantom retries), so far: the commit statuses it obtained, less
+	// the mutations it answered 200 (one VALID commit each) and those it answered with a
+	// conflict (one invalid commit each, not retried). The service does not count its
+	// retries itself.
+	RetriedConflicts int
+	// Phases are the calls of each Fabric phase and the seconds they took, all outcomes.
+	Phases map[string]PhaseCounter
+}
+
+// PhaseCounter is a phase's call count and total seconds.
+type PhaseCounter struct{ Calls, Seconds float64 }
+
+// PhasesSince is the mean duration of each phase over the calls made since earlier.
+func (c ServiceCounters) PhasesSince(earlier ServiceCounters) map[string]bench.PhaseStat {
+	stats := map[string]bench.PhaseStat{}
+	for phase, now := range c.Phases {
+		calls := now.Calls - earlier.Phases[phase].Calls
+		if calls <= 0 {
+			continue
+		}
+		seconds := now.Seconds - earlier.Phases[phase].Seconds
+		stats[phase] = bench.PhaseStat{Calls: int(calls), MeanMs: 1000 * seconds / calls}
+	}
+	return stats
+}
+
+// counters reads the service's counters.
+func (s *service) counters(ctx context.Context) (ServiceCounters, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.cfg.URL+"/metrics", nil)
 	if err != nil {
-		return 0, err
+		return ServiceCounters{}, err
 	}
 	resp, err := s.http.Do(req)
 	if err != nil {
-		return 0, err
+		return ServiceCounters{}, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("GET /metrics: %s", resp.Status)
+		return ServiceCounters{}, fmt.Errorf("GET /metrics: %s", resp.Status)
 	}
-	commits, err := parseCommitStatuses(resp.Body)
+	phases, commits, err := parsePhases(resp.Body)
 	if err != nil {
-		return 0, err
+		return ServiceCounters{}, err
 	}
-	return commits - int(s.committed.Load()) - int(s.conflicted.Load()), nil
+	return ServiceCounters{
+		RetriedConflicts: commits - int(s.committed.Load()) - int(s.conflicted.Load()),
+		Phases:           phases,
+	}, nil
 }
 
-// parseCommitStatuses sums the commit-phase calls with outcome OK of Prometheus text.
-func parseCommitStatuses(r io.Reader) (int, error) {
+// parsePhases reads the phase histogram's counts and sums from Prometheus text: the
+// counters of each phase over all outcomes, and the commit-phase calls with outcome OK.
+func parsePhases(r io.Reader) (map[string]PhaseCounter, int, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
-	total := 0
+	phases := map[string]PhaseCounter{}
+	commits := 0
 	for sc.Scan() {
 		line := sc.Text()
-		if !strings.HasPrefix(line, phaseMetric+"{") || !strings.Contains(line, `phase="commit"`) || !strings.Contains(line, `outcome="OK"`) {
+		count := strings.HasPrefix(line, phaseMetric+"_count{")
+		if !count && !strings.HasPrefix(line, phaseMetric+"_sum{") {
 			continue
 		}
+		phase := label(line, "phase")
 		fields := strings.Fields(line)
 		v, err := strconv.ParseFloat(fields[len(fields)-1], 64)
-		if err != nil {
-			return 0, fmt.Errorf("parse %q: %w", line, err)
+		if err != nil || phase == "" {
+			return nil, 0, fmt.Errorf("parse %q: want a phase label and a number", line)
 		}
-		total += int(v)
+		pc := phases[phase]
+		if count {
+			pc.Calls += v
+			if phase == "commit" && label(line, "outcome") == "OK" {
+				commits += int(v)
+			}
+		} else {
+			pc.Seconds += v
+		}
+		phases[phase] = pc
 	}
-	return total, sc.Err()
+	return phases, commits, sc.Err()
+}
+
+// label is the value of a label in a Prometheus sample line, or "".
+func label(line, name string) string {
+	_, rest, ok := strings.Cut(line, name+`="`)
+	if !ok {
+		return ""
+	}
+	value, _, _ := strings.Cut(rest, `"`)
+	return value
 }
 
 // ClassifyService sorts an error of the gateway service into a failure class: 429 is

@@ -128,11 +128,12 @@ type Prepared struct {
 	NewRun func(ctx context.Context) (bench.Op, error)
 	// Classify sorts the operation's failures.
 	Classify bench.Classifier
-	// Conflicts, when set, reads a counter of MVCC and phantom conflicts that the path to
-	// the ledger retried out of sight (the service's), and Calls a counter of the requests
-	// answered: a run reports the conflicts' increase, scaled to its measured operations.
-	Conflicts func(ctx context.Context) (int, error)
-	Calls     func() int
+	// ServiceCounters, when set, reads the counters of the gateway service on the path to
+	// the ledger (the conflicts it retried out of sight, its time per Fabric phase), and
+	// Calls a counter of the requests answered: a run reports the retried conflicts'
+	// increase, scaled to its measured operations, and the phases' mean durations.
+	ServiceCounters func(ctx context.Context) (ServiceCounters, error)
+	Calls           func() int
 	// Cleanup tidies what the runs left that would slow the ledger later; may be nil.
 	Cleanup func(ctx context.Context) error
 
@@ -225,7 +226,7 @@ func (e *Env) Prepare(ctx context.Context, name string, target Target) (*Prepare
 			return nil, &MissingEndpointsError{Workload: name, Operations: missing}
 		}
 		p.Classify = ClassifyService
-		p.Conflicts = s.retriedConflicts
+		p.ServiceCounters = s.counters
 		p.Calls = func() int { return int(s.calls.Load()) }
 		steps = func(ctx context.Context) ([]step, error) { return e.serviceSteps(ctx, spec, s, p) }
 	default:

@@ -11,6 +11,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -200,12 +201,25 @@ func TestRoutesAndPaths(t *testing.T) {
 		t.Fatalf("path %s, rest %v", path, rest)
 	}
 	metrics := `# HELP x
+cxl_gateway_fabric_phase_duration_seconds_bucket{outcome="OK",phase="commit",le="0.5"} 800
+cxl_gateway_fabric_phase_duration_seconds_sum{outcome="TIMEOUT",phase="commit"} 7
 cxl_gateway_fabric_phase_duration_seconds_count{outcome="TIMEOUT",phase="commit"} 7
+cxl_gateway_fabric_phase_duration_seconds_sum{outcome="OK",phase="commit"} 263
 cxl_gateway_fabric_phase_duration_seconds_count{outcome="OK",phase="commit"} 900
+cxl_gateway_fabric_phase_duration_seconds_sum{outcome="OK",phase="endorse"} 90.3
 cxl_gateway_fabric_phase_duration_seconds_count{outcome="OK",phase="endorse"} 903
 `
-	if n, err := parseCommitStatuses(strings.NewReader(metrics)); err != nil || n != 900 {
-		t.Fatalf("commit statuses = %d, %v", n, err)
+	phases, commits, err := parsePhases(strings.NewReader(metrics))
+	if err != nil || commits != 900 {
+		t.Fatalf("commit statuses = %d, %v", commits, err)
+	}
+	if phases["commit"] != (PhaseCounter{Calls: 907, Seconds: 270}) || phases["endorse"] != (PhaseCounter{Calls: 903, Seconds: 90.3}) {
+		t.Fatalf("phases %+v", phases)
+	}
+	earlier := ServiceCounters{Phases: map[string]PhaseCounter{"commit": {Calls: 7, Seconds: 0}}}
+	stats := ServiceCounters{Phases: phases}.PhasesSince(earlier)
+	if stats["commit"] != (bench.PhaseStat{Calls: 900, MeanMs: 300}) || stats["endorse"].Calls != 903 || math.Abs(stats["endorse"].MeanMs-100) > 1e-9 {
+		t.Fatalf("phases since: %+v", stats)
 	}
 }
 

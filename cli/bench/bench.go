@@ -276,9 +276,11 @@ func benchRun(ctx context.Context, opts *Options) error {
 		if err != nil {
 			return err
 		}
-		before, calls, lagBefore := 0, 0, p.LagRetries()
-		if p.Conflicts != nil {
-			before, _ = p.Conflicts(ctx)
+		var before workload.ServiceCounters
+		var beforeErr error
+		calls, lagBefore := 0, p.LagRetries()
+		if p.ServiceCounters != nil {
+			before, beforeErr = p.ServiceCounters(ctx)
 			calls = p.Calls()
 		}
 		res, err := bench.Run(ctx, bench.Config{Workload: p.Name, Concurrency: conc, Duration: opts.Duration, Count: opts.Count,
@@ -286,9 +288,10 @@ func benchRun(ctx context.Context, opts *Options) error {
 		if err != nil {
 			return err
 		}
-		if p.Conflicts != nil {
-			if after, err := p.Conflicts(ctx); err == nil {
-				res.RetriedConflicts = retried(after-before, p.Calls()-calls, res)
+		if p.ServiceCounters != nil && beforeErr == nil {
+			if after, err := p.ServiceCounters(ctx); err == nil {
+				res.RetriedConflicts = retried(after.RetriedConflicts-before.RetriedConflicts, p.Calls()-calls, res)
+				res.ServicePhases = after.PhasesSince(before)
 			}
 		}
 		res.Retries = p.LagRetries() - lagBefore
