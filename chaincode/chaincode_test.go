@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
 )
 
@@ -52,5 +54,38 @@ func TestMetadataListsEveryContract(t *testing.T) {
 		if !found {
 			t.Errorf("%s:%s missing from metadata", contract, query)
 		}
+	}
+}
+
+// listContract returns a result that its own schema rejects: a nil slice encodes as null
+// where the schema wants an array.
+type listContract struct{ contractapi.Contract }
+
+// listing is listContract's result.
+type listing struct {
+	Items []string `json:"items"`
+}
+
+// List returns a listing with no items slice.
+func (listContract) List() (*listing, error) { return &listing{}, nil }
+
+// TestResultsAreNotCheckedAgainstTheirSchema shows what the assembled chaincode leaves out:
+// contractapi's default serializer refuses a result its schema rejects, the assembled
+// chaincode's encodes it as it is.
+func TestResultsAreNotCheckedAgainstTheirSchema(t *testing.T) {
+	checked, err := contractapi.NewChaincode(&listContract{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unchecked, err := assemble(&listContract{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp := checked.Invoke(ledgertest.New().SetArgs("List")); resp.Status == 200 {
+		t.Fatalf("default serializer accepted a result its schema rejects: %s", resp.Payload)
+	}
+	resp := unchecked.Invoke(ledgertest.New().SetArgs("List"))
+	if resp.Status != 200 || string(resp.Payload) != `{"items":null}` {
+		t.Fatalf("assembled chaincode: %d %s %s", resp.Status, resp.Message, resp.Payload)
 	}
 }

@@ -1,0 +1,48 @@
+package loyalty_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+
+	"github.com/cxledger/cxledger/chaincode"
+	"github.com/cxledger/cxledger/chaincode/care"
+	"github.com/cxledger/cxledger/chaincode/consortium"
+	"github.com/cxledger/cxledger/chaincode/health"
+	"github.com/cxledger/cxledger/chaincode/loyalty"
+	"github.com/cxledger/cxledger/chaincode/orders"
+	"github.com/cxledger/cxledger/chaincode/provenance"
+)
+
+// BenchmarkEarnThroughContractAPI runs one loyalty earn as the chaincode server does
+// (contractapi's dispatch, the ledger kit, JSON in and out, on the in-memory stub), once
+// with contractapi's default serializer, which checks the result against its JSON schema,
+// and once as the assembled cxledger chaincode, which does not (package chaincode).
+func BenchmarkEarnThroughContractAPI(b *testing.B) {
+	checked, err := contractapi.NewChaincode(health.NewContract("bench"), consortium.NewContract(), provenance.NewContract(),
+		orders.NewContract(loyalty.NewOrderHooks()), loyalty.NewContract(), care.NewContract())
+	if err != nil {
+		b.Fatal(err)
+	}
+	assembled, err := chaincode.New("bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		cc   *contractapi.ContractChaincode
+	}{{"schema-checked", checked}, {"assembled", assembled}} {
+		b.Run(c.name, func(b *testing.B) {
+			e := newEnv(b)
+			e.stub.As(acme.msp, acme.cn, acme.ou)
+			for i := 0; b.Loop(); i++ {
+				args := js(map[string]any{"program": "acme", "id": fmt.Sprintf("e-%d", i), "account": alice.account(), "amount": 5000})
+				if resp := c.cc.Invoke(e.stub.SetArgs("loyalty:Earn", args)); resp.Status != 200 {
+					b.Fatalf("earn: %d %s", resp.Status, resp.Message)
+				}
+				e.stub.Commit()
+			}
+		})
+	}
+}
