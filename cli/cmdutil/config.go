@@ -44,9 +44,21 @@ type Profile struct {
 	// Cert and Key are the PEM files of the identity's certificate and private key.
 	Cert string `yaml:"cert,omitempty" json:"cert,omitempty"`
 	Key  string `yaml:"key,omitempty" json:"key,omitempty"`
+	// OtherPeers are more peers of the channel, of any organisation. The Fabric transport
+	// fails over to them when Peer is down and, after a commit, waits until each has the
+	// block too, so that the next command sees it whichever peer serves it. A profile of
+	// a network user lists every other peer of the network.
+	OtherPeers []PeerEndpoint `yaml:"otherPeers,omitempty" json:"otherPeers,omitempty"`
 	// Channel and Chaincode default to "cxledger".
 	Channel   string `yaml:"channel,omitempty" json:"channel,omitempty"`
 	Chaincode string `yaml:"chaincode,omitempty" json:"chaincode,omitempty"`
+}
+
+// PeerEndpoint is a peer's gateway endpoint and the TLS root that verifies it.
+type PeerEndpoint struct {
+	Address     string `yaml:"address" json:"address"`
+	TLSRootCert string `yaml:"tlsRootCert" json:"tlsRootCert"`
+	ServerName  string `yaml:"serverName,omitempty" json:"serverName,omitempty"`
 }
 
 // The transports a profile can use.

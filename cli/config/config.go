@@ -83,7 +83,8 @@ func NewCmdSet(f *cmdutil.Factory, runF func(*SetOptions) error) *cobra.Command 
 has --gateway and an API key (--with-api-key reads it from standard input, so it stays out
 of the shell's history and the process list); a Fabric profile has --peer, --tls-root-cert,
 --msp-id, --cert and --key, or takes them from a user of the network in CXL_HOME with
---network-user Org1MSP/User1. Giving the settings of the other transport replaces the
+--network-user Org1MSP/User1, which also lists the network's other peers (to fail over to,
+and to wait for after a commit; --peer drops them). Giving the settings of the other transport replaces the
 profile's transport. The first profile becomes the current one; --use makes any one current.`,
 		Args:              cmdutil.ExactArgs("NAME"),
 		ValidArgsFunction: completeProfiles(f),
@@ -150,6 +151,10 @@ func setRun(opts *SetOptions) error {
 		*p = cmdutil.Profile{Gateway: p.Gateway, APIKey: p.APIKey, Channel: p.Channel, Chaincode: p.Chaincode}
 	case fabricGiven:
 		p.Gateway, p.APIKey = "", ""
+	}
+	if opts.Changed["peer"] {
+		// The other peers belonged with the old one.
+		p.OtherPeers = nil
 	}
 	if opts.NetworkUser != "" {
 		msp, user, ok := strings.Cut(opts.NetworkUser, "/")
@@ -369,7 +374,12 @@ func showRun(opts *ShowOptions) error {
 	if p.Transport() == cmdutil.TransportGateway {
 		fields = append(fields, cmdutil.Field{Label: "Gateway", Value: p.Gateway}, cmdutil.Field{Label: "API key", Value: key})
 	} else {
-		fields = append(fields, cmdutil.Field{Label: "Peer", Value: p.Peer}, cmdutil.Field{Label: "TLS root cert", Value: p.TLSRootCert},
+		var others []string
+		for _, o := range p.OtherPeers {
+			others = append(others, o.Address)
+		}
+		fields = append(fields, cmdutil.Field{Label: "Peer", Value: p.Peer}, cmdutil.Field{Label: "Other peers", Value: strings.Join(others, ", ")},
+			cmdutil.Field{Label: "TLS root cert", Value: p.TLSRootCert},
 			cmdutil.Field{Label: "Server name", Value: p.ServerName}, cmdutil.Field{Label: "MSP ID", Value: p.MSPID},
 			cmdutil.Field{Label: "Certificate", Value: p.Cert}, cmdutil.Field{Label: "Key", Value: p.Key},
 			cmdutil.Field{Label: "Channel", Value: p.ChannelName()}, cmdutil.Field{Label: "Chaincode", Value: p.ChaincodeName()})

@@ -66,6 +66,24 @@ func TestProfiles(t *testing.T) {
 	if shown.Profile.Channel != "other" || shown.Profile.MSPID != "PartnerMSP" {
 		t.Fatalf("partial change: %+v", shown.Profile)
 	}
+	// A profile's other peers stay with its peer, and go when the peer changes.
+	cfg, err := cmdutil.LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Profiles["partner"].OtherPeers = []cmdutil.PeerEndpoint{{Address: "peer1.partner:7051", TLSRootCert: "/tls.pem"}}
+	if err := cfg.Save(); err != nil {
+		t.Fatal(err)
+	}
+	run("", "set", "partner", "--chaincode", "cc2").OK(t)
+	if r := run("", "show", "partner"); !strings.Contains(r.OK(t).Stdout, "peer1.partner:7051") {
+		t.Fatalf("other peers not shown or not kept:\n%s", r.Stdout)
+	}
+	run("", "set", "partner", "--peer", "peer0.other:7051").OK(t)
+	run("", "show", "partner", "--json").OK(t).JSON(t, &shown)
+	if shown.Profile.Peer != "peer0.other:7051" || len(shown.Profile.OtherPeers) != 0 {
+		t.Fatalf("a new peer keeps the old one's other peers: %+v", shown.Profile)
+	}
 	run("", "set", "partner", "--gateway", "http://gw:1").OK(t)
 	var switched Shown
 	run("", "show", "partner", "--json").OK(t).JSON(t, &switched)

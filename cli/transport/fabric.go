@@ -60,9 +60,11 @@ func NewFabric(_ context.Context, p cmdutil.Profile, dir string) (*Fabric, error
 	if err != nil {
 		return nil, cmdutil.UsageErrorf("Fabric profile: read certificate: %v", err)
 	}
-	c, err := fabric.NewClient(p.ChannelName(), p.ChaincodeName(),
-		[]fabric.Peer{{Address: p.Peer, TLSRootCertPath: p.TLSRootCert, ServerName: p.ServerName}},
-		map[string]fabric.Identity{identityName: id})
+	peers := []fabric.Peer{{Address: p.Peer, TLSRootCertPath: p.TLSRootCert, ServerName: p.ServerName}}
+	for _, o := range p.OtherPeers {
+		peers = append(peers, fabric.Peer{Address: o.Address, TLSRootCertPath: o.TLSRootCert, ServerName: o.ServerName})
+	}
+	c, err := fabric.NewClient(p.ChannelName(), p.ChaincodeName(), peers, map[string]fabric.Identity{identityName: id})
 	if err != nil {
 		return nil, cmdutil.UsageErrorf("Fabric profile: %s", oneLine(err))
 	}

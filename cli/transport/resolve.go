@@ -117,8 +117,8 @@ func lookup(f *cmdutil.Factory, cfg *cmdutil.Config, name, source string) (*Reso
 }
 
 // NetworkUser is a Fabric profile for a user of the network in CXL_HOME
-// (network.json): the first peer of the user's organisation, its TLS root, and the
-// user's certificate and key.
+// (network.json): the first peer of the user's organisation and its TLS root, the user's
+// certificate and key, and every other peer of the network (its own organisation's first).
 func NetworkUser(f *cmdutil.Factory, msp, user string) (*cmdutil.Profile, error) {
 	home, err := f.Home()
 	if err != nil {
@@ -139,7 +139,7 @@ func NetworkUser(f *cmdutil.Factory, msp, user string) (*cmdutil.Profile, error)
 			users = append(users, u)
 			if strings.EqualFold(u, user) && len(o.Peers) > 0 {
 				return &cmdutil.Profile{
-					Peer: o.Peers[0].Address, TLSRootCert: o.Peers[0].TLSRootCert,
+					Peer: o.Peers[0].Address, TLSRootCert: o.Peers[0].TLSRootCert, OtherPeers: otherPeers(prof, o.MSPID),
 					MSPID: o.MSPID, Cert: id.Cert, Key: id.Key, Channel: prof.Channel, Chaincode: prof.Chaincode,
 				}, nil
 			}
@@ -147,6 +147,24 @@ func NetworkUser(f *cmdutil.Factory, msp, user string) (*cmdutil.Profile, error)
 		return nil, cmdutil.NotFoundErrorf("network user %s/%s: no such user in %s (users: %s)", msp, user, o.MSPID, strings.Join(sorted(users), ", "))
 	}
 	return nil, cmdutil.NotFoundErrorf("network user %s/%s: no organisation %s in %s (organisations: %s)", msp, user, msp, home, strings.Join(orgs, ", "))
+}
+
+// otherPeers lists every peer of the network but the first of organisation msp: msp's
+// own first, then the other organisations' in the profile's order.
+func otherPeers(prof *network.Profile, msp string) []cmdutil.PeerEndpoint {
+	var own, others []cmdutil.PeerEndpoint
+	for _, o := range prof.Orgs {
+		for i, p := range o.Peers {
+			e := cmdutil.PeerEndpoint{Address: p.Address, TLSRootCert: p.TLSRootCert}
+			switch {
+			case o.MSPID != msp:
+				others = append(others, e)
+			case i > 0:
+				own = append(own, e)
+			}
+		}
+	}
+	return append(own, others...)
 }
 
 func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -16,7 +17,7 @@ import (
 )
 
 // factory has a configuration with profiles gw (gateway, key k-gw) and fab (Fabric), current
-// current, and a network in home with Org1MSP/User1.
+// current, and a network in home with Org1MSP/User1 (Org1 has two peers, Org0 one).
 func factory(t *testing.T, current string, sel cmdutil.Selection) *cmdutil.Factory {
 	t.Helper()
 	dir := t.TempDir()
@@ -28,9 +29,11 @@ func factory(t *testing.T, current string, sel cmdutil.Selection) *cmdutil.Facto
 		t.Fatal(err)
 	}
 	home := filepath.Join(dir, "home")
-	prof := network.Profile{Channel: "ch", Chaincode: "cc", Orgs: []network.OrgProfile{{MSPID: "Org1MSP",
-		Peers: []network.EndpointInfo{{Name: "peer0", Address: "127.0.0.1:7100", TLSRootCert: "/org1-tls.pem"}},
-		Users: map[string]network.IdentityInfo{"User1": {Cert: "/u1.pem", Key: "/u1.key"}}}}}
+	prof := network.Profile{Channel: "ch", Chaincode: "cc", Orgs: []network.OrgProfile{
+		{MSPID: "Org0MSP", Peers: []network.EndpointInfo{{Name: "peer0", Address: "127.0.0.1:7000", TLSRootCert: "/org0-tls.pem"}}},
+		{MSPID: "Org1MSP", Peers: []network.EndpointInfo{{Name: "peer0", Address: "127.0.0.1:7100", TLSRootCert: "/org1-tls.pem"},
+			{Name: "peer1", Address: "127.0.0.1:7110", TLSRootCert: "/org1-tls.pem"}},
+			Users: map[string]network.IdentityInfo{"User1": {Cert: "/u1.pem", Key: "/u1.key"}}}}}
 	data, _ := json.Marshal(prof)
 	os.MkdirAll(home, 0o755)
 	os.WriteFile(network.Home(home).ProfileFile(), data, 0o644)
@@ -64,7 +67,7 @@ func TestResolve(t *testing.T) {
 		{name: "--profile a network user", sel: cmdutil.Selection{Profile: "Org1MSP/User1"}, source: "--profile (network)", msp: "Org1MSP"},
 		{name: "network user, any case", sel: cmdutil.Selection{Profile: "org1msp/user1"}, source: "--profile (network)", msp: "Org1MSP"},
 		{name: "unknown network user", sel: cmdutil.Selection{Profile: "Org1MSP/User9"}, wantErr: "no such user", code: cmdutil.ExitNotFound},
-		{name: "unknown organisation", sel: cmdutil.Selection{Profile: "Org7MSP/User1"}, wantErr: "organisations: Org1MSP", code: cmdutil.ExitNotFound},
+		{name: "unknown organisation", sel: cmdutil.Selection{Profile: "Org7MSP/User1"}, wantErr: "organisations: Org0MSP, Org1MSP", code: cmdutil.ExitNotFound},
 		{name: "unknown profile", sel: cmdutil.Selection{Profile: "nobody"}, wantErr: "configured: fab, gw", code: cmdutil.ExitNotFound},
 		{name: "both flags", sel: cmdutil.Selection{Profile: "gw", Gateway: "http://x"}, wantErr: "choose one", code: cmdutil.ExitUsage},
 		{name: "nothing", wantErr: "no ledger to reach", code: cmdutil.ExitUsage},
@@ -97,8 +100,9 @@ func TestNetworkUserProfile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := cmdutil.Profile{Peer: "127.0.0.1:7100", TLSRootCert: "/org1-tls.pem", MSPID: "Org1MSP", Cert: "/u1.pem", Key: "/u1.key", Channel: "ch", Chaincode: "cc"}
-	if *p != want {
+	want := cmdutil.Profile{Peer: "127.0.0.1:7100", TLSRootCert: "/org1-tls.pem", MSPID: "Org1MSP", Cert: "/u1.pem", Key: "/u1.key", Channel: "ch", Chaincode: "cc",
+		OtherPeers: []cmdutil.PeerEndpoint{{Address: "127.0.0.1:7110", TLSRootCert: "/org1-tls.pem"}, {Address: "127.0.0.1:7000", TLSRootCert: "/org0-tls.pem"}}}
+	if !reflect.DeepEqual(*p, want) {
 		t.Fatalf("profile %+v", *p)
 	}
 	if got := NetworkUsers(f); len(got) != 1 || got[0] != "Org1MSP/User1" {
