@@ -31,8 +31,10 @@ type peerHeights struct {
 	// target is the highest block any commit has waited for.
 	target  uint64
 	started bool
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
+	// closed is set by close: no stream starts after it.
+	closed bool
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
 }
 
 // peerState is what a Client knows of one peer's ledger.
@@ -58,6 +60,10 @@ func (h *peerHeights) settle(ctx context.Context, committedAt int, block uint64)
 		return nil
 	}
 	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return nil
+	}
 	h.startLocked(block)
 	h.peers[committedAt].next = max(h.peers[committedAt].next, block+1)
 	h.target = max(h.target, block)
@@ -173,6 +179,7 @@ func (h *peerHeights) notifyLocked() {
 // close stops the block streams and waits for them to end.
 func (h *peerHeights) close() {
 	h.mu.Lock()
+	h.closed = true
 	cancel := h.cancel
 	h.mu.Unlock()
 	if cancel != nil {
