@@ -20,7 +20,12 @@ import (
 
 // New returns the cxledger chaincode reporting version in its metadata.
 func New(version string) (*contractapi.ContractChaincode, error) {
-	return assemble(
+	return assemble(Contracts(version)...)
+}
+
+// Contracts are the contracts of the cxledger chaincode, health reporting version.
+func Contracts(version string) []contractapi.ContractInterface {
+	return []contractapi.ContractInterface{
 		health.NewContract(version),
 		consortium.NewContract(),
 		provenance.NewContract(),
@@ -28,7 +33,7 @@ func New(version string) (*contractapi.ContractChaincode, error) {
 		orders.NewContract(loyalty.NewOrderHooks()),
 		loyalty.NewContract(),
 		care.NewContract(),
-	)
+	}
 }
 
 // assemble makes one chaincode of contracts, serialising with uncheckedJSON.

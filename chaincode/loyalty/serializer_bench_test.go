@@ -7,12 +7,6 @@ import (
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
 	"github.com/cxledger/cxledger/chaincode"
-	"github.com/cxledger/cxledger/chaincode/care"
-	"github.com/cxledger/cxledger/chaincode/consortium"
-	"github.com/cxledger/cxledger/chaincode/health"
-	"github.com/cxledger/cxledger/chaincode/loyalty"
-	"github.com/cxledger/cxledger/chaincode/orders"
-	"github.com/cxledger/cxledger/chaincode/provenance"
 )
 
 // BenchmarkEarnThroughContractAPI runs one loyalty earn as the chaincode server does
@@ -20,8 +14,7 @@ import (
 // with contractapi's default serializer, which checks the result against its JSON schema,
 // and once as the assembled cxledger chaincode, which does not (package chaincode).
 func BenchmarkEarnThroughContractAPI(b *testing.B) {
-	checked, err := contractapi.NewChaincode(health.NewContract("bench"), consortium.NewContract(), provenance.NewContract(),
-		orders.NewContract(loyalty.NewOrderHooks()), loyalty.NewContract(), care.NewContract())
+	checked, err := contractapi.NewChaincode(chaincode.Contracts("bench")...)
 	if err != nil {
 		b.Fatal(err)
 	}
