@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/cxledger/cxledger/chaincode/care"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // redacted is what a Personal prints as.
@@ -62,13 +63,13 @@ func (p *Personal) Transient() map[string][]byte {
 // own rules for a function that takes the keys in allowed, and that the data holds a
 // message when one is required.
 func validatePersonal(arg Validator, p *Personal, messageRequired bool, allowed ...string) error {
-	if err := fromKit(arg.Validate()); err != nil {
+	if err := arg.Validate(); err != nil {
 		return err
 	}
 	if messageRequired && (p == nil || p.Message == "") {
-		return Errorf(Invalid, "personal.message: required")
+		return cxlerr.Errorf(cxlerr.Invalid, "personal.message: required")
 	}
-	return fromKit(care.ValidatePersonal(p.Transient(), allowed...))
+	return care.ValidatePersonal(p.Transient(), allowed...)
 }
 
 // String hides the data: "[personal data]".

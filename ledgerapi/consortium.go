@@ -17,10 +17,10 @@ type RoleRequest struct {
 // Validate checks the MSP ID and the role name with the chaincode's own rules.
 func (r RoleRequest) Validate() error {
 	if err := ledger.ValidateMSP("msp", r.MSP); err != nil {
-		return fromKit(err)
+		return err
 	}
 	if _, err := ledger.ParseRole(r.Role); err != nil {
-		return fromKit(err)
+		return err
 	}
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // Position is where a transaction sits on the ledger: its block and its index in the block.
@@ -32,7 +34,7 @@ func ParsePosition(s string) (Position, error) {
 	block, err1 := strconv.ParseUint(b, 10, 64)
 	tx, err2 := strconv.Atoi(t)
 	if !ok || err1 != nil || err2 != nil || tx < 0 {
-		return Position{}, Errorf(Invalid, "event position %q: want <block>:<txIndex>", s)
+		return Position{}, cxlerr.Errorf(cxlerr.Invalid, "event position %q: want <block>:<txIndex>", s)
 	}
 	return Position{Block: block, TxIndex: tx}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cxledger/cxledger/chaincode/health"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // PingRequest asks the health contract to record a ping.
@@ -16,7 +17,7 @@ type PingRequest struct {
 // Validate checks the request before any ledger call.
 func (r PingRequest) Validate() error {
 	if r.Nonce == "" || len(r.Nonce) > 128 || !utf8.ValidString(r.Nonce) {
-		return Errorf(Invalid, "nonce must be 1 to 128 bytes of UTF-8")
+		return cxlerr.Errorf(cxlerr.Invalid, "nonce must be 1 to 128 bytes of UTF-8")
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/care"
 	"github.com/cxledger/cxledger/chaincode/orders"
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -33,8 +34,8 @@ func TestParsePosition(t *testing.T) {
 		if tc.ok && got.String() != tc.in {
 			t.Errorf("%v renders as %q, want %q", got, got.String(), tc.in)
 		}
-		if !tc.ok && ledgerapi.ErrorCode(err) != ledgerapi.Invalid {
-			t.Errorf("ParsePosition(%q) error code %s, want INVALID", tc.in, ledgerapi.ErrorCode(err))
+		if !tc.ok && cxlerr.CodeOf(err) != cxlerr.Invalid {
+			t.Errorf("ParsePosition(%q) error code %s, want INVALID", tc.in, cxlerr.CodeOf(err))
 		}
 	}
 	if !(ledgerapi.Position{Block: 1, TxIndex: 9}).Before(ledgerapi.Position{Block: 2}) ||
@@ -44,7 +45,7 @@ func TestParsePosition(t *testing.T) {
 }
 
 func TestErrorSurvivesJSONAndWrapping(t *testing.T) {
-	orig := ledgerapi.Errorf(ledgerapi.Unavailable, "peer %s down", "p0").WithTransaction("tx1")
+	orig := cxlerr.Errorf(cxlerr.Unavailable, "peer %s down", "p0").WithTransaction("tx1")
 	data, err := json.Marshal(orig)
 	if err != nil {
 		t.Fatal(err)
@@ -52,18 +53,18 @@ func TestErrorSurvivesJSONAndWrapping(t *testing.T) {
 	if string(data) != `{"code":"UNAVAILABLE","message":"peer p0 down","transactionId":"tx1","retryable":true}` {
 		t.Fatalf("envelope %s", data)
 	}
-	var back ledgerapi.Error
+	var back cxlerr.Error
 	if err := json.Unmarshal(data, &back); err != nil {
 		t.Fatal(err)
 	}
 	wrapped := fmt.Errorf("call: %w", &back)
-	if ledgerapi.ErrorCode(wrapped) != ledgerapi.Unavailable || ledgerapi.AsError(wrapped).TransactionID != "tx1" {
+	if cxlerr.CodeOf(wrapped) != cxlerr.Unavailable || cxlerr.From(wrapped).TransactionID != "tx1" {
 		t.Fatalf("decoded error lost its code or transaction: %v", wrapped)
 	}
-	if ledgerapi.ErrorCode(errors.New("boom")) != ledgerapi.Internal || ledgerapi.ErrorCode(nil) != "" {
+	if cxlerr.CodeOf(errors.New("boom")) != cxlerr.Internal || cxlerr.CodeOf(nil) != "" {
 		t.Fatal("plain errors must be INTERNAL and nil must have no code")
 	}
-	if ledgerapi.Errorf(ledgerapi.NotFound, "x").Retryable || !ledgerapi.Errorf(ledgerapi.Timeout, "x").Retryable {
+	if cxlerr.Errorf(cxlerr.NotFound, "x").Retryable || !cxlerr.Errorf(cxlerr.Timeout, "x").Retryable {
 		t.Fatal("default retryability wrong")
 	}
 }
@@ -91,7 +92,7 @@ func TestPingRequestValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, n := range []string{"", string(make([]byte, 129)), "\xff"} {
-		if ledgerapi.ErrorCode(ledgerapi.PingRequest{Nonce: n}.Validate()) != ledgerapi.Invalid {
+		if cxlerr.CodeOf(ledgerapi.PingRequest{Nonce: n}.Validate()) != cxlerr.Invalid {
 			t.Errorf("nonce %q accepted", n)
 		}
 	}
@@ -127,8 +128,8 @@ func TestProvenanceRequestsValidate(t *testing.T) {
 		if tc.ok != (err == nil) {
 			t.Errorf("%s: %v", tc.name, err)
 		}
-		if err != nil && ledgerapi.ErrorCode(err) != ledgerapi.Invalid {
-			t.Errorf("%s: code %s, want INVALID", tc.name, ledgerapi.ErrorCode(err))
+		if err != nil && cxlerr.CodeOf(err) != cxlerr.Invalid {
+			t.Errorf("%s: code %s, want INVALID", tc.name, cxlerr.CodeOf(err))
 		}
 	}
 }
@@ -162,8 +163,8 @@ func TestContractRequestsValidate(t *testing.T) {
 		if tc.ok != (err == nil) {
 			t.Errorf("%s: %v", tc.name, err)
 		}
-		var e *ledgerapi.Error
-		if err != nil && (!errors.As(err, &e) || e.Code != ledgerapi.Invalid || strings.Contains(e.Message, "secret")) {
+		var e *cxlerr.Error
+		if err != nil && (!errors.As(err, &e) || e.Code != cxlerr.Invalid || strings.Contains(e.Message, "secret")) {
 			t.Errorf("%s: %#v, want an INVALID *Error without the data", tc.name, err)
 		}
 	}

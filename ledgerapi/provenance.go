@@ -8,6 +8,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/provenance"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // Subject names a product, lot or item: kind "product" (gtin), "lot" (gtin, lot) or "item"
@@ -23,25 +24,25 @@ func validateSubject(prefix string, s Subject, kinds ...string) error {
 		ok = ok || s.Kind == k
 	}
 	if !ok {
-		return Errorf(Invalid, "%skind: %q is not one of %s", prefix, s.Kind, strings.Join(kinds, ", "))
+		return cxlerr.Errorf(cxlerr.Invalid, "%skind: %q is not one of %s", prefix, s.Kind, strings.Join(kinds, ", "))
 	}
 	if _, err := provenance.NormalizeGTIN(prefix+"gtin", s.GTIN); err != nil {
-		return fromKit(err)
+		return err
 	}
 	switch s.Kind {
 	case provenance.KindLot, provenance.KindLotCustody:
 		if s.Serial != "" {
-			return Errorf(Invalid, "%sserial: not used for kind %s", prefix, s.Kind)
+			return cxlerr.Errorf(cxlerr.Invalid, "%sserial: not used for kind %s", prefix, s.Kind)
 		}
-		return fromKit(provenance.ValidateLotNumber(prefix+"lot", s.Lot))
+		return provenance.ValidateLotNumber(prefix+"lot", s.Lot)
 	case provenance.KindItem, provenance.KindItemCustody:
 		if s.Lot != "" {
-			return Errorf(Invalid, "%slot: not used for kind %s (the serial names the item)", prefix, s.Kind)
+			return cxlerr.Errorf(cxlerr.Invalid, "%slot: not used for kind %s (the serial names the item)", prefix, s.Kind)
 		}
-		return fromKit(provenance.ValidateSerial(prefix+"serial", s.Serial))
+		return provenance.ValidateSerial(prefix+"serial", s.Serial)
 	}
 	if s.Lot != "" || s.Serial != "" {
-		return Errorf(Invalid, "%slot and %sserial: not used for kind %s", prefix, prefix, s.Kind)
+		return cxlerr.Errorf(cxlerr.Invalid, "%slot and %sserial: not used for kind %s", prefix, prefix, s.Kind)
 	}
 	return nil
 }
@@ -49,9 +50,9 @@ func validateSubject(prefix string, s Subject, kinds ...string) error {
 // validateLot checks a GTIN and a lot number.
 func validateLot(gtin, lot string) error {
 	if _, err := provenance.NormalizeGTIN("gtin", gtin); err != nil {
-		return fromKit(err)
+		return err
 	}
-	return fromKit(provenance.ValidateLotNumber("lot", lot))
+	return provenance.ValidateLotNumber("lot", lot)
 }
 
 // RegisterProductRequest registers a product (caller: an organisation with the brand role).
@@ -64,9 +65,9 @@ type RegisterProductRequest struct {
 // Validate checks the GTIN and the name.
 func (r RegisterProductRequest) Validate() error {
 	if _, err := provenance.NormalizeGTIN("gtin", r.GTIN); err != nil {
-		return fromKit(err)
+		return err
 	}
-	return fromKit(ledger.ValidateText("name", r.Name, 200))
+	return ledger.ValidateText("name", r.Name, 200)
 }
 
 // RegisterLotRequest registers a lot of a product the caller owns, optionally made from
@@ -87,14 +88,14 @@ func (r RegisterLotRequest) Validate() error {
 		return err
 	}
 	if r.Quantity <= 0 {
-		return Errorf(Invalid, "quantity: must be positive, got %d", r.Quantity)
+		return cxlerr.Errorf(cxlerr.Invalid, "quantity: must be positive, got %d", r.Quantity)
 	}
 	for i, in := range r.Inputs {
 		if _, err := provenance.NormalizeGTIN(fmt.Sprintf("inputs[%d].gtin", i), in.GTIN); err != nil {
-			return fromKit(err)
+			return err
 		}
 		if err := provenance.ValidateLotNumber(fmt.Sprintf("inputs[%d].lot", i), in.Lot); err != nil {
-			return fromKit(err)
+			return err
 		}
 	}
 	return nil
@@ -113,11 +114,11 @@ func (r RegisterItemsRequest) Validate() error {
 		return err
 	}
 	if len(r.Serials) == 0 || len(r.Serials) > 500 {
-		return Errorf(Invalid, "serials: want 1 to 500 serial numbers, got %d", len(r.Serials))
+		return cxlerr.Errorf(cxlerr.Invalid, "serials: want 1 to 500 serial numbers, got %d", len(r.Serials))
 	}
 	for i, s := range r.Serials {
 		if err := provenance.ValidateSerial(fmt.Sprintf("serials[%d]", i), s); err != nil {
-			return fromKit(err)
+			return err
 		}
 	}
 	return nil
@@ -148,9 +149,9 @@ func (r OfferCustodyRequest) Validate() error {
 		return err
 	}
 	if strings.Contains(r.To, "/") {
-		return fromKit(ledger.ValidateAccount("to", r.To))
+		return ledger.ValidateAccount("to", r.To)
 	}
-	return fromKit(ledger.ValidateMSP("to", r.To))
+	return ledger.ValidateMSP("to", r.To)
 }
 
 // RejectCustodyRequest declines custody offered to the caller.
@@ -181,10 +182,10 @@ func (r IssueCertificateRequest) Validate() error {
 		return err
 	}
 	if err := ledger.ValidateID("id", r.ID); err != nil {
-		return fromKit(err)
+		return err
 	}
 	if r.ValidFrom.IsZero() || r.ValidUntil.IsZero() || !r.ValidFrom.Before(r.ValidUntil) {
-		return Errorf(Invalid, "validFrom and validUntil: both required (RFC 3339), validFrom first")
+		return cxlerr.Errorf(cxlerr.Invalid, "validFrom and validUntil: both required (RFC 3339), validFrom first")
 	}
 	return nil
 }
@@ -201,7 +202,7 @@ func (r RevokeCertificateRequest) Validate() error {
 	if err := validateSubject("subject.", r.Subject, provenance.KindProduct, provenance.KindLot, provenance.KindItem); err != nil {
 		return err
 	}
-	return fromKit(ledger.ValidateID("id", r.ID))
+	return ledger.ValidateID("id", r.ID)
 }
 
 // RecallLotRequest recalls a lot of a product the caller's organisation owns.
@@ -216,7 +217,7 @@ func (r RecallLotRequest) Validate() error {
 	if err := validateLot(r.GTIN, r.Lot); err != nil {
 		return err
 	}
-	return fromKit(ledger.ValidateText("reason", r.Reason, 512))
+	return ledger.ValidateText("reason", r.Reason, 512)
 }
 
 // TraceRequest asks for a lot's graph and a page of its items.
@@ -239,9 +240,9 @@ type VerifyRequest struct {
 // Validate checks the GTIN and the serial number.
 func (r VerifyRequest) Validate() error {
 	if _, err := provenance.NormalizeGTIN("gtin", r.GTIN); err != nil {
-		return fromKit(err)
+		return err
 	}
-	return fromKit(provenance.ValidateSerial("serial", r.Serial))
+	return provenance.ValidateSerial("serial", r.Serial)
 }
 
 // HistoryRequest asks for a page of the versions of a record.

@@ -3,6 +3,8 @@ package ledgerapi
 import (
 	"context"
 	"encoding/json"
+
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // TxState is where a transaction stands.
@@ -34,7 +36,7 @@ type TransactionStatus struct {
 	// submitted it.
 	Result json.RawMessage `json:"result,omitempty"`
 	// Error says why a FAILED transaction failed.
-	Error *Error `json:"error,omitempty"`
+	Error *cxlerr.Error `json:"error,omitempty"`
 }
 
 // Transactions reports the outcome of transactions by ID.

@@ -15,8 +15,8 @@ import (
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 
 	"github.com/cxledger/cxledger/chaincode/care"
-	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/orders"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // TestCare drives the care contract on the real network: Org1MSP/User1 is the customer,
@@ -116,8 +116,8 @@ func TestCare(t *testing.T) {
 			t.Fatalf("merchant reads %q, want %q", got, want)
 		}
 		// Only the merchant reads it: the customer's own organisation cannot.
-		customer.wantEvalCode(t, ledger.Forbidden, "GetTicketPersonalData", map[string]any{"id": ticket})
-		neighbour.wantEvalCode(t, ledger.Forbidden, "GetTicketPersonalData", map[string]any{"id": ticket})
+		customer.wantEvalCode(t, cxlerr.Forbidden, "GetTicketPersonalData", map[string]any{"id": ticket})
+		neighbour.wantEvalCode(t, cxlerr.Forbidden, "GetTicketPersonalData", map[string]any{"id": ticket})
 
 		var tk care.Ticket
 		customer.submit(t, "EraseTicketData", map[string]any{"id": ticket}, &tk)
@@ -129,7 +129,7 @@ func TestCare(t *testing.T) {
 		if len(pd.Texts) != 0 || pd.ErasedAt.IsZero() {
 			t.Fatalf("after erasure the merchant still reads %+v", pd)
 		}
-		customer.wantCode(t, ledger.Conflict, "EraseTicketData", map[string]any{"id": ticket})
+		customer.wantCode(t, cxlerr.Conflict, "EraseTicketData", map[string]any{"id": ticket})
 	})
 
 	step("review after delivery accepted, without purchase rejected", func(t *testing.T) {
@@ -138,7 +138,7 @@ func TestCare(t *testing.T) {
 		buyer := ccAs(t, "Org1MSP", "User1", orders.Name)
 		const currency = "XCR"
 		if _, _, err := buyer.trySubmit("RegisterCurrency", map[string]any{"currency": currency}); err != nil {
-			if e, ok := ccChaincodeError(err); !ok || e.Code != ledger.Conflict {
+			if e, ok := ccChaincodeError(err); !ok || e.Code != cxlerr.Conflict {
 				t.Fatalf("RegisterCurrency: %v", err)
 			}
 		}
@@ -148,20 +148,20 @@ func TestCare(t *testing.T) {
 			"deadline": time.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339), "items": []map[string]any{{"sku": "BEANS-250", "quantity": 1}},
 		}, nil)
 		seed := client.WithTransient(map[string][]byte{care.TransientSalt: careSalt(t)})
-		customer.wantCode(t, ledger.Conflict, "PostReview", map[string]any{"orderId": order, "rating": 5, "text": "Not here yet"}, seed)
+		customer.wantCode(t, cxlerr.Conflict, "PostReview", map[string]any{"orderId": order, "rating": 5, "text": "Not here yet"}, seed)
 		buyer.submit(t, "ConfirmDelivery", map[string]any{"id": order}, nil)
 
-		neighbour.wantCode(t, ledger.Forbidden, "PostReview", map[string]any{"orderId": order, "rating": 1, "text": "Never bought it"}, seed)
-		merchant.wantCode(t, ledger.Forbidden, "PostReview", map[string]any{"orderId": order, "rating": 5, "text": "Our own praise"}, seed)
+		neighbour.wantCode(t, cxlerr.Forbidden, "PostReview", map[string]any{"orderId": order, "rating": 1, "text": "Never bought it"}, seed)
+		merchant.wantCode(t, cxlerr.Forbidden, "PostReview", map[string]any{"orderId": order, "rating": 5, "text": "Our own praise"}, seed)
 		var r care.Review
 		customer.submit(t, "PostReview", map[string]any{"orderId": order, "rating": 4, "text": "Good beans, " + run}, &r, seed)
 		if r.Merchant != "Org2MSP" || r.Purchase != "delivered" || r.Rating != 4 || len(r.Reviewer) != len("reviewer-")+16 {
 			t.Fatalf("PostReview returned %+v", r)
 		}
-		customer.wantCode(t, ledger.Forbidden, "PostReview", map[string]any{"orderId": order, "rating": 5, "text": "Again"}, seed)
+		customer.wantCode(t, cxlerr.Forbidden, "PostReview", map[string]any{"orderId": order, "rating": 5, "text": "Again"}, seed)
 		merchant.submit(t, "ReplyToReview", map[string]any{"id": r.ID, "text": "Thank you!"}, nil)
 		customer.submit(t, "EditReview", map[string]any{"id": r.ID, "rating": 5, "text": "Great beans, " + run}, nil)
-		neighbour.wantCode(t, ledger.Forbidden, "EditReview", map[string]any{"id": r.ID, "rating": 1, "text": "hijack"})
+		neighbour.wantCode(t, cxlerr.Forbidden, "EditReview", map[string]any{"id": r.ID, "rating": 1, "text": "hijack"})
 		ccSync(t)
 		var d care.ReviewDetail
 		merchant.evaluate(t, "GetReview", map[string]any{"id": r.ID}, &d)

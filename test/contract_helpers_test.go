@@ -21,14 +21,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
-
-	"github.com/cxledger/cxledger/chaincode/ledger"
 )
 
 // ccSyncTimeout is how long a client waits for every peer to reach the same block height.
@@ -183,7 +182,7 @@ func (c ccClient) evaluate(t testing.TB, fn string, args any, out any, opts ...c
 }
 
 // wantCode submits fn and checks that endorsement fails with the chaincode error code.
-func (c ccClient) wantCode(t testing.TB, code ledger.Code, fn string, args any, opts ...client.ProposalOption) {
+func (c ccClient) wantCode(t testing.TB, code cxlerr.Code, fn string, args any, opts ...client.ProposalOption) {
 	t.Helper()
 	_, _, err := c.trySubmit(fn, args, opts...)
 	var ee *client.EndorseError
@@ -194,7 +193,7 @@ func (c ccClient) wantCode(t testing.TB, code ledger.Code, fn string, args any, 
 }
 
 // wantEvalCode evaluates fn and checks that it fails with the chaincode error code.
-func (c ccClient) wantEvalCode(t testing.TB, code ledger.Code, fn string, args any, opts ...client.ProposalOption) {
+func (c ccClient) wantEvalCode(t testing.TB, code cxlerr.Code, fn string, args any, opts ...client.ProposalOption) {
 	t.Helper()
 	_, err := c.tryEvaluateRaw(fn, args, opts...)
 	ccCheckCode(t, c.name+": "+fn+" "+ccJSON(args), err, code)
@@ -217,7 +216,7 @@ func ccJSON(v any) string {
 }
 
 // ccCheckCode fails unless err carries the chaincode error code.
-func ccCheckCode(t testing.TB, what string, err error, code ledger.Code) {
+func ccCheckCode(t testing.TB, what string, err error, code cxlerr.Code) {
 	t.Helper()
 	if err == nil {
 		t.Fatalf("%s: succeeded, want %s", what, code)
@@ -234,7 +233,7 @@ func ccCheckCode(t testing.TB, what string, err error, code ledger.Code) {
 // ccChaincodeError recovers the coded chaincode error ("cxl:CONFLICT: ...") from a
 // fabric-gateway error: from the error details (one per endorsing peer), then the gRPC
 // status message, then the text. A nil error carries none.
-func ccChaincodeError(err error) (*ledger.Error, bool) {
+func ccChaincodeError(err error) (*cxlerr.Error, bool) {
 	if err == nil {
 		return nil, false
 	}
@@ -248,7 +247,7 @@ func ccChaincodeError(err error) (*ledger.Error, bool) {
 		texts = append(texts, st.Message())
 	}
 	for _, s := range append(texts, err.Error()) {
-		if e, ok := ledger.ParseError(s); ok {
+		if e, ok := cxlerr.Parse(s); ok {
 			return e, true
 		}
 	}

@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/cxledger/cxledger/chaincode/care"
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/gateway/fabric"
 	"github.com/cxledger/cxledger/ledgerapi"
 	"github.com/cxledger/cxledger/network"
@@ -117,7 +118,7 @@ func TestGatewayCare(t *testing.T) {
 	}
 	other := personal("Something else", "")
 	g.do(t, "POST", "/v1/care/tickets", customer, key, map[string]any{"id": ticket, "merchant": "Org2MSP", "category": "delivery", "priority": "high", "personal": other}).
-		wantError(t, 422, ledgerapi.IdempotencyMismatch, "other personal data under the same key")
+		wantError(t, 422, cxlerr.IdempotencyMismatch, "other personal data under the same key")
 	post("/v1/care/tickets", customer, open, 409)
 
 	var d care.TicketDetail
@@ -291,13 +292,13 @@ func gwResubmitPersonal(t *testing.T, secrets *gwSecrets) {
 	p := secrets.add(ledgerapi.Personal{Salt: ledgerapi.NewSalt(), Message: "Resubmitted " + id, Contact: "Bob, bob-" + id + "@example.com"})
 	_, err = l.Care().OpenTicket(ctx, ledgerapi.OpenTicketRequest{
 		OpenTicketArgs: care.OpenTicketArgs{ID: id, Merchant: "Org2MSP", Category: "product", Priority: "low"}, Personal: p})
-	if !errors.Is(err, errGWCrash) && ledgerapi.ErrorCode(err) != ledgerapi.Internal || j.txID == "" {
+	if !errors.Is(err, errGWCrash) && cxlerr.CodeOf(err) != cxlerr.Internal || j.txID == "" {
 		t.Fatalf("the crash before ordering: %v (transaction %q)", err, j.txID)
 	}
 	if s := secrets.find(j.signed); s != "" {
 		t.Fatalf("the stored transaction holds personal data %q", s)
 	}
-	if _, err := c.Lookup(ctx, j.txID); ledgerapi.ErrorCode(err) != ledgerapi.NotFound {
+	if _, err := c.Lookup(ctx, j.txID); cxlerr.CodeOf(err) != cxlerr.NotFound {
 		t.Fatalf("the transaction reached a block before it was submitted: %v", err)
 	}
 	if err := c.Resubmit(ctx, j.signed); err != nil {

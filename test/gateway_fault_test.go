@@ -15,6 +15,7 @@ import (
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/ledgerapi"
 	"github.com/cxledger/cxledger/network"
 )
@@ -23,7 +24,7 @@ import (
 type gwOutcome struct {
 	nonce    string
 	status   int // the last status received; 0 if none
-	code     ledgerapi.Code
+	code     cxlerr.Code
 	txID     string
 	attempts int
 	latency  time.Duration
@@ -94,9 +95,9 @@ func gwSend(g *gwService, nonce string) gwOutcome {
 		}
 		o.status = r.status
 		var body struct {
-			TransactionID string         `json:"transactionId"`
-			Code          ledgerapi.Code `json:"code"`
-			Retryable     bool           `json:"retryable"`
+			TransactionID string      `json:"transactionId"`
+			Code          cxlerr.Code `json:"code"`
+			Retryable     bool        `json:"retryable"`
 		}
 		_ = json.Unmarshal(r.body, &body)
 		o.txID, o.code = body.TransactionID, body.Code

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/cxledger/cxledger/chaincode/loyalty"
-	"github.com/cxledger/cxledger/ledgerapi"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // TestGatewayLoyalty runs a programme through every loyalty endpoint of the service: Org1MSP
@@ -54,7 +54,7 @@ func TestGatewayLoyalty(t *testing.T) {
 		t.Fatalf("redemption %+v", r)
 	}
 	redeem["id"], redeem["points"] = "redeem-big-"+run, 100_000
-	g.post(t, "/v1/loyalty/redemptions", customer, redeem, 409).wantError(t, 409, ledgerapi.InsufficientFunds, "redeem more than the balance")
+	g.post(t, "/v1/loyalty/redemptions", customer, redeem, 409).wantError(t, 409, cxlerr.InsufficientFunds, "redeem more than the balance")
 	transfer := map[string]any{"program": program, "id": "give-" + run, "account": account, "to": friend, "points": 50}
 	g.post(t, "/v1/loyalty/transfers", stranger, transfer, 403)
 	var tr loyalty.PointsTransfer

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/cxledger/cxledger/chaincode/orders"
-	"github.com/cxledger/cxledger/ledgerapi"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // gwAccount is the ledger account "<MSP ID>/<common name>" of a user of the test network.
@@ -88,7 +88,7 @@ func TestGatewayOrders(t *testing.T) {
 			}
 			break
 		}
-		if r.wantError(t, 409, ledgerapi.Conflict, "register a taken code"); i > 20 {
+		if r.wantError(t, 409, cxlerr.Conflict, "register a taken code"); i > 20 {
 			t.Fatal("no free currency code")
 		}
 	}
@@ -108,7 +108,7 @@ func TestGatewayOrders(t *testing.T) {
 		t.Fatalf("withdrawal %+v", tr)
 	}
 	withdraw["ref"], withdraw["amount"] = "wd2-"+run, 1_000_000
-	g.post(t, "/v1/orders/withdrawals", bank, withdraw, 409).wantError(t, 409, ledgerapi.InsufficientFunds, "withdraw too much")
+	g.post(t, "/v1/orders/withdrawals", bank, withdraw, 409).wantError(t, 409, cxlerr.InsufficientFunds, "withdraw too much")
 
 	balance := func(who, acct string) orders.SettlementBalance {
 		t.Helper()
@@ -146,7 +146,7 @@ func TestGatewayOrders(t *testing.T) {
 		t.Fatalf("placed %+v", o)
 	}
 	g.post(t, "/v1/orders/orders", customer, place("gw-big-"+run, "Org1MSP", 10_000_000, nil), 409).
-		wantError(t, 409, ledgerapi.InsufficientFunds, "an order above the balance")
+		wantError(t, 409, cxlerr.InsufficientFunds, "an order above the balance")
 	gwDecode(t, g.get(t, "/v1/orders/orders/"+returned, customer, 200).body, &o)
 	if o.ID != returned || o.Amount != 12_000 {
 		t.Fatalf("order %+v", o)

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/cxledger/cxledger/chaincode/provenance"
-	"github.com/cxledger/cxledger/ledgerapi"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // gwGTIN appends the GS1 check digit to 12 digits and pads the GTIN-13 to a GTIN-14.
@@ -113,7 +113,7 @@ func TestGatewayProvenance(t *testing.T) {
 		t.Fatalf("trace page 2: %+v", trace)
 	}
 	g.get(t, "/v1/provenance/lots/"+gtin+"/NOLOT/trace", carrier, 404)
-	g.get(t, "/v1/provenance/lots/"+gtin+"/"+lot+"/trace?pageSize=5000", carrier, 400).wantError(t, 400, ledgerapi.Invalid, "page size over the cap")
+	g.get(t, "/v1/provenance/lots/"+gtin+"/"+lot+"/trace?pageSize=5000", carrier, 400).wantError(t, 400, cxlerr.Invalid, "page size over the cap")
 
 	var v provenance.Verification
 	gwDecode(t, g.get(t, "/v1/provenance/verify/"+gtin+"/S2", "", 200).body, &v)

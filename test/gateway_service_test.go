@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cxledger/cxledger/cxlerr"
 	gwclient "github.com/cxledger/cxledger/gateway/client"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
@@ -165,9 +166,9 @@ func (r gwResp) committed(t testing.TB) gwCommitted {
 	return c
 }
 
-func (r gwResp) envelope(t testing.TB) ledgerapi.Error {
+func (r gwResp) envelope(t testing.TB) cxlerr.Error {
 	t.Helper()
-	var e ledgerapi.Error
+	var e cxlerr.Error
 	if err := json.Unmarshal(r.body, &e); err != nil || e.Code == "" {
 		t.Fatalf("not the error envelope (%v): %s", err, r.body)
 	}
@@ -175,7 +176,7 @@ func (r gwResp) envelope(t testing.TB) ledgerapi.Error {
 }
 
 // wantError checks an error response's status and code.
-func (r gwResp) wantError(t testing.TB, status int, code ledgerapi.Code, what string) ledgerapi.Error {
+func (r gwResp) wantError(t testing.TB, status int, code cxlerr.Code, what string) cxlerr.Error {
 	t.Helper()
 	r.want(t, status, what)
 	e := r.envelope(t)
@@ -246,7 +247,7 @@ func TestGatewayHealthAndTransactions(t *testing.T) {
 		t.Fatalf("repeat: %d %s", again.status, again.body)
 	}
 	g.do(t, "POST", "/v1/health/pings", "org1-user1", nonce, map[string]string{"nonce": nonce + "x"}).
-		wantError(t, 422, ledgerapi.IdempotencyMismatch, "same key, other body")
+		wantError(t, 422, cxlerr.IdempotencyMismatch, "same key, other body")
 
 	var st ledgerapi.TransactionStatus
 	gwDecode(t, g.get(t, "/v1/transactions/"+c.TransactionID, "org1-user1", 200).body, &st)
@@ -261,7 +262,7 @@ func TestGatewayHealthAndTransactions(t *testing.T) {
 		t.Fatal("empty version")
 	}
 
-	g.do(t, "POST", "/v1/health/pings", "org1-user1", "", map[string]string{"nonce": "x"}).wantError(t, 400, ledgerapi.Invalid, "no Idempotency-Key")
+	g.do(t, "POST", "/v1/health/pings", "org1-user1", "", map[string]string{"nonce": "x"}).wantError(t, 400, cxlerr.Invalid, "no Idempotency-Key")
 	g.post(t, "/v1/health/pings", "org1-user1", map[string]string{"nonce": ""}, 400)
 	g.post(t, "/v1/health/pings", "org1-user1", map[string]any{"nonce": "x", "extra": 1}, 400)
 	g.post(t, "/v1/health/pings", "org1-user1", map[string]string{"nonce": strings.Repeat("x", 70000)}, 413)
@@ -377,7 +378,7 @@ func TestGatewayClient(t *testing.T) {
 		t.Fatal("no event for the ping")
 	}
 	_, err = c.Provenance().RegisterProduct(ctx, ledgerapi.RegisterProductRequest{GTIN: gwGTIN("950600013435"), Name: "not a brand"})
-	if e := ledgerapi.AsError(err); e.Code != ledgerapi.Forbidden || e.TransactionID == "" || !strings.Contains(e.Message, "brand") {
+	if e := cxlerr.From(err); e.Code != cxlerr.Forbidden || e.TransactionID == "" || !strings.Contains(e.Message, "brand") {
 		t.Fatalf("a carrier registering a product: %+v", e)
 	}
 }

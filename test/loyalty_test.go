@@ -15,6 +15,7 @@ import (
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/loyalty"
 	"github.com/cxledger/cxledger/chaincode/orders"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // TestLoyalty drives the loyalty contract on the real network. Org1MSP (merchant and payment
@@ -49,7 +50,7 @@ func TestLoyalty(t *testing.T) {
 		if earned.Points != 500 {
 			t.Fatalf("earned %+v", earned)
 		}
-		partner.wantCode(t, ledger.Forbidden, "Redeem", map[string]any{"program": program, "id": "it-steal-" + run, "account": account, "points": 1, "merchant": "Org2MSP"})
+		partner.wantCode(t, cxlerr.Forbidden, "Redeem", map[string]any{"program": program, "id": "it-steal-" + run, "account": account, "points": 1, "merchant": "Org2MSP"})
 		var r loyalty.Redemption
 		customer.submit(t, "Redeem", map[string]any{"program": program, "id": "it-redeem-" + run, "account": account, "points": 200, "merchant": "Org2MSP"}, &r)
 		if r.Value != 100 || r.Currency != "EUR" {
@@ -75,7 +76,7 @@ func TestLoyalty(t *testing.T) {
 	step("a refunded order reverses its points", func(t *testing.T) {
 		// EUR may already be registered by another test; Org1MSP is the payment provider.
 		if _, _, err := shop.trySubmit("RegisterCurrency", map[string]any{"currency": "EUR"}); err != nil {
-			ccCheckCode(t, "RegisterCurrency", err, ledger.Conflict)
+			ccCheckCode(t, "RegisterCurrency", err, cxlerr.Conflict)
 		}
 		shop.submit(t, "Deposit", map[string]any{"ref": "it-loyalty-" + run, "currency": "EUR", "credits": []map[string]any{{"account": account, "amount": 30000}}}, nil)
 		order := "it-loyalty-" + run
@@ -183,7 +184,7 @@ func loyaltyProgram(t testing.TB, issuer, partner loyaltyClient) string {
 		// The first transaction across organisations may fail while gossip settles.
 		eventually(t, 60*time.Second, "CreateProgram", func() error {
 			_, _, err := issuer.trySubmit("CreateProgram", args)
-			if e, ok := ccChaincodeError(err); ok && e.Code == ledger.Conflict {
+			if e, ok := ccChaincodeError(err); ok && e.Code == cxlerr.Conflict {
 				return nil // an earlier attempt committed
 			}
 			return err
@@ -191,7 +192,7 @@ func loyaltyProgram(t testing.TB, issuer, partner loyaltyClient) string {
 	}
 	eventually(t, 30*time.Second, "AcceptPartnership", func() error {
 		_, _, err := partner.trySubmit("AcceptPartnership", map[string]any{"program": id})
-		if e, ok := ccChaincodeError(err); ok && e.Code == ledger.Conflict {
+		if e, ok := ccChaincodeError(err); ok && e.Code == cxlerr.Conflict {
 			return nil // accepted before
 		}
 		return err

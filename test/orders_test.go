@@ -14,6 +14,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/orders"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // TestOrders drives the orders contract on the real network, with the roles `cxl network
@@ -50,7 +51,7 @@ func TestOrders(t *testing.T) {
 	step("fund the customer", func(t *testing.T) {
 		// EUR may already be registered by another test.
 		if _, _, err := bank.trySubmit("RegisterCurrency", map[string]any{"currency": "EUR"}); err != nil {
-			ccCheckCode(t, "RegisterCurrency", err, ledger.Conflict)
+			ccCheckCode(t, "RegisterCurrency", err, cxlerr.Conflict)
 		}
 		bank.submit(t, "Deposit", map[string]any{"ref": "it-orders-" + run, "currency": "EUR",
 			"credits": []map[string]any{{"account": account, "amount": 100_000}}}, nil)
@@ -79,7 +80,7 @@ func TestOrders(t *testing.T) {
 		if got := carrier.balance(t, orders.EscrowAccount(id)); got != 0 {
 			t.Fatalf("escrow still holds %d", got)
 		}
-		carrier.wantCode(t, ledger.Conflict, "ConfirmDelivery", map[string]any{"id": id})
+		carrier.wantCode(t, cxlerr.Conflict, "ConfirmDelivery", map[string]any{"id": id})
 	})
 
 	step("pay, deadline passes, sweep, customer refunded", func(t *testing.T) {
@@ -95,7 +96,7 @@ func TestOrders(t *testing.T) {
 			}
 		}
 		time.Sleep(time.Until(deadline) + time.Second)
-		carrier.wantCode(t, ledger.Expired, "ConfirmDelivery", map[string]any{"id": id})
+		carrier.wantCode(t, cxlerr.Expired, "ConfirmDelivery", map[string]any{"id": id})
 		// Overdue orders of other tests may be ahead of ours in the deadline index.
 		ordersEventually(t, "the sweep to refund "+id, func() error {
 			var o orders.Order
@@ -138,8 +139,8 @@ func TestOrders(t *testing.T) {
 		ordersEventually(t, "the customer refunded", func() error {
 			return customer.wantBalance(account, func(b ledger.Amount) bool { return b == before })
 		})
-		merchant.wantCode(t, ledger.Conflict, "ReceiveReturn", map[string]any{"id": id})
-		merchant.wantCode(t, ledger.Conflict, "Refund", map[string]any{"id": id, "refundId": "again"})
+		merchant.wantCode(t, cxlerr.Conflict, "ReceiveReturn", map[string]any{"id": id})
+		merchant.wantCode(t, cxlerr.Conflict, "Refund", map[string]any{"id": id, "refundId": "again"})
 	})
 
 	step("a refund retried or raced happens once", func(t *testing.T) {
@@ -147,7 +148,7 @@ func TestOrders(t *testing.T) {
 		before := customer.balance(t, account)
 		place(t, id, 3_000, time.Now().Add(time.Hour))
 		merchant.submit(t, "Refund", map[string]any{"id": id, "refundId": "r1", "amount": 1_000}, nil)
-		merchant.wantCode(t, ledger.Conflict, "Refund", map[string]any{"id": id, "refundId": "r1", "amount": 1_000})
+		merchant.wantCode(t, cxlerr.Conflict, "Refund", map[string]any{"id": id, "refundId": "r1", "amount": 1_000})
 
 		// Two full refunds at once: one commits, the other is refused at endorsement
 		// (CONFLICT) or invalidated at commit (an MVCC or phantom read conflict, which a
@@ -170,7 +171,7 @@ func TestOrders(t *testing.T) {
 				ok++
 			case errors.As(err, &invalid) && (invalid.Code == peer.TxValidationCode_MVCC_READ_CONFLICT || invalid.Code == peer.TxValidationCode_PHANTOM_READ_CONFLICT):
 			default:
-				ccCheckCode(t, "concurrent Refund", err, ledger.Conflict)
+				ccCheckCode(t, "concurrent Refund", err, cxlerr.Conflict)
 			}
 		}
 		if ok != 1 {
@@ -181,7 +182,7 @@ func TestOrders(t *testing.T) {
 		if o.State != orders.StateRefunded || o.Refunded != 3_000 || len(o.Refunds) != 2 {
 			t.Fatalf("refunded %+v", o)
 		}
-		merchant.wantCode(t, ledger.Conflict, "Refund", map[string]any{"id": id, "refundId": "all-2"})
+		merchant.wantCode(t, cxlerr.Conflict, "Refund", map[string]any{"id": id, "refundId": "all-2"})
 		ordersEventually(t, "the customer refunded once", func() error {
 			return customer.wantBalance(account, func(b ledger.Amount) bool { return b == before })
 		})

@@ -14,8 +14,8 @@ import (
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 
-	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/provenance"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // TestProvenanceLifecycle drives the provenance contract on the real network: Org1 (brand)
@@ -64,10 +64,10 @@ func TestProvenanceLifecycle(t *testing.T) {
 				t.Fatalf("RegisterProduct %s returned %+v", p.gtin, got)
 			}
 		}
-		brand.wantCode(t, ledger.Conflict, "RegisterProduct", map[string]any{"gtin": beans, "name": "again"})
-		carrier.wantCode(t, ledger.Forbidden, "RegisterProduct", map[string]any{"gtin": run.gtin(4), "name": "not a brand"})
-		brand.wantCode(t, ledger.Invalid, "RegisterProduct", map[string]any{"gtin": "09506000134353", "name": "bad check digit"})
-		brand.wantCode(t, ledger.Invalid, "RegisterProduct", map[string]any{"gtin": run.gtin(5), "name": "x", "colour": "unknown field"})
+		brand.wantCode(t, cxlerr.Conflict, "RegisterProduct", map[string]any{"gtin": beans, "name": "again"})
+		carrier.wantCode(t, cxlerr.Forbidden, "RegisterProduct", map[string]any{"gtin": run.gtin(4), "name": "not a brand"})
+		brand.wantCode(t, cxlerr.Invalid, "RegisterProduct", map[string]any{"gtin": "09506000134353", "name": "bad check digit"})
+		brand.wantCode(t, cxlerr.Invalid, "RegisterProduct", map[string]any{"gtin": run.gtin(5), "name": "x", "colour": "unknown field"})
 	})
 
 	step("register lots with lineage", func(t *testing.T) {
@@ -92,10 +92,10 @@ func TestProvenanceLifecycle(t *testing.T) {
 				t.Fatalf("RegisterLot %v returned %+v", l.ref, got)
 			}
 		}
-		brand.wantCode(t, ledger.Conflict, "RegisterLot", map[string]any{"gtin": lotB.GTIN, "lot": lotB.Lot, "quantity": 1})
-		brand.wantCode(t, ledger.NotFound, "RegisterLot", map[string]any{"gtin": pack, "lot": "PACK-X", "quantity": 1, "inputs": []provenance.LotRef{{GTIN: roasted, Lot: "NO-SUCH-LOT"}}})
-		brand.wantCode(t, ledger.Invalid, "RegisterLot", map[string]any{"gtin": pack, "lot": "PACK-X", "quantity": 0})
-		carrier.wantCode(t, ledger.Forbidden, "RegisterLot", map[string]any{"gtin": pack, "lot": "PACK-X", "quantity": 1})
+		brand.wantCode(t, cxlerr.Conflict, "RegisterLot", map[string]any{"gtin": lotB.GTIN, "lot": lotB.Lot, "quantity": 1})
+		brand.wantCode(t, cxlerr.NotFound, "RegisterLot", map[string]any{"gtin": pack, "lot": "PACK-X", "quantity": 1, "inputs": []provenance.LotRef{{GTIN: roasted, Lot: "NO-SUCH-LOT"}}})
+		brand.wantCode(t, cxlerr.Invalid, "RegisterLot", map[string]any{"gtin": pack, "lot": "PACK-X", "quantity": 0})
+		carrier.wantCode(t, cxlerr.Forbidden, "RegisterLot", map[string]any{"gtin": pack, "lot": "PACK-X", "quantity": 1})
 	})
 
 	step("register items", func(t *testing.T) {
@@ -109,9 +109,9 @@ func TestProvenanceLifecycle(t *testing.T) {
 				t.Fatalf("RegisterItems %v returned %+v", batch.lot, got)
 			}
 		}
-		brand.wantCode(t, ledger.Conflict, "RegisterItems", map[string]any{"gtin": pack, "lot": lotP2.Lot, "serials": []string{"B004", "A001"}})
-		brand.wantCode(t, ledger.Invalid, "RegisterItems", map[string]any{"gtin": pack, "lot": lotP2.Lot, "serials": []string{}})
-		brand.wantCode(t, ledger.Invalid, "RegisterItems", map[string]any{"gtin": pack, "lot": lotP2.Lot, "serials": []string{"B009", "B009"}})
+		brand.wantCode(t, cxlerr.Conflict, "RegisterItems", map[string]any{"gtin": pack, "lot": lotP2.Lot, "serials": []string{"B004", "A001"}})
+		brand.wantCode(t, cxlerr.Invalid, "RegisterItems", map[string]any{"gtin": pack, "lot": lotP2.Lot, "serials": []string{}})
+		brand.wantCode(t, cxlerr.Invalid, "RegisterItems", map[string]any{"gtin": pack, "lot": lotP2.Lot, "serials": []string{"B009", "B009"}})
 	})
 
 	lotArgs := func(l provenance.LotRef) map[string]any {
@@ -132,20 +132,20 @@ func TestProvenanceLifecycle(t *testing.T) {
 	}
 
 	step("hand a lot over to Org2", func(t *testing.T) {
-		carrier.wantCode(t, ledger.Forbidden, "OfferCustody", with(lotArgs(lotP1), "to", "Org2MSP", "location", "dock 4"))
-		brand.wantCode(t, ledger.Invalid, "OfferCustody", with(lotArgs(lotP1), "to", "Org1MSP", "location", "dock 4"))
+		carrier.wantCode(t, cxlerr.Forbidden, "OfferCustody", with(lotArgs(lotP1), "to", "Org2MSP", "location", "dock 4"))
+		brand.wantCode(t, cxlerr.Invalid, "OfferCustody", with(lotArgs(lotP1), "to", "Org1MSP", "location", "dock 4"))
 		var offered provenance.Custody
 		brand.submit(t, "OfferCustody", with(lotArgs(lotP1), "to", "Org2MSP", "location", "Org1 dock 4, Neiva"), &offered)
 		if offered.Holder != "Org1MSP" || offered.Offer == nil || offered.Offer.To != "Org2MSP" || offered.Offer.Location != "Org1 dock 4, Neiva" {
 			t.Fatalf("OfferCustody returned %+v", offered)
 		}
-		brand.wantCode(t, ledger.Conflict, "OfferCustody", with(lotArgs(lotP1), "to", "Org2MSP", "location", "dock 5"))
+		brand.wantCode(t, cxlerr.Conflict, "OfferCustody", with(lotArgs(lotP1), "to", "Org2MSP", "location", "dock 5"))
 		// The receiver is Org2: neither the holder's other clients nor anyone else accepts.
-		brand2.wantCode(t, ledger.Forbidden, "AcceptCustody", lotArgs(lotP1))
-		brand.wantCode(t, ledger.Forbidden, "RejectCustody", lotArgs(lotP1))
-		carrier.wantCode(t, ledger.Forbidden, "WithdrawCustodyOffer", lotArgs(lotP1))
-		carrier.wantCode(t, ledger.Conflict, "AcceptCustody", lotArgs(lotP2)) // nothing offered
-		carrier.wantCode(t, ledger.NotFound, "AcceptCustody", lotArgs(provenance.LotRef{GTIN: pack, Lot: "NO-SUCH-LOT"}))
+		brand2.wantCode(t, cxlerr.Forbidden, "AcceptCustody", lotArgs(lotP1))
+		brand.wantCode(t, cxlerr.Forbidden, "RejectCustody", lotArgs(lotP1))
+		carrier.wantCode(t, cxlerr.Forbidden, "WithdrawCustodyOffer", lotArgs(lotP1))
+		carrier.wantCode(t, cxlerr.Conflict, "AcceptCustody", lotArgs(lotP2)) // nothing offered
+		carrier.wantCode(t, cxlerr.NotFound, "AcceptCustody", lotArgs(provenance.LotRef{GTIN: pack, Lot: "NO-SUCH-LOT"}))
 	})
 
 	step("handover needs both organisations' endorsements", func(t *testing.T) {
@@ -172,15 +172,15 @@ func TestProvenanceLifecycle(t *testing.T) {
 		if got.Holder != "Org2MSP" || got.Offer != nil || got.Location != "Org1 dock 4, Neiva" || got.SinceTx == "" {
 			t.Fatalf("AcceptCustody returned %+v", got)
 		}
-		carrier.wantCode(t, ledger.Conflict, "AcceptCustody", lotArgs(lotP1))
-		brand.wantCode(t, ledger.Forbidden, "OfferCustody", with(lotArgs(lotP1), "to", "Org1MSP", "location", "back"))
+		carrier.wantCode(t, cxlerr.Conflict, "AcceptCustody", lotArgs(lotP1))
+		brand.wantCode(t, cxlerr.Forbidden, "OfferCustody", with(lotArgs(lotP1), "to", "Org1MSP", "location", "back"))
 	})
 
 	step("hand items over, reject, withdraw", func(t *testing.T) {
 		// A001 goes to one identity of Org2: only that identity accepts.
 		brand.submit(t, "OfferCustody", with(itemArgs("A001"), "to", driver, "location", "Org1 dock 4, Neiva"), nil)
-		carrier2.wantCode(t, ledger.Forbidden, "AcceptCustody", itemArgs("A001"))
-		brand.wantCode(t, ledger.Forbidden, "AcceptCustody", itemArgs("A001"))
+		carrier2.wantCode(t, cxlerr.Forbidden, "AcceptCustody", itemArgs("A001"))
+		brand.wantCode(t, cxlerr.Forbidden, "AcceptCustody", itemArgs("A001"))
 		var got provenance.Custody
 		carrier.submit(t, "AcceptCustody", itemArgs("A001"), &got)
 		if got.Kind != "item" || got.Lot != lotP1.Lot || got.Serial != "A001" || got.Holder != driver {
@@ -188,19 +188,19 @@ func TestProvenanceLifecycle(t *testing.T) {
 		}
 		// A002 goes to Org2, which rejects it.
 		brand.submit(t, "OfferCustody", with(itemArgs("A002"), "to", "Org2MSP", "location", "Org1 dock 4, Neiva"), nil)
-		brand.wantCode(t, ledger.Forbidden, "RejectCustody", itemArgs("A002"))
+		brand.wantCode(t, cxlerr.Forbidden, "RejectCustody", itemArgs("A002"))
 		carrier2.submit(t, "RejectCustody", with(itemArgs("A002"), "reason", "damaged carton"), &got)
 		if got.Holder != "Org1MSP" || got.Offer != nil {
 			t.Fatalf("RejectCustody of A002 returned %+v", got)
 		}
-		carrier.wantCode(t, ledger.Conflict, "AcceptCustody", itemArgs("A002"))
+		carrier.wantCode(t, cxlerr.Conflict, "AcceptCustody", itemArgs("A002"))
 		// A003 is offered and withdrawn.
 		brand.submit(t, "OfferCustody", with(itemArgs("A003"), "to", "Org2MSP", "location", "Org1 dock 4, Neiva"), nil)
 		brand2.submit(t, "WithdrawCustodyOffer", itemArgs("A003"), &got)
 		if got.Holder != "Org1MSP" || got.Offer != nil {
 			t.Fatalf("WithdrawCustodyOffer of A003 returned %+v", got)
 		}
-		carrier.wantCode(t, ledger.NotFound, "OfferCustody", with(itemArgs("Z999"), "to", "Org1MSP", "location", "x"))
+		carrier.wantCode(t, cxlerr.NotFound, "OfferCustody", with(itemArgs("Z999"), "to", "Org1MSP", "location", "x"))
 	})
 
 	step("the holder's key policy alone governs its custody key", func(t *testing.T) {
@@ -252,25 +252,25 @@ func TestProvenanceLifecycle(t *testing.T) {
 		brand.submit(t, "IssueCertificate", cert(lotArgs(lotP1), "QC-OLD", "quality-check", now.Add(-2*year), now.Add(-year)), nil)
 		brand.submit(t, "IssueCertificate", cert(lotArgs(lotR), "QC-NEXT", "quality-check", now.Add(year), now.Add(2*year)), nil)
 		brand.submit(t, "IssueCertificate", cert(lotArgs(lotR), "QC-1", "quality-check", now.Add(-year), now.Add(year)), nil)
-		carrier.wantCode(t, ledger.Forbidden, "RevokeCertificate", map[string]any{"subject": lotArgs(lotR), "id": "QC-1", "reason": "not mine"})
+		carrier.wantCode(t, cxlerr.Forbidden, "RevokeCertificate", map[string]any{"subject": lotArgs(lotR), "id": "QC-1", "reason": "not mine"})
 		brand.submit(t, "RevokeCertificate", map[string]any{"subject": lotArgs(lotR), "id": "QC-1", "reason": "sample contaminated"}, &got)
 		if got.Revocation == nil || got.Revocation.Reason != "sample contaminated" {
 			t.Fatalf("RevokeCertificate returned %+v", got)
 		}
-		brand.wantCode(t, ledger.Conflict, "RevokeCertificate", map[string]any{"subject": lotArgs(lotR), "id": "QC-1", "reason": "again"})
-		brand.wantCode(t, ledger.Conflict, "IssueCertificate", cert(lotArgs(lotR), "QC-1", "quality-check", now.Add(-year), now.Add(year)))
-		brand.wantCode(t, ledger.NotFound, "RevokeCertificate", map[string]any{"subject": lotArgs(lotR), "id": "QC-404", "reason": "x"})
-		brand.wantCode(t, ledger.Invalid, "IssueCertificate", cert(lotArgs(lotR), "QC-2", "quality-check", now.Add(year), now))
+		brand.wantCode(t, cxlerr.Conflict, "RevokeCertificate", map[string]any{"subject": lotArgs(lotR), "id": "QC-1", "reason": "again"})
+		brand.wantCode(t, cxlerr.Conflict, "IssueCertificate", cert(lotArgs(lotR), "QC-1", "quality-check", now.Add(-year), now.Add(year)))
+		brand.wantCode(t, cxlerr.NotFound, "RevokeCertificate", map[string]any{"subject": lotArgs(lotR), "id": "QC-404", "reason": "x"})
+		brand.wantCode(t, cxlerr.Invalid, "IssueCertificate", cert(lotArgs(lotR), "QC-2", "quality-check", now.Add(year), now))
 	})
 
 	step("recall the beans", func(t *testing.T) {
-		carrier.wantCode(t, ledger.Forbidden, "RecallLot", map[string]any{"gtin": beans, "lot": lotB.Lot, "reason": "not the owner"})
+		carrier.wantCode(t, cxlerr.Forbidden, "RecallLot", map[string]any{"gtin": beans, "lot": lotB.Lot, "reason": "not the owner"})
 		var got provenance.ProductLot
 		brand.submit(t, "RecallLot", map[string]any{"gtin": beans, "lot": lotB.Lot, "reason": "ochratoxin above limit"}, &got)
 		if got.Recall == nil || got.Recall.Reason != "ochratoxin above limit" || got.Recall.TxID == "" {
 			t.Fatalf("RecallLot returned %+v", got)
 		}
-		brand.wantCode(t, ledger.Conflict, "RecallLot", map[string]any{"gtin": beans, "lot": lotB.Lot, "reason": "again"})
+		brand.wantCode(t, cxlerr.Conflict, "RecallLot", map[string]any{"gtin": beans, "lot": lotB.Lot, "reason": "again"})
 	})
 
 	// The items of the trace of the beans, lot by lot (beans, roast, PACK-A, PACK-B), each
@@ -322,9 +322,9 @@ func TestProvenanceLifecycle(t *testing.T) {
 		if tr.Upstream[1].Recall == nil || len(tr.Downstream) != 0 || !slices.Equal(tr.Items, wantItems[:len(serialsP1)]) {
 			t.Fatalf("trace of PACK-A: %+v", tr)
 		}
-		carrier.wantEvalCode(t, ledger.NotFound, "Trace", map[string]any{"gtin": beans, "lot": "NO-SUCH-LOT"})
-		carrier.wantEvalCode(t, ledger.Invalid, "Trace", map[string]any{"gtin": beans, "lot": lotB.Lot, "pageSize": 10001})
-		carrier.wantEvalCode(t, ledger.Invalid, "Trace", map[string]any{"gtin": beans, "lot": lotB.Lot, "bookmark": "bogus"})
+		carrier.wantEvalCode(t, cxlerr.NotFound, "Trace", map[string]any{"gtin": beans, "lot": "NO-SUCH-LOT"})
+		carrier.wantEvalCode(t, cxlerr.Invalid, "Trace", map[string]any{"gtin": beans, "lot": lotB.Lot, "pageSize": 10001})
+		carrier.wantEvalCode(t, cxlerr.Invalid, "Trace", map[string]any{"gtin": beans, "lot": lotB.Lot, "bookmark": "bogus"})
 	})
 
 	step("trace in pages", func(t *testing.T) {
@@ -394,7 +394,7 @@ func TestProvenanceLifecycle(t *testing.T) {
 		if unknown.Genuine || unknown.GTIN != pack || unknown.Serial != "FAKE-0001" || unknown.Product != nil || unknown.Custody != nil || unknown.Recalled {
 			t.Fatalf("Verify of an unknown serial: %+v", unknown)
 		}
-		carrier.wantEvalCode(t, ledger.Invalid, "Verify", map[string]any{"gtin": "123", "serial": "A001"})
+		carrier.wantEvalCode(t, cxlerr.Invalid, "Verify", map[string]any{"gtin": "123", "serial": "A001"})
 	})
 
 	step("history", func(t *testing.T) {
@@ -453,9 +453,9 @@ func TestProvenanceLifecycle(t *testing.T) {
 		if len(item.Versions) != 5 || item.Versions[0].Custody == nil || item.Versions[0].Custody.Holder != driver || item.Versions[0].Custody.Serial != "A001" {
 			t.Fatalf("custody history of A001: %+v", item)
 		}
-		carrier.wantEvalCode(t, ledger.Invalid, "History", map[string]any{"kind": "lot", "gtin": beans, "lot": lotB.Lot, "pageSize": 201})
-		carrier.wantEvalCode(t, ledger.Invalid, "History", map[string]any{"kind": "lot", "gtin": beans, "lot": lotB.Lot, "bookmark": "x"})
-		carrier.wantEvalCode(t, ledger.NotFound, "History", map[string]any{"kind": "item-custody", "gtin": pack, "serial": "Z999"})
+		carrier.wantEvalCode(t, cxlerr.Invalid, "History", map[string]any{"kind": "lot", "gtin": beans, "lot": lotB.Lot, "pageSize": 201})
+		carrier.wantEvalCode(t, cxlerr.Invalid, "History", map[string]any{"kind": "lot", "gtin": beans, "lot": lotB.Lot, "bookmark": "x"})
+		carrier.wantEvalCode(t, cxlerr.NotFound, "History", map[string]any{"kind": "item-custody", "gtin": pack, "serial": "Z999"})
 	})
 }
 

@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"github.com/cxledger/cxledger/bench"
-	"github.com/cxledger/cxledger/ledgerapi"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // APIKey is one of the gateway service's API keys and the identity it stands for, as
@@ -155,7 +155,7 @@ func (s *service) principals(mspID string) []string {
 // A 202 (the commit was not known by the request deadline) is one too, with code PENDING.
 type ServiceError struct {
 	Status   int
-	Envelope ledgerapi.Error
+	Envelope cxlerr.Error
 }
 
 func (e *ServiceError) Error() string {
@@ -243,11 +243,11 @@ func (s *service) call(ctx context.Context, op, principal, idem string, args map
 		}
 		return nil
 	case http.StatusAccepted:
-		return &ServiceError{Status: resp.StatusCode, Envelope: ledgerapi.Error{Code: ledgerapi.Pending, Message: "commit status unknown at the request deadline"}}
+		return &ServiceError{Status: resp.StatusCode, Envelope: cxlerr.Error{Code: cxlerr.Pending, Message: "commit status unknown at the request deadline"}}
 	}
 	se := &ServiceError{Status: resp.StatusCode}
 	if err := json.Unmarshal(data, &se.Envelope); err != nil || se.Envelope.Code == "" {
-		se.Envelope = ledgerapi.Error{Code: ledgerapi.Internal, Message: strings.TrimSpace(string(data))}
+		se.Envelope = cxlerr.Error{Code: cxlerr.Internal, Message: strings.TrimSpace(string(data))}
 	}
 	switch ClassifyService(se) {
 	case bench.MVCC, bench.Phantom:
@@ -424,13 +424,13 @@ func ClassifyService(err error) bench.Class {
 	}
 	msg, code := se.Envelope.Message, se.Envelope.Code
 	switch {
-	case se.Status == http.StatusTooManyRequests || code == ledgerapi.RateLimited:
+	case se.Status == http.StatusTooManyRequests || code == cxlerr.RateLimited:
 		return bench.RateLimited
 	case strings.Contains(msg, "MVCC_READ_CONFLICT"):
 		return bench.MVCC
 	case strings.Contains(msg, "PHANTOM_READ_CONFLICT"):
 		return bench.Phantom
-	case code == ledgerapi.Pending || code == ledgerapi.Timeout:
+	case code == cxlerr.Pending || code == cxlerr.Timeout:
 		return bench.Timeout
 	case strings.Contains(strings.ToLower(msg), "endorse"):
 		return bench.Endorsement

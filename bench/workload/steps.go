@@ -10,8 +10,8 @@ import (
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/gateway/fabric"
-	"github.com/cxledger/cxledger/ledgerapi"
 	"github.com/cxledger/cxledger/network"
 )
 
@@ -66,10 +66,10 @@ func setup(ctx context.Context, c *client.Contract, fn string, args, out any, to
 			return nil
 		}
 		code := fabric.Classify(err).Code
-		if code == ledgerapi.Conflict && tolerateConflict {
+		if code == cxlerr.Conflict && tolerateConflict {
 			return nil
 		}
-		if code == ledgerapi.Invalid || code == ledgerapi.Forbidden || code == ledgerapi.NotFound || code == ledgerapi.Conflict {
+		if code == cxlerr.Invalid || code == cxlerr.Forbidden || code == cxlerr.NotFound || code == cxlerr.Conflict {
 			break
 		}
 	}
@@ -251,7 +251,7 @@ func (e *Env) consolidateMerchant(ctx context.Context) error {
 		}
 		err := submitJSON(ctx, bank, "Consolidate", map[string]any{"account": merchant, "currency": currency}, &res)
 		if err != nil {
-			if fabric.Classify(err).Code == ledgerapi.Conflict {
+			if fabric.Classify(err).Code == cxlerr.Conflict {
 				break // one lot or none: nothing to merge
 			}
 			return fmt.Errorf("consolidate the lots of %s: %w", merchant, err)

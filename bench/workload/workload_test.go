@@ -29,7 +29,7 @@ import (
 	"github.com/cxledger/cxledger/bench"
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/provenance"
-	"github.com/cxledger/cxledger/ledgerapi"
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/network"
 )
 
@@ -134,21 +134,21 @@ func TestClassifyDirect(t *testing.T) {
 }
 
 func TestClassifyService(t *testing.T) {
-	se := func(status int, code ledgerapi.Code, msg string) error {
-		return &ServiceError{Status: status, Envelope: ledgerapi.Error{Code: code, Message: msg}}
+	se := func(status int, code cxlerr.Code, msg string) error {
+		return &ServiceError{Status: status, Envelope: cxlerr.Error{Code: code, Message: msg}}
 	}
 	cases := []struct {
 		err  error
 		want bench.Class
 	}{
-		{se(429, ledgerapi.RateLimited, "slow down"), bench.RateLimited},
-		{se(409, ledgerapi.Conflict, "transaction x read data ... (MVCC_READ_CONFLICT); nothing was applied"), bench.MVCC},
-		{se(409, ledgerapi.Conflict, "(PHANTOM_READ_CONFLICT)"), bench.Phantom},
-		{se(202, ledgerapi.Pending, "unknown"), bench.Timeout},
-		{se(504, ledgerapi.Timeout, "late"), bench.Timeout},
-		{se(503, ledgerapi.Unavailable, "failed to endorse transaction"), bench.Endorsement},
-		{se(409, ledgerapi.Conflict, "order exists"), bench.Endorsement},
-		{se(500, ledgerapi.Internal, "bug"), bench.Other},
+		{se(429, cxlerr.RateLimited, "slow down"), bench.RateLimited},
+		{se(409, cxlerr.Conflict, "transaction x read data ... (MVCC_READ_CONFLICT); nothing was applied"), bench.MVCC},
+		{se(409, cxlerr.Conflict, "(PHANTOM_READ_CONFLICT)"), bench.Phantom},
+		{se(202, cxlerr.Pending, "unknown"), bench.Timeout},
+		{se(504, cxlerr.Timeout, "late"), bench.Timeout},
+		{se(503, cxlerr.Unavailable, "failed to endorse transaction"), bench.Endorsement},
+		{se(409, cxlerr.Conflict, "order exists"), bench.Endorsement},
+		{se(500, cxlerr.Internal, "bug"), bench.Other},
 		{context.DeadlineExceeded, bench.Timeout},
 		{errors.New("connection refused"), bench.Other},
 	}
@@ -160,10 +160,10 @@ func TestClassifyService(t *testing.T) {
 }
 
 func TestLagging(t *testing.T) {
-	if !lagging(&ServiceError{Status: 404}) || !lagging(&ServiceError{Status: 409, Envelope: ledgerapi.Error{Message: "no custody offer is pending for item x"}}) {
+	if !lagging(&ServiceError{Status: 404}) || !lagging(&ServiceError{Status: 409, Envelope: cxlerr.Error{Message: "no custody offer is pending for item x"}}) {
 		t.Error("service refusals of a record not seen yet are lag")
 	}
-	if lagging(&ServiceError{Status: 409, Envelope: ledgerapi.Error{Message: "already offered"}}) || lagging(errors.New("cxl:NOT_FOUND")) {
+	if lagging(&ServiceError{Status: 409, Envelope: cxlerr.Error{Message: "already offered"}}) || lagging(errors.New("cxl:NOT_FOUND")) {
 		t.Error("other errors are not lag")
 	}
 	var tries int

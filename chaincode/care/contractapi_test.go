@@ -8,8 +8,8 @@ import (
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
 	"github.com/cxledger/cxledger/chaincode/care"
-	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/orders"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // TestThroughContractAPI drives every function through contractapi, which
@@ -73,7 +73,7 @@ func TestThroughContractAPI(t *testing.T) {
 
 	e.stub.As(rival.msp, rival.cn, "client")
 	resp := cc.Invoke(e.stub.SetArgs("care:GetTicket", id("T1")))
-	if perr, ok := ledger.ParseError(resp.Message); resp.Status != 500 || !ok || perr.Code != ledger.Forbidden {
+	if perr, ok := cxlerr.Parse(resp.Message); resp.Status != 500 || !ok || perr.Code != cxlerr.Forbidden {
 		t.Fatalf("GetTicket as another merchant: %d %s", resp.Status, resp.Message)
 	}
 	e.stub.Begin()

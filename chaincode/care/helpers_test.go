@@ -16,6 +16,7 @@ import (
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
 	"github.com/cxledger/cxledger/chaincode/orders"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // who is a caller: a client identity of an organisation.
@@ -57,7 +58,7 @@ func newEnv(t *testing.T) *env {
 	e.c = care.NewContractWithOrders(func(tx *ledger.Tx, id string) (*orders.Order, error) {
 		o, ok := e.orders[id]
 		if !ok {
-			return nil, ledger.Errorf(ledger.NotFound, "order %s not found", id)
+			return nil, cxlerr.Errorf(cxlerr.NotFound, "order %s not found", id)
 		}
 		return o, nil
 	})
@@ -178,14 +179,14 @@ func query[R any](e *env, caller who, f fn[R], args string) R {
 
 // fails runs f, which must fail with code and a message containing want,
 // and abandons the transaction.
-func fails[R any](e *env, caller who, f fn[R], args string, transient map[string][]byte, code ledger.Code, want string) {
+func fails[R any](e *env, caller who, f fn[R], args string, transient map[string][]byte, code cxlerr.Code, want string) {
 	e.t.Helper()
 	_, err := call(e, caller, f, args, transient)
 	if err == nil {
 		e.stub.Begin()
 		e.t.Fatalf("%s as %s: no error, want %s containing %q", args, caller.account(), code, want)
 	}
-	if ledger.CodeOf(err) != code || !strings.Contains(err.Error(), want) {
+	if cxlerr.CodeOf(err) != code || !strings.Contains(err.Error(), want) {
 		e.t.Fatalf("%s as %s: %v, want %s containing %q", args, caller.account(), err, code, want)
 	}
 }

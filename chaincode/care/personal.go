@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // CollectionName is the private data collection of an organisation, where
@@ -84,9 +85,9 @@ func (p personal) paired() error {
 	hasData := p.contact != "" || p.message != ""
 	switch {
 	case hasData && p.salt == nil:
-		return ledger.Errorf(ledger.Invalid, "transient %s: required with personal data", TransientSalt)
+		return cxlerr.Errorf(cxlerr.Invalid, "transient %s: required with personal data", TransientSalt)
 	case !hasData && p.salt != nil:
-		return ledger.Errorf(ledger.Invalid, "transient %s: given without personal data", TransientSalt)
+		return cxlerr.Errorf(cxlerr.Invalid, "transient %s: given without personal data", TransientSalt)
 	}
 	return nil
 }
@@ -123,7 +124,7 @@ func readSeed(tx *ledger.Tx) ([]byte, error) {
 func readTransient(tx *ledger.Tx, allowed []string) (personal, error) {
 	transient, err := tx.Stub().GetTransient()
 	if err != nil {
-		return personal{}, ledger.Errorf(ledger.Internal, "read transient data: %w", err)
+		return personal{}, cxlerr.Errorf(cxlerr.Internal, "read transient data: %w", err)
 	}
 	return parseTransient(transient, allowed)
 }
@@ -142,7 +143,7 @@ func parseTransient(transient map[string][]byte, allowed []string) (personal, er
 		switch {
 		case k == TransientSalt:
 			if len(v) < minSalt || len(v) > maxSalt {
-				return personal{}, ledger.Errorf(ledger.Invalid, "transient %s: %d bytes, want %d to %d random bytes", k, len(v), minSalt, maxSalt)
+				return personal{}, cxlerr.Errorf(cxlerr.Invalid, "transient %s: %d bytes, want %d to %d random bytes", k, len(v), minSalt, maxSalt)
 			}
 			p.salt = v
 		case k == TransientContact && slices.Contains(allowed, k):
@@ -157,7 +158,7 @@ func parseTransient(transient map[string][]byte, allowed []string) (personal, er
 			p.message = string(v)
 		default:
 			want := append([]string{TransientSalt}, allowed...)
-			return personal{}, ledger.Errorf(ledger.Invalid, "transient key %q: this function takes only %s", k, strings.Join(want, ", "))
+			return personal{}, cxlerr.Errorf(cxlerr.Invalid, "transient key %q: this function takes only %s", k, strings.Join(want, ", "))
 		}
 	}
 	return p, nil
@@ -169,19 +170,19 @@ func parseTransient(transient map[string][]byte, allowed []string) (personal, er
 func checkText(field, value string, max int, multiline bool) error {
 	switch {
 	case value == "":
-		return ledger.Errorf(ledger.Invalid, "%s: required", field)
+		return cxlerr.Errorf(cxlerr.Invalid, "%s: required", field)
 	case len(value) > max:
-		return ledger.Errorf(ledger.Invalid, "%s: %d bytes, more than %d", field, len(value), max)
+		return cxlerr.Errorf(cxlerr.Invalid, "%s: %d bytes, more than %d", field, len(value), max)
 	case !utf8.ValidString(value):
-		return ledger.Errorf(ledger.Invalid, "%s: not valid UTF-8", field)
+		return cxlerr.Errorf(cxlerr.Invalid, "%s: not valid UTF-8", field)
 	case strings.TrimSpace(value) == "":
-		return ledger.Errorf(ledger.Invalid, "%s: blank", field)
+		return cxlerr.Errorf(cxlerr.Invalid, "%s: blank", field)
 	}
 	for i, r := range value {
 		if unicode.IsPrint(r) || multiline && (r == '\n' || r == '\r' || r == '\t') {
 			continue
 		}
-		return ledger.Errorf(ledger.Invalid, "%s: unprintable character %U at byte %d", field, r, i)
+		return cxlerr.Errorf(cxlerr.Invalid, "%s: unprintable character %U at byte %d", field, r, i)
 	}
 	return nil
 }
@@ -220,10 +221,10 @@ func putPersonal(tx *ledger.Tx, merchant, ticket, field string, step int, salt [
 	}
 	raw, err := json.Marshal(rec)
 	if err != nil {
-		return "", ledger.Errorf(ledger.Internal, "encode %s of ticket %s: %w", field, ticket, err)
+		return "", cxlerr.Errorf(cxlerr.Internal, "encode %s of ticket %s: %w", field, ticket, err)
 	}
 	if err := tx.Stub().PutPrivateData(CollectionName(merchant), key, raw); err != nil {
-		return "", ledger.Errorf(ledger.Internal, "write %s of ticket %s to %s: %w", field, ticket, CollectionName(merchant), err)
+		return "", cxlerr.Errorf(cxlerr.Internal, "write %s of ticket %s to %s: %w", field, ticket, CollectionName(merchant), err)
 	}
 	return rec.Hash, nil
 }
@@ -237,7 +238,7 @@ func purgePersonal(tx *ledger.Tx, merchant, ticket, field string, step int) erro
 		return err
 	}
 	if err := tx.Stub().PurgePrivateData(CollectionName(merchant), key); err != nil {
-		return ledger.Errorf(ledger.Internal, "purge %s of ticket %s from %s: %w", field, ticket, CollectionName(merchant), err)
+		return cxlerr.Errorf(cxlerr.Internal, "purge %s of ticket %s from %s: %w", field, ticket, CollectionName(merchant), err)
 	}
 	return nil
 }
@@ -252,13 +253,13 @@ func getPersonal(tx *ledger.Tx, merchant, ticket, field string, step int) (rec p
 	}
 	raw, err := tx.Stub().GetPrivateData(CollectionName(merchant), key)
 	if err != nil {
-		return personalRecord{}, false, ledger.Errorf(ledger.Internal, "read %s of ticket %s from %s: %w", field, ticket, CollectionName(merchant), err)
+		return personalRecord{}, false, cxlerr.Errorf(cxlerr.Internal, "read %s of ticket %s from %s: %w", field, ticket, CollectionName(merchant), err)
 	}
 	if len(raw) == 0 {
 		return personalRecord{}, false, nil
 	}
 	if err := json.Unmarshal(raw, &rec); err != nil {
-		return personalRecord{}, false, ledger.Errorf(ledger.Internal, "decode %s of ticket %s: %w", field, ticket, err)
+		return personalRecord{}, false, cxlerr.Errorf(cxlerr.Internal, "decode %s of ticket %s: %w", field, ticket, err)
 	}
 	return rec, true, nil
 }
@@ -268,7 +269,7 @@ func getPersonal(tx *ledger.Tx, merchant, ticket, field string, step int) (rec p
 func (r personalRecord) text(publicHash string) (PersonalText, error) {
 	salt, err := base64.StdEncoding.DecodeString(r.Salt)
 	if err != nil {
-		return PersonalText{}, ledger.Errorf(ledger.Internal, "decode salt of %s %d of ticket %s: %w", r.Field, r.Step, r.Ticket, err)
+		return PersonalText{}, cxlerr.Errorf(cxlerr.Internal, "decode salt of %s %d of ticket %s: %w", r.Field, r.Step, r.Ticket, err)
 	}
 	return PersonalText{
 		Field: r.Field, Step: r.Step, Value: r.Value, Salt: r.Salt, Hash: r.Hash,
@@ -346,7 +347,7 @@ func eraseTicketData(tx *ledger.Tx, a IDArgs) (*Ticket, error) {
 	by := "customer"
 	if tx.Caller().Account != old.Customer {
 		if tx.Caller().MSP != old.Merchant {
-			return nil, ledger.Errorf(ledger.Forbidden, "only the customer or merchant %s may erase the personal data of ticket %s", old.Merchant, old.ID)
+			return nil, cxlerr.Errorf(cxlerr.Forbidden, "only the customer or merchant %s may erase the personal data of ticket %s", old.Merchant, old.ID)
 		}
 		if err := ledger.RequireRole(tx, ledger.Merchant); err != nil {
 			return nil, err
@@ -357,7 +358,7 @@ func eraseTicketData(tx *ledger.Tx, a IDArgs) (*Ticket, error) {
 		return nil, err
 	}
 	if !old.ContactStored && len(old.MessageSteps) == 0 {
-		return nil, ledger.Errorf(ledger.Conflict, "ticket %s holds no personal data to erase", old.ID)
+		return nil, cxlerr.Errorf(cxlerr.Conflict, "ticket %s holds no personal data to erase", old.ID)
 	}
 	next, step, err := beginStep(tx, old, old.clone(), ActionErased)
 	if err != nil {

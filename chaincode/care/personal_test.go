@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/cxledger/cxledger/chaincode/care"
-	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 func TestCollectionName(t *testing.T) {
@@ -75,9 +75,9 @@ func TestPersonalDataStoredReadErased(t *testing.T) {
 		t.Fatalf("step 2 hash %s", d.Steps[1].MessageHash)
 	}
 
-	fails(e, bob, eraseTicketData, id("T1"), nil, ledger.Forbidden, "only the customer or merchant Org2MSP may erase")
-	fails(e, rival, eraseTicketData, id("T1"), nil, ledger.Forbidden, "only the customer or merchant Org2MSP may erase")
-	fails(e, alice, eraseTicketData, id("T1"), e.personal(care.TransientMessage, "bye"), ledger.Invalid, `transient key "message"`)
+	fails(e, bob, eraseTicketData, id("T1"), nil, cxlerr.Forbidden, "only the customer or merchant Org2MSP may erase")
+	fails(e, rival, eraseTicketData, id("T1"), nil, cxlerr.Forbidden, "only the customer or merchant Org2MSP may erase")
+	fails(e, alice, eraseTicketData, id("T1"), e.personal(care.TransientMessage, "bye"), cxlerr.Invalid, `transient key "message"`)
 
 	if _, err := call(e, alice, eraseTicketData, id("T1"), nil); err != nil {
 		t.Fatal(err)
@@ -122,7 +122,7 @@ func TestPersonalDataStoredReadErased(t *testing.T) {
 	if tk.ContactStored || len(tk.MessageSteps) != 0 || tk.ContactHash == "" || d.Steps[3].Action != care.ActionErased || d.Steps[3].Actor != alice.account() {
 		t.Fatalf("after erasure: %+v, step %+v", tk, d.Steps[3])
 	}
-	fails(e, alice, eraseTicketData, id("T1"), nil, ledger.Conflict, "ticket T1 holds no personal data to erase")
+	fails(e, alice, eraseTicketData, id("T1"), nil, cxlerr.Conflict, "ticket T1 holds no personal data to erase")
 
 	// New messages after an erasure are stored, and the merchant may erase them.
 	submit(e, alice, reopenTicket, id("T1"), e.personal(care.TransientMessage, "It smokes again."))
@@ -176,14 +176,14 @@ func TestValidatePersonal(t *testing.T) {
 			}
 			continue
 		}
-		if ledger.CodeOf(err) != ledger.Invalid || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "secret") {
+		if cxlerr.CodeOf(err) != cxlerr.Invalid || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "secret") {
 			t.Errorf("%s: %v, want INVALID %q without the data", tc.name, err, tc.want)
 		}
 	}
 	if err := care.ValidateSeed(map[string][]byte{care.TransientSalt: salt}); err != nil {
 		t.Errorf("seed: %v", err)
 	}
-	if err := care.ValidateSeed(map[string][]byte{care.TransientSalt: []byte("short")}); ledger.CodeOf(err) != ledger.Invalid {
+	if err := care.ValidateSeed(map[string][]byte{care.TransientSalt: []byte("short")}); cxlerr.CodeOf(err) != cxlerr.Invalid {
 		t.Errorf("short seed: %v", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/orders"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // Limits on reviews.
@@ -63,7 +64,7 @@ func readSalt(tx *ledger.Tx, merchant string, seed []byte) ([]byte, error) {
 	if found {
 		salt, err := hex.DecodeString(s.Salt)
 		if err != nil {
-			return nil, ledger.Errorf(ledger.Internal, "decode pseudonym salt of %s: %w", merchant, err)
+			return nil, cxlerr.Errorf(cxlerr.Internal, "decode pseudonym salt of %s: %w", merchant, err)
 		}
 		return salt, nil
 	}
@@ -103,7 +104,7 @@ func (a PostReviewArgs) Validate() error {
 
 func validateReview(rating int, text string) error {
 	if rating < minRating || rating > maxRating {
-		return ledger.Errorf(ledger.Invalid, "rating: must be %d to %d, got %d", minRating, maxRating, rating)
+		return cxlerr.Errorf(cxlerr.Invalid, "rating: must be %d to %d, got %d", minRating, maxRating, rating)
 	}
 	return checkText("text", text, maxReviewText, true)
 }
@@ -121,10 +122,10 @@ func (c *Contract) postReview(tx *ledger.Tx, a PostReviewArgs) (*Review, error) 
 		return nil, err
 	}
 	if o.Customer != tx.Caller().Account {
-		return nil, ledger.Errorf(ledger.Forbidden, "only the buyer of order %s may review it", a.OrderID)
+		return nil, cxlerr.Errorf(cxlerr.Forbidden, "only the buyer of order %s may review it", a.OrderID)
 	}
 	if !reviewable(o.State) {
-		return nil, ledger.Errorf(ledger.Conflict, "order %s is %s; only a delivered or returned order can be reviewed", o.ID, o.State)
+		return nil, cxlerr.Errorf(cxlerr.Conflict, "order %s is %s; only a delivered or returned order can be reviewed", o.ID, o.State)
 	}
 	markerKey, err := ledger.Key(tx, orderReviewType, o.ID)
 	if err != nil {
@@ -136,14 +137,14 @@ func (c *Contract) postReview(tx *ledger.Tx, a PostReviewArgs) (*Review, error) 
 		return nil, err
 	}
 	if found {
-		return nil, ledger.Errorf(ledger.Forbidden, "order %s was already reviewed, at %s; edit that review instead", o.ID, marker.Time.Format(time.RFC3339))
+		return nil, cxlerr.Errorf(cxlerr.Forbidden, "order %s was already reviewed, at %s; edit that review instead", o.ID, marker.Time.Format(time.RFC3339))
 	}
 	salt, err := readSalt(tx, o.Merchant, seed)
 	if err != nil {
 		return nil, err
 	}
 	if salt == nil {
-		return nil, ledger.Errorf(ledger.Invalid, "transient %s: required for the first review of merchant %s, to seed its pseudonym salt", TransientSalt, o.Merchant)
+		return nil, cxlerr.Errorf(cxlerr.Invalid, "transient %s: required for the first review of merchant %s, to seed its pseudonym salt", TransientSalt, o.Merchant)
 	}
 	now := tx.Time()
 	r := Review{
@@ -194,10 +195,10 @@ func editReview(tx *ledger.Tx, a EditReviewArgs) (*Review, error) {
 		return nil, err
 	}
 	if salt == nil || Pseudonym(salt, tx.Caller().Account) != r.Reviewer {
-		return nil, ledger.Errorf(ledger.Forbidden, "only the author of review %s may edit it", r.ID)
+		return nil, cxlerr.Errorf(cxlerr.Forbidden, "only the author of review %s may edit it", r.ID)
 	}
 	if a.Rating == r.Rating && a.Text == r.Text {
-		return nil, ledger.Errorf(ledger.Conflict, "review %s already reads so (version %d)", r.ID, r.Version)
+		return nil, cxlerr.Errorf(cxlerr.Conflict, "review %s already reads so (version %d)", r.ID, r.Version)
 	}
 	r.Rating, r.Text = a.Rating, a.Text
 	r.Version++
@@ -231,7 +232,7 @@ func replyToReview(tx *ledger.Tx, a ReplyToReviewArgs) (*Review, error) {
 		return nil, err
 	}
 	if tx.Caller().MSP != r.Merchant {
-		return nil, ledger.Errorf(ledger.Forbidden, "review %s is of merchant %s; only it may reply", r.ID, r.Merchant)
+		return nil, cxlerr.Errorf(cxlerr.Forbidden, "review %s is of merchant %s; only it may reply", r.ID, r.Merchant)
 	}
 	if err := ledger.RequireRole(tx, ledger.Merchant); err != nil {
 		return nil, err
@@ -244,7 +245,7 @@ func replyToReview(tx *ledger.Tx, a ReplyToReviewArgs) (*Review, error) {
 // appendEntry numbers entry as r's next and saves both.
 func appendEntry(tx *ledger.Tx, r Review, entry ReviewEntry, event string) (*Review, error) {
 	if r.Entries >= MaxReviewEntries {
-		return nil, ledger.Errorf(ledger.Conflict, "review %s has %d entries, the most it may record", r.ID, MaxReviewEntries)
+		return nil, cxlerr.Errorf(cxlerr.Conflict, "review %s has %d entries, the most it may record", r.ID, MaxReviewEntries)
 	}
 	r.Entries++
 	entry.Seq = r.Entries
@@ -304,7 +305,7 @@ func getReview(tx *ledger.Tx, a IDArgs) (*ReviewDetail, error) {
 	_, err = ledger.Scan(tx, entryType, []string{r.ID}, MaxReviewEntries, func(kv ledger.KV) error {
 		var e ReviewEntry
 		if err := json.Unmarshal(kv.Value, &e); err != nil {
-			return ledger.Errorf(ledger.Internal, "decode %s: %w", ledger.DescribeKey(kv.Key), err)
+			return cxlerr.Errorf(cxlerr.Internal, "decode %s: %w", ledger.DescribeKey(kv.Key), err)
 		}
 		entries = append(entries, e)
 		return nil

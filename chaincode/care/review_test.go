@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/cxledger/cxledger/chaincode/care"
-	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/orders"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // seed is the transient data a review client sends: random bytes that seed
@@ -56,7 +56,7 @@ func TestVerifiedReviews(t *testing.T) {
 	e.order("O5", alice, "Org2MSP", orders.StatePlaced)
 	e.order("O6", alice, "Org2MSP", orders.StateRefunded)
 
-	fails(e, alice, postReview, review("O1", 5, "Great"), nil, ledger.Invalid, "transient salt: required for the first review of merchant Org2MSP")
+	fails(e, alice, postReview, review("O1", 5, "Great"), nil, cxlerr.Invalid, "transient salt: required for the first review of merchant Org2MSP")
 	if _, err := call(e, alice, postReview, review("O1", 5, "Great beans,\nfast delivery."), seed(1)); err != nil {
 		t.Fatal(err)
 	}
@@ -94,21 +94,21 @@ func TestVerifiedReviews(t *testing.T) {
 		t.Fatalf("pseudonyms: alice@Org2 %s, alice@Org3 %s, bob@Org2 %s", r1.Reviewer, r3.Reviewer, r4.Reviewer)
 	}
 
-	fails(e, alice, postReview, review("O1", 1, "Again!"), seed(4), ledger.Forbidden, "order O1 was already reviewed")
-	fails(e, bob, postReview, review("O1", 1, "Never bought it"), seed(4), ledger.Forbidden, "only the buyer of order O1 may review it")
-	fails(e, rival, postReview, review("O1", 1, "Competitor"), seed(4), ledger.Forbidden, "only the buyer of order O1 may review it")
-	fails(e, alice, postReview, review("O5", 5, "Not here yet"), seed(4), ledger.Conflict, "order O5 is placed; only a delivered or returned order can be reviewed")
-	fails(e, alice, postReview, review("O6", 5, "Refunded"), seed(4), ledger.Conflict, "order O6 is refunded")
-	fails(e, alice, postReview, review("O9", 5, "Ghost"), seed(4), ledger.NotFound, "order O9 not found")
-	fails(e, alice, postReview, review("O5", 0, "x"), nil, ledger.Invalid, "rating: must be 1 to 5, got 0")
-	fails(e, alice, postReview, review("O5", 6, "x"), nil, ledger.Invalid, "rating: must be 1 to 5, got 6")
-	fails(e, alice, postReview, review("O5", 5, ""), nil, ledger.Invalid, "text: required")
-	fails(e, alice, postReview, review("O5", 5, strings.Repeat("x", 4001)), nil, ledger.Invalid, "text: 4001 bytes")
-	fails(e, alice, postReview, review("O5", 5, "bell\a"), nil, ledger.Invalid, "text: unprintable character U+0007")
-	fails(e, alice, postReview, `{"orderId":"O5","rating":5}`, nil, ledger.Invalid, "text: required")
-	fails(e, alice, postReview, `{"orderId":"O5","rating":"5","text":"x"}`, nil, ledger.Invalid, "rating: want an integer")
-	fails(e, alice, postReview, review("O5", 5, "x"), map[string][]byte{care.TransientSalt: []byte("short")}, ledger.Invalid, "transient salt: 5 bytes")
-	fails(e, alice, postReview, review("O5", 5, "x"), e.personal(care.TransientMessage, "hi"), ledger.Invalid, `transient key "message"`)
+	fails(e, alice, postReview, review("O1", 1, "Again!"), seed(4), cxlerr.Forbidden, "order O1 was already reviewed")
+	fails(e, bob, postReview, review("O1", 1, "Never bought it"), seed(4), cxlerr.Forbidden, "only the buyer of order O1 may review it")
+	fails(e, rival, postReview, review("O1", 1, "Competitor"), seed(4), cxlerr.Forbidden, "only the buyer of order O1 may review it")
+	fails(e, alice, postReview, review("O5", 5, "Not here yet"), seed(4), cxlerr.Conflict, "order O5 is placed; only a delivered or returned order can be reviewed")
+	fails(e, alice, postReview, review("O6", 5, "Refunded"), seed(4), cxlerr.Conflict, "order O6 is refunded")
+	fails(e, alice, postReview, review("O9", 5, "Ghost"), seed(4), cxlerr.NotFound, "order O9 not found")
+	fails(e, alice, postReview, review("O5", 0, "x"), nil, cxlerr.Invalid, "rating: must be 1 to 5, got 0")
+	fails(e, alice, postReview, review("O5", 6, "x"), nil, cxlerr.Invalid, "rating: must be 1 to 5, got 6")
+	fails(e, alice, postReview, review("O5", 5, ""), nil, cxlerr.Invalid, "text: required")
+	fails(e, alice, postReview, review("O5", 5, strings.Repeat("x", 4001)), nil, cxlerr.Invalid, "text: 4001 bytes")
+	fails(e, alice, postReview, review("O5", 5, "bell\a"), nil, cxlerr.Invalid, "text: unprintable character U+0007")
+	fails(e, alice, postReview, `{"orderId":"O5","rating":5}`, nil, cxlerr.Invalid, "text: required")
+	fails(e, alice, postReview, `{"orderId":"O5","rating":"5","text":"x"}`, nil, cxlerr.Invalid, "rating: want an integer")
+	fails(e, alice, postReview, review("O5", 5, "x"), map[string][]byte{care.TransientSalt: []byte("short")}, cxlerr.Invalid, "transient salt: 5 bytes")
+	fails(e, alice, postReview, review("O5", 5, "x"), e.personal(care.TransientMessage, "hi"), cxlerr.Invalid, `transient key "message"`)
 
 	page := query(e, stranger, listReviews, `{"merchant":"Org2MSP"}`)
 	var got []string
@@ -118,7 +118,7 @@ func TestVerifiedReviews(t *testing.T) {
 	if !slices.Equal(got, []string{r1.ID, r2.ID, r4.ID}) {
 		t.Fatalf("Org2MSP's reviews %v", got)
 	}
-	fails(e, stranger, listReviews, `{"merchant":"nope nope"}`, nil, ledger.Invalid, "merchant: MSP ID")
+	fails(e, stranger, listReviews, `{"merchant":"nope nope"}`, nil, cxlerr.Invalid, "merchant: MSP ID")
 }
 
 // TestReviewVersionsAndReplies: edits append versions, the merchant replies,
@@ -149,15 +149,15 @@ func TestReviewVersionsAndReplies(t *testing.T) {
 		t.Fatalf("review %+v", got)
 	}
 
-	fails(e, bob, editReview, edit(1, "hijack"), nil, ledger.Forbidden, "only the author of review")
-	fails(e, agent, editReview, edit(1, "hijack"), nil, ledger.Forbidden, "only the author of review")
-	fails(e, alice, editReview, edit(4, "Replacement was perfect."), nil, ledger.Conflict, "already reads so (version 2)")
-	fails(e, alice, editReview, edit(9, "x"), nil, ledger.Invalid, "rating")
-	fails(e, alice, editReview, `{"id":"nope","rating":3,"text":"x"}`, nil, ledger.NotFound, "care.review nope not found")
-	fails(e, alice, editReview, edit(3, "x"), seed(9), ledger.Invalid, "transient salt: given without personal data")
-	fails(e, rival, replyToReview, reply("Ours are better"), nil, ledger.Forbidden, "review "+r.ID+" is of merchant Org2MSP; only it may reply")
-	fails(e, alice, replyToReview, reply("Replying to myself"), nil, ledger.Forbidden, "only it may reply")
-	fails(e, agent, replyToReview, reply(""), nil, ledger.Invalid, "text: required")
+	fails(e, bob, editReview, edit(1, "hijack"), nil, cxlerr.Forbidden, "only the author of review")
+	fails(e, agent, editReview, edit(1, "hijack"), nil, cxlerr.Forbidden, "only the author of review")
+	fails(e, alice, editReview, edit(4, "Replacement was perfect."), nil, cxlerr.Conflict, "already reads so (version 2)")
+	fails(e, alice, editReview, edit(9, "x"), nil, cxlerr.Invalid, "rating")
+	fails(e, alice, editReview, `{"id":"nope","rating":3,"text":"x"}`, nil, cxlerr.NotFound, "care.review nope not found")
+	fails(e, alice, editReview, edit(3, "x"), seed(9), cxlerr.Invalid, "transient salt: given without personal data")
+	fails(e, rival, replyToReview, reply("Ours are better"), nil, cxlerr.Forbidden, "review "+r.ID+" is of merchant Org2MSP; only it may reply")
+	fails(e, alice, replyToReview, reply("Replying to myself"), nil, cxlerr.Forbidden, "only it may reply")
+	fails(e, agent, replyToReview, reply(""), nil, cxlerr.Invalid, "text: required")
 
 	d := query(e, stranger, getReview, id(r.ID))
 	var entries []string

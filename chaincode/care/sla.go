@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // Ticket priorities.
@@ -37,7 +38,7 @@ func DefaultSLA(priority string) (SLATerms, error) {
 	case PriorityLow:
 		return terms(24*time.Hour, 168*time.Hour), nil
 	}
-	return SLATerms{}, ledger.Errorf(ledger.Invalid, "priority %q: want one of low, normal, high, urgent", priority)
+	return SLATerms{}, cxlerr.Errorf(cxlerr.Invalid, "priority %q: want one of low, normal, high, urgent", priority)
 }
 
 func terms(firstResponse, resolution time.Duration) SLATerms {
@@ -58,9 +59,9 @@ func (s SLATerms) durations(field string) (firstResponse, resolution time.Durati
 		d, err := time.ParseDuration(value)
 		switch {
 		case err != nil:
-			return 0, ledger.Errorf(ledger.Invalid, "%s.%s: %q is not a duration such as \"90m\" or \"4h\"", field, name, value)
+			return 0, cxlerr.Errorf(cxlerr.Invalid, "%s.%s: %q is not a duration such as \"90m\" or \"4h\"", field, name, value)
 		case d < minSLA || d > maxSLA || d%time.Second != 0:
-			return 0, ledger.Errorf(ledger.Invalid, "%s.%s: %s must be whole seconds from %s to %s", field, name, value, minSLA, maxSLA)
+			return 0, cxlerr.Errorf(cxlerr.Invalid, "%s.%s: %s must be whole seconds from %s to %s", field, name, value, minSLA, maxSLA)
 		}
 		return d, nil
 	}
@@ -71,7 +72,7 @@ func (s SLATerms) durations(field string) (firstResponse, resolution time.Durati
 		return 0, 0, err
 	}
 	if resolution < firstResponse {
-		return 0, 0, ledger.Errorf(ledger.Invalid, "%s.resolution: %s is sooner than the first response, %s", field, resolution, firstResponse)
+		return 0, 0, cxlerr.Errorf(cxlerr.Invalid, "%s.resolution: %s is sooner than the first response, %s", field, resolution, firstResponse)
 	}
 	return firstResponse, resolution, nil
 }
@@ -327,7 +328,7 @@ func (a SweepSLAArgs) Validate() error {
 		return err
 	}
 	if a.Limit < 0 || a.Limit > maxSweepLimit {
-		return ledger.Errorf(ledger.Invalid, "limit: must be 0 to %d, got %d", maxSweepLimit, a.Limit)
+		return cxlerr.Errorf(cxlerr.Invalid, "limit: must be 0 to %d, got %d", maxSweepLimit, a.Limit)
 	}
 	return nil
 }
@@ -353,7 +354,7 @@ func sweepSLA(tx *ledger.Tx, a SweepSLAArgs) (*SLASweep, error) {
 	more, err := ledger.Scan(tx, dueType, []string{a.Merchant}, limit, func(kv ledger.KV) error {
 		var d deadline
 		if err := json.Unmarshal(kv.Value, &d); err != nil {
-			return ledger.Errorf(ledger.Internal, "decode %s: %w", ledger.DescribeKey(kv.Key), err)
+			return cxlerr.Errorf(cxlerr.Internal, "decode %s: %w", ledger.DescribeKey(kv.Key), err)
 		}
 		if !tx.Time().After(d.Due) {
 			return stop
@@ -437,7 +438,7 @@ func breachReport(tx *ledger.Tx, a BreachReportArgs) (*BreachReport, error) {
 	for _, kv := range rows {
 		var b SLABreach
 		if err := json.Unmarshal(kv.Value, &b); err != nil {
-			return nil, ledger.Errorf(ledger.Internal, "decode %s: %w", ledger.DescribeKey(kv.Key), err)
+			return nil, cxlerr.Errorf(cxlerr.Internal, "decode %s: %w", ledger.DescribeKey(kv.Key), err)
 		}
 		out.Breaches = append(out.Breaches, b)
 	}

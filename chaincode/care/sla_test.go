@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/cxledger/cxledger/chaincode/care"
-	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 func TestDefaultSLA(t *testing.T) {
@@ -26,7 +26,7 @@ func TestDefaultSLA(t *testing.T) {
 			t.Fatalf("DefaultSLA(%s) = %+v, %v", tt.priority, got, err)
 		}
 	}
-	if _, err := care.DefaultSLA("Urgent"); ledger.CodeOf(err) != ledger.Invalid {
+	if _, err := care.DefaultSLA("Urgent"); cxlerr.CodeOf(err) != cxlerr.Invalid {
 		t.Fatalf("DefaultSLA(Urgent): %v", err)
 	}
 }
@@ -69,13 +69,13 @@ func TestSLAPolicy(t *testing.T) {
 		t.Fatalf("T1 %+v", tk)
 	}
 
-	fails(e, auditor, setSLAPolicy, policy("1h", "2h"), nil, ledger.Forbidden, "organisation Org4MSP does not hold the merchant role")
-	fails(e, agent, setSLAPolicy, policy("1h", "30m"), nil, ledger.Invalid, "urgent.resolution: 30m0s is sooner than the first response, 1h0m0s")
-	fails(e, agent, setSLAPolicy, policy("soon", "2h"), nil, ledger.Invalid, `urgent.firstResponse: "soon" is not a duration`)
-	fails(e, agent, setSLAPolicy, policy("500ms", "2h"), nil, ledger.Invalid, "urgent.firstResponse: 500ms must be whole seconds from 1s to 8784h0m0s")
-	fails(e, agent, setSLAPolicy, policy("1h", "9000h"), nil, ledger.Invalid, "urgent.resolution: 9000h must be whole seconds")
-	fails(e, agent, setSLAPolicy, `{"urgent":{"firstResponse":"1h","resolution":"2h"}}`, nil, ledger.Invalid, `high.firstResponse: "" is not a duration`)
-	fails(e, agent, getSLAPolicy, `{"merchant":"Org 2"}`, nil, ledger.Invalid, "merchant: MSP ID")
+	fails(e, auditor, setSLAPolicy, policy("1h", "2h"), nil, cxlerr.Forbidden, "organisation Org4MSP does not hold the merchant role")
+	fails(e, agent, setSLAPolicy, policy("1h", "30m"), nil, cxlerr.Invalid, "urgent.resolution: 30m0s is sooner than the first response, 1h0m0s")
+	fails(e, agent, setSLAPolicy, policy("soon", "2h"), nil, cxlerr.Invalid, `urgent.firstResponse: "soon" is not a duration`)
+	fails(e, agent, setSLAPolicy, policy("500ms", "2h"), nil, cxlerr.Invalid, "urgent.firstResponse: 500ms must be whole seconds from 1s to 8784h0m0s")
+	fails(e, agent, setSLAPolicy, policy("1h", "9000h"), nil, cxlerr.Invalid, "urgent.resolution: 9000h must be whole seconds")
+	fails(e, agent, setSLAPolicy, `{"urgent":{"firstResponse":"1h","resolution":"2h"}}`, nil, cxlerr.Invalid, `high.firstResponse: "" is not a duration`)
+	fails(e, agent, getSLAPolicy, `{"merchant":"Org 2"}`, nil, cxlerr.Invalid, "merchant: MSP ID")
 }
 
 // kinds renders breaches as "ticket/kind/round".
@@ -150,9 +150,9 @@ func TestLateResponseRecordsBreach(t *testing.T) {
 	if got := kinds(query(e, auditor, breachReport, `{"merchant":"Org2MSP"}`).Breaches); len(got) != 2 {
 		t.Fatalf("auditor's report %v", got)
 	}
-	fails(e, rival, breachReport, `{"merchant":"Org2MSP"}`, nil, ledger.Forbidden, "Org3MSP is neither merchant Org2MSP")
-	fails(e, alice, breachReport, `{"merchant":"Org2MSP"}`, nil, ledger.Forbidden, "Org1MSP is neither merchant Org2MSP")
-	fails(e, agent, breachReport, `{"merchant":""}`, nil, ledger.Invalid, "merchant: MSP ID")
+	fails(e, rival, breachReport, `{"merchant":"Org2MSP"}`, nil, cxlerr.Forbidden, "Org3MSP is neither merchant Org2MSP")
+	fails(e, alice, breachReport, `{"merchant":"Org2MSP"}`, nil, cxlerr.Forbidden, "Org1MSP is neither merchant Org2MSP")
+	fails(e, agent, breachReport, `{"merchant":""}`, nil, cxlerr.Invalid, "merchant: MSP ID")
 }
 
 // TestCustomerStepRecordsBreach: any transaction touching the ticket records
@@ -245,8 +245,8 @@ func TestSweepSLA(t *testing.T) {
 		t.Fatalf("X: recorded %v overdue %v", kinds(d.Ticket.Breaches), kinds(d.Overdue))
 	}
 
-	fails(e, alice, sweepSLA, `{"merchant":"Org2MSP"}`, nil, ledger.Forbidden, "Org1MSP is neither merchant Org2MSP")
-	fails(e, rival, sweepSLA, `{"merchant":"Org2MSP"}`, nil, ledger.Forbidden, "Org3MSP is neither merchant Org2MSP")
-	fails(e, agent, sweepSLA, `{"merchant":"Org2MSP","limit":1001}`, nil, ledger.Invalid, "limit: must be 0 to 1000")
-	fails(e, agent, sweepSLA, `{"merchant":"Org2MSP"}`, e.personal(care.TransientMessage, "x"), ledger.Invalid, "transient")
+	fails(e, alice, sweepSLA, `{"merchant":"Org2MSP"}`, nil, cxlerr.Forbidden, "Org1MSP is neither merchant Org2MSP")
+	fails(e, rival, sweepSLA, `{"merchant":"Org2MSP"}`, nil, cxlerr.Forbidden, "Org3MSP is neither merchant Org2MSP")
+	fails(e, agent, sweepSLA, `{"merchant":"Org2MSP","limit":1001}`, nil, cxlerr.Invalid, "limit: must be 0 to 1000")
+	fails(e, agent, sweepSLA, `{"merchant":"Org2MSP"}`, e.personal(care.TransientMessage, "x"), cxlerr.Invalid, "transient")
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // Ticket categories.
@@ -24,7 +25,7 @@ func validateCategory(c string) error {
 	case CategoryDelivery, CategoryProduct, CategoryRefund, CategoryBilling, CategoryAccount, CategoryOther:
 		return nil
 	}
-	return ledger.Errorf(ledger.Invalid, "category %q: want one of delivery, product, refund, billing, account, other", c)
+	return cxlerr.Errorf(cxlerr.Invalid, "category %q: want one of delivery, product, refund, billing, account, other", c)
 }
 
 // OpenTicketArgs is the argument of OpenTicket. The ticket's text and the
@@ -43,7 +44,7 @@ func (a OpenTicketArgs) Validate() error {
 		return err
 	}
 	if a.Merchant == "" && a.OrderID == "" {
-		return ledger.Errorf(ledger.Invalid, "merchant: required unless orderId names the order the ticket is about")
+		return cxlerr.Errorf(cxlerr.Invalid, "merchant: required unless orderId names the order the ticket is about")
 	}
 	if a.Merchant != "" {
 		if err := ledger.ValidateMSP("merchant", a.Merchant); err != nil {
@@ -72,7 +73,7 @@ func (c *Contract) openTicket(tx *ledger.Tx, a OpenTicketArgs) (*Ticket, error) 
 		return nil, err
 	}
 	if pd.message == "" {
-		return nil, ledger.Errorf(ledger.Invalid, "transient %s: required: what the ticket is about", TransientMessage)
+		return nil, cxlerr.Errorf(cxlerr.Invalid, "transient %s: required: what the ticket is about", TransientMessage)
 	}
 	merchant := a.Merchant
 	if a.OrderID != "" {
@@ -81,10 +82,10 @@ func (c *Contract) openTicket(tx *ledger.Tx, a OpenTicketArgs) (*Ticket, error) 
 			return nil, err
 		}
 		if o.Customer != tx.Caller().Account {
-			return nil, ledger.Errorf(ledger.Forbidden, "order %s is not an order of %s", a.OrderID, tx.Caller().Account)
+			return nil, cxlerr.Errorf(cxlerr.Forbidden, "order %s is not an order of %s", a.OrderID, tx.Caller().Account)
 		}
 		if merchant != "" && merchant != o.Merchant {
-			return nil, ledger.Errorf(ledger.Invalid, "merchant: order %s is with %s, not %s", a.OrderID, o.Merchant, merchant)
+			return nil, cxlerr.Errorf(cxlerr.Invalid, "merchant: order %s is with %s, not %s", a.OrderID, o.Merchant, merchant)
 		}
 		merchant = o.Merchant
 	}
@@ -93,7 +94,7 @@ func (c *Contract) openTicket(tx *ledger.Tx, a OpenTicketArgs) (*Ticket, error) 
 		return nil, err
 	}
 	if !ok {
-		return nil, ledger.Errorf(ledger.Invalid, "merchant: %s does not hold the merchant role", merchant)
+		return nil, cxlerr.Errorf(cxlerr.Invalid, "merchant: %s does not hold the merchant role", merchant)
 	}
 	key, err := ticketKey(tx, a.ID)
 	if err != nil {
@@ -105,7 +106,7 @@ func (c *Contract) openTicket(tx *ledger.Tx, a OpenTicketArgs) (*Ticket, error) 
 		return nil, err
 	}
 	if found {
-		return nil, ledger.Errorf(ledger.Conflict, "ticket %s already exists; choose another ID", a.ID)
+		return nil, cxlerr.Errorf(cxlerr.Conflict, "ticket %s already exists; choose another ID", a.ID)
 	}
 	policy, err := readPolicy(tx, merchant)
 	if err != nil {
@@ -114,7 +115,7 @@ func (c *Contract) openTicket(tx *ledger.Tx, a OpenTicketArgs) (*Ticket, error) 
 	sla := policy.terms(a.Priority)
 	firstResponse, resolution, err := sla.durations("sla")
 	if err != nil {
-		return nil, ledger.Errorf(ledger.Internal, "SLA policy of %s: %w", merchant, err)
+		return nil, cxlerr.Errorf(cxlerr.Internal, "SLA policy of %s: %w", merchant, err)
 	}
 	now := tx.Time()
 	next := Ticket{
@@ -172,7 +173,7 @@ func assignTicket(tx *ledger.Tx, a AssignTicketArgs) (*Ticket, error) {
 		return nil, err
 	}
 	if !strings.HasPrefix(a.Agent, old.Merchant+"/") {
-		return nil, ledger.Errorf(ledger.Invalid, "agent: %s is not an account of %s", a.Agent, old.Merchant)
+		return nil, cxlerr.Errorf(cxlerr.Invalid, "agent: %s is not an account of %s", a.Agent, old.Merchant)
 	}
 	if err := requireState(old, "assign", StateOpen, StateAssigned, StateResponded, StateReopened); err != nil {
 		return nil, err
@@ -181,7 +182,7 @@ func assignTicket(tx *ledger.Tx, a AssignTicketArgs) (*Ticket, error) {
 		return nil, err
 	}
 	if old.Agent == a.Agent {
-		return nil, ledger.Errorf(ledger.Conflict, "ticket %s is already assigned to %s", old.ID, a.Agent)
+		return nil, cxlerr.Errorf(cxlerr.Conflict, "ticket %s is already assigned to %s", old.ID, a.Agent)
 	}
 	next, step, err := beginStep(tx, old, old.clone(), ActionAssigned)
 	if err != nil {
@@ -225,7 +226,7 @@ func merchantStep(tx *ledger.Tx, a IDArgs, verb, action, to string, needMessage 
 		return nil, err
 	}
 	if needMessage && pd.message == "" {
-		return nil, ledger.Errorf(ledger.Invalid, "transient %s: required: the response", TransientMessage)
+		return nil, cxlerr.Errorf(cxlerr.Invalid, "transient %s: required: the response", TransientMessage)
 	}
 	next, step, err := beginStep(tx, old, old.clone(), action)
 	if err != nil {
@@ -255,7 +256,7 @@ func reopenTicket(tx *ledger.Tx, a IDArgs) (*Ticket, error) {
 	}
 	_, resolution, err := old.SLA.durations("sla")
 	if err != nil {
-		return nil, ledger.Errorf(ledger.Internal, "SLA terms of ticket %s: %w", old.ID, err)
+		return nil, cxlerr.Errorf(cxlerr.Internal, "SLA terms of ticket %s: %w", old.ID, err)
 	}
 	next, step, err := beginStep(tx, old, old.clone(), ActionReopened)
 	if err != nil {
@@ -293,7 +294,7 @@ func customerStepOn(tx *ledger.Tx, a IDArgs, action string) (Ticket, error) {
 		return Ticket{}, err
 	}
 	if tx.Caller().Account != old.Customer {
-		return Ticket{}, ledger.Errorf(ledger.Forbidden, "only the customer who opened ticket %s may %s it", old.ID, action)
+		return Ticket{}, cxlerr.Errorf(cxlerr.Forbidden, "only the customer who opened ticket %s may %s it", old.ID, action)
 	}
 	if err := requireState(old, action, StateResolved); err != nil {
 		return Ticket{}, err
@@ -306,7 +307,7 @@ func requireState(t Ticket, action string, states ...string) error {
 	if slices.Contains(states, t.State) {
 		return nil
 	}
-	return ledger.Errorf(ledger.Conflict, "ticket %s is %s; %s needs it %s", t.ID, t.State, action, strings.Join(states, " or "))
+	return cxlerr.Errorf(cxlerr.Conflict, "ticket %s is %s; %s needs it %s", t.ID, t.State, action, strings.Join(states, " or "))
 }
 
 // beginStep starts the next step of a ticket: it records the breaches of
@@ -315,7 +316,7 @@ func requireState(t Ticket, action string, states ...string) error {
 // changes next and finishes with finishStep.
 func beginStep(tx *ledger.Tx, old, next Ticket, action string) (Ticket, TicketStep, error) {
 	if old.Steps >= MaxTicketSteps {
-		return Ticket{}, TicketStep{}, ledger.Errorf(ledger.Conflict, "ticket %s has %d steps, the most it may record", old.ID, MaxTicketSteps)
+		return Ticket{}, TicketStep{}, cxlerr.Errorf(cxlerr.Conflict, "ticket %s has %d steps, the most it may record", old.ID, MaxTicketSteps)
 	}
 	next.Breaches = append(next.Breaches, detectBreaches(tx, old)...)
 	next.Steps = old.Steps + 1
@@ -410,7 +411,7 @@ func readSteps(tx *ledger.Tx, id string) ([]TicketStep, error) {
 	_, err := ledger.Scan(tx, stepType, []string{id}, MaxTicketSteps, func(kv ledger.KV) error {
 		var s TicketStep
 		if err := json.Unmarshal(kv.Value, &s); err != nil {
-			return ledger.Errorf(ledger.Internal, "decode %s: %w", ledger.DescribeKey(kv.Key), err)
+			return cxlerr.Errorf(cxlerr.Internal, "decode %s: %w", ledger.DescribeKey(kv.Key), err)
 		}
 		steps = append(steps, s)
 		return nil
@@ -485,7 +486,7 @@ func listTickets(tx *ledger.Tx, a ListTicketsArgs) (*TicketPage, error) {
 // ticket's merchant organisation and it holds the merchant role.
 func requireMerchantOf(tx *ledger.Tx, t Ticket) error {
 	if tx.Caller().MSP != t.Merchant {
-		return ledger.Errorf(ledger.Forbidden, "ticket %s is with merchant %s, not %s", t.ID, t.Merchant, tx.Caller().MSP)
+		return cxlerr.Errorf(cxlerr.Forbidden, "ticket %s is with merchant %s, not %s", t.ID, t.Merchant, tx.Caller().MSP)
 	}
 	return ledger.RequireRole(tx, ledger.Merchant)
 }
@@ -502,5 +503,5 @@ func requireOversight(tx *ledger.Tx, merchant string) error {
 			return err
 		}
 	}
-	return ledger.Errorf(ledger.Forbidden, "%s is neither merchant %s nor an auditor or arbiter", tx.Caller().MSP, merchant)
+	return cxlerr.Errorf(cxlerr.Forbidden, "%s is neither merchant %s nor an auditor or arbiter", tx.Caller().MSP, merchant)
 }

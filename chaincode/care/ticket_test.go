@@ -10,6 +10,7 @@ import (
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
 	"github.com/cxledger/cxledger/chaincode/orders"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 const openArgs = `{"id":"T1","merchant":"Org2MSP","category":"delivery","priority":"normal"}`
@@ -109,28 +110,28 @@ func TestTicketTransitionRules(t *testing.T) {
 	submit(e, alice, openTicket, openArgs, e.personal(care.TransientMessage, "Broken lid."))
 	msg := func() map[string][]byte { return e.personal(care.TransientMessage, "a reply") }
 
-	fails(e, alice, respondTicket, id("T1"), msg(), ledger.Forbidden, "ticket T1 is with merchant Org2MSP, not Org1MSP")
-	fails(e, rival, respondTicket, id("T1"), msg(), ledger.Forbidden, "not Org3MSP")
-	fails(e, rival, assignTicket, `{"id":"T1","agent":"Org3MSP/clerk"}`, nil, ledger.Forbidden, "not Org3MSP")
-	fails(e, agent, assignTicket, `{"id":"T1","agent":"Org3MSP/clerk"}`, nil, ledger.Invalid, "agent: Org3MSP/clerk is not an account of Org2MSP")
-	fails(e, agent, assignTicket, `{"id":"T1","agent":"agent2"}`, nil, ledger.Invalid, "agent: account")
-	fails(e, agent, respondTicket, id("T1"), nil, ledger.Invalid, "transient message: required")
-	fails(e, agent, resolveTicket, id("T1"), map[string][]byte{care.TransientContact: []byte("x")}, ledger.Invalid, `transient key "contact"`)
-	fails(e, alice, confirmTicket, id("T1"), nil, ledger.Conflict, "ticket T1 is open; confirm needs it resolved")
-	fails(e, alice, reopenTicket, id("T1"), nil, ledger.Conflict, "ticket T1 is open; reopen needs it resolved")
-	fails(e, agent, respondTicket, id("T2"), msg(), ledger.NotFound, "care.ticket T2 not found")
+	fails(e, alice, respondTicket, id("T1"), msg(), cxlerr.Forbidden, "ticket T1 is with merchant Org2MSP, not Org1MSP")
+	fails(e, rival, respondTicket, id("T1"), msg(), cxlerr.Forbidden, "not Org3MSP")
+	fails(e, rival, assignTicket, `{"id":"T1","agent":"Org3MSP/clerk"}`, nil, cxlerr.Forbidden, "not Org3MSP")
+	fails(e, agent, assignTicket, `{"id":"T1","agent":"Org3MSP/clerk"}`, nil, cxlerr.Invalid, "agent: Org3MSP/clerk is not an account of Org2MSP")
+	fails(e, agent, assignTicket, `{"id":"T1","agent":"agent2"}`, nil, cxlerr.Invalid, "agent: account")
+	fails(e, agent, respondTicket, id("T1"), nil, cxlerr.Invalid, "transient message: required")
+	fails(e, agent, resolveTicket, id("T1"), map[string][]byte{care.TransientContact: []byte("x")}, cxlerr.Invalid, `transient key "contact"`)
+	fails(e, alice, confirmTicket, id("T1"), nil, cxlerr.Conflict, "ticket T1 is open; confirm needs it resolved")
+	fails(e, alice, reopenTicket, id("T1"), nil, cxlerr.Conflict, "ticket T1 is open; reopen needs it resolved")
+	fails(e, agent, respondTicket, id("T2"), msg(), cxlerr.NotFound, "care.ticket T2 not found")
 
 	submit(e, agent, assignTicket, `{"id":"T1","agent":"Org2MSP/agent1"}`, nil)
-	fails(e, agent, assignTicket, `{"id":"T1","agent":"Org2MSP/agent1"}`, nil, ledger.Conflict, "already assigned to Org2MSP/agent1")
+	fails(e, agent, assignTicket, `{"id":"T1","agent":"Org2MSP/agent1"}`, nil, cxlerr.Conflict, "already assigned to Org2MSP/agent1")
 	submit(e, agent, resolveTicket, id("T1"), nil)
-	fails(e, agent, respondTicket, id("T1"), msg(), ledger.Conflict, "ticket T1 is resolved; respond to needs it open or assigned or responded or reopened")
-	fails(e, agent, assignTicket, `{"id":"T1","agent":"Org2MSP/agent2"}`, nil, ledger.Conflict, "assign needs it open")
-	fails(e, agent, confirmTicket, id("T1"), nil, ledger.Forbidden, "only the customer who opened ticket T1 may confirm it")
-	fails(e, bob, reopenTicket, id("T1"), nil, ledger.Forbidden, "only the customer who opened ticket T1 may reopen it")
-	fails(e, alice, confirmTicket, id("T1"), e.personal(care.TransientMessage, "thanks"), ledger.Invalid, `transient key "message"`)
+	fails(e, agent, respondTicket, id("T1"), msg(), cxlerr.Conflict, "ticket T1 is resolved; respond to needs it open or assigned or responded or reopened")
+	fails(e, agent, assignTicket, `{"id":"T1","agent":"Org2MSP/agent2"}`, nil, cxlerr.Conflict, "assign needs it open")
+	fails(e, agent, confirmTicket, id("T1"), nil, cxlerr.Forbidden, "only the customer who opened ticket T1 may confirm it")
+	fails(e, bob, reopenTicket, id("T1"), nil, cxlerr.Forbidden, "only the customer who opened ticket T1 may reopen it")
+	fails(e, alice, confirmTicket, id("T1"), e.personal(care.TransientMessage, "thanks"), cxlerr.Invalid, `transient key "message"`)
 	submit(e, alice, confirmTicket, id("T1"), nil)
-	fails(e, alice, reopenTicket, id("T1"), nil, ledger.Conflict, "ticket T1 is closed")
-	fails(e, agent, resolveTicket, id("T1"), nil, ledger.Conflict, "ticket T1 is closed")
+	fails(e, alice, reopenTicket, id("T1"), nil, cxlerr.Conflict, "ticket T1 is closed")
+	fails(e, agent, resolveTicket, id("T1"), nil, cxlerr.Conflict, "ticket T1 is closed")
 
 	// A merchant that lost its role can no longer act on its tickets.
 	submit(e, bob, openTicket, `{"id":"T3","merchant":"Org3MSP","category":"other","priority":"low"}`, e.personal(care.TransientMessage, "Hello?"))
@@ -144,7 +145,7 @@ func TestTicketTransitionRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.stub.Commit()
-	fails(e, rival, respondTicket, id("T3"), msg(), ledger.Forbidden, "organisation Org3MSP does not hold the merchant role")
+	fails(e, rival, respondTicket, id("T3"), msg(), cxlerr.Forbidden, "organisation Org3MSP does not hold the merchant role")
 }
 
 // TestTicketReading checks who may read tickets, listings and personal data.
@@ -159,10 +160,10 @@ func TestTicketReading(t *testing.T) {
 			t.Fatalf("GetTicket as %s: %+v", c.account(), d.Ticket)
 		}
 	}
-	fails(e, rival, getTicket, id("T1"), nil, ledger.Forbidden, "Org3MSP is neither merchant Org2MSP nor an auditor or arbiter")
-	fails(e, bob, getTicket, id("T1"), nil, ledger.Forbidden, "Org1MSP is neither merchant Org2MSP")
-	fails(e, stranger, getTicket, id("T1"), nil, ledger.Forbidden, "Org5MSP is neither")
-	fails(e, alice, getTicket, `{"id":""}`, nil, ledger.Invalid, "id: required")
+	fails(e, rival, getTicket, id("T1"), nil, cxlerr.Forbidden, "Org3MSP is neither merchant Org2MSP nor an auditor or arbiter")
+	fails(e, bob, getTicket, id("T1"), nil, cxlerr.Forbidden, "Org1MSP is neither merchant Org2MSP")
+	fails(e, stranger, getTicket, id("T1"), nil, cxlerr.Forbidden, "Org5MSP is neither")
+	fails(e, alice, getTicket, `{"id":""}`, nil, cxlerr.Invalid, "id: required")
 
 	ids := func(p *care.TicketPage) []string {
 		var out []string
@@ -187,16 +188,16 @@ func TestTicketReading(t *testing.T) {
 	if got := ids(query(e, agent, listTickets, `{"merchant":"Org2MSP","pageSize":1,"bookmark":"`+page.Next+`"}`)); !slices.Equal(got, []string{"T2"}) {
 		t.Fatalf("second page %v", got)
 	}
-	fails(e, rival, listTickets, `{"merchant":"Org2MSP"}`, nil, ledger.Forbidden, "Org3MSP is neither merchant Org2MSP")
-	fails(e, alice, listTickets, `{"merchant":"Org2MSP"}`, nil, ledger.Forbidden, "Org1MSP is neither merchant Org2MSP")
-	fails(e, agent, listTickets, `{"merchant":"Org2MSP","pageSize":500}`, nil, ledger.Invalid, "pageSize")
+	fails(e, rival, listTickets, `{"merchant":"Org2MSP"}`, nil, cxlerr.Forbidden, "Org3MSP is neither merchant Org2MSP")
+	fails(e, alice, listTickets, `{"merchant":"Org2MSP"}`, nil, cxlerr.Forbidden, "Org1MSP is neither merchant Org2MSP")
+	fails(e, agent, listTickets, `{"merchant":"Org2MSP","pageSize":500}`, nil, cxlerr.Invalid, "pageSize")
 
 	if pd := query(e, agent, getPersonalData, id("T1")); len(pd.Texts) != 1 || pd.Texts[0].Value != "Where is it?" {
 		t.Fatalf("personal data %+v", pd)
 	}
-	fails(e, rival, getPersonalData, id("T1"), nil, ledger.Forbidden, "ticket T1 is with merchant Org2MSP, not Org3MSP")
-	fails(e, alice, getPersonalData, id("T1"), nil, ledger.Forbidden, "not Org1MSP")
-	fails(e, auditor, getPersonalData, id("T1"), nil, ledger.Forbidden, "not Org4MSP")
+	fails(e, rival, getPersonalData, id("T1"), nil, cxlerr.Forbidden, "ticket T1 is with merchant Org2MSP, not Org3MSP")
+	fails(e, alice, getPersonalData, id("T1"), nil, cxlerr.Forbidden, "not Org1MSP")
+	fails(e, auditor, getPersonalData, id("T1"), nil, cxlerr.Forbidden, "not Org4MSP")
 }
 
 // TestOpenTicketValidation covers every way OpenTicket rejects its input.
@@ -210,28 +211,28 @@ func TestOpenTicketValidation(t *testing.T) {
 		caller    who
 		args      string
 		transient map[string][]byte
-		code      ledger.Code
+		code      cxlerr.Code
 		want      string
 	}{
-		{"not JSON", alice, `T1`, ok(), ledger.Invalid, "invalid JSON"},
-		{"unknown field", alice, `{"id":"T1","merchant":"Org2MSP","category":"other","priority":"low","email":"a@b"}`, ok(), ledger.Invalid, `unknown field "email"`},
-		{"no id", alice, `{"merchant":"Org2MSP","category":"other","priority":"low"}`, ok(), ledger.Invalid, "id: required"},
-		{"no merchant or order", alice, `{"id":"T1","category":"other","priority":"low"}`, ok(), ledger.Invalid, "merchant: required unless orderId"},
-		{"bad merchant", alice, `{"id":"T1","merchant":"Org 2","category":"other","priority":"low"}`, ok(), ledger.Invalid, "merchant: MSP ID"},
-		{"bad category", alice, `{"id":"T1","merchant":"Org2MSP","category":"rant","priority":"low"}`, ok(), ledger.Invalid, `category "rant"`},
-		{"bad priority", alice, `{"id":"T1","merchant":"Org2MSP","category":"other","priority":"asap"}`, ok(), ledger.Invalid, `priority "asap"`},
-		{"no message", alice, openArgs, e.personal(care.TransientContact, "alice@example.com"), ledger.Invalid, "transient message: required"},
-		{"no transient", alice, openArgs, nil, ledger.Invalid, "transient message: required"},
-		{"no salt", alice, openArgs, map[string][]byte{care.TransientMessage: []byte("help")}, ledger.Invalid, "transient salt: required with personal data"},
-		{"short salt", alice, openArgs, map[string][]byte{care.TransientMessage: []byte("help"), care.TransientSalt: []byte("short")}, ledger.Invalid, "transient salt: 5 bytes"},
-		{"unknown transient", alice, openArgs, e.personal(care.TransientMessage, "help", "email", "a@b.c"), ledger.Invalid, `transient key "email"`},
-		{"control character", alice, openArgs, e.personal(care.TransientMessage, "help", care.TransientContact, "a\x07b"), ledger.Invalid, "transient contact: unprintable character U+0007 at byte 1"},
-		{"blank message", alice, openArgs, e.personal(care.TransientMessage, " \n "), ledger.Invalid, "transient message: blank"},
-		{"long message", alice, openArgs, e.personal(care.TransientMessage, strings.Repeat("x", 8193)), ledger.Invalid, "transient message: 8193 bytes, more than 8192"},
-		{"merchant without role", alice, `{"id":"T1","merchant":"Org5MSP","category":"other","priority":"low"}`, ok(), ledger.Invalid, "merchant: Org5MSP does not hold the merchant role"},
-		{"someone else's order", alice, `{"id":"T1","orderId":"O-bob","category":"delivery","priority":"low"}`, ok(), ledger.Forbidden, "order O-bob is not an order of Org1MSP/alice"},
-		{"order of another merchant", alice, `{"id":"T1","merchant":"Org3MSP","orderId":"O-alice","category":"delivery","priority":"low"}`, ok(), ledger.Invalid, "merchant: order O-alice is with Org2MSP, not Org3MSP"},
-		{"unknown order", alice, `{"id":"T1","orderId":"O-none","category":"delivery","priority":"low"}`, ok(), ledger.NotFound, "order O-none not found"},
+		{"not JSON", alice, `T1`, ok(), cxlerr.Invalid, "invalid JSON"},
+		{"unknown field", alice, `{"id":"T1","merchant":"Org2MSP","category":"other","priority":"low","email":"a@b"}`, ok(), cxlerr.Invalid, `unknown field "email"`},
+		{"no id", alice, `{"merchant":"Org2MSP","category":"other","priority":"low"}`, ok(), cxlerr.Invalid, "id: required"},
+		{"no merchant or order", alice, `{"id":"T1","category":"other","priority":"low"}`, ok(), cxlerr.Invalid, "merchant: required unless orderId"},
+		{"bad merchant", alice, `{"id":"T1","merchant":"Org 2","category":"other","priority":"low"}`, ok(), cxlerr.Invalid, "merchant: MSP ID"},
+		{"bad category", alice, `{"id":"T1","merchant":"Org2MSP","category":"rant","priority":"low"}`, ok(), cxlerr.Invalid, `category "rant"`},
+		{"bad priority", alice, `{"id":"T1","merchant":"Org2MSP","category":"other","priority":"asap"}`, ok(), cxlerr.Invalid, `priority "asap"`},
+		{"no message", alice, openArgs, e.personal(care.TransientContact, "alice@example.com"), cxlerr.Invalid, "transient message: required"},
+		{"no transient", alice, openArgs, nil, cxlerr.Invalid, "transient message: required"},
+		{"no salt", alice, openArgs, map[string][]byte{care.TransientMessage: []byte("help")}, cxlerr.Invalid, "transient salt: required with personal data"},
+		{"short salt", alice, openArgs, map[string][]byte{care.TransientMessage: []byte("help"), care.TransientSalt: []byte("short")}, cxlerr.Invalid, "transient salt: 5 bytes"},
+		{"unknown transient", alice, openArgs, e.personal(care.TransientMessage, "help", "email", "a@b.c"), cxlerr.Invalid, `transient key "email"`},
+		{"control character", alice, openArgs, e.personal(care.TransientMessage, "help", care.TransientContact, "a\x07b"), cxlerr.Invalid, "transient contact: unprintable character U+0007 at byte 1"},
+		{"blank message", alice, openArgs, e.personal(care.TransientMessage, " \n "), cxlerr.Invalid, "transient message: blank"},
+		{"long message", alice, openArgs, e.personal(care.TransientMessage, strings.Repeat("x", 8193)), cxlerr.Invalid, "transient message: 8193 bytes, more than 8192"},
+		{"merchant without role", alice, `{"id":"T1","merchant":"Org5MSP","category":"other","priority":"low"}`, ok(), cxlerr.Invalid, "merchant: Org5MSP does not hold the merchant role"},
+		{"someone else's order", alice, `{"id":"T1","orderId":"O-bob","category":"delivery","priority":"low"}`, ok(), cxlerr.Forbidden, "order O-bob is not an order of Org1MSP/alice"},
+		{"order of another merchant", alice, `{"id":"T1","merchant":"Org3MSP","orderId":"O-alice","category":"delivery","priority":"low"}`, ok(), cxlerr.Invalid, "merchant: order O-alice is with Org2MSP, not Org3MSP"},
+		{"unknown order", alice, `{"id":"T1","orderId":"O-none","category":"delivery","priority":"low"}`, ok(), cxlerr.NotFound, "order O-none not found"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -245,7 +246,7 @@ func TestOpenTicketValidation(t *testing.T) {
 	if tk.Merchant != "Org2MSP" || tk.OrderID != "O-alice" {
 		t.Fatalf("ticket %+v", tk)
 	}
-	fails(e, bob, openTicket, openArgs, ok(), ledger.Conflict, "ticket T1 already exists")
+	fails(e, bob, openTicket, openArgs, ok(), cxlerr.Conflict, "ticket T1 already exists")
 }
 
 // TestStepLimit checks a ticket stops taking steps at MaxTicketSteps.
@@ -255,7 +256,7 @@ func TestStepLimit(t *testing.T) {
 	for i := 2; i <= care.MaxTicketSteps; i++ {
 		submit(e, agent, assignTicket, `{"id":"T1","agent":"Org2MSP/agent`+[]string{"1", "2"}[i%2]+`"}`, nil)
 	}
-	fails(e, agent, assignTicket, `{"id":"T1","agent":"Org2MSP/agent2"}`, nil, ledger.Conflict, "ticket T1 has 1000 steps, the most it may record")
+	fails(e, agent, assignTicket, `{"id":"T1","agent":"Org2MSP/agent2"}`, nil, cxlerr.Conflict, "ticket T1 has 1000 steps, the most it may record")
 }
 
 // TestDeterministicWrites runs the same transactions on two fresh peers and

@@ -10,6 +10,7 @@ import (
 	"github.com/cxledger/cxledger/chaincode/consortium"
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 type call func(*consortium.Contract, contractapi.TransactionContextInterface, string) (*ledger.RoleGrant, error)
@@ -40,36 +41,36 @@ func TestRoleChanges(t *testing.T) {
 		fn        call
 		args      string
 		wantEvent string
-		wantCode  ledger.Code
+		wantCode  cxlerr.Code
 		wantErr   string
 	}{
 		{"propose", "Org1MSP", "admin", propose, brand, "RoleProposed", "", ""},
-		{"propose again", "Org2MSP", "admin", propose, brand, "", ledger.Conflict, "already proposed by Org1MSP"},
-		{"approve own proposal", "Org1MSP", "admin", approve, brand, "", ledger.Forbidden, "an admin of another organisation must approve it"},
-		{"approve as client", "Org2MSP", "client", approve, brand, "", ledger.Forbidden, "is not an admin of Org2MSP"},
+		{"propose again", "Org2MSP", "admin", propose, brand, "", cxlerr.Conflict, "already proposed by Org1MSP"},
+		{"approve own proposal", "Org1MSP", "admin", approve, brand, "", cxlerr.Forbidden, "an admin of another organisation must approve it"},
+		{"approve as client", "Org2MSP", "client", approve, brand, "", cxlerr.Forbidden, "is not an admin of Org2MSP"},
 		{"approve", "Org2MSP", "admin", approve, brand, "RoleGranted", "", ""},
-		{"approve again", "Org3MSP", "admin", approve, brand, "", ledger.Conflict, "nothing to approve"},
-		{"revoke as client", "Org2MSP", "client", revoke, brand, "", ledger.Forbidden, "only admins revoke roles"},
+		{"approve again", "Org3MSP", "admin", approve, brand, "", cxlerr.Conflict, "nothing to approve"},
+		{"revoke as client", "Org2MSP", "client", revoke, brand, "", cxlerr.Forbidden, "only admins revoke roles"},
 		{"propose revocation", "Org2MSP", "admin", revoke, brand, "RoleRevocationProposed", "", ""},
-		{"propose revocation again", "Org3MSP", "admin", revoke, brand, "", ledger.Conflict, "already proposed by Org2MSP"},
+		{"propose revocation again", "Org3MSP", "admin", revoke, brand, "", cxlerr.Conflict, "already proposed by Org2MSP"},
 		{"approve revocation", "Org3MSP", "admin", approve, brand, "RoleRevoked", "", ""},
-		{"revoke missing", "Org3MSP", "admin", revoke, brand, "", ledger.NotFound, "Org1MSP has no brand role to revoke"},
-		{"approve missing", "Org3MSP", "admin", approve, `{"msp":"Org4MSP","role":"arbiter"}`, "", ledger.NotFound, "no proposal"},
+		{"revoke missing", "Org3MSP", "admin", revoke, brand, "", cxlerr.NotFound, "Org1MSP has no brand role to revoke"},
+		{"approve missing", "Org3MSP", "admin", approve, `{"msp":"Org4MSP","role":"arbiter"}`, "", cxlerr.NotFound, "no proposal"},
 		{"propose carrier", "Org3MSP", "admin", propose, `{"msp":"Org2MSP","role":"carrier"}`, "RoleProposed", "", ""},
-		{"withdraw other org's proposal", "Org2MSP", "admin", revoke, `{"msp":"Org2MSP","role":"carrier"}`, "", ledger.Forbidden, "only Org3MSP"},
+		{"withdraw other org's proposal", "Org2MSP", "admin", revoke, `{"msp":"Org2MSP","role":"carrier"}`, "", cxlerr.Forbidden, "only Org3MSP"},
 		{"withdraw own proposal", "Org3MSP", "admin", revoke, `{"msp":"Org2MSP","role":"carrier"}`, "RoleProposalWithdrawn", "", ""},
-		{"unknown role", "Org1MSP", "admin", propose, `{"msp":"Org1MSP","role":"king"}`, "", ledger.Invalid, `role "king"`},
-		{"missing role", "Org1MSP", "admin", propose, `{"msp":"Org1MSP"}`, "", ledger.Invalid, `role ""`},
-		{"bad msp", "Org1MSP", "admin", propose, `{"msp":"Org 1","role":"brand"}`, "", ledger.Invalid, "msp: MSP ID"},
-		{"unknown field", "Org1MSP", "admin", propose, `{"msp":"Org1MSP","role":"brand","until":"never"}`, "", ledger.Invalid, `unknown field "until"`},
-		{"not JSON", "Org1MSP", "admin", propose, `brand`, "", ledger.Invalid, "invalid JSON"},
+		{"unknown role", "Org1MSP", "admin", propose, `{"msp":"Org1MSP","role":"king"}`, "", cxlerr.Invalid, `role "king"`},
+		{"missing role", "Org1MSP", "admin", propose, `{"msp":"Org1MSP"}`, "", cxlerr.Invalid, `role ""`},
+		{"bad msp", "Org1MSP", "admin", propose, `{"msp":"Org 1","role":"brand"}`, "", cxlerr.Invalid, "msp: MSP ID"},
+		{"unknown field", "Org1MSP", "admin", propose, `{"msp":"Org1MSP","role":"brand","until":"never"}`, "", cxlerr.Invalid, `unknown field "until"`},
+		{"not JSON", "Org1MSP", "admin", propose, `brand`, "", cxlerr.Invalid, "invalid JSON"},
 	}
 	stub := ledgertest.New()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g, err := step(t, stub, tt.msp, tt.ou, tt.fn, tt.args)
 			if tt.wantCode != "" {
-				if ledger.CodeOf(err) != tt.wantCode || !strings.Contains(err.Error(), tt.wantErr) {
+				if cxlerr.CodeOf(err) != tt.wantCode || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want %s containing %q", err, tt.wantCode, tt.wantErr)
 				}
 				return
@@ -118,7 +119,7 @@ func TestListRoles(t *testing.T) {
 	if len(grants) != 2 || grants[0].MSP != "Org1MSP" || grants[0].Status != ledger.RoleActive || grants[1].Status != ledger.RoleProposed {
 		t.Fatalf("ListRoles = %+v", grants)
 	}
-	if _, err := consortium.NewContract().ListRoles(ledgertest.Context(ledgertest.New())); ledger.CodeOf(err) != ledger.Unauthenticated {
+	if _, err := consortium.NewContract().ListRoles(ledgertest.Context(ledgertest.New())); cxlerr.CodeOf(err) != cxlerr.Unauthenticated {
 		t.Fatalf("ListRoles without caller: %v", err)
 	}
 }
@@ -152,7 +153,7 @@ func TestThroughContractAPI(t *testing.T) {
 		t.Fatalf("ListRoles: %d %s", status, out)
 	}
 	status, out := invoke("consortium:ApproveRole", `{"msp":"Org1MSP","role":"brand"}`)
-	if e, ok := ledger.ParseError(out); status != 500 || !ok || e.Code != ledger.Conflict {
+	if e, ok := cxlerr.Parse(out); status != 500 || !ok || e.Code != cxlerr.Conflict {
 		t.Fatalf("ApproveRole again: %d %s", status, out)
 	}
 	status, out = invoke("org.hyperledger.fabric:GetMetadata")

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 func TestParseAmount(t *testing.T) {
@@ -30,7 +31,7 @@ func TestParseAmount(t *testing.T) {
 		t.Run(tt.in, func(t *testing.T) {
 			got, err := ledger.ParseAmount(tt.in)
 			if tt.wantErr != "" {
-				assertCode(t, err, ledger.Invalid, tt.wantErr)
+				assertCode(t, err, cxlerr.Invalid, tt.wantErr)
 				return
 			}
 			if err != nil || got != tt.want || got.String() != tt.in {
@@ -67,7 +68,7 @@ func TestAmountArithmetic(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := tt.op()
 			if tt.wantErr != "" {
-				assertCode(t, err, ledger.Invalid, tt.wantErr)
+				assertCode(t, err, cxlerr.Invalid, tt.wantErr)
 				return
 			}
 			if err != nil || got != tt.want {
@@ -81,14 +82,14 @@ func TestValidateAmountAndCurrency(t *testing.T) {
 	if err := ledger.ValidateAmount("price", 1); err != nil {
 		t.Fatal(err)
 	}
-	assertCode(t, ledger.ValidateAmount("price", 0), ledger.Invalid, "price: must be a positive number")
-	assertCode(t, ledger.ValidateAmount("price", -3), ledger.Invalid, "got -3")
+	assertCode(t, ledger.ValidateAmount("price", 0), cxlerr.Invalid, "price: must be a positive number")
+	assertCode(t, ledger.ValidateAmount("price", -3), cxlerr.Invalid, "got -3")
 	for _, ok := range []string{"EUR", "USD", "JPY"} {
 		if err := ledger.ValidateCurrency(ok); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for _, bad := range []string{"", "eur", "EURO", "E1R", "€UR"} {
-		assertCode(t, ledger.ValidateCurrency(bad), ledger.Invalid, "three upper-case letters")
+		assertCode(t, ledger.ValidateCurrency(bad), cxlerr.Invalid, "three upper-case letters")
 	}
 }

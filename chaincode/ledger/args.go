@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 )
 
@@ -23,11 +24,11 @@ const MaxArgs = 64 << 10
 func DecodeArgs(raw string, v any) error {
 	switch {
 	case len(raw) > MaxArgs:
-		return Errorf(Invalid, "arguments: %d bytes, more than %d", len(raw), MaxArgs)
+		return cxlerr.Errorf(cxlerr.Invalid, "arguments: %d bytes, more than %d", len(raw), MaxArgs)
 	case strings.TrimSpace(raw) == "":
-		return Errorf(Invalid, "arguments: empty, want a JSON value")
+		return cxlerr.Errorf(cxlerr.Invalid, "arguments: empty, want a JSON value")
 	case !utf8.ValidString(raw):
-		return Errorf(Invalid, "arguments: not valid UTF-8")
+		return cxlerr.Errorf(cxlerr.Invalid, "arguments: not valid UTF-8")
 	}
 	dec := json.NewDecoder(strings.NewReader(raw))
 	dec.DisallowUnknownFields()
@@ -36,7 +37,7 @@ func DecodeArgs(raw string, v any) error {
 	}
 	end := dec.InputOffset()
 	if _, err := dec.Token(); err != io.EOF {
-		return Errorf(Invalid, "arguments: unexpected data after the JSON value, which ends at offset %d", end)
+		return cxlerr.Errorf(cxlerr.Invalid, "arguments: unexpected data after the JSON value, which ends at offset %d", end)
 	}
 	return nil
 }
@@ -47,18 +48,18 @@ func argsError(err error) error {
 	var target *json.InvalidUnmarshalError
 	switch {
 	case errors.As(err, &syntax):
-		return Errorf(Invalid, "arguments: invalid JSON at offset %d: %s", syntax.Offset, strings.TrimPrefix(syntax.Error(), "json: "))
+		return cxlerr.Errorf(cxlerr.Invalid, "arguments: invalid JSON at offset %d: %s", syntax.Offset, strings.TrimPrefix(syntax.Error(), "json: "))
 	case errors.As(err, &typ) && typ.Field != "":
-		return Errorf(Invalid, "arguments: %s: want %s, got JSON %s at offset %d", typ.Field, jsonKind(typ.Type), typ.Value, typ.Offset)
+		return cxlerr.Errorf(cxlerr.Invalid, "arguments: %s: want %s, got JSON %s at offset %d", typ.Field, jsonKind(typ.Type), typ.Value, typ.Offset)
 	case errors.As(err, &typ):
-		return Errorf(Invalid, "arguments: want %s, got JSON %s", jsonKind(typ.Type), typ.Value)
+		return cxlerr.Errorf(cxlerr.Invalid, "arguments: want %s, got JSON %s", jsonKind(typ.Type), typ.Value)
 	case errors.As(err, &target):
-		return Errorf(Internal, "decode arguments: %v", err)
+		return cxlerr.Errorf(cxlerr.Internal, "decode arguments: %v", err)
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return Errorf(Invalid, "arguments: JSON ends early")
+		return cxlerr.Errorf(cxlerr.Invalid, "arguments: JSON ends early")
 	}
 	// Unknown fields and errors from UnmarshalJSON methods (a malformed time).
-	return Errorf(Invalid, "arguments: %s", strings.TrimPrefix(err.Error(), "json: "))
+	return cxlerr.Errorf(cxlerr.Invalid, "arguments: %s", strings.TrimPrefix(err.Error(), "json: "))
 }
 
 // jsonKind names the JSON type a Go type decodes from.
@@ -91,12 +92,18 @@ type Validator interface {
 
 // Call is the body of a typical transaction function: it builds the Tx,
 // decodes args into a fresh A with DecodeArgs, runs A's Validate method when
-// *A or A is a Validator, and then fn.
+// *A or A is a Validator, and then fn; an error is rendered for Fabric with
+// cxlerr.Wire.
 //
 //	func (c *Contract) RegisterLot(ctx contractapi.TransactionContextInterface, args string) (*ProductLot, error) {
 //		return ledger.Call(ctx.GetStub(), args, registerLot)
 //	}
 func Call[A, R any](stub shim.ChaincodeStubInterface, args string, fn func(tx *Tx, args A) (R, error)) (R, error) {
+	r, err := call(stub, args, fn)
+	return r, cxlerr.Wire(err)
+}
+
+func call[A, R any](stub shim.ChaincodeStubInterface, args string, fn func(tx *Tx, args A) (R, error)) (R, error) {
 	var zero R
 	tx, err := NewTx(stub)
 	if err != nil {

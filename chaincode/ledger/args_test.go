@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 type lineArgs struct {
@@ -57,7 +58,7 @@ func TestDecodeArgs(t *testing.T) {
 				}
 				return
 			}
-			assertCode(t, err, ledger.Invalid, tt.wantErr)
+			assertCode(t, err, cxlerr.Invalid, tt.wantErr)
 		})
 	}
 }
@@ -75,7 +76,7 @@ func TestDecodeArgsValues(t *testing.T) {
 
 func TestDecodeArgsNonPointerIsInternal(t *testing.T) {
 	var v orderArgs
-	assertCode(t, ledger.DecodeArgs(`{}`, v), ledger.Internal, "decode arguments")
+	assertCode(t, ledger.DecodeArgs(`{}`, v), cxlerr.Internal, "decode arguments")
 }
 
 // FuzzDecodeArgs checks that DecodeArgs never panics and rejects input only
@@ -89,7 +90,7 @@ func FuzzDecodeArgs(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw string) {
 		var v orderArgs
 		err := ledger.DecodeArgs(raw, &v)
-		if err != nil && ledger.CodeOf(err) != ledger.Invalid {
+		if err != nil && cxlerr.CodeOf(err) != cxlerr.Invalid {
 			t.Fatalf("DecodeArgs(%q): %v, want INVALID", raw, err)
 		}
 	})

@@ -5,6 +5,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 type greetArgs struct {
@@ -24,9 +25,9 @@ func TestCall(t *testing.T) {
 		t.Fatalf("Call = %q, %v", got, err)
 	}
 	_, err = ledger.Call(stub, `{"name":""}`, greet)
-	assertCode(t, err, ledger.Invalid, "name: required")
+	assertCode(t, err, cxlerr.Invalid, "name: required")
 	_, err = ledger.Call(stub, `{"nom":"bob"}`, greet)
-	assertCode(t, err, ledger.Invalid, `unknown field "nom"`)
+	assertCode(t, err, cxlerr.Invalid, `unknown field "nom"`)
 	_, err = ledger.Call(ledgertest.New(), `{"name":"bob"}`, greet)
-	assertCode(t, err, ledger.Unauthenticated, "identify caller")
+	assertCode(t, err, cxlerr.Unauthenticated, "identify caller")
 }

@@ -1,25 +1,22 @@
-// Package ledger is the kit every cxledger contract is written on: coded errors,
-// the transaction context and caller identity, composite keys, JSON state,
+// Package ledger is the kit every cxledger contract is written on: the transaction context and caller identity, composite keys, JSON state,
 // strict argument decoding, checked amounts, token lots, events, pagination,
 // history and the consortium's organisation roles.
 //
 // It depends on the standard library and fabric-chaincode-go only; contracts
 // add contractapi on top.
 //
-// # Error format
+// # Errors
 //
-// Every error a contract returns to Fabric is an [*Error] rendered as
+// Contracts speak the one error vocabulary of package cxlerr: they return
+// [*cxlerr.Error] values made with cxlerr.Errorf, and [Call] renders them for
+// Fabric with cxlerr.Wire as
 //
 //	cxl:<CODE>: <message>
 //
 // for example "cxl:NOT_FOUND: provenance.lot 09506000134352/L42 not found".
-// CODE is one of the [Code] constants: upper-case ASCII letters and
-// underscores. Fabric wraps the message on its way to the client (the peer
-// reports "chaincode response 500, cxl:NOT_FOUND: ..." and the gateway nests
-// that again), so a client finds the first "cxl:" that does not follow a letter
-// or digit, reads the code up to the next ": ", and takes everything after that
-// as the message. [ParseError] does exactly this; the gateway maps the code to
-// an HTTP status and the CLI to an exit code, so the format is stable.
+// Fabric wraps the message on its way to the client, and cxlerr.Parse finds
+// the code again wherever it is nested; the gateway maps the code to an HTTP
+// status and the CLI to an exit code, so the format is stable.
 //
 // # Transaction function convention
 //

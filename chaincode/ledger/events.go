@@ -3,6 +3,8 @@ package ledger
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // Event is the one chaincode event a transaction may emit.
@@ -43,29 +45,29 @@ type EventPayload struct {
 // event describing the whole.
 func Emit(tx *Tx, e Event) error {
 	if !isLowerIdent(e.Contract) {
-		return Errorf(Internal, "event contract %q: want lower-case letters and digits", e.Contract)
+		return cxlerr.Errorf(cxlerr.Internal, "event contract %q: want lower-case letters and digits", e.Contract)
 	}
 	if !isUpperCamel(e.Type) {
-		return Errorf(Internal, "event type %q: want UpperCamelCase letters and digits", e.Type)
+		return cxlerr.Errorf(cxlerr.Internal, "event type %q: want UpperCamelCase letters and digits", e.Type)
 	}
 	name := e.Contract + "." + e.Type
 	if tx.event != "" {
-		return Errorf(Internal, "transaction already emitted %s; it cannot also emit %s (Fabric keeps one event per transaction)", tx.event, name)
+		return cxlerr.Errorf(cxlerr.Internal, "transaction already emitted %s; it cannot also emit %s (Fabric keeps one event per transaction)", tx.event, name)
 	}
 	p := EventPayload{TxID: tx.id, Contract: e.Contract, Type: e.Type, Time: tx.time, Keys: e.Keys}
 	if e.Data != nil {
 		data, err := json.Marshal(e.Data)
 		if err != nil {
-			return Errorf(Internal, "encode %s event data: %w", name, err)
+			return cxlerr.Errorf(cxlerr.Internal, "encode %s event data: %w", name, err)
 		}
 		p.Data = data
 	}
 	payload, err := json.Marshal(p)
 	if err != nil {
-		return Errorf(Internal, "encode %s event: %w", name, err)
+		return cxlerr.Errorf(cxlerr.Internal, "encode %s event: %w", name, err)
 	}
 	if err := tx.stub.SetEvent(name, payload); err != nil {
-		return Errorf(Internal, "set %s event: %w", name, err)
+		return cxlerr.Errorf(cxlerr.Internal, "set %s event: %w", name, err)
 	}
 	tx.event = name
 	return nil

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 func TestEmit(t *testing.T) {
@@ -37,7 +38,7 @@ func TestEmit(t *testing.T) {
 	}
 
 	err = ledger.Emit(tx, ledger.Event{Contract: "provenance", Type: "ItemsRegistered"})
-	assertCode(t, err, ledger.Internal, "already emitted provenance.LotRecalled; it cannot also emit provenance.ItemsRegistered")
+	assertCode(t, err, cxlerr.Internal, "already emitted provenance.LotRecalled; it cannot also emit provenance.ItemsRegistered")
 	if stub.Event().EventName != "provenance.LotRecalled" {
 		t.Fatal("second Emit replaced the event")
 	}
@@ -55,7 +56,7 @@ func TestEmitRejects(t *testing.T) {
 	} {
 		stub := ledgertest.New().As("Org1MSP", "alice", "client")
 		tx := newTx(t, stub)
-		if err := ledger.Emit(tx, e); ledger.CodeOf(err) != ledger.Internal {
+		if err := ledger.Emit(tx, e); cxlerr.CodeOf(err) != cxlerr.Internal {
 			t.Errorf("Emit(%+v) = %v, want INTERNAL", e, err)
 		}
 		if stub.Event() != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // newTx builds the Tx of the stub's current transaction.
@@ -19,12 +20,12 @@ func newTx(t *testing.T, stub *ledgertest.Stub) *ledger.Tx {
 }
 
 // assertCode fails unless err has code and its message contains want.
-func assertCode(t *testing.T, err error, code ledger.Code, want string) {
+func assertCode(t *testing.T, err error, code cxlerr.Code, want string) {
 	t.Helper()
 	if err == nil {
 		t.Fatalf("no error, want %s containing %q", code, want)
 	}
-	if ledger.CodeOf(err) != code || !strings.Contains(err.Error(), want) {
+	if cxlerr.CodeOf(err) != code || !strings.Contains(err.Error(), want) {
 		t.Fatalf("error %q, want %s containing %q", err, code, want)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // Limits on keys and identifiers.
@@ -43,7 +45,7 @@ func Key(kb KeyBuilder, objectType string, parts ...string) (string, error) {
 	}
 	key, err := kb.CreateCompositeKey(objectType, parts)
 	if err != nil {
-		return "", Errorf(Internal, "build %s key: %w", objectType, err)
+		return "", cxlerr.Errorf(cxlerr.Internal, "build %s key: %w", objectType, err)
 	}
 	return key, nil
 }
@@ -55,7 +57,7 @@ func checkKey(objectType string, parts []string) error {
 	}
 	for i, p := range parts {
 		if problem := keyPartProblem(p); problem != "" {
-			return Errorf(Invalid, "%s key part %d: %s", objectType, i+1, problem)
+			return cxlerr.Errorf(cxlerr.Invalid, "%s key part %d: %s", objectType, i+1, problem)
 		}
 	}
 	return nil
@@ -79,19 +81,19 @@ func keyPartProblem(p string) string {
 // Key requires; violations are INVALID.
 func ValidateObjectType(objectType string) error {
 	if objectType == "" || len(objectType) > MaxObjectType {
-		return Errorf(Invalid, "object type %q: must be 1 to %d bytes", objectType, MaxObjectType)
+		return cxlerr.Errorf(cxlerr.Invalid, "object type %q: must be 1 to %d bytes", objectType, MaxObjectType)
 	}
 	segments := strings.Split(objectType, ".")
 	if len(segments) < 2 {
-		return Errorf(Invalid, "object type %q: want <contract>.<kind>", objectType)
+		return cxlerr.Errorf(cxlerr.Invalid, "object type %q: want <contract>.<kind>", objectType)
 	}
 	for _, s := range segments {
 		if s == "" || s[0] < 'a' || s[0] > 'z' {
-			return Errorf(Invalid, "object type %q: each dot-separated segment must start with a-z", objectType)
+			return cxlerr.Errorf(cxlerr.Invalid, "object type %q: each dot-separated segment must start with a-z", objectType)
 		}
 		for i := 0; i < len(s); i++ {
 			if (s[i] < 'a' || s[i] > 'z') && (s[i] < '0' || s[i] > '9') {
-				return Errorf(Invalid, "object type %q: only a-z, 0-9 and dots allowed", objectType)
+				return cxlerr.Errorf(cxlerr.Invalid, "object type %q: only a-z, 0-9 and dots allowed", objectType)
 			}
 		}
 	}
@@ -104,7 +106,7 @@ func ValidateObjectType(objectType string) error {
 // INVALID and name field.
 func ValidateText(field, value string, maxBytes int) error {
 	if problem := textProblem(value, maxBytes); problem != "" {
-		return Errorf(Invalid, "%s: %s", field, problem)
+		return cxlerr.Errorf(cxlerr.Invalid, "%s: %s", field, problem)
 	}
 	return nil
 }
@@ -131,7 +133,7 @@ func textProblem(value string, maxBytes int) string {
 // trailing space. Violations are INVALID and name field.
 func ValidateID(field, value string) error {
 	if problem := idProblem(value); problem != "" {
-		return Errorf(Invalid, "%s: %s", field, problem)
+		return cxlerr.Errorf(cxlerr.Invalid, "%s: %s", field, problem)
 	}
 	return nil
 }
@@ -150,7 +152,7 @@ func idProblem(value string) string {
 // '-'. Violations are INVALID and name field.
 func ValidateMSP(field, value string) error {
 	if problem := mspProblem(value); problem != "" {
-		return Errorf(Invalid, "%s: %s", field, problem)
+		return cxlerr.Errorf(cxlerr.Invalid, "%s: %s", field, problem)
 	}
 	return nil
 }
@@ -174,13 +176,17 @@ func mspProblem(value string) string {
 func ValidateAccount(field, value string) error {
 	msp, name, ok := strings.Cut(value, "/")
 	if !ok {
-		return Errorf(Invalid, "%s: account %q: want <MSP ID>/<name>", field, value)
+		return cxlerr.Errorf(cxlerr.Invalid, "%s: account %q: want <MSP ID>/<name>", field, value)
 	}
 	if problem := mspProblem(msp); problem != "" {
-		return Errorf(Invalid, "%s: %s", field, problem)
+		return cxlerr.Errorf(cxlerr.Invalid, "%s: %s", field, problem)
 	}
 	if problem := idProblem(name); problem != "" {
-		return Errorf(Invalid, "%s: account name: %s", field, problem)
+		return cxlerr.Errorf(cxlerr.Invalid, "%s: account name: %s", field, problem)
 	}
 	return nil
+}
+
+func isAlnum(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 )
 
@@ -41,7 +42,7 @@ func TestKey(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			key, err := ledger.Key(stub, tt.objectType, tt.parts...)
 			if tt.wantErr != "" {
-				assertCode(t, err, ledger.Invalid, tt.wantErr)
+				assertCode(t, err, cxlerr.Invalid, tt.wantErr)
 				return
 			}
 			if err != nil {
@@ -100,7 +101,7 @@ func TestValidators(t *testing.T) {
 				}
 				return
 			}
-			assertCode(t, tt.err, ledger.Invalid, tt.wantErr)
+			assertCode(t, tt.err, cxlerr.Invalid, tt.wantErr)
 		})
 	}
 }
@@ -124,7 +125,7 @@ func FuzzKey(f *testing.F) {
 			parts []string
 		}{{key1, err1, parts1}, {key2, err2, parts2}} {
 			if c.err != nil {
-				if ledger.CodeOf(c.err) != ledger.Invalid {
+				if cxlerr.CodeOf(c.err) != cxlerr.Invalid {
 					t.Fatalf("Key(%q, %q): %v, want INVALID", objectType, c.parts, c.err)
 				}
 				continue

@@ -7,6 +7,8 @@ import (
 	"maps"
 	"slices"
 	"time"
+
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // Limits on token lots.
@@ -125,15 +127,15 @@ func MintLot(tx *Tx, book, owner string, lot Lot) (Lot, error) {
 		return Lot{}, err
 	}
 	if lot.Expires != nil && !lot.Expires.After(tx.Time()) {
-		return Lot{}, Errorf(Invalid, "expires: %s is not after the transaction time %s",
+		return Lot{}, cxlerr.Errorf(cxlerr.Invalid, "expires: %s is not after the transaction time %s",
 			lot.Expires.UTC().Format(time.RFC3339Nano), tx.Time().Format(time.RFC3339Nano))
 	}
 	if len(lot.Meta) > MaxLotMeta {
-		return Lot{}, Errorf(Invalid, "meta: %d entries, more than %d", len(lot.Meta), MaxLotMeta)
+		return Lot{}, cxlerr.Errorf(cxlerr.Invalid, "meta: %d entries, more than %d", len(lot.Meta), MaxLotMeta)
 	}
 	for _, k := range slices.Sorted(maps.Keys(lot.Meta)) {
 		if problem := idProblem(k); problem != "" || len(k) > 64 {
-			return Lot{}, Errorf(Invalid, "meta key %q: want an identifier of at most 64 bytes", k)
+			return Lot{}, cxlerr.Errorf(cxlerr.Invalid, "meta key %q: want an identifier of at most 64 bytes", k)
 		}
 		if err := ValidateText(fmt.Sprintf("meta[%q]", k), lot.Meta[k], 256); err != nil {
 			return Lot{}, err
@@ -167,12 +169,12 @@ func putLot(tx *Tx, book, owner string, lot Lot) (Lot, error) {
 // ':' or '-'. Violations are INVALID.
 func ValidateUnit(unit string) error {
 	if unit == "" || len(unit) > MaxUnit {
-		return Errorf(Invalid, "unit %q: must be 1 to %d bytes", unit, MaxUnit)
+		return cxlerr.Errorf(cxlerr.Invalid, "unit %q: must be 1 to %d bytes", unit, MaxUnit)
 	}
 	for i := 0; i < len(unit); i++ {
 		c := unit[i]
 		if !isAlnum(c) && c != '.' && c != '_' && c != ':' && c != '-' {
-			return Errorf(Invalid, "unit %q: only letters, digits, '.', '_', ':' and '-' allowed", unit)
+			return cxlerr.Errorf(cxlerr.Invalid, "unit %q: only letters, digits, '.', '_', ':' and '-' allowed", unit)
 		}
 	}
 	return nil
@@ -185,7 +187,7 @@ func ListLots(tx *Tx, book, owner string) ([]Lot, error) {
 	more, err := Scan(tx, book, []string{owner}, MaxLots, func(kv KV) error {
 		var l Lot
 		if err := json.Unmarshal(kv.Value, &l); err != nil {
-			return Errorf(Internal, "decode %s: %w", DescribeKey(kv.Key), err)
+			return cxlerr.Errorf(cxlerr.Internal, "decode %s: %w", DescribeKey(kv.Key), err)
 		}
 		lots = append(lots, l)
 		return nil
@@ -194,7 +196,7 @@ func ListLots(tx *Tx, book, owner string) ([]Lot, error) {
 		return nil, err
 	}
 	if more {
-		return nil, Errorf(Internal, "%s holds more than %d lots in %s; consolidate them", owner, MaxLots, book)
+		return nil, cxlerr.Errorf(cxlerr.Internal, "%s holds more than %d lots in %s; consolidate them", owner, MaxLots, book)
 	}
 	return lots, nil
 }
@@ -217,7 +219,7 @@ func Balance(tx *Tx, book, owner string, filter LotFilter) (Amount, error) {
 			return 0, err
 		}
 		if sum, err = sum.Add(l.Amount); err != nil {
-			return 0, Errorf(Internal, "balance of %s in %s overflows", owner, book)
+			return 0, cxlerr.Errorf(cxlerr.Internal, "balance of %s in %s overflows", owner, book)
 		}
 	}
 	return sum, nil
@@ -262,15 +264,15 @@ func SpendLots(tx *Tx, book, owner string, amount Amount, selector LotSelector, 
 			return nil, nil, err
 		}
 		if sum, err = sum.Add(l.Amount); err != nil {
-			return nil, nil, Errorf(Internal, "lots of %s in %s overflow", owner, book)
+			return nil, nil, cxlerr.Errorf(cxlerr.Internal, "lots of %s in %s overflow", owner, book)
 		}
 		spent = append(spent, l)
 	}
 	if sum < amount {
 		if unit == "" {
-			return nil, nil, Errorf(Insufficient, "%s has nothing usable in %s, %d needed", owner, book, amount)
+			return nil, nil, cxlerr.Errorf(cxlerr.InsufficientFunds, "%s has nothing usable in %s, %d needed", owner, book, amount)
 		}
-		return nil, nil, Errorf(Insufficient, "%s has %d %s usable in %s, %d needed", owner, sum, unit, book, amount)
+		return nil, nil, cxlerr.Errorf(cxlerr.InsufficientFunds, "%s has %d %s usable in %s, %d needed", owner, sum, unit, book, amount)
 	}
 	for _, l := range spent {
 		key, err := Key(tx, book, owner, l.ID)
@@ -303,7 +305,7 @@ func selected(usable, picked []Lot) ([]Lot, error) {
 	for _, p := range picked {
 		l, ok := byID[p.ID]
 		if !ok {
-			return nil, Errorf(Internal, "lot selector returned lot %q, which it was not given or returned twice", p.ID)
+			return nil, cxlerr.Errorf(cxlerr.Internal, "lot selector returned lot %q, which it was not given or returned twice", p.ID)
 		}
 		delete(byID, p.ID)
 		out = append(out, l)
@@ -319,7 +321,7 @@ func sameUnit(unit *string, l Lot) error {
 		return nil
 	}
 	if l.Unit != *unit {
-		return Errorf(Internal, "lots mix units %q and %q; filter by unit", *unit, l.Unit)
+		return cxlerr.Errorf(cxlerr.Internal, "lots mix units %q and %q; filter by unit", *unit, l.Unit)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 )
 
@@ -111,7 +112,7 @@ func TestMintLotRejects(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := ledger.MintLot(tx, tt.book, tt.owner, tt.lot)
-			assertCode(t, err, ledger.Invalid, tt.want)
+			assertCode(t, err, cxlerr.Invalid, tt.want)
 		})
 	}
 	if len(stub.Writes()) != 0 {
@@ -142,7 +143,7 @@ func TestSpendLots(t *testing.T) {
 		filter     ledger.LotFilter
 		wantSpent  []ledger.Amount
 		wantChange ledger.Amount
-		wantCode   ledger.Code
+		wantCode   cxlerr.Code
 		wantErr    string
 	}{
 		{"exact, key order", 10, nil, pts, []ledger.Amount{10}, 0, "", ""},
@@ -150,12 +151,12 @@ func TestSpendLots(t *testing.T) {
 		{"expiring first", 35, ledger.ExpiringFirst, pts, []ledger.Amount{30, 20}, 15, "", ""},
 		{"everything", 60, ledger.ExpiringFirst, pts, []ledger.Amount{30, 20, 10}, 0, "", ""},
 		{"unexpired only", 15, nil, ledger.AllOf(pts, ledger.UnexpiredAt(time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC))), []ledger.Amount{10, 20}, 15, "", ""},
-		{"insufficient", 61, nil, pts, nil, 0, ledger.Insufficient, "Org1MSP/bob has 60 PTS usable in loyalty.points, 61 needed"},
-		{"nothing usable", 1, nil, ledger.OfUnit("USD"), nil, 0, ledger.Insufficient, "has nothing usable"},
-		{"mixed units", 70, nil, nil, nil, 0, ledger.Internal, "lots mix units"},
-		{"zero amount", 0, nil, pts, nil, 0, ledger.Invalid, "amount"},
-		{"selector invents a lot", 5, func([]ledger.Lot) []ledger.Lot { return []ledger.Lot{{ID: "forged", Amount: 99, Unit: "PTS"}} }, pts, nil, 0, ledger.Internal, `lot selector returned lot "forged"`},
-		{"selector duplicates a lot", 15, func(l []ledger.Lot) []ledger.Lot { return []ledger.Lot{l[0], l[0]} }, pts, nil, 0, ledger.Internal, "returned twice"},
+		{"insufficient", 61, nil, pts, nil, 0, cxlerr.InsufficientFunds, "Org1MSP/bob has 60 PTS usable in loyalty.points, 61 needed"},
+		{"nothing usable", 1, nil, ledger.OfUnit("USD"), nil, 0, cxlerr.InsufficientFunds, "has nothing usable"},
+		{"mixed units", 70, nil, nil, nil, 0, cxlerr.Internal, "lots mix units"},
+		{"zero amount", 0, nil, pts, nil, 0, cxlerr.Invalid, "amount"},
+		{"selector invents a lot", 5, func([]ledger.Lot) []ledger.Lot { return []ledger.Lot{{ID: "forged", Amount: 99, Unit: "PTS"}} }, pts, nil, 0, cxlerr.Internal, `lot selector returned lot "forged"`},
+		{"selector duplicates a lot", 15, func(l []ledger.Lot) []ledger.Lot { return []ledger.Lot{l[0], l[0]} }, pts, nil, 0, cxlerr.Internal, "returned twice"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -214,7 +215,7 @@ func TestBalance(t *testing.T) {
 		}
 	}
 	_, err := ledger.Balance(tx, book, "o", nil)
-	assertCode(t, err, ledger.Internal, "lots mix units")
+	assertCode(t, err, cxlerr.Internal, "lots mix units")
 	if got, err := ledger.Balance(tx, book, "nobody", nil); err != nil || got != 0 {
 		t.Fatalf("empty balance = %d, %v", got, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 )
 
@@ -50,16 +51,16 @@ func Page(tx *Tx, objectType string, prefix []string, pageSize int, bookmark str
 	}
 	start, err := tx.stub.CreateCompositeKey(objectType, prefix)
 	if err != nil {
-		return nil, "", Errorf(Internal, "build %s key: %w", objectType, err)
+		return nil, "", cxlerr.Errorf(cxlerr.Internal, "build %s key: %w", objectType, err)
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(bookmark)
 	if err != nil || bookmark != "" && !strings.HasPrefix(string(raw), start) {
-		return nil, "", Errorf(Invalid, "bookmark: not one from this %s listing", objectType)
+		return nil, "", cxlerr.Errorf(cxlerr.Invalid, "bookmark: not one from this %s listing", objectType)
 	}
 	what := describeRange(objectType, prefix)
 	it, meta, err := tx.stub.GetStateByPartialCompositeKeyWithPagination(objectType, prefix, int32(size), string(raw))
 	if err != nil {
-		return nil, "", Errorf(Internal, "list %s: %w", what, err)
+		return nil, "", cxlerr.Errorf(cxlerr.Internal, "list %s: %w", what, err)
 	}
 	items = []KV{}
 	if _, err := drain(tx, it, what, -1, func(kv KV) error {
@@ -83,7 +84,7 @@ func Page(tx *Tx, objectType string, prefix []string, pageSize int, bookmark str
 // is always closed.
 func Scan(tx *Tx, objectType string, prefix []string, limit int, fn func(KV) error) (more bool, err error) {
 	if limit < 1 || limit > MaxScan {
-		return false, Errorf(Invalid, "scan limit %d: must be 1 to %d", limit, MaxScan)
+		return false, cxlerr.Errorf(cxlerr.Invalid, "scan limit %d: must be 1 to %d", limit, MaxScan)
 	}
 	if err := checkKey(objectType, prefix); err != nil {
 		return false, err
@@ -91,7 +92,7 @@ func Scan(tx *Tx, objectType string, prefix []string, limit int, fn func(KV) err
 	what := describeRange(objectType, prefix)
 	it, err := tx.stub.GetStateByPartialCompositeKey(objectType, prefix)
 	if err != nil {
-		return false, Errorf(Internal, "list %s: %w", what, err)
+		return false, cxlerr.Errorf(cxlerr.Internal, "list %s: %w", what, err)
 	}
 	return drain(tx, it, what, limit, fn)
 }
@@ -101,7 +102,7 @@ func Scan(tx *Tx, objectType string, prefix []string, limit int, fn func(KV) err
 func drain(tx *Tx, it shim.StateQueryIteratorInterface, what string, limit int, fn func(KV) error) (more bool, err error) {
 	defer func() {
 		if cerr := it.Close(); cerr != nil && err == nil {
-			err = Errorf(Internal, "close listing of %s: %w", what, cerr)
+			err = cxlerr.Errorf(cxlerr.Internal, "close listing of %s: %w", what, cerr)
 		}
 	}()
 	for n := 0; it.HasNext(); n++ {
@@ -110,11 +111,11 @@ func drain(tx *Tx, it shim.StateQueryIteratorInterface, what string, limit int, 
 		}
 		row, err := it.Next()
 		if err != nil {
-			return false, Errorf(Internal, "list %s: %w", what, err)
+			return false, cxlerr.Errorf(cxlerr.Internal, "list %s: %w", what, err)
 		}
 		_, parts, err := tx.stub.SplitCompositeKey(row.Key)
 		if err != nil {
-			return false, Errorf(Internal, "split key %q: %w", row.Key, err)
+			return false, cxlerr.Errorf(cxlerr.Internal, "split key %q: %w", row.Key, err)
 		}
 		if err := fn(KV{Key: row.Key, Parts: parts, Value: row.Value}); err != nil {
 			return false, err
@@ -135,7 +136,7 @@ func pageSizeOf(pageSize int) (int, error) {
 	case pageSize == 0:
 		return DefaultPageSize, nil
 	case pageSize < 0 || pageSize > MaxPageSize:
-		return 0, Errorf(Invalid, "pageSize: must be 1 to %d, got %d", MaxPageSize, pageSize)
+		return 0, cxlerr.Errorf(cxlerr.Invalid, "pageSize: must be 1 to %d, got %d", MaxPageSize, pageSize)
 	}
 	return pageSize, nil
 }
@@ -170,16 +171,16 @@ func History(tx *Tx, key string, pageSize int, bookmark string) (entries []Histo
 	if bookmark != "" {
 		skip, err = strconv.Atoi(bookmark)
 		if err != nil || skip < 0 || strconv.Itoa(skip) != bookmark {
-			return nil, "", Errorf(Invalid, "bookmark %q: not a history bookmark", bookmark)
+			return nil, "", cxlerr.Errorf(cxlerr.Invalid, "bookmark %q: not a history bookmark", bookmark)
 		}
 	}
 	it, err := tx.stub.GetHistoryForKey(key)
 	if err != nil {
-		return nil, "", Errorf(Internal, "read history of %s: %w", DescribeKey(key), err)
+		return nil, "", cxlerr.Errorf(cxlerr.Internal, "read history of %s: %w", DescribeKey(key), err)
 	}
 	defer func() {
 		if cerr := it.Close(); cerr != nil && err == nil {
-			err = Errorf(Internal, "close history of %s: %w", DescribeKey(key), cerr)
+			err = cxlerr.Errorf(cxlerr.Internal, "close history of %s: %w", DescribeKey(key), cerr)
 		}
 	}()
 	entries = []HistoryEntry{}
@@ -189,7 +190,7 @@ func History(tx *Tx, key string, pageSize int, bookmark string) (entries []Histo
 		}
 		mod, err := it.Next()
 		if err != nil {
-			return nil, "", Errorf(Internal, "read history of %s: %w", DescribeKey(key), err)
+			return nil, "", cxlerr.Errorf(cxlerr.Internal, "read history of %s: %w", DescribeKey(key), err)
 		}
 		if n < skip {
 			continue

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // seedRows commits n rows test.row/<group>/<i> for two groups.
@@ -86,15 +87,15 @@ func TestPageErrors(t *testing.T) {
 		prefix   []string
 		size     int
 		bookmark string
-		code     ledger.Code
+		code     cxlerr.Code
 		want     string
 	}{
-		{"size too large", "test.row", nil, 201, "", ledger.Invalid, "pageSize: must be 1 to 200, got 201"},
-		{"negative size", "test.row", nil, -1, "", ledger.Invalid, "pageSize"},
-		{"bad prefix", "test.row", []string{""}, 1, "", ledger.Invalid, "key part 1: empty"},
-		{"bad type", "row", nil, 1, "", ledger.Invalid, "object type"},
-		{"garbage bookmark", "test.row", []string{"a"}, 1, "%%%", ledger.Invalid, "bookmark"},
-		{"foreign bookmark", "test.row", []string{"a"}, 1, otherListing, ledger.Invalid, "bookmark: not one from this test.row listing"},
+		{"size too large", "test.row", nil, 201, "", cxlerr.Invalid, "pageSize: must be 1 to 200, got 201"},
+		{"negative size", "test.row", nil, -1, "", cxlerr.Invalid, "pageSize"},
+		{"bad prefix", "test.row", []string{""}, 1, "", cxlerr.Invalid, "key part 1: empty"},
+		{"bad type", "row", nil, 1, "", cxlerr.Invalid, "object type"},
+		{"garbage bookmark", "test.row", []string{"a"}, 1, "%%%", cxlerr.Invalid, "bookmark"},
+		{"foreign bookmark", "test.row", []string{"a"}, 1, otherListing, cxlerr.Invalid, "bookmark: not one from this test.row listing"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,7 +111,7 @@ func TestPageErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, err = ledger.Page(tx, "test.row", nil, 1, "")
-	assertCode(t, err, ledger.Internal, "read-only transaction")
+	assertCode(t, err, cxlerr.Internal, "read-only transaction")
 }
 
 func TestScan(t *testing.T) {
@@ -143,10 +144,10 @@ func TestScan(t *testing.T) {
 	}
 	for _, limit := range []int{0, ledger.MaxScan + 1} {
 		_, err := ledger.Scan(tx, "test.row", nil, limit, func(ledger.KV) error { return nil })
-		assertCode(t, err, ledger.Invalid, "scan limit")
+		assertCode(t, err, cxlerr.Invalid, "scan limit")
 	}
 	_, err = ledger.Scan(tx, "test.row", []string{"a\x00"}, 1, func(ledger.KV) error { return nil })
-	assertCode(t, err, ledger.Invalid, "U+0000")
+	assertCode(t, err, cxlerr.Invalid, "U+0000")
 	// Scan works in a transaction that writes.
 	if err := ledger.PutJSON(tx, "x", 1); err != nil {
 		t.Fatal(err)
@@ -200,10 +201,10 @@ func TestHistory(t *testing.T) {
 	}
 	for _, bad := range []string{"-1", "x", "01", " 1"} {
 		_, _, err := ledger.History(tx, key, 1, bad)
-		assertCode(t, err, ledger.Invalid, "not a history bookmark")
+		assertCode(t, err, cxlerr.Invalid, "not a history bookmark")
 	}
 	_, _, err = ledger.History(tx, key, 500, "")
-	assertCode(t, err, ledger.Invalid, "pageSize")
+	assertCode(t, err, cxlerr.Invalid, "pageSize")
 	if stub.OpenIterators() != 0 {
 		t.Fatal("History left an iterator open")
 	}

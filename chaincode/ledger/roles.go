@@ -3,6 +3,8 @@ package ledger
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // Role is a part an organisation plays in the consortium. Roles are
@@ -32,7 +34,7 @@ func ParseRole(s string) (Role, error) {
 	case Brand, Merchant, Carrier, Payment, Auditor, Arbiter:
 		return r, nil
 	}
-	return "", Errorf(Invalid, "role %q: want one of brand, merchant, carrier, payment, auditor, arbiter", s)
+	return "", cxlerr.Errorf(cxlerr.Invalid, "role %q: want one of brand, merchant, carrier, payment, auditor, arbiter", s)
 }
 
 // RoleStatus is where a role grant stands.
@@ -98,7 +100,7 @@ func RequireRole(tx *Tx, role Role) error {
 		return err
 	}
 	if !ok {
-		return Errorf(Forbidden, "organisation %s does not hold the %s role", tx.caller.MSP, role)
+		return cxlerr.Errorf(cxlerr.Forbidden, "organisation %s does not hold the %s role", tx.caller.MSP, role)
 	}
 	return nil
 }
@@ -115,9 +117,9 @@ func ProposeRole(tx *Tx, msp string, role Role) (RoleGrant, error) {
 	}
 	if found {
 		if g.Status == RoleProposed {
-			return RoleGrant{}, Errorf(Conflict, "role %s of %s is already proposed by %s", role, msp, g.ProposedBy)
+			return RoleGrant{}, cxlerr.Errorf(cxlerr.Conflict, "role %s of %s is already proposed by %s", role, msp, g.ProposedBy)
 		}
-		return RoleGrant{}, Errorf(Conflict, "%s already holds the %s role", msp, role)
+		return RoleGrant{}, cxlerr.Errorf(cxlerr.Conflict, "%s already holds the %s role", msp, role)
 	}
 	g = RoleGrant{MSP: msp, Role: role, Status: RoleProposed, ProposedBy: tx.caller.MSP}
 	return writeGrant(tx, g)
@@ -134,13 +136,13 @@ func ApproveRole(tx *Tx, msp string, role Role) (RoleGrant, error) {
 		return RoleGrant{}, err
 	}
 	if !found {
-		return RoleGrant{}, Errorf(NotFound, "no proposal for the %s role of %s", role, msp)
+		return RoleGrant{}, cxlerr.Errorf(cxlerr.NotFound, "no proposal for the %s role of %s", role, msp)
 	}
 	if g.Status == RoleActive {
-		return RoleGrant{}, Errorf(Conflict, "nothing to approve: %s holds the %s role and no change is proposed", msp, role)
+		return RoleGrant{}, cxlerr.Errorf(cxlerr.Conflict, "nothing to approve: %s holds the %s role and no change is proposed", msp, role)
 	}
 	if g.ProposedBy == tx.caller.MSP {
-		return RoleGrant{}, Errorf(Forbidden, "%s proposed this change; an admin of another organisation must approve it", g.ProposedBy)
+		return RoleGrant{}, cxlerr.Errorf(cxlerr.Forbidden, "%s proposed this change; an admin of another organisation must approve it", g.ProposedBy)
 	}
 	if g.Status == RoleRevoking {
 		return removeGrant(tx, g, RoleRevoked)
@@ -164,16 +166,16 @@ func RevokeRole(tx *Tx, msp string, role Role) (RoleGrant, error) {
 		return RoleGrant{}, err
 	}
 	if !found {
-		return RoleGrant{}, Errorf(NotFound, "%s has no %s role to revoke", msp, role)
+		return RoleGrant{}, cxlerr.Errorf(cxlerr.NotFound, "%s has no %s role to revoke", msp, role)
 	}
 	switch g.Status {
 	case RoleProposed:
 		if g.ProposedBy != tx.caller.MSP {
-			return RoleGrant{}, Errorf(Forbidden, "only %s, which proposed the %s role of %s, can withdraw the proposal", g.ProposedBy, role, msp)
+			return RoleGrant{}, cxlerr.Errorf(cxlerr.Forbidden, "only %s, which proposed the %s role of %s, can withdraw the proposal", g.ProposedBy, role, msp)
 		}
 		return removeGrant(tx, g, RoleWithdrawn)
 	case RoleRevoking:
-		return RoleGrant{}, Errorf(Conflict, "revoking the %s role of %s is already proposed by %s; an admin of another organisation approves it", role, msp, g.ProposedBy)
+		return RoleGrant{}, cxlerr.Errorf(cxlerr.Conflict, "revoking the %s role of %s is already proposed by %s; an admin of another organisation approves it", role, msp, g.ProposedBy)
 	}
 	g.Status = RoleRevoking
 	g.ProposedBy = tx.caller.MSP
@@ -187,7 +189,7 @@ func ListRoles(tx *Tx) ([]RoleGrant, error) {
 	more, err := Scan(tx, roleType, nil, MaxScan, func(kv KV) error {
 		var g RoleGrant
 		if err := json.Unmarshal(kv.Value, &g); err != nil {
-			return Errorf(Internal, "decode %s: %w", DescribeKey(kv.Key), err)
+			return cxlerr.Errorf(cxlerr.Internal, "decode %s: %w", DescribeKey(kv.Key), err)
 		}
 		grants = append(grants, g)
 		return nil
@@ -196,7 +198,7 @@ func ListRoles(tx *Tx) ([]RoleGrant, error) {
 		return nil, err
 	}
 	if more {
-		return nil, Errorf(Internal, "more than %d role grants", MaxScan)
+		return nil, cxlerr.Errorf(cxlerr.Internal, "more than %d role grants", MaxScan)
 	}
 	return grants, nil
 }
@@ -205,7 +207,7 @@ func ListRoles(tx *Tx) ([]RoleGrant, error) {
 // valid, then reads the grant.
 func adminReadGrant(tx *Tx, action, msp string, role Role) (RoleGrant, bool, error) {
 	if !tx.caller.IsAdmin() {
-		return RoleGrant{}, false, Errorf(Forbidden, "%s is not an admin of %s; only admins %s roles", tx.caller.Name, tx.caller.MSP, action)
+		return RoleGrant{}, false, cxlerr.Errorf(cxlerr.Forbidden, "%s is not an admin of %s; only admins %s roles", tx.caller.Name, tx.caller.MSP, action)
 	}
 	return readGrant(tx, msp, role)
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // roleStep runs one role operation as the admin of msp and commits it when
@@ -41,7 +42,7 @@ func TestRoleLifecycle(t *testing.T) {
 		t.Fatal("a proposed role is in force")
 	}
 	_, err = roleStep(t, stub, "Org1MSP", ledger.ApproveRole, "Org1MSP", ledger.Brand)
-	assertCode(t, err, ledger.Forbidden, "Org1MSP proposed this change; an admin of another organisation must approve it")
+	assertCode(t, err, cxlerr.Forbidden, "Org1MSP proposed this change; an admin of another organisation must approve it")
 
 	g, err = roleStep(t, stub, "Org2MSP", ledger.ApproveRole, "Org1MSP", ledger.Brand)
 	if err != nil || g.Status != ledger.RoleActive || !slices.Equal(g.GrantedBy, []string{"Org1MSP", "Org2MSP"}) || g.ProposedBy != "" {
@@ -59,7 +60,7 @@ func TestRoleLifecycle(t *testing.T) {
 		t.Fatal("a role is lost before the revocation is approved")
 	}
 	_, err = roleStep(t, stub, "Org2MSP", ledger.ApproveRole, "Org1MSP", ledger.Brand)
-	assertCode(t, err, ledger.Forbidden, "Org2MSP proposed this change")
+	assertCode(t, err, cxlerr.Forbidden, "Org2MSP proposed this change")
 
 	g, err = roleStep(t, stub, "Org3MSP", ledger.ApproveRole, "Org1MSP", ledger.Brand)
 	if err != nil || g.Status != ledger.RoleRevoked {
@@ -94,17 +95,17 @@ func TestRoleErrors(t *testing.T) {
 		op     func(*ledger.Tx, string, ledger.Role) (ledger.RoleGrant, error)
 		target string
 		role   ledger.Role
-		code   ledger.Code
+		code   cxlerr.Code
 		want   string
 	}{
-		{"propose twice", "Org2MSP", ledger.ProposeRole, "Org2MSP", ledger.Carrier, ledger.Conflict, "role carrier of Org2MSP is already proposed by Org1MSP"},
-		{"propose held role", "Org2MSP", ledger.ProposeRole, "Org1MSP", ledger.Brand, ledger.Conflict, "Org1MSP already holds the brand role"},
-		{"approve unknown", "Org2MSP", ledger.ApproveRole, "Org9MSP", ledger.Brand, ledger.NotFound, "no proposal for the brand role of Org9MSP"},
-		{"revoke unknown", "Org2MSP", ledger.RevokeRole, "Org9MSP", ledger.Brand, ledger.NotFound, "Org9MSP has no brand role to revoke"},
-		{"revoke twice", "Org2MSP", ledger.RevokeRole, "Org1MSP", ledger.Brand, ledger.Conflict, "already proposed by Org1MSP"},
-		{"withdraw someone else's proposal", "Org2MSP", ledger.RevokeRole, "Org3MSP", ledger.Auditor, ledger.Forbidden, "only Org3MSP, which proposed the auditor role of Org3MSP, can withdraw"},
-		{"invalid role", "Org2MSP", ledger.ProposeRole, "Org2MSP", ledger.Role("king"), ledger.Invalid, `role "king"`},
-		{"invalid msp", "Org2MSP", ledger.ProposeRole, "Org 2", ledger.Brand, ledger.Invalid, "msp: MSP ID"},
+		{"propose twice", "Org2MSP", ledger.ProposeRole, "Org2MSP", ledger.Carrier, cxlerr.Conflict, "role carrier of Org2MSP is already proposed by Org1MSP"},
+		{"propose held role", "Org2MSP", ledger.ProposeRole, "Org1MSP", ledger.Brand, cxlerr.Conflict, "Org1MSP already holds the brand role"},
+		{"approve unknown", "Org2MSP", ledger.ApproveRole, "Org9MSP", ledger.Brand, cxlerr.NotFound, "no proposal for the brand role of Org9MSP"},
+		{"revoke unknown", "Org2MSP", ledger.RevokeRole, "Org9MSP", ledger.Brand, cxlerr.NotFound, "Org9MSP has no brand role to revoke"},
+		{"revoke twice", "Org2MSP", ledger.RevokeRole, "Org1MSP", ledger.Brand, cxlerr.Conflict, "already proposed by Org1MSP"},
+		{"withdraw someone else's proposal", "Org2MSP", ledger.RevokeRole, "Org3MSP", ledger.Auditor, cxlerr.Forbidden, "only Org3MSP, which proposed the auditor role of Org3MSP, can withdraw"},
+		{"invalid role", "Org2MSP", ledger.ProposeRole, "Org2MSP", ledger.Role("king"), cxlerr.Invalid, `role "king"`},
+		{"invalid msp", "Org2MSP", ledger.ProposeRole, "Org 2", ledger.Brand, cxlerr.Invalid, "msp: MSP ID"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -116,7 +117,7 @@ func TestRoleErrors(t *testing.T) {
 	for _, op := range []func(*ledger.Tx, string, ledger.Role) (ledger.RoleGrant, error){ledger.ProposeRole, ledger.ApproveRole, ledger.RevokeRole} {
 		stub.As("Org2MSP", "bob", "client")
 		_, err := op(newTx(t, stub), "Org2MSP", ledger.Merchant)
-		assertCode(t, err, ledger.Forbidden, "bob is not an admin of Org2MSP")
+		assertCode(t, err, cxlerr.Forbidden, "bob is not an admin of Org2MSP")
 	}
 
 	g, err := roleStep(t, stub, "Org3MSP", ledger.RevokeRole, "Org3MSP", ledger.Auditor)
@@ -148,9 +149,9 @@ func TestRequireRole(t *testing.T) {
 	if err := ledger.RequireRole(newTx(t, stub), ledger.Brand); err != nil {
 		t.Fatal(err)
 	}
-	assertCode(t, ledger.RequireRole(newTx(t, stub), ledger.Auditor), ledger.Forbidden, "organisation Org1MSP does not hold the auditor role")
+	assertCode(t, ledger.RequireRole(newTx(t, stub), ledger.Auditor), cxlerr.Forbidden, "organisation Org1MSP does not hold the auditor role")
 	stub.As("Org2MSP", "bob", "client")
-	assertCode(t, ledger.RequireRole(newTx(t, stub), ledger.Brand), ledger.Forbidden, "organisation Org2MSP does not hold the brand role")
+	assertCode(t, ledger.RequireRole(newTx(t, stub), ledger.Brand), cxlerr.Forbidden, "organisation Org2MSP does not hold the brand role")
 }
 
 func TestParseRole(t *testing.T) {
@@ -160,5 +161,5 @@ func TestParseRole(t *testing.T) {
 		}
 	}
 	_, err := ledger.ParseRole("Brand")
-	assertCode(t, err, ledger.Invalid, `role "Brand"`)
+	assertCode(t, err, cxlerr.Invalid, `role "Brand"`)
 }

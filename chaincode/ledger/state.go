@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // GetJSON reads the committed value at key into v. found is false, and v
@@ -13,13 +15,13 @@ import (
 func GetJSON(tx *Tx, key string, v any) (found bool, err error) {
 	raw, err := tx.stub.GetState(key)
 	if err != nil {
-		return false, Errorf(Internal, "read %s: %w", DescribeKey(key), err)
+		return false, cxlerr.Errorf(cxlerr.Internal, "read %s: %w", DescribeKey(key), err)
 	}
 	if len(raw) == 0 {
 		return false, nil
 	}
 	if err := json.Unmarshal(raw, v); err != nil {
-		return false, Errorf(Internal, "decode %s: %w", DescribeKey(key), err)
+		return false, cxlerr.Errorf(cxlerr.Internal, "decode %s: %w", DescribeKey(key), err)
 	}
 	return true, nil
 }
@@ -33,7 +35,7 @@ func MustGetJSON(tx *Tx, key string, v any) error {
 		return err
 	}
 	if !found {
-		return Errorf(NotFound, "%s not found", DescribeKey(key))
+		return cxlerr.Errorf(cxlerr.NotFound, "%s not found", DescribeKey(key))
 	}
 	return nil
 }
@@ -44,10 +46,10 @@ func MustGetJSON(tx *Tx, key string, v any) error {
 func PutJSON(tx *Tx, key string, v any) error {
 	raw, err := json.Marshal(v)
 	if err != nil {
-		return Errorf(Internal, "encode %s: %w", DescribeKey(key), err)
+		return cxlerr.Errorf(cxlerr.Internal, "encode %s: %w", DescribeKey(key), err)
 	}
 	if err := tx.stub.PutState(key, raw); err != nil {
-		return Errorf(Internal, "write %s: %w", DescribeKey(key), err)
+		return cxlerr.Errorf(cxlerr.Internal, "write %s: %w", DescribeKey(key), err)
 	}
 	return nil
 }
@@ -55,7 +57,7 @@ func PutJSON(tx *Tx, key string, v any) error {
 // Delete removes key. Deleting a missing key is not an error.
 func Delete(tx *Tx, key string) error {
 	if err := tx.stub.DelState(key); err != nil {
-		return Errorf(Internal, "delete %s: %w", DescribeKey(key), err)
+		return cxlerr.Errorf(cxlerr.Internal, "delete %s: %w", DescribeKey(key), err)
 	}
 	return nil
 }

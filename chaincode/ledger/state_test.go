@@ -5,6 +5,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 type record struct {
@@ -24,7 +25,7 @@ func TestJSONState(t *testing.T) {
 	if found, err := ledger.GetJSON(tx, key, &got); found || err != nil {
 		t.Fatalf("GetJSON before write = %v, %v", found, err)
 	}
-	assertCode(t, ledger.MustGetJSON(tx, key, &got), ledger.NotFound, "test.record r1 not found")
+	assertCode(t, ledger.MustGetJSON(tx, key, &got), cxlerr.NotFound, "test.record r1 not found")
 
 	if err := ledger.PutJSON(tx, key, record{Name: "one", Count: 1, Tags: map[string]string{"z": "1", "a": "2"}}); err != nil {
 		t.Fatal(err)
@@ -61,9 +62,9 @@ func TestJSONStateErrors(t *testing.T) {
 	tx := newTx(t, stub)
 	var got record
 	_, err := ledger.GetJSON(tx, "corrupt", &got)
-	assertCode(t, err, ledger.Internal, `decode "corrupt"`)
-	assertCode(t, ledger.PutJSON(tx, "k", func() {}), ledger.Internal, `encode "k"`)
-	assertCode(t, ledger.PutJSON(tx, "", record{}), ledger.Internal, "write")
+	assertCode(t, err, cxlerr.Internal, `decode "corrupt"`)
+	assertCode(t, ledger.PutJSON(tx, "k", func() {}), cxlerr.Internal, `encode "k"`)
+	assertCode(t, ledger.PutJSON(tx, "", record{}), cxlerr.Internal, "write")
 }
 
 func TestDescribeKey(t *testing.T) {

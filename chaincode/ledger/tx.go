@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/attrmgr"
 	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/cid"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
@@ -32,14 +33,14 @@ type Tx struct {
 func NewTx(stub shim.ChaincodeStubInterface) (*Tx, error) {
 	id := stub.GetTxID()
 	if id == "" {
-		return nil, Errorf(Internal, "transaction has no ID")
+		return nil, cxlerr.Errorf(cxlerr.Internal, "transaction has no ID")
 	}
 	ts, err := stub.GetTxTimestamp()
 	if err != nil {
-		return nil, Errorf(Internal, "read transaction timestamp: %w", err)
+		return nil, cxlerr.Errorf(cxlerr.Internal, "read transaction timestamp: %w", err)
 	}
 	if err := ts.CheckValid(); err != nil {
-		return nil, Errorf(Internal, "read transaction timestamp: %w", err)
+		return nil, cxlerr.Errorf(cxlerr.Internal, "read transaction timestamp: %w", err)
 	}
 	caller, err := callerOf(stub)
 	if err != nil {
@@ -105,25 +106,25 @@ func (c Caller) IsClient() bool { return slices.Contains(c.Roles, ouClient) }
 func callerOf(stub shim.ChaincodeStubInterface) (Caller, error) {
 	id, err := cid.New(stub)
 	if err != nil {
-		return Caller{}, Errorf(Unauthenticated, "identify caller: %v", err)
+		return Caller{}, cxlerr.Errorf(cxlerr.Unauthenticated, "identify caller: %v", err)
 	}
 	msp, err := id.GetMSPID()
 	if err != nil {
-		return Caller{}, Errorf(Unauthenticated, "identify caller: %v", err)
+		return Caller{}, cxlerr.Errorf(cxlerr.Unauthenticated, "identify caller: %v", err)
 	}
 	if problem := mspProblem(msp); problem != "" {
-		return Caller{}, Errorf(Unauthenticated, "identify caller: %s", problem)
+		return Caller{}, cxlerr.Errorf(cxlerr.Unauthenticated, "identify caller: %s", problem)
 	}
 	cert, err := id.GetX509Certificate()
 	if err != nil {
-		return Caller{}, Errorf(Unauthenticated, "identify caller: %v", err)
+		return Caller{}, cxlerr.Errorf(cxlerr.Unauthenticated, "identify caller: %v", err)
 	}
 	if cert == nil {
-		return Caller{}, Errorf(Unauthenticated, "caller of %s has no X.509 certificate", msp)
+		return Caller{}, cxlerr.Errorf(cxlerr.Unauthenticated, "caller of %s has no X.509 certificate", msp)
 	}
 	name := cert.Subject.CommonName
 	if problem := idProblem(name); problem != "" {
-		return Caller{}, Errorf(Unauthenticated, "caller of %s: certificate common name: %s", msp, problem)
+		return Caller{}, cxlerr.Errorf(cxlerr.Unauthenticated, "caller of %s: certificate common name: %s", msp, problem)
 	}
 	roles := []string{}
 	for _, ou := range cert.Subject.OrganizationalUnit {
@@ -137,7 +138,7 @@ func callerOf(stub shim.ChaincodeStubInterface) (Caller, error) {
 	slices.Sort(roles)
 	attrs, err := attrmgr.New().GetAttributesFromCert(cert)
 	if err != nil {
-		return Caller{}, Errorf(Unauthenticated, "read attributes of %s/%s: %v", msp, name, err)
+		return Caller{}, cxlerr.Errorf(cxlerr.Unauthenticated, "read attributes of %s/%s: %v", msp, name, err)
 	}
 	values := map[string]string{}
 	maps.Copy(values, attrs.Attrs)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 func TestNewTx(t *testing.T) {
@@ -63,7 +64,7 @@ func TestNewTxCallers(t *testing.T) {
 			}
 			tx, err := ledger.NewTx(stub)
 			if tt.wantErr != "" {
-				assertCode(t, err, ledger.Unauthenticated, tt.wantErr)
+				assertCode(t, err, cxlerr.Unauthenticated, tt.wantErr)
 				return
 			}
 			if err != nil {

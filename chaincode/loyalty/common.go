@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // timeKeyLayout renders a transaction time as a fixed-width key part, so
@@ -33,7 +34,7 @@ func withAcceptance(tx *ledger.Tx, p *Program) (*Program, error) {
 	more, err := ledger.Scan(tx, acceptanceType, []string{p.ID}, maxPartners, func(kv ledger.KV) error {
 		var a acceptance
 		if err := json.Unmarshal(kv.Value, &a); err != nil {
-			return ledger.Errorf(ledger.Internal, "decode %s: %w", ledger.DescribeKey(kv.Key), err)
+			return cxlerr.Errorf(cxlerr.Internal, "decode %s: %w", ledger.DescribeKey(kv.Key), err)
 		}
 		accepted[kv.Parts[1]] = a.Accepted
 		return nil
@@ -42,7 +43,7 @@ func withAcceptance(tx *ledger.Tx, p *Program) (*Program, error) {
 		return nil, err
 	}
 	if more {
-		return nil, ledger.Errorf(ledger.Internal, "programme %s has more than %d partner acceptances", p.ID, maxPartners)
+		return nil, cxlerr.Errorf(cxlerr.Internal, "programme %s has more than %d partner acceptances", p.ID, maxPartners)
 	}
 	view := *p
 	view.Partners = make([]PartnerTerms, len(p.Partners))
@@ -75,14 +76,14 @@ func actsFor(c ledger.Caller, msp string) bool {
 func requireMerchant(tx *ledger.Tx, msp, what string) error {
 	c := tx.Caller()
 	if !actsFor(c, msp) {
-		return ledger.Errorf(ledger.Forbidden, "%s may not %s: only %s may", c.Account, what, msp)
+		return cxlerr.Errorf(cxlerr.Forbidden, "%s may not %s: only %s may", c.Account, what, msp)
 	}
 	ok, err := ledger.OrgHasRole(tx, msp, ledger.Merchant)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return ledger.Errorf(ledger.Forbidden, "%s does not hold the merchant role and may not %s", msp, what)
+		return cxlerr.Errorf(cxlerr.Forbidden, "%s does not hold the merchant role and may not %s", msp, what)
 	}
 	return nil
 }
@@ -91,7 +92,7 @@ func requireMerchant(tx *ledger.Tx, msp, what string) error {
 // customer spends or moves their own points.
 func requireHolder(tx *ledger.Tx, account, what string) error {
 	if c := tx.Caller(); c.Account != account {
-		return ledger.Errorf(ledger.Forbidden, "%s may not %s the points of %s", c.Account, what, account)
+		return cxlerr.Errorf(cxlerr.Forbidden, "%s may not %s the points of %s", c.Account, what, account)
 	}
 	return nil
 }
@@ -122,7 +123,7 @@ func requireAuditor(tx *ledger.Tx, what string) error {
 		return err
 	}
 	if !ok || !actsFor(c, c.MSP) {
-		return ledger.Errorf(ledger.Forbidden, "%s may not %s", c.Account, what)
+		return cxlerr.Errorf(cxlerr.Forbidden, "%s may not %s", c.Account, what)
 	}
 	return nil
 }
@@ -171,7 +172,7 @@ func mustBeNew(tx *ledger.Tx, key, what string) error {
 		return err
 	}
 	if found {
-		return ledger.Errorf(ledger.Conflict, "%s already exists", what)
+		return cxlerr.Errorf(cxlerr.Conflict, "%s already exists", what)
 	}
 	return nil
 }
@@ -203,7 +204,7 @@ func sumLots(lots []ledger.Lot, keep func(ledger.Lot) bool) (ledger.Amount, erro
 		}
 		var err error
 		if sum, err = sum.Add(l.Amount); err != nil {
-			return 0, ledger.Errorf(ledger.Internal, "points of %s in %s overflow: %w", l.Owner, l.Unit, err)
+			return 0, cxlerr.Errorf(cxlerr.Internal, "points of %s in %s overflow: %w", l.Owner, l.Unit, err)
 		}
 	}
 	return sum, nil
@@ -212,9 +213,9 @@ func sumLots(lots []ledger.Lot, keep func(ledger.Lot) bool) (ledger.Amount, erro
 // insufficient rewrites an INSUFFICIENT_FUNDS error from the kit with
 // context; other errors pass through.
 func insufficient(err error, format string, args ...any) error {
-	var e *ledger.Error
-	if !errors.As(err, &e) || e.Code != ledger.Insufficient {
+	var e *cxlerr.Error
+	if !errors.As(err, &e) || e.Code != cxlerr.InsufficientFunds {
 		return err
 	}
-	return ledger.Errorf(ledger.Insufficient, "%s: %s", fmt.Sprintf(format, args...), e.Message)
+	return cxlerr.Errorf(cxlerr.InsufficientFunds, "%s: %s", fmt.Sprintf(format, args...), e.Message)
 }

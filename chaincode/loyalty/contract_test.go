@@ -19,6 +19,7 @@ import (
 	"github.com/cxledger/cxledger/chaincode/loyalty"
 	"github.com/cxledger/cxledger/chaincode/orders"
 	"github.com/cxledger/cxledger/chaincode/provenance"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 func TestStatement(t *testing.T) {
@@ -87,13 +88,13 @@ func TestStatement(t *testing.T) {
 	args := func(merchant, counterparty string, from, to time.Time, extra string) string {
 		return fmt.Sprintf(`{"merchant":%q,"counterparty":%q,"from":%q,"to":%q%s}`, merchant, counterparty, from.Format(time.RFC3339), to.Format(time.RFC3339), extra)
 	}
-	fails(e, corner, e.lc.Statement, args(acme.msp, bistro.msp, t0, t0.Add(day), ""), ledger.Forbidden, "may not see the settlement statement of AcmeMSP and BistroMSP")
-	fails(e, alice, e.lc.Statement, args(acme.msp, bistro.msp, t0, t0.Add(day), ""), ledger.Forbidden, "may not see")
-	fails(e, acme, e.lc.Statement, args(acme.msp, acme.msp, t0, t0.Add(day), ""), ledger.Invalid, "two different merchants")
-	fails(e, acme, e.lc.Statement, args(acme.msp, bistro.msp, t0, t0, ""), ledger.Invalid, "from must be set and before to")
-	fails(e, acme, e.lc.Statement, args(acme.msp, bistro.msp, t0, t0.Add(367*day), ""), ledger.Invalid, "at most 366 days")
-	fails(e, acme, e.lc.Statement, args(acme.msp, bistro.msp, t0, t0.Add(day), `,"bookmark":"01"`), ledger.Invalid, "bookmark")
-	fails(e, acme, e.lc.Statement, args(acme.msp, bistro.msp, t0, t0.Add(day), `,"pageSize":201`), ledger.Invalid, "pageSize")
+	fails(e, corner, e.lc.Statement, args(acme.msp, bistro.msp, t0, t0.Add(day), ""), cxlerr.Forbidden, "may not see the settlement statement of AcmeMSP and BistroMSP")
+	fails(e, alice, e.lc.Statement, args(acme.msp, bistro.msp, t0, t0.Add(day), ""), cxlerr.Forbidden, "may not see")
+	fails(e, acme, e.lc.Statement, args(acme.msp, acme.msp, t0, t0.Add(day), ""), cxlerr.Invalid, "two different merchants")
+	fails(e, acme, e.lc.Statement, args(acme.msp, bistro.msp, t0, t0, ""), cxlerr.Invalid, "from must be set and before to")
+	fails(e, acme, e.lc.Statement, args(acme.msp, bistro.msp, t0, t0.Add(367*day), ""), cxlerr.Invalid, "at most 366 days")
+	fails(e, acme, e.lc.Statement, args(acme.msp, bistro.msp, t0, t0.Add(day), `,"bookmark":"01"`), cxlerr.Invalid, "bookmark")
+	fails(e, acme, e.lc.Statement, args(acme.msp, bistro.msp, t0, t0.Add(day), `,"pageSize":201`), cxlerr.Invalid, "pageSize")
 }
 
 // recordingStub is a stub that records the keys a transaction reads and

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // EarnArgs is the argument of Earn: either the purchase amount, which the
@@ -25,13 +26,13 @@ func (a *EarnArgs) Validate() error {
 		return err
 	}
 	if strings.HasPrefix(a.ID, orderEarnPrefix) {
-		return ledger.Errorf(ledger.Invalid, "id: %q starts with %q, which is kept for order deliveries", a.ID, orderEarnPrefix)
+		return cxlerr.Errorf(cxlerr.Invalid, "id: %q starts with %q, which is kept for order deliveries", a.ID, orderEarnPrefix)
 	}
 	if err := ledger.ValidateAccount("account", a.Account); err != nil {
 		return err
 	}
 	if (a.Amount == 0) == (a.Points == 0) {
-		return ledger.Errorf(ledger.Invalid, "give exactly one of amount (a purchase) and points (a grant)")
+		return cxlerr.Errorf(cxlerr.Invalid, "give exactly one of amount (a purchase) and points (a grant)")
 	}
 	if a.Amount != 0 {
 		return ledger.ValidateAmount("amount", a.Amount)
@@ -55,7 +56,7 @@ func earn(tx *ledger.Tx, a EarnArgs) (*Earn, error) {
 			return nil, err
 		}
 		if e.Points == 0 {
-			return nil, ledger.Errorf(ledger.Invalid, "amount: a purchase of %d %s earns no points in programme %s", a.Amount, p.Currency, p.ID)
+			return nil, cxlerr.Errorf(cxlerr.Invalid, "amount: a purchase of %d %s earns no points in programme %s", a.Amount, p.Currency, p.ID)
 		}
 	}
 	if err := mintEarn(tx, p, e); err != nil {

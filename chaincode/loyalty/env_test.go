@@ -14,6 +14,7 @@ import (
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
 	"github.com/cxledger/cxledger/chaincode/loyalty"
 	"github.com/cxledger/cxledger/chaincode/orders"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // who is a caller identity.
@@ -146,7 +147,7 @@ func mustDo[R any](e *env, w who, f txFunc[R], args string) R {
 }
 
 // fails checks that f as w fails with code and a message containing want.
-func fails[R any](e *env, w who, f txFunc[R], args string, code ledger.Code, want string) {
+func fails[R any](e *env, w who, f txFunc[R], args string, code cxlerr.Code, want string) {
 	e.t.Helper()
 	e.stub.As(w.msp, w.cn, w.ou)
 	_, err := f(ledgertest.Context(e.stub), args)
@@ -154,7 +155,7 @@ func fails[R any](e *env, w who, f txFunc[R], args string, code ledger.Code, wan
 	if err == nil {
 		e.t.Fatalf("%s as %s: no error, want %s containing %q", args, w.account(), code, want)
 	}
-	if ledger.CodeOf(err) != code || !strings.Contains(err.Error(), want) {
+	if cxlerr.CodeOf(err) != code || !strings.Contains(err.Error(), want) {
 		e.t.Fatalf("%s as %s: error %q, want %s containing %q", args, w.account(), err, code, want)
 	}
 }

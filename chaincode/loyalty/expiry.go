@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // ExpireArgs is the argument of ExpirePoints.
@@ -19,7 +20,7 @@ func (a *ExpireArgs) Validate() error {
 		return err
 	}
 	if len(a.Accounts) == 0 || len(a.Accounts) > maxSweep {
-		return ledger.Errorf(ledger.Invalid, "accounts: give 1 to %d accounts, got %d", maxSweep, len(a.Accounts))
+		return cxlerr.Errorf(cxlerr.Invalid, "accounts: give 1 to %d accounts, got %d", maxSweep, len(a.Accounts))
 	}
 	seen := map[string]bool{}
 	for i, acct := range a.Accounts {
@@ -28,7 +29,7 @@ func (a *ExpireArgs) Validate() error {
 			return err
 		}
 		if seen[acct] {
-			return ledger.Errorf(ledger.Invalid, "%s: %s is listed twice", field, acct)
+			return cxlerr.Errorf(cxlerr.Invalid, "%s: %s is listed twice", field, acct)
 		}
 		seen[acct] = true
 	}
@@ -81,7 +82,7 @@ func expirePoints(tx *ledger.Tx, a ExpireArgs) (*ExpirySweep, error) {
 		}
 		sweep.Accounts = append(sweep.Accounts, SweptAccount{Account: account, Points: points})
 		if sweep.Points, err = sweep.Points.Add(points); err != nil {
-			return nil, ledger.Errorf(ledger.Internal, "expired points of programme %s overflow: %w", p.ID, err)
+			return nil, cxlerr.Errorf(cxlerr.Internal, "expired points of programme %s overflow: %w", p.ID, err)
 		}
 	}
 	if sweep.Points == 0 {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/orders"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // OrderHooks connects the loyalty contract to the orders contract, which
@@ -110,18 +111,18 @@ func redeemableAgainst(tx *ledger.Tx, id, account, merchant string) (ledger.Amou
 		return 0, err
 	}
 	if o.Customer != account {
-		return 0, ledger.Errorf(ledger.Forbidden, "order %s is not an order of %s", o.ID, account)
+		return 0, cxlerr.Errorf(cxlerr.Forbidden, "order %s is not an order of %s", o.ID, account)
 	}
 	if o.Merchant != merchant {
-		return 0, ledger.Errorf(ledger.Invalid, "merchant: order %s is with %s, not %s", o.ID, o.Merchant, merchant)
+		return 0, cxlerr.Errorf(cxlerr.Invalid, "merchant: order %s is with %s, not %s", o.ID, o.Merchant, merchant)
 	}
 	switch o.State {
 	case orders.StatePlaced, orders.StateDelivered, orders.StateReturning:
 	default:
-		return 0, ledger.Errorf(ledger.Conflict, "cannot redeem points against order %s: it is %s", o.ID, o.State)
+		return 0, cxlerr.Errorf(cxlerr.Conflict, "cannot redeem points against order %s: it is %s", o.ID, o.State)
 	}
 	if o.Remaining() <= 0 {
-		return 0, ledger.Errorf(ledger.Conflict, "cannot redeem points against order %s: it is fully refunded", o.ID)
+		return 0, cxlerr.Errorf(cxlerr.Conflict, "cannot redeem points against order %s: it is fully refunded", o.ID)
 	}
 	return o.Remaining(), nil
 }
@@ -221,7 +222,7 @@ func orderRedemptions(tx *ledger.Tx, order string) ([]*Redemption, error) {
 	more, err := ledger.Scan(tx, orderRedemptionIdx, []string{order}, ledger.MaxScan, func(kv ledger.KV) error {
 		var ref redemptionRef
 		if err := json.Unmarshal(kv.Value, &ref); err != nil {
-			return ledger.Errorf(ledger.Internal, "decode %s: %w", ledger.DescribeKey(kv.Key), err)
+			return cxlerr.Errorf(cxlerr.Internal, "decode %s: %w", ledger.DescribeKey(kv.Key), err)
 		}
 		refs = append(refs, ref)
 		return nil
@@ -230,7 +231,7 @@ func orderRedemptions(tx *ledger.Tx, order string) ([]*Redemption, error) {
 		return nil, err
 	}
 	if more {
-		return nil, ledger.Errorf(ledger.Internal, "order %s has more than %d redemptions", order, ledger.MaxScan)
+		return nil, cxlerr.Errorf(cxlerr.Internal, "order %s has more than %d redemptions", order, ledger.MaxScan)
 	}
 	reds := make([]*Redemption, 0, len(refs))
 	for _, ref := range refs {
@@ -363,7 +364,7 @@ func reverseInProgram(tx *ledger.Tx, p *Program, o *orders.Order, e *Earn, reds 
 		}
 		total, err := d.Points.Add(owed)
 		if err != nil {
-			return ledger.Errorf(ledger.Internal, "debt of %s in programme %s overflows: %w", o.Customer, p.ID, err)
+			return cxlerr.Errorf(cxlerr.Internal, "debt of %s in programme %s overflows: %w", o.Customer, p.ID, err)
 		}
 		if err := writeDebt(tx, p.ID, o.Customer, total); err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/loyalty"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 func TestDeliveryEarnsAndRefundsTakeBack(t *testing.T) {
@@ -43,9 +44,9 @@ func TestDeliveryEarnsAndRefundsTakeBack(t *testing.T) {
 		mustDo(e, w, e.lc.OrderPoints, `{"order":"o-1"}`)
 	}
 	for _, w := range []who{bob, bistro} {
-		fails(e, w, e.lc.OrderPoints, `{"order":"o-1"}`, ledger.Forbidden, "may not see the points of order o-1")
+		fails(e, w, e.lc.OrderPoints, `{"order":"o-1"}`, cxlerr.Forbidden, "may not see the points of order o-1")
 	}
-	fails(e, alice, e.lc.OrderPoints, `{"order":"o-9"}`, ledger.NotFound, "order o-9 not found")
+	fails(e, alice, e.lc.OrderPoints, `{"order":"o-9"}`, cxlerr.NotFound, "order o-9 not found")
 	checkHistory(t, e, alice)
 }
 
@@ -119,7 +120,7 @@ func TestRefundOfSpentPoints(t *testing.T) {
 	e.earn("r-1", alice, 40000) // 400 points
 	e.wantBalance(alice, 150, 0, 250)
 	fails(e, alice, e.lc.Redeem, js(map[string]any{"program": "acme", "id": "red-2", "account": alice.account(), "points": 151, "merchant": acme.msp}),
-		ledger.Insufficient, "151 points of programme acme requested and a debt of 250 to pay first")
+		cxlerr.InsufficientFunds, "151 points of programme acme requested and a debt of 250 to pay first")
 	r := e.redeem("red-2", alice, 150, acme)
 	if r.DebtPaid != 250 || r.Points != 150 || len(r.Portions) != 1 || r.Portions[0].Points != 150 {
 		t.Fatalf("redemption %+v", r)
@@ -156,9 +157,9 @@ func TestRefundRestoresRedeemedPoints(t *testing.T) {
 	against := func(id string, w who, points ledger.Amount, m who, order string) string {
 		return js(map[string]any{"program": "acme", "id": id, "account": w.account(), "points": points, "merchant": m.msp, "order": order})
 	}
-	fails(e, alice, e.lc.Redeem, against("x", alice, 10, bistro, "o-bob"), ledger.Forbidden, "order o-bob is not an order of CustMSP/alice")
-	fails(e, alice, e.lc.Redeem, against("x", alice, 10, bistro, "o-a"), ledger.Invalid, "order o-a is with AcmeMSP, not BistroMSP")
-	fails(e, alice, e.lc.Redeem, against("x", alice, 10, bistro, "o-zz"), ledger.NotFound, "order o-zz not found")
+	fails(e, alice, e.lc.Redeem, against("x", alice, 10, bistro, "o-bob"), cxlerr.Forbidden, "order o-bob is not an order of CustMSP/alice")
+	fails(e, alice, e.lc.Redeem, against("x", alice, 10, bistro, "o-a"), cxlerr.Invalid, "order o-a is with AcmeMSP, not BistroMSP")
+	fails(e, alice, e.lc.Redeem, against("x", alice, 10, bistro, "o-zz"), cxlerr.NotFound, "order o-zz not found")
 
 	r := mustDo(e, alice, e.lc.Redeem, against("red-1", alice, 1200, bistro, "o-b"))
 	if r.Value != 600 || r.OrderRemaining != 8000 || len(r.Portions) != 2 || r.Portions[0].Points != 1000 || r.Portions[1].Points != 200 {
@@ -204,7 +205,7 @@ func TestRefundRestoresRedeemedPoints(t *testing.T) {
 	if st.Entries[1].Kind != loyalty.SettlementReversal || st.Entries[1].Debtor != bistro.msp || st.Entries[1].Creditor != acme.msp {
 		t.Fatalf("reversal entry %+v", st.Entries[1])
 	}
-	fails(e, alice, e.lc.Redeem, against("red-2", alice, 10, bistro, "o-b"), ledger.Conflict, "cannot redeem points against order o-b: it is refunded")
+	fails(e, alice, e.lc.Redeem, against("red-2", alice, 10, bistro, "o-b"), cxlerr.Conflict, "cannot redeem points against order o-b: it is refunded")
 	op := mustDo(e, bistro, e.lc.OrderPoints, `{"order":"o-b"}`)
 	if op.Earn != nil || len(op.Redemptions) != 1 || op.Redemptions[0].Restored != 1200 || op.Redemptions[0].ValueReversed != 600 || len(op.Reversals) != 2 {
 		t.Fatalf("order points %+v", op)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/loyalty"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 func TestEarn(t *testing.T) {
@@ -37,18 +38,18 @@ func TestEarn(t *testing.T) {
 		}
 		return js(a)
 	}
-	fails(e, bistro, e.lc.Earn, earn(nil), ledger.Forbidden, "BistroMSP/clerk may not award points of programme acme: only AcmeMSP may")
-	fails(e, alice, e.lc.Earn, earn(nil), ledger.Forbidden, "only AcmeMSP may")
-	fails(e, acme, e.lc.Earn, earn(map[string]any{"id": "r-1"}), ledger.Conflict, "earn r-1 of programme acme already exists")
-	fails(e, acme, e.lc.Earn, earn(map[string]any{"id": "order:o-1"}), ledger.Invalid, "kept for order deliveries")
-	fails(e, acme, e.lc.Earn, earn(map[string]any{"amount": 99}), ledger.Invalid, "earns no points")
-	fails(e, acme, e.lc.Earn, earn(map[string]any{"points": 5}), ledger.Invalid, "exactly one of amount")
-	fails(e, acme, e.lc.Earn, earn(map[string]any{"amount": nil}), ledger.Invalid, "exactly one of amount")
-	fails(e, acme, e.lc.Earn, earn(map[string]any{"amount": -5}), ledger.Invalid, "amount")
-	fails(e, acme, e.lc.Earn, earn(map[string]any{"account": "alice"}), ledger.Invalid, "account")
-	fails(e, acme, e.lc.Earn, earn(map[string]any{"program": "nope"}), ledger.NotFound, "loyalty.program nope not found")
+	fails(e, bistro, e.lc.Earn, earn(nil), cxlerr.Forbidden, "BistroMSP/clerk may not award points of programme acme: only AcmeMSP may")
+	fails(e, alice, e.lc.Earn, earn(nil), cxlerr.Forbidden, "only AcmeMSP may")
+	fails(e, acme, e.lc.Earn, earn(map[string]any{"id": "r-1"}), cxlerr.Conflict, "earn r-1 of programme acme already exists")
+	fails(e, acme, e.lc.Earn, earn(map[string]any{"id": "order:o-1"}), cxlerr.Invalid, "kept for order deliveries")
+	fails(e, acme, e.lc.Earn, earn(map[string]any{"amount": 99}), cxlerr.Invalid, "earns no points")
+	fails(e, acme, e.lc.Earn, earn(map[string]any{"points": 5}), cxlerr.Invalid, "exactly one of amount")
+	fails(e, acme, e.lc.Earn, earn(map[string]any{"amount": nil}), cxlerr.Invalid, "exactly one of amount")
+	fails(e, acme, e.lc.Earn, earn(map[string]any{"amount": -5}), cxlerr.Invalid, "amount")
+	fails(e, acme, e.lc.Earn, earn(map[string]any{"account": "alice"}), cxlerr.Invalid, "account")
+	fails(e, acme, e.lc.Earn, earn(map[string]any{"program": "nope"}), cxlerr.NotFound, "loyalty.program nope not found")
 	e.revoke(acme.msp, ledger.Merchant)
-	fails(e, acme, e.lc.Earn, earn(nil), ledger.Forbidden, "AcmeMSP does not hold the merchant role")
+	fails(e, acme, e.lc.Earn, earn(nil), cxlerr.Forbidden, "AcmeMSP does not hold the merchant role")
 }
 
 func TestEarnOverflow(t *testing.T) {
@@ -57,14 +58,14 @@ func TestEarnOverflow(t *testing.T) {
 		p["earn"] = map[string]any{"points": math.MaxInt64, "per": 1}
 	}))
 	fails(e, corner, e.lc.Earn, js(map[string]any{"program": "huge", "id": "x", "account": alice.account(), "amount": 2}),
-		ledger.Invalid, "points earned: 2 * 9223372036854775807 / 1 overflows")
+		cxlerr.Invalid, "points earned: 2 * 9223372036854775807 / 1 overflows")
 	mustDo(e, corner, e.lc.Earn, js(map[string]any{"program": "huge", "id": "a", "account": alice.account(), "points": math.MaxInt64}))
 	mustDo(e, corner, e.lc.Earn, js(map[string]any{"program": "huge", "id": "b", "account": alice.account(), "points": 1}))
 	// The account now holds more than an Amount can count: a spend that
 	// would sum past it, and the balance, are refused rather than wrapped.
-	fails(e, alice, e.lc.Balance, `{"program":"huge"}`, ledger.Internal, "overflow")
+	fails(e, alice, e.lc.Balance, `{"program":"huge"}`, cxlerr.Internal, "overflow")
 	fails(e, alice, e.lc.Redeem, js(map[string]any{"program": "huge", "id": "r", "account": alice.account(), "points": math.MaxInt64, "merchant": corner.msp}),
-		ledger.Internal, "overflow")
+		cxlerr.Internal, "overflow")
 }
 
 func TestRedeem(t *testing.T) {
@@ -76,12 +77,12 @@ func TestRedeem(t *testing.T) {
 	redeem := func(id string, w who, account string, points ledger.Amount, m who) string {
 		return js(map[string]any{"program": "acme", "id": id, "account": account, "points": points, "merchant": m.msp})
 	}
-	fails(e, bob, e.lc.Redeem, redeem("x", bob, alice.account(), 10, acme), ledger.Forbidden, "CustMSP/bob may not redeem the points of CustMSP/alice")
-	fails(e, acme, e.lc.Redeem, redeem("x", acme, alice.account(), 10, acme), ledger.Forbidden, "AcmeMSP/clerk may not redeem the points of CustMSP/alice")
-	fails(e, alice, e.lc.Redeem, redeem("x", alice, alice.account(), 10, corner), ledger.Forbidden, "CornerMSP is not a partner of programme acme")
-	fails(e, alice, e.lc.Redeem, redeem("x", alice, alice.account(), 10, deli), ledger.Forbidden, "DeliMSP has not accepted the terms of programme acme")
-	fails(e, alice, e.lc.Redeem, redeem("x", alice, alice.account(), 151, acme), ledger.Insufficient, "150 acme usable")
-	fails(e, alice, e.lc.Redeem, redeem("x", alice, alice.account(), 0, acme), ledger.Invalid, "points")
+	fails(e, bob, e.lc.Redeem, redeem("x", bob, alice.account(), 10, acme), cxlerr.Forbidden, "CustMSP/bob may not redeem the points of CustMSP/alice")
+	fails(e, acme, e.lc.Redeem, redeem("x", acme, alice.account(), 10, acme), cxlerr.Forbidden, "AcmeMSP/clerk may not redeem the points of CustMSP/alice")
+	fails(e, alice, e.lc.Redeem, redeem("x", alice, alice.account(), 10, corner), cxlerr.Forbidden, "CornerMSP is not a partner of programme acme")
+	fails(e, alice, e.lc.Redeem, redeem("x", alice, alice.account(), 10, deli), cxlerr.Forbidden, "DeliMSP has not accepted the terms of programme acme")
+	fails(e, alice, e.lc.Redeem, redeem("x", alice, alice.account(), 151, acme), cxlerr.InsufficientFunds, "150 acme usable")
+	fails(e, alice, e.lc.Redeem, redeem("x", alice, alice.account(), 0, acme), cxlerr.Invalid, "points")
 
 	// At the issuer: no settlement, the soonest-expiring points go first.
 	r := e.redeem("red-1", alice, 120, acme)
@@ -96,7 +97,7 @@ func TestRedeem(t *testing.T) {
 	if b.Available != 30 || b.NextExpiry == nil || !b.NextExpiry.Equal(t0.AddDate(0, 0, 375)) || b.Lots != 1 {
 		t.Fatalf("balance after redeeming %+v", b)
 	}
-	fails(e, alice, e.lc.Redeem, redeem("red-1", alice, alice.account(), 1, acme), ledger.Conflict, "redemption red-1 of programme acme already exists")
+	fails(e, alice, e.lc.Redeem, redeem("red-1", alice, alice.account(), 1, acme), cxlerr.Conflict, "redemption red-1 of programme acme already exists")
 
 	// At a partner: the issuer owes it 1 cent per 2 points, rounded down.
 	r = e.redeem("red-2", alice, 25, bistro)
@@ -110,7 +111,7 @@ func TestRedeem(t *testing.T) {
 
 	// A partner that loses the merchant role no longer takes points.
 	e.revoke(bistro.msp, ledger.Merchant)
-	fails(e, alice, e.lc.Redeem, redeem("red-3", alice, alice.account(), 1, bistro), ledger.Forbidden, "BistroMSP does not hold the merchant role")
+	fails(e, alice, e.lc.Redeem, redeem("red-3", alice, alice.account(), 1, bistro), cxlerr.Forbidden, "BistroMSP does not hold the merchant role")
 }
 
 func TestExpiredPointsCannotBeSpent(t *testing.T) {
@@ -125,9 +126,9 @@ func TestExpiredPointsCannotBeSpent(t *testing.T) {
 	e.at(365 * day) // the first lot expires at exactly this instant
 	e.wantBalance(alice, 10, 100, 0)
 	fails(e, alice, e.lc.Redeem, js(map[string]any{"program": "acme", "id": "x", "account": alice.account(), "points": 11, "merchant": acme.msp}),
-		ledger.Insufficient, "10 acme usable")
+		cxlerr.InsufficientFunds, "10 acme usable")
 	fails(e, alice, e.lc.Transfer, js(map[string]any{"program": "acme", "id": "x", "account": alice.account(), "to": bob.account(), "points": 11}),
-		ledger.Insufficient, "10 acme usable")
+		cxlerr.InsufficientFunds, "10 acme usable")
 	e.redeem("red-1", alice, 10, acme)
 	e.wantBalance(alice, 0, 100, 0)
 }
@@ -140,9 +141,9 @@ func TestTransfer(t *testing.T) {
 	transfer := func(id, from, to string, points ledger.Amount) string {
 		return js(map[string]any{"program": "acme", "id": id, "account": from, "to": to, "points": points})
 	}
-	fails(e, bob, e.lc.Transfer, transfer("t", alice.account(), bob.account(), 10), ledger.Forbidden, "CustMSP/bob may not transfer the points of CustMSP/alice")
-	fails(e, alice, e.lc.Transfer, transfer("t", alice.account(), alice.account(), 10), ledger.Invalid, "to: a transfer needs another account")
-	fails(e, alice, e.lc.Transfer, transfer("t", alice.account(), bob.account(), 201), ledger.Insufficient, "200 acme usable")
+	fails(e, bob, e.lc.Transfer, transfer("t", alice.account(), bob.account(), 10), cxlerr.Forbidden, "CustMSP/bob may not transfer the points of CustMSP/alice")
+	fails(e, alice, e.lc.Transfer, transfer("t", alice.account(), alice.account(), 10), cxlerr.Invalid, "to: a transfer needs another account")
+	fails(e, alice, e.lc.Transfer, transfer("t", alice.account(), bob.account(), 201), cxlerr.InsufficientFunds, "200 acme usable")
 
 	tr := mustDo(e, alice, e.lc.Transfer, transfer("t-1", alice.account(), bob.account(), 150))
 	if tr.From != alice.account() || tr.To != bob.account() || len(tr.Portions) != 2 || tr.Portions[0].Points != 100 {
@@ -151,7 +152,7 @@ func TestTransfer(t *testing.T) {
 	if name, p := e.event(); name != "loyalty.PointsTransferred" || p.Keys["transfer"] != "t-1" {
 		t.Fatalf("event %s %+v", name, p)
 	}
-	fails(e, alice, e.lc.Transfer, transfer("t-1", alice.account(), bob.account(), 1), ledger.Conflict, "transfer t-1 of programme acme already exists")
+	fails(e, alice, e.lc.Transfer, transfer("t-1", alice.account(), bob.account(), 1), cxlerr.Conflict, "transfer t-1 of programme acme already exists")
 	e.wantBalance(alice, 50, 0, 0)
 	// The points keep their expiry: Bob's first 100 expire with Alice's first lot.
 	e.at(365 * day)
@@ -164,7 +165,7 @@ func TestTransfer(t *testing.T) {
 	mustDo(e, corner, e.lc.CreateProgram, program("closed", func(p map[string]any) { p["transferable"] = false }))
 	mustDo(e, corner, e.lc.Earn, js(map[string]any{"program": "closed", "id": "e", "account": alice.account(), "points": 10}))
 	fails(e, alice, e.lc.Transfer, js(map[string]any{"program": "closed", "id": "t", "account": alice.account(), "to": bob.account(), "points": 5}),
-		ledger.Forbidden, "programme closed does not allow transfers")
+		cxlerr.Forbidden, "programme closed does not allow transfers")
 }
 
 func TestExpirySweep(t *testing.T) {
@@ -185,10 +186,10 @@ func TestExpirySweep(t *testing.T) {
 		t.Fatalf("sweep before expiry %+v, event %v", got, e.lastEvent)
 	}
 	e.at(400 * day)
-	fails(e, alice, e.lc.ExpirePoints, sweep(bob), ledger.Forbidden, "CustMSP/alice may not expire points of other customers")
-	fails(e, bistro, e.lc.ExpirePoints, sweep(bob), ledger.Forbidden, "only AcmeMSP may")
-	fails(e, acme, e.lc.ExpirePoints, sweep(bob, bob), ledger.Invalid, "listed twice")
-	fails(e, acme, e.lc.ExpirePoints, `{"program":"acme","accounts":[]}`, ledger.Invalid, "give 1 to 50 accounts")
+	fails(e, alice, e.lc.ExpirePoints, sweep(bob), cxlerr.Forbidden, "CustMSP/alice may not expire points of other customers")
+	fails(e, bistro, e.lc.ExpirePoints, sweep(bob), cxlerr.Forbidden, "only AcmeMSP may")
+	fails(e, acme, e.lc.ExpirePoints, sweep(bob, bob), cxlerr.Invalid, "listed twice")
+	fails(e, acme, e.lc.ExpirePoints, `{"program":"acme","accounts":[]}`, cxlerr.Invalid, "give 1 to 50 accounts")
 
 	got = mustDo(e, bob, e.lc.ExpirePoints, sweep(bob))
 	if got.Points != 50 || len(got.Accounts) != 1 {
@@ -221,11 +222,11 @@ func TestQueriesAccess(t *testing.T) {
 		mustDo(e, w, e.lc.History, js(map[string]string{"program": "acme", "account": alice.account()}))
 	}
 	for _, w := range []who{bob, corner, deli} {
-		fails(e, w, e.lc.Balance, js(map[string]string{"program": "acme", "account": alice.account()}), ledger.Forbidden, "may not see the points of CustMSP/alice")
-		fails(e, w, e.lc.History, js(map[string]string{"program": "acme", "account": alice.account()}), ledger.Forbidden, "may not see the points of CustMSP/alice")
+		fails(e, w, e.lc.Balance, js(map[string]string{"program": "acme", "account": alice.account()}), cxlerr.Forbidden, "may not see the points of CustMSP/alice")
+		fails(e, w, e.lc.History, js(map[string]string{"program": "acme", "account": alice.account()}), cxlerr.Forbidden, "may not see the points of CustMSP/alice")
 	}
-	fails(e, alice, e.lc.Balance, `{"program":"acme","soonDays":400}`, ledger.Invalid, "soonDays")
-	fails(e, alice, e.lc.History, `{"program":"acme","bookmark":"zz"}`, ledger.Invalid, "bookmark")
+	fails(e, alice, e.lc.Balance, `{"program":"acme","soonDays":400}`, cxlerr.Invalid, "soonDays")
+	fails(e, alice, e.lc.History, `{"program":"acme","bookmark":"zz"}`, cxlerr.Invalid, "bookmark")
 }
 
 func TestHistoryPages(t *testing.T) {

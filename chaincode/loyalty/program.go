@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // CreateProgramArgs is the argument of CreateProgram.
@@ -47,10 +48,10 @@ func (a *CreateProgramArgs) Validate() error {
 		return err
 	}
 	if a.ExpiryDays < 0 || a.ExpiryDays > maxExpiryDays {
-		return ledger.Errorf(ledger.Invalid, "expiryDays: must be 0 (never) to %d, got %d", maxExpiryDays, a.ExpiryDays)
+		return cxlerr.Errorf(cxlerr.Invalid, "expiryDays: must be 0 (never) to %d, got %d", maxExpiryDays, a.ExpiryDays)
 	}
 	if len(a.Partners) > maxPartners {
-		return ledger.Errorf(ledger.Invalid, "partners: %d partners, more than %d", len(a.Partners), maxPartners)
+		return cxlerr.Errorf(cxlerr.Invalid, "partners: %d partners, more than %d", len(a.Partners), maxPartners)
 	}
 	seen := map[string]bool{}
 	for i, p := range a.Partners {
@@ -59,7 +60,7 @@ func (a *CreateProgramArgs) Validate() error {
 			return err
 		}
 		if seen[p.MSP] {
-			return ledger.Errorf(ledger.Invalid, "%s.msp: %s is listed twice", field, p.MSP)
+			return cxlerr.Errorf(cxlerr.Invalid, "%s.msp: %s is listed twice", field, p.MSP)
 		}
 		seen[p.MSP] = true
 		if err := ledger.ValidateAmount(field+".value", p.Value); err != nil {
@@ -88,14 +89,14 @@ func createProgram(tx *ledger.Tx, a CreateProgramArgs) (*Program, error) {
 	partners := make([]PartnerTerms, 0, len(a.Partners))
 	for _, p := range a.Partners {
 		if p.MSP == merchant {
-			return nil, ledger.Errorf(ledger.Invalid, "partners: %s issues the programme and cannot also be its partner", p.MSP)
+			return nil, cxlerr.Errorf(cxlerr.Invalid, "partners: %s issues the programme and cannot also be its partner", p.MSP)
 		}
 		ok, err := ledger.OrgHasRole(tx, p.MSP, ledger.Merchant)
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
-			return nil, ledger.Errorf(ledger.Invalid, "partners: %s does not hold the merchant role", p.MSP)
+			return nil, cxlerr.Errorf(cxlerr.Invalid, "partners: %s does not hold the merchant role", p.MSP)
 		}
 		partners = append(partners, PartnerTerms{MSP: p.MSP, Value: p.Value, Per: p.Per})
 	}
@@ -139,7 +140,7 @@ func designateForOrders(tx *ledger.Tx, merchant, program string) error {
 		return err
 	}
 	if found {
-		return ledger.Errorf(ledger.Conflict, "orders of %s already earn points in programme %s", merchant, current.Program)
+		return cxlerr.Errorf(cxlerr.Conflict, "orders of %s already earn points in programme %s", merchant, current.Program)
 	}
 	return ledger.PutJSON(tx, key, ordersProgram{Program: program})
 }
@@ -164,7 +165,7 @@ func acceptPartnership(tx *ledger.Tx, a ProgramArgs) (*PartnerTerms, error) {
 	msp := tx.Caller().MSP
 	terms, ok := p.partner(msp)
 	if !ok {
-		return nil, ledger.Errorf(ledger.Forbidden, "programme %s offers no partnership to %s", p.ID, msp)
+		return nil, cxlerr.Errorf(cxlerr.Forbidden, "programme %s offers no partnership to %s", p.ID, msp)
 	}
 	if err := requireMerchant(tx, msp, "accept a partnership for "+msp); err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // program returns the argument of a programme like "acme" with id, changed by mod.
@@ -24,42 +25,42 @@ func TestCreateProgram(t *testing.T) {
 		name string
 		by   who
 		args string
-		code ledger.Code
+		code cxlerr.Code
 		want string
 	}{
-		{"auditor is no merchant", audit, program("audit", nil), ledger.Forbidden, "AuditMSP does not hold the merchant role"},
-		{"customer of a non-merchant org", alice, program("cust", nil), ledger.Forbidden, "CustMSP does not hold the merchant role"},
-		{"peer identity", who{acme.msp, "peer0", "peer"}, program("p", nil), ledger.Forbidden, "only AcmeMSP may"},
-		{"same ID", corner, program("acme", nil), ledger.Conflict, "loyalty programme acme already exists"},
-		{"second orders programme", acme, program("acme2", func(p map[string]any) { p["earnOnOrders"] = true }), ledger.Conflict, "orders of AcmeMSP already earn points in programme acme"},
-		{"bad ID", acme, program("acme pts", nil), ledger.Invalid, "id: programme ID"},
-		{"no name", acme, program("x", func(p map[string]any) { p["name"] = "" }), ledger.Invalid, "name:"},
-		{"bad currency", acme, program("x", func(p map[string]any) { p["currency"] = "eur" }), ledger.Invalid, `currency "eur"`},
-		{"no earn rate", acme, program("x", func(p map[string]any) { p["earn"] = map[string]any{"points": 0, "per": 100} }), ledger.Invalid, "earn.points"},
+		{"auditor is no merchant", audit, program("audit", nil), cxlerr.Forbidden, "AuditMSP does not hold the merchant role"},
+		{"customer of a non-merchant org", alice, program("cust", nil), cxlerr.Forbidden, "CustMSP does not hold the merchant role"},
+		{"peer identity", who{acme.msp, "peer0", "peer"}, program("p", nil), cxlerr.Forbidden, "only AcmeMSP may"},
+		{"same ID", corner, program("acme", nil), cxlerr.Conflict, "loyalty programme acme already exists"},
+		{"second orders programme", acme, program("acme2", func(p map[string]any) { p["earnOnOrders"] = true }), cxlerr.Conflict, "orders of AcmeMSP already earn points in programme acme"},
+		{"bad ID", acme, program("acme pts", nil), cxlerr.Invalid, "id: programme ID"},
+		{"no name", acme, program("x", func(p map[string]any) { p["name"] = "" }), cxlerr.Invalid, "name:"},
+		{"bad currency", acme, program("x", func(p map[string]any) { p["currency"] = "eur" }), cxlerr.Invalid, `currency "eur"`},
+		{"no earn rate", acme, program("x", func(p map[string]any) { p["earn"] = map[string]any{"points": 0, "per": 100} }), cxlerr.Invalid, "earn.points"},
 		{"tiers not increasing", acme, program("x", func(p map[string]any) {
 			p["earn"] = map[string]any{"points": 1, "per": 100, "tiers": []map[string]any{{"minAmount": 500, "points": 2, "per": 100}, {"minAmount": 500, "points": 3, "per": 100}}}
-		}), ledger.Invalid, "earn.tiers[1].minAmount: tiers must have strictly increasing"},
+		}), cxlerr.Invalid, "earn.tiers[1].minAmount: tiers must have strictly increasing"},
 		{"multiplier backwards", acme, program("x", func(p map[string]any) {
 			p["earn"] = map[string]any{"points": 1, "per": 100, "multipliers": []map[string]any{{"from": t0, "until": t0, "percent": 200}}}
-		}), ledger.Invalid, "earn.multipliers[0]: from must be set and before until"},
+		}), cxlerr.Invalid, "earn.multipliers[0]: from must be set and before until"},
 		{"multiplier of zero", acme, program("x", func(p map[string]any) {
 			p["earn"] = map[string]any{"points": 1, "per": 100, "multipliers": []map[string]any{{"from": t0, "until": t0.Add(day), "percent": 0}}}
-		}), ledger.Invalid, "percent: must be 1 to 10000"},
-		{"negative expiry", acme, program("x", func(p map[string]any) { p["expiryDays"] = -1 }), ledger.Invalid, "expiryDays"},
-		{"expiry too long", acme, program("x", func(p map[string]any) { p["expiryDays"] = 3651 }), ledger.Invalid, "expiryDays"},
+		}), cxlerr.Invalid, "percent: must be 1 to 10000"},
+		{"negative expiry", acme, program("x", func(p map[string]any) { p["expiryDays"] = -1 }), cxlerr.Invalid, "expiryDays"},
+		{"expiry too long", acme, program("x", func(p map[string]any) { p["expiryDays"] = 3651 }), cxlerr.Invalid, "expiryDays"},
 		{"partner twice", acme, program("x", func(p map[string]any) {
 			p["partners"] = []map[string]any{{"msp": bistro.msp, "value": 1, "per": 1}, {"msp": bistro.msp, "value": 2, "per": 1}}
-		}), ledger.Invalid, "partners[1].msp: BistroMSP is listed twice"},
+		}), cxlerr.Invalid, "partners[1].msp: BistroMSP is listed twice"},
 		{"partner is the issuer", acme, program("x", func(p map[string]any) {
 			p["partners"] = []map[string]any{{"msp": acme.msp, "value": 1, "per": 1}}
-		}), ledger.Invalid, "AcmeMSP issues the programme"},
+		}), cxlerr.Invalid, "AcmeMSP issues the programme"},
 		{"partner is no merchant", acme, program("x", func(p map[string]any) {
 			p["partners"] = []map[string]any{{"msp": audit.msp, "value": 1, "per": 1}}
-		}), ledger.Invalid, "partners: AuditMSP does not hold the merchant role"},
+		}), cxlerr.Invalid, "partners: AuditMSP does not hold the merchant role"},
 		{"partner value zero", acme, program("x", func(p map[string]any) {
 			p["partners"] = []map[string]any{{"msp": bistro.msp, "value": 0, "per": 1}}
-		}), ledger.Invalid, "partners[0].value"},
-		{"unknown field", acme, `{"id":"x","owner":"me"}`, ledger.Invalid, `unknown field "owner"`},
+		}), cxlerr.Invalid, "partners[0].value"},
+		{"unknown field", acme, `{"id":"x","owner":"me"}`, cxlerr.Invalid, `unknown field "owner"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,16 +83,16 @@ func TestCreateProgram(t *testing.T) {
 	if got.Partners[0].MSP != bistro.msp || got.Partners[0].Accepted == nil || got.Partners[1].Accepted != nil || !got.EarnOnOrders {
 		t.Fatalf("GetProgram = %+v", got)
 	}
-	fails(e, alice, e.lc.GetProgram, `{"program":"nope"}`, ledger.NotFound, "loyalty.program nope not found")
+	fails(e, alice, e.lc.GetProgram, `{"program":"nope"}`, cxlerr.NotFound, "loyalty.program nope not found")
 }
 
 func TestAcceptPartnership(t *testing.T) {
 	e := newEnv(t)
-	fails(e, corner, e.lc.AcceptPartnership, `{"program":"acme"}`, ledger.Forbidden, "programme acme offers no partnership to CornerMSP")
-	fails(e, bistro, e.lc.AcceptPartnership, `{"program":"acme"}`, ledger.Conflict, "already exists")
-	fails(e, deli, e.lc.AcceptPartnership, `{"program":"nope"}`, ledger.NotFound, "not found")
+	fails(e, corner, e.lc.AcceptPartnership, `{"program":"acme"}`, cxlerr.Forbidden, "programme acme offers no partnership to CornerMSP")
+	fails(e, bistro, e.lc.AcceptPartnership, `{"program":"acme"}`, cxlerr.Conflict, "already exists")
+	fails(e, deli, e.lc.AcceptPartnership, `{"program":"nope"}`, cxlerr.NotFound, "not found")
 	e.revoke(deli.msp, ledger.Merchant)
-	fails(e, deli, e.lc.AcceptPartnership, `{"program":"acme"}`, ledger.Forbidden, "DeliMSP does not hold the merchant role")
+	fails(e, deli, e.lc.AcceptPartnership, `{"program":"acme"}`, cxlerr.Forbidden, "DeliMSP does not hold the merchant role")
 	e.grant(deli.msp, ledger.Merchant)
 	terms := mustDo(e, deli, e.lc.AcceptPartnership, `{"program":"acme"}`)
 	if terms.MSP != deli.msp || terms.Accepted == nil || !terms.Accepted.Equal(e.stub.Now()) {
@@ -124,5 +125,5 @@ func TestListPrograms(t *testing.T) {
 	if strings.Join(ids, ",") != "a-club,acme,b-club,c-club" {
 		t.Fatalf("listed %v", ids)
 	}
-	fails(e, alice, e.lc.ListPrograms, `{"pageSize":500}`, ledger.Invalid, "pageSize")
+	fails(e, alice, e.lc.ListPrograms, `{"pageSize":500}`, cxlerr.Invalid, "pageSize")
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/loyalty"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // The model is a plain bookkeeping of the rules in the package
@@ -251,7 +252,7 @@ func runModel(t *testing.T, seed uint64, steps int, seen map[string]int) {
 			portions, ok := m.spend(w.account(), points)
 			r, err := do(e, w, e.lc.Redeem, js(args))
 			if !ok {
-				if ledger.CodeOf(err) != ledger.Insufficient {
+				if cxlerr.CodeOf(err) != cxlerr.InsufficientFunds {
 					t.Fatalf("step %d, %s: %v, want INSUFFICIENT_FUNDS", step, what, err)
 				}
 				seen["overspend"]++
@@ -285,7 +286,7 @@ func runModel(t *testing.T, seed uint64, steps int, seen map[string]int) {
 			portions, ok := m.spend(from.account(), points)
 			_, err := do(e, from, e.lc.Transfer, js(map[string]any{"program": "acme", "id": id("t"), "account": from.account(), "to": to.account(), "points": points}))
 			if !ok {
-				if ledger.CodeOf(err) != ledger.Insufficient {
+				if cxlerr.CodeOf(err) != cxlerr.InsufficientFunds {
 					t.Fatalf("step %d, %s: %v, want INSUFFICIENT_FUNDS", step, what, err)
 				}
 				break

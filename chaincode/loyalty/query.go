@@ -6,6 +6,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/orders"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // defaultSoonDays is the "expiring soon" window Balance uses when asked for 0.
@@ -45,7 +46,7 @@ func listPrograms(tx *ledger.Tx, a PageArgs) (*ProgramPage, error) {
 	for _, kv := range rows {
 		var p Program
 		if err := json.Unmarshal(kv.Value, &p); err != nil {
-			return nil, ledger.Errorf(ledger.Internal, "decode %s: %w", ledger.DescribeKey(kv.Key), err)
+			return nil, cxlerr.Errorf(cxlerr.Internal, "decode %s: %w", ledger.DescribeKey(kv.Key), err)
 		}
 		view, err := withAcceptance(tx, &p)
 		if err != nil {
@@ -74,7 +75,7 @@ func (a *BalanceArgs) Validate() error {
 		}
 	}
 	if a.SoonDays < 0 || a.SoonDays > maxSoonDays {
-		return ledger.Errorf(ledger.Invalid, "soonDays: must be 0 (%d) to %d, got %d", defaultSoonDays, maxSoonDays, a.SoonDays)
+		return cxlerr.Errorf(cxlerr.Invalid, "soonDays: must be 0 (%d) to %d, got %d", defaultSoonDays, maxSoonDays, a.SoonDays)
 	}
 	return nil
 }
@@ -143,12 +144,12 @@ func balance(tx *ledger.Tx, a BalanceArgs) (*PointsBalance, error) {
 		b.Lots++
 		if l.ExpiredAt(now) {
 			if b.Expired, err = b.Expired.Add(l.Amount); err != nil {
-				return nil, ledger.Errorf(ledger.Internal, "expired points of %s overflow: %w", account, err)
+				return nil, cxlerr.Errorf(cxlerr.Internal, "expired points of %s overflow: %w", account, err)
 			}
 			continue
 		}
 		if b.Unexpired, err = b.Unexpired.Add(l.Amount); err != nil {
-			return nil, ledger.Errorf(ledger.Internal, "points of %s overflow: %w", account, err)
+			return nil, cxlerr.Errorf(cxlerr.Internal, "points of %s overflow: %w", account, err)
 		}
 		if l.Expires == nil {
 			continue
@@ -216,7 +217,7 @@ func history(tx *ledger.Tx, a HistoryArgs) (*PointsHistory, error) {
 	for _, kv := range rows {
 		var e PointsEntry
 		if err := json.Unmarshal(kv.Value, &e); err != nil {
-			return nil, ledger.Errorf(ledger.Internal, "decode %s: %w", ledger.DescribeKey(kv.Key), err)
+			return nil, cxlerr.Errorf(cxlerr.Internal, "decode %s: %w", ledger.DescribeKey(kv.Key), err)
 		}
 		h.Entries = append(h.Entries, e)
 	}
@@ -273,7 +274,7 @@ func orderPoints(tx *ledger.Tx, a OrderArgs) (*OrderPoints, error) {
 	more, err := ledger.Scan(tx, reversalType, []string{o.ID}, ledger.MaxScan, func(kv ledger.KV) error {
 		var r Reversal
 		if err := json.Unmarshal(kv.Value, &r); err != nil {
-			return ledger.Errorf(ledger.Internal, "decode %s: %w", ledger.DescribeKey(kv.Key), err)
+			return cxlerr.Errorf(cxlerr.Internal, "decode %s: %w", ledger.DescribeKey(kv.Key), err)
 		}
 		op.Reversals = append(op.Reversals, r)
 		return nil
@@ -282,7 +283,7 @@ func orderPoints(tx *ledger.Tx, a OrderArgs) (*OrderPoints, error) {
 		return nil, err
 	}
 	if more {
-		return nil, ledger.Errorf(ledger.Internal, "order %s has more than %d reversals", o.ID, ledger.MaxScan)
+		return nil, cxlerr.Errorf(cxlerr.Internal, "order %s has more than %d reversals", o.ID, ledger.MaxScan)
 	}
 	return op, nil
 }

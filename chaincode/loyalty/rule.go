@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // mulDiv returns a*b/c rounded down, computed in 128 bits so that only a
@@ -16,15 +17,15 @@ import (
 // not be negative and c must be positive.
 func mulDiv(what string, a, b, c ledger.Amount) (ledger.Amount, error) {
 	if a < 0 || b < 0 || c <= 0 {
-		return 0, ledger.Errorf(ledger.Internal, "%s: %d * %d / %d: operands out of range", what, a, b, c)
+		return 0, cxlerr.Errorf(cxlerr.Internal, "%s: %d * %d / %d: operands out of range", what, a, b, c)
 	}
 	hi, lo := bits.Mul64(uint64(a), uint64(b))
 	if hi >= uint64(c) {
-		return 0, ledger.Errorf(ledger.Invalid, "%s: %d * %d / %d overflows", what, a, b, c)
+		return 0, cxlerr.Errorf(cxlerr.Invalid, "%s: %d * %d / %d overflows", what, a, b, c)
 	}
 	q, _ := bits.Div64(hi, lo, uint64(c))
 	if q > math.MaxInt64 {
-		return 0, ledger.Errorf(ledger.Invalid, "%s: %d * %d / %d overflows", what, a, b, c)
+		return 0, cxlerr.Errorf(cxlerr.Invalid, "%s: %d * %d / %d overflows", what, a, b, c)
 	}
 	return ledger.Amount(q), nil
 }
@@ -59,7 +60,7 @@ func (r EarnRule) validate(field string) error {
 		return err
 	}
 	if len(r.Tiers) > maxTiers {
-		return ledger.Errorf(ledger.Invalid, "%s.tiers: %d tiers, more than %d", field, len(r.Tiers), maxTiers)
+		return cxlerr.Errorf(cxlerr.Invalid, "%s.tiers: %d tiers, more than %d", field, len(r.Tiers), maxTiers)
 	}
 	var last ledger.Amount
 	for i, t := range r.Tiers {
@@ -68,7 +69,7 @@ func (r EarnRule) validate(field string) error {
 			return err
 		}
 		if t.MinAmount <= last {
-			return ledger.Errorf(ledger.Invalid, "%s.minAmount: tiers must have strictly increasing minimum amounts", name)
+			return cxlerr.Errorf(cxlerr.Invalid, "%s.minAmount: tiers must have strictly increasing minimum amounts", name)
 		}
 		last = t.MinAmount
 		if err := validateRate(name, t.Points, t.Per); err != nil {
@@ -76,15 +77,15 @@ func (r EarnRule) validate(field string) error {
 		}
 	}
 	if len(r.Multipliers) > maxMultipliers {
-		return ledger.Errorf(ledger.Invalid, "%s.multipliers: %d multipliers, more than %d", field, len(r.Multipliers), maxMultipliers)
+		return cxlerr.Errorf(cxlerr.Invalid, "%s.multipliers: %d multipliers, more than %d", field, len(r.Multipliers), maxMultipliers)
 	}
 	for i, m := range r.Multipliers {
 		name := fmt.Sprintf("%s.multipliers[%d]", field, i)
 		if m.From.IsZero() || !m.Until.After(m.From) {
-			return ledger.Errorf(ledger.Invalid, "%s: from must be set and before until", name)
+			return cxlerr.Errorf(cxlerr.Invalid, "%s: from must be set and before until", name)
 		}
 		if m.Percent < 1 || m.Percent > maxPercent {
-			return ledger.Errorf(ledger.Invalid, "%s.percent: must be 1 to %d, got %d", name, maxPercent, m.Percent)
+			return cxlerr.Errorf(cxlerr.Invalid, "%s.percent: must be 1 to %d, got %d", name, maxPercent, m.Percent)
 		}
 	}
 	return nil
@@ -113,13 +114,13 @@ func validateRate(field string, points, per ledger.Amount) error {
 // letter or digit.
 func validateProgramID(field, id string) error {
 	if id == "" || len(id) > maxProgramID {
-		return ledger.Errorf(ledger.Invalid, "%s: programme ID must be 1 to %d bytes", field, maxProgramID)
+		return cxlerr.Errorf(cxlerr.Invalid, "%s: programme ID must be 1 to %d bytes", field, maxProgramID)
 	}
 	for i := 0; i < len(id); i++ {
 		c := id[i]
 		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 		if !alnum && (i == 0 || !strings.ContainsRune("._-", rune(c))) {
-			return ledger.Errorf(ledger.Invalid, "%s: programme ID %q may hold only letters, digits, '.', '_' and '-', starting with a letter or digit", field, id)
+			return cxlerr.Errorf(cxlerr.Invalid, "%s: programme ID %q may hold only letters, digits, '.', '_' and '-', starting with a letter or digit", field, id)
 		}
 	}
 	return nil

@@ -6,26 +6,27 @@ import (
 	"time"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 func TestMulDiv(t *testing.T) {
 	tests := []struct {
 		a, b, c ledger.Amount
 		want    ledger.Amount
-		code    ledger.Code
+		code    cxlerr.Code
 	}{
 		{1250, 1, 100, 12, ""},
 		{99, 1, 100, 0, ""},
 		{math.MaxInt64, 3, 3, math.MaxInt64, ""}, // 128-bit intermediate
 		{math.MaxInt64, math.MaxInt64, math.MaxInt64, math.MaxInt64, ""},
-		{math.MaxInt64, 2, 1, 0, ledger.Invalid},
-		{1 << 62, 4, 1, 0, ledger.Invalid},
-		{-1, 1, 1, 0, ledger.Internal},
-		{1, 1, 0, 0, ledger.Internal},
+		{math.MaxInt64, 2, 1, 0, cxlerr.Invalid},
+		{1 << 62, 4, 1, 0, cxlerr.Invalid},
+		{-1, 1, 1, 0, cxlerr.Internal},
+		{1, 1, 0, 0, cxlerr.Internal},
 	}
 	for _, tt := range tests {
 		got, err := mulDiv("x", tt.a, tt.b, tt.c)
-		if ledger.CodeOf(err) != tt.code || got != tt.want {
+		if cxlerr.CodeOf(err) != tt.code || got != tt.want {
 			t.Errorf("mulDiv(%d, %d, %d) = %d, %v; want %d, code %q", tt.a, tt.b, tt.c, got, err, tt.want, tt.code)
 		}
 	}
@@ -65,11 +66,11 @@ func TestEarnRule(t *testing.T) {
 		}
 	}
 	big := EarnRule{Points: math.MaxInt64, Per: 1}
-	if _, err := big.pointsFor(2, jan); ledger.CodeOf(err) != ledger.Invalid {
+	if _, err := big.pointsFor(2, jan); cxlerr.CodeOf(err) != cxlerr.Invalid {
 		t.Errorf("overflowing earn: %v", err)
 	}
 	doubled := EarnRule{Points: math.MaxInt64 / 2, Per: 1, Multipliers: []EarnMultiplier{{From: jan, Until: jan.AddDate(0, 0, 1), Percent: 10000}}}
-	if _, err := doubled.pointsFor(1, jan); ledger.CodeOf(err) != ledger.Invalid {
+	if _, err := doubled.pointsFor(1, jan); cxlerr.CodeOf(err) != cxlerr.Invalid {
 		t.Errorf("overflowing multiplier: %v", err)
 	}
 }

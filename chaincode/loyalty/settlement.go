@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // Settlement rows are keyed by the two merchants in byte order and by time,
@@ -48,16 +49,16 @@ func (a *StatementArgs) Validate() error {
 		return err
 	}
 	if a.Merchant == a.Counterparty {
-		return ledger.Errorf(ledger.Invalid, "counterparty: a statement is between two different merchants")
+		return cxlerr.Errorf(cxlerr.Invalid, "counterparty: a statement is between two different merchants")
 	}
 	if a.From.IsZero() || !a.To.After(a.From) {
-		return ledger.Errorf(ledger.Invalid, "from, to: from must be set and before to")
+		return cxlerr.Errorf(cxlerr.Invalid, "from, to: from must be set and before to")
 	}
 	if a.To.Sub(a.From) > maxPeriod {
-		return ledger.Errorf(ledger.Invalid, "from, to: a statement covers at most 366 days")
+		return cxlerr.Errorf(cxlerr.Invalid, "from, to: a statement covers at most 366 days")
 	}
 	if a.PageSize < 0 || a.PageSize > ledger.MaxPageSize {
-		return ledger.Errorf(ledger.Invalid, "pageSize: must be 1 to %d, got %d", ledger.MaxPageSize, a.PageSize)
+		return cxlerr.Errorf(cxlerr.Invalid, "pageSize: must be 1 to %d, got %d", ledger.MaxPageSize, a.PageSize)
 	}
 	_, err := a.skip()
 	return err
@@ -71,7 +72,7 @@ func (a *StatementArgs) skip() (int, error) {
 	}
 	n, err := strconv.Atoi(a.Bookmark)
 	if err != nil || n < 0 || strconv.Itoa(n) != a.Bookmark {
-		return 0, ledger.Errorf(ledger.Invalid, "bookmark %q: not a statement bookmark", a.Bookmark)
+		return 0, cxlerr.Errorf(cxlerr.Invalid, "bookmark %q: not a statement bookmark", a.Bookmark)
 	}
 	return n, nil
 }
@@ -123,7 +124,7 @@ func statement(tx *ledger.Tx, a StatementArgs) (*SettlementStatement, error) {
 		more, err := ledger.Scan(tx, settlementType, []string{lo, hi, day.Format(dayLayout)}, ledger.MaxScan, func(kv ledger.KV) error {
 			var s SettlementEntry
 			if err := json.Unmarshal(kv.Value, &s); err != nil {
-				return ledger.Errorf(ledger.Internal, "decode %s: %w", ledger.DescribeKey(kv.Key), err)
+				return cxlerr.Errorf(cxlerr.Internal, "decode %s: %w", ledger.DescribeKey(kv.Key), err)
 			}
 			if !s.Time.Before(from) && s.Time.Before(to) {
 				rows = append(rows, s)
@@ -134,7 +135,7 @@ func statement(tx *ledger.Tx, a StatementArgs) (*SettlementStatement, error) {
 			return nil, err
 		}
 		if more || len(rows) > ledger.MaxScan {
-			return nil, ledger.Errorf(ledger.Invalid, "from, to: more than %d obligations between %s and %s in the period; ask for a shorter one", ledger.MaxScan, lo, hi)
+			return nil, cxlerr.Errorf(cxlerr.Invalid, "from, to: more than %d obligations between %s and %s in the period; ask for a shorter one", ledger.MaxScan, lo, hi)
 		}
 	}
 	st := &SettlementStatement{Merchant: a.Merchant, Counterparty: a.Counterparty, From: from, To: to, Totals: []SettlementTotal{}}
@@ -152,7 +153,7 @@ func statement(tx *ledger.Tx, a StatementArgs) (*SettlementStatement, error) {
 			t.Receivable, err = t.Receivable.Add(s.Value)
 		}
 		if err != nil {
-			return nil, ledger.Errorf(ledger.Internal, "settlement total in %s overflows: %w", s.Currency, err)
+			return nil, cxlerr.Errorf(cxlerr.Internal, "settlement total in %s overflows: %w", s.Currency, err)
 		}
 	}
 	for _, cur := range slices.Sorted(maps.Keys(totals)) {

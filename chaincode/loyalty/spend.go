@@ -2,6 +2,7 @@ package loyalty
 
 import (
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // spent is what spendPoints took from an account.
@@ -23,7 +24,7 @@ func spendPoints(tx *ledger.Tx, p *Program, account string, points ledger.Amount
 	}
 	need, err := points.Add(d.Points)
 	if err != nil {
-		return spent{}, ledger.Errorf(ledger.Invalid, "points: %d plus a debt of %d overflows", points, d.Points)
+		return spent{}, cxlerr.Errorf(cxlerr.Invalid, "points: %d plus a debt of %d overflows", points, d.Points)
 	}
 	lots, change, err := ledger.SpendLots(tx, lotBook, account, need, ledger.ExpiringFirst,
 		ledger.AllOf(ledger.OfUnit(p.ID), ledger.UnexpiredAt(tx.Time())))
@@ -109,14 +110,14 @@ func redeem(tx *ledger.Tx, a RedeemArgs) (*Redemption, error) {
 	if a.Merchant != p.Merchant {
 		terms, ok := p.partner(a.Merchant)
 		if !ok {
-			return nil, ledger.Errorf(ledger.Forbidden, "%s is not a partner of programme %s and does not accept its points", a.Merchant, p.ID)
+			return nil, cxlerr.Errorf(cxlerr.Forbidden, "%s is not a partner of programme %s and does not accept its points", a.Merchant, p.ID)
 		}
 		accepted, err := hasAccepted(tx, p.ID, a.Merchant)
 		if err != nil {
 			return nil, err
 		}
 		if !accepted {
-			return nil, ledger.Errorf(ledger.Forbidden, "%s has not accepted the terms of programme %s yet", a.Merchant, p.ID)
+			return nil, cxlerr.Errorf(cxlerr.Forbidden, "%s has not accepted the terms of programme %s yet", a.Merchant, p.ID)
 		}
 		r.Currency, r.Rate = p.Currency, &SettlementRate{Value: terms.Value, Per: terms.Per}
 		if r.Value, err = mulDiv("settlement value", a.Points, terms.Value, terms.Per); err != nil {
@@ -128,7 +129,7 @@ func redeem(tx *ledger.Tx, a RedeemArgs) (*Redemption, error) {
 		return nil, err
 	}
 	if !ok {
-		return nil, ledger.Errorf(ledger.Forbidden, "%s does not hold the merchant role and cannot take points", a.Merchant)
+		return nil, cxlerr.Errorf(cxlerr.Forbidden, "%s does not hold the merchant role and cannot take points", a.Merchant)
 	}
 	key, err := ledger.Key(tx, redemptionType, p.ID, a.ID)
 	if err != nil {
@@ -210,7 +211,7 @@ func (a *TransferArgs) Validate() error {
 		return err
 	}
 	if a.To == a.Account {
-		return ledger.Errorf(ledger.Invalid, "to: a transfer needs another account than %s", a.Account)
+		return cxlerr.Errorf(cxlerr.Invalid, "to: a transfer needs another account than %s", a.Account)
 	}
 	return ledger.ValidateAmount("points", a.Points)
 }
@@ -226,7 +227,7 @@ func transfer(tx *ledger.Tx, a TransferArgs) (*PointsTransfer, error) {
 		return nil, err
 	}
 	if !p.Transferable {
-		return nil, ledger.Errorf(ledger.Forbidden, "programme %s does not allow transfers", p.ID)
+		return nil, cxlerr.Errorf(cxlerr.Forbidden, "programme %s does not allow transfers", p.ID)
 	}
 	key, err := ledger.Key(tx, transferType, p.ID, a.ID)
 	if err != nil {

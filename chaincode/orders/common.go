@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // maxToken is the longest order ID, refund ID, SKU or transfer reference.
@@ -25,12 +26,12 @@ func timeKey(t time.Time) string {
 // '_' or '-'; anything else is INVALID naming field.
 func validateToken(field, s string, max int) error {
 	if s == "" || len(s) > max {
-		return ledger.Errorf(ledger.Invalid, "%s: want 1 to %d letters, digits, '.', '_' or '-', got %d bytes", field, max, len(s))
+		return cxlerr.Errorf(cxlerr.Invalid, "%s: want 1 to %d letters, digits, '.', '_' or '-', got %d bytes", field, max, len(s))
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
-			return ledger.Errorf(ledger.Invalid, "%s: %q: only letters, digits, '.', '_' and '-' allowed", field, s)
+			return cxlerr.Errorf(cxlerr.Invalid, "%s: %q: only letters, digits, '.', '_' and '-' allowed", field, s)
 		}
 	}
 	return nil
@@ -44,12 +45,12 @@ func validateReason(reason string) error {
 		return nil
 	}
 	if len(reason) > maxReason {
-		return ledger.Errorf(ledger.Invalid, "reason: %d bytes, more than %d", len(reason), maxReason)
+		return cxlerr.Errorf(cxlerr.Invalid, "reason: %d bytes, more than %d", len(reason), maxReason)
 	}
 	for i := 0; i < len(reason); i++ {
 		c := reason[i]
 		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return ledger.Errorf(ledger.Invalid, "reason: %q: want a code of lower-case letters, digits and '-'", reason)
+			return cxlerr.Errorf(cxlerr.Invalid, "reason: %q: want a code of lower-case letters, digits and '-'", reason)
 		}
 	}
 	return nil
@@ -58,7 +59,7 @@ func validateReason(reason string) error {
 // decode unmarshals a listed row; a row that does not decode is INTERNAL.
 func decode(kv ledger.KV, v any) error {
 	if err := json.Unmarshal(kv.Value, v); err != nil {
-		return ledger.Errorf(ledger.Internal, "decode %s: %w", ledger.DescribeKey(kv.Key), err)
+		return cxlerr.Errorf(cxlerr.Internal, "decode %s: %w", ledger.DescribeKey(kv.Key), err)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // Name is the contract's name in the chaincode.
@@ -19,7 +20,7 @@ const Name = "orders"
 // may read the ledger and write its own keys but must not emit an event:
 // what it returns (nil for nothing) is put in the orders event's data under
 // "related", so the transaction still emits exactly one event. An error
-// aborts the whole transaction; a coded error (ledger.Errorf) reaches the
+// aborts the whole transaction; a coded error (cxlerr.Errorf) reaches the
 // client as it is, any other becomes INTERNAL.
 //
 // Sweep calls OrderRefunded for several orders in one transaction, never
@@ -189,9 +190,9 @@ func hookError(o *Order, what string, err error) error {
 	if err == nil {
 		return nil
 	}
-	var coded *ledger.Error
+	var coded *cxlerr.Error
 	if errors.As(err, &coded) {
 		return err
 	}
-	return ledger.Errorf(ledger.Internal, "order %s: %s hook: %w", o.ID, what, err)
+	return cxlerr.Errorf(cxlerr.Internal, "order %s: %s hook: %w", o.ID, what, err)
 }

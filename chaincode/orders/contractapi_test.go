@@ -8,8 +8,8 @@ import (
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
-	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/orders"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // TestThroughContractAPI drives every function through contractapi, which
@@ -80,7 +80,7 @@ func TestThroughContractAPI(t *testing.T) {
 	e.stub.As(alice.msp, alice.cn, alice.ou)
 	resp := cc.Invoke(e.stub.SetArgs("orders:ConfirmDelivery", `{"id":"o2"}`))
 	e.stub.Begin()
-	if parsed, ok := ledger.ParseError(resp.Message); resp.Status == 200 || !ok || parsed.Code != ledger.Conflict {
+	if parsed, ok := cxlerr.Parse(resp.Message); resp.Status == 200 || !ok || parsed.Code != cxlerr.Conflict {
 		t.Fatalf("second delivery: %d %s", resp.Status, resp.Message)
 	}
 }

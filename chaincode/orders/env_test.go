@@ -14,6 +14,7 @@ import (
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
 	"github.com/cxledger/cxledger/chaincode/orders"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // who is a caller identity.
@@ -160,7 +161,7 @@ func mustDo[R any](e *env, w who, f fn[R], args string) R {
 
 // fails checks that f as w fails with code and a message containing want,
 // and writes nothing.
-func fails[R any](e *env, w who, f fn[R], args string, code ledger.Code, want string) {
+func fails[R any](e *env, w who, f fn[R], args string, code cxlerr.Code, want string) {
 	e.t.Helper()
 	e.stub.As(w.msp, w.cn, w.ou)
 	_, err := f(e.c, ledgertest.Context(e.stub), args)
@@ -168,7 +169,7 @@ func fails[R any](e *env, w who, f fn[R], args string, code ledger.Code, want st
 	if err == nil {
 		e.t.Fatalf("%s as %s: no error, want %s containing %q", args, w.account(), code, want)
 	}
-	if ledger.CodeOf(err) != code || !strings.Contains(err.Error(), want) {
+	if cxlerr.CodeOf(err) != code || !strings.Contains(err.Error(), want) {
 		e.t.Fatalf("%s as %s: error %q, want %s containing %q", args, w.account(), err, code, want)
 	}
 }

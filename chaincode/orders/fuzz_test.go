@@ -16,6 +16,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/orders"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // The fuzz test decodes its input into a sequence of operations, runs them
@@ -235,11 +236,11 @@ func actorFor(o op, mo *mOrder) who {
 // predict returns the error code the contract must give for o, "" for
 // success, and applies the operation to the model when it succeeds. lots
 // is the number of lots of o.account, for Consolidate.
-func (m *model) predict(o op, actor who, lots int) ledger.Code {
+func (m *model) predict(o op, actor who, lots int) cxlerr.Code {
 	switch o.kind {
 	case opDeposit:
 		if m.refs[o.ref] {
-			return ledger.Conflict
+			return cxlerr.Conflict
 		}
 		m.refs[o.ref] = true
 		m.bal[o.currency][o.account] += o.amount
@@ -247,10 +248,10 @@ func (m *model) predict(o op, actor who, lots int) ledger.Code {
 		return ""
 	case opWithdraw:
 		if m.refs[o.ref] {
-			return ledger.Conflict
+			return cxlerr.Conflict
 		}
 		if m.bal[o.currency][o.account] < o.amount {
-			return ledger.Insufficient
+			return cxlerr.InsufficientFunds
 		}
 		m.refs[o.ref] = true
 		m.bal[o.currency][o.account] -= o.amount
@@ -258,14 +259,14 @@ func (m *model) predict(o op, actor who, lots int) ledger.Code {
 		return ""
 	case opPlace:
 		if !o.deadline.After(m.now) {
-			return ledger.Invalid
+			return cxlerr.Invalid
 		}
 		if m.byID[o.order] != nil {
-			return ledger.Conflict
+			return cxlerr.Conflict
 		}
 		customer := actor.account()
 		if m.bal[o.currency][customer] < o.amount {
-			return ledger.Insufficient
+			return cxlerr.InsufficientFunds
 		}
 		mo := &mOrder{
 			id: o.order, customer: customer, merchant: o.merchant.msp, currency: o.currency,
@@ -280,7 +281,7 @@ func (m *model) predict(o op, actor who, lots int) ledger.Code {
 		return m.sweep(o.limit)
 	case opConsolidate:
 		if lots < 2 {
-			return ledger.Conflict
+			return cxlerr.Conflict
 		}
 		return ""
 	}
@@ -294,11 +295,11 @@ func (m *model) predict(o op, actor who, lots int) ledger.Code {
 	case opConfirm:
 		switch {
 		case !isCustomer && !isCarrier:
-			return ledger.Forbidden
+			return cxlerr.Forbidden
 		case mo.state != orders.StatePlaced:
-			return ledger.Conflict
+			return cxlerr.Conflict
 		case !isCustomer && m.now.After(mo.deadline):
-			return ledger.Expired
+			return cxlerr.Expired
 		}
 		m.transfer(mo.currency, escrow, mo.merchant, remaining)
 		mo.released = remaining
@@ -311,22 +312,22 @@ func (m *model) predict(o op, actor who, lots int) ledger.Code {
 		}
 		switch {
 		case !isMerchant:
-			return ledger.Forbidden
+			return cxlerr.Forbidden
 		case mo.refundIDs[o.ref]:
-			return ledger.Conflict
+			return cxlerr.Conflict
 		case mo.state != orders.StatePlaced && mo.state != orders.StateDelivered && mo.state != orders.StateReturning:
-			return ledger.Conflict
+			return cxlerr.Conflict
 		case len(mo.refundIDs) >= orders.MaxRefunds:
-			return ledger.Conflict
+			return cxlerr.Conflict
 		case amount > remaining:
-			return ledger.Invalid
+			return cxlerr.Invalid
 		}
 		from := escrow
 		if mo.state != orders.StatePlaced {
 			from = mo.merchant
 		}
 		if m.bal[mo.currency][from] < amount {
-			return ledger.Insufficient
+			return cxlerr.InsufficientFunds
 		}
 		m.transfer(mo.currency, from, mo.customer, amount)
 		mo.refundIDs[o.ref] = true
@@ -337,21 +338,21 @@ func (m *model) predict(o op, actor who, lots int) ledger.Code {
 	case opRequestReturn:
 		switch {
 		case !isCustomer:
-			return ledger.Forbidden
+			return cxlerr.Forbidden
 		case mo.state != orders.StateDelivered:
-			return ledger.Conflict
+			return cxlerr.Conflict
 		case !m.now.Before(mo.returnBy):
-			return ledger.Expired
+			return cxlerr.Expired
 		}
 		mo.state = orders.StateReturning
 	case opReceiveReturn:
 		switch {
 		case !isMerchant && !isCarrier:
-			return ledger.Forbidden
+			return cxlerr.Forbidden
 		case mo.state != orders.StateReturning:
-			return ledger.Conflict
+			return cxlerr.Conflict
 		case m.bal[mo.currency][mo.merchant] < remaining:
-			return ledger.Insufficient
+			return cxlerr.InsufficientFunds
 		}
 		m.transfer(mo.currency, mo.merchant, mo.customer, remaining)
 		mo.refunded = mo.amount
@@ -359,27 +360,27 @@ func (m *model) predict(o op, actor who, lots int) ledger.Code {
 	case opOpenDispute:
 		switch {
 		case !isCustomer && !isMerchant:
-			return ledger.Forbidden
+			return cxlerr.Forbidden
 		case !mo.arbiter:
-			return ledger.Conflict
+			return cxlerr.Conflict
 		case mo.state == orders.StateDelivered:
 			if !m.now.Before(mo.returnBy) {
-				return ledger.Expired
+				return cxlerr.Expired
 			}
 		case mo.state != orders.StateReturning:
-			return ledger.Conflict
+			return cxlerr.Conflict
 		}
 		mo.state = orders.StateDisputed
 	case opResolve:
 		switch {
 		case !mo.arbiter || actor != judge:
-			return ledger.Forbidden
+			return cxlerr.Forbidden
 		case mo.state != orders.StateDisputed:
-			return ledger.Conflict
+			return cxlerr.Conflict
 		case o.amount > remaining:
-			return ledger.Invalid
+			return cxlerr.Invalid
 		case m.bal[mo.currency][mo.merchant] < o.amount:
-			return ledger.Insufficient
+			return cxlerr.InsufficientFunds
 		}
 		m.transfer(mo.currency, mo.merchant, mo.customer, o.amount)
 		mo.refunded += o.amount
@@ -416,7 +417,7 @@ func (m *model) pickOrder(o op) string {
 }
 
 // sweep refunds, in the model, what Sweep must refund.
-func (m *model) sweep(limit int) ledger.Code {
+func (m *model) sweep(limit int) cxlerr.Code {
 	var due []*mOrder
 	for _, mo := range m.orders {
 		if mo.state == orders.StatePlaced && m.now.After(mo.deadline) {
@@ -489,7 +490,7 @@ func fuzzRun(t *testing.T, ops []op) []byte {
 		want := m.predict(o, actor, lots)
 		name, args := o.call()
 		res, ev, err := fuzzExec(e, digest, actor, name, args)
-		if got := ledger.CodeOf(err); got != want {
+		if got := cxlerr.CodeOf(err); got != want {
 			t.Fatalf("op %d %s %s as %s: got %v, model wants %q", i, name, args, actor.account(), err, want)
 		}
 		if o.kind == opSweep && err == nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // Object types of the orders key space.
@@ -73,7 +74,7 @@ type supplyRecord struct {
 // is INVALID: only order transitions move money in and out of escrow.
 func validateHolder(field, account string) error {
 	if strings.HasPrefix(account, escrowPrefix) {
-		return ledger.Errorf(ledger.Invalid, "%s: %q is an order's escrow; only the order's transitions move its money", field, account)
+		return cxlerr.Errorf(cxlerr.Invalid, "%s: %q is an order's escrow; only the order's transitions move its money", field, account)
 	}
 	if strings.Contains(account, "/") {
 		return ledger.ValidateAccount(field, account)
@@ -104,7 +105,7 @@ func actsForAccount(c ledger.Caller, account string) bool {
 // is a client's or an admin's (not a peer's or an orderer's).
 func requireClientOrAdmin(c ledger.Caller) error {
 	if !c.IsClient() && !c.IsAdmin() {
-		return ledger.Errorf(ledger.Forbidden, "%s of %s is neither a client nor an admin", c.Name, c.MSP)
+		return cxlerr.Errorf(cxlerr.Forbidden, "%s of %s is neither a client nor an admin", c.Name, c.MSP)
 	}
 	return nil
 }
@@ -130,7 +131,7 @@ func readCurrency(tx *ledger.Tx, code string) (currencyRecord, error) {
 		return currencyRecord{}, err
 	}
 	if !found {
-		return currencyRecord{}, ledger.Errorf(ledger.Invalid, "currency: unknown currency %s; a payment organisation registers it with RegisterCurrency", code)
+		return currencyRecord{}, cxlerr.Errorf(cxlerr.Invalid, "currency: unknown currency %s; a payment organisation registers it with RegisterCurrency", code)
 	}
 	return c, nil
 }
@@ -151,7 +152,7 @@ func requireIssuer(tx *ledger.Tx, code string) (currencyRecord, error) {
 		return currencyRecord{}, err
 	}
 	if c.Issuer != caller.MSP {
-		return currencyRecord{}, ledger.Errorf(ledger.Forbidden, "%s is issued by %s; %s may not deposit or withdraw it", code, c.Issuer, caller.MSP)
+		return currencyRecord{}, cxlerr.Errorf(cxlerr.Forbidden, "%s is issued by %s; %s may not deposit or withdraw it", code, c.Issuer, caller.MSP)
 	}
 	return c, nil
 }
@@ -163,7 +164,7 @@ func readSupply(tx *ledger.Tx, code string) (string, supplyRecord, error) {
 	}
 	var s supplyRecord
 	if err := ledger.MustGetJSON(tx, key, &s); err != nil {
-		return "", supplyRecord{}, ledger.Errorf(ledger.Internal, "currency %s has no supply record: %w", code, err)
+		return "", supplyRecord{}, cxlerr.Errorf(cxlerr.Internal, "currency %s has no supply record: %w", code, err)
 	}
 	return key, s, nil
 }
@@ -194,7 +195,7 @@ func registerCurrency(tx *ledger.Tx, a RegisterCurrencyArgs) (*SettlementCurrenc
 		return nil, err
 	}
 	if found {
-		return nil, ledger.Errorf(ledger.Conflict, "currency %s is already registered by %s", a.Currency, existing.Issuer)
+		return nil, cxlerr.Errorf(cxlerr.Conflict, "currency %s is already registered by %s", a.Currency, existing.Issuer)
 	}
 	c := currencyRecord{Code: a.Currency, Issuer: caller.MSP, Registered: tx.Time(), RegisteredTx: tx.ID()}
 	if err := ledger.PutJSON(tx, key, c); err != nil {
@@ -236,7 +237,7 @@ func (a DepositArgs) Validate() error {
 		return err
 	}
 	if len(a.Credits) == 0 || len(a.Credits) > MaxCredits {
-		return ledger.Errorf(ledger.Invalid, "credits: want 1 to %d, got %d", MaxCredits, len(a.Credits))
+		return cxlerr.Errorf(cxlerr.Invalid, "credits: want 1 to %d, got %d", MaxCredits, len(a.Credits))
 	}
 	var total ledger.Amount
 	for i, c := range a.Credits {
@@ -245,7 +246,7 @@ func (a DepositArgs) Validate() error {
 		}
 		sum, err := total.Add(c.Amount)
 		if err != nil {
-			return ledger.Errorf(ledger.Invalid, "credits: the total overflows at credit %d", i)
+			return cxlerr.Errorf(cxlerr.Invalid, "credits: the total overflows at credit %d", i)
 		}
 		total = sum
 	}
@@ -277,7 +278,7 @@ func deposit(tx *ledger.Tx, a DepositArgs) (*SettlementTransfer, error) {
 	}
 	outstanding, err := supply.Outstanding.Add(total)
 	if err != nil {
-		return nil, ledger.Errorf(ledger.Invalid, "credits: %d %s more would take the outstanding %d past %d", total, a.Currency, supply.Outstanding, int64(math.MaxInt64))
+		return nil, cxlerr.Errorf(cxlerr.Invalid, "credits: %d %s more would take the outstanding %d past %d", total, a.Currency, supply.Outstanding, int64(math.MaxInt64))
 	}
 	for _, c := range a.Credits {
 		lot := ledger.Lot{Amount: c.Amount, Unit: a.Currency, Meta: map[string]string{"ref": a.Ref}}
@@ -329,7 +330,7 @@ func withdraw(tx *ledger.Tx, a WithdrawArgs) (*SettlementTransfer, error) {
 	}
 	outstanding, err := supply.Outstanding.Sub(a.Amount)
 	if err != nil {
-		return nil, ledger.Errorf(ledger.Internal, "withdrawing %d %s leaves the outstanding %d negative: %w", a.Amount, a.Currency, supply.Outstanding, err)
+		return nil, cxlerr.Errorf(cxlerr.Internal, "withdrawing %d %s leaves the outstanding %d negative: %w", a.Amount, a.Currency, supply.Outstanding, err)
 	}
 	return settle(tx, supplyKey, refKey, SettlementTransfer{
 		Ref: a.Ref, Kind: "withdrawal", Currency: a.Currency,
@@ -350,7 +351,7 @@ func unusedRef(tx *ledger.Tx, ref string) (string, error) {
 		return "", err
 	}
 	if found {
-		return "", ledger.Errorf(ledger.Conflict, "transfer %s of %s was already made: a %s of %d %s in transaction %s", ref, tx.Caller().MSP, t.Kind, t.Total, t.Currency, t.TxID)
+		return "", cxlerr.Errorf(cxlerr.Conflict, "transfer %s of %s was already made: a %s of %d %s in transaction %s", ref, tx.Caller().MSP, t.Kind, t.Total, t.Currency, t.TxID)
 	}
 	return key, nil
 }
@@ -411,7 +412,7 @@ func balance(tx *ledger.Tx, a AccountArgs) (*SettlementBalance, error) {
 	b := &SettlementBalance{Account: a.Account, Currency: a.Currency, Lots: len(lots)}
 	for _, l := range lots {
 		if b.Balance, err = b.Balance.Add(l.Amount); err != nil {
-			return nil, ledger.Errorf(ledger.Internal, "balance of %s in %s overflows: %w", a.Account, a.Currency, err)
+			return nil, cxlerr.Errorf(cxlerr.Internal, "balance of %s in %s overflows: %w", a.Account, a.Currency, err)
 		}
 	}
 	return b, nil
@@ -432,7 +433,7 @@ func consolidate(tx *ledger.Tx, a AccountArgs) (*Consolidation, error) {
 	}
 	caller := tx.Caller()
 	if !actsForAccount(caller, a.Account) && !actsForOrg(caller, c.Issuer) {
-		return nil, ledger.Errorf(ledger.Forbidden, "only the holder of %s or the issuer of %s consolidates its lots", a.Account, a.Currency)
+		return nil, cxlerr.Errorf(cxlerr.Forbidden, "only the holder of %s or the issuer of %s consolidates its lots", a.Account, a.Currency)
 	}
 	book := Book(a.Currency)
 	res := &Consolidation{Account: a.Account, Currency: a.Currency}
@@ -444,7 +445,7 @@ func consolidate(tx *ledger.Tx, a AccountArgs) (*Consolidation, error) {
 		}
 		sum, err := res.Amount.Add(l.Amount)
 		if err != nil {
-			return ledger.Errorf(ledger.Internal, "lots of %s in %s overflow: %w", a.Account, book, err)
+			return cxlerr.Errorf(cxlerr.Internal, "lots of %s in %s overflow: %w", a.Account, book, err)
 		}
 		res.Amount = sum
 		keys = append(keys, kv.Key)
@@ -454,7 +455,7 @@ func consolidate(tx *ledger.Tx, a AccountArgs) (*Consolidation, error) {
 		return nil, err
 	}
 	if len(keys) < 2 {
-		return nil, ledger.Errorf(ledger.Conflict, "%s holds %d lots of %s: nothing to consolidate", a.Account, len(keys), a.Currency)
+		return nil, cxlerr.Errorf(cxlerr.Conflict, "%s holds %d lots of %s: nothing to consolidate", a.Account, len(keys), a.Currency)
 	}
 	for _, k := range keys {
 		if err := ledger.Delete(tx, k); err != nil {
@@ -494,7 +495,7 @@ func currencies(tx *ledger.Tx) ([]SettlementCurrency, error) {
 		return nil, err
 	}
 	if more {
-		return nil, ledger.Errorf(ledger.Internal, "more than %d currencies", ledger.MaxScan)
+		return nil, cxlerr.Errorf(cxlerr.Internal, "more than %d currencies", ledger.MaxScan)
 	}
 	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // Limits on orders.
@@ -42,7 +43,7 @@ func GetOrder(tx *ledger.Tx, id string) (*Order, error) {
 		return nil, err
 	}
 	if !found {
-		return nil, ledger.Errorf(ledger.NotFound, "order %s not found", id)
+		return nil, cxlerr.Errorf(cxlerr.NotFound, "order %s not found", id)
 	}
 	return &o, nil
 }
@@ -75,10 +76,10 @@ func (a PlaceArgs) Validate() error {
 		return err
 	}
 	if a.Deadline.IsZero() {
-		return ledger.Errorf(ledger.Invalid, "deadline: required")
+		return cxlerr.Errorf(cxlerr.Invalid, "deadline: required")
 	}
 	if len(a.Items) == 0 || len(a.Items) > MaxItems {
-		return ledger.Errorf(ledger.Invalid, "items: want 1 to %d, got %d", MaxItems, len(a.Items))
+		return cxlerr.Errorf(cxlerr.Invalid, "items: want 1 to %d, got %d", MaxItems, len(a.Items))
 	}
 	for i, it := range a.Items {
 		if err := it.validate(fmt.Sprintf("items[%d]", i)); err != nil {
@@ -95,11 +96,11 @@ func (a PlaceArgs) Validate() error {
 			return err
 		}
 		if a.Arbiter == a.Merchant {
-			return ledger.Errorf(ledger.Invalid, "arbiter: the merchant %s cannot arbitrate its own order", a.Merchant)
+			return cxlerr.Errorf(cxlerr.Invalid, "arbiter: the merchant %s cannot arbitrate its own order", a.Merchant)
 		}
 	}
 	if a.ReturnDays < 0 || a.ReturnDays > MaxReturnDays {
-		return ledger.Errorf(ledger.Invalid, "returnDays: want 0 to %d, got %d", MaxReturnDays, a.ReturnDays)
+		return cxlerr.Errorf(cxlerr.Invalid, "returnDays: want 0 to %d, got %d", MaxReturnDays, a.ReturnDays)
 	}
 	return nil
 }
@@ -109,26 +110,26 @@ func (it OrderItem) validate(field string) error {
 		return err
 	}
 	if it.Quantity < 1 || it.Quantity > MaxQuantity {
-		return ledger.Errorf(ledger.Invalid, "%s.quantity: want 1 to %d, got %d", field, MaxQuantity, it.Quantity)
+		return cxlerr.Errorf(cxlerr.Invalid, "%s.quantity: want 1 to %d, got %d", field, MaxQuantity, it.Quantity)
 	}
 	if it.GTIN != "" && !isGTIN(it.GTIN) {
-		return ledger.Errorf(ledger.Invalid, "%s.gtin: %q: want 8, 12, 13 or 14 digits", field, it.GTIN)
+		return cxlerr.Errorf(cxlerr.Invalid, "%s.gtin: %q: want 8, 12, 13 or 14 digits", field, it.GTIN)
 	}
 	if len(it.Serials) == 0 {
 		return nil
 	}
 	if it.GTIN == "" {
-		return ledger.Errorf(ledger.Invalid, "%s.serials: need the gtin they belong to", field)
+		return cxlerr.Errorf(cxlerr.Invalid, "%s.serials: need the gtin they belong to", field)
 	}
 	if len(it.Serials) > MaxSerials || int64(len(it.Serials)) > it.Quantity {
-		return ledger.Errorf(ledger.Invalid, "%s.serials: %d serials, more than the quantity %d or %d", field, len(it.Serials), it.Quantity, MaxSerials)
+		return cxlerr.Errorf(cxlerr.Invalid, "%s.serials: %d serials, more than the quantity %d or %d", field, len(it.Serials), it.Quantity, MaxSerials)
 	}
 	for i, s := range it.Serials {
 		if err := validateToken(fmt.Sprintf("%s.serials[%d]", field, i), s, maxToken); err != nil {
 			return err
 		}
 		if slices.Contains(it.Serials[:i], s) {
-			return ledger.Errorf(ledger.Invalid, "%s.serials[%d]: %s is listed twice", field, i, s)
+			return cxlerr.Errorf(cxlerr.Invalid, "%s.serials[%d]: %s is listed twice", field, i, s)
 		}
 	}
 	return nil
@@ -157,10 +158,10 @@ func (c *Contract) place(tx *ledger.Tx, a PlaceArgs) (*Order, error) {
 	}
 	now := tx.Time()
 	if !a.Deadline.After(now) {
-		return nil, ledger.Errorf(ledger.Invalid, "deadline: %s is not after the transaction time %s", a.Deadline.UTC().Format(time.RFC3339Nano), now.Format(time.RFC3339Nano))
+		return nil, cxlerr.Errorf(cxlerr.Invalid, "deadline: %s is not after the transaction time %s", a.Deadline.UTC().Format(time.RFC3339Nano), now.Format(time.RFC3339Nano))
 	}
 	if a.Deadline.Sub(now) > MaxHorizon {
-		return nil, ledger.Errorf(ledger.Invalid, "deadline: %s is more than %d days after the transaction time", a.Deadline.UTC().Format(time.RFC3339Nano), MaxHorizon/(24*time.Hour))
+		return nil, cxlerr.Errorf(cxlerr.Invalid, "deadline: %s is more than %d days after the transaction time", a.Deadline.UTC().Format(time.RFC3339Nano), MaxHorizon/(24*time.Hour))
 	}
 	if _, err := readCurrency(tx, a.Currency); err != nil {
 		return nil, err
@@ -188,7 +189,7 @@ func (c *Contract) place(tx *ledger.Tx, a PlaceArgs) (*Order, error) {
 		return nil, err
 	}
 	if found {
-		return nil, ledger.Errorf(ledger.Conflict, "order %s already exists (placed in transaction %s)", a.ID, existing.PlacedTx)
+		return nil, cxlerr.Errorf(cxlerr.Conflict, "order %s already exists (placed in transaction %s)", a.ID, existing.PlacedTx)
 	}
 	book := Book(a.Currency)
 	if _, _, err := ledger.SpendLots(tx, book, caller.Account, a.Amount, nil, nil); err != nil {
@@ -234,7 +235,7 @@ func requireOrgRole(tx *ledger.Tx, field, msp string, role ledger.Role) error {
 		return err
 	}
 	if !ok {
-		return ledger.Errorf(ledger.Invalid, "%s: %s does not hold the %s role", field, msp, role)
+		return cxlerr.Errorf(cxlerr.Invalid, "%s: %s does not hold the %s role", field, msp, role)
 	}
 	return nil
 }
@@ -276,16 +277,16 @@ func (c *Contract) confirmDelivery(tx *ledger.Tx, a IDArgs) (*Order, error) {
 		}
 		byCarrier = true
 	case o.Carrier != "":
-		return nil, ledger.Errorf(ledger.Forbidden, "only the customer or the carrier %s confirm delivery of order %s", o.Carrier, o.ID)
+		return nil, cxlerr.Errorf(cxlerr.Forbidden, "only the customer or the carrier %s confirm delivery of order %s", o.Carrier, o.ID)
 	default:
-		return nil, ledger.Errorf(ledger.Forbidden, "only the customer confirms delivery of order %s, which names no carrier", o.ID)
+		return nil, cxlerr.Errorf(cxlerr.Forbidden, "only the customer confirms delivery of order %s, which names no carrier", o.ID)
 	}
 	if o.State != StatePlaced {
 		return nil, stateConflict(o, "confirm delivery of")
 	}
 	now := tx.Time()
 	if byCarrier && now.After(o.Deadline) {
-		return nil, ledger.Errorf(ledger.Expired, "order %s was due by %s; the carrier confirms at %s, too late (the customer may still confirm, or Sweep refunds it)",
+		return nil, cxlerr.Errorf(cxlerr.Expired, "order %s was due by %s; the carrier confirms at %s, too late (the customer may still confirm, or Sweep refunds it)",
 			o.ID, o.Deadline.Format(time.RFC3339Nano), now.Format(time.RFC3339Nano))
 	}
 	released := o.Remaining()
@@ -347,11 +348,11 @@ func (c *Contract) refund(tx *ledger.Tx, a RefundArgs) (*Order, error) {
 	}
 	caller := tx.Caller()
 	if !actsForOrg(caller, o.Merchant) {
-		return nil, ledger.Errorf(ledger.Forbidden, "only the merchant %s refunds order %s", o.Merchant, o.ID)
+		return nil, cxlerr.Errorf(cxlerr.Forbidden, "only the merchant %s refunds order %s", o.Merchant, o.ID)
 	}
 	for _, r := range o.Refunds {
 		if r.ID == a.RefundID {
-			return nil, ledger.Errorf(ledger.Conflict, "refund %s of order %s was already made: %d %s in transaction %s", r.ID, o.ID, r.Amount, o.Currency, r.TxID)
+			return nil, cxlerr.Errorf(cxlerr.Conflict, "refund %s of order %s was already made: %d %s in transaction %s", r.ID, o.ID, r.Amount, o.Currency, r.TxID)
 		}
 	}
 	switch o.State {
@@ -360,12 +361,12 @@ func (c *Contract) refund(tx *ledger.Tx, a RefundArgs) (*Order, error) {
 		return nil, stateConflict(o, "refund")
 	}
 	if len(o.Refunds) >= MaxRefunds {
-		return nil, ledger.Errorf(ledger.Conflict, "order %s already has %d refunds, the most it may have", o.ID, MaxRefunds)
+		return nil, cxlerr.Errorf(cxlerr.Conflict, "order %s already has %d refunds, the most it may have", o.ID, MaxRefunds)
 	}
 	amount := o.Remaining()
 	if a.Amount != nil {
 		if *a.Amount > amount {
-			return nil, ledger.Errorf(ledger.Invalid, "amount: %d is more than the %d %s of order %s not yet refunded", *a.Amount, amount, o.Currency, o.ID)
+			return nil, cxlerr.Errorf(cxlerr.Invalid, "amount: %d is more than the %d %s of order %s not yet refunded", *a.Amount, amount, o.Currency, o.ID)
 		}
 		amount = *a.Amount
 	}
@@ -397,7 +398,7 @@ func requestReturn(tx *ledger.Tx, a ReasonArgs) (*Order, error) {
 		return nil, err
 	}
 	if tx.Caller().Account != o.Customer {
-		return nil, ledger.Errorf(ledger.Forbidden, "only the customer returns order %s", o.ID)
+		return nil, cxlerr.Errorf(cxlerr.Forbidden, "only the customer returns order %s", o.ID)
 	}
 	if o.State != StateDelivered {
 		return nil, stateConflict(o, "return")
@@ -422,9 +423,9 @@ func withinReturnWindow(tx *ledger.Tx, o *Order, what string) error {
 		return nil
 	}
 	if o.ReturnDays == 0 {
-		return ledger.Errorf(ledger.Expired, "order %s takes no returns, so %s is too late once delivered", o.ID, what)
+		return cxlerr.Errorf(cxlerr.Expired, "order %s takes no returns, so %s is too late once delivered", o.ID, what)
 	}
-	return ledger.Errorf(ledger.Expired, "the return window of order %s closed at %s, before %s at %s",
+	return cxlerr.Errorf(cxlerr.Expired, "the return window of order %s closed at %s, before %s at %s",
 		o.ID, o.ReturnBy.Format(time.RFC3339Nano), what, tx.Time().Format(time.RFC3339Nano))
 }
 
@@ -441,7 +442,7 @@ func (c *Contract) receiveReturn(tx *ledger.Tx, a IDArgs) (*Order, error) {
 			return nil, err
 		}
 	default:
-		return nil, ledger.Errorf(ledger.Forbidden, "only the merchant %s or the order's carrier record the return of order %s", o.Merchant, o.ID)
+		return nil, cxlerr.Errorf(cxlerr.Forbidden, "only the merchant %s or the order's carrier record the return of order %s", o.Merchant, o.ID)
 	}
 	if o.State != StateReturning {
 		return nil, stateConflict(o, "receive the return of")
@@ -476,10 +477,10 @@ func openDispute(tx *ledger.Tx, a ReasonArgs) (*Order, error) {
 	case actsForOrg(caller, o.Merchant):
 		openedBy = caller.MSP
 	default:
-		return nil, ledger.Errorf(ledger.Forbidden, "only the customer or the merchant %s dispute order %s", o.Merchant, o.ID)
+		return nil, cxlerr.Errorf(cxlerr.Forbidden, "only the customer or the merchant %s dispute order %s", o.Merchant, o.ID)
 	}
 	if o.Arbiter == "" {
-		return nil, ledger.Errorf(ledger.Conflict, "order %s names no arbiter, so it cannot be disputed", o.ID)
+		return nil, cxlerr.Errorf(cxlerr.Conflict, "order %s names no arbiter, so it cannot be disputed", o.ID)
 	}
 	switch o.State {
 	case StateDelivered:
@@ -514,10 +515,10 @@ func (a ResolveDisputeArgs) Validate() error {
 		return err
 	}
 	if a.Refund == nil {
-		return ledger.Errorf(ledger.Invalid, "refund: required (0 when the customer gets nothing back)")
+		return cxlerr.Errorf(cxlerr.Invalid, "refund: required (0 when the customer gets nothing back)")
 	}
 	if *a.Refund < 0 {
-		return ledger.Errorf(ledger.Invalid, "refund: must not be negative, got %d", *a.Refund)
+		return cxlerr.Errorf(cxlerr.Invalid, "refund: must not be negative, got %d", *a.Refund)
 	}
 	return nil
 }
@@ -528,7 +529,7 @@ func (c *Contract) resolveDispute(tx *ledger.Tx, a ResolveDisputeArgs) (*Order, 
 		return nil, err
 	}
 	if o.Arbiter == "" || !actsForOrg(tx.Caller(), o.Arbiter) {
-		return nil, ledger.Errorf(ledger.Forbidden, "only the order's arbiter resolves a dispute of order %s", o.ID)
+		return nil, cxlerr.Errorf(cxlerr.Forbidden, "only the order's arbiter resolves a dispute of order %s", o.ID)
 	}
 	if err := ledger.RequireRole(tx, ledger.Arbiter); err != nil {
 		return nil, err
@@ -538,7 +539,7 @@ func (c *Contract) resolveDispute(tx *ledger.Tx, a ResolveDisputeArgs) (*Order, 
 	}
 	amount := *a.Refund
 	if amount > o.Remaining() {
-		return nil, ledger.Errorf(ledger.Invalid, "refund: %d is more than the %d %s of order %s not yet refunded", amount, o.Remaining(), o.Currency, o.ID)
+		return nil, cxlerr.Errorf(cxlerr.Invalid, "refund: %d is more than the %d %s of order %s not yet refunded", amount, o.Remaining(), o.Currency, o.ID)
 	}
 	if amount > 0 {
 		if err := payBack(tx, o, amount, Refund{By: o.Arbiter}); err != nil {
@@ -566,7 +567,7 @@ func (c *Contract) resolveDispute(tx *ledger.Tx, a ResolveDisputeArgs) (*Order, 
 
 // stateConflict is the CONFLICT of a transition the order's state does not allow.
 func stateConflict(o *Order, action string) error {
-	return ledger.Errorf(ledger.Conflict, "cannot %s order %s: it is %s", action, o.ID, o.State)
+	return cxlerr.Errorf(cxlerr.Conflict, "cannot %s order %s: it is %s", action, o.ID, o.State)
 }
 
 // payBack returns amount to the customer, from the escrow before delivery
@@ -581,7 +582,7 @@ func payBack(tx *ledger.Tx, o *Order, amount ledger.Amount, r Refund) error {
 	}
 	refunded, err := o.Refunded.Add(amount)
 	if err != nil || refunded > o.Amount {
-		return ledger.Errorf(ledger.Internal, "order %s: refunding %d more than its amount %d", o.ID, amount, o.Amount)
+		return cxlerr.Errorf(cxlerr.Internal, "order %s: refunding %d more than its amount %d", o.ID, amount, o.Amount)
 	}
 	o.Refunded = refunded
 	r.Amount = amount

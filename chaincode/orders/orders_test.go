@@ -13,6 +13,7 @@ import (
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
 	"github.com/cxledger/cxledger/chaincode/orders"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 func id(s string) string { return js(map[string]string{"id": s}) }
@@ -40,8 +41,8 @@ func TestPlaceMovesMoneyIntoEscrow(t *testing.T) {
 	if !e.hasKey("orders.deadline", "2026-01-04T09:00:00.000000000Z", "o1") || !e.hasKey("orders.merchant", shop.msp, "placed", "2026-01-01T09:00:00.000000000Z", "o1") {
 		t.Fatalf("index rows missing: %q", e.stub.Keys())
 	}
-	fails(e, bob, place, js(newOrder("o1", 1)), ledger.Conflict, "order o1 already exists")
-	fails(e, alice, place, js(newOrder("o2", 7_501)), ledger.Insufficient, "7500 EUR usable")
+	fails(e, bob, place, js(newOrder("o1", 1)), cxlerr.Conflict, "order o1 already exists")
+	fails(e, alice, place, js(newOrder("o2", 7_501)), cxlerr.InsufficientFunds, "7500 EUR usable")
 }
 
 func TestConfirmDeliveryPaysTheMerchant(t *testing.T) {
@@ -79,7 +80,7 @@ func TestConfirmDeliveryPaysTheMerchant(t *testing.T) {
 				!e.hasKey("orders.merchant", shop.msp, "delivered", "2026-01-01T09:00:00.000000000Z", "o1") {
 				t.Fatalf("index rows not moved: %q", e.stub.Keys())
 			}
-			fails(e, alice, confirm, id("o1"), ledger.Conflict, "cannot confirm delivery of order o1: it is delivered")
+			fails(e, alice, confirm, id("o1"), cxlerr.Conflict, "cannot confirm delivery of order o1: it is delivered")
 		})
 	}
 }
@@ -102,7 +103,7 @@ func TestDeadline(t *testing.T) {
 	}
 
 	e.stub.At(deadline.Add(time.Nanosecond))
-	fails(e, ship, confirm, id("b1"), ledger.Expired, "order b1 was due by 2026-01-04T09:00:00Z")
+	fails(e, ship, confirm, id("b1"), cxlerr.Expired, "order b1 was due by 2026-01-04T09:00:00Z")
 	// The customer may still accept late goods.
 	e.stub.As(bob.msp, bob.cn, bob.ou)
 	if _, err := e.c.ConfirmDelivery(ctxOf(e), id("b1")); err != nil {
@@ -225,8 +226,8 @@ func TestRefundBeforeDelivery(t *testing.T) {
 		t.Fatalf("event %s", e.event().Type)
 	}
 	e.wantBalances(map[string]ledger.Amount{alice.account(): 8_000, orders.EscrowAccount("o1"): 2_000})
-	fails(e, shop, refund, refundArgs("o1", "r1", 500), ledger.Conflict, "refund r1 of order o1 was already made")
-	fails(e, shop, refund, refundArgs("o1", "r2", 2_001), ledger.Invalid, "amount: 2001 is more than the 2000 EUR of order o1 not yet refunded")
+	fails(e, shop, refund, refundArgs("o1", "r1", 500), cxlerr.Conflict, "refund r1 of order o1 was already made")
+	fails(e, shop, refund, refundArgs("o1", "r2", 2_001), cxlerr.Invalid, "amount: 2001 is more than the 2000 EUR of order o1 not yet refunded")
 
 	o = mustDo(e, shop, refund, refundArgs("o1", "r2", 0))
 	if o.State != orders.StateRefunded || o.Refunded != 3_000 {
@@ -238,10 +239,10 @@ func TestRefundBeforeDelivery(t *testing.T) {
 	e.wantBalances(map[string]ledger.Amount{alice.account(): 10_000, orders.EscrowAccount("o1"): 0})
 
 	// Double refund, release after refund, sweep after refund.
-	fails(e, shop, refund, refundArgs("o1", "r2", 0), ledger.Conflict, "refund r2 of order o1 was already made")
-	fails(e, shop, refund, refundArgs("o1", "r3", 0), ledger.Conflict, "cannot refund order o1: it is refunded")
-	fails(e, alice, confirm, id("o1"), ledger.Conflict, "cannot confirm delivery of order o1: it is refunded")
-	fails(e, ship, confirm, id("o1"), ledger.Conflict, "it is refunded")
+	fails(e, shop, refund, refundArgs("o1", "r2", 0), cxlerr.Conflict, "refund r2 of order o1 was already made")
+	fails(e, shop, refund, refundArgs("o1", "r3", 0), cxlerr.Conflict, "cannot refund order o1: it is refunded")
+	fails(e, alice, confirm, id("o1"), cxlerr.Conflict, "cannot confirm delivery of order o1: it is refunded")
+	fails(e, ship, confirm, id("o1"), cxlerr.Conflict, "it is refunded")
 	e.stub.At(t0.Add(100 * time.Hour))
 	if r := mustDo(e, carol, sweep, `{}`); len(r.Refunded) != 0 {
 		t.Fatalf("sweep refunded a refunded order: %+v", r)
@@ -263,8 +264,8 @@ func TestRefundAfterRelease(t *testing.T) {
 	if r := mustDo(e, carol, sweep, `{}`); len(r.Refunded) != 0 {
 		t.Fatalf("sweep refunded a delivered order: %+v", r)
 	}
-	fails(e, ship, confirm, id("o1"), ledger.Conflict, "it is delivered")
-	fails(e, shop, receiveReturn, id("o1"), ledger.Conflict, "cannot receive the return of order o1: it is delivered")
+	fails(e, ship, confirm, id("o1"), cxlerr.Conflict, "it is delivered")
+	fails(e, shop, receiveReturn, id("o1"), cxlerr.Conflict, "cannot receive the return of order o1: it is delivered")
 
 	// A merchant refund after delivery comes out of the merchant's money,
 	// from the lot that paid for the order, read by key.
@@ -284,19 +285,19 @@ func TestRefundAfterRelease(t *testing.T) {
 		t.Fatalf("refund after delivery %+v", o)
 	}
 	e.wantBalances(map[string]ledger.Amount{alice.account(): 8_000, shop.msp: 6_000})
-	fails(e, shop, refund, refundArgs("o1", "goodwill", 0), ledger.Conflict, "refund goodwill of order o1 was already made")
+	fails(e, shop, refund, refundArgs("o1", "goodwill", 0), cxlerr.Conflict, "refund goodwill of order o1 was already made")
 
 	// Once the merchant withdrew the order's lot, a refund comes from its
 	// balance: INSUFFICIENT_FUNDS while that is empty.
 	mustDo(e, bank, withdraw, `{"ref":"w1","account":"ShopMSP","currency":"EUR","amount":6000}`)
-	fails(e, shop, refund, refundArgs("o1", "r2", 0), ledger.Insufficient, "ShopMSP has nothing usable")
+	fails(e, shop, refund, refundArgs("o1", "r2", 0), cxlerr.InsufficientFunds, "ShopMSP has nothing usable")
 	e.fund(2_000, shop.msp)
 	o = mustDo(e, shop, refund, refundArgs("o1", "r2", 0))
 	if o.State != orders.StateRefunded || o.Refunded != 3_000 || o.ReleaseLot != "" {
 		t.Fatalf("refund from the balance %+v", o)
 	}
 	e.wantBalances(map[string]ledger.Amount{alice.account(): 10_000, shop.msp: 0})
-	fails(e, shop, refund, refundArgs("o1", "r3", 0), ledger.Conflict, "it is refunded")
+	fails(e, shop, refund, refundArgs("o1", "r3", 0), cxlerr.Conflict, "it is refunded")
 }
 
 func TestReturn(t *testing.T) {
@@ -314,7 +315,7 @@ func TestReturn(t *testing.T) {
 			if o.State != orders.StateReturning || e.event().Type != "ReturnRequested" || !strings.Contains(string(e.event().Data), `"reason":"damaged"`) {
 				t.Fatalf("return requested %+v %s", o, e.event().Data)
 			}
-			fails(e, alice, requestReturn, id("o1"), ledger.Conflict, "cannot return order o1: it is returning")
+			fails(e, alice, requestReturn, id("o1"), cxlerr.Conflict, "cannot return order o1: it is returning")
 			mustDo(e, shop, refund, refundArgs("o1", "shipping", 500))
 			o = mustDo(e, tt.by, receiveReturn, id("o1"))
 			if o.State != orders.StateReturned || o.Refunded != 3_000 || len(o.Refunds) != 2 || o.Refunds[1].Amount != 2_500 || o.Refunds[1].By != tt.by.msp {
@@ -325,8 +326,8 @@ func TestReturn(t *testing.T) {
 				t.Fatalf("event %s %s", ev.Type, ev.Data)
 			}
 			e.wantBalances(map[string]ledger.Amount{alice.account(): 10_000, shop.msp: 0})
-			fails(e, shop, receiveReturn, id("o1"), ledger.Conflict, "it is returned")
-			fails(e, shop, refund, refundArgs("o1", "again", 0), ledger.Conflict, "cannot refund order o1: it is returned")
+			fails(e, shop, receiveReturn, id("o1"), cxlerr.Conflict, "it is returned")
+			fails(e, shop, refund, refundArgs("o1", "again", 0), cxlerr.Conflict, "cannot refund order o1: it is returned")
 			if !slices.Equal(e.hooks.refunded, []string{"o1:500", "o1:2500"}) {
 				t.Fatalf("hooks %v", e.hooks.refunded)
 			}
@@ -343,11 +344,11 @@ func TestReturnWindow(t *testing.T) {
 	mustDo(e, alice, place, js(none))
 	mustDo(e, alice, confirm, id("o1"))
 	mustDo(e, alice, confirm, id("o2"))
-	fails(e, alice, requestReturn, id("o2"), ledger.Expired, "order o2 takes no returns")
-	fails(e, alice, openDispute, id("o2"), ledger.Expired, "order o2 takes no returns, so a dispute is too late")
+	fails(e, alice, requestReturn, id("o2"), cxlerr.Expired, "order o2 takes no returns")
+	fails(e, alice, openDispute, id("o2"), cxlerr.Expired, "order o2 takes no returns, so a dispute is too late")
 	e.stub.At(t0.Add(14 * 24 * time.Hour))
-	fails(e, alice, requestReturn, id("o1"), ledger.Expired, "the return window of order o1 closed at 2026-01-15T09:00:00Z")
-	fails(e, alice, openDispute, id("o1"), ledger.Expired, "closed at")
+	fails(e, alice, requestReturn, id("o1"), cxlerr.Expired, "the return window of order o1 closed at 2026-01-15T09:00:00Z")
+	fails(e, alice, openDispute, id("o1"), cxlerr.Expired, "closed at")
 }
 
 func TestDispute(t *testing.T) {
@@ -355,7 +356,7 @@ func TestDispute(t *testing.T) {
 	e.fund(10_000, alice.account(), bob.account())
 	mustDo(e, alice, place, js(newOrder("o1", 3_000)))
 	mustDo(e, bob, place, js(newOrder("o2", 2_000)))
-	fails(e, alice, openDispute, id("o1"), ledger.Conflict, "cannot dispute order o1: it is placed")
+	fails(e, alice, openDispute, id("o1"), cxlerr.Conflict, "cannot dispute order o1: it is placed")
 	mustDo(e, alice, confirm, id("o1"))
 	mustDo(e, bob, confirm, id("o2"))
 
@@ -366,9 +367,9 @@ func TestDispute(t *testing.T) {
 	if ev := e.event(); ev.Type != "DisputeOpened" || strings.Contains(string(ev.Data), alice.cn) {
 		t.Fatalf("event %s %s", ev.Type, ev.Data)
 	}
-	fails(e, shop, refund, refundArgs("o1", "r1", 0), ledger.Conflict, "it is disputed")
-	fails(e, alice, openDispute, id("o1"), ledger.Conflict, "it is disputed")
-	fails(e, judge, resolve, `{"id":"o1","refund":3001}`, ledger.Invalid, "refund: 3001 is more than the 3000")
+	fails(e, shop, refund, refundArgs("o1", "r1", 0), cxlerr.Conflict, "it is disputed")
+	fails(e, alice, openDispute, id("o1"), cxlerr.Conflict, "it is disputed")
+	fails(e, judge, resolve, `{"id":"o1","refund":3001}`, cxlerr.Invalid, "refund: 3001 is more than the 3000")
 	o = mustDo(e, judge, resolve, `{"id":"o1","refund":1200}`)
 	if o.State != orders.StateResolved || o.Dispute.Refund != 1_200 || o.Dispute.Resolved == nil || o.Refunded != 1_200 {
 		t.Fatalf("resolved %+v", o)
@@ -376,7 +377,7 @@ func TestDispute(t *testing.T) {
 	if ev := e.event(); ev.Type != "DisputeResolved" || !strings.Contains(string(ev.Data), `"related":{"reversed":12}`) {
 		t.Fatalf("event %s %s", ev.Type, ev.Data)
 	}
-	fails(e, judge, resolve, `{"id":"o1","refund":0}`, ledger.Conflict, "it is resolved")
+	fails(e, judge, resolve, `{"id":"o1","refund":0}`, cxlerr.Conflict, "it is resolved")
 
 	// The merchant disputes a return; the arbiter awards nothing.
 	mustDo(e, bob, requestReturn, id("o2"))
@@ -394,7 +395,7 @@ func TestDispute(t *testing.T) {
 	noArbiter.Arbiter = ""
 	mustDo(e, alice, place, js(noArbiter))
 	mustDo(e, alice, confirm, id("o3"))
-	fails(e, alice, openDispute, id("o3"), ledger.Conflict, "order o3 names no arbiter")
+	fails(e, alice, openDispute, id("o3"), cxlerr.Conflict, "order o3 names no arbiter")
 }
 
 // TestMoneyTransitionsWriteTheOrderKey checks what makes every payout and
@@ -464,12 +465,12 @@ func TestMoneyTransitionsWriteTheOrderKey(t *testing.T) {
 				return
 			}
 			if tt.step.name == "refund part" || tt.step.name == "refund after delivery" {
-				if ledger.CodeOf(err) != ledger.Conflict || !strings.Contains(err.Error(), "refund r1 of order o1 was already made") {
+				if cxlerr.CodeOf(err) != cxlerr.Conflict || !strings.Contains(err.Error(), "refund r1 of order o1 was already made") {
 					t.Fatalf("retry: %v", err)
 				}
 				return
 			}
-			if ledger.CodeOf(err) != ledger.Conflict {
+			if cxlerr.CodeOf(err) != cxlerr.Conflict {
 				t.Fatalf("retry: %v, want CONFLICT", err)
 			}
 		})
@@ -500,82 +501,82 @@ func TestForbidden(t *testing.T) {
 		run  func(e *env, w who)
 	}{
 		{"register currency without payment role", shop, func(e *env, w who) {
-			fails(e, w, registerCurrency, `{"currency":"GBP"}`, ledger.Forbidden, "ShopMSP does not hold the payment role")
+			fails(e, w, registerCurrency, `{"currency":"GBP"}`, cxlerr.Forbidden, "ShopMSP does not hold the payment role")
 		}},
 		{"register currency as peer", who{bank.msp, "peer0", "peer"}, func(e *env, w who) {
-			fails(e, w, registerCurrency, `{"currency":"GBP"}`, ledger.Forbidden, "neither a client nor an admin")
+			fails(e, w, registerCurrency, `{"currency":"GBP"}`, cxlerr.Forbidden, "neither a client nor an admin")
 		}},
 		{"deposit without payment role", shop, func(e *env, w who) {
-			fails(e, w, deposit, `{"ref":"x","currency":"EUR","credits":[{"account":"ShopMSP","amount":1}]}`, ledger.Forbidden, "does not hold the payment role")
+			fails(e, w, deposit, `{"ref":"x","currency":"EUR","credits":[{"account":"ShopMSP","amount":1}]}`, cxlerr.Forbidden, "does not hold the payment role")
 		}},
 		{"deposit by another issuer", bank2, func(e *env, w who) {
-			fails(e, w, deposit, `{"ref":"x","currency":"EUR","credits":[{"account":"ShopMSP","amount":1}]}`, ledger.Forbidden, "EUR is issued by BankMSP; Bank2MSP may not")
+			fails(e, w, deposit, `{"ref":"x","currency":"EUR","credits":[{"account":"ShopMSP","amount":1}]}`, cxlerr.Forbidden, "EUR is issued by BankMSP; Bank2MSP may not")
 		}},
 		{"withdraw by a customer", alice, func(e *env, w who) {
-			fails(e, w, withdraw, `{"ref":"x","account":"CustMSP/alice","currency":"EUR","amount":1}`, ledger.Forbidden, "CustMSP does not hold the payment role")
+			fails(e, w, withdraw, `{"ref":"x","account":"CustMSP/alice","currency":"EUR","amount":1}`, cxlerr.Forbidden, "CustMSP does not hold the payment role")
 		}},
 		{"withdraw by another issuer", bank2, func(e *env, w who) {
-			fails(e, w, withdraw, `{"ref":"x","account":"CustMSP/alice","currency":"EUR","amount":1}`, ledger.Forbidden, "issued by BankMSP")
+			fails(e, w, withdraw, `{"ref":"x","account":"CustMSP/alice","currency":"EUR","amount":1}`, cxlerr.Forbidden, "issued by BankMSP")
 		}},
 		{"consolidate someone else's account", bob, func(e *env, w who) {
-			fails(e, w, consolidate, `{"account":"CustMSP/alice","currency":"EUR"}`, ledger.Forbidden, "only the holder of CustMSP/alice or the issuer")
+			fails(e, w, consolidate, `{"account":"CustMSP/alice","currency":"EUR"}`, cxlerr.Forbidden, "only the holder of CustMSP/alice or the issuer")
 		}},
 		{"place as a peer", peerID, func(e *env, w who) {
-			fails(e, w, place, js(newOrder("new", 1)), ledger.Forbidden, "neither a client nor an admin")
+			fails(e, w, place, js(newOrder("new", 1)), cxlerr.Forbidden, "neither a client nor an admin")
 		}},
 		{"deliver as merchant", shop, func(e *env, w who) {
-			fails(e, w, confirm, id("placed"), ledger.Forbidden, "only the customer or the carrier ShipMSP confirm delivery")
+			fails(e, w, confirm, id("placed"), cxlerr.Forbidden, "only the customer or the carrier ShipMSP confirm delivery")
 		}},
 		{"deliver as another customer", bob, func(e *env, w who) {
-			fails(e, w, confirm, id("placed"), ledger.Forbidden, "only the customer or the carrier")
+			fails(e, w, confirm, id("placed"), cxlerr.Forbidden, "only the customer or the carrier")
 		}},
 		{"deliver as a carrier not named", ship2, func(e *env, w who) {
-			fails(e, w, confirm, id("placed"), ledger.Forbidden, "only the customer or the carrier ShipMSP")
+			fails(e, w, confirm, id("placed"), cxlerr.Forbidden, "only the customer or the carrier ShipMSP")
 		}},
 		{"deliver as carrier when none is named", ship, func(e *env, w who) {
-			fails(e, w, confirm, id("nocarrier"), ledger.Forbidden, "only the customer confirms delivery of order nocarrier, which names no carrier")
+			fails(e, w, confirm, id("nocarrier"), cxlerr.Forbidden, "only the customer confirms delivery of order nocarrier, which names no carrier")
 		}},
 		{"deliver as the carrier's peer", who{ship.msp, "peer0", "peer"}, func(e *env, w who) {
-			fails(e, w, confirm, id("placed"), ledger.Forbidden, "only the customer or the carrier")
+			fails(e, w, confirm, id("placed"), cxlerr.Forbidden, "only the customer or the carrier")
 		}},
 		{"refund as customer", alice, func(e *env, w who) {
-			fails(e, w, refund, refundArgs("placed", "r", 0), ledger.Forbidden, "only the merchant ShopMSP refunds order placed")
+			fails(e, w, refund, refundArgs("placed", "r", 0), cxlerr.Forbidden, "only the merchant ShopMSP refunds order placed")
 		}},
 		{"refund as another merchant", mall, func(e *env, w who) {
-			fails(e, w, refund, refundArgs("placed", "r", 0), ledger.Forbidden, "only the merchant ShopMSP")
+			fails(e, w, refund, refundArgs("placed", "r", 0), cxlerr.Forbidden, "only the merchant ShopMSP")
 		}},
 		{"refund as the merchant's peer", shopPeer, func(e *env, w who) {
-			fails(e, w, refund, refundArgs("placed", "r", 0), ledger.Forbidden, "only the merchant ShopMSP")
+			fails(e, w, refund, refundArgs("placed", "r", 0), cxlerr.Forbidden, "only the merchant ShopMSP")
 		}},
 		{"refund as carrier", ship, func(e *env, w who) {
-			fails(e, w, refund, refundArgs("placed", "r", 0), ledger.Forbidden, "only the merchant ShopMSP")
+			fails(e, w, refund, refundArgs("placed", "r", 0), cxlerr.Forbidden, "only the merchant ShopMSP")
 		}},
 		{"return as merchant", shop, func(e *env, w who) {
-			fails(e, w, requestReturn, id("delivered"), ledger.Forbidden, "only the customer returns order delivered")
+			fails(e, w, requestReturn, id("delivered"), cxlerr.Forbidden, "only the customer returns order delivered")
 		}},
 		{"return as another customer", bob, func(e *env, w who) {
-			fails(e, w, requestReturn, id("delivered"), ledger.Forbidden, "only the customer returns")
+			fails(e, w, requestReturn, id("delivered"), cxlerr.Forbidden, "only the customer returns")
 		}},
 		{"receive return as customer", alice, func(e *env, w who) {
-			fails(e, w, receiveReturn, id("returning"), ledger.Forbidden, "only the merchant ShopMSP or the order's carrier record the return")
+			fails(e, w, receiveReturn, id("returning"), cxlerr.Forbidden, "only the merchant ShopMSP or the order's carrier record the return")
 		}},
 		{"receive return as another merchant", mall, func(e *env, w who) {
-			fails(e, w, receiveReturn, id("returning"), ledger.Forbidden, "only the merchant ShopMSP")
+			fails(e, w, receiveReturn, id("returning"), cxlerr.Forbidden, "only the merchant ShopMSP")
 		}},
 		{"dispute as carrier", ship, func(e *env, w who) {
-			fails(e, w, openDispute, id("delivered"), ledger.Forbidden, "only the customer or the merchant ShopMSP dispute order delivered")
+			fails(e, w, openDispute, id("delivered"), cxlerr.Forbidden, "only the customer or the merchant ShopMSP dispute order delivered")
 		}},
 		{"dispute as arbiter", judge, func(e *env, w who) {
-			fails(e, w, openDispute, id("delivered"), ledger.Forbidden, "only the customer or the merchant")
+			fails(e, w, openDispute, id("delivered"), cxlerr.Forbidden, "only the customer or the merchant")
 		}},
 		{"resolve as merchant", shopAdmin, func(e *env, w who) {
-			fails(e, w, resolve, `{"id":"disputed","refund":0}`, ledger.Forbidden, "only the order's arbiter resolves")
+			fails(e, w, resolve, `{"id":"disputed","refund":0}`, cxlerr.Forbidden, "only the order's arbiter resolves")
 		}},
 		{"resolve as customer", alice, func(e *env, w who) {
-			fails(e, w, resolve, `{"id":"disputed","refund":1000}`, ledger.Forbidden, "only the order's arbiter resolves")
+			fails(e, w, resolve, `{"id":"disputed","refund":1000}`, cxlerr.Forbidden, "only the order's arbiter resolves")
 		}},
 		{"resolve as an arbiter not named", judge2, func(e *env, w who) {
-			fails(e, w, resolve, `{"id":"disputed","refund":0}`, ledger.Forbidden, "only the order's arbiter resolves")
+			fails(e, w, resolve, `{"id":"disputed","refund":0}`, cxlerr.Forbidden, "only the order's arbiter resolves")
 		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -587,12 +588,12 @@ func TestForbidden(t *testing.T) {
 	// Organisations that lose their role lose its powers.
 	e.t = t
 	e.revoke(ship.msp, ledger.Carrier)
-	fails(e, ship, confirm, id("placed"), ledger.Forbidden, "ShipMSP does not hold the carrier role")
-	fails(e, ship, receiveReturn, id("returning"), ledger.Forbidden, "ShipMSP does not hold the carrier role")
+	fails(e, ship, confirm, id("placed"), cxlerr.Forbidden, "ShipMSP does not hold the carrier role")
+	fails(e, ship, receiveReturn, id("returning"), cxlerr.Forbidden, "ShipMSP does not hold the carrier role")
 	e.revoke(judge.msp, ledger.Arbiter)
-	fails(e, judge, resolve, `{"id":"disputed","refund":0}`, ledger.Forbidden, "JudgeMSP does not hold the arbiter role")
+	fails(e, judge, resolve, `{"id":"disputed","refund":0}`, cxlerr.Forbidden, "JudgeMSP does not hold the arbiter role")
 	e.revoke(bank.msp, ledger.Payment)
-	fails(e, bank, deposit, `{"ref":"x","currency":"EUR","credits":[{"account":"ShopMSP","amount":1}]}`, ledger.Forbidden, "BankMSP does not hold the payment role")
+	fails(e, bank, deposit, `{"ref":"x","currency":"EUR","credits":[{"account":"ShopMSP","amount":1}]}`, cxlerr.Forbidden, "BankMSP does not hold the payment role")
 	// An admin of the merchant acts for it.
 	mustDo(e, shopAdmin, refund, refundArgs("placed", "by-admin", 1))
 }
@@ -643,7 +644,7 @@ func TestInvalid(t *testing.T) {
 	for _, tt := range placeCases {
 		t.Run("place/"+tt.name, func(t *testing.T) {
 			e.t = t
-			fails(e, alice, place, tt.args, ledger.Invalid, tt.want)
+			fails(e, alice, place, tt.args, cxlerr.Invalid, tt.want)
 		})
 	}
 	other := []struct {
@@ -666,23 +667,23 @@ func TestInvalid(t *testing.T) {
 	for _, tt := range other {
 		t.Run(tt.name, func(t *testing.T) {
 			e.t = t
-			fails(e, tt.w, tt.f, tt.args, ledger.Invalid, tt.want)
+			fails(e, tt.w, tt.f, tt.args, cxlerr.Invalid, tt.want)
 		})
 	}
 	e.t = t
-	fails(e, alice, confirm, id("missing"), ledger.NotFound, "order missing not found")
-	fails(e, carol, sweep, `{"limit":101}`, ledger.Invalid, "limit: want 1 to 100")
-	fails(e, carol, sweep, `{"limit":-1}`, ledger.Invalid, "limit: want 1 to 100")
-	fails(e, carol, merchantOrders, `{"merchant":"ShopMSP","state":"lost"}`, ledger.Invalid, `state: "lost" is not one of`)
-	fails(e, carol, customerOrders, `{"customer":"alice"}`, ledger.Invalid, "customer: account")
-	fails(e, carol, customerOrders, `{"pageSize":201}`, ledger.Invalid, "pageSize")
-	fails(e, carol, balanceOf, `{"account":"CustMSP/alice","currency":"GBP"}`, ledger.Invalid, "unknown currency GBP")
+	fails(e, alice, confirm, id("missing"), cxlerr.NotFound, "order missing not found")
+	fails(e, carol, sweep, `{"limit":101}`, cxlerr.Invalid, "limit: want 1 to 100")
+	fails(e, carol, sweep, `{"limit":-1}`, cxlerr.Invalid, "limit: want 1 to 100")
+	fails(e, carol, merchantOrders, `{"merchant":"ShopMSP","state":"lost"}`, cxlerr.Invalid, `state: "lost" is not one of`)
+	fails(e, carol, customerOrders, `{"customer":"alice"}`, cxlerr.Invalid, "customer: account")
+	fails(e, carol, customerOrders, `{"pageSize":201}`, cxlerr.Invalid, "pageSize")
+	fails(e, carol, balanceOf, `{"account":"CustMSP/alice","currency":"GBP"}`, cxlerr.Invalid, "unknown currency GBP")
 }
 
 func TestSettlement(t *testing.T) {
 	e := newEnv(t)
-	fails(e, bank2, registerCurrency, `{"currency":"EUR"}`, ledger.Conflict, "currency EUR is already registered by BankMSP")
-	fails(e, bank, registerCurrency, `{"currency":"Eur"}`, ledger.Invalid, "want three upper-case letters")
+	fails(e, bank2, registerCurrency, `{"currency":"EUR"}`, cxlerr.Conflict, "currency EUR is already registered by BankMSP")
+	fails(e, bank, registerCurrency, `{"currency":"Eur"}`, cxlerr.Invalid, "want three upper-case letters")
 
 	tr := mustDo(e, bank, deposit, `{"ref":"pay-1","currency":"EUR","credits":[{"account":"CustMSP/alice","amount":700},{"account":"ShopMSP","amount":300},{"account":"CustMSP/alice","amount":1}]}`)
 	if tr.Kind != "deposit" || tr.Total != 1_001 || tr.Outstanding != 1_001 || tr.Issuer != bank.msp || len(tr.Entries) != 3 {
@@ -692,7 +693,7 @@ func TestSettlement(t *testing.T) {
 		t.Fatalf("event %+v %s", ev, ev.Data)
 	}
 	e.wantBalances(map[string]ledger.Amount{alice.account(): 701, shop.msp: 300})
-	fails(e, bank, deposit, `{"ref":"pay-1","currency":"EUR","credits":[{"account":"ShopMSP","amount":5}]}`, ledger.Conflict, "transfer pay-1 of BankMSP was already made: a deposit of 1001 EUR")
+	fails(e, bank, deposit, `{"ref":"pay-1","currency":"EUR","credits":[{"account":"ShopMSP","amount":5}]}`, cxlerr.Conflict, "transfer pay-1 of BankMSP was already made: a deposit of 1001 EUR")
 	for _, tt := range []struct{ args, want string }{
 		{`{"ref":"d","currency":"EUR","credits":[]}`, "credits: want 1 to 100, got 0"},
 		{`{"ref":"d","currency":"EUR","credits":[{"account":"ShopMSP","amount":0}]}`, "credits[0].amount: must be a positive number"},
@@ -705,17 +706,17 @@ func TestSettlement(t *testing.T) {
 		{`{"ref":"d","currency":"GBP","credits":[{"account":"ShopMSP","amount":1}]}`, "unknown currency GBP"},
 		{`{"ref":"d d","currency":"EUR","credits":[{"account":"ShopMSP","amount":1}]}`, `ref: "d d"`},
 	} {
-		fails(e, bank, deposit, tt.args, ledger.Invalid, tt.want)
+		fails(e, bank, deposit, tt.args, cxlerr.Invalid, tt.want)
 	}
 
 	tr = mustDo(e, bank, withdraw, `{"ref":"out-1","account":"CustMSP/alice","currency":"EUR","amount":200}`)
 	if tr.Kind != "withdrawal" || tr.Outstanding != 801 || e.event().Type != "Withdrawn" {
 		t.Fatalf("withdrawal %+v", tr)
 	}
-	fails(e, bank, withdraw, `{"ref":"out-1","account":"CustMSP/alice","currency":"EUR","amount":1}`, ledger.Conflict, "transfer out-1 of BankMSP was already made")
-	fails(e, bank, withdraw, `{"ref":"out-2","account":"CustMSP/alice","currency":"EUR","amount":502}`, ledger.Insufficient, "CustMSP/alice has 501 EUR usable")
-	fails(e, bank, withdraw, `{"ref":"out-2","account":"escrow:o1","currency":"EUR","amount":1}`, ledger.Invalid, "is an order's escrow")
-	fails(e, bank, withdraw, `{"ref":"out-2","account":"ShopMSP","currency":"EUR","amount":0}`, ledger.Invalid, "amount: must be a positive")
+	fails(e, bank, withdraw, `{"ref":"out-1","account":"CustMSP/alice","currency":"EUR","amount":1}`, cxlerr.Conflict, "transfer out-1 of BankMSP was already made")
+	fails(e, bank, withdraw, `{"ref":"out-2","account":"CustMSP/alice","currency":"EUR","amount":502}`, cxlerr.InsufficientFunds, "CustMSP/alice has 501 EUR usable")
+	fails(e, bank, withdraw, `{"ref":"out-2","account":"escrow:o1","currency":"EUR","amount":1}`, cxlerr.Invalid, "is an order's escrow")
+	fails(e, bank, withdraw, `{"ref":"out-2","account":"ShopMSP","currency":"EUR","amount":0}`, cxlerr.Invalid, "amount: must be a positive")
 
 	b := mustDo(e, carol, balanceOf, `{"account":"CustMSP/alice","currency":"EUR"}`)
 	if b.Balance != 501 || b.Lots != 2 {
@@ -732,8 +733,8 @@ func TestSettlement(t *testing.T) {
 	if b := mustDo(e, carol, balanceOf, `{"account":"CustMSP/alice","currency":"EUR"}`); b.Balance != 501 || b.Lots != 1 {
 		t.Fatalf("balance after consolidation %+v", b)
 	}
-	fails(e, bank, consolidate, `{"account":"CustMSP/alice","currency":"EUR"}`, ledger.Conflict, "nothing to consolidate")
-	fails(e, bank, consolidate, `{"account":"escrow:o1","currency":"EUR"}`, ledger.Invalid, "is an order's escrow")
+	fails(e, bank, consolidate, `{"account":"CustMSP/alice","currency":"EUR"}`, cxlerr.Conflict, "nothing to consolidate")
+	fails(e, bank, consolidate, `{"account":"escrow:o1","currency":"EUR"}`, cxlerr.Invalid, "is an order's escrow")
 
 	e.stub.As(carol.msp, carol.cn, carol.ou)
 	list, err := e.c.Currencies(ctxOf(e))
@@ -785,7 +786,7 @@ func TestQueries(t *testing.T) {
 	if got := orderIDs(page); !slices.Equal(got, []string{"a3", "a4"}) || page.Bookmark != "" {
 		t.Fatalf("second page %v %q", got, page.Bookmark)
 	}
-	fails(e, carol, merchantOrders, js(map[string]any{"merchant": shop.msp, "bookmark": "nope"}), ledger.Invalid, "bookmark")
+	fails(e, carol, merchantOrders, js(map[string]any{"merchant": shop.msp, "bookmark": "nope"}), cxlerr.Invalid, "bookmark")
 
 	page = mustDo(e, carol, merchantOrders, `{"merchant":"ShopMSP","state":"placed"}`)
 	if got := orderIDs(page); !slices.Equal(got, []string{"a1", "b1", "a4"}) {
@@ -828,10 +829,10 @@ func TestGetOrder(t *testing.T) {
 	if err != nil || o.Customer != alice.account() || o.Amount != 100 || o.Currency != "EUR" || o.State != orders.StatePlaced {
 		t.Fatalf("GetOrder %+v %v", o, err)
 	}
-	if _, err := orders.GetOrder(tx, "o2"); ledger.CodeOf(err) != ledger.NotFound {
+	if _, err := orders.GetOrder(tx, "o2"); cxlerr.CodeOf(err) != cxlerr.NotFound {
 		t.Fatalf("missing order: %v", err)
 	}
-	if _, err := orders.GetOrder(tx, ""); ledger.CodeOf(err) != ledger.Invalid {
+	if _, err := orders.GetOrder(tx, ""); cxlerr.CodeOf(err) != cxlerr.Invalid {
 		t.Fatalf("empty ID: %v", err)
 	}
 }
@@ -842,13 +843,13 @@ func TestHooks(t *testing.T) {
 	mustDo(e, alice, place, js(newOrder("o1", 1_000)))
 	mustDo(e, alice, place, js(newOrder("o2", 1_000)))
 
-	e.hooks.err = ledger.Errorf(ledger.Conflict, "points of order o1 are locked")
-	fails(e, alice, confirm, id("o1"), ledger.Conflict, "points of order o1 are locked")
+	e.hooks.err = cxlerr.Errorf(cxlerr.Conflict, "points of order o1 are locked")
+	fails(e, alice, confirm, id("o1"), cxlerr.Conflict, "points of order o1 are locked")
 	e.hooks.err = errors.New("disk on fire")
-	fails(e, alice, confirm, id("o1"), ledger.Internal, "order o1: delivery hook: disk on fire")
+	fails(e, alice, confirm, id("o1"), cxlerr.Internal, "order o1: delivery hook: disk on fire")
 	e.hooks.err = nil
 	e.hooks.emit = true
-	fails(e, shop, refund, refundArgs("o1", "r1", 0), ledger.Internal, "transaction already emitted loyalty.PointsReversed")
+	fails(e, shop, refund, refundArgs("o1", "r1", 0), cxlerr.Internal, "transaction already emitted loyalty.PointsReversed")
 	e.hooks.emit = false
 	e.wantBalances(map[string]ledger.Amount{alice.account(): 8_000, orders.EscrowAccount("o1"): 1_000})
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // CustomerOrdersArgs is the argument of CustomerOrders.
@@ -43,7 +44,7 @@ func (a MerchantOrdersArgs) Validate() error {
 		return err
 	}
 	if a.State != "" && !a.State.valid() {
-		return ledger.Errorf(ledger.Invalid, "state: %q is not one of placed, delivered, returning, disputed, refunded, returned, resolved", a.State)
+		return cxlerr.Errorf(cxlerr.Invalid, "state: %q is not one of placed, delivered, returning, disputed, refunded, returned, resolved", a.State)
 	}
 	return nil
 }
@@ -75,18 +76,18 @@ func orderPage(tx *ledger.Tx, index string, prefix []string, pageSize int, bookm
 	}
 	values, err := tx.Stub().GetMultipleStates(keys...)
 	if err != nil {
-		return nil, ledger.Errorf(ledger.Internal, "read %d orders: %w", len(keys), err)
+		return nil, cxlerr.Errorf(cxlerr.Internal, "read %d orders: %w", len(keys), err)
 	}
 	if len(values) != len(keys) {
-		return nil, ledger.Errorf(ledger.Internal, "read %d orders, got %d values", len(keys), len(values))
+		return nil, cxlerr.Errorf(cxlerr.Internal, "read %d orders, got %d values", len(keys), len(values))
 	}
 	for i, v := range values {
 		if len(v) == 0 {
-			return nil, ledger.Errorf(ledger.Internal, "index row %s names a missing order", ledger.DescribeKey(rows[i].Key))
+			return nil, cxlerr.Errorf(cxlerr.Internal, "index row %s names a missing order", ledger.DescribeKey(rows[i].Key))
 		}
 		var o Order
 		if err := json.Unmarshal(v, &o); err != nil {
-			return nil, ledger.Errorf(ledger.Internal, "decode %s: %w", ledger.DescribeKey(keys[i]), err)
+			return nil, cxlerr.Errorf(cxlerr.Internal, "decode %s: %w", ledger.DescribeKey(keys[i]), err)
 		}
 		page.Orders = append(page.Orders, o)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // Sweep limits.
@@ -25,7 +26,7 @@ type SweepArgs struct {
 // Validate checks the limit.
 func (a SweepArgs) Validate() error {
 	if a.Limit < 0 || a.Limit > MaxSweep {
-		return ledger.Errorf(ledger.Invalid, "limit: want 1 to %d (0 for %d), got %d", MaxSweep, DefaultSweep, a.Limit)
+		return cxlerr.Errorf(cxlerr.Invalid, "limit: want 1 to %d (0 for %d), got %d", MaxSweep, DefaultSweep, a.Limit)
 	}
 	return nil
 }
@@ -67,7 +68,7 @@ func (c *Contract) sweep(tx *ledger.Tx, a SweepArgs) (*OrderSweep, error) {
 	var due []string
 	more, err := ledger.Scan(tx, deadlineType, nil, limit+MaxSweepCount, func(kv ledger.KV) error {
 		if len(kv.Parts) != 2 {
-			return ledger.Errorf(ledger.Internal, "malformed deadline row %s", ledger.DescribeKey(kv.Key))
+			return cxlerr.Errorf(cxlerr.Internal, "malformed deadline row %s", ledger.DescribeKey(kv.Key))
 		}
 		if kv.Parts[0] >= now {
 			return errDueEnd
@@ -84,10 +85,10 @@ func (c *Contract) sweep(tx *ledger.Tx, a SweepArgs) (*OrderSweep, error) {
 	for _, id := range due[:min(limit, len(due))] {
 		o, err := GetOrder(tx, id)
 		if err != nil {
-			return nil, ledger.Errorf(ledger.Internal, "deadline index names order %s: %w", id, err)
+			return nil, cxlerr.Errorf(cxlerr.Internal, "deadline index names order %s: %w", id, err)
 		}
 		if o.State != StatePlaced {
-			return nil, ledger.Errorf(ledger.Internal, "deadline index names order %s, which is %s", id, o.State)
+			return nil, cxlerr.Errorf(cxlerr.Internal, "deadline index names order %s, which is %s", id, o.State)
 		}
 		if customers[o.Customer] {
 			continue

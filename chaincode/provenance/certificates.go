@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // issueCertificateArgs is the argument of IssueCertificate.
@@ -26,17 +27,17 @@ func (a *issueCertificateArgs) Validate() error {
 		return err
 	}
 	if !isCertType(a.Type) {
-		return ledger.Errorf(ledger.Invalid, "type: %q: want 1 to 64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit", a.Type)
+		return cxlerr.Errorf(cxlerr.Invalid, "type: %q: want 1 to 64 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit", a.Type)
 	}
 	a.Hash = strings.ToLower(a.Hash)
 	if !isSHA256Hex(a.Hash) {
-		return ledger.Errorf(ledger.Invalid, "hash: want the 64 hex digits of the document's SHA-256")
+		return cxlerr.Errorf(cxlerr.Invalid, "hash: want the 64 hex digits of the document's SHA-256")
 	}
 	if a.ValidFrom.IsZero() || a.ValidUntil.IsZero() {
-		return ledger.Errorf(ledger.Invalid, "validFrom and validUntil: both required (RFC 3339)")
+		return cxlerr.Errorf(cxlerr.Invalid, "validFrom and validUntil: both required (RFC 3339)")
 	}
 	if !a.ValidFrom.Before(a.ValidUntil) {
-		return ledger.Errorf(ledger.Invalid, "validUntil: must be after validFrom")
+		return cxlerr.Errorf(cxlerr.Invalid, "validUntil: must be after validFrom")
 	}
 	a.ValidFrom, a.ValidUntil = a.ValidFrom.UTC(), a.ValidUntil.UTC()
 	return nil
@@ -72,7 +73,7 @@ func issueCertificate(tx *ledger.Tx, a issueCertificateArgs) (*Certificate, erro
 			return nil, err
 		}
 		if !brand {
-			return nil, ledger.Errorf(ledger.Forbidden, "organisation %s holds neither the auditor nor the brand role", caller.MSP)
+			return nil, cxlerr.Errorf(cxlerr.Forbidden, "organisation %s holds neither the auditor nor the brand role", caller.MSP)
 		}
 	}
 	owner, err := subjectOwner(tx, a.Subject)
@@ -80,7 +81,7 @@ func issueCertificate(tx *ledger.Tx, a issueCertificateArgs) (*Certificate, erro
 		return nil, err
 	}
 	if !auditor && owner != caller.MSP {
-		return nil, ledger.Errorf(ledger.Forbidden, "%s belongs to %s; a brand certifies only its own products (auditors certify any)", a.Subject.describe(), owner)
+		return nil, cxlerr.Errorf(cxlerr.Forbidden, "%s belongs to %s; a brand certifies only its own products (auditors certify any)", a.Subject.describe(), owner)
 	}
 	key, err := certificateKey(tx, a.Subject, a.ID)
 	if err != nil {
@@ -92,7 +93,7 @@ func issueCertificate(tx *ledger.Tx, a issueCertificateArgs) (*Certificate, erro
 		return nil, err
 	}
 	if found {
-		return nil, ledger.Errorf(ledger.Conflict, "certificate %q of %s already exists (issued by %s)", a.ID, a.Subject.describe(), existing.Issuer)
+		return nil, cxlerr.Errorf(cxlerr.Conflict, "certificate %q of %s already exists (issued by %s)", a.ID, a.Subject.describe(), existing.Issuer)
 	}
 	c := Certificate{
 		ID: a.ID, Subject: certificateSubject(a.Subject), Issuer: caller.MSP, Type: a.Type, Hash: a.Hash,
@@ -118,13 +119,13 @@ func revokeCertificate(tx *ledger.Tx, a revokeCertificateArgs) (*Certificate, er
 		return nil, err
 	}
 	if !found {
-		return nil, ledger.Errorf(ledger.NotFound, "certificate %q of %s not found", a.ID, a.Subject.describe())
+		return nil, cxlerr.Errorf(cxlerr.NotFound, "certificate %q of %s not found", a.ID, a.Subject.describe())
 	}
 	if c.Issuer != tx.Caller().MSP {
-		return nil, ledger.Errorf(ledger.Forbidden, "certificate %q of %s was issued by %s; only the issuer can revoke it", a.ID, a.Subject.describe(), c.Issuer)
+		return nil, cxlerr.Errorf(cxlerr.Forbidden, "certificate %q of %s was issued by %s; only the issuer can revoke it", a.ID, a.Subject.describe(), c.Issuer)
 	}
 	if c.Revocation != nil {
-		return nil, ledger.Errorf(ledger.Conflict, "certificate %q of %s is already revoked", a.ID, a.Subject.describe())
+		return nil, cxlerr.Errorf(cxlerr.Conflict, "certificate %q of %s is already revoked", a.ID, a.Subject.describe())
 	}
 	c.Revocation = &CertificateRevocation{Reason: a.Reason, At: tx.Time(), TxID: tx.ID()}
 	if err := ledger.PutJSON(tx, key, c); err != nil {
@@ -160,7 +161,7 @@ func subjectOwner(tx *ledger.Tx, s subjectArgs) (string, error) {
 		return "", err
 	}
 	if !found {
-		return "", ledger.Errorf(ledger.NotFound, "%s not found", s.describe())
+		return "", cxlerr.Errorf(cxlerr.NotFound, "%s not found", s.describe())
 	}
 	return owned.Owner, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/statebased"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // Object types of the provenance key space.
@@ -59,7 +60,7 @@ type subjectArgs struct {
 // argument ("" or "subject.").
 func (s *subjectArgs) validate(prefix string, kinds ...string) error {
 	if !slices.Contains(kinds, s.Kind) {
-		return ledger.Errorf(ledger.Invalid, "%skind: %q is not one of %s", prefix, s.Kind, strings.Join(kinds, ", "))
+		return cxlerr.Errorf(cxlerr.Invalid, "%skind: %q is not one of %s", prefix, s.Kind, strings.Join(kinds, ", "))
 	}
 	gtin, err := NormalizeGTIN(prefix+"gtin", s.GTIN)
 	if err != nil {
@@ -69,17 +70,17 @@ func (s *subjectArgs) validate(prefix string, kinds ...string) error {
 	switch s.Kind {
 	case KindLot, KindLotCustody:
 		if s.Serial != "" {
-			return ledger.Errorf(ledger.Invalid, "%sserial: not used for kind %s", prefix, s.Kind)
+			return cxlerr.Errorf(cxlerr.Invalid, "%sserial: not used for kind %s", prefix, s.Kind)
 		}
 		return ValidateLotNumber(prefix+"lot", s.Lot)
 	case KindItem, KindItemCustody:
 		if s.Lot != "" {
-			return ledger.Errorf(ledger.Invalid, "%slot: not used for kind %s (the serial names the item)", prefix, s.Kind)
+			return cxlerr.Errorf(cxlerr.Invalid, "%slot: not used for kind %s (the serial names the item)", prefix, s.Kind)
 		}
 		return ValidateSerial(prefix+"serial", s.Serial)
 	}
 	if s.Lot != "" || s.Serial != "" {
-		return ledger.Errorf(ledger.Invalid, "%slot and %sserial: not used for kind %s", prefix, prefix, s.Kind)
+		return cxlerr.Errorf(cxlerr.Invalid, "%slot and %sserial: not used for kind %s", prefix, prefix, s.Kind)
 	}
 	return nil
 }
@@ -97,11 +98,11 @@ func (s subjectArgs) describe() string {
 
 func validateAttributes(field string, attrs map[string]string) error {
 	if len(attrs) > maxAttributes {
-		return ledger.Errorf(ledger.Invalid, "%s: %d entries, more than %d", field, len(attrs), maxAttributes)
+		return cxlerr.Errorf(cxlerr.Invalid, "%s: %d entries, more than %d", field, len(attrs), maxAttributes)
 	}
 	for _, k := range slices.Sorted(maps.Keys(attrs)) {
 		if !isToken(k, 64) {
-			return ledger.Errorf(ledger.Invalid, "%s: key %q: want 1 to 64 letters, digits, '.', '_' or '-'", field, k)
+			return cxlerr.Errorf(cxlerr.Invalid, "%s: key %q: want 1 to 64 letters, digits, '.', '_' or '-'", field, k)
 		}
 		if err := ledger.ValidateText(fmt.Sprintf("%s[%q]", field, k), attrs[k], maxAttrValue); err != nil {
 			return err
@@ -152,14 +153,14 @@ func actsFor(c ledger.Caller, party string) bool {
 func endorsement(msps ...string) ([]byte, error) {
 	ep, err := statebased.NewStateEP(nil)
 	if err != nil {
-		return nil, ledger.Errorf(ledger.Internal, "new endorsement policy: %w", err)
+		return nil, cxlerr.Errorf(cxlerr.Internal, "new endorsement policy: %w", err)
 	}
 	if err := ep.AddOrgs(statebased.RoleTypePeer, msps...); err != nil {
-		return nil, ledger.Errorf(ledger.Internal, "endorsement policy for %v: %w", msps, err)
+		return nil, cxlerr.Errorf(cxlerr.Internal, "endorsement policy for %v: %w", msps, err)
 	}
 	policy, err := ep.Policy()
 	if err != nil {
-		return nil, ledger.Errorf(ledger.Internal, "endorsement policy for %v: %w", msps, err)
+		return nil, cxlerr.Errorf(cxlerr.Internal, "endorsement policy for %v: %w", msps, err)
 	}
 	return policy, nil
 }
@@ -167,7 +168,7 @@ func endorsement(msps ...string) ([]byte, error) {
 // setEndorsement sets the key-level endorsement policy of key.
 func setEndorsement(tx *ledger.Tx, key string, policy []byte) error {
 	if err := tx.Stub().SetStateValidationParameter(key, policy); err != nil {
-		return ledger.Errorf(ledger.Internal, "set endorsement policy of %s: %w", ledger.DescribeKey(key), err)
+		return cxlerr.Errorf(cxlerr.Internal, "set endorsement policy of %s: %w", ledger.DescribeKey(key), err)
 	}
 	return nil
 }
@@ -179,10 +180,10 @@ func getMany(tx *ledger.Tx, keys []string) ([][]byte, error) {
 	}
 	values, err := tx.Stub().GetMultipleStates(keys...)
 	if err != nil {
-		return nil, ledger.Errorf(ledger.Internal, "read %d keys from %s: %w", len(keys), ledger.DescribeKey(keys[0]), err)
+		return nil, cxlerr.Errorf(cxlerr.Internal, "read %d keys from %s: %w", len(keys), ledger.DescribeKey(keys[0]), err)
 	}
 	if len(values) != len(keys) {
-		return nil, ledger.Errorf(ledger.Internal, "read %d keys, got %d values", len(keys), len(values))
+		return nil, cxlerr.Errorf(cxlerr.Internal, "read %d keys, got %d values", len(keys), len(values))
 	}
 	return values, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/provenance"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // TestThroughContractAPI drives every function through contractapi, which
@@ -77,7 +78,7 @@ func TestThroughContractAPI(t *testing.T) {
 
 	e.as(shop, "clerk")
 	resp := cc.Invoke(e.stub.SetArgs("provenance:Verify", `{"gtin":"123","serial":"S1"}`))
-	if perr, ok := ledger.ParseError(resp.Message); resp.Status != 500 || !ok || perr.Code != ledger.Invalid {
+	if perr, ok := cxlerr.Parse(resp.Message); resp.Status != 500 || !ok || perr.Code != cxlerr.Invalid {
 		t.Fatalf("error response %d %q", resp.Status, resp.Message)
 	}
 	e.stub.Begin()
@@ -128,7 +129,7 @@ func TestRecallAfterLosingBrandRole(t *testing.T) {
 		e.stub.Commit()
 	}
 	e.as(farm, "planner")
-	check(t, e, (*provenance.Contract).RegisterLot, j(obj{"gtin": beans, "lot": "B2", "quantity": 1}), ledger.Forbidden, "FarmMSP does not hold the brand role")
+	check(t, e, (*provenance.Contract).RegisterLot, j(obj{"gtin": beans, "lot": "B2", "quantity": 1}), cxlerr.Forbidden, "FarmMSP does not hold the brand role")
 	lot, _ := check(t, e, (*provenance.Contract).RecallLot, j(obj{"gtin": beans, "lot": "B1", "reason": "mould"}), "", "")
 	if lot.Recall == nil {
 		t.Fatal("not recalled")

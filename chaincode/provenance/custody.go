@@ -2,6 +2,7 @@ package provenance
 
 import (
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // custodyArgs names the lot or item of a custody step.
@@ -62,13 +63,13 @@ func offerCustody(tx *ledger.Tx, a offerArgs) (*Custody, error) {
 		return nil, err
 	}
 	if !actsFor(tx.Caller(), c.Holder) {
-		return nil, ledger.Errorf(ledger.Forbidden, "%s is held by %s; %s cannot offer it", a.describe(), c.Holder, tx.Caller().Account)
+		return nil, cxlerr.Errorf(cxlerr.Forbidden, "%s is held by %s; %s cannot offer it", a.describe(), c.Holder, tx.Caller().Account)
 	}
 	if c.Offer != nil {
-		return nil, ledger.Errorf(ledger.Conflict, "%s is already offered to %s; that offer must be accepted, rejected or withdrawn first", a.describe(), c.Offer.To)
+		return nil, cxlerr.Errorf(cxlerr.Conflict, "%s is already offered to %s; that offer must be accepted, rejected or withdrawn first", a.describe(), c.Offer.To)
 	}
 	if a.To == c.Holder {
-		return nil, ledger.Errorf(ledger.Invalid, "to: %s already holds %s", a.To, a.describe())
+		return nil, cxlerr.Errorf(cxlerr.Invalid, "to: %s already holds %s", a.To, a.describe())
 	}
 	c.Offer = &CustodyOffer{To: a.To, Location: a.Location, At: tx.Time(), TxID: tx.ID()}
 	if err := writeCustody(tx, key, c); err != nil {
@@ -93,11 +94,11 @@ func acceptCustody(tx *ledger.Tx, a custodyArgs) (*Custody, error) {
 		return nil, err
 	}
 	if c.Offer == nil {
-		return nil, ledger.Errorf(ledger.Conflict, "no custody offer is pending for %s", a.describe())
+		return nil, cxlerr.Errorf(cxlerr.Conflict, "no custody offer is pending for %s", a.describe())
 	}
 	offer := *c.Offer
 	if !actsFor(tx.Caller(), offer.To) {
-		return nil, ledger.Errorf(ledger.Forbidden, "%s is offered to %s; %s cannot accept it", a.describe(), offer.To, tx.Caller().Account)
+		return nil, cxlerr.Errorf(cxlerr.Forbidden, "%s is offered to %s; %s cannot accept it", a.describe(), offer.To, tx.Caller().Account)
 	}
 	from := c.Holder
 	c.Holder, c.Location, c.Since, c.SinceTx, c.Offer = offer.To, offer.Location, tx.Time(), tx.ID(), nil
@@ -122,10 +123,10 @@ func rejectCustody(tx *ledger.Tx, a rejectArgs) (*Custody, error) {
 		return nil, err
 	}
 	if c.Offer == nil {
-		return nil, ledger.Errorf(ledger.Conflict, "no custody offer is pending for %s", a.describe())
+		return nil, cxlerr.Errorf(cxlerr.Conflict, "no custody offer is pending for %s", a.describe())
 	}
 	if !actsFor(tx.Caller(), c.Offer.To) {
-		return nil, ledger.Errorf(ledger.Forbidden, "%s is offered to %s; %s cannot reject it", a.describe(), c.Offer.To, tx.Caller().Account)
+		return nil, cxlerr.Errorf(cxlerr.Forbidden, "%s is offered to %s; %s cannot reject it", a.describe(), c.Offer.To, tx.Caller().Account)
 	}
 	return settleOffer(tx, key, c, "CustodyRejected", a.Reason)
 }
@@ -136,10 +137,10 @@ func withdrawCustodyOffer(tx *ledger.Tx, a custodyArgs) (*Custody, error) {
 		return nil, err
 	}
 	if !actsFor(tx.Caller(), c.Holder) {
-		return nil, ledger.Errorf(ledger.Forbidden, "%s is held by %s; %s cannot withdraw its offer", a.describe(), c.Holder, tx.Caller().Account)
+		return nil, cxlerr.Errorf(cxlerr.Forbidden, "%s is held by %s; %s cannot withdraw its offer", a.describe(), c.Holder, tx.Caller().Account)
 	}
 	if c.Offer == nil {
-		return nil, ledger.Errorf(ledger.Conflict, "no custody offer is pending for %s", a.describe())
+		return nil, cxlerr.Errorf(cxlerr.Conflict, "no custody offer is pending for %s", a.describe())
 	}
 	return settleOffer(tx, key, c, "CustodyOfferWithdrawn", "")
 }
@@ -179,7 +180,7 @@ func readCustody(tx *ledger.Tx, s subjectArgs) (string, Custody, error) {
 			return "", Custody{}, err
 		}
 		if !found {
-			return "", Custody{}, ledger.Errorf(ledger.NotFound, "%s not found", s.describe())
+			return "", Custody{}, cxlerr.Errorf(cxlerr.NotFound, "%s not found", s.describe())
 		}
 		c.Lot = item.Lot
 	}
@@ -193,7 +194,7 @@ func readCustody(tx *ledger.Tx, s subjectArgs) (string, Custody, error) {
 		return "", Custody{}, err
 	}
 	if !found {
-		return "", Custody{}, ledger.Errorf(ledger.NotFound, "%s not found", s.describe())
+		return "", Custody{}, cxlerr.Errorf(cxlerr.NotFound, "%s not found", s.describe())
 	}
 	c.Holder, c.Location, c.Since, c.SinceTx, c.Offer = rec.Holder, rec.Location, rec.Since, rec.SinceTx, rec.Offer
 	return key, c, nil

@@ -13,6 +13,7 @@ import (
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
 	"github.com/cxledger/cxledger/chaincode/provenance"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // The consortium of the tests.
@@ -115,11 +116,11 @@ func must[R any](e *env, fn method[R], args string) R {
 
 // check runs fn with args, expects an error of code containing want (or
 // success when code is ""), and on success returns the event type set.
-func check[R any](t *testing.T, e *env, fn method[R], args string, code ledger.Code, want string) (R, string) {
+func check[R any](t *testing.T, e *env, fn method[R], args string, code cxlerr.Code, want string) (R, string) {
 	t.Helper()
 	r, err := fn(e.c, ledgertest.Context(e.stub), args)
 	if code != "" {
-		if err == nil || ledger.CodeOf(err) != code || !strings.Contains(err.Error(), want) {
+		if err == nil || cxlerr.CodeOf(err) != code || !strings.Contains(err.Error(), want) {
 			t.Fatalf("%s: error %v, want %s containing %q", args, err, code, want)
 		}
 		if len(e.stub.Writes()) != 0 || e.stub.Event() != nil {

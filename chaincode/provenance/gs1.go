@@ -3,7 +3,7 @@ package provenance
 import (
 	"strings"
 
-	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // NormalizeGTIN checks a GTIN-8, -12, -13 or -14 (digits only, valid GS1
@@ -14,13 +14,13 @@ func NormalizeGTIN(field, gtin string) (string, error) {
 	switch len(gtin) {
 	case 8, 12, 13, 14:
 	default:
-		return "", ledger.Errorf(ledger.Invalid, "%s: GTIN %q must have 8, 12, 13 or 14 digits", field, gtin)
+		return "", cxlerr.Errorf(cxlerr.Invalid, "%s: GTIN %q must have 8, 12, 13 or 14 digits", field, gtin)
 	}
 	sum, zeros := 0, true
 	for i := 0; i < len(gtin); i++ {
 		c := gtin[i]
 		if c < '0' || c > '9' {
-			return "", ledger.Errorf(ledger.Invalid, "%s: GTIN %q must hold only digits", field, gtin)
+			return "", cxlerr.Errorf(cxlerr.Invalid, "%s: GTIN %q must hold only digits", field, gtin)
 		}
 		zeros = zeros && c == '0'
 		// Weights 3, 1, 3, ... from the digit left of the check digit.
@@ -33,10 +33,10 @@ func NormalizeGTIN(field, gtin string) (string, error) {
 		}
 	}
 	if zeros {
-		return "", ledger.Errorf(ledger.Invalid, "%s: GTIN %q is all zeros", field, gtin)
+		return "", cxlerr.Errorf(cxlerr.Invalid, "%s: GTIN %q is all zeros", field, gtin)
 	}
 	if want := byte('0' + (10-sum%10)%10); gtin[len(gtin)-1] != want {
-		return "", ledger.Errorf(ledger.Invalid, "%s: GTIN %q has check digit %c, want %c", field, gtin, gtin[len(gtin)-1], want)
+		return "", cxlerr.Errorf(cxlerr.Invalid, "%s: GTIN %q has check digit %c, want %c", field, gtin, gtin[len(gtin)-1], want)
 	}
 	return strings.Repeat("0", 14-len(gtin)) + gtin, nil
 }
@@ -57,11 +57,11 @@ func ValidateSerial(field, serial string) error {
 
 func validateSet82(field, what, v string) error {
 	if v == "" || len(v) > 20 {
-		return ledger.Errorf(ledger.Invalid, "%s: %s %q must have 1 to 20 characters", field, what, v)
+		return cxlerr.Errorf(cxlerr.Invalid, "%s: %s %q must have 1 to 20 characters", field, what, v)
 	}
 	for i := 0; i < len(v); i++ {
 		if !inSet82(v[i]) {
-			return ledger.Errorf(ledger.Invalid, "%s: %s %q: character %q is outside the GS1 character set 82", field, what, v, v[i])
+			return cxlerr.Errorf(cxlerr.Invalid, "%s: %s %q: character %q is outside the GS1 character set 82", field, what, v, v[i])
 		}
 	}
 	return nil

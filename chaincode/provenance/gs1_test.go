@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/provenance"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 func TestNormalizeGTIN(t *testing.T) {
@@ -31,7 +31,7 @@ func TestNormalizeGTIN(t *testing.T) {
 		t.Run(tt.in, func(t *testing.T) {
 			got, err := provenance.NormalizeGTIN("gtin", tt.in)
 			if tt.wantErr != "" {
-				if ledger.CodeOf(err) != ledger.Invalid || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), "gtin: ") {
+				if cxlerr.CodeOf(err) != cxlerr.Invalid || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), "gtin: ") {
 					t.Fatalf("error %v, want INVALID containing %q", err, tt.wantErr)
 				}
 				return
@@ -53,10 +53,10 @@ func TestLotAndSerialNumbers(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", strings.Repeat("9", 21), "L 1", "L#1", "Lé", "L\x00", "L$", "L@", "L[1]"} {
-		if err := provenance.ValidateLotNumber("lot", bad); ledger.CodeOf(err) != ledger.Invalid || !strings.HasPrefix(err.Error(), "cxl:INVALID: lot: lot number") {
+		if err := provenance.ValidateLotNumber("lot", bad); cxlerr.CodeOf(err) != cxlerr.Invalid || !strings.HasPrefix(err.Error(), "INVALID: lot: lot number") {
 			t.Errorf("lot %q: %v", bad, err)
 		}
-		if err := provenance.ValidateSerial("serials[2]", bad); ledger.CodeOf(err) != ledger.Invalid || !strings.HasPrefix(err.Error(), "cxl:INVALID: serials[2]: serial number") {
+		if err := provenance.ValidateSerial("serials[2]", bad); cxlerr.CodeOf(err) != cxlerr.Invalid || !strings.HasPrefix(err.Error(), "INVALID: serials[2]: serial number") {
 			t.Errorf("serial %q: %v", bad, err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // historyArgs is the argument of History.
@@ -49,7 +50,7 @@ func history(tx *ledger.Tx, a historyArgs) (*ProvenanceHistory, error) {
 		v := ProvenanceVersion{TxID: e.TxID, Time: e.Time, IsDelete: e.IsDelete}
 		if !e.IsDelete {
 			if err := decodeVersion(&v, a.Kind, e.Value, custody); err != nil {
-				return nil, ledger.Errorf(ledger.Internal, "decode %s at %s: %w", ledger.DescribeKey(key), e.TxID, err)
+				return nil, cxlerr.Errorf(cxlerr.Internal, "decode %s at %s: %w", ledger.DescribeKey(key), e.TxID, err)
 			}
 		}
 		h.Versions = append(h.Versions, v)

@@ -3,8 +3,8 @@ package provenance_test
 import (
 	"testing"
 
-	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/provenance"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 func TestHistory(t *testing.T) {
@@ -80,14 +80,14 @@ func TestHistory(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		args string
-		code ledger.Code
+		code cxlerr.Code
 		want string
 	}{
-		{"unknown kind", j(obj{"kind": "pallet", "gtin": beans}), ledger.Invalid, `kind: "pallet" is not one of product, lot, item, lot-custody, item-custody`},
-		{"lot without lot number", j(obj{"kind": "lot", "gtin": beans}), ledger.Invalid, "lot: lot number"},
-		{"item-custody of an unknown item", j(obj{"kind": "item-custody", "gtin": pack, "serial": "S9"}), ledger.NotFound, "item " + pack + "/S9 not found"},
-		{"page too large", j(obj{"kind": "product", "gtin": beans, "pageSize": 201}), ledger.Invalid, "pageSize"},
-		{"bad bookmark", j(obj{"kind": "product", "gtin": beans, "bookmark": "x"}), ledger.Invalid, "not a history bookmark"},
+		{"unknown kind", j(obj{"kind": "pallet", "gtin": beans}), cxlerr.Invalid, `kind: "pallet" is not one of product, lot, item, lot-custody, item-custody`},
+		{"lot without lot number", j(obj{"kind": "lot", "gtin": beans}), cxlerr.Invalid, "lot: lot number"},
+		{"item-custody of an unknown item", j(obj{"kind": "item-custody", "gtin": pack, "serial": "S9"}), cxlerr.NotFound, "item " + pack + "/S9 not found"},
+		{"page too large", j(obj{"kind": "product", "gtin": beans, "pageSize": 201}), cxlerr.Invalid, "pageSize"},
+		{"bad bookmark", j(obj{"kind": "product", "gtin": beans, "bookmark": "x"}), cxlerr.Invalid, "not a history bookmark"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			check(t, e, history, tt.args, tt.code, tt.want)

@@ -2,6 +2,7 @@ package provenance
 
 import (
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // recallArgs is the argument of RecallLot.
@@ -38,13 +39,13 @@ func recallLot(tx *ledger.Tx, a recallArgs) (*ProductLot, error) {
 		return nil, err
 	}
 	if !found {
-		return nil, ledger.Errorf(ledger.NotFound, "lot %s/%s not found", a.GTIN, a.Lot)
+		return nil, cxlerr.Errorf(cxlerr.NotFound, "lot %s/%s not found", a.GTIN, a.Lot)
 	}
 	if lot.Owner != tx.Caller().MSP {
-		return nil, ledger.Errorf(ledger.Forbidden, "lot %s/%s belongs to %s; only the owner of the product recalls it", a.GTIN, a.Lot, lot.Owner)
+		return nil, cxlerr.Errorf(cxlerr.Forbidden, "lot %s/%s belongs to %s; only the owner of the product recalls it", a.GTIN, a.Lot, lot.Owner)
 	}
 	if lot.Recall != nil {
-		return nil, ledger.Errorf(ledger.Conflict, "lot %s/%s is already recalled", a.GTIN, a.Lot)
+		return nil, cxlerr.Errorf(cxlerr.Conflict, "lot %s/%s is already recalled", a.GTIN, a.Lot)
 	}
 	lot.Recall = &LotRecall{Reason: a.Reason, At: tx.Time(), TxID: tx.ID()}
 	if err := ledger.PutJSON(tx, key, lot); err != nil {

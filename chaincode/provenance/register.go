@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // registerProductArgs is the argument of RegisterProduct.
@@ -41,7 +42,7 @@ func registerProduct(tx *ledger.Tx, a registerProductArgs) (*Product, error) {
 		return nil, err
 	}
 	if found {
-		return nil, ledger.Errorf(ledger.Conflict, "product %s is already registered by %s", a.GTIN, existing.Owner)
+		return nil, cxlerr.Errorf(cxlerr.Conflict, "product %s is already registered by %s", a.GTIN, existing.Owner)
 	}
 	p := Product{
 		GTIN: a.GTIN, Name: a.Name, Owner: tx.Caller().MSP, Attributes: a.Attributes,
@@ -78,7 +79,7 @@ func (a *registerLotArgs) Validate() error {
 		return err
 	}
 	if a.Quantity <= 0 {
-		return ledger.Errorf(ledger.Invalid, "quantity: must be positive, got %d", a.Quantity)
+		return cxlerr.Errorf(cxlerr.Invalid, "quantity: must be positive, got %d", a.Quantity)
 	}
 	if a.Unit != "" {
 		if err := ledger.ValidateUnit(a.Unit); err != nil {
@@ -94,7 +95,7 @@ func (a *registerLotArgs) Validate() error {
 		}
 	}
 	if len(a.Inputs) > maxInputs {
-		return ledger.Errorf(ledger.Invalid, "inputs: %d lots, more than %d", len(a.Inputs), maxInputs)
+		return cxlerr.Errorf(cxlerr.Invalid, "inputs: %d lots, more than %d", len(a.Inputs), maxInputs)
 	}
 	seen := map[LotRef]int{}
 	for i := range a.Inputs {
@@ -107,10 +108,10 @@ func (a *registerLotArgs) Validate() error {
 			return err
 		}
 		if *in == (LotRef{GTIN: a.GTIN, Lot: a.Lot}) {
-			return ledger.Errorf(ledger.Invalid, "%s: a lot cannot be its own input", field)
+			return cxlerr.Errorf(cxlerr.Invalid, "%s: a lot cannot be its own input", field)
 		}
 		if j, dup := seen[*in]; dup {
-			return ledger.Errorf(ledger.Invalid, "%s: duplicate of inputs[%d]", field, j)
+			return cxlerr.Errorf(cxlerr.Invalid, "%s: duplicate of inputs[%d]", field, j)
 		}
 		seen[*in] = i
 	}
@@ -135,7 +136,7 @@ func registerLot(tx *ledger.Tx, a registerLotArgs) (*ProductLot, error) {
 		return nil, err
 	}
 	if found {
-		return nil, ledger.Errorf(ledger.Conflict, "lot %s/%s is already registered", a.GTIN, a.Lot)
+		return nil, cxlerr.Errorf(cxlerr.Conflict, "lot %s/%s is already registered", a.GTIN, a.Lot)
 	}
 	if err := checkInputsHeld(tx, a.Inputs); err != nil {
 		return nil, err
@@ -186,10 +187,10 @@ func ownProduct(tx *ledger.Tx, gtin string) (Product, error) {
 		return Product{}, err
 	}
 	if !found {
-		return Product{}, ledger.Errorf(ledger.NotFound, "product %s not found", gtin)
+		return Product{}, cxlerr.Errorf(cxlerr.NotFound, "product %s not found", gtin)
 	}
 	if p.Owner != tx.Caller().MSP {
-		return Product{}, ledger.Errorf(ledger.Forbidden, "product %s belongs to %s, not %s", gtin, p.Owner, tx.Caller().MSP)
+		return Product{}, cxlerr.Errorf(cxlerr.Forbidden, "product %s belongs to %s, not %s", gtin, p.Owner, tx.Caller().MSP)
 	}
 	return p, nil
 }
@@ -212,14 +213,14 @@ func checkInputsHeld(tx *ledger.Tx, inputs []LotRef) error {
 	for i, raw := range values {
 		in := inputs[i]
 		if raw == nil {
-			return ledger.Errorf(ledger.NotFound, "inputs[%d]: lot %s/%s not found", i, in.GTIN, in.Lot)
+			return cxlerr.Errorf(cxlerr.NotFound, "inputs[%d]: lot %s/%s not found", i, in.GTIN, in.Lot)
 		}
 		var c custodyRecord
 		if err := json.Unmarshal(raw, &c); err != nil {
-			return ledger.Errorf(ledger.Internal, "decode %s: %w", ledger.DescribeKey(keys[i]), err)
+			return cxlerr.Errorf(cxlerr.Internal, "decode %s: %w", ledger.DescribeKey(keys[i]), err)
 		}
 		if partyMSP(c.Holder) != tx.Caller().MSP {
-			return ledger.Errorf(ledger.Forbidden, "inputs[%d]: lot %s/%s is held by %s; only its holder can use it as an input", i, in.GTIN, in.Lot, c.Holder)
+			return cxlerr.Errorf(cxlerr.Forbidden, "inputs[%d]: lot %s/%s is held by %s; only its holder can use it as an input", i, in.GTIN, in.Lot, c.Holder)
 		}
 	}
 	return nil
@@ -243,7 +244,7 @@ func (a *registerItemsArgs) Validate() error {
 		return err
 	}
 	if len(a.Serials) == 0 || len(a.Serials) > maxItemsPerCall {
-		return ledger.Errorf(ledger.Invalid, "serials: want 1 to %d serial numbers, got %d", maxItemsPerCall, len(a.Serials))
+		return cxlerr.Errorf(cxlerr.Invalid, "serials: want 1 to %d serial numbers, got %d", maxItemsPerCall, len(a.Serials))
 	}
 	seen := make(map[string]int, len(a.Serials))
 	for i, s := range a.Serials {
@@ -252,7 +253,7 @@ func (a *registerItemsArgs) Validate() error {
 			return err
 		}
 		if j, dup := seen[s]; dup {
-			return ledger.Errorf(ledger.Invalid, "%s: duplicate of serials[%d]", field, j)
+			return cxlerr.Errorf(cxlerr.Invalid, "%s: duplicate of serials[%d]", field, j)
 		}
 		seen[s] = i
 	}
@@ -274,7 +275,7 @@ func registerItems(tx *ledger.Tx, a registerItemsArgs) (*ItemsRegistered, error)
 	}
 	holderMSP := partyMSP(custody.Holder)
 	if holderMSP != tx.Caller().MSP {
-		return nil, ledger.Errorf(ledger.Forbidden, "%s is held by %s; serialise items while your organisation holds the lot", lot.describe(), custody.Holder)
+		return nil, cxlerr.Errorf(cxlerr.Forbidden, "%s is held by %s; serialise items while your organisation holds the lot", lot.describe(), custody.Holder)
 	}
 
 	itemKeys := make([]string, len(a.Serials))
@@ -289,7 +290,7 @@ func registerItems(tx *ledger.Tx, a registerItemsArgs) (*ItemsRegistered, error)
 	}
 	for i, raw := range existing {
 		if raw != nil {
-			return nil, ledger.Errorf(ledger.Conflict, "serials[%d]: item %s/%s is already registered", i, a.GTIN, a.Serials[i])
+			return nil, cxlerr.Errorf(cxlerr.Conflict, "serials[%d]: item %s/%s is already registered", i, a.GTIN, a.Serials[i])
 		}
 	}
 

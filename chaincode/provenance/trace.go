@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // Trace limits.
@@ -35,7 +36,7 @@ func (a *traceArgs) Validate() error {
 		return err
 	}
 	if a.PageSize < 0 || a.PageSize > maxTraceItems {
-		return ledger.Errorf(ledger.Invalid, "pageSize: must be 1 to %d (0 for %d), got %d", maxTraceItems, defaultTraceItems, a.PageSize)
+		return cxlerr.Errorf(cxlerr.Invalid, "pageSize: must be 1 to %d (0 for %d), got %d", maxTraceItems, defaultTraceItems, a.PageSize)
 	}
 	if a.PageSize == 0 {
 		a.PageSize = defaultTraceItems
@@ -85,7 +86,7 @@ func upstreamOf(tx *ledger.Tx, lot TraceLot) ([]TraceLot, error) {
 	for depth := 1; len(frontier) > 0; depth++ {
 		level := unvisited(visited, frontier)
 		if len(out)+len(level) > maxTraceLots {
-			return nil, ledger.Errorf(ledger.Invalid, "lot %s/%s has more than %d upstream lots; too many to trace", lot.GTIN, lot.Lot, maxTraceLots)
+			return nil, cxlerr.Errorf(cxlerr.Invalid, "lot %s/%s has more than %d upstream lots; too many to trace", lot.GTIN, lot.Lot, maxTraceLots)
 		}
 		nodes, err := readLots(tx, depth, level)
 		if err != nil {
@@ -116,12 +117,12 @@ func downstreamOf(tx *ledger.Tx, lot TraceLot) ([]TraceLot, error) {
 				return nil, err
 			}
 			if more {
-				return nil, ledger.Errorf(ledger.Invalid, "lot %s/%s has more than %d child lots; too many to trace", parent.GTIN, parent.Lot, maxTraceLots)
+				return nil, cxlerr.Errorf(cxlerr.Invalid, "lot %s/%s has more than %d child lots; too many to trace", parent.GTIN, parent.Lot, maxTraceLots)
 			}
 		}
 		level := unvisited(visited, children)
 		if len(out)+len(level) > maxTraceLots {
-			return nil, ledger.Errorf(ledger.Invalid, "lot %s/%s has more than %d downstream lots; too many to trace", lot.GTIN, lot.Lot, maxTraceLots)
+			return nil, cxlerr.Errorf(cxlerr.Invalid, "lot %s/%s has more than %d downstream lots; too many to trace", lot.GTIN, lot.Lot, maxTraceLots)
 		}
 		nodes, err := readLots(tx, depth, level)
 		if err != nil {
@@ -168,15 +169,15 @@ func readLots(tx *ledger.Tx, depth int, refs []LotRef) ([]TraceLot, error) {
 	for i, r := range refs {
 		rawLot, rawCustody := values[2*i], values[2*i+1]
 		if rawLot == nil || rawCustody == nil {
-			return nil, ledger.Errorf(ledger.NotFound, "lot %s/%s not found", r.GTIN, r.Lot)
+			return nil, cxlerr.Errorf(cxlerr.NotFound, "lot %s/%s not found", r.GTIN, r.Lot)
 		}
 		var lot ProductLot
 		if err := json.Unmarshal(rawLot, &lot); err != nil {
-			return nil, ledger.Errorf(ledger.Internal, "decode %s: %w", ledger.DescribeKey(keys[2*i]), err)
+			return nil, cxlerr.Errorf(cxlerr.Internal, "decode %s: %w", ledger.DescribeKey(keys[2*i]), err)
 		}
 		var c custodyRecord
 		if err := json.Unmarshal(rawCustody, &c); err != nil {
-			return nil, ledger.Errorf(ledger.Internal, "decode %s: %w", ledger.DescribeKey(keys[2*i+1]), err)
+			return nil, cxlerr.Errorf(cxlerr.Internal, "decode %s: %w", ledger.DescribeKey(keys[2*i+1]), err)
 		}
 		out[i] = TraceLot{
 			GTIN: lot.GTIN, Lot: lot.Lot, Owner: lot.Owner, Quantity: lot.Quantity, Unit: lot.Unit,
@@ -197,7 +198,7 @@ func traceItems(tx *ledger.Tx, lots []TraceLot, size int, bookmark string) ([]Tr
 		raw, err := base64.RawURLEncoding.DecodeString(bookmark)
 		var b traceBookmark
 		if err != nil || json.Unmarshal(raw, &b) != nil {
-			return nil, "", ledger.Errorf(ledger.Invalid, "bookmark: not a trace bookmark")
+			return nil, "", cxlerr.Errorf(cxlerr.Invalid, "bookmark: not a trace bookmark")
 		}
 		start = -1
 		for i, l := range lots {
@@ -207,7 +208,7 @@ func traceItems(tx *ledger.Tx, lots []TraceLot, size int, bookmark string) ([]Tr
 			}
 		}
 		if start < 0 {
-			return nil, "", ledger.Errorf(ledger.Invalid, "bookmark: lot %s/%s is not in this trace", b.GTIN, b.Lot)
+			return nil, "", cxlerr.Errorf(cxlerr.Invalid, "bookmark: lot %s/%s is not in this trace", b.GTIN, b.Lot)
 		}
 		page = b.Page
 	}
@@ -217,7 +218,7 @@ func traceItems(tx *ledger.Tx, lots []TraceLot, size int, bookmark string) ([]Tr
 			if len(items) == size {
 				next, err := json.Marshal(traceBookmark{GTIN: l.GTIN, Lot: l.Lot, Page: page})
 				if err != nil {
-					return nil, "", ledger.Errorf(ledger.Internal, "encode trace bookmark: %w", err)
+					return nil, "", cxlerr.Errorf(cxlerr.Internal, "encode trace bookmark: %w", err)
 				}
 				return items, base64.RawURLEncoding.EncodeToString(next), nil
 			}
@@ -228,7 +229,7 @@ func traceItems(tx *ledger.Tx, lots []TraceLot, size int, bookmark string) ([]Tr
 			for _, row := range rows {
 				var c custodyRecord
 				if err := json.Unmarshal(row.Value, &c); err != nil {
-					return nil, "", ledger.Errorf(ledger.Internal, "decode %s: %w", ledger.DescribeKey(row.Key), err)
+					return nil, "", cxlerr.Errorf(cxlerr.Internal, "decode %s: %w", ledger.DescribeKey(row.Key), err)
 				}
 				item := TraceItem{GTIN: row.Parts[0], Lot: row.Parts[1], Serial: row.Parts[2], Holder: c.Holder}
 				if c.Offer != nil {

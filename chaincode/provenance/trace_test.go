@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/provenance"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // lotNames renders trace lots as "<gtin suffix>/<lot>@<depth>:<holder>".
@@ -100,16 +100,16 @@ func TestTrace(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		args string
-		code ledger.Code
+		code cxlerr.Code
 		want string
 	}{
-		{"unknown lot", j(obj{"gtin": beans, "lot": "B9"}), ledger.NotFound, "lot " + beans + "/B9 not found"},
-		{"page too large", j(obj{"gtin": beans, "lot": "B1", "pageSize": 10001}), ledger.Invalid, "pageSize: must be 1 to 10000"},
-		{"negative page", j(obj{"gtin": beans, "lot": "B1", "pageSize": -1}), ledger.Invalid, "pageSize"},
-		{"garbage bookmark", j(obj{"gtin": beans, "lot": "B1", "bookmark": "!!"}), ledger.Invalid, "bookmark: not a trace bookmark"},
-		{"bookmark of another trace", j(obj{"gtin": roasted, "lot": "R2", "bookmark": first.Bookmark}), ledger.Invalid, "bookmark: lot " + roasted + "/R1 is not in this trace"},
-		{"bad GTIN", j(obj{"gtin": "x", "lot": "B1"}), ledger.Invalid, "gtin"},
-		{"bad lot", j(obj{"gtin": beans, "lot": ""}), ledger.Invalid, "lot"},
+		{"unknown lot", j(obj{"gtin": beans, "lot": "B9"}), cxlerr.NotFound, "lot " + beans + "/B9 not found"},
+		{"page too large", j(obj{"gtin": beans, "lot": "B1", "pageSize": 10001}), cxlerr.Invalid, "pageSize: must be 1 to 10000"},
+		{"negative page", j(obj{"gtin": beans, "lot": "B1", "pageSize": -1}), cxlerr.Invalid, "pageSize"},
+		{"garbage bookmark", j(obj{"gtin": beans, "lot": "B1", "bookmark": "!!"}), cxlerr.Invalid, "bookmark: not a trace bookmark"},
+		{"bookmark of another trace", j(obj{"gtin": roasted, "lot": "R2", "bookmark": first.Bookmark}), cxlerr.Invalid, "bookmark: lot " + roasted + "/R1 is not in this trace"},
+		{"bad GTIN", j(obj{"gtin": "x", "lot": "B1"}), cxlerr.Invalid, "gtin"},
+		{"bad lot", j(obj{"gtin": beans, "lot": ""}), cxlerr.Invalid, "lot"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			check(t, e, trace, tt.args, tt.code, tt.want)

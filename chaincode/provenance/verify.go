@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // Verify limits.
@@ -131,7 +132,7 @@ func custodyChain(tx *ledger.Tx, key string) ([]CustodyStep, error) {
 		}
 		var c custodyRecord
 		if err := json.Unmarshal(ver.Value, &c); err != nil {
-			return nil, ledger.Errorf(ledger.Internal, "decode %s at %s: %w", ledger.DescribeKey(key), ver.TxID, err)
+			return nil, cxlerr.Errorf(cxlerr.Internal, "decode %s at %s: %w", ledger.DescribeKey(key), ver.TxID, err)
 		}
 		if len(chain) > 0 && chain[len(chain)-1].TxID == c.SinceTx {
 			continue // an offer, rejection or withdrawal: same holder
@@ -148,7 +149,7 @@ func validCertificates(tx *ledger.Tx, objectType string, prefix []string) ([]Cer
 	more, err := ledger.Scan(tx, objectType, prefix, maxCertificates, func(kv ledger.KV) error {
 		var c Certificate
 		if err := json.Unmarshal(kv.Value, &c); err != nil {
-			return ledger.Errorf(ledger.Internal, "decode %s: %w", ledger.DescribeKey(kv.Key), err)
+			return cxlerr.Errorf(cxlerr.Internal, "decode %s: %w", ledger.DescribeKey(kv.Key), err)
 		}
 		if c.ValidAt(tx.Time()) {
 			out = append(out, c)
@@ -159,7 +160,7 @@ func validCertificates(tx *ledger.Tx, objectType string, prefix []string) ([]Cer
 		return nil, err
 	}
 	if more {
-		return nil, ledger.Errorf(ledger.Internal, "more than %d certificates under %s", maxCertificates, objectType)
+		return nil, cxlerr.Errorf(cxlerr.Internal, "more than %d certificates under %s", maxCertificates, objectType)
 	}
 	return out, nil
 }

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/provenance"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 func TestVerify(t *testing.T) {
@@ -103,12 +103,12 @@ func TestVerify(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		args string
-		code ledger.Code
+		code cxlerr.Code
 		want string
 	}{
-		{"bad GTIN", j(obj{"gtin": "09506000134353", "serial": "S1"}), ledger.Invalid, "gtin: GTIN"},
-		{"bad serial", j(obj{"gtin": pack, "serial": "S 1"}), ledger.Invalid, "serial: serial number"},
-		{"missing serial", j(obj{"gtin": pack}), ledger.Invalid, "serial"},
+		{"bad GTIN", j(obj{"gtin": "09506000134353", "serial": "S1"}), cxlerr.Invalid, "gtin: GTIN"},
+		{"bad serial", j(obj{"gtin": pack, "serial": "S 1"}), cxlerr.Invalid, "serial: serial number"},
+		{"missing serial", j(obj{"gtin": pack}), cxlerr.Invalid, "serial"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			check(t, e, verify, tt.args, tt.code, tt.want)

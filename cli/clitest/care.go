@@ -9,6 +9,7 @@ import (
 	"sort"
 
 	"github.com/cxledger/cxledger/chaincode/care"
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -42,7 +43,7 @@ func salted(salt []byte, value string) string {
 func (s *careState) ticket(id string) (*care.TicketDetail, error) {
 	t, ok := s.tickets[id]
 	if !ok {
-		return nil, ledgerapi.Errorf(ledgerapi.NotFound, "ticket %s does not exist", id)
+		return nil, cxlerr.Errorf(cxlerr.NotFound, "ticket %s does not exist", id)
 	}
 	return t, nil
 }
@@ -70,14 +71,14 @@ func (c fakeCare) move(ctx context.Context, op, id string, req any, from []strin
 			return care.Ticket{}, err
 		}
 		if merchantOnly && t.Ticket.Merchant != c.v.caller {
-			return care.Ticket{}, ledgerapi.Errorf(ledgerapi.Forbidden, "only %s does this", t.Ticket.Merchant)
+			return care.Ticket{}, cxlerr.Errorf(cxlerr.Forbidden, "only %s does this", t.Ticket.Merchant)
 		}
 		ok := from == nil
 		for _, s := range from {
 			ok = ok || t.Ticket.State == s
 		}
 		if !ok {
-			return care.Ticket{}, ledgerapi.Errorf(ledgerapi.Conflict, "ticket %s is %s", id, t.Ticket.State)
+			return care.Ticket{}, cxlerr.Errorf(cxlerr.Conflict, "ticket %s is %s", id, t.Ticket.State)
 		}
 		if to == "" {
 			to = t.Ticket.State
@@ -93,13 +94,13 @@ func (c fakeCare) OpenTicket(ctx context.Context, req ledgerapi.OpenTicketReques
 	return mutate(ctx, c.v, "care.OpenTicket", req, func(txID string) (care.Ticket, error) {
 		s := c.v.f.care()
 		if _, ok := s.tickets[req.ID]; ok {
-			return care.Ticket{}, ledgerapi.Errorf(ledgerapi.Conflict, "ticket %s exists", req.ID)
+			return care.Ticket{}, cxlerr.Errorf(cxlerr.Conflict, "ticket %s exists", req.ID)
 		}
 		merchant := req.Merchant
 		if req.OrderID != "" {
 			o, ok := c.v.f.orders[req.OrderID]
 			if !ok {
-				return care.Ticket{}, ledgerapi.Errorf(ledgerapi.NotFound, "order %s does not exist", req.OrderID)
+				return care.Ticket{}, cxlerr.Errorf(cxlerr.NotFound, "order %s does not exist", req.OrderID)
 			}
 			merchant = o.Merchant
 		}
@@ -170,13 +171,13 @@ func (c fakeCare) PostReview(ctx context.Context, req ledgerapi.PostReviewReques
 		s := c.v.f.care()
 		o, ok := c.v.f.orders[req.OrderID]
 		if !ok {
-			return care.Review{}, ledgerapi.Errorf(ledgerapi.NotFound, "order %s does not exist", req.OrderID)
+			return care.Review{}, cxlerr.Errorf(cxlerr.NotFound, "order %s does not exist", req.OrderID)
 		}
 		if o.Customer != c.v.account() {
-			return care.Review{}, ledgerapi.Errorf(ledgerapi.Forbidden, "only the buyer of order %s reviews it", req.OrderID)
+			return care.Review{}, cxlerr.Errorf(cxlerr.Forbidden, "only the buyer of order %s reviews it", req.OrderID)
 		}
 		if s.reviewed[req.OrderID] {
-			return care.Review{}, ledgerapi.Errorf(ledgerapi.Forbidden, "order %s was already reviewed; edit that review instead", req.OrderID)
+			return care.Review{}, cxlerr.Errorf(cxlerr.Forbidden, "order %s was already reviewed; edit that review instead", req.OrderID)
 		}
 		s.reviewed[req.OrderID] = true
 		id := fmt.Sprintf("rv%d", len(s.reviews)+1)
@@ -191,11 +192,11 @@ func (c fakeCare) review(ctx context.Context, op, id string, req any, kind strin
 	return mutate(ctx, c.v, op, req, func(txID string) (care.Review, error) {
 		d, ok := c.v.f.care().reviews[id]
 		if !ok {
-			return care.Review{}, ledgerapi.Errorf(ledgerapi.NotFound, "review %s does not exist", id)
+			return care.Review{}, cxlerr.Errorf(cxlerr.NotFound, "review %s does not exist", id)
 		}
 		if kind == care.EntryReply {
 			if d.Review.Merchant != c.v.caller {
-				return care.Review{}, ledgerapi.Errorf(ledgerapi.Forbidden, "only %s replies", d.Review.Merchant)
+				return care.Review{}, cxlerr.Errorf(cxlerr.Forbidden, "only %s replies", d.Review.Merchant)
 			}
 			d.Review.Reply, d.Review.Replied = text, Now
 		} else {
@@ -278,7 +279,7 @@ func (c fakeCare) GetTicketPersonalData(_ context.Context, req ledgerapi.TicketR
 			return nil, err
 		}
 		if t.Ticket.Merchant != c.v.caller {
-			return nil, ledgerapi.Errorf(ledgerapi.Forbidden, "only %s reads the personal data of ticket %s", t.Ticket.Merchant, req.ID)
+			return nil, cxlerr.Errorf(cxlerr.Forbidden, "only %s reads the personal data of ticket %s", t.Ticket.Merchant, req.ID)
 		}
 		d := *s.personal[req.ID]
 		return &d, nil
@@ -289,7 +290,7 @@ func (c fakeCare) GetReview(_ context.Context, req ledgerapi.ReviewRequest) (*ca
 	return read(c, "care.GetReview", req, func(s *careState) (*care.ReviewDetail, error) {
 		d, ok := s.reviews[req.ID]
 		if !ok {
-			return nil, ledgerapi.Errorf(ledgerapi.NotFound, "review %s does not exist", req.ID)
+			return nil, cxlerr.Errorf(cxlerr.NotFound, "review %s does not exist", req.ID)
 		}
 		cp := *d
 		return &cp, nil

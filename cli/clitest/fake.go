@@ -19,6 +19,7 @@ import (
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/orders"
 	"github.com/cxledger/cxledger/chaincode/provenance"
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/gateway/fabric"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
@@ -199,13 +200,13 @@ func mutate[T any](ctx context.Context, v *view, op string, req any, apply func(
 		}
 	}
 	if injected != nil {
-		return nil, ledgerapi.AsError(injected).WithTransaction(txID)
+		return nil, cxlerr.From(injected).WithTransaction(txID)
 	}
 	f.mu.Lock()
 	res, err := apply(txID)
 	if err != nil {
 		f.mu.Unlock()
-		return nil, ledgerapi.AsError(err).WithTransaction(txID)
+		return nil, cxlerr.From(err).WithTransaction(txID)
 	}
 	raw, _ := json.Marshal(res)
 	f.block++
@@ -225,7 +226,7 @@ func mutate[T any](ctx context.Context, v *view, op string, req any, apply func(
 		}
 	}
 	if pending {
-		return nil, ledgerapi.Errorf(ledgerapi.Pending, "transaction %s was submitted and its commit is not known yet", txID).WithTransaction(txID)
+		return nil, cxlerr.Errorf(cxlerr.Pending, "transaction %s was submitted and its commit is not known yet", txID).WithTransaction(txID)
 	}
 	return &ledgerapi.Committed[T]{TransactionID: txID, BlockNumber: block, Result: res}, nil
 }
@@ -236,7 +237,7 @@ func (f *Fake) status(txID string) (*ledgerapi.TransactionStatus, error) {
 	defer f.mu.Unlock()
 	st, ok := f.txs[txID]
 	if !ok {
-		return nil, ledgerapi.Errorf(ledgerapi.NotFound, "transaction %s is in no block", txID).WithTransaction(txID)
+		return nil, cxlerr.Errorf(cxlerr.NotFound, "transaction %s is in no block", txID).WithTransaction(txID)
 	}
 	if st.State == ledgerapi.TxPending {
 		f.polls[txID]++
@@ -256,7 +257,7 @@ func (t fakeTx) Status(_ context.Context, txID string) (*ledgerapi.TransactionSt
 		return nil, err
 	}
 	if txID == "" {
-		return nil, ledgerapi.Errorf(ledgerapi.Invalid, "transaction ID is empty")
+		return nil, cxlerr.Errorf(cxlerr.Invalid, "transaction ID is empty")
 	}
 	return t.v.f.status(txID)
 }
@@ -331,7 +332,7 @@ func (c fakeConsortium) change(ctx context.Context, op string, req ledgerapi.Rol
 		for i, g := range f.roles {
 			if g.MSP == req.MSP && string(g.Role) == req.Role {
 				if op == "consortium.ProposeRole" {
-					return ledger.RoleGrant{}, ledgerapi.Errorf(ledgerapi.Conflict, "role %s of %s is already %s", req.Role, req.MSP, g.Status)
+					return ledger.RoleGrant{}, cxlerr.Errorf(cxlerr.Conflict, "role %s of %s is already %s", req.Role, req.MSP, g.Status)
 				}
 				g.Status, g.Updated, g.UpdatedTx = to, Now, txID
 				f.roles[i] = g
@@ -339,7 +340,7 @@ func (c fakeConsortium) change(ctx context.Context, op string, req ledgerapi.Rol
 			}
 		}
 		if op != "consortium.ProposeRole" {
-			return ledger.RoleGrant{}, ledgerapi.Errorf(ledgerapi.NotFound, "no grant of role %s to %s", req.Role, req.MSP)
+			return ledger.RoleGrant{}, cxlerr.Errorf(cxlerr.NotFound, "no grant of role %s to %s", req.Role, req.MSP)
 		}
 		g := ledger.RoleGrant{MSP: req.MSP, Role: ledger.Role(req.Role), Status: to, ProposedBy: c.v.caller, Updated: Now, UpdatedTx: txID}
 		f.roles = append(f.roles, g)

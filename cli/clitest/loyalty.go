@@ -6,6 +6,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/loyalty"
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -32,7 +33,7 @@ func (v *view) Loyalty() ledgerapi.Loyalty { return fakeLoyalty{v} }
 func (s *loyaltyState) program(id string) (*loyalty.Program, error) {
 	p, ok := s.programs[id]
 	if !ok {
-		return nil, ledgerapi.Errorf(ledgerapi.NotFound, "programme %s does not exist", id)
+		return nil, cxlerr.Errorf(cxlerr.NotFound, "programme %s does not exist", id)
 	}
 	return p, nil
 }
@@ -41,7 +42,7 @@ func (s *loyaltyState) program(id string) (*loyalty.Program, error) {
 func (s *loyaltyState) once(program, kind, id string) error {
 	k := program + "|" + kind + "|" + id
 	if s.ids[k] {
-		return ledgerapi.Errorf(ledgerapi.Conflict, "%s %s of programme %s exists", kind, id, program)
+		return cxlerr.Errorf(cxlerr.Conflict, "%s %s of programme %s exists", kind, id, program)
 	}
 	s.ids[k] = true
 	return nil
@@ -57,7 +58,7 @@ func (l fakeLoyalty) CreateProgram(ctx context.Context, req ledgerapi.CreateProg
 	return mutate(ctx, l.v, "loyalty.CreateProgram", req, func(txID string) (loyalty.Program, error) {
 		s := l.v.f.loyalty()
 		if _, ok := s.programs[req.ID]; ok {
-			return loyalty.Program{}, ledgerapi.Errorf(ledgerapi.Conflict, "programme %s exists", req.ID)
+			return loyalty.Program{}, cxlerr.Errorf(cxlerr.Conflict, "programme %s exists", req.ID)
 		}
 		p := &loyalty.Program{ID: req.ID, Name: req.Name, Unit: req.Unit, Merchant: l.v.caller, Currency: req.Currency, Earn: req.Earn,
 			ExpiryDays: req.ExpiryDays, Transferable: req.Transferable, EarnOnOrders: req.EarnOnOrders, Partners: []loyalty.PartnerTerms{},
@@ -83,7 +84,7 @@ func (l fakeLoyalty) AcceptPartnership(ctx context.Context, req ledgerapi.Progra
 				return p.Partners[i], nil
 			}
 		}
-		return loyalty.PartnerTerms{}, ledgerapi.Errorf(ledgerapi.Forbidden, "%s is offered no terms in %s", l.v.caller, req.Program)
+		return loyalty.PartnerTerms{}, cxlerr.Errorf(cxlerr.Forbidden, "%s is offered no terms in %s", l.v.caller, req.Program)
 	})
 }
 
@@ -95,7 +96,7 @@ func (l fakeLoyalty) Earn(ctx context.Context, req ledgerapi.EarnRequest) (*ledg
 			return loyalty.Earn{}, err
 		}
 		if p.Merchant != l.v.caller {
-			return loyalty.Earn{}, ledgerapi.Errorf(ledgerapi.Forbidden, "only the issuer %s earns in %s", p.Merchant, p.ID)
+			return loyalty.Earn{}, cxlerr.Errorf(cxlerr.Forbidden, "only the issuer %s earns in %s", p.Merchant, p.ID)
 		}
 		if err := s.once(p.ID, "earn", req.ID); err != nil {
 			return loyalty.Earn{}, err
@@ -113,10 +114,10 @@ func (l fakeLoyalty) Earn(ctx context.Context, req ledgerapi.EarnRequest) (*ledg
 // spend takes points from the caller's account.
 func (l fakeLoyalty) spend(s *loyaltyState, program, account string, points ledger.Amount) error {
 	if account != l.v.account() {
-		return ledgerapi.Errorf(ledgerapi.Forbidden, "only %s spends its points", account)
+		return cxlerr.Errorf(cxlerr.Forbidden, "only %s spends its points", account)
 	}
 	if s.points[program+"|"+account] < points {
-		return ledgerapi.Errorf(ledgerapi.InsufficientFunds, "%s holds %d points of %s, not %d", account, s.points[program+"|"+account], program, points)
+		return cxlerr.Errorf(cxlerr.InsufficientFunds, "%s holds %d points of %s, not %d", account, s.points[program+"|"+account], program, points)
 	}
 	s.points[program+"|"+account] -= points
 	return nil
@@ -149,7 +150,7 @@ func (l fakeLoyalty) Transfer(ctx context.Context, req ledgerapi.TransferPointsR
 			return loyalty.PointsTransfer{}, err
 		}
 		if !p.Transferable {
-			return loyalty.PointsTransfer{}, ledgerapi.Errorf(ledgerapi.Forbidden, "points of %s are not transferable", p.ID)
+			return loyalty.PointsTransfer{}, cxlerr.Errorf(cxlerr.Forbidden, "points of %s are not transferable", p.ID)
 		}
 		if err := s.once(p.ID, "transfer", req.ID); err != nil {
 			return loyalty.PointsTransfer{}, err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/orders"
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -21,7 +22,7 @@ func (o fakeOrders) RegisterCurrency(ctx context.Context, req ledgerapi.Register
 	return mutate(ctx, o.v, "orders.RegisterCurrency", req, func(txID string) (orders.SettlementCurrency, error) {
 		f := o.v.f
 		if _, ok := f.currencies[req.Currency]; ok {
-			return orders.SettlementCurrency{}, ledgerapi.Errorf(ledgerapi.Conflict, "currency %s is already registered", req.Currency)
+			return orders.SettlementCurrency{}, cxlerr.Errorf(cxlerr.Conflict, "currency %s is already registered", req.Currency)
 		}
 		c := &orders.SettlementCurrency{Code: req.Currency, Issuer: o.v.caller, Registered: Now, RegisteredTx: txID}
 		f.currencies[req.Currency] = c
@@ -33,18 +34,18 @@ func (o fakeOrders) transfer(txID, kind, ref, currency string, entries []orders.
 	f := o.v.f
 	c, ok := f.currencies[currency]
 	if !ok {
-		return orders.SettlementTransfer{}, ledgerapi.Errorf(ledgerapi.NotFound, "currency %s is not registered", currency)
+		return orders.SettlementTransfer{}, cxlerr.Errorf(cxlerr.NotFound, "currency %s is not registered", currency)
 	}
 	if c.Issuer != o.v.caller {
-		return orders.SettlementTransfer{}, ledgerapi.Errorf(ledgerapi.Forbidden, "only the issuer %s moves %s", c.Issuer, currency)
+		return orders.SettlementTransfer{}, cxlerr.Errorf(cxlerr.Forbidden, "only the issuer %s moves %s", c.Issuer, currency)
 	}
 	if f.transfers[c.Issuer+"|"+ref] {
-		return orders.SettlementTransfer{}, ledgerapi.Errorf(ledgerapi.Conflict, "transfer %s was made already", ref)
+		return orders.SettlementTransfer{}, cxlerr.Errorf(cxlerr.Conflict, "transfer %s was made already", ref)
 	}
 	var total ledger.Amount
 	for _, e := range entries {
 		if sign < 0 && f.balances[bal(e.Account, currency)] < e.Amount {
-			return orders.SettlementTransfer{}, ledgerapi.Errorf(ledgerapi.InsufficientFunds, "%s holds %d %s", e.Account, f.balances[bal(e.Account, currency)], currency)
+			return orders.SettlementTransfer{}, cxlerr.Errorf(cxlerr.InsufficientFunds, "%s holds %d %s", e.Account, f.balances[bal(e.Account, currency)], currency)
 		}
 		total += e.Amount
 	}
@@ -79,14 +80,14 @@ func (o fakeOrders) Place(ctx context.Context, req ledgerapi.PlaceOrderRequest) 
 	return mutate(ctx, o.v, "orders.Place", req, func(txID string) (orders.Order, error) {
 		f := o.v.f
 		if _, ok := f.orders[req.ID]; ok {
-			return orders.Order{}, ledgerapi.Errorf(ledgerapi.Conflict, "order %s exists", req.ID)
+			return orders.Order{}, cxlerr.Errorf(cxlerr.Conflict, "order %s exists", req.ID)
 		}
 		if _, ok := f.currencies[req.Currency]; !ok {
-			return orders.Order{}, ledgerapi.Errorf(ledgerapi.NotFound, "currency %s is not registered", req.Currency)
+			return orders.Order{}, cxlerr.Errorf(cxlerr.NotFound, "currency %s is not registered", req.Currency)
 		}
 		acct := o.v.account()
 		if f.balances[bal(acct, req.Currency)] < req.Amount {
-			return orders.Order{}, ledgerapi.Errorf(ledgerapi.InsufficientFunds, "%s holds %d %s, the order needs %d", acct, f.balances[bal(acct, req.Currency)], req.Currency, req.Amount)
+			return orders.Order{}, cxlerr.Errorf(cxlerr.InsufficientFunds, "%s holds %d %s, the order needs %d", acct, f.balances[bal(acct, req.Currency)], req.Currency, req.Amount)
 		}
 		f.balances[bal(acct, req.Currency)] -= req.Amount
 		ord := &orders.Order{ID: req.ID, Customer: acct, Merchant: req.Merchant, Carrier: req.Carrier, Arbiter: req.Arbiter, Items: req.Items,
@@ -102,14 +103,14 @@ func (o fakeOrders) transition(ctx context.Context, op, id string, req any, from
 	return mutate(ctx, o.v, op, req, func(txID string) (orders.Order, error) {
 		ord, ok := o.v.f.orders[id]
 		if !ok {
-			return orders.Order{}, ledgerapi.Errorf(ledgerapi.NotFound, "order %s does not exist", id)
+			return orders.Order{}, cxlerr.Errorf(cxlerr.NotFound, "order %s does not exist", id)
 		}
 		allowed := false
 		for _, s := range from {
 			allowed = allowed || ord.State == s
 		}
 		if !allowed {
-			return orders.Order{}, ledgerapi.Errorf(ledgerapi.Conflict, "order %s is %s", id, ord.State)
+			return orders.Order{}, cxlerr.Errorf(cxlerr.Conflict, "order %s is %s", id, ord.State)
 		}
 		if err := change(txID, ord); err != nil {
 			return orders.Order{}, err
@@ -136,7 +137,7 @@ func (o fakeOrders) Refund(ctx context.Context, req ledgerapi.RefundRequest) (*l
 	return o.transition(ctx, "orders.Refund", req.ID, req, []orders.State{orders.StatePlaced, orders.StateDelivered, orders.StateReturning}, func(txID string, ord *orders.Order) error {
 		for _, r := range ord.Refunds {
 			if r.ID == req.RefundID {
-				return ledgerapi.Errorf(ledgerapi.Conflict, "refund %s of order %s was made already", req.RefundID, ord.ID)
+				return cxlerr.Errorf(cxlerr.Conflict, "refund %s of order %s was made already", req.RefundID, ord.ID)
 			}
 		}
 		amt := ord.Remaining()
@@ -144,7 +145,7 @@ func (o fakeOrders) Refund(ctx context.Context, req ledgerapi.RefundRequest) (*l
 			amt = *req.Amount
 		}
 		if amt > ord.Remaining() {
-			return ledgerapi.Errorf(ledgerapi.Invalid, "amount %d exceeds the %d not yet refunded", amt, ord.Remaining())
+			return cxlerr.Errorf(cxlerr.Invalid, "amount %d exceeds the %d not yet refunded", amt, ord.Remaining())
 		}
 		ord.Refunded += amt
 		ord.Refunds = append(ord.Refunds, orders.Refund{ID: req.RefundID, Amount: amt, Reason: req.Reason, By: o.v.caller, Time: Now, TxID: txID})
@@ -176,7 +177,7 @@ func (o fakeOrders) ReceiveReturn(ctx context.Context, req ledgerapi.OrderReques
 func (o fakeOrders) OpenDispute(ctx context.Context, req ledgerapi.OrderReasonRequest) (*ledgerapi.Committed[orders.Order], error) {
 	return o.transition(ctx, "orders.OpenDispute", req.ID, req, []orders.State{orders.StateDelivered, orders.StateReturning}, func(_ string, ord *orders.Order) error {
 		if ord.Arbiter == "" {
-			return ledgerapi.Errorf(ledgerapi.Conflict, "order %s names no arbiter", ord.ID)
+			return cxlerr.Errorf(cxlerr.Conflict, "order %s names no arbiter", ord.ID)
 		}
 		ord.Dispute = &orders.Dispute{OpenedBy: o.v.caller, From: ord.State, Reason: req.Reason, Opened: Now}
 		ord.State = orders.StateDisputed
@@ -236,7 +237,7 @@ func (o fakeOrders) GetOrder(_ context.Context, req ledgerapi.OrderRequest) (*or
 	defer f.mu.Unlock()
 	ord, ok := f.orders[req.ID]
 	if !ok {
-		return nil, ledgerapi.Errorf(ledgerapi.NotFound, "order %s does not exist", req.ID)
+		return nil, cxlerr.Errorf(cxlerr.NotFound, "order %s does not exist", req.ID)
 	}
 	c := *ord
 	return &c, nil
@@ -294,7 +295,7 @@ func (o fakeOrders) Balance(_ context.Context, req ledgerapi.AccountRequest) (*o
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if _, ok := f.currencies[req.Currency]; !ok {
-		return nil, ledgerapi.Errorf(ledgerapi.NotFound, "currency %s is not registered", req.Currency)
+		return nil, cxlerr.Errorf(cxlerr.NotFound, "currency %s is not registered", req.Currency)
 	}
 	b := f.balances[bal(req.Account, req.Currency)]
 	lots := 0

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/cxledger/cxledger/chaincode/provenance"
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -56,7 +57,7 @@ func (p fakeProvenance) RegisterProduct(ctx context.Context, req ledgerapi.Regis
 	return mutate(ctx, p.v, "provenance.RegisterProduct", req, func(txID string) (provenance.Product, error) {
 		f, g := p.v.f, gtin14(req.GTIN)
 		if _, ok := f.products[g]; ok {
-			return provenance.Product{}, ledgerapi.Errorf(ledgerapi.Conflict, "product %s is already registered", g)
+			return provenance.Product{}, cxlerr.Errorf(cxlerr.Conflict, "product %s is already registered", g)
 		}
 		pr := provenance.Product{GTIN: g, Name: req.Name, Owner: p.v.caller, Attributes: req.Attributes, Registered: Now, RegisteredTx: txID}
 		f.products[g] = pr
@@ -70,14 +71,14 @@ func (p fakeProvenance) RegisterLot(ctx context.Context, req ledgerapi.RegisterL
 		f, g := p.v.f, gtin14(req.GTIN)
 		pr, ok := f.products[g]
 		if !ok {
-			return provenance.ProductLot{}, ledgerapi.Errorf(ledgerapi.NotFound, "product %s is not registered", g)
+			return provenance.ProductLot{}, cxlerr.Errorf(cxlerr.NotFound, "product %s is not registered", g)
 		}
 		if pr.Owner != p.v.caller {
-			return provenance.ProductLot{}, ledgerapi.Errorf(ledgerapi.Forbidden, "product %s belongs to %s", g, pr.Owner)
+			return provenance.ProductLot{}, cxlerr.Errorf(cxlerr.Forbidden, "product %s belongs to %s", g, pr.Owner)
 		}
 		k := skey(provenance.KindLot, g, req.Lot)
 		if _, ok := f.lots[k]; ok {
-			return provenance.ProductLot{}, ledgerapi.Errorf(ledgerapi.Conflict, "lot %s of %s is already registered", req.Lot, g)
+			return provenance.ProductLot{}, cxlerr.Errorf(cxlerr.Conflict, "lot %s of %s is already registered", req.Lot, g)
 		}
 		lot := provenance.ProductLot{GTIN: g, Lot: req.Lot, Owner: pr.Owner, Quantity: req.Quantity, Unit: req.Unit,
 			Attributes: req.Attributes, Inputs: req.Inputs, Registered: Now, RegisteredTx: txID}
@@ -95,19 +96,19 @@ func (p fakeProvenance) RegisterItems(ctx context.Context, req ledgerapi.Registe
 		f, g := p.v.f, gtin14(req.GTIN)
 		lot, ok := f.lots[skey(provenance.KindLot, g, req.Lot)]
 		if !ok {
-			return provenance.ItemsRegistered{}, ledgerapi.Errorf(ledgerapi.NotFound, "lot %s of %s is not registered", req.Lot, g)
+			return provenance.ItemsRegistered{}, cxlerr.Errorf(cxlerr.NotFound, "lot %s of %s is not registered", req.Lot, g)
 		}
 		holder := f.custody[custodyKey(ledgerapi.Subject{Kind: provenance.KindLot, GTIN: g, Lot: req.Lot})].c.Holder
 		seen := map[string]bool{}
 		for i, s := range req.Serials {
 			if seen[s] {
-				return provenance.ItemsRegistered{}, ledgerapi.Errorf(ledgerapi.Invalid, "serials[%d]: duplicate", i)
+				return provenance.ItemsRegistered{}, cxlerr.Errorf(cxlerr.Invalid, "serials[%d]: duplicate", i)
 			}
 			seen[s] = true
 		}
 		for _, s := range req.Serials {
 			if _, ok := f.items[skey(g, s)]; ok {
-				return provenance.ItemsRegistered{}, ledgerapi.Errorf(ledgerapi.Conflict, "item %s/%s is already registered", g, s)
+				return provenance.ItemsRegistered{}, cxlerr.Errorf(cxlerr.Conflict, "item %s/%s is already registered", g, s)
 			}
 		}
 		for _, s := range req.Serials {
@@ -126,7 +127,7 @@ func (p fakeProvenance) RegisterItems(ctx context.Context, req ledgerapi.Registe
 func (f *Fake) custodyOf(s ledgerapi.Subject) (*custodyState, error) {
 	c, ok := f.custody[custodyKey(s)]
 	if !ok {
-		return nil, ledgerapi.Errorf(ledgerapi.NotFound, "%s %s is not registered", s.Kind, describe(s))
+		return nil, cxlerr.Errorf(cxlerr.NotFound, "%s %s is not registered", s.Kind, describe(s))
 	}
 	return c, nil
 }
@@ -148,10 +149,10 @@ func (p fakeProvenance) OfferCustody(ctx context.Context, req ledgerapi.OfferCus
 			return provenance.Custody{}, err
 		}
 		if cs.c.Holder != p.v.caller {
-			return provenance.Custody{}, ledgerapi.Errorf(ledgerapi.Forbidden, "%s holds %s, not %s", cs.c.Holder, describe(req.Subject), p.v.caller)
+			return provenance.Custody{}, cxlerr.Errorf(cxlerr.Forbidden, "%s holds %s, not %s", cs.c.Holder, describe(req.Subject), p.v.caller)
 		}
 		if cs.c.Offer != nil {
-			return provenance.Custody{}, ledgerapi.Errorf(ledgerapi.Conflict, "%s is already offered to %s", describe(req.Subject), cs.c.Offer.To)
+			return provenance.Custody{}, cxlerr.Errorf(cxlerr.Conflict, "%s is already offered to %s", describe(req.Subject), cs.c.Offer.To)
 		}
 		cs.c.Offer = &provenance.CustodyOffer{To: req.To, Location: req.Location, At: Now, TxID: txID}
 		p.v.f.recordCustody(txID, cs.c)
@@ -166,14 +167,14 @@ func (p fakeProvenance) settle(ctx context.Context, op string, s ledgerapi.Subje
 			return provenance.Custody{}, err
 		}
 		if cs.c.Offer == nil {
-			return provenance.Custody{}, ledgerapi.Errorf(ledgerapi.Conflict, "%s has no pending handover", describe(s))
+			return provenance.Custody{}, cxlerr.Errorf(cxlerr.Conflict, "%s has no pending handover", describe(s))
 		}
 		who := cs.c.Holder
 		if byReceiver {
 			who = cs.c.Offer.To
 		}
 		if who != p.v.caller {
-			return provenance.Custody{}, ledgerapi.Errorf(ledgerapi.Forbidden, "only %s may do this", who)
+			return provenance.Custody{}, cxlerr.Errorf(cxlerr.Forbidden, "only %s may do this", who)
 		}
 		if accept {
 			cs.c.Holder, cs.c.Location, cs.c.Since, cs.c.SinceTx = cs.c.Offer.To, cs.c.Offer.Location, Now, txID
@@ -202,11 +203,11 @@ func (p fakeProvenance) IssueCertificate(ctx context.Context, req ledgerapi.Issu
 	return mutate(ctx, p.v, "provenance.IssueCertificate", req, func(txID string) (provenance.Certificate, error) {
 		f := p.v.f
 		if _, ok := f.products[gtin14(req.Subject.GTIN)]; !ok {
-			return provenance.Certificate{}, ledgerapi.Errorf(ledgerapi.NotFound, "product %s is not registered", gtin14(req.Subject.GTIN))
+			return provenance.Certificate{}, cxlerr.Errorf(cxlerr.NotFound, "product %s is not registered", gtin14(req.Subject.GTIN))
 		}
 		k := certKey(req.Subject, req.ID)
 		if _, ok := f.certs[k]; ok {
-			return provenance.Certificate{}, ledgerapi.Errorf(ledgerapi.Conflict, "certificate %s exists", req.ID)
+			return provenance.Certificate{}, cxlerr.Errorf(cxlerr.Conflict, "certificate %s exists", req.ID)
 		}
 		s := req.Subject
 		s.GTIN = gtin14(s.GTIN)
@@ -223,10 +224,10 @@ func (p fakeProvenance) RevokeCertificate(ctx context.Context, req ledgerapi.Rev
 		k := certKey(req.Subject, req.ID)
 		c, ok := f.certs[k]
 		if !ok {
-			return provenance.Certificate{}, ledgerapi.Errorf(ledgerapi.NotFound, "no certificate %s about %s", req.ID, describe(req.Subject))
+			return provenance.Certificate{}, cxlerr.Errorf(cxlerr.NotFound, "no certificate %s about %s", req.ID, describe(req.Subject))
 		}
 		if c.Revocation != nil {
-			return provenance.Certificate{}, ledgerapi.Errorf(ledgerapi.Conflict, "certificate %s is already revoked", req.ID)
+			return provenance.Certificate{}, cxlerr.Errorf(cxlerr.Conflict, "certificate %s is already revoked", req.ID)
 		}
 		c.Revocation = &provenance.CertificateRevocation{Reason: req.Reason, At: Now, TxID: txID}
 		f.certs[k] = c
@@ -240,10 +241,10 @@ func (p fakeProvenance) RecallLot(ctx context.Context, req ledgerapi.RecallLotRe
 		k := skey(provenance.KindLot, gtin14(req.GTIN), req.Lot)
 		lot, ok := f.lots[k]
 		if !ok {
-			return provenance.ProductLot{}, ledgerapi.Errorf(ledgerapi.NotFound, "lot %s of %s is not registered", req.Lot, gtin14(req.GTIN))
+			return provenance.ProductLot{}, cxlerr.Errorf(cxlerr.NotFound, "lot %s of %s is not registered", req.Lot, gtin14(req.GTIN))
 		}
 		if lot.Recall != nil {
-			return provenance.ProductLot{}, ledgerapi.Errorf(ledgerapi.Conflict, "lot %s is already recalled", req.Lot)
+			return provenance.ProductLot{}, cxlerr.Errorf(cxlerr.Conflict, "lot %s is already recalled", req.Lot)
 		}
 		lot.Recall = &provenance.LotRecall{Reason: req.Reason, At: Now, TxID: txID}
 		f.lots[k] = lot
@@ -280,7 +281,7 @@ func (p fakeProvenance) Trace(_ context.Context, req ledgerapi.TraceRequest) (*p
 	g := gtin14(req.GTIN)
 	lot, ok := f.lots[skey(provenance.KindLot, g, req.Lot)]
 	if !ok {
-		return nil, ledgerapi.Errorf(ledgerapi.NotFound, "lot %s of %s is not registered", req.Lot, g)
+		return nil, cxlerr.Errorf(cxlerr.NotFound, "lot %s of %s is not registered", req.Lot, g)
 	}
 	cs := f.custody[custodyKey(ledgerapi.Subject{Kind: provenance.KindLot, GTIN: g, Lot: req.Lot})]
 	tl := provenance.TraceLot{GTIN: g, Lot: lot.Lot, Owner: lot.Owner, Quantity: lot.Quantity, Unit: lot.Unit, Inputs: lot.Inputs, Holder: cs.c.Holder, Recall: lot.Recall}
@@ -356,7 +357,7 @@ func (p fakeProvenance) History(_ context.Context, req ledgerapi.HistoryRequest)
 		key = skey(req.Kind, g, req.Serial)
 		if req.Kind == provenance.KindItemCustody {
 			if _, ok := f.items[skey(g, req.Serial)]; !ok {
-				return nil, ledgerapi.Errorf(ledgerapi.NotFound, "item %s/%s is not registered", g, req.Serial)
+				return nil, cxlerr.Errorf(cxlerr.NotFound, "item %s/%s is not registered", g, req.Serial)
 			}
 		}
 	}

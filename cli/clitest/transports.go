@@ -12,6 +12,7 @@ import (
 
 	"github.com/cxledger/cxledger/cli/cmdutil"
 	"github.com/cxledger/cxledger/cli/transport"
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/gateway/config"
 	"github.com/cxledger/cxledger/gateway/fabric"
 	"github.com/cxledger/cxledger/gateway/httpapi"
@@ -85,9 +86,9 @@ func (c *inProcess) Submit(ctx context.Context, op string, req any, run func(con
 	c.f.keysMu.Unlock()
 	if seen {
 		if k.fingerprint != fp {
-			return nil, ledgerapi.Errorf(ledgerapi.IdempotencyMismatch, "this idempotency key was used for a different request")
+			return nil, cxlerr.Errorf(cxlerr.IdempotencyMismatch, "this idempotency key was used for a different request")
 		}
-		if k.err == nil || !ledgerapi.AsError(k.err).Retryable || ledgerapi.ErrorCode(k.err) == ledgerapi.Pending {
+		if k.err == nil || !cxlerr.From(k.err).Retryable || cxlerr.CodeOf(k.err) == cxlerr.Pending {
 			return k.res, k.err
 		}
 	}
@@ -159,7 +160,7 @@ func (b backend) Ledger(_ string, j fabric.Journal) (ledgerapi.Ledger, error) {
 func (b backend) Lookup(_ context.Context, txID string) (*ledgerapi.TransactionStatus, error) {
 	st, err := b.f.status(txID)
 	if err == nil && st.State == ledgerapi.TxPending {
-		return nil, ledgerapi.Errorf(ledgerapi.NotFound, "transaction %s is in no block", txID).WithTransaction(txID)
+		return nil, cxlerr.Errorf(cxlerr.NotFound, "transaction %s is in no block", txID).WithTransaction(txID)
 	}
 	return st, err
 }

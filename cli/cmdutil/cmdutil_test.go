@@ -12,9 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/spf13/cobra"
-
-	"github.com/cxledger/cxledger/ledgerapi"
 )
 
 // Every ledger error code has an exit code, and each is one of the documented ones.
@@ -23,15 +22,15 @@ func TestEveryLedgerCodeHasADocumentedExitCode(t *testing.T) {
 	for _, c := range ExitCodes {
 		documented[c.Code] = true
 	}
-	want := map[ledgerapi.Code]ExitCode{
-		ledgerapi.Invalid: ExitUsage, ledgerapi.TooLarge: ExitUsage, ledgerapi.NotFound: ExitNotFound,
-		ledgerapi.Forbidden: ExitForbidden, ledgerapi.Unauthenticated: ExitForbidden,
-		ledgerapi.Conflict: ExitConflict, ledgerapi.Expired: ExitConflict, ledgerapi.InsufficientFunds: ExitConflict,
-		ledgerapi.IdempotencyMismatch: ExitConflict, ledgerapi.RateLimited: ExitRetryable, ledgerapi.Unavailable: ExitRetryable,
-		ledgerapi.Timeout: ExitRetryable, ledgerapi.Pending: ExitPending, ledgerapi.Internal: ExitFailure,
+	want := map[cxlerr.Code]ExitCode{
+		cxlerr.Invalid: ExitUsage, cxlerr.TooLarge: ExitUsage, cxlerr.NotFound: ExitNotFound,
+		cxlerr.Forbidden: ExitForbidden, cxlerr.Unauthenticated: ExitForbidden,
+		cxlerr.Conflict: ExitConflict, cxlerr.Expired: ExitConflict, cxlerr.InsufficientFunds: ExitConflict,
+		cxlerr.IdempotencyMismatch: ExitConflict, cxlerr.RateLimited: ExitRetryable, cxlerr.Unavailable: ExitRetryable,
+		cxlerr.Timeout: ExitRetryable, cxlerr.Pending: ExitPending, cxlerr.Internal: ExitFailure,
 	}
 	for code, exit := range want {
-		err := fmt.Errorf("wrapped: %w", ledgerapi.Errorf(code, "x"))
+		err := fmt.Errorf("wrapped: %w", cxlerr.Errorf(code, "x"))
 		if got := CodeOf(err); got != exit {
 			t.Errorf("%s: exit %d, want %d", code, got, exit)
 		}
@@ -39,7 +38,7 @@ func TestEveryLedgerCodeHasADocumentedExitCode(t *testing.T) {
 			t.Errorf("%s maps to %d, which `cxl help exit-codes` does not document", code, exit)
 		}
 	}
-	retryConflict := ledgerapi.Errorf(ledgerapi.Conflict, "in progress")
+	retryConflict := cxlerr.Errorf(cxlerr.Conflict, "in progress")
 	retryConflict.Retryable = true
 	if got := CodeOf(retryConflict); got != ExitRetryable {
 		t.Errorf("a retryable conflict: exit %d, want %d", got, ExitRetryable)
@@ -50,7 +49,7 @@ func TestEveryLedgerCodeHasADocumentedExitCode(t *testing.T) {
 }
 
 func TestOneLineKeepsTheCode(t *testing.T) {
-	err := OneLine(fmt.Errorf("first\n  second:\t%w", ledgerapi.Errorf(ledgerapi.NotFound, "no such\nthing")))
+	err := OneLine(fmt.Errorf("first\n  second:\t%w", cxlerr.Errorf(cxlerr.NotFound, "no such\nthing")))
 	if strings.Contains(err.Error(), "\n") || err.Error() != "first second: NOT_FOUND: no such thing" {
 		t.Fatalf("OneLine = %q", err)
 	}

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/cxledger/cxledger/ledgerapi"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // ExitCode is a process exit status of cxl; `cxl help exit-codes` documents them.
@@ -71,7 +71,7 @@ func CodeOf(err error) ExitCode {
 	if errors.As(err, &ee) {
 		return ee.Code
 	}
-	if le, ok := ledgerapi.Coded(err); ok {
+	if le, ok := cxlerr.As(err); ok {
 		return ExitCodeFor(le)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
@@ -82,26 +82,26 @@ func CodeOf(err error) ExitCode {
 
 // ExitCodeFor maps a ledger error to an exit code: PENDING is 8 whatever else it says, an
 // error marked retryable is 6, and otherwise its code decides.
-func ExitCodeFor(e *ledgerapi.Error) ExitCode {
+func ExitCodeFor(e *cxlerr.Error) ExitCode {
 	if e == nil {
 		return ExitOK
 	}
-	if e.Code == ledgerapi.Pending {
+	if e.Code == cxlerr.Pending {
 		return ExitPending
 	}
 	if e.Retryable {
 		return ExitRetryable
 	}
 	switch e.Code {
-	case ledgerapi.Invalid, ledgerapi.TooLarge:
+	case cxlerr.Invalid, cxlerr.TooLarge:
 		return ExitUsage
-	case ledgerapi.NotFound:
+	case cxlerr.NotFound:
 		return ExitNotFound
-	case ledgerapi.Forbidden, ledgerapi.Unauthenticated:
+	case cxlerr.Forbidden, cxlerr.Unauthenticated:
 		return ExitForbidden
-	case ledgerapi.Conflict, ledgerapi.Expired, ledgerapi.InsufficientFunds, ledgerapi.IdempotencyMismatch:
+	case cxlerr.Conflict, cxlerr.Expired, cxlerr.InsufficientFunds, cxlerr.IdempotencyMismatch:
 		return ExitConflict
-	case ledgerapi.Unavailable, ledgerapi.Timeout, ledgerapi.RateLimited:
+	case cxlerr.Unavailable, cxlerr.Timeout, cxlerr.RateLimited:
 		return ExitRetryable
 	}
 	return ExitFailure

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -160,9 +161,9 @@ func SubmitKey[T any](ctx context.Context, c Client, key string, wait bool, op s
 }
 
 // pendingError returns err's ledger error when it is PENDING.
-func pendingError(err error) *ledgerapi.Error {
-	var e *ledgerapi.Error
-	if errors.As(err, &e) && e.Code == ledgerapi.Pending {
+func pendingError(err error) *cxlerr.Error {
+	var e *cxlerr.Error
+	if errors.As(err, &e) && e.Code == cxlerr.Pending {
 		return e
 	}
 	return nil
@@ -174,7 +175,7 @@ var FollowInterval = 500 * time.Millisecond
 // Follow asks for the status of transaction txID until it committed (its result, as far as
 // the ledger tells it to this caller) or failed (its error), or ctx ends (a PENDING error).
 func Follow(ctx context.Context, c Client, txID string) (*RawCommitted, error) {
-	pending := ledgerapi.Errorf(ledgerapi.Pending, "transaction %s was submitted and its commit is not known yet; follow it with `cxl tx status %s`", txID, txID).WithTransaction(txID)
+	pending := cxlerr.Errorf(cxlerr.Pending, "transaction %s was submitted and its commit is not known yet; follow it with `cxl tx status %s`", txID, txID).WithTransaction(txID)
 	for {
 		st, err := c.Transactions().Status(ctx, txID)
 		switch {
@@ -184,10 +185,10 @@ func Follow(ctx context.Context, c Client, txID string) (*RawCommitted, error) {
 			if st.Error != nil {
 				return nil, st.Error
 			}
-			return nil, ledgerapi.Errorf(ledgerapi.Internal, "transaction %s failed validation (%s)", txID, st.ValidationCode).WithTransaction(txID)
+			return nil, cxlerr.Errorf(cxlerr.Internal, "transaction %s failed validation (%s)", txID, st.ValidationCode).WithTransaction(txID)
 		case err != nil && ctx.Err() == nil:
-			code := ledgerapi.ErrorCode(err)
-			if code != ledgerapi.NotFound && !ledgerapi.AsError(err).Retryable {
+			code := cxlerr.CodeOf(err)
+			if code != cxlerr.NotFound && !cxlerr.From(err).Retryable {
 				return nil, err
 			}
 		}

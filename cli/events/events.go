@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cxledger/cxledger/cli/cmdutil"
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -190,7 +191,7 @@ func tailRun(ctx context.Context, opts *TailOptions) error {
 				if ctx.Err() != nil {
 					return nil
 				}
-				return ledgerapi.Errorf(ledgerapi.Unavailable, "the event stream from %s ended", c.Target())
+				return cxlerr.Errorf(cxlerr.Unavailable, "the event stream from %s ended", c.Target())
 			}
 			if after != nil && !after.Before(ev.Position) {
 				continue

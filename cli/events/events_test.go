@@ -9,6 +9,7 @@ import (
 
 	"github.com/cxledger/cxledger/cli/clitest"
 	"github.com/cxledger/cxledger/cli/cmdutil"
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -87,6 +88,6 @@ func TestTailFlags(t *testing.T) {
 	} {
 		clitest.Run(t, c, NewCmdEvents, tc.args...).Fails(t, cmdutil.ExitUsage, tc.want)
 	}
-	fake.Errors["events.Subscribe"] = ledgerapi.Errorf(ledgerapi.Forbidden, "no events for you")
+	fake.Errors["events.Subscribe"] = cxlerr.Errorf(cxlerr.Forbidden, "no events for you")
 	clitest.Run(t, c, NewCmdEvents, "tail", "--max", "1").Fails(t, cmdutil.ExitForbidden, "no events for you")
 }

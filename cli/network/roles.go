@@ -14,8 +14,7 @@ import (
 	gatewaypb "github.com/hyperledger/fabric-protos-go-apiv2/gateway"
 	"google.golang.org/grpc/status"
 
-	"github.com/cxledger/cxledger/chaincode/ledger"
-
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/gateway/fabric"
 	"github.com/cxledger/cxledger/network"
 )
@@ -141,13 +140,13 @@ func submitUntilEndorsed(ctx context.Context, contract *client.Contract, fn, arg
 
 // isChaincodeError reports whether the chaincode itself refused, which no retry changes.
 func isChaincodeError(err error) bool {
-	if _, ok := ledger.ParseError(err.Error()); ok {
+	if _, ok := cxlerr.Parse(err.Error()); ok {
 		return true
 	}
 	if st, ok := status.FromError(err); ok {
 		for _, d := range st.Details() {
 			if ed, ok := d.(*gatewaypb.ErrorDetail); ok {
-				if _, ok := ledger.ParseError(ed.GetMessage()); ok {
+				if _, ok := cxlerr.Parse(ed.GetMessage()); ok {
 					return true
 				}
 			}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/provenance"
 	"github.com/cxledger/cxledger/cli/cmdutil"
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -58,7 +59,7 @@ type LineResult struct {
 	TransactionID string `json:"transactionId,omitempty"`
 	BlockNumber   uint64 `json:"blockNumber,omitempty"`
 	// Error says why the line failed.
-	Error *ledgerapi.Error `json:"error,omitempty"`
+	Error *cxlerr.Error `json:"error,omitempty"`
 }
 
 // jsonLine is a JSON Lines record.
@@ -88,7 +89,7 @@ func classify(l bulkLine) bulkLine {
 	case l.serial != "":
 		l.kind = "item"
 		if l.lot == "" {
-			l.err = ledgerapi.Errorf(ledgerapi.Invalid, "an item (serial %s) needs its lot", l.serial)
+			l.err = cxlerr.Errorf(cxlerr.Invalid, "an item (serial %s) needs its lot", l.serial)
 			return l
 		}
 		l.err = ledgerapi.RegisterItemsRequest{GTIN: l.gtin, Lot: l.lot, Serials: []string{l.serial}}.Validate()
@@ -159,7 +160,7 @@ func readCSV(r io.Reader, file string) ([]bulkLine, error) {
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			lines = append(lines, bulkLine{line: pe.StartLine, err: ledgerapi.Errorf(ledgerapi.Invalid, "%v", pe.Err)})
+			lines = append(lines, bulkLine{line: pe.StartLine, err: cxlerr.Errorf(cxlerr.Invalid, "%v", pe.Err)})
 			continue
 		}
 		if err != nil {
@@ -176,7 +177,7 @@ func readCSV(r io.Reader, file string) ([]bulkLine, error) {
 func csvLine(n int, header []string, col map[string]int, rec []string) bulkLine {
 	l := bulkLine{line: n}
 	if len(rec) != len(header) {
-		l.err = ledgerapi.Errorf(ledgerapi.Invalid, "%d fields, the header has %d", len(rec), len(header))
+		l.err = cxlerr.Errorf(cxlerr.Invalid, "%d fields, the header has %d", len(rec), len(header))
 		return l
 	}
 	get := func(c string) string {
@@ -189,7 +190,7 @@ func csvLine(n int, header []string, col map[string]int, rec []string) bulkLine 
 	if q := get("quantity"); q != "" {
 		v, err := strconv.ParseInt(q, 10, 64)
 		if err != nil {
-			l.err = ledgerapi.Errorf(ledgerapi.Invalid, "quantity %q: not a whole number", q)
+			l.err = cxlerr.Errorf(cxlerr.Invalid, "quantity %q: not a whole number", q)
 			return l
 		}
 		l.quantity = v
@@ -197,7 +198,7 @@ func csvLine(n int, header []string, col map[string]int, rec []string) bulkLine 
 	for _, in := range strings.FieldsFunc(get("inputs"), func(r rune) bool { return r == ';' || r == ' ' }) {
 		ref, err := parseLotRef(in)
 		if err != nil {
-			l.err = ledgerapi.Errorf(ledgerapi.Invalid, "inputs: %q: want GTIN/LOT", in)
+			l.err = cxlerr.Errorf(cxlerr.Invalid, "inputs: %q: want GTIN/LOT", in)
 			return l
 		}
 		l.inputs = append(l.inputs, ref)
@@ -227,7 +228,7 @@ func readJSONL(r io.Reader, file string) ([]bulkLine, error) {
 		dec.DisallowUnknownFields()
 		var j jsonLine
 		if err := dec.Decode(&j); err != nil {
-			lines = append(lines, bulkLine{line: n, err: ledgerapi.Errorf(ledgerapi.Invalid, "%v", err)})
+			lines = append(lines, bulkLine{line: n, err: cxlerr.Errorf(cxlerr.Invalid, "%v", err)})
 			continue
 		}
 		lines = append(lines, j.toLine(n))
@@ -294,7 +295,7 @@ func (b *bulk) record(l bulkLine, res *cmdutil.RawCommitted, err error) {
 	defer b.mu.Unlock()
 	r := &LineResult{Line: l.line, Kind: l.kind, GTIN: l.gtin, Lot: l.lot, Serial: l.serial, Status: "registered"}
 	if err != nil {
-		r.Status, r.Error = "failed", ledgerapi.AsError(err)
+		r.Status, r.Error = "failed", cxlerr.From(err)
 		b.failed++
 	} else {
 		r.TransactionID, r.BlockNumber = res.TransactionID, res.BlockNumber
@@ -375,8 +376,8 @@ func (b *bulk) items(ctx context.Context, batch []bulkLine) {
 		suffix += "-L" + strconv.Itoa(batch[len(batch)-1].line)
 	}
 	res, err := submit(ctx, b, lineKey(b.key, suffix), "provenance.RegisterItems", req, run(req))
-	e := ledgerapi.AsError(err)
-	if err == nil || len(batch) == 1 || e.Retryable || e.Code == ledgerapi.Pending || ctx.Err() != nil {
+	e := cxlerr.From(err)
+	if err == nil || len(batch) == 1 || e.Retryable || e.Code == cxlerr.Pending || ctx.Err() != nil {
 		for _, l := range batch {
 			b.record(l, res, err)
 		}
@@ -436,7 +437,7 @@ func bulkRun(ctx context.Context, opts *RegisterOptions) error {
 		if ctx.Err() != nil {
 			for _, l := range lines {
 				if _, ok := b.results[l.line]; !ok {
-					b.record(l, nil, ledgerapi.Errorf(ledgerapi.Timeout, "not registered: the command ended first (%v); run it again with the same --idempotency-key", ctx.Err()))
+					b.record(l, nil, cxlerr.Errorf(cxlerr.Timeout, "not registered: the command ended first (%v); run it again with the same --idempotency-key", ctx.Err()))
 				}
 			}
 		}
@@ -456,7 +457,7 @@ func (b *bulk) report() error {
 	sort.Ints(lines)
 	t := cmdutil.NewTable(io, "LINE", "STATUS", "KIND", "GTIN", "LOT", "SERIAL", "TRANSACTION")
 	codes := map[cmdutil.ExitCode]bool{}
-	var firstErr *ledgerapi.Error
+	var firstErr *cxlerr.Error
 	for _, n := range lines {
 		r := b.results[n]
 		if b.opts.JSON {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/provenance"
 	"github.com/cxledger/cxledger/cli/cmdutil"
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -95,7 +96,7 @@ func historyRun(ctx context.Context, opts *HistoryOptions) error {
 			return err
 		}
 		if len(all.Versions) == 0 && opts.Bookmark == "" {
-			return ledgerapi.Errorf(ledgerapi.NotFound, "%s has no history: it is not registered", name(req.Subject))
+			return cxlerr.Errorf(cxlerr.NotFound, "%s has no history: it is not registered", name(req.Subject))
 		}
 		if opts.JSON {
 			return cmdutil.PrintJSON(opts.IO.Out, all)

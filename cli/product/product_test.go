@@ -12,6 +12,7 @@ import (
 	"github.com/cxledger/cxledger/chaincode/provenance"
 	"github.com/cxledger/cxledger/cli/clitest"
 	"github.com/cxledger/cxledger/cli/cmdutil"
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -203,11 +204,11 @@ func TestQueryErrorsKeepTheirCode(t *testing.T) {
 	for _, tr := range clitest.Transports() {
 		t.Run(tr.Name, func(t *testing.T) {
 			fake, cx := registered(t, tr, 1)
-			for code, exit := range map[ledgerapi.Code]cmdutil.ExitCode{
-				ledgerapi.Forbidden: cmdutil.ExitForbidden, ledgerapi.Unavailable: cmdutil.ExitRetryable,
-				ledgerapi.Timeout: cmdutil.ExitRetryable, ledgerapi.Internal: cmdutil.ExitFailure,
+			for code, exit := range map[cxlerr.Code]cmdutil.ExitCode{
+				cxlerr.Forbidden: cmdutil.ExitForbidden, cxlerr.Unavailable: cmdutil.ExitRetryable,
+				cxlerr.Timeout: cmdutil.ExitRetryable, cxlerr.Internal: cmdutil.ExitFailure,
 			} {
-				fake.Errors["provenance.Verify"] = ledgerapi.Errorf(code, "injected")
+				fake.Errors["provenance.Verify"] = cxlerr.Errorf(code, "injected")
 				r := cx("verify", gtin, "--serial", "S000")
 				if r.Code != exit || !strings.Contains(r.Err.Error(), string(code)) || r.Stdout != "" {
 					t.Errorf("%s: exit %d, %v, stdout %q", code, r.Code, r.Err, r.Stdout)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/provenance"
 	"github.com/cxledger/cxledger/cli/cmdutil"
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -62,7 +63,7 @@ func latest(ctx context.Context, l ledgerapi.Ledger, s ledgerapi.Subject) (*prov
 		return nil, err
 	}
 	if len(h.Versions) == 0 || h.Versions[0].IsDelete {
-		return nil, ledgerapi.Errorf(ledgerapi.NotFound, "%s is not registered", name(s))
+		return nil, cxlerr.Errorf(cxlerr.NotFound, "%s is not registered", name(s))
 	}
 	return &h.Versions[0], nil
 }

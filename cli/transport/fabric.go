@@ -17,6 +17,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/cxledger/cxledger/cli/cmdutil"
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/gateway/fabric"
 	"github.com/cxledger/cxledger/gateway/reconcile"
 	"github.com/cxledger/cxledger/gateway/store"
@@ -121,7 +122,7 @@ func (f *Fabric) openStore(ctx context.Context) (*store.Store, error) {
 		}
 		select {
 		case <-ctx.Done():
-			return nil, ledgerapi.Errorf(ledgerapi.Timeout, "another cxl command of this identity holds the idempotency journal %s", f.journal)
+			return nil, cxlerr.Errorf(cxlerr.Timeout, "another cxl command of this identity holds the idempotency journal %s", f.journal)
 		default:
 		}
 	}
@@ -131,7 +132,7 @@ func (f *Fabric) openStore(ctx context.Context) (*store.Store, error) {
 func (f *Fabric) Submit(ctx context.Context, op string, req any, run func(context.Context, ledgerapi.Ledger) (*cmdutil.RawCommitted, error)) (*cmdutil.RawCommitted, error) {
 	key := ledgerapi.IdempotencyKey(ctx)
 	if key == "" {
-		return nil, ledgerapi.Errorf(ledgerapi.Invalid, "a mutation needs an idempotency key")
+		return nil, cxlerr.Errorf(cxlerr.Invalid, "a mutation needs an idempotency key")
 	}
 	body, err := json.Marshal(req)
 	if err != nil {
@@ -145,11 +146,11 @@ func (f *Fabric) Submit(ctx context.Context, op string, req any, run func(contex
 	ticket, existing, err := st.Begin(f.principal, key, hex.EncodeToString(sum[:]), op)
 	switch {
 	case errors.Is(err, store.ErrInFlight):
-		e := ledgerapi.Errorf(ledgerapi.Conflict, "a command with this idempotency key is still running")
+		e := cxlerr.Errorf(cxlerr.Conflict, "a command with this idempotency key is still running")
 		e.Retryable = true
 		return nil, e
 	case errors.Is(err, store.ErrMismatch):
-		return nil, ledgerapi.Errorf(ledgerapi.IdempotencyMismatch, "idempotency key %q was used for a different request (%s); use a new key", key, existing.Operation).WithTransaction(existing.TxID)
+		return nil, cxlerr.Errorf(cxlerr.IdempotencyMismatch, "idempotency key %q was used for a different request (%s); use a new key", key, existing.Operation).WithTransaction(existing.TxID)
 	case err != nil:
 		return nil, fmt.Errorf("idempotency journal: %w", err)
 	case existing != nil:
@@ -192,7 +193,7 @@ func outcome(rec *store.Record) (*cmdutil.RawCommitted, error) {
 	case rec.State == store.Done && rec.Err != nil:
 		return nil, rec.Err
 	default:
-		return nil, ledgerapi.Errorf(ledgerapi.Pending, "transaction %s was submitted and its commit is not known yet", rec.TxID).WithTransaction(rec.TxID)
+		return nil, cxlerr.Errorf(cxlerr.Pending, "transaction %s was submitted and its commit is not known yet", rec.TxID).WithTransaction(rec.TxID)
 	}
 }
 
@@ -209,7 +210,7 @@ type journalStatus fabricLedger
 
 func (j journalStatus) Status(ctx context.Context, txID string) (*ledgerapi.TransactionStatus, error) {
 	if txID == "" {
-		return nil, ledgerapi.Errorf(ledgerapi.Invalid, "transaction ID is empty")
+		return nil, cxlerr.Errorf(cxlerr.Invalid, "transaction ID is empty")
 	}
 	st, err := j.f.openStore(ctx)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/cxledger/cxledger/cli/cmdutil"
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/gateway/client"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
@@ -64,7 +65,7 @@ func (e *explain) RoundTrip(req *http.Request) (*http.Response, error) {
 	if e.keyless {
 		msg = "no API key for the gateway service at " + e.url + ": set CXL_API_KEY, or save a profile with a key (`cxl config set NAME --gateway URL --with-api-key`)"
 	}
-	body, _ := json.Marshal(ledgerapi.Errorf(ledgerapi.Unauthenticated, "%s", msg))
+	body, _ := json.Marshal(cxlerr.Errorf(cxlerr.Unauthenticated, "%s", msg))
 	resp.Body.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	resp.ContentLength = int64(len(body))

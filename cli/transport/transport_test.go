@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/cxledger/cxledger/cli/cmdutil"
-	"github.com/cxledger/cxledger/ledgerapi"
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/network"
 )
 
@@ -129,8 +129,8 @@ func TestGatewayExplainsWhatToDo(t *testing.T) {
 	if cmdutil.CodeOf(err) != cmdutil.ExitRetryable || !strings.Contains(err.Error(), "does not answer (is it running? `cxl gateway status`)") {
 		t.Fatalf("down: %v (exit %d)", err, cmdutil.CodeOf(err))
 	}
-	if ledgerapi.ErrorCode(err) != ledgerapi.Unavailable {
-		t.Fatalf("code %s", ledgerapi.ErrorCode(err))
+	if cxlerr.CodeOf(err) != cxlerr.Unavailable {
+		t.Fatalf("code %s", cxlerr.CodeOf(err))
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cxledger/cxledger/cli/cmdutil"
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -112,12 +113,12 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 func stateError(st *ledgerapi.TransactionStatus) error {
 	switch st.State {
 	case ledgerapi.TxPending:
-		return ledgerapi.Errorf(ledgerapi.Pending, "transaction %s is still pending", st.TransactionID).WithTransaction(st.TransactionID)
+		return cxlerr.Errorf(cxlerr.Pending, "transaction %s is still pending", st.TransactionID).WithTransaction(st.TransactionID)
 	case ledgerapi.TxFailed:
 		if st.Error != nil {
 			return st.Error
 		}
-		return ledgerapi.Errorf(ledgerapi.Internal, "transaction %s failed (%s)", st.TransactionID, st.ValidationCode).WithTransaction(st.TransactionID)
+		return cxlerr.Errorf(cxlerr.Internal, "transaction %s failed (%s)", st.TransactionID, st.ValidationCode).WithTransaction(st.TransactionID)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cxledger/cxledger/cli/clitest"
 	"github.com/cxledger/cxledger/cli/cmdutil"
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -15,7 +16,7 @@ func TestStatus(t *testing.T) {
 	fake := clitest.NewFake()
 	fake.SetTransaction(ledgerapi.TransactionStatus{TransactionID: "ok1", State: ledgerapi.TxCommitted, BlockNumber: 7, ValidationCode: "VALID", Result: []byte(`{"a":1}`)})
 	fake.SetTransaction(ledgerapi.TransactionStatus{TransactionID: "bad1", State: ledgerapi.TxFailed, BlockNumber: 8, ValidationCode: "MVCC_READ_CONFLICT",
-		Error: ledgerapi.Errorf(ledgerapi.Conflict, "read conflict")})
+		Error: cxlerr.Errorf(cxlerr.Conflict, "read conflict")})
 	fake.SetTransaction(ledgerapi.TransactionStatus{TransactionID: "wait1", State: ledgerapi.TxPending})
 	fake.SetTransaction(ledgerapi.TransactionStatus{TransactionID: "wait2", State: ledgerapi.TxPending})
 	c := clitest.InProcess(t, fake)

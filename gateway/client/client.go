@@ -1,8 +1,8 @@
 // Package client is ledgerapi over the gateway service's REST API: what the CLI uses to reach
 // the ledger through a running cxl-gateway, so that a command works the same against the
 // service as directly against Fabric. Every error the service answers with comes back as the
-// *ledgerapi.Error it sent (code, message, transaction ID, retryability); a 202 comes back as
-// a Pending *ledgerapi.Error carrying the transaction ID.
+// *cxlerr.Error it sent (code, message, transaction ID, retryability); a 202 comes back as
+// a Pending *cxlerr.Error carrying the transaction ID.
 package client
 
 import (
@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/gateway/params"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
@@ -96,39 +97,39 @@ func (c *Client) newRequest(ctx context.Context, method, path string, query url.
 func (c *Client) do(req *http.Request, out any) error {
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return &ledgerapi.Error{Code: ledgerapi.Unavailable, Message: fmt.Sprintf("reach the gateway service: %v", err), Retryable: true}
+		return &cxlerr.Error{Code: cxlerr.Unavailable, Message: fmt.Sprintf("reach the gateway service: %v", err), Retryable: true}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return &ledgerapi.Error{Code: ledgerapi.Unavailable, Message: fmt.Sprintf("read the answer of the gateway service: %v", err), Retryable: true}
+		return &cxlerr.Error{Code: cxlerr.Unavailable, Message: fmt.Sprintf("read the answer of the gateway service: %v", err), Retryable: true}
 	}
 	if resp.StatusCode != http.StatusOK {
 		return answerError(resp.StatusCode, data)
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return ledgerapi.Errorf(ledgerapi.Internal, "decode the answer to %s %s: %v", req.Method, req.URL.Path, err)
+		return cxlerr.Errorf(cxlerr.Internal, "decode the answer to %s %s: %v", req.Method, req.URL.Path, err)
 	}
 	return nil
 }
 
-// answerError turns a non-200 answer into the *ledgerapi.Error the service sent, or, for an
+// answerError turns a non-200 answer into the *cxlerr.Error the service sent, or, for an
 // answer that is not the envelope (a proxy's page), one made from the status.
 func answerError(status int, body []byte) error {
-	var e ledgerapi.Error
+	var e cxlerr.Error
 	if json.Unmarshal(body, &e) == nil && e.Code != "" {
 		return &e
 	}
-	code := ledgerapi.Internal
+	code := cxlerr.Internal
 	switch {
 	case status == http.StatusTooManyRequests:
-		code = ledgerapi.RateLimited
+		code = cxlerr.RateLimited
 	case status == http.StatusServiceUnavailable || status == http.StatusBadGateway:
-		code = ledgerapi.Unavailable
+		code = cxlerr.Unavailable
 	case status == http.StatusGatewayTimeout:
-		code = ledgerapi.Timeout
+		code = cxlerr.Timeout
 	}
-	return ledgerapi.Errorf(code, "gateway service answered %d: %.200s", status, body)
+	return cxlerr.Errorf(code, "gateway service answered %d: %.200s", status, body)
 }
 
 // newKey is an idempotency key for a mutation whose context carries none.
@@ -194,7 +195,7 @@ type txClient struct{ c *Client }
 
 func (t txClient) Status(ctx context.Context, txID string) (*ledgerapi.TransactionStatus, error) {
 	if txID == "" {
-		return nil, ledgerapi.Errorf(ledgerapi.Invalid, "transaction ID is empty")
+		return nil, cxlerr.Errorf(cxlerr.Invalid, "transaction ID is empty")
 	}
 	return get[ledgerapi.TransactionStatus](ctx, t.c, "/v1/transactions/"+url.PathEscape(txID), nil)
 }

@@ -9,11 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
 // TestErrorsSurviveTheTrip: what the service answers comes back as the same
-// *ledgerapi.Error, a 202 as Pending, a committed mutation as Committed; the API key and the
+// *cxlerr.Error, a 202 as Pending, a committed mutation as Committed; the API key and the
 // context's idempotency key are sent.
 func TestErrorsSurviveTheTrip(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -56,41 +57,41 @@ func TestErrorsSurviveTheTrip(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		call func() error
-		want ledgerapi.Error
+		want cxlerr.Error
 	}{
 		{"pending", func() error {
 			_, err := c.Consortium().ProposeRole(ctx, ledgerapi.RoleRequest{MSP: "Org2MSP", Role: "carrier"})
 			return err
-		}, ledgerapi.Error{Code: ledgerapi.Pending, Message: "not known yet", TransactionID: "tx2", Retryable: true}},
+		}, cxlerr.Error{Code: cxlerr.Pending, Message: "not known yet", TransactionID: "tx2", Retryable: true}},
 		{"forbidden", func() error {
 			_, err := c.Provenance().RecallLot(ctx, ledgerapi.RecallLotRequest{GTIN: "09506000134352", Lot: "L1", Reason: "x"})
 			return err
-		}, ledgerapi.Error{Code: ledgerapi.Forbidden, Message: "lot belongs to Org1MSP", TransactionID: "tx3"}},
+		}, cxlerr.Error{Code: cxlerr.Forbidden, Message: "lot belongs to Org1MSP", TransactionID: "tx3"}},
 		{"not found", func() error {
 			_, err := c.Transactions().Status(ctx, "nope")
 			return err
-		}, ledgerapi.Error{Code: ledgerapi.NotFound, Message: "no such transaction"}},
+		}, cxlerr.Error{Code: cxlerr.NotFound, Message: "no such transaction"}},
 		{"proxy page", func() error {
 			_, err := c.Health().Version(ctx)
 			return err
-		}, ledgerapi.Error{Code: ledgerapi.Unavailable, Retryable: true}},
+		}, cxlerr.Error{Code: cxlerr.Unavailable, Retryable: true}},
 		{"no credentials", func() error {
 			_, err := New(srv.URL, "").Health().Version(ctx)
 			return err
-		}, ledgerapi.Error{Code: ledgerapi.Unauthenticated, Message: "an API key is required"}},
+		}, cxlerr.Error{Code: cxlerr.Unauthenticated, Message: "an API key is required"}},
 		{"invalid before sending", func() error {
 			_, err := c.Provenance().RecallLot(ctx, ledgerapi.RecallLotRequest{GTIN: "1", Lot: "L1", Reason: "x"})
 			return err
-		}, ledgerapi.Error{Code: ledgerapi.Invalid}},
+		}, cxlerr.Error{Code: cxlerr.Invalid}},
 	} {
-		e := ledgerapi.AsError(tc.call())
+		e := cxlerr.From(tc.call())
 		if e == nil || e.Code != tc.want.Code || e.TransactionID != tc.want.TransactionID || e.Retryable != tc.want.Retryable ||
 			tc.want.Message != "" && e.Message != tc.want.Message {
 			t.Errorf("%s: %+v, want %+v", tc.name, e, tc.want)
 		}
 	}
 	srv.Close()
-	if e := ledgerapi.AsError(func() error { _, err := c.Health().Version(ctx); return err }()); e.Code != ledgerapi.Unavailable || !e.Retryable {
+	if e := cxlerr.From(func() error { _, err := c.Health().Version(ctx); return err }()); e.Code != cxlerr.Unavailable || !e.Retryable {
 		t.Fatalf("service down: %+v", e)
 	}
 }

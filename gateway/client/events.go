@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -76,15 +77,15 @@ func (e eventsClient) open(ctx context.Context, query url.Values, lastID string)
 	hc.Timeout = 0
 	resp, err := hc.Do(req)
 	if err != nil {
-		return nil, &ledgerapi.Error{Code: ledgerapi.Unavailable, Message: fmt.Sprintf("reach the gateway service: %v", err), Retryable: true}
+		return nil, &cxlerr.Error{Code: cxlerr.Unavailable, Message: fmt.Sprintf("reach the gateway service: %v", err), Retryable: true}
 	}
 	if resp.StatusCode != http.StatusOK {
 		defer resp.Body.Close()
-		var e ledgerapi.Error
+		var e cxlerr.Error
 		if json.NewDecoder(resp.Body).Decode(&e) == nil && e.Code != "" {
 			return nil, &e
 		}
-		return nil, ledgerapi.Errorf(ledgerapi.Unavailable, "event stream answered %d", resp.StatusCode)
+		return nil, cxlerr.Errorf(cxlerr.Unavailable, "event stream answered %d", resp.StatusCode)
 	}
 	return resp, nil
 }

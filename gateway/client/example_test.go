@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/gateway/client"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
@@ -16,11 +17,11 @@ func Example() {
 	ledger := client.New("http://127.0.0.1:8080", "cxl_...")
 	ctx = ledgerapi.WithIdempotencyKey(ctx, "recall-0950600013435-L42")
 	lot, err := ledger.Provenance().RecallLot(ctx, ledgerapi.RecallLotRequest{GTIN: "09506000134352", Lot: "L42", Reason: "foreign matter"})
-	var e *ledgerapi.Error
+	var e *cxlerr.Error
 	switch {
 	case err == nil:
 		fmt.Println("recalled in block", lot.BlockNumber)
-	case errors.As(err, &e) && e.Code == ledgerapi.Pending:
+	case errors.As(err, &e) && e.Code == cxlerr.Pending:
 		if st, err := ledger.Transactions().Status(ctx, e.TransactionID); err == nil {
 			fmt.Println("submitted, now", st.State)
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cxledger/cxledger/chaincode/care"
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -91,7 +92,7 @@ func TestRoutes(t *testing.T) {
 		}
 	}
 	before := len(*got)
-	if _, err := c.Orders().GetOrder(ctx, ledgerapi.OrderRequest{ID: " spaced "}); ledgerapi.ErrorCode(err) != ledgerapi.Invalid {
+	if _, err := c.Orders().GetOrder(ctx, ledgerapi.OrderRequest{ID: " spaced "}); cxlerr.CodeOf(err) != cxlerr.Invalid {
 		t.Errorf("invalid order ID: %v", err)
 	}
 	if len(*got) != before {

@@ -8,14 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/protoadapt"
-
-	"github.com/cxledger/cxledger/ledgerapi"
 )
 
 // withDetails is a gRPC status error carrying one gateway ErrorDetail per message, as a
@@ -69,7 +68,7 @@ func TestClassify(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		call      func() error
-		code      ledgerapi.Code
+		code      cxlerr.Code
 		retryable bool
 		hasTx     bool
 		message   string
@@ -78,46 +77,46 @@ func TestClassify(t *testing.T) {
 			name: "chaincode error in endorsement details",
 			call: endorseFails(withDetails(t, codes.Aborted, "failed to endorse transaction, see attached details for more info",
 				"chaincode response 500, cxl:NOT_FOUND: provenance.lot 0950/L42 not found")),
-			code: ledgerapi.NotFound, hasTx: true, message: "provenance.lot 0950/L42 not found",
+			code: cxlerr.NotFound, hasTx: true, message: "provenance.lot 0950/L42 not found",
 		},
 		{
 			name: "chaincode error from two peers uses the first",
 			call: endorseFails(withDetails(t, codes.Aborted, "failed to endorse transaction",
 				"chaincode response 500, cxl:FORBIDDEN: organisation Org2MSP does not hold the brand role",
 				"chaincode response 500, cxl:FORBIDDEN: organisation Org2MSP does not hold the brand role")),
-			code: ledgerapi.Forbidden, hasTx: true, message: "organisation Org2MSP does not hold the brand role",
+			code: cxlerr.Forbidden, hasTx: true, message: "organisation Org2MSP does not hold the brand role",
 		},
 		{
 			name: "chaincode failure without a code",
 			call: endorseFails(withDetails(t, codes.Aborted, "failed to endorse transaction",
 				"chaincode response 500, Function Register not found in contract provenance")),
-			code: ledgerapi.Internal, hasTx: true, message: "Function Register not found",
+			code: cxlerr.Internal, hasTx: true, message: "Function Register not found",
 		},
 		{
 			name: "endorsing peers unreachable",
 			call: endorseFails(withDetails(t, codes.Aborted, "failed to collect enough transaction endorsements",
 				"rpc error: code = Unavailable desc = connection refused")),
-			code: ledgerapi.Unavailable, retryable: true, hasTx: true,
+			code: cxlerr.Unavailable, retryable: true, hasTx: true,
 		},
 		{
 			name: "gateway peer has no endorsers",
 			call: endorseFails(status.Error(codes.Unavailable, "no peers available")),
-			code: ledgerapi.Unavailable, retryable: true, hasTx: true,
+			code: cxlerr.Unavailable, retryable: true, hasTx: true,
 		},
 		{
 			name: "endorsement timeout",
 			call: endorseFails(status.Error(codes.DeadlineExceeded, "endorsement timeout expired while collecting endorsements")),
-			code: ledgerapi.Timeout, retryable: true, hasTx: true,
+			code: cxlerr.Timeout, retryable: true, hasTx: true,
 		},
 		{
 			name: "access denied",
 			call: endorseFails(status.Error(codes.FailedPrecondition, "access denied: channel [ch] creator org unknown, creator is malformed")),
-			code: ledgerapi.Forbidden, hasTx: true,
+			code: cxlerr.Forbidden, hasTx: true,
 		},
 		{
 			name: "permission denied",
 			call: endorseFails(status.Error(codes.PermissionDenied, "not a member")),
-			code: ledgerapi.Forbidden, hasTx: true,
+			code: cxlerr.Forbidden, hasTx: true,
 		},
 		{
 			name: "evaluate chaincode error",
@@ -128,7 +127,7 @@ func TestClassify(t *testing.T) {
 				_, err := contract.EvaluateTransaction("GetLot", "{}")
 				return err
 			},
-			code: ledgerapi.Invalid, message: "gtin: want 14 digits",
+			code: cxlerr.Invalid, message: "gtin: want 14 digits",
 		},
 		{
 			name: "orderers unavailable at submit",
@@ -146,7 +145,7 @@ func TestClassify(t *testing.T) {
 				}
 				return err
 			},
-			code: ledgerapi.Unavailable, retryable: true, hasTx: true,
+			code: cxlerr.Unavailable, retryable: true, hasTx: true,
 		},
 		{
 			name: "commit status denied",
@@ -162,7 +161,7 @@ func TestClassify(t *testing.T) {
 				}
 				return err
 			},
-			code: ledgerapi.Forbidden, hasTx: true,
+			code: cxlerr.Forbidden, hasTx: true,
 		},
 		{
 			name: "MVCC read conflict at validation",
@@ -173,7 +172,7 @@ func TestClassify(t *testing.T) {
 				_, err := contract.SubmitTransaction("Register", "{}")
 				return err
 			},
-			code: ledgerapi.Conflict, retryable: true, hasTx: true, message: "MVCC_READ_CONFLICT",
+			code: cxlerr.Conflict, retryable: true, hasTx: true, message: "MVCC_READ_CONFLICT",
 		},
 		{
 			name: "phantom read conflict at validation",
@@ -184,7 +183,7 @@ func TestClassify(t *testing.T) {
 				_, err := contract.SubmitTransaction("Register", "{}")
 				return err
 			},
-			code: ledgerapi.Conflict, retryable: true, hasTx: true, message: "PHANTOM_READ_CONFLICT",
+			code: cxlerr.Conflict, retryable: true, hasTx: true, message: "PHANTOM_READ_CONFLICT",
 		},
 		{
 			name: "endorsement policy failure at validation",
@@ -195,7 +194,7 @@ func TestClassify(t *testing.T) {
 				_, err := contract.SubmitTransaction("Register", "{}")
 				return err
 			},
-			code: ledgerapi.Internal, hasTx: true, message: "ENDORSEMENT_POLICY_FAILURE",
+			code: cxlerr.Internal, hasTx: true, message: "ENDORSEMENT_POLICY_FAILURE",
 		},
 		{
 			name: "caller's deadline",
@@ -206,22 +205,22 @@ func TestClassify(t *testing.T) {
 				_, err := contract.EvaluateWithContext(ctx, "GetLot")
 				return err
 			},
-			code: ledgerapi.Timeout, retryable: true,
+			code: cxlerr.Timeout, retryable: true,
 		},
 		{
 			name: "context error",
 			call: func() error { return fmt.Errorf("wait: %w", context.DeadlineExceeded) },
-			code: ledgerapi.Timeout, retryable: true,
+			code: cxlerr.Timeout, retryable: true,
 		},
 		{
 			name: "plain error",
 			call: func() error { return errors.New("disk on fire") },
-			code: ledgerapi.Internal, message: "disk on fire",
+			code: cxlerr.Internal, message: "disk on fire",
 		},
 		{
 			name: "already classified",
-			call: func() error { return fmt.Errorf("x: %w", ledgerapi.Errorf(ledgerapi.RateLimited, "slow down")) },
-			code: ledgerapi.RateLimited, retryable: true, message: "slow down",
+			call: func() error { return fmt.Errorf("x: %w", cxlerr.Errorf(cxlerr.RateLimited, "slow down")) },
+			code: cxlerr.RateLimited, retryable: true, message: "slow down",
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
 
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -170,7 +171,7 @@ func (c *Client) Ledger(name string, j Journal) (ledgerapi.Ledger, error) {
 func (c *Client) session(name string, j Journal) (*Session, error) {
 	s, ok := c.ids[name]
 	if !ok {
-		return nil, ledgerapi.Errorf(ledgerapi.Internal, "no identity %q configured", name)
+		return nil, cxlerr.Errorf(cxlerr.Internal, "no identity %q configured", name)
 	}
 	if j == nil {
 		j = noJournal{}
@@ -192,7 +193,7 @@ func (c *Client) Ready(ctx context.Context) error {
 // unavailable reports whether err means the gateway peer could not be reached or could not
 // serve the call, so that another peer may.
 func unavailable(err error) bool {
-	return ledgerapi.ErrorCode(Classify(err)) == ledgerapi.Unavailable
+	return cxlerr.CodeOf(Classify(err)) == cxlerr.Unavailable
 }
 
 // failover calls fn with each peer's index in turn, starting at the preferred one, until fn

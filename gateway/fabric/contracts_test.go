@@ -13,6 +13,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/care"
 	"github.com/cxledger/cxledger/chaincode/orders"
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -41,7 +42,7 @@ func TestContractCallsCarryTheRequest(t *testing.T) {
 		t.Fatalf("argument %s: %v", sent[0].args[1], err)
 	}
 	req.Currency = "euro"
-	if _, err := l.Orders().Place(context.Background(), req); ledgerapi.ErrorCode(err) != ledgerapi.Invalid {
+	if _, err := l.Orders().Place(context.Background(), req); cxlerr.CodeOf(err) != cxlerr.Invalid {
 		t.Fatalf("invalid currency: %v", err)
 	}
 	if n := len(fake.sent()); n != 2 {
@@ -159,7 +160,7 @@ func TestCarePersonalDataIsTransient(t *testing.T) {
 
 	n := len(fake.sent())
 	_, err = as("shop").RespondTicket(ctx, ledgerapi.RespondTicketRequest{IDArgs: care.IDArgs{ID: "T3"}, Personal: ledgerapi.Personal{Salt: salt, Contact: contact}})
-	if e := ledgerapi.AsError(err); e.Code != ledgerapi.Invalid || strings.Contains(e.Message, "secret") || len(fake.sent()) != n {
+	if e := cxlerr.From(err); e.Code != cxlerr.Invalid || strings.Contains(e.Message, "secret") || len(fake.sent()) != n {
 		t.Fatalf("a response without a message: %+v, %d calls", e, len(fake.sent())-n)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -117,7 +118,7 @@ func TestSettleStopsWaitingForALaggingPeer(t *testing.T) {
 
 	ping()
 	err, waited := o.last(t)
-	if ledgerapi.ErrorCode(err) != ledgerapi.Timeout || waited < settle {
+	if cxlerr.CodeOf(err) != cxlerr.Timeout || waited < settle {
 		t.Fatalf("first commit with a stalled peer: settle %v after %v, want a timeout after %v", err, waited, settle)
 	}
 	ping()

@@ -11,6 +11,7 @@ import (
 	"github.com/cxledger/cxledger/chaincode/consortium"
 	"github.com/cxledger/cxledger/chaincode/health"
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -31,7 +32,7 @@ func submitJSON[T any](ctx context.Context, s *Session, c call) (*ledgerapi.Comm
 	}
 	res := &ledgerapi.Committed[T]{TransactionID: out.txID, BlockNumber: out.block}
 	if err := json.Unmarshal(out.result, &res.Result); err != nil {
-		return nil, ledgerapi.Errorf(ledgerapi.Internal, "decode result of %s: %v", c, err).WithTransaction(out.txID)
+		return nil, cxlerr.Errorf(cxlerr.Internal, "decode result of %s: %v", c, err).WithTransaction(out.txID)
 	}
 	return res, nil
 }
@@ -44,7 +45,7 @@ func evaluateJSON[T any](ctx context.Context, s *Session, c call) (*T, error) {
 	}
 	var v T
 	if err := json.Unmarshal(raw, &v); err != nil {
-		return nil, ledgerapi.Errorf(ledgerapi.Internal, "decode result of %s: %v", c, err)
+		return nil, cxlerr.Errorf(cxlerr.Internal, "decode result of %s: %v", c, err)
 	}
 	return &v, nil
 }
@@ -117,15 +118,15 @@ func (c *Client) Lookup(ctx context.Context, txID string) (*ledgerapi.Transactio
 
 func (c *Client) lookup(ctx context.Context, s *signer, txID string) (*ledgerapi.TransactionStatus, error) {
 	if txID == "" {
-		return nil, ledgerapi.Errorf(ledgerapi.Invalid, "transaction ID is empty")
+		return nil, cxlerr.Errorf(cxlerr.Invalid, "transaction ID is empty")
 	}
 	wctx, cancel := context.WithTimeout(ctx, lookupWait)
 	defer cancel()
 	status, _, err := c.waitCommit(wctx, s, txID)
 	if err != nil {
 		// gRPC may report the deadline a moment before the context does.
-		if ctx.Err() == nil && (wctx.Err() != nil || ledgerapi.ErrorCode(Classify(err)) == ledgerapi.Timeout) {
-			return nil, ledgerapi.Errorf(ledgerapi.NotFound, "transaction %s is in no block", txID).WithTransaction(txID)
+		if ctx.Err() == nil && (wctx.Err() != nil || cxlerr.CodeOf(Classify(err)) == cxlerr.Timeout) {
+			return nil, cxlerr.Errorf(cxlerr.NotFound, "transaction %s is in no block", txID).WithTransaction(txID)
 		}
 		return nil, fmt.Errorf("look up transaction %s: %w", txID, Classify(err))
 	}
@@ -152,7 +153,7 @@ func (c *Client) Resubmit(ctx context.Context, signedTx []byte) error {
 		return c.timed(ctx, PhaseSubmit, c.timeouts.Submit, func(ctx context.Context) error {
 			tx, err := s.gws[p].NewTransaction(signedTx)
 			if err != nil {
-				return ledgerapi.Errorf(ledgerapi.Internal, "decode stored transaction: %v", err)
+				return cxlerr.Errorf(cxlerr.Internal, "decode stored transaction: %v", err)
 			}
 			_, err = tx.SubmitWithContext(ctx)
 			return err

@@ -12,6 +12,7 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -99,7 +100,7 @@ func (s *Session) evaluate(ctx context.Context, c call) ([]byte, error) {
 // submit runs a transaction and waits for it to commit. It succeeds only when the
 // transaction committed VALID. A read conflict at validation runs the transaction again as
 // a new one, at most conflictRetries times. When ctx ends while the commit is unknown it
-// returns a Pending *ledgerapi.Error carrying the transaction ID.
+// returns a Pending *cxlerr.Error carrying the transaction ID.
 func (s *Session) submit(ctx context.Context, c call) (*outcome, error) {
 	for attempt := 0; ; attempt++ {
 		out, err := s.submitOnce(ctx, c)
@@ -123,7 +124,7 @@ func (s *Session) submitOnce(ctx context.Context, c call) (*outcome, error) {
 	}
 	txID := proposal.TransactionID()
 	if err := s.journal.Endorsing(ctx, txID); err != nil {
-		return nil, ledgerapi.Errorf(ledgerapi.Internal, "journal transaction before endorsement: %v", err).WithTransaction(txID)
+		return nil, cxlerr.Errorf(cxlerr.Internal, "journal transaction before endorsement: %v", err).WithTransaction(txID)
 	}
 	proposalBytes, err := proposal.Bytes()
 	if err != nil {
@@ -151,7 +152,7 @@ func (s *Session) submitOnce(ctx context.Context, c call) (*outcome, error) {
 	err = s.journal.Prepared(ctx, txID, signed, tx.Result())
 	s.c.observe(PhaseJournal, time.Since(journalled), err)
 	if err != nil {
-		return nil, ledgerapi.Errorf(ledgerapi.Internal, "record signed transaction before submission: %v", err).WithTransaction(txID)
+		return nil, cxlerr.Errorf(cxlerr.Internal, "record signed transaction before submission: %v", err).WithTransaction(txID)
 	}
 	block, err := s.c.submitAndWait(ctx, s.s, txID, signed)
 	if err != nil {
@@ -188,7 +189,7 @@ func (s *Session) sign(tx *client.Transaction) ([]byte, error) {
 // be known now (ctx ends first, no peer takes it or reports its status): the envelope is
 // stored, so reconciliation can find it or submit it again.
 func (c *Client) submitAndWait(ctx context.Context, s *signer, txID string, signed []byte) (uint64, error) {
-	pending := ledgerapi.Errorf(ledgerapi.Pending, "transaction %s was submitted and its commit is not known yet", txID).WithTransaction(txID)
+	pending := cxlerr.Errorf(cxlerr.Pending, "transaction %s was submitted and its commit is not known yet", txID).WithTransaction(txID)
 	err := c.failover(ctx, "submit", func(p int) error {
 		return c.timed(ctx, PhaseSubmit, c.timeouts.Submit, func(ctx context.Context) error {
 			tx, err := s.gws[p].NewTransaction(signed)
@@ -202,7 +203,7 @@ func (c *Client) submitAndWait(ctx context.Context, s *signer, txID string, sign
 	if err != nil {
 		// The orderer may have taken the transaction even though the call failed, so the
 		// outcome is unknown unless the rejection was definite.
-		if code := ledgerapi.ErrorCode(Classify(err)); code == ledgerapi.Unavailable || code == ledgerapi.Timeout {
+		if code := cxlerr.CodeOf(Classify(err)); code == cxlerr.Unavailable || code == cxlerr.Timeout {
 			c.log.Warn("submit failed, leaving the transaction to reconciliation", "transaction", txID, "error", err)
 			return 0, pending
 		}
@@ -221,7 +222,7 @@ func (c *Client) submitAndWait(ctx context.Context, s *signer, txID string, sign
 	behind := c.heights.settle(ctx, committedAt, status.BlockNumber)
 	var settleErr error
 	if len(behind) > 0 {
-		settleErr = ledgerapi.Errorf(ledgerapi.Timeout, "%d peers did not commit block %d in time", len(behind), status.BlockNumber)
+		settleErr = cxlerr.Errorf(cxlerr.Timeout, "%d peers did not commit block %d in time", len(behind), status.BlockNumber)
 	}
 	c.observe(PhaseSettle, time.Since(settling), settleErr)
 	return status.BlockNumber, nil

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -105,7 +106,7 @@ func TestSubmitRetriesReadConflicts(t *testing.T) {
 	conflicts.Store(100)
 	j = &recordingJournal{}
 	_, err = session(t, c, j).Health().Ping(context.Background(), ledgerapi.PingRequest{Nonce: "n"})
-	if e := ledgerapi.AsError(err); e.Code != ledgerapi.Conflict || !e.Retryable || e.TransactionID == "" {
+	if e := cxlerr.From(err); e.Code != cxlerr.Conflict || !e.Retryable || e.TransactionID == "" {
 		t.Fatalf("endless conflicts: %v", err)
 	}
 	if n := len(j.log()); n != 8 {
@@ -127,8 +128,8 @@ func TestSubmitPendingAtDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	_, err := session(t, c, j).Health().Ping(ctx, ledgerapi.PingRequest{Nonce: "n"})
-	e := ledgerapi.AsError(err)
-	if e.Code != ledgerapi.Pending || e.TransactionID == "" {
+	e := cxlerr.From(err)
+	if e.Code != cxlerr.Pending || e.TransactionID == "" {
 		t.Fatalf("want Pending with a transaction ID, got %v", err)
 	}
 	if _, ok := j.signed[e.TransactionID]; !ok {
@@ -147,7 +148,7 @@ func TestSubmitUnavailableOrderersIsPending(t *testing.T) {
 	}
 	c := newTestClient(t, p)
 	_, err := session(t, c, nil).Health().Ping(context.Background(), ledgerapi.PingRequest{Nonce: "n"})
-	if ledgerapi.ErrorCode(err) != ledgerapi.Pending {
+	if cxlerr.CodeOf(err) != cxlerr.Pending {
 		t.Fatalf("want Pending, got %v", err)
 	}
 	// Once submitted, a transaction whose status cannot be had is pending, whatever the
@@ -157,7 +158,7 @@ func TestSubmitUnavailableOrderersIsPending(t *testing.T) {
 		return nil, status.Error(codes.PermissionDenied, "access denied")
 	}
 	_, err = session(t, c, nil).Health().Ping(context.Background(), ledgerapi.PingRequest{Nonce: "n"})
-	if ledgerapi.ErrorCode(err) != ledgerapi.Pending {
+	if cxlerr.CodeOf(err) != cxlerr.Pending {
 		t.Fatalf("commit status refused: want Pending, got %v", err)
 	}
 }
@@ -173,7 +174,7 @@ func TestEndorsementFailureIsNotPrepared(t *testing.T) {
 	c := newTestClient(t, p)
 	j := &recordingJournal{}
 	_, err := session(t, c, j).Health().Ping(context.Background(), ledgerapi.PingRequest{Nonce: "n"})
-	if ledgerapi.ErrorCode(err) != ledgerapi.Conflict {
+	if cxlerr.CodeOf(err) != cxlerr.Conflict {
 		t.Fatalf("want Conflict, got %v", err)
 	}
 	if len(j.log()) != 1 || !strings.HasPrefix(j.log()[0], "endorsing ") {
@@ -182,7 +183,7 @@ func TestEndorsementFailureIsNotPrepared(t *testing.T) {
 	// Validation happens before any call.
 	before := len(fake.log())
 	_, err = session(t, c, j).Health().Ping(context.Background(), ledgerapi.PingRequest{})
-	if ledgerapi.ErrorCode(err) != ledgerapi.Invalid || len(fake.log()) != before {
+	if cxlerr.CodeOf(err) != cxlerr.Invalid || len(fake.log()) != before {
 		t.Fatalf("invalid request: %v, peer calls %v", err, fake.log()[before:])
 	}
 }
@@ -213,7 +214,7 @@ func TestFailover(t *testing.T) {
 	}
 	up.server.Stop()
 	err := c.Ready(context.Background())
-	if ledgerapi.ErrorCode(err) != ledgerapi.Unavailable {
+	if cxlerr.CodeOf(err) != cxlerr.Unavailable {
 		t.Fatalf("ready with no peer: %v", err)
 	}
 }
@@ -239,11 +240,11 @@ func TestLookup(t *testing.T) {
 		t.Fatalf("valid: %+v %v", st, err)
 	}
 	st, err = c.Lookup(context.Background(), "mvcc")
-	if err != nil || st.State != ledgerapi.TxFailed || st.Error.Code != ledgerapi.Conflict {
+	if err != nil || st.State != ledgerapi.TxFailed || st.Error.Code != cxlerr.Conflict {
 		t.Fatalf("mvcc: %+v %v", st, err)
 	}
 	_, err = c.Lookup(context.Background(), "lost")
-	if ledgerapi.ErrorCode(err) != ledgerapi.NotFound {
+	if cxlerr.CodeOf(err) != cxlerr.NotFound {
 		t.Fatalf("lost: %v", err)
 	}
 }

@@ -10,9 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cxledger/cxledger/cxlerr"
 	"golang.org/x/time/rate"
-
-	"github.com/cxledger/cxledger/ledgerapi"
 )
 
 // HashKey is the SHA-256 of an API key, the form in which keys are configured and compared.
@@ -51,7 +50,7 @@ func (s *Server) allow(w http.ResponseWriter, r *http.Request, lim *rate.Limiter
 		secs = max(1, int(math.Ceil(delay.Seconds())))
 	}
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	s.writeError(w, r, ledgerapi.Errorf(ledgerapi.RateLimited, "too many requests; retry in %d s", secs))
+	s.writeError(w, r, cxlerr.Errorf(cxlerr.RateLimited, "too many requests; retry in %d s", secs))
 	return false
 }
 

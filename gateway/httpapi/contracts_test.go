@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/cxledger/cxledger/chaincode/care"
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -46,7 +47,7 @@ func TestOrdersRoutes(t *testing.T) {
 		{`{"id":"o-2","merchant":"Org1MSP","amount":1,"currency":"EUR","deadline":"2030-01-02T03:04:05Z","items":[{"sku":"k","quantity":1}],"customer":"x"}`, "unknown field"},
 	} {
 		r := ts.do(t, "POST", "/v1/orders/orders", tc.body, alice, "Idempotency-Key: place-bad")
-		if e := r.envelope(t); r.status != 400 || e.Code != ledgerapi.Invalid || !strings.Contains(e.Message, tc.want) {
+		if e := r.envelope(t); r.status != 400 || e.Code != cxlerr.Invalid || !strings.Contains(e.Message, tc.want) {
 			t.Errorf("%s: %d %+v, want 400 INVALID about %s", tc.body, r.status, e, tc.want)
 		}
 	}

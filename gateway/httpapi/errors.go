@@ -4,34 +4,34 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"github.com/cxledger/cxledger/ledgerapi"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // Status is the one mapping from an error code to the HTTP status of its response. Pending
 // is 202: the request was accepted and its transaction's commit is not known yet.
-func Status(code ledgerapi.Code) int {
+func Status(code cxlerr.Code) int {
 	switch code {
-	case ledgerapi.Invalid:
+	case cxlerr.Invalid:
 		return http.StatusBadRequest
-	case ledgerapi.Unauthenticated:
+	case cxlerr.Unauthenticated:
 		return http.StatusUnauthorized
-	case ledgerapi.Forbidden:
+	case cxlerr.Forbidden:
 		return http.StatusForbidden
-	case ledgerapi.NotFound:
+	case cxlerr.NotFound:
 		return http.StatusNotFound
-	case ledgerapi.Conflict, ledgerapi.Expired, ledgerapi.InsufficientFunds:
+	case cxlerr.Conflict, cxlerr.Expired, cxlerr.InsufficientFunds:
 		return http.StatusConflict
-	case ledgerapi.TooLarge:
+	case cxlerr.TooLarge:
 		return http.StatusRequestEntityTooLarge
-	case ledgerapi.IdempotencyMismatch:
+	case cxlerr.IdempotencyMismatch:
 		return http.StatusUnprocessableEntity
-	case ledgerapi.RateLimited:
+	case cxlerr.RateLimited:
 		return http.StatusTooManyRequests
-	case ledgerapi.Unavailable:
+	case cxlerr.Unavailable:
 		return http.StatusServiceUnavailable
-	case ledgerapi.Timeout:
+	case cxlerr.Timeout:
 		return http.StatusGatewayTimeout
-	case ledgerapi.Pending:
+	case cxlerr.Pending:
 		return http.StatusAccepted
 	default:
 		return http.StatusInternalServerError
@@ -42,17 +42,17 @@ func Status(code ledgerapi.Code) int {
 func statusURL(txID string) string { return "/v1/transactions/" + txID }
 
 // writeError answers with the error envelope. An error without a code (neither a
-// *ledgerapi.Error nor a contract validator's error) is a bug or a failure of the service
+// *cxlerr.Error nor a contract validator's error) is a bug or a failure of the service
 // itself: it is logged in full and answered as Internal without its text. A Pending error
 // carries the status URL in Location.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	e, ok := ledgerapi.Coded(err)
+	e, ok := cxlerr.As(err)
 	if !ok {
 		id := infoOf(r.Context()).id
 		s.log.Error("internal error", "request_id", id, "error", err)
-		e = ledgerapi.Errorf(ledgerapi.Internal, "internal error (request %s); see the service log", id)
+		e = cxlerr.Errorf(cxlerr.Internal, "internal error (request %s); see the service log", id)
 	}
-	if e.Code == ledgerapi.Internal {
+	if e.Code == cxlerr.Internal {
 		s.log.Error("request failed", "request_id", infoOf(r.Context()).id, "error", e)
 	}
 	if e.TransactionID != "" {
@@ -60,9 +60,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	status := Status(e.Code)
 	switch e.Code {
-	case ledgerapi.Pending:
+	case cxlerr.Pending:
 		w.Header().Set("Location", statusURL(e.TransactionID))
-	case ledgerapi.Unavailable, ledgerapi.Timeout:
+	case cxlerr.Unavailable, cxlerr.Timeout:
 		if w.Header().Get("Retry-After") == "" {
 			w.Header().Set("Retry-After", "1")
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -63,7 +64,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	p := principalOf(r.Context())
 	if !s.openStream(p.Name) {
 		w.Header().Set("Retry-After", "5")
-		s.writeError(w, r, ledgerapi.Errorf(ledgerapi.RateLimited, "at most %d event streams per client", s.opts.Limits.EventStreams))
+		s.writeError(w, r, cxlerr.Errorf(cxlerr.RateLimited, "at most %d event streams per client", s.opts.Limits.EventStreams))
 		return
 	}
 	defer s.closeStream(p.Name)

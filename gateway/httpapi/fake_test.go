@@ -20,6 +20,7 @@ import (
 	"github.com/cxledger/cxledger/chaincode/loyalty"
 	"github.com/cxledger/cxledger/chaincode/orders"
 	"github.com/cxledger/cxledger/chaincode/provenance"
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/gateway/config"
 	"github.com/cxledger/cxledger/gateway/fabric"
 	"github.com/cxledger/cxledger/gateway/metrics"
@@ -64,7 +65,7 @@ func (b *fakeBackend) Lookup(_ context.Context, txID string) (*ledgerapi.Transac
 	if st, ok := b.lookup[txID]; ok {
 		return st, nil
 	}
-	return nil, ledgerapi.Errorf(ledgerapi.NotFound, "transaction %s is in no block", txID)
+	return nil, cxlerr.Errorf(cxlerr.NotFound, "transaction %s is in no block", txID)
 }
 
 func (b *fakeBackend) Ready(context.Context) error { return b.ready }
@@ -91,7 +92,7 @@ func submit[T any](ctx context.Context, l *fakeLedger, op string, result T) (*le
 	refuse, outcome := l.b.refuse, l.b.outcome
 	l.b.mu.Unlock()
 	if refuse != nil {
-		return nil, ledgerapi.AsError(refuse).WithTransaction(txID)
+		return nil, cxlerr.From(refuse).WithTransaction(txID)
 	}
 	raw, err := json.Marshal(result)
 	if err != nil {
@@ -102,7 +103,7 @@ func submit[T any](ctx context.Context, l *fakeLedger, op string, result T) (*le
 	}
 	if outcome != nil {
 		if err := outcome(ctx, op); err != nil {
-			if e := ledgerapi.AsError(err); e.TransactionID == "" {
+			if e := cxlerr.From(err); e.TransactionID == "" {
 				return nil, e.WithTransaction(txID)
 			}
 			return nil, err
@@ -214,9 +215,9 @@ type response struct {
 }
 
 // envelope decodes the body as the error envelope.
-func (r response) envelope(t *testing.T) ledgerapi.Error {
+func (r response) envelope(t *testing.T) cxlerr.Error {
 	t.Helper()
-	var e ledgerapi.Error
+	var e cxlerr.Error
 	if err := json.Unmarshal([]byte(r.body), &e); err != nil {
 		t.Fatalf("body is not the error envelope: %v\n%s", err, r.body)
 	}

@@ -8,14 +8,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cxledger/cxledger/ledgerapi"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // OpenAPI returns the OpenAPI 3 description of every route the server serves, with JSON
 // schemas derived from the request and response types.
 func (s *Server) OpenAPI() map[string]any {
 	g := &schemas{defs: map[string]any{}}
-	errorRef := g.of(typeOf[ledgerapi.Error]())
+	errorRef := g.of(typeOf[cxlerr.Error]())
 	paths := map[string]map[string]any{}
 	for _, rt := range s.routes {
 		if paths[rt.Path] == nil {

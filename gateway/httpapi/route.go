@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/gateway/params"
 	"github.com/cxledger/cxledger/gateway/store"
 	"github.com/cxledger/cxledger/ledgerapi"
@@ -189,9 +190,9 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
-		return nil, ledgerapi.Errorf(ledgerapi.TooLarge, "request body larger than %d bytes", s.opts.Limits.BodyBytes)
+		return nil, cxlerr.Errorf(cxlerr.TooLarge, "request body larger than %d bytes", s.opts.Limits.BodyBytes)
 	case err != nil:
-		return nil, ledgerapi.Errorf(ledgerapi.Invalid, "read request body: %v", err)
+		return nil, cxlerr.Errorf(cxlerr.Invalid, "read request body: %v", err)
 	}
 	return body, nil
 }
@@ -202,10 +203,10 @@ func decodeStrict(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return ledgerapi.Errorf(ledgerapi.Invalid, "request body: %v", err)
+		return cxlerr.Errorf(cxlerr.Invalid, "request body: %v", err)
 	}
 	if dec.More() {
-		return ledgerapi.Errorf(ledgerapi.Invalid, "request body: data after the JSON object")
+		return cxlerr.Errorf(cxlerr.Invalid, "request body: data after the JSON object")
 	}
 	return nil
 }
@@ -218,14 +219,14 @@ const maxIdempotencyKey = 128
 func idempotencyKey(r *http.Request) (string, error) {
 	key := r.Header.Get("Idempotency-Key")
 	if key == "" {
-		return "", ledgerapi.Errorf(ledgerapi.Invalid, "the Idempotency-Key header is required on every mutation (a unique value per operation, e.g. a UUID)")
+		return "", cxlerr.Errorf(cxlerr.Invalid, "the Idempotency-Key header is required on every mutation (a unique value per operation, e.g. a UUID)")
 	}
 	if len(key) > maxIdempotencyKey {
-		return "", ledgerapi.Errorf(ledgerapi.Invalid, "Idempotency-Key longer than %d characters", maxIdempotencyKey)
+		return "", cxlerr.Errorf(cxlerr.Invalid, "Idempotency-Key longer than %d characters", maxIdempotencyKey)
 	}
 	for i := 0; i < len(key); i++ {
 		if key[i] < 0x21 || key[i] > 0x7e {
-			return "", ledgerapi.Errorf(ledgerapi.Invalid, "Idempotency-Key must be printable ASCII without spaces")
+			return "", cxlerr.Errorf(cxlerr.Invalid, "Idempotency-Key must be printable ASCII without spaces")
 		}
 	}
 	return key, nil
@@ -249,12 +250,12 @@ func (s *Server) mutate(w http.ResponseWriter, r *http.Request, op string, body 
 	ticket, existing, err := s.opts.Store.Begin(p.Name, key, hex.EncodeToString(sum[:]), op)
 	switch {
 	case errors.Is(err, store.ErrInFlight):
-		e := ledgerapi.Errorf(ledgerapi.Conflict, "a request with this Idempotency-Key is still in progress; retry later to get its outcome")
+		e := cxlerr.Errorf(cxlerr.Conflict, "a request with this Idempotency-Key is still in progress; retry later to get its outcome")
 		e.Retryable = true
 		s.writeError(w, r, e)
 		return
 	case errors.Is(err, store.ErrMismatch):
-		s.writeError(w, r, ledgerapi.Errorf(ledgerapi.IdempotencyMismatch, "this Idempotency-Key was used for a different request (%s); use a new key", existing.Operation).WithTransaction(existing.TxID))
+		s.writeError(w, r, cxlerr.Errorf(cxlerr.IdempotencyMismatch, "this Idempotency-Key was used for a different request (%s); use a new key", existing.Operation).WithTransaction(existing.TxID))
 		return
 	case err != nil:
 		s.writeError(w, r, fmt.Errorf("begin %s: %w", op, err))
@@ -309,7 +310,7 @@ func (s *Server) writeRecord(w http.ResponseWriter, r *http.Request, rec *store.
 	case rec.State == store.Done:
 		s.writeError(w, r, rec.Err)
 	default:
-		s.writeError(w, r, ledgerapi.Errorf(ledgerapi.Pending, "transaction %s was submitted and its commit is not known yet; see %s", rec.TxID, statusURL(rec.TxID)).WithTransaction(rec.TxID))
+		s.writeError(w, r, cxlerr.Errorf(cxlerr.Pending, "transaction %s was submitted and its commit is not known yet; see %s", rec.TxID, statusURL(rec.TxID)).WithTransaction(rec.TxID))
 	}
 }
 
@@ -321,7 +322,7 @@ func intParam(r *http.Request, name string, lo, hi, def int) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < lo || n > hi {
-		return 0, ledgerapi.Errorf(ledgerapi.Invalid, "%s: %q, want an integer from %d to %d", name, v, lo, hi)
+		return 0, cxlerr.Errorf(cxlerr.Invalid, "%s: %q, want an integer from %d to %d", name, v, lo, hi)
 	}
 	return n, nil
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/gateway/store"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
@@ -108,7 +109,7 @@ func (s *Server) transactionRoutes() []Route {
 // one, and from the ledger otherwise.
 func (s *Server) transactionStatus(ctx context.Context, p Principal, txID string) (*ledgerapi.TransactionStatus, error) {
 	if txID == "" || len(txID) > 128 {
-		return nil, ledgerapi.Errorf(ledgerapi.Invalid, "transaction ID: want 1 to 128 characters")
+		return nil, cxlerr.Errorf(cxlerr.Invalid, "transaction ID: want 1 to 128 characters")
 	}
 	rec, err := s.opts.Store.ByTransaction(txID)
 	if err != nil {

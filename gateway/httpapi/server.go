@@ -24,6 +24,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/gateway/config"
 	"github.com/cxledger/cxledger/gateway/fabric"
 	"github.com/cxledger/cxledger/gateway/metrics"
@@ -146,7 +147,7 @@ func (s *Server) guard(rt Route) http.Handler {
 			p, ok := s.authenticate(r)
 			if !ok {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="cxledger"`)
-				s.writeError(w, r, ledgerapi.Errorf(ledgerapi.Unauthenticated, "an API key is required: send it as \"Authorization: Bearer <key>\" or \"X-API-Key: <key>\""))
+				s.writeError(w, r, cxlerr.Errorf(cxlerr.Unauthenticated, "an API key is required: send it as \"Authorization: Bearer <key>\" or \"X-API-Key: <key>\""))
 				return
 			}
 			infoOf(r.Context()).principal = p.Name
@@ -180,7 +181,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if v := recover(); v != nil {
 			s.log.Error("panic", "request_id", id, "panic", v, "stack", string(debug.Stack()))
 			if !rec.wrote {
-				s.writeError(rec, r, ledgerapi.Errorf(ledgerapi.Internal, "internal error (request %s)", id))
+				s.writeError(rec, r, cxlerr.Errorf(cxlerr.Internal, "internal error (request %s)", id))
 			}
 		}
 		route := pattern
@@ -193,7 +194,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"duration_ms", float64(d.Microseconds())/1000, "principal", info.principal, "transaction", info.txID)
 	}()
 	if pattern == "" {
-		s.writeError(rec, r, ledgerapi.Errorf(ledgerapi.NotFound, "no endpoint %s %s; see /openapi.json", r.Method, r.URL.Path))
+		s.writeError(rec, r, cxlerr.Errorf(cxlerr.NotFound, "no endpoint %s %s; see /openapi.json", r.Method, r.URL.Path))
 		return
 	}
 	s.mux.ServeHTTP(rec, r)

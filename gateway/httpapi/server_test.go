@@ -13,16 +13,17 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/gateway/fabric"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
 func TestStatusMapsEveryCode(t *testing.T) {
-	for code, want := range map[ledgerapi.Code]int{
-		ledgerapi.Invalid: 400, ledgerapi.Unauthenticated: 401, ledgerapi.Forbidden: 403, ledgerapi.NotFound: 404,
-		ledgerapi.Conflict: 409, ledgerapi.Expired: 409, ledgerapi.InsufficientFunds: 409, ledgerapi.TooLarge: 413,
-		ledgerapi.IdempotencyMismatch: 422, ledgerapi.RateLimited: 429, ledgerapi.Unavailable: 503,
-		ledgerapi.Timeout: 504, ledgerapi.Pending: 202, ledgerapi.Internal: 500, "SOMETHING_NEW": 500,
+	for code, want := range map[cxlerr.Code]int{
+		cxlerr.Invalid: 400, cxlerr.Unauthenticated: 401, cxlerr.Forbidden: 403, cxlerr.NotFound: 404,
+		cxlerr.Conflict: 409, cxlerr.Expired: 409, cxlerr.InsufficientFunds: 409, cxlerr.TooLarge: 413,
+		cxlerr.IdempotencyMismatch: 422, cxlerr.RateLimited: 429, cxlerr.Unavailable: 503,
+		cxlerr.Timeout: 504, cxlerr.Pending: 202, cxlerr.Internal: 500, "SOMETHING_NEW": 500,
 	} {
 		if got := Status(code); got != want {
 			t.Errorf("Status(%s) = %d, want %d", code, got, want)
@@ -37,15 +38,15 @@ func TestFabricFailuresReachTheClient(t *testing.T) {
 	for i, tc := range []struct {
 		err       error
 		status    int
-		code      ledgerapi.Code
+		code      cxlerr.Code
 		retryable bool
 	}{
-		{status.Error(codes.Unavailable, "connection refused"), 503, ledgerapi.Unavailable, true},
-		{status.Error(codes.DeadlineExceeded, "endorsement timeout expired"), 504, ledgerapi.Timeout, true},
-		{status.Error(codes.PermissionDenied, "access denied"), 403, ledgerapi.Forbidden, false},
-		{status.Error(codes.Unknown, "chaincode response 500, cxl:NOT_FOUND: lot L1 not found"), 404, ledgerapi.NotFound, false},
-		{status.Error(codes.Unknown, "chaincode response 500, cxl:CONFLICT: already registered"), 409, ledgerapi.Conflict, false},
-		{status.Error(codes.Unknown, "chaincode response 500, cxl:INVALID: gtin"), 400, ledgerapi.Invalid, false},
+		{status.Error(codes.Unavailable, "connection refused"), 503, cxlerr.Unavailable, true},
+		{status.Error(codes.DeadlineExceeded, "endorsement timeout expired"), 504, cxlerr.Timeout, true},
+		{status.Error(codes.PermissionDenied, "access denied"), 403, cxlerr.Forbidden, false},
+		{status.Error(codes.Unknown, "chaincode response 500, cxl:NOT_FOUND: lot L1 not found"), 404, cxlerr.NotFound, false},
+		{status.Error(codes.Unknown, "chaincode response 500, cxl:CONFLICT: already registered"), 409, cxlerr.Conflict, false},
+		{status.Error(codes.Unknown, "chaincode response 500, cxl:INVALID: gtin"), 400, cxlerr.Invalid, false},
 	} {
 		ts.b.refuse = fabric.Classify(tc.err)
 		r := ts.do(t, "POST", "/v1/health/pings", `{"nonce":"n"}`, alice, "Idempotency-Key: map-"+string(rune('a'+i)))
@@ -53,7 +54,7 @@ func TestFabricFailuresReachTheClient(t *testing.T) {
 		if r.status != tc.status || e.Code != tc.code || e.Retryable != tc.retryable || e.TransactionID == "" {
 			t.Errorf("%v: %d %+v, want %d %s retryable=%v with a transaction ID", tc.err, r.status, e, tc.status, tc.code, tc.retryable)
 		}
-		if (tc.code == ledgerapi.Unavailable || tc.code == ledgerapi.Timeout) && r.header.Get("Retry-After") == "" {
+		if (tc.code == cxlerr.Unavailable || tc.code == cxlerr.Timeout) && r.header.Get("Retry-After") == "" {
 			t.Errorf("%s without Retry-After", tc.code)
 		}
 	}
@@ -97,7 +98,7 @@ func TestIdempotency(t *testing.T) {
 		t.Fatalf("%d transactions for one key, want 1", n)
 	}
 	other := ts.do(t, "POST", "/v1/health/pings", `{"nonce":"n2"}`, alice, "Idempotency-Key: k1")
-	if other.status != 422 || other.envelope(t).Code != ledgerapi.IdempotencyMismatch {
+	if other.status != 422 || other.envelope(t).Code != cxlerr.IdempotencyMismatch {
 		t.Fatalf("same key, other body: %d %s", other.status, other.body)
 	}
 	// The same key on another operation is another request too.
@@ -173,11 +174,11 @@ func TestConcurrentDuplicates(t *testing.T) {
 func TestPendingThenResolved(t *testing.T) {
 	ts := newTestServer(t, nil)
 	ts.b.outcome = func(context.Context, string) error {
-		return ledgerapi.Errorf(ledgerapi.Pending, "not known yet")
+		return cxlerr.Errorf(cxlerr.Pending, "not known yet")
 	}
 	r := ts.do(t, "POST", "/v1/health/pings", `{"nonce":"p"}`, alice, "Idempotency-Key: p")
 	e := r.envelope(t)
-	if r.status != 202 || e.Code != ledgerapi.Pending || r.header.Get("Location") != "/v1/transactions/"+e.TransactionID {
+	if r.status != 202 || e.Code != cxlerr.Pending || r.header.Get("Location") != "/v1/transactions/"+e.TransactionID {
 		t.Fatalf("pending: %d %v %s", r.status, r.header, r.body)
 	}
 	if again := ts.do(t, "POST", "/v1/health/pings", `{"nonce":"p"}`, alice, "Idempotency-Key: p"); again.status != 202 {
@@ -202,7 +203,7 @@ func TestPendingThenResolved(t *testing.T) {
 // burn the key; a final one does.
 func TestRetryableFailureRunsAgain(t *testing.T) {
 	ts := newTestServer(t, nil)
-	ts.b.refuse = ledgerapi.Errorf(ledgerapi.Unavailable, "no peer")
+	ts.b.refuse = cxlerr.Errorf(cxlerr.Unavailable, "no peer")
 	if r := ts.do(t, "POST", "/v1/health/pings", `{"nonce":"r"}`, alice, "Idempotency-Key: r"); r.status != 503 {
 		t.Fatalf("unavailable: %d %s", r.status, r.body)
 	}
@@ -210,7 +211,7 @@ func TestRetryableFailureRunsAgain(t *testing.T) {
 	if r := ts.do(t, "POST", "/v1/health/pings", `{"nonce":"r"}`, alice, "Idempotency-Key: r"); r.status != 200 {
 		t.Fatalf("retry: %d %s", r.status, r.body)
 	}
-	ts.b.refuse = ledgerapi.Errorf(ledgerapi.Forbidden, "not yours")
+	ts.b.refuse = cxlerr.Errorf(cxlerr.Forbidden, "not yours")
 	ts.do(t, "POST", "/v1/health/pings", `{"nonce":"f"}`, alice, "Idempotency-Key: f")
 	ts.b.refuse = nil
 	if r := ts.do(t, "POST", "/v1/health/pings", `{"nonce":"f"}`, alice, "Idempotency-Key: f"); r.status != 403 {
@@ -225,7 +226,7 @@ func TestAuthentication(t *testing.T) {
 	ts := newTestServer(t, nil)
 	for _, headers := range [][]string{nil, {"X-API-Key: wrong"}, {"Authorization: Bearer wrong"}, {"Authorization: Basic YWxpY2U6eA=="}} {
 		r := ts.do(t, "GET", "/v1/health/version", "", headers...)
-		if r.status != 401 || r.envelope(t).Code != ledgerapi.Unauthenticated || r.header.Get("WWW-Authenticate") == "" {
+		if r.status != 401 || r.envelope(t).Code != cxlerr.Unauthenticated || r.header.Get("WWW-Authenticate") == "" {
 			t.Errorf("credentials %v: %d %s", headers, r.status, r.body)
 		}
 	}
@@ -242,7 +243,7 @@ func TestAuthentication(t *testing.T) {
 			t.Errorf("%s without credentials: %d %s", path, r.status, r.body)
 		}
 	}
-	ts.b.ready = ledgerapi.Errorf(ledgerapi.Unavailable, "no peer answers")
+	ts.b.ready = cxlerr.Errorf(cxlerr.Unavailable, "no peer answers")
 	if r := ts.do(t, "GET", "/readyz", ""); r.status != 503 {
 		t.Errorf("readyz with no peer: %d", r.status)
 	}
@@ -272,7 +273,7 @@ func TestRequestValidationAndLimits(t *testing.T) {
 	if r := ts.do(t, "POST", "/v1/consortium/role-proposals", `{"msp":"Org2MSP","role":"king"}`, alice, "Idempotency-Key: v"); r.status != 400 || !strings.Contains(r.body, "role") {
 		t.Errorf("invalid role: %d %s", r.status, r.body)
 	}
-	if r := ts.do(t, "GET", "/v1/nowhere", "", alice); r.status != 404 || r.envelope(t).Code != ledgerapi.NotFound {
+	if r := ts.do(t, "GET", "/v1/nowhere", "", alice); r.status != 404 || r.envelope(t).Code != cxlerr.NotFound {
 		t.Errorf("unknown endpoint: %d %s", r.status, r.body)
 	}
 }
@@ -285,7 +286,7 @@ func TestRateLimits(t *testing.T) {
 		}
 	}
 	r := ts.do(t, "GET", "/v1/health/version", "", alice)
-	if r.status != 429 || r.envelope(t).Code != ledgerapi.RateLimited || !r.envelope(t).Retryable || r.header.Get("Retry-After") != "2" {
+	if r.status != 429 || r.envelope(t).Code != cxlerr.RateLimited || !r.envelope(t).Retryable || r.header.Get("Retry-After") != "2" {
 		t.Fatalf("over the limit: %d %v %s", r.status, r.header, r.body)
 	}
 	// Another principal has its own budget; operations endpoints have none.

@@ -18,7 +18,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cxledger/cxledger/ledgerapi"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // Field is one parameter of a request type.
@@ -118,17 +118,17 @@ func Decode(dst any, pattern string, path func(name string) string, query url.Va
 				continue
 			}
 			if len(vals) != 1 {
-				return ledgerapi.Errorf(ledgerapi.Invalid, "query parameter %s: given %d times", f.Name, len(vals))
+				return cxlerr.Errorf(cxlerr.Invalid, "query parameter %s: given %d times", f.Name, len(vals))
 			}
 			s = vals[0]
 		}
 		if err := set(v.FieldByIndex(f.index), s); err != nil {
-			return ledgerapi.Errorf(ledgerapi.Invalid, "parameter %s: %q: %v", f.Name, s, err)
+			return cxlerr.Errorf(cxlerr.Invalid, "parameter %s: %q: %v", f.Name, s, err)
 		}
 	}
 	for name := range query {
 		if !known[name] || wild[name] {
-			return ledgerapi.Errorf(ledgerapi.Invalid, "unknown query parameter %q; see /openapi.json", name)
+			return cxlerr.Errorf(cxlerr.Invalid, "unknown query parameter %q; see /openapi.json", name)
 		}
 	}
 	return nil
@@ -190,7 +190,7 @@ func Encode(pattern string, req any) (string, url.Values, error) {
 		switch {
 		case wild[f.Name]:
 			if s == "" {
-				return "", nil, ledgerapi.Errorf(ledgerapi.Invalid, "%s: required", f.Name)
+				return "", nil, cxlerr.Errorf(cxlerr.Invalid, "%s: required", f.Name)
 			}
 			path = strings.Replace(path, "{"+f.Name+"}", url.PathEscape(s), 1)
 		case !fv.IsZero():

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/gateway/params"
-	"github.com/cxledger/cxledger/ledgerapi"
 )
 
 type inner struct {
@@ -58,11 +58,11 @@ func TestDecodeRefusesWhatTheTypeDoesNotTake(t *testing.T) {
 	for _, q := range []string{"pageSize=x", "unknown=1", "pageSize=1&pageSize=2", "from=yesterday", "soon=maybe", "id=x"} {
 		query, _ := url.ParseQuery(q)
 		var r request
-		if err := params.Decode(&r, "/v1/things/{id}", none, query); ledgerapi.ErrorCode(err) != ledgerapi.Invalid {
+		if err := params.Decode(&r, "/v1/things/{id}", none, query); cxlerr.CodeOf(err) != cxlerr.Invalid {
 			t.Errorf("%s: %v, want INVALID", q, err)
 		}
 	}
-	if _, _, err := params.Encode("/v1/things/{id}", request{}); ledgerapi.ErrorCode(err) != ledgerapi.Invalid {
+	if _, _, err := params.Encode("/v1/things/{id}", request{}); cxlerr.CodeOf(err) != cxlerr.Invalid {
 		t.Errorf("an empty path parameter: %v", err)
 	}
 	if _, err := params.Fields(reflect.TypeFor[struct{ A []string }]()); err == nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cxledger/cxledger/chaincode/provenance"
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -76,7 +77,7 @@ func TestVerificationsAnswerRepeatsFromMemory(t *testing.T) {
 
 func TestVerificationsPassErrorsAndInvalidInputThrough(t *testing.T) {
 	v := NewVerifications(Options{TTL: time.Minute, MaxEntries: 100}, nil)
-	backend := &fakeLedger{err: ledgerapi.Errorf(ledgerapi.Unavailable, "no peer")}
+	backend := &fakeLedger{err: cxlerr.Errorf(cxlerr.Unavailable, "no peer")}
 	l := v.Wrap(backend)
 	for range 2 {
 		if _, err := l.Provenance().Verify(context.Background(), ledgerapi.VerifyRequest{GTIN: gtin14, Serial: "S1"}); !errors.Is(err, backend.err) {

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/gateway/store"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
@@ -171,14 +172,14 @@ func (r *Reconciler) follow(ctx context.Context, rec *store.Record) string {
 		}
 		log.Info("pending transaction failed validation", "block", st.BlockNumber, "code", st.ValidationCode)
 		return "failed"
-	case ledgerapi.ErrorCode(err) != ledgerapi.NotFound:
+	case cxlerr.CodeOf(err) != cxlerr.NotFound:
 		log.Warn("look up pending transaction", "error", err)
 		return "pending"
 	case time.Since(rec.Submitted) < r.ResubmitAfter:
 		return "pending"
 	}
 	if err := r.Ledger.Resubmit(ctx, rec.SignedTx); err != nil {
-		e := ledgerapi.AsError(err)
+		e := cxlerr.From(err)
 		if e.Retryable {
 			log.Warn("resubmit pending transaction", "error", err)
 			return "pending"

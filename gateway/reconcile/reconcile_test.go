@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/gateway/store"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
@@ -29,7 +30,7 @@ func (f *fakeLedger) Lookup(_ context.Context, txID string) (*ledgerapi.Transact
 	if st, ok := f.status[txID]; ok {
 		return st, nil
 	}
-	return nil, ledgerapi.Errorf(ledgerapi.NotFound, "transaction %s is in no block", txID)
+	return nil, cxlerr.Errorf(cxlerr.NotFound, "transaction %s is in no block", txID)
 }
 
 func (f *fakeLedger) Resubmit(_ context.Context, signed []byte) error {
@@ -56,7 +57,7 @@ func pendingTx(t *testing.T, s *store.Store, txID string) {
 	if err := tk.Prepared(ctx, txID, []byte("env-"+txID), []byte(`{}`)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tk.Finish(0, ledgerapi.Errorf(ledgerapi.Pending, "pending").WithTransaction(txID)); err != nil {
+	if _, err := tk.Finish(0, cxlerr.Errorf(cxlerr.Pending, "pending").WithTransaction(txID)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -74,9 +75,9 @@ func TestPass(t *testing.T) {
 		status: map[string]*ledgerapi.TransactionStatus{
 			"committed": {TransactionID: "committed", State: ledgerapi.TxCommitted, BlockNumber: 9, ValidationCode: "VALID"},
 			"conflicted": {TransactionID: "conflicted", State: ledgerapi.TxFailed, BlockNumber: 10, ValidationCode: "MVCC_READ_CONFLICT",
-				Error: ledgerapi.Errorf(ledgerapi.Conflict, "read conflict")},
+				Error: cxlerr.Errorf(cxlerr.Conflict, "read conflict")},
 		},
-		lookupErr: map[string]error{"unreachable": ledgerapi.Errorf(ledgerapi.Unavailable, "no peer")},
+		lookupErr: map[string]error{"unreachable": cxlerr.Errorf(cxlerr.Unavailable, "no peer")},
 	}
 	var observed Result
 	r := &Reconciler{Store: s, Ledger: led, ResubmitAfter: time.Hour, Observe: func(res Result) { observed = res }}
@@ -89,7 +90,7 @@ func TestPass(t *testing.T) {
 	if rec, _ := s.ByTransaction("committed"); !rec.Committed() || rec.Block != 9 {
 		t.Fatalf("committed: %+v", rec)
 	}
-	if rec, _ := s.ByTransaction("conflicted"); rec.State != store.Done || rec.Err.Code != ledgerapi.Conflict {
+	if rec, _ := s.ByTransaction("conflicted"); rec.State != store.Done || rec.Err.Code != cxlerr.Conflict {
 		t.Fatalf("conflicted: %+v", rec)
 	}
 
@@ -114,12 +115,12 @@ func TestPass(t *testing.T) {
 	// An envelope ordering refuses outright resolves as failed.
 	led.mu.Lock()
 	delete(led.lookupErr, "unreachable")
-	led.resubmitErr = ledgerapi.Errorf(ledgerapi.Forbidden, "signature invalid")
+	led.resubmitErr = cxlerr.Errorf(cxlerr.Forbidden, "signature invalid")
 	led.mu.Unlock()
 	if res = r.Pass(context.Background()); res != (Result{Failed: 1}) {
 		t.Fatalf("fourth pass %+v", res)
 	}
-	if rec, _ := s.ByTransaction("unreachable"); rec.State != store.Done || rec.Err.Code != ledgerapi.Forbidden || rec.Err.TransactionID != "unreachable" {
+	if rec, _ := s.ByTransaction("unreachable"); rec.State != store.Done || rec.Err.Code != cxlerr.Forbidden || rec.Err.TransactionID != "unreachable" {
 		t.Fatalf("refused: %+v", rec)
 	}
 }

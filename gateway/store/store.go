@@ -23,9 +23,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cxledger/cxledger/cxlerr"
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/cxledger/cxledger/ledgerapi"
 )
 
 // State is where a request's record stands.
@@ -66,7 +65,7 @@ type Record struct {
 	// Block is the block of the committed transaction.
 	Block uint64 `json:"block,omitempty"`
 	// Err is the outcome of a request that failed; nil with State Done means committed.
-	Err *ledgerapi.Error `json:"error,omitempty"`
+	Err *cxlerr.Error `json:"error,omitempty"`
 	// Created is when the request first arrived; Updated when the record last changed.
 	Created time.Time `json:"created"`
 	Updated time.Time `json:"updated"`
@@ -147,7 +146,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 				return nil
 			}
 			r.State, r.Updated = Done, s.now()
-			r.Err = ledgerapi.Errorf(ledgerapi.Unavailable, "the service stopped before the transaction was submitted; nothing was applied").WithTransaction(r.TxID)
+			r.Err = cxlerr.Errorf(cxlerr.Unavailable, "the service stopped before the transaction was submitted; nothing was applied").WithTransaction(r.TxID)
 			return put(tx, &r)
 		})
 	})
@@ -339,8 +338,8 @@ func (t *Ticket) Prepared(_ context.Context, txID string, signedTx, result []byt
 // background (a repeat of the request meanwhile gets it from memory). A request that
 // failed before it had a transaction keeps nothing: it may run again.
 func (t *Ticket) Finish(block uint64, err error) (*Record, error) {
-	e := ledgerapi.AsError(err)
-	if t.stored == nil && (e == nil || e.Code == ledgerapi.Pending) {
+	e := cxlerr.From(err)
+	if t.stored == nil && (e == nil || e.Code == cxlerr.Pending) {
 		t.s.release(t.k)
 		return nil, fmt.Errorf("outcome %v of a request whose transaction was never prepared", err)
 	}
@@ -350,7 +349,7 @@ func (t *Ticket) Finish(block uint64, err error) (*Record, error) {
 		r.State, r.Err = Done, e
 		return &r, nil
 	}
-	if e != nil && e.Code == ledgerapi.Pending {
+	if e != nil && e.Code == cxlerr.Pending {
 		t.s.release(t.k)
 		c := *t.stored
 		return &c, nil
@@ -491,7 +490,7 @@ func (s *Store) Pending() ([]*Record, error) {
 // committed VALID in block. It does nothing when the transaction is no longer pending.
 func (s *Store) Resolve(txID string, block uint64, err error) error {
 	return s.onPending(txID, func(tx *bolt.Tx, r *Record) error {
-		r.State, r.Block, r.Err = Done, block, ledgerapi.AsError(err)
+		r.State, r.Block, r.Err = Done, block, cxlerr.From(err)
 		if err := tx.Bucket(envelopesBucket).Delete([]byte(txID)); err != nil {
 			return err
 		}

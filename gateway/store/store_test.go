@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cxledger/cxledger/ledgerapi"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 func open(t *testing.T, path string) *Store {
@@ -117,8 +117,8 @@ func TestRetryableFailureLetsTheRequestRunAgain(t *testing.T) {
 	if err := tk.Endorsing(context.Background(), "tx1"); err != nil {
 		t.Fatal(err)
 	}
-	r, err := tk.Finish(0, ledgerapi.Errorf(ledgerapi.Unavailable, "no peer"))
-	if err != nil || r.State != Done || r.Err.Code != ledgerapi.Unavailable {
+	r, err := tk.Finish(0, cxlerr.Errorf(cxlerr.Unavailable, "no peer"))
+	if err != nil || r.State != Done || r.Err.Code != cxlerr.Unavailable {
 		t.Fatalf("record %+v, %v", r, err)
 	}
 	tk, _, err = begin(t, s, "k", "fp")
@@ -132,17 +132,17 @@ func TestRetryableFailureLetsTheRequestRunAgain(t *testing.T) {
 	if err := tk.Endorsing(context.Background(), "tx3"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tk.Finish(0, ledgerapi.Errorf(ledgerapi.NotFound, "no such lot")); err != nil {
+	if _, err := tk.Finish(0, cxlerr.Errorf(cxlerr.NotFound, "no such lot")); err != nil {
 		t.Fatal(err)
 	}
-	if tk, r, err := begin(t, s, "k2", "fp"); tk != nil || err != nil || r.Err.Code != ledgerapi.NotFound {
+	if tk, r, err := begin(t, s, "k2", "fp"); tk != nil || err != nil || r.Err.Code != cxlerr.NotFound {
 		t.Fatalf("repeat of a final failure: %v %+v %v", tk, r, err)
 	}
 
 	// A request that failed before it had a transaction leaves nothing: it runs again.
 	tk, _, _ = begin(t, s, "k3", "fp")
-	r, err = tk.Finish(0, ledgerapi.Errorf(ledgerapi.Invalid, "bad"))
-	if err != nil || r.State != Done || r.Err.Code != ledgerapi.Invalid {
+	r, err = tk.Finish(0, cxlerr.Errorf(cxlerr.Invalid, "bad"))
+	if err != nil || r.State != Done || r.Err.Code != cxlerr.Invalid {
 		t.Fatalf("failure before a transaction: %+v %v", r, err)
 	}
 	if tk, _, err := begin(t, s, "k3", "other"); err != nil || tk == nil {
@@ -181,7 +181,7 @@ func TestRestart(t *testing.T) {
 	if tk, r, err := begin(t, s, "reserved", "fp"); tk == nil || r != nil || err != nil {
 		t.Fatalf("repeat of a request that was being endorsed: %v %+v %v", tk, r, err)
 	} else {
-		tk.Finish(0, ledgerapi.Errorf(ledgerapi.Invalid, "abandoned"))
+		tk.Finish(0, cxlerr.Errorf(cxlerr.Invalid, "abandoned"))
 	}
 	list, err := s.Pending()
 	if err != nil || len(list) != 1 || list[0].TxID != "txP" || string(list[0].SignedTx) != "env" {
@@ -205,7 +205,7 @@ func TestRestart(t *testing.T) {
 		t.Fatalf("still pending: %+v", list)
 	}
 	// Resolving twice changes nothing.
-	if err := s.Resolve("txP", 41, ledgerapi.Errorf(ledgerapi.Internal, "x")); err != nil {
+	if err := s.Resolve("txP", 41, cxlerr.Errorf(cxlerr.Internal, "x")); err != nil {
 		t.Fatal(err)
 	}
 	if r, _ := s.ByTransaction("txP"); !r.Committed() || r.Block != 40 {
