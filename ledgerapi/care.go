@@ -3,7 +3,10 @@ package ledgerapi
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
+	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/cxledger/cxledger/chaincode/care"
 	"github.com/cxledger/cxledger/cxlerr"
@@ -205,4 +208,213 @@ type Care interface {
 	GetTicketPersonalData(ctx context.Context, req TicketRequest) (*care.TicketPersonalData, error)
 	GetReview(ctx context.Context, req ReviewRequest) (*care.ReviewDetail, error)
 	ListReviews(ctx context.Context, req ListReviewsRequest) (*care.ReviewPage, error)
+}
+
+// The operations of the care contract.
+var (
+	// CareOpenTicket is care:OpenTicket.
+	CareOpenTicket = submit[OpenTicketRequest, care.Ticket]("care", "OpenTicket", "/v1/care/tickets",
+		"Open a support ticket with a merchant, optionally about one of your orders; the first message and your contact details go to the merchant's private collection, the ledger keeps their salted hashes", withChaincode(openTicketCall))
+	// CareAssignTicket is care:AssignTicket.
+	CareAssignTicket = submit[AssignTicketRequest, care.Ticket]("care", "AssignTicket", "/v1/care/ticket-assignments",
+		"Assign a ticket to an agent of the merchant (the merchant's members)")
+	// CareRespondTicket is care:RespondTicket.
+	CareRespondTicket = submit[RespondTicketRequest, care.Ticket]("care", "RespondTicket", "/v1/care/ticket-responses",
+		"Respond to a ticket; the text goes to the merchant's private collection (the merchant's members)", withChaincode(respondTicketCall))
+	// CareResolveTicket is care:ResolveTicket.
+	CareResolveTicket = submit[TicketStepRequest, care.Ticket]("care", "ResolveTicket", "/v1/care/ticket-resolutions",
+		"Resolve a ticket, with an optional message (the merchant's members)", withChaincode(ticketStepCall))
+	// CareReopenTicket is care:ReopenTicket.
+	CareReopenTicket = submit[TicketStepRequest, care.Ticket]("care", "ReopenTicket", "/v1/care/ticket-reopenings",
+		"Reopen a resolved ticket, with an optional message (the customer)", withChaincode(ticketStepCall))
+	// CareConfirmTicket is care:ConfirmTicket.
+	CareConfirmTicket = submit[TicketRequest, care.Ticket]("care", "ConfirmTicket", "/v1/care/ticket-confirmations",
+		"Confirm a ticket's resolution, closing it (the customer)")
+	// CareEraseTicketData is care:EraseTicketData.
+	CareEraseTicketData = submit[TicketRequest, care.Ticket]("care", "EraseTicketData", "/v1/care/ticket-erasures",
+		"Erase a ticket's contact details and messages from the merchant's collection; the salted hashes stay (the customer or the merchant)")
+	// CareSetSLAPolicy is care:SetSLAPolicy.
+	CareSetSLAPolicy = submit[SLAPolicyRequest, care.SLAPolicy]("care", "SetSLAPolicy", "/v1/care/sla-policies",
+		"Set your merchant organisation's SLA terms per priority, for tickets opened from now on")
+	// CareSweepSLA is care:SweepSLA.
+	CareSweepSLA = submit[SweepSLARequest, care.SLASweep]("care", "SweepSLA", "/v1/care/sla-sweeps",
+		"Record the breaches of a merchant's overdue SLA deadlines (the merchant, auditors and arbiters)")
+	// CarePostReview is care:PostReview.
+	CarePostReview = submit[PostReviewRequest, care.Review]("care", "PostReview", "/v1/care/reviews",
+		"Review an order you bought and received, once, under your pseudonym at its merchant", withChaincode(postReviewCall))
+	// CareEditReview is care:EditReview.
+	CareEditReview = submit[EditReviewRequest, care.Review]("care", "EditReview", "/v1/care/review-edits",
+		"Post a new version of your review")
+	// CareReplyToReview is care:ReplyToReview.
+	CareReplyToReview = submit[ReplyToReviewRequest, care.Review]("care", "ReplyToReview", "/v1/care/review-replies",
+		"Reply to a review of your merchant organisation")
+	// CareGetTicket is care:GetTicket.
+	CareGetTicket = evaluate[TicketRequest, care.TicketDetail]("care", "GetTicket", "/v1/care/tickets/{id}",
+		"A ticket with its steps and the breaches overdue now (the customer, the merchant, auditors and arbiters)")
+	// CareListTickets is care:ListTickets.
+	CareListTickets = evaluate[ListTicketsRequest, care.TicketPage]("care", "ListTickets", "/v1/care/tickets",
+		"A page of a merchant's tickets, or of yours without merchant")
+	// CareBreachReport is care:BreachReport.
+	CareBreachReport = evaluate[BreachReportRequest, care.BreachReport]("care", "BreachReport", "/v1/care/breaches",
+		"A page of a merchant's recorded SLA breaches (the merchant, auditors and arbiters)")
+	// CareGetSLAPolicy is care:GetSLAPolicy.
+	CareGetSLAPolicy = evaluate[MerchantRequest, care.SLAPolicy]("care", "GetSLAPolicy", "/v1/care/sla-policies/{merchant}",
+		"A merchant's SLA terms, the defaults if it set none")
+	// CareGetTicketPersonalData is care:GetTicketPersonalData.
+	CareGetTicketPersonalData = evaluate[TicketRequest, care.TicketPersonalData]("care", "GetTicketPersonalData", "/v1/care/tickets/{id}/personal-data",
+		"The contact details and messages the merchant's collection holds for a ticket, each checked against its hashes (the merchant's members; never cached)", withChaincode(personalDataCall))
+	// CareGetReview is care:GetReview.
+	CareGetReview = evaluate[ReviewRequest, care.ReviewDetail]("care", "GetReview", "/v1/care/reviews/{id}",
+		"A review with every version and reply")
+	// CareListReviews is care:ListReviews.
+	CareListReviews = evaluate[ListReviewsRequest, care.ReviewPage]("care", "ListReviews", "/v1/care/reviews",
+		"A page of a merchant's reviews, oldest first")
+)
+
+type careOver struct{ t Transport }
+
+func (o careOver) OpenTicket(ctx context.Context, req OpenTicketRequest) (*Committed[care.Ticket], error) {
+	return CareOpenTicket.Run(ctx, o.t, req)
+}
+
+func (o careOver) AssignTicket(ctx context.Context, req AssignTicketRequest) (*Committed[care.Ticket], error) {
+	return CareAssignTicket.Run(ctx, o.t, req)
+}
+
+func (o careOver) RespondTicket(ctx context.Context, req RespondTicketRequest) (*Committed[care.Ticket], error) {
+	return CareRespondTicket.Run(ctx, o.t, req)
+}
+
+func (o careOver) ResolveTicket(ctx context.Context, req TicketStepRequest) (*Committed[care.Ticket], error) {
+	return CareResolveTicket.Run(ctx, o.t, req)
+}
+
+func (o careOver) ReopenTicket(ctx context.Context, req TicketStepRequest) (*Committed[care.Ticket], error) {
+	return CareReopenTicket.Run(ctx, o.t, req)
+}
+
+func (o careOver) ConfirmTicket(ctx context.Context, req TicketRequest) (*Committed[care.Ticket], error) {
+	return CareConfirmTicket.Run(ctx, o.t, req)
+}
+
+func (o careOver) EraseTicketData(ctx context.Context, req TicketRequest) (*Committed[care.Ticket], error) {
+	return CareEraseTicketData.Run(ctx, o.t, req)
+}
+
+func (o careOver) SetSLAPolicy(ctx context.Context, req SLAPolicyRequest) (*Committed[care.SLAPolicy], error) {
+	return CareSetSLAPolicy.Run(ctx, o.t, req)
+}
+
+func (o careOver) SweepSLA(ctx context.Context, req SweepSLARequest) (*Committed[care.SLASweep], error) {
+	return CareSweepSLA.Run(ctx, o.t, req)
+}
+
+func (o careOver) PostReview(ctx context.Context, req PostReviewRequest) (*Committed[care.Review], error) {
+	return CarePostReview.Run(ctx, o.t, req)
+}
+
+func (o careOver) EditReview(ctx context.Context, req EditReviewRequest) (*Committed[care.Review], error) {
+	return CareEditReview.Run(ctx, o.t, req)
+}
+
+func (o careOver) ReplyToReview(ctx context.Context, req ReplyToReviewRequest) (*Committed[care.Review], error) {
+	return CareReplyToReview.Run(ctx, o.t, req)
+}
+
+func (o careOver) GetTicket(ctx context.Context, req TicketRequest) (*care.TicketDetail, error) {
+	return CareGetTicket.Query(ctx, o.t, req)
+}
+
+func (o careOver) ListTickets(ctx context.Context, req ListTicketsRequest) (*care.TicketPage, error) {
+	return CareListTickets.Query(ctx, o.t, req)
+}
+
+func (o careOver) BreachReport(ctx context.Context, req BreachReportRequest) (*care.BreachReport, error) {
+	return CareBreachReport.Query(ctx, o.t, req)
+}
+
+func (o careOver) GetSLAPolicy(ctx context.Context, req MerchantRequest) (*care.SLAPolicy, error) {
+	return CareGetSLAPolicy.Query(ctx, o.t, req)
+}
+
+func (o careOver) GetTicketPersonalData(ctx context.Context, req TicketRequest) (*care.TicketPersonalData, error) {
+	return CareGetTicketPersonalData.Query(ctx, o.t, req)
+}
+
+func (o careOver) GetReview(ctx context.Context, req ReviewRequest) (*care.ReviewDetail, error) {
+	return CareGetReview.Query(ctx, o.t, req)
+}
+
+func (o careOver) ListReviews(ctx context.Context, req ListReviewsRequest) (*care.ReviewPage, error) {
+	return CareListReviews.Query(ctx, o.t, req)
+}
+
+// personalCall is the chaincode call of a ticket step with personal data: arg as the JSON
+// argument, the data as transient data only, endorsed by the parties (the customer's and
+// the merchant's organisations: the merchant's peers keep the data in its collection, the
+// customer's organisation already holds it). The transaction that is signed, stored and
+// sent to ordering does not contain the data.
+func personalCall(arg any, p *Personal, callerParty bool, parties ...string) (*ChaincodeCall, error) {
+	data, err := json.Marshal(arg)
+	if err != nil {
+		return nil, fmt.Errorf("encode the ticket argument: %w", err)
+	}
+	return &ChaincodeCall{Args: []string{string(data)}, Transient: p.Transient(), Parties: parties, CallerParty: callerParty}, nil
+}
+
+// openTicketCall is endorsed by the caller's (the customer's) organisation and the
+// merchant's: the request's, or that of the order the ticket is about.
+func openTicketCall(ctx context.Context, l Ledger, req *OpenTicketRequest) (*ChaincodeCall, error) {
+	merchant := req.Merchant
+	if merchant == "" {
+		o, err := l.Orders().GetOrder(ctx, OrderRequest{ID: req.OrderID})
+		if err != nil {
+			return nil, fmt.Errorf("look up the order of the ticket: %w", err)
+		}
+		merchant = o.Merchant
+	}
+	return personalCall(&req.OpenTicketArgs, &req.Personal, true, merchant)
+}
+
+func respondTicketCall(ctx context.Context, l Ledger, req *RespondTicketRequest) (*ChaincodeCall, error) {
+	return ticketStep(ctx, l, req.IDArgs, &req.Personal)
+}
+
+func ticketStepCall(ctx context.Context, l Ledger, req *TicketStepRequest) (*ChaincodeCall, error) {
+	return ticketStep(ctx, l, req.IDArgs, req.Personal)
+}
+
+// ticketStep is a step on a ticket; with a message it is endorsed by the organisations of
+// the ticket's customer and merchant, read from the ticket.
+func ticketStep(ctx context.Context, l Ledger, id care.IDArgs, p *Personal) (*ChaincodeCall, error) {
+	if p.Transient() == nil {
+		return personalCall(&id, nil, false)
+	}
+	d, err := l.Care().GetTicket(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("look up the ticket: %w", err)
+	}
+	customer, _, _ := strings.Cut(d.Ticket.Customer, "/")
+	return personalCall(&id, p, false, customer, d.Ticket.Merchant)
+}
+
+// postReviewCall passes 32 fresh random bytes as the seed of the merchant's pseudonym salt
+// (the contract uses it only at the merchant's first review). The review writes no private
+// data, so the gateway picks its endorsers.
+func postReviewCall(_ context.Context, _ Ledger, req *PostReviewRequest) (*ChaincodeCall, error) {
+	data, err := json.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("encode the review: %w", err)
+	}
+	seed := make([]byte, 32)
+	if _, err := rand.Read(seed); err != nil {
+		return nil, fmt.Errorf("seed the pseudonym salt: %w", err)
+	}
+	return &ChaincodeCall{Args: []string{string(data)}, Transient: map[string][]byte{care.TransientSalt: seed}}, nil
+}
+
+// personalDataCall is evaluated on a peer of the caller's organisation: only the
+// merchant's peers hold its collection.
+func personalDataCall(_ context.Context, _ Ledger, req *TicketRequest) (*ChaincodeCall, error) {
+	return personalCall(req, nil, true)
 }

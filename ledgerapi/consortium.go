@@ -39,3 +39,41 @@ type Consortium interface {
 	// ListRoles returns every role grant, in force or proposed.
 	ListRoles(ctx context.Context) ([]ledger.RoleGrant, error)
 }
+
+// The operations of the consortium contract.
+var (
+	// ConsortiumProposeRole is consortium:ProposeRole.
+	ConsortiumProposeRole = submit[RoleRequest, ledger.RoleGrant]("consortium", "ProposeRole", "/v1/consortium/role-proposals",
+		"Propose that an organisation get a role (caller: an admin)")
+	// ConsortiumApproveRole is consortium:ApproveRole.
+	ConsortiumApproveRole = submit[RoleRequest, ledger.RoleGrant]("consortium", "ApproveRole", "/v1/consortium/role-approvals",
+		"Approve the open proposal, grant or revocation, for an organisation's role (caller: an admin of another organisation)")
+	// ConsortiumRevokeRole is consortium:RevokeRole.
+	ConsortiumRevokeRole = submit[RoleRequest, ledger.RoleGrant]("consortium", "RevokeRole", "/v1/consortium/role-revocations",
+		"Propose revoking an organisation's role, or withdraw your organisation's pending proposal (caller: an admin)")
+	// ConsortiumListRoles is consortium:ListRoles.
+	ConsortiumListRoles = evaluate[NoArgs, []ledger.RoleGrant]("consortium", "ListRoles", "/v1/consortium/roles",
+		"Every role grant, in force or proposed")
+)
+
+type consortiumOver struct{ t Transport }
+
+func (o consortiumOver) ProposeRole(ctx context.Context, req RoleRequest) (*Committed[ledger.RoleGrant], error) {
+	return ConsortiumProposeRole.Run(ctx, o.t, req)
+}
+
+func (o consortiumOver) ApproveRole(ctx context.Context, req RoleRequest) (*Committed[ledger.RoleGrant], error) {
+	return ConsortiumApproveRole.Run(ctx, o.t, req)
+}
+
+func (o consortiumOver) RevokeRole(ctx context.Context, req RoleRequest) (*Committed[ledger.RoleGrant], error) {
+	return ConsortiumRevokeRole.Run(ctx, o.t, req)
+}
+
+func (o consortiumOver) ListRoles(ctx context.Context) ([]ledger.RoleGrant, error) {
+	res, err := ConsortiumListRoles.Query(ctx, o.t, NoArgs{})
+	if err != nil {
+		return nil, err
+	}
+	return *res, nil
+}

@@ -35,3 +35,28 @@ type Health interface {
 	// Version reports the version of the chaincode that answers.
 	Version(ctx context.Context) (*VersionInfo, error)
 }
+
+// The operations of the health contract.
+var (
+	// HealthPing is health:Ping.
+	HealthPing = submit[PingRequest, health.Ping]("health", "Ping", "/v1/health/pings",
+		"Record a ping: a cheap write that proves the network commits", withChaincode(pingCall))
+	// HealthVersion is health:Version.
+	HealthVersion = evaluate[NoArgs, VersionInfo]("health", "Version", "/v1/health/version",
+		"The version of the chaincode that answers")
+)
+
+type healthOver struct{ t Transport }
+
+func (o healthOver) Ping(ctx context.Context, req PingRequest) (*Committed[health.Ping], error) {
+	return HealthPing.Run(ctx, o.t, req)
+}
+
+func (o healthOver) Version(ctx context.Context) (*VersionInfo, error) {
+	return HealthVersion.Query(ctx, o.t, NoArgs{})
+}
+
+// pingCall passes the nonce as the function's one string argument.
+func pingCall(_ context.Context, _ Ledger, req *PingRequest) (*ChaincodeCall, error) {
+	return &ChaincodeCall{Args: []string{req.Nonce}}, nil
+}

@@ -280,3 +280,100 @@ type Provenance interface {
 	// History returns a page of the versions of a record, newest first.
 	History(ctx context.Context, req HistoryRequest) (*provenance.ProvenanceHistory, error)
 }
+
+// The operations of the provenance contract.
+var (
+	// ProvenanceRegisterProduct is provenance:RegisterProduct.
+	ProvenanceRegisterProduct = submit[RegisterProductRequest, provenance.Product]("provenance", "RegisterProduct", "/v1/provenance/products",
+		"Register a product; your organisation (brand role) owns it")
+	// ProvenanceRegisterLot is provenance:RegisterLot.
+	ProvenanceRegisterLot = submit[RegisterLotRequest, provenance.ProductLot]("provenance", "RegisterLot", "/v1/provenance/lots",
+		"Register a lot of a product you own, optionally made from input lots you hold")
+	// ProvenanceRegisterItems is provenance:RegisterItems.
+	ProvenanceRegisterItems = submit[RegisterItemsRequest, provenance.ItemsRegistered]("provenance", "RegisterItems", "/v1/provenance/items",
+		"Serialise up to 500 items of a lot you own and hold")
+	// ProvenanceOfferCustody is provenance:OfferCustody.
+	ProvenanceOfferCustody = submit[OfferCustodyRequest, provenance.Custody]("provenance", "OfferCustody", "/v1/provenance/custody/offers",
+		"Offer custody of a lot or item you hold to an organisation or an account")
+	// ProvenanceAcceptCustody is provenance:AcceptCustody.
+	ProvenanceAcceptCustody = submit[CustodyRequest, provenance.Custody]("provenance", "AcceptCustody", "/v1/provenance/custody/acceptances",
+		"Accept custody offered to you")
+	// ProvenanceRejectCustody is provenance:RejectCustody.
+	ProvenanceRejectCustody = submit[RejectCustodyRequest, provenance.Custody]("provenance", "RejectCustody", "/v1/provenance/custody/rejections",
+		"Decline custody offered to you")
+	// ProvenanceWithdrawCustodyOffer is provenance:WithdrawCustodyOffer.
+	ProvenanceWithdrawCustodyOffer = submit[CustodyRequest, provenance.Custody]("provenance", "WithdrawCustodyOffer", "/v1/provenance/custody/withdrawals",
+		"Withdraw your pending custody offer")
+	// ProvenanceIssueCertificate is provenance:IssueCertificate.
+	ProvenanceIssueCertificate = submit[IssueCertificateRequest, provenance.Certificate]("provenance", "IssueCertificate", "/v1/provenance/certificates",
+		"Record a certificate (its document's SHA-256) about a product, lot or item (auditors: anything; brands: their own)")
+	// ProvenanceRevokeCertificate is provenance:RevokeCertificate.
+	ProvenanceRevokeCertificate = submit[RevokeCertificateRequest, provenance.Certificate]("provenance", "RevokeCertificate", "/v1/provenance/certificate-revocations",
+		"Revoke a certificate your organisation issued")
+	// ProvenanceRecallLot is provenance:RecallLot.
+	ProvenanceRecallLot = submit[RecallLotRequest, provenance.ProductLot]("provenance", "RecallLot", "/v1/provenance/recalls",
+		"Recall a lot of a product your organisation owns")
+	// ProvenanceTrace is provenance:Trace.
+	ProvenanceTrace = evaluate[TraceRequest, provenance.LotTrace]("provenance", "Trace", "/v1/provenance/lots/{gtin}/{lot}/trace",
+		"A lot's upstream and downstream lots and a page of the items of it and its downstream lots, with their holders")
+	// ProvenanceVerify is provenance:Verify.
+	ProvenanceVerify = evaluate[VerifyRequest, provenance.Verification]("provenance", "Verify", "/v1/provenance/verify/{gtin}/{serial}",
+		"Whether an item is genuine, with its origin, custody, valid certificates and recalls. Needs no credentials; rate limited per client address", public)
+	// ProvenanceHistory is provenance:History.
+	ProvenanceHistory = evaluate[HistoryRequest, provenance.ProvenanceHistory]("provenance", "History", "/v1/provenance/history",
+		"A page of the versions of a product, lot, item or custody record (kind product, lot, item, lot-custody or item-custody), newest first")
+)
+
+type provenanceOver struct{ t Transport }
+
+func (o provenanceOver) RegisterProduct(ctx context.Context, req RegisterProductRequest) (*Committed[provenance.Product], error) {
+	return ProvenanceRegisterProduct.Run(ctx, o.t, req)
+}
+
+func (o provenanceOver) RegisterLot(ctx context.Context, req RegisterLotRequest) (*Committed[provenance.ProductLot], error) {
+	return ProvenanceRegisterLot.Run(ctx, o.t, req)
+}
+
+func (o provenanceOver) RegisterItems(ctx context.Context, req RegisterItemsRequest) (*Committed[provenance.ItemsRegistered], error) {
+	return ProvenanceRegisterItems.Run(ctx, o.t, req)
+}
+
+func (o provenanceOver) OfferCustody(ctx context.Context, req OfferCustodyRequest) (*Committed[provenance.Custody], error) {
+	return ProvenanceOfferCustody.Run(ctx, o.t, req)
+}
+
+func (o provenanceOver) AcceptCustody(ctx context.Context, req CustodyRequest) (*Committed[provenance.Custody], error) {
+	return ProvenanceAcceptCustody.Run(ctx, o.t, req)
+}
+
+func (o provenanceOver) RejectCustody(ctx context.Context, req RejectCustodyRequest) (*Committed[provenance.Custody], error) {
+	return ProvenanceRejectCustody.Run(ctx, o.t, req)
+}
+
+func (o provenanceOver) WithdrawCustodyOffer(ctx context.Context, req CustodyRequest) (*Committed[provenance.Custody], error) {
+	return ProvenanceWithdrawCustodyOffer.Run(ctx, o.t, req)
+}
+
+func (o provenanceOver) IssueCertificate(ctx context.Context, req IssueCertificateRequest) (*Committed[provenance.Certificate], error) {
+	return ProvenanceIssueCertificate.Run(ctx, o.t, req)
+}
+
+func (o provenanceOver) RevokeCertificate(ctx context.Context, req RevokeCertificateRequest) (*Committed[provenance.Certificate], error) {
+	return ProvenanceRevokeCertificate.Run(ctx, o.t, req)
+}
+
+func (o provenanceOver) RecallLot(ctx context.Context, req RecallLotRequest) (*Committed[provenance.ProductLot], error) {
+	return ProvenanceRecallLot.Run(ctx, o.t, req)
+}
+
+func (o provenanceOver) Trace(ctx context.Context, req TraceRequest) (*provenance.LotTrace, error) {
+	return ProvenanceTrace.Query(ctx, o.t, req)
+}
+
+func (o provenanceOver) Verify(ctx context.Context, req VerifyRequest) (*provenance.Verification, error) {
+	return ProvenanceVerify.Query(ctx, o.t, req)
+}
+
+func (o provenanceOver) History(ctx context.Context, req HistoryRequest) (*provenance.ProvenanceHistory, error) {
+	return ProvenanceHistory.Query(ctx, o.t, req)
+}
