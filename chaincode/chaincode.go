@@ -1,26 +1,47 @@
 // Package chaincode assembles the cxledger chaincode: one Fabric chaincode with a named
 // contract per business area, called as "<contract>:<Function>".
+//
+// contractapi routes each call and converts its argument with ledger.Serializer; [Chaincode]
+// wraps the router so that every answer a client sees is either a success or an error coded
+// as "cxl:<CODE>: <message>", routing failures included: an unknown contract or function is
+// NOT_FOUND, a wrong number of arguments INVALID.
 package chaincode
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
-	"reflect"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 	"github.com/hyperledger/fabric-contract-api-go/v2/metadata"
-	"github.com/hyperledger/fabric-contract-api-go/v2/serializer"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 
 	"github.com/cxledger/cxledger/chaincode/care"
 	"github.com/cxledger/cxledger/chaincode/consortium"
 	"github.com/cxledger/cxledger/chaincode/health"
+	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/loyalty"
 	"github.com/cxledger/cxledger/chaincode/orders"
 	"github.com/cxledger/cxledger/chaincode/provenance"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
+// Name is the chaincode's name, the title of its metadata.
+const Name = "cxledger"
+
+// description is the one-line description in the chaincode's metadata.
+const description = "Customer promises on a shared ledger: product provenance, orders and escrow, loyalty points and customer care"
+
+// getMetadata is the function of contractapi's system contract that returns the metadata.
+const getMetadata = "GetMetadata"
+
 // New returns the cxledger chaincode reporting version in its metadata.
-func New(version string) (*contractapi.ContractChaincode, error) {
-	return assemble(Contracts(version)...)
+func New(version string) (*Chaincode, error) {
+	return assemble(version, Contracts(version)...)
 }
 
 // Contracts are the contracts of the cxledger chaincode, health reporting version.
@@ -36,31 +57,156 @@ func Contracts(version string) []contractapi.ContractInterface {
 	}
 }
 
-// assemble makes one chaincode of contracts, serialising with uncheckedJSON.
-func assemble(contracts ...contractapi.ContractInterface) (*contractapi.ContractChaincode, error) {
-	cc, err := contractapi.NewChaincode(contracts...)
+// Chaincode is the cxledger chaincode as a peer runs it: contractapi's router over the
+// contracts, converting arguments with ledger.Serializer, with every error it answers coded.
+//
+// contractapi answers routing failures in plain text and ignores arguments beyond those a
+// function takes; Chaincode refuses a call with the wrong number of arguments as INVALID
+// before routing it, and rewrites an error response that holds no "cxl:" code by its
+// wording: an unknown contract or function is NOT_FOUND, a blank function name or an
+// argument that fails conversion INVALID, anything else INTERNAL. Successes and responses
+// already coded pass unchanged.
+type Chaincode struct {
+	router *contractapi.ContractChaincode
+	// metadata is the router's metadata with the chaincode's info, as GetMetadata returns it.
+	metadata []byte
+	// arity is how many arguments each function takes, by contract and function name.
+	arity map[string]map[string]int
+}
+
+// assemble makes one chaincode of contracts reporting version.
+func assemble(version string, contracts ...contractapi.ContractInterface) (*Chaincode, error) {
+	router, err := contractapi.NewChaincode(contracts...)
 	if err != nil {
-		return nil, fmt.Errorf("assemble cxledger chaincode: %w", err)
+		return nil, fmt.Errorf("assemble %s chaincode: %w", Name, err)
 	}
-	cc.TransactionSerializer = uncheckedJSON{}
-	return cc, nil
+	router.TransactionSerializer = ledger.Serializer{}
+	// contractapi writes its metadata once, in NewChaincode, with the chaincode's info
+	// "undefined": read it back and put the info in.
+	resp := router.Invoke(metadataStub{})
+	if resp.Status != shim.OK {
+		return nil, fmt.Errorf("assemble %s chaincode: read metadata: %s", Name, resp.Message)
+	}
+	var md map[string]json.RawMessage
+	if err := json.Unmarshal(resp.Payload, &md); err != nil {
+		return nil, fmt.Errorf("assemble %s chaincode: decode metadata: %w", Name, err)
+	}
+	var contractsMD struct {
+		Contracts map[string]struct {
+			Transactions []struct {
+				Name       string            `json:"name"`
+				Parameters []json.RawMessage `json:"parameters"`
+			} `json:"transactions"`
+		} `json:"contracts"`
+	}
+	if err := json.Unmarshal(resp.Payload, &contractsMD); err != nil {
+		return nil, fmt.Errorf("assemble %s chaincode: decode metadata: %w", Name, err)
+	}
+	arity := map[string]map[string]int{}
+	for name, c := range contractsMD.Contracts {
+		arity[name] = map[string]int{}
+		for _, tx := range c.Transactions {
+			arity[name][tx.Name] = len(tx.Parameters)
+		}
+	}
+	info, err := json.Marshal(metadata.InfoMetadata{Title: Name, Version: version, Description: description})
+	if err != nil {
+		return nil, fmt.Errorf("assemble %s chaincode: encode info: %w", Name, err)
+	}
+	md["info"] = info
+	payload, err := json.Marshal(md)
+	if err != nil {
+		return nil, fmt.Errorf("assemble %s chaincode: encode metadata: %w", Name, err)
+	}
+	return &Chaincode{router: router, metadata: payload, arity: arity}, nil
 }
 
-// uncheckedJSON is contractapi's JSON serializer without its JSON-schema checks of each
-// call's arguments and result. Every cxledger function takes one JSON string, which the
-// ledger kit decodes strictly and validates itself, and returns a type of its own; checking
-// that result against the schema generated from the same type, with gojsonschema on every
-// call, is work the peer waits for on each endorsement. The contract packages' tests run
-// contractapi's default serializer, so every result they produce is still checked against
-// its schema there.
-type uncheckedJSON struct{ serializer.JSONSerializer }
-
-// FromString converts an argument without checking it against its schema.
-func (s uncheckedJSON) FromString(param string, t reflect.Type, _ *metadata.ParameterMetadata, components *metadata.ComponentMetadata) (reflect.Value, error) {
-	return s.JSONSerializer.FromString(param, t, nil, components)
+// Init answers success to a call without a function name, as contractapi does, and runs any
+// other as Invoke.
+func (c *Chaincode) Init(stub shim.ChaincodeStubInterface) *peer.Response {
+	if fn, _ := stub.GetFunctionAndParameters(); fn == "" {
+		return shim.Success(nil)
+	}
+	return c.Invoke(stub)
 }
 
-// ToString encodes a result without checking it against its schema.
-func (s uncheckedJSON) ToString(v reflect.Value, t reflect.Type, _ *metadata.ReturnMetadata, components *metadata.ComponentMetadata) (string, error) {
-	return s.JSONSerializer.ToString(v, t, nil, components)
+// Invoke checks the number of arguments, routes the call and codes any error in the answer.
+func (c *Chaincode) Invoke(stub shim.ChaincodeStubInterface) *peer.Response {
+	name, params := stub.GetFunctionAndParameters()
+	contract, fn := c.route(name)
+	if want, ok := c.arity[contract][fn]; ok {
+		if len(params) != want {
+			return shim.Error(cxlerr.Wire(cxlerr.Errorf(cxlerr.Invalid, "%s:%s takes %s, got %d", contract, fn, arguments(want), len(params))).Error())
+		}
+		if contract == contractapi.SystemContractName && fn == getMetadata {
+			return shim.Success(c.metadata)
+		}
+	}
+	return coded(c.router.Invoke(stub))
+}
+
+// route splits "<contract>:<Function>" as contractapi does: the contract is everything before
+// the last colon (the default contract without one), and the function's first letter is
+// upper-cased.
+func (c *Chaincode) route(name string) (contract, fn string) {
+	contract, fn = c.router.DefaultContract, name
+	if i := strings.LastIndex(name, ":"); i >= 0 {
+		contract, fn = name[:i], name[i+1:]
+	}
+	if r, size := utf8.DecodeRuneInString(fn); size > 0 && r != utf8.RuneError {
+		fn = string(unicode.ToUpper(r)) + fn[size:]
+	}
+	return contract, fn
+}
+
+// arguments says how many arguments a function takes.
+func arguments(n int) string {
+	switch n {
+	case 0:
+		return "no argument"
+	case 1:
+		return "one argument"
+	}
+	return fmt.Sprintf("%d arguments", n)
+}
+
+// coded returns resp with its error coded: a success or an error holding a "cxl:" code as it
+// is, any other error rewritten as "cxl:<CODE>: <message>" with the code its wording means.
+func coded(resp *peer.Response) *peer.Response {
+	if resp.Status < shim.ERRORTHRESHOLD {
+		return resp
+	}
+	if _, ok := cxlerr.Parse(resp.Message); ok {
+		return resp
+	}
+	return shim.Error(cxlerr.Wire(cxlerr.New(routingCode(resp.Message), resp.Message)).Error())
+}
+
+// routingCode classifies contractapi's own error messages by their wording.
+func routingCode(message string) cxlerr.Code {
+	switch {
+	case strings.HasPrefix(message, "Contract not found with name "),
+		strings.HasPrefix(message, "Function ") && strings.Contains(message, " not found in contract "):
+		return cxlerr.NotFound
+	case message == "Blank function name passed",
+		strings.HasPrefix(message, "incorrect number of params. "),
+		strings.HasPrefix(message, "error managing parameter"):
+		return cxlerr.Invalid
+	}
+	return cxlerr.Internal
+}
+
+// metadataStub is the stub of the one call assemble makes itself, the system contract's
+// GetMetadata, which reads nothing but its function name and the caller, whom contractapi
+// does not require.
+type metadataStub struct{ shim.ChaincodeStubInterface }
+
+// GetFunctionAndParameters names GetMetadata.
+func (metadataStub) GetFunctionAndParameters() (string, []string) {
+	return contractapi.SystemContractName + ":" + getMetadata, nil
+}
+
+// GetCreator reports that there is no caller.
+func (metadataStub) GetCreator() ([]byte, error) {
+	return nil, errors.New("no caller: the chaincode is being assembled")
 }

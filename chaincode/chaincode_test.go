@@ -77,7 +77,7 @@ func TestResultsAreNotCheckedAgainstTheirSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	unchecked, err := assemble(&listContract{})
+	unchecked, err := assemble("test", &listContract{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -262,7 +262,7 @@ var (
 		"A merchant's SLA terms, the defaults if it set none")
 	// CareGetTicketPersonalData is care:GetTicketPersonalData.
 	CareGetTicketPersonalData = evaluate[TicketRequest, care.TicketPersonalData]("care", "GetTicketPersonalData", "/v1/care/tickets/{id}/personal-data",
-		"The contact details and messages the merchant's collection holds for a ticket, each checked against its hashes (the merchant's members; never cached)", withChaincode(personalDataCall))
+		"The contact details and messages the merchant's collection holds for a ticket, each checked against its hash (the merchant's members; never cached)", withChaincode(personalDataCall))
 	// CareGetReview is care:GetReview.
 	CareGetReview = evaluate[ReviewRequest, care.ReviewDetail]("care", "GetReview", "/v1/care/reviews/{id}",
 		"A review with every version and reply")

@@ -22,7 +22,7 @@ func (r PingRequest) Validate() error {
 	return nil
 }
 
-// VersionInfo is the version of the chaincode that answers.
+// VersionInfo is the version of the chaincode that answers (the JSON of health.BuildInfo).
 type VersionInfo struct {
 	// Version is the chaincode build's version.
 	Version string `json:"version"`

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/ledgerapi"
+	"github.com/cxledger/cxledger/ledgerapi/ledgerapitest"
 )
 
 // recorder is a Transport that records the operation it is asked for and refuses it.
@@ -78,69 +79,15 @@ func requestType(m reflect.Type) reflect.Type {
 	return reflect.TypeFor[ledgerapi.NoArgs]()
 }
 
-// validRequest is a request of type t that passes validation: a fixture per type, so a
-// request type without one fails the test.
+// validRequest is the example request of type typ, which passes validation: a request
+// type without an example fails the test.
 func validRequest(t *testing.T, typ reflect.Type) reflect.Value {
 	t.Helper()
 	v := reflect.New(typ)
-	if fixture, ok := fixtures[typ.String()]; ok {
-		if err := json.Unmarshal([]byte(fixture), v.Interface()); err != nil {
-			t.Fatalf("fixture of %v: %v", typ, err)
-		}
+	if err := json.Unmarshal(ledgerapitest.Example(typ), v.Interface()); err != nil {
+		t.Fatalf("example of %v: %v", typ, err)
 	}
 	return v.Elem()
-}
-
-// fixtures are valid requests by type name; a type that validates at its zero value needs
-// none.
-var fixtures = map[string]string{
-	"ledgerapi.PingRequest":              `{"nonce":"n1"}`,
-	"ledgerapi.RoleRequest":              `{"msp":"Org1MSP","role":"brand"}`,
-	"ledgerapi.CustodyRequest":           `{"kind":"lot","gtin":"09506000134352","lot":"L1"}`,
-	"ledgerapi.HistoryRequest":           `{"kind":"lot","gtin":"09506000134352","lot":"L1"}`,
-	"ledgerapi.IssueCertificateRequest":  `{"id":"c1","subject":{"kind":"lot","gtin":"09506000134352","lot":"L1"},"type":"organic","sha256":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","validFrom":"2030-01-01T00:00:00Z","validUntil":"2031-01-01T00:00:00Z"}`,
-	"ledgerapi.OfferCustodyRequest":      `{"kind":"lot","gtin":"09506000134352","lot":"L1","to":"Org2MSP"}`,
-	"ledgerapi.RecallLotRequest":         `{"gtin":"09506000134352","lot":"L1","reason":"salmonella"}`,
-	"ledgerapi.RegisterItemsRequest":     `{"gtin":"09506000134352","lot":"L1","serials":["S1"]}`,
-	"ledgerapi.RegisterLotRequest":       `{"gtin":"09506000134352","lot":"L1","quantity":1,"unit":"each"}`,
-	"ledgerapi.RegisterProductRequest":   `{"gtin":"09506000134352","name":"Kettle"}`,
-	"ledgerapi.RejectCustodyRequest":     `{"kind":"lot","gtin":"09506000134352","lot":"L1"}`,
-	"ledgerapi.RevokeCertificateRequest": `{"id":"c1","subject":{"kind":"lot","gtin":"09506000134352","lot":"L1"}}`,
-	"ledgerapi.TraceRequest":             `{"gtin":"09506000134352","lot":"L1"}`,
-	"ledgerapi.VerifyRequest":            `{"gtin":"09506000134352","serial":"S1"}`,
-	"orders.AccountArgs":                 `{"account":"Org1MSP/alice","currency":"EUR"}`,
-	"orders.IDArgs":                      `{"id":"o1"}`,
-	"orders.DepositArgs":                 `{"ref":"r1","currency":"EUR","credits":[{"account":"Org1MSP/alice","amount":100}]}`,
-	"orders.MerchantOrdersArgs":          `{"merchant":"Org1MSP"}`,
-	"orders.ReasonArgs":                  `{"id":"o1"}`,
-	"orders.PlaceArgs":                   `{"id":"o1","merchant":"Org1MSP","amount":1200,"currency":"EUR","deadline":"2030-01-02T03:04:05Z","items":[{"sku":"kettle","quantity":1}]}`,
-	"orders.RefundArgs":                  `{"id":"o1","refundId":"r1"}`,
-	"orders.RegisterCurrencyArgs":        `{"currency":"EUR"}`,
-	"orders.ResolveDisputeArgs":          `{"id":"o1","refund":0}`,
-	"orders.WithdrawArgs":                `{"ref":"r1","account":"Org1MSP/alice","currency":"EUR","amount":1}`,
-	"loyalty.ProgramArgs":                `{"program":"p1"}`,
-	"loyalty.BalanceArgs":                `{"program":"p1"}`,
-	"loyalty.CreateProgramArgs":          `{"id":"p1","name":"Stars","unit":"star","currency":"EUR","earn":{"per":100,"points":1},"expiryDays":365}`,
-	"loyalty.EarnArgs":                   `{"program":"p1","id":"e1","account":"Org1MSP/alice","points":5}`,
-	"loyalty.ExpireArgs":                 `{"program":"p1","accounts":["Org1MSP/alice"]}`,
-	"loyalty.HistoryArgs":                `{"program":"p1"}`,
-	"loyalty.OrderArgs":                  `{"order":"o1"}`,
-	"loyalty.RedeemArgs":                 `{"program":"p1","id":"r1","account":"Org1MSP/alice","points":5,"merchant":"Org1MSP"}`,
-	"loyalty.StatementArgs":              `{"merchant":"Org1MSP","counterparty":"Org2MSP","from":"2030-01-01T00:00:00Z","to":"2030-02-01T00:00:00Z"}`,
-	"loyalty.TransferArgs":               `{"program":"p1","id":"t1","account":"Org1MSP/alice","to":"Org1MSP/bob","points":5}`,
-	"care.AssignTicketArgs":              `{"id":"t1","agent":"Org1MSP/agent-1"}`,
-	"care.BreachReportArgs":              `{"merchant":"Org1MSP"}`,
-	"care.IDArgs":                        `{"id":"t1"}`,
-	"care.EditReviewArgs":                `{"id":"rv1","rating":4,"text":"good"}`,
-	"care.MerchantArgs":                  `{"merchant":"Org1MSP"}`,
-	"care.ListReviewsArgs":               `{"merchant":"Org1MSP"}`,
-	"ledgerapi.OpenTicketRequest":        `{"id":"t1","merchant":"Org1MSP","category":"delivery","priority":"normal","personal":{"salt":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","message":"where is it"}}`,
-	"care.PostReviewArgs":                `{"id":"rv1","orderId":"o1","rating":4,"text":"good"}`,
-	"ledgerapi.TicketStepRequest":        `{"id":"t1"}`,
-	"care.ReplyToReviewArgs":             `{"id":"rv1","text":"thanks"}`,
-	"ledgerapi.RespondTicketRequest":     `{"id":"t1","personal":{"salt":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","message":"on its way"}}`,
-	"care.SLAPolicyArgs":                 `{"urgent":{"firstResponse":"1h","resolution":"4h"},"high":{"firstResponse":"2h","resolution":"8h"},"normal":{"firstResponse":"4h","resolution":"24h"},"low":{"firstResponse":"8h","resolution":"72h"}}`,
-	"care.SweepSLAArgs":                  `{"merchant":"Org1MSP"}`,
 }
 
 var pathWildcard = regexp.MustCompile(`\{([^}]+)\}`)

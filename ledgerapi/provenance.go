@@ -279,6 +279,12 @@ type Provenance interface {
 	Verify(ctx context.Context, req VerifyRequest) (*provenance.Verification, error)
 	// History returns a page of the versions of a record, newest first.
 	History(ctx context.Context, req HistoryRequest) (*provenance.ProvenanceHistory, error)
+	// GetProduct returns a product as it stands.
+	GetProduct(ctx context.Context, req provenance.GetProductArgs) (*provenance.Product, error)
+	// GetLot returns a lot as it stands: quantity, holder, recall.
+	GetLot(ctx context.Context, req provenance.GetLotArgs) (*provenance.ProductLot, error)
+	// GetItem returns a serialised item as it stands.
+	GetItem(ctx context.Context, req provenance.GetItemArgs) (*provenance.SerialItem, error)
 }
 
 // The operations of the provenance contract.
@@ -322,6 +328,15 @@ var (
 	// ProvenanceHistory is provenance:History.
 	ProvenanceHistory = evaluate[HistoryRequest, provenance.ProvenanceHistory]("provenance", "History", "/v1/provenance/history",
 		"A page of the versions of a product, lot, item or custody record (kind product, lot, item, lot-custody or item-custody), newest first")
+	// ProvenanceGetProduct is provenance:GetProduct.
+	ProvenanceGetProduct = evaluate[provenance.GetProductArgs, provenance.Product]("provenance", "GetProduct", "/v1/provenance/products/{gtin}",
+		"A product as it stands")
+	// ProvenanceGetLot is provenance:GetLot.
+	ProvenanceGetLot = evaluate[provenance.GetLotArgs, provenance.ProductLot]("provenance", "GetLot", "/v1/provenance/lots/{gtin}/{lot}",
+		"A lot as it stands: its quantity, holder and recall")
+	// ProvenanceGetItem is provenance:GetItem.
+	ProvenanceGetItem = evaluate[provenance.GetItemArgs, provenance.SerialItem]("provenance", "GetItem", "/v1/provenance/items/{gtin}/{serial}",
+		"A serialised item as it stands")
 )
 
 type provenanceOver struct{ t Transport }
@@ -376,4 +391,16 @@ func (o provenanceOver) Verify(ctx context.Context, req VerifyRequest) (*provena
 
 func (o provenanceOver) History(ctx context.Context, req HistoryRequest) (*provenance.ProvenanceHistory, error) {
 	return ProvenanceHistory.Query(ctx, o.t, req)
+}
+
+func (o provenanceOver) GetProduct(ctx context.Context, req provenance.GetProductArgs) (*provenance.Product, error) {
+	return ProvenanceGetProduct.Query(ctx, o.t, req)
+}
+
+func (o provenanceOver) GetLot(ctx context.Context, req provenance.GetLotArgs) (*provenance.ProductLot, error) {
+	return ProvenanceGetLot.Query(ctx, o.t, req)
+}
+
+func (o provenanceOver) GetItem(ctx context.Context, req provenance.GetItemArgs) (*provenance.SerialItem, error) {
+	return ProvenanceGetItem.Query(ctx, o.t, req)
 }

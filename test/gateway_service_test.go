@@ -112,6 +112,9 @@ func (g *gwService) call(method, path, principal, key string, body any) (gwResp,
 	if principal != "" {
 		req.Header.Set("X-API-Key", g.keys[principal])
 	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if key != "" {
 		req.Header.Set("Idempotency-Key", key)
 	}
@@ -352,12 +355,13 @@ func TestGatewayClient(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	c := gwclient.New(g.url, g.keys["org2-user2"])
+	l := c.Ledger()
 	nonce := fmt.Sprintf("gw-client-%d", time.Now().UnixNano())
-	ping, err := c.Health().Ping(ledgerapi.WithIdempotencyKey(ctx, nonce), ledgerapi.PingRequest{Nonce: nonce})
+	ping, err := l.Health().Ping(ledgerapi.WithIdempotencyKey(ctx, nonce), ledgerapi.PingRequest{Nonce: nonce})
 	if err != nil || ping.Result.Nonce != nonce || ping.Result.MSPID != "Org2MSP" {
 		t.Fatalf("ping: %+v %v", ping, err)
 	}
-	again, err := c.Health().Ping(ledgerapi.WithIdempotencyKey(ctx, nonce), ledgerapi.PingRequest{Nonce: nonce})
+	again, err := l.Health().Ping(ledgerapi.WithIdempotencyKey(ctx, nonce), ledgerapi.PingRequest{Nonce: nonce})
 	if err != nil || again.TransactionID != ping.TransactionID {
 		t.Fatalf("repeat with the same key: %+v %v", again, err)
 	}
@@ -377,7 +381,7 @@ func TestGatewayClient(t *testing.T) {
 	if ctx.Err() != nil {
 		t.Fatal("no event for the ping")
 	}
-	_, err = c.Provenance().RegisterProduct(ctx, ledgerapi.RegisterProductRequest{GTIN: gwGTIN("950600013435"), Name: "not a brand"})
+	_, err = l.Provenance().RegisterProduct(ctx, ledgerapi.RegisterProductRequest{GTIN: gwGTIN("950600013435"), Name: "not a brand"})
 	if e := cxlerr.From(err); e.Code != cxlerr.Forbidden || e.TransactionID == "" || !strings.Contains(e.Message, "brand") {
 		t.Fatalf("a carrier registering a product: %+v", e)
 	}

@@ -133,7 +133,9 @@ func TestProvenanceLifecycle(t *testing.T) {
 
 	step("hand a lot over to Org2", func(t *testing.T) {
 		carrier.wantCode(t, cxlerr.Forbidden, "OfferCustody", with(lotArgs(lotP1), "to", "Org2MSP", "location", "dock 4"))
-		brand.wantCode(t, cxlerr.Invalid, "OfferCustody", with(lotArgs(lotP1), "to", "Org1MSP", "location", "dock 4"))
+		brand.wantCode(t, cxlerr.Conflict, "OfferCustody", with(lotArgs(lotP1), "to", "Org1MSP", "location", "dock 4"))
+		brand.wantCode(t, cxlerr.NotFound, "OfferCustody", with(lotArgs(lotP1), "to", "Org9MSP", "location", "dock 4"))
+		brand.wantCode(t, cxlerr.NotFound, "OfferCustody", with(lotArgs(lotP1), "to", "Org2MSPX/bob", "location", "dock 4"))
 		var offered provenance.Custody
 		brand.submit(t, "OfferCustody", with(lotArgs(lotP1), "to", "Org2MSP", "location", "Org1 dock 4, Neiva"), &offered)
 		if offered.Holder != "Org1MSP" || offered.Offer == nil || offered.Offer.To != "Org2MSP" || offered.Offer.Location != "Org1 dock 4, Neiva" {

@@ -1,27 +1,25 @@
 package workload
 
 import (
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
-	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
-	"github.com/cxledger/cxledger/bench"
 	"github.com/cxledger/cxledger/gateway/fabric"
+	"github.com/cxledger/cxledger/ledgerapi"
 	"github.com/cxledger/cxledger/network"
 )
 
-// direct submits and evaluates through fabric-gateway, as the network's users, each
-// through its own organisation's first peer. Identities share one gRPC connection per
-// peer, as the clients of one application would.
+// direct reaches the ledger through fabric-gateway, as the network's users, each through
+// its own organisation's first peer: cxledger's operations over the fabric.Session of a
+// fabric.Client per organisation (one peer, so it waits for no other; it runs no
+// conflicted transaction again, so that the benchmark sees every conflict), the baseline
+// chaincode over plain gateways. The identities of one Client share its gRPC connection,
+// and the plain gateways one per peer, as the clients of one application would.
 type direct struct {
 	prof *network.Profile
 	home network.Home
@@ -29,10 +27,14 @@ type direct struct {
 	mu    sync.Mutex
 	conns map[string]*grpc.ClientConn
 	gws   map[string]*client.Gateway
+	// orgs are the Clients of each organisation's users and admin.
+	orgs map[string]*fabric.Client
+	// minted are the Clients of the identities mint issued.
+	minted []*fabric.Client
 }
 
 func newDirect(home network.Home, prof *network.Profile) *direct {
-	return &direct{prof: prof, home: home, conns: map[string]*grpc.ClientConn{}, gws: map[string]*client.Gateway{}}
+	return &direct{prof: prof, home: home, conns: map[string]*grpc.ClientConn{}, gws: map[string]*client.Gateway{}, orgs: map[string]*fabric.Client{}}
 }
 
 // org is the profile of the organisation mspID.
@@ -65,7 +67,8 @@ func (d *direct) users(mspID string) ([]string, error) {
 	return users, nil
 }
 
-// user is the gateway of one of the network's identities (User1, Admin, ...).
+// user is the plain gateway of one of the network's identities (User1, Admin, ...), for the
+// baseline chaincode.
 func (d *direct) user(mspID, user string) (*client.Gateway, error) {
 	o, err := d.org(mspID)
 	if err != nil {
@@ -113,9 +116,74 @@ func (d *direct) gateway(name, mspID string, id *identity.X509Identity, sign ide
 	return gw, nil
 }
 
-// contract is a named contract of the cxledger chaincode for gw.
-func (d *direct) contract(gw *client.Gateway, name string) *client.Contract {
-	return gw.GetNetwork(d.prof.Channel).GetContractWithName(d.prof.Chaincode, name)
+// newClient is a fabric.Client of identities of organisation mspID through its first peer.
+func (d *direct) newClient(mspID string, ids map[string]fabric.Identity) (*fabric.Client, error) {
+	o, err := d.org(mspID)
+	if err != nil {
+		return nil, err
+	}
+	if len(o.Peers) == 0 {
+		return nil, fmt.Errorf("%s has no peer", mspID)
+	}
+	p := fabric.Peer{Address: o.Peers[0].Address, TLSRootCertPath: o.Peers[0].TLSRootCert}
+	c, err := fabric.NewClient(d.prof.Channel, d.prof.Chaincode, []fabric.Peer{p}, ids, fabric.WithConflictRetries(0))
+	if err != nil {
+		return nil, fmt.Errorf("connect the identities of %s: %w", mspID, err)
+	}
+	return c, nil
+}
+
+// session is the transport of one of the network's identities (User1, Admin, ...).
+func (d *direct) session(mspID, user string) (ledgerapi.Transport, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	c, ok := d.orgs[mspID]
+	if !ok {
+		o, err := d.org(mspID)
+		if err != nil {
+			return nil, err
+		}
+		ids := map[string]fabric.Identity{}
+		for name, files := range o.Users {
+			ids[name] = fabric.Identity{MSPID: mspID, CertPath: files.Cert, KeyPath: files.Key}
+		}
+		if c, err = d.newClient(mspID, ids); err != nil {
+			return nil, err
+		}
+		d.orgs[mspID] = c
+	}
+	t, err := c.Transport(user, nil)
+	if err != nil {
+		return nil, fmt.Errorf("user %s of %s: %w", user, mspID, err)
+	}
+	return t, nil
+}
+
+// customers issues a client identity of organisation mspID for each common name (see
+// mint) and returns their transports, in order, over one new Client.
+func (d *direct) customers(mspID string, cns []string) ([]ledgerapi.Transport, error) {
+	ids := map[string]fabric.Identity{}
+	for _, cn := range cns {
+		id, err := d.mint(mspID, cn)
+		if err != nil {
+			return nil, err
+		}
+		ids[cn] = id
+	}
+	c, err := d.newClient(mspID, ids)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	d.minted = append(d.minted, c)
+	d.mu.Unlock()
+	out := make([]ledgerapi.Transport, len(cns))
+	for i, cn := range cns {
+		if out[i], err = c.Transport(cn, nil); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // close closes every gateway and connection.
@@ -129,100 +197,25 @@ func (d *direct) close() error {
 	for _, c := range d.conns {
 		errs = append(errs, c.Close())
 	}
-	d.gws, d.conns = map[string]*client.Gateway{}, map[string]*grpc.ClientConn{}
+	for _, c := range d.orgs {
+		errs = append(errs, c.Close())
+	}
+	for _, c := range d.minted {
+		errs = append(errs, c.Close())
+	}
+	d.gws, d.conns, d.orgs, d.minted = map[string]*client.Gateway{}, map[string]*grpc.ClientConn{}, map[string]*fabric.Client{}, nil
 	return errors.Join(errs...)
 }
 
 // mint issues a client identity of organisation mspID with common name cn (see
-// IssueClient) and opens its gateway. The key never leaves memory.
-func (d *direct) mint(mspID, cn string) (*client.Gateway, error) {
+// IssueClient). The key never leaves memory.
+func (d *direct) mint(mspID, cn string) (fabric.Identity, error) {
 	if _, err := d.org(mspID); err != nil {
-		return nil, err
+		return fabric.Identity{}, err
 	}
 	certPEM, keyPEM, err := IssueClient(d.home, mspID, cn)
 	if err != nil {
-		return nil, err
+		return fabric.Identity{}, err
 	}
-	cert, err := identity.CertificateFromPEM(certPEM)
-	if err != nil {
-		return nil, err
-	}
-	key, err := identity.PrivateKeyFromPEM(keyPEM)
-	if err != nil {
-		return nil, err
-	}
-	id, err := identity.NewX509Identity(mspID, cert)
-	if err != nil {
-		return nil, err
-	}
-	sign, err := identity.NewPrivateKeySign(key)
-	if err != nil {
-		return nil, err
-	}
-	return d.gateway(mspID+"/"+cn, mspID, id, sign)
-}
-
-// submitJSON submits fn with args as its one JSON argument and waits for the commit.
-func submitJSON(ctx context.Context, c *client.Contract, fn string, args any, out any) error {
-	raw, err := json.Marshal(args)
-	if err != nil {
-		return err
-	}
-	res, err := c.SubmitWithContext(ctx, fn, client.WithArguments(string(raw)))
-	if err != nil {
-		return err
-	}
-	if out != nil {
-		return json.Unmarshal(res, out)
-	}
-	return nil
-}
-
-// evaluateJSON evaluates fn with args as its one JSON argument.
-func evaluateJSON(ctx context.Context, c *client.Contract, fn string, args any, out any) error {
-	raw, err := json.Marshal(args)
-	if err != nil {
-		return err
-	}
-	res, err := c.EvaluateWithContext(ctx, fn, client.WithArguments(string(raw)))
-	if err != nil {
-		return err
-	}
-	if out != nil {
-		return json.Unmarshal(res, out)
-	}
-	return nil
-}
-
-// ClassifyDirect sorts an error of fabric-gateway into a failure class: a transaction
-// committed MVCC_READ_CONFLICT or PHANTOM_READ_CONFLICT, or ENDORSEMENT_POLICY_FAILURE; a
-// proposal no peer endorsed (the chaincode's refusals included); a deadline; anything else.
-func ClassifyDirect(err error) bench.Class {
-	var ce *client.CommitError
-	if errors.As(err, &ce) {
-		switch ce.Code {
-		case peer.TxValidationCode_MVCC_READ_CONFLICT:
-			return bench.MVCC
-		case peer.TxValidationCode_PHANTOM_READ_CONFLICT:
-			return bench.Phantom
-		case peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE:
-			return bench.Endorsement
-		}
-		return bench.Other
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return bench.Timeout
-	}
-	if st, ok := status.FromError(err); ok && (st.Code() == codes.DeadlineExceeded) {
-		return bench.Timeout
-	}
-	var ee *client.EndorseError
-	if errors.As(err, &ee) {
-		return bench.Endorsement
-	}
-	var cse *client.CommitStatusError
-	if errors.As(err, &cse) {
-		return bench.Timeout
-	}
-	return bench.Other
+	return fabric.Identity{MSPID: mspID, CertPEM: certPEM, KeyPEM: keyPEM}, nil
 }

@@ -2,15 +2,12 @@ package workload
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -20,7 +17,8 @@ import (
 	"time"
 
 	"github.com/cxledger/cxledger/bench"
-	"github.com/cxledger/cxledger/cxlerr"
+	"github.com/cxledger/cxledger/gateway/client"
+	"github.com/cxledger/cxledger/ledgerapi"
 )
 
 // APIKey is one of the gateway service's API keys and the identity it stands for, as
@@ -51,52 +49,105 @@ type ServiceConfig struct {
 	Addresses int
 }
 
-// route is how an operation is reached: method and path template.
-type route struct {
-	method, path string
-}
-
-// service calls the gateway service's REST API.
+// service reaches the gateway service's REST API: a REST client (a ledgerapi.Transport) per
+// API key, and one per source address for the public routes.
 type service struct {
-	cfg    ServiceConfig
-	keys   map[string]string
-	routes map[string]route
-	http   *http.Client
+	cfg ServiceConfig
+	// ops are the operation IDs of the service's API document.
+	ops map[string]bool
+	// http sends the principals' requests; meta the service's own documents (API, metrics),
+	// which are not counted.
+	http, meta *http.Client
+	// clients are the transports of the principals, by name.
+	clients map[string]ledgerapi.Transport
 
-	mu     sync.Mutex
-	public []*http.Client
+	mu sync.Mutex
+	// publics are the transports of the public routes, one per source address; public
+	// makes them as they are first used.
+	publics []ledgerapi.Transport
+	// httpClients are every HTTP client in use, to close.
+	httpClients []*http.Client
 
 	// calls counts the answered requests; committed the mutations answered 200 and
-	// conflicted those answered with an MVCC or phantom conflict.
+	// conflicted those answered with a read conflict.
 	calls, committed, conflicted atomic.Int64
 	// nextAddress picks the source address of the next public request.
 	nextAddress atomic.Int64
 }
 
 func newService(ctx context.Context, cfg ServiceConfig) (*service, error) {
-	s := &service{cfg: cfg, keys: map[string]string{}, http: &http.Client{
-		Timeout:   time.Minute,
-		Transport: &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, MaxConnsPerHost: 1024, IdleConnTimeout: time.Minute},
-	}}
+	s := &service{cfg: cfg, clients: map[string]ledgerapi.Transport{}, meta: &http.Client{Timeout: time.Minute}}
+	s.http = s.httpClient(&http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, MaxConnsPerHost: 1024, IdleConnTimeout: time.Minute})
 	for _, k := range append(slices.Clone(cfg.Keys), cfg.Customers...) {
-		s.keys[k.Principal] = k.Key
+		s.clients[k.Principal] = counted{client.New(cfg.URL, k.Key, client.WithHTTPClient(s.http)), s}
 	}
-	routes, err := s.discover(ctx)
+	ops, err := s.discover(ctx)
 	if err != nil {
 		return nil, err
 	}
-	s.routes = routes
+	s.ops = ops
 	return s, nil
 }
 
-// discover reads the service's OpenAPI document: the route of every operation by its ID
+// httpClient is an HTTP client over base that counts the service's answers (see answers).
+func (s *service) httpClient(base http.RoundTripper) *http.Client {
+	hc := &http.Client{Timeout: time.Minute, Transport: answers{base: base, calls: &s.calls}}
+	s.httpClients = append(s.httpClients, hc)
+	return hc
+}
+
+// answers counts the requests the service answered and, as a client should, waits as long
+// as a 429's Retry-After says (at most a second) before handing it on, so that a refused
+// worker does not spin and take the CPU the measured processes need.
+type answers struct {
+	base  http.RoundTripper
+	calls *atomic.Int64
+}
+
+func (a answers) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := a.base.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	a.calls.Add(1)
+	if resp.StatusCode == http.StatusTooManyRequests {
+		wait := time.Second
+		if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs >= 0 && secs < 1 {
+			wait = time.Duration(secs) * time.Second
+		}
+		select {
+		case <-req.Context().Done():
+		case <-time.After(wait):
+		}
+	}
+	return resp, nil
+}
+
+// counted is a principal's transport that counts the mutations the service committed and
+// those it answered with a read conflict.
+type counted struct {
+	ledgerapi.Transport
+	s *service
+}
+
+func (c counted) Submit(ctx context.Context, op *ledgerapi.Operation, req any) (*ledgerapi.Committed[json.RawMessage], error) {
+	out, err := c.Transport.Submit(ctx, op, req)
+	if err == nil {
+		c.s.committed.Add(1)
+	} else if class := Classify(err); class == bench.MVCC || class == bench.Phantom {
+		c.s.conflicted.Add(1)
+	}
+	return out, err
+}
+
+// discover reads the service's OpenAPI document: the ID of every operation it serves
 // ("provenance.Verify").
-func (s *service) discover(ctx context.Context) (map[string]route, error) {
+func (s *service) discover(ctx context.Context) (map[string]bool, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.cfg.URL+"/openapi.json", nil)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := s.http.Do(req)
+	resp, err := s.meta.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("reach the gateway service at %s: %w (is it up? `cxl gateway up`)", s.cfg.URL, err)
 	}
@@ -104,11 +155,11 @@ func (s *service) discover(ctx context.Context) (map[string]route, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("GET %s/openapi.json: %s", s.cfg.URL, resp.Status)
 	}
-	return parseRoutes(resp.Body)
+	return parseOperations(resp.Body)
 }
 
-// parseRoutes maps every operation ID of an OpenAPI document to its method and path.
-func parseRoutes(r io.Reader) (map[string]route, error) {
+// parseOperations lists the operation IDs of an OpenAPI document.
+func parseOperations(r io.Reader) (map[string]bool, error) {
 	var doc struct {
 		Paths map[string]map[string]struct {
 			OperationID string `json:"operationId"`
@@ -117,22 +168,22 @@ func parseRoutes(r io.Reader) (map[string]route, error) {
 	if err := json.NewDecoder(r).Decode(&doc); err != nil {
 		return nil, fmt.Errorf("parse the OpenAPI document: %w", err)
 	}
-	routes := map[string]route{}
-	for path, ops := range doc.Paths {
-		for method, op := range ops {
+	ops := map[string]bool{}
+	for _, methods := range doc.Paths {
+		for _, op := range methods {
 			if op.OperationID != "" {
-				routes[op.OperationID] = route{method: strings.ToUpper(method), path: path}
+				ops[op.OperationID] = true
 			}
 		}
 	}
-	return routes, nil
+	return ops, nil
 }
 
 // missing lists the operations the service has no route for.
 func (s *service) missing(ops ...string) []string {
 	var out []string
 	for _, op := range ops {
-		if _, ok := s.routes[op]; !ok {
+		if !s.ops[op] {
 			out = append(out, op)
 		}
 	}
@@ -151,156 +202,36 @@ func (s *service) principals(mspID string) []string {
 	return out
 }
 
-// ServiceError is a refusal of the gateway service: its HTTP status and error envelope.
-// A 202 (the commit was not known by the request deadline) is one too, with code PENDING.
-type ServiceError struct {
-	Status   int
-	Envelope cxlerr.Error
-}
-
-func (e *ServiceError) Error() string {
-	return fmt.Sprintf("HTTP %d %s", e.Status, e.Envelope.Error())
-}
-
-// fillPath puts the arguments a path template names into it and returns the rest.
-func fillPath(path string, args map[string]any) (string, map[string]any) {
-	rest := map[string]any{}
-	for k, v := range args {
-		placeholder := "{" + k + "}"
-		if strings.Contains(path, placeholder) {
-			path = strings.ReplaceAll(path, placeholder, url.PathEscape(fmt.Sprint(v)))
-			continue
-		}
-		rest[k] = v
-	}
-	return path, rest
-}
-
-// call runs an operation as principal ("" for a public route, sent from the next source
-// address in turn), with idempotency key idem for a mutation: arguments a path names go
-// into the path, the rest into the JSON body (or the query of a GET).
-func (s *service) call(ctx context.Context, op, principal, idem string, args map[string]any, out any) error {
-	rt, ok := s.routes[op]
-	if !ok {
-		return fmt.Errorf("the gateway service has no route for %s", op)
-	}
-	path, rest := fillPath(rt.path, args)
-	var body io.Reader
-	if rt.method == http.MethodGet {
-		if len(rest) > 0 {
-			q := url.Values{}
-			for k, v := range rest {
-				q.Set(k, fmt.Sprint(v))
-			}
-			path += "?" + q.Encode()
-		}
-	} else {
-		raw, err := json.Marshal(rest)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequestWithContext(ctx, rt.method, s.cfg.URL+path, body)
-	if err != nil {
-		return err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if idem != "" {
-		req.Header.Set("Idempotency-Key", idem)
-	}
-	httpc := s.http
-	if principal != "" {
-		key, ok := s.keys[principal]
-		if !ok {
-			return fmt.Errorf("no API key for %s", principal)
-		}
-		req.Header.Set("X-API-Key", key)
-	} else {
-		if httpc, err = s.publicClient(int(s.nextAddress.Add(1) - 1)); err != nil {
-			return err
-		}
-	}
-	resp, err := httpc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	s.calls.Add(1)
-	switch resp.StatusCode {
-	case http.StatusOK, http.StatusCreated:
-		if rt.method != http.MethodGet {
-			s.committed.Add(1)
-		}
-		if out != nil {
-			return json.Unmarshal(data, out)
-		}
-		return nil
-	case http.StatusAccepted:
-		return &ServiceError{Status: resp.StatusCode, Envelope: cxlerr.Error{Code: cxlerr.Pending, Message: "commit status unknown at the request deadline"}}
-	}
-	se := &ServiceError{Status: resp.StatusCode}
-	if err := json.Unmarshal(data, &se.Envelope); err != nil || se.Envelope.Code == "" {
-		se.Envelope = cxlerr.Error{Code: cxlerr.Internal, Message: strings.TrimSpace(string(data))}
-	}
-	switch ClassifyService(se) {
-	case bench.MVCC, bench.Phantom:
-		s.conflicted.Add(1)
-	case bench.RateLimited:
-		// As a client should: wait as long as Retry-After says (at most a second), so a
-		// refused worker does not spin and take the CPU the measured processes need.
-		wait := time.Second
-		if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs >= 0 && secs < 1 {
-			wait = time.Duration(secs) * time.Second
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(wait):
-		}
-	}
-	return se
-}
-
-// publicClient is the HTTP client of source address slot modulo Addresses: 127.77.x.y for
-// 0 up to Addresses-1 (loopback answers any 127/8 address), or the default client for one
-// address. Requests take the addresses in turn, so each address carries 1/Addresses of
-// them.
-func (s *service) publicClient(slot int) (*http.Client, error) {
-	n := s.cfg.Addresses
-	if n <= 1 {
-		return s.http, nil
-	}
+// public is the transport of the public routes from the next source address in turn:
+// 127.77.x.y for 0 up to Addresses-1 (loopback answers any 127/8 address), or the
+// default one for one address, so each address carries 1/Addresses of the requests.
+func (s *service) public() ledgerapi.Transport {
+	n := max(s.cfg.Addresses, 1)
+	i := int(s.nextAddress.Add(1)-1) % n
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.public == nil {
-		s.public = make([]*http.Client, n)
+	if s.publics == nil {
+		s.publics = make([]ledgerapi.Transport, n)
 	}
-	i := slot % n
-	if s.public[i] == nil {
-		ip := net.IPv4(127, 77, byte(i>>8), byte(i&0xff))
-		dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: ip}, Timeout: 10 * time.Second}
-		s.public[i] = &http.Client{Timeout: time.Minute, Transport: &http.Transport{
-			DialContext: dialer.DialContext, MaxIdleConnsPerHost: 4, IdleConnTimeout: time.Minute,
-		}}
+	if s.publics[i] == nil {
+		hc := s.http
+		if n > 1 {
+			ip := net.IPv4(127, 77, byte(i>>8), byte(i&0xff))
+			dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: ip}, Timeout: 10 * time.Second}
+			hc = s.httpClient(&http.Transport{DialContext: dialer.DialContext, MaxIdleConnsPerHost: 4, IdleConnTimeout: time.Minute})
+		}
+		s.publics[i] = counted{client.New(s.cfg.URL, "", client.WithHTTPClient(hc)), s}
 	}
-	return s.public[i], nil
+	return s.publics[i]
 }
 
 // close closes idle connections.
 func (s *service) close() {
-	s.http.CloseIdleConnections()
+	s.meta.CloseIdleConnections()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, c := range s.public {
-		if c != nil {
-			c.CloseIdleConnections()
-		}
+	for _, c := range s.httpClients {
+		c.CloseIdleConnections()
 	}
 }
 
@@ -344,7 +275,7 @@ func (s *service) counters(ctx context.Context) (ServiceCounters, error) {
 	if err != nil {
 		return ServiceCounters{}, err
 	}
-	resp, err := s.http.Do(req)
+	resp, err := s.meta.Do(req)
 	if err != nil {
 		return ServiceCounters{}, err
 	}
@@ -403,40 +334,4 @@ func label(line, name string) string {
 	}
 	value, _, _ := strings.Cut(rest, `"`)
 	return value
-}
-
-// ClassifyService sorts an error of the gateway service into a failure class: 429 is
-// rate limited; a conflict the service gave up retrying is MVCC or phantom by the
-// validation code its message names; a pending (202) or timed-out request is a timeout; an
-// endorsement failure or a refusal by the chaincode (4xx with a chaincode code) is
-// endorsement; anything else (transport errors, 5xx) is other.
-func ClassifyService(err error) bench.Class {
-	var se *ServiceError
-	if !errors.As(err, &se) {
-		if errors.Is(err, context.DeadlineExceeded) {
-			return bench.Timeout
-		}
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			return bench.Timeout
-		}
-		return bench.Other
-	}
-	msg, code := se.Envelope.Message, se.Envelope.Code
-	switch {
-	case se.Status == http.StatusTooManyRequests || code == cxlerr.RateLimited:
-		return bench.RateLimited
-	case strings.Contains(msg, "MVCC_READ_CONFLICT"):
-		return bench.MVCC
-	case strings.Contains(msg, "PHANTOM_READ_CONFLICT"):
-		return bench.Phantom
-	case code == cxlerr.Pending || code == cxlerr.Timeout:
-		return bench.Timeout
-	case strings.Contains(strings.ToLower(msg), "endorse"):
-		return bench.Endorsement
-	case se.Status >= 400 && se.Status < 500 && se.Status != http.StatusUnauthorized:
-		// The chaincode refused the proposal (its coded errors keep their code).
-		return bench.Endorsement
-	}
-	return bench.Other
 }

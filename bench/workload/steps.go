@@ -2,16 +2,18 @@ package workload
 
 import (
 	"context"
-	"errors"
+
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 
+	"github.com/cxledger/cxledger/chaincode/loyalty"
+	"github.com/cxledger/cxledger/chaincode/orders"
+	"github.com/cxledger/cxledger/chaincode/provenance"
 	"github.com/cxledger/cxledger/cxlerr"
-	"github.com/cxledger/cxledger/gateway/fabric"
+	"github.com/cxledger/cxledger/ledgerapi"
 	"github.com/cxledger/cxledger/network"
 )
 
@@ -49,31 +51,32 @@ func (e *Env) once(name string, make func() (any, error)) (any, error) {
 }
 
 // setup submits a fixture transaction, retrying while the network settles (the first
-// transaction across organisations can fail for a few seconds); a chaincode CONFLICT (the
-// fixture exists already) counts as done when tolerated.
-func setup(ctx context.Context, c *client.Contract, fn string, args, out any, tolerateConflict bool) error {
+// transaction across organisations can fail for a few seconds) and after a read conflict;
+// a refusal of the request stops it, except that a CONFLICT (the fixture exists already)
+// counts as done, with no result, when tolerated.
+func setup[Req, Res any](ctx context.Context, t ledgerapi.Transport, op *ledgerapi.Op[Req, Res], req Req, tolerateConflict bool) (*Res, error) {
 	var err error
 	for attempt := range 6 {
 		if attempt > 0 {
 			select {
 			case <-ctx.Done():
-				return ctx.Err()
+				return nil, ctx.Err()
 			case <-time.After(time.Duration(attempt) * time.Second):
 			}
 		}
-		err = submitJSON(ctx, c, fn, args, out)
-		if err == nil {
-			return nil
+		var out *ledgerapi.Committed[Res]
+		if out, err = op.Run(ctx, t, req); err == nil {
+			return &out.Result, nil
 		}
-		code := fabric.Classify(err).Code
-		if code == cxlerr.Conflict && tolerateConflict {
-			return nil
+		e := cxlerr.From(err)
+		if e.Code == cxlerr.Conflict && !e.Retryable && tolerateConflict {
+			return nil, nil
 		}
-		if code == cxlerr.Invalid || code == cxlerr.Forbidden || code == cxlerr.NotFound || code == cxlerr.Conflict {
+		if refusal(e.Code) && !e.Retryable {
 			break
 		}
 	}
-	return fmt.Errorf("%s: %w", fn, err)
+	return nil, fmt.Errorf("%s: %w", op.Name(), err)
 }
 
 // eventually retries check until it succeeds or 30 s pass.
@@ -95,24 +98,56 @@ func eventually(ctx context.Context, what string, check func() error) error {
 	}
 }
 
+// first is the transport of an organisation's first user, directly.
+func (e *Env) first(mspID string) (ledgerapi.Transport, error) {
+	d := e.directClient()
+	users, err := d.users(mspID)
+	if err != nil {
+		return nil, err
+	}
+	return d.session(mspID, users[0])
+}
+
+// admin is the transport of an organisation's admin, directly.
+func (e *Env) admin(mspID string) (ledgerapi.Transport, error) {
+	return e.directClient().session(mspID, "Admin")
+}
+
+// seenByEveryOrg waits until check succeeds through every organisation's peer.
+func (e *Env) seenByEveryOrg(ctx context.Context, what string, check func(ctx context.Context, t ledgerapi.Transport) error) error {
+	for _, org := range e.Profile.Orgs {
+		t, err := e.first(org.MSPID)
+		if err != nil {
+			return err
+		}
+		if err := eventually(ctx, what+" at "+org.MSPID, func() error { return check(ctx, t) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // provenanceLot is a product and lot Org1 holds, for the provenance workload.
 type provenanceLot struct{ gtin, lot string }
 
 func (e *Env) provenanceLot(ctx context.Context) (provenanceLot, error) {
 	v, err := e.once("provenance", func() (any, error) {
-		brand, err := e.contracts(brandMSP, "provenance")
+		brand, err := e.first(brandMSP)
 		if err != nil {
 			return nil, err
 		}
 		l := provenanceLot{gtin: e.Keys.GTIN(1), lot: e.Keys.Lot()}
 		e.progress("provenance: registering product %s and lot %s as %s", l.gtin, l.lot, brandMSP)
-		if err := setup(ctx, brand[0], "RegisterProduct", map[string]any{"gtin": l.gtin, "name": "cxl bench " + e.Keys.Run}, nil, true); err != nil {
+		if _, err := setup(ctx, brand, ledgerapi.ProvenanceRegisterProduct, ledgerapi.RegisterProductRequest{GTIN: l.gtin, Name: "cxl bench " + e.Keys.Run}, true); err != nil {
 			return nil, err
 		}
-		if err := setup(ctx, brand[0], "RegisterLot", map[string]any{"gtin": l.gtin, "lot": l.lot, "quantity": 1_000_000}, nil, true); err != nil {
+		if _, err := setup(ctx, brand, ledgerapi.ProvenanceRegisterLot, ledgerapi.RegisterLotRequest{GTIN: l.gtin, Lot: l.lot, Quantity: 1_000_000}, true); err != nil {
 			return nil, err
 		}
-		return l, e.seenByEveryOrg(ctx, "provenance", "Verify", map[string]any{"gtin": l.gtin, "serial": "NONE"}, nil)
+		return l, e.seenByEveryOrg(ctx, ledgerapi.ProvenanceVerify.Name(), func(ctx context.Context, t ledgerapi.Transport) error {
+			_, err := ledgerapi.ProvenanceVerify.Query(ctx, t, ledgerapi.VerifyRequest{GTIN: l.gtin, Serial: "NONE"})
+			return err
+		})
 	})
 	if err != nil {
 		return provenanceLot{}, err
@@ -120,47 +155,10 @@ func (e *Env) provenanceLot(ctx context.Context) (provenanceLot, error) {
 	return v.(provenanceLot), nil
 }
 
-// seenByEveryOrg waits until an evaluation succeeds through every organisation's peer.
-func (e *Env) seenByEveryOrg(ctx context.Context, contract, fn string, args map[string]any, ok func([]byte) error) error {
-	for _, org := range e.Profile.Orgs {
-		cs, err := e.contracts(org.MSPID, contract)
-		if err != nil {
-			return err
-		}
-		if err := eventually(ctx, fn+" at "+org.MSPID, func() error {
-			raw, err := evaluateRaw(ctx, cs[0], fn, args)
-			if err != nil {
-				return err
-			}
-			if ok != nil {
-				return ok(raw)
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func evaluateRaw(ctx context.Context, c *client.Contract, fn string, args any) ([]byte, error) {
-	var raw []byte
-	err := evaluateJSON(ctx, c, fn, args, &rawJSON{&raw})
-	return raw, err
-}
-
-// rawJSON keeps a JSON value as it came.
-type rawJSON struct{ b *[]byte }
-
-func (r *rawJSON) UnmarshalJSON(data []byte) error {
-	*r.b = append([]byte(nil), data...)
-	return nil
-}
-
-// verifyItems registers the items the verify workload verifies.
+// verifyFixture registers the items the verify workload verifies.
 func (e *Env) verifyFixture(ctx context.Context) (provenanceLot, error) {
 	v, err := e.once("verify", func() (any, error) {
-		brand, err := e.contracts(brandMSP, "provenance")
+		brand, err := e.first(brandMSP)
 		if err != nil {
 			return nil, err
 		}
@@ -170,21 +168,22 @@ func (e *Env) verifyFixture(ctx context.Context) (provenanceLot, error) {
 			serials[i] = fmt.Sprintf("V%d", i)
 		}
 		e.progress("verify: registering product %s with %d items as %s", l.gtin, verifyItems, brandMSP)
-		if err := setup(ctx, brand[0], "RegisterProduct", map[string]any{"gtin": l.gtin, "name": "cxl bench verify " + e.Keys.Run}, nil, true); err != nil {
+		if _, err := setup(ctx, brand, ledgerapi.ProvenanceRegisterProduct, ledgerapi.RegisterProductRequest{GTIN: l.gtin, Name: "cxl bench verify " + e.Keys.Run}, true); err != nil {
 			return nil, err
 		}
-		if err := setup(ctx, brand[0], "RegisterLot", map[string]any{"gtin": l.gtin, "lot": l.lot, "quantity": verifyItems}, nil, true); err != nil {
+		if _, err := setup(ctx, brand, ledgerapi.ProvenanceRegisterLot, ledgerapi.RegisterLotRequest{GTIN: l.gtin, Lot: l.lot, Quantity: verifyItems}, true); err != nil {
 			return nil, err
 		}
-		if err := setup(ctx, brand[0], "RegisterItems", map[string]any{"gtin": l.gtin, "lot": l.lot, "serials": serials}, nil, true); err != nil {
+		if _, err := setup(ctx, brand, ledgerapi.ProvenanceRegisterItems, ledgerapi.RegisterItemsRequest{GTIN: l.gtin, Lot: l.lot, Serials: serials}, true); err != nil {
 			return nil, err
 		}
 		last := serials[len(serials)-1]
-		return l, e.seenByEveryOrg(ctx, "provenance", "Verify", map[string]any{"gtin": l.gtin, "serial": last}, func(raw []byte) error {
-			if !strings.Contains(string(raw), `"genuine":true`) {
-				return fmt.Errorf("item %s not verified genuine yet", last)
+		return l, e.seenByEveryOrg(ctx, ledgerapi.ProvenanceVerify.Name(), func(ctx context.Context, t ledgerapi.Transport) error {
+			v, err := ledgerapi.ProvenanceVerify.Query(ctx, t, ledgerapi.VerifyRequest{GTIN: l.gtin, Serial: last})
+			if err == nil && !v.Genuine {
+				err = fmt.Errorf("item %s not verified genuine yet", last)
 			}
-			return nil
+			return err
 		})
 	})
 	if err != nil {
@@ -196,11 +195,12 @@ func (e *Env) verifyFixture(ctx context.Context) (provenanceLot, error) {
 // currencyReady registers EUR as the payment provider (Org1's admin) unless it exists.
 func (e *Env) currencyReady(ctx context.Context) error {
 	_, err := e.once("currency", func() (any, error) {
-		bank, err := e.admin(merchant, "orders")
+		bank, err := e.admin(merchant)
 		if err != nil {
 			return nil, err
 		}
-		return nil, setup(ctx, bank, "RegisterCurrency", map[string]any{"currency": currency}, nil, true)
+		_, err = setup(ctx, bank, ledgerapi.OrdersRegisterCurrency, ledgerapi.RegisterCurrencyRequest{Currency: currency}, true)
+		return nil, err
 	})
 	return err
 }
@@ -212,52 +212,49 @@ func (e *Env) deposit(ctx context.Context, ref string, accounts []string) error 
 	if err := e.currencyReady(ctx); err != nil {
 		return err
 	}
-	bank, err := e.admin(merchant, "orders")
+	bank, err := e.admin(merchant)
 	if err != nil {
 		return err
 	}
 	e.progress("orders: depositing %d.%02d EUR to each of %d customers", customerFunds/100, customerFunds%100, len(accounts))
 	for i := 0; i < len(accounts); i += depositChunk {
-		var credits []map[string]any
+		var credits []orders.TransferEntry
 		for _, a := range accounts[i:min(i+depositChunk, len(accounts))] {
-			credits = append(credits, map[string]any{"account": a, "amount": customerFunds})
+			credits = append(credits, orders.TransferEntry{Account: a, Amount: customerFunds})
 		}
-		args := map[string]any{"ref": fmt.Sprintf("%s-%d", ref, i/depositChunk), "currency": currency, "credits": credits}
-		if err := setup(ctx, bank, "Deposit", args, nil, true); err != nil {
+		req := ledgerapi.DepositRequest{Ref: fmt.Sprintf("%s-%d", ref, i/depositChunk), Currency: currency, Credits: credits}
+		if _, err := setup(ctx, bank, ledgerapi.OrdersDeposit, req, true); err != nil {
 			return err
 		}
 	}
 	last := accounts[len(accounts)-1]
-	return e.seenByEveryOrg(ctx, "orders", "Balance", map[string]any{"account": last, "currency": currency}, func(raw []byte) error {
-		if strings.Contains(string(raw), `"balance":0,`) || !strings.Contains(string(raw), `"balance":`) {
-			return fmt.Errorf("%s not funded yet: %s", last, raw)
+	return e.seenByEveryOrg(ctx, ledgerapi.OrdersBalance.Name(), func(ctx context.Context, t ledgerapi.Transport) error {
+		b, err := ledgerapi.OrdersBalance.Query(ctx, t, ledgerapi.AccountRequest{Account: last, Currency: currency})
+		if err == nil && b.Balance <= 0 {
+			err = fmt.Errorf("%s not funded yet: balance %d", last, b.Balance)
 		}
-		return nil
+		return err
 	})
 }
 
 // consolidateMerchant merges the lots the orders workload paid into the merchant's
 // account, 500 per transaction, so that its balance stays cheap to read.
 func (e *Env) consolidateMerchant(ctx context.Context) error {
-	bank, err := e.admin(merchant, "orders")
+	bank, err := e.admin(merchant)
 	if err != nil {
 		return err
 	}
-	merged, txs := 0, 0
+	txs := 0
 	for {
-		var res struct {
-			Lots int  `json:"lots"`
-			More bool `json:"more"`
-		}
-		err := submitJSON(ctx, bank, "Consolidate", map[string]any{"account": merchant, "currency": currency}, &res)
+		res, err := ledgerapi.OrdersConsolidate.Run(ctx, bank, ledgerapi.AccountRequest{Account: merchant, Currency: currency})
 		if err != nil {
-			if fabric.Classify(err).Code == cxlerr.Conflict {
+			if e := cxlerr.From(err); e.Code == cxlerr.Conflict && !e.Retryable {
 				break // one lot or none: nothing to merge
 			}
 			return fmt.Errorf("consolidate the lots of %s: %w", merchant, err)
 		}
-		merged, txs = merged+res.Lots, txs+1
-		if !res.More {
+		txs++
+		if !res.Result.More {
 			break
 		}
 	}
@@ -273,18 +270,21 @@ func (e *Env) loyaltyProgram(ctx context.Context) (string, error) {
 		if err := e.currencyReady(ctx); err != nil {
 			return nil, err
 		}
-		issuer, err := e.contracts(merchant, "loyalty")
+		issuer, err := e.first(merchant)
 		if err != nil {
 			return nil, err
 		}
 		id := "bench-" + e.Keys.Run
 		e.progress("loyalty: creating programme %s of %s; hot customer %s", id, merchant, e.Keys.Account(carrierMSP, "hot"))
-		args := map[string]any{"id": id, "name": "cxl bench", "unit": "pts", "currency": currency,
-			"earn": map[string]any{"points": 1, "per": 100}, "expiryDays": 365, "partners": []any{}}
-		if err := setup(ctx, issuer[0], "CreateProgram", args, nil, true); err != nil {
+		req := ledgerapi.CreateProgramRequest{ID: id, Name: "cxl bench", Unit: "pts", Currency: currency,
+			Earn: loyalty.EarnRule{Points: 1, Per: 100}, ExpiryDays: 365}
+		if _, err := setup(ctx, issuer, ledgerapi.LoyaltyCreateProgram, req, true); err != nil {
 			return nil, err
 		}
-		return id, e.seenByEveryOrg(ctx, "loyalty", "GetProgram", map[string]any{"program": id}, nil)
+		return id, e.seenByEveryOrg(ctx, ledgerapi.LoyaltyGetProgram.Name(), func(ctx context.Context, t ledgerapi.Transport) error {
+			_, err := ledgerapi.LoyaltyGetProgram.Query(ctx, t, ledgerapi.ProgramRequest{Program: id})
+			return err
+		})
 	})
 	if err != nil {
 		return "", err
@@ -292,38 +292,62 @@ func (e *Env) loyaltyProgram(ctx context.Context) (string, error) {
 	return v.(string), nil
 }
 
-// directSteps sets up spec's fixtures and returns its steps through fabric-gateway.
-func (e *Env) directSteps(ctx context.Context, spec Spec, p *Prepared) ([]step, error) {
+// actors are who a target's steps act as.
+type actors interface {
+	// users are the transports of an organisation's users, which workers take round
+	// robin.
+	users(mspID string) ([]ledgerapi.Transport, error)
+	// customers are n customers of carrierMSP (one per worker) and their accounts.
+	customers(n int) ([]ledgerapi.Transport, []string, error)
+	// verifier returns who verifies an item, per call.
+	verifier() (func() ledgerapi.Transport, error)
+	// tag tells the target's fixtures apart ("d", "s").
+	tag() string
+}
+
+// baselineSteps are the baseline's steps: raw Fabric, no cxledger operation.
+func (e *Env) baselineSteps() ([]step, error) {
+	if e.Profile.Baseline == nil {
+		return nil, fmt.Errorf("the network has no baseline chaincode: restart it with `cxl network up` (this version deploys it)")
+	}
+	d := e.directClient()
+	users, err := d.users(brandMSP)
+	if err != nil {
+		return nil, err
+	}
+	var contracts []*client.Contract
+	for _, u := range users {
+		gw, err := d.user(brandMSP, u)
+		if err != nil {
+			return nil, err
+		}
+		contracts = append(contracts, gw.GetNetwork(e.Profile.Channel).GetContract(network.BaselineChaincode))
+	}
+	value := strings.Repeat("v", 100)
+	return []step{func(ctx context.Context, c current) error {
+		_, err := byWorker(contracts, c.worker).SubmitWithContext(ctx, "Put", client.WithArguments(c.id("bl"), value))
+		return err
+	}}, nil
+}
+
+// keyed is ctx with the idempotency key of a step (the gateway service keeps the outcome
+// of a key; fabric-gateway needs none).
+func keyed(ctx context.Context, key string) context.Context {
+	return ledgerapi.WithIdempotencyKey(ctx, key)
+}
+
+// steps sets up spec's fixtures and returns its steps, acting as a's identities. Each
+// worker acts as one of an organisation's users, round robin.
+func (e *Env) steps(ctx context.Context, spec Spec, p *Prepared, a actors) ([]step, error) {
 	switch spec.Name {
-	case "baseline":
-		d := e.directClient()
-		users, err := d.users(brandMSP)
-		if err != nil {
-			return nil, err
-		}
-		var contracts []*client.Contract
-		for _, u := range users {
-			gw, err := d.user(brandMSP, u)
-			if err != nil {
-				return nil, err
-			}
-			contracts = append(contracts, gw.GetNetwork(e.Profile.Channel).GetContract(network.BaselineChaincode))
-		}
-		if e.Profile.Baseline == nil {
-			return nil, fmt.Errorf("the network has no baseline chaincode: restart it with `cxl network up` (this version deploys it)")
-		}
-		value := strings.Repeat("v", 100)
-		return []step{func(ctx context.Context, c current) error {
-			_, err := byWorker(contracts, c.worker).SubmitWithContext(ctx, "Put", client.WithArguments(c.id("bl"), value))
-			return err
-		}}, nil
 	case "ping":
-		cs, err := e.contracts(brandMSP, "health")
+		brand, err := a.users(brandMSP)
 		if err != nil {
 			return nil, err
 		}
 		return []step{func(ctx context.Context, c current) error {
-			_, err := byWorker(cs, c.worker).SubmitWithContext(ctx, "Ping", client.WithArguments(c.id("ping")))
+			nonce := c.id("ping")
+			_, err := ledgerapi.HealthPing.Run(keyed(ctx, nonce), byWorker(brand, c.worker), ledgerapi.PingRequest{Nonce: nonce})
 			return err
 		}}, nil
 	case "provenance":
@@ -331,97 +355,190 @@ func (e *Env) directSteps(ctx context.Context, spec Spec, p *Prepared) ([]step, 
 		if err != nil {
 			return nil, err
 		}
-		brand, err := e.contracts(brandMSP, "provenance")
+		brand, err := a.users(brandMSP)
 		if err != nil {
 			return nil, err
 		}
-		carrier, err := e.contracts(carrierMSP, "provenance")
+		carrier, err := a.users(carrierMSP)
 		if err != nil {
 			return nil, err
+		}
+		item := func(c current) ledgerapi.Subject {
+			return ledgerapi.Subject{Kind: provenance.KindItem, GTIN: l.gtin, Serial: c.serial()}
 		}
 		return []step{
 			func(ctx context.Context, c current) error {
-				return submitJSON(ctx, byWorker(brand, c.worker), "RegisterItems", map[string]any{"gtin": l.gtin, "lot": l.lot, "serials": []string{c.serial()}}, nil)
+				_, err := ledgerapi.ProvenanceRegisterItems.Run(keyed(ctx, c.id("reg")), byWorker(brand, c.worker),
+					ledgerapi.RegisterItemsRequest{GTIN: l.gtin, Lot: l.lot, Serials: []string{c.serial()}})
+				return err
 			},
 			func(ctx context.Context, c current) error {
-				return retryLag(ctx, p, func(int) error {
-					return submitJSON(ctx, byWorker(brand, c.worker), "OfferCustody", map[string]any{"kind": "item", "gtin": l.gtin, "serial": c.serial(), "to": carrierMSP, "location": "dock"}, nil)
+				return retryLag(ctx, p, func(try int) error {
+					_, err := ledgerapi.ProvenanceOfferCustody.Run(keyed(ctx, retryKey(c.id("off"), try)), byWorker(brand, c.worker),
+						ledgerapi.OfferCustodyRequest{Subject: item(c), To: carrierMSP, Location: "dock"})
+					return err
 				})
 			},
 			func(ctx context.Context, c current) error {
-				return retryLag(ctx, p, func(int) error {
-					return submitJSON(ctx, byWorker(carrier, c.worker), "AcceptCustody", map[string]any{"kind": "item", "gtin": l.gtin, "serial": c.serial()}, nil)
-				})
+				// An offer the carrier's peer has not committed yet is not pending there.
+				return retryLag(ctx, p, func(try int) error {
+					_, err := ledgerapi.ProvenanceAcceptCustody.Run(keyed(ctx, retryKey(c.id("acc"), try)), byWorker(carrier, c.worker),
+						ledgerapi.CustodyRequest{Subject: item(c)})
+					return err
+				}, cxlerr.Conflict)
 			},
 		}, nil
 	case "orders":
 		// One customer per worker, so that no two payments spend the same customer's
 		// lots: every conflict left is the merchant's.
-		d := e.directClient()
-		customers := make([]*client.Contract, e.Workers)
-		accounts := make([]string, e.Workers)
-		e.progress("orders: issuing %d customer identities of %s", e.Workers, carrierMSP)
-		domain := strings.ToLower(strings.TrimSuffix(carrierMSP, "MSP")) + ".example.com"
-		for i := range customers {
-			cn := fmt.Sprintf("bench-%s-%d@%s", e.Keys.Run, i, domain)
-			gw, err := d.mint(carrierMSP, cn)
-			if err != nil {
-				return nil, err
-			}
-			customers[i], accounts[i] = d.contract(gw, "orders"), carrierMSP+"/"+cn
+		customers, accounts, err := a.customers(e.Workers)
+		if err != nil {
+			return nil, err
 		}
-		if err := e.deposit(ctx, "bench-"+e.Keys.Run+"-d", accounts); err != nil {
+		if err := e.deposit(ctx, "bench-"+e.Keys.Run+"-"+a.tag(), accounts); err != nil {
 			return nil, err
 		}
 		p.Cleanup = e.consolidateMerchant
-		return e.orderSteps(p, func(ctx context.Context, c current, try int, fn string, args map[string]any) error {
-			return submitJSON(ctx, customers[c.worker], fn, args, nil)
-		}), nil
+		return []step{
+			func(ctx context.Context, c current) error {
+				_, err := ledgerapi.OrdersPlace.Run(keyed(ctx, c.id("pla")), customers[c.worker], ledgerapi.PlaceOrderRequest{
+					ID: c.id("o"), Merchant: merchant, Amount: orderAmount, Currency: currency,
+					Deadline: time.Now().Add(time.Hour).UTC().Truncate(time.Second),
+					Items:    []orders.OrderItem{{SKU: "bench", Quantity: 1}},
+				})
+				return err
+			},
+			func(ctx context.Context, c current) error {
+				return retryLag(ctx, p, func(try int) error {
+					_, err := ledgerapi.OrdersConfirmDelivery.Run(keyed(ctx, retryKey(c.id("con"), try)), customers[c.worker], ledgerapi.OrderRequest{ID: c.id("o")})
+					return err
+				})
+			},
+		}, nil
 	case "loyalty":
 		program, err := e.loyaltyProgram(ctx)
 		if err != nil {
 			return nil, err
 		}
-		issuers, err := e.contracts(merchant, "loyalty")
+		issuers, err := a.users(merchant)
 		if err != nil {
 			return nil, err
 		}
 		hot := e.Keys.Account(carrierMSP, "hot")
 		return []step{func(ctx context.Context, c current) error {
-			return submitJSON(ctx, byWorker(issuers, c.worker), "Earn", map[string]any{"program": program, "id": c.id("earn"), "account": hot, "points": 1}, nil)
+			id := c.id("earn")
+			_, err := ledgerapi.LoyaltyEarn.Run(keyed(ctx, id), byWorker(issuers, c.worker), ledgerapi.EarnRequest{Program: program, ID: id, Account: hot, Points: 1})
+			return err
 		}}, nil
 	case "verify":
 		l, err := e.verifyFixture(ctx)
 		if err != nil {
 			return nil, err
 		}
-		d := e.directClient()
-		gw, err := d.user(brandMSP, "User1")
+		verifier, err := a.verifier()
 		if err != nil {
 			return nil, err
 		}
-		verifier := d.contract(gw, "provenance")
 		return []step{func(ctx context.Context, c current) error {
-			_, err := evaluateRaw(ctx, verifier, "Verify", map[string]any{"gtin": l.gtin, "serial": verifySerial(c)})
+			_, err := ledgerapi.ProvenanceVerify.Query(ctx, verifier(), ledgerapi.VerifyRequest{GTIN: l.gtin, Serial: verifySerial(c)})
 			return err
 		}}, nil
 	}
-	return nil, fmt.Errorf("no direct variant of %s", spec.Name)
+	return nil, fmt.Errorf("no steps for %s", spec.Name)
 }
+
+// directActors are the network's users and fresh customers, through fabric-gateway.
+type directActors struct{ e *Env }
+
+func (a directActors) users(mspID string) ([]ledgerapi.Transport, error) {
+	d := a.e.directClient()
+	names, err := d.users(mspID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ledgerapi.Transport, len(names))
+	for i, u := range names {
+		if out[i], err = d.session(mspID, u); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (a directActors) customers(n int) ([]ledgerapi.Transport, []string, error) {
+	a.e.progress("orders: issuing %d customer identities of %s", n, carrierMSP)
+	domain := strings.ToLower(strings.TrimSuffix(carrierMSP, "MSP")) + ".example.com"
+	cns := make([]string, n)
+	accounts := make([]string, n)
+	for i := range cns {
+		cns[i] = fmt.Sprintf("bench-%s-%d@%s", a.e.Keys.Run, i, domain)
+		accounts[i] = carrierMSP + "/" + cns[i]
+	}
+	ts, err := a.e.directClient().customers(carrierMSP, cns)
+	return ts, accounts, err
+}
+
+// verifier is Org1's User1, the service's public identity.
+func (a directActors) verifier() (func() ledgerapi.Transport, error) {
+	t, err := a.e.directClient().session(brandMSP, "User1")
+	if err != nil {
+		return nil, err
+	}
+	return func() ledgerapi.Transport { return t }, nil
+}
+
+func (directActors) tag() string { return "d" }
+
+// serviceActors are the service's principals, and its public routes from many addresses.
+type serviceActors struct{ s *service }
+
+func (a serviceActors) users(mspID string) ([]ledgerapi.Transport, error) {
+	names := a.s.principals(mspID)
+	if len(names) == 0 {
+		return nil, fmt.Errorf("the service has no API keys for the users of %s", mspID)
+	}
+	out := make([]ledgerapi.Transport, len(names))
+	for i, n := range names {
+		out[i] = a.s.clients[n]
+	}
+	return out, nil
+}
+
+// customers act as the customer identities the service's customer API keys stand for.
+func (a serviceActors) customers(n int) ([]ledgerapi.Transport, []string, error) {
+	if len(a.s.cfg.Customers) < n {
+		return nil, nil, ErrNoCustomers
+	}
+	ts := make([]ledgerapi.Transport, n)
+	accounts := make([]string, n)
+	for i, k := range a.s.cfg.Customers[:n] {
+		ts[i], accounts[i] = a.s.clients[k.Principal], k.MSPID+"/"+k.User
+	}
+	return ts, accounts, nil
+}
+
+// verifier sends each verification from the next source address in turn, with no
+// credentials.
+func (a serviceActors) verifier() (func() ledgerapi.Transport, error) {
+	return a.s.public, nil
+}
+
+func (serviceActors) tag() string { return "s" }
 
 // maxLagRetries bounds retryLag: 10 attempts over about 1.4 s.
 const maxLagRetries = 10
 
 // retryLag runs a step that reads what the step before it committed, repeating it while an
-// endorsing peer has not committed that yet. fabric-gateway reports a commit once the
-// gateway peer has it; a step sent through another organisation's peer, or endorsed by
-// one, can get there first (the carrier accepting a custody offer the brand's peer just
-// committed, an order's delivery endorsed by the merchant's peer before it saw the order).
-// A client would wait and try again, as this does; p counts every repetition.
-func retryLag(ctx context.Context, p *Prepared, attempt func(try int) error) error {
+// endorsing peer has not committed that yet (see lagging; notYet are the step's own codes
+// for it). fabric-gateway reports a commit once the gateway peer has it; a step sent
+// through another organisation's peer, or endorsed by one, can get there first (the
+// carrier accepting a custody offer the brand's peer just committed, an order's delivery
+// endorsed by the merchant's peer before it saw the order). A client would wait and try
+// again, as this does; p counts every repetition.
+func retryLag(ctx context.Context, p *Prepared, attempt func(try int) error, notYet ...cxlerr.Code) error {
 	var err error
 	for try := 0; ; try++ {
-		if err = attempt(try); err == nil || try == maxLagRetries || !lagging(err) {
+		if err = attempt(try); err == nil || try == maxLagRetries || !lagging(err, notYet...) {
 			return err
 		}
 		p.lagRetries.Add(1)
@@ -431,23 +548,6 @@ func retryLag(ctx context.Context, p *Prepared, attempt func(try int) error) err
 		case <-time.After(time.Duration(try+1) * 25 * time.Millisecond):
 		}
 	}
-}
-
-// lagging reports whether err says a peer has not yet seen what an earlier step committed:
-// the record is not found, the custody offer is not pending yet, or two endorsing peers
-// read different versions.
-func lagging(err error) bool {
-	var se *ServiceError
-	if errors.As(err, &se) {
-		return se.Status == http.StatusNotFound || strings.Contains(se.Envelope.Message, "no custody offer is pending")
-	}
-	var ee *client.EndorseError
-	if !errors.As(err, &ee) {
-		return false
-	}
-	msg := err.Error()
-	return strings.Contains(msg, "cxl:NOT_FOUND") || strings.Contains(msg, "no custody offer is pending") ||
-		strings.Contains(msg, "ProposalResponsePayloads do not match")
 }
 
 // retryKey is the idempotency key of a step's try-th repetition: the service keeps the
@@ -462,99 +562,4 @@ func retryKey(key string, try int) string {
 // verifySerial spreads the verifications over the registered items.
 func verifySerial(c current) string {
 	return fmt.Sprintf("V%d", (c.worker*7919+c.seq)%verifyItems)
-}
-
-// orderSteps are an order's place and confirm-delivery transactions, submitted by submit as
-// the worker's customer (try counts repetitions of a step, see retryLag).
-func (e *Env) orderSteps(p *Prepared, submit func(ctx context.Context, c current, try int, fn string, args map[string]any) error) []step {
-	return []step{
-		func(ctx context.Context, c current) error {
-			return submit(ctx, c, 0, "Place", map[string]any{
-				"id": c.id("o"), "merchant": merchant, "amount": orderAmount, "currency": currency,
-				"deadline": time.Now().Add(time.Hour).UTC().Format(time.RFC3339),
-				"items":    []map[string]any{{"sku": "bench", "quantity": 1}},
-			})
-		},
-		func(ctx context.Context, c current) error {
-			return retryLag(ctx, p, func(try int) error {
-				return submit(ctx, c, try, "ConfirmDelivery", map[string]any{"id": c.id("o")})
-			})
-		},
-	}
-}
-
-// serviceSteps sets up spec's fixtures and returns its steps through the gateway service.
-// Each worker acts as one of the service's principals, round robin.
-func (e *Env) serviceSteps(ctx context.Context, spec Spec, s *service, p *Prepared) ([]step, error) {
-	brand, carrier := s.principals(brandMSP), s.principals(carrierMSP)
-	if len(brand) == 0 || len(carrier) == 0 {
-		return nil, errors.New("the service has no API keys for the users of Org1MSP and Org2MSP")
-	}
-	mutate := func(ctx context.Context, op, principal, idem string, args map[string]any) error {
-		return s.call(ctx, op, principal, idem, args, nil)
-	}
-	switch spec.Name {
-	case "ping":
-		return []step{func(ctx context.Context, c current) error {
-			nonce := c.id("ping")
-			return mutate(ctx, "health.Ping", byWorker(brand, c.worker), nonce, map[string]any{"nonce": nonce})
-		}}, nil
-	case "provenance":
-		l, err := e.provenanceLot(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return []step{
-			func(ctx context.Context, c current) error {
-				return mutate(ctx, "provenance.RegisterItems", byWorker(brand, c.worker), c.id("reg"), map[string]any{"gtin": l.gtin, "lot": l.lot, "serials": []string{c.serial()}})
-			},
-			func(ctx context.Context, c current) error {
-				return retryLag(ctx, p, func(try int) error {
-					return mutate(ctx, "provenance.OfferCustody", byWorker(brand, c.worker), retryKey(c.id("off"), try), map[string]any{"kind": "item", "gtin": l.gtin, "serial": c.serial(), "to": carrierMSP, "location": "dock"})
-				})
-			},
-			func(ctx context.Context, c current) error {
-				return retryLag(ctx, p, func(try int) error {
-					return mutate(ctx, "provenance.AcceptCustody", byWorker(carrier, c.worker), retryKey(c.id("acc"), try), map[string]any{"kind": "item", "gtin": l.gtin, "serial": c.serial()})
-				})
-			},
-		}, nil
-	case "orders":
-		// One customer per worker, as directly: the service signs as the customer its
-		// API key stands for.
-		if len(s.cfg.Customers) < e.Workers {
-			return nil, ErrNoCustomers
-		}
-		customers := make([]string, e.Workers)
-		accounts := make([]string, e.Workers)
-		for i, k := range s.cfg.Customers[:e.Workers] {
-			customers[i], accounts[i] = k.Principal, k.MSPID+"/"+k.User
-		}
-		if err := e.deposit(ctx, "bench-"+e.Keys.Run+"-s", accounts); err != nil {
-			return nil, err
-		}
-		p.Cleanup = e.consolidateMerchant
-		return e.orderSteps(p, func(ctx context.Context, c current, try int, fn string, args map[string]any) error {
-			return mutate(ctx, "orders."+fn, customers[c.worker], retryKey(c.id(strings.ToLower(fn[:3])), try), args)
-		}), nil
-	case "loyalty":
-		program, err := e.loyaltyProgram(ctx)
-		if err != nil {
-			return nil, err
-		}
-		hot := e.Keys.Account(carrierMSP, "hot")
-		return []step{func(ctx context.Context, c current) error {
-			id := c.id("earn")
-			return mutate(ctx, "loyalty.Earn", byWorker(brand, c.worker), id, map[string]any{"program": program, "id": id, "account": hot, "points": 1})
-		}}, nil
-	case "verify":
-		l, err := e.verifyFixture(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return []step{func(ctx context.Context, c current) error {
-			return s.call(ctx, "provenance.Verify", "", "", map[string]any{"gtin": l.gtin, "serial": verifySerial(c)}, nil)
-		}}, nil
-	}
-	return nil, fmt.Errorf("no service variant of %s", spec.Name)
 }

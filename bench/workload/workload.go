@@ -18,9 +18,8 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/hyperledger/fabric-gateway/pkg/client"
-
 	"github.com/cxledger/cxledger/bench"
+	"github.com/cxledger/cxledger/gateway/fabric"
 	"github.com/cxledger/cxledger/network"
 )
 
@@ -209,11 +208,16 @@ func (e *Env) Prepare(ctx context.Context, name string, target Target) (*Prepare
 	if e.Workers < 1 {
 		return nil, errors.New("workers must be at least 1")
 	}
-	p := &Prepared{Name: name + "/" + string(target), Classify: ClassifyDirect}
+	p := &Prepared{Name: name + "/" + string(target), Classify: Classify}
 	var steps func(ctx context.Context) ([]step, error)
 	switch target {
 	case Direct:
-		steps = func(ctx context.Context) ([]step, error) { return e.directSteps(ctx, spec, p) }
+		steps = func(ctx context.Context) ([]step, error) {
+			if spec.Name == "baseline" {
+				return e.baselineSteps()
+			}
+			return e.steps(ctx, spec, p, directActors{e})
+		}
 	case Service:
 		if len(spec.ServiceOps) == 0 {
 			return nil, ErrNoServiceVariant
@@ -225,10 +229,9 @@ func (e *Env) Prepare(ctx context.Context, name string, target Target) (*Prepare
 		if missing := s.missing(spec.ServiceOps...); len(missing) > 0 {
 			return nil, &MissingEndpointsError{Workload: name, Operations: missing}
 		}
-		p.Classify = ClassifyService
 		p.ServiceCounters = s.counters
 		p.Calls = func() int { return int(s.calls.Load()) }
-		steps = func(ctx context.Context) ([]step, error) { return e.serviceSteps(ctx, spec, s, p) }
+		steps = func(ctx context.Context) ([]step, error) { return e.steps(ctx, spec, p, serviceActors{s}) }
 	default:
 		return nil, fmt.Errorf("no target %q: want direct or service", target)
 	}
@@ -258,6 +261,11 @@ func (c current) serial() string { return c.keys.Serial(c.worker, c.seq) }
 // step runs one transaction of a business operation.
 type step func(ctx context.Context, c current) error
 
+// stepTimeout bounds a step, as fabric-gateway's commit-status timeout does: a transaction
+// whose commit never comes (an orderer lost it) fails its step as a timeout instead of
+// holding its worker until the run ends.
+var stepTimeout = fabric.DefaultTimeouts.CommitStatus
+
 // cycle is a bench.Op that walks each worker through steps: the first step starts a new
 // business operation, a failed step abandons it.
 func cycle(keys Keys, workers int, steps []step) bench.Op {
@@ -274,7 +282,9 @@ func cycle(keys Keys, workers int, steps []step) bench.Op {
 		if st.next == 0 {
 			st.cur = current{keys: keys, worker: worker, seq: seq}
 		}
-		if err := steps[st.next](ctx, st.cur); err != nil {
+		sctx, cancel := context.WithTimeout(ctx, stepTimeout)
+		defer cancel()
+		if err := steps[st.next](sctx, st.cur); err != nil {
 			st.next = 0
 			return err
 		}
@@ -285,31 +295,3 @@ func cycle(keys Keys, workers int, steps []step) bench.Op {
 
 // byWorker picks worker's item of a list, round robin.
 func byWorker[T any](items []T, worker int) T { return items[worker%len(items)] }
-
-// contracts is a contract of the cxledger chaincode for each of some users.
-func (e *Env) contracts(mspID, name string) ([]*client.Contract, error) {
-	d := e.directClient()
-	users, err := d.users(mspID)
-	if err != nil {
-		return nil, err
-	}
-	var out []*client.Contract
-	for _, u := range users {
-		gw, err := d.user(mspID, u)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d.contract(gw, name))
-	}
-	return out, nil
-}
-
-// admin is a contract of the cxledger chaincode for an organisation's admin.
-func (e *Env) admin(mspID, name string) (*client.Contract, error) {
-	d := e.directClient()
-	gw, err := d.user(mspID, "Admin")
-	if err != nil {
-		return nil, err
-	}
-	return d.contract(gw, name), nil
-}

@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -17,19 +16,24 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/protoadapt"
 
 	"github.com/cxledger/cxledger/bench"
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/provenance"
 	"github.com/cxledger/cxledger/cxlerr"
+	"github.com/cxledger/cxledger/gateway/fabric"
+	"github.com/cxledger/cxledger/ledgerapi"
 	"github.com/cxledger/cxledger/network"
 )
 
@@ -111,94 +115,128 @@ func TestCycleWalksStepsAndRestartsOnFailure(t *testing.T) {
 	if err := op(context.Background(), 2, 0); err == nil {
 		t.Fatal("worker beyond the prepared ones ran")
 	}
-}
-
-func TestClassifyDirect(t *testing.T) {
-	cases := []struct {
-		err  error
-		want bench.Class
-	}{
-		{&client.CommitError{Code: peer.TxValidationCode_MVCC_READ_CONFLICT}, bench.MVCC},
-		{fmt.Errorf("wrapped: %w", &client.CommitError{Code: peer.TxValidationCode_PHANTOM_READ_CONFLICT}), bench.Phantom},
-		{&client.CommitError{Code: peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE}, bench.Endorsement},
-		{&client.CommitError{Code: peer.TxValidationCode_DUPLICATE_TXID}, bench.Other},
-		{context.DeadlineExceeded, bench.Timeout},
-		{status.Error(codes.DeadlineExceeded, "late"), bench.Timeout},
-		{errors.New("boom"), bench.Other},
-	}
-	for _, tc := range cases {
-		if got := ClassifyDirect(tc.err); got != tc.want {
-			t.Errorf("ClassifyDirect(%v) = %s, want %s", tc.err, got, tc.want)
+	bounded := cycle(Keys{}, 1, []step{func(ctx context.Context, _ current) error {
+		if d, ok := ctx.Deadline(); !ok || time.Until(d) > stepTimeout {
+			return errors.New("unbounded step")
 		}
+		return nil
+	}})
+	if err := bounded(context.Background(), 0, 0); err != nil {
+		t.Fatal(err)
 	}
 }
 
-func TestClassifyService(t *testing.T) {
-	se := func(status int, code cxlerr.Code, msg string) error {
-		return &ServiceError{Status: status, Envelope: cxlerr.Error{Code: code, Message: msg}}
+// withDetails is a gRPC status error carrying an endorsing peer's answer, as a gateway peer
+// returns when endorsement fails.
+func withDetails(t *testing.T, code codes.Code, msg, detail string) error {
+	t.Helper()
+	st, err := status.New(code, msg).WithDetails(protoadapt.MessageV1Of(&gateway.ErrorDetail{Address: "peer0:7051", MspId: "Org1MSP", Message: detail}))
+	if err != nil {
+		t.Fatal(err)
 	}
+	return st.Err()
+}
+
+func TestClassify(t *testing.T) {
+	envelope := func(code cxlerr.Code, retryable bool, details ...cxlerr.Detail) error {
+		return &cxlerr.Error{Code: code, Message: "m", Retryable: retryable, Details: details}
+	}
+	mvcc := &client.CommitError{TransactionID: "tx", Code: peer.TxValidationCode_MVCC_READ_CONFLICT}
 	cases := []struct {
+		name string
 		err  error
 		want bench.Class
 	}{
-		{se(429, cxlerr.RateLimited, "slow down"), bench.RateLimited},
-		{se(409, cxlerr.Conflict, "transaction x read data ... (MVCC_READ_CONFLICT); nothing was applied"), bench.MVCC},
-		{se(409, cxlerr.Conflict, "(PHANTOM_READ_CONFLICT)"), bench.Phantom},
-		{se(202, cxlerr.Pending, "unknown"), bench.Timeout},
-		{se(504, cxlerr.Timeout, "late"), bench.Timeout},
-		{se(503, cxlerr.Unavailable, "failed to endorse transaction"), bench.Endorsement},
-		{se(409, cxlerr.Conflict, "order exists"), bench.Endorsement},
-		{se(500, cxlerr.Internal, "bug"), bench.Other},
-		{context.DeadlineExceeded, bench.Timeout},
-		{errors.New("connection refused"), bench.Other},
+		{"raw MVCC conflict", mvcc, bench.MVCC},
+		{"raw phantom conflict, wrapped", fmt.Errorf("wrapped: %w", &client.CommitError{Code: peer.TxValidationCode_PHANTOM_READ_CONFLICT}), bench.Phantom},
+		{"raw endorsement policy failure", &client.CommitError{Code: peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE}, bench.Endorsement},
+		{"raw duplicate", &client.CommitError{Code: peer.TxValidationCode_DUPLICATE_TXID}, bench.Other},
+		{"the adapter's conflict keeps its validation code", fmt.Errorf("submit orders:Place: %w", fabric.Classify(&client.CommitError{Code: peer.TxValidationCode_PHANTOM_READ_CONFLICT})), bench.Phantom},
+		{"deadline", context.DeadlineExceeded, bench.Timeout},
+		{"gRPC deadline", status.Error(codes.DeadlineExceeded, "late"), bench.Timeout},
+		{"endorsing peers refused", withDetails(t, codes.Aborted, "failed to endorse transaction", "chaincode response 500, cxl:NOT_FOUND: no order o-1"), bench.Endorsement},
+		{"endorsing peers unreachable", withDetails(t, codes.Aborted, "failed to collect enough transaction endorsements", "connection refused"), bench.Endorsement},
+		{"plain error", errors.New("boom"), bench.Other},
+		{"rate limited", envelope(cxlerr.RateLimited, true), bench.RateLimited},
+		{"read conflict through the service", envelope(cxlerr.Conflict, true), bench.MVCC},
+		{"pending", envelope(cxlerr.Pending, true), bench.Timeout},
+		{"timeout", envelope(cxlerr.Timeout, true), bench.Timeout},
+		{"endorsement failure through the service", envelope(cxlerr.Unavailable, true, cxlerr.Detail{Address: "peer0:7051", MSPID: "Org1MSP", Message: "connection refused"}), bench.Endorsement},
+		{"the service cannot reach the ledger", envelope(cxlerr.Unavailable, true), bench.Other},
+		{"refused: exists", envelope(cxlerr.Conflict, false), bench.Endorsement},
+		{"refused: not found", envelope(cxlerr.NotFound, false), bench.Endorsement},
+		{"refused: funds", envelope(cxlerr.InsufficientFunds, false), bench.Endorsement},
+		{"no credentials", envelope(cxlerr.Unauthenticated, false), bench.Other},
+		{"bug", envelope(cxlerr.Internal, false), bench.Other},
 	}
 	for _, tc := range cases {
-		if got := ClassifyService(tc.err); got != tc.want {
-			t.Errorf("ClassifyService(%v) = %s, want %s", tc.err, got, tc.want)
+		if got := Classify(tc.err); got != tc.want {
+			t.Errorf("%s: Classify(%v) = %s, want %s", tc.name, tc.err, got, tc.want)
 		}
 	}
 }
 
 func TestLagging(t *testing.T) {
-	if !lagging(&ServiceError{Status: 404}) || !lagging(&ServiceError{Status: 409, Envelope: cxlerr.Error{Message: "no custody offer is pending for item x"}}) {
-		t.Error("service refusals of a record not seen yet are lag")
-	}
-	if lagging(&ServiceError{Status: 409, Envelope: cxlerr.Error{Message: "already offered"}}) || lagging(errors.New("cxl:NOT_FOUND")) {
-		t.Error("other errors are not lag")
+	notFound := &cxlerr.Error{Code: cxlerr.NotFound, Message: "no item"}
+	notPending := &cxlerr.Error{Code: cxlerr.Conflict, Message: "no custody offer is pending for item x"}
+	for _, tc := range []struct {
+		name   string
+		err    error
+		notYet []cxlerr.Code
+		want   bool
+	}{
+		{"not found", notFound, nil, true},
+		{"not found, from the chaincode's text", errors.New("chaincode response 500, cxl:NOT_FOUND: no item"), nil, true},
+		{"the step's own code", notPending, []cxlerr.Code{cxlerr.Conflict}, true},
+		{"another step's conflict", notPending, nil, false},
+		{"a read conflict is the benchmark's", &cxlerr.Error{Code: cxlerr.Conflict, Retryable: true}, []cxlerr.Code{cxlerr.Conflict}, false},
+		{"endorsers disagree", &cxlerr.Error{Code: cxlerr.Unavailable, Retryable: true}, nil, true},
+		{"endorsing peers refused", withDetails(t, codes.Aborted, "failed to endorse", "chaincode response 500, cxl:FORBIDDEN: no"), nil, false},
+		{"refused", &cxlerr.Error{Code: cxlerr.Forbidden}, []cxlerr.Code{cxlerr.Conflict}, false},
+		{"no error", nil, []cxlerr.Code{cxlerr.Conflict}, false},
+	} {
+		if got := lagging(tc.err, tc.notYet...); got != tc.want {
+			t.Errorf("%s: lagging(%v) = %v, want %v", tc.name, tc.err, got, tc.want)
+		}
 	}
 	var tries int
 	p := &Prepared{}
 	err := retryLag(context.Background(), p, func(try int) error {
 		tries++
 		if try < 2 {
-			return &ServiceError{Status: 404}
+			return notFound
 		}
 		return nil
 	})
 	if err != nil || tries != 3 || p.LagRetries() != 2 {
 		t.Fatalf("retryLag: err %v after %d tries, %d counted", err, tries, p.LagRetries())
 	}
-	err = retryLag(context.Background(), p, func(int) error { return errors.New("refused") })
-	if err == nil || p.LagRetries() != 2 {
-		t.Fatalf("a refusal is not retried: %v, %d", err, p.LagRetries())
+	tries = 0
+	err = retryLag(context.Background(), p, func(int) error { tries++; return notPending })
+	if err != notPending || tries != 1 || p.LagRetries() != 2 {
+		t.Fatalf("a refusal is not retried: %v after %d tries, %d counted", err, tries, p.LagRetries())
+	}
+	tries = 0
+	err = retryLag(context.Background(), p, func(int) error { tries++; return notFound })
+	if err != notFound || tries != maxLagRetries+1 || p.LagRetries() != 2+maxLagRetries {
+		t.Fatalf("lag without end: %v after %d tries, %d counted", err, tries, p.LagRetries())
 	}
 }
 
-func TestRoutesAndPaths(t *testing.T) {
+func TestOperationsAndPhases(t *testing.T) {
 	doc := `{"paths": {
 		"/v1/provenance/verify/{gtin}/{serial}": {"get": {"operationId": "provenance.Verify"}},
-		"/v1/health/pings": {"post": {"operationId": "health.Ping"}},
-		"/v1/orders/{id}/deliveries": {"post": {"operationId": "orders.ConfirmDelivery"}}}}`
-	routes, err := parseRoutes(strings.NewReader(doc))
+		"/v1/health/pings": {"post": {"operationId": "health.Ping"}, "parameters": {}},
+		"/v1/orders/deliveries": {"post": {"operationId": "orders.ConfirmDelivery"}}}}`
+	ops, err := parseOperations(strings.NewReader(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := routes["provenance.Verify"]; r.method != "GET" || r.path != "/v1/provenance/verify/{gtin}/{serial}" {
-		t.Fatalf("verify route = %+v", r)
+	if len(ops) != 3 || !ops["provenance.Verify"] || !ops["health.Ping"] || !ops["orders.ConfirmDelivery"] {
+		t.Fatalf("operations %v", ops)
 	}
-	path, rest := fillPath(routes["orders.ConfirmDelivery"].path, map[string]any{"id": "o-1/2", "note": "x"})
-	if path != "/v1/orders/o-1%2F2/deliveries" || len(rest) != 1 || rest["note"] != "x" {
-		t.Fatalf("path %s, rest %v", path, rest)
+	if _, err := parseOperations(strings.NewReader(`{"paths": [`)); err == nil {
+		t.Fatal("a broken document parsed")
 	}
 	metrics := `# HELP x
 cxl_gateway_fabric_phase_duration_seconds_bucket{outcome="OK",phase="commit",le="0.5"} 800
@@ -223,6 +261,10 @@ cxl_gateway_fabric_phase_duration_seconds_count{outcome="OK",phase="endorse"} 90
 	}
 }
 
+// TestServiceCalls: the service's operations go through the REST client with the
+// principal's API key and the step's idempotency key, public ones with none from each
+// source address in turn; every answer is counted, and the mutations committed and
+// conflicted too.
 func TestServiceCalls(t *testing.T) {
 	var got []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -232,16 +274,21 @@ func TestServiceCalls(t *testing.T) {
 				"/v1/provenance/verify/{gtin}/{serial}": {"get": {"operationId": "provenance.Verify"}}}}`)
 			return
 		case "/v1/health/pings":
-			got = append(got, r.Header.Get("X-API-Key")+" "+r.Header.Get("Idempotency-Key"))
-			if r.Header.Get("Idempotency-Key") == "busy" {
+			got = append(got, r.Header.Get("Authorization")+" "+r.Header.Get("Idempotency-Key"))
+			switch r.Header.Get("Idempotency-Key") {
+			case "busy":
 				w.Header().Set("Retry-After", "0")
 				w.WriteHeader(http.StatusTooManyRequests)
 				fmt.Fprint(w, `{"code":"RATE_LIMITED","message":"slow down","retryable":true}`)
 				return
+			case "mvcc":
+				w.WriteHeader(http.StatusConflict)
+				fmt.Fprint(w, `{"code":"CONFLICT","message":"read conflict","transactionId":"t2","retryable":true}`)
+				return
 			}
-			fmt.Fprint(w, `{"transactionId":"t1"}`)
+			fmt.Fprint(w, `{"transactionId":"t1","blockNumber":3,"result":{"nonce":"n1"}}`)
 		default:
-			got = append(got, r.URL.Path+" "+r.RemoteAddr[:strings.LastIndexByte(r.RemoteAddr, ':')])
+			got = append(got, r.URL.Path+" "+r.RemoteAddr[:strings.LastIndexByte(r.RemoteAddr, ':')]+" "+r.Header.Get("Authorization"))
 			fmt.Fprint(w, `{"genuine":true}`)
 		}
 	}))
@@ -260,25 +307,50 @@ func TestServiceCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := s.principals("Org1MSP"); len(p) != 1 || p[0] != "org1-user1" {
-		t.Fatalf("principals = %v: users only", p)
+	a := serviceActors{s}
+	users, err := a.users("Org1MSP")
+	if err != nil || len(users) != 1 {
+		t.Fatalf("users = %v, %v: users only", users, err)
 	}
-	if err := s.call(context.Background(), "health.Ping", "org1-user1", "n1", map[string]any{"nonce": "n1"}, nil); err != nil {
+	if _, err := a.users("Org9MSP"); err == nil {
+		t.Fatal("users of an organisation without keys")
+	}
+	if _, _, err := a.customers(2); !errors.Is(err, ErrNoCustomers) {
+		t.Fatalf("customers without keys: %v", err)
+	}
+	ctx := context.Background()
+	ping := func(key string) error {
+		_, err := ledgerapi.HealthPing.Run(keyed(ctx, key), users[0], ledgerapi.PingRequest{Nonce: "n1"})
+		return err
+	}
+	if err := ping("n1"); err != nil {
 		t.Fatal(err)
 	}
-	err = s.call(context.Background(), "health.Ping", "org1-user1", "busy", map[string]any{"nonce": "n2"}, nil)
-	if ClassifyService(err) != bench.RateLimited {
+	if err := ping("busy"); Classify(err) != bench.RateLimited {
 		t.Fatalf("429: %v", err)
 	}
+	if err := ping("mvcc"); Classify(err) != bench.MVCC {
+		t.Fatalf("409 read conflict: %v", err)
+	}
+	verifier, err := a.verifier()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gtin := NewKeys(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)).GTIN(1)
 	for range 4 {
-		if err := s.call(context.Background(), "provenance.Verify", "", "", map[string]any{"gtin": "123", "serial": "S1"}, nil); err != nil {
-			t.Fatal(err)
+		v, err := ledgerapi.ProvenanceVerify.Query(ctx, verifier(), ledgerapi.VerifyRequest{GTIN: gtin, Serial: "S1"})
+		if err != nil || !v.Genuine {
+			t.Fatalf("verify: %+v %v", v, err)
 		}
 	}
-	want := []string{"k1 n1", "k1 busy", "/v1/provenance/verify/123/S1 127.77.0.0", "/v1/provenance/verify/123/S1 127.77.0.1",
-		"/v1/provenance/verify/123/S1 127.77.0.2", "/v1/provenance/verify/123/S1 127.77.0.0"}
+	path := "/v1/provenance/verify/" + gtin + "/S1"
+	want := []string{"Bearer k1 n1", "Bearer k1 busy", "Bearer k1 mvcc", path + " 127.77.0.0 ", path + " 127.77.0.1 ",
+		path + " 127.77.0.2 ", path + " 127.77.0.0 "}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("requests:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if s.calls.Load() != 7 || s.committed.Load() != 1 || s.conflicted.Load() != 1 {
+		t.Fatalf("counted %d answers, %d committed, %d conflicted", s.calls.Load(), s.committed.Load(), s.conflicted.Load())
 	}
 }
 
@@ -293,6 +365,34 @@ func TestSpecs(t *testing.T) {
 	}
 	if _, err := (&Env{Workers: 1}).Prepare(context.Background(), "nope", Direct); err == nil {
 		t.Fatal("unknown workload prepared")
+	}
+}
+
+// TestSpecOperationsResolve: every operation a workload names is one of cxledger's, of the
+// kind the workload says (only the baseline's raw Fabric call is not), and the service
+// variant calls the same ones.
+func TestSpecOperationsResolve(t *testing.T) {
+	for _, s := range Specs {
+		if s.Name == "baseline" {
+			if !slices.Equal(s.Steps, []string{"baseline.Put"}) || len(s.ServiceOps) != 0 {
+				t.Errorf("baseline: steps %v, service %v: raw Fabric, direct only", s.Steps, s.ServiceOps)
+			}
+			continue
+		}
+		if !slices.Equal(s.ServiceOps, s.Steps) {
+			t.Errorf("%s: service operations %v, steps %v", s.Name, s.ServiceOps, s.Steps)
+		}
+		for _, name := range append(slices.Clone(s.Steps), s.ServiceOps...) {
+			contract, fn, _ := strings.Cut(name, ".")
+			op := ledgerapi.Lookup(contract, fn)
+			if op == nil {
+				t.Errorf("%s: %s is no operation", s.Name, name)
+				continue
+			}
+			if want := map[bool]ledgerapi.Kind{true: ledgerapi.Evaluate, false: ledgerapi.Submit}[s.Evaluate]; op.Kind != want {
+				t.Errorf("%s: %s is of kind %d, the workload says evaluate=%v", s.Name, name, op.Kind, s.Evaluate)
+			}
+		}
 	}
 }
 
@@ -335,11 +435,18 @@ func TestMintIssuesAClientOfTheOrganisation(t *testing.T) {
 		Peers: []network.EndpointInfo{{Address: "127.0.0.1:1", TLSRootCert: tls}}}}}
 	d := newDirect(home, prof)
 	defer d.close()
-	gw, err := d.mint("Org2MSP", "bench-x-1@org2.example.com")
+	id, err := d.mint("Org2MSP", "bench-x-1@org2.example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, err := x509.ParseCertificate(certDER(t, gw))
+	if id.CertPath != "" || id.KeyPath != "" {
+		t.Fatalf("minted identity %+v: the key stays in memory", id)
+	}
+	block, _ := pem.Decode(id.CertPEM)
+	if block == nil {
+		t.Fatal("no certificate")
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,24 +458,15 @@ func TestMintIssuesAClientOfTheOrganisation(t *testing.T) {
 	if cert.Subject.CommonName != "bench-x-1@org2.example.com" || len(cert.Subject.OrganizationalUnit) != 1 || cert.Subject.OrganizationalUnit[0] != "client" {
 		t.Fatalf("subject %v: want the CN and the NodeOU client", cert.Subject)
 	}
-	if gw.Identity().MspID() != "Org2MSP" {
-		t.Fatalf("MSP %s", gw.Identity().MspID())
+	x509ID, _, err := id.Signer()
+	if err != nil || x509ID.MspID() != "Org2MSP" {
+		t.Fatalf("signer of the minted identity: %v", err)
 	}
-}
-
-func certDER(t *testing.T, gw *client.Gateway) []byte {
-	t.Helper()
-	block, _ := pem.Decode(gw.Identity().Credentials())
-	if block == nil {
-		t.Fatal("no certificate")
+	ts, err := d.customers("Org2MSP", []string{"bench-x-2@org2.example.com", "bench-x-3@org2.example.com"})
+	if err != nil || len(ts) != 2 || ts[0] == ts[1] {
+		t.Fatalf("customers: %v, %v", ts, err)
 	}
-	return block.Bytes
-}
-
-func TestRawJSONKeepsTheBytes(t *testing.T) {
-	raw, _ := json.Marshal(map[string]any{"ok": true})
-	var r []byte
-	if err := (&rawJSON{&r}).UnmarshalJSON(raw); err != nil || string(r) != string(raw) {
-		t.Fatalf("raw JSON %s", r)
+	if _, err := d.mint("Org9MSP", "x"); err == nil {
+		t.Fatal("minted in an organisation the network does not have")
 	}
 }

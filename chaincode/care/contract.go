@@ -34,104 +34,104 @@ func (c *Contract) GetEvaluateTransactions() []string {
 // OpenTicket opens a support ticket for the caller with a merchant,
 // optionally about one of the caller's orders. The first message (and,
 // optionally, contact details) come as transient data with a salt.
-func (c *Contract) OpenTicket(ctx contractapi.TransactionContextInterface, args string) (*Ticket, error) {
-	return ledger.Call(ctx.GetStub(), args, c.openTicket)
+func (c *Contract) OpenTicket(ctx contractapi.TransactionContextInterface, args OpenTicketArgs) (*Ticket, error) {
+	return ledger.Run(ctx.GetStub(), args, c.openTicket)
 }
 
 // AssignTicket assigns an active ticket to an agent of the merchant.
-func (c *Contract) AssignTicket(ctx contractapi.TransactionContextInterface, args string) (*Ticket, error) {
-	return ledger.Call(ctx.GetStub(), args, assignTicket)
+func (c *Contract) AssignTicket(ctx contractapi.TransactionContextInterface, args AssignTicketArgs) (*Ticket, error) {
+	return ledger.Run(ctx.GetStub(), args, assignTicket)
 }
 
 // RespondTicket records the merchant's response to an active ticket; the
 // text comes as transient data with a salt.
-func (c *Contract) RespondTicket(ctx contractapi.TransactionContextInterface, args string) (*Ticket, error) {
-	return ledger.Call(ctx.GetStub(), args, respondTicket)
+func (c *Contract) RespondTicket(ctx contractapi.TransactionContextInterface, args IDArgs) (*Ticket, error) {
+	return ledger.Run(ctx.GetStub(), args, respondTicket)
 }
 
 // ResolveTicket records that the merchant resolved an active ticket, with
 // an optional message as transient data.
-func (c *Contract) ResolveTicket(ctx contractapi.TransactionContextInterface, args string) (*Ticket, error) {
-	return ledger.Call(ctx.GetStub(), args, resolveTicket)
+func (c *Contract) ResolveTicket(ctx contractapi.TransactionContextInterface, args IDArgs) (*Ticket, error) {
+	return ledger.Run(ctx.GetStub(), args, resolveTicket)
 }
 
 // ReopenTicket lets the customer reopen a resolved ticket, with an optional
 // message as transient data.
-func (c *Contract) ReopenTicket(ctx contractapi.TransactionContextInterface, args string) (*Ticket, error) {
-	return ledger.Call(ctx.GetStub(), args, reopenTicket)
+func (c *Contract) ReopenTicket(ctx contractapi.TransactionContextInterface, args IDArgs) (*Ticket, error) {
+	return ledger.Run(ctx.GetStub(), args, reopenTicket)
 }
 
 // ConfirmTicket lets the customer confirm a resolution, closing the ticket.
-func (c *Contract) ConfirmTicket(ctx contractapi.TransactionContextInterface, args string) (*Ticket, error) {
-	return ledger.Call(ctx.GetStub(), args, confirmTicket)
+func (c *Contract) ConfirmTicket(ctx contractapi.TransactionContextInterface, args IDArgs) (*Ticket, error) {
+	return ledger.Run(ctx.GetStub(), args, confirmTicket)
 }
 
 // EraseTicketData purges a ticket's personal data from the merchant's
 // collection; the customer or the merchant may.
-func (c *Contract) EraseTicketData(ctx contractapi.TransactionContextInterface, args string) (*Ticket, error) {
-	return ledger.Call(ctx.GetStub(), args, eraseTicketData)
+func (c *Contract) EraseTicketData(ctx contractapi.TransactionContextInterface, args IDArgs) (*Ticket, error) {
+	return ledger.Run(ctx.GetStub(), args, eraseTicketData)
 }
 
 // SetSLAPolicy sets the SLA terms per priority of the caller's merchant
 // organisation, for tickets opened from then on.
-func (c *Contract) SetSLAPolicy(ctx contractapi.TransactionContextInterface, args string) (*SLAPolicy, error) {
-	return ledger.Call(ctx.GetStub(), args, setSLAPolicy)
+func (c *Contract) SetSLAPolicy(ctx contractapi.TransactionContextInterface, args SLAPolicyArgs) (*SLAPolicy, error) {
+	return ledger.Run(ctx.GetStub(), args, setSLAPolicy)
 }
 
 // GetSLAPolicy returns a merchant's SLA terms, the defaults if it set none.
-func (c *Contract) GetSLAPolicy(ctx contractapi.TransactionContextInterface, args string) (*SLAPolicy, error) {
-	return ledger.Call(ctx.GetStub(), args, getSLAPolicy)
+func (c *Contract) GetSLAPolicy(ctx contractapi.TransactionContextInterface, args MerchantArgs) (*SLAPolicy, error) {
+	return ledger.Run(ctx.GetStub(), args, getSLAPolicy)
 }
 
 // SweepSLA records the breaches of a merchant's overdue SLA deadlines.
-func (c *Contract) SweepSLA(ctx contractapi.TransactionContextInterface, args string) (*SLASweep, error) {
-	return ledger.Call(ctx.GetStub(), args, sweepSLA)
+func (c *Contract) SweepSLA(ctx contractapi.TransactionContextInterface, args SweepSLAArgs) (*SLASweep, error) {
+	return ledger.Run(ctx.GetStub(), args, sweepSLA)
 }
 
 // PostReview posts the caller's review of an order they bought and
 // received, once per order.
-func (c *Contract) PostReview(ctx contractapi.TransactionContextInterface, args string) (*Review, error) {
-	return ledger.Call(ctx.GetStub(), args, c.postReview)
+func (c *Contract) PostReview(ctx contractapi.TransactionContextInterface, args PostReviewArgs) (*Review, error) {
+	return ledger.Run(ctx.GetStub(), args, c.postReview)
 }
 
 // EditReview appends a new version of the caller's review.
-func (c *Contract) EditReview(ctx contractapi.TransactionContextInterface, args string) (*Review, error) {
-	return ledger.Call(ctx.GetStub(), args, editReview)
+func (c *Contract) EditReview(ctx contractapi.TransactionContextInterface, args EditReviewArgs) (*Review, error) {
+	return ledger.Run(ctx.GetStub(), args, editReview)
 }
 
 // ReplyToReview appends the merchant's reply to a review of it.
-func (c *Contract) ReplyToReview(ctx contractapi.TransactionContextInterface, args string) (*Review, error) {
-	return ledger.Call(ctx.GetStub(), args, replyToReview)
+func (c *Contract) ReplyToReview(ctx contractapi.TransactionContextInterface, args ReplyToReviewArgs) (*Review, error) {
+	return ledger.Run(ctx.GetStub(), args, replyToReview)
 }
 
 // GetTicket returns a ticket with its steps and overdue deadlines.
-func (c *Contract) GetTicket(ctx contractapi.TransactionContextInterface, args string) (*TicketDetail, error) {
-	return ledger.Call(ctx.GetStub(), args, getTicket)
+func (c *Contract) GetTicket(ctx contractapi.TransactionContextInterface, args IDArgs) (*TicketDetail, error) {
+	return ledger.Run(ctx.GetStub(), args, getTicket)
 }
 
 // ListTickets lists a merchant's tickets or the caller's own.
-func (c *Contract) ListTickets(ctx contractapi.TransactionContextInterface, args string) (*TicketPage, error) {
-	return ledger.Call(ctx.GetStub(), args, listTickets)
+func (c *Contract) ListTickets(ctx contractapi.TransactionContextInterface, args ListTicketsArgs) (*TicketPage, error) {
+	return ledger.Run(ctx.GetStub(), args, listTickets)
 }
 
 // BreachReport lists a merchant's recorded SLA breaches.
-func (c *Contract) BreachReport(ctx contractapi.TransactionContextInterface, args string) (*BreachReport, error) {
-	return ledger.Call(ctx.GetStub(), args, breachReport)
+func (c *Contract) BreachReport(ctx contractapi.TransactionContextInterface, args BreachReportArgs) (*BreachReport, error) {
+	return ledger.Run(ctx.GetStub(), args, breachReport)
 }
 
 // GetTicketPersonalData returns the personal data the merchant's
 // collection holds for a ticket. Evaluate it on a peer of the merchant's
 // organisation, as a member of it.
-func (c *Contract) GetTicketPersonalData(ctx contractapi.TransactionContextInterface, args string) (*TicketPersonalData, error) {
-	return ledger.Call(ctx.GetStub(), args, getPersonalData)
+func (c *Contract) GetTicketPersonalData(ctx contractapi.TransactionContextInterface, args IDArgs) (*TicketPersonalData, error) {
+	return ledger.Run(ctx.GetStub(), args, getPersonalData)
 }
 
 // GetReview returns a review with every version and reply.
-func (c *Contract) GetReview(ctx contractapi.TransactionContextInterface, args string) (*ReviewDetail, error) {
-	return ledger.Call(ctx.GetStub(), args, getReview)
+func (c *Contract) GetReview(ctx contractapi.TransactionContextInterface, args IDArgs) (*ReviewDetail, error) {
+	return ledger.Run(ctx.GetStub(), args, getReview)
 }
 
 // ListReviews lists a merchant's reviews, oldest first.
-func (c *Contract) ListReviews(ctx contractapi.TransactionContextInterface, args string) (*ReviewPage, error) {
-	return ledger.Call(ctx.GetStub(), args, listReviews)
+func (c *Contract) ListReviews(ctx contractapi.TransactionContextInterface, args ListReviewsArgs) (*ReviewPage, error) {
+	return ledger.Run(ctx.GetStub(), args, listReviews)
 }

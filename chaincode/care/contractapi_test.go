@@ -8,6 +8,7 @@ import (
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
 	"github.com/cxledger/cxledger/chaincode/care"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
 	"github.com/cxledger/cxledger/chaincode/orders"
 	"github.com/cxledger/cxledger/cxlerr"
 )
@@ -22,6 +23,7 @@ func TestThroughContractAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cc.TransactionSerializer = ledgertest.Serializer{}
 	invoke := func(caller who, transient map[string][]byte, args ...string) string {
 		t.Helper()
 		e.stub.As(caller.msp, caller.cn, "client")

@@ -100,8 +100,21 @@ func (e *env) order(id string, customer who, merchant string, state orders.State
 	e.orders[id] = &orders.Order{ID: id, Customer: customer.account(), Merchant: merchant, State: state}
 }
 
-// fn is a contract function.
+// fn is a contract function taking its argument as the text a client sends.
 type fn[R any] func(*care.Contract, contractapi.TransactionContextInterface, string) (R, error)
+
+// text adapts a transaction function to take its argument as the text a client sends,
+// converted as the assembled chaincode converts it.
+func text[A, R any](f func(*care.Contract, contractapi.TransactionContextInterface, A) (R, error)) fn[R] {
+	return func(c *care.Contract, ctx contractapi.TransactionContextInterface, args string) (R, error) {
+		a, err := ledgertest.Arg[A](args)
+		if err != nil {
+			var zero R
+			return zero, err
+		}
+		return f(c, ctx, a)
+	}
+}
 
 // personal returns transient data with a salt and the given key/value
 // pairs, remembering the values as secrets.
@@ -246,25 +259,25 @@ func (c blindContext) GetClientIdentity() cid.ClientIdentity {
 
 // Contract functions, as fn values.
 var (
-	openTicket      fn[*care.Ticket]             = (*care.Contract).OpenTicket
-	assignTicket    fn[*care.Ticket]             = (*care.Contract).AssignTicket
-	respondTicket   fn[*care.Ticket]             = (*care.Contract).RespondTicket
-	resolveTicket   fn[*care.Ticket]             = (*care.Contract).ResolveTicket
-	reopenTicket    fn[*care.Ticket]             = (*care.Contract).ReopenTicket
-	confirmTicket   fn[*care.Ticket]             = (*care.Contract).ConfirmTicket
-	eraseTicketData fn[*care.Ticket]             = (*care.Contract).EraseTicketData
-	sweepSLA        fn[*care.SLASweep]           = (*care.Contract).SweepSLA
-	setSLAPolicy    fn[*care.SLAPolicy]          = (*care.Contract).SetSLAPolicy
-	getSLAPolicy    fn[*care.SLAPolicy]          = (*care.Contract).GetSLAPolicy
-	postReview      fn[*care.Review]             = (*care.Contract).PostReview
-	editReview      fn[*care.Review]             = (*care.Contract).EditReview
-	replyToReview   fn[*care.Review]             = (*care.Contract).ReplyToReview
-	getTicket       fn[*care.TicketDetail]       = (*care.Contract).GetTicket
-	listTickets     fn[*care.TicketPage]         = (*care.Contract).ListTickets
-	breachReport    fn[*care.BreachReport]       = (*care.Contract).BreachReport
-	getPersonalData fn[*care.TicketPersonalData] = (*care.Contract).GetTicketPersonalData
-	getReview       fn[*care.ReviewDetail]       = (*care.Contract).GetReview
-	listReviews     fn[*care.ReviewPage]         = (*care.Contract).ListReviews
+	openTicket      fn[*care.Ticket]             = text((*care.Contract).OpenTicket)
+	assignTicket    fn[*care.Ticket]             = text((*care.Contract).AssignTicket)
+	respondTicket   fn[*care.Ticket]             = text((*care.Contract).RespondTicket)
+	resolveTicket   fn[*care.Ticket]             = text((*care.Contract).ResolveTicket)
+	reopenTicket    fn[*care.Ticket]             = text((*care.Contract).ReopenTicket)
+	confirmTicket   fn[*care.Ticket]             = text((*care.Contract).ConfirmTicket)
+	eraseTicketData fn[*care.Ticket]             = text((*care.Contract).EraseTicketData)
+	sweepSLA        fn[*care.SLASweep]           = text((*care.Contract).SweepSLA)
+	setSLAPolicy    fn[*care.SLAPolicy]          = text((*care.Contract).SetSLAPolicy)
+	getSLAPolicy    fn[*care.SLAPolicy]          = text((*care.Contract).GetSLAPolicy)
+	postReview      fn[*care.Review]             = text((*care.Contract).PostReview)
+	editReview      fn[*care.Review]             = text((*care.Contract).EditReview)
+	replyToReview   fn[*care.Review]             = text((*care.Contract).ReplyToReview)
+	getTicket       fn[*care.TicketDetail]       = text((*care.Contract).GetTicket)
+	listTickets     fn[*care.TicketPage]         = text((*care.Contract).ListTickets)
+	breachReport    fn[*care.BreachReport]       = text((*care.Contract).BreachReport)
+	getPersonalData fn[*care.TicketPersonalData] = text((*care.Contract).GetTicketPersonalData)
+	getReview       fn[*care.ReviewDetail]       = text((*care.Contract).GetReview)
+	listReviews     fn[*care.ReviewPage]         = text((*care.Contract).ListReviews)
 )
 
 // id renders {"id": id}.

@@ -144,7 +144,7 @@ func (c *Contract) postReview(tx *ledger.Tx, a PostReviewArgs) (*Review, error) 
 		return nil, err
 	}
 	if salt == nil {
-		return nil, cxlerr.Errorf(cxlerr.Invalid, "transient %s: required for the first review of merchant %s, to seed its pseudonym salt", TransientSalt, o.Merchant)
+		return nil, cxlerr.Errorf(cxlerr.Conflict, "transient %s: required for the first review of merchant %s, to seed its pseudonym salt", TransientSalt, o.Merchant)
 	}
 	now := tx.Time()
 	r := Review{
@@ -319,8 +319,8 @@ func getReview(tx *ledger.Tx, a IDArgs) (*ReviewDetail, error) {
 // ListReviewsArgs is the argument of ListReviews.
 type ListReviewsArgs struct {
 	Merchant string `json:"merchant"`
-	PageSize int    `json:"pageSize,omitempty"`
-	Bookmark string `json:"bookmark,omitempty"`
+	PageSize int    `json:"pageSize,omitempty" metadata:",optional"`
+	Bookmark string `json:"bookmark,omitempty" metadata:",optional"`
 }
 
 // Validate checks the merchant.

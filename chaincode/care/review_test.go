@@ -56,7 +56,7 @@ func TestVerifiedReviews(t *testing.T) {
 	e.order("O5", alice, "Org2MSP", orders.StatePlaced)
 	e.order("O6", alice, "Org2MSP", orders.StateRefunded)
 
-	fails(e, alice, postReview, review("O1", 5, "Great"), nil, cxlerr.Invalid, "transient salt: required for the first review of merchant Org2MSP")
+	fails(e, alice, postReview, review("O1", 5, "Great"), nil, cxlerr.Conflict, "transient salt: required for the first review of merchant Org2MSP")
 	if _, err := call(e, alice, postReview, review("O1", 5, "Great beans,\nfast delivery."), seed(1)); err != nil {
 		t.Fatal(err)
 	}

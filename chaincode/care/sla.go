@@ -319,7 +319,7 @@ const (
 type SweepSLAArgs struct {
 	Merchant string `json:"merchant"`
 	// Limit is the most deadlines to look at: 0 means 100, at most 1000.
-	Limit int `json:"limit,omitempty"`
+	Limit int `json:"limit,omitempty" metadata:",optional"`
 }
 
 // Validate checks the merchant and the limit.
@@ -415,8 +415,8 @@ func sweepSLA(tx *ledger.Tx, a SweepSLAArgs) (*SLASweep, error) {
 // BreachReportArgs is the argument of BreachReport.
 type BreachReportArgs struct {
 	Merchant string `json:"merchant"`
-	PageSize int    `json:"pageSize,omitempty"`
-	Bookmark string `json:"bookmark,omitempty"`
+	PageSize int    `json:"pageSize,omitempty" metadata:",optional"`
+	Bookmark string `json:"bookmark,omitempty" metadata:",optional"`
 }
 
 // Validate checks the merchant.

@@ -32,8 +32,8 @@ func validateCategory(c string) error {
 // customer's contact details come as transient data.
 type OpenTicketArgs struct {
 	ID       string `json:"id"`
-	Merchant string `json:"merchant,omitempty"`
-	OrderID  string `json:"orderId,omitempty"`
+	Merchant string `json:"merchant,omitempty" metadata:",optional"`
+	OrderID  string `json:"orderId,omitempty" metadata:",optional"`
 	Category string `json:"category"`
 	Priority string `json:"priority"`
 }
@@ -85,16 +85,19 @@ func (c *Contract) openTicket(tx *ledger.Tx, a OpenTicketArgs) (*Ticket, error) 
 			return nil, cxlerr.Errorf(cxlerr.Forbidden, "order %s is not an order of %s", a.OrderID, tx.Caller().Account)
 		}
 		if merchant != "" && merchant != o.Merchant {
-			return nil, cxlerr.Errorf(cxlerr.Invalid, "merchant: order %s is with %s, not %s", a.OrderID, o.Merchant, merchant)
+			return nil, cxlerr.Errorf(cxlerr.Conflict, "merchant: order %s is with %s, not %s", a.OrderID, o.Merchant, merchant)
 		}
 		merchant = o.Merchant
+	}
+	if err := ledger.RequireMember(tx, "merchant", merchant); err != nil {
+		return nil, err
 	}
 	ok, err := ledger.OrgHasRole(tx, merchant, ledger.Merchant)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, cxlerr.Errorf(cxlerr.Invalid, "merchant: %s does not hold the merchant role", merchant)
+		return nil, cxlerr.Errorf(cxlerr.Conflict, "merchant: %s does not hold the merchant role", merchant)
 	}
 	key, err := ticketKey(tx, a.ID)
 	if err != nil {
@@ -173,7 +176,7 @@ func assignTicket(tx *ledger.Tx, a AssignTicketArgs) (*Ticket, error) {
 		return nil, err
 	}
 	if !strings.HasPrefix(a.Agent, old.Merchant+"/") {
-		return nil, cxlerr.Errorf(cxlerr.Invalid, "agent: %s is not an account of %s", a.Agent, old.Merchant)
+		return nil, cxlerr.Errorf(cxlerr.Conflict, "agent: %s is not an account of %s, the ticket's merchant", a.Agent, old.Merchant)
 	}
 	if err := requireState(old, "assign", StateOpen, StateAssigned, StateResponded, StateReopened); err != nil {
 		return nil, err
@@ -444,9 +447,9 @@ func getTicket(tx *ledger.Tx, a IDArgs) (*TicketDetail, error) {
 // ListTicketsArgs is the argument of ListTickets.
 type ListTicketsArgs struct {
 	// Merchant lists that merchant's tickets; "" lists the caller's own.
-	Merchant string `json:"merchant,omitempty"`
-	PageSize int    `json:"pageSize,omitempty"`
-	Bookmark string `json:"bookmark,omitempty"`
+	Merchant string `json:"merchant,omitempty" metadata:",optional"`
+	PageSize int    `json:"pageSize,omitempty" metadata:",optional"`
+	Bookmark string `json:"bookmark,omitempty" metadata:",optional"`
 }
 
 // Validate checks the merchant, when given.

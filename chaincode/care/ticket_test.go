@@ -113,7 +113,7 @@ func TestTicketTransitionRules(t *testing.T) {
 	fails(e, alice, respondTicket, id("T1"), msg(), cxlerr.Forbidden, "ticket T1 is with merchant Org2MSP, not Org1MSP")
 	fails(e, rival, respondTicket, id("T1"), msg(), cxlerr.Forbidden, "not Org3MSP")
 	fails(e, rival, assignTicket, `{"id":"T1","agent":"Org3MSP/clerk"}`, nil, cxlerr.Forbidden, "not Org3MSP")
-	fails(e, agent, assignTicket, `{"id":"T1","agent":"Org3MSP/clerk"}`, nil, cxlerr.Invalid, "agent: Org3MSP/clerk is not an account of Org2MSP")
+	fails(e, agent, assignTicket, `{"id":"T1","agent":"Org3MSP/clerk"}`, nil, cxlerr.Conflict, "agent: Org3MSP/clerk is not an account of Org2MSP")
 	fails(e, agent, assignTicket, `{"id":"T1","agent":"agent2"}`, nil, cxlerr.Invalid, "agent: account")
 	fails(e, agent, respondTicket, id("T1"), nil, cxlerr.Invalid, "transient message: required")
 	fails(e, agent, resolveTicket, id("T1"), map[string][]byte{care.TransientContact: []byte("x")}, cxlerr.Invalid, `transient key "contact"`)
@@ -227,11 +227,15 @@ func TestOpenTicketValidation(t *testing.T) {
 		{"short salt", alice, openArgs, map[string][]byte{care.TransientMessage: []byte("help"), care.TransientSalt: []byte("short")}, cxlerr.Invalid, "transient salt: 5 bytes"},
 		{"unknown transient", alice, openArgs, e.personal(care.TransientMessage, "help", "email", "a@b.c"), cxlerr.Invalid, `transient key "email"`},
 		{"control character", alice, openArgs, e.personal(care.TransientMessage, "help", care.TransientContact, "a\x07b"), cxlerr.Invalid, "transient contact: unprintable character U+0007 at byte 1"},
+		{"invalid UTF-8 message", alice, openArgs, e.personal(care.TransientMessage, "caf\xe9 cold"), cxlerr.Invalid, "transient message: not valid UTF-8"},
+		{"invalid UTF-8 contact", alice, openArgs, e.personal(care.TransientMessage, "help", care.TransientContact, "a\xff@example.com"), cxlerr.Invalid, "transient contact: not valid UTF-8"},
+		{"surrogate in message", alice, openArgs, e.personal(care.TransientMessage, "x\xed\xa0\x80y"), cxlerr.Invalid, "transient message: not valid UTF-8"},
 		{"blank message", alice, openArgs, e.personal(care.TransientMessage, " \n "), cxlerr.Invalid, "transient message: blank"},
 		{"long message", alice, openArgs, e.personal(care.TransientMessage, strings.Repeat("x", 8193)), cxlerr.Invalid, "transient message: 8193 bytes, more than 8192"},
-		{"merchant without role", alice, `{"id":"T1","merchant":"Org5MSP","category":"other","priority":"low"}`, ok(), cxlerr.Invalid, "merchant: Org5MSP does not hold the merchant role"},
+		{"merchant not a member", alice, `{"id":"T1","merchant":"Org5MSP","category":"other","priority":"low"}`, ok(), cxlerr.NotFound, "merchant: organisation Org5MSP is not a member of the consortium"},
+		{"merchant without role", alice, `{"id":"T1","merchant":"Org4MSP","category":"other","priority":"low"}`, ok(), cxlerr.Conflict, "merchant: Org4MSP does not hold the merchant role"},
 		{"someone else's order", alice, `{"id":"T1","orderId":"O-bob","category":"delivery","priority":"low"}`, ok(), cxlerr.Forbidden, "order O-bob is not an order of Org1MSP/alice"},
-		{"order of another merchant", alice, `{"id":"T1","merchant":"Org3MSP","orderId":"O-alice","category":"delivery","priority":"low"}`, ok(), cxlerr.Invalid, "merchant: order O-alice is with Org2MSP, not Org3MSP"},
+		{"order of another merchant", alice, `{"id":"T1","merchant":"Org3MSP","orderId":"O-alice","category":"delivery","priority":"low"}`, ok(), cxlerr.Conflict, "merchant: order O-alice is with Org2MSP, not Org3MSP"},
 		{"unknown order", alice, `{"id":"T1","orderId":"O-none","category":"delivery","priority":"low"}`, ok(), cxlerr.NotFound, "order O-none not found"},
 	}
 	for _, tt := range tests {

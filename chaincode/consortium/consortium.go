@@ -50,42 +50,38 @@ func (c *Contract) GetEvaluateTransactions() []string {
 
 // ProposeRole proposes that an organisation get a role. The caller must be
 // an admin. Argument: {"msp","role"}.
-func (c *Contract) ProposeRole(ctx contractapi.TransactionContextInterface, args string) (*ledger.RoleGrant, error) {
-	return ledger.Call(ctx.GetStub(), args, change(ledger.ProposeRole))
+func (c *Contract) ProposeRole(ctx contractapi.TransactionContextInterface, args RoleArgs) (*ledger.RoleGrant, error) {
+	return ledger.Run(ctx.GetStub(), args, change(ledger.ProposeRole))
 }
 
 // ApproveRole approves the open proposal (grant or revocation) for an
 // organisation's role. The caller must be an admin of an organisation other
 // than the proposer's. Argument: {"msp","role"}.
-func (c *Contract) ApproveRole(ctx contractapi.TransactionContextInterface, args string) (*ledger.RoleGrant, error) {
-	return ledger.Call(ctx.GetStub(), args, change(ledger.ApproveRole))
+func (c *Contract) ApproveRole(ctx contractapi.TransactionContextInterface, args RoleArgs) (*ledger.RoleGrant, error) {
+	return ledger.Run(ctx.GetStub(), args, change(ledger.ApproveRole))
 }
 
 // RevokeRole proposes revoking an organisation's role, or withdraws the
 // caller's organisation's own pending proposal. The caller must be an
 // admin. Argument: {"msp","role"}.
-func (c *Contract) RevokeRole(ctx contractapi.TransactionContextInterface, args string) (*ledger.RoleGrant, error) {
-	return ledger.Call(ctx.GetStub(), args, change(ledger.RevokeRole))
+func (c *Contract) RevokeRole(ctx contractapi.TransactionContextInterface, args RoleArgs) (*ledger.RoleGrant, error) {
+	return ledger.Run(ctx.GetStub(), args, change(ledger.RevokeRole))
 }
 
 // ListRoles returns every role grant, in force or proposed, ordered by MSP
 // ID and role.
 func (c *Contract) ListRoles(ctx contractapi.TransactionContextInterface) ([]ledger.RoleGrant, error) {
-	tx, err := ledger.NewTx(ctx.GetStub())
-	if err != nil {
-		return nil, err
-	}
-	return ledger.ListRoles(tx)
+	return ledger.Query(ctx.GetStub(), ledger.ListRoles)
 }
 
-// roleArgs is the argument of the role changes.
-type roleArgs struct {
+// RoleArgs is the argument of the role changes: an organisation and a role.
+type RoleArgs struct {
 	MSP  string `json:"msp"`
 	Role string `json:"role"`
 }
 
 // Validate checks the MSP ID and the role name.
-func (a roleArgs) Validate() error {
+func (a RoleArgs) Validate() error {
 	if err := ledger.ValidateMSP("msp", a.MSP); err != nil {
 		return err
 	}
@@ -94,8 +90,8 @@ func (a roleArgs) Validate() error {
 }
 
 // change runs one of the kit's role operations and emits its event.
-func change(op func(*ledger.Tx, string, ledger.Role) (ledger.RoleGrant, error)) func(*ledger.Tx, roleArgs) (*ledger.RoleGrant, error) {
-	return func(tx *ledger.Tx, a roleArgs) (*ledger.RoleGrant, error) {
+func change(op func(*ledger.Tx, string, ledger.Role) (ledger.RoleGrant, error)) func(*ledger.Tx, RoleArgs) (*ledger.RoleGrant, error) {
+	return func(tx *ledger.Tx, a RoleArgs) (*ledger.RoleGrant, error) {
 		g, err := op(tx, a.MSP, ledger.Role(a.Role))
 		if err != nil {
 			return nil, err

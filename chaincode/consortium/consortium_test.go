@@ -13,7 +13,8 @@ import (
 	"github.com/cxledger/cxledger/cxlerr"
 )
 
-type call func(*consortium.Contract, contractapi.TransactionContextInterface, string) (*ledger.RoleGrant, error)
+// call is a role change.
+type call func(*consortium.Contract, contractapi.TransactionContextInterface, consortium.RoleArgs) (*ledger.RoleGrant, error)
 
 var (
 	propose call = (*consortium.Contract).ProposeRole
@@ -25,7 +26,11 @@ var (
 func step(t *testing.T, stub *ledgertest.Stub, msp, ou string, fn call, args string) (*ledger.RoleGrant, error) {
 	t.Helper()
 	stub.As(msp, "user@"+msp, ou)
-	g, err := fn(consortium.NewContract(), ledgertest.Context(stub), args)
+	a, err := ledgertest.Arg[consortium.RoleArgs](args)
+	if err != nil {
+		return nil, err
+	}
+	g, err := fn(consortium.NewContract(), ledgertest.Context(stub), a)
 	if err != nil {
 		stub.Begin()
 		return nil, err
@@ -124,13 +129,14 @@ func TestListRoles(t *testing.T) {
 	}
 }
 
-// TestThroughContractAPI drives the contract through contractapi, which
-// checks the metadata and validates results against their schemas.
+// TestThroughContractAPI drives the contract through contractapi with the
+// chaincode's serializer, as a peer does.
 func TestThroughContractAPI(t *testing.T) {
 	cc, err := contractapi.NewChaincode(consortium.NewContract())
 	if err != nil {
 		t.Fatal(err)
 	}
+	cc.TransactionSerializer = ledger.Serializer{}
 	stub := ledgertest.New()
 	invoke := func(args ...string) (int32, string) {
 		resp := cc.Invoke(stub.SetArgs(args...))

@@ -38,14 +38,16 @@ func TestDecodeArgs(t *testing.T) {
 		{"two values", `{"orderId":"O1"} {"orderId":"O2"}`, "unexpected data after the JSON value, which ends at offset 16"},
 		{"trailing garbage", `{"orderId":"O1"}x`, "unexpected data after the JSON value"},
 		{"trailing brace", `{"orderId":"O1"}}`, "unexpected data after the JSON value"},
-		{"syntax error", `{"orderId":"O1",}`, "arguments: invalid JSON at offset 17"},
+		{"syntax error", `{"orderId":"O1",}`, "arguments: invalid JSON at offset 16"},
+		{"duplicate key", `{"orderId":"O1","orderId":"O2"}`, `arguments: duplicate key "orderId" at offset 16`},
+		{"duplicate nested key", `{"lines":[{"sku":"A","sku":"B"}]}`, `arguments: duplicate key "lines[0].sku"`},
 		{"truncated", `{"orderId":"O1"`, "arguments: JSON ends early"},
 		{"wrong type", `{"orderId":7}`, "arguments: orderId: want a string, got JSON number at offset 12"},
 		{"wrong nested type", `{"lines":[{"quantity":"2"}]}`, "arguments: lines.quantity: want an integer, got JSON string"},
 		{"fraction for amount", `{"lines":[{"price":1.5}]}`, "arguments: lines.price: want an integer, got JSON number 1.5"},
 		{"array for object", `[1]`, "arguments: want an object, got JSON array"},
 		{"bad time", `{"due":"tomorrow"}`, "arguments: parsing time"},
-		{"invalid utf8", "{\"orderId\":\"\xff\"}", "arguments: not valid UTF-8"},
+		{"invalid utf8", "{\"orderId\":\"\xff\"}", "arguments: not valid UTF-8 at offset 12"},
 		{"too large", `{"orderId":"` + strings.Repeat("a", ledger.MaxArgs) + `"}`, "arguments: 65550 bytes, more than 65536"},
 	}
 	for _, tt := range tests {
@@ -76,7 +78,7 @@ func TestDecodeArgsValues(t *testing.T) {
 
 func TestDecodeArgsNonPointerIsInternal(t *testing.T) {
 	var v orderArgs
-	assertCode(t, ledger.DecodeArgs(`{}`, v), cxlerr.Internal, "decode arguments")
+	assertCode(t, ledger.DecodeArgs(`{}`, v), cxlerr.Internal, "want a non-nil pointer")
 }
 
 // FuzzDecodeArgs checks that DecodeArgs never panics and rejects input only

@@ -2,13 +2,13 @@
 // strict argument decoding, checked amounts, token lots, events, pagination,
 // history and the consortium's organisation roles.
 //
-// It depends on the standard library and fabric-chaincode-go only; contracts
-// add contractapi on top.
+// It depends on the standard library, fabric-chaincode-go, package strictjson
+// and, for [Serializer] alone, contractapi's serializer and metadata packages.
 //
 // # Errors
 //
 // Contracts speak the one error vocabulary of package cxlerr: they return
-// [*cxlerr.Error] values made with cxlerr.Errorf, and [Call] renders them for
+// [*cxlerr.Error] values made with cxlerr.Errorf, and [Run] and [Query] render them for
 // Fabric with cxlerr.Wire as
 //
 //	cxl:<CODE>: <message>
@@ -23,23 +23,43 @@
 // Every contract built on this kit follows one shape, so the gateway, the CLI
 // and the tests can drive any of them the same way:
 //
-//   - A transaction function takes only string parameters. Structured input is
-//     one string holding a JSON object, decoded by [DecodeArgs] (strict: unknown
-//     fields, trailing data, invalid UTF-8 and more than 64 KiB are INVALID).
-//     [Call] builds the [Tx], decodes the argument and runs an optional
-//     Validate method, which is all most functions need before their logic.
-//   - A function builds exactly one [Tx] per invocation with [NewTx] (or
-//     [Call]) and passes it down; the Tx carries the once-per-transaction state
+//   - A transaction function takes its argument as a typed parameter, a struct
+//     whose JSON form is what the client sends as the function's one string
+//     argument, so contractapi's metadata describes it with the type's JSON
+//     schema; a function without input takes no parameter. The chaincode's
+//     [Serializer] decodes the argument strictly with [DecodeArgs] (one value,
+//     at most 64 KiB of valid UTF-8, no unknown field, no repeated key, nothing
+//     after it; every failure INVALID). [Run] builds the [Tx], runs the type's
+//     optional Validate method and then the function's logic; [Query] builds the
+//     Tx for a function without argument. Both render every error with
+//     cxlerr.Wire, so no function answers an uncoded error:
+//
+//     func (c *Contract) RegisterLot(ctx contractapi.TransactionContextInterface, args RegisterLotArgs) (*ProductLot, error) {
+//     return ledger.Run(ctx.GetStub(), args, registerLot)
+//     }
+//
+//   - An optional argument field has `json:",omitempty"` and
+//     `metadata:",optional"`, so the schema does not list it as required; a
+//     type that must tell a zero value given from one left out implements
+//     [FieldChecker].
+//
+//   - A function builds exactly one [Tx] per invocation (through [Run] or
+//     [Query]) and passes it down; the Tx carries the once-per-transaction state
 //     (the emitted event, the lot counter).
-//   - Results are JSON-serialisable structs. contractapi validates every result
-//     against a schema it derives from the Go type, so a result field that can
+//
+//   - Results are JSON-serialisable structs. The metadata publishes a schema
+//     contractapi derives from the Go type, and contract tests check every
+//     result against it (ledgertest.Serializer), so a result field that can
 //     be absent needs `json:",omitempty"` (`omitzero` for a time.Time)
 //     together with `metadata:",optional"`; a slice or map field that can be
 //     nil must be returned non-nil or be optional; json.RawMessage must not
 //     appear in results (the schema says string); and, because contractapi
 //     names schemas by the bare Go type name across every contract in the
 //     chaincode, two contracts must not return different types with the same
-//     name: give result types names unique to the contract.
+//     name: give result and argument types names unique to the contract
+//     (orders.IDArgs and care.IDArgs may share theirs only because their
+//     schemas are the same).
+//
 //   - Queries are listed in GetEvaluateTransactions.
 //
 // # Fabric rules the kit encodes
@@ -57,6 +77,20 @@
 // clock, random numbers, maps in iteration order or the network. encoding/json
 // writes struct fields in declaration order and map keys sorted, so [PutJSON]
 // output is deterministic for structs and maps alike.
+//
+// # Members
+//
+// An organisation is a member of the consortium while it holds at least one
+// role in force ([IsMember]); the role grants are the consortium's own
+// record of who belongs. Every transaction that records an organisation or
+// an account a request names (a receiver of custody, an order's merchant,
+// carrier or arbiter, an account credited with money or points, a
+// programme's partner) checks it with [RequireMember],
+// [RequireMemberAccount] or [RequireMemberParty]: a malformed name is
+// INVALID, a non-member NOT_FOUND. Of an account only the organisation is
+// checked until customers are enrolled on the ledger. Queries that merely
+// filter by an organisation or an account do not check: a non-member has
+// nothing, so they answer with an empty result.
 //
 // # Personal data
 //

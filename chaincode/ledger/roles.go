@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/cxledger/cxledger/cxlerr"
@@ -28,10 +29,12 @@ const (
 	Arbiter Role = "arbiter"
 )
 
+// roles are the consortium roles, in the order messages list them.
+var roles = []Role{Brand, Merchant, Carrier, Payment, Auditor, Arbiter}
+
 // ParseRole returns the Role named s, INVALID for any other string.
 func ParseRole(s string) (Role, error) {
-	switch r := Role(s); r {
-	case Brand, Merchant, Carrier, Payment, Auditor, Arbiter:
+	if r := Role(s); slices.Contains(roles, r) {
 		return r, nil
 	}
 	return "", cxlerr.Errorf(cxlerr.Invalid, "role %q: want one of brand, merchant, carrier, payment, auditor, arbiter", s)

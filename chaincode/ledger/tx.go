@@ -14,7 +14,8 @@ import (
 // Tx is one transaction's context: the stub, the transaction ID and time, the
 // caller, and the state the kit keeps per transaction (the emitted event, the
 // number of lots minted). Build exactly one per transaction function call with
-// NewTx or Call and pass it down; a Tx is not safe for concurrent use.
+// Run or Query (NewTx in tests) and pass it down; a Tx is not safe for
+// concurrent use.
 type Tx struct {
 	stub   shim.ChaincodeStubInterface
 	id     string

@@ -30,73 +30,73 @@ func (c *Contract) GetEvaluateTransactions() []string {
 // which must hold the merchant role. Argument: {"id","name","unit",
 // "currency","earn":{"points","per","tiers"?,"multipliers"?},"expiryDays",
 // "transferable"?,"earnOnOrders"?,"partners"?:[{"msp","value","per"}]}.
-func (c *Contract) CreateProgram(ctx contractapi.TransactionContextInterface, args string) (*Program, error) {
-	return ledger.Call(ctx.GetStub(), args, createProgram)
+func (c *Contract) CreateProgram(ctx contractapi.TransactionContextInterface, args CreateProgramArgs) (*Program, error) {
+	return ledger.Run(ctx.GetStub(), args, createProgram)
 }
 
 // AcceptPartnership accepts, for the caller's organisation, the terms a
 // programme offered it. Argument: {"program"}.
-func (c *Contract) AcceptPartnership(ctx contractapi.TransactionContextInterface, args string) (*PartnerTerms, error) {
-	return ledger.Call(ctx.GetStub(), args, acceptPartnership)
+func (c *Contract) AcceptPartnership(ctx contractapi.TransactionContextInterface, args ProgramArgs) (*PartnerTerms, error) {
+	return ledger.Run(ctx.GetStub(), args, acceptPartnership)
 }
 
 // Earn mints points to a customer for a purchase ("amount") or as a grant
 // ("points"); only the issuing merchant earns. Argument: {"program","id",
 // "account","amount"|"points"}.
-func (c *Contract) Earn(ctx contractapi.TransactionContextInterface, args string) (*Earn, error) {
-	return ledger.Call(ctx.GetStub(), args, earn)
+func (c *Contract) Earn(ctx contractapi.TransactionContextInterface, args EarnArgs) (*Earn, error) {
+	return ledger.Run(ctx.GetStub(), args, earn)
 }
 
 // Redeem spends the caller's points at the issuer or an accepted partner,
 // optionally against an order. Argument: {"program","id","account",
 // "points","merchant","order"?}.
-func (c *Contract) Redeem(ctx contractapi.TransactionContextInterface, args string) (*Redemption, error) {
-	return ledger.Call(ctx.GetStub(), args, redeem)
+func (c *Contract) Redeem(ctx contractapi.TransactionContextInterface, args RedeemArgs) (*Redemption, error) {
+	return ledger.Run(ctx.GetStub(), args, redeem)
 }
 
 // Transfer gives the caller's points to another customer, when the
 // programme allows it. Argument: {"program","id","account","to","points"}.
-func (c *Contract) Transfer(ctx contractapi.TransactionContextInterface, args string) (*PointsTransfer, error) {
-	return ledger.Call(ctx.GetStub(), args, transfer)
+func (c *Contract) Transfer(ctx contractapi.TransactionContextInterface, args TransferArgs) (*PointsTransfer, error) {
+	return ledger.Run(ctx.GetStub(), args, transfer)
 }
 
 // ExpirePoints removes expired points of up to 50 accounts. Argument:
 // {"program","accounts":[...]}.
-func (c *Contract) ExpirePoints(ctx contractapi.TransactionContextInterface, args string) (*ExpirySweep, error) {
-	return ledger.Call(ctx.GetStub(), args, expirePoints)
+func (c *Contract) ExpirePoints(ctx contractapi.TransactionContextInterface, args ExpireArgs) (*ExpirySweep, error) {
+	return ledger.Run(ctx.GetStub(), args, expirePoints)
 }
 
 // GetProgram returns a programme. Argument: {"program"}.
-func (c *Contract) GetProgram(ctx contractapi.TransactionContextInterface, args string) (*Program, error) {
-	return ledger.Call(ctx.GetStub(), args, getProgramQuery)
+func (c *Contract) GetProgram(ctx contractapi.TransactionContextInterface, args ProgramArgs) (*Program, error) {
+	return ledger.Run(ctx.GetStub(), args, getProgramQuery)
 }
 
 // ListPrograms returns one page of programmes. Argument:
 // {"pageSize"?,"bookmark"?}.
-func (c *Contract) ListPrograms(ctx contractapi.TransactionContextInterface, args string) (*ProgramPage, error) {
-	return ledger.Call(ctx.GetStub(), args, listPrograms)
+func (c *Contract) ListPrograms(ctx contractapi.TransactionContextInterface, args PageArgs) (*ProgramPage, error) {
+	return ledger.Run(ctx.GetStub(), args, listPrograms)
 }
 
 // Balance returns a customer's points in a programme. Argument:
 // {"program","account"?,"soonDays"?}.
-func (c *Contract) Balance(ctx contractapi.TransactionContextInterface, args string) (*PointsBalance, error) {
-	return ledger.Call(ctx.GetStub(), args, balance)
+func (c *Contract) Balance(ctx contractapi.TransactionContextInterface, args BalanceArgs) (*PointsBalance, error) {
+	return ledger.Run(ctx.GetStub(), args, balance)
 }
 
 // History returns one page of a customer's changes in a programme.
 // Argument: {"program","account"?,"pageSize"?,"bookmark"?}.
-func (c *Contract) History(ctx contractapi.TransactionContextInterface, args string) (*PointsHistory, error) {
-	return ledger.Call(ctx.GetStub(), args, history)
+func (c *Contract) History(ctx contractapi.TransactionContextInterface, args HistoryArgs) (*PointsHistory, error) {
+	return ledger.Run(ctx.GetStub(), args, history)
 }
 
 // Statement nets the settlement obligations between two merchants over a
 // period. Argument: {"merchant","counterparty","from","to","pageSize"?,
 // "bookmark"?}.
-func (c *Contract) Statement(ctx contractapi.TransactionContextInterface, args string) (*SettlementStatement, error) {
-	return ledger.Call(ctx.GetStub(), args, statement)
+func (c *Contract) Statement(ctx contractapi.TransactionContextInterface, args StatementArgs) (*SettlementStatement, error) {
+	return ledger.Run(ctx.GetStub(), args, statement)
 }
 
 // OrderPoints returns the points linked to an order. Argument: {"order"}.
-func (c *Contract) OrderPoints(ctx contractapi.TransactionContextInterface, args string) (*OrderPoints, error) {
-	return ledger.Call(ctx.GetStub(), args, orderPoints)
+func (c *Contract) OrderPoints(ctx contractapi.TransactionContextInterface, args OrderArgs) (*OrderPoints, error) {
+	return ledger.Run(ctx.GetStub(), args, orderPoints)
 }

@@ -130,11 +130,15 @@ type endorsement struct {
 
 // simulate runs fn as w against the committed state and abandons it, as
 // an endorsement before any of its concurrent peers commits.
-func simulate[R any](e *env, w who, fn func(contractapi.TransactionContextInterface, string) (R, error), args string) endorsement {
+func simulate[A, R any](e *env, w who, fn txFunc[A, R], args string) endorsement {
 	e.t.Helper()
 	e.stub.As(w.msp, w.cn, w.ou)
 	rec := &recordingStub{Stub: e.stub}
-	if _, err := fn(recordingContext{ledgertest.Context(e.stub), rec}, args); err != nil {
+	a, err := ledgertest.Arg[A](args)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := fn(recordingContext{ledgertest.Context(e.stub), rec}, a); err != nil {
 		e.t.Fatal(err)
 	}
 	var writes []string
@@ -274,6 +278,7 @@ func TestThroughContractAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cc.TransactionSerializer = ledgertest.Serializer{}
 	e := newEnv(t)
 	invoke := func(w who, fn string, args ...string) string {
 		t.Helper()

@@ -13,8 +13,8 @@ type EarnArgs struct {
 	Program string        `json:"program"`
 	ID      string        `json:"id"`
 	Account string        `json:"account"`
-	Amount  ledger.Amount `json:"amount,omitempty"`
-	Points  ledger.Amount `json:"points,omitempty"`
+	Amount  ledger.Amount `json:"amount,omitempty" metadata:",optional"`
+	Points  ledger.Amount `json:"points,omitempty" metadata:",optional"`
 }
 
 // Validate checks every field.
@@ -49,6 +49,9 @@ func earn(tx *ledger.Tx, a EarnArgs) (*Earn, error) {
 	if err := requireMerchant(tx, p.Merchant, "award points of programme "+p.ID); err != nil {
 		return nil, err
 	}
+	if err := ledger.RequireMemberAccount(tx, "account", a.Account); err != nil {
+		return nil, err
+	}
 	e := &Earn{Program: p.ID, ID: a.ID, Account: a.Account, Points: a.Points}
 	if a.Amount != 0 {
 		e.Amount, e.Currency = a.Amount, p.Currency
@@ -56,7 +59,7 @@ func earn(tx *ledger.Tx, a EarnArgs) (*Earn, error) {
 			return nil, err
 		}
 		if e.Points == 0 {
-			return nil, cxlerr.Errorf(cxlerr.Invalid, "amount: a purchase of %d %s earns no points in programme %s", a.Amount, p.Currency, p.ID)
+			return nil, cxlerr.Errorf(cxlerr.Conflict, "amount: a purchase of %d %s earns no points in programme %s", a.Amount, p.Currency, p.ID)
 		}
 	}
 	if err := mintEarn(tx, p, e); err != nil {

@@ -42,7 +42,18 @@ var t0 = time.Date(2026, time.January, 1, 9, 0, 0, 0, time.UTC)
 const day = 24 * time.Hour
 
 // txFunc is a transaction function bound to its contract.
-type txFunc[R any] func(contractapi.TransactionContextInterface, string) (R, error)
+type txFunc[A, R any] func(contractapi.TransactionContextInterface, A) (R, error)
+
+// invoke runs f with args, the text a client sends, converted as the assembled chaincode
+// converts it.
+func invoke[A, R any](e *env, f txFunc[A, R], args string) (R, error) {
+	a, err := ledgertest.Arg[A](args)
+	if err != nil {
+		var zero R
+		return zero, err
+	}
+	return f(ledgertest.Context(e.stub), a)
+}
 
 // env is a ledger with the consortium's roles, EUR registered by bank and
 // the "acme" programme: 1 point per euro, points last 365 days, transfers
@@ -67,6 +78,9 @@ func newEnv(t testing.TB) *env {
 	}{
 		{acme, ledger.Merchant}, {bistro, ledger.Merchant}, {deli, ledger.Merchant}, {corner, ledger.Merchant},
 		{audit, ledger.Auditor}, {bank, ledger.Payment},
+		// Customers are enrolled with a member's CA, so their accounts name a
+		// member organisation: CustMSP stands for it.
+		{alice, ledger.Carrier},
 	} {
 		e.grant(g.w.msp, g.role)
 	}
@@ -122,9 +136,9 @@ func (e *env) revoke(msp string, role ledger.Role) {
 func (e *env) at(d time.Duration) { e.stub.At(t0.Add(d)) }
 
 // do runs f as w in one transaction: committed on success, abandoned on failure.
-func do[R any](e *env, w who, f txFunc[R], args string) (R, error) {
+func do[A, R any](e *env, w who, f txFunc[A, R], args string) (R, error) {
 	e.stub.As(w.msp, w.cn, w.ou)
-	r, err := f(ledgertest.Context(e.stub), args)
+	r, err := invoke(e, f, args)
 	if err != nil {
 		e.stub.Begin()
 		return r, err
@@ -137,7 +151,7 @@ func do[R any](e *env, w who, f txFunc[R], args string) (R, error) {
 	return r, nil
 }
 
-func mustDo[R any](e *env, w who, f txFunc[R], args string) R {
+func mustDo[A, R any](e *env, w who, f txFunc[A, R], args string) R {
 	e.t.Helper()
 	r, err := do(e, w, f, args)
 	if err != nil {
@@ -147,10 +161,10 @@ func mustDo[R any](e *env, w who, f txFunc[R], args string) R {
 }
 
 // fails checks that f as w fails with code and a message containing want.
-func fails[R any](e *env, w who, f txFunc[R], args string, code cxlerr.Code, want string) {
+func fails[A, R any](e *env, w who, f txFunc[A, R], args string, code cxlerr.Code, want string) {
 	e.t.Helper()
 	e.stub.As(w.msp, w.cn, w.ou)
-	_, err := f(ledgertest.Context(e.stub), args)
+	_, err := invoke(e, f, args)
 	e.stub.Begin()
 	if err == nil {
 		e.t.Fatalf("%s as %s: no error, want %s containing %q", args, w.account(), code, want)

@@ -114,7 +114,7 @@ func redeemableAgainst(tx *ledger.Tx, id, account, merchant string) (ledger.Amou
 		return 0, cxlerr.Errorf(cxlerr.Forbidden, "order %s is not an order of %s", o.ID, account)
 	}
 	if o.Merchant != merchant {
-		return 0, cxlerr.Errorf(cxlerr.Invalid, "merchant: order %s is with %s, not %s", o.ID, o.Merchant, merchant)
+		return 0, cxlerr.Errorf(cxlerr.Conflict, "merchant: order %s is with %s, not %s", o.ID, o.Merchant, merchant)
 	}
 	switch o.State {
 	case orders.StatePlaced, orders.StateDelivered, orders.StateReturning:

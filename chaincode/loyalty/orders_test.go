@@ -60,6 +60,7 @@ func TestDeliveryEarnRules(t *testing.T) {
 		t.Fatal("delivery at a merchant without an orders programme earned points")
 	}
 	// Corner's orders programme earns in USD: an EUR order earns nothing.
+	mustDo(e, bank, e.oc.RegisterCurrency, `{"currency":"USD"}`)
 	mustDo(e, corner, e.lc.CreateProgram, program("corner-usd", func(p map[string]any) {
 		p["currency"], p["earnOnOrders"] = "USD", true
 	}))
@@ -158,7 +159,7 @@ func TestRefundRestoresRedeemedPoints(t *testing.T) {
 		return js(map[string]any{"program": "acme", "id": id, "account": w.account(), "points": points, "merchant": m.msp, "order": order})
 	}
 	fails(e, alice, e.lc.Redeem, against("x", alice, 10, bistro, "o-bob"), cxlerr.Forbidden, "order o-bob is not an order of CustMSP/alice")
-	fails(e, alice, e.lc.Redeem, against("x", alice, 10, bistro, "o-a"), cxlerr.Invalid, "order o-a is with AcmeMSP, not BistroMSP")
+	fails(e, alice, e.lc.Redeem, against("x", alice, 10, bistro, "o-a"), cxlerr.Conflict, "order o-a is with AcmeMSP, not BistroMSP")
 	fails(e, alice, e.lc.Redeem, against("x", alice, 10, bistro, "o-zz"), cxlerr.NotFound, "order o-zz not found")
 
 	r := mustDo(e, alice, e.lc.Redeem, against("red-1", alice, 1200, bistro, "o-b"))
@@ -173,7 +174,10 @@ func TestRefundRestoresRedeemedPoints(t *testing.T) {
 	}
 
 	// A quarter refunded: a quarter of the points back, latest-expiring
-	// first, and a quarter of the settlement value reversed.
+	// first, and a quarter of the settlement value reversed. (A day later,
+	// so the statement lists it after the redemption whatever the order of
+	// the transaction IDs.)
+	e.at(101 * day)
 	e.refund("o-b", "rf-1", bistro, 2000)
 	var rev loyalty.Reversal
 	if !e.related(&rev) || rev.TakenBack != nil || len(rev.Restored) != 1 {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/orders"
 	"github.com/cxledger/cxledger/cxlerr"
 )
 
@@ -17,9 +18,9 @@ type CreateProgramArgs struct {
 	Currency     string        `json:"currency"`
 	Earn         EarnRule      `json:"earn"`
 	ExpiryDays   int           `json:"expiryDays"`
-	Transferable bool          `json:"transferable,omitempty"`
-	EarnOnOrders bool          `json:"earnOnOrders,omitempty"`
-	Partners     []PartnerArgs `json:"partners,omitempty"`
+	Transferable bool          `json:"transferable,omitempty" metadata:",optional"`
+	EarnOnOrders bool          `json:"earnOnOrders,omitempty" metadata:",optional"`
+	Partners     []PartnerArgs `json:"partners,omitempty" metadata:",optional"`
 }
 
 // PartnerArgs offers a partner organisation terms: Per points are worth
@@ -86,17 +87,24 @@ func createProgram(tx *ledger.Tx, a CreateProgramArgs) (*Program, error) {
 	if err := mustBeNew(tx, key, "loyalty programme "+a.ID); err != nil {
 		return nil, err
 	}
+	if err := orders.RequireCurrency(tx, a.Currency); err != nil {
+		return nil, err
+	}
 	partners := make([]PartnerTerms, 0, len(a.Partners))
-	for _, p := range a.Partners {
+	for i, p := range a.Partners {
+		field := fmt.Sprintf("partners[%d].msp", i)
 		if p.MSP == merchant {
-			return nil, cxlerr.Errorf(cxlerr.Invalid, "partners: %s issues the programme and cannot also be its partner", p.MSP)
+			return nil, cxlerr.Errorf(cxlerr.Invalid, "%s: %s issues the programme and cannot also be its partner", field, p.MSP)
+		}
+		if err := ledger.RequireMember(tx, field, p.MSP); err != nil {
+			return nil, err
 		}
 		ok, err := ledger.OrgHasRole(tx, p.MSP, ledger.Merchant)
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
-			return nil, cxlerr.Errorf(cxlerr.Invalid, "partners: %s does not hold the merchant role", p.MSP)
+			return nil, cxlerr.Errorf(cxlerr.Conflict, "%s: %s does not hold the merchant role", field, p.MSP)
 		}
 		partners = append(partners, PartnerTerms{MSP: p.MSP, Value: p.Value, Per: p.Per})
 	}

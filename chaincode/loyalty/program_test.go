@@ -56,7 +56,7 @@ func TestCreateProgram(t *testing.T) {
 		}), cxlerr.Invalid, "AcmeMSP issues the programme"},
 		{"partner is no merchant", acme, program("x", func(p map[string]any) {
 			p["partners"] = []map[string]any{{"msp": audit.msp, "value": 1, "per": 1}}
-		}), cxlerr.Invalid, "partners: AuditMSP does not hold the merchant role"},
+		}), cxlerr.Conflict, "partners[0].msp: AuditMSP does not hold the merchant role"},
 		{"partner value zero", acme, program("x", func(p map[string]any) {
 			p["partners"] = []map[string]any{{"msp": bistro.msp, "value": 0, "per": 1}}
 		}), cxlerr.Invalid, "partners[0].value"},

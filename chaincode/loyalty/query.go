@@ -24,8 +24,8 @@ func getProgramQuery(tx *ledger.Tx, a ProgramArgs) (*Program, error) {
 
 // PageArgs asks for one page of a listing.
 type PageArgs struct {
-	PageSize int    `json:"pageSize,omitempty"`
-	Bookmark string `json:"bookmark,omitempty"`
+	PageSize int    `json:"pageSize,omitempty" metadata:",optional"`
+	Bookmark string `json:"bookmark,omitempty" metadata:",optional"`
 }
 
 // ProgramPage is one page of programmes.
@@ -60,8 +60,8 @@ func listPrograms(tx *ledger.Tx, a PageArgs) (*ProgramPage, error) {
 // BalanceArgs is the argument of Balance; the account defaults to the caller's.
 type BalanceArgs struct {
 	Program  string `json:"program"`
-	Account  string `json:"account,omitempty"`
-	SoonDays int    `json:"soonDays,omitempty"`
+	Account  string `json:"account,omitempty" metadata:",optional"`
+	SoonDays int    `json:"soonDays,omitempty" metadata:",optional"`
 }
 
 // Validate checks the programme, the account when given and the window.
@@ -169,9 +169,9 @@ func balance(tx *ledger.Tx, a BalanceArgs) (*PointsBalance, error) {
 // HistoryArgs is the argument of History; the account defaults to the caller's.
 type HistoryArgs struct {
 	Program  string `json:"program"`
-	Account  string `json:"account,omitempty"`
-	PageSize int    `json:"pageSize,omitempty"`
-	Bookmark string `json:"bookmark,omitempty"`
+	Account  string `json:"account,omitempty" metadata:",optional"`
+	PageSize int    `json:"pageSize,omitempty" metadata:",optional"`
+	Bookmark string `json:"bookmark,omitempty" metadata:",optional"`
 }
 
 // Validate checks the programme and the account when given.

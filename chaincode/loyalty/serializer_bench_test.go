@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
 	"github.com/cxledger/cxledger/chaincode"
@@ -24,7 +25,7 @@ func BenchmarkEarnThroughContractAPI(b *testing.B) {
 	}
 	for _, c := range []struct {
 		name string
-		cc   *contractapi.ContractChaincode
+		cc   shim.Chaincode
 	}{{"schema-checked", checked}, {"assembled", assembled}} {
 		b.Run(c.name, func(b *testing.B) {
 			e := newEnv(b)

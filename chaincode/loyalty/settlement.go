@@ -36,8 +36,8 @@ type StatementArgs struct {
 	Counterparty string    `json:"counterparty"`
 	From         time.Time `json:"from"`
 	To           time.Time `json:"to"`
-	PageSize     int       `json:"pageSize,omitempty"`
-	Bookmark     string    `json:"bookmark,omitempty"`
+	PageSize     int       `json:"pageSize,omitempty" metadata:",optional"`
+	Bookmark     string    `json:"bookmark,omitempty" metadata:",optional"`
 }
 
 // Validate checks the merchants, the period (at most 366 days) and the page.
@@ -135,7 +135,7 @@ func statement(tx *ledger.Tx, a StatementArgs) (*SettlementStatement, error) {
 			return nil, err
 		}
 		if more || len(rows) > ledger.MaxScan {
-			return nil, cxlerr.Errorf(cxlerr.Invalid, "from, to: more than %d obligations between %s and %s in the period; ask for a shorter one", ledger.MaxScan, lo, hi)
+			return nil, cxlerr.Errorf(cxlerr.Conflict, "from, to: more than %d obligations between %s and %s in the period; ask for a shorter one", ledger.MaxScan, lo, hi)
 		}
 	}
 	st := &SettlementStatement{Merchant: a.Merchant, Counterparty: a.Counterparty, From: from, To: to, Totals: []SettlementTotal{}}

@@ -24,7 +24,7 @@ func spendPoints(tx *ledger.Tx, p *Program, account string, points ledger.Amount
 	}
 	need, err := points.Add(d.Points)
 	if err != nil {
-		return spent{}, cxlerr.Errorf(cxlerr.Invalid, "points: %d plus a debt of %d overflows", points, d.Points)
+		return spent{}, cxlerr.Errorf(cxlerr.Conflict, "points: %d plus a debt of %d overflows", points, d.Points)
 	}
 	lots, change, err := ledger.SpendLots(tx, lotBook, account, need, ledger.ExpiringFirst,
 		ledger.AllOf(ledger.OfUnit(p.ID), ledger.UnexpiredAt(tx.Time())))
@@ -70,7 +70,7 @@ type RedeemArgs struct {
 	Account  string        `json:"account"`
 	Points   ledger.Amount `json:"points"`
 	Merchant string        `json:"merchant"`
-	Order    string        `json:"order,omitempty"`
+	Order    string        `json:"order,omitempty" metadata:",optional"`
 }
 
 // Validate checks every field.
@@ -104,6 +104,9 @@ func redeem(tx *ledger.Tx, a RedeemArgs) (*Redemption, error) {
 	}
 	p, err := getProgram(tx, a.Program)
 	if err != nil {
+		return nil, err
+	}
+	if err := ledger.RequireMember(tx, "merchant", a.Merchant); err != nil {
 		return nil, err
 	}
 	r := &Redemption{Program: p.ID, ID: a.ID, Account: a.Account, Merchant: a.Merchant, Points: a.Points, Order: a.Order}
@@ -228,6 +231,9 @@ func transfer(tx *ledger.Tx, a TransferArgs) (*PointsTransfer, error) {
 	}
 	if !p.Transferable {
 		return nil, cxlerr.Errorf(cxlerr.Forbidden, "programme %s does not allow transfers", p.ID)
+	}
+	if err := ledger.RequireMemberAccount(tx, "to", a.To); err != nil {
+		return nil, err
 	}
 	key, err := ledger.Key(tx, transferType, p.ID, a.ID)
 	if err != nil {

@@ -61,110 +61,106 @@ func (c *Contract) GetEvaluateTransactions() []string {
 // RegisterCurrency registers a settlement currency; the caller's
 // organisation, which must hold the payment role, becomes its issuer.
 // Argument: {"currency"}.
-func (c *Contract) RegisterCurrency(ctx contractapi.TransactionContextInterface, args string) (*SettlementCurrency, error) {
-	return ledger.Call(ctx.GetStub(), args, registerCurrency)
+func (c *Contract) RegisterCurrency(ctx contractapi.TransactionContextInterface, args RegisterCurrencyArgs) (*SettlementCurrency, error) {
+	return ledger.Run(ctx.GetStub(), args, registerCurrency)
 }
 
 // Deposit credits accounts with money the issuer received, once per
 // reference. Argument: {"ref","currency","credits":[{"account","amount"}]}.
-func (c *Contract) Deposit(ctx contractapi.TransactionContextInterface, args string) (*SettlementTransfer, error) {
-	return ledger.Call(ctx.GetStub(), args, deposit)
+func (c *Contract) Deposit(ctx contractapi.TransactionContextInterface, args DepositArgs) (*SettlementTransfer, error) {
+	return ledger.Run(ctx.GetStub(), args, deposit)
 }
 
 // Withdraw debits an account for money the issuer pays out, once per
 // reference. Argument: {"ref","account","currency","amount"}.
-func (c *Contract) Withdraw(ctx contractapi.TransactionContextInterface, args string) (*SettlementTransfer, error) {
-	return ledger.Call(ctx.GetStub(), args, withdraw)
+func (c *Contract) Withdraw(ctx contractapi.TransactionContextInterface, args WithdrawArgs) (*SettlementTransfer, error) {
+	return ledger.Run(ctx.GetStub(), args, withdraw)
 }
 
 // Consolidate merges up to 500 of an account's lots into one; the holder or
 // the currency's issuer may. Argument: {"account","currency"}.
-func (c *Contract) Consolidate(ctx contractapi.TransactionContextInterface, args string) (*Consolidation, error) {
-	return ledger.Call(ctx.GetStub(), args, consolidate)
+func (c *Contract) Consolidate(ctx contractapi.TransactionContextInterface, args AccountArgs) (*Consolidation, error) {
+	return ledger.Run(ctx.GetStub(), args, consolidate)
 }
 
 // Place places an order for the caller with a merchant and moves its
 // amount from the caller's balance into the order's escrow.
-func (c *Contract) Place(ctx contractapi.TransactionContextInterface, args string) (*Order, error) {
-	return ledger.Call(ctx.GetStub(), args, c.place)
+func (c *Contract) Place(ctx contractapi.TransactionContextInterface, args PlaceArgs) (*Order, error) {
+	return ledger.Run(ctx.GetStub(), args, c.place)
 }
 
 // ConfirmDelivery confirms a placed order delivered and releases its escrow
 // to the merchant; the customer or the order's carrier may. Argument: {"id"}.
-func (c *Contract) ConfirmDelivery(ctx contractapi.TransactionContextInterface, args string) (*Order, error) {
-	return ledger.Call(ctx.GetStub(), args, c.confirmDelivery)
+func (c *Contract) ConfirmDelivery(ctx contractapi.TransactionContextInterface, args IDArgs) (*Order, error) {
+	return ledger.Run(ctx.GetStub(), args, c.confirmDelivery)
 }
 
 // Refund returns all or part of what the customer paid; only the merchant
 // may. Argument: {"id","refundId","amount"?,"reason"?}.
-func (c *Contract) Refund(ctx contractapi.TransactionContextInterface, args string) (*Order, error) {
-	return ledger.Call(ctx.GetStub(), args, c.refund)
+func (c *Contract) Refund(ctx contractapi.TransactionContextInterface, args RefundArgs) (*Order, error) {
+	return ledger.Run(ctx.GetStub(), args, c.refund)
 }
 
 // RequestReturn starts the return of a delivered order within its return
 // window; only the customer may. Argument: {"id","reason"?}.
-func (c *Contract) RequestReturn(ctx contractapi.TransactionContextInterface, args string) (*Order, error) {
-	return ledger.Call(ctx.GetStub(), args, requestReturn)
+func (c *Contract) RequestReturn(ctx contractapi.TransactionContextInterface, args ReasonArgs) (*Order, error) {
+	return ledger.Run(ctx.GetStub(), args, requestReturn)
 }
 
 // ReceiveReturn records the goods of a return received back and refunds
 // the rest of the price; the merchant or the order's carrier may.
 // Argument: {"id"}.
-func (c *Contract) ReceiveReturn(ctx contractapi.TransactionContextInterface, args string) (*Order, error) {
-	return ledger.Call(ctx.GetStub(), args, c.receiveReturn)
+func (c *Contract) ReceiveReturn(ctx contractapi.TransactionContextInterface, args IDArgs) (*Order, error) {
+	return ledger.Run(ctx.GetStub(), args, c.receiveReturn)
 }
 
 // OpenDispute takes a delivered or returning order to its arbiter; the
 // customer or the merchant may. Argument: {"id","reason"?}.
-func (c *Contract) OpenDispute(ctx contractapi.TransactionContextInterface, args string) (*Order, error) {
-	return ledger.Call(ctx.GetStub(), args, openDispute)
+func (c *Contract) OpenDispute(ctx contractapi.TransactionContextInterface, args ReasonArgs) (*Order, error) {
+	return ledger.Run(ctx.GetStub(), args, openDispute)
 }
 
 // ResolveDispute decides a dispute, refunding the customer refund (0 or
 // more) from the merchant; only the order's arbiter may. Argument:
 // {"id","refund"}.
-func (c *Contract) ResolveDispute(ctx contractapi.TransactionContextInterface, args string) (*Order, error) {
-	return ledger.Call(ctx.GetStub(), args, c.resolveDispute)
+func (c *Contract) ResolveDispute(ctx contractapi.TransactionContextInterface, args ResolveDisputeArgs) (*Order, error) {
+	return ledger.Run(ctx.GetStub(), args, c.resolveDispute)
 }
 
 // Sweep refunds overdue undelivered orders, a bounded number per call, and
 // reports how many remain; anyone may call it. Argument: {"limit"?}.
-func (c *Contract) Sweep(ctx contractapi.TransactionContextInterface, args string) (*OrderSweep, error) {
-	return ledger.Call(ctx.GetStub(), args, c.sweep)
+func (c *Contract) Sweep(ctx contractapi.TransactionContextInterface, args SweepArgs) (*OrderSweep, error) {
+	return ledger.Run(ctx.GetStub(), args, c.sweep)
 }
 
 // GetOrder returns an order. Argument: {"id"}.
-func (c *Contract) GetOrder(ctx contractapi.TransactionContextInterface, args string) (*Order, error) {
-	return ledger.Call(ctx.GetStub(), args, func(tx *ledger.Tx, a IDArgs) (*Order, error) {
+func (c *Contract) GetOrder(ctx contractapi.TransactionContextInterface, args IDArgs) (*Order, error) {
+	return ledger.Run(ctx.GetStub(), args, func(tx *ledger.Tx, a IDArgs) (*Order, error) {
 		return GetOrder(tx, a.ID)
 	})
 }
 
 // CustomerOrders lists a customer's orders (the caller's by default), oldest
 // first. Argument: {"customer"?,"pageSize"?,"bookmark"?}.
-func (c *Contract) CustomerOrders(ctx contractapi.TransactionContextInterface, args string) (*OrderPage, error) {
-	return ledger.Call(ctx.GetStub(), args, customerOrders)
+func (c *Contract) CustomerOrders(ctx contractapi.TransactionContextInterface, args CustomerOrdersArgs) (*OrderPage, error) {
+	return ledger.Run(ctx.GetStub(), args, customerOrders)
 }
 
 // MerchantOrders lists a merchant's orders in one state, or all grouped by
 // state, oldest first. Argument: {"merchant","state"?,"pageSize"?,"bookmark"?}.
-func (c *Contract) MerchantOrders(ctx contractapi.TransactionContextInterface, args string) (*OrderPage, error) {
-	return ledger.Call(ctx.GetStub(), args, merchantOrders)
+func (c *Contract) MerchantOrders(ctx contractapi.TransactionContextInterface, args MerchantOrdersArgs) (*OrderPage, error) {
+	return ledger.Run(ctx.GetStub(), args, merchantOrders)
 }
 
 // Balance returns an account's balance in a currency. Argument:
 // {"account","currency"}.
-func (c *Contract) Balance(ctx contractapi.TransactionContextInterface, args string) (*SettlementBalance, error) {
-	return ledger.Call(ctx.GetStub(), args, balance)
+func (c *Contract) Balance(ctx contractapi.TransactionContextInterface, args AccountArgs) (*SettlementBalance, error) {
+	return ledger.Run(ctx.GetStub(), args, balance)
 }
 
 // Currencies lists the registered currencies with their outstanding amounts.
 func (c *Contract) Currencies(ctx contractapi.TransactionContextInterface) ([]SettlementCurrency, error) {
-	tx, err := ledger.NewTx(ctx.GetStub())
-	if err != nil {
-		return nil, err
-	}
-	return currencies(tx)
+	return ledger.Query(ctx.GetStub(), currencies)
 }
 
 // onDelivered runs the delivery hook, if any.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
 	"github.com/cxledger/cxledger/chaincode/orders"
 	"github.com/cxledger/cxledger/cxlerr"
 )
@@ -21,6 +22,7 @@ func TestThroughContractAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cc.TransactionSerializer = ledgertest.Serializer{}
 	invoke := func(w who, fn string, args ...string) string {
 		t.Helper()
 		e.stub.As(w.msp, w.cn, w.ou)

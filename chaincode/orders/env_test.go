@@ -41,26 +41,40 @@ func (w who) account() string { return w.msp + "/" + w.cn }
 // t0 is the stub's starting clock.
 var t0 = time.Date(2026, time.January, 1, 9, 0, 0, 0, time.UTC)
 
-// fn is a transaction function of the contract.
+// fn is a transaction function of the contract taking its argument as the text a client
+// sends.
 type fn[R any] func(*orders.Contract, contractapi.TransactionContextInterface, string) (R, error)
 
+// text adapts a transaction function to take its argument as the text a client sends,
+// converted as the assembled chaincode converts it.
+func text[A, R any](f func(*orders.Contract, contractapi.TransactionContextInterface, A) (R, error)) fn[R] {
+	return func(c *orders.Contract, ctx contractapi.TransactionContextInterface, args string) (R, error) {
+		a, err := ledgertest.Arg[A](args)
+		if err != nil {
+			var zero R
+			return zero, err
+		}
+		return f(c, ctx, a)
+	}
+}
+
 var (
-	registerCurrency = fn[*orders.SettlementCurrency]((*orders.Contract).RegisterCurrency)
-	deposit          = fn[*orders.SettlementTransfer]((*orders.Contract).Deposit)
-	withdraw         = fn[*orders.SettlementTransfer]((*orders.Contract).Withdraw)
-	consolidate      = fn[*orders.Consolidation]((*orders.Contract).Consolidate)
-	place            = fn[*orders.Order]((*orders.Contract).Place)
-	confirm          = fn[*orders.Order]((*orders.Contract).ConfirmDelivery)
-	refund           = fn[*orders.Order]((*orders.Contract).Refund)
-	requestReturn    = fn[*orders.Order]((*orders.Contract).RequestReturn)
-	receiveReturn    = fn[*orders.Order]((*orders.Contract).ReceiveReturn)
-	openDispute      = fn[*orders.Order]((*orders.Contract).OpenDispute)
-	resolve          = fn[*orders.Order]((*orders.Contract).ResolveDispute)
-	sweep            = fn[*orders.OrderSweep]((*orders.Contract).Sweep)
-	getOrder         = fn[*orders.Order]((*orders.Contract).GetOrder)
-	customerOrders   = fn[*orders.OrderPage]((*orders.Contract).CustomerOrders)
-	merchantOrders   = fn[*orders.OrderPage]((*orders.Contract).MerchantOrders)
-	balanceOf        = fn[*orders.SettlementBalance]((*orders.Contract).Balance)
+	registerCurrency = text((*orders.Contract).RegisterCurrency)
+	deposit          = text((*orders.Contract).Deposit)
+	withdraw         = text((*orders.Contract).Withdraw)
+	consolidate      = text((*orders.Contract).Consolidate)
+	place            = text((*orders.Contract).Place)
+	confirm          = text((*orders.Contract).ConfirmDelivery)
+	refund           = text((*orders.Contract).Refund)
+	requestReturn    = text((*orders.Contract).RequestReturn)
+	receiveReturn    = text((*orders.Contract).ReceiveReturn)
+	openDispute      = text((*orders.Contract).OpenDispute)
+	resolve          = text((*orders.Contract).ResolveDispute)
+	sweep            = text((*orders.Contract).Sweep)
+	getOrder         = text((*orders.Contract).GetOrder)
+	customerOrders   = text((*orders.Contract).CustomerOrders)
+	merchantOrders   = text((*orders.Contract).MerchantOrders)
+	balanceOf        = text((*orders.Contract).Balance)
 )
 
 // env is a ledger with the test consortium's roles granted and EUR
@@ -86,6 +100,9 @@ func newEnv(t testing.TB) *env {
 	}{
 		{bank, ledger.Payment}, {bank2, ledger.Payment}, {shop, ledger.Merchant}, {mall, ledger.Merchant},
 		{ship, ledger.Carrier}, {ship2, ledger.Carrier}, {judge, ledger.Arbiter}, {judge2, ledger.Arbiter},
+		// Customers are enrolled with a member's CA, so their accounts name a
+		// member organisation: CustMSP stands for it.
+		{alice, ledger.Carrier},
 	} {
 		e.grant(g.w.msp, g.role)
 	}

@@ -320,7 +320,7 @@ func (m *model) predict(o op, actor who, lots int) cxlerr.Code {
 		case len(mo.refundIDs) >= orders.MaxRefunds:
 			return cxlerr.Conflict
 		case amount > remaining:
-			return cxlerr.Invalid
+			return cxlerr.Conflict
 		}
 		from := escrow
 		if mo.state != orders.StatePlaced {
@@ -378,7 +378,7 @@ func (m *model) predict(o op, actor who, lots int) cxlerr.Code {
 		case mo.state != orders.StateDisputed:
 			return cxlerr.Conflict
 		case o.amount > remaining:
-			return cxlerr.Invalid
+			return cxlerr.Conflict
 		case m.bal[mo.currency][mo.merchant] < o.amount:
 			return cxlerr.InsufficientFunds
 		}
@@ -550,27 +550,27 @@ func fuzzExec(e *env, digest hash.Hash, w who, name, args string) (string, *ledg
 	ctx := ctxOf(e)
 	switch name {
 	case "Deposit":
-		out, err = e.c.Deposit(ctx, args)
+		out, err = text((*orders.Contract).Deposit)(e.c, ctx, args)
 	case "Withdraw":
-		out, err = e.c.Withdraw(ctx, args)
+		out, err = text((*orders.Contract).Withdraw)(e.c, ctx, args)
 	case "Place":
-		out, err = e.c.Place(ctx, args)
+		out, err = text((*orders.Contract).Place)(e.c, ctx, args)
 	case "ConfirmDelivery":
-		out, err = e.c.ConfirmDelivery(ctx, args)
+		out, err = text((*orders.Contract).ConfirmDelivery)(e.c, ctx, args)
 	case "Refund":
-		out, err = e.c.Refund(ctx, args)
+		out, err = text((*orders.Contract).Refund)(e.c, ctx, args)
 	case "RequestReturn":
-		out, err = e.c.RequestReturn(ctx, args)
+		out, err = text((*orders.Contract).RequestReturn)(e.c, ctx, args)
 	case "ReceiveReturn":
-		out, err = e.c.ReceiveReturn(ctx, args)
+		out, err = text((*orders.Contract).ReceiveReturn)(e.c, ctx, args)
 	case "OpenDispute":
-		out, err = e.c.OpenDispute(ctx, args)
+		out, err = text((*orders.Contract).OpenDispute)(e.c, ctx, args)
 	case "ResolveDispute":
-		out, err = e.c.ResolveDispute(ctx, args)
+		out, err = text((*orders.Contract).ResolveDispute)(e.c, ctx, args)
 	case "Sweep":
-		out, err = e.c.Sweep(ctx, args)
+		out, err = text((*orders.Contract).Sweep)(e.c, ctx, args)
 	case "Consolidate":
-		out, err = e.c.Consolidate(ctx, args)
+		out, err = text((*orders.Contract).Consolidate)(e.c, ctx, args)
 	}
 	fmt.Fprintf(digest, "%s %s %s\n", w.account(), name, args)
 	if err != nil {

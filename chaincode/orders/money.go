@@ -82,6 +82,16 @@ func validateHolder(field, account string) error {
 	return ledger.ValidateMSP(field, account)
 }
 
+// requireMemberHolder checks that a holder account (validateHolder) is, or
+// belongs to, a member organisation: NOT_FOUND otherwise. Money credited to
+// any other account could never be spent.
+func requireMemberHolder(tx *ledger.Tx, field, account string) error {
+	if err := validateHolder(field, account); err != nil {
+		return err
+	}
+	return ledger.RequireMemberParty(tx, field, account)
+}
+
 // validateAnyAccount checks a customer account, an organisation account or
 // an escrow account.
 func validateAnyAccount(field, account string) error {
@@ -115,8 +125,16 @@ func actsForOrg(c ledger.Caller, msp string) bool {
 	return c.MSP == msp && (c.IsClient() || c.IsAdmin())
 }
 
-// readCurrency returns the registration of a currency; an unregistered or
-// malformed code is INVALID.
+// RequireCurrency checks that code is a registered settlement currency: a
+// malformed code is INVALID, an unregistered one NOT_FOUND. The loyalty
+// contract checks a programme's currency with it.
+func RequireCurrency(tx *ledger.Tx, code string) error {
+	_, err := readCurrency(tx, code)
+	return err
+}
+
+// readCurrency returns the registration of a currency; a malformed code is
+// INVALID, an unregistered one NOT_FOUND.
 func readCurrency(tx *ledger.Tx, code string) (currencyRecord, error) {
 	if err := ledger.ValidateCurrency(code); err != nil {
 		return currencyRecord{}, err
@@ -131,7 +149,7 @@ func readCurrency(tx *ledger.Tx, code string) (currencyRecord, error) {
 		return currencyRecord{}, err
 	}
 	if !found {
-		return currencyRecord{}, cxlerr.Errorf(cxlerr.Invalid, "currency: unknown currency %s; a payment organisation registers it with RegisterCurrency", code)
+		return currencyRecord{}, cxlerr.Errorf(cxlerr.NotFound, "currency: unknown currency %s; a payment organisation registers it with RegisterCurrency", code)
 	}
 	return c, nil
 }
@@ -278,7 +296,12 @@ func deposit(tx *ledger.Tx, a DepositArgs) (*SettlementTransfer, error) {
 	}
 	outstanding, err := supply.Outstanding.Add(total)
 	if err != nil {
-		return nil, cxlerr.Errorf(cxlerr.Invalid, "credits: %d %s more would take the outstanding %d past %d", total, a.Currency, supply.Outstanding, int64(math.MaxInt64))
+		return nil, cxlerr.Errorf(cxlerr.Conflict, "credits: %d %s more would take the outstanding %d past %d", total, a.Currency, supply.Outstanding, int64(math.MaxInt64))
+	}
+	for i, c := range a.Credits {
+		if err := requireMemberHolder(tx, fmt.Sprintf("credits[%d].account", i), c.Account); err != nil {
+			return nil, err
+		}
 	}
 	for _, c := range a.Credits {
 		lot := ledger.Lot{Amount: c.Amount, Unit: a.Currency, Meta: map[string]string{"ref": a.Ref}}
@@ -323,6 +346,9 @@ func withdraw(tx *ledger.Tx, a WithdrawArgs) (*SettlementTransfer, error) {
 	}
 	supplyKey, supply, err := readSupply(tx, a.Currency)
 	if err != nil {
+		return nil, err
+	}
+	if err := requireMemberHolder(tx, "account", a.Account); err != nil {
 		return nil, err
 	}
 	if _, _, err := ledger.SpendLots(tx, Book(a.Currency), a.Account, a.Amount, nil, nil); err != nil {

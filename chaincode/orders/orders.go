@@ -56,9 +56,9 @@ type PlaceArgs struct {
 	Currency   string        `json:"currency"`
 	Deadline   time.Time     `json:"deadline"`
 	Items      []OrderItem   `json:"items"`
-	Carrier    string        `json:"carrier,omitempty"`
-	Arbiter    string        `json:"arbiter,omitempty"`
-	ReturnDays int           `json:"returnDays,omitempty"`
+	Carrier    string        `json:"carrier,omitempty" metadata:",optional"`
+	Arbiter    string        `json:"arbiter,omitempty" metadata:",optional"`
+	ReturnDays int           `json:"returnDays,omitempty" metadata:",optional"`
 }
 
 // Validate checks every field that does not depend on the ledger.
@@ -227,15 +227,19 @@ func (c *Contract) place(tx *ledger.Tx, a PlaceArgs) (*Order, error) {
 	return o, nil
 }
 
-// requireOrgRole checks that the organisation an argument names holds role;
-// otherwise the argument is INVALID.
+// requireOrgRole checks that the organisation an argument names is a member
+// (NOT_FOUND otherwise) and holds role (CONFLICT otherwise: the ledger
+// says it does not, and a role can be granted later).
 func requireOrgRole(tx *ledger.Tx, field, msp string, role ledger.Role) error {
+	if err := ledger.RequireMember(tx, field, msp); err != nil {
+		return err
+	}
 	ok, err := ledger.OrgHasRole(tx, msp, role)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return cxlerr.Errorf(cxlerr.Invalid, "%s: %s does not hold the %s role", field, msp, role)
+		return cxlerr.Errorf(cxlerr.Conflict, "%s: %s does not hold the %s role", field, msp, role)
 	}
 	return nil
 }
@@ -251,7 +255,7 @@ func (a IDArgs) Validate() error { return validateToken("id", a.ID, maxToken) }
 // ReasonArgs is the argument of RequestReturn and OpenDispute.
 type ReasonArgs struct {
 	ID     string `json:"id"`
-	Reason string `json:"reason,omitempty"`
+	Reason string `json:"reason,omitempty" metadata:",optional"`
 }
 
 // Validate checks the order ID and the reason code.
@@ -317,12 +321,21 @@ func (c *Contract) confirmDelivery(tx *ledger.Tx, a IDArgs) (*Order, error) {
 	return o, nil
 }
 
-// RefundArgs is the argument of Refund.
+// RefundArgs is the argument of Refund. Without an amount, Refund returns everything not yet
+// refunded.
 type RefundArgs struct {
-	ID       string         `json:"id"`
-	RefundID string         `json:"refundId"`
-	Amount   *ledger.Amount `json:"amount,omitempty"`
-	Reason   string         `json:"reason,omitempty"`
+	ID       string        `json:"id"`
+	RefundID string        `json:"refundId"`
+	Amount   ledger.Amount `json:"amount,omitempty" metadata:",optional"`
+	Reason   string        `json:"reason,omitempty" metadata:",optional"`
+}
+
+// CheckFields refuses an amount given as 0, which would otherwise mean "everything".
+func (a RefundArgs) CheckFields(present func(key string) bool) error {
+	if present("amount") {
+		return ledger.ValidateAmount("amount", a.Amount)
+	}
+	return nil
 }
 
 // Validate checks the IDs, the amount when given and the reason code.
@@ -333,8 +346,8 @@ func (a RefundArgs) Validate() error {
 	if err := validateToken("refundId", a.RefundID, maxToken); err != nil {
 		return err
 	}
-	if a.Amount != nil {
-		if err := ledger.ValidateAmount("amount", *a.Amount); err != nil {
+	if a.Amount != 0 {
+		if err := ledger.ValidateAmount("amount", a.Amount); err != nil {
 			return err
 		}
 	}
@@ -364,11 +377,11 @@ func (c *Contract) refund(tx *ledger.Tx, a RefundArgs) (*Order, error) {
 		return nil, cxlerr.Errorf(cxlerr.Conflict, "order %s already has %d refunds, the most it may have", o.ID, MaxRefunds)
 	}
 	amount := o.Remaining()
-	if a.Amount != nil {
-		if *a.Amount > amount {
-			return nil, cxlerr.Errorf(cxlerr.Invalid, "amount: %d is more than the %d %s of order %s not yet refunded", *a.Amount, amount, o.Currency, o.ID)
+	if a.Amount != 0 {
+		if a.Amount > amount {
+			return nil, cxlerr.Errorf(cxlerr.Conflict, "amount: %d is more than the %d %s of order %s not yet refunded", a.Amount, amount, o.Currency, o.ID)
 		}
-		amount = *a.Amount
+		amount = a.Amount
 	}
 	from := o.State
 	if err := payBack(tx, o, amount, Refund{ID: a.RefundID, Reason: a.Reason, By: caller.MSP}); err != nil {
@@ -503,22 +516,28 @@ func openDispute(tx *ledger.Tx, a ReasonArgs) (*Order, error) {
 	return o, nil
 }
 
-// ResolveDisputeArgs is the argument of ResolveDispute.
+// ResolveDisputeArgs is the argument of ResolveDispute. The refund is required, 0 when the
+// customer gets nothing back.
 type ResolveDisputeArgs struct {
-	ID     string         `json:"id"`
-	Refund *ledger.Amount `json:"refund"`
+	ID     string        `json:"id"`
+	Refund ledger.Amount `json:"refund"`
 }
 
-// Validate checks the order ID and that the refund is given and not negative.
+// CheckFields refuses an argument without a refund: leaving it out must not mean 0.
+func (a ResolveDisputeArgs) CheckFields(present func(key string) bool) error {
+	if !present("refund") {
+		return cxlerr.Errorf(cxlerr.Invalid, "refund: required (0 when the customer gets nothing back)")
+	}
+	return nil
+}
+
+// Validate checks the order ID and that the refund is not negative.
 func (a ResolveDisputeArgs) Validate() error {
 	if err := validateToken("id", a.ID, maxToken); err != nil {
 		return err
 	}
-	if a.Refund == nil {
-		return cxlerr.Errorf(cxlerr.Invalid, "refund: required (0 when the customer gets nothing back)")
-	}
-	if *a.Refund < 0 {
-		return cxlerr.Errorf(cxlerr.Invalid, "refund: must not be negative, got %d", *a.Refund)
+	if a.Refund < 0 {
+		return cxlerr.Errorf(cxlerr.Invalid, "refund: must not be negative, got %d", a.Refund)
 	}
 	return nil
 }
@@ -537,9 +556,9 @@ func (c *Contract) resolveDispute(tx *ledger.Tx, a ResolveDisputeArgs) (*Order, 
 	if o.State != StateDisputed {
 		return nil, stateConflict(o, "resolve a dispute of")
 	}
-	amount := *a.Refund
+	amount := a.Refund
 	if amount > o.Remaining() {
-		return nil, cxlerr.Errorf(cxlerr.Invalid, "refund: %d is more than the %d %s of order %s not yet refunded", amount, o.Remaining(), o.Currency, o.ID)
+		return nil, cxlerr.Errorf(cxlerr.Conflict, "refund: %d is more than the %d %s of order %s not yet refunded", amount, o.Remaining(), o.Currency, o.ID)
 	}
 	if amount > 0 {
 		if err := payBack(tx, o, amount, Refund{By: o.Arbiter}); err != nil {

@@ -9,9 +9,9 @@ import (
 
 // CustomerOrdersArgs is the argument of CustomerOrders.
 type CustomerOrdersArgs struct {
-	Customer string `json:"customer,omitempty"`
-	PageSize int    `json:"pageSize,omitempty"`
-	Bookmark string `json:"bookmark,omitempty"`
+	Customer string `json:"customer,omitempty" metadata:",optional"`
+	PageSize int    `json:"pageSize,omitempty" metadata:",optional"`
+	Bookmark string `json:"bookmark,omitempty" metadata:",optional"`
 }
 
 // Validate checks the customer account when given.
@@ -33,9 +33,9 @@ func customerOrders(tx *ledger.Tx, a CustomerOrdersArgs) (*OrderPage, error) {
 // MerchantOrdersArgs is the argument of MerchantOrders.
 type MerchantOrdersArgs struct {
 	Merchant string `json:"merchant"`
-	State    State  `json:"state,omitempty"`
-	PageSize int    `json:"pageSize,omitempty"`
-	Bookmark string `json:"bookmark,omitempty"`
+	State    State  `json:"state,omitempty" metadata:",optional"`
+	PageSize int    `json:"pageSize,omitempty" metadata:",optional"`
+	Bookmark string `json:"bookmark,omitempty" metadata:",optional"`
 }
 
 // Validate checks the merchant's MSP ID and the state when given.

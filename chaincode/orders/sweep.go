@@ -20,7 +20,7 @@ const (
 
 // SweepArgs is the argument of Sweep.
 type SweepArgs struct {
-	Limit int `json:"limit,omitempty"`
+	Limit int `json:"limit,omitempty" metadata:",optional"`
 }
 
 // Validate checks the limit.

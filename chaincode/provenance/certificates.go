@@ -8,9 +8,9 @@ import (
 	"github.com/cxledger/cxledger/cxlerr"
 )
 
-// issueCertificateArgs is the argument of IssueCertificate.
-type issueCertificateArgs struct {
-	Subject    subjectArgs `json:"subject"`
+// IssueCertificateArgs is the argument of IssueCertificate.
+type IssueCertificateArgs struct {
+	Subject    SubjectArgs `json:"subject"`
 	ID         string      `json:"id"`
 	Type       string      `json:"type"`
 	Hash       string      `json:"hash"`
@@ -19,7 +19,7 @@ type issueCertificateArgs struct {
 }
 
 // Validate checks the fields, normalises the GTIN and lower-cases the hash.
-func (a *issueCertificateArgs) Validate() error {
+func (a *IssueCertificateArgs) Validate() error {
 	if err := a.Subject.validate("subject.", KindProduct, KindLot, KindItem); err != nil {
 		return err
 	}
@@ -43,15 +43,15 @@ func (a *issueCertificateArgs) Validate() error {
 	return nil
 }
 
-// revokeCertificateArgs is the argument of RevokeCertificate.
-type revokeCertificateArgs struct {
-	Subject subjectArgs `json:"subject"`
+// RevokeCertificateArgs is the argument of RevokeCertificate.
+type RevokeCertificateArgs struct {
+	Subject SubjectArgs `json:"subject"`
 	ID      string      `json:"id"`
 	Reason  string      `json:"reason"`
 }
 
 // Validate checks the fields and normalises the GTIN.
-func (a *revokeCertificateArgs) Validate() error {
+func (a *RevokeCertificateArgs) Validate() error {
 	if err := a.Subject.validate("subject.", KindProduct, KindLot, KindItem); err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func (a *revokeCertificateArgs) Validate() error {
 	return ledger.ValidateText("reason", a.Reason, maxReason)
 }
 
-func issueCertificate(tx *ledger.Tx, a issueCertificateArgs) (*Certificate, error) {
+func issueCertificate(tx *ledger.Tx, a IssueCertificateArgs) (*Certificate, error) {
 	caller := tx.Caller()
 	auditor, err := ledger.OrgHasRole(tx, caller.MSP, ledger.Auditor)
 	if err != nil {
@@ -76,12 +76,17 @@ func issueCertificate(tx *ledger.Tx, a issueCertificateArgs) (*Certificate, erro
 			return nil, cxlerr.Errorf(cxlerr.Forbidden, "organisation %s holds neither the auditor nor the brand role", caller.MSP)
 		}
 	}
-	owner, err := subjectOwner(tx, a.Subject)
+	owner, lot, err := subjectOwner(tx, a.Subject)
 	if err != nil {
 		return nil, err
 	}
 	if !auditor && owner != caller.MSP {
 		return nil, cxlerr.Errorf(cxlerr.Forbidden, "%s belongs to %s; a brand certifies only its own products (auditors certify any)", a.Subject.describe(), owner)
+	}
+	if lot != "" {
+		if err := requireNotRecalled(tx, a.Subject.GTIN, lot, "certify "+a.Subject.describe()); err != nil {
+			return nil, err
+		}
 	}
 	key, err := certificateKey(tx, a.Subject, a.ID)
 	if err != nil {
@@ -108,7 +113,7 @@ func issueCertificate(tx *ledger.Tx, a issueCertificateArgs) (*Certificate, erro
 	return &c, nil
 }
 
-func revokeCertificate(tx *ledger.Tx, a revokeCertificateArgs) (*Certificate, error) {
+func revokeCertificate(tx *ledger.Tx, a RevokeCertificateArgs) (*Certificate, error) {
 	key, err := certificateKey(tx, a.Subject, a.ID)
 	if err != nil {
 		return nil, err
@@ -137,11 +142,11 @@ func revokeCertificate(tx *ledger.Tx, a revokeCertificateArgs) (*Certificate, er
 	return &c, nil
 }
 
-// subjectOwner returns the MSP ID of the brand owning a certificate
-// subject; a missing subject is NOT_FOUND.
-func subjectOwner(tx *ledger.Tx, s subjectArgs) (string, error) {
+// subjectOwner returns the MSP ID of the brand owning a certificate subject
+// and the number of its lot ("" for a product); a missing subject is
+// NOT_FOUND.
+func subjectOwner(tx *ledger.Tx, s SubjectArgs) (owner, lot string, err error) {
 	var key string
-	var err error
 	switch s.Kind {
 	case KindProduct:
 		key, err = ledger.Key(tx, productType, s.GTIN)
@@ -151,23 +156,24 @@ func subjectOwner(tx *ledger.Tx, s subjectArgs) (string, error) {
 		key, err = ledger.Key(tx, itemType, s.GTIN, s.Serial)
 	}
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	var owned struct {
 		Owner string `json:"owner"`
+		Lot   string `json:"lot"`
 	}
 	found, err := ledger.GetJSON(tx, key, &owned)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if !found {
-		return "", cxlerr.Errorf(cxlerr.NotFound, "%s not found", s.describe())
+		return "", "", cxlerr.Errorf(cxlerr.NotFound, "%s not found", s.describe())
 	}
-	return owned.Owner, nil
+	return owned.Owner, owned.Lot, nil
 }
 
 // certificateKey is the key of certificate id of a subject.
-func certificateKey(tx *ledger.Tx, s subjectArgs, id string) (string, error) {
+func certificateKey(tx *ledger.Tx, s SubjectArgs, id string) (string, error) {
 	switch s.Kind {
 	case KindProduct:
 		return ledger.Key(tx, productCertType, s.GTIN, id)
@@ -177,7 +183,7 @@ func certificateKey(tx *ledger.Tx, s subjectArgs, id string) (string, error) {
 	return ledger.Key(tx, itemCertType, s.GTIN, s.Serial, id)
 }
 
-func certificateSubject(s subjectArgs) CertificateSubject {
+func certificateSubject(s SubjectArgs) CertificateSubject {
 	return CertificateSubject{Kind: s.Kind, GTIN: s.GTIN, Lot: s.Lot, Serial: s.Serial}
 }
 

@@ -25,7 +25,7 @@ func TestCertificates(t *testing.T) {
 	lotB1 := obj{"kind": "lot", "gtin": beans, "lot": "B1"}
 	product := obj{"kind": "product", "gtin": roasted}
 	item := obj{"kind": "item", "gtin": pack, "serial": "S1"}
-	issue, revoke := (*provenance.Contract).IssueCertificate, (*provenance.Contract).RevokeCertificate
+	issue, revoke := text((*provenance.Contract).IssueCertificate), text((*provenance.Contract).RevokeCertificate)
 
 	steps := []struct {
 		name      string
@@ -99,7 +99,7 @@ func TestCertificateValidAt(t *testing.T) {
 func TestRecallLot(t *testing.T) {
 	e := newEnv(t)
 	seedSupplyChain(e)
-	recall := (*provenance.Contract).RecallLot
+	recall := text((*provenance.Contract).RecallLot)
 	steps := []struct {
 		name string
 		msp  string

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/statebased"
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/cxlerr"
@@ -47,18 +49,18 @@ type custodyRecord struct {
 	Offer    *CustodyOffer `json:"offer,omitempty"`
 }
 
-// subjectArgs names a product, lot or item in an argument.
-type subjectArgs struct {
+// SubjectArgs names a product, lot or item in an argument.
+type SubjectArgs struct {
 	Kind   string `json:"kind"`
 	GTIN   string `json:"gtin"`
-	Lot    string `json:"lot,omitempty"`
-	Serial string `json:"serial,omitempty"`
+	Lot    string `json:"lot,omitempty" metadata:",optional"`
+	Serial string `json:"serial,omitempty" metadata:",optional"`
 }
 
 // validate checks that the subject is of one of kinds, with exactly the
 // fields its kind needs, and normalises the GTIN. prefix names the
 // argument ("" or "subject.").
-func (s *subjectArgs) validate(prefix string, kinds ...string) error {
+func (s *SubjectArgs) validate(prefix string, kinds ...string) error {
 	if !slices.Contains(kinds, s.Kind) {
 		return cxlerr.Errorf(cxlerr.Invalid, "%skind: %q is not one of %s", prefix, s.Kind, strings.Join(kinds, ", "))
 	}
@@ -86,7 +88,7 @@ func (s *subjectArgs) validate(prefix string, kinds ...string) error {
 }
 
 // describe names the subject in messages: "lot 09506000134352/L1".
-func (s subjectArgs) describe() string {
+func (s SubjectArgs) describe() string {
 	switch s.Kind {
 	case KindLot, KindLotCustody:
 		return "lot " + s.GTIN + "/" + s.Lot
@@ -148,9 +150,10 @@ func actsFor(c ledger.Caller, party string) bool {
 	return c.MSP == party && (c.IsClient() || c.IsAdmin())
 }
 
-// endorsement returns a key-level endorsement policy that requires a peer
-// of every organisation in msps.
-func endorsement(msps ...string) ([]byte, error) {
+// endorsement returns a key-level endorsement policy that requires peers of
+// need of the organisations in msps: need 1 is any one of them, need
+// len(msps) every one.
+func endorsement(need int, msps ...string) ([]byte, error) {
 	ep, err := statebased.NewStateEP(nil)
 	if err != nil {
 		return nil, cxlerr.Errorf(cxlerr.Internal, "new endorsement policy: %w", err)
@@ -158,11 +161,51 @@ func endorsement(msps ...string) ([]byte, error) {
 	if err := ep.AddOrgs(statebased.RoleTypePeer, msps...); err != nil {
 		return nil, cxlerr.Errorf(cxlerr.Internal, "endorsement policy for %v: %w", msps, err)
 	}
-	policy, err := ep.Policy()
+	all, err := ep.Policy()
+	if err != nil {
+		return nil, cxlerr.Errorf(cxlerr.Internal, "endorsement policy for %v: %w", msps, err)
+	}
+	// statebased builds "every one of msps" (sorted, without duplicates);
+	// only the number of signatures needed differs.
+	var env common.SignaturePolicyEnvelope
+	if err := proto.Unmarshal(all, &env); err != nil {
+		return nil, cxlerr.Errorf(cxlerr.Internal, "endorsement policy for %v: %w", msps, err)
+	}
+	rule := env.GetRule().GetNOutOf()
+	if rule == nil || need < 1 || need > len(rule.GetRules()) {
+		return nil, cxlerr.Errorf(cxlerr.Internal, "endorsement policy: %d of %v", need, msps)
+	}
+	rule.N = int32(need)
+	policy, err := proto.MarshalOptions{Deterministic: true}.Marshal(&env)
 	if err != nil {
 		return nil, cxlerr.Errorf(cxlerr.Internal, "endorsement policy for %v: %w", msps, err)
 	}
 	return policy, nil
+}
+
+// requireNotRecalled fails with CONFLICT when lot gtin/lot is recalled: a
+// recalled lot goes into no new lot, is serialised into no items, moves to
+// no new holder and is certified no more. what says what was attempted.
+func requireNotRecalled(tx *ledger.Tx, gtin, lot, what string) error {
+	key, err := ledger.Key(tx, lotType, gtin, lot)
+	if err != nil {
+		return err
+	}
+	var l ProductLot
+	if err := ledger.MustGetJSON(tx, key, &l); err != nil {
+		return err
+	}
+	return recalledConflict(l, what)
+}
+
+// recalledConflict is the CONFLICT of using the recalled lot l, nil when l
+// is not recalled.
+func recalledConflict(l ProductLot, what string) error {
+	if l.Recall == nil {
+		return nil
+	}
+	return cxlerr.Errorf(cxlerr.Conflict, "lot %s/%s was recalled at %s (%s); cannot %s",
+		l.GTIN, l.Lot, l.Recall.At.UTC().Format(time.RFC3339), l.Recall.Reason, what)
 }
 
 // setEndorsement sets the key-level endorsement policy of key.

@@ -5,23 +5,23 @@ import (
 	"github.com/cxledger/cxledger/cxlerr"
 )
 
-// custodyArgs names the lot or item of a custody step.
-type custodyArgs struct {
-	subjectArgs
+// CustodyArgs names the lot or item of a custody step.
+type CustodyArgs struct {
+	SubjectArgs
 }
 
 // Validate checks the subject.
-func (a *custodyArgs) Validate() error { return a.validate("", KindLot, KindItem) }
+func (a *CustodyArgs) Validate() error { return a.validate("", KindLot, KindItem) }
 
-// offerArgs is the argument of OfferCustody.
-type offerArgs struct {
-	subjectArgs
+// OfferCustodyArgs is the argument of OfferCustody.
+type OfferCustodyArgs struct {
+	SubjectArgs
 	To       string `json:"to"`
 	Location string `json:"location"`
 }
 
 // Validate checks the subject, the receiver and the location.
-func (a *offerArgs) Validate() error {
+func (a *OfferCustodyArgs) Validate() error {
 	if err := a.validate("", KindLot, KindItem); err != nil {
 		return err
 	}
@@ -31,14 +31,14 @@ func (a *offerArgs) Validate() error {
 	return ledger.ValidateText("location", a.Location, maxLocation)
 }
 
-// rejectArgs is the argument of RejectCustody.
-type rejectArgs struct {
-	subjectArgs
-	Reason string `json:"reason,omitempty"`
+// RejectCustodyArgs is the argument of RejectCustody.
+type RejectCustodyArgs struct {
+	SubjectArgs
+	Reason string `json:"reason,omitempty" metadata:",optional"`
 }
 
 // Validate checks the subject and the optional reason.
-func (a *rejectArgs) Validate() error {
+func (a *RejectCustodyArgs) Validate() error {
 	if err := a.validate("", KindLot, KindItem); err != nil {
 		return err
 	}
@@ -57,8 +57,8 @@ type custodyEvent struct {
 	Reason   string `json:"reason,omitempty"`
 }
 
-func offerCustody(tx *ledger.Tx, a offerArgs) (*Custody, error) {
-	key, c, err := readCustody(tx, a.subjectArgs)
+func offerCustody(tx *ledger.Tx, a OfferCustodyArgs) (*Custody, error) {
+	key, c, err := readCustody(tx, a.SubjectArgs)
 	if err != nil {
 		return nil, err
 	}
@@ -69,15 +69,26 @@ func offerCustody(tx *ledger.Tx, a offerArgs) (*Custody, error) {
 		return nil, cxlerr.Errorf(cxlerr.Conflict, "%s is already offered to %s; that offer must be accepted, rejected or withdrawn first", a.describe(), c.Offer.To)
 	}
 	if a.To == c.Holder {
-		return nil, cxlerr.Errorf(cxlerr.Invalid, "to: %s already holds %s", a.To, a.describe())
+		return nil, cxlerr.Errorf(cxlerr.Conflict, "to: %s already holds %s", a.To, a.describe())
+	}
+	if err := requireNotRecalled(tx, c.GTIN, c.Lot, "offer custody of "+a.describe()); err != nil {
+		return nil, err
+	}
+	if err := ledger.RequireMemberParty(tx, "to", a.To); err != nil {
+		return nil, err
 	}
 	c.Offer = &CustodyOffer{To: a.To, Location: a.Location, At: tx.Time(), TxID: tx.ID()}
 	if err := writeCustody(tx, key, c); err != nil {
 		return nil, err
 	}
-	// From now until the offer is settled, a change needs both sides' peers.
+	// Until the offer is settled, a peer of either side alone may change the
+	// key: the holder's to withdraw the offer, the offeree's to accept or
+	// reject it; a third organisation cannot. Fabric validates a write
+	// against the key's policy as committed before it, so a policy that
+	// needed both sides would let an offeree that never endorses (or has no
+	// peers) lock the subject for good.
 	if from, to := partyMSP(c.Holder), partyMSP(a.To); from != to {
-		if err := endorse(tx, key, from, to); err != nil {
+		if err := endorse(tx, key, 1, from, to); err != nil {
 			return nil, err
 		}
 	}
@@ -88,8 +99,8 @@ func offerCustody(tx *ledger.Tx, a offerArgs) (*Custody, error) {
 	return &c, nil
 }
 
-func acceptCustody(tx *ledger.Tx, a custodyArgs) (*Custody, error) {
-	key, c, err := readCustody(tx, a.subjectArgs)
+func acceptCustody(tx *ledger.Tx, a CustodyArgs) (*Custody, error) {
+	key, c, err := readCustody(tx, a.SubjectArgs)
 	if err != nil {
 		return nil, err
 	}
@@ -100,13 +111,16 @@ func acceptCustody(tx *ledger.Tx, a custodyArgs) (*Custody, error) {
 	if !actsFor(tx.Caller(), offer.To) {
 		return nil, cxlerr.Errorf(cxlerr.Forbidden, "%s is offered to %s; %s cannot accept it", a.describe(), offer.To, tx.Caller().Account)
 	}
+	if err := requireNotRecalled(tx, c.GTIN, c.Lot, "accept custody of "+a.describe()+" (reject the offer instead)"); err != nil {
+		return nil, err
+	}
 	from := c.Holder
 	c.Holder, c.Location, c.Since, c.SinceTx, c.Offer = offer.To, offer.Location, tx.Time(), tx.ID(), nil
 	if err := writeCustody(tx, key, c); err != nil {
 		return nil, err
 	}
 	if partyMSP(from) != partyMSP(c.Holder) {
-		if err := endorse(tx, key, partyMSP(c.Holder)); err != nil {
+		if err := endorse(tx, key, 1, partyMSP(c.Holder)); err != nil {
 			return nil, err
 		}
 	}
@@ -117,8 +131,8 @@ func acceptCustody(tx *ledger.Tx, a custodyArgs) (*Custody, error) {
 	return &c, nil
 }
 
-func rejectCustody(tx *ledger.Tx, a rejectArgs) (*Custody, error) {
-	key, c, err := readCustody(tx, a.subjectArgs)
+func rejectCustody(tx *ledger.Tx, a RejectCustodyArgs) (*Custody, error) {
+	key, c, err := readCustody(tx, a.SubjectArgs)
 	if err != nil {
 		return nil, err
 	}
@@ -131,8 +145,8 @@ func rejectCustody(tx *ledger.Tx, a rejectArgs) (*Custody, error) {
 	return settleOffer(tx, key, c, "CustodyRejected", a.Reason)
 }
 
-func withdrawCustodyOffer(tx *ledger.Tx, a custodyArgs) (*Custody, error) {
-	key, c, err := readCustody(tx, a.subjectArgs)
+func withdrawCustodyOffer(tx *ledger.Tx, a CustodyArgs) (*Custody, error) {
+	key, c, err := readCustody(tx, a.SubjectArgs)
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +168,7 @@ func settleOffer(tx *ledger.Tx, key string, c Custody, event, reason string) (*C
 		return nil, err
 	}
 	if partyMSP(c.Holder) != partyMSP(offer.To) {
-		if err := endorse(tx, key, partyMSP(c.Holder)); err != nil {
+		if err := endorse(tx, key, 1, partyMSP(c.Holder)); err != nil {
 			return nil, err
 		}
 	}
@@ -167,7 +181,7 @@ func settleOffer(tx *ledger.Tx, key string, c Custody, event, reason string) (*C
 
 // readCustody reads the custody of a lot or an item and returns its key.
 // A missing lot or item is NOT_FOUND.
-func readCustody(tx *ledger.Tx, s subjectArgs) (string, Custody, error) {
+func readCustody(tx *ledger.Tx, s SubjectArgs) (string, Custody, error) {
 	c := Custody{Kind: s.Kind, GTIN: s.GTIN, Lot: s.Lot, Serial: s.Serial}
 	if s.Kind == KindItem {
 		itemKey, err := ledger.Key(tx, itemType, s.GTIN, s.Serial)
@@ -212,9 +226,9 @@ func writeCustody(tx *ledger.Tx, key string, c Custody) error {
 	return ledger.PutJSON(tx, key, custodyRecord{Holder: c.Holder, Location: c.Location, Since: c.Since, SinceTx: c.SinceTx, Offer: c.Offer})
 }
 
-// endorse makes key need a peer of every organisation in msps.
-func endorse(tx *ledger.Tx, key string, msps ...string) error {
-	policy, err := endorsement(msps...)
+// endorse makes key need peers of need of the organisations in msps.
+func endorse(tx *ledger.Tx, key string, need int, msps ...string) error {
+	policy, err := endorsement(need, msps...)
 	if err != nil {
 		return err
 	}

@@ -51,26 +51,26 @@ func scenario(t *testing.T) []string {
 		verify  method[*provenance.Verification]
 		history method[*provenance.ProvenanceHistory]
 	}{
-		product: (*provenance.Contract).RegisterProduct, lot: (*provenance.Contract).RegisterLot,
-		items: (*provenance.Contract).RegisterItems, cert: (*provenance.Contract).IssueCertificate,
-		revoke: (*provenance.Contract).RevokeCertificate, recall: (*provenance.Contract).RecallLot,
-		trace: (*provenance.Contract).Trace, verify: (*provenance.Contract).Verify, history: (*provenance.Contract).History,
+		product: text((*provenance.Contract).RegisterProduct), lot: text((*provenance.Contract).RegisterLot),
+		items: text((*provenance.Contract).RegisterItems), cert: text((*provenance.Contract).IssueCertificate),
+		revoke: text((*provenance.Contract).RevokeCertificate), recall: text((*provenance.Contract).RecallLot),
+		trace: text((*provenance.Contract).Trace), verify: text((*provenance.Contract).Verify), history: text((*provenance.Contract).History),
 	}
 	e.as(farm, "planner")
 	record(e, &log, c.product, j(obj{"gtin": beans, "name": "Green beans", "attributes": obj{"z": "1", "a": "2", "m": "3"}}))
 	record(e, &log, c.product, j(obj{"gtin": beans, "name": "again"}))
 	record(e, &log, c.lot, j(obj{"gtin": beans, "lot": "B1", "quantity": 10, "attributes": obj{"farm": "El Paraiso", "harvest": "2025"}}))
-	record(e, &log, (*provenance.Contract).OfferCustody, j(obj{"kind": "lot", "gtin": beans, "lot": "B1", "to": roaster, "location": "Port"}))
+	record(e, &log, text((*provenance.Contract).OfferCustody), j(obj{"kind": "lot", "gtin": beans, "lot": "B1", "to": roaster, "location": "Port"}))
 	e.as(roaster, "receiving")
-	record(e, &log, (*provenance.Contract).AcceptCustody, j(obj{"kind": "lot", "gtin": beans, "lot": "B1"}))
-	record(e, &log, (*provenance.Contract).AcceptCustody, j(obj{"kind": "lot", "gtin": beans, "lot": "B1"}))
+	record(e, &log, text((*provenance.Contract).AcceptCustody), j(obj{"kind": "lot", "gtin": beans, "lot": "B1"}))
+	record(e, &log, text((*provenance.Contract).AcceptCustody), j(obj{"kind": "lot", "gtin": beans, "lot": "B1"}))
 	record(e, &log, c.product, j(obj{"gtin": pack, "name": "Coffee"}))
 	record(e, &log, c.lot, j(obj{"gtin": pack, "lot": "P1", "quantity": 3, "inputs": []obj{{"gtin": beans, "lot": "B1"}}}))
 	record(e, &log, c.items, j(obj{"gtin": pack, "lot": "P1", "serials": []string{"S3", "S1", "S2"}}))
-	record(e, &log, (*provenance.Contract).OfferCustody, j(obj{"kind": "item", "gtin": pack, "serial": "S1", "to": "ShopMSP/c-1", "location": "Shop"}))
-	record(e, &log, (*provenance.Contract).RejectCustody, j(obj{"kind": "item", "gtin": pack, "serial": "S1", "reason": "wrong"}))
-	record(e, &log, (*provenance.Contract).OfferCustody, j(obj{"kind": "item", "gtin": pack, "serial": "S2", "to": shop, "location": "Shop"}))
-	record(e, &log, (*provenance.Contract).WithdrawCustodyOffer, j(obj{"kind": "item", "gtin": pack, "serial": "S2"}))
+	record(e, &log, text((*provenance.Contract).OfferCustody), j(obj{"kind": "item", "gtin": pack, "serial": "S1", "to": "ShopMSP/c-1", "location": "Shop"}))
+	record(e, &log, text((*provenance.Contract).RejectCustody), j(obj{"kind": "item", "gtin": pack, "serial": "S1", "reason": "wrong"}))
+	record(e, &log, text((*provenance.Contract).OfferCustody), j(obj{"kind": "item", "gtin": pack, "serial": "S2", "to": shop, "location": "Shop"}))
+	record(e, &log, text((*provenance.Contract).WithdrawCustodyOffer), j(obj{"kind": "item", "gtin": pack, "serial": "S2"}))
 	e.as(audit, "quality")
 	record(e, &log, c.cert, j(obj{"subject": obj{"kind": "lot", "gtin": beans, "lot": "B1"}, "id": "C1", "type": "organic", "hash": docHash,
 		"validFrom": "2025-01-01T00:00:00Z", "validUntil": "2027-01-01T00:00:00Z"}))

@@ -10,9 +10,10 @@
 //
 // # Functions
 //
-// Every function takes one JSON object (see ledger's convention) and returns
-// JSON. Errors are ledger errors ("cxl:<CODE>: <message>"). GTINs may be
-// given in any of the four lengths and come back as GTIN-14.
+// Every function takes one JSON object, its typed argument (see ledger's
+// convention), and returns JSON. Errors are ledger errors ("cxl:<CODE>:
+// <message>"). GTINs may be given in any of the four lengths and come back
+// as GTIN-14.
 //
 // Submit functions:
 //
@@ -31,10 +32,15 @@
 //
 // Evaluate functions:
 //
-//	Trace    {"gtin","lot","pageSize"?,"bookmark"?}                     -> LotTrace
-//	Verify   {"gtin","serial"}                                         -> Verification
-//	History  {"kind":"product"|"lot"|"item"|"lot-custody"|"item-custody",
-//	          "gtin","lot"?,"serial"?,"pageSize"?,"bookmark"?}          -> ProvenanceHistory
+//	Trace       {"gtin","lot","pageSize"?,"bookmark"?}                  -> LotTrace
+//	Verify      {"gtin","serial"}                                      -> Verification
+//	History     {"kind":"product"|"lot"|"item"|"lot-custody"|"item-custody",
+//	             "gtin","lot"?,"serial"?,"pageSize"?,"bookmark"?}       -> ProvenanceHistory
+//	GetProduct  {"gtin"}                                               -> Product
+//	GetLot      {"gtin","lot"}                                         -> ProductLot
+//	GetItem     {"gtin","serial"}                                      -> SerialItem
+//
+// The lookups answer NOT_FOUND naming the record when it does not exist.
 //
 // # Who may do what
 //
@@ -45,8 +51,15 @@
 // holds the lot: you only transform or label what you hold. Recalls are
 // made by the product's owner, even if it has since lost the brand role.
 // Certificates are issued by auditors (about anything) or brands (about
-// their own products) and revoked only by their issuer. Queries are open to
-// every channel member.
+// their own products) and revoked only by their issuer.
+//
+// Queries (Trace, Verify, History, GetProduct, GetLot, GetItem) are open to
+// every channel member: any client or admin identity of any organisation of
+// the channel, with or without a role, reads every product, lot, item,
+// custody and certificate record, which hold business identifiers only. A
+// caller without an X.509 identity is UNAUTHENTICATED. The public reads
+// through a member's gateway, which answers a GS1 Digital Link scan with
+// Verify.
 //
 // # Custody
 //
@@ -61,11 +74,16 @@
 //
 // Custody keys carry a key-level (state-based) endorsement policy built with
 // pkg/statebased: a peer of the holder's organisation. While an offer to
-// another organisation is pending, the policy names both organisations, so
-// accepting, rejecting or withdrawing needs endorsements from peers of both
-// the holder and the receiver; on acceptance the policy becomes the new
-// holder's organisation alone. Offers within one organisation keep the
-// single-organisation policy. Fabric validates a write to such a key against
+// another organisation is pending, the policy is a peer of either
+// organisation, so the holder's peers alone can withdraw the offer and the
+// receiver's alone can accept or reject it, and no third organisation can
+// move custody; on acceptance the policy becomes the new holder's
+// organisation alone, on rejection or withdrawal the holder's again. (A
+// policy needing both would let a receiver that never endorses, or has no
+// peers, lock the subject for good.) The receiver must be a member of the
+// consortium (ledger.RequireMember). Offers within one organisation keep the
+// single-organisation policy. A recalled lot, and its items, are offered to
+// nobody and accepted by nobody. Fabric validates a write to such a key against
 // the key's committed policy instead of the chaincode policy, and the
 // endorsing peer reports that policy in the chaincode interest from which
 // the Fabric Gateway plans which organisations' peers to ask. The policy

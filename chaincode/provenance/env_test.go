@@ -89,8 +89,21 @@ func (e *env) as(msp, cn string) *env {
 	return e
 }
 
-// method is a contract function.
+// method is a contract function taking its argument as the text a client sends.
 type method[R any] func(*provenance.Contract, contractapi.TransactionContextInterface, string) (R, error)
+
+// text adapts a transaction function to take its argument as the text a client sends,
+// converted as the assembled chaincode converts it.
+func text[A, R any](fn func(*provenance.Contract, contractapi.TransactionContextInterface, A) (R, error)) method[R] {
+	return func(c *provenance.Contract, ctx contractapi.TransactionContextInterface, args string) (R, error) {
+		a, err := ledgertest.Arg[A](args)
+		if err != nil {
+			var zero R
+			return zero, err
+		}
+		return fn(c, ctx, a)
+	}
+}
 
 // call runs fn with args as the current caller: it commits on success and
 // abandons the transaction on error.
@@ -194,25 +207,25 @@ func (e *env) eventPayload() ledger.EventPayload {
 func seedSupplyChain(e *env) {
 	e.t.Helper()
 	e.as(farm, "planner")
-	must(e, (*provenance.Contract).RegisterProduct, j(obj{"gtin": beans, "name": "Green beans"}))
+	must(e, text((*provenance.Contract).RegisterProduct), j(obj{"gtin": beans, "name": "Green beans"}))
 	for _, lot := range []string{"B1", "B2"} {
-		must(e, (*provenance.Contract).RegisterLot, j(obj{"gtin": beans, "lot": lot, "quantity": 1000, "unit": "kg", "location": "Farm, Huila"}))
-		must(e, (*provenance.Contract).OfferCustody, j(obj{"kind": "lot", "gtin": beans, "lot": lot, "to": roaster, "location": "Port of Cartagena"}))
+		must(e, text((*provenance.Contract).RegisterLot), j(obj{"gtin": beans, "lot": lot, "quantity": 1000, "unit": "kg", "location": "Farm, Huila"}))
+		must(e, text((*provenance.Contract).OfferCustody), j(obj{"kind": "lot", "gtin": beans, "lot": lot, "to": roaster, "location": "Port of Cartagena"}))
 		e.as(roaster, "receiving")
-		must(e, (*provenance.Contract).AcceptCustody, j(obj{"kind": "lot", "gtin": beans, "lot": lot}))
+		must(e, text((*provenance.Contract).AcceptCustody), j(obj{"kind": "lot", "gtin": beans, "lot": lot}))
 		e.as(farm, "planner")
 	}
 	e.as(roaster, "planner")
-	must(e, (*provenance.Contract).RegisterProduct, j(obj{"gtin": roasted, "name": "Roasted coffee"}))
-	must(e, (*provenance.Contract).RegisterProduct, j(obj{"gtin": pack, "name": "Coffee 250 g"}))
-	must(e, (*provenance.Contract).RegisterLot, j(obj{"gtin": roasted, "lot": "R1", "quantity": 800, "unit": "kg",
+	must(e, text((*provenance.Contract).RegisterProduct), j(obj{"gtin": roasted, "name": "Roasted coffee"}))
+	must(e, text((*provenance.Contract).RegisterProduct), j(obj{"gtin": pack, "name": "Coffee 250 g"}))
+	must(e, text((*provenance.Contract).RegisterLot), j(obj{"gtin": roasted, "lot": "R1", "quantity": 800, "unit": "kg",
 		"inputs": []obj{{"gtin": beans, "lot": "B1"}, {"gtin": beans, "lot": "B2"}}}))
-	must(e, (*provenance.Contract).RegisterLot, j(obj{"gtin": roasted, "lot": "R2", "quantity": 100, "unit": "kg",
+	must(e, text((*provenance.Contract).RegisterLot), j(obj{"gtin": roasted, "lot": "R2", "quantity": 100, "unit": "kg",
 		"inputs": []obj{{"gtin": beans, "lot": "B1"}}}))
-	must(e, (*provenance.Contract).RegisterLot, j(obj{"gtin": pack, "lot": "P1", "quantity": 3,
+	must(e, text((*provenance.Contract).RegisterLot), j(obj{"gtin": pack, "lot": "P1", "quantity": 3,
 		"inputs": []obj{{"gtin": roasted, "lot": "R1"}}}))
-	must(e, (*provenance.Contract).RegisterItems, j(obj{"gtin": pack, "lot": "P1", "serials": []string{"S1", "S2", "S3"}}))
-	must(e, (*provenance.Contract).RegisterItems, j(obj{"gtin": roasted, "lot": "R1", "serials": serials("R-", 1, 5)}))
+	must(e, text((*provenance.Contract).RegisterItems), j(obj{"gtin": pack, "lot": "P1", "serials": []string{"S1", "S2", "S3"}}))
+	must(e, text((*provenance.Contract).RegisterItems), j(obj{"gtin": roasted, "lot": "R1", "serials": serials("R-", 1, 5)}))
 }
 
 // serials returns prefix+n for n in [from, to].

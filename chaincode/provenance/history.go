@@ -7,20 +7,20 @@ import (
 	"github.com/cxledger/cxledger/cxlerr"
 )
 
-// historyArgs is the argument of History.
-type historyArgs struct {
-	subjectArgs
-	PageSize int    `json:"pageSize,omitempty"`
-	Bookmark string `json:"bookmark,omitempty"`
+// ProvenanceHistoryArgs is the argument of History.
+type ProvenanceHistoryArgs struct {
+	SubjectArgs
+	PageSize int    `json:"pageSize,omitempty" metadata:",optional"`
+	Bookmark string `json:"bookmark,omitempty" metadata:",optional"`
 }
 
 // Validate checks the subject and normalises the GTIN; the kit checks the
 // page size and bookmark.
-func (a *historyArgs) Validate() error {
+func (a *ProvenanceHistoryArgs) Validate() error {
 	return a.validate("", KindProduct, KindLot, KindItem, KindLotCustody, KindItemCustody)
 }
 
-func history(tx *ledger.Tx, a historyArgs) (*ProvenanceHistory, error) {
+func history(tx *ledger.Tx, a ProvenanceHistoryArgs) (*ProvenanceHistory, error) {
 	var key string
 	var err error
 	custody := Custody{GTIN: a.GTIN, Lot: a.Lot, Serial: a.Serial}
@@ -36,7 +36,7 @@ func history(tx *ledger.Tx, a historyArgs) (*ProvenanceHistory, error) {
 		key, err = custodyKey(tx, custody)
 	default:
 		custody.Kind = KindItem
-		key, custody, err = readCustody(tx, subjectArgs{Kind: KindItem, GTIN: a.GTIN, Serial: a.Serial})
+		key, custody, err = readCustody(tx, SubjectArgs{Kind: KindItem, GTIN: a.GTIN, Serial: a.Serial})
 	}
 	if err != nil {
 		return nil, err

@@ -11,12 +11,12 @@ func TestHistory(t *testing.T) {
 	e := newEnv(t)
 	seedSupplyChain(e)
 	e.as(roaster, "shipping")
-	must(e, (*provenance.Contract).OfferCustody, j(obj{"kind": "item", "gtin": pack, "serial": "S1", "to": shop, "location": "Dock 4"}))
+	must(e, text((*provenance.Contract).OfferCustody), j(obj{"kind": "item", "gtin": pack, "serial": "S1", "to": shop, "location": "Dock 4"}))
 	e.as(shop, "clerk")
-	must(e, (*provenance.Contract).AcceptCustody, j(obj{"kind": "item", "gtin": pack, "serial": "S1"}))
+	must(e, text((*provenance.Contract).AcceptCustody), j(obj{"kind": "item", "gtin": pack, "serial": "S1"}))
 	e.as(farm, "quality")
-	must(e, (*provenance.Contract).RecallLot, j(obj{"gtin": beans, "lot": "B1", "reason": "mould"}))
-	history := (*provenance.Contract).History
+	must(e, text((*provenance.Contract).RecallLot), j(obj{"gtin": beans, "lot": "B1", "reason": "mould"}))
+	history := text((*provenance.Contract).History)
 
 	e.as(audit, "reader")
 	tests := []struct {

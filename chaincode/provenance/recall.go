@@ -5,15 +5,15 @@ import (
 	"github.com/cxledger/cxledger/cxlerr"
 )
 
-// recallArgs is the argument of RecallLot.
-type recallArgs struct {
+// RecallLotArgs is the argument of RecallLot.
+type RecallLotArgs struct {
 	GTIN   string `json:"gtin"`
 	Lot    string `json:"lot"`
 	Reason string `json:"reason"`
 }
 
 // Validate checks the fields and normalises the GTIN.
-func (a *recallArgs) Validate() error {
+func (a *RecallLotArgs) Validate() error {
 	gtin, err := NormalizeGTIN("gtin", a.GTIN)
 	if err != nil {
 		return err
@@ -28,7 +28,7 @@ func (a *recallArgs) Validate() error {
 // recallLot marks a lot recalled. Only the organisation owning the product
 // may, whether or not it still holds the brand role: a recall must always
 // be possible.
-func recallLot(tx *ledger.Tx, a recallArgs) (*ProductLot, error) {
+func recallLot(tx *ledger.Tx, a RecallLotArgs) (*ProductLot, error) {
 	key, err := ledger.Key(tx, lotType, a.GTIN, a.Lot)
 	if err != nil {
 		return nil, err

@@ -8,15 +8,15 @@ import (
 	"github.com/cxledger/cxledger/cxlerr"
 )
 
-// registerProductArgs is the argument of RegisterProduct.
-type registerProductArgs struct {
+// RegisterProductArgs is the argument of RegisterProduct.
+type RegisterProductArgs struct {
 	GTIN       string            `json:"gtin"`
 	Name       string            `json:"name"`
-	Attributes map[string]string `json:"attributes,omitempty"`
+	Attributes map[string]string `json:"attributes,omitempty" metadata:",optional"`
 }
 
 // Validate checks the fields and normalises the GTIN.
-func (a *registerProductArgs) Validate() error {
+func (a *RegisterProductArgs) Validate() error {
 	gtin, err := NormalizeGTIN("gtin", a.GTIN)
 	if err != nil {
 		return err
@@ -28,7 +28,7 @@ func (a *registerProductArgs) Validate() error {
 	return validateAttributes("attributes", a.Attributes)
 }
 
-func registerProduct(tx *ledger.Tx, a registerProductArgs) (*Product, error) {
+func registerProduct(tx *ledger.Tx, a RegisterProductArgs) (*Product, error) {
 	if err := ledger.RequireRole(tx, ledger.Brand); err != nil {
 		return nil, err
 	}
@@ -57,19 +57,19 @@ func registerProduct(tx *ledger.Tx, a registerProductArgs) (*Product, error) {
 	return &p, nil
 }
 
-// registerLotArgs is the argument of RegisterLot.
-type registerLotArgs struct {
+// RegisterLotArgs is the argument of RegisterLot.
+type RegisterLotArgs struct {
 	GTIN       string            `json:"gtin"`
 	Lot        string            `json:"lot"`
 	Quantity   int64             `json:"quantity"`
-	Unit       string            `json:"unit,omitempty"`
-	Attributes map[string]string `json:"attributes,omitempty"`
-	Inputs     []LotRef          `json:"inputs,omitempty"`
-	Location   string            `json:"location,omitempty"`
+	Unit       string            `json:"unit,omitempty" metadata:",optional"`
+	Attributes map[string]string `json:"attributes,omitempty" metadata:",optional"`
+	Inputs     []LotRef          `json:"inputs,omitempty" metadata:",optional"`
+	Location   string            `json:"location,omitempty" metadata:",optional"`
 }
 
 // Validate checks the fields and normalises the GTINs.
-func (a *registerLotArgs) Validate() error {
+func (a *RegisterLotArgs) Validate() error {
 	gtin, err := NormalizeGTIN("gtin", a.GTIN)
 	if err != nil {
 		return err
@@ -118,7 +118,7 @@ func (a *registerLotArgs) Validate() error {
 	return nil
 }
 
-func registerLot(tx *ledger.Tx, a registerLotArgs) (*ProductLot, error) {
+func registerLot(tx *ledger.Tx, a RegisterLotArgs) (*ProductLot, error) {
 	if err := ledger.RequireRole(tx, ledger.Brand); err != nil {
 		return nil, err
 	}
@@ -157,7 +157,7 @@ func registerLot(tx *ledger.Tx, a registerLotArgs) (*ProductLot, error) {
 	if err := ledger.PutJSON(tx, holdKey, custodyRecord{Holder: holder, Location: a.Location, Since: tx.Time(), SinceTx: tx.ID()}); err != nil {
 		return nil, err
 	}
-	if err := endorse(tx, holdKey, holder); err != nil {
+	if err := endorse(tx, holdKey, 1, holder); err != nil {
 		return nil, err
 	}
 	for _, in := range a.Inputs {
@@ -195,24 +195,28 @@ func ownProduct(tx *ledger.Tx, gtin string) (Product, error) {
 	return p, nil
 }
 
-// checkInputsHeld checks that every input lot exists and that the caller's
-// organisation holds it: only what you hold can go into what you make.
+// checkInputsHeld checks that every input lot exists, that the caller's
+// organisation holds it (only what you hold can go into what you make) and
+// that it is not recalled.
 func checkInputsHeld(tx *ledger.Tx, inputs []LotRef) error {
-	keys := make([]string, len(inputs))
+	keys := make([]string, 2*len(inputs))
 	for i, in := range inputs {
 		key, err := ledger.Key(tx, lotCustodyType, in.GTIN, in.Lot)
 		if err != nil {
 			return err
 		}
 		keys[i] = key
+		if keys[len(inputs)+i], err = ledger.Key(tx, lotType, in.GTIN, in.Lot); err != nil {
+			return err
+		}
 	}
 	values, err := getMany(tx, keys)
 	if err != nil {
 		return err
 	}
-	for i, raw := range values {
-		in := inputs[i]
-		if raw == nil {
+	for i, in := range inputs {
+		raw, lotRaw := values[i], values[len(inputs)+i]
+		if raw == nil || lotRaw == nil {
 			return cxlerr.Errorf(cxlerr.NotFound, "inputs[%d]: lot %s/%s not found", i, in.GTIN, in.Lot)
 		}
 		var c custodyRecord
@@ -222,19 +226,26 @@ func checkInputsHeld(tx *ledger.Tx, inputs []LotRef) error {
 		if partyMSP(c.Holder) != tx.Caller().MSP {
 			return cxlerr.Errorf(cxlerr.Forbidden, "inputs[%d]: lot %s/%s is held by %s; only its holder can use it as an input", i, in.GTIN, in.Lot, c.Holder)
 		}
+		var l ProductLot
+		if err := json.Unmarshal(lotRaw, &l); err != nil {
+			return cxlerr.Errorf(cxlerr.Internal, "decode %s: %w", ledger.DescribeKey(keys[len(inputs)+i]), err)
+		}
+		if err := recalledConflict(l, fmt.Sprintf("use it as inputs[%d]", i)); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-// registerItemsArgs is the argument of RegisterItems.
-type registerItemsArgs struct {
+// RegisterItemsArgs is the argument of RegisterItems.
+type RegisterItemsArgs struct {
 	GTIN    string   `json:"gtin"`
 	Lot     string   `json:"lot"`
 	Serials []string `json:"serials"`
 }
 
 // Validate checks the fields and normalises the GTIN.
-func (a *registerItemsArgs) Validate() error {
+func (a *RegisterItemsArgs) Validate() error {
 	gtin, err := NormalizeGTIN("gtin", a.GTIN)
 	if err != nil {
 		return err
@@ -260,7 +271,7 @@ func (a *registerItemsArgs) Validate() error {
 	return nil
 }
 
-func registerItems(tx *ledger.Tx, a registerItemsArgs) (*ItemsRegistered, error) {
+func registerItems(tx *ledger.Tx, a RegisterItemsArgs) (*ItemsRegistered, error) {
 	if err := ledger.RequireRole(tx, ledger.Brand); err != nil {
 		return nil, err
 	}
@@ -268,7 +279,7 @@ func registerItems(tx *ledger.Tx, a registerItemsArgs) (*ItemsRegistered, error)
 	if err != nil {
 		return nil, err
 	}
-	lot := subjectArgs{Kind: KindLot, GTIN: a.GTIN, Lot: a.Lot}
+	lot := SubjectArgs{Kind: KindLot, GTIN: a.GTIN, Lot: a.Lot}
 	_, custody, err := readCustody(tx, lot)
 	if err != nil {
 		return nil, err
@@ -276,6 +287,9 @@ func registerItems(tx *ledger.Tx, a registerItemsArgs) (*ItemsRegistered, error)
 	holderMSP := partyMSP(custody.Holder)
 	if holderMSP != tx.Caller().MSP {
 		return nil, cxlerr.Errorf(cxlerr.Forbidden, "%s is held by %s; serialise items while your organisation holds the lot", lot.describe(), custody.Holder)
+	}
+	if err := requireNotRecalled(tx, a.GTIN, a.Lot, "serialise items of it"); err != nil {
+		return nil, err
 	}
 
 	itemKeys := make([]string, len(a.Serials))
@@ -294,7 +308,7 @@ func registerItems(tx *ledger.Tx, a registerItemsArgs) (*ItemsRegistered, error)
 		}
 	}
 
-	policy, err := endorsement(holderMSP)
+	policy, err := endorsement(1, holderMSP)
 	if err != nil {
 		return nil, err
 	}

@@ -42,7 +42,7 @@ func TestRegisterProduct(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e.as(tt.msp, "planner")
-			p, ev := check(t, e, (*provenance.Contract).RegisterProduct, tt.args, tt.code, tt.want)
+			p, ev := check(t, e, text((*provenance.Contract).RegisterProduct), tt.args, tt.code, tt.want)
 			if tt.code != "" {
 				return
 			}
@@ -52,7 +52,7 @@ func TestRegisterProduct(t *testing.T) {
 		})
 	}
 	e.stub.Begin()
-	if _, err := provenance.NewContract().RegisterProduct(ledgertest.Context(e.stub.As(farm, "", "client")), j(obj{"gtin": roasted, "name": "X"})); cxlerr.CodeOf(err) != cxlerr.Unauthenticated {
+	if _, err := provenance.NewContract().RegisterProduct(ledgertest.Context(e.stub.As(farm, "", "client")), provenance.RegisterProductArgs{GTIN: roasted, Name: "X"}); cxlerr.CodeOf(err) != cxlerr.Unauthenticated {
 		t.Fatalf("caller without common name: %v", err)
 	}
 }
@@ -60,11 +60,11 @@ func TestRegisterProduct(t *testing.T) {
 func TestRegisterLot(t *testing.T) {
 	e := newEnv(t)
 	e.as(farm, "planner")
-	must(e, (*provenance.Contract).RegisterProduct, j(obj{"gtin": beans, "name": "Green beans"}))
-	must(e, (*provenance.Contract).RegisterLot, j(obj{"gtin": beans, "lot": "B0", "quantity": 5}))
+	must(e, text((*provenance.Contract).RegisterProduct), j(obj{"gtin": beans, "name": "Green beans"}))
+	must(e, text((*provenance.Contract).RegisterLot), j(obj{"gtin": beans, "lot": "B0", "quantity": 5}))
 	e.as(roaster, "planner")
-	must(e, (*provenance.Contract).RegisterProduct, j(obj{"gtin": roasted, "name": "Roasted"}))
-	must(e, (*provenance.Contract).RegisterLot, j(obj{"gtin": roasted, "lot": "R0", "quantity": 5}))
+	must(e, text((*provenance.Contract).RegisterProduct), j(obj{"gtin": roasted, "name": "Roasted"}))
+	must(e, text((*provenance.Contract).RegisterLot), j(obj{"gtin": roasted, "lot": "R0", "quantity": 5}))
 	tooMany := []obj{}
 	for i := range 101 {
 		tooMany = append(tooMany, obj{"gtin": beans, "lot": strings.Repeat("x", i%20+1) + string(rune('a'+i/20))})
@@ -102,7 +102,7 @@ func TestRegisterLot(t *testing.T) {
 			var writes []ledgertest.Write
 			if tt.code == "" {
 				// Capture the write set before check commits it.
-				lot, err := e.c.RegisterLot(ledgertest.Context(e.stub), tt.args)
+				lot, err := text((*provenance.Contract).RegisterLot)(e.c, ledgertest.Context(e.stub), tt.args)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -127,7 +127,7 @@ func TestRegisterLot(t *testing.T) {
 				}
 				return
 			}
-			check(t, e, (*provenance.Contract).RegisterLot, tt.args, tt.code, tt.want)
+			check(t, e, text((*provenance.Contract).RegisterLot), tt.args, tt.code, tt.want)
 		})
 	}
 }
@@ -135,14 +135,14 @@ func TestRegisterLot(t *testing.T) {
 func TestRegisterItems(t *testing.T) {
 	e := newEnv(t)
 	e.as(roaster, "planner")
-	must(e, (*provenance.Contract).RegisterProduct, j(obj{"gtin": pack, "name": "Coffee 250 g"}))
-	must(e, (*provenance.Contract).RegisterLot, j(obj{"gtin": pack, "lot": "P1", "quantity": 500}))
-	must(e, (*provenance.Contract).RegisterLot, j(obj{"gtin": pack, "lot": "P2", "quantity": 5}))
-	must(e, (*provenance.Contract).OfferCustody, j(obj{"kind": "lot", "gtin": pack, "lot": "P2", "to": carrier, "location": "Dock 4"}))
+	must(e, text((*provenance.Contract).RegisterProduct), j(obj{"gtin": pack, "name": "Coffee 250 g"}))
+	must(e, text((*provenance.Contract).RegisterLot), j(obj{"gtin": pack, "lot": "P1", "quantity": 500}))
+	must(e, text((*provenance.Contract).RegisterLot), j(obj{"gtin": pack, "lot": "P2", "quantity": 5}))
+	must(e, text((*provenance.Contract).OfferCustody), j(obj{"kind": "lot", "gtin": pack, "lot": "P2", "to": carrier, "location": "Dock 4"}))
 	e.as(carrier, "driver")
-	must(e, (*provenance.Contract).AcceptCustody, j(obj{"kind": "lot", "gtin": pack, "lot": "P2"}))
+	must(e, text((*provenance.Contract).AcceptCustody), j(obj{"kind": "lot", "gtin": pack, "lot": "P2"}))
 	e.as(farm, "planner")
-	must(e, (*provenance.Contract).RegisterProduct, j(obj{"gtin": beans, "name": "Green beans"}))
+	must(e, text((*provenance.Contract).RegisterProduct), j(obj{"gtin": beans, "name": "Green beans"}))
 
 	tests := []struct {
 		name string
@@ -167,7 +167,7 @@ func TestRegisterItems(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e.as(tt.msp, "planner")
-			r, ev := check(t, e, (*provenance.Contract).RegisterItems, tt.args, tt.code, tt.want)
+			r, ev := check(t, e, text((*provenance.Contract).RegisterItems), tt.args, tt.code, tt.want)
 			if tt.code != "" {
 				return
 			}

@@ -17,16 +17,16 @@ const (
 	maxTraceItems     = 10000
 )
 
-// traceArgs is the argument of Trace.
-type traceArgs struct {
+// TraceArgs is the argument of Trace.
+type TraceArgs struct {
 	GTIN     string `json:"gtin"`
 	Lot      string `json:"lot"`
-	PageSize int    `json:"pageSize,omitempty"`
-	Bookmark string `json:"bookmark,omitempty"`
+	PageSize int    `json:"pageSize,omitempty" metadata:",optional"`
+	Bookmark string `json:"bookmark,omitempty" metadata:",optional"`
 }
 
 // Validate checks the fields and normalises the GTIN.
-func (a *traceArgs) Validate() error {
+func (a *TraceArgs) Validate() error {
 	gtin, err := NormalizeGTIN("gtin", a.GTIN)
 	if err != nil {
 		return err
@@ -57,7 +57,7 @@ type traceBookmark struct {
 // children) and lists items from the provenance.itemcustody rows, whose key
 // starts with the lot and whose value is the holder: one range scan per lot
 // instead of a read per item.
-func trace(tx *ledger.Tx, a traceArgs) (*LotTrace, error) {
+func trace(tx *ledger.Tx, a TraceArgs) (*LotTrace, error) {
 	roots, err := readLots(tx, 0, []LotRef{{GTIN: a.GTIN, Lot: a.Lot}})
 	if err != nil {
 		return nil, err

@@ -16,14 +16,14 @@ const (
 	maxCertificates = 1000
 )
 
-// verifyArgs is the argument of Verify.
-type verifyArgs struct {
+// VerifyArgs is the argument of Verify.
+type VerifyArgs struct {
 	GTIN   string `json:"gtin"`
 	Serial string `json:"serial"`
 }
 
 // Validate checks the fields and normalises the GTIN.
-func (a *verifyArgs) Validate() error {
+func (a *VerifyArgs) Validate() error {
 	gtin, err := NormalizeGTIN("gtin", a.GTIN)
 	if err != nil {
 		return err
@@ -32,7 +32,7 @@ func (a *verifyArgs) Validate() error {
 	return ValidateSerial("serial", a.Serial)
 }
 
-func verify(tx *ledger.Tx, a verifyArgs) (*Verification, error) {
+func verify(tx *ledger.Tx, a VerifyArgs) (*Verification, error) {
 	v := Verification{GTIN: a.GTIN, Serial: a.Serial, CheckedAt: tx.Time()}
 	itemKey, err := ledger.Key(tx, itemType, a.GTIN, a.Serial)
 	if err != nil {
@@ -65,7 +65,7 @@ func verify(tx *ledger.Tx, a verifyArgs) (*Verification, error) {
 		return nil, err
 	}
 
-	itemCustodyKey, custody, err := readCustody(tx, subjectArgs{Kind: KindItem, GTIN: a.GTIN, Serial: a.Serial})
+	itemCustodyKey, custody, err := readCustody(tx, SubjectArgs{Kind: KindItem, GTIN: a.GTIN, Serial: a.Serial})
 	if err != nil {
 		return nil, err
 	}

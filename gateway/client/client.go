@@ -1,8 +1,11 @@
 // Package client is ledgerapi over the gateway service's REST API: what the CLI uses to reach
 // the ledger through a running cxl-gateway, so that a command works the same against the
-// service as directly against Fabric. Every error the service answers with comes back as the
-// *cxlerr.Error it sent (code, message, transaction ID, retryability); a 202 comes back as
-// a Pending *cxlerr.Error carrying the transaction ID.
+// service as directly against Fabric. A Client is a ledgerapi.Transport that sends each
+// operation to the route its descriptor names (a transaction as a POST of its request, a
+// query as a GET with its request as path and query parameters), and Ledger is every
+// contract on it. Every error the service answers with comes back as the *cxlerr.Error it
+// sent (code, message, transaction ID, retryability); a 202 comes back as a Pending
+// *cxlerr.Error carrying the transaction ID.
 package client
 
 import (
@@ -30,7 +33,7 @@ type Client struct {
 	http *http.Client
 }
 
-var _ ledgerapi.Ledger = (*Client)(nil)
+var _ ledgerapi.Transport = (*Client)(nil)
 
 // Option configures a Client.
 type Option func(*Client)
@@ -49,24 +52,9 @@ func New(baseURL, apiKey string, opts ...Option) *Client {
 	return c
 }
 
-// Health returns the health contract.
-func (c *Client) Health() ledgerapi.Health { return healthClient{c} }
-
-// Consortium returns the consortium contract.
-func (c *Client) Consortium() ledgerapi.Consortium { return consortiumClient{c} }
-
-// Provenance returns the provenance contract.
-func (c *Client) Provenance() ledgerapi.Provenance { return provenanceClient{c} }
-
-// Orders returns the orders contract.
-func (c *Client) Orders() ledgerapi.Orders { return ordersClient{c} }
-
-// Loyalty returns the loyalty contract.
-func (c *Client) Loyalty() ledgerapi.Loyalty { return loyaltyClient{c} }
-
-// Care returns the care contract. The personal data of a ticket step travels to the
-// service in the request's body, which the service turns into transient data.
-func (c *Client) Care() ledgerapi.Care { return careClient{c} }
+// Ledger is every contract of the ledger through the service. Its methods validate their
+// request before anything is sent.
+func (c *Client) Ledger() ledgerapi.Ledger { return ledgerapi.Over(c) }
 
 // Transactions returns the transaction status service.
 func (c *Client) Transactions() ledgerapi.Transactions { return txClient{c} }
@@ -139,17 +127,16 @@ func newKey() string {
 	return hex.EncodeToString(b)
 }
 
-// mutate validates req and posts it to path under the context's idempotency key (a fresh
-// one if none), and decodes the committed result.
-func mutate[T, Req any](ctx context.Context, c *Client, path string, req Req) (*ledgerapi.Committed[T], error) {
-	if err := ledgerapi.Validate(&req); err != nil {
-		return nil, err
-	}
+// Submit posts req, a pointer to op's request, to op's route under the context's
+// idempotency key (a fresh one if none), and returns the committed transaction with the
+// contract's result. A commit the service does not know yet is a Pending *cxlerr.Error.
+// req is sent as it is: the caller validated it.
+func (c *Client) Submit(ctx context.Context, op *ledgerapi.Operation, req any) (*ledgerapi.Committed[json.RawMessage], error) {
 	body, err := json.Marshal(req)
 	if err != nil {
-		return nil, fmt.Errorf("encode request to %s: %w", path, err)
+		return nil, fmt.Errorf("encode the request of %s: %w", op.Name(), err)
 	}
-	r, err := c.newRequest(ctx, http.MethodPost, path, nil, body)
+	r, err := c.newRequest(ctx, http.MethodPost, op.Path, nil, body)
 	if err != nil {
 		return nil, err
 	}
@@ -158,24 +145,26 @@ func mutate[T, Req any](ctx context.Context, c *Client, path string, req Req) (*
 		key = newKey()
 	}
 	r.Header.Set("Idempotency-Key", key)
-	var out ledgerapi.Committed[T]
+	var out ledgerapi.Committed[json.RawMessage]
 	if err := c.do(r, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
 }
 
-// query validates req and asks the route of pattern with it as path and query parameters
-// (see package params), and decodes the result.
-func query[T, Req any](ctx context.Context, c *Client, pattern string, req Req) (*T, error) {
-	if err := ledgerapi.Validate(&req); err != nil {
-		return nil, err
-	}
-	path, q, err := params.Encode(pattern, req)
+// Evaluate asks op's route with req, a pointer to op's request, as its path and query
+// parameters (see package params), and returns the contract's result. req is sent as it
+// is: the caller validated it.
+func (c *Client) Evaluate(ctx context.Context, op *ledgerapi.Operation, req any) (json.RawMessage, error) {
+	path, q, err := params.Encode(op.Path, req)
 	if err != nil {
 		return nil, err
 	}
-	return get[T](ctx, c, path, q)
+	out, err := get[json.RawMessage](ctx, c, path, q)
+	if err != nil {
+		return nil, err
+	}
+	return *out, nil
 }
 
 // get queries path and decodes the result.

@@ -50,7 +50,7 @@ func TestErrorsSurviveTheTrip(t *testing.T) {
 	c := New(srv.URL, "k1")
 	ctx := ledgerapi.WithIdempotencyKey(context.Background(), "key-1")
 
-	got, err := c.Health().Ping(ctx, ledgerapi.PingRequest{Nonce: "n1"})
+	got, err := c.Ledger().Health().Ping(ctx, ledgerapi.PingRequest{Nonce: "n1"})
 	if err != nil || got.TransactionID != "tx1" || got.BlockNumber != 7 || got.Result.Nonce != "n1" || got.Result.Time.IsZero() {
 		t.Fatalf("ping: %+v %v", got, err)
 	}
@@ -60,11 +60,11 @@ func TestErrorsSurviveTheTrip(t *testing.T) {
 		want cxlerr.Error
 	}{
 		{"pending", func() error {
-			_, err := c.Consortium().ProposeRole(ctx, ledgerapi.RoleRequest{MSP: "Org2MSP", Role: "carrier"})
+			_, err := c.Ledger().Consortium().ProposeRole(ctx, ledgerapi.RoleRequest{MSP: "Org2MSP", Role: "carrier"})
 			return err
 		}, cxlerr.Error{Code: cxlerr.Pending, Message: "not known yet", TransactionID: "tx2", Retryable: true}},
 		{"forbidden", func() error {
-			_, err := c.Provenance().RecallLot(ctx, ledgerapi.RecallLotRequest{GTIN: "09506000134352", Lot: "L1", Reason: "x"})
+			_, err := c.Ledger().Provenance().RecallLot(ctx, ledgerapi.RecallLotRequest{GTIN: "09506000134352", Lot: "L1", Reason: "x"})
 			return err
 		}, cxlerr.Error{Code: cxlerr.Forbidden, Message: "lot belongs to Org1MSP", TransactionID: "tx3"}},
 		{"not found", func() error {
@@ -72,15 +72,15 @@ func TestErrorsSurviveTheTrip(t *testing.T) {
 			return err
 		}, cxlerr.Error{Code: cxlerr.NotFound, Message: "no such transaction"}},
 		{"proxy page", func() error {
-			_, err := c.Health().Version(ctx)
+			_, err := c.Ledger().Health().Version(ctx)
 			return err
 		}, cxlerr.Error{Code: cxlerr.Unavailable, Retryable: true}},
 		{"no credentials", func() error {
-			_, err := New(srv.URL, "").Health().Version(ctx)
+			_, err := New(srv.URL, "").Ledger().Health().Version(ctx)
 			return err
 		}, cxlerr.Error{Code: cxlerr.Unauthenticated, Message: "an API key is required"}},
 		{"invalid before sending", func() error {
-			_, err := c.Provenance().RecallLot(ctx, ledgerapi.RecallLotRequest{GTIN: "1", Lot: "L1", Reason: "x"})
+			_, err := c.Ledger().Provenance().RecallLot(ctx, ledgerapi.RecallLotRequest{GTIN: "1", Lot: "L1", Reason: "x"})
 			return err
 		}, cxlerr.Error{Code: cxlerr.Invalid}},
 	} {
@@ -91,7 +91,7 @@ func TestErrorsSurviveTheTrip(t *testing.T) {
 		}
 	}
 	srv.Close()
-	if e := cxlerr.From(func() error { _, err := c.Health().Version(ctx); return err }()); e.Code != cxlerr.Unavailable || !e.Retryable {
+	if e := cxlerr.From(func() error { _, err := c.Ledger().Health().Version(ctx); return err }()); e.Code != cxlerr.Unavailable || !e.Retryable {
 		t.Fatalf("service down: %+v", e)
 	}
 }

@@ -14,7 +14,7 @@ import (
 // retryable error, and follow a Pending one by its transaction ID.
 func Example() {
 	ctx := context.Background()
-	ledger := client.New("http://127.0.0.1:8080", "cxl_...")
+	ledger := client.New("http://127.0.0.1:8080", "cxl_...").Ledger()
 	ctx = ledgerapi.WithIdempotencyKey(ctx, "recall-0950600013435-L42")
 	lot, err := ledger.Provenance().RecallLot(ctx, ledgerapi.RecallLotRequest{GTIN: "09506000134352", Lot: "L42", Reason: "foreign matter"})
 	var e *cxlerr.Error

@@ -35,9 +35,9 @@ func recorder(t *testing.T, answer string) (*Client, *[]sent) {
 	return New(srv.URL, "k"), &got
 }
 
-// TestRoutes: each method reaches its route, a mutation with its request as the body, a
-// query with its request's fields as path and query parameters; an invalid request is
-// refused before anything is sent.
+// TestRoutes: each method of the client's Ledger reaches its route, a mutation with its
+// request as the body, a query with its request's fields as path and query parameters; an
+// invalid request is refused (by its operation) before anything is sent.
 func TestRoutes(t *testing.T) {
 	c, got := recorder(t, `{"transactionId":"tx","blockNumber":1,"result":{}}`)
 	ctx := context.Background()
@@ -46,35 +46,38 @@ func TestRoutes(t *testing.T) {
 		want sent
 	}{
 		{func() error {
-			_, err := c.Orders().Refund(ctx, ledgerapi.RefundRequest{ID: "o-1", RefundID: "r-1", Reason: "damaged"})
+			_, err := c.Ledger().Orders().Refund(ctx, ledgerapi.RefundRequest{ID: "o-1", RefundID: "r-1", Reason: "damaged"})
 			return err
 		}, sent{"POST", "/v1/orders/refunds", `{"id":"o-1","refundId":"r-1","reason":"damaged"}`}},
-		{func() error { _, err := c.Orders().GetOrder(ctx, ledgerapi.OrderRequest{ID: "o.1"}); return err },
+		{func() error {
+			_, err := c.Ledger().Orders().GetOrder(ctx, ledgerapi.OrderRequest{ID: "o.1"})
+			return err
+		},
 			sent{"GET", "/v1/orders/orders/o.1", ""}},
 		{func() error {
-			_, err := c.Orders().CustomerOrders(ctx, ledgerapi.CustomerOrdersRequest{Customer: "Org2MSP/User2", PageSize: 5})
+			_, err := c.Ledger().Orders().CustomerOrders(ctx, ledgerapi.CustomerOrdersRequest{Customer: "Org2MSP/User2", PageSize: 5})
 			return err
 		}, sent{"GET", "/v1/orders/customer-orders?customer=Org2MSP%2FUser2&pageSize=5", ""}},
 		{func() error {
-			_, err := c.Orders().Balance(ctx, ledgerapi.AccountRequest{Account: "escrow:o-1", Currency: "EUR"})
+			_, err := c.Ledger().Orders().Balance(ctx, ledgerapi.AccountRequest{Account: "escrow:o-1", Currency: "EUR"})
 			return err
 		}, sent{"GET", "/v1/orders/balance?account=escrow%3Ao-1&currency=EUR", ""}},
 		{func() error {
-			_, err := c.Loyalty().Statement(ctx, ledgerapi.StatementRequest{Merchant: "Org1MSP", Counterparty: "Org2MSP",
+			_, err := c.Ledger().Loyalty().Statement(ctx, ledgerapi.StatementRequest{Merchant: "Org1MSP", Counterparty: "Org2MSP",
 				From: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)})
 			return err
 		}, sent{"GET", "/v1/loyalty/statement?counterparty=Org2MSP&from=2026-01-01T00%3A00%3A00Z&merchant=Org1MSP&to=2026-02-01T00%3A00%3A00Z", ""}},
 		{func() error {
-			_, err := c.Loyalty().Earn(ctx, ledgerapi.EarnRequest{Program: "beans", ID: "e-1", Account: "Org1MSP/User2", Points: 5})
+			_, err := c.Ledger().Loyalty().Earn(ctx, ledgerapi.EarnRequest{Program: "beans", ID: "e-1", Account: "Org1MSP/User2", Points: 5})
 			return err
 		}, sent{"POST", "/v1/loyalty/earns", `{"program":"beans","id":"e-1","account":"Org1MSP/User2","points":5}`}},
 		{func() error {
-			_, err := c.Care().RespondTicket(ctx, ledgerapi.RespondTicketRequest{IDArgs: care.IDArgs{ID: "T 1"},
+			_, err := c.Ledger().Care().RespondTicket(ctx, ledgerapi.RespondTicketRequest{IDArgs: care.IDArgs{ID: "T 1"},
 				Personal: ledgerapi.Personal{Salt: []byte("0123456789abcdef"), Message: "On its way"}})
 			return err
 		}, sent{"POST", "/v1/care/ticket-responses", `{"id":"T 1","personal":{"salt":"MDEyMzQ1Njc4OWFiY2RlZg==","message":"On its way"}}`}},
 		{func() error {
-			_, err := c.Care().GetTicketPersonalData(ctx, ledgerapi.TicketRequest{ID: "T/1"})
+			_, err := c.Ledger().Care().GetTicketPersonalData(ctx, ledgerapi.TicketRequest{ID: "T/1"})
 			return err
 		}, sent{"GET", "/v1/care/tickets/T%2F1/personal-data", ""}},
 	} {
@@ -92,7 +95,7 @@ func TestRoutes(t *testing.T) {
 		}
 	}
 	before := len(*got)
-	if _, err := c.Orders().GetOrder(ctx, ledgerapi.OrderRequest{ID: " spaced "}); cxlerr.CodeOf(err) != cxlerr.Invalid {
+	if _, err := c.Ledger().Orders().GetOrder(ctx, ledgerapi.OrderRequest{ID: " spaced "}); cxlerr.CodeOf(err) != cxlerr.Invalid {
 		t.Errorf("invalid order ID: %v", err)
 	}
 	if len(*got) != before {

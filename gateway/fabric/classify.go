@@ -25,7 +25,10 @@ import (
 //   - context errors are Timeout; anything else is Internal.
 //
 // The transaction ID of client.EndorseError, SubmitError, CommitStatusError and CommitError
-// is kept. An error that already is a *cxlerr.Error is returned as it is.
+// is kept, and so are the endorsing peers' own answers, as Details. The result unwraps to
+// err, so errors.Is and errors.As still reach the fabric-gateway error (a *client.CommitError
+// with its validation code, a *client.EndorseError, a gRPC status). An error that already is
+// a *cxlerr.Error is returned as it is.
 func Classify(err error) *cxlerr.Error {
 	if err == nil {
 		return nil
@@ -37,7 +40,7 @@ func Classify(err error) *cxlerr.Error {
 	txID := transactionOf(err)
 	var ce *client.CommitError
 	if errors.As(err, &ce) {
-		return validationError(ce.TransactionID, ce.Code)
+		return validationError(ce.TransactionID, ce.Code).WithCause(err)
 	}
 	if e := chaincodeError(err); e != nil {
 		return e.WithTransaction(txID)
@@ -46,11 +49,11 @@ func Classify(err error) *cxlerr.Error {
 	if !isStatus || st.Code() == codes.Unknown {
 		switch {
 		case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-			return cxlerr.Errorf(cxlerr.Timeout, "the ledger did not answer in time").WithTransaction(txID)
+			return cxlerr.New(cxlerr.Timeout, "the ledger did not answer in time").WithCause(err).WithTransaction(txID)
 		case isStatus:
-			return cxlerr.Errorf(cxlerr.Internal, "%s", st.Message()).WithTransaction(txID)
+			return cxlerr.New(cxlerr.Internal, st.Message()).WithCause(err).WithTransaction(txID)
 		}
-		return cxlerr.Errorf(cxlerr.Internal, "%v", err).WithTransaction(txID)
+		return cxlerr.Wrap(cxlerr.Internal, err).WithTransaction(txID)
 	}
 	msg := st.Message()
 	var code cxlerr.Code
@@ -79,7 +82,9 @@ func Classify(err error) *cxlerr.Error {
 	default:
 		code = cxlerr.Internal
 	}
-	return cxlerr.New(code, msg).WithCause(err).WithTransaction(txID)
+	e := cxlerr.New(code, msg).WithCause(err).WithTransaction(txID)
+	e.Details = endorserDetails(err)
+	return e
 }
 
 // chaincodeError finds an error the chaincode rendered with its code in the error details

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +34,29 @@ func withDetails(t *testing.T, code codes.Code, msg string, details ...string) e
 		}
 	}
 	return st.Err()
+}
+
+var errDiskOnFire = errors.New("disk on fire")
+
+func isEndorseError(err error) bool {
+	var ee *client.EndorseError
+	return errors.As(err, &ee)
+}
+
+// hasStatus reports whether err unwraps to a gRPC status error with code c.
+func hasStatus(c codes.Code) func(error) bool {
+	return func(err error) bool {
+		var se interface{ GRPCStatus() *status.Status }
+		return errors.As(err, &se) && se.GRPCStatus().Code() == c
+	}
+}
+
+// hasValidationCode reports whether err unwraps to a *client.CommitError with code c.
+func hasValidationCode(c peer.TxValidationCode) func(error) bool {
+	return func(err error) bool {
+		var ce *client.CommitError
+		return errors.As(err, &ce) && ce.Code == c
+	}
 }
 
 // TestClassify drives the real fabric-gateway client against a fake gateway peer that fails
@@ -72,12 +96,17 @@ func TestClassify(t *testing.T) {
 		retryable bool
 		hasTx     bool
 		message   string
+		// details are the endorsing peers' answers the error must keep, in order.
+		details []string
+		// unwrapsTo is what errors.Is or errors.As must still find in the classified error.
+		unwrapsTo func(error) bool
 	}{
 		{
 			name: "chaincode error in endorsement details",
 			call: endorseFails(withDetails(t, codes.Aborted, "failed to endorse transaction, see attached details for more info",
 				"chaincode response 500, cxl:NOT_FOUND: provenance.lot 0950/L42 not found")),
 			code: cxlerr.NotFound, hasTx: true, message: "provenance.lot 0950/L42 not found",
+			details: []string{"chaincode response 500, cxl:NOT_FOUND: provenance.lot 0950/L42 not found"}, unwrapsTo: isEndorseError,
 		},
 		{
 			name: "chaincode error from two peers uses the first",
@@ -85,38 +114,45 @@ func TestClassify(t *testing.T) {
 				"chaincode response 500, cxl:FORBIDDEN: organisation Org2MSP does not hold the brand role",
 				"chaincode response 500, cxl:FORBIDDEN: organisation Org2MSP does not hold the brand role")),
 			code: cxlerr.Forbidden, hasTx: true, message: "organisation Org2MSP does not hold the brand role",
+			details: []string{"chaincode response 500, cxl:FORBIDDEN: organisation Org2MSP does not hold the brand role", "chaincode response 500, cxl:FORBIDDEN: organisation Org2MSP does not hold the brand role"}, unwrapsTo: isEndorseError,
 		},
 		{
 			name: "chaincode failure without a code",
 			call: endorseFails(withDetails(t, codes.Aborted, "failed to endorse transaction",
 				"chaincode response 500, Function Register not found in contract provenance")),
 			code: cxlerr.Internal, hasTx: true, message: "Function Register not found",
+			details: []string{"chaincode response 500, Function Register not found in contract provenance"}, unwrapsTo: isEndorseError,
 		},
 		{
 			name: "endorsing peers unreachable",
 			call: endorseFails(withDetails(t, codes.Aborted, "failed to collect enough transaction endorsements",
 				"rpc error: code = Unavailable desc = connection refused")),
 			code: cxlerr.Unavailable, retryable: true, hasTx: true,
+			details: []string{"rpc error: code = Unavailable desc = connection refused"}, unwrapsTo: isEndorseError,
 		},
 		{
 			name: "gateway peer has no endorsers",
 			call: endorseFails(status.Error(codes.Unavailable, "no peers available")),
 			code: cxlerr.Unavailable, retryable: true, hasTx: true,
+			unwrapsTo: hasStatus(codes.Unavailable),
 		},
 		{
 			name: "endorsement timeout",
 			call: endorseFails(status.Error(codes.DeadlineExceeded, "endorsement timeout expired while collecting endorsements")),
 			code: cxlerr.Timeout, retryable: true, hasTx: true,
+			unwrapsTo: hasStatus(codes.DeadlineExceeded),
 		},
 		{
 			name: "access denied",
 			call: endorseFails(status.Error(codes.FailedPrecondition, "access denied: channel [ch] creator org unknown, creator is malformed")),
 			code: cxlerr.Forbidden, hasTx: true,
+			unwrapsTo: hasStatus(codes.FailedPrecondition),
 		},
 		{
 			name: "permission denied",
 			call: endorseFails(status.Error(codes.PermissionDenied, "not a member")),
 			code: cxlerr.Forbidden, hasTx: true,
+			unwrapsTo: hasStatus(codes.PermissionDenied),
 		},
 		{
 			name: "evaluate chaincode error",
@@ -128,6 +164,7 @@ func TestClassify(t *testing.T) {
 				return err
 			},
 			code: cxlerr.Invalid, message: "gtin: want 14 digits",
+			unwrapsTo: hasStatus(codes.Unknown),
 		},
 		{
 			name: "orderers unavailable at submit",
@@ -146,6 +183,7 @@ func TestClassify(t *testing.T) {
 				return err
 			},
 			code: cxlerr.Unavailable, retryable: true, hasTx: true,
+			unwrapsTo: func(err error) bool { var se *client.SubmitError; return errors.As(err, &se) },
 		},
 		{
 			name: "commit status denied",
@@ -162,6 +200,7 @@ func TestClassify(t *testing.T) {
 				return err
 			},
 			code: cxlerr.Forbidden, hasTx: true,
+			unwrapsTo: func(err error) bool { var ce *client.CommitStatusError; return errors.As(err, &ce) },
 		},
 		{
 			name: "MVCC read conflict at validation",
@@ -173,6 +212,7 @@ func TestClassify(t *testing.T) {
 				return err
 			},
 			code: cxlerr.Conflict, retryable: true, hasTx: true, message: "MVCC_READ_CONFLICT",
+			unwrapsTo: hasValidationCode(peer.TxValidationCode_MVCC_READ_CONFLICT),
 		},
 		{
 			name: "phantom read conflict at validation",
@@ -184,6 +224,7 @@ func TestClassify(t *testing.T) {
 				return err
 			},
 			code: cxlerr.Conflict, retryable: true, hasTx: true, message: "PHANTOM_READ_CONFLICT",
+			unwrapsTo: hasValidationCode(peer.TxValidationCode_PHANTOM_READ_CONFLICT),
 		},
 		{
 			name: "endorsement policy failure at validation",
@@ -195,6 +236,7 @@ func TestClassify(t *testing.T) {
 				return err
 			},
 			code: cxlerr.Internal, hasTx: true, message: "ENDORSEMENT_POLICY_FAILURE",
+			unwrapsTo: hasValidationCode(peer.TxValidationCode_ENDORSEMENT_POLICY_FAILURE),
 		},
 		{
 			name: "caller's deadline",
@@ -206,16 +248,19 @@ func TestClassify(t *testing.T) {
 				return err
 			},
 			code: cxlerr.Timeout, retryable: true,
+			unwrapsTo: hasStatus(codes.DeadlineExceeded),
 		},
 		{
 			name: "context error",
 			call: func() error { return fmt.Errorf("wait: %w", context.DeadlineExceeded) },
 			code: cxlerr.Timeout, retryable: true,
+			unwrapsTo: func(err error) bool { return errors.Is(err, context.DeadlineExceeded) },
 		},
 		{
 			name: "plain error",
-			call: func() error { return errors.New("disk on fire") },
+			call: func() error { return fmt.Errorf("write: %w", errDiskOnFire) },
 			code: cxlerr.Internal, message: "disk on fire",
+			unwrapsTo: func(err error) bool { return errors.Is(err, errDiskOnFire) },
 		},
 		{
 			name: "already classified",
@@ -240,6 +285,19 @@ func TestClassify(t *testing.T) {
 			}
 			if strings.Contains(got.Message, "cxl:") {
 				t.Errorf("message %q still carries the chaincode marker", got.Message)
+			}
+			var details []string
+			for _, d := range got.Details {
+				if d.Address != "peer0:7051" || d.MSPID != "Org1MSP" {
+					t.Errorf("detail %+v: want the peer's address and organisation", d)
+				}
+				details = append(details, d.Message)
+			}
+			if !slices.Equal(details, tc.details) {
+				t.Errorf("details %q, want %q", details, tc.details)
+			}
+			if tc.unwrapsTo != nil && !tc.unwrapsTo(got) {
+				t.Errorf("%v does not unwrap to what Fabric reported (%T)", got, err)
 			}
 		})
 	}

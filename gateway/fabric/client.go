@@ -162,9 +162,20 @@ func (c *Client) Close() error {
 	return errors.Join(errs...)
 }
 
-// Ledger returns the ledger as identity name sees it. Each transaction it submits is
-// recorded in j before it leaves the process; j may be nil.
+// Ledger returns the ledger as identity name sees it: every contract's operations over the
+// Session that Transport returns.
 func (c *Client) Ledger(name string, j Journal) (ledgerapi.Ledger, error) {
+	s, err := c.session(name, j)
+	if err != nil {
+		return nil, err
+	}
+	return ledgerapi.Over(s), nil
+}
+
+// Transport returns the Session of identity name, which carries any operation to the
+// ledger. Each transaction it submits is recorded in j before it leaves the process; j may
+// be nil.
+func (c *Client) Transport(name string, j Journal) (ledgerapi.Transport, error) {
 	return c.session(name, j)
 }
 
@@ -186,7 +197,7 @@ func (c *Client) Ready(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.Health().Version(ctx)
+	_, err = ledgerapi.HealthVersion.Query(ctx, s, ledgerapi.NoArgs{})
 	return err
 }
 

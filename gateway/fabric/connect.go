@@ -1,6 +1,8 @@
 // Package fabric is cxledger's adapter over the Fabric Gateway client: it loads signing
-// identities from files, dials peers over TLS, and opens gateway connections that the CLI,
-// the gateway service and the tests share.
+// identities, dials peers over TLS, and carries every ledgerapi operation to the ledger
+// through one ledgerapi.Transport, the Session, derived from the operations' descriptors
+// (their chaincode call, transient data and endorsing organisations), which the CLI, the
+// gateway service, the benchmark and the tests share.
 package fabric
 
 import (
@@ -24,6 +26,9 @@ type Identity struct {
 	CertPath string
 	// KeyPath is the PEM private key file.
 	KeyPath string
+	// CertPEM and KeyPEM, when set, are the PEM certificate and private key themselves,
+	// used instead of the files: an identity whose key never touches a disk.
+	CertPEM, KeyPEM []byte
 }
 
 // Peer is a peer's gateway endpoint and the TLS root certificate that verifies it.
@@ -38,31 +43,41 @@ type Peer struct {
 
 // Signer loads an identity's certificate and key into what the gateway client signs with.
 func (id Identity) Signer() (*identity.X509Identity, identity.Sign, error) {
-	certPEM, err := os.ReadFile(id.CertPath)
+	certPEM, certFrom, err := pemOf(id.CertPEM, id.CertPath)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read certificate of %s: %w", id.MSPID, err)
 	}
 	cert, err := identity.CertificateFromPEM(certPEM)
 	if err != nil {
-		return nil, nil, fmt.Errorf("parse certificate %s: %w", id.CertPath, err)
+		return nil, nil, fmt.Errorf("parse certificate %s: %w", certFrom, err)
 	}
 	x509ID, err := identity.NewX509Identity(id.MSPID, cert)
 	if err != nil {
-		return nil, nil, fmt.Errorf("identity %s: %w", id.CertPath, err)
+		return nil, nil, fmt.Errorf("identity %s: %w", certFrom, err)
 	}
-	keyPEM, err := os.ReadFile(id.KeyPath)
+	keyPEM, keyFrom, err := pemOf(id.KeyPEM, id.KeyPath)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read private key of %s: %w", id.MSPID, err)
 	}
 	key, err := identity.PrivateKeyFromPEM(keyPEM)
 	if err != nil {
-		return nil, nil, fmt.Errorf("parse private key %s: %w", id.KeyPath, err)
+		return nil, nil, fmt.Errorf("parse private key %s: %w", keyFrom, err)
 	}
 	sign, err := identity.NewPrivateKeySign(key)
 	if err != nil {
-		return nil, nil, fmt.Errorf("signer for %s: %w", id.KeyPath, err)
+		return nil, nil, fmt.Errorf("signer for %s: %w", keyFrom, err)
 	}
 	return x509ID, sign, nil
+}
+
+// pemOf returns data when it is set, else the content of the file at path, and where it
+// came from, for errors.
+func pemOf(data []byte, path string) ([]byte, string, error) {
+	if len(data) > 0 {
+		return data, "given in memory", nil
+	}
+	data, err := os.ReadFile(path)
+	return data, path, err
 }
 
 // Dial opens a gRPC connection to a peer over TLS. The connection is lazy: an unreachable

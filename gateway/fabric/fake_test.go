@@ -175,7 +175,10 @@ type sentProposal struct {
 	transient map[string][]byte
 	// orgs are the endorsing (or, for an evaluation, target) organisations.
 	orgs []string
-	err  error
+	// public is the proposal without its transient data: its header and its payload with
+	// the transient map cleared, as Fabric keeps them in the transaction.
+	public []byte
+	err    error
 }
 
 func (f *fakePeer) keep(sp *peer.SignedProposal, orgs []string) {
@@ -192,6 +195,14 @@ func (f *fakePeer) keep(sp *peer.SignedProposal, orgs []string) {
 		p.args = append(p.args, string(a))
 	}
 	p.transient = payload.GetTransientMap()
+	if p.err == nil {
+		public := proto.Clone(payload).(*peer.ChaincodeProposalPayload)
+		public.TransientMap = nil
+		var data []byte
+		if data, p.err = proto.Marshal(public); p.err == nil {
+			p.public = append(append([]byte(nil), prop.GetHeader()...), data...)
+		}
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.proposals = append(f.proposals, p)

@@ -13,7 +13,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/cxledger/cxledger/cxlerr"
-	"github.com/cxledger/cxledger/ledgerapi"
 )
 
 // Journal makes a transaction durable before it leaves the process, so that a crash can
@@ -34,14 +33,13 @@ type noJournal struct{}
 func (noJournal) Endorsing(context.Context, string) error                { return nil }
 func (noJournal) Prepared(context.Context, string, []byte, []byte) error { return nil }
 
-// Session is the ledger as one identity sees it. It implements ledgerapi.Ledger.
+// Session is the ledger as one identity sees it: a ledgerapi.Transport that signs as the
+// identity and records each transaction in its journal before it leaves the process.
 type Session struct {
 	c       *Client
 	s       *signer
 	journal Journal
 }
-
-var _ ledgerapi.Ledger = (*Session)(nil)
 
 // outcome is a transaction that committed VALID.
 type outcome struct {

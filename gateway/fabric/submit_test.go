@@ -192,15 +192,15 @@ func TestEndorsementFailureIsNotPrepared(t *testing.T) {
 // afterwards.
 func TestFailover(t *testing.T) {
 	pki := newTestPKI(t)
-	down, p1 := startFakePeer(t, pki, `{}`)
-	up, p2 := startFakePeer(t, pki, `{}`)
+	down, p1 := startFakePeer(t, pki, `{"version":"1.2.3"}`)
+	up, p2 := startFakePeer(t, pki, `{"version":"1.2.3"}`)
 	down.server.Stop()
 	c := newTestClient(t, p1, p2)
 	s := session(t, c, nil)
 	if _, err := s.Health().Ping(context.Background(), ledgerapi.PingRequest{Nonce: "n"}); err != nil {
 		t.Fatalf("submit with the first peer down: %v", err)
 	}
-	if v, err := s.Health().Version(context.Background()); err != nil || v.Version != "{}" {
+	if v, err := s.Health().Version(context.Background()); err != nil || v.Version != "1.2.3" {
 		t.Fatalf("evaluate with the first peer down: %v %v", v, err)
 	}
 	if c.preferred.Load() != 1 {

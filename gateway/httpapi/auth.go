@@ -17,22 +17,29 @@ import (
 // HashKey is the SHA-256 of an API key, the form in which keys are configured and compared.
 func HashKey(key string) [sha256.Size]byte { return sha256.Sum256([]byte(key)) }
 
+// keyHint says how to present an API key.
+const keyHint = `send it as "Authorization: Bearer <key>" or "X-API-Key: <key>"`
+
 // authenticate finds the principal of the API key a request presents, as
-// "Authorization: Bearer <key>" or "X-API-Key: <key>".
-func (s *Server) authenticate(r *http.Request) (Principal, bool) {
+// "Authorization: Bearer <key>" or "X-API-Key: <key>". No key (or another Authorization
+// scheme) and a key the service does not know are told apart: both are Unauthenticated.
+func (s *Server) authenticate(r *http.Request) (Principal, error) {
 	key := r.Header.Get("X-API-Key")
 	if auth := r.Header.Get("Authorization"); key == "" && auth != "" {
 		scheme, token, ok := strings.Cut(auth, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") {
-			return Principal{}, false
+			return Principal{}, cxlerr.Errorf(cxlerr.Unauthenticated, "an API key is required, and the Authorization header holds no bearer token: %s", keyHint)
 		}
 		key = strings.TrimSpace(token)
 	}
 	if key == "" {
-		return Principal{}, false
+		return Principal{}, cxlerr.Errorf(cxlerr.Unauthenticated, "an API key is required: %s", keyHint)
 	}
 	p, ok := s.opts.Principals[HashKey(key)]
-	return p, ok
+	if !ok {
+		return Principal{}, cxlerr.Errorf(cxlerr.Unauthenticated, "unknown API key: this service has no client with it")
+	}
+	return p, nil
 }
 
 // allow takes a token from lim, or answers 429 with Retry-After (whole seconds until a

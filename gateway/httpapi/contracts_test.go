@@ -36,7 +36,7 @@ func TestOrdersRoutes(t *testing.T) {
 	if r.status != 200 || !strings.Contains(r.body, `"state":"placed"`) {
 		t.Fatalf("place: %d %s", r.status, r.body)
 	}
-	if got := ts.lastRequest().(ledgerapi.PlaceOrderRequest); got.ID != "o-1" || got.Amount != 1200 || !got.Deadline.Equal(deadline) || len(got.Items) != 1 {
+	if got := ts.lastRequest().(*ledgerapi.PlaceOrderRequest); got.ID != "o-1" || got.Amount != 1200 || !got.Deadline.Equal(deadline) || len(got.Items) != 1 {
 		t.Fatalf("the contract got %+v", got)
 	}
 	runs := ts.b.runs.Load()
@@ -56,11 +56,11 @@ func TestOrdersRoutes(t *testing.T) {
 	}
 
 	r = ts.do(t, "GET", "/v1/orders/orders/o-1", "", alice)
-	if r.status != 200 || ts.lastRequest().(ledgerapi.OrderRequest).ID != "o-1" {
+	if r.status != 200 || ts.lastRequest().(*ledgerapi.OrderRequest).ID != "o-1" {
 		t.Fatalf("get order: %d %s", r.status, r.body)
 	}
 	r = ts.do(t, "GET", "/v1/orders/customer-orders?customer=Org2MSP%2FUser2&bookmark=b1", "", alice)
-	if got := ts.lastRequest().(ledgerapi.CustomerOrdersRequest); r.status != 200 || got.Customer != "Org2MSP/User2" || got.Bookmark != "b1" || got.PageSize != 50 {
+	if got := ts.lastRequest().(*ledgerapi.CustomerOrdersRequest); r.status != 200 || got.Customer != "Org2MSP/User2" || got.Bookmark != "b1" || got.PageSize != 50 {
 		t.Fatalf("customer orders: %d %s, the contract got %+v", r.status, r.body, got)
 	}
 	for _, q := range []string{"?pageSize=1000", "?customer=nobody", "?limit=3"} {
@@ -87,12 +87,12 @@ func TestLoyaltyRoutes(t *testing.T) {
 		t.Fatalf("earn with amount and points: %d %s", r.status, r.body)
 	}
 	r = ts.do(t, "GET", "/v1/loyalty/programs/beans/balance?account=Org1MSP/User2&soonDays=30", "", alice)
-	if got := ts.lastRequest().(ledgerapi.PointsBalanceRequest); r.status != 200 || got.Program != "beans" || got.Account != "Org1MSP/User2" || got.SoonDays != 30 {
+	if got := ts.lastRequest().(*ledgerapi.PointsBalanceRequest); r.status != 200 || got.Program != "beans" || got.Account != "Org1MSP/User2" || got.SoonDays != 30 {
 		t.Fatalf("balance: %d %s, the contract got %+v", r.status, r.body, got)
 	}
 	from, to := "2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z"
 	r = ts.do(t, "GET", "/v1/loyalty/statement?merchant=Org1MSP&counterparty=Org2MSP&from="+from+"&to="+to, "", alice)
-	got := ts.lastRequest().(ledgerapi.StatementRequest)
+	got := ts.lastRequest().(*ledgerapi.StatementRequest)
 	if r.status != 200 || got.From.Format(time.RFC3339) != from || got.To.Format(time.RFC3339) != to || got.PageSize != 50 {
 		t.Fatalf("statement: %d %s, the contract got %+v", r.status, r.body, got)
 	}
@@ -136,7 +136,7 @@ func TestCarePersonalData(t *testing.T) {
 		t.Fatalf("open: %d %s", r.status, r.body)
 	}
 	leaks("the answer", []byte(r.body))
-	if got := ts.lastRequest().(ledgerapi.OpenTicketRequest); got.Personal.Message != message || got.Personal.Contact != contact || !bytes.Equal(got.Personal.Salt, salt) {
+	if got := ts.lastRequest().(*ledgerapi.OpenTicketRequest); got.Personal.Message != message || got.Personal.Contact != contact || !bytes.Equal(got.Personal.Salt, salt) {
 		t.Fatalf("the ledger got %v", got.Personal)
 	}
 	again := ts.do(t, "POST", "/v1/care/tickets", open(message), alice, "Idempotency-Key: open-1")
@@ -171,7 +171,7 @@ func TestCarePersonalData(t *testing.T) {
 	}
 	leaks("the error", []byte(r.body))
 
-	if r := ts.do(t, "GET", "/v1/care/tickets/T%2F1", "", alice); r.status != 200 || ts.lastRequest().(ledgerapi.TicketRequest).ID != "T/1" {
+	if r := ts.do(t, "GET", "/v1/care/tickets/T%2F1", "", alice); r.status != 200 || ts.lastRequest().(*ledgerapi.TicketRequest).ID != "T/1" {
 		t.Fatalf("get ticket T/1: %d %s", r.status, r.body)
 	}
 	ts.store.Close()

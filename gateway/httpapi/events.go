@@ -32,7 +32,8 @@ func (s *Server) eventRoutes() []Route {
 	}}
 }
 
-// eventQuery reads the filters and the resume position of an event request.
+// eventQuery reads the filters and the resume position of an event request: the position
+// of Last-Event-ID, else of the after parameter.
 func eventQuery(r *http.Request) (ledgerapi.EventQuery, error) {
 	q := ledgerapi.EventQuery{Contract: r.URL.Query().Get("contract")}
 	for _, t := range strings.Split(r.URL.Query().Get("type"), ",") {
@@ -68,12 +69,12 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.closeStream(p.Name)
-	l, err := s.ledgerFor(r, nil)
+	t, err := s.transportFor(r, nil)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	events, err := l.Events().Subscribe(r.Context(), q)
+	events, err := t.Events().Subscribe(r.Context(), q)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

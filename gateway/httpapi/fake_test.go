@@ -28,35 +28,87 @@ import (
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
-// fakeBackend is a ledger in memory. Mutations journal like the Fabric adapter does
-// (Endorsing, then Prepared) and then end as outcome says.
+// fakeBackend is a ledger in memory. Transactions journal like the Fabric adapter does
+// (Endorsing, then Prepared) and then end as outcome says; every operation answers with what
+// answers gives for it, {} if nothing.
 type fakeBackend struct {
 	mu sync.Mutex
 	// outcome decides how a submitted transaction ends: nil commits it, a Pending error
-	// leaves it pending, anything else fails it. It may block.
+	// leaves it pending, anything else fails it. It may block. op is the operation's name.
 	outcome func(ctx context.Context, op string) error
 	// refuse fails a mutation at endorsement, before anything is prepared.
-	refuse   error
+	refuse error
+	// query, when set, is how every query ends before it answers.
 	query    func() error
 	events   []ledgerapi.Event
 	lookup   map[string]*ledgerapi.TransactionStatus
 	ready    error
 	runs     atomic.Int32
 	lastSubs ledgerapi.EventQuery
-	// lastReq is the request the last contract call received.
+	// lastOp and lastReq are the operation and request the ledger last received.
+	lastOp  *ledgerapi.Operation
 	lastReq any
 }
 
-// received records the request of a contract call and returns it.
-func received[T any](b *fakeBackend, req T) T {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.lastReq = req
-	return req
+// answers are the fake ledger's results, by operation, made from the caller's identity and
+// the request; they echo the request the way the tests look for it.
+var answers = map[*ledgerapi.Operation]func(identity string, req any) any{
+	&ledgerapi.HealthPing.Operation: func(id string, req any) any {
+		return health.Ping{Nonce: req.(*ledgerapi.PingRequest).Nonce, MSPID: id}
+	},
+	&ledgerapi.HealthVersion.Operation: func(string, any) any { return ledgerapi.VersionInfo{Version: "7"} },
+	&ledgerapi.ConsortiumProposeRole.Operation: func(_ string, req any) any {
+		r := req.(*ledgerapi.RoleRequest)
+		return ledger.RoleGrant{MSP: r.MSP, Role: ledger.Role(r.Role), Status: ledger.RoleProposed}
+	},
+	&ledgerapi.ProvenanceVerify.Operation: func(_ string, req any) any {
+		r := req.(*ledgerapi.VerifyRequest)
+		return provenance.Verification{Genuine: true, GTIN: r.GTIN, Serial: r.Serial}
+	},
+	&ledgerapi.ProvenanceTrace.Operation: func(_ string, req any) any {
+		r := req.(*ledgerapi.TraceRequest)
+		return provenance.LotTrace{Lot: provenance.TraceLot{GTIN: r.GTIN, Lot: r.Lot, Depth: r.PageSize}}
+	},
+	&ledgerapi.OrdersPlace.Operation: func(_ string, req any) any {
+		r := req.(*ledgerapi.PlaceOrderRequest)
+		return orders.Order{ID: r.ID, Merchant: r.Merchant, Amount: r.Amount, Currency: r.Currency, State: orders.StatePlaced}
+	},
+	&ledgerapi.OrdersGetOrder.Operation: func(_ string, req any) any {
+		return orders.Order{ID: req.(*ledgerapi.OrderRequest).ID}
+	},
+	&ledgerapi.OrdersCustomerOrders.Operation: func(string, any) any { return orders.OrderPage{Orders: []orders.Order{}} },
+	&ledgerapi.LoyaltyEarn.Operation: func(_ string, req any) any {
+		r := req.(*ledgerapi.EarnRequest)
+		return loyalty.Earn{Program: r.Program, ID: r.ID, Account: r.Account, Points: r.Points}
+	},
+	&ledgerapi.CareOpenTicket.Operation: func(_ string, req any) any {
+		r := req.(*ledgerapi.OpenTicketRequest)
+		t := care.Ticket{ID: r.ID, Merchant: r.Merchant, State: care.StateOpen, Steps: 1, MessageSteps: []int{1}}
+		if r.Personal.Contact != "" {
+			t.ContactHash, t.ContactStored = care.SaltedHash(r.Personal.Salt, r.Personal.Contact), true
+		}
+		return t
+	},
 }
 
-func (b *fakeBackend) Ledger(identity string, j fabric.Journal) (ledgerapi.Ledger, error) {
-	return &fakeLedger{b: b, identity: identity, j: j}, nil
+// answer is the fake ledger's JSON result of op for req.
+func answer(op *ledgerapi.Operation, identity string, req any) (json.RawMessage, error) {
+	fn, ok := answers[op]
+	if !ok {
+		return json.RawMessage("{}"), nil
+	}
+	return json.Marshal(fn(identity, req))
+}
+
+// received records the operation and request the ledger received.
+func (b *fakeBackend) received(op *ledgerapi.Operation, req any) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.lastOp, b.lastReq = op, req
+}
+
+func (b *fakeBackend) Transport(identity string, j fabric.Journal) (ledgerapi.Transport, error) {
+	return &fakeTransport{b: b, identity: identity, j: j}, nil
 }
 
 func (b *fakeBackend) Lookup(_ context.Context, txID string) (*ledgerapi.TransactionStatus, error) {
@@ -70,80 +122,58 @@ func (b *fakeBackend) Lookup(_ context.Context, txID string) (*ledgerapi.Transac
 
 func (b *fakeBackend) Ready(context.Context) error { return b.ready }
 
-type fakeLedger struct {
+// fakeTransport is the fake ledger as one identity reaches it.
+type fakeTransport struct {
 	b        *fakeBackend
 	identity string
 	j        fabric.Journal
 }
 
-func (l *fakeLedger) Health() ledgerapi.Health             { return fakeHealth{l} }
-func (l *fakeLedger) Consortium() ledgerapi.Consortium     { return fakeConsortium{l} }
-func (l *fakeLedger) Transactions() ledgerapi.Transactions { return nil }
-func (l *fakeLedger) Events() ledgerapi.Events             { return fakeEvents{l.b} }
-
-// submit journals a transaction of op and ends it as the backend's outcome says.
-func submit[T any](ctx context.Context, l *fakeLedger, op string, result T) (*ledgerapi.Committed[T], error) {
-	n := l.b.runs.Add(1)
-	txID := fmt.Sprintf("tx-%s-%d", op, n)
-	if err := l.j.Endorsing(ctx, txID); err != nil {
+// Submit journals a transaction of op and ends it as the backend's outcome says.
+func (t *fakeTransport) Submit(ctx context.Context, op *ledgerapi.Operation, req any) (*ledgerapi.Committed[json.RawMessage], error) {
+	t.b.received(op, req)
+	n := t.b.runs.Add(1)
+	txID := fmt.Sprintf("tx-%s-%d", op.Name(), n)
+	if err := t.j.Endorsing(ctx, txID); err != nil {
 		return nil, err
 	}
-	l.b.mu.Lock()
-	refuse, outcome := l.b.refuse, l.b.outcome
-	l.b.mu.Unlock()
+	t.b.mu.Lock()
+	refuse, outcome := t.b.refuse, t.b.outcome
+	t.b.mu.Unlock()
 	if refuse != nil {
 		return nil, cxlerr.From(refuse).WithTransaction(txID)
 	}
-	raw, err := json.Marshal(result)
+	raw, err := answer(op, t.identity, req)
 	if err != nil {
 		return nil, err
 	}
-	if err := l.j.Prepared(ctx, txID, []byte("envelope-"+txID), raw); err != nil {
+	if err := t.j.Prepared(ctx, txID, []byte("envelope-"+txID), raw); err != nil {
 		return nil, err
 	}
 	if outcome != nil {
-		if err := outcome(ctx, op); err != nil {
+		if err := outcome(ctx, op.Name()); err != nil {
 			if e := cxlerr.From(err); e.TransactionID == "" {
 				return nil, e.WithTransaction(txID)
 			}
 			return nil, err
 		}
 	}
-	return &ledgerapi.Committed[T]{TransactionID: txID, BlockNumber: 5, Result: result}, nil
+	return &ledgerapi.Committed[json.RawMessage]{TransactionID: txID, BlockNumber: 5, Result: raw}, nil
 }
 
-type fakeHealth struct{ l *fakeLedger }
-
-func (h fakeHealth) Ping(ctx context.Context, req ledgerapi.PingRequest) (*ledgerapi.Committed[health.Ping], error) {
-	return submit(ctx, h.l, "ping", health.Ping{Nonce: req.Nonce, MSPID: h.l.identity})
-}
-
-func (h fakeHealth) Version(context.Context) (*ledgerapi.VersionInfo, error) {
-	if q := h.l.b.query; q != nil {
+// Evaluate answers op, after the backend's query hook.
+func (t *fakeTransport) Evaluate(_ context.Context, op *ledgerapi.Operation, req any) (json.RawMessage, error) {
+	t.b.received(op, req)
+	if q := t.b.query; q != nil {
 		if err := q(); err != nil {
 			return nil, err
 		}
 	}
-	return &ledgerapi.VersionInfo{Version: "7"}, nil
+	return answer(op, t.identity, req)
 }
 
-type fakeConsortium struct{ l *fakeLedger }
-
-func (c fakeConsortium) ProposeRole(ctx context.Context, req ledgerapi.RoleRequest) (*ledgerapi.Committed[ledger.RoleGrant], error) {
-	return submit(ctx, c.l, "propose", ledger.RoleGrant{MSP: req.MSP, Role: ledger.Role(req.Role), Status: ledger.RoleProposed})
-}
-
-func (c fakeConsortium) ApproveRole(ctx context.Context, req ledgerapi.RoleRequest) (*ledgerapi.Committed[ledger.RoleGrant], error) {
-	return submit(ctx, c.l, "approve", ledger.RoleGrant{MSP: req.MSP, Role: ledger.Role(req.Role), Status: ledger.RoleActive})
-}
-
-func (c fakeConsortium) RevokeRole(ctx context.Context, req ledgerapi.RoleRequest) (*ledgerapi.Committed[ledger.RoleGrant], error) {
-	return submit(ctx, c.l, "revoke", ledger.RoleGrant{MSP: req.MSP, Role: ledger.Role(req.Role), Status: ledger.RoleRevoking})
-}
-
-func (c fakeConsortium) ListRoles(context.Context) ([]ledger.RoleGrant, error) {
-	return []ledger.RoleGrant{}, nil
-}
+func (t *fakeTransport) Transactions() ledgerapi.Transactions { return nil }
+func (t *fakeTransport) Events() ledgerapi.Events             { return fakeEvents{t.b} }
 
 type fakeEvents struct{ b *fakeBackend }
 
@@ -224,16 +254,20 @@ func (r response) envelope(t *testing.T) cxlerr.Error {
 	return e
 }
 
-// do sends a request with the given headers ("Name: value").
+// do sends a request with the given headers ("Name: value"); a POST is sent as
+// application/json unless a Content-Type header says otherwise ("Content-Type:" for none).
 func (ts *testServer) do(t *testing.T, method, path, body string, headers ...string) response {
 	t.Helper()
 	req, err := http.NewRequest(method, ts.http.URL+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
+	if method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	for _, h := range headers {
-		k, v, _ := strings.Cut(h, ": ")
-		req.Header.Set(k, v)
+		k, v, _ := strings.Cut(h, ":")
+		req.Header.Set(k, strings.TrimPrefix(v, " "))
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -248,90 +282,3 @@ func (ts *testServer) do(t *testing.T, method, path, body string, headers ...str
 }
 
 const alice = "X-API-Key: alice-key"
-
-func (l *fakeLedger) Provenance() ledgerapi.Provenance { return fakeProvenance{} }
-
-// fakeProvenance answers Verify and Trace; the tests use no other method.
-type fakeProvenance struct {
-	ledgerapi.Provenance
-}
-
-func (p fakeProvenance) Verify(_ context.Context, req ledgerapi.VerifyRequest) (*provenance.Verification, error) {
-	if err := req.Validate(); err != nil {
-		return nil, err
-	}
-	return &provenance.Verification{Genuine: true, GTIN: req.GTIN, Serial: req.Serial}, nil
-}
-
-func (p fakeProvenance) Trace(_ context.Context, req ledgerapi.TraceRequest) (*provenance.LotTrace, error) {
-	return &provenance.LotTrace{Lot: provenance.TraceLot{GTIN: req.GTIN, Lot: req.Lot, Depth: req.PageSize}}, nil
-}
-
-func (l *fakeLedger) Orders() ledgerapi.Orders { return fakeOrders{l: l} }
-
-// fakeOrders answers Place, GetOrder and CustomerOrders with what it was asked.
-type fakeOrders struct {
-	ledgerapi.Orders
-	l *fakeLedger
-}
-
-func (o fakeOrders) Place(ctx context.Context, req ledgerapi.PlaceOrderRequest) (*ledgerapi.Committed[orders.Order], error) {
-	req = received(o.l.b, req)
-	return submit(ctx, o.l, "place", orders.Order{ID: req.ID, Merchant: req.Merchant, Amount: req.Amount, Currency: req.Currency, State: orders.StatePlaced})
-}
-
-func (o fakeOrders) GetOrder(_ context.Context, req ledgerapi.OrderRequest) (*orders.Order, error) {
-	req = received(o.l.b, req)
-	return &orders.Order{ID: req.ID}, nil
-}
-
-func (o fakeOrders) CustomerOrders(_ context.Context, req ledgerapi.CustomerOrdersRequest) (*orders.OrderPage, error) {
-	received(o.l.b, req)
-	return &orders.OrderPage{Orders: []orders.Order{}}, nil
-}
-
-func (l *fakeLedger) Loyalty() ledgerapi.Loyalty { return fakeLoyalty{l: l} }
-
-// fakeLoyalty answers Earn, Balance and Statement with what it was asked.
-type fakeLoyalty struct {
-	ledgerapi.Loyalty
-	l *fakeLedger
-}
-
-func (y fakeLoyalty) Earn(ctx context.Context, req ledgerapi.EarnRequest) (*ledgerapi.Committed[loyalty.Earn], error) {
-	req = received(y.l.b, req)
-	return submit(ctx, y.l, "earn", loyalty.Earn{Program: req.Program, ID: req.ID, Account: req.Account, Points: req.Points})
-}
-
-func (y fakeLoyalty) Balance(_ context.Context, req ledgerapi.PointsBalanceRequest) (*loyalty.PointsBalance, error) {
-	req = received(y.l.b, req)
-	return &loyalty.PointsBalance{Program: req.Program, Account: req.Account}, nil
-}
-
-func (y fakeLoyalty) Statement(_ context.Context, req ledgerapi.StatementRequest) (*loyalty.SettlementStatement, error) {
-	received(y.l.b, req)
-	return &loyalty.SettlementStatement{}, nil
-}
-
-func (l *fakeLedger) Care() ledgerapi.Care { return fakeCare{l: l} }
-
-// fakeCare opens tickets as the contract would answer (hashes of the personal data only),
-// and answers GetTicket.
-type fakeCare struct {
-	ledgerapi.Care
-	l *fakeLedger
-}
-
-func (c fakeCare) OpenTicket(ctx context.Context, req ledgerapi.OpenTicketRequest) (*ledgerapi.Committed[care.Ticket], error) {
-	req = received(c.l.b, req)
-	t := care.Ticket{ID: req.ID, Merchant: req.Merchant, State: care.StateOpen, Steps: 1, MessageSteps: []int{1}}
-	if req.Personal.Contact != "" {
-		t.ContactHash, t.ContactStored = care.SaltedHash(req.Personal.Salt, req.Personal.Contact), true
-	}
-	return submit(ctx, c.l, "open", t)
-}
-
-func (c fakeCare) GetTicket(_ context.Context, req ledgerapi.TicketRequest) (*care.TicketDetail, error) {
-	req = received(c.l.b, req)
-	return &care.TicketDetail{Ticket: care.Ticket{ID: req.ID}}, nil
-}

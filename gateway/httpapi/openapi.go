@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cxledger/cxledger/cxlerr"
+	"github.com/cxledger/cxledger/ledgerapi"
 )
 
 // OpenAPI returns the OpenAPI 3 description of every route the server serves, with JSON
@@ -93,6 +94,8 @@ func (g *schemas) operation(rt Route, errorRef map[string]any) map[string]any {
 	case rt.Stream:
 		success = map[string]any{"description": "a stream of events: id <block>:<txIndex>, event <contract>.<Type>, data the event as JSON",
 			"content": map[string]any{"text/event-stream": map[string]any{"schema": g.of(rt.Response)}}}
+	case rt.Mutation:
+		success = map[string]any{"description": "OK", "content": map[string]any{"application/json": map[string]any{"schema": g.committed(rt.Response)}}}
 	case rt.Response != nil:
 		success = map[string]any{"description": "OK", "content": map[string]any{"application/json": map[string]any{"schema": g.of(rt.Response)}}}
 	default:
@@ -130,13 +133,57 @@ type schemas struct {
 var (
 	timeType = reflect.TypeFor[time.Time]()
 	rawType  = reflect.TypeFor[json.RawMessage]()
+	// committedType is ledgerapi.Committed with a stand-in for its result, whose fields
+	// the schema of every Committed[Result] lists with the result's type in its place.
+	committedType = reflect.TypeFor[ledgerapi.Committed[resultSlot]]()
 )
+
+// resultSlot stands for the result type in committedType.
+type resultSlot struct{}
 
 // componentName is "<package>.<Type>", with the type arguments of a generic type by their
 // package and name: ledgerapi.Committed_health.Ping.
-func componentName(t reflect.Type) string {
-	pkg := t.PkgPath()[strings.LastIndex(t.PkgPath(), "/")+1:]
-	name, args, generic := strings.Cut(t.Name(), "[")
+func componentName(t reflect.Type) string { return shortName(t.PkgPath(), t.Name()) }
+
+// typeArgument names t as it stands in the type arguments of a generic type's name:
+// "github.com/cxledger/cxledger/chaincode/health.Ping", "[]...".
+func typeArgument(t reflect.Type) string {
+	switch {
+	case t.Name() != "" && t.PkgPath() != "":
+		return t.PkgPath() + "." + t.Name()
+	case t.Kind() == reflect.Pointer:
+		return "*" + typeArgument(t.Elem())
+	case t.Kind() == reflect.Slice:
+		return "[]" + typeArgument(t.Elem())
+	}
+	return t.String()
+}
+
+// committed is the schema of ledgerapi.Committed[res], the answer of a mutation whose
+// contract returns a res: the component reflection would give that instance of the generic
+// type, which cannot be made at run time.
+func (g *schemas) committed(res reflect.Type) map[string]any {
+	base, _, _ := strings.Cut(committedType.Name(), "[")
+	name := shortName(committedType.PkgPath(), base+"["+typeArgument(res)+"]")
+	if _, done := g.defs[name]; !done {
+		g.defs[name] = map[string]any{}
+		props := map[string]any{}
+		var required []string
+		g.fields(committedType, props, &required, res)
+		obj := map[string]any{"type": "object", "properties": props}
+		if len(required) > 0 {
+			obj["required"] = required
+		}
+		g.defs[name] = obj
+	}
+	return map[string]any{"$ref": "#/components/schemas/" + name}
+}
+
+// shortName is componentName of the type name (with its type arguments) of package
+// pkgPath.
+func shortName(pkgPath, typeName string) string {
+	pkg := pkgPath[strings.LastIndex(pkgPath, "/")+1:]
+	name, args, generic := strings.Cut(typeName, "[")
 	if generic {
 		var short []string
 		for _, a := range strings.Split(strings.TrimSuffix(args, "]"), ",") {
@@ -194,7 +241,7 @@ func (g *schemas) of(t reflect.Type) map[string]any {
 func (g *schemas) object(t reflect.Type) map[string]any {
 	props := map[string]any{}
 	var required []string
-	g.fields(t, props, &required)
+	g.fields(t, props, &required, nil)
 	obj := map[string]any{"type": "object", "properties": props}
 	if len(required) > 0 {
 		obj["required"] = required
@@ -202,7 +249,10 @@ func (g *schemas) object(t reflect.Type) map[string]any {
 	return obj
 }
 
-func (g *schemas) fields(t reflect.Type, props map[string]any, required *[]string) {
+// fields adds the properties of struct t's JSON encoding to props, and the names of those
+// without omitempty or omitzero to required; a field of type resultSlot has the type
+// result.
+func (g *schemas) fields(t reflect.Type, props map[string]any, required *[]string, result reflect.Type) {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		tag := f.Tag.Get("json")
@@ -211,13 +261,17 @@ func (g *schemas) fields(t reflect.Type, props map[string]any, required *[]strin
 		}
 		name, opts, _ := strings.Cut(tag, ",")
 		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
-			g.fields(f.Type, props, required)
+			g.fields(f.Type, props, required, result)
 			continue
 		}
 		if name == "" {
 			name = f.Name
 		}
-		props[name] = g.of(f.Type)
+		ft := f.Type
+		if ft == reflect.TypeFor[resultSlot]() {
+			ft = result
+		}
+		props[name] = g.of(ft)
 		if !strings.Contains(opts, "omitempty") && !strings.Contains(opts, "omitzero") {
 			*required = append(*required, name)
 		}

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -9,15 +8,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/gateway/params"
 	"github.com/cxledger/cxledger/gateway/store"
 	"github.com/cxledger/cxledger/ledgerapi"
+	"github.com/cxledger/cxledger/strictjson"
 )
 
 // Access says who may call a route.
@@ -49,7 +52,8 @@ type Route struct {
 	// OperationID names the operation ("health.Ping"); Tag groups operations by contract.
 	OperationID, Tag, Summary string
 	Access                    Access
-	// Mutation routes submit a transaction and need an Idempotency-Key.
+	// Mutation routes submit a transaction and need an Idempotency-Key; they answer with
+	// the transaction's ledgerapi.Committed, whose result is a Response.
 	Mutation bool
 	// Request and Response are the JSON body types (nil: none); Stream means the response
 	// is text/event-stream, ContentType another media type than JSON.
@@ -63,50 +67,42 @@ type Route struct {
 
 func typeOf[T any]() reflect.Type { return reflect.TypeFor[T]() }
 
-// mutation is a POST route whose JSON body Req is decoded strictly, validated, and run
-// under its Idempotency-Key; it answers with the committed transaction and the contract's
-// result Res.
-func mutation[Req, Res any](path, op, tag, summary string, run func(ctx context.Context, l ledgerapi.Ledger, req Req) (*ledgerapi.Committed[Res], error)) Route {
-	return Route{
-		Method: http.MethodPost, Path: path, OperationID: op, Tag: tag, Summary: summary, Mutation: true,
-		Request: typeOf[Req](), Response: typeOf[ledgerapi.Committed[Res]](),
-		handle: func(s *Server, w http.ResponseWriter, r *http.Request) {
-			body, err := s.readBody(w, r)
-			if err != nil {
-				s.writeError(w, r, err)
-				return
-			}
-			var req Req
-			if err := decodeStrict(body, &req); err != nil {
-				s.writeError(w, r, err)
-				return
-			}
-			if err := ledgerapi.Validate(&req); err != nil {
-				s.writeError(w, r, err)
-				return
-			}
-			s.mutate(w, r, op, body, func(ctx context.Context, l ledgerapi.Ledger) (uint64, error) {
-				c, err := run(ctx, l, req)
-				if err != nil {
-					return 0, err
-				}
-				return c.BlockNumber, nil
-			})
-		},
+// operationRoutes are the routes of every operation of the ledger, one per descriptor: a
+// mutation for each transaction, a query for each evaluation.
+func operationRoutes() []Route {
+	var routes []Route
+	for _, op := range ledgerapi.Operations() {
+		routes = append(routes, operationRoute(op))
 	}
+	return routes
 }
 
-// query is a GET route whose request Req comes from the path and query parameters, by its
-// JSON field names (see package params: the OpenAPI document lists them, gateway/client
-// builds them), and is validated before run; a pageSize is the request's within the
-// page-size cap, the smaller of 50 and the cap when absent. It answers with Res.
-func query[Req, Res any](path, op, tag, summary string, access Access, run func(ctx context.Context, l ledgerapi.Ledger, req Req) (Res, error)) Route {
-	fields, err := params.Fields(typeOf[Req]())
-	if err != nil {
-		panic(fmt.Sprintf("route %s: %v", op, err))
+// operationRoute is op's route. A transaction is a POST whose JSON body is its request,
+// run under its Idempotency-Key; a query is a GET whose path and query parameters are its
+// request's fields, by their JSON names (see package params: the OpenAPI document lists
+// them, gateway/client builds them). Either is validated once before it reaches the ledger,
+// and answered with the contract's result as the ledger gave it.
+func operationRoute(op *ledgerapi.Operation) Route {
+	rt := Route{
+		Method: op.Method(), Path: op.Path, OperationID: op.Name(), Tag: op.Contract, Summary: op.Summary,
+		Access: AccessPrincipal, Response: op.Result,
 	}
-	wild := params.Wildcards(path)
-	var ps []Param
+	if op.Access == ledgerapi.Public {
+		rt.Access = AccessPublic
+	}
+	if op.Kind == ledgerapi.Submit {
+		if w := params.Wildcards(op.Path); len(w) > 0 {
+			panic(fmt.Sprintf("route %s: a transaction's request is its body; its path %s cannot have wildcards", op.Name(), op.Path))
+		}
+		rt.Mutation, rt.Request = true, op.Request
+		rt.handle = func(s *Server, w http.ResponseWriter, r *http.Request) { s.submit(op, w, r) }
+		return rt
+	}
+	fields, err := params.Fields(op.Request)
+	if err != nil {
+		panic(fmt.Sprintf("route %s: %v", op.Name(), err))
+	}
+	wild := params.Wildcards(op.Path)
 	for _, f := range fields {
 		p := Param{Name: f.Name, In: "query", Type: f.Type, Format: f.Format, Required: f.Required}
 		if slices.Contains(wild, f.Name) {
@@ -115,73 +111,151 @@ func query[Req, Res any](path, op, tag, summary string, access Access, run func(
 		if f.Name == "pageSize" {
 			p.Description = "items per page, at most the service's page-size cap"
 		}
-		ps = append(ps, p)
+		rt.Params = append(rt.Params, p)
 	}
-	return handler(path, op, tag, summary, access, ps, func(ctx context.Context, s *Server, l ledgerapi.Ledger, r *http.Request) (Res, error) {
-		var req Req
-		if err := params.Decode(&req, path, r.PathValue, r.URL.Query()); err != nil {
-			var zero Res
-			return zero, err
+	rt.handle = func(s *Server, w http.ResponseWriter, r *http.Request) { s.evaluate(op, w, r) }
+	return rt
+}
+
+// submit serves a transaction: a JSON body decoded strictly into op's request and
+// validated, then run at most once per Idempotency-Key.
+func (s *Server) submit(op *ledgerapi.Operation, w http.ResponseWriter, r *http.Request) {
+	if err := jsonContent(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	body, err := s.readBody(w, r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	req, err := decodeBody(op, body, int(s.opts.Limits.BodyBytes))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.mutate(w, r, op.Name(), body, func(ctx context.Context, t ledgerapi.Transport) (uint64, error) {
+		c, err := t.Submit(ctx, op, req)
+		if err != nil {
+			return 0, err
 		}
-		if size := reflect.ValueOf(&req).Elem().FieldByName("PageSize"); size.IsValid() && size.CanInt() {
-			n, err := s.pageSize(r)
-			if err != nil {
-				var zero Res
-				return zero, err
-			}
-			size.SetInt(int64(n))
-		}
-		if err := ledgerapi.Validate(&req); err != nil {
-			var zero Res
-			return zero, err
-		}
-		return run(ctx, l, req)
+		return c.BlockNumber, nil
 	})
 }
 
-// handler is a GET route answering with Res, which run makes from the request itself.
-func handler[Res any](path, op, tag, summary string, access Access, ps []Param, run func(ctx context.Context, s *Server, l ledgerapi.Ledger, r *http.Request) (Res, error)) Route {
-	return Route{
-		Method: http.MethodGet, Path: path, OperationID: op, Tag: tag, Summary: summary, Access: access,
-		Response: typeOf[Res](), Params: ps,
-		handle: func(s *Server, w http.ResponseWriter, r *http.Request) {
-			l, err := s.ledgerFor(r, nil)
-			if err != nil {
-				s.writeError(w, r, err)
-				return
-			}
-			ctx, cancel := context.WithTimeout(r.Context(), s.opts.RequestTimeout)
-			defer cancel()
-			res, err := run(ctx, s, l, r)
-			if err != nil {
-				s.writeError(w, r, err)
-				return
-			}
-			writeJSON(w, http.StatusOK, res)
-		},
+// evaluate serves a query: op's request bound from the path and query parameters, its
+// pageSize within the page-size cap, validated, and the ledger's JSON answer passed on as
+// it is.
+func (s *Server) evaluate(op *ledgerapi.Operation, w http.ResponseWriter, r *http.Request) {
+	req, err := s.queryRequest(op, r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	t, err := s.transportFor(r, nil)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.opts.RequestTimeout)
+	defer cancel()
+	raw, err := t.Evaluate(ctx, op, req)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if len(raw) == 0 {
+		raw = json.RawMessage("null")
+	}
+	if !json.Valid(raw) {
+		s.writeError(w, r, fmt.Errorf("the answer of %s is not JSON", op.Name()))
+		return
+	}
+	writeRaw(w, http.StatusOK, raw)
 }
 
-// via is a route's run function that calls a contract's method: contract picks the
-// contract from the ledger (ledgerapi.Ledger.Orders) and method is the method expression
-// (ledgerapi.Orders.Place).
-func via[C, Req, Res any](contract func(ledgerapi.Ledger) C, method func(C, context.Context, Req) (Res, error)) func(context.Context, ledgerapi.Ledger, Req) (Res, error) {
-	return func(ctx context.Context, l ledgerapi.Ledger, req Req) (Res, error) {
-		return method(contract(l), ctx, req)
+// decodeBody is a transaction's request: body, at most maxBytes of JSON, decoded strictly
+// into a new request of op (valid UTF-8, no repeated key, no unknown field, nothing after
+// it) and validated.
+func decodeBody(op *ledgerapi.Operation, body []byte, maxBytes int) (any, error) {
+	req := op.NewRequest()
+	if err := strictjson.Decode(body, req, maxBytes); err != nil {
+		e := cxlerr.From(err)
+		c := *e
+		c.Message = "request body: " + e.Message
+		return nil, &c
 	}
+	if err := ledgerapi.Validate(req); err != nil {
+		return nil, err
+	}
+	return req, nil
 }
 
-// ledgerFor is the ledger as the request's principal (or, on a public route, the service)
-// sees it.
-func (s *Server) ledgerFor(r *http.Request, j *store.Ticket) (ledgerapi.Ledger, error) {
+// queryRequest is a query's request: bound from the path and query parameters (see
+// params.Decode), with pageSize, if the request has one, the request's within the page-size
+// cap, and validated.
+func (s *Server) queryRequest(op *ledgerapi.Operation, r *http.Request) (any, error) {
+	req := op.NewRequest()
+	if err := params.Decode(req, op.Path, r.PathValue, r.URL.Query()); err != nil {
+		return nil, err
+	}
+	if size := reflect.ValueOf(req).Elem().FieldByName("PageSize"); size.IsValid() && size.CanInt() {
+		n, err := s.pageSize(r)
+		if err != nil {
+			return nil, err
+		}
+		size.SetInt(int64(n))
+	}
+	if err := ledgerapi.Validate(req); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
+// transportFor is the ledger as the request's principal (or, on a public route, the
+// service) reaches it, recording each transaction in j (nil for none).
+func (s *Server) transportFor(r *http.Request, j *store.Ticket) (ledgerapi.Transport, error) {
 	identity := principalOf(r.Context()).Identity
 	if identity == "" {
 		identity = s.opts.PublicIdentity
 	}
 	if j == nil {
-		return s.opts.Backend.Ledger(identity, nil)
+		return s.opts.Backend.Transport(identity, nil)
 	}
-	return s.opts.Backend.Ledger(identity, j)
+	return s.opts.Backend.Transport(identity, j)
+}
+
+// jsonContent checks that a request's body is declared as JSON: Content-Type
+// application/json, in UTF-8 if it names a charset.
+func jsonContent(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	mt, ps, err := mime.ParseMediaType(ct)
+	if ct == "" || err != nil || mt != "application/json" {
+		return cxlerr.Errorf(cxlerr.Invalid, "Content-Type %q: send the body as application/json", ct)
+	}
+	if cs, ok := ps["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return cxlerr.Errorf(cxlerr.Invalid, "Content-Type %q: JSON is UTF-8; send application/json without another charset", ct)
+	}
+	return nil
+}
+
+// validUTF8 checks that the request's path and query parameters, names and values, are
+// valid UTF-8: text that is not would be altered on its way to the ledger.
+func validUTF8(r *http.Request) error {
+	if !utf8.ValidString(r.URL.Path) {
+		return cxlerr.Errorf(cxlerr.Invalid, "the path is not valid UTF-8")
+	}
+	for name, values := range r.URL.Query() {
+		if !utf8.ValidString(name) {
+			return cxlerr.Errorf(cxlerr.Invalid, "a query parameter's name is not valid UTF-8")
+		}
+		for _, v := range values {
+			if !utf8.ValidString(v) {
+				return cxlerr.Errorf(cxlerr.Invalid, "query parameter %s: not valid UTF-8", name)
+			}
+		}
+	}
+	return nil
 }
 
 // readBody reads the request body up to the size limit.
@@ -197,27 +271,17 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 	return body, nil
 }
 
-// decodeStrict decodes one JSON object into v: unknown fields and trailing data are
-// Invalid.
-func decodeStrict(body []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return cxlerr.Errorf(cxlerr.Invalid, "request body: %v", err)
-	}
-	if dec.More() {
-		return cxlerr.Errorf(cxlerr.Invalid, "request body: data after the JSON object")
-	}
-	return nil
-}
-
 // maxIdempotencyKey is the longest Idempotency-Key accepted.
 const maxIdempotencyKey = 128
 
 // idempotencyKey returns the request's Idempotency-Key: 1 to 128 printable ASCII
 // characters.
 func idempotencyKey(r *http.Request) (string, error) {
-	key := r.Header.Get("Idempotency-Key")
+	return parseIdempotencyKey(r.Header.Get("Idempotency-Key"))
+}
+
+// parseIdempotencyKey checks an Idempotency-Key: 1 to 128 printable ASCII characters.
+func parseIdempotencyKey(key string) (string, error) {
 	if key == "" {
 		return "", cxlerr.Errorf(cxlerr.Invalid, "the Idempotency-Key header is required on every mutation (a unique value per operation, e.g. a UUID)")
 	}
@@ -239,7 +303,7 @@ func idempotencyKey(r *http.Request) (string, error) {
 // request whose twin is still running 409. The transaction is bounded by the request
 // timeout and not by the client's connection: a client that goes away does not leave a
 // transaction half-done.
-func (s *Server) mutate(w http.ResponseWriter, r *http.Request, op string, body []byte, run func(ctx context.Context, l ledgerapi.Ledger) (uint64, error)) {
+func (s *Server) mutate(w http.ResponseWriter, r *http.Request, op string, body []byte, run func(ctx context.Context, t ledgerapi.Transport) (uint64, error)) {
 	key, err := idempotencyKey(r)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -266,7 +330,7 @@ func (s *Server) mutate(w http.ResponseWriter, r *http.Request, op string, body 
 		s.writeRecord(w, r, existing)
 		return
 	}
-	l, err := s.ledgerFor(r, ticket)
+	t, err := s.transportFor(r, ticket)
 	if err != nil {
 		_, _ = ticket.Finish(0, err)
 		s.writeError(w, r, err)
@@ -274,7 +338,7 @@ func (s *Server) mutate(w http.ResponseWriter, r *http.Request, op string, body 
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.opts.RequestTimeout)
 	defer cancel()
-	block, runErr := run(ctx, l)
+	block, runErr := run(ctx, t)
 	rec, err := ticket.Finish(block, runErr)
 	if err != nil {
 		// The outcome could not be recorded; answer with it all the same.

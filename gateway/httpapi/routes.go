@@ -5,61 +5,24 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/gateway/store"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
-// table is every route of the API. A contract's operations are added here, one typed
-// route per operation: a mutation for each submit function, a query for each evaluate
-// function, with the request and result types of ledgerapi.
+// table is every route of the API: the operational endpoints, a typed route per operation
+// of the ledger (see operationRoutes), the status of transactions and the event stream.
 func (s *Server) table() []Route {
 	var routes []Route
-	routes = append(routes, s.operationRoutes()...)
-	routes = append(routes, healthRoutes()...)
-	routes = append(routes, consortiumRoutes()...)
-	routes = append(routes, provenanceRoutes()...)
-	routes = append(routes, ordersRoutes()...)
-	routes = append(routes, loyaltyRoutes()...)
-	routes = append(routes, careRoutes()...)
+	routes = append(routes, s.serviceRoutes()...)
+	routes = append(routes, operationRoutes()...)
 	routes = append(routes, s.transactionRoutes()...)
 	routes = append(routes, s.eventRoutes()...)
 	return routes
 }
 
-func healthRoutes() []Route {
-	return []Route{
-		mutation("/v1/health/pings", "health.Ping", "health", "Record a ping: a cheap write that proves the network commits",
-			via(ledgerapi.Ledger.Health, ledgerapi.Health.Ping)),
-		query("/v1/health/version", "health.Version", "health", "The version of the chaincode that answers", AccessPrincipal,
-			func(ctx context.Context, l ledgerapi.Ledger, _ struct{}) (*ledgerapi.VersionInfo, error) {
-				return l.Health().Version(ctx)
-			}),
-	}
-}
-
-func consortiumRoutes() []Route {
-	on := ledgerapi.Ledger.Consortium
-	return []Route{
-		mutation("/v1/consortium/role-proposals", "consortium.ProposeRole", "consortium",
-			"Propose that an organisation get a role (caller: an admin)",
-			via(on, ledgerapi.Consortium.ProposeRole)),
-		mutation("/v1/consortium/role-approvals", "consortium.ApproveRole", "consortium",
-			"Approve the open proposal, grant or revocation, for an organisation's role (caller: an admin of another organisation)",
-			via(on, ledgerapi.Consortium.ApproveRole)),
-		mutation("/v1/consortium/role-revocations", "consortium.RevokeRole", "consortium",
-			"Propose revoking an organisation's role, or withdraw your organisation's pending proposal (caller: an admin)",
-			via(on, ledgerapi.Consortium.RevokeRole)),
-		query("/v1/consortium/roles", "consortium.ListRoles", "consortium", "Every role grant, in force or proposed", AccessPrincipal,
-			func(ctx context.Context, l ledgerapi.Ledger, _ struct{}) ([]ledger.RoleGrant, error) {
-				return l.Consortium().ListRoles(ctx)
-			}),
-	}
-}
-
-// operationRoutes are the probes, the metrics and the API description.
-func (s *Server) operationRoutes() []Route {
+// serviceRoutes are the probes, the metrics and the API description.
+func (s *Server) serviceRoutes() []Route {
 	type statusBody struct {
 		Status string `json:"status"`
 	}
@@ -95,14 +58,22 @@ func (s *Server) operationRoutes() []Route {
 }
 
 func (s *Server) transactionRoutes() []Route {
-	return []Route{
-		handler("/v1/transactions/{id}", "transactions.Status", "transactions",
-			"Where a transaction stands: PENDING, COMMITTED (with the result, for the caller who submitted it) or FAILED (with the error)",
-			AccessPrincipal, []Param{{Name: "id", In: "path", Type: "string", Required: true, Description: "transaction ID"}},
-			func(ctx context.Context, s *Server, _ ledgerapi.Ledger, r *http.Request) (*ledgerapi.TransactionStatus, error) {
-				return s.transactionStatus(ctx, principalOf(r.Context()), r.PathValue("id"))
-			}),
-	}
+	return []Route{{
+		Method: http.MethodGet, Path: "/v1/transactions/{id}", OperationID: "transactions.Status", Tag: "transactions",
+		Summary:  "Where a transaction stands: PENDING, COMMITTED (with the result, for the caller who submitted it) or FAILED (with the error)",
+		Response: typeOf[ledgerapi.TransactionStatus](),
+		Params:   []Param{{Name: "id", In: "path", Type: "string", Required: true, Description: "transaction ID"}},
+		handle: func(s *Server, w http.ResponseWriter, r *http.Request) {
+			ctx, cancel := context.WithTimeout(r.Context(), s.opts.RequestTimeout)
+			defer cancel()
+			st, err := s.transactionStatus(ctx, principalOf(r.Context()), r.PathValue("id"))
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			writeJSON(w, http.StatusOK, st)
+		},
+	}}
 }
 
 // transactionStatus answers from the service's own record of the transaction when it has

@@ -4,7 +4,8 @@
 // (/healthz, /readyz, /metrics, /openapi.json).
 //
 // Every route is one entry of a table (see routes.go) from which both the HTTP mux and the
-// OpenAPI document are built. A mutation answers 200 only once its transaction committed
+// OpenAPI document are built; the routes of the ledger's operations are derived from their
+// descriptors (ledgerapi.Operations), one per operation. A mutation answers 200 only once its transaction committed
 // VALID, 202 with a status URL when the commit is still unknown at the request deadline,
 // and takes an Idempotency-Key that is stored with the request's transaction before
 // endorsement. Every error is one JSON envelope, {code, message, transactionId, retryable},
@@ -34,9 +35,10 @@ import (
 
 // Backend is the ledger behind the API.
 type Backend interface {
-	// Ledger returns the ledger as a configured Fabric identity; every transaction it submits
-	// is recorded in j before it leaves the process (j may be nil for queries).
-	Ledger(identity string, j fabric.Journal) (ledgerapi.Ledger, error)
+	// Transport returns the ledger as a configured Fabric identity reaches it; every
+	// transaction it submits is recorded in j before it leaves the process (j may be nil for
+	// queries).
+	Transport(identity string, j fabric.Journal) (ledgerapi.Transport, error)
 	// Lookup returns the status of any transaction on the channel.
 	Lookup(ctx context.Context, txID string) (*ledgerapi.TransactionStatus, error)
 	// Ready reports whether a peer answers.
@@ -144,10 +146,10 @@ func (s *Server) guard(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch rt.Access {
 		case AccessPrincipal:
-			p, ok := s.authenticate(r)
-			if !ok {
+			p, err := s.authenticate(r)
+			if err != nil {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="cxledger"`)
-				s.writeError(w, r, cxlerr.Errorf(cxlerr.Unauthenticated, "an API key is required: send it as \"Authorization: Bearer <key>\" or \"X-API-Key: <key>\""))
+				s.writeError(w, r, err)
 				return
 			}
 			infoOf(r.Context()).principal = p.Name
@@ -157,6 +159,12 @@ func (s *Server) guard(rt Route) http.Handler {
 			r = r.WithContext(context.WithValue(r.Context(), principalKey, p))
 		case AccessPublic:
 			if !s.allow(w, r, s.public.get(clientAddress(r)), "public") {
+				return
+			}
+		}
+		if rt.Access != AccessOperations {
+			if err := validUTF8(r); err != nil {
+				s.writeError(w, r, err)
 				return
 			}
 		}

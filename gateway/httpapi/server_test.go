@@ -29,6 +29,12 @@ func TestStatusMapsEveryCode(t *testing.T) {
 			t.Errorf("Status(%s) = %d, want %d", code, got, want)
 		}
 	}
+	// A code added to the vocabulary must get its own status, not the default 500.
+	for _, code := range cxlerr.Codes() {
+		if got := Status(code); got == http.StatusInternalServerError && code != cxlerr.Internal {
+			t.Errorf("Status(%s) falls to the default 500", code)
+		}
+	}
 }
 
 // TestFabricFailuresReachTheClient sends failures as the Fabric adapter classifies them
@@ -224,10 +230,19 @@ func TestRetryableFailureRunsAgain(t *testing.T) {
 
 func TestAuthentication(t *testing.T) {
 	ts := newTestServer(t, nil)
-	for _, headers := range [][]string{nil, {"X-API-Key: wrong"}, {"Authorization: Bearer wrong"}, {"Authorization: Basic YWxpY2U6eA=="}} {
-		r := ts.do(t, "GET", "/v1/health/version", "", headers...)
-		if r.status != 401 || r.envelope(t).Code != cxlerr.Unauthenticated || r.header.Get("WWW-Authenticate") == "" {
-			t.Errorf("credentials %v: %d %s", headers, r.status, r.body)
+	// A missing key and a wrong one are both 401, and told apart.
+	for _, tc := range []struct {
+		headers []string
+		want    string
+	}{
+		{nil, "an API key is required"},
+		{[]string{"Authorization: Basic YWxpY2U6eA=="}, "an API key is required"},
+		{[]string{"X-API-Key: wrong"}, "unknown API key"},
+		{[]string{"Authorization: Bearer wrong"}, "unknown API key"},
+	} {
+		r := ts.do(t, "GET", "/v1/health/version", "", tc.headers...)
+		if e := r.envelope(t); r.status != 401 || e.Code != cxlerr.Unauthenticated || !strings.HasPrefix(e.Message, tc.want) || r.header.Get("WWW-Authenticate") == "" {
+			t.Errorf("credentials %v: %d %s, want 401 %q", tc.headers, r.status, r.body, tc.want)
 		}
 	}
 	for _, h := range []string{alice, "Authorization: Bearer alice-key", "authorization: bearer alice-key"} {
@@ -257,7 +272,7 @@ func TestRequestValidationAndLimits(t *testing.T) {
 		want   string
 	}{
 		{`{"nonce":"x","extra":1}`, 400, "unknown field"},
-		{`{"nonce":"x"} {}`, 400, "after the JSON object"},
+		{`{"nonce":"x"} {}`, 400, "after the JSON value"},
 		{`{"nonce":""}`, 400, "nonce"},
 		{`not json`, 400, "request body"},
 		{`{"nonce":"` + strings.Repeat("x", 2000) + `"}`, 413, "larger than 1024"},

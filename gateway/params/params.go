@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cxledger/cxledger/cxlerr"
 )
@@ -98,12 +99,23 @@ func collect(t reflect.Type, index []int, out *[]Field) error {
 
 // Decode sets the fields of the struct dst points to from the route's path wildcards (path
 // returns a wildcard's value by name) and the query. A query parameter the type does not
-// have, a repeated one, or a value that does not parse is Invalid.
+// have, a repeated one, a name or value that is not valid UTF-8, or a value that does not
+// parse is Invalid.
 func Decode(dst any, pattern string, path func(name string) string, query url.Values) error {
 	v := reflect.ValueOf(dst).Elem()
 	fields, err := Fields(v.Type())
 	if err != nil {
 		return err
+	}
+	for name, vals := range query {
+		if !utf8.ValidString(name) {
+			return cxlerr.Errorf(cxlerr.Invalid, "a query parameter's name is not valid UTF-8")
+		}
+		for _, s := range vals {
+			if !utf8.ValidString(s) {
+				return cxlerr.Errorf(cxlerr.Invalid, "query parameter %s: not valid UTF-8", name)
+			}
+		}
 	}
 	wild := wildcards(pattern)
 	known := map[string]bool{}
@@ -111,7 +123,9 @@ func Decode(dst any, pattern string, path func(name string) string, query url.Va
 		known[f.Name] = true
 		var s string
 		if wild[f.Name] {
-			s = path(f.Name)
+			if s = path(f.Name); !utf8.ValidString(s) {
+				return cxlerr.Errorf(cxlerr.Invalid, "path parameter %s: not valid UTF-8", f.Name)
+			}
 		} else {
 			vals, ok := query[f.Name]
 			if !ok {

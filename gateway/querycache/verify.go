@@ -2,9 +2,11 @@ package querycache
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/cxledger/cxledger/chaincode/provenance"
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -17,7 +19,7 @@ import (
 // what events cannot tell (a certificate dated to start later, a gap while the event
 // stream reconnects). A verification's CheckedAt says when its answer was read.
 type Verifications struct {
-	cache   *Cache[verifyKey, *provenance.Verification]
+	cache   *Cache[verifyKey, json.RawMessage]
 	observe func(Outcome)
 }
 
@@ -29,13 +31,13 @@ func NewVerifications(o Options, observe func(Outcome)) *Verifications {
 	if observe == nil {
 		observe = func(Outcome) {}
 	}
-	return &Verifications{cache: New[verifyKey, *provenance.Verification](o), observe: observe}
+	return &Verifications{cache: New[verifyKey, json.RawMessage](o), observe: observe}
 }
 
-// Wrap returns l with its provenance Verify answered through the cache; everything else
-// goes to l.
-func (v *Verifications) Wrap(l ledgerapi.Ledger) ledgerapi.Ledger {
-	return cachedLedger{Ledger: l, v: v}
+// Wrap returns t with the evaluations of provenance Verify answered through the cache;
+// everything else goes to t.
+func (v *Verifications) Wrap(t ledgerapi.Transport) ledgerapi.Transport {
+	return cachedTransport{Transport: t, v: v}
 }
 
 // Follow drops every answer for each provenance event that events delivers, until ctx
@@ -54,35 +56,35 @@ func (v *Verifications) Follow(ctx context.Context, events ledgerapi.Events) err
 // Invalidate drops every answer.
 func (v *Verifications) Invalidate() { v.cache.Invalidate() }
 
-type cachedLedger struct {
-	ledgerapi.Ledger
+type cachedTransport struct {
+	ledgerapi.Transport
 	v *Verifications
 }
 
-func (l cachedLedger) Provenance() ledgerapi.Provenance {
-	return cachedProvenance{Provenance: l.Ledger.Provenance(), v: l.v}
-}
-
-type cachedProvenance struct {
-	ledgerapi.Provenance
-	v *Verifications
-}
-
-// Verify answers from the cache by the GTIN's 14-digit form and the serial; a request the
-// ledger would refuse goes to the ledger, which says why.
-func (p cachedProvenance) Verify(ctx context.Context, req ledgerapi.VerifyRequest) (*provenance.Verification, error) {
-	gtin, err := provenance.NormalizeGTIN("gtin", req.GTIN)
-	if err != nil {
-		return p.Provenance.Verify(ctx, req)
+// Evaluate answers a verification from the cache by the request's GTIN in its 14-digit form
+// and its serial; another operation, or a request the ledger would refuse (which it says
+// why), goes to the ledger.
+func (t cachedTransport) Evaluate(ctx context.Context, op *ledgerapi.Operation, req any) (json.RawMessage, error) {
+	r, ok := req.(*ledgerapi.VerifyRequest)
+	if op != &ledgerapi.ProvenanceVerify.Operation || !ok {
+		return t.Transport.Evaluate(ctx, op, req)
 	}
-	res, outcome, err := p.v.cache.Get(ctx, verifyKey{gtin, req.Serial}, func(ctx context.Context) (*provenance.Verification, time.Time, error) {
-		res, err := p.Provenance.Verify(ctx, req)
+	gtin, err := provenance.NormalizeGTIN("gtin", r.GTIN)
+	if err != nil {
+		return t.Transport.Evaluate(ctx, op, req)
+	}
+	res, outcome, err := t.v.cache.Get(ctx, verifyKey{gtin, r.Serial}, func(ctx context.Context) (json.RawMessage, time.Time, error) {
+		raw, err := t.Transport.Evaluate(ctx, op, req)
 		if err != nil {
 			return nil, time.Time{}, err
 		}
-		return res, certificatesExpire(res), nil
+		var ver provenance.Verification
+		if err := json.Unmarshal(raw, &ver); err != nil {
+			return nil, time.Time{}, cxlerr.Errorf(cxlerr.Internal, "decode the answer of %s: %w", op.Name(), err)
+		}
+		return raw, certificatesExpire(&ver), nil
 	})
-	p.v.observe(outcome)
+	t.v.observe(outcome)
 	return res, err
 }
 

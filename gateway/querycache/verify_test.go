@@ -2,6 +2,7 @@ package querycache
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sync/atomic"
 	"testing"
@@ -12,28 +13,24 @@ import (
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
-// fakeLedger answers Verify with a verification whose certificates are certs, counting
-// calls; every other method is absent.
-type fakeLedger struct {
-	ledgerapi.Ledger
+// fakeTransport answers every evaluation, counting them: a verification with certs as its
+// certificates, anything else {}; it has no other method.
+type fakeTransport struct {
+	ledgerapi.Transport
 	calls atomic.Int32
 	certs []provenance.Certificate
 	err   error
 }
 
-func (l *fakeLedger) Provenance() ledgerapi.Provenance { return fakeProvenance{l: l} }
-
-type fakeProvenance struct {
-	ledgerapi.Provenance
-	l *fakeLedger
-}
-
-func (p fakeProvenance) Verify(_ context.Context, req ledgerapi.VerifyRequest) (*provenance.Verification, error) {
-	p.l.calls.Add(1)
-	if p.l.err != nil {
-		return nil, p.l.err
+func (f *fakeTransport) Evaluate(_ context.Context, _ *ledgerapi.Operation, req any) (json.RawMessage, error) {
+	f.calls.Add(1)
+	if f.err != nil {
+		return nil, f.err
 	}
-	return &provenance.Verification{Genuine: true, GTIN: req.GTIN, Serial: req.Serial, Certificates: p.l.certs}, nil
+	if r, ok := req.(*ledgerapi.VerifyRequest); ok {
+		return json.Marshal(provenance.Verification{Genuine: true, GTIN: r.GTIN, Serial: r.Serial, Certificates: f.certs})
+	}
+	return json.RawMessage("{}"), nil
 }
 
 // fakeEvents delivers what is sent on ch.
@@ -48,8 +45,8 @@ const gtin14 = "09506000134352"
 func TestVerificationsAnswerRepeatsFromMemory(t *testing.T) {
 	var outcomes []Outcome
 	v := NewVerifications(Options{TTL: time.Minute, MaxEntries: 100}, func(o Outcome) { outcomes = append(outcomes, o) })
-	backend := &fakeLedger{}
-	l := v.Wrap(backend)
+	backend := &fakeTransport{}
+	l := ledgerapi.Over(v.Wrap(backend))
 	ctx := context.Background()
 	// The 13-digit form of the same GTIN shares the answer.
 	for _, gtin := range []string{gtin14, gtin14, gtin14[1:]} {
@@ -77,30 +74,53 @@ func TestVerificationsAnswerRepeatsFromMemory(t *testing.T) {
 
 func TestVerificationsPassErrorsAndInvalidInputThrough(t *testing.T) {
 	v := NewVerifications(Options{TTL: time.Minute, MaxEntries: 100}, nil)
-	backend := &fakeLedger{err: cxlerr.Errorf(cxlerr.Unavailable, "no peer")}
-	l := v.Wrap(backend)
+	backend := &fakeTransport{err: cxlerr.Errorf(cxlerr.Unavailable, "no peer")}
+	l := ledgerapi.Over(v.Wrap(backend))
 	for range 2 {
 		if _, err := l.Provenance().Verify(context.Background(), ledgerapi.VerifyRequest{GTIN: gtin14, Serial: "S1"}); !errors.Is(err, backend.err) {
 			t.Fatalf("error %v, want the ledger's", err)
 		}
 	}
-	// A malformed GTIN is not a key: the ledger's answer (its error) is passed on.
-	if _, err := l.Provenance().Verify(context.Background(), ledgerapi.VerifyRequest{GTIN: "12", Serial: "S1"}); err == nil {
-		t.Fatal("malformed GTIN: no error")
+	if n := backend.calls.Load(); n != 2 {
+		t.Fatalf("%d calls reached the ledger, want 2: errors are never kept", n)
 	}
-	if n := backend.calls.Load(); n != 3 {
-		t.Fatalf("%d calls reached the ledger, want 3: errors are never kept", n)
+	// A malformed GTIN is not a key: the ledger's answer is passed on, every time.
+	backend.err = nil
+	cached := v.Wrap(backend)
+	for range 2 {
+		if _, err := cached.Evaluate(context.Background(), &ledgerapi.ProvenanceVerify.Operation, &ledgerapi.VerifyRequest{GTIN: "12", Serial: "S1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := backend.calls.Load(); n != 4 {
+		t.Fatalf("%d calls reached the ledger, want 4: a malformed GTIN is never kept", n)
+	}
+}
+
+// TestOtherOperationsPassThrough: only verifications are cached; another query reaches the
+// ledger every time.
+func TestOtherOperationsPassThrough(t *testing.T) {
+	v := NewVerifications(Options{TTL: time.Minute, MaxEntries: 100}, func(Outcome) { t.Error("the cache was consulted") })
+	backend := &fakeTransport{}
+	l := ledgerapi.Over(v.Wrap(backend))
+	for range 2 {
+		if _, err := l.Provenance().Trace(context.Background(), ledgerapi.TraceRequest{GTIN: gtin14, Lot: "L1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := backend.calls.Load(); n != 2 {
+		t.Fatalf("%d traces reached the ledger, want 2", n)
 	}
 }
 
 func TestVerificationsExpireWithTheirFirstCertificate(t *testing.T) {
 	clk := newClock()
-	backend := &fakeLedger{certs: []provenance.Certificate{
+	backend := &fakeTransport{certs: []provenance.Certificate{
 		{ID: "organic", ValidUntil: clk.Now().Add(time.Hour)},
 		{ID: "fair-trade", ValidUntil: clk.Now().Add(3 * time.Second)},
 	}}
 	v := NewVerifications(Options{TTL: time.Minute, MaxEntries: 100, Now: clk.Now}, nil)
-	l := v.Wrap(backend)
+	l := ledgerapi.Over(v.Wrap(backend))
 	req := ledgerapi.VerifyRequest{GTIN: gtin14, Serial: "S1"}
 	l.Provenance().Verify(context.Background(), req)
 	clk.Advance(2 * time.Second)
@@ -117,8 +137,8 @@ func TestVerificationsExpireWithTheirFirstCertificate(t *testing.T) {
 
 func TestFollowDropsAnswersOnEveryProvenanceEvent(t *testing.T) {
 	v := NewVerifications(Options{TTL: time.Hour, MaxEntries: 100}, nil)
-	backend := &fakeLedger{}
-	l := v.Wrap(backend)
+	backend := &fakeTransport{}
+	l := ledgerapi.Over(v.Wrap(backend))
 	events := make(fakeEvents)
 	followed := make(chan error)
 	go func() { followed <- v.Follow(context.Background(), events) }()

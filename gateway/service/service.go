@@ -101,26 +101,26 @@ type cachedBackend struct {
 	verifications *querycache.Verifications
 }
 
-// Ledger is the client's ledger with the cache in front of provenance Verify.
-func (b cachedBackend) Ledger(identity string, j fabric.Journal) (ledgerapi.Ledger, error) {
-	l, err := b.Client.Ledger(identity, j)
+// Transport is the client's transport with the cache in front of provenance Verify.
+func (b cachedBackend) Transport(identity string, j fabric.Journal) (ledgerapi.Transport, error) {
+	t, err := b.Client.Transport(identity, j)
 	if err != nil {
 		return nil, err
 	}
-	return b.verifications.Wrap(l), nil
+	return b.verifications.Wrap(t), nil
 }
 
 // followProvenance drops cached verifications whenever a provenance transaction commits,
 // until ctx ends; if it cannot follow the chain it turns the cache's answers into misses
 // by invalidating them, and tries again.
 func (s *Service) followProvenance(ctx context.Context) {
-	l, err := s.fabric.Ledger(s.public, nil)
+	t, err := s.fabric.Transport(s.public, nil)
 	if err != nil {
 		s.log.Error("verification cache: cannot follow provenance events", "error", err)
 		return
 	}
 	for ctx.Err() == nil {
-		err := s.verifications.Follow(ctx, l.Events())
+		err := s.verifications.Follow(ctx, t.Events())
 		s.verifications.Invalidate()
 		if ctx.Err() != nil {
 			return

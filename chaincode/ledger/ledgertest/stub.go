@@ -11,7 +11,9 @@
 //
 //	stub := ledgertest.New().As("Org1MSP", "alice", "client")
 //	ctx := ledgertest.Context(stub)
-//	_, err := contract.RegisterProduct(ctx, `{"gtin":"09506000134352","name":"Beans"}`)
+//	args, err := ledgertest.Arg[provenance.RegisterProductArgs](`{"gtin":"09506000134352","name":"Beans"}`)
+//	// handle err, then
+//	_, err = contract.RegisterProduct(ctx, args)
 //	// inspect stub.Writes() and stub.Event() here, then
 //	stub.Commit()
 //
