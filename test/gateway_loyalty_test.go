@@ -22,6 +22,7 @@ func TestGatewayLoyalty(t *testing.T) {
 	program := "gw-" + run
 	start := time.Now().Add(-time.Minute).UTC()
 
+	ensureEUR(t)
 	create := map[string]any{"id": program, "name": "Gateway Rewards", "unit": "pts", "currency": "EUR",
 		"earn": map[string]any{"points": 1, "per": 100}, "expiryDays": 365, "transferable": true,
 		"partners": []map[string]any{{"msp": "Org2MSP", "value": 1, "per": 2}}}

@@ -74,10 +74,7 @@ func TestLoyalty(t *testing.T) {
 	})
 
 	step("a refunded order reverses its points", func(t *testing.T) {
-		// EUR may already be registered by another test; Org1MSP is the payment provider.
-		if _, _, err := shop.trySubmit("RegisterCurrency", map[string]any{"currency": "EUR"}); err != nil {
-			ccCheckCode(t, "RegisterCurrency", err, cxlerr.Conflict)
-		}
+		ensureEUR(t)
 		shop.submit(t, "Deposit", map[string]any{"ref": "it-loyalty-" + run, "currency": "EUR", "credits": []map[string]any{{"account": account, "amount": 30000}}}, nil)
 		order := "it-loyalty-" + run
 		buyer.submit(t, "Place", map[string]any{
@@ -175,6 +172,7 @@ func loyaltyProgram(t testing.TB, issuer, partner loyaltyClient) string {
 		}
 	}
 	if id == "" {
+		ensureEUR(t)
 		id = "it-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 		args := map[string]any{
 			"id": id, "name": "Integration Rewards", "unit": "pts", "currency": "EUR",
@@ -225,4 +223,15 @@ func (c loyaltyClient) balance(t testing.TB, program string) loyalty.PointsBalan
 	var b loyalty.PointsBalance
 	c.evaluate(t, "Balance", map[string]any{"program": program}, &b)
 	return b
+}
+
+// ensureEUR registers the settlement currency EUR, which the loyalty tests' programmes and
+// orders use (a programme's currency must be registered), unless another test already did;
+// Org1MSP is the payment provider.
+func ensureEUR(t testing.TB) {
+	t.Helper()
+	bank := loyaltyAs(t, "Org1MSP", "User1", orders.Name)
+	if _, _, err := bank.trySubmit("RegisterCurrency", map[string]any{"currency": "EUR"}); err != nil {
+		ccCheckCode(t, "RegisterCurrency", err, cxlerr.Conflict)
+	}
 }

@@ -47,12 +47,9 @@ func printTransfer(io *cmdutil.IOStreams, t *orders.SettlementTransfer) error {
 }
 
 // transfer submits a deposit or withdrawal and prints it.
-func transfer(ctx context.Context, io *cmdutil.IOStreams, open func(context.Context) (cmdutil.Client, error), m *cmdutil.MutationOptions, asJSON bool,
-	op string, req any, call func(context.Context, ledgerapi.Orders) (*ledgerapi.Committed[orders.SettlementTransfer], error)) error {
+func transfer[Req any](ctx context.Context, io *cmdutil.IOStreams, open func(context.Context) (cmdutil.Client, error), m *cmdutil.MutationOptions, asJSON bool,
+	op *ledgerapi.Op[Req, orders.SettlementTransfer], req Req) error {
 	return cmdutil.Mutate(ctx, io, open, m, asJSON, op, req,
-		func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[orders.SettlementTransfer], error) {
-			return call(ctx, l.Orders())
-		},
 		func(t *orders.SettlementTransfer) string {
 			return fmt.Sprintf("%s %d %s (ref %s); %d outstanding", t.Kind, t.Total, t.Currency, t.Ref, t.Outstanding)
 		},
@@ -101,10 +98,7 @@ func NewCmdDeposit(f *cmdutil.Factory, runF func(*DepositOptions) error) *cobra.
 				opts.Ref = cmdutil.DerivedID(opts.Mutation.Key(opts.IO))
 			}
 			req := ledgerapi.DepositRequest{Ref: opts.Ref, Currency: opts.Currency, Credits: opts.Credits}
-			return transfer(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "orders.Deposit", req,
-				func(ctx context.Context, o ledgerapi.Orders) (*ledgerapi.Committed[orders.SettlementTransfer], error) {
-					return o.Deposit(ctx, req)
-				})
+			return transfer(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, ledgerapi.OrdersDeposit, req)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Currency, "currency", "", "the currency `code`")
@@ -149,10 +143,7 @@ func NewCmdWithdraw(f *cmdutil.Factory, runF func(*WithdrawOptions) error) *cobr
 				opts.Ref = cmdutil.DerivedID(opts.Mutation.Key(opts.IO))
 			}
 			req := ledgerapi.WithdrawRequest{Ref: opts.Ref, Account: opts.Account, Currency: opts.Currency, Amount: opts.Amount}
-			return transfer(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "orders.Withdraw", req,
-				func(ctx context.Context, o ledgerapi.Orders) (*ledgerapi.Committed[orders.SettlementTransfer], error) {
-					return o.Withdraw(ctx, req)
-				})
+			return transfer(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, ledgerapi.OrdersWithdraw, req)
 		},
 	}
 	cmd.Flags().StringVar(&amount, "amount", "", "how much, in minor units")
@@ -195,7 +186,7 @@ func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 				if err != nil {
 					return cmdutil.UsageErrorf("give the ACCOUNT: through the gateway service cxl cannot tell whose account the API key acts for")
 				}
-				b, err := c.Orders().Balance(ctx, ledgerapi.AccountRequest{Account: acct, Currency: opts.Currency})
+				b, err := ledgerapi.Over(c).Orders().Balance(ctx, ledgerapi.AccountRequest{Account: acct, Currency: opts.Currency})
 				if err != nil {
 					return err
 				}
@@ -237,10 +228,7 @@ func NewCmdRegisterCurrency(f *cmdutil.Factory, runF func(*RegisterCurrencyOptio
 				return runF(opts)
 			}
 			req := ledgerapi.RegisterCurrencyRequest{Currency: opts.Currency}
-			return cmdutil.Mutate(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "orders.RegisterCurrency", req,
-				func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[orders.SettlementCurrency], error) {
-					return l.Orders().RegisterCurrency(ctx, req)
-				},
+			return cmdutil.Mutate(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, ledgerapi.OrdersRegisterCurrency, req,
 				func(c *orders.SettlementCurrency) string {
 					return "registered currency " + c.Code + ", issued by " + c.Issuer
 				}, nil)
@@ -272,7 +260,7 @@ func NewCmdCurrencies(f *cmdutil.Factory, runF func(*CurrenciesOptions) error) *
 			}
 			return cmdutil.Query(cmd.Context(), opts.IO, opts.Ledger, opts.Timeout, opts.JSON,
 				func(ctx context.Context, c cmdutil.Client) ([]orders.SettlementCurrency, error) {
-					list, err := c.Orders().Currencies(ctx)
+					list, err := ledgerapi.Over(c).Orders().Currencies(ctx)
 					if list == nil && err == nil {
 						list = []orders.SettlementCurrency{}
 					}
@@ -318,10 +306,7 @@ func NewCmdConsolidate(f *cmdutil.Factory, runF func(*ConsolidateOptions) error)
 				return runF(opts)
 			}
 			req := ledgerapi.AccountRequest{Account: opts.Account, Currency: opts.Currency}
-			return cmdutil.Mutate(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "orders.Consolidate", req,
-				func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[orders.Consolidation], error) {
-					return l.Orders().Consolidate(ctx, req)
-				},
+			return cmdutil.Mutate(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, ledgerapi.OrdersConsolidate, req,
 				func(r *orders.Consolidation) string {
 					more := ""
 					if r.More {

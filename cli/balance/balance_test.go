@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/orders"
 	"github.com/cxledger/cxledger/cli/clitest"
 	"github.com/cxledger/cxledger/cli/cmdutil"
@@ -12,7 +13,7 @@ import (
 )
 
 func TestNewCmdDeposit(t *testing.T) {
-	f, _, _ := clitest.Factory(nil)
+	f, _, _ := clitest.Factory(t, nil)
 	var got *DepositOptions
 	clitest.Exec(t, f, NewCmdDeposit(f, func(o *DepositOptions) error { got = o; return nil }),
 		"Org1MSP/User1=100", "Org2MSP=5", "--currency", "EUR", "--ref", "r1").OK(t)
@@ -31,8 +32,10 @@ func TestNewCmdDeposit(t *testing.T) {
 func TestDepositShowWithdraw(t *testing.T) {
 	for _, tr := range clitest.Transports() {
 		t.Run(tr.Name, func(t *testing.T) {
-			fake := clitest.NewFake()
-			c := tr.Open(t, fake)
+			l := clitest.New(t)
+			l.Grant(t, "Org1MSP", ledger.Payment)
+			l.Grant(t, "Org2MSP", ledger.Merchant)
+			c := tr.Open(t, l)
 			cx := func(args ...string) clitest.Result { return clitest.Run(t, c, NewCmdBalance, args...) }
 			cx("register-currency", "EUR").OK(t)
 			cx("register-currency", "EUR").Fails(t, cmdutil.ExitConflict, "CONFLICT")
@@ -56,10 +59,10 @@ func TestDepositShowWithdraw(t *testing.T) {
 			}
 			cx("show", "--currency", "EUR").Fails(t, cmdutil.ExitUsage, "give the ACCOUNT")
 			cx("show", "Org2MSP/User1", "--currency", "USD").Fails(t, cmdutil.ExitNotFound, "NOT_FOUND")
-			fake.Caller = "Org2MSP"
+			l.As(clitest.User("Org2MSP", "User1"))
 			cx("deposit", "Org2MSP/User1=1", "--currency", "EUR").Fails(t, cmdutil.ExitForbidden, "FORBIDDEN")
 			list := cx("currencies").OK(t)
-			if list.Stdout != "EUR\tOrg1MSP\t6000\t"+clitest.Now.Format("2006-01-02T15:04:05Z07:00")+"\n" {
+			if list.Stdout != "EUR\tOrg1MSP\t6000\t"+l.Now().Format("2006-01-02T15:04:05Z07:00")+"\n" {
 				t.Fatalf("currencies %q", list.Stdout)
 			}
 		})

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/spf13/cobra"
@@ -13,18 +15,37 @@ import (
 	"github.com/cxledger/cxledger/network"
 )
 
-// Factory is a factory whose Ledger is c and whose streams are buffers (not terminals).
-func Factory(c cmdutil.Client) (*cmdutil.Factory, *bytes.Buffer, *bytes.Buffer) {
+// Factory is a factory whose Ledger is c, whose streams are buffers (not terminals) and
+// whose configuration file lies in a directory of the test (the same for every factory of
+// the test, so what one command leaves there, its idempotency keys' times, the next one
+// finds).
+func Factory(t testing.TB, c cmdutil.Client) (*cmdutil.Factory, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
 	out, errOut := &bytes.Buffer{}, &bytes.Buffer{}
+	config := filepath.Join(stateDir(t), "config.yaml")
 	f := &cmdutil.Factory{
 		IO:        &cmdutil.IOStreams{In: strings.NewReader(""), Out: out, ErrOut: errOut},
 		Home:      func() (network.Home, error) { return "/nonexistent/cxl-home", nil },
 		Repo:      func() (string, error) { return "/nonexistent/repo", nil },
-		Config:    func() (*cmdutil.Config, error) { return cmdutil.LoadConfig("/nonexistent/cxl/config.yaml") },
+		Config:    func() (*cmdutil.Config, error) { return cmdutil.LoadConfig(config) },
 		Selection: &cmdutil.Selection{},
 		Ledger:    func(context.Context) (cmdutil.Client, error) { return c, nil },
 	}
 	return f, out, errOut
+}
+
+// stateDirs are the CLI state directories of the running tests.
+var stateDirs sync.Map
+
+// stateDir is the test's CLI state directory.
+func stateDir(t testing.TB) string {
+	if d, ok := stateDirs.Load(t); ok {
+		return d.(string)
+	}
+	d := t.TempDir()
+	stateDirs.Store(t, d)
+	t.Cleanup(func() { stateDirs.Delete(t) })
+	return d
 }
 
 // Result is what one command run did.
@@ -53,7 +74,7 @@ func Exec(t testing.TB, f *cmdutil.Factory, cmd *cobra.Command, args ...string) 
 // Run executes the command group newCmd makes with args against client c.
 func Run(t testing.TB, c cmdutil.Client, newCmd func(*cmdutil.Factory) *cobra.Command, args ...string) Result {
 	t.Helper()
-	f, _, _ := Factory(c)
+	f, _, _ := Factory(t, c)
 	return Exec(t, f, newCmd(f), args...)
 }
 

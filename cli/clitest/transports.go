@@ -3,8 +3,6 @@ package clitest
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
@@ -12,7 +10,6 @@ import (
 
 	"github.com/cxledger/cxledger/cli/cmdutil"
 	"github.com/cxledger/cxledger/cli/transport"
-	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/gateway/config"
 	"github.com/cxledger/cxledger/gateway/fabric"
 	"github.com/cxledger/cxledger/gateway/httpapi"
@@ -22,18 +19,18 @@ import (
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
-// Transport opens a cmdutil.Client over a fake ledger.
+// Transport opens a cmdutil.Client of a ledger.
 type Transport struct {
 	// Name names the transport in subtests: "direct" or "rest".
 	Name string
-	// Open returns a client of f; it is closed when the test ends.
-	Open func(t testing.TB, f *Fake) cmdutil.Client
+	// Open returns a client of l; it is closed when the test ends.
+	Open func(t testing.TB, l *Ledger) cmdutil.Client
 }
 
-// Transports are the two ways a command reaches a ledger: in process (the fake as the
-// ledgerapi.Ledger, keys kept like the Fabric transport's journal keeps them), and over
-// the gateway service's real REST API (gateway/httpapi serving the fake, reached through
-// the CLI's gateway transport and gateway/client).
+// Transports are the two ways a command reaches a ledger: directly (the CLI's direct
+// transport, with its idempotency journal, over the chaincode in process), and over the
+// gateway service's real REST API (gateway/httpapi serving the chaincode in process,
+// reached through the CLI's gateway transport and gateway/client).
 func Transports() []Transport {
 	return []Transport{{Name: "direct", Open: InProcess}, {Name: "rest", Open: REST}}
 }
@@ -41,94 +38,45 @@ func Transports() []Transport {
 // APIKey is the key the REST transport's service knows.
 const APIKey = "test-key"
 
-// InProcess is a client of the fake in this process.
-// Like the service, it remembers keys for the fake's lifetime, across clients.
-func InProcess(t testing.TB, f *Fake) cmdutil.Client {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.keys == nil {
-		f.keys = map[string]*keyed{}
+// InProcess is the CLI's direct transport over l: the one the Fabric profiles use, with its
+// journal in a directory of the test, acting as l's current caller. Like the service, it
+// remembers keys for the test's lifetime, across clients of l.
+func InProcess(t testing.TB, l *Ledger) cmdutil.Client {
+	t.Helper()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.journal == "" {
+		l.journal = filepath.Join(t.TempDir(), "journal.db")
 	}
-	return &inProcess{f: f, keys: f.keys}
+	return transport.NewDirect(backend{l}, transport.DirectOptions{Identity: "cli", Principal: "in-process",
+		Target: "the chaincode in process", Journal: l.journal})
 }
 
-type keyed struct {
-	fingerprint string
-	res         *cmdutil.RawCommitted
-	err         error
-}
-
-// inProcess keeps idempotency keys in memory: a repeat returns the first outcome (a
-// retryable failure runs again), another request under a key is IDEMPOTENCY_MISMATCH.
-type inProcess struct {
-	f    *Fake
-	keys map[string]*keyed
-}
-
-// view is the ledger as the fake's caller sees it now: tests change Caller between commands.
-func (c *inProcess) view() ledgerapi.Ledger { return c.f.View(c.f.Caller, nil) }
-
-func (c *inProcess) Health() ledgerapi.Health         { return c.view().Health() }
-func (c *inProcess) Consortium() ledgerapi.Consortium { return c.view().Consortium() }
-func (c *inProcess) Provenance() ledgerapi.Provenance { return c.view().Provenance() }
-func (c *inProcess) Orders() ledgerapi.Orders         { return c.view().Orders() }
-func (c *inProcess) Loyalty() ledgerapi.Loyalty       { return c.view().Loyalty() }
-func (c *inProcess) Care() ledgerapi.Care             { return c.view().Care() }
-func (c *inProcess) Events() ledgerapi.Events         { return c.view().Events() }
-
-func (c *inProcess) Submit(ctx context.Context, op string, req any, run func(context.Context, ledgerapi.Ledger) (*cmdutil.RawCommitted, error)) (*cmdutil.RawCommitted, error) {
-	key := ledgerapi.IdempotencyKey(ctx)
-	body, _ := json.Marshal(req)
-	sum := sha256.Sum256(append([]byte(op+"\n"), body...))
-	fp := hex.EncodeToString(sum[:])
-	c.f.keysMu.Lock()
-	k, seen := c.keys[key]
-	c.f.keysMu.Unlock()
-	if seen {
-		if k.fingerprint != fp {
-			return nil, cxlerr.Errorf(cxlerr.IdempotencyMismatch, "this idempotency key was used for a different request")
-		}
-		if k.err == nil || !cxlerr.From(k.err).Retryable || cxlerr.CodeOf(k.err) == cxlerr.Pending {
-			return k.res, k.err
-		}
-	}
-	res, err := run(ctx, c.f.View(c.f.Caller, nil))
-	c.f.keysMu.Lock()
-	c.keys[key] = &keyed{fingerprint: fp, res: res, err: err}
-	c.f.keysMu.Unlock()
-	return res, err
-}
-
-func (c *inProcess) Transactions() ledgerapi.Transactions {
-	return c.f.View(c.f.Caller, nil).Transactions()
-}
-func (c *inProcess) Target() string { return "fake ledger" }
-func (c *inProcess) Close() error   { return nil }
-
-// REST serves the fake through gateway/httpapi in an httptest server, with a reconciler
-// resolving pending transactions as the service's does, and returns the CLI's gateway
-// transport to it presenting APIKey. One server serves a fake for the test's lifetime.
-func REST(t testing.TB, f *Fake) cmdutil.Client {
-	f.mu.Lock()
-	url := f.restURL
-	f.mu.Unlock()
+// REST serves l through gateway/httpapi in an httptest server, with a reconciler resolving
+// pending transactions as the service's does, and returns the CLI's gateway transport to it
+// presenting APIKey. One server serves a ledger for the test's lifetime.
+func REST(t testing.TB, l *Ledger) cmdutil.Client {
+	t.Helper()
+	l.mu.Lock()
+	url := l.restURL
+	l.mu.Unlock()
 	if url == "" {
-		url = RESTServer(t, f)
-		f.mu.Lock()
-		f.restURL = url
-		f.mu.Unlock()
+		url = RESTServer(t, l)
+		l.mu.Lock()
+		l.restURL = url
+		l.mu.Unlock()
 	}
 	return transport.NewGateway(url, APIKey)
 }
 
-// RESTServer starts the service over f and returns its URL.
-func RESTServer(t testing.TB, f *Fake) string {
+// RESTServer starts the service over l and returns its URL.
+func RESTServer(t testing.TB, l *Ledger) string {
 	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "gateway.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := backend{f}
+	b := backend{l}
 	srv := httpapi.New(httpapi.Options{
 		Backend: b, Store: st, Metrics: metrics.New(),
 		Principals:     map[[sha256.Size]byte]httpapi.Principal{httpapi.HashKey(APIKey): {Name: "tester", Identity: "tester"}},
@@ -150,20 +98,13 @@ func RESTServer(t testing.TB, f *Fake) string {
 	return hs.URL
 }
 
-type backend struct{ f *Fake }
+// backend is l as the direct transport and the gateway service reach a Fabric client:
+// whatever identity is named, the ledger's current caller acts.
+type backend struct{ *Ledger }
 
-func (b backend) Ledger(_ string, j fabric.Journal) (ledgerapi.Ledger, error) {
-	return b.f.View(b.f.Caller, j), nil
+func (b backend) Transport(_ string, j fabric.Journal) (ledgerapi.Transport, error) {
+	return b.Ledger.Transport(j), nil
 }
 
-// Lookup answers like the Fabric adapter: a transaction in no block yet is NOT_FOUND.
-func (b backend) Lookup(_ context.Context, txID string) (*ledgerapi.TransactionStatus, error) {
-	st, err := b.f.status(txID)
-	if err == nil && st.State == ledgerapi.TxPending {
-		return nil, cxlerr.Errorf(cxlerr.NotFound, "transaction %s is in no block", txID).WithTransaction(txID)
-	}
-	return st, err
-}
-
-func (b backend) Resubmit(context.Context, []byte) error { return nil }
-func (b backend) Ready(context.Context) error            { return nil }
+func (b backend) Ready(context.Context) error { return nil }
+func (b backend) Close() error                { return nil }

@@ -1,7 +1,6 @@
 package cmdutil
 
 import (
-	"context"
 	"encoding/json"
 
 	"github.com/cxledger/cxledger/ledgerapi"
@@ -10,16 +9,15 @@ import (
 // RawCommitted is a committed mutation with the contract's result as JSON.
 type RawCommitted = ledgerapi.Committed[json.RawMessage]
 
-// Client is the ledger as a command reaches it: ledgerapi.Ledger for queries, and Submit,
-// which runs a mutation at most once per idempotency key whichever transport is behind it
-// (the gateway service keeps the keys; the Fabric transport keeps them in a local journal).
+// Client is the ledger as a command reaches it: a ledgerapi.Transport that commands call
+// through the operations' descriptors (ledgerapi.OrdersPlace.Run(ctx, c, req),
+// ledgerapi.OrdersGetOrder.Query(ctx, c, req)). Its Submit runs a mutation at most once per
+// the context's idempotency key whichever transport is behind it (the gateway service keeps
+// the keys; the direct Fabric transport keeps them in a local journal): the first call runs
+// it, a repeat with the same key and request returns the first outcome, a repeat with
+// another request is IDEMPOTENCY_MISMATCH.
 type Client interface {
-	ledgerapi.Ledger
-	// Submit runs a mutation named op ("provenance.RegisterProduct") with request req under
-	// the context's idempotency key: the first call runs it, a repeat with the same key and
-	// request returns the first outcome, a repeat with another request is
-	// IDEMPOTENCY_MISMATCH. run performs the mutation on the ledger it is given.
-	Submit(ctx context.Context, op string, req any, run func(ctx context.Context, l ledgerapi.Ledger) (*RawCommitted, error)) (*RawCommitted, error)
+	ledgerapi.Transport
 	// Target says what the client reaches, for messages ("gateway http://127.0.0.1:8080").
 	Target() string
 	// Close releases connections and files.

@@ -16,7 +16,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Every ledger error code has an exit code, and each is one of the documented ones.
+// Every code of the ledger's vocabulary has an exit code of its own, each one of the
+// documented ones, and the one that scripts expect.
 func TestEveryLedgerCodeHasADocumentedExitCode(t *testing.T) {
 	documented := map[ExitCode]bool{}
 	for _, c := range ExitCodes {
@@ -29,14 +30,25 @@ func TestEveryLedgerCodeHasADocumentedExitCode(t *testing.T) {
 		cxlerr.IdempotencyMismatch: ExitConflict, cxlerr.RateLimited: ExitRetryable, cxlerr.Unavailable: ExitRetryable,
 		cxlerr.Timeout: ExitRetryable, cxlerr.Pending: ExitPending, cxlerr.Internal: ExitFailure,
 	}
-	for code, exit := range want {
-		err := fmt.Errorf("wrapped: %w", cxlerr.Errorf(code, "x"))
-		if got := CodeOf(err); got != exit {
-			t.Errorf("%s: exit %d, want %d", code, got, exit)
+	for _, code := range cxlerr.Codes() {
+		exit, ok := exitCodes[code]
+		if !ok {
+			t.Errorf("%s has no exit code: add it to exitCodes and to `cxl help exit-codes`", code)
+			continue
 		}
 		if !documented[exit] {
 			t.Errorf("%s maps to %d, which `cxl help exit-codes` does not document", code, exit)
 		}
+		if w, ok := want[code]; !ok || w != exit {
+			t.Errorf("%s: exit %d, want %d (a new code needs its expected exit code here)", code, exit, w)
+		}
+		err := fmt.Errorf("wrapped: %w", cxlerr.Errorf(code, "x"))
+		if got := CodeOf(err); got != exit {
+			t.Errorf("%s: CodeOf gives exit %d, want %d", code, got, exit)
+		}
+	}
+	if len(exitCodes) != len(cxlerr.Codes()) {
+		t.Errorf("exitCodes maps %d codes, the vocabulary has %d", len(exitCodes), len(cxlerr.Codes()))
 	}
 	retryConflict := cxlerr.Errorf(cxlerr.Conflict, "in progress")
 	retryConflict.Retryable = true
@@ -278,5 +290,94 @@ func TestPaginate(t *testing.T) {
 	}
 	if _, _, err := Paginate(10, "", func(int, string) ([]int, string, error) { return nil, "", errors.New("boom") }); err == nil {
 		t.Fatal("an error is returned")
+	}
+}
+
+// Now resolves once per idempotency key and command line, and keeps the first line's time.
+func TestNowIsFixedPerKey(t *testing.T) {
+	dir := t.TempDir()
+	clock := time.Date(2030, 1, 2, 3, 4, 5, 600, time.UTC)
+	f := &Factory{IO: &IOStreams{ErrOut: &bytes.Buffer{}},
+		Config: func() (*Config, error) { return LoadConfig(filepath.Join(dir, "config.yaml")) },
+		Now:    func() time.Time { clock = clock.Add(time.Hour); return clock }}
+	now := func(key string, args ...string) time.Time {
+		t.Helper()
+		var m MutationOptions
+		var got time.Time
+		cmd := &cobra.Command{Use: "place", RunE: func(*cobra.Command, []string) error {
+			var err error
+			got, err = m.Now(f)
+			return err
+		}}
+		AddMutationFlags(cmd, &m)
+		cmd.Flags().String("deadline", "", "")
+		cmd.SetArgs(append(args, "--idempotency-key", key))
+		if err := cmd.Execute(); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	first := now("k1", "o1", "--deadline", "7d")
+	if !first.Equal(time.Date(2030, 1, 2, 4, 4, 5, 0, time.UTC)) {
+		t.Fatalf("first run: %v, want the clock to the second", first)
+	}
+	if again := now("k1", "o1", "--deadline", "7d", "--wait"); !again.Equal(first) {
+		t.Fatalf("the same command line under the key: %v, want %v", again, first)
+	}
+	if other := now("k1", "o1", "--deadline", "8d"); other.Equal(first) {
+		t.Fatal("another command line under the key reuses the first one's time")
+	}
+	if again := now("k1", "o1", "--deadline", "7d"); !again.Equal(first) {
+		t.Fatalf("after another command line, the first one's: %v, want %v", again, first)
+	}
+	if fresh := now("k2", "o1", "--deadline", "7d"); fresh.Equal(first) {
+		t.Fatal("another key reuses the time")
+	}
+	// A record that cannot be read is an error, not a silently new request.
+	entries, _ := os.ReadDir(filepath.Join(dir, "requests"))
+	if len(entries) != 2 {
+		t.Fatalf("%d records, want one per key", len(entries))
+	}
+	for _, e := range entries {
+		os.WriteFile(filepath.Join(dir, "requests", e.Name()), []byte("{"), 0o600)
+	}
+	var m MutationOptions
+	m.IdempotencyKey = "k1"
+	if _, err := m.Now(f); err == nil {
+		t.Fatal("a corrupt record was ignored")
+	}
+	// Records older than the retention are removed when a new one is written.
+	old := filepath.Join(dir, "requests", entries[0].Name())
+	past := time.Now().Add(-2 * RequestRetention)
+	os.Chtimes(old, past, past)
+	now("k3", "o1")
+	if _, err := os.Stat(old); !os.IsNotExist(err) {
+		t.Fatalf("an expired record is kept: %v", err)
+	}
+}
+
+func TestParseWhen(t *testing.T) {
+	base := time.Date(2030, 1, 2, 3, 4, 5, 600, time.UTC)
+	asked := 0
+	now := func() (time.Time, error) { asked++; return base, nil }
+	for in, want := range map[string]time.Time{
+		"7d": base.AddDate(0, 0, 7).Truncate(time.Second), "90m": base.Add(90 * time.Minute).Truncate(time.Second),
+		"2031-01-01": time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC),
+	} {
+		if got, err := ParseWhen("deadline", in, now); err != nil || !got.Equal(want) {
+			t.Errorf("%s: %v %v, want %v", in, got, err, want)
+		}
+	}
+	if asked != 2 {
+		t.Errorf("the clock was asked %d times, want only for the 2 durations", asked)
+	}
+	for _, bad := range []string{"-1d", "soon", "1.5d", ""} {
+		if _, err := ParseWhen("deadline", bad, now); CodeOf(err) != ExitUsage {
+			t.Errorf("%q: %v, want a usage error", bad, err)
+		}
+	}
+	boom := errors.New("no state directory")
+	if _, err := ParseWhen("deadline", "7d", func() (time.Time, error) { return time.Time{}, boom }); !errors.Is(err, boom) {
+		t.Errorf("the clock's error is lost: %v", err)
 	}
 }

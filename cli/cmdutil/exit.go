@@ -80,8 +80,28 @@ func CodeOf(err error) ExitCode {
 	return ExitFailure
 }
 
+// exitCodes is the exit code of every code of the ledger's vocabulary (cxlerr.Codes): a
+// test fails while a code has none.
+var exitCodes = map[cxlerr.Code]ExitCode{
+	cxlerr.Invalid:             ExitUsage,
+	cxlerr.TooLarge:            ExitUsage,
+	cxlerr.NotFound:            ExitNotFound,
+	cxlerr.Forbidden:           ExitForbidden,
+	cxlerr.Unauthenticated:     ExitForbidden,
+	cxlerr.Conflict:            ExitConflict,
+	cxlerr.Expired:             ExitConflict,
+	cxlerr.InsufficientFunds:   ExitConflict,
+	cxlerr.IdempotencyMismatch: ExitConflict,
+	cxlerr.RateLimited:         ExitRetryable,
+	cxlerr.Unavailable:         ExitRetryable,
+	cxlerr.Timeout:             ExitRetryable,
+	cxlerr.Pending:             ExitPending,
+	cxlerr.Internal:            ExitFailure,
+}
+
 // ExitCodeFor maps a ledger error to an exit code: PENDING is 8 whatever else it says, an
-// error marked retryable is 6, and otherwise its code decides.
+// error marked retryable is 6, and otherwise its code decides (ExitFailure for a code cxl
+// does not know).
 func ExitCodeFor(e *cxlerr.Error) ExitCode {
 	if e == nil {
 		return ExitOK
@@ -92,17 +112,8 @@ func ExitCodeFor(e *cxlerr.Error) ExitCode {
 	if e.Retryable {
 		return ExitRetryable
 	}
-	switch e.Code {
-	case cxlerr.Invalid, cxlerr.TooLarge:
-		return ExitUsage
-	case cxlerr.NotFound:
-		return ExitNotFound
-	case cxlerr.Forbidden, cxlerr.Unauthenticated:
-		return ExitForbidden
-	case cxlerr.Conflict, cxlerr.Expired, cxlerr.InsufficientFunds, cxlerr.IdempotencyMismatch:
-		return ExitConflict
-	case cxlerr.Unavailable, cxlerr.Timeout, cxlerr.RateLimited:
-		return ExitRetryable
+	if code, ok := exitCodes[e.Code]; ok {
+		return code
 	}
 	return ExitFailure
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/cxledger/cxledger/network"
 )
@@ -46,6 +47,9 @@ type Factory struct {
 	// Ledger connects to the ledger the selection, the environment and the configuration
 	// name; the caller closes it.
 	Ledger func(ctx context.Context) (Client, error)
+	// Now is the clock of the commands that resolve relative times (nil: time.Now);
+	// MutationOptions.Now fixes it once per idempotency key.
+	Now func() time.Time
 }
 
 // NewFactory returns the Factory of the real program.

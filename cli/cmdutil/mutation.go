@@ -24,6 +24,10 @@ type MutationOptions struct {
 	Wait bool
 	// Timeout bounds the whole command.
 	Timeout time.Duration
+
+	// line identifies the command line (command, arguments, flags but the mutation's and
+	// the output's own) for Now.
+	line string
 }
 
 // DefaultTimeout bounds a command that reaches the ledger.
@@ -38,7 +42,8 @@ func AddMutationFlags(cmd *cobra.Command, m *MutationOptions) {
 	cmd.Flags().BoolVar(&m.Wait, "wait", true, "when the commit is not known at once, follow the transaction until it commits or --timeout passes")
 	cmd.Flags().BoolVar(&noWait, "no-wait", false, "when the commit is not known at once, print the transaction ID and exit 8 (pending) instead of following it")
 	cmd.Flags().DurationVar(&m.Timeout, "timeout", DefaultTimeout, "give up after `duration`")
-	chain(cmd, func(cmd *cobra.Command) error {
+	chain(cmd, func(cmd *cobra.Command, args []string) error {
+		m.line = commandLine(cmd, args)
 		if noWait {
 			if cmd.Flags().Changed("wait") && m.Wait {
 				return UsageErrorf("--wait and --no-wait: choose one")
@@ -70,7 +75,7 @@ func AddTimeoutFlag(cmd *cobra.Command, d *time.Duration) {
 // AddLimitFlag adds --limit (-L) to a listing: at most that many entries, at least 1.
 func AddLimitFlag(cmd *cobra.Command, limit *int, def int, what string) {
 	cmd.Flags().IntVarP(limit, "limit", "L", def, "list at most `N` "+what)
-	chain(cmd, func(*cobra.Command) error {
+	chain(cmd, func(*cobra.Command, []string) error {
 		if *limit < 1 {
 			return UsageErrorf("--limit: must be at least 1")
 		}
@@ -79,10 +84,10 @@ func AddLimitFlag(cmd *cobra.Command, limit *int, def int, what string) {
 }
 
 // chain runs check before the command's PreRunE (if any).
-func chain(cmd *cobra.Command, check func(*cobra.Command) error) {
+func chain(cmd *cobra.Command, check func(*cobra.Command, []string) error) {
 	prev := cmd.PreRunE
 	cmd.PreRunE = func(c *cobra.Command, args []string) error {
-		if err := check(c); err != nil {
+		if err := check(c, args); err != nil {
 			return err
 		}
 		if prev != nil {
@@ -112,49 +117,40 @@ func (m *MutationOptions) Key(io *IOStreams) string {
 	return m.IdempotencyKey
 }
 
-// Submit runs one mutation through c under the mutation's idempotency key and decodes the
-// contract's result. While it runs a progress indicator shows on a terminal. When the
-// commit is not known at once it follows the transaction (Follow) unless --no-wait.
-func Submit[T any](ctx context.Context, io *IOStreams, c Client, m *MutationOptions, op string, req any,
-	run func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[T], error)) (*ledgerapi.Committed[T], error) {
+// Submit runs one mutation, op with req, through c under the mutation's idempotency key
+// and decodes the contract's result. While it runs a progress indicator shows on a
+// terminal. When the commit is not known at once it follows the transaction (Follow) unless
+// --no-wait.
+func Submit[Req, Res any](ctx context.Context, io *IOStreams, c Client, m *MutationOptions, op *ledgerapi.Op[Req, Res], req Req) (*ledgerapi.Committed[Res], error) {
 	key := m.Key(io)
-	p := io.StartProgress("submitting " + op)
+	p := io.StartProgress("submitting " + op.Name())
 	defer p.Stop()
-	return SubmitKey(ctx, c, key, m.Wait, op, req, run, func(txID string) {
+	return SubmitKey(ctx, c, key, m.Wait, op, req, func(txID string) {
 		p.Update("waiting for transaction " + txID + " to commit")
 	})
 }
 
-// SubmitKey is Submit with the key given and nothing shown: it runs the mutation under key,
+// SubmitKey is Submit with the key given and nothing shown: it runs op with req under key,
 // follows a pending transaction when wait (telling following, if set, its ID) and decodes
 // the result.
-func SubmitKey[T any](ctx context.Context, c Client, key string, wait bool, op string, req any,
-	run func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[T], error), following func(txID string)) (*ledgerapi.Committed[T], error) {
+func SubmitKey[Req, Res any](ctx context.Context, c Client, key string, wait bool, op *ledgerapi.Op[Req, Res], req Req, following func(txID string)) (*ledgerapi.Committed[Res], error) {
 	ctx = ledgerapi.WithIdempotencyKey(ctx, key)
-	raw, err := c.Submit(ctx, op, req, func(ctx context.Context, l ledgerapi.Ledger) (*RawCommitted, error) {
-		res, err := run(ctx, l)
-		if err != nil {
-			return nil, err
-		}
-		data, err := json.Marshal(res.Result)
-		if err != nil {
-			return nil, fmt.Errorf("encode result of %s: %w", op, err)
-		}
-		return &RawCommitted{TransactionID: res.TransactionID, BlockNumber: res.BlockNumber, Result: data}, nil
-	})
-	if e := pendingError(err); e != nil && wait && e.TransactionID != "" {
-		if following != nil {
-			following(e.TransactionID)
-		}
-		raw, err = Follow(ctx, c, e.TransactionID)
+	res, err := op.Run(ctx, c, req)
+	e := pendingError(err)
+	if e == nil || !wait || e.TransactionID == "" {
+		return res, err
 	}
+	if following != nil {
+		following(e.TransactionID)
+	}
+	raw, err := Follow(ctx, c, e.TransactionID)
 	if err != nil {
 		return nil, err
 	}
-	out := &ledgerapi.Committed[T]{TransactionID: raw.TransactionID, BlockNumber: raw.BlockNumber}
+	out := &ledgerapi.Committed[Res]{TransactionID: raw.TransactionID, BlockNumber: raw.BlockNumber}
 	if len(raw.Result) > 0 && string(raw.Result) != "null" {
 		if err := json.Unmarshal(raw.Result, &out.Result); err != nil {
-			return nil, fmt.Errorf("decode result of %s: %w", op, err)
+			return nil, fmt.Errorf("decode the result of %s: %w", op.Name(), err)
 		}
 	}
 	return out, nil

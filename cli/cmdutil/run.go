@@ -7,14 +7,13 @@ import (
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
-// Mutate connects to the ledger, submits one mutation under the command's mutation flags
+// Mutate connects to the ledger, submits op with req under the command's mutation flags
 // (Submit) and prints it (PrintCommitted): done(result) is the line said on ErrOut and
 // fields(result), if set, prints the record.
-func Mutate[T any](ctx context.Context, io *IOStreams, open func(context.Context) (Client, error), m *MutationOptions, asJSON bool,
-	op string, req any, call func(context.Context, ledgerapi.Ledger) (*ledgerapi.Committed[T], error),
-	done func(*T) string, fields func(*T) error) error {
+func Mutate[Req, Res any](ctx context.Context, io *IOStreams, open func(context.Context) (Client, error), m *MutationOptions, asJSON bool,
+	op *ledgerapi.Op[Req, Res], req Req, done func(*Res) string, fields func(*Res) error) error {
 	return WithClient(ctx, open, m.Timeout, func(ctx context.Context, c Client) error {
-		res, err := Submit(ctx, io, c, m, op, req, call)
+		res, err := Submit(ctx, io, c, m, op, req)
 		if err != nil {
 			return err
 		}

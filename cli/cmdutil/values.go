@@ -23,16 +23,34 @@ func ParseTime(flag, s string) (time.Time, error) {
 }
 
 // ParseWhen parses a time flag that may also be a duration from now: "72h", "30m", "7d",
-// or what ParseTime takes. The result is truncated to the second.
-func ParseWhen(flag, s string, now time.Time) (time.Time, error) {
-	if d, ok := strings.CutSuffix(s, "d"); ok {
-		if n, err := strconv.Atoi(d); err == nil && n >= 0 {
-			return now.AddDate(0, 0, n).Truncate(time.Second), nil
+// or what ParseTime takes. now is asked only for a duration (a mutation passes its
+// MutationOptions.Now, so a repeat under the same idempotency key resolves the same time).
+// The result is truncated to the second.
+func ParseWhen(flag, s string, now func() (time.Time, error)) (time.Time, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 {
+			return parseWhenTime(flag, s)
 		}
+		t, err := now()
+		if err != nil {
+			return time.Time{}, err
+		}
+		return t.AddDate(0, 0, n).Truncate(time.Second), nil
 	}
-	if d, err := time.ParseDuration(s); err == nil {
-		return now.Add(d).Truncate(time.Second), nil
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return parseWhenTime(flag, s)
 	}
+	t, err := now()
+	if err != nil {
+		return time.Time{}, err
+	}
+	return t.Add(d).Truncate(time.Second), nil
+}
+
+// parseWhenTime is ParseWhen of what is no duration.
+func parseWhenTime(flag, s string) (time.Time, error) {
 	t, err := ParseTime(flag, s)
 	if err != nil {
 		return t, UsageErrorf("--%s %q: want a duration from now (72h, 7d), a date (2025-06-01) or an RFC 3339 time", flag, s)

@@ -15,7 +15,7 @@ func TestProfiles(t *testing.T) {
 	t.Setenv("CXL_GATEWAY", "")
 	t.Setenv("CXL_API_KEY", "")
 	t.Setenv("CXL_PROFILE", "")
-	f, out, errOut := clitest.Factory(nil)
+	f, out, errOut := clitest.Factory(t, nil)
 	f.Config = func() (*cmdutil.Config, error) { return cmdutil.LoadConfig(path) }
 	run := func(stdin string, args ...string) clitest.Result {
 		f.IO.In = strings.NewReader(stdin)

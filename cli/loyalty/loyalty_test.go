@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/loyalty"
 	"github.com/cxledger/cxledger/cli/clitest"
 	"github.com/cxledger/cxledger/cli/cmdutil"
@@ -13,7 +14,7 @@ import (
 )
 
 func TestNewCmdProgramCreate(t *testing.T) {
-	f, _, _ := clitest.Factory(nil)
+	f, _, _ := clitest.Factory(t, nil)
 	var got *ProgramCreateOptions
 	clitest.Exec(t, f, NewCmdProgramCreate(f, func(o *ProgramCreateOptions) error { got = o; return nil }),
 		"club", "--name", "Club", "--unit", "bean", "--currency", "EUR", "--earn", "1/100", "--tier", "10000:2/100",
@@ -39,11 +40,27 @@ func TestNewCmdProgramCreate(t *testing.T) {
 	}
 }
 
+// customer is a customer of Org2MSP.
+var customer = clitest.User("Org2MSP", "User1")
+
+// members is a ledger where Org1MSP and Org2MSP are merchants and Org3MSP a payment
+// provider that issues EUR, as Org1MSP/User1.
+func members(t *testing.T) *clitest.Ledger {
+	t.Helper()
+	l := clitest.New(t)
+	l.Grant(t, "Org1MSP", ledger.Merchant)
+	l.Grant(t, "Org2MSP", ledger.Merchant)
+	l.Grant(t, "Org3MSP", ledger.Payment)
+	l.As(clitest.User("Org3MSP", "User1"))
+	clitest.Must(t, l, ledgerapi.OrdersRegisterCurrency, ledgerapi.RegisterCurrencyRequest{Currency: "EUR"})
+	return l.As(clitest.User("Org1MSP", "User1"))
+}
+
 func TestEarnAndRedeem(t *testing.T) {
 	for _, tr := range clitest.Transports() {
 		t.Run(tr.Name, func(t *testing.T) {
-			fake := clitest.NewFake()
-			c := tr.Open(t, fake)
+			l := members(t)
+			c := tr.Open(t, l)
 			cx := func(args ...string) clitest.Result { return clitest.Run(t, c, NewCmdLoyalty, args...) }
 			cx("program", "create", "club", "--name", "Club", "--unit", "bean", "--currency", "EUR", "--earn", "1/100",
 				"--expiry-days", "365", "--transferable", "--partner", "Org2MSP:1/1").OK(t)
@@ -64,7 +81,7 @@ func TestEarnAndRedeem(t *testing.T) {
 			cx("earn", "club", "Org2MSP/User1").Fails(t, cmdutil.ExitUsage, "--amount")
 			cx("earn", "club", "Org2MSP/User1", "--amount", "1", "--points", "1").Fails(t, cmdutil.ExitUsage, "choose one")
 
-			fake.Caller = "Org2MSP"
+			l.As(customer)
 			cx("earn", "club", "Org2MSP/User1", "--points", "5").Fails(t, cmdutil.ExitForbidden, "FORBIDDEN")
 			var b loyalty.PointsBalance
 			cx("balance", "club", "--json").OK(t).JSON(t, &b)
@@ -76,6 +93,7 @@ func TestEarnAndRedeem(t *testing.T) {
 			cx("redeem", "club", "--points", "10", "--merchant", "Org1MSP", "--account", "Org2MSP/User1", "--idempotency-key", "r1").OK(t)
 			cx("redeem", "club", "--points", "10", "--merchant", "Org1MSP", "--account", "Org2MSP/User1", "--idempotency-key", "r1").OK(t)
 			cx("redeem", "club", "--points", "100", "--merchant", "Org1MSP", "--account", "Org2MSP/User1").Fails(t, cmdutil.ExitConflict, "INSUFFICIENT_FUNDS")
+			l.Advance(time.Minute)
 			cx("transfer", "club", "--to", "Org3MSP/User1", "--points", "5", "--account", "Org2MSP/User1").OK(t)
 			cx("balance", "club", "--json").OK(t).JSON(t, &b)
 			if b.Available != 10 {
@@ -110,14 +128,34 @@ type withAccount struct{ cmdutil.Client }
 func (withAccount) Account() string { return "Org2MSP/User1" }
 
 func TestRedeemWithYourOwnAccount(t *testing.T) {
-	fake := clitest.NewFake()
-	c := clitest.InProcess(t, fake)
+	l := members(t)
+	c := clitest.InProcess(t, l)
 	clitest.Run(t, c, NewCmdLoyalty, "program", "create", "club", "--name", "Club", "--unit", "bean", "--currency", "EUR", "--earn", "1/1").OK(t)
 	clitest.Run(t, c, NewCmdLoyalty, "earn", "club", "Org2MSP/User1", "--points", "5").OK(t)
-	fake.Caller = "Org2MSP"
+	l.As(customer)
 	var r ledgerapi.Committed[loyalty.Redemption]
 	clitest.Run(t, withAccount{c}, NewCmdLoyalty, "redeem", "club", "--points", "3", "--merchant", "Org1MSP", "--json").OK(t).JSON(t, &r)
 	if r.Result.Account != "Org2MSP/User1" {
 		t.Fatalf("redeemed from %q", r.Result.Account)
+	}
+}
+
+// What a sale earns is the contract's rule, tiers included.
+func TestEarnFollowsTheTiers(t *testing.T) {
+	for _, tr := range clitest.Transports() {
+		t.Run(tr.Name, func(t *testing.T) {
+			l := members(t)
+			c := tr.Open(t, l)
+			cx := func(args ...string) clitest.Result { return clitest.Run(t, c, NewCmdLoyalty, args...) }
+			cx("program", "create", "club", "--name", "Club", "--unit", "bean", "--currency", "EUR", "--earn", "1/100",
+				"--tier", "10000:2/100").OK(t)
+			for amount, want := range map[string]int64{"9900": 99, "20000": 400} {
+				var e ledgerapi.Committed[loyalty.Earn]
+				cx("earn", "club", "Org2MSP/User1", "--amount", amount, "--json").OK(t).JSON(t, &e)
+				if int64(e.Result.Points) != want {
+					t.Errorf("a sale of %s earned %d, want %d", amount, e.Result.Points, want)
+				}
+			}
+		})
 	}
 }

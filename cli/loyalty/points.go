@@ -80,10 +80,7 @@ once per ID: --id, by default the idempotency key (or a hash of it).`,
 				opts.ID = cmdutil.DerivedID(opts.Mutation.Key(opts.IO))
 			}
 			req := ledgerapi.EarnRequest{Program: opts.Program, ID: opts.ID, Account: opts.Account, Amount: opts.Amount, Points: opts.Points}
-			return cmdutil.Mutate(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "loyalty.Earn", req,
-				func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[loyalty.Earn], error) {
-					return l.Loyalty().Earn(ctx, req)
-				},
+			return cmdutil.Mutate(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, ledgerapi.LoyaltyEarn, req,
 				func(e *loyalty.Earn) string {
 					s := fmt.Sprintf("%s earned %d points in %s", e.Account, e.Points, e.Program)
 					if e.Expires != nil {
@@ -160,10 +157,7 @@ points back. A redemption happens once per ID: --id, by default the idempotency 
 			}
 			return asHolder(ctx, opts.IO, opts.Ledger, &opts.Mutation, opts.Account, &opts.ID, func(ctx context.Context, open opener, acct string) error {
 				req := ledgerapi.RedeemRequest{Program: opts.Program, ID: opts.ID, Account: acct, Points: opts.Points, Merchant: opts.Merchant, Order: opts.Order}
-				return cmdutil.Mutate(ctx, opts.IO, open, &opts.Mutation, opts.JSON, "loyalty.Redeem", req,
-					func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[loyalty.Redemption], error) {
-						return l.Loyalty().Redeem(ctx, req)
-					},
+				return cmdutil.Mutate(ctx, opts.IO, open, &opts.Mutation, opts.JSON, ledgerapi.LoyaltyRedeem, req,
 					func(r *loyalty.Redemption) string {
 						s := fmt.Sprintf("%s redeemed %d points of %s at %s", r.Account, r.Points, r.Program, r.Merchant)
 						if r.DebtPaid > 0 {
@@ -201,10 +195,7 @@ func NewCmdTransfer(f *cmdutil.Factory, runF func(*TransferOptions) error) *cobr
 			}
 			return asHolder(ctx, opts.IO, opts.Ledger, &opts.Mutation, opts.Account, &opts.ID, func(ctx context.Context, open opener, acct string) error {
 				req := ledgerapi.TransferPointsRequest{Program: opts.Program, ID: opts.ID, Account: acct, To: opts.To, Points: opts.Points}
-				return cmdutil.Mutate(ctx, opts.IO, open, &opts.Mutation, opts.JSON, "loyalty.Transfer", req,
-					func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[loyalty.PointsTransfer], error) {
-						return l.Loyalty().Transfer(ctx, req)
-					},
+				return cmdutil.Mutate(ctx, opts.IO, open, &opts.Mutation, opts.JSON, ledgerapi.LoyaltyTransfer, req,
 					func(t *loyalty.PointsTransfer) string {
 						return fmt.Sprintf("transferred %d points of %s from %s to %s", t.Points, t.Program, t.From, t.To)
 					}, nil)
@@ -236,10 +227,7 @@ func NewCmdExpire(f *cmdutil.Factory, runF func(*ExpireOptions) error) *cobra.Co
 				return runF(opts)
 			}
 			req := ledgerapi.ExpirePointsRequest{Program: opts.Program, Accounts: opts.Accounts}
-			return cmdutil.Mutate(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "loyalty.ExpirePoints", req,
-				func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[loyalty.ExpirySweep], error) {
-					return l.Loyalty().ExpirePoints(ctx, req)
-				},
+			return cmdutil.Mutate(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, ledgerapi.LoyaltyExpirePoints, req,
 				func(s *loyalty.ExpirySweep) string {
 					return fmt.Sprintf("expired %d points of %s in %d accounts", s.Points, s.Program, len(s.Accounts))
 				}, nil)
@@ -278,7 +266,7 @@ func NewCmdBalance(f *cmdutil.Factory, runF func(*BalanceOptions) error) *cobra.
 			}
 			return cmdutil.Query(cmd.Context(), opts.IO, opts.Ledger, opts.Timeout, opts.JSON,
 				func(ctx context.Context, c cmdutil.Client) (*loyalty.PointsBalance, error) {
-					return c.Loyalty().Balance(ctx, ledgerapi.PointsBalanceRequest{Program: opts.Program, Account: opts.Account, SoonDays: opts.SoonDays})
+					return ledgerapi.Over(c).Loyalty().Balance(ctx, ledgerapi.PointsBalanceRequest{Program: opts.Program, Account: opts.Account, SoonDays: opts.SoonDays})
 				}, func(b *loyalty.PointsBalance) error {
 					io := opts.IO
 					next := ""
@@ -329,7 +317,7 @@ func NewCmdHistory(f *cmdutil.Factory, runF func(*HistoryOptions) error) *cobra.
 			return cmdutil.Query(cmd.Context(), opts.IO, opts.Ledger, opts.Timeout, opts.JSON,
 				func(ctx context.Context, c cmdutil.Client) (all loyalty.PointsHistory, err error) {
 					all.Entries, all.Bookmark, err = cmdutil.Paginate(opts.Limit, "", func(size int, bookmark string) ([]loyalty.PointsEntry, string, error) {
-						page, err := c.Loyalty().History(ctx, ledgerapi.PointsHistoryRequest{Program: opts.Program, Account: opts.Account, PageSize: size, Bookmark: bookmark})
+						page, err := ledgerapi.Over(c).Loyalty().History(ctx, ledgerapi.PointsHistoryRequest{Program: opts.Program, Account: opts.Account, PageSize: size, Bookmark: bookmark})
 						if err != nil {
 							return nil, "", err
 						}
@@ -406,7 +394,7 @@ func NewCmdStatement(f *cmdutil.Factory, runF func(*StatementOptions) error) *co
 				req := ledgerapi.StatementRequest{Merchant: opts.Merchant, Counterparty: opts.Other, From: opts.From, To: opts.To, PageSize: 100}
 				var all *loyalty.SettlementStatement
 				for {
-					page, err := c.Loyalty().Statement(ctx, req)
+					page, err := ledgerapi.Over(c).Loyalty().Statement(ctx, req)
 					if err != nil {
 						return err
 					}
@@ -474,7 +462,7 @@ func NewCmdOrderPoints(f *cmdutil.Factory, runF func(*OrderPointsOptions) error)
 			}
 			return cmdutil.Query(cmd.Context(), opts.IO, opts.Ledger, opts.Timeout, opts.JSON,
 				func(ctx context.Context, c cmdutil.Client) (*loyalty.OrderPoints, error) {
-					return c.Loyalty().OrderPoints(ctx, ledgerapi.OrderPointsRequest{Order: opts.Order})
+					return ledgerapi.Over(c).Loyalty().OrderPoints(ctx, ledgerapi.OrderPointsRequest{Order: opts.Order})
 				}, func(op *loyalty.OrderPoints) error {
 					io := opts.IO
 					t := cmdutil.NewTable(io, "WHAT", "PROGRAMME", "ID", "POINTS", "TIME", "TRANSACTION")

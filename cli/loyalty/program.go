@@ -136,10 +136,7 @@ makes orders you deliver earn in the programme.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return cmdutil.Mutate(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "loyalty.CreateProgram", *r,
-				func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[loyalty.Program], error) {
-					return l.Loyalty().CreateProgram(ctx, *r)
-				},
+			return cmdutil.Mutate(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, ledgerapi.LoyaltyCreateProgram, *r,
 				func(p *loyalty.Program) string { return "created programme " + p.ID },
 				func(p *loyalty.Program) error { return printProgram(opts.IO, p) })
 		},
@@ -210,7 +207,7 @@ func NewCmdProgramShow(f *cmdutil.Factory, runF func(*ProgramShowOptions) error)
 			}
 			return cmdutil.Query(cmd.Context(), opts.IO, opts.Ledger, opts.Timeout, opts.JSON,
 				func(ctx context.Context, c cmdutil.Client) (*loyalty.Program, error) {
-					return c.Loyalty().GetProgram(ctx, ledgerapi.ProgramRequest{Program: opts.ID})
+					return ledgerapi.Over(c).Loyalty().GetProgram(ctx, ledgerapi.ProgramRequest{Program: opts.ID})
 				},
 				func(p *loyalty.Program) error { return printProgram(opts.IO, p) })
 		},
@@ -244,7 +241,7 @@ func NewCmdProgramList(f *cmdutil.Factory, runF func(*ProgramListOptions) error)
 			return cmdutil.Query(cmd.Context(), opts.IO, opts.Ledger, opts.Timeout, opts.JSON,
 				func(ctx context.Context, c cmdutil.Client) (all loyalty.ProgramPage, err error) {
 					all.Programs, all.Bookmark, err = cmdutil.Paginate(opts.Limit, "", func(size int, bookmark string) ([]loyalty.Program, string, error) {
-						page, err := c.Loyalty().ListPrograms(ctx, ledgerapi.ListProgramsRequest{PageSize: size, Bookmark: bookmark})
+						page, err := ledgerapi.Over(c).Loyalty().ListPrograms(ctx, ledgerapi.ListProgramsRequest{PageSize: size, Bookmark: bookmark})
 						if err != nil {
 							return nil, "", err
 						}
@@ -293,10 +290,7 @@ func NewCmdProgramAccept(f *cmdutil.Factory, runF func(*ProgramAcceptOptions) er
 				return runF(opts)
 			}
 			req := ledgerapi.ProgramRequest{Program: opts.ID}
-			return cmdutil.Mutate(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "loyalty.AcceptPartnership", req,
-				func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[loyalty.PartnerTerms], error) {
-					return l.Loyalty().AcceptPartnership(ctx, req)
-				},
+			return cmdutil.Mutate(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, ledgerapi.LoyaltyAcceptPartnership, req,
 				func(t *loyalty.PartnerTerms) string {
 					return fmt.Sprintf("%s accepted the terms of %s: %d per %d points", t.MSP, opts.ID, t.Value, t.Per)
 				}, nil)

@@ -11,10 +11,7 @@ import (
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
-	gatewaypb "github.com/hyperledger/fabric-protos-go-apiv2/gateway"
-	"google.golang.org/grpc/status"
 
-	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/gateway/fabric"
 	"github.com/cxledger/cxledger/network"
 )
@@ -120,14 +117,15 @@ func concurrently(fns []func() error) error {
 
 // submitUntilEndorsed submits fn and waits for its commit. Right after start-up the gateway
 // may not yet know every peer it needs for an endorsement plan ("no combination of peers
-// can be derived"); such a failure happens before anything reaches the orderer, so it is
-// retried, for up to 30 seconds. Every other failure is returned as it is.
+// can be derived"); such a failure happens before anything reaches the orderer, so an
+// endorsement failure that fabric.Classify calls retryable is retried, for up to 30
+// seconds. Every other failure, the chaincode's own refusals included, is returned as it is.
 func submitUntilEndorsed(ctx context.Context, contract *client.Contract, fn, args string) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		_, err := contract.SubmitWithContext(ctx, fn, client.WithArguments(args))
 		var endorseErr *client.EndorseError
-		if err == nil || !errors.As(err, &endorseErr) || isChaincodeError(err) || time.Now().After(deadline) {
+		if err == nil || !errors.As(err, &endorseErr) || !fabric.Classify(err).Retryable || time.Now().After(deadline) {
 			return err
 		}
 		select {
@@ -136,21 +134,4 @@ func submitUntilEndorsed(ctx context.Context, contract *client.Contract, fn, arg
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
-}
-
-// isChaincodeError reports whether the chaincode itself refused, which no retry changes.
-func isChaincodeError(err error) bool {
-	if _, ok := cxlerr.Parse(err.Error()); ok {
-		return true
-	}
-	if st, ok := status.FromError(err); ok {
-		for _, d := range st.Details() {
-			if ed, ok := d.(*gatewaypb.ErrorDetail); ok {
-				if _, ok := cxlerr.Parse(ed.GetMessage()); ok {
-					return true
-				}
-			}
-		}
-	}
-	return false
 }

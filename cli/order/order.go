@@ -98,13 +98,10 @@ func money(a ledger.Amount, currency string) string {
 	return strconv.FormatInt(int64(a), 10) + " " + currency
 }
 
-// submitOrder runs a mutation that returns an order and prints it.
-func submitOrder(ctx context.Context, io *cmdutil.IOStreams, open func(context.Context) (cmdutil.Client, error), m *cmdutil.MutationOptions,
-	asJSON bool, op string, req any, done string, call func(context.Context, ledgerapi.Orders) (*ledgerapi.Committed[orders.Order], error)) error {
+// submitOrder runs op, a mutation that returns an order, and prints it.
+func submitOrder[Req any](ctx context.Context, io *cmdutil.IOStreams, open func(context.Context) (cmdutil.Client, error), m *cmdutil.MutationOptions,
+	asJSON bool, op *ledgerapi.Op[Req, orders.Order], req Req, done string) error {
 	return cmdutil.Mutate(ctx, io, open, m, asJSON, op, req,
-		func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[orders.Order], error) {
-			return call(ctx, l.Orders())
-		},
 		func(o *orders.Order) string { return fmt.Sprintf("%s order %s: now %s", done, o.ID, o.State) },
 		func(o *orders.Order) error { return printOrder(io, o) })
 }
@@ -163,7 +160,7 @@ and disputes for that many days after delivery.`,
 			if opts.Request.Amount, err = cmdutil.ParseAmount("amount", amount); err != nil {
 				return err
 			}
-			if opts.Request.Deadline, err = cmdutil.ParseWhen("deadline", deadline, time.Now().UTC()); err != nil {
+			if opts.Request.Deadline, err = cmdutil.ParseWhen("deadline", deadline, func() (time.Time, error) { return opts.Mutation.Now(f) }); err != nil {
 				return err
 			}
 			for _, s := range items {
@@ -176,10 +173,7 @@ and disputes for that many days after delivery.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return submitOrder(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "orders.Place", opts.Request, "placed",
-				func(ctx context.Context, o ledgerapi.Orders) (*ledgerapi.Committed[orders.Order], error) {
-					return o.Place(ctx, opts.Request)
-				})
+			return submitOrder(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, ledgerapi.OrdersPlace, opts.Request, "placed")
 		},
 	}
 	fl := cmd.Flags()
@@ -211,29 +205,20 @@ type StepOptions struct {
 }
 
 var steps = map[string]struct {
-	short, long, op, done string
-	reason                bool
-	call                  func(ctx context.Context, o ledgerapi.Orders, id, reason string) (*ledgerapi.Committed[orders.Order], error)
+	short, long, done string
+	// op is the step's operation without a reason, withReason with one.
+	op         *ledgerapi.Op[ledgerapi.OrderRequest, orders.Order]
+	withReason *ledgerapi.Op[ledgerapi.OrderReasonRequest, orders.Order]
 }{
-	"confirm-delivery": {"Confirm that an order was delivered, releasing its escrow to the merchant",
-		"The customer confirms (any time), or the order's carrier (until the deadline).", "orders.ConfirmDelivery", "confirmed delivery of", false,
-		func(ctx context.Context, o ledgerapi.Orders, id, _ string) (*ledgerapi.Committed[orders.Order], error) {
-			return o.ConfirmDelivery(ctx, ledgerapi.OrderRequest{ID: id})
-		}},
-	"return": {"Ask to return a delivered order (the customer, before its return-by date)", "", "orders.RequestReturn", "requested the return of", true,
-		func(ctx context.Context, o ledgerapi.Orders, id, reason string) (*ledgerapi.Committed[orders.Order], error) {
-			return o.RequestReturn(ctx, ledgerapi.OrderReasonRequest{ID: id, Reason: reason})
-		}},
-	"receive-return": {"Record that a returned order came back, refunding what is left", "The merchant or the order's carrier records it.",
-		"orders.ReceiveReturn", "received the return of", false,
-		func(ctx context.Context, o ledgerapi.Orders, id, _ string) (*ledgerapi.Committed[orders.Order], error) {
-			return o.ReceiveReturn(ctx, ledgerapi.OrderRequest{ID: id})
-		}},
-	"dispute": {"Open a dispute about a delivered or returning order, for its arbiter to resolve", "The customer or the merchant opens it.",
-		"orders.OpenDispute", "opened a dispute about", true,
-		func(ctx context.Context, o ledgerapi.Orders, id, reason string) (*ledgerapi.Committed[orders.Order], error) {
-			return o.OpenDispute(ctx, ledgerapi.OrderReasonRequest{ID: id, Reason: reason})
-		}},
+	"confirm-delivery": {short: "Confirm that an order was delivered, releasing its escrow to the merchant",
+		long: "The customer confirms (any time), or the order's carrier (until the deadline).", done: "confirmed delivery of",
+		op: ledgerapi.OrdersConfirmDelivery},
+	"return": {short: "Ask to return a delivered order (the customer, before its return-by date)", done: "requested the return of",
+		withReason: ledgerapi.OrdersRequestReturn},
+	"receive-return": {short: "Record that a returned order came back, refunding what is left", long: "The merchant or the order's carrier records it.",
+		done: "received the return of", op: ledgerapi.OrdersReceiveReturn},
+	"dispute": {short: "Open a dispute about a delivered or returning order, for its arbiter to resolve", long: "The customer or the merchant opens it.",
+		done: "opened a dispute about", withReason: ledgerapi.OrdersOpenDispute},
 }
 
 // NewCmdStep returns `cxl order <step>` for confirm-delivery, return, receive-return or
@@ -242,7 +227,7 @@ func NewCmdStep(f *cmdutil.Factory, step string, runF func(*StepOptions) error) 
 	opts := &StepOptions{IO: f.IO, Ledger: f.Ledger, Step: step}
 	s := steps[step]
 	use := step + " ID"
-	if s.reason {
+	if s.withReason != nil {
 		use += " [--reason CODE]"
 	}
 	cmd := &cobra.Command{
@@ -255,18 +240,14 @@ func NewCmdStep(f *cmdutil.Factory, step string, runF func(*StepOptions) error) 
 			if runF != nil {
 				return runF(opts)
 			}
-			req := ledgerapi.OrderReasonRequest{ID: opts.ID, Reason: opts.Reason}
-			var body any = req
-			if !s.reason {
-				body = ledgerapi.OrderRequest{ID: opts.ID}
+			if s.withReason != nil {
+				req := ledgerapi.OrderReasonRequest{ID: opts.ID, Reason: opts.Reason}
+				return submitOrder(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, s.withReason, req, s.done)
 			}
-			return submitOrder(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, s.op, body, s.done,
-				func(ctx context.Context, o ledgerapi.Orders) (*ledgerapi.Committed[orders.Order], error) {
-					return s.call(ctx, o, opts.ID, opts.Reason)
-				})
+			return submitOrder(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, s.op, ledgerapi.OrderRequest{ID: opts.ID}, s.done)
 		},
 	}
-	if s.reason {
+	if s.withReason != nil {
 		cmd.Flags().StringVar(&opts.Reason, "reason", "", "why, as a `code` (damaged, late, wrong-item)")
 	}
 	cmdutil.AddMutationFlags(cmd, &opts.Mutation)
@@ -304,6 +285,9 @@ sent: --refund-id, by default the idempotency key (or a hash of it).`,
 				if err != nil {
 					return err
 				}
+				if a <= 0 {
+					return cmdutil.UsageErrorf("--amount %q: must be positive (leave it out to refund all that is left)", amount)
+				}
 				opts.Amount = &a
 			}
 			if runF != nil {
@@ -313,11 +297,11 @@ sent: --refund-id, by default the idempotency key (or a hash of it).`,
 			if opts.RefundID == "" {
 				opts.RefundID = cmdutil.DerivedID(key)
 			}
-			req := ledgerapi.RefundRequest{ID: opts.ID, RefundID: opts.RefundID, Amount: opts.Amount, Reason: opts.Reason}
-			return submitOrder(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "orders.Refund", req, "refunded",
-				func(ctx context.Context, o ledgerapi.Orders) (*ledgerapi.Committed[orders.Order], error) {
-					return o.Refund(ctx, req)
-				})
+			req := ledgerapi.RefundRequest{ID: opts.ID, RefundID: opts.RefundID, Reason: opts.Reason}
+			if opts.Amount != nil {
+				req.Amount = *opts.Amount
+			}
+			return submitOrder(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, ledgerapi.OrdersRefund, req, "refunded")
 		},
 	}
 	cmd.Flags().StringVar(&amount, "amount", "", "refund this many minor units (default: all that is left)")
@@ -359,11 +343,8 @@ func NewCmdResolve(f *cmdutil.Factory, runF func(*ResolveOptions) error) *cobra.
 			if runF != nil {
 				return runF(opts)
 			}
-			req := ledgerapi.ResolveDisputeRequest{ID: opts.ID, Refund: &opts.Refund}
-			return submitOrder(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "orders.ResolveDispute", req, "resolved",
-				func(ctx context.Context, o ledgerapi.Orders) (*ledgerapi.Committed[orders.Order], error) {
-					return o.ResolveDispute(ctx, req)
-				})
+			req := ledgerapi.ResolveDisputeRequest{ID: opts.ID, Refund: opts.Refund}
+			return submitOrder(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, ledgerapi.OrdersResolveDispute, req, "resolved")
 		},
 	}
 	cmd.Flags().StringVar(&refund, "refund", "", "the award to the customer in minor units (0 for none)")

@@ -2,12 +2,14 @@ package order
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/orders"
 	"github.com/cxledger/cxledger/cli/clitest"
 	"github.com/cxledger/cxledger/cli/cmdutil"
@@ -46,7 +48,7 @@ func TestNewCmdPlace(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f, _, _ := clitest.Factory(nil)
+			f, _, _ := clitest.Factory(t, nil)
 			var got *PlaceOptions
 			r := clitest.Exec(t, f, NewCmdPlace(f, func(o *PlaceOptions) error { got = o; return nil }), tc.args...)
 			if tc.wantErr != "" {
@@ -59,11 +61,22 @@ func TestNewCmdPlace(t *testing.T) {
 	}
 }
 
-// funded is a fake ledger with currency EUR issued by Org1MSP and 10000 for Org2MSP/User1.
-func funded(t *testing.T, tr clitest.Transport) (*clitest.Fake, func(newCmd func(*cmdutil.Factory) *cobra.Command, args ...string) clitest.Result) {
+// Staff of the organisations, and the customer.
+var (
+	org1, org3 = clitest.User("Org1MSP", "User1"), clitest.User("Org3MSP", "User1")
+	customer   = clitest.User("Org2MSP", "User1")
+)
+
+// funded is a ledger where Org1MSP is a payment provider and a merchant, Org2MSP a member
+// whose customer Org2MSP/User1 holds 10000 of currency EUR (issued by Org1MSP), and Org3MSP
+// an arbiter, as Org1MSP/User1.
+func funded(t *testing.T, tr clitest.Transport) (*clitest.Ledger, func(newCmd func(*cmdutil.Factory) *cobra.Command, args ...string) clitest.Result) {
 	t.Helper()
-	fake := clitest.NewFake()
-	c := tr.Open(t, fake)
+	l := clitest.New(t)
+	l.Grant(t, "Org1MSP", ledger.Payment, ledger.Merchant)
+	l.Grant(t, "Org2MSP", ledger.Carrier)
+	l.Grant(t, "Org3MSP", ledger.Arbiter)
+	c := tr.Open(t, l)
 	cx := func(newCmd func(*cmdutil.Factory) *cobra.Command, args ...string) clitest.Result {
 		return clitest.Run(t, c, newCmd, args...)
 	}
@@ -74,14 +87,14 @@ func funded(t *testing.T, tr clitest.Transport) (*clitest.Fake, func(newCmd func
 	}
 	cx(balance, "register-currency", "EUR").OK(t)
 	cx(balance, "deposit", "Org2MSP/User1=10000", "--currency", "EUR").OK(t)
-	return fake, cx
+	return l, cx
 }
 
 func TestOrderRefundedOnce(t *testing.T) {
 	for _, tr := range clitest.Transports() {
 		t.Run(tr.Name, func(t *testing.T) {
-			fake, cx := funded(t, tr)
-			fake.Caller = "Org2MSP"
+			l, cx := funded(t, tr)
+			l.As(customer)
 			var c ledgerapi.Committed[orders.Order]
 			cx(NewCmdOrder, "place", "o1", "--merchant", "Org1MSP", "--amount", "2500", "--currency", "EUR", "--deadline", "7d",
 				"--item", "beans:2", "--json").OK(t).JSON(t, &c)
@@ -91,7 +104,7 @@ func TestOrderRefundedOnce(t *testing.T) {
 			cx(NewCmdOrder, "place", "o2", "--merchant", "Org1MSP", "--amount", "99999", "--currency", "EUR", "--deadline", "7d",
 				"--item", "beans:2").Fails(t, cmdutil.ExitConflict, "INSUFFICIENT_FUNDS")
 
-			fake.Caller = "Org1MSP"
+			l.As(org1)
 			first := cx(NewCmdOrder, "refund", "o1", "--amount", "1000", "--reason", "damaged", "--idempotency-key", "rf-1", "--json").OK(t)
 			var r1, r2 ledgerapi.Committed[orders.Order]
 			first.JSON(t, &r1)
@@ -102,7 +115,7 @@ func TestOrderRefundedOnce(t *testing.T) {
 			if r2.TransactionID != r1.TransactionID || r2.Result.Refunded != 1000 {
 				t.Fatalf("the retry applied again: %s vs %s, refunded %d", r2.TransactionID, r1.TransactionID, r2.Result.Refunded)
 			}
-			if n := len(fake.CallsOf("orders.Refund")); n != 1 {
+			if n := len(l.CallsOf(&ledgerapi.OrdersRefund.Operation)); n != 1 {
 				t.Fatalf("Refund ran %d times", n)
 			}
 			// The refund ID is the contract's exactly-once handle, whatever the key.
@@ -126,8 +139,8 @@ func TestOrderRefundedOnce(t *testing.T) {
 func TestOrderSteps(t *testing.T) {
 	for _, tr := range clitest.Transports() {
 		t.Run(tr.Name, func(t *testing.T) {
-			fake, cx := funded(t, tr)
-			fake.Caller = "Org2MSP"
+			l, cx := funded(t, tr)
+			l.As(customer)
 			cx(NewCmdOrder, "place", "o1", "--merchant", "Org1MSP", "--amount", "2500", "--currency", "EUR", "--deadline", "7d",
 				"--item", "beans:2", "--arbiter", "Org3MSP", "--return-days", "14").OK(t)
 			cx(NewCmdOrder, "confirm-delivery", "o1").OK(t)
@@ -135,13 +148,15 @@ func TestOrderSteps(t *testing.T) {
 			cx(NewCmdOrder, "return", "o1", "--reason", "wrong-item").OK(t)
 			cx(NewCmdOrder, "return", "o1", "--reason", "Wrong Item").Fails(t, cmdutil.ExitUsage, "INVALID")
 			cx(NewCmdOrder, "dispute", "o1", "--reason", "never-came-back").OK(t)
-			fake.Caller = "Org3MSP"
+			l.As(org3)
 			var c ledgerapi.Committed[orders.Order]
 			cx(NewCmdOrder, "resolve", "o1", "--refund", "500", "--json").OK(t).JSON(t, &c)
 			if c.Result.State != orders.StateResolved || c.Result.Dispute.Refund != 500 {
 				t.Fatalf("resolved %+v", c.Result)
 			}
 			cx(NewCmdOrder, "resolve", "o1").Fails(t, cmdutil.ExitUsage, "missing --refund")
+			cx(NewCmdOrder, "receive-return", "o1").Fails(t, cmdutil.ExitForbidden, "only the merchant")
+			l.As(org1)
 			cx(NewCmdOrder, "receive-return", "o1").Fails(t, cmdutil.ExitConflict, "resolved")
 
 			var page orders.OrderPage
@@ -161,24 +176,63 @@ func TestOrderSteps(t *testing.T) {
 func TestSweepAll(t *testing.T) {
 	for _, tr := range clitest.Transports() {
 		t.Run(tr.Name, func(t *testing.T) {
-			fake, cx := funded(t, tr)
-			fake.Caller = "Org2MSP"
+			l, cx := funded(t, tr)
+			l.As(customer)
 			for _, id := range []string{"a", "b", "c"} {
 				cx(NewCmdOrder, "place", id, "--merchant", "Org1MSP", "--amount", "100", "--currency", "EUR",
-					"--deadline", clitest.Now.Add(-time.Hour).Format(time.RFC3339), "--item", "x:1").OK(t)
+					"--deadline", l.Now().Add(time.Hour).Format(time.RFC3339), "--item", "x:1").OK(t)
 			}
+			l.Advance(2 * time.Hour)
 			var s Swept
 			cx(NewCmdOrder, "sweep", "--all", "--limit", "2", "--idempotency-key", "sw", "--json").OK(t).JSON(t, &s)
-			if len(s.Refunded) != 3 || len(s.Transactions) != 2 {
+			// The contract refunds one order per customer in a transaction.
+			if len(s.Refunded) != 3 || len(s.Transactions) != 3 {
 				t.Fatalf("swept %+v", s)
 			}
 			// The same sweep again: its transactions replay, nothing is refunded twice.
 			var again Swept
 			cx(NewCmdOrder, "sweep", "--all", "--limit", "2", "--idempotency-key", "sw", "--json").OK(t).JSON(t, &again)
-			if !reflect.DeepEqual(again, s) || len(fake.CallsOf("orders.Sweep")) != 2 {
-				t.Fatalf("replayed sweep %+v (%d calls)", again, len(fake.CallsOf("orders.Sweep")))
+			if !reflect.DeepEqual(again, s) || len(l.CallsOf(&ledgerapi.OrdersSweep.Operation)) != 3 {
+				t.Fatalf("replayed sweep %+v (%d calls)", again, len(l.CallsOf(&ledgerapi.OrdersSweep.Operation)))
 			}
 			cx(NewCmdOrder, "sweep", "--limit", "500").Fails(t, cmdutil.ExitUsage, "--limit")
+		})
+	}
+}
+
+// hourly is a clock that moves on an hour at every look, so that a command that resolved
+// its times anew on a retry would send another request.
+func hourly(from time.Time) func() time.Time {
+	return func() time.Time {
+		from = from.Add(time.Hour)
+		return from
+	}
+}
+
+// A relative deadline is resolved once per idempotency key: repeating the command word for
+// word replays the first outcome instead of failing with IDEMPOTENCY_MISMATCH.
+func TestRetriedPlaceIsTheSameRequest(t *testing.T) {
+	for _, tr := range clitest.Transports() {
+		t.Run(tr.Name, func(t *testing.T) {
+			l, _ := funded(t, tr)
+			l.As(customer)
+			f, _, _ := clitest.Factory(t, tr.Open(t, l))
+			f.Now = hourly(l.Now())
+			place := []string{"place", "o1", "--merchant", "Org1MSP", "--amount", "100", "--currency", "EUR", "--deadline", "7d",
+				"--item", "x:1", "--idempotency-key", "place-o1", "--json"}
+			var first, again ledgerapi.Committed[orders.Order]
+			clitest.Exec(t, f, NewCmdOrder(f), place...).OK(t).JSON(t, &first)
+			clitest.Exec(t, f, NewCmdOrder(f), place[:len(place)-1]...).OK(t)
+			clitest.Exec(t, f, NewCmdOrder(f), place...).OK(t).JSON(t, &again)
+			if again.TransactionID != first.TransactionID || !again.Result.Deadline.Equal(first.Result.Deadline) {
+				t.Fatalf("the retry is another request: %s %v, first %s %v", again.TransactionID, again.Result.Deadline, first.TransactionID, first.Result.Deadline)
+			}
+			if n := len(l.CallsOf(&ledgerapi.OrdersPlace.Operation)); n != 1 {
+				t.Fatalf("Place ran %d times", n)
+			}
+			// Another command line under the key resolves anew: another request.
+			other := append(slices.Clone(place[:len(place)-1]), "--return-days", "7")
+			clitest.Exec(t, f, NewCmdOrder(f), other...).Fails(t, cmdutil.ExitConflict, "IDEMPOTENCY_MISMATCH")
 		})
 	}
 }

@@ -74,10 +74,7 @@ func sweepRun(ctx context.Context, opts *SweepOptions) error {
 		out := Swept{Refunded: []orders.SweptOrder{}, Transactions: []string{}}
 		req := ledgerapi.SweepOrdersRequest{Limit: opts.Limit}
 		for n := 1; ; n++ {
-			res, err := cmdutil.SubmitKey(ctx, c, key+"#"+strconv.Itoa(n), opts.Mutation.Wait, "orders.Sweep", req,
-				func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[orders.OrderSweep], error) {
-					return l.Orders().Sweep(ctx, req)
-				}, nil)
+			res, err := cmdutil.SubmitKey(ctx, c, key+"#"+strconv.Itoa(n), opts.Mutation.Wait, ledgerapi.OrdersSweep, req, nil)
 			if err != nil {
 				return err
 			}
@@ -125,7 +122,7 @@ func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 			}
 			return cmdutil.Query(cmd.Context(), opts.IO, opts.Ledger, opts.Timeout, opts.JSON,
 				func(ctx context.Context, c cmdutil.Client) (*orders.Order, error) {
-					return c.Orders().GetOrder(ctx, ledgerapi.OrderRequest{ID: opts.ID})
+					return ledgerapi.Over(c).Orders().GetOrder(ctx, ledgerapi.OrderRequest{ID: opts.ID})
 				},
 				func(o *orders.Order) error { return printOrder(opts.IO, o) })
 		},
@@ -191,9 +188,9 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 			var page *orders.OrderPage
 			var err error
 			if opts.Merchant != "" {
-				page, err = c.Orders().MerchantOrders(ctx, ledgerapi.MerchantOrdersRequest{Merchant: opts.Merchant, State: orders.State(opts.State), PageSize: size, Bookmark: bookmark})
+				page, err = ledgerapi.Over(c).Orders().MerchantOrders(ctx, ledgerapi.MerchantOrdersRequest{Merchant: opts.Merchant, State: orders.State(opts.State), PageSize: size, Bookmark: bookmark})
 			} else {
-				page, err = c.Orders().CustomerOrders(ctx, ledgerapi.CustomerOrdersRequest{Customer: opts.Customer, PageSize: size, Bookmark: bookmark})
+				page, err = ledgerapi.Over(c).Orders().CustomerOrders(ctx, ledgerapi.CustomerOrdersRequest{Customer: opts.Customer, PageSize: size, Bookmark: bookmark})
 			}
 			if err != nil {
 				return nil, "", err

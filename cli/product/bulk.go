@@ -80,7 +80,7 @@ func (j jsonLine) toLine(n int) bulkLine {
 		unit: j.Unit, location: j.Location, inputs: j.Inputs, attributes: j.Attributes})
 }
 
-// classify decides what a line registers and validates it as that request would be.
+// classify decides what a line registers; the request is validated when it is submitted.
 func classify(l bulkLine) bulkLine {
 	if l.err != nil {
 		return l
@@ -92,18 +92,13 @@ func classify(l bulkLine) bulkLine {
 			l.err = cxlerr.Errorf(cxlerr.Invalid, "an item (serial %s) needs its lot", l.serial)
 			return l
 		}
-		l.err = ledgerapi.RegisterItemsRequest{GTIN: l.gtin, Lot: l.lot, Serials: []string{l.serial}}.Validate()
 	case l.lot != "":
 		l.kind = "lot"
-		l.err = l.lotRequest().Validate()
 	default:
 		l.kind = "product"
-		l.err = l.productRequest().Validate()
 	}
-	if l.err == nil {
-		if g, err := provenance.NormalizeGTIN("gtin", l.gtin); err == nil {
-			l.gtin = g
-		}
+	if g, err := provenance.NormalizeGTIN("gtin", l.gtin); err == nil {
+		l.gtin = g
 	}
 	return l
 }
@@ -313,9 +308,10 @@ func (b *bulk) label() string {
 	return s
 }
 
-// submit runs one registration under its line key and reports it as a raw commit.
-func submit[T any](ctx context.Context, b *bulk, key, op string, req any, run func(context.Context, ledgerapi.Ledger) (*ledgerapi.Committed[T], error)) (*cmdutil.RawCommitted, error) {
-	res, err := cmdutil.SubmitKey(ctx, b.c, key, b.opts.Mutation.Wait, op, req, run, nil)
+// submit runs one registration, op with req, under its line key and reports it as a raw
+// commit.
+func submit[Req, Res any](ctx context.Context, b *bulk, key string, op *ledgerapi.Op[Req, Res], req Req) (*cmdutil.RawCommitted, error) {
+	res, err := cmdutil.SubmitKey(ctx, b.c, key, b.opts.Mutation.Wait, op, req, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -342,19 +338,13 @@ func parallel[T any](ctx context.Context, n int, tasks []T, fn func(context.Cont
 
 func (b *bulk) product(ctx context.Context, l bulkLine) {
 	req := l.productRequest()
-	res, err := submit(ctx, b, lineKey(b.key, "L"+strconv.Itoa(l.line)), "provenance.RegisterProduct", req,
-		func(ctx context.Context, lg ledgerapi.Ledger) (*ledgerapi.Committed[provenance.Product], error) {
-			return lg.Provenance().RegisterProduct(ctx, req)
-		})
+	res, err := submit(ctx, b, lineKey(b.key, "L"+strconv.Itoa(l.line)), ledgerapi.ProvenanceRegisterProduct, req)
 	b.record(l, res, err)
 }
 
 func (b *bulk) lot(ctx context.Context, l bulkLine) {
 	req := l.lotRequest()
-	res, err := submit(ctx, b, lineKey(b.key, "L"+strconv.Itoa(l.line)), "provenance.RegisterLot", req,
-		func(ctx context.Context, lg ledgerapi.Ledger) (*ledgerapi.Committed[provenance.ProductLot], error) {
-			return lg.Provenance().RegisterLot(ctx, req)
-		})
+	res, err := submit(ctx, b, lineKey(b.key, "L"+strconv.Itoa(l.line)), ledgerapi.ProvenanceRegisterLot, req)
 	b.record(l, res, err)
 }
 
@@ -366,16 +356,11 @@ func (b *bulk) items(ctx context.Context, batch []bulkLine) {
 	for _, l := range batch {
 		req.Serials = append(req.Serials, l.serial)
 	}
-	run := func(req ledgerapi.RegisterItemsRequest) func(context.Context, ledgerapi.Ledger) (*ledgerapi.Committed[provenance.ItemsRegistered], error) {
-		return func(ctx context.Context, lg ledgerapi.Ledger) (*ledgerapi.Committed[provenance.ItemsRegistered], error) {
-			return lg.Provenance().RegisterItems(ctx, req)
-		}
-	}
 	suffix := "L" + strconv.Itoa(batch[0].line)
 	if len(batch) > 1 {
 		suffix += "-L" + strconv.Itoa(batch[len(batch)-1].line)
 	}
-	res, err := submit(ctx, b, lineKey(b.key, suffix), "provenance.RegisterItems", req, run(req))
+	res, err := submit(ctx, b, lineKey(b.key, suffix), ledgerapi.ProvenanceRegisterItems, req)
 	e := cxlerr.From(err)
 	if err == nil || len(batch) == 1 || e.Retryable || e.Code == cxlerr.Pending || ctx.Err() != nil {
 		for _, l := range batch {
@@ -386,7 +371,7 @@ func (b *bulk) items(ctx context.Context, batch []bulkLine) {
 	// One at a time, in file order: a serial given twice fails on its second line.
 	parallel(ctx, 1, batch, func(ctx context.Context, l bulkLine) {
 		one := ledgerapi.RegisterItemsRequest{GTIN: l.gtin, Lot: l.lot, Serials: []string{l.serial}}
-		res, err := submit(ctx, b, lineKey(b.key, "L"+strconv.Itoa(l.line)), "provenance.RegisterItems", one, run(one))
+		res, err := submit(ctx, b, lineKey(b.key, "L"+strconv.Itoa(l.line)), ledgerapi.ProvenanceRegisterItems, one)
 		b.record(l, res, err)
 	})
 }

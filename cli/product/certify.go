@@ -58,11 +58,13 @@ file for you). Auditors certify anything, brands their own products.`,
 				return cmdutil.UsageErrorf("give --document FILE or its --hash")
 			}
 			var err error
-			opts.ValidFrom = time.Now().UTC().Truncate(time.Second)
 			if from != "" {
-				if opts.ValidFrom, err = cmdutil.ParseTime("valid-from", from); err != nil {
-					return err
-				}
+				opts.ValidFrom, err = cmdutil.ParseTime("valid-from", from)
+			} else {
+				opts.ValidFrom, err = opts.Mutation.Now(f)
+			}
+			if err != nil {
+				return err
 			}
 			if opts.ValidUntil, err = cmdutil.ParseTime("valid-until", until); err != nil {
 				return err
@@ -109,10 +111,7 @@ func certifyRun(ctx context.Context, opts *CertifyOptions) error {
 		}
 	}
 	req := ledgerapi.IssueCertificateRequest{Subject: s, ID: opts.ID, Type: opts.Type, Hash: hash, ValidFrom: opts.ValidFrom, ValidUntil: opts.ValidUntil}
-	return cmdutil.Mutate(ctx, opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "provenance.IssueCertificate", req,
-		func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[provenance.Certificate], error) {
-			return l.Provenance().IssueCertificate(ctx, req)
-		},
+	return cmdutil.Mutate(ctx, opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, ledgerapi.ProvenanceIssueCertificate, req,
 		func(*provenance.Certificate) string {
 			return "certified " + name(s) + " (" + opts.Type + " " + opts.ID + ")"
 		},
@@ -175,10 +174,7 @@ func NewCmdRevokeCertificate(f *cmdutil.Factory, runF func(*RevokeCertificateOpt
 func revokeCertificateRun(ctx context.Context, opts *RevokeCertificateOptions) error {
 	s, _ := opts.subject(opts.GTIN, provenance.KindProduct, provenance.KindLot, provenance.KindItem)
 	req := ledgerapi.RevokeCertificateRequest{Subject: s, ID: opts.ID, Reason: opts.Reason}
-	return cmdutil.Mutate(ctx, opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "provenance.RevokeCertificate", req,
-		func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[provenance.Certificate], error) {
-			return l.Provenance().RevokeCertificate(ctx, req)
-		},
+	return cmdutil.Mutate(ctx, opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, ledgerapi.ProvenanceRevokeCertificate, req,
 		func(*provenance.Certificate) string { return "revoked certificate " + opts.ID + " about " + name(s) },
 		func(c *provenance.Certificate) error { return printCertificate(opts.IO, c) })
 }

@@ -104,13 +104,9 @@ func NewCmdWithdraw(f *cmdutil.Factory, runF func(*CustodyOptions) error) *cobra
 	return cmd
 }
 
-// custodyStep submits one custody step and prints the custody it leaves.
-func custodyStep(ctx context.Context, opts *CustodyOptions, op string, req any, done string,
-	call func(context.Context, ledgerapi.Provenance) (*ledgerapi.Committed[provenance.Custody], error)) error {
+// custodyStep submits op, one custody step, and prints the custody it leaves.
+func custodyStep[Req any](ctx context.Context, opts *CustodyOptions, op *ledgerapi.Op[Req, provenance.Custody], req Req, done string) error {
 	return cmdutil.Mutate(ctx, opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, op, req,
-		func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[provenance.Custody], error) {
-			return call(ctx, l.Provenance())
-		},
 		func(*provenance.Custody) string { return done },
 		func(c *provenance.Custody) error { return printCustody(opts.IO, c) })
 }
@@ -118,35 +114,23 @@ func custodyStep(ctx context.Context, opts *CustodyOptions, op string, req any, 
 func handoverRun(ctx context.Context, opts *CustodyOptions) error {
 	s, _ := opts.subjectOf()
 	req := ledgerapi.OfferCustodyRequest{Subject: s, To: opts.To, Location: opts.Location}
-	return custodyStep(ctx, opts, "provenance.OfferCustody", req, "offered "+name(s)+" to "+opts.To,
-		func(ctx context.Context, p ledgerapi.Provenance) (*ledgerapi.Committed[provenance.Custody], error) {
-			return p.OfferCustody(ctx, req)
-		})
+	return custodyStep(ctx, opts, ledgerapi.ProvenanceOfferCustody, req, "offered "+name(s)+" to "+opts.To)
 }
 
 func acceptRun(ctx context.Context, opts *CustodyOptions) error {
 	s, _ := opts.subjectOf()
 	req := ledgerapi.CustodyRequest{Subject: s}
-	return custodyStep(ctx, opts, "provenance.AcceptCustody", req, "took custody of "+name(s),
-		func(ctx context.Context, p ledgerapi.Provenance) (*ledgerapi.Committed[provenance.Custody], error) {
-			return p.AcceptCustody(ctx, req)
-		})
+	return custodyStep(ctx, opts, ledgerapi.ProvenanceAcceptCustody, req, "took custody of "+name(s))
 }
 
 func rejectRun(ctx context.Context, opts *CustodyOptions) error {
 	s, _ := opts.subjectOf()
 	req := ledgerapi.RejectCustodyRequest{Subject: s, Reason: opts.Reason}
-	return custodyStep(ctx, opts, "provenance.RejectCustody", req, "declined custody of "+name(s),
-		func(ctx context.Context, p ledgerapi.Provenance) (*ledgerapi.Committed[provenance.Custody], error) {
-			return p.RejectCustody(ctx, req)
-		})
+	return custodyStep(ctx, opts, ledgerapi.ProvenanceRejectCustody, req, "declined custody of "+name(s))
 }
 
 func withdrawRun(ctx context.Context, opts *CustodyOptions) error {
 	s, _ := opts.subjectOf()
 	req := ledgerapi.CustodyRequest{Subject: s}
-	return custodyStep(ctx, opts, "provenance.WithdrawCustodyOffer", req, "withdrew the offer of "+name(s),
-		func(ctx context.Context, p ledgerapi.Provenance) (*ledgerapi.Committed[provenance.Custody], error) {
-			return p.WithdrawCustodyOffer(ctx, req)
-		})
+	return custodyStep(ctx, opts, ledgerapi.ProvenanceWithdrawCustodyOffer, req, "withdrew the offer of "+name(s))
 }

@@ -86,7 +86,7 @@ func historyRun(ctx context.Context, opts *HistoryOptions) error {
 		var err error
 		all.Versions, all.Bookmark, err = cmdutil.Paginate(opts.Limit, opts.Bookmark, func(size int, bookmark string) ([]provenance.ProvenanceVersion, string, error) {
 			req.PageSize, req.Bookmark = size, bookmark
-			h, err := c.Provenance().History(ctx, req)
+			h, err := ledgerapi.Over(c).Provenance().History(ctx, req)
 			if err != nil {
 				return nil, "", err
 			}

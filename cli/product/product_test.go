@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/provenance"
 	"github.com/cxledger/cxledger/cli/clitest"
 	"github.com/cxledger/cxledger/cli/cmdutil"
@@ -16,11 +18,24 @@ import (
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
-// registered is a fake ledger holding a product, lot L1 and n items of it, all Org1MSP's.
-func registered(t *testing.T, tr clitest.Transport, n int) (*clitest.Fake, func(args ...string) clitest.Result) {
+// members is a ledger where Org1MSP is a brand and Org2MSP a carrier, as Org1MSP/User1.
+func members(t *testing.T) *clitest.Ledger {
 	t.Helper()
-	fake := clitest.NewFake()
-	c := tr.Open(t, fake)
+	l := clitest.New(t)
+	l.Grant(t, "Org1MSP", ledger.Brand)
+	l.Grant(t, "Org2MSP", ledger.Carrier)
+	return l
+}
+
+// org1 and org2 are staff of Org1MSP and Org2MSP.
+var org1, org2 = clitest.User("Org1MSP", "User1"), clitest.User("Org2MSP", "User1")
+
+// registered is a ledger (members) holding a product, lot L1 and n items of it, all
+// Org1MSP's.
+func registered(t *testing.T, tr clitest.Transport, n int) (*clitest.Ledger, func(args ...string) clitest.Result) {
+	t.Helper()
+	l := members(t)
+	c := tr.Open(t, l)
 	cx := func(args ...string) clitest.Result { return clitest.Run(t, c, NewCmdProduct, args...) }
 	cx("register", gtin, "--name", "Beans").OK(t)
 	cx("register", gtin, "--lot", "L1", "--quantity", "100", "--unit", "kg").OK(t)
@@ -31,13 +46,13 @@ func registered(t *testing.T, tr clitest.Transport, n int) (*clitest.Fake, func(
 		}
 		cx(args...).OK(t)
 	}
-	return fake, cx
+	return l, cx
 }
 
 func TestCustodyHandover(t *testing.T) {
 	for _, tr := range clitest.Transports() {
 		t.Run(tr.Name, func(t *testing.T) {
-			fake, cx := registered(t, tr, 1)
+			l, cx := registered(t, tr, 1)
 			var c ledgerapi.Committed[provenance.Custody]
 			cx("handover", gtin, "--lot", "L1", "--to", "Org2MSP", "--location", "Hamburg", "--json").OK(t).JSON(t, &c)
 			if c.Result.Offer == nil || c.Result.Offer.To != "Org2MSP" || c.Result.Holder != "Org1MSP" {
@@ -45,7 +60,7 @@ func TestCustodyHandover(t *testing.T) {
 			}
 			// Org1 cannot accept its own offer; Org2 can.
 			cx("accept", gtin, "--lot", "L1").Fails(t, cmdutil.ExitForbidden, "FORBIDDEN")
-			fake.Caller = "Org2MSP"
+			l.As(org2)
 			r := cx("accept", gtin, "--lot", "L1").OK(t)
 			if !strings.Contains(r.Stdout, "holder:\tOrg2MSP") || !strings.Contains(r.Stderr, "took custody of lot "+gtin+"/L1") {
 				t.Fatalf("accept printed %q / %q", r.Stdout, r.Stderr)
@@ -57,10 +72,10 @@ func TestCustodyHandover(t *testing.T) {
 			}
 			// A second offer, rejected; then withdrawal has nothing to withdraw.
 			cx("handover", gtin, "--lot", "L1", "--to", "Org1MSP", "--location", "Kiel").OK(t)
-			fake.Caller = "Org1MSP"
+			l.As(org1)
 			cx("reject", gtin, "--lot", "L1", "--reason", "damaged").OK(t)
-			fake.Caller = "Org2MSP"
-			cx("withdraw", gtin, "--lot", "L1").Fails(t, cmdutil.ExitConflict, "no pending handover")
+			l.As(org2)
+			cx("withdraw", gtin, "--lot", "L1").Fails(t, cmdutil.ExitConflict, "no custody offer is pending")
 			var h provenance.ProvenanceHistory
 			cx("history", gtin, "--lot", "L1", "--custody", "--json").OK(t).JSON(t, &h)
 			if len(h.Versions) != 5 {
@@ -92,12 +107,12 @@ func TestCustodyFlags(t *testing.T) {
 		{[]string{"certify", gtin, "--id", "c1", "--type", "organic", "--hash", "ab", "--document", "f", "--valid-until", "2030-01-01"}, "choose one"},
 	}
 	for _, tc := range cases {
-		fake := clitest.NewFake()
-		r := clitest.Run(t, clitest.InProcess(t, fake), NewCmdProduct, tc.args...)
+		l := clitest.New(t)
+		r := clitest.Run(t, clitest.InProcess(t, l), NewCmdProduct, tc.args...)
 		if r.Code != cmdutil.ExitUsage || !strings.Contains(r.Err.Error(), tc.want) {
 			t.Errorf("%v: exit %d, %v; want a usage error with %q", tc.args, r.Code, r.Err, tc.want)
 		}
-		if len(fake.Calls()) != 0 {
+		if len(l.Calls()) != 0 {
 			t.Errorf("%v: the ledger was called", tc.args)
 		}
 	}
@@ -109,10 +124,10 @@ func TestCertifyRecallVerify(t *testing.T) {
 	sum := sha256.Sum256([]byte("certified organic"))
 	for _, tr := range clitest.Transports() {
 		t.Run(tr.Name, func(t *testing.T) {
-			fake, cx := registered(t, tr, 2)
+			l, cx := registered(t, tr, 2)
 			var c ledgerapi.Committed[provenance.Certificate]
 			cx("certify", gtin, "--lot", "L1", "--id", "org-1", "--type", "organic", "--document", doc,
-				"--valid-from", "2025-01-01", "--valid-until", "2026-01-01", "--json").OK(t).JSON(t, &c)
+				"--valid-from", "2025-06-01", "--valid-until", "2027-01-01", "--json").OK(t).JSON(t, &c)
 			if c.Result.Hash != hex.EncodeToString(sum[:]) || c.Result.Subject.Lot != "L1" {
 				t.Fatalf("certificate %+v", c.Result)
 			}
@@ -133,7 +148,7 @@ func TestCertifyRecallVerify(t *testing.T) {
 			}
 			cx("revoke-certificate", gtin, "--lot", "L1", "--id", "org-1", "--reason", "lapsed").OK(t)
 			cx("revoke-certificate", gtin, "--lot", "L1", "--id", "org-9", "--reason", "x").Fails(t, cmdutil.ExitNotFound, "NOT_FOUND")
-			if got := fake.CallsOf("provenance.Verify"); len(got) != 3 {
+			if got := l.CallsOf(&ledgerapi.ProvenanceVerify.Operation); len(got) != 3 {
 				t.Fatalf("Verify calls %d", len(got))
 			}
 		})
@@ -143,15 +158,15 @@ func TestCertifyRecallVerify(t *testing.T) {
 func TestTracePagesUpToTheLimit(t *testing.T) {
 	for _, tr := range clitest.Transports() {
 		t.Run(tr.Name, func(t *testing.T) {
-			fake, cx := registered(t, tr, 250)
+			l, cx := registered(t, tr, 250)
 			var lt, limited provenance.LotTrace
 			cx("trace", gtin, "--lot", "L1", "--json").OK(t).JSON(t, &lt)
 			if len(lt.Items) != 250 || lt.Items[0].Serial != "S000" || lt.Items[249].Serial != "S249" || lt.Bookmark != "" {
 				t.Fatalf("all items: %d, first %v, bookmark %q", len(lt.Items), lt.Items[0], lt.Bookmark)
 			}
-			for _, c := range fake.CallsOf("provenance.Trace") {
-				if c.Request.(ledgerapi.TraceRequest).PageSize > 100 {
-					t.Fatalf("a page of %d items (the service caps pages at 100)", c.Request.(ledgerapi.TraceRequest).PageSize)
+			for _, c := range l.CallsOf(&ledgerapi.ProvenanceTrace.Operation) {
+				if size := c.Request.(*ledgerapi.TraceRequest).PageSize; size > 100 {
+					t.Fatalf("a page of %d items (the service caps pages at 100)", size)
 				}
 			}
 			r := cx("trace", gtin, "--lot", "L1", "--limit", "150", "--json").OK(t)
@@ -172,11 +187,11 @@ func TestTracePagesUpToTheLimit(t *testing.T) {
 func TestHistoryPages(t *testing.T) {
 	for _, tr := range clitest.Transports() {
 		t.Run(tr.Name, func(t *testing.T) {
-			fake, cx := registered(t, tr, 0)
+			l, cx := registered(t, tr, 0)
 			for i := range 4 {
 				to := []string{"Org2MSP", "Org1MSP"}[i%2]
 				cx("handover", gtin, "--lot", "L1", "--to", to, "--location", "x").OK(t)
-				fake.Caller = to
+				l.As(clitest.User(to, "User1"))
 				cx("accept", gtin, "--lot", "L1").OK(t)
 			}
 			var h provenance.ProvenanceHistory
@@ -203,16 +218,40 @@ func TestHistoryPages(t *testing.T) {
 func TestQueryErrorsKeepTheirCode(t *testing.T) {
 	for _, tr := range clitest.Transports() {
 		t.Run(tr.Name, func(t *testing.T) {
-			fake, cx := registered(t, tr, 1)
+			l, cx := registered(t, tr, 1)
 			for code, exit := range map[cxlerr.Code]cmdutil.ExitCode{
 				cxlerr.Forbidden: cmdutil.ExitForbidden, cxlerr.Unavailable: cmdutil.ExitRetryable,
 				cxlerr.Timeout: cmdutil.ExitRetryable, cxlerr.Internal: cmdutil.ExitFailure,
 			} {
-				fake.Errors["provenance.Verify"] = cxlerr.Errorf(code, "injected")
+				l.Fail(&ledgerapi.ProvenanceVerify.Operation, cxlerr.Errorf(code, "injected"))
 				r := cx("verify", gtin, "--serial", "S000")
 				if r.Code != exit || !strings.Contains(r.Err.Error(), string(code)) || r.Stdout != "" {
 					t.Errorf("%s: exit %d, %v, stdout %q", code, r.Code, r.Err, r.Stdout)
 				}
+			}
+		})
+	}
+}
+
+// A certificate's validity starts now unless --valid-from says otherwise; now is resolved
+// once per idempotency key, so repeating the command word for word replays it.
+func TestRetriedCertifyIsTheSameRequest(t *testing.T) {
+	for _, tr := range clitest.Transports() {
+		t.Run(tr.Name, func(t *testing.T) {
+			l, _ := registered(t, tr, 0)
+			f, _, _ := clitest.Factory(t, tr.Open(t, l))
+			clock := l.Now()
+			f.Now = func() time.Time { clock = clock.Add(time.Hour); return clock }
+			certify := []string{"certify", gtin, "--lot", "L1", "--id", "c1", "--type", "organic", "--hash", strings.Repeat("ab", 32),
+				"--valid-until", "2099-01-01", "--idempotency-key", "cert-1", "--json"}
+			var first, again ledgerapi.Committed[provenance.Certificate]
+			clitest.Exec(t, f, NewCmdProduct(f), certify...).OK(t).JSON(t, &first)
+			clitest.Exec(t, f, NewCmdProduct(f), certify...).OK(t).JSON(t, &again)
+			if again.TransactionID != first.TransactionID || !again.Result.ValidFrom.Equal(first.Result.ValidFrom) {
+				t.Fatalf("the retry is another request: %+v, first %+v", again, first)
+			}
+			if n := len(l.CallsOf(&ledgerapi.ProvenanceIssueCertificate.Operation)); n != 1 {
+				t.Fatalf("IssueCertificate ran %d times", n)
 			}
 		})
 	}

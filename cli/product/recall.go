@@ -49,10 +49,7 @@ The reason is public (no personal data).`,
 
 func recallRun(ctx context.Context, opts *RecallOptions) error {
 	req := ledgerapi.RecallLotRequest{GTIN: opts.GTIN, Lot: opts.Lot, Reason: opts.Reason}
-	return cmdutil.Mutate(ctx, opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "provenance.RecallLot", req,
-		func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[provenance.ProductLot], error) {
-			return l.Provenance().RecallLot(ctx, req)
-		},
+	return cmdutil.Mutate(ctx, opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, ledgerapi.ProvenanceRecallLot, req,
 		func(l *provenance.ProductLot) string { return "recalled lot " + l.GTIN + "/" + l.Lot },
 		func(l *provenance.ProductLot) error { return printLot(opts.IO, l) })
 }

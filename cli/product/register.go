@@ -184,10 +184,7 @@ func registerRun(ctx context.Context, opts *RegisterOptions) error {
 	switch opts.What() {
 	case "items":
 		req := ledgerapi.RegisterItemsRequest{GTIN: opts.GTIN, Lot: opts.Lot, Serials: opts.Serials}
-		return cmdutil.Mutate(ctx, io, opts.Ledger, m, opts.JSON, "provenance.RegisterItems", req,
-			func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[provenance.ItemsRegistered], error) {
-				return l.Provenance().RegisterItems(ctx, req)
-			},
+		return cmdutil.Mutate(ctx, io, opts.Ledger, m, opts.JSON, ledgerapi.ProvenanceRegisterItems, req,
 			func(r *provenance.ItemsRegistered) string {
 				return "registered " + plural(len(r.Serials), "item") + " of lot " + r.GTIN + "/" + r.Lot
 			},
@@ -201,18 +198,12 @@ func registerRun(ctx context.Context, opts *RegisterOptions) error {
 	case "lot":
 		req := ledgerapi.RegisterLotRequest{GTIN: opts.GTIN, Lot: opts.Lot, Quantity: opts.Quantity, Unit: opts.Unit,
 			Attributes: opts.Attributes, Inputs: opts.Inputs, Location: opts.Location}
-		return cmdutil.Mutate(ctx, io, opts.Ledger, m, opts.JSON, "provenance.RegisterLot", req,
-			func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[provenance.ProductLot], error) {
-				return l.Provenance().RegisterLot(ctx, req)
-			},
+		return cmdutil.Mutate(ctx, io, opts.Ledger, m, opts.JSON, ledgerapi.ProvenanceRegisterLot, req,
 			func(l *provenance.ProductLot) string { return "registered lot " + l.GTIN + "/" + l.Lot },
 			func(l *provenance.ProductLot) error { return printLot(io, l) })
 	}
 	req := ledgerapi.RegisterProductRequest{GTIN: opts.GTIN, Name: opts.Name, Attributes: opts.Attributes}
-	return cmdutil.Mutate(ctx, io, opts.Ledger, m, opts.JSON, "provenance.RegisterProduct", req,
-		func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[provenance.Product], error) {
-			return l.Provenance().RegisterProduct(ctx, req)
-		},
+	return cmdutil.Mutate(ctx, io, opts.Ledger, m, opts.JSON, ledgerapi.ProvenanceRegisterProduct, req,
 		func(p *provenance.Product) string { return "registered product " + p.GTIN },
 		func(p *provenance.Product) error { return printProduct(io, p) })
 }

@@ -47,7 +47,7 @@ func TestNewCmdRegister(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f, _, _ := clitest.Factory(nil)
+			f, _, _ := clitest.Factory(t, nil)
 			var got *RegisterOptions
 			r := clitest.Exec(t, f, NewCmdRegister(f, func(o *RegisterOptions) error { got = o; return nil }), tc.args...)
 			if tc.wantErr != "" {
@@ -75,18 +75,18 @@ func TestNewCmdRegister(t *testing.T) {
 	}
 }
 
-// run executes a product command against a transport over fake.
-func run(t *testing.T, tr clitest.Transport, fake *clitest.Fake, args ...string) clitest.Result {
+// run executes a product command against a transport over l.
+func run(t *testing.T, tr clitest.Transport, l *clitest.Ledger, args ...string) clitest.Result {
 	t.Helper()
-	f, _, _ := clitest.Factory(tr.Open(t, fake))
+	f, _, _ := clitest.Factory(t, tr.Open(t, l))
 	return clitest.Exec(t, f, NewCmdProduct(f), args...)
 }
 
 func TestRegisterRun(t *testing.T) {
 	for _, tr := range clitest.Transports() {
 		t.Run(tr.Name, func(t *testing.T) {
-			fake := clitest.NewFake()
-			r := run(t, tr, fake, "register", gtin, "--name", "Beans", "--idempotency-key", "p1")
+			l := members(t)
+			r := run(t, tr, l, "register", gtin, "--name", "Beans", "--idempotency-key", "p1")
 			if r.Err != nil {
 				t.Fatal(r.Err)
 			}
@@ -94,11 +94,11 @@ func TestRegisterRun(t *testing.T) {
 				t.Fatalf("stdout %q stderr %q", r.Stdout, r.Stderr)
 			}
 			// The same key and request again: the first outcome, nothing registered twice.
-			again := run(t, tr, fake, "register", gtin, "--name", "Beans", "--idempotency-key", "p1", "--json")
+			again := run(t, tr, l, "register", gtin, "--name", "Beans", "--idempotency-key", "p1", "--json")
 			if again.Err != nil {
 				t.Fatalf("retry with the same key: %v", again.Err)
 			}
-			if n := len(fake.CallsOf("provenance.RegisterProduct")); n != 1 {
+			if n := len(l.CallsOf(&ledgerapi.ProvenanceRegisterProduct.Operation)); n != 1 {
 				t.Fatalf("RegisterProduct ran %d times, want once", n)
 			}
 			var c ledgerapi.Committed[provenance.Product]
@@ -106,7 +106,7 @@ func TestRegisterRun(t *testing.T) {
 				t.Fatalf("replayed JSON %q: %v", again.Stdout, err)
 			}
 			// A new key: the ledger refuses a second registration.
-			dup := run(t, tr, fake, "register", gtin, "--name", "Beans")
+			dup := run(t, tr, l, "register", gtin, "--name", "Beans")
 			if dup.Code != cmdutil.ExitConflict || !strings.Contains(dup.Err.Error(), "CONFLICT") {
 				t.Fatalf("duplicate: exit %d, %v", dup.Code, dup.Err)
 			}
@@ -114,12 +114,12 @@ func TestRegisterRun(t *testing.T) {
 				t.Fatalf("a generated key is printed: %q", dup.Stderr)
 			}
 			// The same key with another request is refused.
-			mismatch := run(t, tr, fake, "register", gtin, "--name", "Other", "--idempotency-key", "p1")
+			mismatch := run(t, tr, l, "register", gtin, "--name", "Other", "--idempotency-key", "p1")
 			if mismatch.Code != cmdutil.ExitConflict || !strings.Contains(mismatch.Err.Error(), "IDEMPOTENCY_MISMATCH") {
 				t.Fatalf("key reused: exit %d, %v", mismatch.Code, mismatch.Err)
 			}
 
-			lot := run(t, tr, fake, "register", gtin, "--lot", "L1", "--quantity", "10", "--unit", "kg", "--json")
+			lot := run(t, tr, l, "register", gtin, "--lot", "L1", "--quantity", "10", "--unit", "kg", "--json")
 			if lot.Err != nil {
 				t.Fatal(lot.Err)
 			}
@@ -127,15 +127,15 @@ func TestRegisterRun(t *testing.T) {
 			if err := json.Unmarshal([]byte(lot.Stdout), &lc); err != nil || lc.Result.Quantity != 10 || lc.Result.Unit != "kg" {
 				t.Fatalf("lot JSON %q: %v", lot.Stdout, err)
 			}
-			items := run(t, tr, fake, "register", gtin, "--lot", "L1", "--serial", "S1", "--serial", "S2")
+			items := run(t, tr, l, "register", gtin, "--lot", "L1", "--serial", "S1", "--serial", "S2")
 			if items.Err != nil || !strings.Contains(items.Stdout, gtin+"\tL1\tS2\tOrg1MSP") {
 				t.Fatalf("items: %v\n%s", items.Err, items.Stdout)
 			}
-			missing := run(t, tr, fake, "register", "09506000134369", "--lot", "L1", "--quantity", "1")
+			missing := run(t, tr, l, "register", "09506000134369", "--lot", "L1", "--quantity", "1")
 			if missing.Code != cmdutil.ExitNotFound {
 				t.Fatalf("lot of an unknown product: exit %d, %v", missing.Code, missing.Err)
 			}
-			invalid := run(t, tr, fake, "register", "12345", "--name", "x")
+			invalid := run(t, tr, l, "register", "12345", "--name", "x")
 			if invalid.Code != cmdutil.ExitUsage || !strings.Contains(invalid.Err.Error(), "INVALID") {
 				t.Fatalf("bad GTIN: exit %d, %v", invalid.Code, invalid.Err)
 			}
@@ -146,9 +146,9 @@ func TestRegisterRun(t *testing.T) {
 func TestRegisterFollowsAPendingCommit(t *testing.T) {
 	for _, tr := range clitest.Transports() {
 		t.Run(tr.Name, func(t *testing.T) {
-			fake := clitest.NewFake()
-			fake.PendingOps["provenance.RegisterProduct"] = true
-			r := run(t, tr, fake, "register", gtin, "--name", "Beans", "--json")
+			l := members(t)
+			l.Pending(&ledgerapi.ProvenanceRegisterProduct.Operation)
+			r := run(t, tr, l, "register", gtin, "--name", "Beans", "--json")
 			if r.Err != nil {
 				t.Fatalf("--wait follows the transaction to its commit: %v", r.Err)
 			}
@@ -156,7 +156,7 @@ func TestRegisterFollowsAPendingCommit(t *testing.T) {
 			if err := json.Unmarshal([]byte(r.Stdout), &c); err != nil || c.Result.Name != "Beans" || c.BlockNumber == 0 {
 				t.Fatalf("JSON %q: %v", r.Stdout, err)
 			}
-			r = run(t, tr, fake, "register", "09506000134369", "--name", "Tea", "--no-wait")
+			r = run(t, tr, l, "register", "09506000134369", "--name", "Tea", "--no-wait")
 			if r.Code != cmdutil.ExitPending || !strings.Contains(r.Err.Error(), "PENDING") {
 				t.Fatalf("--no-wait: exit %d, %v", r.Code, r.Err)
 			}
@@ -180,8 +180,8 @@ func TestBulkRegister(t *testing.T) {
 	}, "\n")+"\n"), 0o644)
 	for _, tr := range clitest.Transports() {
 		t.Run(tr.Name, func(t *testing.T) {
-			fake := clitest.NewFake()
-			r := run(t, tr, fake, "register", "--file", csvFile, "--idempotency-key", "imp", "--json")
+			l := members(t)
+			r := run(t, tr, l, "register", "--file", csvFile, "--idempotency-key", "imp", "--json")
 			if r.Code != cmdutil.ExitFailure {
 				t.Fatalf("mixed failures: exit %d, want 1: %v", r.Code, r.Err)
 			}
@@ -210,20 +210,20 @@ func TestBulkRegister(t *testing.T) {
 					t.Errorf("the error report lacks %s:\n%s", n, r.Stderr)
 				}
 			}
-			registered := len(fake.CallsOf("provenance.RegisterItems"))
+			registered := len(l.CallsOf(&ledgerapi.ProvenanceRegisterItems.Operation))
 			// Running the file again with the same key applies nothing again.
-			again := run(t, tr, fake, "register", "--file", csvFile, "--idempotency-key", "imp")
+			again := run(t, tr, l, "register", "--file", csvFile, "--idempotency-key", "imp")
 			if again.Code != cmdutil.ExitFailure {
 				t.Fatalf("second run: exit %d", again.Code)
 			}
-			if n := len(fake.CallsOf("provenance.RegisterProduct")); n != 1 {
+			if n := len(l.CallsOf(&ledgerapi.ProvenanceRegisterProduct.Operation)); n != 1 {
 				t.Errorf("the product was registered %d times", n)
 			}
-			if len(fake.CallsOf("provenance.RegisterLot")) != 1 {
+			if len(l.CallsOf(&ledgerapi.ProvenanceRegisterLot.Operation)) != 1 {
 				t.Errorf("the lot was registered twice")
 			}
 			// Only the lines that failed with a conflict-free retry could run again; none did.
-			if n := len(fake.CallsOf("provenance.RegisterItems")); n != registered {
+			if n := len(l.CallsOf(&ledgerapi.ProvenanceRegisterItems.Operation)); n != registered {
 				t.Errorf("items: %d calls after the rerun, %d before", n, registered)
 			}
 		})
@@ -238,8 +238,8 @@ func TestBulkJSONLines(t *testing.T) {
 {"gtin":"`+gtin+`","lot":"L1","serial":"S1"}
 {"gtin":"`+gtin+`","lot":"L1","serail":"S2"}
 `), 0o644)
-	fake := clitest.NewFake()
-	r := run(t, clitest.Transports()[0], fake, "register", "--file", file)
+	l := members(t)
+	r := run(t, clitest.Transports()[0], l, "register", "--file", file)
 	if r.Code != cmdutil.ExitUsage || !strings.Contains(r.Stderr, file+":5: INVALID") || !strings.Contains(r.Stderr, "serail") {
 		t.Fatalf("one bad line: exit %d, stderr %q", r.Code, r.Stderr)
 	}
@@ -266,12 +266,12 @@ func TestBulkBadFiles(t *testing.T) {
 		{write("header.csv", "gtin,name\n"), "no lines"},
 	}
 	for _, tc := range cases {
-		fake := clitest.NewFake()
-		r := run(t, clitest.Transports()[0], fake, "register", "--file", tc.file)
+		l := clitest.New(t)
+		r := run(t, clitest.Transports()[0], l, "register", "--file", tc.file)
 		if r.Code != cmdutil.ExitUsage || !strings.Contains(r.Err.Error(), tc.want) || strings.Contains(r.Err.Error(), "\n") {
 			t.Errorf("%s: exit %d, %v; want one usage line with %q", filepath.Base(tc.file), r.Code, r.Err, tc.want)
 		}
-		if len(fake.Calls()) != 0 {
+		if len(l.Calls()) != 0 {
 			t.Errorf("%s: the ledger was called", tc.file)
 		}
 	}

@@ -56,9 +56,10 @@ func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 	return cmd
 }
 
-// latest returns the newest version of a record, NOT_FOUND when it has none.
-func latest(ctx context.Context, l ledgerapi.Ledger, s ledgerapi.Subject) (*provenance.ProvenanceVersion, error) {
-	h, err := l.Provenance().History(ctx, ledgerapi.HistoryRequest{Subject: s, PageSize: 1})
+// latest returns the newest version of a record (a custody record: the contract has no
+// lookup of its own for it), NOT_FOUND when it has none.
+func latest(ctx context.Context, c cmdutil.Client, s ledgerapi.Subject) (*provenance.ProvenanceVersion, error) {
+	h, err := ledgerapi.ProvenanceHistory.Query(ctx, c, ledgerapi.HistoryRequest{Subject: s, PageSize: 1})
 	if err != nil {
 		return nil, err
 	}
@@ -72,14 +73,14 @@ func showRun(ctx context.Context, opts *ShowOptions) error {
 	return cmdutil.WithClient(ctx, opts.Ledger, opts.Timeout, func(ctx context.Context, c cmdutil.Client) error {
 		s, _ := opts.subject(opts.GTIN, provenance.KindProduct, provenance.KindLot, provenance.KindItem)
 		var shown Shown
-		p, err := latest(ctx, c, ledgerapi.Subject{Kind: provenance.KindProduct, GTIN: s.GTIN})
+		p, err := ledgerapi.ProvenanceGetProduct.Query(ctx, c, provenance.GetProductArgs{GTIN: s.GTIN})
 		if err != nil {
 			return err
 		}
-		shown.Product = p.Product
+		shown.Product = p
 		switch s.Kind {
 		case provenance.KindLot:
-			v, err := latest(ctx, c, s)
+			lot, err := ledgerapi.ProvenanceGetLot.Query(ctx, c, provenance.GetLotArgs{GTIN: s.GTIN, Lot: s.Lot})
 			if err != nil {
 				return err
 			}
@@ -89,9 +90,9 @@ func showRun(ctx context.Context, opts *ShowOptions) error {
 			if err != nil {
 				return err
 			}
-			shown.Lot, shown.Custody = v.Lot, cv.Custody
+			shown.Lot, shown.Custody = lot, cv.Custody
 		case provenance.KindItem:
-			v, err := latest(ctx, c, s)
+			item, err := ledgerapi.ProvenanceGetItem.Query(ctx, c, provenance.GetItemArgs{GTIN: s.GTIN, Serial: s.Serial})
 			if err != nil {
 				return err
 			}
@@ -101,7 +102,7 @@ func showRun(ctx context.Context, opts *ShowOptions) error {
 			if err != nil {
 				return err
 			}
-			shown.Item, shown.Custody = v.Item, cv.Custody
+			shown.Item, shown.Custody = item, cv.Custody
 		}
 		if opts.JSON {
 			return cmdutil.PrintJSON(opts.IO.Out, shown)

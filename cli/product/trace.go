@@ -64,7 +64,7 @@ func traceRun(ctx context.Context, opts *TraceOptions) error {
 		req := ledgerapi.TraceRequest{GTIN: opts.GTIN, Lot: opts.Lot, PageSize: max(1, min(opts.Limit, 100))}
 		var tr *provenance.LotTrace
 		for {
-			page, err := c.Provenance().Trace(ctx, req)
+			page, err := ledgerapi.Over(c).Provenance().Trace(ctx, req)
 			if err != nil {
 				return err
 			}

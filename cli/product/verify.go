@@ -54,7 +54,7 @@ the gateway service this needs no API key.`,
 func verifyRun(ctx context.Context, opts *VerifyOptions) error {
 	return cmdutil.Query(ctx, opts.IO, opts.Ledger, opts.Timeout, opts.JSON,
 		func(ctx context.Context, c cmdutil.Client) (*provenance.Verification, error) {
-			return c.Provenance().Verify(ctx, ledgerapi.VerifyRequest{GTIN: opts.GTIN, Serial: opts.Serial})
+			return ledgerapi.Over(c).Provenance().Verify(ctx, ledgerapi.VerifyRequest{GTIN: opts.GTIN, Serial: opts.Serial})
 		}, func(v *provenance.Verification) error {
 			io := opts.IO
 			verdict := "GENUINE"

@@ -52,13 +52,10 @@ func stars(n int) string {
 	return fmt.Sprintf("%d/5", n)
 }
 
-// submitReview runs a mutation that returns a review and prints it.
-func submitReview(ctx context.Context, io *cmdutil.IOStreams, open func(context.Context) (cmdutil.Client, error), m *cmdutil.MutationOptions,
-	asJSON bool, op string, req any, done string, call func(context.Context, ledgerapi.Care) (*ledgerapi.Committed[care.Review], error)) error {
+// submitReview runs op, a mutation that returns a review, and prints it.
+func submitReview[Req any](ctx context.Context, io *cmdutil.IOStreams, open func(context.Context) (cmdutil.Client, error), m *cmdutil.MutationOptions,
+	asJSON bool, op *ledgerapi.Op[Req, care.Review], req Req, done string) error {
 	return cmdutil.Mutate(ctx, io, open, m, asJSON, op, req,
-		func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[care.Review], error) {
-			return call(ctx, l.Care())
-		},
 		func(r *care.Review) string { return done + " review " + r.ID },
 		func(r *care.Review) error { return printReview(io, r) })
 }
@@ -104,10 +101,7 @@ func NewCmdPost(f *cmdutil.Factory, runF func(*PostOptions) error) *cobra.Comman
 			return runF(opts)
 		}
 		req := opts.Args
-		return submitReview(ctx, opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "care.PostReview", req, "posted",
-			func(ctx context.Context, c ledgerapi.Care) (*ledgerapi.Committed[care.Review], error) {
-				return c.PostReview(ctx, req)
-			})
+		return submitReview(ctx, opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, ledgerapi.CarePostReview, req, "posted")
 	})
 }
 
@@ -132,10 +126,7 @@ func NewCmdEdit(f *cmdutil.Factory, runF func(*EditOptions) error) *cobra.Comman
 			return runF(opts)
 		}
 		req := opts.Args
-		return submitReview(ctx, opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "care.EditReview", req, "edited",
-			func(ctx context.Context, c ledgerapi.Care) (*ledgerapi.Committed[care.Review], error) {
-				return c.EditReview(ctx, req)
-			})
+		return submitReview(ctx, opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, ledgerapi.CareEditReview, req, "edited")
 	})
 }
 
@@ -164,10 +155,7 @@ func NewCmdReply(f *cmdutil.Factory, runF func(*ReplyOptions) error) *cobra.Comm
 				return runF(opts)
 			}
 			req := opts.Args
-			return submitReview(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "care.ReplyToReview", req, "replied to",
-				func(ctx context.Context, c ledgerapi.Care) (*ledgerapi.Committed[care.Review], error) {
-					return c.ReplyToReview(ctx, req)
-				})
+			return submitReview(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, ledgerapi.CareReplyToReview, req, "replied to")
 		},
 	}
 	cmd.Flags().StringVar(&opts.Args.Text, "text", "", "the reply (public)")
@@ -199,7 +187,7 @@ func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 			}
 			return cmdutil.Query(cmd.Context(), opts.IO, opts.Ledger, opts.Timeout, opts.JSON,
 				func(ctx context.Context, c cmdutil.Client) (*care.ReviewDetail, error) {
-					return c.Care().GetReview(ctx, ledgerapi.ReviewRequest{ID: opts.ID})
+					return ledgerapi.Over(c).Care().GetReview(ctx, ledgerapi.ReviewRequest{ID: opts.ID})
 				}, func(d *care.ReviewDetail) error {
 					io := opts.IO
 					if err := printReview(io, &d.Review); err != nil {
@@ -250,7 +238,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 			return cmdutil.Query(cmd.Context(), opts.IO, opts.Ledger, opts.Timeout, opts.JSON,
 				func(ctx context.Context, c cmdutil.Client) (all care.ReviewPage, err error) {
 					all.Reviews, all.Next, err = cmdutil.Paginate(opts.Limit, "", func(size int, bookmark string) ([]care.Review, string, error) {
-						page, err := c.Care().ListReviews(ctx, ledgerapi.ListReviewsRequest{Merchant: opts.Merchant, PageSize: size, Bookmark: bookmark})
+						page, err := ledgerapi.Over(c).Care().ListReviews(ctx, ledgerapi.ListReviewsRequest{Merchant: opts.Merchant, PageSize: size, Bookmark: bookmark})
 						if err != nil {
 							return nil, "", err
 						}

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cxledger/cxledger/chaincode/care"
+	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/cli/clitest"
 	"github.com/cxledger/cxledger/cli/cmdutil"
 	"github.com/cxledger/cxledger/ledgerapi"
@@ -15,13 +16,13 @@ import (
 func TestReviews(t *testing.T) {
 	for _, tr := range clitest.Transports() {
 		t.Run(tr.Name, func(t *testing.T) {
-			fake := clitest.NewFake()
-			c := tr.Open(t, fake)
+			l := clitest.New(t)
+			c := tr.Open(t, l)
 			cx := func(newCmd func(*cmdutil.Factory) *cobra.Command, args ...string) clitest.Result {
 				return clitest.Run(t, c, newCmd, args...)
 			}
-			seedOrder(t, c, fake)
-			fake.Caller = "Org2MSP"
+			seedOrder(t, c, l)
+			l.As(customer)
 			var p ledgerapi.Committed[care.Review]
 			cx(NewCmdReview, "post", "o1", "--rating", "4", "--text", "Lovely beans", "--json").OK(t).JSON(t, &p)
 			if p.Result.Rating != 4 || p.Result.Merchant != "Org1MSP" || strings.Contains(p.Result.Reviewer, "Org2MSP") {
@@ -32,7 +33,7 @@ func TestReviews(t *testing.T) {
 			cx(NewCmdReview, "post", "o1", "--text", "x").Fails(t, cmdutil.ExitUsage, "missing --rating")
 			cx(NewCmdReview, "edit", p.Result.ID, "--rating", "5", "--text", "Even better").OK(t)
 			cx(NewCmdReview, "reply", p.Result.ID, "--text", "Thanks").Fails(t, cmdutil.ExitForbidden, "FORBIDDEN")
-			fake.Caller = "Org1MSP"
+			l.As(merchant)
 			cx(NewCmdReview, "reply", p.Result.ID, "--text", "Thanks").OK(t)
 			var d care.ReviewDetail
 			cx(NewCmdReview, "show", p.Result.ID, "--json").OK(t).JSON(t, &d)
@@ -48,14 +49,20 @@ func TestReviews(t *testing.T) {
 	}
 }
 
-// seedOrder gives Org2MSP/User1 a delivered order o1 from Org1MSP.
-func seedOrder(t *testing.T, c cmdutil.Client, fake *clitest.Fake) {
+// The merchant's staff and the customer.
+var merchant, customer = clitest.User("Org1MSP", "User1"), clitest.User("Org2MSP", "User1")
+
+// seedOrder makes Org1MSP a merchant and payment provider and Org2MSP a member, and gives
+// Org2MSP/User1 a delivered order o1 from Org1MSP.
+func seedOrder(t *testing.T, c cmdutil.Client, l *clitest.Ledger) {
 	t.Helper()
+	l.Grant(t, "Org1MSP", ledger.Merchant, ledger.Payment)
+	l.Grant(t, "Org2MSP", ledger.Carrier)
 	run := func(args ...string) { clitest.Run(t, c, orderAndBalance, args...).OK(t) }
-	fake.Caller = "Org1MSP"
+	l.As(merchant)
 	run("balance", "register-currency", "EUR")
 	run("balance", "deposit", "Org2MSP/User1=100", "--currency", "EUR")
-	fake.Caller = "Org2MSP"
+	l.As(customer)
 	run("order", "place", "o1", "--merchant", "Org1MSP", "--amount", "100", "--currency", "EUR", "--deadline", "7d", "--item", "x:1")
 	run("order", "confirm-delivery", "o1")
 }

@@ -47,21 +47,12 @@ type ChangeOptions struct {
 }
 
 var changes = map[string]struct {
-	short, op, done string
-	call            func(ledgerapi.Consortium) func(context.Context, ledgerapi.RoleRequest) (*ledgerapi.Committed[ledger.RoleGrant], error)
+	short, done string
+	op          *ledgerapi.Op[ledgerapi.RoleRequest, ledger.RoleGrant]
 }{
-	"propose": {"Propose that an organisation get a role", "consortium.ProposeRole", "proposed",
-		func(c ledgerapi.Consortium) func(context.Context, ledgerapi.RoleRequest) (*ledgerapi.Committed[ledger.RoleGrant], error) {
-			return c.ProposeRole
-		}},
-	"approve": {"Approve another organisation's open proposal (a grant or a revocation)", "consortium.ApproveRole", "approved",
-		func(c ledgerapi.Consortium) func(context.Context, ledgerapi.RoleRequest) (*ledgerapi.Committed[ledger.RoleGrant], error) {
-			return c.ApproveRole
-		}},
-	"revoke": {"Propose revoking a role, or withdraw your own pending proposal", "consortium.RevokeRole", "revoked",
-		func(c ledgerapi.Consortium) func(context.Context, ledgerapi.RoleRequest) (*ledgerapi.Committed[ledger.RoleGrant], error) {
-			return c.RevokeRole
-		}},
+	"propose": {"Propose that an organisation get a role", "proposed", ledgerapi.ConsortiumProposeRole},
+	"approve": {"Approve another organisation's open proposal (a grant or a revocation)", "approved", ledgerapi.ConsortiumApproveRole},
+	"revoke":  {"Propose revoking a role, or withdraw your own pending proposal", "revoked", ledgerapi.ConsortiumRevokeRole},
 }
 
 // NewCmdChange returns `cxl role <action>` for propose, approve or revoke; runF replaces
@@ -99,9 +90,6 @@ func changeRun(ctx context.Context, opts *ChangeOptions) error {
 	ch := changes[opts.Action]
 	req := ledgerapi.RoleRequest{MSP: opts.MSP, Role: opts.RoleName}
 	return cmdutil.Mutate(ctx, opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, ch.op, req,
-		func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[ledger.RoleGrant], error) {
-			return ch.call(l.Consortium())(ctx, req)
-		},
 		func(g *ledger.RoleGrant) string {
 			return ch.done + " role " + opts.RoleName + " of " + opts.MSP + ": now " + string(g.Status)
 		},
@@ -146,7 +134,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 func listRun(ctx context.Context, opts *ListOptions) error {
 	return cmdutil.Query(ctx, opts.IO, opts.Ledger, opts.Timeout, opts.JSON,
 		func(ctx context.Context, c cmdutil.Client) ([]ledger.RoleGrant, error) {
-			grants, err := c.Consortium().ListRoles(ctx)
+			grants, err := ledgerapi.Over(c).Consortium().ListRoles(ctx)
 			if grants == nil && err == nil {
 				grants = []ledger.RoleGrant{}
 			}

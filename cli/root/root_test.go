@@ -14,7 +14,7 @@ import (
 
 func tree(t *testing.T) *cobra.Command {
 	t.Helper()
-	f, _, _ := clitest.Factory(clitest.InProcess(t, clitest.NewFake()))
+	f, _, _ := clitest.Factory(t, clitest.InProcess(t, clitest.New(t)))
 	return NewCmdRoot(f)
 }
 
@@ -176,7 +176,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 }
 
 func TestHelpExitCodesListsEveryCode(t *testing.T) {
-	f, out, _ := clitest.Factory(nil)
+	f, out, _ := clitest.Factory(t, nil)
 	root := NewCmdRoot(f)
 	root.SetArgs([]string{"help", "exit-codes"})
 	if err := root.Execute(); err != nil {

@@ -47,13 +47,13 @@ from their own peers.`,
 				return runF(opts)
 			}
 			return cmdutil.WithClient(cmd.Context(), opts.Ledger, opts.Timeout, func(ctx context.Context, c cmdutil.Client) error {
-				d, err := c.Care().GetTicket(ctx, ledgerapi.TicketRequest{ID: opts.ID})
+				d, err := ledgerapi.Over(c).Care().GetTicket(ctx, ledgerapi.TicketRequest{ID: opts.ID})
 				if err != nil {
 					return err
 				}
 				shown := Shown{TicketDetail: *d}
 				if opts.Personal {
-					if shown.Personal, err = c.Care().GetTicketPersonalData(ctx, ledgerapi.TicketRequest{ID: opts.ID}); err != nil {
+					if shown.Personal, err = ledgerapi.Over(c).Care().GetTicketPersonalData(ctx, ledgerapi.TicketRequest{ID: opts.ID}); err != nil {
 						return err
 					}
 				}
@@ -121,7 +121,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 			return cmdutil.Query(cmd.Context(), opts.IO, opts.Ledger, opts.Timeout, opts.JSON,
 				func(ctx context.Context, c cmdutil.Client) (all care.TicketPage, err error) {
 					all.Tickets, all.Next, err = cmdutil.Paginate(opts.Limit, "", func(size int, bookmark string) ([]care.Ticket, string, error) {
-						page, err := c.Care().ListTickets(ctx, ledgerapi.ListTicketsRequest{Merchant: opts.Merchant, PageSize: size, Bookmark: bookmark})
+						page, err := ledgerapi.Over(c).Care().ListTickets(ctx, ledgerapi.ListTicketsRequest{Merchant: opts.Merchant, PageSize: size, Bookmark: bookmark})
 						if err != nil {
 							return nil, "", err
 						}
@@ -169,7 +169,7 @@ func NewCmdSLAShow(f *cmdutil.Factory, runF func(*SLAShowOptions) error) *cobra.
 			}
 			return cmdutil.Query(cmd.Context(), opts.IO, opts.Ledger, opts.Timeout, opts.JSON,
 				func(ctx context.Context, c cmdutil.Client) (*care.SLAPolicy, error) {
-					return c.Care().GetSLAPolicy(ctx, ledgerapi.MerchantRequest{Merchant: opts.Merchant})
+					return ledgerapi.Over(c).Care().GetSLAPolicy(ctx, ledgerapi.MerchantRequest{Merchant: opts.Merchant})
 				},
 				func(p *care.SLAPolicy) error { return printPolicy(opts.IO, p) })
 		},
@@ -229,10 +229,7 @@ terms in force when they were opened.`,
 				return runF(opts)
 			}
 			req := opts.Policy
-			return cmdutil.Mutate(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "care.SetSLAPolicy", req,
-				func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[care.SLAPolicy], error) {
-					return l.Care().SetSLAPolicy(ctx, req)
-				},
+			return cmdutil.Mutate(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, ledgerapi.CareSetSLAPolicy, req,
 				func(p *care.SLAPolicy) string { return "set the SLA policy of " + p.Merchant },
 				func(p *care.SLAPolicy) error { return printPolicy(opts.IO, p) })
 		},
@@ -277,10 +274,7 @@ func NewCmdSLASweep(f *cmdutil.Factory, runF func(*SLASweepOptions) error) *cobr
 				return runF(opts)
 			}
 			req := ledgerapi.SweepSLARequest{Merchant: opts.Merchant, Limit: opts.Limit}
-			return cmdutil.Mutate(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "care.SweepSLA", req,
-				func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[care.SLASweep], error) {
-					return l.Care().SweepSLA(ctx, req)
-				},
+			return cmdutil.Mutate(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, ledgerapi.CareSweepSLA, req,
 				func(s *care.SLASweep) string {
 					more := ""
 					if s.More {
@@ -331,7 +325,7 @@ func NewCmdBreaches(f *cmdutil.Factory, runF func(*BreachesOptions) error) *cobr
 				func(ctx context.Context, c cmdutil.Client) (all care.BreachReport, err error) {
 					all.Merchant = opts.Merchant
 					all.Breaches, all.Next, err = cmdutil.Paginate(opts.Limit, "", func(size int, bookmark string) ([]care.SLABreach, string, error) {
-						page, err := c.Care().BreachReport(ctx, ledgerapi.BreachReportRequest{Merchant: opts.Merchant, PageSize: size, Bookmark: bookmark})
+						page, err := ledgerapi.Over(c).Care().BreachReport(ctx, ledgerapi.BreachReportRequest{Merchant: opts.Merchant, PageSize: size, Bookmark: bookmark})
 						if err != nil {
 							return nil, "", err
 						}

@@ -113,13 +113,10 @@ func (m *MessageFlags) personal(io *cmdutil.IOStreams, key, contact string) (*le
 	return &ledgerapi.Personal{Salt: salt, Message: m.Message, Contact: contact}, nil
 }
 
-// submitTicket runs a mutation that returns a ticket and prints it.
-func submitTicket(ctx context.Context, io *cmdutil.IOStreams, open func(context.Context) (cmdutil.Client, error), m *cmdutil.MutationOptions,
-	asJSON bool, op string, req any, done string, call func(context.Context, ledgerapi.Care) (*ledgerapi.Committed[care.Ticket], error)) error {
+// submitTicket runs op, a mutation that returns a ticket, and prints it.
+func submitTicket[Req any](ctx context.Context, io *cmdutil.IOStreams, open func(context.Context) (cmdutil.Client, error), m *cmdutil.MutationOptions,
+	asJSON bool, op *ledgerapi.Op[Req, care.Ticket], req Req, done string) error {
 	return cmdutil.Mutate(ctx, io, open, m, asJSON, op, req,
-		func(ctx context.Context, l ledgerapi.Ledger) (*ledgerapi.Committed[care.Ticket], error) {
-			return call(ctx, l.Care())
-		},
 		func(t *care.Ticket) string { return fmt.Sprintf("%s ticket %s: now %s", done, t.ID, t.State) },
 		func(t *care.Ticket) error { return printTicket(io, t) })
 }
@@ -185,10 +182,7 @@ func NewCmdOpen(f *cmdutil.Factory, runF func(*OpenOptions) error) *cobra.Comman
 				return err
 			}
 			req := ledgerapi.OpenTicketRequest{OpenTicketArgs: opts.Args, Personal: *p}
-			return submitTicket(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "care.OpenTicket", req, "opened",
-				func(ctx context.Context, c ledgerapi.Care) (*ledgerapi.Committed[care.Ticket], error) {
-					return c.OpenTicket(ctx, req)
-				})
+			return submitTicket(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, ledgerapi.CareOpenTicket, req, "opened")
 		},
 	}
 	cmd.Flags().StringVar(&opts.Args.Merchant, "merchant", "", "the merchant's `MSP` ID")
@@ -236,10 +230,7 @@ func NewCmdAssign(f *cmdutil.Factory, runF func(*AssignOptions) error) *cobra.Co
 				return runF(opts)
 			}
 			req := ledgerapi.AssignTicketRequest{ID: opts.ID, Agent: opts.Agent}
-			return submitTicket(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, "care.AssignTicket", req, "assigned",
-				func(ctx context.Context, c ledgerapi.Care) (*ledgerapi.Committed[care.Ticket], error) {
-					return c.AssignTicket(ctx, req)
-				})
+			return submitTicket(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, ledgerapi.CareAssignTicket, req, "assigned")
 		},
 	}
 	cmd.Flags().StringVar(&opts.Agent, "agent", "", "the agent's account `MSP/NAME`, of the merchant's organisation")
@@ -262,15 +253,15 @@ type StepOptions struct {
 }
 
 var steps = map[string]struct {
-	short, op, done string
+	short, done string
 	// message: 0 none, 1 optional, 2 required.
 	message int
 }{
-	"respond": {"Respond to a ticket (the merchant)", "care.RespondTicket", "responded to", 2},
-	"resolve": {"Resolve a ticket, with an optional closing message (the merchant)", "care.ResolveTicket", "resolved", 1},
-	"reopen":  {"Reopen a resolved ticket, with an optional message (the customer)", "care.ReopenTicket", "reopened", 1},
-	"confirm": {"Confirm a resolved ticket, closing it for good (the customer)", "care.ConfirmTicket", "confirmed", 0},
-	"erase":   {"Erase a ticket's personal data: contact details and every message (the customer or the merchant)", "care.EraseTicketData", "erased the personal data of", 0},
+	"respond": {"Respond to a ticket (the merchant)", "responded to", 2},
+	"resolve": {"Resolve a ticket, with an optional closing message (the merchant)", "resolved", 1},
+	"reopen":  {"Reopen a resolved ticket, with an optional message (the customer)", "reopened", 1},
+	"confirm": {"Confirm a resolved ticket, closing it for good (the customer)", "confirmed", 0},
+	"erase":   {"Erase a ticket's personal data: contact details and every message (the customer or the merchant)", "erased the personal data of", 0},
 }
 
 // NewCmdStep returns `cxl ticket <step>` for respond, resolve, reopen, confirm or erase;
@@ -310,33 +301,18 @@ func NewCmdStep(f *cmdutil.Factory, step string, runF func(*StepOptions) error) 
 					return err
 				}
 			}
-			var req any
-			var call func(context.Context, ledgerapi.Care) (*ledgerapi.Committed[care.Ticket], error)
+			ctx, m := cmd.Context(), &opts.Mutation
 			switch step {
 			case "respond":
-				r := ledgerapi.RespondTicketRequest{IDArgs: id, Personal: *p}
-				req, call = r, func(ctx context.Context, c ledgerapi.Care) (*ledgerapi.Committed[care.Ticket], error) {
-					return c.RespondTicket(ctx, r)
-				}
-			case "resolve", "reopen":
-				r := ledgerapi.TicketStepRequest{IDArgs: id, Personal: p}
-				req = r
-				call = func(ctx context.Context, c ledgerapi.Care) (*ledgerapi.Committed[care.Ticket], error) {
-					if step == "resolve" {
-						return c.ResolveTicket(ctx, r)
-					}
-					return c.ReopenTicket(ctx, r)
-				}
+				return submitTicket(ctx, opts.IO, opts.Ledger, m, opts.JSON, ledgerapi.CareRespondTicket, ledgerapi.RespondTicketRequest{IDArgs: id, Personal: *p}, s.done)
+			case "resolve":
+				return submitTicket(ctx, opts.IO, opts.Ledger, m, opts.JSON, ledgerapi.CareResolveTicket, ledgerapi.TicketStepRequest{IDArgs: id, Personal: p}, s.done)
+			case "reopen":
+				return submitTicket(ctx, opts.IO, opts.Ledger, m, opts.JSON, ledgerapi.CareReopenTicket, ledgerapi.TicketStepRequest{IDArgs: id, Personal: p}, s.done)
 			case "confirm":
-				req, call = id, func(ctx context.Context, c ledgerapi.Care) (*ledgerapi.Committed[care.Ticket], error) {
-					return c.ConfirmTicket(ctx, id)
-				}
-			default:
-				req, call = id, func(ctx context.Context, c ledgerapi.Care) (*ledgerapi.Committed[care.Ticket], error) {
-					return c.EraseTicketData(ctx, id)
-				}
+				return submitTicket(ctx, opts.IO, opts.Ledger, m, opts.JSON, ledgerapi.CareConfirmTicket, id, s.done)
 			}
-			return submitTicket(cmd.Context(), opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, s.op, req, s.done, call)
+			return submitTicket(ctx, opts.IO, opts.Ledger, m, opts.JSON, ledgerapi.CareEraseTicketData, id, s.done)
 		},
 	}
 	if s.message > 0 {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/cxledger/cxledger/chaincode/care"
+	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/cli/clitest"
 	"github.com/cxledger/cxledger/cli/cmdutil"
 	"github.com/cxledger/cxledger/ledgerapi"
@@ -32,7 +33,7 @@ func TestNewCmdOpen(t *testing.T) {
 		{args: []string{"t1", "--merchant", "M", "--message", "a"}, wantErr: "missing --category, --priority"},
 	}
 	for _, tc := range cases {
-		f, _, _ := clitest.Factory(nil)
+		f, _, _ := clitest.Factory(t, nil)
 		var got *OpenOptions
 		r := clitest.Exec(t, f, NewCmdOpen(f, func(o *OpenOptions) error { got = o; return nil }), tc.args...)
 		if tc.wantErr != "" {
@@ -52,13 +53,25 @@ func hash(salt []byte, s string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
+// The merchant's staff (Org2MSP) and a customer of Org1MSP.
+var merchant, customer = clitest.User("Org2MSP", "User1"), clitest.User("Org1MSP", "User1")
+
+// members is a ledger where Org2MSP is a merchant and Org1MSP a carrier, as the customer.
+func members(t *testing.T) *clitest.Ledger {
+	t.Helper()
+	l := clitest.New(t)
+	l.Grant(t, "Org2MSP", ledger.Merchant)
+	l.Grant(t, "Org1MSP", ledger.Carrier)
+	return l.As(customer)
+}
+
 func TestTicketLifecycle(t *testing.T) {
 	for _, tr := range clitest.Transports() {
 		t.Run(tr.Name, func(t *testing.T) {
-			fake := clitest.NewFake()
-			c := tr.Open(t, fake)
+			l := members(t)
+			c := tr.Open(t, l)
 			cx := func(args ...string) clitest.Result { return clitest.Run(t, c, NewCmdTicket, args...) }
-			fake.Caller = "Org1MSP"
+			l.As(customer)
 			open := []string{"open", "t1", "--merchant", "Org2MSP", "--category", "delivery", "--priority", "high",
 				"--message", "Parcel arrived damaged", "--contact", "+49 30 1234", "--idempotency-key", "open-t1", "--json"}
 			var o ledgerapi.Committed[care.Ticket]
@@ -75,20 +88,20 @@ func TestTicketLifecycle(t *testing.T) {
 			// Retried with the same key: the same request (same salt), so the first outcome.
 			var again ledgerapi.Committed[care.Ticket]
 			cx(open...).OK(t).JSON(t, &again)
-			if again.TransactionID != o.TransactionID || len(fake.CallsOf("care.OpenTicket")) != 1 {
+			if again.TransactionID != o.TransactionID || len(l.CallsOf(&ledgerapi.CareOpenTicket.Operation)) != 1 {
 				t.Fatalf("retry: %s vs %s", again.TransactionID, o.TransactionID)
 			}
 			cx("respond", "t1", "--message", "sorry").Fails(t, cmdutil.ExitForbidden, "FORBIDDEN")
-			fake.Caller = "Org2MSP"
+			l.As(merchant)
 			cx("assign", "t1", "--agent", "Org2MSP/User2").OK(t)
 			cx("respond", "t1").Fails(t, cmdutil.ExitUsage, "--message")
 			cx("respond", "t1", "--message", "A replacement is on its way").OK(t)
 			cx("resolve", "t1").OK(t)
-			fake.Caller = "Org1MSP"
+			l.As(customer)
 			cx("reopen", "t1", "--message", "Still broken").OK(t)
-			fake.Caller = "Org2MSP"
+			l.As(merchant)
 			cx("resolve", "t1", "--message", "Refunded").OK(t)
-			fake.Caller = "Org1MSP"
+			l.As(customer)
 			var closed ledgerapi.Committed[care.Ticket]
 			cx("confirm", "t1", "--json").OK(t).JSON(t, &closed)
 			if closed.Result.State != care.StateClosed || closed.Result.Steps != 7 {
@@ -102,9 +115,9 @@ func TestTicketLifecycle(t *testing.T) {
 			}
 			// Only the merchant reads the personal data.
 			cx("show", "t1", "--personal").Fails(t, cmdutil.ExitForbidden, "FORBIDDEN")
-			fake.Caller = "Org2MSP"
+			l.As(merchant)
 			text := cx("show", "t1", "--personal").OK(t)
-			if !strings.Contains(text.Stdout, "contact\t0\ttrue\t+49 30 1234") || !strings.Contains(text.Stdout, "message\t1\ttrue\tParcel arrived damaged") {
+			if !strings.Contains(text.Stdout, "contact\t1\ttrue\t+49 30 1234") || !strings.Contains(text.Stdout, "message\t1\ttrue\tParcel arrived damaged") {
 				t.Fatalf("personal data:\n%s", text.Stdout)
 			}
 			cx("erase", "t1").OK(t)
@@ -125,23 +138,24 @@ func TestTicketLifecycle(t *testing.T) {
 func TestSLA(t *testing.T) {
 	for _, tr := range clitest.Transports() {
 		t.Run(tr.Name, func(t *testing.T) {
-			fake := clitest.NewFake()
-			c := tr.Open(t, fake)
+			l := members(t)
+			l.As(merchant)
+			c := tr.Open(t, l)
 			cx := func(args ...string) clitest.Result { return clitest.Run(t, c, NewCmdTicket, args...) }
-			show := cx("sla", "show", "Org1MSP").OK(t)
-			if !strings.Contains(show.Stderr, "defaults") || !strings.Contains(show.Stdout, "urgent\t1h\t4h") {
+			show := cx("sla", "show", "Org2MSP").OK(t)
+			if !strings.Contains(show.Stderr, "defaults") || !strings.Contains(show.Stdout, "urgent\t1h0m0s\t8h0m0s") {
 				t.Fatalf("default policy %q %q", show.Stdout, show.Stderr)
 			}
 			cx("sla", "set", "--urgent", "30m/2h", "--high", "2h/8h", "--normal", "4h/24h", "--low", "8h/72h").OK(t)
 			var p care.SLAPolicy
-			cx("sla", "show", "Org1MSP", "--json").OK(t).JSON(t, &p)
-			if p.Urgent.FirstResponse != "30m" || p.Low.Resolution != "72h" || p.Default {
+			cx("sla", "show", "Org2MSP", "--json").OK(t).JSON(t, &p)
+			if p.Urgent.FirstResponse != "30m0s" || p.Low.Resolution != "72h0m0s" || p.Default {
 				t.Fatalf("policy %+v", p)
 			}
 			cx("sla", "set", "--urgent", "30m", "--high", "2h/8h", "--normal", "4h/24h", "--low", "8h/72h").Fails(t, cmdutil.ExitUsage, "FIRST/RESOLUTION")
 			cx("sla", "set", "--urgent", "30m/2h").Fails(t, cmdutil.ExitUsage, "missing --high, --normal, --low")
-			cx("sla", "sweep", "Org1MSP").OK(t)
-			cx("sla", "breaches", "Org1MSP").OK(t)
+			cx("sla", "sweep", "Org2MSP").OK(t)
+			cx("sla", "breaches", "Org2MSP").OK(t)
 		})
 	}
 }

@@ -27,25 +27,54 @@ import (
 // identityName is the one identity a Fabric transport's client holds.
 const identityName = "cli"
 
-// Fabric reaches the ledger directly through a peer's Fabric Gateway with the user's own
-// signing identity. Idempotency keys are kept in a local journal (the gateway service's
-// store, one file per identity): the key, the transaction ID and the signed envelope
-// before submission, so that repeating a command with its key returns the
-// first outcome, and a transaction whose commit was unknown is found in a block, or
-// submitted again as the same envelope, which the ledger applies at most once.
-type Fabric struct {
-	ledgerapi.Ledger
-	client    *fabric.Client
-	peer      string
-	principal string
-	account   string
-	journal   string
+// Backend is what a Direct transport reaches the ledger through: the Fabric client holding
+// the user's identity, or, in tests, the chaincode running in process.
+type Backend interface {
+	// Transport is the ledger as identity; every transaction it submits is recorded in j
+	// before it leaves the process (j may be nil for queries).
+	Transport(identity string, j fabric.Journal) (ledgerapi.Transport, error)
+	// Lookup and Resubmit settle the journal's pending transactions.
+	reconcile.Ledger
+	// Close releases the backend's connections.
+	Close() error
+}
+
+// DirectOptions say whom a Direct transport acts as and where it keeps its journal.
+type DirectOptions struct {
+	// Identity is the backend's identity to use.
+	Identity string
+	// Principal scopes the idempotency keys in the journal ("Org1MSP-<certificate hash>").
+	Principal string
+	// Account is the identity's account ("Org1MSP/User1"), "" when unknown.
+	Account string
+	// Target names what is reached, for messages.
+	Target string
+	// Journal is the journal file.
+	Journal string
+}
+
+// Direct reaches the ledger directly with the user's own signing identity (through a peer's
+// Fabric Gateway, NewFabric). Idempotency keys are kept in a local journal (the gateway
+// service's store, one file per identity): the key, the transaction ID and the signed
+// envelope before submission, so that repeating a command with its key returns the first
+// outcome, and a transaction whose commit was unknown is found in a block, or submitted
+// again as the same envelope, which the ledger applies at most once.
+type Direct struct {
+	backend Backend
+	opts    DirectOptions
 
 	mu    sync.Mutex
 	store *store.Store
+	query ledgerapi.Transport
 }
 
-var _ cmdutil.Client = (*Fabric)(nil)
+var _ cmdutil.Client = (*Direct)(nil)
+
+// NewDirect returns a transport that submits through b as opts.Identity, journalled in
+// opts.Journal.
+func NewDirect(b Backend, opts DirectOptions) *Direct {
+	return &Direct{backend: b, opts: opts}
+}
 
 // JournalDir is where the Fabric transport keeps its idempotency journals: beside the
 // configuration file.
@@ -55,7 +84,7 @@ func JournalDir(cfg *cmdutil.Config) string {
 
 // NewFabric connects to p's peer as p's identity, journalling mutations under dir. A
 // profile whose files cannot be read is a usage error.
-func NewFabric(_ context.Context, p cmdutil.Profile, dir string) (*Fabric, error) {
+func NewFabric(_ context.Context, p cmdutil.Profile, dir string) (*Direct, error) {
 	id := fabric.Identity{MSPID: p.MSPID, CertPath: p.Cert, KeyPath: p.Key}
 	cert, err := os.ReadFile(p.Cert)
 	if err != nil {
@@ -69,52 +98,51 @@ func NewFabric(_ context.Context, p cmdutil.Profile, dir string) (*Fabric, error
 	if err != nil {
 		return nil, cmdutil.UsageErrorf("Fabric profile: %s", oneLine(err))
 	}
-	l, err := c.Ledger(identityName, nil)
-	if err != nil {
-		return nil, errors.Join(err, c.Close())
-	}
 	sum := sha256.Sum256(cert)
 	principal := p.MSPID + "-" + hex.EncodeToString(sum[:8])
-	f := &Fabric{client: c, peer: p.Peer, principal: principal, journal: filepath.Join(dir, principal+".db")}
+	opts := DirectOptions{Identity: identityName, Principal: principal, Target: "peer " + p.Peer + " as " + principal,
+		Journal: filepath.Join(dir, principal+".db")}
 	if block, _ := pem.Decode(cert); block != nil {
 		if x, err := x509.ParseCertificate(block.Bytes); err == nil {
-			f.account = p.MSPID + "/" + x.Subject.CommonName
+			opts.Account = p.MSPID + "/" + x.Subject.CommonName
 		}
 	}
-	f.Ledger = fabricLedger{Ledger: l, f: f}
-	return f, nil
+	return NewDirect(c, opts), nil
 }
 
 // Target names the peer and the identity.
-func (f *Fabric) Target() string { return "peer " + f.peer + " as " + f.principal }
+func (d *Direct) Target() string { return d.opts.Target }
 
-// Close closes the journal and the peer connection.
-func (f *Fabric) Close() error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+// Account is the identity's account as the contracts name it: "<MSP ID>/<common name>".
+func (d *Direct) Account() string { return d.opts.Account }
+
+// Close closes the journal and the backend.
+func (d *Direct) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	var errs []error
-	if f.store != nil {
-		errs = append(errs, f.store.Close())
-		f.store = nil
+	if d.store != nil {
+		errs = append(errs, d.store.Close())
+		d.store = nil
 	}
-	return errors.Join(append(errs, f.client.Close())...)
+	return errors.Join(append(errs, d.backend.Close())...)
 }
 
 // openStore opens the journal, waiting while another cxl process of the same identity
 // holds it, until ctx ends.
-func (f *Fabric) openStore(ctx context.Context) (*store.Store, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.store != nil {
-		return f.store, nil
+func (d *Direct) openStore(ctx context.Context) (*store.Store, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.store != nil {
+		return d.store, nil
 	}
-	if err := os.MkdirAll(filepath.Dir(f.journal), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(d.opts.Journal), 0o700); err != nil {
 		return nil, fmt.Errorf("create the idempotency journal's directory: %w", err)
 	}
 	for {
-		s, err := store.Open(f.journal)
+		s, err := store.Open(d.opts.Journal)
 		if err == nil {
-			f.store = s
+			d.store = s
 			return s, nil
 		}
 		if !errors.Is(err, bolt.ErrTimeout) {
@@ -122,28 +150,53 @@ func (f *Fabric) openStore(ctx context.Context) (*store.Store, error) {
 		}
 		select {
 		case <-ctx.Done():
-			return nil, cxlerr.Errorf(cxlerr.Timeout, "another cxl command of this identity holds the idempotency journal %s", f.journal)
+			return nil, cxlerr.Errorf(cxlerr.Timeout, "another cxl command of this identity holds the idempotency journal %s", d.opts.Journal)
 		default:
 		}
 	}
 }
 
-// Submit runs the mutation under the context's idempotency key, journalled.
-func (f *Fabric) Submit(ctx context.Context, op string, req any, run func(context.Context, ledgerapi.Ledger) (*cmdutil.RawCommitted, error)) (*cmdutil.RawCommitted, error) {
+// queries is the backend's transport without a journal, for queries, transaction status
+// and events.
+func (d *Direct) queries() (ledgerapi.Transport, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.query == nil {
+		t, err := d.backend.Transport(d.opts.Identity, nil)
+		if err != nil {
+			return nil, err
+		}
+		d.query = t
+	}
+	return d.query, nil
+}
+
+// Fingerprint identifies a request of op under an idempotency key: the SHA-256 of the
+// operation's name, a newline and the request's JSON.
+func Fingerprint(op *ledgerapi.Operation, req any) (string, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return "", fmt.Errorf("encode the request of %s: %w", op.Name(), err)
+	}
+	sum := sha256.Sum256(append([]byte(op.Name()+"\n"), body...))
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// Submit runs op under the context's idempotency key, journalled.
+func (d *Direct) Submit(ctx context.Context, op *ledgerapi.Operation, req any) (*cmdutil.RawCommitted, error) {
 	key := ledgerapi.IdempotencyKey(ctx)
 	if key == "" {
 		return nil, cxlerr.Errorf(cxlerr.Invalid, "a mutation needs an idempotency key")
 	}
-	body, err := json.Marshal(req)
-	if err != nil {
-		return nil, fmt.Errorf("encode %s request: %w", op, err)
-	}
-	sum := sha256.Sum256(append([]byte(op+"\n"), body...))
-	st, err := f.openStore(ctx)
+	fp, err := Fingerprint(op, req)
 	if err != nil {
 		return nil, err
 	}
-	ticket, existing, err := st.Begin(f.principal, key, hex.EncodeToString(sum[:]), op)
+	st, err := d.openStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ticket, existing, err := st.Begin(d.opts.Principal, key, fp, op.Name())
 	switch {
 	case errors.Is(err, store.ErrInFlight):
 		e := cxlerr.Errorf(cxlerr.Conflict, "a command with this idempotency key is still running")
@@ -155,19 +208,19 @@ func (f *Fabric) Submit(ctx context.Context, op string, req any, run func(contex
 		return nil, fmt.Errorf("idempotency journal: %w", err)
 	case existing != nil:
 		if existing.State == store.Pending {
-			f.reconcile(ctx, st)
+			d.reconcile(ctx, st)
 			if rec, err := st.ByTransaction(existing.TxID); err == nil && rec != nil {
 				existing = rec
 			}
 		}
 		return outcome(existing)
 	}
-	l, err := f.client.Ledger(identityName, ticket)
+	t, err := d.backend.Transport(d.opts.Identity, ticket)
 	if err != nil {
 		_, _ = ticket.Finish(0, err)
 		return nil, err
 	}
-	res, runErr := run(ctx, l)
+	res, runErr := t.Submit(ctx, op, req)
 	var block uint64
 	if res != nil {
 		block = res.BlockNumber
@@ -178,10 +231,26 @@ func (f *Fabric) Submit(ctx context.Context, op string, req any, run func(contex
 	return res, runErr
 }
 
+// Evaluate runs a query; queries are not journalled.
+func (d *Direct) Evaluate(ctx context.Context, op *ledgerapi.Operation, req any) (json.RawMessage, error) {
+	t, err := d.queries()
+	if err != nil {
+		return nil, err
+	}
+	return t.Evaluate(ctx, op, req)
+}
+
+// Events streams the chaincode events the identity may see.
+func (d *Direct) Events() ledgerapi.Events { return directEvents{d} }
+
+// Transactions answers from the journal first, so that the status of one's own transaction
+// carries its result.
+func (d *Direct) Transactions() ledgerapi.Transactions { return journalStatus{d} }
+
 // reconcile asks the ledger about every pending transaction of the journal once: one in a
 // block gets its verdict, one in no block for 10 s is submitted again.
-func (f *Fabric) reconcile(ctx context.Context, st *store.Store) {
-	r := &reconcile.Reconciler{Store: st, Ledger: f.client, ResubmitAfter: 10 * time.Second, Retention: 7 * 24 * time.Hour}
+func (d *Direct) reconcile(ctx context.Context, st *store.Store) {
+	r := &reconcile.Reconciler{Store: st, Ledger: d.backend, ResubmitAfter: 10 * time.Second, Retention: 7 * 24 * time.Hour}
 	r.Pass(ctx)
 }
 
@@ -197,22 +266,23 @@ func outcome(rec *store.Record) (*cmdutil.RawCommitted, error) {
 	}
 }
 
-// fabricLedger is the session's ledger with Transactions answered from the journal first,
-// so that the status of one's own transaction carries its result.
-type fabricLedger struct {
-	ledgerapi.Ledger
-	f *Fabric
+type directEvents struct{ d *Direct }
+
+func (e directEvents) Subscribe(ctx context.Context, q ledgerapi.EventQuery) (<-chan ledgerapi.Event, error) {
+	t, err := e.d.queries()
+	if err != nil {
+		return nil, err
+	}
+	return t.Events().Subscribe(ctx, q)
 }
 
-func (l fabricLedger) Transactions() ledgerapi.Transactions { return journalStatus(l) }
-
-type journalStatus fabricLedger
+type journalStatus struct{ d *Direct }
 
 func (j journalStatus) Status(ctx context.Context, txID string) (*ledgerapi.TransactionStatus, error) {
 	if txID == "" {
 		return nil, cxlerr.Errorf(cxlerr.Invalid, "transaction ID is empty")
 	}
-	st, err := j.f.openStore(ctx)
+	st, err := j.d.openStore(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -221,10 +291,14 @@ func (j journalStatus) Status(ctx context.Context, txID string) (*ledgerapi.Tran
 		return nil, fmt.Errorf("idempotency journal: %w", err)
 	}
 	if rec == nil {
-		return j.Ledger.Transactions().Status(ctx, txID)
+		t, err := j.d.queries()
+		if err != nil {
+			return nil, err
+		}
+		return t.Transactions().Status(ctx, txID)
 	}
 	if rec.State == store.Pending {
-		j.f.reconcile(ctx, st)
+		j.d.reconcile(ctx, st)
 		if r, err := st.ByTransaction(txID); err == nil && r != nil {
 			rec = r
 		}
@@ -238,6 +312,3 @@ func (j journalStatus) Status(ctx context.Context, txID string) (*ledgerapi.Tran
 	}
 	return s, nil
 }
-
-// Account is the identity's account as the contracts name it: "<MSP ID>/<common name>".
-func (f *Fabric) Account() string { return f.account }

@@ -2,7 +2,6 @@ package transport
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,11 +11,10 @@ import (
 	"github.com/cxledger/cxledger/cli/cmdutil"
 	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/gateway/client"
-	"github.com/cxledger/cxledger/ledgerapi"
 )
 
-// Gateway reaches the ledger through the gateway service. The service keeps the
-// idempotency keys, so Submit only passes the context's key on.
+// Gateway reaches the ledger through the gateway service: the REST client is the
+// transport. The service keeps the idempotency keys; the client sends the context's key.
 type Gateway struct {
 	*client.Client
 	url string
@@ -29,11 +27,6 @@ var _ cmdutil.Client = (*Gateway)(nil)
 func NewGateway(url, apiKey string) *Gateway {
 	rt := &explain{next: http.DefaultTransport, url: strings.TrimSuffix(url, "/"), keyless: apiKey == ""}
 	return &Gateway{Client: client.New(url, apiKey, client.WithHTTPClient(&http.Client{Transport: rt})), url: url}
-}
-
-// Submit runs the mutation; the service applies it at most once per idempotency key.
-func (g *Gateway) Submit(ctx context.Context, _ string, _ any, run func(context.Context, ledgerapi.Ledger) (*cmdutil.RawCommitted, error)) (*cmdutil.RawCommitted, error) {
-	return run(ctx, g.Client)
 }
 
 // Target names the service.

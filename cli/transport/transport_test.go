@@ -2,6 +2,8 @@ package transport
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/cxledger/cxledger/cli/cmdutil"
 	"github.com/cxledger/cxledger/cxlerr"
+	"github.com/cxledger/cxledger/ledgerapi"
 	"github.com/cxledger/cxledger/network"
 )
 
@@ -117,15 +120,15 @@ func TestGatewayExplainsWhatToDo(t *testing.T) {
 		w.Write([]byte(`{"code":"UNAUTHENTICATED","message":"an API key is required: send it as \"Authorization: Bearer <key>\""}`))
 	}))
 	defer srv.Close()
-	_, err := NewGateway(srv.URL, "").Consortium().ListRoles(context.Background())
+	_, err := ledgerapi.ConsortiumListRoles.Query(context.Background(), NewGateway(srv.URL, ""), ledgerapi.NoArgs{})
 	if cmdutil.CodeOf(err) != cmdutil.ExitForbidden || !strings.Contains(err.Error(), "no API key for the gateway service at "+srv.URL+": set CXL_API_KEY") {
 		t.Fatalf("no key: %v", err)
 	}
-	_, err = NewGateway(srv.URL, "wrong").Consortium().ListRoles(context.Background())
+	_, err = ledgerapi.ConsortiumListRoles.Query(context.Background(), NewGateway(srv.URL, "wrong"), ledgerapi.NoArgs{})
 	if !strings.Contains(err.Error(), "does not know this API key") {
 		t.Fatalf("bad key: %v", err)
 	}
-	_, err = NewGateway("http://127.0.0.1:9", "k").Consortium().ListRoles(context.Background())
+	_, err = ledgerapi.ConsortiumListRoles.Query(context.Background(), NewGateway("http://127.0.0.1:9", "k"), ledgerapi.NoArgs{})
 	if cmdutil.CodeOf(err) != cmdutil.ExitRetryable || !strings.Contains(err.Error(), "does not answer (is it running? `cxl gateway status`)") {
 		t.Fatalf("down: %v (exit %d)", err, cmdutil.CodeOf(err))
 	}
@@ -138,5 +141,24 @@ func TestFabricProfileWithMissingFiles(t *testing.T) {
 	_, err := NewFabric(context.Background(), cmdutil.Profile{Peer: "p:1", TLSRootCert: "/nope", MSPID: "M", Cert: "/nope/cert.pem", Key: "/nope/key"}, t.TempDir())
 	if cmdutil.CodeOf(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "certificate") {
 		t.Fatalf("missing certificate: %v (exit %d)", err, cmdutil.CodeOf(err))
+	}
+}
+
+// The journal's fingerprint of a request is what it was before operations were named by
+// their descriptors, so a journal written by an earlier cxl still replays.
+func TestFingerprintFormat(t *testing.T) {
+	req := &ledgerapi.RegisterProductRequest{GTIN: "09506000134352", Name: "Beans"}
+	got, err := Fingerprint(&ledgerapi.ProvenanceRegisterProduct.Operation, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(*req)
+	sum := sha256.Sum256([]byte("provenance.RegisterProduct\n" + string(body)))
+	if got != hex.EncodeToString(sum[:]) {
+		t.Fatalf("fingerprint %s, want %x", got, sum)
+	}
+	other, _ := Fingerprint(&ledgerapi.ProvenanceRegisterProduct.Operation, &ledgerapi.RegisterProductRequest{GTIN: "09506000134352", Name: "Tea"})
+	if other == got {
+		t.Fatal("two requests share a fingerprint")
 	}
 }
