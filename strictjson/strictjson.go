@@ -51,6 +51,12 @@ func Decode(data []byte, v any, maxBytes int) error {
 	if err := scan(data); err != nil {
 		return err
 	}
+	if t := reflect.TypeOf(v).Elem(); t.Kind() == reflect.Struct {
+		// encoding/json leaves a struct as it is for null: a request that names nothing.
+		if first := bytes.TrimSpace(data)[0]; first != '{' {
+			return cxlerr.Errorf(cxlerr.Invalid, "want an object, got JSON %s", jsonKindOf(first))
+		}
+	}
 	if i := loneSurrogate(data); i >= 0 {
 		return cxlerr.Errorf(cxlerr.Invalid, "escape at offset %d is half of a UTF-16 surrogate pair, not a character", i)
 	}
@@ -120,6 +126,21 @@ func hex4(data []byte, at int) rune {
 		return -1
 	}
 	return rune(n)
+}
+
+// jsonKindOf names the kind of the JSON value that starts with first.
+func jsonKindOf(first byte) string {
+	switch first {
+	case 'n':
+		return "null"
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "bool"
+	}
+	return "number"
 }
 
 // frame is an object or array being scanned.

@@ -34,7 +34,9 @@ func TestDecode(t *testing.T) {
 	}{
 		{"object", `{"orderId":"O1","lines":[{"sku":"A","quantity":2,"price":150}]}`, ""},
 		{"surrounding space", " \n{\"orderId\":\"O1\"}\t ", ""},
-		{"null", `null`, ""},
+		{"null", `null`, "want an object, got JSON null"},
+		{"empty array for an object", `[]`, "want an object, got JSON array"},
+		{"string for an object", `"x"`, "want an object, got JSON string"},
 		{"empty object", `{}`, ""},
 		{"nested arrays", `{"matrix":[[1,2],[3],[]]}`, ""},
 		{"same key in sibling objects", `{"lines":[{"sku":"A"},{"sku":"B"}],"notes":{"sku":"C"}}`, ""},

@@ -30,7 +30,7 @@ func TestDecodeArgs(t *testing.T) {
 	}{
 		{"object", `{"orderId":"O1","lines":[{"sku":"A","quantity":2,"price":150}]}`, ""},
 		{"surrounding space", " \n{\"orderId\":\"O1\"}\t ", ""},
-		{"null", `null`, ""},
+		{"null", `null`, "arguments: want an object, got JSON null"},
 		{"empty", ``, "arguments: empty"},
 		{"blank", "  \n", "arguments: empty"},
 		{"unknown field", `{"orderId":"O1","discount":5}`, `arguments: unknown field "discount"`},
