@@ -4,6 +4,7 @@ package test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/cxledger/cxledger/chaincode/health"
 	"github.com/cxledger/cxledger/network"
 )
 
@@ -143,14 +145,18 @@ func TestChaincodeUpgrade(t *testing.T) {
 		t.Fatalf("deployment after upgrade: sequence %d version %q, want %d %q", after.Sequence, after.Version, before.Sequence+1, version)
 	}
 	for _, org := range h.profile.Orgs {
-		health := h.contract(t, org.MSPID, "User1", "health")
+		healthCC := h.contract(t, org.MSPID, "User1", "health")
 		eventually(t, 30*time.Second, "new chaincode version answering on "+org.MSPID, func() error {
-			got, err := health.Evaluate("Version")
+			raw, err := healthCC.Evaluate("Version")
 			if err != nil {
 				return err
 			}
-			if string(got) != version {
-				return fmt.Errorf("chaincode reports version %q", got)
+			var got health.BuildInfo
+			if err := json.Unmarshal(raw, &got); err != nil {
+				return fmt.Errorf("decode version %q: %w", raw, err)
+			}
+			if got.Version != version {
+				return fmt.Errorf("chaincode reports version %q", got.Version)
 			}
 			return nil
 		})

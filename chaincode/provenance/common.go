@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/statebased"
-	"github.com/hyperledger/fabric-protos-go-apiv2/common"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/cxlerr"
@@ -150,10 +148,8 @@ func actsFor(c ledger.Caller, party string) bool {
 	return c.MSP == party && (c.IsClient() || c.IsAdmin())
 }
 
-// endorsement returns a key-level endorsement policy that requires peers of
-// need of the organisations in msps: need 1 is any one of them, need
-// len(msps) every one.
-func endorsement(need int, msps ...string) ([]byte, error) {
+// endorsement is the key-level policy that needs a peer of every one of msps.
+func endorsement(msps ...string) ([]byte, error) {
 	ep, err := statebased.NewStateEP(nil)
 	if err != nil {
 		return nil, cxlerr.Errorf(cxlerr.Internal, "new endorsement policy: %w", err)
@@ -161,22 +157,7 @@ func endorsement(need int, msps ...string) ([]byte, error) {
 	if err := ep.AddOrgs(statebased.RoleTypePeer, msps...); err != nil {
 		return nil, cxlerr.Errorf(cxlerr.Internal, "endorsement policy for %v: %w", msps, err)
 	}
-	all, err := ep.Policy()
-	if err != nil {
-		return nil, cxlerr.Errorf(cxlerr.Internal, "endorsement policy for %v: %w", msps, err)
-	}
-	// statebased builds "every one of msps" (sorted, without duplicates);
-	// only the number of signatures needed differs.
-	var env common.SignaturePolicyEnvelope
-	if err := proto.Unmarshal(all, &env); err != nil {
-		return nil, cxlerr.Errorf(cxlerr.Internal, "endorsement policy for %v: %w", msps, err)
-	}
-	rule := env.GetRule().GetNOutOf()
-	if rule == nil || need < 1 || need > len(rule.GetRules()) {
-		return nil, cxlerr.Errorf(cxlerr.Internal, "endorsement policy: %d of %v", need, msps)
-	}
-	rule.N = int32(need)
-	policy, err := proto.MarshalOptions{Deterministic: true}.Marshal(&env)
+	policy, err := ep.Policy()
 	if err != nil {
 		return nil, cxlerr.Errorf(cxlerr.Internal, "endorsement policy for %v: %w", msps, err)
 	}

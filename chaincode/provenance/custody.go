@@ -81,14 +81,12 @@ func offerCustody(tx *ledger.Tx, a OfferCustodyArgs) (*Custody, error) {
 	if err := writeCustody(tx, key, c); err != nil {
 		return nil, err
 	}
-	// Until the offer is settled, a peer of either side alone may change the
-	// key: the holder's to withdraw the offer, the offeree's to accept or
-	// reject it; a third organisation cannot. Fabric validates a write
-	// against the key's policy as committed before it, so a policy that
-	// needed both sides would let an offeree that never endorses (or has no
-	// peers) lock the subject for good.
+	// From now until the offer is settled, a change needs both sides' peers.
+	// Fabric validates a write against the key's policy as committed before
+	// it, so an offer to an organisation without peers would lock the subject
+	// for good: that is why the receiver must be a member.
 	if from, to := partyMSP(c.Holder), partyMSP(a.To); from != to {
-		if err := endorse(tx, key, 1, from, to); err != nil {
+		if err := endorse(tx, key, from, to); err != nil {
 			return nil, err
 		}
 	}
@@ -120,7 +118,7 @@ func acceptCustody(tx *ledger.Tx, a CustodyArgs) (*Custody, error) {
 		return nil, err
 	}
 	if partyMSP(from) != partyMSP(c.Holder) {
-		if err := endorse(tx, key, 1, partyMSP(c.Holder)); err != nil {
+		if err := endorse(tx, key, partyMSP(c.Holder)); err != nil {
 			return nil, err
 		}
 	}
@@ -168,7 +166,7 @@ func settleOffer(tx *ledger.Tx, key string, c Custody, event, reason string) (*C
 		return nil, err
 	}
 	if partyMSP(c.Holder) != partyMSP(offer.To) {
-		if err := endorse(tx, key, 1, partyMSP(c.Holder)); err != nil {
+		if err := endorse(tx, key, partyMSP(c.Holder)); err != nil {
 			return nil, err
 		}
 	}
@@ -226,9 +224,9 @@ func writeCustody(tx *ledger.Tx, key string, c Custody) error {
 	return ledger.PutJSON(tx, key, custodyRecord{Holder: c.Holder, Location: c.Location, Since: c.Since, SinceTx: c.SinceTx, Offer: c.Offer})
 }
 
-// endorse makes key need peers of need of the organisations in msps.
-func endorse(tx *ledger.Tx, key string, need int, msps ...string) error {
-	policy, err := endorsement(need, msps...)
+// endorse makes key need a peer of every one of the organisations in msps.
+func endorse(tx *ledger.Tx, key string, msps ...string) error {
+	policy, err := endorsement(msps...)
 	if err != nil {
 		return err
 	}

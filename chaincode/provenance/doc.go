@@ -74,14 +74,13 @@
 //
 // Custody keys carry a key-level (state-based) endorsement policy built with
 // pkg/statebased: a peer of the holder's organisation. While an offer to
-// another organisation is pending, the policy is a peer of either
-// organisation, so the holder's peers alone can withdraw the offer and the
-// receiver's alone can accept or reject it, and no third organisation can
-// move custody; on acceptance the policy becomes the new holder's
-// organisation alone, on rejection or withdrawal the holder's again. (A
-// policy needing both would let a receiver that never endorses, or has no
-// peers, lock the subject for good.) The receiver must be a member of the
-// consortium (ledger.RequireMember). Offers within one organisation keep the
+// another organisation is pending, the policy needs a peer of both
+// organisations, so neither side moves custody alone and no third
+// organisation can; on acceptance the policy becomes the new holder's
+// organisation alone, on rejection or withdrawal the holder's again. Because
+// that policy needs the receiver's peers, the receiver must be a member of the
+// consortium (ledger.RequireMemberParty): an offer to an organisation without
+// peers would leave a key that no transaction can ever write again. Offers within one organisation keep the
 // single-organisation policy. A recalled lot, and its items, are offered to
 // nobody and accepted by nobody. Fabric validates a write to such a key against
 // the key's committed policy instead of the chaincode policy, and the

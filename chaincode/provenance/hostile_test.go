@@ -138,11 +138,13 @@ func TestCustodyGoesOnlyToMembers(t *testing.T) {
 	c.ok(farm, "OfferCustody", lot(roaster+"/bob"))
 }
 
-// TestPendingOfferNeverLocksCustody checks, for every custody step, that
-// the organisation taking it can endorse it alone under the key's policy as
-// committed before the step (the policy Fabric validates the write
-// against), and that no third organisation ever can.
-func TestPendingOfferNeverLocksCustody(t *testing.T) {
+// TestCustodyPolicyFollowsTheOffer checks the key-level policy after every
+// custody step (the policy Fabric validates the next write against): while
+// an offer is pending no organisation can change the key alone (the holder's
+// and the receiver's peers must agree, which is why the receiver must be a
+// member), once it is settled the holder's peers alone can, and no third
+// organisation ever can.
+func TestCustodyPolicyFollowsTheOffer(t *testing.T) {
 	c := newChain(t)
 	c.ok(farm, "RegisterProduct", obj{"gtin": beans, "name": "Green beans"})
 	c.ok(farm, "RegisterLot", obj{"gtin": beans, "lot": "B1", "quantity": 10})
@@ -171,19 +173,16 @@ func TestPendingOfferNeverLocksCustody(t *testing.T) {
 			args    obj
 			pending []string // who may endorse alone after the step
 		}{
-			{farm, "OfferCustody", with(obj{"to": roaster, "location": "Port"}), []string{farm, roaster}},
+			{farm, "OfferCustody", with(obj{"to": roaster, "location": "Port"}), nil},
 			{farm, "WithdrawCustodyOffer", with(nil), []string{farm}},
-			{farm, "OfferCustody", with(obj{"to": roaster, "location": "Port"}), []string{farm, roaster}},
+			{farm, "OfferCustody", with(obj{"to": roaster, "location": "Port"}), nil},
 			{roaster, "RejectCustody", with(nil), []string{farm}},
-			{farm, "OfferCustody", with(obj{"to": roaster, "location": "Port"}), []string{farm, roaster}},
+			{farm, "OfferCustody", with(obj{"to": roaster, "location": "Port"}), nil},
 			{roaster, "AcceptCustody", with(nil), []string{roaster}},
-			{roaster, "OfferCustody", with(obj{"to": carrier + "/driver", "location": "Dock"}), []string{carrier, roaster}},
+			{roaster, "OfferCustody", with(obj{"to": carrier + "/driver", "location": "Dock"}), nil},
 			{roaster, "WithdrawCustodyOffer", with(nil), []string{roaster}},
 		}
 		for i, s := range steps {
-			if before := c.endorsers(subject.objectType, subject.parts, orgs...); !slices.Contains(before, s.msp) {
-				t.Fatalf("%v step %d %s by %s: the key's policy lets only %v endorse it", subject.args, i, s.fn, s.msp, before)
-			}
 			c.ok(s.msp, s.fn, s.args)
 			after := c.endorsers(subject.objectType, subject.parts, orgs...)
 			slices.Sort(after)

@@ -157,7 +157,7 @@ func registerLot(tx *ledger.Tx, a RegisterLotArgs) (*ProductLot, error) {
 	if err := ledger.PutJSON(tx, holdKey, custodyRecord{Holder: holder, Location: a.Location, Since: tx.Time(), SinceTx: tx.ID()}); err != nil {
 		return nil, err
 	}
-	if err := endorse(tx, holdKey, 1, holder); err != nil {
+	if err := endorse(tx, holdKey, holder); err != nil {
 		return nil, err
 	}
 	for _, in := range a.Inputs {
@@ -308,7 +308,7 @@ func registerItems(tx *ledger.Tx, a RegisterItemsArgs) (*ItemsRegistered, error)
 		}
 	}
 
-	policy, err := endorsement(1, holderMSP)
+	policy, err := endorsement(holderMSP)
 	if err != nil {
 		return nil, err
 	}
