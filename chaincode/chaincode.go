@@ -20,13 +20,13 @@ import (
 	"github.com/hyperledger/fabric-contract-api-go/v2/metadata"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 
-	"github.com/cxledger/cxledger/chaincode/care"
+	"github.com/cxledger/cxledger/chaincode/care/carecc"
 	"github.com/cxledger/cxledger/chaincode/consortium"
-	"github.com/cxledger/cxledger/chaincode/health"
+	"github.com/cxledger/cxledger/chaincode/health/healthcc"
 	"github.com/cxledger/cxledger/chaincode/ledger"
-	"github.com/cxledger/cxledger/chaincode/loyalty"
-	"github.com/cxledger/cxledger/chaincode/orders"
-	"github.com/cxledger/cxledger/chaincode/provenance"
+	"github.com/cxledger/cxledger/chaincode/loyalty/loyaltycc"
+	"github.com/cxledger/cxledger/chaincode/orders/orderscc"
+	"github.com/cxledger/cxledger/chaincode/provenance/provenancecc"
 	"github.com/cxledger/cxledger/cxlerr"
 )
 
@@ -47,13 +47,13 @@ func New(version string) (*Chaincode, error) {
 // Contracts are the contracts of the cxledger chaincode, health reporting version.
 func Contracts(version string) []contractapi.ContractInterface {
 	return []contractapi.ContractInterface{
-		health.NewContract(version),
+		healthcc.NewContract(version),
 		consortium.NewContract(),
-		provenance.NewContract(),
+		provenancecc.NewContract(),
 		// Loyalty earns on delivery and reverses on refund inside the orders transaction.
-		orders.NewContract(loyalty.NewOrderHooks()),
-		loyalty.NewContract(),
-		care.NewContract(),
+		orderscc.NewContract(loyaltycc.NewOrderHooks()),
+		loyaltycc.NewContract(),
+		carecc.NewContract(),
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	mrand "math/rand/v2"
 	"strings"
 
 	"github.com/cxledger/cxledger/chaincode/care"
@@ -16,12 +17,16 @@ import (
 const redacted = "[personal data]"
 
 // Personal is personal data of a support ticket: a message and, when a ticket is opened,
-// the customer's contact details. It reaches the chaincode only as transient data, which
-// peers never write to a block: the ledger keeps SaltedHash(Salt, value) and the merchant's
-// private collection the text. The gateway service never logs it, keeps only a SHA-256 of
-// the request that carried it (the request's idempotency fingerprint, which the random salt
-// makes impossible to reverse by guessing the text), and answers the mutation with the
-// ticket, which holds only the hashes. Printing or logging a Personal shows no data.
+// the customer's contact details. It never leaves the process that builds the chaincode
+// call in clear: that process (the gateway service, or the CLI's direct transport) checks
+// it, seals each text with its salt to a one-time ticket key of the merchant (SealPersonal,
+// package carecrypt) and sends only the envelopes and the salted hashes, as transient data,
+// which peers never write to a block. The ledger keeps SaltedHash(Salt, value), the
+// merchant's private collection the envelopes, and only the merchant's vault opens them.
+// The gateway service never logs it, keeps only a SHA-256 of the request that carried it
+// (the request's idempotency fingerprint, which the random salt makes impossible to reverse
+// by guessing the text), and answers the mutation with the ticket, which holds only the
+// hashes. Printing or logging a Personal shows no data.
 type Personal struct {
 	// Salt is 16 to 64 random bytes (base64 in JSON) keying the hashes on the ledger; use
 	// NewSalt for each request and keep it to check the hashes later.
@@ -40,31 +45,15 @@ func NewSalt() []byte {
 	return b
 }
 
-// Transient is the personal data as the care contract's transient keys; nil when there is
-// none.
-func (p *Personal) Transient() map[string][]byte {
-	if p == nil {
-		return nil
-	}
-	t := map[string][]byte{}
-	if len(p.Salt) > 0 {
-		t[care.TransientSalt] = p.Salt
-	}
-	if p.Message != "" {
-		t[care.TransientMessage] = []byte(p.Message)
-	}
-	if p.Contact != "" {
-		t[care.TransientContact] = []byte(p.Contact)
-	}
-	if len(t) == 0 {
-		return nil
-	}
-	return t
+// empty reports whether p holds no personal data.
+func (p *Personal) empty() bool {
+	return p == nil || p.Message == "" && p.Contact == "" && p.Salt == nil
 }
 
 // validatePersonal checks a request's argument and its personal data with the contract's
-// own rules for a function that takes the keys in allowed, and that the data holds a
-// message when one is required.
+// own rules for a function that takes the fields in allowed, and that the data holds a
+// message when one is required. The text is checked here, before it is sealed: the
+// contract sees only envelopes.
 func validatePersonal(arg Validator, p *Personal, messageRequired bool, allowed ...string) error {
 	if err := arg.Validate(); err != nil {
 		return err
@@ -72,7 +61,10 @@ func validatePersonal(arg Validator, p *Personal, messageRequired bool, allowed 
 	if messageRequired && (p == nil || p.Message == "") {
 		return cxlerr.Errorf(cxlerr.Invalid, "personal.message: required")
 	}
-	return care.ValidatePersonal(p.Transient(), allowed...)
+	if p == nil {
+		return nil
+	}
+	return care.ValidateText(p.Salt, p.Contact, p.Message, allowed...)
 }
 
 // String hides the data: "[personal data]".
@@ -171,10 +163,16 @@ type (
 	BreachReportRequest = care.BreachReportArgs
 	// ListReviewsRequest asks for a page of a merchant's reviews.
 	ListReviewsRequest = care.ListReviewsArgs
+	// PublishTicketKeysRequest publishes one-time public ticket keys of the caller's
+	// merchant organisation (its gateway service does, keeping the private halves).
+	PublishTicketKeysRequest = care.PublishTicketKeysArgs
+	// TicketKeysRequest asks for a page of a merchant's ticket keys in a state.
+	TicketKeysRequest = care.TicketKeysArgs
 )
 
 // Care is the care contract: support tickets with append-only steps and SLA deadlines,
-// personal data erasable from the merchant's private collection, and reviews by verified
+// personal data sealed to the merchant's one-time ticket keys and erasable by destroying
+// the key, and reviews by verified
 // buyers under per-merchant pseudonyms. Who may call what is the contract's rule (see the
 // care package): the customer opens, reopens and confirms, the merchant's members assign,
 // respond and resolve, either erases; tickets are readable by the customer, the merchant,
@@ -191,7 +189,8 @@ type Care interface {
 	ReopenTicket(ctx context.Context, req TicketStepRequest) (*Committed[care.Ticket], error)
 	ConfirmTicket(ctx context.Context, req TicketRequest) (*Committed[care.Ticket], error)
 	// EraseTicketData purges the ticket's contact details and messages from the merchant's
-	// collection; the salted hashes stay.
+	// collection and marks its ticket key erased, so that the merchant's gateway service
+	// destroys the only private key that opens any copy left; the salted hashes stay.
 	EraseTicketData(ctx context.Context, req TicketRequest) (*Committed[care.Ticket], error)
 	SetSLAPolicy(ctx context.Context, req SLAPolicyRequest) (*Committed[care.SLAPolicy], error)
 	SweepSLA(ctx context.Context, req SweepSLARequest) (*Committed[care.SLASweep], error)
@@ -203,11 +202,17 @@ type Care interface {
 	BreachReport(ctx context.Context, req BreachReportRequest) (*care.BreachReport, error)
 	GetSLAPolicy(ctx context.Context, req MerchantRequest) (*care.SLAPolicy, error)
 	// GetTicketPersonalData returns the personal data the merchant's collection holds for a
-	// ticket, checked against its hashes; only the merchant's members may, and a peer of
-	// the caller's organisation answers.
+	// ticket, opened by the merchant's vault and checked against its hashes; only the
+	// merchant's members may, a peer of the caller's organisation answers, and only the
+	// merchant's gateway service, which holds the vault, can serve it (see WithVault).
 	GetTicketPersonalData(ctx context.Context, req TicketRequest) (*care.TicketPersonalData, error)
 	GetReview(ctx context.Context, req ReviewRequest) (*care.ReviewDetail, error)
 	ListReviews(ctx context.Context, req ListReviewsRequest) (*care.ReviewPage, error)
+	// PublishTicketKeys publishes one-time public keys of the caller's merchant
+	// organisation, to which customers' personal data is sealed.
+	PublishTicketKeys(ctx context.Context, req PublishTicketKeysRequest) (*Committed[care.TicketKeysPublished], error)
+	// TicketKeys lists a merchant's ticket keys in a state, unused ones by default.
+	TicketKeys(ctx context.Context, req TicketKeysRequest) (*care.TicketKeyPage, error)
 }
 
 // The operations of the care contract.
@@ -269,6 +274,12 @@ var (
 	// CareListReviews is care:ListReviews.
 	CareListReviews = evaluate[ListReviewsRequest, care.ReviewPage]("care", "ListReviews", "/v1/care/reviews",
 		"A page of a merchant's reviews, oldest first")
+	// CarePublishTicketKeys is care:PublishTicketKeys.
+	CarePublishTicketKeys = submit[PublishTicketKeysRequest, care.TicketKeysPublished]("care", "PublishTicketKeys", "/v1/care/ticket-keys",
+		"Publish one-time public keys to which your merchant organisation's customers seal their personal data (the merchant's gateway service does, keeping the private halves)")
+	// CareTicketKeys is care:TicketKeys.
+	CareTicketKeys = evaluate[TicketKeysRequest, care.TicketKeyPage]("care", "TicketKeys", "/v1/care/ticket-keys",
+		"A page of a merchant's ticket keys in a state (unused by default)")
 )
 
 type careOver struct{ t Transport }
@@ -349,21 +360,31 @@ func (o careOver) ListReviews(ctx context.Context, req ListReviewsRequest) (*car
 	return CareListReviews.Query(ctx, o.t, req)
 }
 
-// personalCall is the chaincode call of a ticket step with personal data: arg as the JSON
-// argument, the data as transient data only, endorsed by the parties (the customer's and
-// the merchant's organisations: the merchant's peers keep the data in its collection, the
-// customer's organisation already holds it). The transaction that is signed, stored and
-// sent to ordering does not contain the data.
-func personalCall(arg any, p *Personal, callerParty bool, parties ...string) (*ChaincodeCall, error) {
+func (o careOver) PublishTicketKeys(ctx context.Context, req PublishTicketKeysRequest) (*Committed[care.TicketKeysPublished], error) {
+	return CarePublishTicketKeys.Run(ctx, o.t, req)
+}
+
+func (o careOver) TicketKeys(ctx context.Context, req TicketKeysRequest) (*care.TicketKeyPage, error) {
+	return CareTicketKeys.Query(ctx, o.t, req)
+}
+
+// personalCall is the chaincode call of a ticket step: arg as the JSON argument and the
+// sealed personal data (nil: none) as transient data only, endorsed by the parties (the
+// customer's and the merchant's organisations: the merchant's peers keep the envelopes in
+// its collection). Neither the transaction that is signed, stored and sent to ordering
+// nor any endorsing peer sees the text.
+func personalCall(arg any, transient map[string][]byte, callerParty bool, parties ...string) (*ChaincodeCall, error) {
 	data, err := json.Marshal(arg)
 	if err != nil {
 		return nil, fmt.Errorf("encode the ticket argument: %w", err)
 	}
-	return &ChaincodeCall{Args: []string{string(data)}, Transient: p.Transient(), Parties: parties, CallerParty: callerParty}, nil
+	return &ChaincodeCall{Args: []string{string(data)}, Transient: transient, Parties: parties, CallerParty: callerParty}, nil
 }
 
-// openTicketCall is endorsed by the caller's (the customer's) organisation and the
-// merchant's: the request's, or that of the order the ticket is about.
+// openTicketCall seals the first message and the contact details to an unused ticket key
+// of the merchant (the request's, or that of the order the ticket is about), which the
+// ticket claims, and is endorsed by the caller's (the customer's) organisation and the
+// merchant's.
 func openTicketCall(ctx context.Context, l Ledger, req *OpenTicketRequest) (*ChaincodeCall, error) {
 	merchant := req.Merchant
 	if merchant == "" {
@@ -373,7 +394,15 @@ func openTicketCall(ctx context.Context, l Ledger, req *OpenTicketRequest) (*Cha
 		}
 		merchant = o.Merchant
 	}
-	return personalCall(&req.OpenTicketArgs, &req.Personal, true, merchant)
+	key, err := unusedTicketKey(ctx, l, merchant)
+	if err != nil {
+		return nil, err
+	}
+	transient, err := SealPersonal(key, req.ID, 1, &req.Personal)
+	if err != nil {
+		return nil, err
+	}
+	return personalCall(&req.OpenTicketArgs, transient, true, merchant)
 }
 
 func respondTicketCall(ctx context.Context, l Ledger, req *RespondTicketRequest) (*ChaincodeCall, error) {
@@ -384,18 +413,46 @@ func ticketStepCall(ctx context.Context, l Ledger, req *TicketStepRequest) (*Cha
 	return ticketStep(ctx, l, req.IDArgs, req.Personal)
 }
 
-// ticketStep is a step on a ticket; with a message it is endorsed by the organisations of
-// the ticket's customer and merchant, read from the ticket.
+// ticketStep is a step on a ticket; with a message, read from the ticket: the message is
+// sealed to the ticket's key (or, when it has none, to an unused key of the merchant the
+// ticket then claims) for the step it will be, and the step is endorsed by the
+// organisations of the ticket's customer and merchant.
 func ticketStep(ctx context.Context, l Ledger, id care.IDArgs, p *Personal) (*ChaincodeCall, error) {
-	if p.Transient() == nil {
+	if p.empty() {
 		return personalCall(&id, nil, false)
 	}
 	d, err := l.Care().GetTicket(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("look up the ticket: %w", err)
 	}
-	customer, _, _ := strings.Cut(d.Ticket.Customer, "/")
-	return personalCall(&id, p, false, customer, d.Ticket.Merchant)
+	t := d.Ticket
+	key := care.TicketKey{Merchant: t.Merchant, ID: t.Key, PublicKey: t.PublicKey}
+	if t.Key == "" {
+		if key, err = unusedTicketKey(ctx, l, t.Merchant); err != nil {
+			return nil, err
+		}
+	}
+	transient, err := SealPersonal(key, t.ID, t.Steps+1, p)
+	if err != nil {
+		return nil, err
+	}
+	customer, _, _ := strings.Cut(t.Customer, "/")
+	return personalCall(&id, transient, false, customer, t.Merchant)
+}
+
+// unusedTicketKey picks one of the merchant's unused ticket keys at random, so that two
+// customers opening tickets at once rarely pick the same (when they do, one transaction
+// fails validation and is repeated with another key). None published: UNAVAILABLE, since
+// the merchant's gateway service publishes new ones as they are used.
+func unusedTicketKey(ctx context.Context, l Ledger, merchant string) (care.TicketKey, error) {
+	page, err := l.Care().TicketKeys(ctx, TicketKeysRequest{Merchant: merchant, PageSize: care.MaxTicketKeysPerCall})
+	if err != nil {
+		return care.TicketKey{}, fmt.Errorf("look up the ticket keys of %s: %w", merchant, err)
+	}
+	if len(page.Keys) == 0 {
+		return care.TicketKey{}, cxlerr.Errorf(cxlerr.Unavailable, "merchant %s has no unused ticket key to seal personal data to; its gateway service publishes them: retry shortly", merchant)
+	}
+	return page.Keys[mrand.IntN(len(page.Keys))], nil
 }
 
 // postReviewCall passes 32 fresh random bytes as the seed of the merchant's pseudonym salt
@@ -414,7 +471,20 @@ func postReviewCall(_ context.Context, _ Ledger, req *PostReviewRequest) (*Chain
 }
 
 // personalDataCall is evaluated on a peer of the caller's organisation: only the
-// merchant's peers hold its collection.
-func personalDataCall(_ context.Context, _ Ledger, req *TicketRequest) (*ChaincodeCall, error) {
+// merchant's peers hold its collection. The contract answers with sealed data
+// (care.SealedPersonalData), which only the merchant's vault opens: a process without one
+// (see WithVault) is refused before anything is sent.
+func personalDataCall(ctx context.Context, _ Ledger, req *TicketRequest) (*ChaincodeCall, error) {
+	if ctx.Value(vaultKey{}) == nil {
+		return nil, cxlerr.Errorf(cxlerr.Forbidden, "the personal data of ticket %s is sealed to the merchant's ticket keys: it is readable only through the merchant's gateway service, which holds them", req.ID)
+	}
 	return personalCall(req, nil, true)
 }
+
+// vaultKey marks a context of a process that opens sealed personal data.
+type vaultKey struct{}
+
+// WithVault marks ctx as that of a process holding the merchant's vault (the gateway
+// service), which opens the sealed answer of CareGetTicketPersonalData; without it the
+// operation is refused, since nobody could read its answer.
+func WithVault(ctx context.Context) context.Context { return context.WithValue(ctx, vaultKey{}, true) }

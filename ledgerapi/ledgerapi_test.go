@@ -10,6 +10,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/care"
 	"github.com/cxledger/cxledger/chaincode/orders"
+	"github.com/cxledger/cxledger/chaincode/provenance"
 	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
@@ -98,33 +99,39 @@ func TestPingRequestValidate(t *testing.T) {
 	}
 }
 
-// TestProvenanceRequestsValidate checks requests with the contract's own rules before any
-// ledger call, and that a valid request passes.
+// TestProvenanceRequestsValidate: the provenance requests are the contract's own argument
+// types, so Validate applies the contract's rules (all of them: a lot's unit, attributes,
+// location and inputs included) before any ledger call, and a valid request passes.
 func TestProvenanceRequestsValidate(t *testing.T) {
 	lot := ledgerapi.Subject{Kind: "lot", GTIN: "09506000134352", Lot: "L1"}
 	for _, tc := range []struct {
 		name string
-		req  ledgerapi.Validator
+		req  any
 		ok   bool
 	}{
-		{"product", ledgerapi.RegisterProductRequest{GTIN: "9506000134352", Name: "Coffee"}, true},
-		{"product bad check digit", ledgerapi.RegisterProductRequest{GTIN: "09506000134353", Name: "Coffee"}, false},
-		{"lot", ledgerapi.RegisterLotRequest{GTIN: "09506000134352", Lot: "L1", Quantity: 5}, true},
-		{"lot without quantity", ledgerapi.RegisterLotRequest{GTIN: "09506000134352", Lot: "L1"}, false},
-		{"items", ledgerapi.RegisterItemsRequest{GTIN: "09506000134352", Lot: "L1", Serials: []string{"S1"}}, true},
-		{"no items", ledgerapi.RegisterItemsRequest{GTIN: "09506000134352", Lot: "L1"}, false},
-		{"offer", ledgerapi.OfferCustodyRequest{Subject: lot, To: "Org2MSP", Location: "dock 4"}, true},
-		{"offer to an account", ledgerapi.OfferCustodyRequest{Subject: lot, To: "Org2MSP/driver7"}, true},
-		{"offer to nobody", ledgerapi.OfferCustodyRequest{Subject: lot}, false},
-		{"custody of a product", ledgerapi.CustodyRequest{Subject: ledgerapi.Subject{Kind: "product", GTIN: "09506000134352"}}, false},
-		{"item with a lot", ledgerapi.CustodyRequest{Subject: ledgerapi.Subject{Kind: "item", GTIN: "09506000134352", Lot: "L1", Serial: "S"}}, false},
-		{"recall without reason", ledgerapi.RecallLotRequest{GTIN: "09506000134352", Lot: "L1"}, false},
-		{"history of lot custody", ledgerapi.HistoryRequest{Subject: ledgerapi.Subject{Kind: "lot-custody", GTIN: "09506000134352", Lot: "L1"}}, true},
-		{"verify", ledgerapi.VerifyRequest{GTIN: "09506000134352", Serial: "SN-1"}, true},
-		{"role", ledgerapi.RoleRequest{MSP: "Org2MSP", Role: "carrier"}, true},
-		{"unknown role", ledgerapi.RoleRequest{MSP: "Org2MSP", Role: "king"}, false},
+		{"product", &ledgerapi.RegisterProductRequest{GTIN: "9506000134352", Name: "Coffee"}, true},
+		{"product bad check digit", &ledgerapi.RegisterProductRequest{GTIN: "09506000134353", Name: "Coffee"}, false},
+		{"lot", &ledgerapi.RegisterLotRequest{GTIN: "09506000134352", Lot: "L1", Quantity: 5}, true},
+		{"lot with a bad unit", &ledgerapi.RegisterLotRequest{GTIN: "09506000134352", Lot: "L1", Quantity: 5, Unit: "kg\u0000"}, false},
+		{"lot with an unprintable location", &ledgerapi.RegisterLotRequest{GTIN: "09506000134352", Lot: "L1", Quantity: 5, Location: "dock\n4"}, false},
+		{"lot with an empty attribute", &ledgerapi.RegisterLotRequest{GTIN: "09506000134352", Lot: "L1", Quantity: 5, Attributes: map[string]string{"origin": ""}}, false},
+		{"lot made from itself", &ledgerapi.RegisterLotRequest{GTIN: "09506000134352", Lot: "L1", Quantity: 5, Inputs: []provenance.LotRef{{GTIN: "09506000134352", Lot: "L1"}}}, false},
+		{"lot without quantity", &ledgerapi.RegisterLotRequest{GTIN: "09506000134352", Lot: "L1"}, false},
+		{"items", &ledgerapi.RegisterItemsRequest{GTIN: "09506000134352", Lot: "L1", Serials: []string{"S1"}}, true},
+		{"no items", &ledgerapi.RegisterItemsRequest{GTIN: "09506000134352", Lot: "L1"}, false},
+		{"offer", &ledgerapi.OfferCustodyRequest{SubjectArgs: lot, To: "Org2MSP", Location: "dock 4"}, true},
+		{"offer to an account", &ledgerapi.OfferCustodyRequest{SubjectArgs: lot, To: "Org2MSP/driver7", Location: "dock 4"}, true},
+		{"offer without a location", &ledgerapi.OfferCustodyRequest{SubjectArgs: lot, To: "Org2MSP"}, false},
+		{"offer to nobody", &ledgerapi.OfferCustodyRequest{SubjectArgs: lot}, false},
+		{"custody of a product", &ledgerapi.CustodyRequest{SubjectArgs: ledgerapi.Subject{Kind: "product", GTIN: "09506000134352"}}, false},
+		{"item with a lot", &ledgerapi.CustodyRequest{SubjectArgs: ledgerapi.Subject{Kind: "item", GTIN: "09506000134352", Lot: "L1", Serial: "S"}}, false},
+		{"recall without reason", &ledgerapi.RecallLotRequest{GTIN: "09506000134352", Lot: "L1"}, false},
+		{"history of lot custody", &ledgerapi.HistoryRequest{SubjectArgs: ledgerapi.Subject{Kind: "lot-custody", GTIN: "09506000134352", Lot: "L1"}}, true},
+		{"verify", &ledgerapi.VerifyRequest{GTIN: "09506000134352", Serial: "SN-1"}, true},
+		{"role", &ledgerapi.RoleRequest{MSP: "Org2MSP", Role: "carrier"}, true},
+		{"unknown role", &ledgerapi.RoleRequest{MSP: "Org2MSP", Role: "king"}, false},
 	} {
-		err := tc.req.Validate()
+		err := ledgerapi.Validate(tc.req)
 		if tc.ok != (err == nil) {
 			t.Errorf("%s: %v", tc.name, err)
 		}

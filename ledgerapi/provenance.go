@@ -2,261 +2,45 @@ package ledgerapi
 
 import (
 	"context"
-	"fmt"
-	"strings"
-	"time"
 
-	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/provenance"
-	"github.com/cxledger/cxledger/cxlerr"
 )
 
-// Subject names a product, lot or item: kind "product" (gtin), "lot" (gtin, lot) or "item"
-// (gtin, serial); History also takes "lot-custody" and "item-custody". It is the contract's
-// own CertificateSubject.
-type Subject = provenance.CertificateSubject
-
-// validateSubject checks a subject's kind against kinds and that it has the fields of its
-// kind, with the contract's own GTIN, lot and serial rules.
-func validateSubject(prefix string, s Subject, kinds ...string) error {
-	ok := false
-	for _, k := range kinds {
-		ok = ok || s.Kind == k
-	}
-	if !ok {
-		return cxlerr.Errorf(cxlerr.Invalid, "%skind: %q is not one of %s", prefix, s.Kind, strings.Join(kinds, ", "))
-	}
-	if _, err := provenance.NormalizeGTIN(prefix+"gtin", s.GTIN); err != nil {
-		return err
-	}
-	switch s.Kind {
-	case provenance.KindLot, provenance.KindLotCustody:
-		if s.Serial != "" {
-			return cxlerr.Errorf(cxlerr.Invalid, "%sserial: not used for kind %s", prefix, s.Kind)
-		}
-		return provenance.ValidateLotNumber(prefix+"lot", s.Lot)
-	case provenance.KindItem, provenance.KindItemCustody:
-		if s.Lot != "" {
-			return cxlerr.Errorf(cxlerr.Invalid, "%slot: not used for kind %s (the serial names the item)", prefix, s.Kind)
-		}
-		return provenance.ValidateSerial(prefix+"serial", s.Serial)
-	}
-	if s.Lot != "" || s.Serial != "" {
-		return cxlerr.Errorf(cxlerr.Invalid, "%slot and %sserial: not used for kind %s", prefix, prefix, s.Kind)
-	}
-	return nil
-}
-
-// validateLot checks a GTIN and a lot number.
-func validateLot(gtin, lot string) error {
-	if _, err := provenance.NormalizeGTIN("gtin", gtin); err != nil {
-		return err
-	}
-	return provenance.ValidateLotNumber("lot", lot)
-}
-
-// RegisterProductRequest registers a product (caller: an organisation with the brand role).
-type RegisterProductRequest struct {
-	GTIN       string            `json:"gtin"`
-	Name       string            `json:"name"`
-	Attributes map[string]string `json:"attributes,omitempty"`
-}
-
-// Validate checks the GTIN and the name.
-func (r RegisterProductRequest) Validate() error {
-	if _, err := provenance.NormalizeGTIN("gtin", r.GTIN); err != nil {
-		return err
-	}
-	return ledger.ValidateText("name", r.Name, 200)
-}
-
-// RegisterLotRequest registers a lot of a product the caller owns, optionally made from
-// input lots it holds.
-type RegisterLotRequest struct {
-	GTIN       string              `json:"gtin"`
-	Lot        string              `json:"lot"`
-	Quantity   int64               `json:"quantity"`
-	Unit       string              `json:"unit,omitempty"`
-	Attributes map[string]string   `json:"attributes,omitempty"`
-	Inputs     []provenance.LotRef `json:"inputs,omitempty"`
-	Location   string              `json:"location,omitempty"`
-}
-
-// Validate checks the lot, the quantity and the inputs.
-func (r RegisterLotRequest) Validate() error {
-	if err := validateLot(r.GTIN, r.Lot); err != nil {
-		return err
-	}
-	if r.Quantity <= 0 {
-		return cxlerr.Errorf(cxlerr.Invalid, "quantity: must be positive, got %d", r.Quantity)
-	}
-	for i, in := range r.Inputs {
-		if _, err := provenance.NormalizeGTIN(fmt.Sprintf("inputs[%d].gtin", i), in.GTIN); err != nil {
-			return err
-		}
-		if err := provenance.ValidateLotNumber(fmt.Sprintf("inputs[%d].lot", i), in.Lot); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// RegisterItemsRequest serialises up to 500 items of a lot the caller owns and holds.
-type RegisterItemsRequest struct {
-	GTIN    string   `json:"gtin"`
-	Lot     string   `json:"lot"`
-	Serials []string `json:"serials"`
-}
-
-// Validate checks the lot and every serial number.
-func (r RegisterItemsRequest) Validate() error {
-	if err := validateLot(r.GTIN, r.Lot); err != nil {
-		return err
-	}
-	if len(r.Serials) == 0 || len(r.Serials) > 500 {
-		return cxlerr.Errorf(cxlerr.Invalid, "serials: want 1 to 500 serial numbers, got %d", len(r.Serials))
-	}
-	for i, s := range r.Serials {
-		if err := provenance.ValidateSerial(fmt.Sprintf("serials[%d]", i), s); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// CustodyRequest names the lot or item of a custody step: kind "lot" (gtin, lot) or "item"
-// (gtin, serial). It is the request of AcceptCustody and WithdrawCustodyOffer.
-type CustodyRequest struct {
-	Subject
-}
-
-// Validate checks the subject.
-func (r CustodyRequest) Validate() error {
-	return validateSubject("", r.Subject, provenance.KindLot, provenance.KindItem)
-}
-
-// OfferCustodyRequest offers custody of a lot or item to an organisation ("Org2MSP") or an
-// account ("Org2MSP/driver7").
-type OfferCustodyRequest struct {
-	Subject
-	To       string `json:"to"`
-	Location string `json:"location"`
-}
-
-// Validate checks the subject and the receiver.
-func (r OfferCustodyRequest) Validate() error {
-	if err := validateSubject("", r.Subject, provenance.KindLot, provenance.KindItem); err != nil {
-		return err
-	}
-	if strings.Contains(r.To, "/") {
-		return ledger.ValidateAccount("to", r.To)
-	}
-	return ledger.ValidateMSP("to", r.To)
-}
-
-// RejectCustodyRequest declines custody offered to the caller.
-type RejectCustodyRequest struct {
-	Subject
-	Reason string `json:"reason,omitempty"`
-}
-
-// Validate checks the subject.
-func (r RejectCustodyRequest) Validate() error {
-	return validateSubject("", r.Subject, provenance.KindLot, provenance.KindItem)
-}
-
-// IssueCertificateRequest records a certificate (its document's SHA-256) about a product,
-// lot or item.
-type IssueCertificateRequest struct {
-	Subject    Subject   `json:"subject"`
-	ID         string    `json:"id"`
-	Type       string    `json:"type"`
-	Hash       string    `json:"hash"`
-	ValidFrom  time.Time `json:"validFrom"`
-	ValidUntil time.Time `json:"validUntil"`
-}
-
-// Validate checks the subject, the ID and the validity window.
-func (r IssueCertificateRequest) Validate() error {
-	if err := validateSubject("subject.", r.Subject, provenance.KindProduct, provenance.KindLot, provenance.KindItem); err != nil {
-		return err
-	}
-	if err := ledger.ValidateID("id", r.ID); err != nil {
-		return err
-	}
-	if r.ValidFrom.IsZero() || r.ValidUntil.IsZero() || !r.ValidFrom.Before(r.ValidUntil) {
-		return cxlerr.Errorf(cxlerr.Invalid, "validFrom and validUntil: both required (RFC 3339), validFrom first")
-	}
-	return nil
-}
-
-// RevokeCertificateRequest revokes a certificate the caller's organisation issued.
-type RevokeCertificateRequest struct {
-	Subject Subject `json:"subject"`
-	ID      string  `json:"id"`
-	Reason  string  `json:"reason"`
-}
-
-// Validate checks the subject and the ID.
-func (r RevokeCertificateRequest) Validate() error {
-	if err := validateSubject("subject.", r.Subject, provenance.KindProduct, provenance.KindLot, provenance.KindItem); err != nil {
-		return err
-	}
-	return ledger.ValidateID("id", r.ID)
-}
-
-// RecallLotRequest recalls a lot of a product the caller's organisation owns.
-type RecallLotRequest struct {
-	GTIN   string `json:"gtin"`
-	Lot    string `json:"lot"`
-	Reason string `json:"reason"`
-}
-
-// Validate checks the lot and that a reason is given.
-func (r RecallLotRequest) Validate() error {
-	if err := validateLot(r.GTIN, r.Lot); err != nil {
-		return err
-	}
-	return ledger.ValidateText("reason", r.Reason, 512)
-}
-
-// TraceRequest asks for a lot's graph and a page of its items.
-type TraceRequest struct {
-	GTIN     string `json:"gtin"`
-	Lot      string `json:"lot"`
-	PageSize int    `json:"pageSize,omitempty"`
-	Bookmark string `json:"bookmark,omitempty"`
-}
-
-// Validate checks the lot.
-func (r TraceRequest) Validate() error { return validateLot(r.GTIN, r.Lot) }
-
-// VerifyRequest asks whether a serialised item is genuine.
-type VerifyRequest struct {
-	GTIN   string `json:"gtin"`
-	Serial string `json:"serial"`
-}
-
-// Validate checks the GTIN and the serial number.
-func (r VerifyRequest) Validate() error {
-	if _, err := provenance.NormalizeGTIN("gtin", r.GTIN); err != nil {
-		return err
-	}
-	return provenance.ValidateSerial("serial", r.Serial)
-}
-
-// HistoryRequest asks for a page of the versions of a record.
-type HistoryRequest struct {
-	Subject
-	PageSize int    `json:"pageSize,omitempty"`
-	Bookmark string `json:"bookmark,omitempty"`
-}
-
-// Validate checks the subject.
-func (r HistoryRequest) Validate() error {
-	return validateSubject("", r.Subject, provenance.KindProduct, provenance.KindLot, provenance.KindItem,
-		provenance.KindLotCustody, provenance.KindItemCustody)
-}
+// The requests of the provenance contract are its own argument types, so a request is
+// validated by the contract's rules, once, before any ledger call.
+type (
+	// Subject names a product, lot or item: kind "product" (gtin), "lot" (gtin, lot) or
+	// "item" (gtin, serial); History also takes "lot-custody" and "item-custody".
+	Subject = provenance.SubjectArgs
+	// RegisterProductRequest registers a product (caller: an organisation with the brand role).
+	RegisterProductRequest = provenance.RegisterProductArgs
+	// RegisterLotRequest registers a lot of a product the caller owns, optionally made from
+	// input lots it holds.
+	RegisterLotRequest = provenance.RegisterLotArgs
+	// RegisterItemsRequest serialises up to 500 items of a lot the caller owns and holds.
+	RegisterItemsRequest = provenance.RegisterItemsArgs
+	// CustodyRequest names the lot or item of a custody step: kind "lot" (gtin, lot) or
+	// "item" (gtin, serial). It is the request of AcceptCustody and WithdrawCustodyOffer.
+	CustodyRequest = provenance.CustodyArgs
+	// OfferCustodyRequest offers custody of a lot or item to an organisation ("Org2MSP") or
+	// an account ("Org2MSP/driver7").
+	OfferCustodyRequest = provenance.OfferCustodyArgs
+	// RejectCustodyRequest declines custody offered to the caller.
+	RejectCustodyRequest = provenance.RejectCustodyArgs
+	// IssueCertificateRequest records a certificate (its document's SHA-256) about a
+	// product, lot or item.
+	IssueCertificateRequest = provenance.IssueCertificateArgs
+	// RevokeCertificateRequest revokes a certificate the caller's organisation issued.
+	RevokeCertificateRequest = provenance.RevokeCertificateArgs
+	// RecallLotRequest recalls a lot of a product the caller's organisation owns.
+	RecallLotRequest = provenance.RecallLotArgs
+	// TraceRequest asks for a lot's graph and a page of its items.
+	TraceRequest = provenance.TraceArgs
+	// VerifyRequest asks whether a serialised item is genuine.
+	VerifyRequest = provenance.VerifyArgs
+	// HistoryRequest asks for a page of the versions of a record.
+	HistoryRequest = provenance.ProvenanceHistoryArgs
+)
 
 // Provenance is the provenance contract: products, lots and items, their custody,
 // certificates and recalls. Submissions need the roles the contract checks (brand,

@@ -27,23 +27,6 @@ var FabricTools = []string{"peer", "orderer", "configtxgen", "cryptogen", "osnad
 // it.
 var OwnTools = []string{"cxl-chaincode", "ccaas-builder", "cxl-healthcheck", "cxl-gateway"}
 
-// FindRepo walks up from dir to the cxledger repository root (the directory holding
-// network/fabric/go.mod).
-func FindRepo(dir string) (string, error) {
-	dir, err := filepath.Abs(dir)
-	if err != nil {
-		return "", fmt.Errorf("resolve %s: %w", dir, err)
-	}
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "network", "fabric", "go.mod")); err == nil {
-			return d, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("no cxledger repository at or above %s (set CXL_REPO)", dir)
-		}
-	}
-}
-
 // Build builds the Fabric commands (static, CGO off, version stamped) and cxledger's own
 // commands into home's bin directory. Fabric commands are rebuilt only when the pinned module
 // versions or the Go toolchain change, so a second run with nothing changed takes seconds.

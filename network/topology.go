@@ -397,6 +397,15 @@ func (t Topology) Ports() []int {
 // Home is the layout of a network's state directory.
 type Home string
 
+// HomeAt adapts dir, a function that returns the path of the state directory (the CLI's
+// cmdutil.Factory.Home), to one that returns it as a Home.
+func HomeAt(dir func() (string, error)) func() (Home, error) {
+	return func() (Home, error) {
+		d, err := dir()
+		return Home(d), err
+	}
+}
+
 // Path joins elements under the state directory.
 func (h Home) Path(elem ...string) string {
 	return filepath.Join(append([]string{string(h)}, elem...)...)

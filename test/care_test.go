@@ -4,6 +4,7 @@ package test
 
 import (
 	"bytes"
+	"crypto/ecdh"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
@@ -14,16 +15,19 @@ import (
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 
+	"github.com/cxledger/cxledger/carecrypt"
 	"github.com/cxledger/cxledger/chaincode/care"
 	"github.com/cxledger/cxledger/chaincode/orders"
 	"github.com/cxledger/cxledger/cxlerr"
+	"github.com/cxledger/cxledger/ledgerapi"
 )
 
 // TestCare drives the care contract on the real network: Org1MSP/User1 is the customer,
-// Org2MSP the merchant. Org2 promises a first response to urgent tickets within two
+// Org2MSP the merchant, whose vault the test plays: it publishes a ticket key and keeps
+// its private half. Org2 promises a first response to urgent tickets within two
 // seconds; a ticket answered later records the breach. The ticket's personal data (contact
-// details and messages, sent as transient data) is stored in Org2's collection, read by
-// Org2, erased and then gone; a delivered order is reviewed by its buyer and by nobody
+// details and messages, sealed to the ticket key and sent as transient data) is stored in
+// Org2's collection, read by Org2 and opened with the key, erased and then gone; a delivered order is reviewed by its buyer and by nobody
 // else. Finally every block of the channel, from block 0, is searched for the personal
 // data.
 func TestCare(t *testing.T) {
@@ -43,6 +47,9 @@ func TestCare(t *testing.T) {
 		salts    = [][]byte{careSalt(t), careSalt(t)}
 		secrets  = [][]byte{[]byte(contact), []byte(question), []byte(answer), salts[0], salts[1]}
 		both     = client.WithEndorsingOrganizations("Org1MSP", "Org2MSP")
+		// ticketPriv is the private half of the ticket key the test publishes as Org2.
+		ticketPriv = careKey(t)
+		ticketKey  = care.TicketKey{Merchant: "Org2MSP", ID: "it-" + run, PublicKey: carecrypt.EncodePublicKey(ticketPriv.PublicKey())}
 	)
 	step := func(name string, fn func(t *testing.T)) {
 		t.Helper()
@@ -62,17 +69,20 @@ func TestCare(t *testing.T) {
 		if policy.Merchant != "Org2MSP" || policy.Urgent.FirstResponse != "2s" {
 			t.Fatalf("SetSLAPolicy returned %+v", policy)
 		}
+		// The test is Org2's vault: it publishes a ticket key and keeps the private half.
+		var published care.TicketKeysPublished
+		merchant.submit(t, "PublishTicketKeys", map[string]any{"keys": []map[string]string{{"id": ticketKey.ID, "publicKey": ticketKey.PublicKey}}}, &published)
 		ccSync(t)
 		var tk care.Ticket
 		customer.submit(t, "OpenTicket", map[string]any{"id": ticket, "merchant": "Org2MSP", "category": "delivery", "priority": "urgent"}, &tk,
-			client.WithTransient(map[string][]byte{care.TransientSalt: salts[0], care.TransientContact: []byte(contact), care.TransientMessage: []byte(question)}), both)
+			client.WithTransient(careSeal(t, ticketKey, ticket, 1, ledgerapi.Personal{Salt: salts[0], Contact: contact, Message: question})), both)
 		if tk.State != care.StateOpen || tk.Customer != account || tk.SLA.FirstResponse != "2s" || !tk.FirstResponseDue.Equal(tk.Opened.Add(2*time.Second)) ||
 			tk.ContactHash != care.SaltedHash(salts[0], contact) {
 			t.Fatalf("OpenTicket returned %+v", tk)
 		}
 		time.Sleep(time.Until(tk.FirstResponseDue) + time.Second)
 		tx := merchant.submit(t, "RespondTicket", map[string]any{"id": ticket}, &tk,
-			client.WithTransient(map[string][]byte{care.TransientSalt: salts[1], care.TransientMessage: []byte(answer)}), both)
+			client.WithTransient(careSeal(t, ticketKey, ticket, 2, ledgerapi.Personal{Salt: salts[1], Message: answer})), both)
 		if tk.State != care.StateResponded || len(tk.Breaches) != 1 {
 			t.Fatalf("RespondTicket returned %+v", tk)
 		}
@@ -102,8 +112,12 @@ func TestCare(t *testing.T) {
 	})
 
 	step("personal data stored, read by the merchant, erased, unreadable", func(t *testing.T) {
-		var pd care.TicketPersonalData
-		merchant2.evaluate(t, "GetTicketPersonalData", map[string]any{"id": ticket}, &pd)
+		var sealed care.SealedPersonalData
+		merchant2.evaluate(t, "GetTicketPersonalData", map[string]any{"id": ticket}, &sealed)
+		pd, err := ledgerapi.OpenPersonalData(&sealed, func(string, string) (*ecdh.PrivateKey, error) { return ticketPriv, nil })
+		if err != nil {
+			t.Fatal(err)
+		}
 		var got []string
 		for _, text := range pd.Texts {
 			if !text.Verified {
@@ -125,9 +139,10 @@ func TestCare(t *testing.T) {
 			t.Fatalf("EraseTicketData returned %+v", tk)
 		}
 		ccSync(t)
-		merchant.evaluate(t, "GetTicketPersonalData", map[string]any{"id": ticket}, &pd)
-		if len(pd.Texts) != 0 || pd.ErasedAt.IsZero() {
-			t.Fatalf("after erasure the merchant still reads %+v", pd)
+		sealed = care.SealedPersonalData{}
+		merchant.evaluate(t, "GetTicketPersonalData", map[string]any{"id": ticket}, &sealed)
+		if len(sealed.Texts) != 0 || sealed.ErasedAt.IsZero() {
+			t.Fatalf("after erasure the merchant still reads %+v", sealed)
 		}
 		customer.wantCode(t, cxlerr.Conflict, "EraseTicketData", map[string]any{"id": ticket})
 	})
@@ -200,6 +215,27 @@ func TestCare(t *testing.T) {
 		}
 		t.Logf("searched %d blocks", height)
 	})
+}
+
+// careKey is a new ticket key pair.
+func careKey(t testing.TB) *ecdh.PrivateKey {
+	t.Helper()
+	k, err := carecrypt.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// careSeal is the transient data of a ticket step carrying p, sealed to key as ledgerapi
+// seals it.
+func careSeal(t testing.TB, key care.TicketKey, ticket string, step int, p ledgerapi.Personal) map[string][]byte {
+	t.Helper()
+	m, err := ledgerapi.SealPersonal(key, ticket, step, &p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 func careSalt(t testing.TB) []byte {

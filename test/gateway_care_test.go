@@ -314,15 +314,22 @@ func gwResubmitPersonal(t *testing.T, secrets *gwSecrets) {
 		}
 		return nil
 	})
+	// Only the merchant's gateway service, which holds the vault, reads it.
 	shop, err := c.Ledger("Org2MSP", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := shop.Care().GetTicketPersonalData(ctx, ledgerapi.TicketRequest{ID: id}); cxlerr.CodeOf(err) != cxlerr.Forbidden {
+		t.Fatalf("personal data read without the vault: %v", err)
+	}
+	g := gwStart(t)
 	eventually(t, 30*time.Second, "the resubmitted ticket's personal data", func() error {
-		pd, err := shop.Care().GetTicketPersonalData(ctx, ledgerapi.TicketRequest{ID: id})
-		if err != nil {
-			return err
+		r, err := g.call("GET", "/v1/care/tickets/"+id+"/personal-data", "org2-user2", "", nil)
+		if err != nil || r.status != 200 {
+			return fmt.Errorf("%v %d %s", err, r.status, r.body)
 		}
+		var pd care.TicketPersonalData
+		gwDecode(t, r.body, &pd)
 		if len(pd.Texts) != 2 || !pd.Texts[0].Verified || pd.Texts[1].Value != p.Message {
 			return fmt.Errorf("personal data %d texts", len(pd.Texts))
 		}

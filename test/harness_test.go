@@ -27,6 +27,7 @@ import (
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 
+	"github.com/cxledger/cxledger/cli/cmdutil"
 	"github.com/cxledger/cxledger/gateway/fabric"
 	"github.com/cxledger/cxledger/network"
 )
@@ -72,7 +73,7 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) (int, error) {
-	repo, err := network.FindRepo(".")
+	repo, err := cmdutil.FindRepo(".")
 	if err != nil {
 		return 1, err
 	}

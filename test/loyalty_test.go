@@ -12,7 +12,7 @@ import (
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 
-	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/chaincode/loyalty"
 	"github.com/cxledger/cxledger/chaincode/orders"
 	"github.com/cxledger/cxledger/cxlerr"
@@ -145,8 +145,8 @@ func BenchmarkLoyaltyConcurrentEarns(b *testing.B) {
 	}
 	b.ReportMetric(float64(concurrent*b.N)/elapsed.Seconds(), "tx/s")
 	eventually(b, 30*time.Second, "the customer's balance", func() error {
-		if got := customer.balance(b, program); got.Available != before.Available+ledger.Amount(concurrent*b.N) {
-			return fmt.Errorf("available %d, want %d", got.Available, before.Available+ledger.Amount(concurrent*b.N))
+		if got := customer.balance(b, program); got.Available != before.Available+ledgertypes.Amount(concurrent*b.N) {
+			return fmt.Errorf("available %d, want %d", got.Available, before.Available+ledgertypes.Amount(concurrent*b.N))
 		}
 		return nil
 	})

@@ -12,7 +12,7 @@ import (
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 
-	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/chaincode/orders"
 	"github.com/cxledger/cxledger/cxlerr"
 )
@@ -36,7 +36,7 @@ func TestOrders(t *testing.T) {
 			t.FailNow()
 		}
 	}
-	place := func(t *testing.T, id string, amount ledger.Amount, deadline time.Time) {
+	place := func(t *testing.T, id string, amount ledgertypes.Amount, deadline time.Time) {
 		t.Helper()
 		var o orders.Order
 		customer.submit(t, "Place", map[string]any{
@@ -56,7 +56,7 @@ func TestOrders(t *testing.T) {
 		bank.submit(t, "Deposit", map[string]any{"ref": "it-orders-" + run, "currency": "EUR",
 			"credits": []map[string]any{{"account": account, "amount": 100_000}}}, nil)
 		ordersEventually(t, "the deposit on the customer's peer", func() error {
-			return customer.wantBalance(account, func(b ledger.Amount) bool { return b >= 100_000 })
+			return customer.wantBalance(account, func(b ledgertypes.Amount) bool { return b >= 100_000 })
 		})
 	})
 
@@ -75,7 +75,7 @@ func TestOrders(t *testing.T) {
 			t.Fatalf("delivered %+v, escrow held %d", o, escrow)
 		}
 		ordersEventually(t, "the merchant paid", func() error {
-			return merchant.wantBalance("Org1MSP", func(b ledger.Amount) bool { return b == merchantBefore+12_000 })
+			return merchant.wantBalance("Org1MSP", func(b ledgertypes.Amount) bool { return b == merchantBefore+12_000 })
 		})
 		if got := carrier.balance(t, orders.EscrowAccount(id)); got != 0 {
 			t.Fatalf("escrow still holds %d", got)
@@ -112,7 +112,7 @@ func TestOrders(t *testing.T) {
 			return fmt.Errorf("order %s is %s", id, o.State)
 		})
 		ordersEventually(t, "the customer refunded", func() error {
-			return customer.wantBalance(account, func(b ledger.Amount) bool { return b == before })
+			return customer.wantBalance(account, func(b ledgertypes.Amount) bool { return b == before })
 		})
 	})
 
@@ -137,7 +137,7 @@ func TestOrders(t *testing.T) {
 			t.Fatalf("returned %+v", o)
 		}
 		ordersEventually(t, "the customer refunded", func() error {
-			return customer.wantBalance(account, func(b ledger.Amount) bool { return b == before })
+			return customer.wantBalance(account, func(b ledgertypes.Amount) bool { return b == before })
 		})
 		merchant.wantCode(t, cxlerr.Conflict, "ReceiveReturn", map[string]any{"id": id})
 		merchant.wantCode(t, cxlerr.Conflict, "Refund", map[string]any{"id": id, "refundId": "again"})
@@ -184,7 +184,7 @@ func TestOrders(t *testing.T) {
 		}
 		merchant.wantCode(t, cxlerr.Conflict, "Refund", map[string]any{"id": id, "refundId": "all-2"})
 		ordersEventually(t, "the customer refunded once", func() error {
-			return customer.wantBalance(account, func(b ledger.Amount) bool { return b == before })
+			return customer.wantBalance(account, func(b ledgertypes.Amount) bool { return b == before })
 		})
 	})
 }
@@ -198,7 +198,7 @@ func ordersAs(t testing.TB, msp, user string) ordersClient {
 }
 
 // balance returns an account's EUR balance as the client's peer sees it.
-func (c ordersClient) balance(t testing.TB, account string) ledger.Amount {
+func (c ordersClient) balance(t testing.TB, account string) ledgertypes.Amount {
 	t.Helper()
 	var b orders.SettlementBalance
 	c.evaluate(t, "Balance", map[string]any{"account": account, "currency": "EUR"}, &b)
@@ -206,7 +206,7 @@ func (c ordersClient) balance(t testing.TB, account string) ledger.Amount {
 }
 
 // wantBalance fails unless ok accepts the account's EUR balance.
-func (c ordersClient) wantBalance(account string, ok func(ledger.Amount) bool) error {
+func (c ordersClient) wantBalance(account string, ok func(ledgertypes.Amount) bool) error {
 	var b orders.SettlementBalance
 	if err := c.tryEvaluate("Balance", map[string]any{"account": account, "currency": "EUR"}, &b); err != nil {
 		return err

@@ -375,7 +375,7 @@ func (e *Env) steps(ctx context.Context, spec Spec, p *Prepared, a actors) ([]st
 			func(ctx context.Context, c current) error {
 				return retryLag(ctx, p, func(try int) error {
 					_, err := ledgerapi.ProvenanceOfferCustody.Run(keyed(ctx, retryKey(c.id("off"), try)), byWorker(brand, c.worker),
-						ledgerapi.OfferCustodyRequest{Subject: item(c), To: carrierMSP, Location: "dock"})
+						ledgerapi.OfferCustodyRequest{SubjectArgs: item(c), To: carrierMSP, Location: "dock"})
 					return err
 				})
 			},
@@ -383,7 +383,7 @@ func (e *Env) steps(ctx context.Context, spec Spec, p *Prepared, a actors) ([]st
 				// An offer the carrier's peer has not committed yet is not pending there.
 				return retryLag(ctx, p, func(try int) error {
 					_, err := ledgerapi.ProvenanceAcceptCustody.Run(keyed(ctx, retryKey(c.id("acc"), try)), byWorker(carrier, c.worker),
-						ledgerapi.CustodyRequest{Subject: item(c)})
+						ledgerapi.CustodyRequest{SubjectArgs: item(c)})
 					return err
 				}, cxlerr.Conflict)
 			},

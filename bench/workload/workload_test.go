@@ -29,7 +29,7 @@ import (
 	"google.golang.org/protobuf/protoadapt"
 
 	"github.com/cxledger/cxledger/bench"
-	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/chaincode/provenance"
 	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/gateway/fabric"
@@ -51,7 +51,7 @@ func TestKeysAreValidAndUnique(t *testing.T) {
 					seen[id] = true
 				}
 				id := k.ID("earn", w, seq)
-				if err := ledger.ValidateID("id", id); err != nil || len(id) > 64 || strings.Trim(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != "" {
+				if err := ledgertypes.ValidateID("id", id); err != nil || len(id) > 64 || strings.Trim(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != "" {
 					t.Fatalf("id %q: %v (an order ID takes 64 letters, digits and '-')", id, err)
 				}
 				if err := provenance.ValidateSerial("serial", k.Serial(w, seq)); err != nil {
@@ -75,7 +75,7 @@ func TestKeysAreValidAndUnique(t *testing.T) {
 	if other := NewKeys(time.Date(2026, 11, 22, 9, 30, 1, 0, time.UTC)); other.Run == k.Run || other.GTIN(1) == k.GTIN(1) {
 		t.Fatal("two invocations share keys")
 	}
-	if err := ledger.ValidateAccount("account", k.Account("Org2MSP", "hot")); err != nil {
+	if err := ledgertypes.ValidateAccount("account", k.Account("Org2MSP", "hot")); err != nil {
 		t.Fatal(err)
 	}
 	if retryKey("k", 0) != "k" || retryKey("k", 2) != "k-r2" {

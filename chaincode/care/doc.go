@@ -5,24 +5,27 @@
 //
 // Every function takes one JSON object (see ledger's convention) and returns
 // JSON. Errors are ledger errors ("cxl:<CODE>: <message>"). Personal data
-// never appears in arguments or results: it travels as transient data (keys
-// below) and submit results, which land in blocks, carry only its salted
-// hashes.
+// never appears in arguments or results, and never reaches the contract in
+// clear: it travels as transient data sealed to a ticket key of the merchant
+// (see "Personal data" below), and submit results, which land in blocks, carry
+// only its salted hashes.
 //
 // The objects are the exported *Args types (OpenTicketArgs, ...): their
 // Validate methods are the checks the contract makes before it reads the
 // ledger, and clients (ledgerapi) use them as their request types;
-// ValidatePersonal and ValidateSeed check transient data the same way.
+// ValidatePersonal and ValidateSeed check transient data the same way, and
+// ValidateText checks personal data in clear, which only the client sees.
 //
 // Submit functions, with the transient keys each takes (any other
 // transient key is INVALID):
 //
 //	OpenTicket      {"id","merchant"?,"orderId"?,"category","priority"}  -> Ticket
-//	                transient: salt, message, contact (optional)
+//	                transient: key, message, messageHash, contact and
+//	                contactHash (optional)
 //	AssignTicket    {"id","agent"}                                       -> Ticket
-//	RespondTicket   {"id"}  transient: salt, message                     -> Ticket
-//	ResolveTicket   {"id"}  transient: salt, message (both optional)     -> Ticket
-//	ReopenTicket    {"id"}  transient: salt, message (both optional)     -> Ticket
+//	RespondTicket   {"id"}  transient: key, message, messageHash          -> Ticket
+//	ResolveTicket   {"id"}  transient: key, message, messageHash (optional) -> Ticket
+//	ReopenTicket    {"id"}  transient: key, message, messageHash (optional) -> Ticket
 //	ConfirmTicket   {"id"}                                               -> Ticket
 //	EraseTicketData {"id"}                                               -> Ticket
 //	SetSLAPolicy    {"urgent":{"firstResponse","resolution"},"high":{...},
@@ -32,6 +35,7 @@
 //	                (the salt is required for a merchant's first review)
 //	EditReview      {"id","rating","text"}                               -> Review
 //	ReplyToReview   {"id","text"}                                        -> Review
+//	PublishTicketKeys {"keys":[{"id","publicKey"}]}                      -> TicketKeysPublished
 //
 // Evaluate functions:
 //
@@ -39,7 +43,8 @@
 //	ListTickets           {"merchant"?,"pageSize"?,"bookmark"?}   -> TicketPage
 //	BreachReport          {"merchant","pageSize"?,"bookmark"?}    -> BreachReport
 //	GetSLAPolicy          {"merchant"}                            -> SLAPolicy
-//	GetTicketPersonalData {"id"}                                  -> TicketPersonalData
+//	GetTicketPersonalData {"id"}                                  -> SealedPersonalData
+//	TicketKeys            {"merchant","status"?,"pageSize"?,"bookmark"?} -> TicketKeyPage
 //	GetReview             {"id"}                                  -> ReviewDetail
 //	ListReviews           {"merchant","pageSize"?,"bookmark"?}    -> ReviewPage
 //
@@ -50,8 +55,13 @@
 // SLA terms are Go durations ("90m", "4h") of whole seconds from 1s to 366
 // days, the resolution no sooner than the first response; limit is 0 to
 // 1000 (0 means 100); rating is 1 to 5; review and reply texts are 1 to
-// 4000 bytes. Transient values: salt 16 to 64 random bytes, message 1 to
-// 8192 bytes of text, contact 1 to 1024 bytes of text.
+// 4000 bytes. Transient values: key a ticket key ID; message and contact
+// carecrypt envelopes of a salt of 16 to 64 random bytes and 1 to 8192 (message)
+// or 1 to 1024 (contact) bytes of text, bounded by their size; messageHash and
+// contactHash SaltedHash(salt, text) in lower-case hex; salt (PostReview only)
+// 16 to 64 random bytes. PublishTicketKeys takes 1 to 100 keys, each an ID new
+// for the merchant and an X25519 public key (standard base64 of 32 bytes);
+// status is unused (the default), claimed or erased.
 //
 // # Who may do what
 //
@@ -60,7 +70,9 @@
 // organisation holding the merchant role, and reopens or confirms them once
 // resolved. Identities of the ticket's merchant organisation, while it
 // holds the merchant role, assign, respond and resolve. The customer or the
-// merchant erases a ticket's personal data. A merchant sets its own SLA
+// merchant erases a ticket's personal data. A member of an organisation
+// holding the merchant role publishes its ticket keys; anyone lists them.
+// A merchant sets its own SLA
 // policy; policies are public. Tickets, listings and breach
 // reports are readable by the customer, the merchant, and organisations
 // holding the auditor or arbiter role; any other caller is FORBIDDEN. (This
@@ -103,36 +115,71 @@
 // # Personal data, collections and endorsement
 //
 // A customer's contact details and all ticket messages are personal data.
-// They come only as transient data, which peers do not write to blocks, and
-// go to the private data collection of the ticket's merchant organisation,
-// named by CollectionName ("pdc" + MSP ID, as the network deploys it).
-// Public state, events and results keep only SaltedHash(salt, value),
-// HMAC-SHA256 keyed with a salt the client chose and passed as transient
-// data too, so the hash cannot be reversed by guessing. The collection
-// record keeps the salt, so the merchant can let the customer check what
-// was recorded; the customer, who cannot read the merchant's collection,
-// keeps their own copy and checks it against the hash on the ledger.
+// No organisation but the ticket's merchant ever receives them in clear: the
+// client that builds the call (ledgerapi, in the gateway service or the CLI)
+// checks the text (ValidateText), then seals each piece with its salt to one of
+// the merchant's one-time ticket keys (package carecrypt: ECIES with an
+// ephemeral X25519 key, HKDF-SHA256 over a context naming cxledger, the
+// merchant, the key, the ticket, the field and the step, AES-256-GCM) and
+// sends only the envelopes, their salted hashes and the key's ID, as transient
+// data, which peers do not write to blocks. The contract checks the envelopes'
+// form and size (it bounds the ciphertext; it cannot see the text) and that
+// each was sealed for the step it records (CONFLICT otherwise: the ticket moved
+// on, read it again), stores them in the private data collection of the
+// merchant's organisation, named by CollectionName ("pdc" + MSP ID, as the
+// network deploys it), and keeps SaltedHash(salt, value) in public state,
+// events and results: HMAC-SHA256 keyed with a salt the client chose, which
+// travels only inside the envelopes, so the hash cannot be reversed by
+// guessing, not even by an endorsing peer.
 //
-// The collection is readable only by the merchant's members and held only
-// by its peers; any channel member may write it, but the collection's
-// endorsement policy makes the merchant's peer endorse every write, while
-// public writes need the chaincode's policy (a majority of organisations).
-// A transaction that writes both is endorsed by peers of organisations that
-// cannot read the collection, so every write to it is blind: PutPrivateData
-// and PurgePrivateData, never GetPrivateData. Personal data is read only by
-// GetTicketPersonalData, an evaluate the merchant's members run on the
-// merchant's own peers; it checks every piece against its public hash.
-// Clients submitting transient data must name the endorsing organisations
-// (fabric-gateway client.WithEndorsingOrganizations: the customer's and
-// the merchant's, enough for the chaincode policy), because the gateway
-// otherwise refuses to pick endorsers outside the collection for transient
-// data. The peers of those organisations see the transient data while
-// endorsing; only the merchant's keep it.
+// Ticket keys. A merchant organisation publishes a pool of public keys
+// (PublishTicketKeys; its gateway service does, keeping each private half in
+// its vault, package gateway/vault, and nowhere else). A ticket claims an
+// unused key with its first personal data (a key already claimed is a
+// CONFLICT: the client picks another; two tickets claiming one at once
+// conflict at validation) and records its ID and public key; every later
+// message is sealed to it. Erasure marks the key erased and the ticket keyless;
+// the ticket's next personal data claims a new key. Keys are public state
+// (care.ticketkey), listed by state through an index (care.keystatus).
 //
-// EraseTicketData purges the contact details and every message of a ticket
-// (PurgePrivateData, Fabric 2.5+: gone with their history) and records the
-// erasure as a step; the salted hashes stay on the ledger, meaningless
-// without the purged salts.
+// Reading. GetTicketPersonalData, an evaluate the merchant's members run on
+// the merchant's own peers, returns the envelopes with the hashes recorded in
+// public state (SealedPersonalData); the merchant's gateway service opens them
+// with its vault and answers with the texts, each checked against its hash
+// (TicketPersonalData). Nothing else can open them.
+//
+// Endorsement. The collection is readable only by the merchant's members and
+// held only by its peers; any channel member may write it, but the
+// collection's endorsement policy makes the merchant's peer endorse every
+// write, while public writes need the chaincode's policy (a majority of
+// organisations). A transaction that writes both is endorsed by peers of
+// organisations that cannot read the collection, so every write to it is
+// blind: PutPrivateData and PurgePrivateData, never GetPrivateData. Clients
+// submitting transient data must name the endorsing organisations
+// (fabric-gateway client.WithEndorsingOrganizations: the customer's and the
+// merchant's, enough for the chaincode policy), because the gateway otherwise
+// refuses to pick endorsers outside the collection for transient data. The
+// peers of those organisations, the merchant's included, see only envelopes
+// while endorsing and keep them in their transient stores until commit.
+//
+// Erasure. EraseTicketData purges the contact details and every message of a
+// ticket (PurgePrivateData, Fabric 2.5+), marks its key erased, and records the
+// erasure as a step; its event names the key. The merchant's gateway service,
+// following the events (and reconciling with the key states at start and on
+// an interval), destroys the key's private half: its file is overwritten with
+// zeros, synced and removed. Every copy of the envelopes left anywhere (peers'
+// transient stores, state database files that keep old values, the
+// collection's history) is then ciphertext under a key that no longer exists;
+// the salted hashes stay on the ledger, meaningless without the salts.
+//
+// Limits. The process that seals a request sees the text in memory: the
+// customer's client, or in the custodial path the gateway service that signs
+// for the customer; the merchant's gateway service sees it when it opens it
+// for the merchant's members. What a file system or a device keeps below the
+// file API (journals, copy-on-write blocks, wear levelling) after a key file
+// is overwritten is out of reach. Ticket IDs, steps, times, key IDs and the
+// salted hashes are public. A merchant's members who read the texts before
+// the erasure may have kept them.
 //
 // # Reviews and pseudonyms
 //
@@ -157,7 +204,8 @@
 // One per transaction, named "care.<Type>": TicketOpened, TicketAssigned,
 // TicketResponded, TicketResolved, TicketReopened, TicketConfirmed,
 // TicketDataErased (keys ticket, merchant; data: the step and any breaches
-// recorded), SLAPolicySet (key merchant; data: the policy),
+// recorded; for an erasure also who erased, how many pieces and the key),
+// TicketKeysPublished (key merchant; data: the key IDs), SLAPolicySet (key merchant; data: the policy),
 // SLABreachesRecorded (key merchant; data: tickets and breaches; only when
 // a sweep recorded any), ReviewPosted, ReviewEdited, ReviewReplied (keys
 // review, merchant; data: the review and the new entry). None carries
@@ -179,9 +227,18 @@
 //	care.orderreview (order)                         one review per order
 //	care.reviewsalt  (merchant)                      pseudonym salt
 //	care.slapolicy   (merchant)                      SLAPolicy
+//	care.ticketkey   (merchant, key)                 TicketKey
+//	care.keystatus   (merchant, status, key)         index of a merchant's keys by state
 //
 // The merchant's collection:
 //
-//	care.contact     (ticket)                        contact details, salt, hash
-//	care.message     (ticket, seq)                   a step's message, salt, hash
+//	care.contact     (ticket)                        sealed contact details, key, hash
+//	care.message     (ticket, seq)                   a step's sealed message, key, hash
+//
+// # Packages
+//
+// This package holds the contract's argument and result types, their validation
+// and its constants; it imports nothing of Fabric, so clients (ledgerapi, the
+// gateway, the CLI) use them without linking the chaincode shim. The contract
+// itself, on the ledger kit, is package carecc.
 package care

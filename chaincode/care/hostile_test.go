@@ -9,8 +9,8 @@ import (
 )
 
 // TestValidatePersonalRefusesInvalidUTF8: the client-side check refuses
-// personal data that is not valid UTF-8 as the chaincode does, so a ticket's
-// hash is never over text a client or the peer had to repair.
+// personal data that is not valid UTF-8 before sealing it (the chaincode sees
+// only envelopes), so a ticket's hash is never over text a client had to repair.
 func TestValidatePersonalRefusesInvalidUTF8(t *testing.T) {
 	salt := []byte("0123456789abcdef")
 	for _, tt := range []struct {
@@ -22,7 +22,13 @@ func TestValidatePersonalRefusesInvalidUTF8(t *testing.T) {
 		{care.TransientContact, []byte("a\xc0\xafb@example.com")},    // an overlong encoding
 		{care.TransientContact, []byte("alice@example.com\xf0\x9f")}, // truncated
 	} {
-		err := care.ValidatePersonal(map[string][]byte{tt.key: tt.value, care.TransientSalt: salt}, care.TransientContact, care.TransientMessage)
+		var contact, message string
+		if tt.key == care.TransientContact {
+			contact, message = string(tt.value), "help"
+		} else {
+			message = string(tt.value)
+		}
+		err := care.ValidateText(salt, contact, message, care.TransientContact, care.TransientMessage)
 		if cxlerr.CodeOf(err) != cxlerr.Invalid || !strings.Contains(err.Error(), "transient "+tt.key+": not valid UTF-8") {
 			t.Errorf("%s %q: %v, want INVALID not valid UTF-8", tt.key, tt.value, err)
 		}
@@ -30,7 +36,7 @@ func TestValidatePersonalRefusesInvalidUTF8(t *testing.T) {
 			t.Errorf("the error quotes the personal data: %v", err)
 		}
 	}
-	if err := care.ValidatePersonal(map[string][]byte{care.TransientMessage: []byte("café ☕"), care.TransientSalt: salt}, care.TransientMessage); err != nil {
+	if err := care.ValidateText(salt, "", "café ☕", care.TransientMessage); err != nil {
 		t.Fatalf("valid UTF-8 refused: %v", err)
 	}
 }

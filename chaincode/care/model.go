@@ -91,6 +91,10 @@ type Ticket struct {
 	MessageSteps []int `json:"messageSteps"`
 	// ErasedAt is when personal data of the ticket was last erased.
 	ErasedAt time.Time `json:"erasedAt,omitzero" metadata:",optional"`
+	// Key and PublicKey are the merchant's ticket key the personal data is sealed to
+	// (see TicketKey); none before the first personal data and after an erasure.
+	Key       string `json:"key,omitempty" metadata:",optional"`
+	PublicKey string `json:"publicKey,omitempty" metadata:",optional"`
 	// Steps is the number of steps recorded; they are numbered from 1.
 	Steps int `json:"steps"`
 	// Breaches are the SLA breaches recorded, in the order detected.
@@ -203,8 +207,35 @@ type SLASweep struct {
 	More bool `json:"more"`
 }
 
-// PersonalText is one piece of personal data held for a ticket. It is only
-// ever returned by evaluate (query) functions, never in a block.
+// SealedText is one sealed piece of personal data held for a ticket, as
+// GetTicketPersonalData returns it: only the merchant's vault opens it.
+type SealedText struct {
+	// Field is "contact" or "message".
+	Field string `json:"field"`
+	// Step is the ticket step a message belongs to; 1 for the contact.
+	Step int `json:"step"`
+	// Key is the ticket key it is sealed to.
+	Key string `json:"key"`
+	// Envelope is the carecrypt envelope, standard base64.
+	Envelope string `json:"envelope"`
+	// Hash is the salted hash recorded in public state.
+	Hash string `json:"hash"`
+}
+
+// SealedPersonalData is what the merchant's collection holds for a ticket, sealed.
+type SealedPersonalData struct {
+	Ticket   string `json:"ticket"`
+	Merchant string `json:"merchant"`
+	// Texts are the contact details and messages still stored, by step.
+	Texts []SealedText `json:"sealed"`
+	// ErasedAt is when personal data of the ticket was last erased.
+	ErasedAt time.Time `json:"erasedAt,omitzero" metadata:",optional"`
+}
+
+// PersonalText is one piece of personal data held for a ticket, opened by the merchant's
+// vault (the gateway service) from a SealedText. It is only ever the answer of a query,
+// never in a block, and never leaves the merchant's gateway service but to the merchant's
+// members.
 type PersonalText struct {
 	// Field is "contact" or "message".
 	Field string `json:"field"`
@@ -221,7 +252,8 @@ type PersonalText struct {
 	Verified bool `json:"verified"`
 }
 
-// TicketPersonalData is what the merchant's collection holds for a ticket.
+// TicketPersonalData is what the merchant's collection holds for a ticket, opened by the
+// merchant's vault.
 type TicketPersonalData struct {
 	Ticket   string `json:"ticket"`
 	Merchant string `json:"merchant"`

@@ -26,6 +26,7 @@ import (
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 )
 
 // Name is the contract's name in the chaincode.
@@ -50,27 +51,27 @@ func (c *Contract) GetEvaluateTransactions() []string {
 
 // ProposeRole proposes that an organisation get a role. The caller must be
 // an admin. Argument: {"msp","role"}.
-func (c *Contract) ProposeRole(ctx contractapi.TransactionContextInterface, args RoleArgs) (*ledger.RoleGrant, error) {
+func (c *Contract) ProposeRole(ctx contractapi.TransactionContextInterface, args RoleArgs) (*ledgertypes.RoleGrant, error) {
 	return ledger.Run(ctx.GetStub(), args, change(ledger.ProposeRole))
 }
 
 // ApproveRole approves the open proposal (grant or revocation) for an
 // organisation's role. The caller must be an admin of an organisation other
 // than the proposer's. Argument: {"msp","role"}.
-func (c *Contract) ApproveRole(ctx contractapi.TransactionContextInterface, args RoleArgs) (*ledger.RoleGrant, error) {
+func (c *Contract) ApproveRole(ctx contractapi.TransactionContextInterface, args RoleArgs) (*ledgertypes.RoleGrant, error) {
 	return ledger.Run(ctx.GetStub(), args, change(ledger.ApproveRole))
 }
 
 // RevokeRole proposes revoking an organisation's role, or withdraws the
 // caller's organisation's own pending proposal. The caller must be an
 // admin. Argument: {"msp","role"}.
-func (c *Contract) RevokeRole(ctx contractapi.TransactionContextInterface, args RoleArgs) (*ledger.RoleGrant, error) {
+func (c *Contract) RevokeRole(ctx contractapi.TransactionContextInterface, args RoleArgs) (*ledgertypes.RoleGrant, error) {
 	return ledger.Run(ctx.GetStub(), args, change(ledger.RevokeRole))
 }
 
 // ListRoles returns every role grant, in force or proposed, ordered by MSP
 // ID and role.
-func (c *Contract) ListRoles(ctx contractapi.TransactionContextInterface) ([]ledger.RoleGrant, error) {
+func (c *Contract) ListRoles(ctx contractapi.TransactionContextInterface) ([]ledgertypes.RoleGrant, error) {
 	return ledger.Query(ctx.GetStub(), ledger.ListRoles)
 }
 
@@ -82,17 +83,17 @@ type RoleArgs struct {
 
 // Validate checks the MSP ID and the role name.
 func (a RoleArgs) Validate() error {
-	if err := ledger.ValidateMSP("msp", a.MSP); err != nil {
+	if err := ledgertypes.ValidateMSP("msp", a.MSP); err != nil {
 		return err
 	}
-	_, err := ledger.ParseRole(a.Role)
+	_, err := ledgertypes.ParseRole(a.Role)
 	return err
 }
 
 // change runs one of the kit's role operations and emits its event.
-func change(op func(*ledger.Tx, string, ledger.Role) (ledger.RoleGrant, error)) func(*ledger.Tx, RoleArgs) (*ledger.RoleGrant, error) {
-	return func(tx *ledger.Tx, a RoleArgs) (*ledger.RoleGrant, error) {
-		g, err := op(tx, a.MSP, ledger.Role(a.Role))
+func change(op func(*ledger.Tx, string, ledgertypes.Role) (ledgertypes.RoleGrant, error)) func(*ledger.Tx, RoleArgs) (*ledgertypes.RoleGrant, error) {
+	return func(tx *ledger.Tx, a RoleArgs) (*ledgertypes.RoleGrant, error) {
+		g, err := op(tx, a.MSP, ledgertypes.Role(a.Role))
 		if err != nil {
 			return nil, err
 		}
@@ -110,15 +111,15 @@ func change(op func(*ledger.Tx, string, ledger.Role) (ledger.RoleGrant, error)) 
 }
 
 // eventType names the event of the change that left a grant in status.
-func eventType(status ledger.RoleStatus) string {
+func eventType(status ledgertypes.RoleStatus) string {
 	switch status {
-	case ledger.RoleProposed:
+	case ledgertypes.RoleProposed:
 		return "RoleProposed"
-	case ledger.RoleActive:
+	case ledgertypes.RoleActive:
 		return "RoleGranted"
-	case ledger.RoleRevoking:
+	case ledgertypes.RoleRevoking:
 		return "RoleRevocationProposed"
-	case ledger.RoleRevoked:
+	case ledgertypes.RoleRevoked:
 		return "RoleRevoked"
 	default:
 		return "RoleProposalWithdrawn"

@@ -10,11 +10,12 @@ import (
 	"github.com/cxledger/cxledger/chaincode/consortium"
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // call is a role change.
-type call func(*consortium.Contract, contractapi.TransactionContextInterface, consortium.RoleArgs) (*ledger.RoleGrant, error)
+type call func(*consortium.Contract, contractapi.TransactionContextInterface, consortium.RoleArgs) (*ledgertypes.RoleGrant, error)
 
 var (
 	propose call = (*consortium.Contract).ProposeRole
@@ -23,7 +24,7 @@ var (
 )
 
 // step runs fn as an identity of msp with NodeOU ou; on failure it abandons the transaction.
-func step(t *testing.T, stub *ledgertest.Stub, msp, ou string, fn call, args string) (*ledger.RoleGrant, error) {
+func step(t *testing.T, stub *ledgertest.Stub, msp, ou string, fn call, args string) (*ledgertypes.RoleGrant, error) {
 	t.Helper()
 	stub.As(msp, "user@"+msp, ou)
 	a, err := ledgertest.Arg[consortium.RoleArgs](args)
@@ -91,7 +92,7 @@ func TestRoleChanges(t *testing.T) {
 			if err := json.Unmarshal(ev.Payload, &p); err != nil {
 				t.Fatal(err)
 			}
-			var data ledger.RoleGrant
+			var data ledgertypes.RoleGrant
 			if err := json.Unmarshal(p.Data, &data); err != nil || data.Status != g.Status || p.Keys["msp"] != g.MSP || p.Keys["role"] != string(g.Role) {
 				t.Fatalf("payload %s, grant %+v", ev.Payload, g)
 			}
@@ -121,7 +122,7 @@ func TestListRoles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(grants) != 2 || grants[0].MSP != "Org1MSP" || grants[0].Status != ledger.RoleActive || grants[1].Status != ledger.RoleProposed {
+	if len(grants) != 2 || grants[0].MSP != "Org1MSP" || grants[0].Status != ledgertypes.RoleActive || grants[1].Status != ledgertypes.RoleProposed {
 		t.Fatalf("ListRoles = %+v", grants)
 	}
 	if _, err := consortium.NewContract().ListRoles(ledgertest.Context(ledgertest.New())); cxlerr.CodeOf(err) != cxlerr.Unauthenticated {

@@ -4,14 +4,14 @@ import (
 	"math"
 	"testing"
 
-	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/cxlerr"
 )
 
 func TestParseAmount(t *testing.T) {
 	tests := []struct {
 		in      string
-		want    ledger.Amount
+		want    ledgertypes.Amount
 		wantErr string
 	}{
 		{"0", 0, ""},
@@ -29,7 +29,7 @@ func TestParseAmount(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got, err := ledger.ParseAmount(tt.in)
+			got, err := ledgertypes.ParseAmount(tt.in)
 			if tt.wantErr != "" {
 				assertCode(t, err, cxlerr.Invalid, tt.wantErr)
 				return
@@ -42,27 +42,27 @@ func TestParseAmount(t *testing.T) {
 }
 
 func TestAmountArithmetic(t *testing.T) {
-	const maxA = ledger.Amount(math.MaxInt64)
-	type op func() (ledger.Amount, error)
+	const maxA = ledgertypes.Amount(math.MaxInt64)
+	type op func() (ledgertypes.Amount, error)
 	tests := []struct {
 		name    string
 		op      op
-		want    ledger.Amount
+		want    ledgertypes.Amount
 		wantErr string
 	}{
-		{"add", func() (ledger.Amount, error) { return ledger.Amount(2).Add(3) }, 5, ""},
-		{"add to max", func() (ledger.Amount, error) { return (maxA - 1).Add(1) }, maxA, ""},
-		{"add overflow", func() (ledger.Amount, error) { return maxA.Add(1) }, 0, "overflows"},
-		{"add negative", func() (ledger.Amount, error) { return ledger.Amount(-1).Add(1) }, 0, "negative operand"},
-		{"sub", func() (ledger.Amount, error) { return ledger.Amount(5).Sub(3) }, 2, ""},
-		{"sub to zero", func() (ledger.Amount, error) { return ledger.Amount(5).Sub(5) }, 0, ""},
-		{"sub below zero", func() (ledger.Amount, error) { return ledger.Amount(3).Sub(5) }, 0, "is negative"},
-		{"sub negative", func() (ledger.Amount, error) { return ledger.Amount(3).Sub(-5) }, 0, "negative operand"},
-		{"mul", func() (ledger.Amount, error) { return ledger.Amount(250).Mul(4) }, 1000, ""},
-		{"mul zero", func() (ledger.Amount, error) { return maxA.Mul(0) }, 0, ""},
-		{"mul overflow", func() (ledger.Amount, error) { return (maxA/2 + 1).Mul(2) }, 0, "overflows"},
-		{"mul overflow high word", func() (ledger.Amount, error) { return maxA.Mul(math.MaxInt64) }, 0, "overflows"},
-		{"mul negative", func() (ledger.Amount, error) { return ledger.Amount(2).Mul(-1) }, 0, "negative operand"},
+		{"add", func() (ledgertypes.Amount, error) { return ledgertypes.Amount(2).Add(3) }, 5, ""},
+		{"add to max", func() (ledgertypes.Amount, error) { return (maxA - 1).Add(1) }, maxA, ""},
+		{"add overflow", func() (ledgertypes.Amount, error) { return maxA.Add(1) }, 0, "overflows"},
+		{"add negative", func() (ledgertypes.Amount, error) { return ledgertypes.Amount(-1).Add(1) }, 0, "negative operand"},
+		{"sub", func() (ledgertypes.Amount, error) { return ledgertypes.Amount(5).Sub(3) }, 2, ""},
+		{"sub to zero", func() (ledgertypes.Amount, error) { return ledgertypes.Amount(5).Sub(5) }, 0, ""},
+		{"sub below zero", func() (ledgertypes.Amount, error) { return ledgertypes.Amount(3).Sub(5) }, 0, "is negative"},
+		{"sub negative", func() (ledgertypes.Amount, error) { return ledgertypes.Amount(3).Sub(-5) }, 0, "negative operand"},
+		{"mul", func() (ledgertypes.Amount, error) { return ledgertypes.Amount(250).Mul(4) }, 1000, ""},
+		{"mul zero", func() (ledgertypes.Amount, error) { return maxA.Mul(0) }, 0, ""},
+		{"mul overflow", func() (ledgertypes.Amount, error) { return (maxA/2 + 1).Mul(2) }, 0, "overflows"},
+		{"mul overflow high word", func() (ledgertypes.Amount, error) { return maxA.Mul(math.MaxInt64) }, 0, "overflows"},
+		{"mul negative", func() (ledgertypes.Amount, error) { return ledgertypes.Amount(2).Mul(-1) }, 0, "negative operand"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,17 +79,17 @@ func TestAmountArithmetic(t *testing.T) {
 }
 
 func TestValidateAmountAndCurrency(t *testing.T) {
-	if err := ledger.ValidateAmount("price", 1); err != nil {
+	if err := ledgertypes.ValidateAmount("price", 1); err != nil {
 		t.Fatal(err)
 	}
-	assertCode(t, ledger.ValidateAmount("price", 0), cxlerr.Invalid, "price: must be a positive number")
-	assertCode(t, ledger.ValidateAmount("price", -3), cxlerr.Invalid, "got -3")
+	assertCode(t, ledgertypes.ValidateAmount("price", 0), cxlerr.Invalid, "price: must be a positive number")
+	assertCode(t, ledgertypes.ValidateAmount("price", -3), cxlerr.Invalid, "got -3")
 	for _, ok := range []string{"EUR", "USD", "JPY"} {
-		if err := ledger.ValidateCurrency(ok); err != nil {
+		if err := ledgertypes.ValidateCurrency(ok); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for _, bad := range []string{"", "eur", "EURO", "E1R", "€UR"} {
-		assertCode(t, ledger.ValidateCurrency(bad), cxlerr.Invalid, "three upper-case letters")
+		assertCode(t, ledgertypes.ValidateCurrency(bad), cxlerr.Invalid, "three upper-case letters")
 	}
 }

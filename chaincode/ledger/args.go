@@ -72,7 +72,7 @@ func run[A, R any](stub shim.ChaincodeStubInterface, args A, fn func(tx *Tx, arg
 // Query is the body of a transaction function without argument: it builds the Tx and runs
 // fn; an error is rendered for Fabric with cxlerr.Wire.
 //
-//	func (c *Contract) ListRoles(ctx contractapi.TransactionContextInterface) ([]ledger.RoleGrant, error) {
+//	func (c *Contract) ListRoles(ctx contractapi.TransactionContextInterface) ([]ledgertypes.RoleGrant, error) {
 //		return ledger.Query(ctx.GetStub(), ledger.ListRoles)
 //	}
 func Query[R any](stub shim.ChaincodeStubInterface, fn func(tx *Tx) (R, error)) (R, error) {

@@ -6,13 +6,14 @@ import (
 	"time"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/cxlerr"
 )
 
 type lineArgs struct {
-	SKU      string        `json:"sku"`
-	Quantity int           `json:"quantity"`
-	Price    ledger.Amount `json:"price"`
+	SKU      string             `json:"sku"`
+	Quantity int                `json:"quantity"`
+	Price    ledgertypes.Amount `json:"price"`
 }
 
 type orderArgs struct {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/cxlerr"
 )
 
@@ -14,7 +15,7 @@ type greetArgs struct {
 	Name string `json:"name"`
 }
 
-func (a greetArgs) Validate() error { return ledger.ValidateID("name", a.Name) }
+func (a greetArgs) Validate() error { return ledgertypes.ValidateID("name", a.Name) }
 
 func greet(tx *ledger.Tx, a greetArgs) (string, error) {
 	return "hello " + a.Name + " from " + tx.Caller().Account, nil

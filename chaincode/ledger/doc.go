@@ -1,9 +1,15 @@
 // Package ledger is the kit every cxledger contract is written on: the transaction context and caller identity, composite keys, JSON state,
-// strict argument decoding, checked amounts, token lots, events, pagination,
-// history and the consortium's organisation roles.
+// strict argument decoding, token lots, events, pagination, history and the
+// transactions on the consortium's organisation roles.
 //
-// It depends on the standard library, fabric-chaincode-go, package strictjson
-// and, for [Serializer] alone, contractapi's serializer and metadata packages.
+// It depends on the standard library, fabric-chaincode-go, packages strictjson
+// and ledgertypes and, for [Serializer] alone, contractapi's serializer and
+// metadata packages. What the contracts' argument and result types are made of
+// (checked amounts, the roles and role grants, the validators of identifiers,
+// MSP IDs, accounts and text) is package ledgertypes, which imports nothing of
+// Fabric, so clients share those types without linking the shim. Each contract
+// keeps the same split: package provenance holds its argument and result types
+// and their validation, package provenancecc the contract on this kit.
 //
 // # Errors
 //

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/cxlerr"
 )
 
@@ -90,7 +91,7 @@ func isUpperCamel(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		if !isAlnum(s[i]) {
+		if !ledgertypes.IsAlnum(s[i]) {
 			return false
 		}
 	}

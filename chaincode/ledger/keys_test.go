@@ -7,6 +7,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 )
@@ -75,23 +76,23 @@ func TestValidators(t *testing.T) {
 		err     error
 		wantErr string
 	}{
-		{"id ok", ledger.ValidateID("orderId", "ORD-2026/001 é"), ""},
-		{"id empty", ledger.ValidateID("orderId", ""), "orderId: required"},
-		{"id too long", ledger.ValidateID("orderId", strings.Repeat("a", 129)), "orderId: 129 bytes"},
-		{"id control", ledger.ValidateID("orderId", "a\nb"), "orderId: unprintable character U+000A"},
-		{"id nul", ledger.ValidateID("orderId", "a\x00"), "unprintable character U+0000"},
-		{"id max rune", ledger.ValidateID("orderId", "a\U0010FFFF"), "unprintable character U+10FFFF"},
-		{"id bad utf8", ledger.ValidateID("orderId", "\xc3"), "not valid UTF-8"},
-		{"id spaces", ledger.ValidateID("orderId", " a"), "leading or trailing space"},
-		{"text ok with spaces", ledger.ValidateText("reason", " spaced out ", 20), ""},
-		{"text too long", ledger.ValidateText("reason", "abcdef", 5), "reason: 6 bytes, more than 5"},
-		{"msp ok", ledger.ValidateMSP("msp", "Org1MSP"), ""},
-		{"msp slash", ledger.ValidateMSP("msp", "Org1/MSP"), "msp: MSP ID"},
-		{"msp empty", ledger.ValidateMSP("msp", ""), "msp: MSP ID must be 1 to 64 bytes"},
-		{"account ok", ledger.ValidateAccount("to", "Org1MSP/alice/home"), ""},
-		{"account without slash", ledger.ValidateAccount("to", "Org1MSP"), "to: account"},
-		{"account bad msp", ledger.ValidateAccount("to", "Org 1/alice"), "to: MSP ID"},
-		{"account empty name", ledger.ValidateAccount("to", "Org1MSP/"), "to: account name: required"},
+		{"id ok", ledgertypes.ValidateID("orderId", "ORD-2026/001 é"), ""},
+		{"id empty", ledgertypes.ValidateID("orderId", ""), "orderId: required"},
+		{"id too long", ledgertypes.ValidateID("orderId", strings.Repeat("a", 129)), "orderId: 129 bytes"},
+		{"id control", ledgertypes.ValidateID("orderId", "a\nb"), "orderId: unprintable character U+000A"},
+		{"id nul", ledgertypes.ValidateID("orderId", "a\x00"), "unprintable character U+0000"},
+		{"id max rune", ledgertypes.ValidateID("orderId", "a\U0010FFFF"), "unprintable character U+10FFFF"},
+		{"id bad utf8", ledgertypes.ValidateID("orderId", "\xc3"), "not valid UTF-8"},
+		{"id spaces", ledgertypes.ValidateID("orderId", " a"), "leading or trailing space"},
+		{"text ok with spaces", ledgertypes.ValidateText("reason", " spaced out ", 20), ""},
+		{"text too long", ledgertypes.ValidateText("reason", "abcdef", 5), "reason: 6 bytes, more than 5"},
+		{"msp ok", ledgertypes.ValidateMSP("msp", "Org1MSP"), ""},
+		{"msp slash", ledgertypes.ValidateMSP("msp", "Org1/MSP"), "msp: MSP ID"},
+		{"msp empty", ledgertypes.ValidateMSP("msp", ""), "msp: MSP ID must be 1 to 64 bytes"},
+		{"account ok", ledgertypes.ValidateAccount("to", "Org1MSP/alice/home"), ""},
+		{"account without slash", ledgertypes.ValidateAccount("to", "Org1MSP"), "to: account"},
+		{"account bad msp", ledgertypes.ValidateAccount("to", "Org 1/alice"), "to: MSP ID"},
+		{"account empty name", ledgertypes.ValidateAccount("to", "Org1MSP/"), "to: account name: required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -148,7 +149,7 @@ func FuzzValidateID(f *testing.F) {
 	f.Add("a\x00b")
 	f.Add("\U0010FFFF")
 	f.Fuzz(func(t *testing.T, id string) {
-		if ledger.ValidateID("id", id) != nil {
+		if ledgertypes.ValidateID("id", id) != nil {
 			return
 		}
 		if _, err := ledger.Key(ledgertest.New(), "test.id", id); err != nil {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/cxlerr"
 )
 
@@ -18,8 +19,6 @@ const (
 	MaxLots = 10000
 	// MaxLotMeta is the most metadata entries a lot carries.
 	MaxLotMeta = 16
-	// MaxUnit is the longest unit, in bytes.
-	MaxUnit = 32
 )
 
 // Lot is a parcel of value (money or points) held by one owner: the
@@ -41,7 +40,7 @@ type Lot struct {
 	// Owner is the account or MSP ID holding the lot.
 	Owner string `json:"owner"`
 	// Amount is positive, in minor units of Unit.
-	Amount Amount `json:"amount"`
+	Amount ledgertypes.Amount `json:"amount"`
 	// Unit is a currency code ("EUR") or a points unit ("PTS.acme").
 	Unit string `json:"unit"`
 	// Expires, when set, is the instant from which the lot is expired.
@@ -117,13 +116,13 @@ func MintLot(tx *Tx, book, owner string, lot Lot) (Lot, error) {
 	if err := ValidateObjectType(book); err != nil {
 		return Lot{}, err
 	}
-	if err := ValidateID("owner", owner); err != nil {
+	if err := ledgertypes.ValidateID("owner", owner); err != nil {
 		return Lot{}, err
 	}
-	if err := ValidateAmount("amount", lot.Amount); err != nil {
+	if err := ledgertypes.ValidateAmount("amount", lot.Amount); err != nil {
 		return Lot{}, err
 	}
-	if err := ValidateUnit(lot.Unit); err != nil {
+	if err := ledgertypes.ValidateUnit(lot.Unit); err != nil {
 		return Lot{}, err
 	}
 	if lot.Expires != nil && !lot.Expires.After(tx.Time()) {
@@ -134,10 +133,10 @@ func MintLot(tx *Tx, book, owner string, lot Lot) (Lot, error) {
 		return Lot{}, cxlerr.Errorf(cxlerr.Invalid, "meta: %d entries, more than %d", len(lot.Meta), MaxLotMeta)
 	}
 	for _, k := range slices.Sorted(maps.Keys(lot.Meta)) {
-		if problem := idProblem(k); problem != "" || len(k) > 64 {
+		if problem := ledgertypes.IDProblem(k); problem != "" || len(k) > 64 {
 			return Lot{}, cxlerr.Errorf(cxlerr.Invalid, "meta key %q: want an identifier of at most 64 bytes", k)
 		}
-		if err := ValidateText(fmt.Sprintf("meta[%q]", k), lot.Meta[k], 256); err != nil {
+		if err := ledgertypes.ValidateText(fmt.Sprintf("meta[%q]", k), lot.Meta[k], 256); err != nil {
 			return Lot{}, err
 		}
 	}
@@ -165,21 +164,6 @@ func putLot(tx *Tx, book, owner string, lot Lot) (Lot, error) {
 	return lot, nil
 }
 
-// ValidateUnit checks a lot unit: 1 to 32 ASCII letters, digits, '.', '_',
-// ':' or '-'. Violations are INVALID.
-func ValidateUnit(unit string) error {
-	if unit == "" || len(unit) > MaxUnit {
-		return cxlerr.Errorf(cxlerr.Invalid, "unit %q: must be 1 to %d bytes", unit, MaxUnit)
-	}
-	for i := 0; i < len(unit); i++ {
-		c := unit[i]
-		if !isAlnum(c) && c != '.' && c != '_' && c != ':' && c != '-' {
-			return cxlerr.Errorf(cxlerr.Invalid, "unit %q: only letters, digits, '.', '_', ':' and '-' allowed", unit)
-		}
-	}
-	return nil
-}
-
 // ListLots returns owner's lots in book, ordered by lot ID. More than
 // MaxLots lots is INTERNAL: consolidate the owner's lots first.
 func ListLots(tx *Tx, book, owner string) ([]Lot, error) {
@@ -204,12 +188,12 @@ func ListLots(tx *Tx, book, owner string) ([]Lot, error) {
 // Balance sums owner's lots in book that filter keeps (all when filter is
 // nil). The kept lots must share one unit, or the result is INTERNAL: filter
 // by unit (OfUnit) in books that hold several.
-func Balance(tx *Tx, book, owner string, filter LotFilter) (Amount, error) {
+func Balance(tx *Tx, book, owner string, filter LotFilter) (ledgertypes.Amount, error) {
 	lots, err := ListLots(tx, book, owner)
 	if err != nil {
 		return 0, err
 	}
-	var sum Amount
+	var sum ledgertypes.Amount
 	unit := ""
 	for _, l := range lots {
 		if filter != nil && !filter(l) {
@@ -236,8 +220,8 @@ func Balance(tx *Tx, book, owner string, filter LotFilter) (Amount, error) {
 //
 // To move value, spend from the payer and MintLot the same amount to the
 // receiver, in the same transaction.
-func SpendLots(tx *Tx, book, owner string, amount Amount, selector LotSelector, filter LotFilter) (spent []Lot, change *Lot, err error) {
-	if err := ValidateAmount("amount", amount); err != nil {
+func SpendLots(tx *Tx, book, owner string, amount ledgertypes.Amount, selector LotSelector, filter LotFilter) (spent []Lot, change *Lot, err error) {
+	if err := ledgertypes.ValidateAmount("amount", amount); err != nil {
 		return nil, nil, err
 	}
 	lots, err := ListLots(tx, book, owner)
@@ -254,7 +238,7 @@ func SpendLots(tx *Tx, book, owner string, amount Amount, selector LotSelector, 
 			return nil, nil, err
 		}
 	}
-	var sum Amount
+	var sum ledgertypes.Amount
 	unit := ""
 	for _, l := range ordered {
 		if sum >= amount {

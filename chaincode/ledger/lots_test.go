@@ -8,6 +8,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 )
@@ -39,8 +40,8 @@ func mint(t *testing.T, tx *ledger.Tx, owner string, lot ledger.Lot) ledger.Lot 
 	return l
 }
 
-func amounts(lots []ledger.Lot) []ledger.Amount {
-	out := []ledger.Amount{}
+func amounts(lots []ledger.Lot) []ledgertypes.Amount {
+	out := []ledgertypes.Amount{}
 	for _, l := range lots {
 		out = append(out, l.Amount)
 	}
@@ -138,19 +139,19 @@ func TestSpendLots(t *testing.T) {
 	pts := ledger.OfUnit("PTS")
 	tests := []struct {
 		name       string
-		amount     ledger.Amount
+		amount     ledgertypes.Amount
 		selector   ledger.LotSelector
 		filter     ledger.LotFilter
-		wantSpent  []ledger.Amount
-		wantChange ledger.Amount
+		wantSpent  []ledgertypes.Amount
+		wantChange ledgertypes.Amount
 		wantCode   cxlerr.Code
 		wantErr    string
 	}{
-		{"exact, key order", 10, nil, pts, []ledger.Amount{10}, 0, "", ""},
-		{"change from the last lot", 15, nil, pts, []ledger.Amount{10, 20}, 15, "", ""},
-		{"expiring first", 35, ledger.ExpiringFirst, pts, []ledger.Amount{30, 20}, 15, "", ""},
-		{"everything", 60, ledger.ExpiringFirst, pts, []ledger.Amount{30, 20, 10}, 0, "", ""},
-		{"unexpired only", 15, nil, ledger.AllOf(pts, ledger.UnexpiredAt(time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC))), []ledger.Amount{10, 20}, 15, "", ""},
+		{"exact, key order", 10, nil, pts, []ledgertypes.Amount{10}, 0, "", ""},
+		{"change from the last lot", 15, nil, pts, []ledgertypes.Amount{10, 20}, 15, "", ""},
+		{"expiring first", 35, ledger.ExpiringFirst, pts, []ledgertypes.Amount{30, 20}, 15, "", ""},
+		{"everything", 60, ledger.ExpiringFirst, pts, []ledgertypes.Amount{30, 20, 10}, 0, "", ""},
+		{"unexpired only", 15, nil, ledger.AllOf(pts, ledger.UnexpiredAt(time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC))), []ledgertypes.Amount{10, 20}, 15, "", ""},
 		{"insufficient", 61, nil, pts, nil, 0, cxlerr.InsufficientFunds, "Org1MSP/bob has 60 PTS usable in loyalty.points, 61 needed"},
 		{"nothing usable", 1, nil, ledger.OfUnit("USD"), nil, 0, cxlerr.InsufficientFunds, "has nothing usable"},
 		{"mixed units", 70, nil, nil, nil, 0, cxlerr.Internal, "lots mix units"},
@@ -202,7 +203,7 @@ func TestBalance(t *testing.T) {
 	tx := newTx(t, stub)
 	for _, tt := range []struct {
 		filter ledger.LotFilter
-		want   ledger.Amount
+		want   ledgertypes.Amount
 	}{
 		{ledger.OfUnit("PTS"), 60},
 		{ledger.OfUnit("EUR"), 5},

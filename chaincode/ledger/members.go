@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/cxlerr"
 )
 
@@ -22,8 +23,8 @@ import (
 // It reads the organisation's few grant keys by key, never by range, so
 // it adds no range query to the transaction's read set.
 func IsMember(tx *Tx, msp string) (bool, error) {
-	keys := make([]string, len(roles))
-	for i, r := range roles {
+	keys := make([]string, len(ledgertypes.Roles()))
+	for i, r := range ledgertypes.Roles() {
 		key, err := Key(tx, roleType, msp, string(r))
 		if err != nil {
 			return false, err
@@ -38,7 +39,7 @@ func IsMember(tx *Tx, msp string) (bool, error) {
 		if len(raw) == 0 {
 			continue
 		}
-		var g RoleGrant
+		var g ledgertypes.RoleGrant
 		if err := json.Unmarshal(raw, &g); err != nil {
 			return false, cxlerr.Errorf(cxlerr.Internal, "decode %s: %w", DescribeKey(keys[i]), err)
 		}
@@ -58,7 +59,7 @@ func IsMember(tx *Tx, msp string) (bool, error) {
 // custody offer to one would lock the lot behind an endorsement policy no
 // peer can satisfy, and money or points sent to one could never be spent.
 func RequireMember(tx *Tx, field, msp string) error {
-	if err := ValidateMSP(field, msp); err != nil {
+	if err := ledgertypes.ValidateMSP(field, msp); err != nil {
 		return err
 	}
 	ok, err := IsMember(tx, msp)
@@ -82,7 +83,7 @@ func RequireMember(tx *Tx, field, msp string) error {
 // enrolled through a CA and registered on the ledger, this is the one place
 // to check the name as well.
 func RequireMemberAccount(tx *Tx, field, account string) error {
-	if err := ValidateAccount(field, account); err != nil {
+	if err := ledgertypes.ValidateAccount(field, account); err != nil {
 		return err
 	}
 	msp, _, _ := strings.Cut(account, "/")

@@ -5,6 +5,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/cxlerr"
 )
 
@@ -21,23 +22,23 @@ func TestMembershipFollowsRolesInForce(t *testing.T) {
 	}
 	assertCode(t, member("Org9MSP"), cxlerr.NotFound, "to: organisation Org9MSP is not a member of the consortium")
 
-	mustStep := func(msp string, op func(*ledger.Tx, string, ledger.Role) (ledger.RoleGrant, error), role ledger.Role) {
+	mustStep := func(msp string, op func(*ledger.Tx, string, ledgertypes.Role) (ledgertypes.RoleGrant, error), role ledgertypes.Role) {
 		t.Helper()
 		if _, err := roleStep(t, stub, msp, op, "Org9MSP", role); err != nil {
 			t.Fatal(err)
 		}
 	}
-	mustStep("Org9MSP", ledger.ProposeRole, ledger.Carrier)
+	mustStep("Org9MSP", ledger.ProposeRole, ledgertypes.Carrier)
 	assertCode(t, member("Org9MSP"), cxlerr.NotFound, "not a member")
-	mustStep("Org2MSP", ledger.ApproveRole, ledger.Carrier)
+	mustStep("Org2MSP", ledger.ApproveRole, ledgertypes.Carrier)
 	if err := member("Org9MSP"); err != nil {
 		t.Fatalf("a carrier is not a member: %v", err)
 	}
-	mustStep("Org2MSP", ledger.RevokeRole, ledger.Carrier)
+	mustStep("Org2MSP", ledger.RevokeRole, ledgertypes.Carrier)
 	if err := member("Org9MSP"); err != nil {
 		t.Fatalf("a role being revoked is still in force: %v", err)
 	}
-	mustStep("Org1MSP", ledger.ApproveRole, ledger.Carrier)
+	mustStep("Org1MSP", ledger.ApproveRole, ledgertypes.Carrier)
 	assertCode(t, member("Org9MSP"), cxlerr.NotFound, "not a member")
 
 	assertCode(t, member("Org9 MSP"), cxlerr.Invalid, "to: MSP ID")
@@ -46,10 +47,10 @@ func TestMembershipFollowsRolesInForce(t *testing.T) {
 
 func TestRequireMemberAccountChecksTheOrganisation(t *testing.T) {
 	stub := ledgertest.New()
-	if _, err := roleStep(t, stub, "Org2MSP", ledger.ProposeRole, "Org2MSP", ledger.Merchant); err != nil {
+	if _, err := roleStep(t, stub, "Org2MSP", ledger.ProposeRole, "Org2MSP", ledgertypes.Merchant); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := roleStep(t, stub, "Org1MSP", ledger.ApproveRole, "Org2MSP", ledger.Merchant); err != nil {
+	if _, err := roleStep(t, stub, "Org1MSP", ledger.ApproveRole, "Org2MSP", ledgertypes.Merchant); err != nil {
 		t.Fatal(err)
 	}
 	stub.As("Org1MSP", "alice", "client")

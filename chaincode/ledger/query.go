@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 )
@@ -15,8 +16,6 @@ import (
 const (
 	// DefaultPageSize is the page size Page and History use when asked for 0.
 	DefaultPageSize = 50
-	// MaxPageSize is the largest page Page and History return.
-	MaxPageSize = 200
 	// MaxScan is the largest limit Scan accepts.
 	MaxScan = 10000
 )
@@ -135,8 +134,8 @@ func pageSizeOf(pageSize int) (int, error) {
 	switch {
 	case pageSize == 0:
 		return DefaultPageSize, nil
-	case pageSize < 0 || pageSize > MaxPageSize:
-		return 0, cxlerr.Errorf(cxlerr.Invalid, "pageSize: must be 1 to %d, got %d", MaxPageSize, pageSize)
+	case pageSize < 0 || pageSize > ledgertypes.MaxPageSize:
+		return 0, cxlerr.Errorf(cxlerr.Invalid, "pageSize: must be 1 to %d, got %d", ledgertypes.MaxPageSize, pageSize)
 	}
 	return pageSize, nil
 }

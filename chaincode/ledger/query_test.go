@@ -9,6 +9,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/cxlerr"
 )
 
@@ -63,7 +64,7 @@ func TestPage(t *testing.T) {
 	}
 
 	tx := newTx(t, stub)
-	items, next, err := ledger.Page(tx, "test.row", nil, ledger.MaxPageSize, "")
+	items, next, err := ledger.Page(tx, "test.row", nil, ledgertypes.MaxPageSize, "")
 	if err != nil || len(items) != 200 || next == "" {
 		t.Fatalf("max page: %d rows, next %q, %v", len(items), next, err)
 	}

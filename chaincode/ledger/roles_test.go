@@ -6,12 +6,13 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // roleStep runs one role operation as the admin of msp and commits it when
 // it succeeds.
-func roleStep(t *testing.T, stub *ledgertest.Stub, msp string, op func(*ledger.Tx, string, ledger.Role) (ledger.RoleGrant, error), target string, role ledger.Role) (ledger.RoleGrant, error) {
+func roleStep(t *testing.T, stub *ledgertest.Stub, msp string, op func(*ledger.Tx, string, ledgertypes.Role) (ledgertypes.RoleGrant, error), target string, role ledgertypes.Role) (ledgertypes.RoleGrant, error) {
 	t.Helper()
 	stub.As(msp, "Admin@"+msp, "admin")
 	g, err := op(newTx(t, stub), target, role)
@@ -23,7 +24,7 @@ func roleStep(t *testing.T, stub *ledgertest.Stub, msp string, op func(*ledger.T
 	return g, nil
 }
 
-func hasRole(t *testing.T, stub *ledgertest.Stub, msp string, role ledger.Role) bool {
+func hasRole(t *testing.T, stub *ledgertest.Stub, msp string, role ledgertypes.Role) bool {
 	t.Helper()
 	ok, err := ledger.OrgHasRole(newTx(t, stub), msp, role)
 	if err != nil {
@@ -34,39 +35,39 @@ func hasRole(t *testing.T, stub *ledgertest.Stub, msp string, role ledger.Role) 
 
 func TestRoleLifecycle(t *testing.T) {
 	stub := ledgertest.New()
-	g, err := roleStep(t, stub, "Org1MSP", ledger.ProposeRole, "Org1MSP", ledger.Brand)
-	if err != nil || g.Status != ledger.RoleProposed || g.ProposedBy != "Org1MSP" || g.UpdatedTx == "" {
+	g, err := roleStep(t, stub, "Org1MSP", ledger.ProposeRole, "Org1MSP", ledgertypes.Brand)
+	if err != nil || g.Status != ledgertypes.RoleProposed || g.ProposedBy != "Org1MSP" || g.UpdatedTx == "" {
 		t.Fatalf("propose = %+v, %v", g, err)
 	}
-	if hasRole(t, stub, "Org1MSP", ledger.Brand) {
+	if hasRole(t, stub, "Org1MSP", ledgertypes.Brand) {
 		t.Fatal("a proposed role is in force")
 	}
-	_, err = roleStep(t, stub, "Org1MSP", ledger.ApproveRole, "Org1MSP", ledger.Brand)
+	_, err = roleStep(t, stub, "Org1MSP", ledger.ApproveRole, "Org1MSP", ledgertypes.Brand)
 	assertCode(t, err, cxlerr.Forbidden, "Org1MSP proposed this change; an admin of another organisation must approve it")
 
-	g, err = roleStep(t, stub, "Org2MSP", ledger.ApproveRole, "Org1MSP", ledger.Brand)
-	if err != nil || g.Status != ledger.RoleActive || !slices.Equal(g.GrantedBy, []string{"Org1MSP", "Org2MSP"}) || g.ProposedBy != "" {
+	g, err = roleStep(t, stub, "Org2MSP", ledger.ApproveRole, "Org1MSP", ledgertypes.Brand)
+	if err != nil || g.Status != ledgertypes.RoleActive || !slices.Equal(g.GrantedBy, []string{"Org1MSP", "Org2MSP"}) || g.ProposedBy != "" {
 		t.Fatalf("approve = %+v, %v", g, err)
 	}
-	if !hasRole(t, stub, "Org1MSP", ledger.Brand) || hasRole(t, stub, "Org1MSP", ledger.Merchant) || hasRole(t, stub, "Org2MSP", ledger.Brand) {
+	if !hasRole(t, stub, "Org1MSP", ledgertypes.Brand) || hasRole(t, stub, "Org1MSP", ledgertypes.Merchant) || hasRole(t, stub, "Org2MSP", ledgertypes.Brand) {
 		t.Fatal("OrgHasRole after approval")
 	}
 
-	g, err = roleStep(t, stub, "Org2MSP", ledger.RevokeRole, "Org1MSP", ledger.Brand)
-	if err != nil || g.Status != ledger.RoleRevoking || g.ProposedBy != "Org2MSP" {
+	g, err = roleStep(t, stub, "Org2MSP", ledger.RevokeRole, "Org1MSP", ledgertypes.Brand)
+	if err != nil || g.Status != ledgertypes.RoleRevoking || g.ProposedBy != "Org2MSP" {
 		t.Fatalf("revoke = %+v, %v", g, err)
 	}
-	if !hasRole(t, stub, "Org1MSP", ledger.Brand) {
+	if !hasRole(t, stub, "Org1MSP", ledgertypes.Brand) {
 		t.Fatal("a role is lost before the revocation is approved")
 	}
-	_, err = roleStep(t, stub, "Org2MSP", ledger.ApproveRole, "Org1MSP", ledger.Brand)
+	_, err = roleStep(t, stub, "Org2MSP", ledger.ApproveRole, "Org1MSP", ledgertypes.Brand)
 	assertCode(t, err, cxlerr.Forbidden, "Org2MSP proposed this change")
 
-	g, err = roleStep(t, stub, "Org3MSP", ledger.ApproveRole, "Org1MSP", ledger.Brand)
-	if err != nil || g.Status != ledger.RoleRevoked {
+	g, err = roleStep(t, stub, "Org3MSP", ledger.ApproveRole, "Org1MSP", ledgertypes.Brand)
+	if err != nil || g.Status != ledgertypes.RoleRevoked {
 		t.Fatalf("approve revocation = %+v, %v", g, err)
 	}
-	if hasRole(t, stub, "Org1MSP", ledger.Brand) {
+	if hasRole(t, stub, "Org1MSP", ledgertypes.Brand) {
 		t.Fatal("revoked role still in force")
 	}
 	grants, err := ledger.ListRoles(newTx(t, stub))
@@ -77,35 +78,35 @@ func TestRoleLifecycle(t *testing.T) {
 
 func TestRoleErrors(t *testing.T) {
 	stub := ledgertest.New()
-	mustStep := func(msp string, op func(*ledger.Tx, string, ledger.Role) (ledger.RoleGrant, error), target string, role ledger.Role) {
+	mustStep := func(msp string, op func(*ledger.Tx, string, ledgertypes.Role) (ledgertypes.RoleGrant, error), target string, role ledgertypes.Role) {
 		t.Helper()
 		if _, err := roleStep(t, stub, msp, op, target, role); err != nil {
 			t.Fatal(err)
 		}
 	}
-	mustStep("Org1MSP", ledger.ProposeRole, "Org1MSP", ledger.Brand)
-	mustStep("Org2MSP", ledger.ApproveRole, "Org1MSP", ledger.Brand)
-	mustStep("Org1MSP", ledger.ProposeRole, "Org2MSP", ledger.Carrier)
-	mustStep("Org3MSP", ledger.ProposeRole, "Org3MSP", ledger.Auditor)
-	mustStep("Org1MSP", ledger.RevokeRole, "Org1MSP", ledger.Brand)
+	mustStep("Org1MSP", ledger.ProposeRole, "Org1MSP", ledgertypes.Brand)
+	mustStep("Org2MSP", ledger.ApproveRole, "Org1MSP", ledgertypes.Brand)
+	mustStep("Org1MSP", ledger.ProposeRole, "Org2MSP", ledgertypes.Carrier)
+	mustStep("Org3MSP", ledger.ProposeRole, "Org3MSP", ledgertypes.Auditor)
+	mustStep("Org1MSP", ledger.RevokeRole, "Org1MSP", ledgertypes.Brand)
 
 	tests := []struct {
 		name   string
 		msp    string
-		op     func(*ledger.Tx, string, ledger.Role) (ledger.RoleGrant, error)
+		op     func(*ledger.Tx, string, ledgertypes.Role) (ledgertypes.RoleGrant, error)
 		target string
-		role   ledger.Role
+		role   ledgertypes.Role
 		code   cxlerr.Code
 		want   string
 	}{
-		{"propose twice", "Org2MSP", ledger.ProposeRole, "Org2MSP", ledger.Carrier, cxlerr.Conflict, "role carrier of Org2MSP is already proposed by Org1MSP"},
-		{"propose held role", "Org2MSP", ledger.ProposeRole, "Org1MSP", ledger.Brand, cxlerr.Conflict, "Org1MSP already holds the brand role"},
-		{"approve unknown", "Org2MSP", ledger.ApproveRole, "Org9MSP", ledger.Brand, cxlerr.NotFound, "no proposal for the brand role of Org9MSP"},
-		{"revoke unknown", "Org2MSP", ledger.RevokeRole, "Org9MSP", ledger.Brand, cxlerr.NotFound, "Org9MSP has no brand role to revoke"},
-		{"revoke twice", "Org2MSP", ledger.RevokeRole, "Org1MSP", ledger.Brand, cxlerr.Conflict, "already proposed by Org1MSP"},
-		{"withdraw someone else's proposal", "Org2MSP", ledger.RevokeRole, "Org3MSP", ledger.Auditor, cxlerr.Forbidden, "only Org3MSP, which proposed the auditor role of Org3MSP, can withdraw"},
-		{"invalid role", "Org2MSP", ledger.ProposeRole, "Org2MSP", ledger.Role("king"), cxlerr.Invalid, `role "king"`},
-		{"invalid msp", "Org2MSP", ledger.ProposeRole, "Org 2", ledger.Brand, cxlerr.Invalid, "msp: MSP ID"},
+		{"propose twice", "Org2MSP", ledger.ProposeRole, "Org2MSP", ledgertypes.Carrier, cxlerr.Conflict, "role carrier of Org2MSP is already proposed by Org1MSP"},
+		{"propose held role", "Org2MSP", ledger.ProposeRole, "Org1MSP", ledgertypes.Brand, cxlerr.Conflict, "Org1MSP already holds the brand role"},
+		{"approve unknown", "Org2MSP", ledger.ApproveRole, "Org9MSP", ledgertypes.Brand, cxlerr.NotFound, "no proposal for the brand role of Org9MSP"},
+		{"revoke unknown", "Org2MSP", ledger.RevokeRole, "Org9MSP", ledgertypes.Brand, cxlerr.NotFound, "Org9MSP has no brand role to revoke"},
+		{"revoke twice", "Org2MSP", ledger.RevokeRole, "Org1MSP", ledgertypes.Brand, cxlerr.Conflict, "already proposed by Org1MSP"},
+		{"withdraw someone else's proposal", "Org2MSP", ledger.RevokeRole, "Org3MSP", ledgertypes.Auditor, cxlerr.Forbidden, "only Org3MSP, which proposed the auditor role of Org3MSP, can withdraw"},
+		{"invalid role", "Org2MSP", ledger.ProposeRole, "Org2MSP", ledgertypes.Role("king"), cxlerr.Invalid, `role "king"`},
+		{"invalid msp", "Org2MSP", ledger.ProposeRole, "Org 2", ledgertypes.Brand, cxlerr.Invalid, "msp: MSP ID"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,14 +115,14 @@ func TestRoleErrors(t *testing.T) {
 		})
 	}
 
-	for _, op := range []func(*ledger.Tx, string, ledger.Role) (ledger.RoleGrant, error){ledger.ProposeRole, ledger.ApproveRole, ledger.RevokeRole} {
+	for _, op := range []func(*ledger.Tx, string, ledgertypes.Role) (ledgertypes.RoleGrant, error){ledger.ProposeRole, ledger.ApproveRole, ledger.RevokeRole} {
 		stub.As("Org2MSP", "bob", "client")
-		_, err := op(newTx(t, stub), "Org2MSP", ledger.Merchant)
+		_, err := op(newTx(t, stub), "Org2MSP", ledgertypes.Merchant)
 		assertCode(t, err, cxlerr.Forbidden, "bob is not an admin of Org2MSP")
 	}
 
-	g, err := roleStep(t, stub, "Org3MSP", ledger.RevokeRole, "Org3MSP", ledger.Auditor)
-	if err != nil || g.Status != ledger.RoleWithdrawn {
+	g, err := roleStep(t, stub, "Org3MSP", ledger.RevokeRole, "Org3MSP", ledgertypes.Auditor)
+	if err != nil || g.Status != ledgertypes.RoleWithdrawn {
 		t.Fatalf("withdraw = %+v, %v", g, err)
 	}
 	grants, err := ledger.ListRoles(newTx(t, stub))
@@ -139,27 +140,27 @@ func TestRoleErrors(t *testing.T) {
 
 func TestRequireRole(t *testing.T) {
 	stub := ledgertest.New()
-	if _, err := roleStep(t, stub, "Org1MSP", ledger.ProposeRole, "Org1MSP", ledger.Brand); err != nil {
+	if _, err := roleStep(t, stub, "Org1MSP", ledger.ProposeRole, "Org1MSP", ledgertypes.Brand); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := roleStep(t, stub, "Org2MSP", ledger.ApproveRole, "Org1MSP", ledger.Brand); err != nil {
+	if _, err := roleStep(t, stub, "Org2MSP", ledger.ApproveRole, "Org1MSP", ledgertypes.Brand); err != nil {
 		t.Fatal(err)
 	}
 	stub.As("Org1MSP", "alice", "client")
-	if err := ledger.RequireRole(newTx(t, stub), ledger.Brand); err != nil {
+	if err := ledger.RequireRole(newTx(t, stub), ledgertypes.Brand); err != nil {
 		t.Fatal(err)
 	}
-	assertCode(t, ledger.RequireRole(newTx(t, stub), ledger.Auditor), cxlerr.Forbidden, "organisation Org1MSP does not hold the auditor role")
+	assertCode(t, ledger.RequireRole(newTx(t, stub), ledgertypes.Auditor), cxlerr.Forbidden, "organisation Org1MSP does not hold the auditor role")
 	stub.As("Org2MSP", "bob", "client")
-	assertCode(t, ledger.RequireRole(newTx(t, stub), ledger.Brand), cxlerr.Forbidden, "organisation Org2MSP does not hold the brand role")
+	assertCode(t, ledger.RequireRole(newTx(t, stub), ledgertypes.Brand), cxlerr.Forbidden, "organisation Org2MSP does not hold the brand role")
 }
 
 func TestParseRole(t *testing.T) {
-	for _, r := range []ledger.Role{ledger.Brand, ledger.Merchant, ledger.Carrier, ledger.Payment, ledger.Auditor, ledger.Arbiter} {
-		if got, err := ledger.ParseRole(string(r)); err != nil || got != r {
+	for _, r := range []ledgertypes.Role{ledgertypes.Brand, ledgertypes.Merchant, ledgertypes.Carrier, ledgertypes.Payment, ledgertypes.Auditor, ledgertypes.Arbiter} {
+		if got, err := ledgertypes.ParseRole(string(r)); err != nil || got != r {
 			t.Fatalf("ParseRole(%q) = %q, %v", r, got, err)
 		}
 	}
-	_, err := ledger.ParseRole("Brand")
+	_, err := ledgertypes.ParseRole("Brand")
 	assertCode(t, err, cxlerr.Invalid, `role "Brand"`)
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/attrmgr"
 	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/cid"
@@ -113,7 +114,7 @@ func callerOf(stub shim.ChaincodeStubInterface) (Caller, error) {
 	if err != nil {
 		return Caller{}, cxlerr.Errorf(cxlerr.Unauthenticated, "identify caller: %v", err)
 	}
-	if problem := mspProblem(msp); problem != "" {
+	if problem := ledgertypes.MSPProblem(msp); problem != "" {
 		return Caller{}, cxlerr.Errorf(cxlerr.Unauthenticated, "identify caller: %s", problem)
 	}
 	cert, err := id.GetX509Certificate()
@@ -124,7 +125,7 @@ func callerOf(stub shim.ChaincodeStubInterface) (Caller, error) {
 		return Caller{}, cxlerr.Errorf(cxlerr.Unauthenticated, "caller of %s has no X.509 certificate", msp)
 	}
 	name := cert.Subject.CommonName
-	if problem := idProblem(name); problem != "" {
+	if problem := ledgertypes.IDProblem(name); problem != "" {
 		return Caller{}, cxlerr.Errorf(cxlerr.Unauthenticated, "caller of %s: certificate common name: %s", msp, problem)
 	}
 	roles := []string{}

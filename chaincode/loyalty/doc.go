@@ -19,7 +19,7 @@
 //	CreateProgram      {"id","name","unit","currency",
 //	                    "earn":{"points","per","tiers"?:[{"minAmount","points","per"}],
 //	                            "multipliers"?:[{"from","until","percent"}]},
-//	                    "expiryDays","transferable"?,"earnOnOrders"?,
+//	                    "expiryDays"? (default 0: never),"transferable"?,"earnOnOrders"?,
 //	                    "partners"?:[{"msp","value","per"}]}                      -> Program
 //	AcceptPartnership  {"program"}                                              -> PartnerTerms
 //	Earn               {"program","id","account","amount"|"points"}             -> Earn
@@ -158,4 +158,11 @@
 // "related". Keys never name a customer; data holds account identifiers,
 // which are pseudonymous by the consortium's enrolment rules (see the ledger
 // package), and never personal data.
+//
+// # Packages
+//
+// This package holds the contract's argument and result types, their validation
+// and its constants; it imports nothing of Fabric, so clients (ledgerapi, the
+// gateway, the CLI) use them without linking the chaincode shim. The contract
+// itself, on the ledger kit, is package loyaltycc.
 package loyalty

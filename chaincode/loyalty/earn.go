@@ -3,18 +3,18 @@ package loyalty
 import (
 	"strings"
 
-	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // EarnArgs is the argument of Earn: either the purchase amount, which the
 // earn rule turns into points, or a number of points granted directly.
 type EarnArgs struct {
-	Program string        `json:"program"`
-	ID      string        `json:"id"`
-	Account string        `json:"account"`
-	Amount  ledger.Amount `json:"amount,omitempty" metadata:",optional"`
-	Points  ledger.Amount `json:"points,omitempty" metadata:",optional"`
+	Program string             `json:"program"`
+	ID      string             `json:"id"`
+	Account string             `json:"account"`
+	Amount  ledgertypes.Amount `json:"amount,omitempty" metadata:",optional"`
+	Points  ledgertypes.Amount `json:"points,omitempty" metadata:",optional"`
 }
 
 // Validate checks every field.
@@ -22,88 +22,20 @@ func (a *EarnArgs) Validate() error {
 	if err := validateProgramID("program", a.Program); err != nil {
 		return err
 	}
-	if err := ledger.ValidateID("id", a.ID); err != nil {
+	if err := ledgertypes.ValidateID("id", a.ID); err != nil {
 		return err
 	}
-	if strings.HasPrefix(a.ID, orderEarnPrefix) {
-		return cxlerr.Errorf(cxlerr.Invalid, "id: %q starts with %q, which is kept for order deliveries", a.ID, orderEarnPrefix)
+	if strings.HasPrefix(a.ID, OrderEarnPrefix) {
+		return cxlerr.Errorf(cxlerr.Invalid, "id: %q starts with %q, which is kept for order deliveries", a.ID, OrderEarnPrefix)
 	}
-	if err := ledger.ValidateAccount("account", a.Account); err != nil {
+	if err := ledgertypes.ValidateAccount("account", a.Account); err != nil {
 		return err
 	}
 	if (a.Amount == 0) == (a.Points == 0) {
 		return cxlerr.Errorf(cxlerr.Invalid, "give exactly one of amount (a purchase) and points (a grant)")
 	}
 	if a.Amount != 0 {
-		return ledger.ValidateAmount("amount", a.Amount)
+		return ledgertypes.ValidateAmount("amount", a.Amount)
 	}
-	return ledger.ValidateAmount("points", a.Points)
-}
-
-// earn mints points to a customer on behalf of the issuing merchant.
-func earn(tx *ledger.Tx, a EarnArgs) (*Earn, error) {
-	p, err := getProgram(tx, a.Program)
-	if err != nil {
-		return nil, err
-	}
-	if err := requireMerchant(tx, p.Merchant, "award points of programme "+p.ID); err != nil {
-		return nil, err
-	}
-	if err := ledger.RequireMemberAccount(tx, "account", a.Account); err != nil {
-		return nil, err
-	}
-	e := &Earn{Program: p.ID, ID: a.ID, Account: a.Account, Points: a.Points}
-	if a.Amount != 0 {
-		e.Amount, e.Currency = a.Amount, p.Currency
-		if e.Points, err = p.Earn.pointsFor(a.Amount, tx.Time()); err != nil {
-			return nil, err
-		}
-		if e.Points == 0 {
-			return nil, cxlerr.Errorf(cxlerr.Conflict, "amount: a purchase of %d %s earns no points in programme %s", a.Amount, p.Currency, p.ID)
-		}
-	}
-	if err := mintEarn(tx, p, e); err != nil {
-		return nil, err
-	}
-	err = ledger.Emit(tx, ledger.Event{
-		Contract: Name, Type: "PointsEarned",
-		Keys: map[string]string{"program": p.ID, "earn": e.ID},
-		Data: e,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return e, nil
-}
-
-// mintEarn records e (Program, ID, Account, Points and the purchase set),
-// minting its lot with a blind write: it reads only the earn's own key,
-// never anything shared by other earns, so concurrent earns to one account
-// never conflict. A second earn with the same ID is CONFLICT.
-func mintEarn(tx *ledger.Tx, p *Program, e *Earn) error {
-	key, err := ledger.Key(tx, earnType, p.ID, e.ID)
-	if err != nil {
-		return err
-	}
-	if err := mustBeNew(tx, key, "earn "+e.ID+" of programme "+p.ID); err != nil {
-		return err
-	}
-	meta := map[string]string{"earn": e.ID}
-	if e.Order != "" {
-		meta = map[string]string{"order": e.Order}
-	}
-	lot, err := ledger.MintLot(tx, lotBook, e.Account, ledger.Lot{
-		Amount: e.Points, Unit: p.ID, Expires: p.expiryAfter(tx.Time()), Meta: meta,
-	})
-	if err != nil {
-		return err
-	}
-	e.Expires, e.Lot, e.Time, e.TxID = lot.Expires, lot.ID, tx.Time(), tx.ID()
-	if err := ledger.PutJSON(tx, key, e); err != nil {
-		return err
-	}
-	return putEntry(tx, "earn:"+e.ID, PointsEntry{
-		Program: p.ID, Account: e.Account, Type: EntryEarned, Credited: e.Points,
-		Earn: e.ID, Order: e.Order, Merchant: p.Merchant,
-	})
+	return ledgertypes.ValidateAmount("points", a.Points)
 }

@@ -3,24 +3,7 @@ package loyalty
 import (
 	"time"
 
-	"github.com/cxledger/cxledger/chaincode/ledger"
-)
-
-// Object types of the loyalty key space. Every key starts with "loyalty.".
-const (
-	programType        = "loyalty.program"         // (program) -> Program without partner acceptance
-	acceptanceType     = "loyalty.acceptance"      // (program, msp) -> acceptance
-	ordersProgramType  = "loyalty.ordersprogram"   // (merchant msp) -> ordersProgram
-	lotBook            = "loyalty.lot"             // (account, lot ID) -> ledger.Lot, unit = program ID
-	debtType           = "loyalty.debt"            // (program, account) -> debt
-	earnType           = "loyalty.earn"            // (program, earn ID) -> Earn
-	redemptionType     = "loyalty.redemption"      // (program, redemption ID) -> Redemption
-	transferType       = "loyalty.transfer"        // (program, transfer ID) -> PointsTransfer
-	orderEarnType      = "loyalty.orderearn"       // (order) -> orderEarnRef
-	orderRedemptionIdx = "loyalty.orderredemption" // (order, program, redemption ID) -> redemptionRef
-	reversalType       = "loyalty.reversal"        // (order, time, tx ID) -> Reversal
-	entryType          = "loyalty.entry"           // (account, program, time, tx ID, cause) -> PointsEntry
-	settlementType     = "loyalty.settlement"      // (msp, msp, day, clock, tx ID, program, redemption) -> SettlementEntry
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 )
 
 // Limits on input.
@@ -30,7 +13,7 @@ const (
 	maxUnitName    = 16
 	maxTiers       = 10
 	maxMultipliers = 20
-	maxPartners    = 32
+	MaxPartners    = 32
 	maxExpiryDays  = 3650
 	maxPercent     = 10000
 	maxSweep       = 50
@@ -38,9 +21,9 @@ const (
 	maxPeriod      = 366 * 24 * time.Hour
 )
 
-// orderEarnPrefix starts the ID of an earn made by an order's delivery; the
+// OrderEarnPrefix starts the ID of an earn made by an order's delivery; the
 // rest is the order ID. Earn IDs chosen by merchants may not start with it.
-const orderEarnPrefix = "order:"
+const OrderEarnPrefix = "order:"
 
 // Program is a loyalty programme: the issuing merchant's points, how they
 // are earned and how long they last, and the partners that accept them.
@@ -81,9 +64,9 @@ type Program struct {
 // multiplier in force at the transaction time (multipliers do not stack).
 type EarnRule struct {
 	// Points earned per Per minor units.
-	Points ledger.Amount `json:"points"`
+	Points ledgertypes.Amount `json:"points"`
 	// Per is the number of minor units that earn Points points.
-	Per ledger.Amount `json:"per"`
+	Per ledgertypes.Amount `json:"per"`
 	// Tiers give larger purchases another rate; MinAmount strictly increases.
 	Tiers []EarnTier `json:"tiers,omitempty" metadata:",optional"`
 	// Multipliers are campaigns that multiply points for a time.
@@ -93,11 +76,11 @@ type EarnRule struct {
 // EarnTier is the rate for purchases of at least MinAmount minor units.
 type EarnTier struct {
 	// MinAmount is the smallest purchase amount the tier applies to.
-	MinAmount ledger.Amount `json:"minAmount"`
+	MinAmount ledgertypes.Amount `json:"minAmount"`
 	// Points earned per Per minor units.
-	Points ledger.Amount `json:"points"`
+	Points ledgertypes.Amount `json:"points"`
 	// Per is the number of minor units that earn Points points.
-	Per ledger.Amount `json:"per"`
+	Per ledgertypes.Amount `json:"per"`
 }
 
 // EarnMultiplier multiplies earned points by Percent/100 (200 doubles them)
@@ -120,24 +103,11 @@ type PartnerTerms struct {
 	// MSP is the partner organisation.
 	MSP string `json:"msp"`
 	// Value is what Per points are worth, in minor units.
-	Value ledger.Amount `json:"value"`
+	Value ledgertypes.Amount `json:"value"`
 	// Per is the number of points worth Value.
-	Per ledger.Amount `json:"per"`
+	Per ledgertypes.Amount `json:"per"`
 	// Accepted is when the partner accepted the terms; absent until then.
 	Accepted *time.Time `json:"accepted,omitempty" metadata:",optional"`
-}
-
-// acceptance is the stored acceptance of a partner, apart from the
-// programme record so that the programme, which every earn reads, never
-// changes.
-type acceptance struct {
-	Accepted   time.Time `json:"accepted"`
-	AcceptedTx string    `json:"acceptedTx"`
-}
-
-// ordersProgram designates the programme delivered orders of a merchant earn in.
-type ordersProgram struct {
-	Program string `json:"program"`
 }
 
 // Earn is points minted to a customer: by the issuing merchant, or by the
@@ -152,10 +122,10 @@ type Earn struct {
 	// Amount and Currency are the purchase the points were computed from
 	// (for an order, what the merchant received on delivery); absent when
 	// the merchant granted points directly.
-	Amount   ledger.Amount `json:"amount,omitempty" metadata:",optional"`
-	Currency string        `json:"currency,omitempty" metadata:",optional"`
+	Amount   ledgertypes.Amount `json:"amount,omitempty" metadata:",optional"`
+	Currency string             `json:"currency,omitempty" metadata:",optional"`
 	// Points is the number of points earned.
-	Points ledger.Amount `json:"points"`
+	Points ledgertypes.Amount `json:"points"`
 	// Expires is when the points expire; absent when they never do.
 	Expires *time.Time `json:"expires,omitempty" metadata:",optional"`
 	// Lot is the lot minted.
@@ -163,7 +133,7 @@ type Earn struct {
 	// Order is the order whose delivery earned the points, if any.
 	Order string `json:"order,omitempty" metadata:",optional"`
 	// TakenBack is how many points refunds of the order took back so far.
-	TakenBack ledger.Amount `json:"takenBack,omitempty" metadata:",optional"`
+	TakenBack ledgertypes.Amount `json:"takenBack,omitempty" metadata:",optional"`
 	// Reversals are the transactions that took points back.
 	Reversals []string `json:"reversals,omitempty" metadata:",optional"`
 	// Time and TxID are when and by which transaction the points were earned.
@@ -174,11 +144,11 @@ type Earn struct {
 // Portion is part of a redemption's points that shared one expiry.
 type Portion struct {
 	// Points is the number of points.
-	Points ledger.Amount `json:"points"`
+	Points ledgertypes.Amount `json:"points"`
 	// Expires is their expiry; absent when they never expire.
 	Expires *time.Time `json:"expires,omitempty" metadata:",optional"`
 	// Restored is how many of them refunds restored (or forfeited as expired).
-	Restored ledger.Amount `json:"restored,omitempty" metadata:",optional"`
+	Restored ledgertypes.Amount `json:"restored,omitempty" metadata:",optional"`
 }
 
 // Redemption is points a customer spent at the issuer or a partner.
@@ -192,27 +162,27 @@ type Redemption struct {
 	// Merchant is the organisation the points were redeemed at.
 	Merchant string `json:"merchant"`
 	// Points is the number of points redeemed.
-	Points ledger.Amount `json:"points"`
+	Points ledgertypes.Amount `json:"points"`
 	// DebtPaid is the account's debt the same spend paid off first.
-	DebtPaid ledger.Amount `json:"debtPaid,omitempty" metadata:",optional"`
+	DebtPaid ledgertypes.Amount `json:"debtPaid,omitempty" metadata:",optional"`
 	// Portions are the redeemed points by expiry, soonest first.
 	Portions []Portion `json:"portions"`
 	// Order is the order the points were redeemed against, if any, and
 	// OrderRemaining what of its price was not yet refunded then: refunds
 	// of that remainder restore the points in proportion.
-	Order          string        `json:"order,omitempty" metadata:",optional"`
-	OrderRemaining ledger.Amount `json:"orderRemaining,omitempty" metadata:",optional"`
+	Order          string             `json:"order,omitempty" metadata:",optional"`
+	OrderRemaining ledgertypes.Amount `json:"orderRemaining,omitempty" metadata:",optional"`
 	// Currency, Value and Rate describe the settlement: at a partner, the
 	// issuer owes it Value minor units of Currency (Points * Rate.Value /
 	// Rate.Per, rounded down). Absent at the issuer.
-	Currency string          `json:"currency,omitempty" metadata:",optional"`
-	Value    ledger.Amount   `json:"value,omitempty" metadata:",optional"`
-	Rate     *SettlementRate `json:"rate,omitempty" metadata:",optional"`
+	Currency string             `json:"currency,omitempty" metadata:",optional"`
+	Value    ledgertypes.Amount `json:"value,omitempty" metadata:",optional"`
+	Rate     *SettlementRate    `json:"rate,omitempty" metadata:",optional"`
 	// Restored is how many points refunds of the order gave back so far,
 	// including any forfeited because they had expired.
-	Restored ledger.Amount `json:"restored,omitempty" metadata:",optional"`
+	Restored ledgertypes.Amount `json:"restored,omitempty" metadata:",optional"`
 	// ValueReversed is how much of Value refunds reversed so far.
-	ValueReversed ledger.Amount `json:"valueReversed,omitempty" metadata:",optional"`
+	ValueReversed ledgertypes.Amount `json:"valueReversed,omitempty" metadata:",optional"`
 	// Time and TxID are when and by which transaction the points were redeemed.
 	Time time.Time `json:"time"`
 	TxID string    `json:"txId"`
@@ -222,9 +192,9 @@ type Redemption struct {
 // worth Value minor units.
 type SettlementRate struct {
 	// Value is what Per points are worth, in minor units.
-	Value ledger.Amount `json:"value"`
+	Value ledgertypes.Amount `json:"value"`
 	// Per is the number of points worth Value.
-	Per ledger.Amount `json:"per"`
+	Per ledgertypes.Amount `json:"per"`
 }
 
 // PointsTransfer is points a customer gave another.
@@ -237,9 +207,9 @@ type PointsTransfer struct {
 	From string `json:"from"`
 	To   string `json:"to"`
 	// Points is the number of points transferred; they keep their expiry.
-	Points ledger.Amount `json:"points"`
+	Points ledgertypes.Amount `json:"points"`
 	// DebtPaid is the sender's debt the same spend paid off first.
-	DebtPaid ledger.Amount `json:"debtPaid,omitempty" metadata:",optional"`
+	DebtPaid ledgertypes.Amount `json:"debtPaid,omitempty" metadata:",optional"`
 	// Portions are the transferred points by expiry, soonest first.
 	Portions []Portion `json:"portions"`
 	// Time and TxID are when and by which transaction.
@@ -254,7 +224,7 @@ type ExpirySweep struct {
 	// Accounts are the accounts that had expired points, with how many were removed.
 	Accounts []SweptAccount `json:"accounts"`
 	// Points is the total removed.
-	Points ledger.Amount `json:"points"`
+	Points ledgertypes.Amount `json:"points"`
 	// Time and TxID are when and by which transaction.
 	Time time.Time `json:"time"`
 	TxID string    `json:"txId"`
@@ -265,27 +235,7 @@ type SweptAccount struct {
 	// Account is the customer.
 	Account string `json:"account"`
 	// Points is the number of expired points removed.
-	Points ledger.Amount `json:"points"`
-}
-
-// debt is a customer's negative adjustment in one programme: points a
-// refund took back that the customer had already spent.
-type debt struct {
-	Points  ledger.Amount `json:"points"`
-	Updated time.Time     `json:"updated"`
-	TxID    string        `json:"txId"`
-}
-
-// orderEarnRef is the order -> earn link, written when a delivery earns.
-type orderEarnRef struct {
-	Program string `json:"program"`
-	ID      string `json:"id"`
-}
-
-// redemptionRef is the order -> redemption index row.
-type redemptionRef struct {
-	Program string `json:"program"`
-	ID      string `json:"id"`
+	Points ledgertypes.Amount `json:"points"`
 }
 
 // Reversal is what one refund of an order did to its points: what was taken
@@ -298,9 +248,9 @@ type Reversal struct {
 	Account string `json:"account"`
 	// Refunded is the amount of this refund, OrderRefunded of all refunds
 	// of the order so far, out of its Amount.
-	Refunded      ledger.Amount `json:"refunded"`
-	OrderRefunded ledger.Amount `json:"orderRefunded"`
-	Amount        ledger.Amount `json:"amount"`
+	Refunded      ledgertypes.Amount `json:"refunded"`
+	OrderRefunded ledgertypes.Amount `json:"orderRefunded"`
+	Amount        ledgertypes.Amount `json:"amount"`
 	// TakenBack is what this refund took back from the order's earn.
 	TakenBack *TakeBack `json:"takenBack,omitempty" metadata:",optional"`
 	// Restored is what it gave back of each redemption against the order.
@@ -318,9 +268,9 @@ type TakeBack struct {
 	// Points is the number taken back in total: FromLots came out of the
 	// customer's unexpired points, the rest (Debt) was already spent and
 	// became debt.
-	Points   ledger.Amount `json:"points"`
-	FromLots ledger.Amount `json:"fromLots"`
-	Debt     ledger.Amount `json:"debt"`
+	Points   ledgertypes.Amount `json:"points"`
+	FromLots ledgertypes.Amount `json:"fromLots"`
+	Debt     ledgertypes.Amount `json:"debt"`
 }
 
 // Restoration is points a refund gave back of one redemption.
@@ -332,12 +282,12 @@ type Restoration struct {
 	// expired and were not restored, DebtPaid covered what the same refund
 	// could not take back of the order's earn, and the rest (Minted) became
 	// lots again with their original expiry.
-	Points    ledger.Amount `json:"points"`
-	Forfeited ledger.Amount `json:"forfeited"`
-	DebtPaid  ledger.Amount `json:"debtPaid"`
-	Minted    ledger.Amount `json:"minted"`
+	Points    ledgertypes.Amount `json:"points"`
+	Forfeited ledgertypes.Amount `json:"forfeited"`
+	DebtPaid  ledgertypes.Amount `json:"debtPaid"`
+	Minted    ledgertypes.Amount `json:"minted"`
 	// ValueReversed is the settlement value the partner now owes back.
-	ValueReversed ledger.Amount `json:"valueReversed,omitempty" metadata:",optional"`
+	ValueReversed ledgertypes.Amount `json:"valueReversed,omitempty" metadata:",optional"`
 }
 
 // Entry types of an account's history.
@@ -361,13 +311,13 @@ type PointsEntry struct {
 	Type string `json:"type"`
 	// Credited is points added to the account's lots, Debited points taken
 	// from them.
-	Credited ledger.Amount `json:"credited,omitempty" metadata:",optional"`
-	Debited  ledger.Amount `json:"debited,omitempty" metadata:",optional"`
+	Credited ledgertypes.Amount `json:"credited,omitempty" metadata:",optional"`
+	Debited  ledgertypes.Amount `json:"debited,omitempty" metadata:",optional"`
 	// DebtAdded and DebtPaid change the account's debt.
-	DebtAdded ledger.Amount `json:"debtAdded,omitempty" metadata:",optional"`
-	DebtPaid  ledger.Amount `json:"debtPaid,omitempty" metadata:",optional"`
+	DebtAdded ledgertypes.Amount `json:"debtAdded,omitempty" metadata:",optional"`
+	DebtPaid  ledgertypes.Amount `json:"debtPaid,omitempty" metadata:",optional"`
 	// Forfeited is points a refund would have restored but had expired.
-	Forfeited ledger.Amount `json:"forfeited,omitempty" metadata:",optional"`
+	Forfeited ledgertypes.Amount `json:"forfeited,omitempty" metadata:",optional"`
 	// References to what caused the change, as they apply.
 	Earn         string `json:"earn,omitempty" metadata:",optional"`
 	Redemption   string `json:"redemption,omitempty" metadata:",optional"`
@@ -394,12 +344,12 @@ type SettlementEntry struct {
 	// Kind is SettlementRedemption or SettlementReversal.
 	Kind string `json:"kind"`
 	// Debtor owes Creditor Value minor units of Currency.
-	Debtor   string        `json:"debtor"`
-	Creditor string        `json:"creditor"`
-	Currency string        `json:"currency"`
-	Value    ledger.Amount `json:"value"`
+	Debtor   string             `json:"debtor"`
+	Creditor string             `json:"creditor"`
+	Currency string             `json:"currency"`
+	Value    ledgertypes.Amount `json:"value"`
 	// Points is the number of points redeemed or restored.
-	Points ledger.Amount `json:"points"`
+	Points ledgertypes.Amount `json:"points"`
 	// Program and Redemption name the redemption.
 	Program    string `json:"program"`
 	Redemption string `json:"redemption"`

@@ -2,11 +2,8 @@ package loyalty
 
 import (
 	"fmt"
-	"slices"
-	"strings"
 
-	"github.com/cxledger/cxledger/chaincode/ledger"
-	"github.com/cxledger/cxledger/chaincode/orders"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/cxlerr"
 )
 
@@ -17,7 +14,7 @@ type CreateProgramArgs struct {
 	Unit         string        `json:"unit"`
 	Currency     string        `json:"currency"`
 	Earn         EarnRule      `json:"earn"`
-	ExpiryDays   int           `json:"expiryDays"`
+	ExpiryDays   int           `json:"expiryDays,omitempty" metadata:",optional"`
 	Transferable bool          `json:"transferable,omitempty" metadata:",optional"`
 	EarnOnOrders bool          `json:"earnOnOrders,omitempty" metadata:",optional"`
 	Partners     []PartnerArgs `json:"partners,omitempty" metadata:",optional"`
@@ -26,9 +23,9 @@ type CreateProgramArgs struct {
 // PartnerArgs offers a partner organisation terms: Per points are worth
 // Value minor units.
 type PartnerArgs struct {
-	MSP   string        `json:"msp"`
-	Value ledger.Amount `json:"value"`
-	Per   ledger.Amount `json:"per"`
+	MSP   string             `json:"msp"`
+	Value ledgertypes.Amount `json:"value"`
+	Per   ledgertypes.Amount `json:"per"`
 }
 
 // Validate checks every field.
@@ -36,13 +33,13 @@ func (a *CreateProgramArgs) Validate() error {
 	if err := validateProgramID("id", a.ID); err != nil {
 		return err
 	}
-	if err := ledger.ValidateText("name", a.Name, maxName); err != nil {
+	if err := ledgertypes.ValidateText("name", a.Name, maxName); err != nil {
 		return err
 	}
-	if err := ledger.ValidateText("unit", a.Unit, maxUnitName); err != nil {
+	if err := ledgertypes.ValidateText("unit", a.Unit, maxUnitName); err != nil {
 		return err
 	}
-	if err := ledger.ValidateCurrency(a.Currency); err != nil {
+	if err := ledgertypes.ValidateCurrency(a.Currency); err != nil {
 		return err
 	}
 	if err := a.Earn.validate("earn"); err != nil {
@@ -51,106 +48,27 @@ func (a *CreateProgramArgs) Validate() error {
 	if a.ExpiryDays < 0 || a.ExpiryDays > maxExpiryDays {
 		return cxlerr.Errorf(cxlerr.Invalid, "expiryDays: must be 0 (never) to %d, got %d", maxExpiryDays, a.ExpiryDays)
 	}
-	if len(a.Partners) > maxPartners {
-		return cxlerr.Errorf(cxlerr.Invalid, "partners: %d partners, more than %d", len(a.Partners), maxPartners)
+	if len(a.Partners) > MaxPartners {
+		return cxlerr.Errorf(cxlerr.Invalid, "partners: %d partners, more than %d", len(a.Partners), MaxPartners)
 	}
 	seen := map[string]bool{}
 	for i, p := range a.Partners {
 		field := fmt.Sprintf("partners[%d]", i)
-		if err := ledger.ValidateMSP(field+".msp", p.MSP); err != nil {
+		if err := ledgertypes.ValidateMSP(field+".msp", p.MSP); err != nil {
 			return err
 		}
 		if seen[p.MSP] {
 			return cxlerr.Errorf(cxlerr.Invalid, "%s.msp: %s is listed twice", field, p.MSP)
 		}
 		seen[p.MSP] = true
-		if err := ledger.ValidateAmount(field+".value", p.Value); err != nil {
+		if err := ledgertypes.ValidateAmount(field+".value", p.Value); err != nil {
 			return err
 		}
-		if err := ledger.ValidateAmount(field+".per", p.Per); err != nil {
+		if err := ledgertypes.ValidateAmount(field+".per", p.Per); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// createProgram creates a programme issued by the caller's organisation.
-func createProgram(tx *ledger.Tx, a CreateProgramArgs) (*Program, error) {
-	merchant := tx.Caller().MSP
-	if err := requireMerchant(tx, merchant, "create a loyalty programme for "+merchant); err != nil {
-		return nil, err
-	}
-	key, err := ledger.Key(tx, programType, a.ID)
-	if err != nil {
-		return nil, err
-	}
-	if err := mustBeNew(tx, key, "loyalty programme "+a.ID); err != nil {
-		return nil, err
-	}
-	if err := orders.RequireCurrency(tx, a.Currency); err != nil {
-		return nil, err
-	}
-	partners := make([]PartnerTerms, 0, len(a.Partners))
-	for i, p := range a.Partners {
-		field := fmt.Sprintf("partners[%d].msp", i)
-		if p.MSP == merchant {
-			return nil, cxlerr.Errorf(cxlerr.Invalid, "%s: %s issues the programme and cannot also be its partner", field, p.MSP)
-		}
-		if err := ledger.RequireMember(tx, field, p.MSP); err != nil {
-			return nil, err
-		}
-		ok, err := ledger.OrgHasRole(tx, p.MSP, ledger.Merchant)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return nil, cxlerr.Errorf(cxlerr.Conflict, "%s: %s does not hold the merchant role", field, p.MSP)
-		}
-		partners = append(partners, PartnerTerms{MSP: p.MSP, Value: p.Value, Per: p.Per})
-	}
-	slices.SortFunc(partners, func(x, y PartnerTerms) int { return strings.Compare(x.MSP, y.MSP) })
-	if a.EarnOnOrders {
-		if err := designateForOrders(tx, merchant, a.ID); err != nil {
-			return nil, err
-		}
-	}
-	a.Earn.normalize()
-	p := &Program{
-		ID: a.ID, Name: a.Name, Unit: a.Unit, Merchant: merchant, Currency: a.Currency,
-		Earn: a.Earn, ExpiryDays: a.ExpiryDays, Transferable: a.Transferable,
-		EarnOnOrders: a.EarnOnOrders, Partners: partners,
-		Created: tx.Time(), CreatedTx: tx.ID(),
-	}
-	if err := ledger.PutJSON(tx, key, p); err != nil {
-		return nil, err
-	}
-	err = ledger.Emit(tx, ledger.Event{
-		Contract: Name, Type: "ProgramCreated",
-		Keys: map[string]string{"program": p.ID, "merchant": merchant},
-		Data: p,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
-// designateForOrders makes delivered orders of merchant earn in program;
-// a merchant has at most one such programme (CONFLICT otherwise).
-func designateForOrders(tx *ledger.Tx, merchant, program string) error {
-	key, err := ledger.Key(tx, ordersProgramType, merchant)
-	if err != nil {
-		return err
-	}
-	var current ordersProgram
-	found, err := ledger.GetJSON(tx, key, &current)
-	if err != nil {
-		return err
-	}
-	if found {
-		return cxlerr.Errorf(cxlerr.Conflict, "orders of %s already earn points in programme %s", merchant, current.Program)
-	}
-	return ledger.PutJSON(tx, key, ordersProgram{Program: program})
 }
 
 // ProgramArgs names a programme.
@@ -161,42 +79,4 @@ type ProgramArgs struct {
 // Validate checks the programme ID.
 func (a *ProgramArgs) Validate() error {
 	return validateProgramID("program", a.Program)
-}
-
-// acceptPartnership records that the caller's organisation accepts the
-// terms a programme offered it.
-func acceptPartnership(tx *ledger.Tx, a ProgramArgs) (*PartnerTerms, error) {
-	p, err := getProgram(tx, a.Program)
-	if err != nil {
-		return nil, err
-	}
-	msp := tx.Caller().MSP
-	terms, ok := p.partner(msp)
-	if !ok {
-		return nil, cxlerr.Errorf(cxlerr.Forbidden, "programme %s offers no partnership to %s", p.ID, msp)
-	}
-	if err := requireMerchant(tx, msp, "accept a partnership for "+msp); err != nil {
-		return nil, err
-	}
-	key, err := ledger.Key(tx, acceptanceType, p.ID, msp)
-	if err != nil {
-		return nil, err
-	}
-	if err := mustBeNew(tx, key, "the acceptance of programme "+p.ID+" by "+msp); err != nil {
-		return nil, err
-	}
-	if err := ledger.PutJSON(tx, key, acceptance{Accepted: tx.Time(), AcceptedTx: tx.ID()}); err != nil {
-		return nil, err
-	}
-	at := tx.Time()
-	terms.Accepted = &at
-	err = ledger.Emit(tx, ledger.Event{
-		Contract: Name, Type: "PartnershipAccepted",
-		Keys: map[string]string{"program": p.ID, "msp": msp},
-		Data: terms,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &terms, nil
 }

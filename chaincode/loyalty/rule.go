@@ -8,14 +8,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/cxlerr"
 )
 
-// mulDiv returns a*b/c rounded down, computed in 128 bits so that only a
+// MulDiv returns a*b/c rounded down, computed in 128 bits so that only a
 // result above math.MaxInt64 overflows (INVALID, naming what). a and b must
 // not be negative and c must be positive.
-func mulDiv(what string, a, b, c ledger.Amount) (ledger.Amount, error) {
+func MulDiv(what string, a, b, c ledgertypes.Amount) (ledgertypes.Amount, error) {
 	if a < 0 || b < 0 || c <= 0 {
 		return 0, cxlerr.Errorf(cxlerr.Internal, "%s: %d * %d / %d: operands out of range", what, a, b, c)
 	}
@@ -27,18 +27,18 @@ func mulDiv(what string, a, b, c ledger.Amount) (ledger.Amount, error) {
 	if q > math.MaxInt64 {
 		return 0, cxlerr.Errorf(cxlerr.Invalid, "%s: %d * %d / %d overflows", what, a, b, c)
 	}
-	return ledger.Amount(q), nil
+	return ledgertypes.Amount(q), nil
 }
 
-// pointsFor applies the earn rule to a purchase of amount minor units made at t.
-func (r EarnRule) pointsFor(amount ledger.Amount, t time.Time) (ledger.Amount, error) {
+// PointsFor applies the earn rule to a purchase of amount minor units made at t.
+func (r EarnRule) PointsFor(amount ledgertypes.Amount, t time.Time) (ledgertypes.Amount, error) {
 	points, per := r.Points, r.Per
 	for _, tier := range r.Tiers {
 		if amount >= tier.MinAmount {
 			points, per = tier.Points, tier.Per
 		}
 	}
-	earned, err := mulDiv("points earned", amount, points, per)
+	earned, err := MulDiv("points earned", amount, points, per)
 	if err != nil {
 		return 0, err
 	}
@@ -51,7 +51,7 @@ func (r EarnRule) pointsFor(amount ledger.Amount, t time.Time) (ledger.Amount, e
 	if percent == 100 {
 		return earned, nil
 	}
-	return mulDiv("points earned", earned, ledger.Amount(percent), 100)
+	return MulDiv("points earned", earned, ledgertypes.Amount(percent), 100)
 }
 
 // validate checks the earn rule; field names the argument ("earn").
@@ -62,10 +62,10 @@ func (r EarnRule) validate(field string) error {
 	if len(r.Tiers) > maxTiers {
 		return cxlerr.Errorf(cxlerr.Invalid, "%s.tiers: %d tiers, more than %d", field, len(r.Tiers), maxTiers)
 	}
-	var last ledger.Amount
+	var last ledgertypes.Amount
 	for i, t := range r.Tiers {
 		name := fmt.Sprintf("%s.tiers[%d]", field, i)
-		if err := ledger.ValidateAmount(name+".minAmount", t.MinAmount); err != nil {
+		if err := ledgertypes.ValidateAmount(name+".minAmount", t.MinAmount); err != nil {
 			return err
 		}
 		if t.MinAmount <= last {
@@ -91,9 +91,9 @@ func (r EarnRule) validate(field string) error {
 	return nil
 }
 
-// normalize puts multiplier times in UTC, so stored programmes compare and
+// Normalize puts multiplier times in UTC, so stored programmes compare and
 // print the same everywhere.
-func (r *EarnRule) normalize() {
+func (r *EarnRule) Normalize() {
 	r.Multipliers = slices.Clone(r.Multipliers)
 	for i := range r.Multipliers {
 		r.Multipliers[i].From = r.Multipliers[i].From.UTC()
@@ -102,11 +102,11 @@ func (r *EarnRule) normalize() {
 }
 
 // validateRate checks a "points per minor units" or "value per points" pair.
-func validateRate(field string, points, per ledger.Amount) error {
-	if err := ledger.ValidateAmount(field+".points", points); err != nil {
+func validateRate(field string, points, per ledgertypes.Amount) error {
+	if err := ledgertypes.ValidateAmount(field+".points", points); err != nil {
 		return err
 	}
-	return ledger.ValidateAmount(field+".per", per)
+	return ledgertypes.ValidateAmount(field+".per", per)
 }
 
 // validateProgramID checks a programme ID, which is also the unit of its
@@ -126,8 +126,8 @@ func validateProgramID(field, id string) error {
 	return nil
 }
 
-// expiryAfter returns when points earned at t expire, nil for never.
-func (p *Program) expiryAfter(t time.Time) *time.Time {
+// ExpiryAfter returns when points earned at t expire, nil for never.
+func (p *Program) ExpiryAfter(t time.Time) *time.Time {
 	if p.ExpiryDays == 0 {
 		return nil
 	}
@@ -135,8 +135,8 @@ func (p *Program) expiryAfter(t time.Time) *time.Time {
 	return &e
 }
 
-// partner returns the terms offered to msp, if any.
-func (p *Program) partner(msp string) (PartnerTerms, bool) {
+// Partner returns the terms offered to msp, if any.
+func (p *Program) Partner(msp string) (PartnerTerms, bool) {
 	for _, t := range p.Partners {
 		if t.MSP == msp {
 			return t, true

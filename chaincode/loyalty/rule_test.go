@@ -5,14 +5,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/cxlerr"
 )
 
 func TestMulDiv(t *testing.T) {
 	tests := []struct {
-		a, b, c ledger.Amount
-		want    ledger.Amount
+		a, b, c ledgertypes.Amount
+		want    ledgertypes.Amount
 		code    cxlerr.Code
 	}{
 		{1250, 1, 100, 12, ""},
@@ -25,7 +25,7 @@ func TestMulDiv(t *testing.T) {
 		{1, 1, 0, 0, cxlerr.Internal},
 	}
 	for _, tt := range tests {
-		got, err := mulDiv("x", tt.a, tt.b, tt.c)
+		got, err := MulDiv("x", tt.a, tt.b, tt.c)
 		if cxlerr.CodeOf(err) != tt.code || got != tt.want {
 			t.Errorf("mulDiv(%d, %d, %d) = %d, %v; want %d, code %q", tt.a, tt.b, tt.c, got, err, tt.want, tt.code)
 		}
@@ -45,9 +45,9 @@ func TestEarnRule(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		amount ledger.Amount
+		amount ledgertypes.Amount
 		at     time.Time
-		want   ledger.Amount
+		want   ledgertypes.Amount
 	}{
 		{"base rate rounds down", 1299, jan.AddDate(0, 2, 0), 12 * 150 / 100},
 		{"first tier", 10000, jan.AddDate(0, 2, 0), 150 * 150 / 100},
@@ -60,17 +60,17 @@ func TestEarnRule(t *testing.T) {
 		{"too small to earn", 99, jan.AddDate(1, 0, 0), 0},
 	}
 	for _, tt := range tests {
-		got, err := rule.pointsFor(tt.amount, tt.at)
+		got, err := rule.PointsFor(tt.amount, tt.at)
 		if err != nil || got != tt.want {
 			t.Errorf("%s: pointsFor(%d) = %d, %v; want %d", tt.name, tt.amount, got, err, tt.want)
 		}
 	}
 	big := EarnRule{Points: math.MaxInt64, Per: 1}
-	if _, err := big.pointsFor(2, jan); cxlerr.CodeOf(err) != cxlerr.Invalid {
+	if _, err := big.PointsFor(2, jan); cxlerr.CodeOf(err) != cxlerr.Invalid {
 		t.Errorf("overflowing earn: %v", err)
 	}
 	doubled := EarnRule{Points: math.MaxInt64 / 2, Per: 1, Multipliers: []EarnMultiplier{{From: jan, Until: jan.AddDate(0, 0, 1), Percent: 10000}}}
-	if _, err := doubled.pointsFor(1, jan); cxlerr.CodeOf(err) != cxlerr.Invalid {
+	if _, err := doubled.PointsFor(1, jan); cxlerr.CodeOf(err) != cxlerr.Invalid {
 		t.Errorf("overflowing multiplier: %v", err)
 	}
 }

@@ -1,30 +1,18 @@
 package orders
 
 import (
-	"encoding/json"
-	"time"
-
-	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/cxlerr"
 )
 
-// maxToken is the longest order ID, refund ID, SKU or transfer reference.
-const maxToken = 64
+// MaxToken is the longest order ID, refund ID, SKU or transfer reference.
+const MaxToken = 64
 
 // maxReason is the longest reason code.
 const maxReason = 32
 
-// keyTime formats times in keys: fixed width and UTC, so keys sort by time.
-const keyTime = "2006-01-02T15:04:05.000000000Z"
-
-// timeKey renders t for a key part.
-func timeKey(t time.Time) string {
-	return t.UTC().Format(keyTime)
-}
-
-// validateToken checks an identifier of 1 to max ASCII letters, digits, '.',
+// ValidateToken checks an identifier of 1 to max ASCII letters, digits, '.',
 // '_' or '-'; anything else is INVALID naming field.
-func validateToken(field, s string, max int) error {
+func ValidateToken(field, s string, max int) error {
 	if s == "" || len(s) > max {
 		return cxlerr.Errorf(cxlerr.Invalid, "%s: want 1 to %d letters, digits, '.', '_' or '-', got %d bytes", field, max, len(s))
 	}
@@ -52,14 +40,6 @@ func validateReason(reason string) error {
 		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
 			return cxlerr.Errorf(cxlerr.Invalid, "reason: %q: want a code of lower-case letters, digits and '-'", reason)
 		}
-	}
-	return nil
-}
-
-// decode unmarshals a listed row; a row that does not decode is INTERNAL.
-func decode(kv ledger.KV, v any) error {
-	if err := json.Unmarshal(kv.Value, v); err != nil {
-		return cxlerr.Errorf(cxlerr.Internal, "decode %s: %w", ledger.DescribeKey(kv.Key), err)
 	}
 	return nil
 }

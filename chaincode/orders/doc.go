@@ -174,4 +174,11 @@
 //
 // NewContract takes Hooks, called inside the transaction on deliveries and
 // refunds, and GetOrder reads an order from another contract's transaction.
+//
+// # Packages
+//
+// This package holds the contract's argument and result types, their validation
+// and its constants; it imports nothing of Fabric, so clients (ledgerapi, the
+// gateway, the CLI) use them without linking the chaincode shim. The contract
+// itself, on the ledger kit, is package orderscc.
 package orders

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 )
 
 // State is where an order stands; see the package documentation for the
@@ -69,15 +69,15 @@ type Order struct {
 	// Items are what was ordered.
 	Items []OrderItem `json:"items"`
 	// Amount is the price paid into escrow at placement.
-	Amount ledger.Amount `json:"amount"`
+	Amount ledgertypes.Amount `json:"amount"`
 	// Currency is the settlement currency ("EUR").
 	Currency string `json:"currency"`
 	// Refunded is the total returned to the customer so far; Amount -
 	// Refunded is what the escrow (before delivery) or the merchant (after)
 	// still holds of the order.
-	Refunded ledger.Amount `json:"refunded"`
+	Refunded ledgertypes.Amount `json:"refunded"`
 	// Released is what the escrow paid the merchant on delivery; zero before.
-	Released ledger.Amount `json:"released"`
+	Released ledgertypes.Amount `json:"released"`
 	// State is where the order stands.
 	State State `json:"state"`
 	// Deadline is the promised delivery or service start. Delivery counts
@@ -112,18 +112,18 @@ type Order struct {
 }
 
 // Remaining is what of the price has not been refunded.
-func (o *Order) Remaining() ledger.Amount {
+func (o *Order) Remaining() ledgertypes.Amount {
 	return o.Amount - o.Refunded
 }
 
-// escrowed reports whether the order's money is still in its escrow: the
+// Escrowed reports whether the order's money is still in its escrow: the
 // order was not delivered and is not final.
-func (o *Order) escrowed() bool {
+func (o *Order) Escrowed() bool {
 	return o.State == StatePlaced
 }
 
-// clone returns a deep copy, so hooks cannot change what the contract writes.
-func (o *Order) clone() *Order {
+// Clone returns a deep copy, so hooks cannot change what the contract writes.
+func (o *Order) Clone() *Order {
 	c := *o
 	c.Items = slices.Clone(o.Items)
 	for i := range c.Items {
@@ -166,7 +166,7 @@ type Refund struct {
 	// ReceiveReturn, ResolveDispute).
 	ID string `json:"id,omitempty" metadata:",optional"`
 	// Amount is what went back to the customer.
-	Amount ledger.Amount `json:"amount"`
+	Amount ledgertypes.Amount `json:"amount"`
 	// Reason is a short reason code, if given.
 	Reason string `json:"reason,omitempty" metadata:",optional"`
 	// By is who made it: the MSP ID of the merchant, carrier or arbiter, or
@@ -189,7 +189,7 @@ type Dispute struct {
 	// Opened is the transaction time of the opening.
 	Opened time.Time `json:"opened"`
 	// Refund is what the arbiter awarded the customer, once resolved.
-	Refund ledger.Amount `json:"refund"`
+	Refund ledgertypes.Amount `json:"refund"`
 	// Resolved is the transaction time of the decision.
 	Resolved *time.Time `json:"resolved,omitempty" metadata:",optional"`
 }
@@ -211,7 +211,7 @@ type SettlementCurrency struct {
 	Issuer string `json:"issuer"`
 	// Outstanding is what is deposited and not withdrawn: the sum of every
 	// balance and escrow in the currency.
-	Outstanding ledger.Amount `json:"outstanding"`
+	Outstanding ledgertypes.Amount `json:"outstanding"`
 	// Registered is the registration's transaction time.
 	Registered time.Time `json:"registered"`
 	// RegisteredTx is the registration's transaction ID.
@@ -232,9 +232,9 @@ type SettlementTransfer struct {
 	// Entries are the accounts credited or debited.
 	Entries []TransferEntry `json:"entries"`
 	// Total is the sum of the entries.
-	Total ledger.Amount `json:"total"`
+	Total ledgertypes.Amount `json:"total"`
 	// Outstanding is the currency's outstanding amount after the transfer.
-	Outstanding ledger.Amount `json:"outstanding"`
+	Outstanding ledgertypes.Amount `json:"outstanding"`
 	// Time is the transaction time.
 	Time time.Time `json:"time"`
 	// TxID is the transaction.
@@ -246,7 +246,7 @@ type TransferEntry struct {
 	// Account is a customer account or an organisation account.
 	Account string `json:"account"`
 	// Amount is positive.
-	Amount ledger.Amount `json:"amount"`
+	Amount ledgertypes.Amount `json:"amount"`
 }
 
 // SettlementBalance is an account's balance in one currency.
@@ -256,7 +256,7 @@ type SettlementBalance struct {
 	// Currency is the currency code.
 	Currency string `json:"currency"`
 	// Balance is the sum of the account's lots.
-	Balance ledger.Amount `json:"balance"`
+	Balance ledgertypes.Amount `json:"balance"`
 	// Lots is how many lots make up the balance.
 	Lots int `json:"lots"`
 }
@@ -279,8 +279,8 @@ type SweptOrder struct {
 	// Merchant is the order's merchant.
 	Merchant string `json:"merchant"`
 	// Currency and Amount are what went back to the customer.
-	Currency string        `json:"currency"`
-	Amount   ledger.Amount `json:"amount"`
+	Currency string             `json:"currency"`
+	Amount   ledgertypes.Amount `json:"amount"`
 	// Deadline is the deadline the order missed.
 	Deadline time.Time `json:"deadline"`
 }
@@ -293,7 +293,7 @@ type Consolidation struct {
 	// Merged is how many lots were merged into one.
 	Merged int `json:"merged"`
 	// Amount is the value of the merged lots.
-	Amount ledger.Amount `json:"amount"`
+	Amount ledgertypes.Amount `json:"amount"`
 	// More is true when the account has more lots than one call merges.
 	More bool `json:"more"`
 }

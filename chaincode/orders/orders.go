@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/cxlerr"
 )
 
@@ -25,54 +25,31 @@ const (
 	MaxRefunds = 20
 )
 
-// GetOrder returns the committed order id: INVALID for a malformed ID,
-// NOT_FOUND when there is none. Like every read, it does not see what the
-// current transaction wrote. Other contracts use it to check an order (the
-// care contract: that a reviewer bought and received it).
-func GetOrder(tx *ledger.Tx, id string) (*Order, error) {
-	if err := validateToken("id", id, maxToken); err != nil {
-		return nil, err
-	}
-	key, err := ledger.Key(tx, orderType, id)
-	if err != nil {
-		return nil, err
-	}
-	var o Order
-	found, err := ledger.GetJSON(tx, key, &o)
-	if err != nil {
-		return nil, err
-	}
-	if !found {
-		return nil, cxlerr.Errorf(cxlerr.NotFound, "order %s not found", id)
-	}
-	return &o, nil
-}
-
 // PlaceArgs is the argument of Place.
 type PlaceArgs struct {
-	ID         string        `json:"id"`
-	Merchant   string        `json:"merchant"`
-	Amount     ledger.Amount `json:"amount"`
-	Currency   string        `json:"currency"`
-	Deadline   time.Time     `json:"deadline"`
-	Items      []OrderItem   `json:"items"`
-	Carrier    string        `json:"carrier,omitempty" metadata:",optional"`
-	Arbiter    string        `json:"arbiter,omitempty" metadata:",optional"`
-	ReturnDays int           `json:"returnDays,omitempty" metadata:",optional"`
+	ID         string             `json:"id"`
+	Merchant   string             `json:"merchant"`
+	Amount     ledgertypes.Amount `json:"amount"`
+	Currency   string             `json:"currency"`
+	Deadline   time.Time          `json:"deadline"`
+	Items      []OrderItem        `json:"items"`
+	Carrier    string             `json:"carrier,omitempty" metadata:",optional"`
+	Arbiter    string             `json:"arbiter,omitempty" metadata:",optional"`
+	ReturnDays int                `json:"returnDays,omitempty" metadata:",optional"`
 }
 
 // Validate checks every field that does not depend on the ledger.
 func (a PlaceArgs) Validate() error {
-	if err := validateToken("id", a.ID, maxToken); err != nil {
+	if err := ValidateToken("id", a.ID, MaxToken); err != nil {
 		return err
 	}
-	if err := ledger.ValidateMSP("merchant", a.Merchant); err != nil {
+	if err := ledgertypes.ValidateMSP("merchant", a.Merchant); err != nil {
 		return err
 	}
-	if err := ledger.ValidateAmount("amount", a.Amount); err != nil {
+	if err := ledgertypes.ValidateAmount("amount", a.Amount); err != nil {
 		return err
 	}
-	if err := ledger.ValidateCurrency(a.Currency); err != nil {
+	if err := ledgertypes.ValidateCurrency(a.Currency); err != nil {
 		return err
 	}
 	if a.Deadline.IsZero() {
@@ -87,12 +64,12 @@ func (a PlaceArgs) Validate() error {
 		}
 	}
 	if a.Carrier != "" {
-		if err := ledger.ValidateMSP("carrier", a.Carrier); err != nil {
+		if err := ledgertypes.ValidateMSP("carrier", a.Carrier); err != nil {
 			return err
 		}
 	}
 	if a.Arbiter != "" {
-		if err := ledger.ValidateMSP("arbiter", a.Arbiter); err != nil {
+		if err := ledgertypes.ValidateMSP("arbiter", a.Arbiter); err != nil {
 			return err
 		}
 		if a.Arbiter == a.Merchant {
@@ -106,7 +83,7 @@ func (a PlaceArgs) Validate() error {
 }
 
 func (it OrderItem) validate(field string) error {
-	if err := validateToken(field+".sku", it.SKU, maxToken); err != nil {
+	if err := ValidateToken(field+".sku", it.SKU, MaxToken); err != nil {
 		return err
 	}
 	if it.Quantity < 1 || it.Quantity > MaxQuantity {
@@ -125,7 +102,7 @@ func (it OrderItem) validate(field string) error {
 		return cxlerr.Errorf(cxlerr.Invalid, "%s.serials: %d serials, more than the quantity %d or %d", field, len(it.Serials), it.Quantity, MaxSerials)
 	}
 	for i, s := range it.Serials {
-		if err := validateToken(fmt.Sprintf("%s.serials[%d]", field, i), s, maxToken); err != nil {
+		if err := ValidateToken(fmt.Sprintf("%s.serials[%d]", field, i), s, MaxToken); err != nil {
 			return err
 		}
 		if slices.Contains(it.Serials[:i], s) {
@@ -151,106 +128,13 @@ func isGTIN(s string) bool {
 	return true
 }
 
-func (c *Contract) place(tx *ledger.Tx, a PlaceArgs) (*Order, error) {
-	caller := tx.Caller()
-	if err := requireClientOrAdmin(caller); err != nil {
-		return nil, err
-	}
-	now := tx.Time()
-	if !a.Deadline.After(now) {
-		return nil, cxlerr.Errorf(cxlerr.Invalid, "deadline: %s is not after the transaction time %s", a.Deadline.UTC().Format(time.RFC3339Nano), now.Format(time.RFC3339Nano))
-	}
-	if a.Deadline.Sub(now) > MaxHorizon {
-		return nil, cxlerr.Errorf(cxlerr.Invalid, "deadline: %s is more than %d days after the transaction time", a.Deadline.UTC().Format(time.RFC3339Nano), MaxHorizon/(24*time.Hour))
-	}
-	if _, err := readCurrency(tx, a.Currency); err != nil {
-		return nil, err
-	}
-	if err := requireOrgRole(tx, "merchant", a.Merchant, ledger.Merchant); err != nil {
-		return nil, err
-	}
-	if a.Carrier != "" {
-		if err := requireOrgRole(tx, "carrier", a.Carrier, ledger.Carrier); err != nil {
-			return nil, err
-		}
-	}
-	if a.Arbiter != "" {
-		if err := requireOrgRole(tx, "arbiter", a.Arbiter, ledger.Arbiter); err != nil {
-			return nil, err
-		}
-	}
-	key, err := ledger.Key(tx, orderType, a.ID)
-	if err != nil {
-		return nil, err
-	}
-	var existing Order
-	found, err := ledger.GetJSON(tx, key, &existing)
-	if err != nil {
-		return nil, err
-	}
-	if found {
-		return nil, cxlerr.Errorf(cxlerr.Conflict, "order %s already exists (placed in transaction %s)", a.ID, existing.PlacedTx)
-	}
-	book := Book(a.Currency)
-	if _, _, err := ledger.SpendLots(tx, book, caller.Account, a.Amount, nil, nil); err != nil {
-		return nil, err
-	}
-	escrow := ledger.Lot{Amount: a.Amount, Unit: a.Currency, Meta: map[string]string{"order": a.ID}}
-	if _, err := ledger.MintLot(tx, book, EscrowAccount(a.ID), escrow); err != nil {
-		return nil, err
-	}
-	o := &Order{
-		ID: a.ID, Customer: caller.Account, Merchant: a.Merchant, Carrier: a.Carrier, Arbiter: a.Arbiter,
-		Items: a.Items, Amount: a.Amount, Currency: a.Currency, State: StatePlaced,
-		Deadline: a.Deadline.UTC(), ReturnDays: a.ReturnDays, Placed: now, PlacedTx: tx.ID(),
-	}
-	if err := save(tx, o, ""); err != nil {
-		return nil, err
-	}
-	customerKey, err := ledger.Key(tx, customerType, o.Customer, timeKey(o.Placed), o.ID)
-	if err != nil {
-		return nil, err
-	}
-	if err := putRow(tx, customerKey); err != nil {
-		return nil, err
-	}
-	deadlineKey, err := ledger.Key(tx, deadlineType, timeKey(o.Deadline), o.ID)
-	if err != nil {
-		return nil, err
-	}
-	if err := putRow(tx, deadlineKey); err != nil {
-		return nil, err
-	}
-	if err := emitOrder(tx, "OrderPlaced", o, orderEvent{}); err != nil {
-		return nil, err
-	}
-	return o, nil
-}
-
-// requireOrgRole checks that the organisation an argument names is a member
-// (NOT_FOUND otherwise) and holds role (CONFLICT otherwise: the ledger
-// says it does not, and a role can be granted later).
-func requireOrgRole(tx *ledger.Tx, field, msp string, role ledger.Role) error {
-	if err := ledger.RequireMember(tx, field, msp); err != nil {
-		return err
-	}
-	ok, err := ledger.OrgHasRole(tx, msp, role)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return cxlerr.Errorf(cxlerr.Conflict, "%s: %s does not hold the %s role", field, msp, role)
-	}
-	return nil
-}
-
 // IDArgs is the argument of the transitions that need only the order.
 type IDArgs struct {
 	ID string `json:"id"`
 }
 
 // Validate checks the order ID.
-func (a IDArgs) Validate() error { return validateToken("id", a.ID, maxToken) }
+func (a IDArgs) Validate() error { return ValidateToken("id", a.ID, MaxToken) }
 
 // ReasonArgs is the argument of RequestReturn and OpenDispute.
 type ReasonArgs struct {
@@ -260,267 +144,50 @@ type ReasonArgs struct {
 
 // Validate checks the order ID and the reason code.
 func (a ReasonArgs) Validate() error {
-	if err := validateToken("id", a.ID, maxToken); err != nil {
+	if err := ValidateToken("id", a.ID, MaxToken); err != nil {
 		return err
 	}
 	return validateReason(a.Reason)
 }
 
-func (c *Contract) confirmDelivery(tx *ledger.Tx, a IDArgs) (*Order, error) {
-	o, err := GetOrder(tx, a.ID)
-	if err != nil {
-		return nil, err
-	}
-	caller := tx.Caller()
-	byCarrier := false
-	switch {
-	case caller.Account == o.Customer:
-	case o.Carrier != "" && actsForOrg(caller, o.Carrier):
-		if err := ledger.RequireRole(tx, ledger.Carrier); err != nil {
-			return nil, err
-		}
-		byCarrier = true
-	case o.Carrier != "":
-		return nil, cxlerr.Errorf(cxlerr.Forbidden, "only the customer or the carrier %s confirm delivery of order %s", o.Carrier, o.ID)
-	default:
-		return nil, cxlerr.Errorf(cxlerr.Forbidden, "only the customer confirms delivery of order %s, which names no carrier", o.ID)
-	}
-	if o.State != StatePlaced {
-		return nil, stateConflict(o, "confirm delivery of")
-	}
-	now := tx.Time()
-	if byCarrier && now.After(o.Deadline) {
-		return nil, cxlerr.Errorf(cxlerr.Expired, "order %s was due by %s; the carrier confirms at %s, too late (the customer may still confirm, or Sweep refunds it)",
-			o.ID, o.Deadline.Format(time.RFC3339Nano), now.Format(time.RFC3339Nano))
-	}
-	released := o.Remaining()
-	lot, err := move(tx, o, EscrowAccount(o.ID), o.Merchant, released)
-	if err != nil {
-		return nil, err
-	}
-	returnBy := now.Add(time.Duration(o.ReturnDays) * 24 * time.Hour)
-	o.State = StateDelivered
-	o.Released = released
-	o.ReleaseLot = lot.ID
-	o.Delivered = &now
-	o.ReturnBy = &returnBy
-	o.DeliveredBy = caller.Account
-	if byCarrier {
-		o.DeliveredBy = caller.MSP
-	}
-	if err := save(tx, o, StatePlaced); err != nil {
-		return nil, err
-	}
-	related, err := c.onDelivered(tx, o)
-	if err != nil {
-		return nil, err
-	}
-	if err := emitOrder(tx, "OrderDelivered", o, orderEvent{Released: released, Related: related}); err != nil {
-		return nil, err
-	}
-	return o, nil
-}
-
 // RefundArgs is the argument of Refund. Without an amount, Refund returns everything not yet
 // refunded.
 type RefundArgs struct {
-	ID       string        `json:"id"`
-	RefundID string        `json:"refundId"`
-	Amount   ledger.Amount `json:"amount,omitempty" metadata:",optional"`
-	Reason   string        `json:"reason,omitempty" metadata:",optional"`
+	ID       string             `json:"id"`
+	RefundID string             `json:"refundId"`
+	Amount   ledgertypes.Amount `json:"amount,omitempty" metadata:",optional"`
+	Reason   string             `json:"reason,omitempty" metadata:",optional"`
 }
 
 // CheckFields refuses an amount given as 0, which would otherwise mean "everything".
 func (a RefundArgs) CheckFields(present func(key string) bool) error {
 	if present("amount") {
-		return ledger.ValidateAmount("amount", a.Amount)
+		return ledgertypes.ValidateAmount("amount", a.Amount)
 	}
 	return nil
 }
 
 // Validate checks the IDs, the amount when given and the reason code.
 func (a RefundArgs) Validate() error {
-	if err := validateToken("id", a.ID, maxToken); err != nil {
+	if err := ValidateToken("id", a.ID, MaxToken); err != nil {
 		return err
 	}
-	if err := validateToken("refundId", a.RefundID, maxToken); err != nil {
+	if err := ValidateToken("refundId", a.RefundID, MaxToken); err != nil {
 		return err
 	}
 	if a.Amount != 0 {
-		if err := ledger.ValidateAmount("amount", a.Amount); err != nil {
+		if err := ledgertypes.ValidateAmount("amount", a.Amount); err != nil {
 			return err
 		}
 	}
 	return validateReason(a.Reason)
 }
 
-func (c *Contract) refund(tx *ledger.Tx, a RefundArgs) (*Order, error) {
-	o, err := GetOrder(tx, a.ID)
-	if err != nil {
-		return nil, err
-	}
-	caller := tx.Caller()
-	if !actsForOrg(caller, o.Merchant) {
-		return nil, cxlerr.Errorf(cxlerr.Forbidden, "only the merchant %s refunds order %s", o.Merchant, o.ID)
-	}
-	for _, r := range o.Refunds {
-		if r.ID == a.RefundID {
-			return nil, cxlerr.Errorf(cxlerr.Conflict, "refund %s of order %s was already made: %d %s in transaction %s", r.ID, o.ID, r.Amount, o.Currency, r.TxID)
-		}
-	}
-	switch o.State {
-	case StatePlaced, StateDelivered, StateReturning:
-	default:
-		return nil, stateConflict(o, "refund")
-	}
-	if len(o.Refunds) >= MaxRefunds {
-		return nil, cxlerr.Errorf(cxlerr.Conflict, "order %s already has %d refunds, the most it may have", o.ID, MaxRefunds)
-	}
-	amount := o.Remaining()
-	if a.Amount != 0 {
-		if a.Amount > amount {
-			return nil, cxlerr.Errorf(cxlerr.Conflict, "amount: %d is more than the %d %s of order %s not yet refunded", a.Amount, amount, o.Currency, o.ID)
-		}
-		amount = a.Amount
-	}
-	from := o.State
-	if err := payBack(tx, o, amount, Refund{ID: a.RefundID, Reason: a.Reason, By: caller.MSP}); err != nil {
-		return nil, err
-	}
-	event := "OrderPartiallyRefunded"
-	if o.Remaining() == 0 {
-		o.State = StateRefunded
-		event = "OrderRefunded"
-	}
-	if err := save(tx, o, from); err != nil {
-		return nil, err
-	}
-	related, err := c.onRefunded(tx, o, amount)
-	if err != nil {
-		return nil, err
-	}
-	if err := emitOrder(tx, event, o, orderEvent{Refunded: amount, Reason: a.Reason, Related: related}); err != nil {
-		return nil, err
-	}
-	return o, nil
-}
-
-func requestReturn(tx *ledger.Tx, a ReasonArgs) (*Order, error) {
-	o, err := GetOrder(tx, a.ID)
-	if err != nil {
-		return nil, err
-	}
-	if tx.Caller().Account != o.Customer {
-		return nil, cxlerr.Errorf(cxlerr.Forbidden, "only the customer returns order %s", o.ID)
-	}
-	if o.State != StateDelivered {
-		return nil, stateConflict(o, "return")
-	}
-	if err := withinReturnWindow(tx, o, "a return"); err != nil {
-		return nil, err
-	}
-	o.State = StateReturning
-	if err := save(tx, o, StateDelivered); err != nil {
-		return nil, err
-	}
-	if err := emitOrder(tx, "ReturnRequested", o, orderEvent{Reason: a.Reason}); err != nil {
-		return nil, err
-	}
-	return o, nil
-}
-
-// withinReturnWindow fails with EXPIRED unless the transaction time is
-// before the order's ReturnBy.
-func withinReturnWindow(tx *ledger.Tx, o *Order, what string) error {
-	if o.ReturnBy != nil && tx.Time().Before(*o.ReturnBy) {
-		return nil
-	}
-	if o.ReturnDays == 0 {
-		return cxlerr.Errorf(cxlerr.Expired, "order %s takes no returns, so %s is too late once delivered", o.ID, what)
-	}
-	return cxlerr.Errorf(cxlerr.Expired, "the return window of order %s closed at %s, before %s at %s",
-		o.ID, o.ReturnBy.Format(time.RFC3339Nano), what, tx.Time().Format(time.RFC3339Nano))
-}
-
-func (c *Contract) receiveReturn(tx *ledger.Tx, a IDArgs) (*Order, error) {
-	o, err := GetOrder(tx, a.ID)
-	if err != nil {
-		return nil, err
-	}
-	caller := tx.Caller()
-	switch {
-	case actsForOrg(caller, o.Merchant):
-	case o.Carrier != "" && actsForOrg(caller, o.Carrier):
-		if err := ledger.RequireRole(tx, ledger.Carrier); err != nil {
-			return nil, err
-		}
-	default:
-		return nil, cxlerr.Errorf(cxlerr.Forbidden, "only the merchant %s or the order's carrier record the return of order %s", o.Merchant, o.ID)
-	}
-	if o.State != StateReturning {
-		return nil, stateConflict(o, "receive the return of")
-	}
-	amount := o.Remaining()
-	if err := payBack(tx, o, amount, Refund{By: caller.MSP}); err != nil {
-		return nil, err
-	}
-	o.State = StateReturned
-	if err := save(tx, o, StateReturning); err != nil {
-		return nil, err
-	}
-	related, err := c.onRefunded(tx, o, amount)
-	if err != nil {
-		return nil, err
-	}
-	if err := emitOrder(tx, "ReturnReceived", o, orderEvent{Refunded: amount, Related: related}); err != nil {
-		return nil, err
-	}
-	return o, nil
-}
-
-func openDispute(tx *ledger.Tx, a ReasonArgs) (*Order, error) {
-	o, err := GetOrder(tx, a.ID)
-	if err != nil {
-		return nil, err
-	}
-	caller := tx.Caller()
-	openedBy := caller.Account
-	switch {
-	case caller.Account == o.Customer:
-	case actsForOrg(caller, o.Merchant):
-		openedBy = caller.MSP
-	default:
-		return nil, cxlerr.Errorf(cxlerr.Forbidden, "only the customer or the merchant %s dispute order %s", o.Merchant, o.ID)
-	}
-	if o.Arbiter == "" {
-		return nil, cxlerr.Errorf(cxlerr.Conflict, "order %s names no arbiter, so it cannot be disputed", o.ID)
-	}
-	switch o.State {
-	case StateDelivered:
-		if err := withinReturnWindow(tx, o, "a dispute"); err != nil {
-			return nil, err
-		}
-	case StateReturning:
-	default:
-		return nil, stateConflict(o, "dispute")
-	}
-	from := o.State
-	o.Dispute = &Dispute{OpenedBy: openedBy, From: from, Reason: a.Reason, Opened: tx.Time()}
-	o.State = StateDisputed
-	if err := save(tx, o, from); err != nil {
-		return nil, err
-	}
-	if err := emitOrder(tx, "DisputeOpened", o, orderEvent{Reason: a.Reason}); err != nil {
-		return nil, err
-	}
-	return o, nil
-}
-
 // ResolveDisputeArgs is the argument of ResolveDispute. The refund is required, 0 when the
 // customer gets nothing back.
 type ResolveDisputeArgs struct {
-	ID     string        `json:"id"`
-	Refund ledger.Amount `json:"refund"`
+	ID     string             `json:"id"`
+	Refund ledgertypes.Amount `json:"refund"`
 }
 
 // CheckFields refuses an argument without a refund: leaving it out must not mean 0.
@@ -533,211 +200,11 @@ func (a ResolveDisputeArgs) CheckFields(present func(key string) bool) error {
 
 // Validate checks the order ID and that the refund is not negative.
 func (a ResolveDisputeArgs) Validate() error {
-	if err := validateToken("id", a.ID, maxToken); err != nil {
+	if err := ValidateToken("id", a.ID, MaxToken); err != nil {
 		return err
 	}
 	if a.Refund < 0 {
 		return cxlerr.Errorf(cxlerr.Invalid, "refund: must not be negative, got %d", a.Refund)
 	}
 	return nil
-}
-
-func (c *Contract) resolveDispute(tx *ledger.Tx, a ResolveDisputeArgs) (*Order, error) {
-	o, err := GetOrder(tx, a.ID)
-	if err != nil {
-		return nil, err
-	}
-	if o.Arbiter == "" || !actsForOrg(tx.Caller(), o.Arbiter) {
-		return nil, cxlerr.Errorf(cxlerr.Forbidden, "only the order's arbiter resolves a dispute of order %s", o.ID)
-	}
-	if err := ledger.RequireRole(tx, ledger.Arbiter); err != nil {
-		return nil, err
-	}
-	if o.State != StateDisputed {
-		return nil, stateConflict(o, "resolve a dispute of")
-	}
-	amount := a.Refund
-	if amount > o.Remaining() {
-		return nil, cxlerr.Errorf(cxlerr.Conflict, "refund: %d is more than the %d %s of order %s not yet refunded", amount, o.Remaining(), o.Currency, o.ID)
-	}
-	if amount > 0 {
-		if err := payBack(tx, o, amount, Refund{By: o.Arbiter}); err != nil {
-			return nil, err
-		}
-	}
-	now := tx.Time()
-	o.Dispute.Refund = amount
-	o.Dispute.Resolved = &now
-	o.State = StateResolved
-	if err := save(tx, o, StateDisputed); err != nil {
-		return nil, err
-	}
-	var related any
-	if amount > 0 {
-		if related, err = c.onRefunded(tx, o, amount); err != nil {
-			return nil, err
-		}
-	}
-	if err := emitOrder(tx, "DisputeResolved", o, orderEvent{Refunded: amount, Related: related}); err != nil {
-		return nil, err
-	}
-	return o, nil
-}
-
-// stateConflict is the CONFLICT of a transition the order's state does not allow.
-func stateConflict(o *Order, action string) error {
-	return cxlerr.Errorf(cxlerr.Conflict, "cannot %s order %s: it is %s", action, o.ID, o.State)
-}
-
-// payBack returns amount to the customer, from the escrow before delivery
-// and from the merchant after, and records the refund r on the order.
-func payBack(tx *ledger.Tx, o *Order, amount ledger.Amount, r Refund) error {
-	if o.escrowed() {
-		if _, err := move(tx, o, EscrowAccount(o.ID), o.Customer, amount); err != nil {
-			return err
-		}
-	} else if err := takeFromMerchant(tx, o, amount); err != nil {
-		return err
-	}
-	refunded, err := o.Refunded.Add(amount)
-	if err != nil || refunded > o.Amount {
-		return cxlerr.Errorf(cxlerr.Internal, "order %s: refunding %d more than its amount %d", o.ID, amount, o.Amount)
-	}
-	o.Refunded = refunded
-	r.Amount = amount
-	r.Time = tx.Time()
-	r.TxID = tx.ID()
-	o.Refunds = append(o.Refunds, r)
-	return nil
-}
-
-// move spends amount of from's lots in the order's currency and mints it to
-// to, returning the new lot.
-func move(tx *ledger.Tx, o *Order, from, to string, amount ledger.Amount) (ledger.Lot, error) {
-	book := Book(o.Currency)
-	if _, _, err := ledger.SpendLots(tx, book, from, amount, nil, nil); err != nil {
-		return ledger.Lot{}, err
-	}
-	return ledger.MintLot(tx, book, to, ledger.Lot{Amount: amount, Unit: o.Currency, Meta: map[string]string{"order": o.ID}})
-}
-
-// takeFromMerchant pays amount back to the customer from the merchant after
-// delivery. It takes from the lot that paid the merchant for this order,
-// read by its key, so a refund does not read the merchant's whole account,
-// which every delivery credits, and does not conflict with those credits.
-// Only when that lot is gone or too small (the merchant withdrew it) does it
-// spend from the merchant's balance, which is INSUFFICIENT_FUNDS when that
-// is too small.
-func takeFromMerchant(tx *ledger.Tx, o *Order, amount ledger.Amount) error {
-	book := Book(o.Currency)
-	if o.ReleaseLot != "" {
-		key, err := ledger.Key(tx, book, o.Merchant, o.ReleaseLot)
-		if err != nil {
-			return err
-		}
-		var lot ledger.Lot
-		found, err := ledger.GetJSON(tx, key, &lot)
-		if err != nil {
-			return err
-		}
-		if found && lot.Amount >= amount {
-			if err := ledger.Delete(tx, key); err != nil {
-				return err
-			}
-			o.ReleaseLot = ""
-			if lot.Amount > amount {
-				change, err := ledger.MintLot(tx, book, o.Merchant, ledger.Lot{Amount: lot.Amount - amount, Unit: lot.Unit, Meta: lot.Meta})
-				if err != nil {
-					return err
-				}
-				o.ReleaseLot = change.ID
-			}
-			_, err = ledger.MintLot(tx, book, o.Customer, ledger.Lot{Amount: amount, Unit: o.Currency, Meta: map[string]string{"order": o.ID}})
-			return err
-		}
-		if !found {
-			o.ReleaseLot = ""
-		}
-	}
-	spent, _, err := ledger.SpendLots(tx, book, o.Merchant, amount, nil, nil)
-	if err != nil {
-		return err
-	}
-	if slices.ContainsFunc(spent, func(l ledger.Lot) bool { return l.ID == o.ReleaseLot }) {
-		o.ReleaseLot = ""
-	}
-	_, err = ledger.MintLot(tx, book, o.Customer, ledger.Lot{Amount: amount, Unit: o.Currency, Meta: map[string]string{"order": o.ID}})
-	return err
-}
-
-// save writes o and, when its state changed from from ("" for a new order),
-// moves its row in the merchant index and drops it from the deadline index
-// as it leaves the placed state.
-func save(tx *ledger.Tx, o *Order, from State) error {
-	o.Updated = tx.Time()
-	o.UpdatedTx = tx.ID()
-	key, err := ledger.Key(tx, orderType, o.ID)
-	if err != nil {
-		return err
-	}
-	if err := ledger.PutJSON(tx, key, o); err != nil {
-		return err
-	}
-	if from == o.State {
-		return nil
-	}
-	placed := timeKey(o.Placed)
-	if from != "" {
-		old, err := ledger.Key(tx, merchantType, o.Merchant, string(from), placed, o.ID)
-		if err != nil {
-			return err
-		}
-		if err := ledger.Delete(tx, old); err != nil {
-			return err
-		}
-	}
-	row, err := ledger.Key(tx, merchantType, o.Merchant, string(o.State), placed, o.ID)
-	if err != nil {
-		return err
-	}
-	if err := putRow(tx, row); err != nil {
-		return err
-	}
-	if from != StatePlaced {
-		return nil
-	}
-	due, err := ledger.Key(tx, deadlineType, timeKey(o.Deadline), o.ID)
-	if err != nil {
-		return err
-	}
-	return ledger.Delete(tx, due)
-}
-
-// putRow writes an index row, whose key says everything: its value is {}.
-func putRow(tx *ledger.Tx, key string) error {
-	return ledger.PutJSON(tx, key, struct{}{})
-}
-
-// orderEvent is the data of the events about one order. Amount is the
-// order's price; Released and Refunded are what this transaction paid the
-// merchant and the customer; Related is what the hooks returned.
-type orderEvent struct {
-	State    State         `json:"state"`
-	Currency string        `json:"currency"`
-	Amount   ledger.Amount `json:"amount"`
-	Released ledger.Amount `json:"released,omitempty"`
-	Refunded ledger.Amount `json:"refunded,omitempty"`
-	Reason   string        `json:"reason,omitempty"`
-	Related  any           `json:"related,omitempty"`
-}
-
-// emitOrder emits the transaction's event about o, keyed by order and
-// merchant; the customer's account is left out.
-func emitOrder(tx *ledger.Tx, typ string, o *Order, data orderEvent) error {
-	data.State, data.Currency, data.Amount = o.State, o.Currency, o.Amount
-	return ledger.Emit(tx, ledger.Event{
-		Contract: Name, Type: typ,
-		Keys: map[string]string{"order": o.ID, "merchant": o.Merchant},
-		Data: data,
-	})
 }

@@ -125,4 +125,11 @@
 // Events and records hold business identifiers only. Custody parties may be
 // accounts, which are on the ledger by design; names, addresses and other
 // personal data must not be put in locations, reasons or attributes.
+//
+// # Packages
+//
+// This package holds the contract's argument and result types, their validation
+// and its constants; it imports nothing of Fabric, so clients (ledgerapi, the
+// gateway, the CLI) use them without linking the chaincode shim. The contract
+// itself, on the ledger kit, is package provenancecc.
 package provenance

@@ -1,10 +1,5 @@
 package provenance
 
-import (
-	"github.com/cxledger/cxledger/chaincode/ledger"
-	"github.com/cxledger/cxledger/cxlerr"
-)
-
 // GetProductArgs is the argument of GetProduct.
 type GetProductArgs struct {
 	GTIN string `json:"gtin"`
@@ -47,49 +42,4 @@ func (a *GetItemArgs) Validate() error {
 	}
 	a.GTIN = gtin
 	return ValidateSerial("serial", a.Serial)
-}
-
-// getProduct reads a product. Like every provenance query it is open to any member of the
-// channel: the kit has already identified the caller.
-func getProduct(tx *ledger.Tx, a GetProductArgs) (*Product, error) {
-	var p Product
-	if err := lookup(tx, &p, "product "+a.GTIN, productType, a.GTIN); err != nil {
-		return nil, err
-	}
-	return &p, nil
-}
-
-// getLot reads a lot of a product.
-func getLot(tx *ledger.Tx, a GetLotArgs) (*ProductLot, error) {
-	var lot ProductLot
-	if err := lookup(tx, &lot, "lot "+a.Lot+" of product "+a.GTIN, lotType, a.GTIN, a.Lot); err != nil {
-		return nil, err
-	}
-	return &lot, nil
-}
-
-// getItem reads a serialised item.
-func getItem(tx *ledger.Tx, a GetItemArgs) (*SerialItem, error) {
-	var item SerialItem
-	if err := lookup(tx, &item, "item with serial "+a.Serial+" of product "+a.GTIN, itemType, a.GTIN, a.Serial); err != nil {
-		return nil, err
-	}
-	return &item, nil
-}
-
-// lookup reads the record at (objectType, parts...) into v; a missing record is NOT_FOUND
-// naming it as what.
-func lookup(tx *ledger.Tx, v any, what, objectType string, parts ...string) error {
-	key, err := ledger.Key(tx, objectType, parts...)
-	if err != nil {
-		return err
-	}
-	found, err := ledger.GetJSON(tx, key, v)
-	if err != nil {
-		return err
-	}
-	if !found {
-		return cxlerr.Errorf(cxlerr.NotFound, "%s not found", what)
-	}
-	return nil
 }

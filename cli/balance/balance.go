@@ -13,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/chaincode/orders"
 	"github.com/cxledger/cxledger/cli/cmdutil"
 	"github.com/cxledger/cxledger/ledgerapi"
@@ -85,7 +85,7 @@ func NewCmdDeposit(f *cmdutil.Factory, runF func(*DepositOptions) error) *cobra.
 				if !ok || acct == "" {
 					return cmdutil.UsageErrorf("%q: want ACCOUNT=AMOUNT", a)
 				}
-				v, err := ledger.ParseAmount(amt)
+				v, err := ledgertypes.ParseAmount(amt)
 				if err != nil {
 					return cmdutil.UsageErrorf("%q: the amount must be a whole number of minor units", a)
 				}
@@ -116,7 +116,7 @@ type WithdrawOptions struct {
 	JSON     bool
 
 	Account, Currency, Ref string
-	Amount                 ledger.Amount
+	Amount                 ledgertypes.Amount
 }
 
 // NewCmdWithdraw returns `cxl balance withdraw`; runF replaces the run function in tests.

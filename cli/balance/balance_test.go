@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/chaincode/orders"
 	"github.com/cxledger/cxledger/cli/clitest"
 	"github.com/cxledger/cxledger/cli/cmdutil"
@@ -33,8 +33,8 @@ func TestDepositShowWithdraw(t *testing.T) {
 	for _, tr := range clitest.Transports() {
 		t.Run(tr.Name, func(t *testing.T) {
 			l := clitest.New(t)
-			l.Grant(t, "Org1MSP", ledger.Payment)
-			l.Grant(t, "Org2MSP", ledger.Merchant)
+			l.Grant(t, "Org1MSP", ledgertypes.Payment)
+			l.Grant(t, "Org2MSP", ledgertypes.Merchant)
 			c := tr.Open(t, l)
 			cx := func(args ...string) clitest.Result { return clitest.Run(t, c, NewCmdBalance, args...) }
 			cx("register-currency", "EUR").OK(t)

@@ -57,7 +57,7 @@ var defaultConcurrency = []int{1, 8, 32, 128, 256}
 
 // NewCmdBench returns `cxl bench`; runF replaces the run function in tests.
 func NewCmdBench(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Home: f.Home}
+	opts := &Options{IO: f.IO, Home: network.HomeAt(f.Home)}
 	var concurrency, workloads, targets []string
 	cmd := &cobra.Command{
 		Use:   "bench",

@@ -19,7 +19,7 @@ import (
 func testFactory(home string) *cmdutil.Factory {
 	return &cmdutil.Factory{
 		IO:   &cmdutil.IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}},
-		Home: func() (network.Home, error) { return network.Home(home), nil },
+		Home: func() (string, error) { return home, nil },
 		Repo: func() (string, error) { return "/repo", nil },
 	}
 }

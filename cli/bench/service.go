@@ -15,7 +15,6 @@ import (
 	"github.com/cxledger/cxledger/bench/workload"
 	clgateway "github.com/cxledger/cxledger/cli/gateway"
 	"github.com/cxledger/cxledger/gateway/config"
-	"github.com/cxledger/cxledger/gateway/httpapi"
 	"github.com/cxledger/cxledger/network"
 )
 
@@ -78,7 +77,7 @@ func startBenchService(ctx context.Context, home network.Home, workers, addresse
 		if err != nil {
 			return nil, errors.Join(err, s.remove())
 		}
-		hash := httpapi.HashKey(apiKey)
+		hash := config.HashKey(apiKey)
 		cfg.Identities[name] = config.Identity{MSPID: customerMSP, Cert: certPath, Key: keyPath}
 		cfg.Principals = append(cfg.Principals, config.Principal{Name: name, KeySHA256: hex.EncodeToString(hash[:]), Identity: name})
 		customers = append(customers, workload.APIKey{Principal: name, MSPID: customerMSP, User: cn, Key: apiKey})

@@ -20,8 +20,8 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 
 	"github.com/cxledger/cxledger/chaincode"
-	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/gateway/fabric"
 	"github.com/cxledger/cxledger/ledgerapi"
@@ -161,7 +161,7 @@ func (l *Ledger) CallsOf(op *ledgerapi.Operation) []Call {
 // Grant gives organisation msp roles the way the consortium contract demands: msp's admin
 // proposes each, an admin of another organisation approves it. The caller is left as it
 // was.
-func (l *Ledger) Grant(t testing.TB, msp string, roles ...ledger.Role) {
+func (l *Ledger) Grant(t testing.TB, msp string, roles ...ledgertypes.Role) {
 	t.Helper()
 	approver := "Org1MSP"
 	if msp == approver {

@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cxledger/cxledger/cli/cmdutil"
-	"github.com/cxledger/cxledger/network"
 )
 
 // Factory is a factory whose Ledger is c, whose streams are buffers (not terminals) and
@@ -25,7 +24,7 @@ func Factory(t testing.TB, c cmdutil.Client) (*cmdutil.Factory, *bytes.Buffer, *
 	config := filepath.Join(stateDir(t), "config.yaml")
 	f := &cmdutil.Factory{
 		IO:        &cmdutil.IOStreams{In: strings.NewReader(""), Out: out, ErrOut: errOut},
-		Home:      func() (network.Home, error) { return "/nonexistent/cxl-home", nil },
+		Home:      func() (string, error) { return "/nonexistent/cxl-home", nil },
 		Repo:      func() (string, error) { return "/nonexistent/repo", nil },
 		Config:    func() (*cmdutil.Config, error) { return cmdutil.LoadConfig(config) },
 		Selection: &cmdutil.Selection{},

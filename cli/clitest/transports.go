@@ -79,7 +79,7 @@ func RESTServer(t testing.TB, l *Ledger) string {
 	b := backend{l}
 	srv := httpapi.New(httpapi.Options{
 		Backend: b, Store: st, Metrics: metrics.New(),
-		Principals:     map[[sha256.Size]byte]httpapi.Principal{httpapi.HashKey(APIKey): {Name: "tester", Identity: "tester"}},
+		Principals:     map[[sha256.Size]byte]httpapi.Principal{config.HashKey(APIKey): {Name: "tester", Identity: "tester"}},
 		PublicIdentity: "tester", Limits: config.Defaults().Limits, RequestTimeout: 5 * time.Second,
 	})
 	hs := httptest.NewServer(srv)

@@ -10,8 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"time"
-
-	"github.com/cxledger/cxledger/network"
 )
 
 // IOStreams are the streams a command reads and writes: data to Out, progress and errors
@@ -34,8 +32,9 @@ func SystemIO() *IOStreams {
 // Factory gives commands their dependencies, so tests can replace them.
 type Factory struct {
 	IO *IOStreams
-	// Home returns the state directory (CXL_HOME, default .cxl at the repository root).
-	Home func() (network.Home, error)
+	// Home returns the path of the state directory (CXL_HOME, default .cxl at the
+	// repository root); network.HomeAt makes it a network.Home.
+	Home func() (string, error)
 	// Repo returns the repository root the binaries are built from (CXL_REPO, or the
 	// repository around the working directory).
 	Repo func() (string, error)
@@ -66,18 +65,17 @@ func NewFactory() *Factory {
 		if r := os.Getenv("CXL_REPO"); r != "" {
 			return filepath.Abs(r)
 		}
-		return network.FindRepo(".")
+		return FindRepo(".")
 	}
-	f.Home = func() (network.Home, error) {
+	f.Home = func() (string, error) {
 		if h := os.Getenv("CXL_HOME"); h != "" {
-			abs, err := filepath.Abs(h)
-			return network.Home(abs), err
+			return filepath.Abs(h)
 		}
 		repo, err := f.Repo()
 		if err != nil {
 			return "", err
 		}
-		return network.Home(filepath.Join(repo, ".cxl")), nil
+		return filepath.Join(repo, ".cxl"), nil
 	}
 	return f
 }

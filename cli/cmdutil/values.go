@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 )
 
 // ParseTime parses a time flag: RFC 3339 ("2025-06-01T12:00:00Z") or a date
@@ -59,8 +59,8 @@ func parseWhenTime(flag, s string) (time.Time, error) {
 }
 
 // ParseAmount parses a whole number of minor units (1250 for 12.50) or points.
-func ParseAmount(flag, s string) (ledger.Amount, error) {
-	a, err := ledger.ParseAmount(s)
+func ParseAmount(flag, s string) (ledgertypes.Amount, error) {
+	a, err := ledgertypes.ParseAmount(s)
 	if err != nil {
 		return 0, UsageErrorf("--%s %q: want a whole number of minor units (1250 for 12.50)", flag, s)
 	}

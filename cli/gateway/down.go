@@ -19,7 +19,7 @@ type DownOptions struct {
 
 // NewCmdDown returns `cxl gateway down`; runF replaces the run function in tests.
 func NewCmdDown(f *cmdutil.Factory, runF func(*DownOptions) error) *cobra.Command {
-	opts := &DownOptions{IO: f.IO, Home: f.Home}
+	opts := &DownOptions{IO: f.IO, Home: network.HomeAt(f.Home)}
 	return &cobra.Command{
 		Use:   "down",
 		Short: "Stop the gateway service",

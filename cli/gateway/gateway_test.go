@@ -12,7 +12,6 @@ import (
 
 	"github.com/cxledger/cxledger/cli/cmdutil"
 	"github.com/cxledger/cxledger/gateway/config"
-	"github.com/cxledger/cxledger/gateway/httpapi"
 	"github.com/cxledger/cxledger/network"
 )
 
@@ -20,7 +19,7 @@ func testFactory(home string) (*cmdutil.Factory, *bytes.Buffer, *bytes.Buffer) {
 	out, errOut := &bytes.Buffer{}, &bytes.Buffer{}
 	return &cmdutil.Factory{
 		IO:   &cmdutil.IOStreams{Out: out, ErrOut: errOut},
-		Home: func() (network.Home, error) { return network.Home(home), nil },
+		Home: func() (string, error) { return home, nil },
 		Repo: func() (string, error) { return "/repo", nil },
 	}, out, errOut
 }
@@ -153,7 +152,7 @@ func TestConfigForTheNetwork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := httpapi.HashKey(keys[0].Key)
+	h := config.HashKey(keys[0].Key)
 	if loaded.Principals[0].Identity != keys[0].Principal || loaded.Principals[0].KeySHA256 != hex.EncodeToString(h[:]) {
 		t.Fatalf("principal %+v", loaded.Principals[0])
 	}

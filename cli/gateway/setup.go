@@ -14,7 +14,6 @@ import (
 	"strings"
 
 	"github.com/cxledger/cxledger/gateway/config"
-	"github.com/cxledger/cxledger/gateway/httpapi"
 	"github.com/cxledger/cxledger/network"
 )
 
@@ -192,7 +191,7 @@ func buildConfig(s site, prof *network.Profile, keys []APIKey, getenv func(strin
 		if cfg.PublicIdentity == "" && k.User == "User1" {
 			cfg.PublicIdentity = k.Principal
 		}
-		h := httpapi.HashKey(k.Key)
+		h := config.HashKey(k.Key)
 		cfg.Principals = append(cfg.Principals, config.Principal{Name: k.Principal, KeySHA256: hex.EncodeToString(h[:]), Identity: k.Principal})
 	}
 	return &cfg, nil

@@ -22,7 +22,7 @@ type StatusOptions struct {
 
 // NewCmdStatus returns `cxl gateway status`; runF replaces the run function in tests.
 func NewCmdStatus(f *cmdutil.Factory, runF func(*StatusOptions) error) *cobra.Command {
-	opts := &StatusOptions{IO: f.IO, Home: f.Home}
+	opts := &StatusOptions{IO: f.IO, Home: network.HomeAt(f.Home)}
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show whether the gateway service runs and is ready",

@@ -36,7 +36,7 @@ type UpOptions struct {
 
 // NewCmdUp returns `cxl gateway up`; runF replaces the run function in tests.
 func NewCmdUp(f *cmdutil.Factory, runF func(*UpOptions) error) *cobra.Command {
-	opts := &UpOptions{IO: f.IO, Home: f.Home, Repo: f.Repo}
+	opts := &UpOptions{IO: f.IO, Home: network.HomeAt(f.Home), Repo: f.Repo}
 	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Configure and start the gateway service in front of the network",

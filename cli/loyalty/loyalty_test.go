@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/chaincode/loyalty"
 	"github.com/cxledger/cxledger/cli/clitest"
 	"github.com/cxledger/cxledger/cli/cmdutil"
@@ -48,9 +48,9 @@ var customer = clitest.User("Org2MSP", "User1")
 func members(t *testing.T) *clitest.Ledger {
 	t.Helper()
 	l := clitest.New(t)
-	l.Grant(t, "Org1MSP", ledger.Merchant)
-	l.Grant(t, "Org2MSP", ledger.Merchant)
-	l.Grant(t, "Org3MSP", ledger.Payment)
+	l.Grant(t, "Org1MSP", ledgertypes.Merchant)
+	l.Grant(t, "Org2MSP", ledgertypes.Merchant)
+	l.Grant(t, "Org3MSP", ledgertypes.Payment)
 	l.As(clitest.User("Org3MSP", "User1"))
 	clitest.Must(t, l, ledgerapi.OrdersRegisterCurrency, ledgerapi.RegisterCurrencyRequest{Currency: "EUR"})
 	return l.As(clitest.User("Org1MSP", "User1"))

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/chaincode/loyalty"
 	"github.com/cxledger/cxledger/cli/cmdutil"
 	"github.com/cxledger/cxledger/ledgerapi"
@@ -42,7 +42,7 @@ type EarnOptions struct {
 	JSON     bool
 
 	Program, Account, ID string
-	Amount, Points       ledger.Amount
+	Amount, Points       ledgertypes.Amount
 }
 
 // NewCmdEarn returns `cxl loyalty earn`; runF replaces the run function in tests.
@@ -103,7 +103,7 @@ once per ID: --id, by default the idempotency key (or a hash of it).`,
 // submit: it takes PROGRAM into *program, requires the flags named in required, parses
 // --points into *points, adds --points, --account, --id (the noun's ID), the mutation flags
 // and --json, and then calls run.
-func spendCommand[T any](cmd *cobra.Command, noun string, required []string, program *string, points *ledger.Amount,
+func spendCommand[T any](cmd *cobra.Command, noun string, required []string, program *string, points *ledgertypes.Amount,
 	account, id *string, m *cmdutil.MutationOptions, asJSON *bool, run func(context.Context) error) *cobra.Command {
 	var pts string
 	cmd.Args = cmdutil.ExactArgs("PROGRAM")
@@ -134,7 +134,7 @@ type RedeemOptions struct {
 	JSON     bool
 
 	Program, Account, Merchant, Order, ID string
-	Points                                ledger.Amount
+	Points                                ledgertypes.Amount
 }
 
 // NewCmdRedeem returns `cxl loyalty redeem`; runF replaces the run function in tests.
@@ -177,7 +177,7 @@ type TransferOptions struct {
 	JSON     bool
 
 	Program, Account, To, ID string
-	Points                   ledger.Amount
+	Points                   ledgertypes.Amount
 }
 
 // NewCmdTransfer returns `cxl loyalty transfer`; runF replaces the run function in tests.
@@ -273,7 +273,7 @@ func NewCmdBalance(f *cmdutil.Factory, runF func(*BalanceOptions) error) *cobra.
 					if b.NextExpiry != nil {
 						next = io.Time(*b.NextExpiry)
 					}
-					amt := func(a ledger.Amount) string { return strconv.FormatInt(int64(a), 10) }
+					amt := func(a ledgertypes.Amount) string { return strconv.FormatInt(int64(a), 10) }
 					return cmdutil.PrintFields(io, cmdutil.Field{Label: "Account", Value: b.Account}, cmdutil.Field{Label: "Programme", Value: b.Program},
 						cmdutil.Field{Label: "Available", Value: amt(b.Available) + " " + b.Unit}, cmdutil.Field{Label: "Unexpired", Value: amt(b.Unexpired)},
 						cmdutil.Field{Label: "Expiring soon", Value: amt(b.ExpiringSoon) + " before " + io.Time(b.SoonUntil)},
@@ -349,7 +349,7 @@ func NewCmdHistory(f *cmdutil.Factory, runF func(*HistoryOptions) error) *cobra.
 	return cmd
 }
 
-func points(a ledger.Amount) string {
+func points(a ledgertypes.Amount) string {
 	if a == 0 {
 		return ""
 	}

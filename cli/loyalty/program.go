@@ -13,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/chaincode/loyalty"
 	"github.com/cxledger/cxledger/cli/cmdutil"
 	"github.com/cxledger/cxledger/ledgerapi"
@@ -46,10 +46,10 @@ your own account is the default.`,
 }
 
 // parseRate parses "POINTS/PER" (or "VALUE/PER").
-func parseRate(flag, s string) (ledger.Amount, ledger.Amount, error) {
+func parseRate(flag, s string) (ledgertypes.Amount, ledgertypes.Amount, error) {
 	a, b, ok := strings.Cut(s, "/")
-	x, err1 := ledger.ParseAmount(a)
-	y, err2 := ledger.ParseAmount(b)
+	x, err1 := ledgertypes.ParseAmount(a)
+	y, err2 := ledgertypes.ParseAmount(b)
 	if !ok || err1 != nil || err2 != nil {
 		return 0, 0, cmdutil.UsageErrorf("--%s %q: want N/PER, like 1/100 (whole numbers)", flag, s)
 	}
@@ -95,7 +95,7 @@ makes orders you deliver earn in the programme.`,
 			}
 			for _, t := range tiers {
 				min, rate, ok := strings.Cut(t, ":")
-				m, err := ledger.ParseAmount(min)
+				m, err := ledgertypes.ParseAmount(min)
 				if !ok || err != nil {
 					return cmdutil.UsageErrorf("--tier %q: want MIN:POINTS/PER, like 10000:2/100", t)
 				}

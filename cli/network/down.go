@@ -18,7 +18,7 @@ type DownOptions struct {
 
 // NewCmdDown returns `cxl network down`; runF replaces the run function in tests.
 func NewCmdDown(f *cmdutil.Factory, runF func(*DownOptions) error) *cobra.Command {
-	opts := &DownOptions{IO: f.IO, Home: f.Home}
+	opts := &DownOptions{IO: f.IO, Home: network.HomeAt(f.Home)}
 	cmd := &cobra.Command{
 		Use:   "down",
 		Short: "Stop every process of the network",

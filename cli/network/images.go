@@ -19,7 +19,7 @@ type ImagesOptions struct {
 
 // NewCmdImages returns `cxl network images`; runF replaces the run function in tests.
 func NewCmdImages(f *cmdutil.Factory, runF func(*ImagesOptions) error) *cobra.Command {
-	opts := &ImagesOptions{IO: f.IO, Home: f.Home, Repo: f.Repo}
+	opts := &ImagesOptions{IO: f.IO, Home: network.HomeAt(f.Home), Repo: f.Repo}
 	cmd := &cobra.Command{
 		Use:   "images",
 		Short: "Build the Docker images of the network, with no registry",

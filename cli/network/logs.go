@@ -28,7 +28,7 @@ type LogsOptions struct {
 
 // NewCmdLogs returns `cxl network logs`; runF replaces the run function in tests.
 func NewCmdLogs(f *cmdutil.Factory, runF func(*LogsOptions) error) *cobra.Command {
-	opts := &LogsOptions{IO: f.IO, Home: f.Home}
+	opts := &LogsOptions{IO: f.IO, Home: network.HomeAt(f.Home)}
 	cmd := &cobra.Command{
 		Use:   "logs [node]",
 		Short: "Show the logs of one process, or list the processes that have logs",

@@ -16,7 +16,7 @@ func testFactory(home string) (*cmdutil.Factory, *bytes.Buffer, *bytes.Buffer) {
 	out, errOut := &bytes.Buffer{}, &bytes.Buffer{}
 	return &cmdutil.Factory{
 		IO:   &cmdutil.IOStreams{Out: out, ErrOut: errOut},
-		Home: func() (network.Home, error) { return network.Home(home), nil },
+		Home: func() (string, error) { return home, nil },
 		Repo: func() (string, error) { return "/repo", nil },
 	}, out, errOut
 }
@@ -79,20 +79,20 @@ func TestLogs(t *testing.T) {
 	os.WriteFile(filepath.Join(home, "logs", "orderer1.log"), nil, 0o644)
 
 	f, out, _ := testFactory(home)
-	if err := logsRun(t.Context(), &LogsOptions{IO: f.IO, Home: f.Home}); err != nil {
+	if err := logsRun(t.Context(), &LogsOptions{IO: f.IO, Home: network.HomeAt(f.Home)}); err != nil {
 		t.Fatal(err)
 	}
 	if out.String() != "orderer1\npeer0\n" {
 		t.Fatalf("listing = %q", out.String())
 	}
 	out.Reset()
-	if err := logsRun(t.Context(), &LogsOptions{IO: f.IO, Home: f.Home, Node: "peer0", Lines: 3}); err != nil {
+	if err := logsRun(t.Context(), &LogsOptions{IO: f.IO, Home: network.HomeAt(f.Home), Node: "peer0", Lines: 3}); err != nil {
 		t.Fatal(err)
 	}
 	if out.String() != "line 7\nline 8\nline 9\n" {
 		t.Fatalf("tail = %q", out.String())
 	}
-	err := logsRun(t.Context(), &LogsOptions{IO: f.IO, Home: f.Home, Node: "peer9", Lines: 3})
+	err := logsRun(t.Context(), &LogsOptions{IO: f.IO, Home: network.HomeAt(f.Home), Node: "peer9", Lines: 3})
 	if cmdutil.CodeOf(err) != cmdutil.ExitNotFound || !strings.Contains(err.Error(), "peer0") {
 		t.Fatalf("unknown node: err = %v (exit %d), want not found listing the known ones", err, cmdutil.CodeOf(err))
 	}
@@ -100,7 +100,7 @@ func TestLogs(t *testing.T) {
 
 func TestStatusWithoutNetwork(t *testing.T) {
 	f, _, _ := testFactory(t.TempDir())
-	err := statusRun(t.Context(), &StatusOptions{IO: f.IO, Home: f.Home})
+	err := statusRun(t.Context(), &StatusOptions{IO: f.IO, Home: network.HomeAt(f.Home)})
 	if err == nil || !strings.Contains(err.Error(), "cxl network up") {
 		t.Fatalf("status without a network = %v", err)
 	}

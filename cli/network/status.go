@@ -21,7 +21,7 @@ type StatusOptions struct {
 
 // NewCmdStatus returns `cxl network status`; runF replaces the run function in tests.
 func NewCmdStatus(f *cmdutil.Factory, runF func(*StatusOptions) error) *cobra.Command {
-	opts := &StatusOptions{IO: f.IO, Home: f.Home}
+	opts := &StatusOptions{IO: f.IO, Home: network.HomeAt(f.Home)}
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show each node, its health and height, and the chaincode definition",

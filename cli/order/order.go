@@ -13,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/chaincode/orders"
 	"github.com/cxledger/cxledger/cli/cmdutil"
 	"github.com/cxledger/cxledger/ledgerapi"
@@ -91,7 +91,7 @@ func printOrder(io *cmdutil.IOStreams, o *orders.Order) error {
 }
 
 // money renders an amount of minor units with its currency; "" for nothing.
-func money(a ledger.Amount, currency string) string {
+func money(a ledgertypes.Amount, currency string) string {
 	if a == 0 {
 		return ""
 	}
@@ -264,7 +264,7 @@ type RefundOptions struct {
 
 	ID, RefundID, Reason string
 	// Amount is nil for everything not yet refunded.
-	Amount *ledger.Amount
+	Amount *ledgertypes.Amount
 }
 
 // NewCmdRefund returns `cxl order refund`; runF replaces the run function in tests.
@@ -320,7 +320,7 @@ type ResolveOptions struct {
 	JSON     bool
 
 	ID     string
-	Refund ledger.Amount
+	Refund ledgertypes.Amount
 }
 
 // NewCmdResolve returns `cxl order resolve`; runF replaces the run function in tests.

@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/chaincode/orders"
 	"github.com/cxledger/cxledger/cli/clitest"
 	"github.com/cxledger/cxledger/cli/cmdutil"
@@ -73,9 +73,9 @@ var (
 func funded(t *testing.T, tr clitest.Transport) (*clitest.Ledger, func(newCmd func(*cmdutil.Factory) *cobra.Command, args ...string) clitest.Result) {
 	t.Helper()
 	l := clitest.New(t)
-	l.Grant(t, "Org1MSP", ledger.Payment, ledger.Merchant)
-	l.Grant(t, "Org2MSP", ledger.Carrier)
-	l.Grant(t, "Org3MSP", ledger.Arbiter)
+	l.Grant(t, "Org1MSP", ledgertypes.Payment, ledgertypes.Merchant)
+	l.Grant(t, "Org2MSP", ledgertypes.Carrier)
+	l.Grant(t, "Org3MSP", ledgertypes.Arbiter)
 	c := tr.Open(t, l)
 	cx := func(newCmd func(*cmdutil.Factory) *cobra.Command, args ...string) clitest.Result {
 		return clitest.Run(t, c, newCmd, args...)

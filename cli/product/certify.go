@@ -124,7 +124,7 @@ func printCertificate(io *cmdutil.IOStreams, c *provenance.Certificate) error {
 		revoked = io.Time(c.Revocation.At) + ": " + c.Revocation.Reason
 	}
 	return cmdutil.PrintFields(io, cmdutil.Field{Label: "ID", Value: c.ID}, cmdutil.Field{Label: "Type", Value: c.Type},
-		cmdutil.Field{Label: "Subject", Value: name(c.Subject)}, cmdutil.Field{Label: "Issuer", Value: c.Issuer},
+		cmdutil.Field{Label: "Subject", Value: name(ledgerapi.Subject(c.Subject))}, cmdutil.Field{Label: "Issuer", Value: c.Issuer},
 		cmdutil.Field{Label: "SHA-256", Value: c.Hash}, cmdutil.Field{Label: "Valid from", Value: io.Time(c.ValidFrom)},
 		cmdutil.Field{Label: "Valid until", Value: io.Time(c.ValidUntil)}, cmdutil.Field{Label: "Revoked", Value: revoked})
 }

@@ -113,24 +113,24 @@ func custodyStep[Req any](ctx context.Context, opts *CustodyOptions, op *ledgera
 
 func handoverRun(ctx context.Context, opts *CustodyOptions) error {
 	s, _ := opts.subjectOf()
-	req := ledgerapi.OfferCustodyRequest{Subject: s, To: opts.To, Location: opts.Location}
+	req := ledgerapi.OfferCustodyRequest{SubjectArgs: s, To: opts.To, Location: opts.Location}
 	return custodyStep(ctx, opts, ledgerapi.ProvenanceOfferCustody, req, "offered "+name(s)+" to "+opts.To)
 }
 
 func acceptRun(ctx context.Context, opts *CustodyOptions) error {
 	s, _ := opts.subjectOf()
-	req := ledgerapi.CustodyRequest{Subject: s}
+	req := ledgerapi.CustodyRequest{SubjectArgs: s}
 	return custodyStep(ctx, opts, ledgerapi.ProvenanceAcceptCustody, req, "took custody of "+name(s))
 }
 
 func rejectRun(ctx context.Context, opts *CustodyOptions) error {
 	s, _ := opts.subjectOf()
-	req := ledgerapi.RejectCustodyRequest{Subject: s, Reason: opts.Reason}
+	req := ledgerapi.RejectCustodyRequest{SubjectArgs: s, Reason: opts.Reason}
 	return custodyStep(ctx, opts, ledgerapi.ProvenanceRejectCustody, req, "declined custody of "+name(s))
 }
 
 func withdrawRun(ctx context.Context, opts *CustodyOptions) error {
 	s, _ := opts.subjectOf()
-	req := ledgerapi.CustodyRequest{Subject: s}
+	req := ledgerapi.CustodyRequest{SubjectArgs: s}
 	return custodyStep(ctx, opts, ledgerapi.ProvenanceWithdrawCustodyOffer, req, "withdrew the offer of "+name(s))
 }

@@ -76,7 +76,7 @@ func (o *HistoryOptions) request() (ledgerapi.HistoryRequest, error) {
 			return ledgerapi.HistoryRequest{}, cmdutil.UsageErrorf("--custody: a product has no custody; give --lot or --serial")
 		}
 	}
-	return ledgerapi.HistoryRequest{Subject: s, Bookmark: o.Bookmark}, nil
+	return ledgerapi.HistoryRequest{SubjectArgs: s, Bookmark: o.Bookmark}, nil
 }
 
 func historyRun(ctx context.Context, opts *HistoryOptions) error {
@@ -96,7 +96,7 @@ func historyRun(ctx context.Context, opts *HistoryOptions) error {
 			return err
 		}
 		if len(all.Versions) == 0 && opts.Bookmark == "" {
-			return cxlerr.Errorf(cxlerr.NotFound, "%s has no history: it is not registered", name(req.Subject))
+			return cxlerr.Errorf(cxlerr.NotFound, "%s has no history: it is not registered", name(req.SubjectArgs))
 		}
 		if opts.JSON {
 			return cmdutil.PrintJSON(opts.IO.Out, all)

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/chaincode/provenance"
 	"github.com/cxledger/cxledger/cli/clitest"
 	"github.com/cxledger/cxledger/cli/cmdutil"
@@ -22,8 +22,8 @@ import (
 func members(t *testing.T) *clitest.Ledger {
 	t.Helper()
 	l := clitest.New(t)
-	l.Grant(t, "Org1MSP", ledger.Brand)
-	l.Grant(t, "Org2MSP", ledger.Carrier)
+	l.Grant(t, "Org1MSP", ledgertypes.Brand)
+	l.Grant(t, "Org2MSP", ledgertypes.Carrier)
 	return l
 }
 

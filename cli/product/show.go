@@ -59,7 +59,7 @@ func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 // latest returns the newest version of a record (a custody record: the contract has no
 // lookup of its own for it), NOT_FOUND when it has none.
 func latest(ctx context.Context, c cmdutil.Client, s ledgerapi.Subject) (*provenance.ProvenanceVersion, error) {
-	h, err := ledgerapi.ProvenanceHistory.Query(ctx, c, ledgerapi.HistoryRequest{Subject: s, PageSize: 1})
+	h, err := ledgerapi.ProvenanceHistory.Query(ctx, c, ledgerapi.HistoryRequest{SubjectArgs: s, PageSize: 1})
 	if err != nil {
 		return nil, err
 	}

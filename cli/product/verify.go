@@ -78,7 +78,7 @@ func verifyRun(ctx context.Context, opts *VerifyOptions) error {
 				fields = append(fields, cmdutil.Field{Label: "Recall", Value: fmt.Sprintf("lot %s/%s, %s: %s", r.GTIN, r.Lot, io.Time(r.At), r.Reason)})
 			}
 			for _, cert := range v.Certificates {
-				fields = append(fields, cmdutil.Field{Label: "Certificate", Value: fmt.Sprintf("%s %s by %s about %s, until %s", cert.Type, cert.ID, cert.Issuer, name(cert.Subject), io.Time(cert.ValidUntil))})
+				fields = append(fields, cmdutil.Field{Label: "Certificate", Value: fmt.Sprintf("%s %s by %s about %s, until %s", cert.Type, cert.ID, cert.Issuer, name(ledgerapi.Subject(cert.Subject)), io.Time(cert.ValidUntil))})
 			}
 			for _, s := range v.ItemCustody {
 				fields = append(fields, cmdutil.Field{Label: "Held by", Value: custodyStepText(io, s)})

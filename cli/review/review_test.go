@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cxledger/cxledger/chaincode/care"
-	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/cli/clitest"
 	"github.com/cxledger/cxledger/cli/cmdutil"
 	"github.com/cxledger/cxledger/ledgerapi"
@@ -56,8 +56,8 @@ var merchant, customer = clitest.User("Org1MSP", "User1"), clitest.User("Org2MSP
 // Org2MSP/User1 a delivered order o1 from Org1MSP.
 func seedOrder(t *testing.T, c cmdutil.Client, l *clitest.Ledger) {
 	t.Helper()
-	l.Grant(t, "Org1MSP", ledger.Merchant, ledger.Payment)
-	l.Grant(t, "Org2MSP", ledger.Carrier)
+	l.Grant(t, "Org1MSP", ledgertypes.Merchant, ledgertypes.Payment)
+	l.Grant(t, "Org2MSP", ledgertypes.Carrier)
 	run := func(args ...string) { clitest.Run(t, c, orderAndBalance, args...).OK(t) }
 	l.As(merchant)
 	run("balance", "register-currency", "EUR")

@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/cli/cmdutil"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
@@ -48,7 +48,7 @@ type ChangeOptions struct {
 
 var changes = map[string]struct {
 	short, done string
-	op          *ledgerapi.Op[ledgerapi.RoleRequest, ledger.RoleGrant]
+	op          *ledgerapi.Op[ledgerapi.RoleRequest, ledgertypes.RoleGrant]
 }{
 	"propose": {"Propose that an organisation get a role", "proposed", ledgerapi.ConsortiumProposeRole},
 	"approve": {"Approve another organisation's open proposal (a grant or a revocation)", "approved", ledgerapi.ConsortiumApproveRole},
@@ -72,7 +72,7 @@ func NewCmdChange(f *cmdutil.Factory, action string, runF func(*ChangeOptions) e
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.MSP, opts.RoleName = args[0], strings.ToLower(args[1])
-			if _, err := ledger.ParseRole(opts.RoleName); err != nil {
+			if _, err := ledgertypes.ParseRole(opts.RoleName); err != nil {
 				return cmdutil.UsageErrorf("role %q: want one of %s", args[1], strings.Join(Roles, ", "))
 			}
 			if runF != nil {
@@ -82,7 +82,7 @@ func NewCmdChange(f *cmdutil.Factory, action string, runF func(*ChangeOptions) e
 		},
 	}
 	cmdutil.AddMutationFlags(cmd, &opts.Mutation)
-	cmdutil.AddJSONFlag(cmd, &opts.JSON, ledgerapi.Committed[ledger.RoleGrant]{})
+	cmdutil.AddJSONFlag(cmd, &opts.JSON, ledgerapi.Committed[ledgertypes.RoleGrant]{})
 	return cmd
 }
 
@@ -90,13 +90,13 @@ func changeRun(ctx context.Context, opts *ChangeOptions) error {
 	ch := changes[opts.Action]
 	req := ledgerapi.RoleRequest{MSP: opts.MSP, Role: opts.RoleName}
 	return cmdutil.Mutate(ctx, opts.IO, opts.Ledger, &opts.Mutation, opts.JSON, ch.op, req,
-		func(g *ledger.RoleGrant) string {
+		func(g *ledgertypes.RoleGrant) string {
 			return ch.done + " role " + opts.RoleName + " of " + opts.MSP + ": now " + string(g.Status)
 		},
-		func(g *ledger.RoleGrant) error { return printGrants(opts.IO, []ledger.RoleGrant{*g}) })
+		func(g *ledgertypes.RoleGrant) error { return printGrants(opts.IO, []ledgertypes.RoleGrant{*g}) })
 }
 
-func printGrants(io *cmdutil.IOStreams, grants []ledger.RoleGrant) error {
+func printGrants(io *cmdutil.IOStreams, grants []ledgertypes.RoleGrant) error {
 	t := cmdutil.NewTable(io, "MSP", "ROLE", "STATUS", "PROPOSED BY", "GRANTED BY", "UPDATED")
 	for _, g := range grants {
 		t.Row(g.MSP, string(g.Role), string(g.Status), g.ProposedBy, strings.Join(g.GrantedBy, ","), io.Time(g.Updated))
@@ -127,18 +127,18 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 		},
 	}
 	cmdutil.AddTimeoutFlag(cmd, &opts.Timeout)
-	cmdutil.AddJSONFlag(cmd, &opts.JSON, []ledger.RoleGrant{})
+	cmdutil.AddJSONFlag(cmd, &opts.JSON, []ledgertypes.RoleGrant{})
 	return cmd
 }
 
 func listRun(ctx context.Context, opts *ListOptions) error {
 	return cmdutil.Query(ctx, opts.IO, opts.Ledger, opts.Timeout, opts.JSON,
-		func(ctx context.Context, c cmdutil.Client) ([]ledger.RoleGrant, error) {
+		func(ctx context.Context, c cmdutil.Client) ([]ledgertypes.RoleGrant, error) {
 			grants, err := ledgerapi.Over(c).Consortium().ListRoles(ctx)
 			if grants == nil && err == nil {
-				grants = []ledger.RoleGrant{}
+				grants = []ledgertypes.RoleGrant{}
 			}
 			return grants, err
 		},
-		func(grants []ledger.RoleGrant) error { return printGrants(opts.IO, grants) })
+		func(grants []ledgertypes.RoleGrant) error { return printGrants(opts.IO, grants) })
 }

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/cli/clitest"
 	"github.com/cxledger/cxledger/cli/cmdutil"
 	"github.com/cxledger/cxledger/ledgerapi"
@@ -19,9 +19,9 @@ func TestRoles(t *testing.T) {
 			// Only admins propose.
 			cx("propose", "Org3MSP", "auditor").Fails(t, cmdutil.ExitForbidden, "FORBIDDEN")
 			l.As(clitest.Admin("Org1MSP"))
-			var g ledgerapi.Committed[ledger.RoleGrant]
+			var g ledgerapi.Committed[ledgertypes.RoleGrant]
 			cx("propose", "Org3MSP", "Auditor", "--json").OK(t).JSON(t, &g)
-			if g.Result.Role != ledger.Auditor || g.Result.Status != ledger.RoleProposed || g.Result.ProposedBy != "Org1MSP" {
+			if g.Result.Role != ledgertypes.Auditor || g.Result.Status != ledgertypes.RoleProposed || g.Result.ProposedBy != "Org1MSP" {
 				t.Fatalf("proposed %+v", g.Result)
 			}
 			cx("propose", "Org3MSP", "auditor").Fails(t, cmdutil.ExitConflict, "CONFLICT")
@@ -39,7 +39,7 @@ func TestRoles(t *testing.T) {
 			if list.Stdout != "Org3MSP\tauditor\tactive\t\tOrg1MSP,Org2MSP\t"+l.Now().Format("2006-01-02T15:04:05Z07:00")+"\n" {
 				t.Fatalf("list %q", list.Stdout)
 			}
-			var grants []ledger.RoleGrant
+			var grants []ledgertypes.RoleGrant
 			cx("list", "--json").OK(t).JSON(t, &grants)
 			if len(grants) != 1 {
 				t.Fatalf("grants %+v", grants)

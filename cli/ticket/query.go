@@ -39,7 +39,9 @@ func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 		Long: `Show a ticket, every step taken on it and the deadlines overdue now. With --personal, also
 the contact details and messages from the merchant's private collection, each checked
 against its hash on the ledger: only members of the merchant's organisation can read them,
-from their own peers.`,
+from their own peers, and only through the merchant's gateway service (CXL_GATEWAY), whose
+vault holds the keys they are sealed to; through a direct Fabric profile, which has no
+vault, --personal fails with FORBIDDEN.`,
 		Args: cmdutil.ExactArgs("ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.ID = args[0]

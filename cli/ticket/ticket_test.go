@@ -1,18 +1,29 @@
 package ticket
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cxledger/cxledger/chaincode/care"
-	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/cli/clitest"
 	"github.com/cxledger/cxledger/cli/cmdutil"
+	"github.com/cxledger/cxledger/cli/transport"
+	"github.com/cxledger/cxledger/cxlerr"
+	"github.com/cxledger/cxledger/gateway/config"
+	"github.com/cxledger/cxledger/gateway/fabric"
+	"github.com/cxledger/cxledger/gateway/httpapi"
+	"github.com/cxledger/cxledger/gateway/metrics"
+	"github.com/cxledger/cxledger/gateway/store"
+	"github.com/cxledger/cxledger/gateway/vault"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -60,16 +71,76 @@ var merchant, customer = clitest.User("Org2MSP", "User1"), clitest.User("Org1MSP
 func members(t *testing.T) *clitest.Ledger {
 	t.Helper()
 	l := clitest.New(t)
-	l.Grant(t, "Org2MSP", ledger.Merchant)
-	l.Grant(t, "Org1MSP", ledger.Carrier)
+	l.Grant(t, "Org2MSP", ledgertypes.Merchant)
+	l.Grant(t, "Org1MSP", ledgertypes.Carrier)
 	return l.As(customer)
 }
 
+// merchantVault is Org2MSP's vault of ticket keys, its pool published on l as the gateway
+// service's keeper publishes it; l is left acting as the customer.
+func merchantVault(t *testing.T, l *clitest.Ledger) (*vault.Vault, *vault.Keeper) {
+	t.Helper()
+	v, err := vault.Open(filepath.Join(t.TempDir(), "vault"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := &vault.Keeper{Vault: v, Orgs: map[string]ledgerapi.Transport{"Org2MSP": l.Transport(nil)}, Pool: 3, Threshold: 2}
+	l.As(merchant)
+	if err := k.TopUp(context.Background(), "Org2MSP"); err != nil {
+		t.Fatal(err)
+	}
+	l.As(customer)
+	return v, k
+}
+
+// vaultBackend is l as the gateway service reaches it: with the merchant's vault.
+type vaultBackend struct {
+	l *clitest.Ledger
+	v *vault.Vault
+}
+
+func (b vaultBackend) Transport(_ string, j fabric.Journal) (ledgerapi.Transport, error) {
+	return b.v.Wrap(b.l.Transport(j)), nil
+}
+
+func (b vaultBackend) Lookup(ctx context.Context, txID string) (*ledgerapi.TransactionStatus, error) {
+	return b.l.Lookup(ctx, txID)
+}
+
+func (b vaultBackend) Ready(context.Context) error { return nil }
+
+// vaultREST is the gateway service's REST API over l with the merchant's vault v, reached
+// through the CLI's gateway transport.
+func vaultREST(t *testing.T, l *clitest.Ledger, v *vault.Vault) cmdutil.Client {
+	t.Helper()
+	st, err := store.Open(filepath.Join(t.TempDir(), "gateway.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(httpapi.New(httpapi.Options{
+		Backend: vaultBackend{l, v}, Store: st, Metrics: metrics.New(),
+		Principals:     map[[sha256.Size]byte]httpapi.Principal{config.HashKey(clitest.APIKey): {Name: "tester", Identity: "tester"}},
+		PublicIdentity: "tester", Limits: config.Defaults().Limits, RequestTimeout: 5 * time.Second,
+	}))
+	t.Cleanup(func() {
+		hs.Close()
+		st.Close()
+	})
+	return transport.NewGateway(hs.URL, clitest.APIKey)
+}
+
+// TestTicketLifecycle runs the ticket commands directly (the CLI's Fabric transport, which
+// has no vault and so cannot read personal data) and through the gateway service holding
+// the merchant's vault.
 func TestTicketLifecycle(t *testing.T) {
-	for _, tr := range clitest.Transports() {
-		t.Run(tr.Name, func(t *testing.T) {
+	for _, name := range []string{"direct", "gateway"} {
+		t.Run(name, func(t *testing.T) {
 			l := members(t)
-			c := tr.Open(t, l)
+			v, keeper := merchantVault(t, l)
+			c := clitest.InProcess(t, l)
+			if name == "gateway" {
+				c = vaultREST(t, l, v)
+			}
 			cx := func(args ...string) clitest.Result { return clitest.Run(t, c, NewCmdTicket, args...) }
 			l.As(customer)
 			open := []string{"open", "t1", "--merchant", "Org2MSP", "--category", "delivery", "--priority", "high",
@@ -113,17 +184,37 @@ func TestTicketLifecycle(t *testing.T) {
 			if len(shown.Steps) != 7 || shown.Personal != nil {
 				t.Fatalf("shown %+v", shown)
 			}
-			// Only the merchant reads the personal data.
+			// Only the merchant reads the personal data, and only through its gateway service.
 			cx("show", "t1", "--personal").Fails(t, cmdutil.ExitForbidden, "FORBIDDEN")
 			l.As(merchant)
-			text := cx("show", "t1", "--personal").OK(t)
-			if !strings.Contains(text.Stdout, "contact\t1\ttrue\t+49 30 1234") || !strings.Contains(text.Stdout, "message\t1\ttrue\tParcel arrived damaged") {
-				t.Fatalf("personal data:\n%s", text.Stdout)
+			if name == "direct" {
+				cx("show", "t1", "--personal").Fails(t, cmdutil.ExitForbidden, "readable only through the merchant's gateway service")
+			} else {
+				text := cx("show", "t1", "--personal").OK(t)
+				if !strings.Contains(text.Stdout, "contact\t1\ttrue\t+49 30 1234") || !strings.Contains(text.Stdout, "message\t1\ttrue\tParcel arrived damaged") {
+					t.Fatalf("personal data:\n%s", text.Stdout)
+				}
 			}
-			cx("erase", "t1").OK(t)
-			cx("show", "t1", "--personal", "--json").OK(t).JSON(t, &shown)
-			if len(shown.Personal.Texts) != 0 {
-				t.Fatalf("after erasure: %+v", shown.Personal)
+			var before ledgerapi.Committed[care.Ticket]
+			cx("erase", "t1", "--json").OK(t).JSON(t, &before)
+			if before.Result.Key != "" {
+				t.Fatalf("the erased ticket keeps key %s", before.Result.Key)
+			}
+			if name == "gateway" {
+				cx("show", "t1", "--personal", "--json").OK(t).JSON(t, &shown)
+				if len(shown.Personal.Texts) != 0 {
+					t.Fatalf("after erasure: %+v", shown.Personal)
+				}
+			}
+			// The keeper destroys the erased ticket's key.
+			if _, err := v.Key("Org2MSP", o.Result.Key); err != nil {
+				t.Fatalf("the key before reconciliation: %v", err)
+			}
+			if err := keeper.Reconcile(context.Background(), "Org2MSP"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := v.Key("Org2MSP", o.Result.Key); cxlerr.CodeOf(err) != cxlerr.NotFound {
+				t.Fatalf("the erased ticket's key %s after reconciliation: %v", o.Result.Key, err)
 			}
 			cx("show", "t9").Fails(t, cmdutil.ExitNotFound, "NOT_FOUND")
 			var page care.TicketPage

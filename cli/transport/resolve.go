@@ -124,7 +124,7 @@ func NetworkUser(f *cmdutil.Factory, msp, user string) (*cmdutil.Profile, error)
 	if err != nil {
 		return nil, fmt.Errorf("network user %s/%s: %w", msp, user, err)
 	}
-	prof, err := network.LoadProfile(home)
+	prof, err := network.LoadProfile(network.Home(home))
 	if err != nil {
 		return nil, cmdutil.NotFoundErrorf("network user %s/%s: %v", msp, user, oneLine(err))
 	}
@@ -179,7 +179,7 @@ func NetworkUsers(f *cmdutil.Factory) []string {
 	if err != nil {
 		return nil
 	}
-	prof, err := network.LoadProfile(home)
+	prof, err := network.LoadProfile(network.Home(home))
 	if err != nil {
 		return nil
 	}

@@ -42,7 +42,7 @@ func factory(t *testing.T, current string, sel cmdutil.Selection) *cmdutil.Facto
 	os.WriteFile(network.Home(home).ProfileFile(), data, 0o644)
 	return &cmdutil.Factory{
 		Config:    func() (*cmdutil.Config, error) { return cmdutil.LoadConfig(cfg.Path()) },
-		Home:      func() (network.Home, error) { return network.Home(home), nil },
+		Home:      func() (string, error) { return home, nil },
 		Selection: &sel,
 	}
 }

@@ -93,7 +93,7 @@ func TestClientReachesEveryDescriptor(t *testing.T) {
 	srv := httptest.NewServer(httpapi.New(httpapi.Options{
 		Backend: b, Store: st, Metrics: metrics.New(), Limits: config.Defaults().Limits, RequestTimeout: 5 * time.Second,
 		PublicIdentity: "org1-user1",
-		Principals:     map[[32]byte]httpapi.Principal{httpapi.HashKey("k"): {Name: "k", Identity: "org1-user1"}},
+		Principals:     map[[32]byte]httpapi.Principal{config.HashKey("k"): {Name: "k", Identity: "org1-user1"}},
 	}))
 	defer srv.Close()
 	c := client.New(srv.URL, "k")

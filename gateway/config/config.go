@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -45,6 +46,32 @@ type Config struct {
 	Cache Cache `yaml:"cache"`
 	// Log configures the structured log.
 	Log Log `yaml:"log"`
+	// Vault configures the vault of ticket keys of the organisations whose identities the
+	// service holds.
+	Vault Vault `yaml:"vault"`
+}
+
+// Vault configures the vault of ticket keys (see package gateway/vault): the private halves
+// of the one-time keys customers seal their personal data to, one directory per
+// organisation, and the pool of unused keys each organisation keeps published.
+type Vault struct {
+	// Dir is the vault's directory; default: "vault" beside the store.
+	Dir string `yaml:"dir,omitempty"`
+	// Pool is how many unused ticket keys each merchant organisation keeps published.
+	Pool int `yaml:"pool"`
+	// Threshold: when fewer keys than this are unused, the pool is filled again.
+	Threshold int `yaml:"threshold"`
+	// Interval is the time between full passes over the ledger (destroying the keys of
+	// erased tickets, filling the pools), besides those care events trigger.
+	Interval time.Duration `yaml:"interval"`
+}
+
+// VaultDir is the vault's directory: Vault.Dir, or "vault" beside the store.
+func (c *Config) VaultDir() string {
+	if c.Vault.Dir != "" {
+		return c.Vault.Dir
+	}
+	return filepath.Join(filepath.Dir(c.Store), "vault")
 }
 
 // Peer is a gateway peer.
@@ -141,6 +168,7 @@ func Defaults() Config {
 		Reconcile: Reconcile{Interval: 5 * time.Second, ResubmitAfter: 10 * time.Second, Retention: 24 * time.Hour},
 		Cache:     Cache{VerifyTTL: 10 * time.Second, VerifyEntries: 100_000},
 		Log:       Log{Level: "info", Format: "json"},
+		Vault:     Vault{Pool: 20, Threshold: 10, Interval: time.Minute},
 	}
 }
 
@@ -321,6 +349,12 @@ func (c *Config) Validate() error {
 	}
 	if c.Cache.VerifyTTL > 0 && c.Cache.VerifyEntries < 1 {
 		bad("cache.verifyEntries: %d, want a positive number while cache.verifyTTL is set", c.Cache.VerifyEntries)
+	}
+	if v := c.Vault; v.Threshold < 1 || v.Pool < v.Threshold || v.Pool > 100 {
+		bad("vault: pool %d and threshold %d, want 1 <= threshold <= pool <= 100", v.Pool, v.Threshold)
+	}
+	if c.Vault.Interval <= 0 {
+		bad("vault.interval: %s, want a positive duration", c.Vault.Interval)
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/cxledger/cxledger/carecrypt"
 	"github.com/cxledger/cxledger/chaincode/care"
 	"github.com/cxledger/cxledger/chaincode/orders"
 	"github.com/cxledger/cxledger/cxlerr"
@@ -254,6 +255,13 @@ func TestCarePersonalDataIsTransient(t *testing.T) {
 		}
 	}
 
+	// The merchant's unused ticket keys (the order's lookup reads the same answer).
+	priv, err := carecrypt.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := carecrypt.EncodePublicKey(priv.PublicKey())
+	evaluated = `{"id":"O1","merchant":"Org2MSP","keys":[{"merchant":"Org2MSP","id":"k1","publicKey":"` + pub + `","status":"unused"}]}`
 	_, err = as("customer").OpenTicket(ctx, ledgerapi.OpenTicketRequest{
 		OpenTicketArgs: care.OpenTicketArgs{ID: "T1", Merchant: "Org2MSP", Category: "delivery", Priority: "high"},
 		Personal:       ledgerapi.Personal{Salt: salt, Message: message, Contact: contact},
@@ -262,12 +270,16 @@ func TestCarePersonalDataIsTransient(t *testing.T) {
 		t.Fatal(err)
 	}
 	sp := last()
-	checkPersonal("a ticket opened", sp, []string{"Org1MSP", "Org2MSP"}, "contact", "message", "salt")
-	if string(sp.transient["message"]) != message || string(sp.transient["contact"]) != contact || string(sp.transient["salt"]) != string(salt) {
-		t.Fatalf("transient %q", sp.transient)
+	checkPersonal("a ticket opened", sp, []string{"Org1MSP", "Org2MSP"}, "contact", "contactHash", "key", "message", "messageHash")
+	for k, v := range sp.transient {
+		if bytes.Contains(v, []byte("secret")) || bytes.Contains(v, salt) {
+			t.Fatalf("transient %s holds personal data in clear", k)
+		}
+	}
+	if _, text, err := carecrypt.Open(priv, carecrypt.Context{Merchant: "Org2MSP", KeyID: "k1", Ticket: "T1", Field: "message", Step: 1}, sp.transient["message"]); err != nil || text != message {
+		t.Fatalf("the sealed message opens to %q: %v", text, err)
 	}
 
-	evaluated = `{"id":"O1","merchant":"Org2MSP"}`
 	if _, err := as("customer").OpenTicket(ctx, ledgerapi.OpenTicketRequest{
 		OpenTicketArgs: care.OpenTicketArgs{ID: "T2", OrderID: "O1", Category: "delivery", Priority: "high"},
 		Personal:       ledgerapi.Personal{Salt: salt, Message: message},
@@ -275,23 +287,27 @@ func TestCarePersonalDataIsTransient(t *testing.T) {
 		t.Fatal(err)
 	}
 	sent := fake.sent()
-	if lookup := sent[len(sent)-2]; lookup.args[0] != "orders:GetOrder" {
+	if lookup := sent[len(sent)-3]; lookup.args[0] != "orders:GetOrder" {
 		t.Fatalf("the order was not looked up: %+v", lookup)
 	}
-	checkPersonal("a ticket about an order", last(), []string{"Org1MSP", "Org2MSP"}, "message", "salt")
+	checkPersonal("a ticket about an order", last(), []string{"Org1MSP", "Org2MSP"}, "key", "message", "messageHash")
 
-	evaluated = `{"ticket":{"id":"T3","customer":"Org2MSP/User9","merchant":"Org2MSP"}}`
+	evaluated = `{"ticket":{"id":"T3","customer":"Org2MSP/User9","merchant":"Org2MSP","key":"k1","publicKey":"` + pub + `"}}`
 	if _, err := as("shop").RespondTicket(ctx, ledgerapi.RespondTicketRequest{IDArgs: care.IDArgs{ID: "T3"}, Personal: ledgerapi.Personal{Salt: salt, Message: message}}); err != nil {
 		t.Fatal(err)
 	}
-	checkPersonal("a response to a customer of the merchant's own organisation", last(), []string{"Org2MSP", "Org1MSP"}, "message", "salt")
+	checkPersonal("a response to a customer of the merchant's own organisation", last(), []string{"Org2MSP", "Org1MSP"}, "key", "message", "messageHash")
 	if _, err := as("shop").ResolveTicket(ctx, ledgerapi.TicketStepRequest{IDArgs: care.IDArgs{ID: "T3"}}); err != nil {
 		t.Fatal(err)
 	}
 	checkPersonal("a resolution without a message", last(), nil)
 
-	evaluated = `{"ticket":"T3","merchant":"Org2MSP","texts":[]}`
-	if _, err := as("shop").GetTicketPersonalData(ctx, ledgerapi.TicketRequest{ID: "T3"}); err != nil {
+	evaluated = `{"ticket":"T3","merchant":"Org2MSP","sealed":[]}`
+	n0 := len(fake.sent())
+	if _, err := as("shop").GetTicketPersonalData(ctx, ledgerapi.TicketRequest{ID: "T3"}); cxlerr.CodeOf(err) != cxlerr.Forbidden || len(fake.sent()) != n0 {
+		t.Fatalf("personal data read without a vault: %v", err)
+	}
+	if _, err := as("shop").GetTicketPersonalData(ledgerapi.WithVault(ctx), ledgerapi.TicketRequest{ID: "T3"}); err != nil {
 		t.Fatal(err)
 	}
 	if sp := last(); sp.args[0] != "care:GetTicketPersonalData" || !slices.Equal(sp.orgs, []string{"Org2MSP"}) {

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"crypto/sha256"
 	"math"
 	"net"
 	"net/http"
@@ -11,11 +10,9 @@ import (
 	"time"
 
 	"github.com/cxledger/cxledger/cxlerr"
+	"github.com/cxledger/cxledger/gateway/config"
 	"golang.org/x/time/rate"
 )
-
-// HashKey is the SHA-256 of an API key, the form in which keys are configured and compared.
-func HashKey(key string) [sha256.Size]byte { return sha256.Sum256([]byte(key)) }
 
 // keyHint says how to present an API key.
 const keyHint = `send it as "Authorization: Bearer <key>" or "X-API-Key: <key>"`
@@ -35,7 +32,7 @@ func (s *Server) authenticate(r *http.Request) (Principal, error) {
 	if key == "" {
 		return Principal{}, cxlerr.Errorf(cxlerr.Unauthenticated, "an API key is required: %s", keyHint)
 	}
-	p, ok := s.opts.Principals[HashKey(key)]
+	p, ok := s.opts.Principals[config.HashKey(key)]
 	if !ok {
 		return Principal{}, cxlerr.Errorf(cxlerr.Unauthenticated, "unknown API key: this service has no client with it")
 	}

@@ -16,7 +16,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/care"
 	"github.com/cxledger/cxledger/chaincode/health"
-	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/chaincode/loyalty"
 	"github.com/cxledger/cxledger/chaincode/orders"
 	"github.com/cxledger/cxledger/chaincode/provenance"
@@ -59,7 +59,7 @@ var answers = map[*ledgerapi.Operation]func(identity string, req any) any{
 	&ledgerapi.HealthVersion.Operation: func(string, any) any { return ledgerapi.VersionInfo{Version: "7"} },
 	&ledgerapi.ConsortiumProposeRole.Operation: func(_ string, req any) any {
 		r := req.(*ledgerapi.RoleRequest)
-		return ledger.RoleGrant{MSP: r.MSP, Role: ledger.Role(r.Role), Status: ledger.RoleProposed}
+		return ledgertypes.RoleGrant{MSP: r.MSP, Role: ledgertypes.Role(r.Role), Status: ledgertypes.RoleProposed}
 	},
 	&ledgerapi.ProvenanceVerify.Operation: func(_ string, req any) any {
 		r := req.(*ledgerapi.VerifyRequest)
@@ -224,8 +224,8 @@ func newTestServer(t *testing.T, tune func(*Options)) *testServer {
 	opts := Options{
 		Backend: b, Store: st, Metrics: metrics.New(), Limits: limits, RequestTimeout: 2 * time.Second, PublicIdentity: "org1-user1",
 		Principals: map[[32]byte]Principal{
-			HashKey("alice-key"): {Name: "alice", Identity: "org1-user1"},
-			HashKey("bob-key"):   {Name: "bob", Identity: "org2-user1"},
+			config.HashKey("alice-key"): {Name: "alice", Identity: "org1-user1"},
+			config.HashKey("bob-key"):   {Name: "bob", Identity: "org2-user1"},
 		},
 	}
 	if tune != nil {

@@ -182,17 +182,42 @@ func (g *schemas) committed(res reflect.Type) map[string]any {
 // shortName is componentName of the type name (with its type arguments) of package
 // pkgPath.
 func shortName(pkgPath, typeName string) string {
+	if published, ok := publishedNames[pkgPath+"."+typeName]; ok {
+		return published
+	}
 	pkg := pkgPath[strings.LastIndex(pkgPath, "/")+1:]
 	name, args, generic := strings.Cut(typeName, "[")
 	if generic {
 		var short []string
 		for _, a := range strings.Split(strings.TrimSuffix(args, "]"), ",") {
+			if published, ok := publishedNames[strings.TrimLeft(a, "*[]")]; ok {
+				a = a[:len(a)-len(strings.TrimLeft(a, "*[]"))] + published
+			}
 			a = a[strings.LastIndex(a, "/")+1:]
 			short = append(short, strings.NewReplacer("[", "_", "]", "", "*", "").Replace(a))
 		}
 		name += "_" + strings.Join(short, "_")
 	}
 	return pkg + "." + name
+}
+
+// publishedNames keeps the component names the document published before these types
+// moved (the kit's role grant to ledgertypes, ledgerapi's copies of the provenance
+// requests to the contract's own argument types): the shapes are the same, and a
+// client generated from an earlier document keeps its names, since the document only
+// grows. Keyed by the Go type's package path and name.
+var publishedNames = map[string]string{
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes.RoleGrant":     "ledger.RoleGrant",
+	"github.com/cxledger/cxledger/chaincode/provenance.CustodyArgs":           "ledgerapi.CustodyRequest",
+	"github.com/cxledger/cxledger/chaincode/provenance.OfferCustodyArgs":      "ledgerapi.OfferCustodyRequest",
+	"github.com/cxledger/cxledger/chaincode/provenance.RejectCustodyArgs":     "ledgerapi.RejectCustodyRequest",
+	"github.com/cxledger/cxledger/chaincode/provenance.RegisterProductArgs":   "ledgerapi.RegisterProductRequest",
+	"github.com/cxledger/cxledger/chaincode/provenance.RegisterLotArgs":       "ledgerapi.RegisterLotRequest",
+	"github.com/cxledger/cxledger/chaincode/provenance.RegisterItemsArgs":     "ledgerapi.RegisterItemsRequest",
+	"github.com/cxledger/cxledger/chaincode/provenance.IssueCertificateArgs":  "ledgerapi.IssueCertificateRequest",
+	"github.com/cxledger/cxledger/chaincode/provenance.RevokeCertificateArgs": "ledgerapi.RevokeCertificateRequest",
+	"github.com/cxledger/cxledger/chaincode/provenance.RecallLotArgs":         "ledgerapi.RecallLotRequest",
+	"github.com/cxledger/cxledger/chaincode/provenance.SubjectArgs":           "provenance.CertificateSubject",
 }
 
 func (g *schemas) of(t reflect.Type) map[string]any {

@@ -108,7 +108,7 @@ func TestOpenAPIDescribesExactlyTheRoutes(t *testing.T) {
 			t.Errorf("reference to undefined schema %s", m[1])
 		}
 	}
-	for _, want := range []string{"cxlerr.Error", "ledgerapi.Committed_health.Ping", "ledger.RoleGrant", "ledgerapi.Event"} {
+	for _, want := range []string{"cxlerr.Error", "ledgerapi.Committed_health.Ping", "ledger.RoleGrant", "ledgerapi.Committed_ledger.RoleGrant", "ledgerapi.RegisterLotRequest", "ledgerapi.Event"} {
 		if _, ok := doc.Components.Schemas[want]; !ok {
 			t.Errorf("no schema %s", want)
 		}

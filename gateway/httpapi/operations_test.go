@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/cxledger/cxledger/chaincode/health"
-	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/gateway/params"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
@@ -118,7 +118,7 @@ func TestOpenAPIMatchesTheDescriptors(t *testing.T) {
 func TestCommittedSchemaIsTheGenericInstance(t *testing.T) {
 	for _, tc := range []struct{ res, instance reflect.Type }{
 		{typeOf[health.Ping](), typeOf[ledgerapi.Committed[health.Ping]]()},
-		{typeOf[[]ledger.RoleGrant](), typeOf[ledgerapi.Committed[[]ledger.RoleGrant]]()},
+		{typeOf[[]ledgertypes.RoleGrant](), typeOf[ledgerapi.Committed[[]ledgertypes.RoleGrant]]()},
 		{typeOf[*ledgerapi.VersionInfo](), typeOf[ledgerapi.Committed[*ledgerapi.VersionInfo]]()},
 	} {
 		made, reflected := &schemas{defs: map[string]any{}}, &schemas{defs: map[string]any{}}

@@ -1,6 +1,9 @@
 // Package service assembles the gateway service from its configuration: the Fabric client
-// over the configured peers and identities, the store, the HTTP API, reconciliation and the
-// verification cache, and runs them until it is told to stop.
+// over the configured peers and identities, the store, the HTTP API, reconciliation, the
+// verification cache and the vault of ticket keys (which opens the personal data of the
+// tickets of the organisations whose identities the service holds, keeps their pools of
+// published keys filled and destroys the keys of erased tickets), and runs them until it
+// is told to stop.
 package service
 
 import (
@@ -9,8 +12,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/cxledger/cxledger/gateway/config"
@@ -20,6 +25,7 @@ import (
 	"github.com/cxledger/cxledger/gateway/querycache"
 	"github.com/cxledger/cxledger/gateway/reconcile"
 	"github.com/cxledger/cxledger/gateway/store"
+	"github.com/cxledger/cxledger/gateway/vault"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -33,7 +39,9 @@ type Service struct {
 	reconciler *reconcile.Reconciler
 	// verifications is nil when the verification cache is off.
 	verifications *querycache.Verifications
-	public        string
+	// keeper keeps the vault of ticket keys in step with the ledger.
+	keeper *vault.Keeper
+	public string
 }
 
 // New assembles the service from a validated configuration. Nothing listens yet.
@@ -71,15 +79,23 @@ func New(cfg *config.Config, log *slog.Logger) (*Service, error) {
 	if public == "" {
 		public = cfg.Principals[0].Identity
 	}
-	var backend httpapi.Backend = fc
+	v, err := vault.Open(cfg.VaultDir())
+	if err != nil {
+		return nil, errors.Join(err, st.Close(), fc.Close())
+	}
+	keeper, err := newKeeper(cfg, fc, v, public, log)
+	if err != nil {
+		return nil, errors.Join(err, st.Close(), fc.Close())
+	}
+	b := backend{Client: fc, vault: v, keeper: keeper}
 	var verifications *querycache.Verifications
 	if cfg.Cache.VerifyTTL > 0 {
 		verifications = querycache.NewVerifications(querycache.Options{TTL: cfg.Cache.VerifyTTL, MaxEntries: cfg.Cache.VerifyEntries},
 			func(o querycache.Outcome) { m.CacheLookup("verify", string(o)) })
-		backend = cachedBackend{Client: fc, verifications: verifications}
+		b.verifications = verifications
 	}
 	api := httpapi.New(httpapi.Options{
-		Backend: backend, Store: st, Metrics: m, Log: log, Principals: principals, PublicIdentity: public,
+		Backend: b, Store: st, Metrics: m, Log: log, Principals: principals, PublicIdentity: public,
 		Limits: cfg.Limits, RequestTimeout: cfg.Timeouts.Request,
 	})
 	rec := &reconcile.Reconciler{
@@ -92,22 +108,64 @@ func New(cfg *config.Config, log *slog.Logger) (*Service, error) {
 			m.Reconciled("resubmitted", r.Resubmitted)
 		},
 	}
-	return &Service{cfg: cfg, log: log, fabric: fc, store: st, api: api, reconciler: rec, verifications: verifications, public: public}, nil
+	return &Service{cfg: cfg, log: log, fabric: fc, store: st, api: api, reconciler: rec, verifications: verifications, keeper: keeper, public: public}, nil
 }
 
-// cachedBackend is the Fabric client with verifications answered through the cache.
-type cachedBackend struct {
+// backend is the Fabric client with the personal data of tickets opened by the vault, and
+// verifications answered through the cache when it is on.
+type backend struct {
 	*fabric.Client
+	vault         *vault.Vault
+	keeper        *vault.Keeper
 	verifications *querycache.Verifications
 }
 
-// Transport is the client's transport with the cache in front of provenance Verify.
-func (b cachedBackend) Transport(identity string, j fabric.Journal) (ledgerapi.Transport, error) {
+// Ready reports whether the vault made its first pass (the merchants' pools of ticket keys
+// are published) and a peer answers.
+func (b backend) Ready(ctx context.Context) error {
+	if err := b.keeper.Ready(); err != nil {
+		return err
+	}
+	return b.Client.Ready(ctx)
+}
+
+// Transport is the client's transport with the vault, and the cache in front of
+// provenance Verify.
+func (b backend) Transport(identity string, j fabric.Journal) (ledgerapi.Transport, error) {
 	t, err := b.Client.Transport(identity, j)
 	if err != nil {
 		return nil, err
 	}
-	return b.verifications.Wrap(t), nil
+	t = b.vault.Wrap(t)
+	if b.verifications != nil {
+		t = b.verifications.Wrap(t)
+	}
+	return t, nil
+}
+
+// newKeeper is the keeper of the vault for every organisation the service holds an
+// identity of: each signs as the first of its identities by name; the keeper follows the
+// events as the public identity.
+func newKeeper(cfg *config.Config, fc *fabric.Client, v *vault.Vault, public string, log *slog.Logger) (*vault.Keeper, error) {
+	names := slices.Sorted(maps.Keys(cfg.Identities))
+	orgs := map[string]ledgerapi.Transport{}
+	for _, name := range names {
+		msp := cfg.Identities[name].MSPID
+		if _, ok := orgs[msp]; ok {
+			continue
+		}
+		t, err := fc.Transport(name, nil)
+		if err != nil {
+			return nil, fmt.Errorf("vault: identity %s: %w", name, err)
+		}
+		orgs[msp] = t
+	}
+	events, err := fc.Transport(public, nil)
+	if err != nil {
+		return nil, fmt.Errorf("vault: identity %s: %w", public, err)
+	}
+	return &vault.Keeper{Vault: v, Orgs: orgs, Events: events.Events(), Pool: cfg.Vault.Pool, Threshold: cfg.Vault.Threshold,
+		Interval: cfg.Vault.Interval, Log: log}, nil
 }
 
 // followProvenance drops cached verifications whenever a provenance transaction commits,
@@ -168,6 +226,11 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 			s.followProvenance(recCtx)
 		}
 	}()
+	kept := make(chan struct{})
+	go func() {
+		defer close(kept)
+		s.keeper.Run(recCtx)
+	}()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	s.log.Info("gateway service listening", "address", ln.Addr().String(), "peers", len(s.cfg.Peers),
@@ -186,6 +249,7 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	stopRec()
 	<-done
 	<-followed
+	<-kept
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

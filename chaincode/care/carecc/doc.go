@@ -1,0 +1,5 @@
+// Package carecc is the implementation of the care contract: the contractapi
+// contract and its transaction functions on the ledger kit. The contract's
+// argument and result types, with their validation, are package care, which
+// does not import Fabric, so clients use them without linking the shim.
+package carecc

@@ -1,0 +1,5 @@
+// Package healthcc is the implementation of the health contract: the contractapi
+// contract and its transaction functions on the ledger kit. The contract's
+// argument and result types, with their validation, are package health, which
+// does not import Fabric, so clients use them without linking the shim.
+package healthcc

@@ -1,0 +1,5 @@
+// Package loyaltycc is the implementation of the loyalty contract: the contractapi
+// contract and its transaction functions on the ledger kit. The contract's
+// argument and result types, with their validation, are package loyalty, which
+// does not import Fabric, so clients use them without linking the shim.
+package loyaltycc

@@ -1,0 +1,4 @@
+package loyalty
+
+// Name is the contract's name in the chaincode.
+const Name = "loyalty"

@@ -1,0 +1,4 @@
+package orders
+
+// Name is the contract's name in the chaincode.
+const Name = "orders"

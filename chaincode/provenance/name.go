@@ -1,0 +1,4 @@
+package provenance
+
+// Name is the contract's name in the chaincode.
+const Name = "provenance"
