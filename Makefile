@@ -1,7 +1,7 @@
 # cxledger: the two commands a new machine needs are `make up` and `make test`.
 GO ?= go
 
-.PHONY: up down status test unit integration lint images compose up-docker integration-docker
+.PHONY: up down status test unit integration lint images compose up-docker integration-docker chromium
 
 ## up: build what is missing, start the Fabric network, deploy the chaincode, then start the
 ## gateway service in front of it and print its URL and (the first time) a demo API key
@@ -30,8 +30,12 @@ lint:
 unit:
 	$(GO) test -race -count=1 ./...
 
-integration:
+integration: chromium
 	$(GO) test -tags integration -count=1 -timeout 60m -v ./test/...
+
+## chromium: headless Chromium for the resolver's page test (Debian's package), when missing
+chromium:
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
 ## images: build the Docker images FROM scratch from the static binaries (no registry needed)
 images:
@@ -48,5 +52,5 @@ compose:
 	$(GO) run ./cmd/cxl network compose
 
 ## integration-docker: the integration tests against the Docker Compose network
-integration-docker:
+integration-docker: chromium
 	CXL_TEST_NETWORK=docker $(GO) test -tags integration -count=1 -timeout 30m -v ./test/...

@@ -1,19 +1,24 @@
-// Package ledgerapi is cxledger's ledger as its clients see it: one interface per business
-// area (Health, Consortium, Provenance, Orders, Loyalty, Care), Transactions for the
-// outcome of a transaction by its ID, and Events for the chaincode events, with their
-// request and response types and one error type.
+// Package ledgerapi is cxledger's ledger as its clients see it: one typed descriptor per
+// chaincode function ([Op]: contract, function, submit or evaluate, HTTP route, request and
+// result types, and how its request reaches the chaincode), the interfaces built on them
+// (Health, Consortium, Provenance, Orders, Loyalty, Care), Transactions for the outcome of
+// a transaction by its ID, and Events for the chaincode events. Errors are cxlerr's.
 //
-// Two adapters implement it: gateway/fabric over the Fabric Gateway (used inside the gateway
-// service) and gateway/client over the service's REST API (used by the CLI), so a command
-// works the same against either. Where a contract exports its own request or result struct,
-// that struct is the wire type here; this package adds only what the contracts do not have.
+// Adapters implement [Transport] once and every descriptor works through them: gateway/fabric
+// over the Fabric Gateway (inside the gateway service and the CLI's direct transport),
+// gateway/client over the service's REST API, and the CLI's tests in process over the real
+// contracts. [Over] turns a Transport into the [Ledger], so a command works the same
+// against any of them. The request and result types are the contracts' own wire types
+// (packages chaincode/<area>, which import nothing from Fabric); this package adds only
+// what the contracts do not have, and links neither the chaincode shim nor the gateway
+// server (a test checks it).
 //
 // # Mutations
 //
 // A mutating operation returns once its transaction has committed VALID, as a
 // [Committed] carrying the transaction ID, the block and the contract's result. When the
-// outcome is still unknown at the caller's deadline it returns an *[Error] with code
-// [Pending] and the transaction ID; [Transactions.Status] resolves it later. A mutation is
+// outcome is still unknown at the caller's deadline it returns a *cxlerr.Error with code
+// PENDING and the transaction ID; [Transactions.Status] resolves it later. A mutation is
 // safe to repeat with the same idempotency key ([WithIdempotencyKey]): the service applies
 // it at most once.
 package ledgerapi

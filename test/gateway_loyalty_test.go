@@ -122,5 +122,8 @@ func TestGatewayLoyalty(t *testing.T) {
 	if op.Order != order || op.Earn != nil {
 		t.Fatalf("points of an undelivered order %+v", op)
 	}
-	g.get(t, "/v1/loyalty/orders/gw-none-"+run+"/points", customer, 404)
+	// A missing order's points are NOT_FOUND only to auditors (Org2MSP), who could read
+	// them; anyone else, its would-be customer too, is refused as for an order not theirs.
+	g.get(t, "/v1/loyalty/orders/gw-none-"+run+"/points", customer, 403)
+	g.get(t, "/v1/loyalty/orders/gw-none-"+run+"/points", partner, 404)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/chaincode/loyalty"
 	"github.com/cxledger/cxledger/chaincode/orders"
 	"github.com/cxledger/cxledger/chaincode/provenance"
@@ -227,14 +228,37 @@ func (e *Env) deposit(ctx context.Context, ref string, accounts []string) error 
 			return err
 		}
 	}
-	last := accounts[len(accounts)-1]
-	return e.seenByEveryOrg(ctx, ledgerapi.OrdersBalance.Name(), func(ctx context.Context, t ledgerapi.Transport) error {
-		b, err := ledgerapi.OrdersBalance.Query(ctx, t, ledgerapi.AccountRequest{Account: last, Currency: currency})
-		if err == nil && b.Balance <= 0 {
-			err = fmt.Errorf("%s not funded yet: balance %d", last, b.Balance)
+	// A balance is readable only by its holder, payment organisations and
+	// auditors, so no organisation's first user can read the customers'. The
+	// currency's outstanding amount is public and only deposits change it in a
+	// run, so an organisation's peer has every deposit once it shows at least
+	// what the issuer's shows after the last one.
+	funded, err := outstanding(ctx, bank)
+	if err != nil {
+		return err
+	}
+	return e.seenByEveryOrg(ctx, ledgerapi.OrdersCurrencies.Name(), func(ctx context.Context, t ledgerapi.Transport) error {
+		got, err := outstanding(ctx, t)
+		if err == nil && got < funded {
+			err = fmt.Errorf("deposits not seen yet: %d %s outstanding, want at least %d", got, currency, funded)
 		}
 		return err
 	})
+}
+
+// outstanding returns how much of the run's currency is outstanding, as t's
+// peer sees it.
+func outstanding(ctx context.Context, t ledgerapi.Transport) (ledgertypes.Amount, error) {
+	list, err := ledgerapi.OrdersCurrencies.Query(ctx, t, ledgerapi.NoArgs{})
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", ledgerapi.OrdersCurrencies.Name(), err)
+	}
+	for _, c := range *list {
+		if c.Code == currency {
+			return c.Outstanding, nil
+		}
+	}
+	return 0, fmt.Errorf("%s: currency %s not registered yet", ledgerapi.OrdersCurrencies.Name(), currency)
 }
 
 // consolidateMerchant merges the lots the orders workload paid into the merchant's

@@ -73,14 +73,32 @@
 // merchant erases a ticket's personal data. A member of an organisation
 // holding the merchant role publishes its ticket keys; anyone lists them.
 // A merchant sets its own SLA
-// policy; policies are public. Tickets, listings and breach
-// reports are readable by the customer, the merchant, and organisations
-// holding the auditor or arbiter role; any other caller is FORBIDDEN. (This
-// is the contract's rule; public state itself is in every channel member's
-// blocks.) SweepSLA is for the merchant, auditors and arbiters. Only the
-// buyer of an order that was delivered (or is being returned, or was
-// returned) reviews it, once; only the review's author edits it and only the
-// merchant replies. Reviews are public.
+// policy; policies are public. SweepSLA is for the merchant, auditors and
+// arbiters. Only the buyer of an order that was delivered (or is being
+// returned, or was returned) reviews it, once; only the review's author
+// edits it and only the merchant replies.
+//
+// # Who may read what
+//
+// Reads are authorised by ledger.RequireReader ("members" are client and
+// admin identities; auditors and arbiters the members of organisations
+// holding those roles):
+//
+//	GetTicket               the ticket's customer; its merchant's members; arbiters; auditors
+//	ListTickets             the caller's own tickets: the caller; a merchant's: its members,
+//	                        arbiters, auditors
+//	BreachReport            the merchant's members; arbiters; auditors
+//	GetTicketPersonalData   the ticket's merchant's members, while it holds the merchant role
+//	                        (evaluated on its own peer: no other peer holds the collection)
+//	GetSLAPolicy, TicketKeys anyone (terms and public keys are public)
+//	GetReview, ListReviews  anyone (reviews are public within the consortium; reviewers are
+//	                        pseudonyms)
+//
+// Any other caller is FORBIDDEN with a message that names only the caller.
+// A missing ticket is FORBIDDEN to everyone but arbiters and auditors, who
+// alone get NOT_FOUND (its personal data is FORBIDDEN to everyone), so a
+// stranger cannot tell an existing ticket from a missing one. This is the
+// contract's rule; public state itself is in every channel member's blocks.
 //
 // # Tickets
 //

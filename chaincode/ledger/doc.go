@@ -1,5 +1,6 @@
-// Package ledger is the kit every cxledger contract is written on: the transaction context and caller identity, composite keys, JSON state,
-// strict argument decoding, token lots, events, pagination, history and the
+// Package ledger is the kit every cxledger contract is written on: the
+// transaction context and caller identity, composite keys, JSON state, strict
+// argument decoding, token lots, events, pagination, history and the
 // transactions on the consortium's organisation roles.
 //
 // It depends on the standard library, fabric-chaincode-go, packages strictjson

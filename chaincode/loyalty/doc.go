@@ -64,10 +64,25 @@
 // account ("<MSP ID>/<common name>") owns them, redeems or transfers them:
 // not a merchant, not another customer. A redemption names the merchant it
 // is made at, which must be the issuer or an accepted partner. The issuer
-// sweeps expired points of any account, a customer only their own. Balance
-// and History are open to the account, the issuer, accepted partners and
-// auditors; Statement to the two merchants and auditors; OrderPoints to the
-// order's customer and merchant and auditors; programmes to every member.
+// sweeps expired points of any account, a customer only their own.
+//
+// # Who may read what
+//
+// Reads are authorised by ledger.RequireReader ("members" are client and
+// admin identities; auditors the members of organisations holding the
+// auditor role):
+//
+//	Balance, History         the account holder; the programme's issuer's members; auditors
+//	                         (not partners: a partner sees what concerns it in the Statement)
+//	Statement                the members of either merchant; auditors
+//	OrderPoints              the order's customer; the order's merchant's members; auditors
+//	GetProgram, ListPrograms anyone (programme terms are public within the consortium)
+//
+// Any other caller is FORBIDDEN with a message that names only the caller.
+// OrderPoints of a missing order is FORBIDDEN to everyone but auditors,
+// who alone get NOT_FOUND, so a stranger cannot tell an existing order
+// from a missing one; a Balance or History of an account with nothing is
+// empty, and FORBIDDEN like any other to a caller who may not read it.
 //
 // # Points are lots
 //

@@ -89,9 +89,34 @@
 //	ReceiveReturn     the merchant or the named carrier (still holding carrier)
 //	OpenDispute       the customer or the merchant
 //	ResolveDispute    the named arbiter, still holding arbiter
-//	Sweep and queries anyone
+//	Sweep             anyone
 //
 // "The merchant" is any client or admin of the merchant organisation.
+//
+// # Who may read what
+//
+// Reads are authorised as carefully as writes, by ledger.RequireReader:
+//
+//	GetOrder (and its refunds)  the customer; the members of the merchant and of the carrier and
+//	                            arbiter the order names; payment organisations; auditors
+//	CustomerOrders              the customer; payment organisations; auditors (a merchant sees its
+//	                            customers' orders through MerchantOrders)
+//	MerchantOrders              the merchant's members; payment organisations; auditors
+//	Balance                     of "<MSP>/<name>": that customer; of "<MSP>": its members; of
+//	                            "escrow:<order>": the order's readers as for GetOrder; payment
+//	                            organisations and auditors always
+//	Currencies                  anyone
+//
+// "Members" are client and admin identities of the organisation; payment
+// organisations and auditors are the members of organisations holding the
+// payment or auditor role. Any other caller is FORBIDDEN with a message
+// that names only the caller. A stranger cannot tell an existing order
+// from a missing one: a missing order has no parties, so it is FORBIDDEN
+// to everyone but payment organisations and auditors, who alone get
+// NOT_FOUND (the customer who mistypes an ID gets FORBIDDEN too). The
+// escrow of a missing order is FORBIDDEN likewise, and empty to payment
+// organisations and auditors. This is the contract's rule: the peers of
+// every channel member still hold the public state in their blocks.
 //
 // # Order states
 //
@@ -173,7 +198,11 @@
 // # Other contracts
 //
 // NewContract takes Hooks, called inside the transaction on deliveries and
-// refunds, and GetOrder reads an order from another contract's transaction.
+// refunds, and GetOrder reads an order from another contract's transaction
+// without a reader check (for the contract's own rules, such as "only the
+// buyer reviews"); a query that returns what it reads uses FindOrder and
+// ledger.RequireReader with its own readers (loyalty's OrderPoints), or
+// ReadOrder for the orders contract's (OrderReaders).
 //
 // # Packages
 //

@@ -61,6 +61,11 @@ func TestDepositShowWithdraw(t *testing.T) {
 			cx("show", "Org2MSP/User1", "--currency", "USD").Fails(t, cmdutil.ExitNotFound, "NOT_FOUND")
 			l.As(clitest.User("Org2MSP", "User1"))
 			cx("deposit", "Org2MSP/User1=1", "--currency", "EUR").Fails(t, cmdutil.ExitForbidden, "FORBIDDEN")
+			cx("show", "Org2MSP/User1", "--currency", "EUR").OK(t)
+			// A balance is for its holder, payment and auditors: not for another
+			// customer of the same organisation.
+			l.As(clitest.User("Org2MSP", "User2"))
+			cx("show", "Org2MSP/User1", "--currency", "EUR").Fails(t, cmdutil.ExitForbidden, "FORBIDDEN")
 			list := cx("currencies").OK(t)
 			if list.Stdout != "EUR\tOrg1MSP\t6000\t"+l.Now().Format("2006-01-02T15:04:05Z07:00")+"\n" {
 				t.Fatalf("currencies %q", list.Stdout)

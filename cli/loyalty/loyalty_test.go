@@ -118,6 +118,14 @@ func TestEarnAndRedeem(t *testing.T) {
 				t.Fatalf("statement %+v", st)
 			}
 			cx("statement", "Org1MSP", "Org2MSP", "--from", "2025-01-01").Fails(t, cmdutil.ExitUsage, "missing --to")
+			// Points are for their holder, the issuer and auditors; a statement for
+			// the two merchants and auditors. A payment provider is none of them.
+			l.As(clitest.User("Org3MSP", "User1"))
+			cx("balance", "club", "Org2MSP/User1").Fails(t, cmdutil.ExitForbidden, "FORBIDDEN")
+			cx("history", "club", "Org2MSP/User1").Fails(t, cmdutil.ExitForbidden, "FORBIDDEN")
+			cx("statement", "Org1MSP", "Org2MSP", "--from", "2025-01-01", "--to", "2025-12-31").Fails(t, cmdutil.ExitForbidden, "FORBIDDEN")
+			l.As(clitest.User("Org1MSP", "User1"))
+			cx("balance", "club", "Org2MSP/User1").OK(t)
 		})
 	}
 }

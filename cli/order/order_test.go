@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/chaincode/orders"
 	"github.com/cxledger/cxledger/cli/clitest"
@@ -132,6 +133,25 @@ func TestOrderRefundedOnce(t *testing.T) {
 			if !strings.Contains(show.Stdout, "state:\trefunded\n") || !strings.Contains(show.Stdout, "refund:\trf-1: 1000 EUR by Org1MSP (damaged)") {
 				t.Fatalf("show:\n%s", show.Stdout)
 			}
+			// Only the parties, payment and auditors read an order: another
+			// customer of the customer's organisation and an arbiter the order
+			// does not name are refused, alike for an order that exists and one
+			// that does not, and the refusal names nothing of the order.
+			for _, stranger := range []ledgertest.Identity{clitest.User("Org2MSP", "User2"), org3} {
+				l.As(stranger)
+				for _, id := range []string{"o1", "nope"} {
+					r := cx(NewCmdOrder, "show", id)
+					r.Fails(t, cmdutil.ExitForbidden, "FORBIDDEN")
+					if msg := r.Err.Error() + r.Stderr; strings.Contains(msg, "Org2MSP/User1") || strings.Contains(msg, "Org1MSP") || strings.Contains(msg, id) {
+						t.Fatalf("the refusal of %s names the order: %s", id, msg)
+					}
+				}
+				cx(NewCmdOrder, "list", "--customer", "Org2MSP/User1").Fails(t, cmdutil.ExitForbidden, "FORBIDDEN")
+				cx(NewCmdOrder, "list", "--merchant", "Org1MSP").Fails(t, cmdutil.ExitForbidden, "FORBIDDEN")
+			}
+			l.As(customer)
+			cx(NewCmdOrder, "show", "o1").OK(t)
+			cx(NewCmdOrder, "list").OK(t)
 		})
 	}
 }

@@ -216,7 +216,9 @@ func TestTicketLifecycle(t *testing.T) {
 			if _, err := v.Key("Org2MSP", o.Result.Key); cxlerr.CodeOf(err) != cxlerr.NotFound {
 				t.Fatalf("the erased ticket's key %s after reconciliation: %v", o.Result.Key, err)
 			}
-			cx("show", "t9").Fails(t, cmdutil.ExitNotFound, "NOT_FOUND")
+			// A missing ticket has no parties: the merchant may not read it, and
+			// learns no more than that (only arbiters and auditors get NOT_FOUND).
+			cx("show", "t9").Fails(t, cmdutil.ExitForbidden, "FORBIDDEN")
 			var page care.TicketPage
 			cx("list", "--merchant", "Org2MSP", "--json").OK(t).JSON(t, &page)
 			if len(page.Tickets) != 1 {

@@ -40,8 +40,8 @@ func (s *Server) authenticate(r *http.Request) (Principal, error) {
 }
 
 // allow takes a token from lim, or answers 429 with Retry-After (whole seconds until a
-// token is available) and returns false.
-func (s *Server) allow(w http.ResponseWriter, r *http.Request, lim *rate.Limiter, name string) bool {
+// token is available) through fail and returns false.
+func (s *Server) allow(w http.ResponseWriter, r *http.Request, lim *rate.Limiter, name string, fail func(http.ResponseWriter, *http.Request, error)) bool {
 	res := lim.Reserve()
 	delay := res.Delay()
 	if res.OK() && delay == 0 {
@@ -54,7 +54,7 @@ func (s *Server) allow(w http.ResponseWriter, r *http.Request, lim *rate.Limiter
 		secs = max(1, int(math.Ceil(delay.Seconds())))
 	}
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
-	s.writeError(w, r, cxlerr.Errorf(cxlerr.RateLimited, "too many requests; retry in %d s", secs))
+	fail(w, r, cxlerr.Errorf(cxlerr.RateLimited, "too many requests; retry in %d s", secs))
 	return false
 }
 

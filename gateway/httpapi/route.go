@@ -63,6 +63,9 @@ type Route struct {
 	// Params are the path and query parameters.
 	Params []Param
 	handle func(s *Server, w http.ResponseWriter, r *http.Request)
+	// fail answers the errors the guard finds (credentials, rate limit, UTF-8) when the
+	// route answers in more than JSON; nil: the error envelope.
+	fail func(s *Server, w http.ResponseWriter, r *http.Request, err error)
 }
 
 func typeOf[T any]() reflect.Type { return reflect.TypeFor[T]() }

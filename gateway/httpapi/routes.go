@@ -11,13 +11,15 @@ import (
 )
 
 // table is every route of the API: the operational endpoints, a typed route per operation
-// of the ledger (see operationRoutes), the status of transactions and the event stream.
+// of the ledger (see operationRoutes), the status of transactions, the event stream and the
+// GS1 Digital Link resolver.
 func (s *Server) table() []Route {
 	var routes []Route
 	routes = append(routes, s.serviceRoutes()...)
 	routes = append(routes, operationRoutes()...)
 	routes = append(routes, s.transactionRoutes()...)
 	routes = append(routes, s.eventRoutes()...)
+	routes = append(routes, resolverRoutes()...)
 	return routes
 }
 

@@ -143,28 +143,32 @@ func infoOf(ctx context.Context) *requestInfo {
 // guard applies a route's access rule (credentials and the principal's rate limit, or the
 // per-address limit of public routes) before its handler.
 func (s *Server) guard(rt Route) http.Handler {
+	fail := s.writeError
+	if rt.fail != nil {
+		fail = func(w http.ResponseWriter, r *http.Request, err error) { rt.fail(s, w, r, err) }
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch rt.Access {
 		case AccessPrincipal:
 			p, err := s.authenticate(r)
 			if err != nil {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="cxledger"`)
-				s.writeError(w, r, err)
+				fail(w, r, err)
 				return
 			}
 			infoOf(r.Context()).principal = p.Name
-			if !s.allow(w, r, s.limiters[p.Name], "principal") {
+			if !s.allow(w, r, s.limiters[p.Name], "principal", fail) {
 				return
 			}
 			r = r.WithContext(context.WithValue(r.Context(), principalKey, p))
 		case AccessPublic:
-			if !s.allow(w, r, s.public.get(clientAddress(r)), "public") {
+			if !s.allow(w, r, s.public.get(clientAddress(r)), "public", fail) {
 				return
 			}
 		}
 		if rt.Access != AccessOperations {
 			if err := validUTF8(r); err != nil {
-				s.writeError(w, r, err)
+				fail(w, r, err)
 				return
 			}
 		}

@@ -126,13 +126,18 @@ func (r personalRecord) text(publicHash string) care.SealedText {
 // for a ticket, each piece with its hash in public state (the merchant's vault opens
 // the envelopes and checks the texts against the hashes). Only
 // members of the ticket's merchant organisation may call it, as an evaluate
-// on one of its own peers: no other peer holds the collection.
+// on one of its own peers: no other peer holds the collection. A missing
+// ticket is FORBIDDEN like another merchant's, so the answer tells no one
+// which tickets exist.
 func getPersonalData(tx *ledger.Tx, a care.IDArgs) (*care.SealedPersonalData, error) {
-	t, err := readTicket(tx, a.ID)
+	t, found, err := findTicket(tx, a.ID)
 	if err != nil {
 		return nil, err
 	}
-	if err := requireMerchantOf(tx, t); err != nil {
+	if c := tx.Caller(); !found || c.MSP != t.Merchant {
+		return nil, cxlerr.Errorf(cxlerr.Forbidden, "%s may not read this ticket's personal data: only the ticket's merchant may", c.Account)
+	}
+	if err := ledger.RequireRole(tx, ledgertypes.Merchant); err != nil {
 		return nil, err
 	}
 	out := &care.SealedPersonalData{Ticket: t.ID, Merchant: t.Merchant, Texts: []care.SealedText{}, ErasedAt: t.ErasedAt}

@@ -265,10 +265,10 @@ func sweepSLA(tx *ledger.Tx, a care.SweepSLAArgs) (*care.SLASweep, error) {
 	return out, nil
 }
 
-// breachReport lists one page of a merchant's recorded breaches. Callers:
-// the merchant itself, auditors and arbiters.
+// breachReport lists one page of a merchant's recorded breaches. Readers:
+// the merchant's members, arbiters and auditors.
 func breachReport(tx *ledger.Tx, a care.BreachReportArgs) (*care.BreachReport, error) {
-	if err := requireOversight(tx, a.Merchant); err != nil {
+	if err := ledger.RequireReader(tx, ledger.Readers{Parties: []string{a.Merchant}, Roles: oversightRoles}); err != nil {
 		return nil, err
 	}
 	rows, next, err := ledger.Page(tx, breachType, []string{a.Merchant}, a.PageSize, a.Bookmark)

@@ -150,8 +150,9 @@ func TestLateResponseRecordsBreach(t *testing.T) {
 	if got := kinds(query(e, auditor, breachReport, `{"merchant":"Org2MSP"}`).Breaches); len(got) != 2 {
 		t.Fatalf("auditor's report %v", got)
 	}
-	fails(e, rival, breachReport, `{"merchant":"Org2MSP"}`, nil, cxlerr.Forbidden, "Org3MSP is neither merchant Org2MSP")
-	fails(e, alice, breachReport, `{"merchant":"Org2MSP"}`, nil, cxlerr.Forbidden, "Org1MSP is neither merchant Org2MSP")
+	fails(e, rival, breachReport, `{"merchant":"Org2MSP"}`, nil, cxlerr.Forbidden, "Org3MSP/clerk may not read this record")
+	fails(e, alice, breachReport, `{"merchant":"Org2MSP"}`, nil, cxlerr.Forbidden, "Org1MSP/alice may not read this record")
+	fails(e, stranger, breachReport, `{"merchant":"Org2MSP"}`, nil, cxlerr.Forbidden, "Org5MSP/eve may not read this record")
 	fails(e, agent, breachReport, `{"merchant":""}`, nil, cxlerr.Invalid, "merchant: MSP ID")
 }
 

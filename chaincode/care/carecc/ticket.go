@@ -326,6 +326,33 @@ func readTicket(tx *ledger.Tx, id string) (care.Ticket, error) {
 	return t, nil
 }
 
+// findTicket returns ticket id and whether it exists, for the queries,
+// which must not tell a caller who may not read it whether it does.
+func findTicket(tx *ledger.Tx, id string) (care.Ticket, bool, error) {
+	key, err := ticketKey(tx, id)
+	if err != nil {
+		return care.Ticket{}, false, err
+	}
+	var t care.Ticket
+	found, err := ledger.GetJSON(tx, key, &t)
+	return t, found, err
+}
+
+// ticketReaders are who may read ticket t, found or not: its customer, its
+// merchant's members, arbiters and auditors (ledger.RequireReader). A
+// missing ticket has no parties, so only arbiters and auditors learn that
+// it is NOT_FOUND; everyone else gets FORBIDDEN, as for a ticket not theirs.
+func ticketReaders(t care.Ticket, found bool) ledger.Readers {
+	r := ledger.Readers{Roles: oversightRoles}
+	if found {
+		r.Parties = []string{t.Customer, t.Merchant}
+	}
+	return r
+}
+
+// oversightRoles read every ticket and breach report, besides auditors.
+var oversightRoles = []ledgertypes.Role{ledgertypes.Arbiter}
+
 // saveTicket writes next and moves the due index from old's deadlines to
 // next's.
 func saveTicket(tx *ledger.Tx, old, next care.Ticket) error {
@@ -357,16 +384,17 @@ func readSteps(tx *ledger.Tx, id string) ([]care.TicketStep, error) {
 }
 
 // getTicket returns a ticket with its steps and the breaches overdue at the
-// query's time. Callers: the customer, the merchant, auditors and arbiters.
+// query's time. Readers: see ticketReaders.
 func getTicket(tx *ledger.Tx, a care.IDArgs) (*care.TicketDetail, error) {
-	t, err := readTicket(tx, a.ID)
+	t, found, err := findTicket(tx, a.ID)
 	if err != nil {
 		return nil, err
 	}
-	if tx.Caller().Account != t.Customer {
-		if err := requireOversight(tx, t.Merchant); err != nil {
-			return nil, err
-		}
+	if err := ledger.RequireReader(tx, ticketReaders(t, found)); err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, cxlerr.Errorf(cxlerr.NotFound, "ticket %s not found", a.ID)
 	}
 	steps, err := readSteps(tx, t.ID)
 	if err != nil {
@@ -375,12 +403,13 @@ func getTicket(tx *ledger.Tx, a care.IDArgs) (*care.TicketDetail, error) {
 	return &care.TicketDetail{Ticket: t, Steps: steps, Overdue: overdue(t, tx.Time())}, nil
 }
 
-// listTickets lists one page of a merchant's tickets (for the merchant,
-// auditors and arbiters) or of the caller's own tickets, by ticket ID.
+// listTickets lists one page of a merchant's tickets (for the merchant's
+// members, arbiters and auditors) or of the caller's own tickets, by ticket
+// ID.
 func listTickets(tx *ledger.Tx, a care.ListTicketsArgs) (*care.TicketPage, error) {
 	objectType, owner := customerTickets, tx.Caller().Account
 	if a.Merchant != "" {
-		if err := requireOversight(tx, a.Merchant); err != nil {
+		if err := ledger.RequireReader(tx, ledger.Readers{Parties: []string{a.Merchant}, Roles: oversightRoles}); err != nil {
 			return nil, err
 		}
 		objectType, owner = merchantTickets, a.Merchant

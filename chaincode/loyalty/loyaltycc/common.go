@@ -100,34 +100,10 @@ func requireHolder(tx *ledger.Tx, account, what string) error {
 }
 
 // requireViewer fails with FORBIDDEN unless the caller may see account's
-// points in p: the account itself, the issuer, a partner that accepted the
-// terms, or an auditor.
+// points in p: the account itself, the issuer's members and auditors. A
+// partner sees what concerns it in the Statement, not customers' points.
 func requireViewer(tx *ledger.Tx, p *loyalty.Program, account string) error {
-	c := tx.Caller()
-	if c.Account == account || actsFor(c, p.Merchant) {
-		return nil
-	}
-	if _, ok := p.Partner(c.MSP); ok && actsFor(c, c.MSP) {
-		accepted, err := hasAccepted(tx, p.ID, c.MSP)
-		if err != nil || accepted {
-			return err
-		}
-	}
-	return requireAuditor(tx, "see the points of "+account+" in programme "+p.ID)
-}
-
-// requireAuditor fails with FORBIDDEN unless the caller acts for an
-// organisation holding the auditor role.
-func requireAuditor(tx *ledger.Tx, what string) error {
-	c := tx.Caller()
-	ok, err := ledger.OrgHasRole(tx, c.MSP, ledgertypes.Auditor)
-	if err != nil {
-		return err
-	}
-	if !ok || !actsFor(c, c.MSP) {
-		return cxlerr.Errorf(cxlerr.Forbidden, "%s may not %s", c.Account, what)
-	}
-	return nil
+	return ledger.RequireReader(tx, ledger.Readers{Parties: []string{account, p.Merchant}})
 }
 
 // putEntry writes an account's history entry for this transaction. cause

@@ -90,8 +90,8 @@ func TestStatement(t *testing.T) {
 	args := func(merchant, counterparty string, from, to time.Time, extra string) string {
 		return fmt.Sprintf(`{"merchant":%q,"counterparty":%q,"from":%q,"to":%q%s}`, merchant, counterparty, from.Format(time.RFC3339), to.Format(time.RFC3339), extra)
 	}
-	fails(e, corner, e.lc.Statement, args(acme.msp, bistro.msp, t0, t0.Add(day), ""), cxlerr.Forbidden, "may not see the settlement statement of AcmeMSP and BistroMSP")
-	fails(e, alice, e.lc.Statement, args(acme.msp, bistro.msp, t0, t0.Add(day), ""), cxlerr.Forbidden, "may not see")
+	fails(e, corner, e.lc.Statement, args(acme.msp, bistro.msp, t0, t0.Add(day), ""), cxlerr.Forbidden, "CornerMSP/clerk may not read this record")
+	fails(e, alice, e.lc.Statement, args(acme.msp, bistro.msp, t0, t0.Add(day), ""), cxlerr.Forbidden, "may not read this record")
 	fails(e, acme, e.lc.Statement, args(acme.msp, acme.msp, t0, t0.Add(day), ""), cxlerr.Invalid, "two different merchants")
 	fails(e, acme, e.lc.Statement, args(acme.msp, bistro.msp, t0, t0, ""), cxlerr.Invalid, "from must be set and before to")
 	fails(e, acme, e.lc.Statement, args(acme.msp, bistro.msp, t0, t0.Add(367*day), ""), cxlerr.Invalid, "at most 366 days")

@@ -125,16 +125,22 @@ func history(tx *ledger.Tx, a loyalty.HistoryArgs) (*loyalty.PointsHistory, erro
 }
 
 // orderPoints returns the points linked to an order, for its customer, its
-// merchant and auditors.
+// merchant and auditors. A missing order is FORBIDDEN to all others too, so
+// only auditors learn that it is NOT_FOUND.
 func orderPoints(tx *ledger.Tx, a loyalty.OrderArgs) (*loyalty.OrderPoints, error) {
-	o, err := orderscc.GetOrder(tx, a.Order)
+	o, err := orderscc.FindOrder(tx, a.Order)
 	if err != nil {
 		return nil, err
 	}
-	if c := tx.Caller(); c.Account != o.Customer && !actsFor(c, o.Merchant) {
-		if err := requireAuditor(tx, "see the points of order "+o.ID); err != nil {
-			return nil, err
-		}
+	var readers ledger.Readers
+	if o != nil {
+		readers.Parties = []string{o.Customer, o.Merchant}
+	}
+	if err := ledger.RequireReader(tx, readers); err != nil {
+		return nil, err
+	}
+	if o == nil {
+		return nil, cxlerr.Errorf(cxlerr.NotFound, "order %s not found", a.Order)
 	}
 	e, err := orderEarn(tx, o.ID)
 	if err != nil {

@@ -24,13 +24,11 @@ func putSettlement(tx *ledger.Tx, s loyalty.SettlementEntry) error {
 }
 
 // statement reads every obligation between the two merchants in the
-// period, nets them per currency, and returns one page of them.
+// period, nets them per currency, and returns one page of them, to members
+// of either merchant and auditors.
 func statement(tx *ledger.Tx, a loyalty.StatementArgs) (*loyalty.SettlementStatement, error) {
-	c := tx.Caller()
-	if !actsFor(c, a.Merchant) && !actsFor(c, a.Counterparty) {
-		if err := requireAuditor(tx, "see the settlement statement of "+a.Merchant+" and "+a.Counterparty); err != nil {
-			return nil, err
-		}
+	if err := ledger.RequireReader(tx, ledger.Readers{Parties: []string{a.Merchant, a.Counterparty}}); err != nil {
+		return nil, err
 	}
 	from, to := a.From.UTC(), a.To.UTC()
 	lo, hi := min(a.Merchant, a.Counterparty), max(a.Merchant, a.Counterparty)

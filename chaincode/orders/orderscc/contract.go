@@ -132,26 +132,28 @@ func (c *Contract) Sweep(ctx contractapi.TransactionContextInterface, args order
 	return ledger.Run(ctx.GetStub(), args, c.sweep)
 }
 
-// GetOrder returns an order. Argument: {"id"}.
+// GetOrder returns an order to its readers (OrderReaders). Argument: {"id"}.
 func (c *Contract) GetOrder(ctx contractapi.TransactionContextInterface, args orders.IDArgs) (*orders.Order, error) {
 	return ledger.Run(ctx.GetStub(), args, func(tx *ledger.Tx, a orders.IDArgs) (*orders.Order, error) {
-		return GetOrder(tx, a.ID)
+		return ReadOrder(tx, a.ID)
 	})
 }
 
 // CustomerOrders lists a customer's orders (the caller's by default), oldest
-// first. Argument: {"customer"?,"pageSize"?,"bookmark"?}.
+// first, to the customer, payment organisations and auditors. Argument: {"customer"?,"pageSize"?,"bookmark"?}.
 func (c *Contract) CustomerOrders(ctx contractapi.TransactionContextInterface, args orders.CustomerOrdersArgs) (*orders.OrderPage, error) {
 	return ledger.Run(ctx.GetStub(), args, customerOrders)
 }
 
 // MerchantOrders lists a merchant's orders in one state, or all grouped by
-// state, oldest first. Argument: {"merchant","state"?,"pageSize"?,"bookmark"?}.
+// state, oldest first, to the merchant, payment organisations and auditors. Argument: {"merchant","state"?,"pageSize"?,"bookmark"?}.
 func (c *Contract) MerchantOrders(ctx contractapi.TransactionContextInterface, args orders.MerchantOrdersArgs) (*orders.OrderPage, error) {
 	return ledger.Run(ctx.GetStub(), args, merchantOrders)
 }
 
-// Balance returns an account's balance in a currency. Argument:
+// Balance returns an account's balance in a currency to the account's
+// holder (for an escrow, the order's readers), payment organisations and
+// auditors. Argument:
 // {"account","currency"}.
 func (c *Contract) Balance(ctx contractapi.TransactionContextInterface, args orders.AccountArgs) (*orders.SettlementBalance, error) {
 	return ledger.Run(ctx.GetStub(), args, balance)

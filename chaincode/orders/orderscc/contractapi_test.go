@@ -70,7 +70,7 @@ func TestThroughContractAPI(t *testing.T) {
 		{"MerchantOrders", `{"merchant":"ShopMSP","state":"returned"}`, `"id":"o2"`},
 		{"Balance", `{"account":"CustMSP/alice","currency":"EUR"}`, `"balance":4001`},
 	} {
-		if out := invoke(carol, q.fn, q.args); !strings.Contains(out, q.want) {
+		if out := invoke(audit, q.fn, q.args); !strings.Contains(out, q.want) {
 			t.Fatalf("%s: %s, want %s", q.fn, out, q.want)
 		}
 	}

@@ -32,6 +32,7 @@ var (
 	ship2  = who{"Ship2MSP", "driver", "client"}  // carrier too
 	judge  = who{"JudgeMSP", "referee", "client"} // arbiter
 	judge2 = who{"Judge2MSP", "referee", "client"}
+	audit  = who{"AuditMSP", "inspector", "client"} // auditor: reads every order
 	alice  = who{"CustMSP", "alice", "client"}
 	bob    = who{"CustMSP", "bob", "client"}
 	carol  = who{"CustMSP", "carol", "client"}
@@ -102,6 +103,7 @@ func newEnv(t testing.TB) *env {
 	}{
 		{bank, ledgertypes.Payment}, {bank2, ledgertypes.Payment}, {shop, ledgertypes.Merchant}, {mall, ledgertypes.Merchant},
 		{ship, ledgertypes.Carrier}, {ship2, ledgertypes.Carrier}, {judge, ledgertypes.Arbiter}, {judge2, ledgertypes.Arbiter},
+		{audit, ledgertypes.Auditor},
 		// Customers are enrolled with a member's CA, so their accounts name a
 		// member organisation: CustMSP stands for it.
 		{alice, ledgertypes.Carrier},
@@ -274,10 +276,10 @@ func (e *env) wantBalances(want map[string]ledgertypes.Amount) {
 	}
 }
 
-// order reads an order as a query.
+// order reads an order as a query, as an auditor, who reads every order.
 func (e *env) order(id string) *orders.Order {
 	e.t.Helper()
-	return mustDo(e, carol, getOrder, js(map[string]string{"id": id}))
+	return mustDo(e, audit, getOrder, js(map[string]string{"id": id}))
 }
 
 // event decodes the event of the last committed transaction.

@@ -285,7 +285,24 @@ type transferEvent struct {
 	Outstanding ledgertypes.Amount `json:"outstanding"`
 }
 
+// balance sums an account's lots in a currency. Its readers are the
+// holder's (a customer account is read by that customer, an organisation
+// account by the organisation's members), an escrow's the order's
+// (OrderReaders), and payment organisations and auditors always. An
+// escrow of a missing order is FORBIDDEN to the order's would-be parties
+// like any escrow not theirs, and empty to the others.
 func balance(tx *ledger.Tx, a orders.AccountArgs) (*orders.SettlementBalance, error) {
+	readers := ledger.Readers{Parties: []string{a.Account}, Roles: paymentReads}
+	if id, ok := strings.CutPrefix(a.Account, orders.EscrowAccount("")); ok {
+		o, err := FindOrder(tx, id)
+		if err != nil {
+			return nil, err
+		}
+		readers = OrderReaders(o)
+	}
+	if err := ledger.RequireReader(tx, readers); err != nil {
+		return nil, err
+	}
 	if _, err := readCurrency(tx, a.Currency); err != nil {
 		return nil, err
 	}

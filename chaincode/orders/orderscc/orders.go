@@ -12,9 +12,26 @@ import (
 
 // GetOrder returns the committed order id: INVALID for a malformed ID,
 // NOT_FOUND when there is none. Like every read, it does not see what the
-// current transaction wrote. Other contracts use it to check an order (the
-// care contract: that a reviewer bought and received it).
+// current transaction wrote. It checks no reader: other contracts use it
+// to check an order in their transactions (the care contract: that a
+// reviewer bought and received it); a query returning the order checks
+// with ReadOrder instead.
 func GetOrder(tx *ledger.Tx, id string) (*orders.Order, error) {
+	o, err := FindOrder(tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if o == nil {
+		return nil, notFound(id)
+	}
+	return o, nil
+}
+
+// FindOrder returns the committed order id, nil when there is none;
+// INVALID for a malformed ID. A query that shows what it finds passes nil
+// on to ledger.RequireReader as a record without parties before it
+// answers NOT_FOUND (see ReadOrder).
+func FindOrder(tx *ledger.Tx, id string) (*orders.Order, error) {
 	if err := orders.ValidateToken("id", id, orders.MaxToken); err != nil {
 		return nil, err
 	}
@@ -24,13 +41,43 @@ func GetOrder(tx *ledger.Tx, id string) (*orders.Order, error) {
 	}
 	var o orders.Order
 	found, err := ledger.GetJSON(tx, key, &o)
+	if err != nil || !found {
+		return nil, err
+	}
+	return &o, nil
+}
+
+// ReadOrder returns the committed order id if the caller may read it (see
+// OrderReaders): FORBIDDEN otherwise, whether or not the order exists, so
+// that only callers who could read it learn that it is NOT_FOUND.
+func ReadOrder(tx *ledger.Tx, id string) (*orders.Order, error) {
+	o, err := FindOrder(tx, id)
 	if err != nil {
 		return nil, err
 	}
-	if !found {
-		return nil, cxlerr.Errorf(cxlerr.NotFound, "order %s not found", id)
+	if err := ledger.RequireReader(tx, OrderReaders(o)); err != nil {
+		return nil, err
 	}
-	return &o, nil
+	if o == nil {
+		return nil, notFound(id)
+	}
+	return o, nil
+}
+
+// OrderReaders are who may read order o, its refunds and its escrow: its
+// customer, the merchant, the carrier and the arbiter it names, payment
+// organisations, and auditors. A nil o (a missing order) has no parties.
+func OrderReaders(o *orders.Order) ledger.Readers {
+	r := ledger.Readers{Roles: paymentReads}
+	if o != nil {
+		r.Parties = []string{o.Customer, o.Merchant, o.Carrier, o.Arbiter}
+	}
+	return r
+}
+
+// notFound is the NOT_FOUND of a missing order.
+func notFound(id string) error {
+	return cxlerr.Errorf(cxlerr.NotFound, "order %s not found", id)
 }
 
 func (c *Contract) place(tx *ledger.Tx, a orders.PlaceArgs) (*orders.Order, error) {

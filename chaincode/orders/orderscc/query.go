@@ -4,19 +4,30 @@ import (
 	"encoding/json"
 
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/chaincode/orders"
 	"github.com/cxledger/cxledger/cxlerr"
 )
+
+// paymentReads are the roles that read every order and balance, besides
+// auditors: payment organisations settle them.
+var paymentReads = []ledgertypes.Role{ledgertypes.Payment}
 
 func customerOrders(tx *ledger.Tx, a orders.CustomerOrdersArgs) (*orders.OrderPage, error) {
 	customer := a.Customer
 	if customer == "" {
 		customer = tx.Caller().Account
 	}
+	if err := ledger.RequireReader(tx, ledger.Readers{Parties: []string{customer}, Roles: paymentReads}); err != nil {
+		return nil, err
+	}
 	return orderPage(tx, customerType, []string{customer}, a.PageSize, a.Bookmark)
 }
 
 func merchantOrders(tx *ledger.Tx, a orders.MerchantOrdersArgs) (*orders.OrderPage, error) {
+	if err := ledger.RequireReader(tx, ledger.Readers{Parties: []string{a.Merchant}, Roles: paymentReads}); err != nil {
+		return nil, err
+	}
 	prefix := []string{a.Merchant}
 	if a.State != "" {
 		prefix = append(prefix, string(a.State))

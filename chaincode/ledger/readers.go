@@ -1,0 +1,61 @@
+package ledger
+
+import (
+	"strings"
+
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
+	"github.com/cxledger/cxledger/cxlerr"
+)
+
+// Readers says who may read a record, besides auditors, who read every
+// record (see RequireReader).
+type Readers struct {
+	// Parties are the record's parties: customer accounts
+	// ("<MSP ID>/<name>"), read by that identity alone, and organisations
+	// (MSP IDs), read by their client and admin identities. Empty strings
+	// are ignored, so optional parties (an order's carrier) need no check.
+	Parties []string
+	// Roles are the roles whose holders read every record of the kind
+	// (payment reads every order): client and admin identities of an
+	// organisation holding one of them in force.
+	Roles []ledgertypes.Role
+}
+
+// RequireReader fails with FORBIDDEN unless the caller may read a record
+// whose readers are r: the caller is one of r.Parties, or a client or
+// admin of an organisation holding one of r.Roles or the auditor role. It
+// is the one rule of who reads what: contracts name a record's parties and
+// this decides, so when identities carry their own roles (Fabric CA
+// attributes) only this function changes.
+//
+// The message names the caller and nothing of the record, and is the same
+// for every record, so a caller who may not read a record learns nothing
+// from it. To keep a stranger from telling an existing record from a
+// missing one, a query looks the record up, calls RequireReader with
+// empty Parties when it is missing, and answers NOT_FOUND only after that:
+// a missing record has no parties, so only role holders and auditors, who
+// could read it if it existed, learn that it does not; everyone else gets
+// this same FORBIDDEN.
+func RequireReader(tx *Tx, r Readers) error {
+	c := tx.caller
+	for _, p := range r.Parties {
+		switch {
+		case p == "":
+		case strings.Contains(p, "/"):
+			if c.Account == p {
+				return nil
+			}
+		case c.MSP == p && (c.IsClient() || c.IsAdmin()):
+			return nil
+		}
+	}
+	if c.IsClient() || c.IsAdmin() {
+		for _, role := range append([]ledgertypes.Role{ledgertypes.Auditor}, r.Roles...) {
+			ok, err := OrgHasRole(tx, c.MSP, role)
+			if err != nil || ok {
+				return err
+			}
+		}
+	}
+	return cxlerr.Errorf(cxlerr.Forbidden, "%s may not read this record", c.Account)
+}
