@@ -64,7 +64,7 @@ func TestReadsOnlyByTheParties(t *testing.T) {
 	g.post(t, "/v1/orders/orders", customer, map[string]any{"id": id, "merchant": merchant, "amount": 1_000, "currency": code,
 		"deadline": time.Now().Add(time.Hour).UTC().Format(time.RFC3339), "items": []map[string]any{{"sku": "kettle", "quantity": 1}}}, 200)
 	order := "/v1/orders/orders/" + id
-	list := "/v1/orders/customer-orders?pageSize=200&customer=" + url.QueryEscape(account)
+	list := "/v1/orders/customer-orders?pageSize=100&customer=" + url.QueryEscape(account)
 	balance := "/v1/orders/balance?currency=" + code + "&account=" + url.QueryEscape(account)
 
 	t.Run("the parties and an auditor read", func(t *testing.T) {
@@ -88,9 +88,9 @@ func TestReadsOnlyByTheParties(t *testing.T) {
 			}
 		}
 		var page orders.OrderPage
-		gwDecode(t, g.get(t, "/v1/orders/merchant-orders?pageSize=200&state=placed&merchant="+merchant, shop, 200).body, &page)
+		gwDecode(t, g.get(t, "/v1/orders/merchant-orders?pageSize=100&state=placed&merchant="+merchant, shop, 200).body, &page)
 		for page.Bookmark != "" && !gwHasOrder(page, id) {
-			gwDecode(t, g.get(t, "/v1/orders/merchant-orders?pageSize=200&state=placed&merchant="+merchant+"&bookmark="+url.QueryEscape(page.Bookmark), shop, 200).body, &page)
+			gwDecode(t, g.get(t, "/v1/orders/merchant-orders?pageSize=100&state=placed&merchant="+merchant+"&bookmark="+url.QueryEscape(page.Bookmark), shop, 200).body, &page)
 		}
 		if !gwHasOrder(page, id) {
 			t.Fatalf("%s's placed orders lack %s", merchant, id)
