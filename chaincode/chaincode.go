@@ -46,12 +46,15 @@ func New(version string) (*Chaincode, error) {
 
 // Contracts are the contracts of the cxledger chaincode, health reporting version.
 func Contracts(version string) []contractapi.ContractInterface {
+	// Loyalty earns on delivery and reverses on refund inside the orders transaction.
+	orders := orderscc.NewContract(loyaltycc.NewOrderHooks())
 	return []contractapi.ContractInterface{
 		healthcc.NewContract(version),
 		consortium.NewContract(),
-		provenancecc.NewContract(),
-		// Loyalty earns on delivery and reverses on refund inside the orders transaction.
-		orderscc.NewContract(loyaltycc.NewOrderHooks()),
+		// The customer's acceptance of an order's shipment from its carrier delivers the
+		// order inside the provenance transaction.
+		provenancecc.NewContract(orderscc.NewHandovers(orders)),
+		orders,
 		loyaltycc.NewContract(),
 		carecc.NewContract(),
 	}

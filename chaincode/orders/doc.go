@@ -21,7 +21,8 @@
 //	Consolidate      {"account","currency"}                                     -> Consolidation
 //	Place            {"id","merchant","amount","currency","deadline",
 //	                  "items":[{"sku","quantity","gtin"?,"serials"?}],
-//	                  "carrier"?,"arbiter"?,"returnDays"?}                      -> Order
+//	                  "carrier"?,"arbiter"?,"returnDays"?,
+//	                  "shipment"?:{"gtin","lot"|"serials":[...1..500],"sscc"?}} -> Order
 //	ConfirmDelivery  {"id"}                                                     -> Order
 //	Refund           {"id","refundId","amount"?,"reason"?}                      -> Order
 //	RequestReturn    {"id","reason"?}                                           -> Order
@@ -83,7 +84,8 @@
 //	Consolidate       the account's holder (the customer, or a client or admin of the organisation) or the issuer
 //	Place             any client or admin identity, as the customer; the merchant must hold merchant,
 //	                  the carrier (if named) carrier, the arbiter (if named) arbiter and not be the merchant
-//	ConfirmDelivery   the customer, or the named carrier (still holding carrier) until the deadline
+//	ConfirmDelivery   the customer, or the named carrier (still holding carrier) until the deadline;
+//	                  or, for an order naming its shipment, the handover below
 //	Refund            the merchant
 //	RequestReturn     the customer
 //	ReceiveReturn     the merchant or the named carrier (still holding carrier)
@@ -125,6 +127,7 @@
 //	from       function                          to                       money
 //	-          Place                             placed                   customer -> escrow: the amount
 //	placed     ConfirmDelivery                   delivered                escrow -> merchant: all of it (Released)
+//	placed     provenance AcceptCustody (below)  delivered                escrow -> merchant: all of it (Released)
 //	placed     Refund                            placed or refunded (all) escrow -> customer
 //	placed     Sweep, after the deadline         refunded                 escrow -> customer: all of it
 //	delivered  Refund                            delivered or refunded    merchant -> customer
@@ -157,6 +160,41 @@
 // however much was refunded meanwhile. Deposits and withdrawals carry the
 // issuer's ref, kept under orders.transfer.
 //
+// # Delivery by handover
+//
+// An order may name its shipment, as the provenance contract registered it:
+// a lot (GTIN and lot number) or 1 to 500 serialised items of one GTIN,
+// optionally with the SSCC of the parcel's label; a shipment needs a
+// carrier. Place checks that the lot or items are registered (NOT_FOUND)
+// and that no other order awaiting delivery names any of them (CONFLICT,
+// naming no order), but not who holds them: the merchant may hand them to
+// the carrier later. Rows orders.shipment point each lot or item at the
+// latest order naming it, so a custody step finds its order without a scan.
+//
+// The handover to the customer is the acceptance (provenance's
+// AcceptCustody) that completes it: the order is placed; the receiver is
+// the order's customer account; the previous holder is the order's carrier
+// (its MSP ID), still holding the carrier role; and with this acceptance the
+// customer holds the whole shipment, the lot itself or every one of its
+// items. That acceptance delivers the order in its own transaction, as
+// ConfirmDelivery by the customer would (DeliveredBy is the customer's
+// account; the loyalty earn runs; no deadline applies, since the customer
+// accepts): the escrow goes to the merchant and AcceptCustody's result and
+// CustodyAccepted event carry "delivery":{"order","released":true,"amount",
+// "currency"} (the event also the hooks' "related"), not an orders event.
+// Any other acceptance of a lot or item an order names is still a valid
+// custody step: it releases nothing and its delivery says why ("reason":
+// another carrier, the order not placed, items still missing, an item of a
+// lot shipped whole...). When the receiver is not the customer and may not
+// read the order, the delivery names no order. The order's key is the state
+// machine: whichever of ConfirmDelivery and the handover commits first
+// delivers it, the other finds it delivered (CONFLICT, or a delivery that
+// says so) and moves nothing.
+//
+// The acceptance is endorsed per the custody key's state-based policy and
+// the chaincode's policy; the orders and loyalty keys it writes carry no
+// key-level policy, so the chaincode's policy alone governs them.
+//
 // # Sweep
 //
 // Placed orders have a row in the index orders.deadline (deadline, id),
@@ -177,6 +215,7 @@
 //	orders.currency   (code)                                  registration, never rewritten
 //	orders.supply     (code)                                  outstanding amount
 //	orders.transfer   (issuer, ref)                           SettlementTransfer
+//	orders.shipment   ("lot", gtin, lot) | ("item", gtin, serial)  {"order"}: the latest order naming it
 //	orders.money.<cc> (account, lot ID)                       ledger.Lot
 //
 // Times in keys are UTC with nanoseconds, fixed width, so they sort.

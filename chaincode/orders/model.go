@@ -68,6 +68,10 @@ type Order struct {
 	Arbiter string `json:"arbiter,omitempty" metadata:",optional"`
 	// Items are what was ordered.
 	Items []OrderItem `json:"items"`
+	// Shipment is the registered lot or items the carrier hands over, if the
+	// order names them: the customer's acceptance of their custody from the
+	// carrier delivers the order (see the package documentation).
+	Shipment *Shipment `json:"shipment,omitempty" metadata:",optional"`
 	// Amount is the price paid into escrow at placement.
 	Amount ledgertypes.Amount `json:"amount"`
 	// Currency is the settlement currency ("EUR").
@@ -95,8 +99,9 @@ type Order struct {
 	PlacedTx string `json:"placedTx"`
 	// Delivered is the transaction time of the delivery confirmation.
 	Delivered *time.Time `json:"delivered,omitempty" metadata:",optional"`
-	// DeliveredBy is who confirmed delivery: the customer's account or the
-	// carrier's MSP ID.
+	// DeliveredBy is who confirmed delivery: the customer's account (also
+	// when the customer accepted the shipment's custody from the carrier) or
+	// the carrier's MSP ID.
 	DeliveredBy string `json:"deliveredBy,omitempty" metadata:",optional"`
 	// ReleaseLot is the ID of the lot that paid the merchant on delivery, or
 	// of what remains of it; refunds after delivery take from it first.
@@ -130,6 +135,11 @@ func (o *Order) Clone() *Order {
 		c.Items[i].Serials = slices.Clone(o.Items[i].Serials)
 	}
 	c.Refunds = slices.Clone(o.Refunds)
+	if o.Shipment != nil {
+		sh := *o.Shipment
+		sh.Serials = slices.Clone(o.Shipment.Serials)
+		c.Shipment = &sh
+	}
 	if o.ReturnBy != nil {
 		t := *o.ReturnBy
 		c.ReturnBy = &t
@@ -157,6 +167,22 @@ type OrderItem struct {
 	// Serials are the provenance serial numbers of the items, at most
 	// Quantity of them; they need GTIN.
 	Serials []string `json:"serials,omitempty" metadata:",optional"`
+}
+
+// Shipment names the goods of an order as the provenance contract
+// registered them: a lot (GTIN and lot number) or serialised items (GTIN and
+// serial numbers), optionally with the SSCC on the parcel's label.
+type Shipment struct {
+	// GTIN is the product's GTIN; the contract keeps it as the 14-digit GTIN.
+	GTIN string `json:"gtin"`
+	// Lot is the lot number, for a shipment of a whole lot.
+	Lot string `json:"lot,omitempty" metadata:",optional"`
+	// Serials are the items' serial numbers, 1 to MaxShipmentSerials, for a
+	// shipment of serialised items; exactly one of Lot and Serials is given.
+	Serials []string `json:"serials,omitempty" metadata:",optional"`
+	// SSCC is the Serial Shipping Container Code on the parcel, a label
+	// only: custody is recorded for the lot or the items, not the parcel.
+	SSCC string `json:"sscc,omitempty" metadata:",optional"`
 }
 
 // Refund is one refund of an order.

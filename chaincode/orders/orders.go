@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
+	"github.com/cxledger/cxledger/chaincode/provenance"
 	"github.com/cxledger/cxledger/cxlerr"
+	"github.com/cxledger/cxledger/gs1"
 )
 
 // Limits on orders.
@@ -23,6 +25,9 @@ const (
 	MaxHorizon = 2 * 366 * 24 * time.Hour
 	// MaxRefunds is the most refunds Refund makes on one order.
 	MaxRefunds = 20
+	// MaxShipmentSerials is the most items a shipment names, as many as the
+	// provenance contract registers in one call.
+	MaxShipmentSerials = 500
 )
 
 // PlaceArgs is the argument of Place.
@@ -36,9 +41,11 @@ type PlaceArgs struct {
 	Carrier    string             `json:"carrier,omitempty" metadata:",optional"`
 	Arbiter    string             `json:"arbiter,omitempty" metadata:",optional"`
 	ReturnDays int                `json:"returnDays,omitempty" metadata:",optional"`
+	Shipment   *Shipment          `json:"shipment,omitempty" metadata:",optional"`
 }
 
-// Validate checks every field that does not depend on the ledger.
+// Validate checks every field that does not depend on the ledger and
+// normalises the shipment's GTIN to 14 digits.
 func (a PlaceArgs) Validate() error {
 	if err := ValidateToken("id", a.ID, MaxToken); err != nil {
 		return err
@@ -79,7 +86,52 @@ func (a PlaceArgs) Validate() error {
 	if a.ReturnDays < 0 || a.ReturnDays > MaxReturnDays {
 		return cxlerr.Errorf(cxlerr.Invalid, "returnDays: want 0 to %d, got %d", MaxReturnDays, a.ReturnDays)
 	}
-	return nil
+	if a.Shipment == nil {
+		return nil
+	}
+	if a.Carrier == "" {
+		return cxlerr.Errorf(cxlerr.Invalid, "shipment: needs the carrier who hands it over to the customer")
+	}
+	return a.Shipment.normalize()
+}
+
+// normalize checks a shipment and rewrites its GTIN as the 14-digit GTIN
+// the provenance contract keys on.
+func (s *Shipment) normalize() error {
+	gtin, err := provenance.NormalizeGTIN("shipment.gtin", s.GTIN)
+	if err != nil {
+		return err
+	}
+	s.GTIN = gtin
+	switch {
+	case s.Lot != "" && len(s.Serials) > 0:
+		return cxlerr.Errorf(cxlerr.Invalid, "shipment: name a lot or serials, not both")
+	case s.Lot != "":
+		if err := provenance.ValidateLotNumber("shipment.lot", s.Lot); err != nil {
+			return err
+		}
+	case len(s.Serials) == 0:
+		return cxlerr.Errorf(cxlerr.Invalid, "shipment: name a lot or 1 to %d serials", MaxShipmentSerials)
+	case len(s.Serials) > MaxShipmentSerials:
+		return cxlerr.Errorf(cxlerr.Invalid, "shipment.serials: %d serials, more than %d", len(s.Serials), MaxShipmentSerials)
+	default:
+		seen := make(map[string]bool, len(s.Serials))
+		for i, serial := range s.Serials {
+			field := fmt.Sprintf("shipment.serials[%d]", i)
+			if err := provenance.ValidateSerial(field, serial); err != nil {
+				return err
+			}
+			if seen[serial] {
+				return cxlerr.Errorf(cxlerr.Invalid, "%s: %s is listed twice", field, serial)
+			}
+			seen[serial] = true
+		}
+	}
+	if s.SSCC == "" {
+		return nil
+	}
+	_, err = gs1.NormalizeSSCC("shipment.sscc", s.SSCC)
+	return err
 }
 
 func (it OrderItem) validate(field string) error {

@@ -88,6 +88,15 @@
 // the Fabric Gateway plans which organisations' peers to ask. The policy
 // uses the PEER role, so the network must enable NodeOUs.
 //
+// NewContract takes Hooks, called inside AcceptCustody's transaction: the
+// orders contract delivers the order whose shipment the customer accepted
+// from its carrier, releasing its escrow (see package orders, "Delivery by
+// handover"). The result's and the CustodyAccepted event's "delivery" say
+// what the acceptance did to the order naming the lot or item. Such an
+// acceptance also writes orders and loyalty keys, which carry no key-level
+// policy: the chaincode's policy governs them, and the endorsing peer's
+// chaincode interest then asks for it as well as the custody key's.
+//
 // # Keys and indexes
 //
 // The state is LevelDB, so every query is a composite-key range:

@@ -1,6 +1,10 @@
 package provenance
 
-import "time"
+import (
+	"time"
+
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
+)
 
 // The kinds of subject custody, certificates and history apply to.
 const (
@@ -112,6 +116,28 @@ type Custody struct {
 	SinceTx string `json:"sinceTx"`
 	// Offer is the pending handover, if any.
 	Offer *CustodyOffer `json:"offer,omitempty" metadata:",optional"`
+	// Delivery is set only in the result of AcceptCustody, when an order
+	// names the lot or item as (part of) its shipment: what the acceptance
+	// did to that order.
+	Delivery *Delivery `json:"delivery,omitempty" metadata:",optional"`
+}
+
+// Delivery is what a custody acceptance did to the order that names the
+// accepted lot or item as its shipment (see the orders contract): the
+// customer's acceptance of the whole shipment from the order's carrier
+// delivers the order and releases its escrow to the merchant in the same
+// transaction; any other acceptance releases nothing and says why.
+type Delivery struct {
+	// Order is the order naming the shipment. It is left out when the
+	// receiver is not the order's customer and may not read the order.
+	Order string `json:"order,omitempty" metadata:",optional"`
+	// Released is true when this acceptance delivered the order.
+	Released bool `json:"released"`
+	// Amount and Currency are what was released to the merchant.
+	Amount   ledgertypes.Amount `json:"amount,omitempty" metadata:",optional"`
+	Currency string             `json:"currency,omitempty" metadata:",optional"`
+	// Reason says why nothing was released.
+	Reason string `json:"reason,omitempty" metadata:",optional"`
 }
 
 // CustodyOffer is a handover the holder offered and the receiver has not

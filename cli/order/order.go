@@ -59,6 +59,16 @@ func printOrder(io *cmdutil.IOStreams, o *orders.Order) error {
 	if o.Delivered != nil {
 		delivered = io.Time(*o.Delivered) + " by " + o.DeliveredBy
 	}
+	shipment := ""
+	if s := o.Shipment; s != nil {
+		shipment = "lot " + s.GTIN + "/" + s.Lot
+		if s.Lot == "" {
+			shipment = fmt.Sprintf("%d items of %s (%s)", len(s.Serials), s.GTIN, strings.Join(s.Serials, ","))
+		}
+		if s.SSCC != "" {
+			shipment += ", SSCC " + s.SSCC
+		}
+	}
 	dispute := ""
 	if d := o.Dispute; d != nil {
 		dispute = "opened by " + d.OpenedBy + " from " + string(d.From)
@@ -74,6 +84,7 @@ func printOrder(io *cmdutil.IOStreams, o *orders.Order) error {
 		{Label: "Carrier", Value: o.Carrier}, {Label: "Arbiter", Value: o.Arbiter},
 		{Label: "Amount", Value: money(o.Amount, o.Currency)}, {Label: "Refunded", Value: money(o.Refunded, o.Currency)},
 		{Label: "Released", Value: money(o.Released, o.Currency)}, {Label: "Items", Value: strings.Join(items, ", ")},
+		{Label: "Shipment", Value: shipment},
 		{Label: "Deadline", Value: io.Time(o.Deadline)}, {Label: "Delivered", Value: delivered},
 		{Label: "Return by", Value: returnBy}, {Label: "Dispute", Value: dispute},
 		{Label: "Placed", Value: io.Time(o.Placed)}, {Label: "Updated", Value: io.Time(o.Updated)}, {Label: "Updated tx", Value: o.UpdatedTx}}
@@ -136,11 +147,46 @@ func parseItem(s string) (orders.OrderItem, error) {
 	return it, nil
 }
 
+// parseShipment makes the shipment of --ship-lot GTIN/LOT or --ship-item GTIN/SERIAL...
+// (one GTIN) and --ship-sscc; nil when none is given. The contract checks the values.
+func parseShipment(lot string, items []string, sscc string) (*orders.Shipment, error) {
+	switch {
+	case lot == "" && len(items) == 0:
+		if sscc != "" {
+			return nil, cmdutil.UsageErrorf("--ship-sscc labels a shipment: name it with --ship-lot or --ship-item")
+		}
+		return nil, nil
+	case lot != "" && len(items) > 0:
+		return nil, cmdutil.UsageErrorf("--ship-lot and --ship-item: name a lot or items, not both")
+	}
+	s := &orders.Shipment{SSCC: sscc}
+	if lot != "" {
+		gtin, l, ok := strings.Cut(lot, "/")
+		if !ok || gtin == "" || l == "" {
+			return nil, cmdutil.UsageErrorf("--ship-lot %q: want GTIN/LOT", lot)
+		}
+		s.GTIN, s.Lot = gtin, l
+		return s, nil
+	}
+	for _, it := range items {
+		gtin, serial, ok := strings.Cut(it, "/")
+		if !ok || gtin == "" || serial == "" {
+			return nil, cmdutil.UsageErrorf("--ship-item %q: want GTIN/SERIAL", it)
+		}
+		if s.GTIN != "" && gtin != s.GTIN {
+			return nil, cmdutil.UsageErrorf("--ship-item %q: a shipment holds items of one GTIN, %s", it, s.GTIN)
+		}
+		s.GTIN = gtin
+		s.Serials = append(s.Serials, serial)
+	}
+	return s, nil
+}
+
 // NewCmdPlace returns `cxl order place`; runF replaces the run function in tests.
 func NewCmdPlace(f *cmdutil.Factory, runF func(*PlaceOptions) error) *cobra.Command {
 	opts := &PlaceOptions{IO: f.IO, Ledger: f.Ledger}
-	var amount, deadline string
-	var items []string
+	var amount, deadline, shipLot, sscc string
+	var items, shipItems []string
 	cmd := &cobra.Command{
 		Use:   "place ID --merchant MSP --amount N --currency CODE --deadline WHEN --item SKU:QTY...",
 		Short: "Place an order as the customer, paying its amount into escrow",
@@ -149,7 +195,11 @@ balance into escrow until delivery. The merchant must hold the merchant role; a 
 (carrier role) may confirm delivery and receive returns; an --arbiter (arbiter role, not
 the merchant) decides disputes, which need one. --deadline is when undelivered orders are
 refunded (a duration from now such as 72h or 7d, or a date); --return-days allows returns
-and disputes for that many days after delivery.`,
+and disputes for that many days after delivery.
+
+--ship-lot or --ship-item name the shipment as registered in provenance (it must exist) and
+need --carrier: when the customer accepts custody of the whole shipment from that carrier
+(cxl product accept), the escrow is released to the merchant in the same transaction.`,
 		Args: cmdutil.ExactArgs("ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Request.ID = args[0]
@@ -170,6 +220,9 @@ and disputes for that many days after delivery.`,
 				}
 				opts.Request.Items = append(opts.Request.Items, it)
 			}
+			if opts.Request.Shipment, err = parseShipment(shipLot, shipItems, sscc); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -185,6 +238,9 @@ and disputes for that many days after delivery.`,
 	fl.StringVar(&opts.Request.Carrier, "carrier", "", "the carrier's `MSP` ID")
 	fl.StringVar(&opts.Request.Arbiter, "arbiter", "", "the arbiter's `MSP` ID")
 	fl.IntVar(&opts.Request.ReturnDays, "return-days", 0, "allow returns and disputes for `N` days after delivery")
+	fl.StringVar(&shipLot, "ship-lot", "", "the shipment is the lot `GTIN/LOT`")
+	fl.StringArrayVar(&shipItems, "ship-item", nil, "the shipment holds the item `GTIN/SERIAL` (repeatable, one GTIN)")
+	fl.StringVar(&sscc, "ship-sscc", "", "the `SSCC` on the shipment's label")
 	cmdutil.AddMutationFlags(cmd, &opts.Mutation)
 	cmdutil.AddJSONFlag(cmd, &opts.JSON, ledgerapi.Committed[orders.Order]{})
 	return cmd

@@ -33,7 +33,7 @@ the GTIN; about a lot, the GTIN and --lot; about an item, the GTIN and --serial.
 	cmd.AddCommand(NewCmdRegister(f, nil), NewCmdShow(f, nil), NewCmdHistory(f, nil),
 		NewCmdHandover(f, nil), NewCmdAccept(f, nil), NewCmdReject(f, nil), NewCmdWithdraw(f, nil),
 		NewCmdCertify(f, nil), NewCmdRevokeCertificate(f, nil), NewCmdRecall(f, nil),
-		NewCmdTrace(f, nil), NewCmdVerify(f, nil))
+		NewCmdTrace(f, nil), NewCmdVerify(f, nil), NewCmdQR(f, nil))
 	return cmd
 }
 

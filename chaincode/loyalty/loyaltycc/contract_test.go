@@ -274,7 +274,7 @@ func TestDeterminism(t *testing.T) {
 // chaincode with the other contracts (schema names must not collide).
 func TestThroughContractAPI(t *testing.T) {
 	cc, err := contractapi.NewChaincode(
-		healthcc.NewContract("test"), consortium.NewContract(), provenancecc.NewContract(),
+		healthcc.NewContract("test"), consortium.NewContract(), provenancecc.NewContract(nil),
 		orderscc.NewContract(loyaltycc.NewOrderHooks()), loyaltycc.NewContract(),
 	)
 	if err != nil {

@@ -410,4 +410,5 @@ const (
 	currencyType = "orders.currency" // (code) -> currencyRecord
 	supplyType   = "orders.supply"   // (code) -> supplyRecord
 	transferType = "orders.transfer" // (issuer MSP, ref) -> SettlementTransfer
+	shipmentType = "orders.shipment" // (kind, gtin, lot or serial) -> shipmentRow: the order naming a lot or item as its shipment
 )

@@ -120,6 +120,11 @@ func (c *Contract) place(tx *ledger.Tx, a orders.PlaceArgs) (*orders.Order, erro
 	if found {
 		return nil, cxlerr.Errorf(cxlerr.Conflict, "order %s already exists (placed in transaction %s)", a.ID, existing.PlacedTx)
 	}
+	if a.Shipment != nil {
+		if err := claimShipment(tx, a.ID, a.Shipment); err != nil {
+			return nil, err
+		}
+	}
 	book := orders.Book(a.Currency)
 	if _, _, err := ledger.SpendLots(tx, book, caller.Account, a.Amount, nil, nil); err != nil {
 		return nil, err
@@ -130,7 +135,7 @@ func (c *Contract) place(tx *ledger.Tx, a orders.PlaceArgs) (*orders.Order, erro
 	}
 	o := &orders.Order{
 		ID: a.ID, Customer: caller.Account, Merchant: a.Merchant, Carrier: a.Carrier, Arbiter: a.Arbiter,
-		Items: a.Items, Amount: a.Amount, Currency: a.Currency, State: orders.StatePlaced,
+		Items: a.Items, Shipment: a.Shipment, Amount: a.Amount, Currency: a.Currency, State: orders.StatePlaced,
 		Deadline: a.Deadline.UTC(), ReturnDays: a.ReturnDays, Placed: now, PlacedTx: tx.ID(),
 	}
 	if err := save(tx, o, ""); err != nil {
@@ -200,6 +205,26 @@ func (c *Contract) confirmDelivery(tx *ledger.Tx, a orders.IDArgs) (*orders.Orde
 		return nil, cxlerr.Errorf(cxlerr.Expired, "order %s was due by %s; the carrier confirms at %s, too late (the customer may still confirm, or Sweep refunds it)",
 			o.ID, o.Deadline.Format(time.RFC3339Nano), now.Format(time.RFC3339Nano))
 	}
+	by := caller.Account
+	if byCarrier {
+		by = caller.MSP
+	}
+	related, err := c.deliver(tx, o, by)
+	if err != nil {
+		return nil, err
+	}
+	if err := emitOrder(tx, "OrderDelivered", o, orderEvent{Released: o.Released, Related: related}); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// deliver makes the placed order o delivered by by (the customer's account
+// or the carrier's MSP ID): it releases what the escrow holds to the
+// merchant, opens the return window, saves o and runs the delivery hook,
+// returning what the hook returned. The caller emits the event.
+func (c *Contract) deliver(tx *ledger.Tx, o *orders.Order, by string) (any, error) {
+	now := tx.Time()
 	released := o.Remaining()
 	lot, err := move(tx, o, orders.EscrowAccount(o.ID), o.Merchant, released)
 	if err != nil {
@@ -211,21 +236,11 @@ func (c *Contract) confirmDelivery(tx *ledger.Tx, a orders.IDArgs) (*orders.Orde
 	o.ReleaseLot = lot.ID
 	o.Delivered = &now
 	o.ReturnBy = &returnBy
-	o.DeliveredBy = caller.Account
-	if byCarrier {
-		o.DeliveredBy = caller.MSP
-	}
+	o.DeliveredBy = by
 	if err := save(tx, o, orders.StatePlaced); err != nil {
 		return nil, err
 	}
-	related, err := c.onDelivered(tx, o)
-	if err != nil {
-		return nil, err
-	}
-	if err := emitOrder(tx, "OrderDelivered", o, orderEvent{Released: released, Related: related}); err != nil {
-		return nil, err
-	}
-	return o, nil
+	return c.onDelivered(tx, o)
 }
 
 func (c *Contract) refund(tx *ledger.Tx, a orders.RefundArgs) (*orders.Order, error) {

@@ -11,11 +11,13 @@ import (
 // argument; see the package documentation for the shapes.
 type Contract struct {
 	contractapi.Contract
+	hooks Hooks
 }
 
-// NewContract returns the contract, named "provenance".
-func NewContract() *Contract {
-	c := &Contract{}
+// NewContract returns the contract, named "provenance", calling hooks on
+// custody acceptances; hooks may be nil.
+func NewContract(hooks Hooks) *Contract {
+	c := &Contract{hooks: hooks}
 	c.Name = provenance.Name
 	return c
 }
@@ -49,9 +51,11 @@ func (c *Contract) OfferCustody(ctx contractapi.TransactionContextInterface, arg
 	return ledger.Run(ctx.GetStub(), args, offerCustody)
 }
 
-// AcceptCustody takes custody offered to the caller.
+// AcceptCustody takes custody offered to the caller; when an order names
+// the lot or item as its shipment, the result says what that did to the
+// order (see Hooks).
 func (c *Contract) AcceptCustody(ctx contractapi.TransactionContextInterface, args provenance.CustodyArgs) (*provenance.Custody, error) {
-	return ledger.Run(ctx.GetStub(), args, acceptCustody)
+	return ledger.Run(ctx.GetStub(), args, c.acceptCustody)
 }
 
 // RejectCustody declines custody offered to the caller.

@@ -20,7 +20,7 @@ import (
 // builds the metadata from the Go types and validates each result against
 // its schema, as the chaincode does on a peer.
 func TestThroughContractAPI(t *testing.T) {
-	cc, err := contractapi.NewChaincode(provenancecc.NewContract())
+	cc, err := contractapi.NewChaincode(provenancecc.NewContract(nil))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,11 +8,20 @@ import (
 
 // custodyEvent is the data of the custody events.
 type custodyEvent struct {
-	Kind     string `json:"kind"`
-	From     string `json:"from"`
-	To       string `json:"to"`
-	Location string `json:"location,omitempty"`
-	Reason   string `json:"reason,omitempty"`
+	Kind     string         `json:"kind"`
+	From     string         `json:"from"`
+	To       string         `json:"to"`
+	Location string         `json:"location,omitempty"`
+	Reason   string         `json:"reason,omitempty"`
+	Delivery *deliveryEvent `json:"delivery,omitempty"`
+}
+
+// deliveryEvent is what an acceptance did to the order naming its subject
+// as its shipment, with what the orders contract's own hooks returned (the
+// loyalty points the delivery earned) under "related".
+type deliveryEvent struct {
+	*provenance.Delivery
+	Related any `json:"related,omitempty"`
 }
 
 func offerCustody(tx *ledger.Tx, a provenance.OfferCustodyArgs) (*provenance.Custody, error) {
@@ -55,7 +64,7 @@ func offerCustody(tx *ledger.Tx, a provenance.OfferCustodyArgs) (*provenance.Cus
 	return &c, nil
 }
 
-func acceptCustody(tx *ledger.Tx, a provenance.CustodyArgs) (*provenance.Custody, error) {
+func (p *Contract) acceptCustody(tx *ledger.Tx, a provenance.CustodyArgs) (*provenance.Custody, error) {
 	key, c, err := readCustody(tx, a.SubjectArgs)
 	if err != nil {
 		return nil, err
@@ -81,7 +90,21 @@ func acceptCustody(tx *ledger.Tx, a provenance.CustodyArgs) (*provenance.Custody
 		}
 	}
 	ev := custodyEvent{Kind: c.Kind, From: from, To: c.Holder, Location: c.Location}
-	if err := emit(tx, "CustodyAccepted", subjectKeys(c), ev); err != nil {
+	keys := subjectKeys(c)
+	if p.hooks != nil {
+		d, related, err := p.hooks.CustodyAccepted(tx, from, c)
+		if err != nil {
+			return nil, hookError(c, err)
+		}
+		if d != nil {
+			c.Delivery = d
+			ev.Delivery = &deliveryEvent{Delivery: d, Related: related}
+			if d.Order != "" {
+				keys["order"] = d.Order
+			}
+		}
+	}
+	if err := emit(tx, "CustodyAccepted", keys, ev); err != nil {
 		return nil, err
 	}
 	return &c, nil

@@ -56,7 +56,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{t: t, stub: ledgertest.New(), c: provenancecc.NewContract()}
+	e := &env{t: t, stub: ledgertest.New(), c: provenancecc.NewContract(nil)}
 	for _, g := range []struct {
 		msp  string
 		role ledgertypes.Role

@@ -53,7 +53,7 @@ func TestRegisterProduct(t *testing.T) {
 		})
 	}
 	e.stub.Begin()
-	if _, err := provenancecc.NewContract().RegisterProduct(ledgertest.Context(e.stub.As(farm, "", "client")), provenance.RegisterProductArgs{GTIN: roasted, Name: "X"}); cxlerr.CodeOf(err) != cxlerr.Unauthenticated {
+	if _, err := provenancecc.NewContract(nil).RegisterProduct(ledgertest.Context(e.stub.As(farm, "", "client")), provenance.RegisterProductArgs{GTIN: roasted, Name: "X"}); cxlerr.CodeOf(err) != cxlerr.Unauthenticated {
 		t.Fatalf("caller without common name: %v", err)
 	}
 }
