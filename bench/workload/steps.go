@@ -433,10 +433,14 @@ func (e *Env) steps(ctx context.Context, spec Spec, p *Prepared, a actors) ([]st
 				return err
 			},
 			func(ctx context.Context, c current) error {
+				// An order the peer has not committed yet is NOT_FOUND to a customer
+				// whose organisation reads every order (payment, auditor) and FORBIDDEN
+				// to any other, as a missing order is: for its own customer, both
+				// mean "not there yet".
 				return retryLag(ctx, p, func(try int) error {
 					_, err := ledgerapi.OrdersConfirmDelivery.Run(keyed(ctx, retryKey(c.id("con"), try)), customers[c.worker], ledgerapi.OrderRequest{ID: c.id("o")})
 					return err
-				})
+				}, cxlerr.Forbidden)
 			},
 		}, nil
 	case "loyalty":

@@ -100,6 +100,18 @@
 // stranger cannot tell an existing ticket from a missing one. This is the
 // contract's rule; public state itself is in every channel member's blocks.
 //
+// Writes refuse as the reads do. Every step on a ticket (AssignTicket,
+// RespondTicket, ResolveTicket, ReopenTicket, ConfirmTicket,
+// EraseTicketData) first reads the ticket with its readers' rule, and
+// OpenTicket and PostReview read the order they name with the orders
+// contract's (orderscc.RequireOrderReader: its customer, the parties it
+// names, payment organisations, auditors): anyone else is FORBIDDEN with a
+// message that names only the caller, the same for someone else's ticket
+// or order as for a missing one. NOT_FOUND goes only to those who read
+// every ticket (arbiters, auditors) or every order (payment organisations,
+// auditors), and the precise refusals ("ticket T1 is with merchant ...",
+// "order O1 is not an order of ...") only to the record's readers.
+//
 // # Tickets
 //
 // A ticket moves open -> assigned -> responded -> resolved -> closed; the

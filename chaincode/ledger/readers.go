@@ -31,8 +31,10 @@ type Readers struct {
 // The message names the caller and nothing of the record, and is the same
 // for every record, so a caller who may not read a record learns nothing
 // from it. To keep a stranger from telling an existing record from a
-// missing one, a query looks the record up, calls RequireReader with
-// empty Parties when it is missing, and answers NOT_FOUND only after that:
+// missing one, a query, and a write that acts on a record named by the
+// caller (an order transition, a ticket step), looks the record up, calls
+// RequireReader with empty Parties when it is missing, and answers
+// NOT_FOUND, or refuses by what the record says, only after that:
 // a missing record has no parties, so only role holders and auditors, who
 // could read it if it existed, learn that it does not; everyone else gets
 // this same FORBIDDEN.

@@ -84,6 +84,14 @@
 // from a missing one; a Balance or History of an account with nothing is
 // empty, and FORBIDDEN like any other to a caller who may not read it.
 //
+// A Redeem against an order reads the order as the orders contract does
+// (its readers: the customer, the parties it names, payment organisations,
+// auditors): anyone else is FORBIDDEN with a message that names only the
+// caller, the same for someone else's order as for a missing one. Only
+// payment organisations and auditors, who read every order, get NOT_FOUND,
+// and only its readers the precise refusals ("order o1 is not an order of
+// ...", "... is with <merchant>").
+//
 // # Points are lots
 //
 // A customer's points are ledger lots in the book "loyalty.lot", owned by

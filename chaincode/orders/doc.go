@@ -95,6 +95,16 @@
 //
 // "The merchant" is any client or admin of the merchant organisation.
 //
+// Every transition, like GetOrder, first checks that the caller may read
+// the order (below): anyone else is FORBIDDEN with the same message,
+// naming only the caller, for someone else's order and for a missing one,
+// so a refused write tells a stranger neither that the order exists nor
+// who its parties are. NOT_FOUND goes only to payment organisations and
+// auditors, who read every order; the refusals that name the parties
+// ("only the merchant ShopMSP refunds order o1") and the state errors only
+// to the order's readers. Place on an ID already taken is CONFLICT "order
+// ID <id> is taken", naming nothing of the order holding it.
+//
 // # Who may read what
 //
 // Reads are authorised as carefully as writes, by ledger.RequireReader:
@@ -237,11 +247,11 @@
 // # Other contracts
 //
 // NewContract takes Hooks, called inside the transaction on deliveries and
-// refunds, and GetOrder reads an order from another contract's transaction
-// without a reader check (for the contract's own rules, such as "only the
-// buyer reviews"); a query that returns what it reads uses FindOrder and
-// ledger.RequireReader with its own readers (loyalty's OrderPoints), or
-// ReadOrder for the orders contract's (OrderReaders).
+// refunds. Another contract's function that takes an order ID reads it
+// with ReadOrder (FindOrder, then RequireOrderReader: the orders
+// contract's readers, OrderReaders), as loyalty's Redeem and care's
+// OpenTicket and PostReview do, or with FindOrder and ledger.RequireReader
+// with readers of its own (loyalty's OrderPoints).
 //
 // # Packages
 //

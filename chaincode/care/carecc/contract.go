@@ -13,16 +13,31 @@ import (
 // see the package documentation for the shapes and transient keys.
 type Contract struct {
 	contractapi.Contract
-	// orders reads a committed order: orders.GetOrder, which the unit
-	// tests replace.
-	orders func(tx *ledger.Tx, id string) (*orders.Order, error)
+	// findOrder finds a committed order, nil when there is none:
+	// orderscc.FindOrder, which the unit tests replace. readOrder checks
+	// the reader.
+	findOrder func(tx *ledger.Tx, id string) (*orders.Order, error)
 }
 
 // NewContract returns the contract, named "care".
 func NewContract() *Contract {
-	c := &Contract{orders: orderscc.GetOrder}
+	c := &Contract{findOrder: orderscc.FindOrder}
 	c.Name = care.Name
 	return c
+}
+
+// readOrder returns the committed order id if the caller may read it, as
+// the orders contract decides (orderscc.RequireOrderReader): FORBIDDEN,
+// naming nothing of the order, to anyone else, whether it exists or not.
+func (c *Contract) readOrder(tx *ledger.Tx, id string) (*orders.Order, error) {
+	o, err := c.findOrder(tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := orderscc.RequireOrderReader(tx, id, o); err != nil {
+		return nil, err
+	}
+	return o, nil
 }
 
 // GetEvaluateTransactions lists the query functions.

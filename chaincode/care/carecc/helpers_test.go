@@ -64,11 +64,7 @@ func newEnv(t *testing.T) *env {
 	e := &env{t: t, stub: ledgertest.New(), orders: map[string]*orders.Order{}, keys: map[string]*ecdh.PrivateKey{}}
 	e.start = e.stub.Now()
 	e.c = carecc.NewContractWithOrders(func(tx *ledger.Tx, id string) (*orders.Order, error) {
-		o, ok := e.orders[id]
-		if !ok {
-			return nil, cxlerr.Errorf(cxlerr.NotFound, "order %s not found", id)
-		}
-		return o, nil
+		return e.orders[id], nil
 	})
 	grants := []struct {
 		msp  string
@@ -77,18 +73,24 @@ func newEnv(t *testing.T) *env {
 		{"Org1MSP", ledgertypes.Merchant}, {"Org2MSP", ledgertypes.Merchant}, {"Org3MSP", ledgertypes.Merchant}, {"Org4MSP", ledgertypes.Auditor},
 	}
 	for _, g := range grants {
-		e.stub.As("Org1MSP", "Admin@org1", "admin")
-		if _, err := ledger.ProposeRole(e.tx(), g.msp, g.role); err != nil {
-			t.Fatal(err)
-		}
-		e.stub.Commit()
-		e.stub.As("Org2MSP", "Admin@org2", "admin")
-		if _, err := ledger.ApproveRole(e.tx(), g.msp, g.role); err != nil {
-			t.Fatal(err)
-		}
-		e.stub.Commit()
+		e.grant(g.msp, g.role)
 	}
 	return e
+}
+
+// grant gives msp role, proposed by an admin of Org1MSP and approved by one of Org2MSP.
+func (e *env) grant(msp string, role ledgertypes.Role) {
+	e.t.Helper()
+	e.stub.As("Org1MSP", "Admin@org1", "admin")
+	if _, err := ledger.ProposeRole(e.tx(), msp, role); err != nil {
+		e.t.Fatal(err)
+	}
+	e.stub.Commit()
+	e.stub.As("Org2MSP", "Admin@org2", "admin")
+	if _, err := ledger.ApproveRole(e.tx(), msp, role); err != nil {
+		e.t.Fatal(err)
+	}
+	e.stub.Commit()
 }
 
 func (e *env) tx() *ledger.Tx {

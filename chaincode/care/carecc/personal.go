@@ -177,7 +177,7 @@ func getPersonalData(tx *ledger.Tx, a care.IDArgs) (*care.SealedPersonalData, er
 // The customer (the data subject) or the merchant may erase; the salted hashes stay on
 // the ledger, useless without the salts, which were only ever inside the envelopes.
 func eraseTicketData(tx *ledger.Tx, a care.IDArgs) (*care.Ticket, error) {
-	old, err := readTicket(tx, a.ID)
+	old, err := readableTicket(tx, a.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -87,8 +87,9 @@ func TestPersonalDataStoredReadErased(t *testing.T) {
 		t.Fatalf("step 2 hash %s", d.Steps[1].MessageHash)
 	}
 
-	fails(e, bob, eraseTicketData, id("T1"), nil, cxlerr.Forbidden, "only the customer or merchant Org2MSP may erase")
-	fails(e, rival, eraseTicketData, id("T1"), nil, cxlerr.Forbidden, "only the customer or merchant Org2MSP may erase")
+	fails(e, bob, eraseTicketData, id("T1"), nil, cxlerr.Forbidden, "Org1MSP/bob may not read this record")
+	fails(e, rival, eraseTicketData, id("T1"), nil, cxlerr.Forbidden, "Org3MSP/clerk may not read this record")
+	fails(e, auditor, eraseTicketData, id("T1"), nil, cxlerr.Forbidden, "only the customer or merchant Org2MSP may erase")
 	fails(e, alice, eraseTicketData, id("T1"), e.personal(care.TransientMessage, "bye"), cxlerr.Invalid, `transient key "message"`)
 
 	if _, err := call(e, alice, eraseTicketData, id("T1"), nil); err != nil {

@@ -76,7 +76,7 @@ func (c *Contract) postReview(tx *ledger.Tx, a care.PostReviewArgs) (*care.Revie
 	if err != nil {
 		return nil, err
 	}
-	o, err := c.orders(tx, a.OrderID)
+	o, err := c.readOrder(tx, a.OrderID)
 	if err != nil {
 		return nil, err
 	}

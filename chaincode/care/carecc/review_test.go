@@ -95,11 +95,16 @@ func TestVerifiedReviews(t *testing.T) {
 	}
 
 	fails(e, alice, postReview, review("O1", 1, "Again!"), seed(4), cxlerr.Forbidden, "order O1 was already reviewed")
-	fails(e, bob, postReview, review("O1", 1, "Never bought it"), seed(4), cxlerr.Forbidden, "only the buyer of order O1 may review it")
-	fails(e, rival, postReview, review("O1", 1, "Competitor"), seed(4), cxlerr.Forbidden, "only the buyer of order O1 may review it")
+	// Who may not read the order is refused naming nothing of it; its other
+	// readers (the merchant, auditors) get why.
+	fails(e, bob, postReview, review("O1", 1, "Never bought it"), seed(4), cxlerr.Forbidden, "Org1MSP/bob may not read this record")
+	fails(e, rival, postReview, review("O1", 1, "Competitor"), seed(4), cxlerr.Forbidden, "Org3MSP/clerk may not read this record")
+	fails(e, agent, postReview, review("O1", 5, "Our own praise"), seed(4), cxlerr.Forbidden, "only the buyer of order O1 may review it")
+	fails(e, auditor, postReview, review("O1", 1, "Audit"), seed(4), cxlerr.Forbidden, "only the buyer of order O1 may review it")
 	fails(e, alice, postReview, review("O5", 5, "Not here yet"), seed(4), cxlerr.Conflict, "order O5 is placed; only a delivered or returned order can be reviewed")
 	fails(e, alice, postReview, review("O6", 5, "Refunded"), seed(4), cxlerr.Conflict, "order O6 is refunded")
-	fails(e, alice, postReview, review("O9", 5, "Ghost"), seed(4), cxlerr.NotFound, "order O9 not found")
+	fails(e, alice, postReview, review("O9", 5, "Ghost"), seed(4), cxlerr.Forbidden, "Org1MSP/alice may not read this record")
+	fails(e, auditor, postReview, review("O9", 5, "Ghost"), seed(4), cxlerr.NotFound, "order O9 not found")
 	fails(e, alice, postReview, review("O5", 0, "x"), nil, cxlerr.Invalid, "rating: must be 1 to 5, got 0")
 	fails(e, alice, postReview, review("O5", 6, "x"), nil, cxlerr.Invalid, "rating: must be 1 to 5, got 6")
 	fails(e, alice, postReview, review("O5", 5, ""), nil, cxlerr.Invalid, "text: required")

@@ -26,7 +26,7 @@ func (c *Contract) openTicket(tx *ledger.Tx, a care.OpenTicketArgs) (*care.Ticke
 	}
 	merchant := a.Merchant
 	if a.OrderID != "" {
-		o, err := c.orders(tx, a.OrderID)
+		o, err := c.readOrder(tx, a.OrderID)
 		if err != nil {
 			return nil, err
 		}
@@ -96,7 +96,7 @@ func (c *Contract) openTicket(tx *ledger.Tx, a care.OpenTicketArgs) (*care.Ticke
 // merchant's organisation; an open ticket becomes assigned, any other keeps
 // its state.
 func assignTicket(tx *ledger.Tx, a care.AssignTicketArgs) (*care.Ticket, error) {
-	old, err := readTicket(tx, a.ID)
+	old, err := readableTicket(tx, a.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +142,7 @@ func resolveTicket(tx *ledger.Tx, a care.IDArgs) (*care.Ticket, error) {
 // merchantStep takes a merchant's step (verb, recorded as action) on an
 // active ticket, leaving it in state to.
 func merchantStep(tx *ledger.Tx, a care.IDArgs, verb, action, to string, needMessage bool, event string) (*care.Ticket, error) {
-	old, err := readTicket(tx, a.ID)
+	old, err := readableTicket(tx, a.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +220,7 @@ func confirmTicket(tx *ledger.Tx, a care.IDArgs) (*care.Ticket, error) {
 
 // customerStepOn reads a resolved ticket of the caller.
 func customerStepOn(tx *ledger.Tx, a care.IDArgs, action string) (care.Ticket, error) {
-	old, err := readTicket(tx, a.ID)
+	old, err := readableTicket(tx, a.ID)
 	if err != nil {
 		return care.Ticket{}, err
 	}
@@ -313,7 +313,8 @@ func finishStep(tx *ledger.Tx, old, next care.Ticket, step care.TicketStep, pd c
 	return &next, nil
 }
 
-// readTicket reads a committed ticket; NOT_FOUND when there is none.
+// readTicket reads a committed ticket an index names, checking no reader;
+// NOT_FOUND when there is none.
 func readTicket(tx *ledger.Tx, id string) (care.Ticket, error) {
 	key, err := ticketKey(tx, id)
 	if err != nil {
@@ -322,6 +323,25 @@ func readTicket(tx *ledger.Tx, id string) (care.Ticket, error) {
 	var t care.Ticket
 	if err := ledger.MustGetJSON(tx, key, &t); err != nil {
 		return care.Ticket{}, err
+	}
+	return t, nil
+}
+
+// readableTicket returns the committed ticket id if the caller may read it
+// (ticketReaders): FORBIDDEN otherwise, with a message that names nothing
+// of the ticket, whether it exists or not; NOT_FOUND only to those who
+// could read a missing ticket. GetTicket and every step on a ticket read
+// it so, so that a refused step tells a stranger nothing either.
+func readableTicket(tx *ledger.Tx, id string) (care.Ticket, error) {
+	t, found, err := findTicket(tx, id)
+	if err != nil {
+		return care.Ticket{}, err
+	}
+	if err := ledger.RequireReader(tx, ticketReaders(t, found)); err != nil {
+		return care.Ticket{}, err
+	}
+	if !found {
+		return care.Ticket{}, cxlerr.Errorf(cxlerr.NotFound, "ticket %s not found", id)
 	}
 	return t, nil
 }
@@ -386,15 +406,9 @@ func readSteps(tx *ledger.Tx, id string) ([]care.TicketStep, error) {
 // getTicket returns a ticket with its steps and the breaches overdue at the
 // query's time. Readers: see ticketReaders.
 func getTicket(tx *ledger.Tx, a care.IDArgs) (*care.TicketDetail, error) {
-	t, found, err := findTicket(tx, a.ID)
+	t, err := readableTicket(tx, a.ID)
 	if err != nil {
 		return nil, err
-	}
-	if err := ledger.RequireReader(tx, ticketReaders(t, found)); err != nil {
-		return nil, err
-	}
-	if !found {
-		return nil, cxlerr.Errorf(cxlerr.NotFound, "ticket %s not found", a.ID)
 	}
 	steps, err := readSteps(tx, t.ID)
 	if err != nil {

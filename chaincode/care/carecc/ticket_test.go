@@ -116,15 +116,17 @@ func TestTicketTransitionRules(t *testing.T) {
 	msg := func() map[string][]byte { return e.personal(care.TransientMessage, "a reply") }
 
 	fails(e, alice, respondTicket, id("T1"), msg(), cxlerr.Forbidden, "ticket T1 is with merchant Org2MSP, not Org1MSP")
-	fails(e, rival, respondTicket, id("T1"), msg(), cxlerr.Forbidden, "not Org3MSP")
-	fails(e, rival, assignTicket, `{"id":"T1","agent":"Org3MSP/clerk"}`, nil, cxlerr.Forbidden, "not Org3MSP")
+	fails(e, auditor, respondTicket, id("T1"), msg(), cxlerr.Forbidden, "ticket T1 is with merchant Org2MSP, not Org4MSP")
+	fails(e, rival, respondTicket, id("T1"), msg(), cxlerr.Forbidden, "Org3MSP/clerk may not read this record")
+	fails(e, rival, assignTicket, `{"id":"T1","agent":"Org3MSP/clerk"}`, nil, cxlerr.Forbidden, "Org3MSP/clerk may not read this record")
 	fails(e, agent, assignTicket, `{"id":"T1","agent":"Org3MSP/clerk"}`, nil, cxlerr.Conflict, "agent: Org3MSP/clerk is not an account of Org2MSP")
 	fails(e, agent, assignTicket, `{"id":"T1","agent":"agent2"}`, nil, cxlerr.Invalid, "agent: account")
 	fails(e, agent, respondTicket, id("T1"), nil, cxlerr.Invalid, "transient message: required")
 	fails(e, agent, resolveTicket, id("T1"), map[string][]byte{care.TransientContact: []byte("x")}, cxlerr.Invalid, `transient key "contact"`)
 	fails(e, alice, confirmTicket, id("T1"), nil, cxlerr.Conflict, "ticket T1 is open; confirm needs it resolved")
 	fails(e, alice, reopenTicket, id("T1"), nil, cxlerr.Conflict, "ticket T1 is open; reopen needs it resolved")
-	fails(e, agent, respondTicket, id("T2"), msg(), cxlerr.NotFound, "care.ticket T2 not found")
+	fails(e, agent, respondTicket, id("T2"), msg(), cxlerr.Forbidden, "Org2MSP/agent1 may not read this record")
+	fails(e, auditor, respondTicket, id("T2"), nil, cxlerr.NotFound, "ticket T2 not found")
 
 	submit(e, agent, assignTicket, `{"id":"T1","agent":"Org2MSP/agent1"}`, nil)
 	fails(e, agent, assignTicket, `{"id":"T1","agent":"Org2MSP/agent1"}`, nil, cxlerr.Conflict, "already assigned to Org2MSP/agent1")
@@ -132,7 +134,8 @@ func TestTicketTransitionRules(t *testing.T) {
 	fails(e, agent, respondTicket, id("T1"), msg(), cxlerr.Conflict, "ticket T1 is resolved; respond to needs it open or assigned or responded or reopened")
 	fails(e, agent, assignTicket, `{"id":"T1","agent":"Org2MSP/agent2"}`, nil, cxlerr.Conflict, "assign needs it open")
 	fails(e, agent, confirmTicket, id("T1"), nil, cxlerr.Forbidden, "only the customer who opened ticket T1 may confirm it")
-	fails(e, bob, reopenTicket, id("T1"), nil, cxlerr.Forbidden, "only the customer who opened ticket T1 may reopen it")
+	fails(e, bob, reopenTicket, id("T1"), nil, cxlerr.Forbidden, "Org1MSP/bob may not read this record")
+	fails(e, auditor, reopenTicket, id("T1"), nil, cxlerr.Forbidden, "only the customer who opened ticket T1 may reopen it")
 	fails(e, alice, confirmTicket, id("T1"), e.personal(care.TransientMessage, "thanks"), cxlerr.Invalid, `transient key "message"`)
 	submit(e, alice, confirmTicket, id("T1"), nil)
 	fails(e, alice, reopenTicket, id("T1"), nil, cxlerr.Conflict, "ticket T1 is closed")
@@ -279,9 +282,11 @@ func TestOpenTicketValidation(t *testing.T) {
 		{"sealed for another step", alice, openArgs, with(ok(), care.TransientMessage, restep(ok()[care.TransientMessage], 2)), cxlerr.Conflict, "sealed for step 2 of ticket T1"},
 		{"merchant not a member", alice, `{"id":"T1","merchant":"Org5MSP","category":"other","priority":"low"}`, ok(), cxlerr.NotFound, "merchant: organisation Org5MSP is not a member of the consortium"},
 		{"merchant without role", alice, `{"id":"T1","merchant":"Org4MSP","category":"other","priority":"low"}`, ok(), cxlerr.Conflict, "merchant: Org4MSP does not hold the merchant role"},
-		{"someone else's order", alice, `{"id":"T1","orderId":"O-bob","category":"delivery","priority":"low"}`, ok(), cxlerr.Forbidden, "order O-bob is not an order of Org1MSP/alice"},
+		{"someone else's order", alice, `{"id":"T1","orderId":"O-bob","category":"delivery","priority":"low"}`, ok(), cxlerr.Forbidden, "Org1MSP/alice may not read this record"},
+		{"an order the caller reads but did not place", agent, `{"id":"T1","orderId":"O-bob","category":"delivery","priority":"low"}`, ok(), cxlerr.Forbidden, "order O-bob is not an order of Org2MSP/agent1"},
 		{"order of another merchant", alice, `{"id":"T1","merchant":"Org3MSP","orderId":"O-alice","category":"delivery","priority":"low"}`, ok(), cxlerr.Conflict, "merchant: order O-alice is with Org2MSP, not Org3MSP"},
-		{"unknown order", alice, `{"id":"T1","orderId":"O-none","category":"delivery","priority":"low"}`, ok(), cxlerr.NotFound, "order O-none not found"},
+		{"unknown order", alice, `{"id":"T1","orderId":"O-none","category":"delivery","priority":"low"}`, ok(), cxlerr.Forbidden, "Org1MSP/alice may not read this record"},
+		{"unknown order, to an auditor", auditor, `{"id":"T1","orderId":"O-none","category":"delivery","priority":"low"}`, ok(), cxlerr.NotFound, "order O-none not found"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -106,10 +106,13 @@ func earnOnDelivery(tx *ledger.Tx, o *orders.Order) (*loyalty.Earn, error) {
 	return e, nil
 }
 
-// redeemableAgainst checks that account may redeem points at merchant
-// against the order and returns what of its price is not yet refunded.
+// redeemableAgainst checks that account, the caller, may redeem points at
+// merchant against the order and returns what of its price is not yet
+// refunded. The order is read as the orders contract reads it
+// (orderscc.ReadOrder): a caller who may not read it is FORBIDDEN alike
+// whether it exists or not, with a message that names nothing of it.
 func redeemableAgainst(tx *ledger.Tx, id, account, merchant string) (ledgertypes.Amount, error) {
-	o, err := orderscc.GetOrder(tx, id)
+	o, err := orderscc.ReadOrder(tx, id)
 	if err != nil {
 		return 0, err
 	}

@@ -1,6 +1,7 @@
 package loyaltycc_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
@@ -154,15 +155,31 @@ func TestRefundRestoresRedeemedPoints(t *testing.T) {
 	e.at(100 * day)
 	e.earn("r-2", alice, 50000) // 500 points, expire t0+465d
 	e.place("o-b", alice, bistro, 8000)
-	e.place("o-bob", bob, bistro, 8000)
+	bobs := e.place("o-bob", bob, bistro, 8123)
 	e.place("o-a", alice, acme, 8000)
 
 	against := func(id string, w who, points ledgertypes.Amount, m who, order string) string {
 		return js(map[string]any{"program": "acme", "id": id, "account": w.account(), "points": points, "merchant": m.msp, "order": order})
 	}
-	fails(e, alice, e.lc.Redeem, against("x", alice, 10, bistro, "o-bob"), cxlerr.Forbidden, "order o-bob is not an order of CustMSP/alice")
+	// Against bob's order alice is refused as against a missing one, byte
+	// for byte, and learns nothing of bob's order.
+	_, err := do(e, alice, e.lc.Redeem, against("x", alice, 10, bistro, "o-bob"))
+	if err == nil || err.Error() != "cxl:FORBIDDEN: CustMSP/alice may not read this record" {
+		t.Fatalf("redeem against bob's order: %v", err)
+	}
+	for _, s := range []string{bob.account(), "8123", "EUR", bobs.PlacedTx} {
+		if strings.Contains(err.Error(), s) {
+			t.Fatalf("redeem against bob's order: %q names %q", err, s)
+		}
+	}
+	if _, missing := do(e, alice, e.lc.Redeem, against("x", alice, 10, bistro, "o-zz")); missing == nil || missing.Error() != err.Error() {
+		t.Fatalf("redeem against a missing order: %v, against bob's: %v", missing, err)
+	}
+	// The order's readers get the precise errors: its customer, and an
+	// auditor, who reads every order, NOT_FOUND of a missing one.
 	fails(e, alice, e.lc.Redeem, against("x", alice, 10, bistro, "o-a"), cxlerr.Conflict, "order o-a is with AcmeMSP, not BistroMSP")
-	fails(e, alice, e.lc.Redeem, against("x", alice, 10, bistro, "o-zz"), cxlerr.NotFound, "order o-zz not found")
+	fails(e, audit, e.lc.Redeem, against("x", audit, 10, bistro, "o-zz"), cxlerr.NotFound, "order o-zz not found")
+	fails(e, audit, e.lc.Redeem, against("x", audit, 10, bistro, "o-bob"), cxlerr.Forbidden, "order o-bob is not an order of AuditMSP/inspector")
 
 	r := mustDo(e, alice, e.lc.Redeem, against("red-1", alice, 1200, bistro, "o-b"))
 	if r.Value != 600 || r.OrderRemaining != 8000 || len(r.Portions) != 2 || r.Portions[0].Points != 1000 || r.Portions[1].Points != 200 {

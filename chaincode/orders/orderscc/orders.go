@@ -10,27 +10,11 @@ import (
 	"github.com/cxledger/cxledger/cxlerr"
 )
 
-// GetOrder returns the committed order id: INVALID for a malformed ID,
-// NOT_FOUND when there is none. Like every read, it does not see what the
-// current transaction wrote. It checks no reader: other contracts use it
-// to check an order in their transactions (the care contract: that a
-// reviewer bought and received it); a query returning the order checks
-// with ReadOrder instead.
-func GetOrder(tx *ledger.Tx, id string) (*orders.Order, error) {
-	o, err := FindOrder(tx, id)
-	if err != nil {
-		return nil, err
-	}
-	if o == nil {
-		return nil, notFound(id)
-	}
-	return o, nil
-}
-
 // FindOrder returns the committed order id, nil when there is none;
-// INVALID for a malformed ID. A query that shows what it finds passes nil
-// on to ledger.RequireReader as a record without parties before it
-// answers NOT_FOUND (see ReadOrder).
+// INVALID for a malformed ID. Like every read, it does not see what the
+// current transaction wrote. It checks no reader: a function that shows
+// what it finds, or refuses by what it finds, passes it on to
+// RequireOrderReader first (see ReadOrder).
 func FindOrder(tx *ledger.Tx, id string) (*orders.Order, error) {
 	if err := orders.ValidateToken("id", id, orders.MaxToken); err != nil {
 		return nil, err
@@ -48,20 +32,34 @@ func FindOrder(tx *ledger.Tx, id string) (*orders.Order, error) {
 }
 
 // ReadOrder returns the committed order id if the caller may read it (see
-// OrderReaders): FORBIDDEN otherwise, whether or not the order exists, so
-// that only callers who could read it learn that it is NOT_FOUND.
+// RequireOrderReader). Every function that takes an order ID reads the
+// order with it: queries, the transitions and other contracts' functions
+// that act on an order (loyalty's Redeem against an order).
 func ReadOrder(tx *ledger.Tx, id string) (*orders.Order, error) {
 	o, err := FindOrder(tx, id)
 	if err != nil {
 		return nil, err
 	}
-	if err := ledger.RequireReader(tx, OrderReaders(o)); err != nil {
+	if err := RequireOrderReader(tx, id, o); err != nil {
 		return nil, err
 	}
-	if o == nil {
-		return nil, notFound(id)
-	}
 	return o, nil
+}
+
+// RequireOrderReader fails unless the caller may read the order id, found
+// as o (nil when it is missing): FORBIDDEN with ledger.RequireReader's
+// message, which names nothing of the order, to a caller who is not one of
+// its readers (OrderReaders), whether or not it exists; NOT_FOUND only to
+// those who could read a missing order, payment organisations and
+// auditors. Callers who pass get the precise errors of what they asked.
+func RequireOrderReader(tx *ledger.Tx, id string, o *orders.Order) error {
+	if err := ledger.RequireReader(tx, OrderReaders(o)); err != nil {
+		return err
+	}
+	if o == nil {
+		return cxlerr.Errorf(cxlerr.NotFound, "order %s not found", id)
+	}
+	return nil
 }
 
 // OrderReaders are who may read order o, its refunds and its escrow: its
@@ -73,11 +71,6 @@ func OrderReaders(o *orders.Order) ledger.Readers {
 		r.Parties = []string{o.Customer, o.Merchant, o.Carrier, o.Arbiter}
 	}
 	return r
-}
-
-// notFound is the NOT_FOUND of a missing order.
-func notFound(id string) error {
-	return cxlerr.Errorf(cxlerr.NotFound, "order %s not found", id)
 }
 
 func (c *Contract) place(tx *ledger.Tx, a orders.PlaceArgs) (*orders.Order, error) {
@@ -108,17 +101,14 @@ func (c *Contract) place(tx *ledger.Tx, a orders.PlaceArgs) (*orders.Order, erro
 			return nil, err
 		}
 	}
-	key, err := ledger.Key(tx, orderType, a.ID)
+	// The ID is the caller's; the order holding it may be anyone's, so the
+	// refusal names nothing of it.
+	existing, err := FindOrder(tx, a.ID)
 	if err != nil {
 		return nil, err
 	}
-	var existing orders.Order
-	found, err := ledger.GetJSON(tx, key, &existing)
-	if err != nil {
-		return nil, err
-	}
-	if found {
-		return nil, cxlerr.Errorf(cxlerr.Conflict, "order %s already exists (placed in transaction %s)", a.ID, existing.PlacedTx)
+	if existing != nil {
+		return nil, cxlerr.Errorf(cxlerr.Conflict, "order ID %s is taken", a.ID)
 	}
 	if a.Shipment != nil {
 		if err := claimShipment(tx, a.ID, a.Shipment); err != nil {
@@ -179,7 +169,7 @@ func requireOrgRole(tx *ledger.Tx, field, msp string, role ledgertypes.Role) err
 }
 
 func (c *Contract) confirmDelivery(tx *ledger.Tx, a orders.IDArgs) (*orders.Order, error) {
-	o, err := GetOrder(tx, a.ID)
+	o, err := ReadOrder(tx, a.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +234,7 @@ func (c *Contract) deliver(tx *ledger.Tx, o *orders.Order, by string) (any, erro
 }
 
 func (c *Contract) refund(tx *ledger.Tx, a orders.RefundArgs) (*orders.Order, error) {
-	o, err := GetOrder(tx, a.ID)
+	o, err := ReadOrder(tx, a.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -295,7 +285,7 @@ func (c *Contract) refund(tx *ledger.Tx, a orders.RefundArgs) (*orders.Order, er
 }
 
 func requestReturn(tx *ledger.Tx, a orders.ReasonArgs) (*orders.Order, error) {
-	o, err := GetOrder(tx, a.ID)
+	o, err := ReadOrder(tx, a.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -332,7 +322,7 @@ func withinReturnWindow(tx *ledger.Tx, o *orders.Order, what string) error {
 }
 
 func (c *Contract) receiveReturn(tx *ledger.Tx, a orders.IDArgs) (*orders.Order, error) {
-	o, err := GetOrder(tx, a.ID)
+	o, err := ReadOrder(tx, a.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -368,7 +358,7 @@ func (c *Contract) receiveReturn(tx *ledger.Tx, a orders.IDArgs) (*orders.Order,
 }
 
 func openDispute(tx *ledger.Tx, a orders.ReasonArgs) (*orders.Order, error) {
-	o, err := GetOrder(tx, a.ID)
+	o, err := ReadOrder(tx, a.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -406,7 +396,7 @@ func openDispute(tx *ledger.Tx, a orders.ReasonArgs) (*orders.Order, error) {
 }
 
 func (c *Contract) resolveDispute(tx *ledger.Tx, a orders.ResolveDisputeArgs) (*orders.Order, error) {
-	o, err := GetOrder(tx, a.ID)
+	o, err := ReadOrder(tx, a.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -43,7 +43,10 @@ func TestPlaceMovesMoneyIntoEscrow(t *testing.T) {
 	if !e.hasKey("orders.deadline", "2026-01-04T09:00:00.000000000Z", "o1") || !e.hasKey("orders.merchant", shop.msp, "placed", "2026-01-01T09:00:00.000000000Z", "o1") {
 		t.Fatalf("index rows missing: %q", e.stub.Keys())
 	}
-	fails(e, bob, place, js(newOrder("o1", 1)), cxlerr.Conflict, "order o1 already exists")
+	// The ID is taken; the refusal says so and nothing of alice's order.
+	if _, err := do(e, bob, place, js(newOrder("o1", 1))); err == nil || err.Error() != "cxl:CONFLICT: order ID o1 is taken" {
+		t.Fatalf("place on a taken ID: %v", err)
+	}
 	fails(e, alice, place, js(newOrder("o2", 7_501)), cxlerr.InsufficientFunds, "7500 EUR usable")
 }
 
@@ -530,25 +533,34 @@ func TestForbidden(t *testing.T) {
 			fails(e, w, confirm, id("placed"), cxlerr.Forbidden, "only the customer or the carrier ShipMSP confirm delivery")
 		}},
 		{"deliver as another customer", bob, func(e *env, w who) {
-			fails(e, w, confirm, id("placed"), cxlerr.Forbidden, "only the customer or the carrier")
+			fails(e, w, confirm, id("placed"), cxlerr.Forbidden, "CustMSP/bob may not read this record")
 		}},
 		{"deliver as a carrier not named", ship2, func(e *env, w who) {
-			fails(e, w, confirm, id("placed"), cxlerr.Forbidden, "only the customer or the carrier ShipMSP")
+			fails(e, w, confirm, id("placed"), cxlerr.Forbidden, "Ship2MSP/driver may not read this record")
 		}},
 		{"deliver as carrier when none is named", ship, func(e *env, w who) {
+			fails(e, w, confirm, id("nocarrier"), cxlerr.Forbidden, "ShipMSP/driver may not read this record")
+		}},
+		{"deliver as merchant when no carrier is named", shop, func(e *env, w who) {
 			fails(e, w, confirm, id("nocarrier"), cxlerr.Forbidden, "only the customer confirms delivery of order nocarrier, which names no carrier")
 		}},
 		{"deliver as the carrier's peer", who{ship.msp, "peer0", "peer"}, func(e *env, w who) {
-			fails(e, w, confirm, id("placed"), cxlerr.Forbidden, "only the customer or the carrier")
+			fails(e, w, confirm, id("placed"), cxlerr.Forbidden, "ShipMSP/peer0 may not read this record")
+		}},
+		{"deliver as payment, which reads every order", bank, func(e *env, w who) {
+			fails(e, w, confirm, id("placed"), cxlerr.Forbidden, "only the customer or the carrier ShipMSP confirm delivery")
 		}},
 		{"refund as customer", alice, func(e *env, w who) {
 			fails(e, w, refund, refundArgs("placed", "r", 0), cxlerr.Forbidden, "only the merchant ShopMSP refunds order placed")
 		}},
 		{"refund as another merchant", mall, func(e *env, w who) {
-			fails(e, w, refund, refundArgs("placed", "r", 0), cxlerr.Forbidden, "only the merchant ShopMSP")
+			fails(e, w, refund, refundArgs("placed", "r", 0), cxlerr.Forbidden, "MallMSP/clerk may not read this record")
 		}},
 		{"refund as the merchant's peer", shopPeer, func(e *env, w who) {
-			fails(e, w, refund, refundArgs("placed", "r", 0), cxlerr.Forbidden, "only the merchant ShopMSP")
+			fails(e, w, refund, refundArgs("placed", "r", 0), cxlerr.Forbidden, "ShopMSP/peer0 may not read this record")
+		}},
+		{"refund as an auditor", audit, func(e *env, w who) {
+			fails(e, w, refund, refundArgs("placed", "r", 0), cxlerr.Forbidden, "only the merchant ShopMSP refunds order placed")
 		}},
 		{"refund as carrier", ship, func(e *env, w who) {
 			fails(e, w, refund, refundArgs("placed", "r", 0), cxlerr.Forbidden, "only the merchant ShopMSP")
@@ -557,13 +569,13 @@ func TestForbidden(t *testing.T) {
 			fails(e, w, requestReturn, id("delivered"), cxlerr.Forbidden, "only the customer returns order delivered")
 		}},
 		{"return as another customer", bob, func(e *env, w who) {
-			fails(e, w, requestReturn, id("delivered"), cxlerr.Forbidden, "only the customer returns")
+			fails(e, w, requestReturn, id("delivered"), cxlerr.Forbidden, "CustMSP/bob may not read this record")
 		}},
 		{"receive return as customer", alice, func(e *env, w who) {
 			fails(e, w, receiveReturn, id("returning"), cxlerr.Forbidden, "only the merchant ShopMSP or the order's carrier record the return")
 		}},
 		{"receive return as another merchant", mall, func(e *env, w who) {
-			fails(e, w, receiveReturn, id("returning"), cxlerr.Forbidden, "only the merchant ShopMSP")
+			fails(e, w, receiveReturn, id("returning"), cxlerr.Forbidden, "MallMSP/clerk may not read this record")
 		}},
 		{"dispute as carrier", ship, func(e *env, w who) {
 			fails(e, w, openDispute, id("delivered"), cxlerr.Forbidden, "only the customer or the merchant ShopMSP dispute order delivered")
@@ -578,7 +590,7 @@ func TestForbidden(t *testing.T) {
 			fails(e, w, resolve, `{"id":"disputed","refund":1000}`, cxlerr.Forbidden, "only the order's arbiter resolves")
 		}},
 		{"resolve as an arbiter not named", judge2, func(e *env, w who) {
-			fails(e, w, resolve, `{"id":"disputed","refund":0}`, cxlerr.Forbidden, "only the order's arbiter resolves")
+			fails(e, w, resolve, `{"id":"disputed","refund":0}`, cxlerr.Forbidden, "Judge2MSP/referee may not read this record")
 		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -677,7 +689,9 @@ func TestInvalid(t *testing.T) {
 		})
 	}
 	e.t = t
-	fails(e, alice, confirm, id("missing"), cxlerr.NotFound, "order missing not found")
+	// A missing order is NOT_FOUND to those who read every order only (see
+	// TestWritesRefuseStrangersAlike).
+	fails(e, audit, confirm, id("missing"), cxlerr.NotFound, "order missing not found")
 	fails(e, carol, sweep, `{"limit":101}`, cxlerr.Invalid, "limit: want 1 to 100")
 	fails(e, carol, sweep, `{"limit":-1}`, cxlerr.Invalid, "limit: want 1 to 100")
 	fails(e, carol, merchantOrders, `{"merchant":"ShopMSP","state":"lost"}`, cxlerr.Invalid, `state: "lost" is not one of`)
@@ -825,7 +839,9 @@ func orderIDs(p *orders.OrderPage) []string {
 	return ids
 }
 
-func TestGetOrder(t *testing.T) {
+// TestFindOrder: FindOrder, for other contracts, finds an order whoever
+// calls (it checks no reader), nil when there is none; ReadOrder checks.
+func TestFindOrder(t *testing.T) {
 	e := newEnv(t)
 	e.fund(1_000, alice.account())
 	mustDo(e, alice, place, js(newOrder("o1", 100)))
@@ -834,15 +850,20 @@ func TestGetOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := orderscc.GetOrder(tx, "o1")
+	o, err := orderscc.FindOrder(tx, "o1")
 	if err != nil || o.Customer != alice.account() || o.Amount != 100 || o.Currency != "EUR" || o.State != orders.StatePlaced {
-		t.Fatalf("GetOrder %+v %v", o, err)
+		t.Fatalf("FindOrder %+v %v", o, err)
 	}
-	if _, err := orderscc.GetOrder(tx, "o2"); cxlerr.CodeOf(err) != cxlerr.NotFound {
-		t.Fatalf("missing order: %v", err)
+	if o, err := orderscc.FindOrder(tx, "o2"); o != nil || err != nil {
+		t.Fatalf("missing order: %+v %v", o, err)
 	}
-	if _, err := orderscc.GetOrder(tx, ""); cxlerr.CodeOf(err) != cxlerr.Invalid {
+	if _, err := orderscc.FindOrder(tx, ""); cxlerr.CodeOf(err) != cxlerr.Invalid {
 		t.Fatalf("empty ID: %v", err)
+	}
+	for _, id := range []string{"o1", "o2"} {
+		if _, err := orderscc.ReadOrder(tx, id); cxlerr.CodeOf(err) != cxlerr.Forbidden || cxlerr.From(err).Message != "CustMSP/carol may not read this record" {
+			t.Fatalf("ReadOrder of %s as carol: %v", id, err)
+		}
 	}
 }
 

@@ -61,9 +61,12 @@ func (c *Contract) sweep(tx *ledger.Tx, a orders.SweepArgs) (*orders.OrderSweep,
 	event := sweepEvent{Orders: []sweptEvent{}}
 	customers := map[string]bool{}
 	for _, id := range due[:min(limit, len(due))] {
-		o, err := GetOrder(tx, id)
+		o, err := FindOrder(tx, id)
 		if err != nil {
 			return nil, cxlerr.Errorf(cxlerr.Internal, "deadline index names order %s: %w", id, err)
+		}
+		if o == nil {
+			return nil, cxlerr.Errorf(cxlerr.Internal, "deadline index names order %s, which does not exist", id)
 		}
 		if o.State != orders.StatePlaced {
 			return nil, cxlerr.Errorf(cxlerr.Internal, "deadline index names order %s, which is %s", id, o.State)
