@@ -38,7 +38,7 @@ func TestThroughContractAPI(t *testing.T) {
 		return string(resp.Payload)
 	}
 	invoke(agent, nil, "care:SetSLAPolicy", policy("1h", "1h"))
-	invoke(alice, e.personal(care.TransientMessage, "Help", care.TransientContact, "alice@example.com"), "care:OpenTicket", openArgs)
+	invoke(alice, e.personal(care.TransientMessage, "Help, please!", care.TransientContact, "alice@example.com"), "care:OpenTicket", openArgs)
 	invoke(agent, nil, "care:AssignTicket", `{"id":"T1","agent":"Org2MSP/agent1"}`)
 	invoke(agent, e.personal(care.TransientMessage, "On it"), "care:RespondTicket", id("T1"))
 	invoke(agent, nil, "care:ResolveTicket", id("T1"))

@@ -90,7 +90,7 @@ func TestPersonalDataStoredReadErased(t *testing.T) {
 	fails(e, bob, eraseTicketData, id("T1"), nil, cxlerr.Forbidden, "Org1MSP/bob may not read this record")
 	fails(e, rival, eraseTicketData, id("T1"), nil, cxlerr.Forbidden, "Org3MSP/clerk may not read this record")
 	fails(e, auditor, eraseTicketData, id("T1"), nil, cxlerr.Forbidden, "only the customer or merchant Org2MSP may erase")
-	fails(e, alice, eraseTicketData, id("T1"), e.personal(care.TransientMessage, "bye"), cxlerr.Invalid, `transient key "message"`)
+	fails(e, alice, eraseTicketData, id("T1"), e.personal(care.TransientMessage, "bye now!"), cxlerr.Invalid, `transient key "message"`)
 
 	if _, err := call(e, alice, eraseTicketData, id("T1"), nil); err != nil {
 		t.Fatal(err)
@@ -165,7 +165,7 @@ func TestPersonalDataStoredReadErased(t *testing.T) {
 // the ticket's key is an error, not a text.
 func TestVerificationFlagsTampering(t *testing.T) {
 	e := newEnv(t)
-	tk := submit(e, alice, openTicket, openArgs, e.personal(care.TransientMessage, "original"))
+	tk := submit(e, alice, openTicket, openArgs, e.personal(care.TransientMessage, "the original text"))
 	key, _ := e.stub.CreateCompositeKey("care.message", []string{"T1", "0001"})
 	raw, _ := e.stub.GetPrivateData("pdcOrg2MSP", key)
 	var rec map[string]any

@@ -113,7 +113,7 @@ func TestVerifiedReviews(t *testing.T) {
 	fails(e, alice, postReview, `{"orderId":"O5","rating":5}`, nil, cxlerr.Invalid, "text: required")
 	fails(e, alice, postReview, `{"orderId":"O5","rating":"5","text":"x"}`, nil, cxlerr.Invalid, "rating: want an integer")
 	fails(e, alice, postReview, review("O5", 5, "x"), map[string][]byte{care.TransientSalt: []byte("short")}, cxlerr.Invalid, "transient salt: 5 bytes")
-	fails(e, alice, postReview, review("O5", 5, "x"), e.personal(care.TransientMessage, "hi"), cxlerr.Invalid, `transient key "message"`)
+	fails(e, alice, postReview, review("O5", 5, "x"), e.personal(care.TransientMessage, "hi there!"), cxlerr.Invalid, `transient key "message"`)
 
 	page := query(e, stranger, listReviews, `{"merchant":"Org2MSP"}`)
 	var got []string

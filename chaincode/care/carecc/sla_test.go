@@ -160,7 +160,7 @@ func TestLateResponseRecordsBreach(t *testing.T) {
 // what is overdue, including the customer's.
 func TestCustomerStepRecordsBreach(t *testing.T) {
 	e := newEnv(t)
-	submit(e, alice, openTicket, `{"id":"T1","merchant":"Org2MSP","category":"product","priority":"high"}`, e.personal(care.TransientMessage, "Scratched"))
+	submit(e, alice, openTicket, `{"id":"T1","merchant":"Org2MSP","category":"product","priority":"high"}`, e.personal(care.TransientMessage, "Scratched, badly"))
 	e.at(3 * time.Hour)
 	submit(e, agent, resolveTicket, id("T1"), nil) // resolving counts as the first response
 	e.at(30 * time.Hour)
@@ -183,7 +183,7 @@ func TestSweepSLA(t *testing.T) {
 		e.at(time.Duration(i) * time.Minute)
 		submit(e, alice, openTicket, fmt.Sprintf(`{"id":"T%d","merchant":"Org2MSP","category":"other","priority":%q}`, i, p), e.personal(care.TransientMessage, "ticket "+p))
 	}
-	submit(e, bob, openTicket, `{"id":"X","merchant":"Org3MSP","category":"other","priority":"urgent"}`, e.personal(care.TransientMessage, "elsewhere"))
+	submit(e, bob, openTicket, `{"id":"X","merchant":"Org3MSP","category":"other","priority":"urgent"}`, e.personal(care.TransientMessage, "elsewhere, sorry"))
 
 	e.at(30 * time.Minute)
 	sw, err := call(e, agent, sweepSLA, `{"merchant":"Org2MSP"}`, nil)
@@ -249,5 +249,5 @@ func TestSweepSLA(t *testing.T) {
 	fails(e, alice, sweepSLA, `{"merchant":"Org2MSP"}`, nil, cxlerr.Forbidden, "Org1MSP is neither merchant Org2MSP")
 	fails(e, rival, sweepSLA, `{"merchant":"Org2MSP"}`, nil, cxlerr.Forbidden, "Org3MSP is neither merchant Org2MSP")
 	fails(e, agent, sweepSLA, `{"merchant":"Org2MSP","limit":1001}`, nil, cxlerr.Invalid, "limit: must be 0 to 1000")
-	fails(e, agent, sweepSLA, `{"merchant":"Org2MSP"}`, e.personal(care.TransientMessage, "x"), cxlerr.Invalid, "transient")
+	fails(e, agent, sweepSLA, `{"merchant":"Org2MSP"}`, e.personal(care.TransientMessage, "x, y"), cxlerr.Invalid, "transient")
 }

@@ -136,7 +136,7 @@ func TestTicketTransitionRules(t *testing.T) {
 	fails(e, agent, confirmTicket, id("T1"), nil, cxlerr.Forbidden, "only the customer who opened ticket T1 may confirm it")
 	fails(e, bob, reopenTicket, id("T1"), nil, cxlerr.Forbidden, "Org1MSP/bob may not read this record")
 	fails(e, auditor, reopenTicket, id("T1"), nil, cxlerr.Forbidden, "only the customer who opened ticket T1 may reopen it")
-	fails(e, alice, confirmTicket, id("T1"), e.personal(care.TransientMessage, "thanks"), cxlerr.Invalid, `transient key "message"`)
+	fails(e, alice, confirmTicket, id("T1"), e.personal(care.TransientMessage, "thanks a lot!"), cxlerr.Invalid, `transient key "message"`)
 	submit(e, alice, confirmTicket, id("T1"), nil)
 	fails(e, alice, reopenTicket, id("T1"), nil, cxlerr.Conflict, "ticket T1 is closed")
 	fails(e, agent, resolveTicket, id("T1"), nil, cxlerr.Conflict, "ticket T1 is closed")
@@ -238,7 +238,7 @@ func TestOpenTicketValidation(t *testing.T) {
 	e.order("O-alice", alice, "Org2MSP", orders.StatePlaced)
 	e.order("O-bob", bob, "Org2MSP", orders.StateDelivered)
 	// ok is valid sealed data for openArgs; with changes one key of it.
-	ok := func() map[string][]byte { return e.seal(openArgs, e.personal(care.TransientMessage, "help")) }
+	ok := func() map[string][]byte { return e.seal(openArgs, e.personal(care.TransientMessage, "help, please")) }
 	with := func(m map[string][]byte, k string, v []byte) map[string][]byte {
 		m = maps.Clone(m)
 		if v == nil {
@@ -270,9 +270,9 @@ func TestOpenTicketValidation(t *testing.T) {
 		{"bad priority", alice, `{"id":"T1","merchant":"Org2MSP","category":"other","priority":"asap"}`, ok(), cxlerr.Invalid, `priority "asap"`},
 		{"no message", alice, openArgs, e.personal(care.TransientContact, "alice@example.com"), cxlerr.Invalid, "transient message: required"},
 		{"no transient", alice, openArgs, nil, cxlerr.Invalid, "transient message: required"},
-		{"unknown transient", alice, openArgs, e.personal(care.TransientMessage, "help", "email", "a@b.c"), cxlerr.Invalid, `transient key "email"`},
+		{"unknown transient", alice, openArgs, e.personal(care.TransientMessage, "help, please", "email", "a@b.c"), cxlerr.Invalid, `transient key "email"`},
 		{"plain text", alice, openArgs, with(ok(), care.TransientMessage, []byte("help, in clear, as the contract used to take it")), cxlerr.Invalid, "transient message: not a sealed envelope"},
-		{"plain contact", alice, openArgs, with(e.seal(openArgs, e.personal(care.TransientMessage, "help", care.TransientContact, "a@b.c")), care.TransientContact, []byte("alice@example.com, +41 79 555 01 01, in clear")), cxlerr.Invalid, "transient contact: not a sealed envelope"},
+		{"plain contact", alice, openArgs, with(e.seal(openArgs, e.personal(care.TransientMessage, "help, please", care.TransientContact, "a@b.c")), care.TransientContact, []byte("alice@example.com, +41 79 555 01 01, in clear")), cxlerr.Invalid, "transient contact: not a sealed envelope"},
 		{"a salt in clear", alice, openArgs, with(ok(), care.TransientSalt, []byte("0123456789abcdef")), cxlerr.Invalid, `transient key "salt"`},
 		{"no hash", alice, openArgs, with(ok(), care.TransientMessageHash, nil), cxlerr.Invalid, "transient messageHash: required with message"},
 		{"no key", alice, openArgs, with(ok(), care.TransientKey, nil), cxlerr.Invalid, "transient key: required with personal data"},
@@ -306,7 +306,7 @@ func TestOpenTicketValidation(t *testing.T) {
 // TestStepLimit checks a ticket stops taking steps at MaxTicketSteps.
 func TestStepLimit(t *testing.T) {
 	e := newEnv(t)
-	submit(e, alice, openTicket, openArgs, e.personal(care.TransientMessage, "Hi"))
+	submit(e, alice, openTicket, openArgs, e.personal(care.TransientMessage, "Hi, any news?"))
 	for i := 2; i <= care.MaxTicketSteps; i++ {
 		submit(e, agent, assignTicket, `{"id":"T1","agent":"Org2MSP/agent`+[]string{"1", "2"}[i%2]+`"}`, nil)
 	}
