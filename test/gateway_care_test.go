@@ -400,6 +400,13 @@ func gwServiceFiles(t *testing.T) (store, log []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return store, gwServiceLog(t)
+}
+
+// gwServiceLog returns the service's log: its file under CXL_HOME natively, its container's
+// output under Docker.
+func gwServiceLog(t *testing.T) []byte {
+	t.Helper()
 	if h.runtime == network.Docker {
 		var buf bytes.Buffer
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -407,11 +414,11 @@ func gwServiceFiles(t *testing.T) (store, log []byte) {
 		if err := network.ComposeLogs(ctx, h.home, network.GatewayService, 1_000_000, false, &buf); err != nil {
 			t.Fatal(err)
 		}
-		return store, buf.Bytes()
+		return buf.Bytes()
 	}
-	log, err = os.ReadFile(filepath.Join(h.home.Logs(), "cxl-gateway.log"))
+	log, err := os.ReadFile(filepath.Join(h.home.Logs(), "cxl-gateway.log"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return store, log
+	return log
 }
