@@ -49,6 +49,8 @@ type Config struct {
 	// Vault configures the vault of ticket keys of the organisations whose identities the
 	// service holds.
 	Vault Vault `yaml:"vault"`
+	// Customers configures the customers who sign for themselves, and their invitation.
+	Customers Customers `yaml:"customers,omitempty"`
 }
 
 // Vault configures the vault of ticket keys (see package gateway/vault): the private halves
@@ -364,6 +366,7 @@ func (c *Config) Validate() error {
 	if c.Log.Format != "json" && c.Log.Format != "text" {
 		bad("log.format: %q, want json or text", c.Log.Format)
 	}
+	errs = append(errs, c.validateCustomers()...)
 	return errors.Join(errs...)
 }
 

@@ -185,7 +185,7 @@ func TestEndorsers(t *testing.T) {
 		{"an organisation the Client does not know", sub, ledgerapi.ChaincodeCall{Parties: []string{"Org9MSP"}}, []string{"Org9MSP", "Org1MSP"}},
 		{"empty parties are none", sub, ledgerapi.ChaincodeCall{Parties: []string{""}}, nil},
 	} {
-		if got := s.endorsers(tc.kind, &tc.cc); !slices.Equal(got, tc.want) {
+		if got := s.endorsers(tc.kind, &tc.cc, "Org2MSP"); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
 	}
@@ -195,7 +195,7 @@ func TestEndorsers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := s1.endorsers(sub, &ledgerapi.ChaincodeCall{CallerParty: true}); !slices.Equal(got, []string{"Org1MSP"}) {
+	if got := s1.endorsers(sub, &ledgerapi.ChaincodeCall{CallerParty: true}, "Org1MSP"); !slices.Equal(got, []string{"Org1MSP"}) {
 		t.Fatalf("one organisation: %v", got)
 	}
 }

@@ -45,6 +45,12 @@ func (s *Session) Evaluate(ctx context.Context, op *ledgerapi.Operation, req any
 // again: the caller did. An operation of another kind than want, and a request that is
 // not a pointer to op's request type, are refused before anything is sent.
 func (s *Session) call(ctx context.Context, op *ledgerapi.Operation, want ledgerapi.Kind, req any) (call, error) {
+	return s.callAs(ctx, op, want, req, s.s.id.MspID())
+}
+
+// callAs is call for a caller of organisation msp, which may not be the session's: a
+// customer whose proposal the service prepares (see Client.Prepare).
+func (s *Session) callAs(ctx context.Context, op *ledgerapi.Operation, want ledgerapi.Kind, req any, msp string) (call, error) {
 	if op == nil {
 		return call{}, cxlerr.Errorf(cxlerr.Internal, "no operation")
 	}
@@ -64,7 +70,7 @@ func (s *Session) call(ctx context.Context, op *ledgerapi.Operation, want ledger
 	if err != nil {
 		return call{}, fmt.Errorf("prepare %s: %w", op.Name(), err)
 	}
-	return call{contract: op.Contract, fn: op.Function, args: cc.Args, transient: cc.Transient, endorsers: s.endorsers(op.Kind, cc)}, nil
+	return call{contract: op.Contract, fn: op.Function, args: cc.Args, transient: cc.Transient, endorsers: s.endorsers(op.Kind, cc, msp)}, nil
 }
 
 // endorsers are the organisations that must endorse cc: the caller's own first when it is a
@@ -72,10 +78,10 @@ func (s *Session) call(ctx context.Context, op *ledgerapi.Operation, want ledger
 // other organisation of the Client's identities too, so that the chaincode's majority
 // endorsement policy is met; a query is evaluated by a peer of the first. None: the Fabric
 // Gateway chooses.
-func (s *Session) endorsers(kind ledgerapi.Kind, cc *ledgerapi.ChaincodeCall) []string {
+func (s *Session) endorsers(kind ledgerapi.Kind, cc *ledgerapi.ChaincodeCall, caller string) []string {
 	var orgs []string
 	if cc.CallerParty {
-		orgs = append(orgs, s.s.id.MspID())
+		orgs = append(orgs, caller)
 	}
 	for _, p := range cc.Parties {
 		if p != "" && !slices.Contains(orgs, p) {

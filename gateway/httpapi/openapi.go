@@ -54,6 +54,8 @@ func errorResponses(rt Route) []int {
 		codes = append(codes, http.StatusUnauthorized, http.StatusTooManyRequests)
 	case AccessPublic:
 		codes = append(codes, http.StatusTooManyRequests)
+	case AccessCustomer:
+		codes = append(codes, http.StatusUnauthorized, http.StatusTooManyRequests, http.StatusConflict)
 	}
 	if rt.Access != AccessOperations {
 		codes = append(codes, http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound, http.StatusServiceUnavailable, http.StatusGatewayTimeout)

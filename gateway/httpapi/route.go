@@ -35,6 +35,9 @@ const (
 	// AccessOperations needs no credentials and is not limited: probes, metrics, the API
 	// description.
 	AccessOperations
+	// AccessCustomer is authenticated by the handler, by a customer's certificate and
+	// signature (see customer.go), and limited per customer.
+	AccessCustomer
 )
 
 // Param describes a path or query parameter.

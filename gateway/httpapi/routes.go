@@ -20,6 +20,8 @@ func (s *Server) table() []Route {
 	routes = append(routes, s.transactionRoutes()...)
 	routes = append(routes, s.eventRoutes()...)
 	routes = append(routes, resolverRoutes()...)
+	routes = append(routes, s.customerRoutes()...)
+	routes = append(routes, s.identityRoutes()...)
 	return routes
 }
 

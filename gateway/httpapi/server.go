@@ -71,6 +71,9 @@ type Options struct {
 	Limits config.Limits
 	// RequestTimeout bounds a request; a mutation whose commit is unknown by then answers 202.
 	RequestTimeout time.Duration
+	// Customers, when set, serves customers who sign for themselves (prepare -> sign ->
+	// submit) and, with a Registrar, the invitation and enrolment of customers.
+	Customers *Customers
 }
 
 // Server serves the API.
@@ -86,14 +89,20 @@ type Server struct {
 
 	mu      sync.Mutex
 	streams map[string]int // open event streams per principal
+
+	// customers are the transactions prepared for customers, waiting for their signatures;
+	// customerRates limits each customer as limiters do each principal.
+	customers     *sessions
+	customerRates *addressLimiter
 }
 
 // New returns a Server with every route of the API.
 func New(opts Options) *Server {
 	s := &Server{
 		opts: opts, log: opts.Log, mux: http.NewServeMux(),
-		limiters: map[string]*rate.Limiter{}, streams: map[string]int{},
-		public: newAddressLimiter(rate.Limit(opts.Limits.PublicRate), opts.Limits.PublicBurst),
+		limiters: map[string]*rate.Limiter{}, streams: map[string]int{}, customers: newSessions(),
+		public:        newAddressLimiter(rate.Limit(opts.Limits.PublicRate), opts.Limits.PublicBurst),
+		customerRates: newAddressLimiter(rate.Limit(opts.Limits.Rate), opts.Limits.Burst),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -94,9 +94,13 @@ func New(cfg *config.Config, log *slog.Logger) (*Service, error) {
 			func(o querycache.Outcome) { m.CacheLookup("verify", string(o)) })
 		b.verifications = verifications
 	}
+	customers, err := customersOf(cfg, fc)
+	if err != nil {
+		return nil, errors.Join(err, st.Close(), fc.Close())
+	}
 	api := httpapi.New(httpapi.Options{
 		Backend: b, Store: st, Metrics: m, Log: log, Principals: principals, PublicIdentity: public,
-		Limits: cfg.Limits, RequestTimeout: cfg.Timeouts.Request,
+		Limits: cfg.Limits, RequestTimeout: cfg.Timeouts.Request, Customers: customers,
 	})
 	rec := &reconcile.Reconciler{
 		Store: st, Ledger: fc, Interval: cfg.Reconcile.Interval, ResubmitAfter: cfg.Reconcile.ResubmitAfter,
