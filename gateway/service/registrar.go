@@ -1,13 +1,57 @@
 package service
 
 import (
-	"errors"
+	"context"
+	"fmt"
+	"os"
 
 	"github.com/cxledger/cxledger/gateway/config"
 	"github.com/cxledger/cxledger/gateway/httpapi"
+	"github.com/cxledger/cxledger/network/ca"
 )
 
-// newRegistrar is the organisation's CA as the invitation endpoints use it.
-func newRegistrar(_ *config.Config, _ *config.CA) (httpapi.Registrar, error) {
-	return nil, errors.New("customers.ca: this build has no Fabric CA client yet (package network/ca)")
+// registrar is the organisation's CA as the invitation endpoints use it: customers are
+// registered with the registrar identity's authority as clients with no attribute (no
+// cxl.roles: they act for nobody but themselves) and one enrolment.
+type registrar struct {
+	client      *ca.Client
+	id          ca.Identity
+	affiliation string
+}
+
+// newRegistrar connects to the CA of cfg.Customers.CA as its registrar identity.
+func newRegistrar(cfg *config.Config, c *config.CA) (httpapi.Registrar, error) {
+	root, err := os.ReadFile(c.TLSRootCert)
+	if err != nil {
+		return nil, fmt.Errorf("customers.ca.tlsRootCert: %w", err)
+	}
+	client, err := ca.New(c.URL, root)
+	if err != nil {
+		return nil, fmt.Errorf("customers.ca: %w", err)
+	}
+	idCfg := cfg.Identities[c.Registrar]
+	certPEM, err := os.ReadFile(idCfg.Cert)
+	if err != nil {
+		return nil, fmt.Errorf("customers.ca.registrar %s: %w", c.Registrar, err)
+	}
+	keyPEM, err := os.ReadFile(idCfg.Key)
+	if err != nil {
+		return nil, fmt.Errorf("customers.ca.registrar %s: %w", c.Registrar, err)
+	}
+	id, err := ca.ParseIdentity(certPEM, keyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("customers.ca.registrar %s: %w", c.Registrar, err)
+	}
+	return &registrar{client: client, id: id, affiliation: c.Affiliation}, nil
+}
+
+// RegisterCustomer registers id as a client with one enrolment and the service's secret.
+func (r *registrar) RegisterCustomer(ctx context.Context, id, secret string) error {
+	_, err := r.client.Register(ctx, r.id, ca.Registration{ID: id, Secret: secret, Type: "client", Affiliation: r.affiliation, MaxEnrollments: 1})
+	return err
+}
+
+// EnrollCSR enrols the customer's own certificate request.
+func (r *registrar) EnrollCSR(ctx context.Context, id, secret string, csrPEM []byte) ([]byte, []byte, error) {
+	return r.client.EnrollCSR(ctx, id, secret, csrPEM)
 }
