@@ -35,8 +35,10 @@ type CA struct {
 	URL string `yaml:"url"`
 	// TLSRootCert is the PEM file that verifies the CA's TLS certificate.
 	TLSRootCert string `yaml:"tlsRootCert"`
-	// Registrar names the identity (of identities) that registers customers.
-	Registrar string `yaml:"registrar"`
+	// Registrar is the identity that registers customers with the CA (a client identity
+	// that may register clients without attributes, and holds no business role); it is not
+	// one of the service's signing identities.
+	Registrar Identity `yaml:"registrar"`
 	// Affiliation is the customers' affiliation; default none.
 	Affiliation string `yaml:"affiliation,omitempty"`
 	// InvitationTTL is how long an invitation's secret enrols when staff do not say;
@@ -67,8 +69,11 @@ func (c *Config) validateCustomers() []error {
 		if err := readable(ca.TLSRootCert); err != nil {
 			bad("customers.ca.tlsRootCert: %v", err)
 		}
-		if _, ok := c.Identities[ca.Registrar]; !ok {
-			bad("customers.ca.registrar: no identity %q", ca.Registrar)
+		if err := readable(ca.Registrar.Cert); err != nil {
+			bad("customers.ca.registrar.cert: %v", err)
+		}
+		if err := privateFile(ca.Registrar.Key); err != nil {
+			bad("customers.ca.registrar.key: %v", err)
 		}
 		if ca.InvitationTTL < 0 {
 			bad("customers.ca.invitationTTL: want 0 (72 hours) or a positive duration")

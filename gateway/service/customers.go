@@ -29,7 +29,7 @@ func customersOf(cfg *config.Config, fc *fabric.Client) (*httpapi.Customers, err
 		out.Roots = append(out.Roots, httpapi.CustomerRoot{MSPID: r.MSPID, Certs: certs})
 	}
 	if cs.CA != nil {
-		reg, err := newRegistrar(cfg, cs.CA)
+		reg, err := newRegistrar(cs.CA)
 		if err != nil {
 			return nil, err
 		}

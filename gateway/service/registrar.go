@@ -19,8 +19,8 @@ type registrar struct {
 	affiliation string
 }
 
-// newRegistrar connects to the CA of cfg.Customers.CA as its registrar identity.
-func newRegistrar(cfg *config.Config, c *config.CA) (httpapi.Registrar, error) {
+// newRegistrar connects to the CA c as its registrar identity.
+func newRegistrar(c *config.CA) (httpapi.Registrar, error) {
 	root, err := os.ReadFile(c.TLSRootCert)
 	if err != nil {
 		return nil, fmt.Errorf("customers.ca.tlsRootCert: %w", err)
@@ -29,18 +29,17 @@ func newRegistrar(cfg *config.Config, c *config.CA) (httpapi.Registrar, error) {
 	if err != nil {
 		return nil, fmt.Errorf("customers.ca: %w", err)
 	}
-	idCfg := cfg.Identities[c.Registrar]
-	certPEM, err := os.ReadFile(idCfg.Cert)
+	certPEM, err := os.ReadFile(c.Registrar.Cert)
 	if err != nil {
-		return nil, fmt.Errorf("customers.ca.registrar %s: %w", c.Registrar, err)
+		return nil, fmt.Errorf("customers.ca.registrar: %w", err)
 	}
-	keyPEM, err := os.ReadFile(idCfg.Key)
+	keyPEM, err := os.ReadFile(c.Registrar.Key)
 	if err != nil {
-		return nil, fmt.Errorf("customers.ca.registrar %s: %w", c.Registrar, err)
+		return nil, fmt.Errorf("customers.ca.registrar: %w", err)
 	}
 	id, err := ca.ParseIdentity(certPEM, keyPEM)
 	if err != nil {
-		return nil, fmt.Errorf("customers.ca.registrar %s: %w", c.Registrar, err)
+		return nil, fmt.Errorf("customers.ca.registrar: %w", err)
 	}
 	return &registrar{client: client, id: id, affiliation: c.Affiliation}, nil
 }
