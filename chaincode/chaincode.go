@@ -22,6 +22,7 @@ import (
 
 	"github.com/cxledger/cxledger/chaincode/care/carecc"
 	"github.com/cxledger/cxledger/chaincode/consortium"
+	"github.com/cxledger/cxledger/chaincode/epcis/epciscc"
 	"github.com/cxledger/cxledger/chaincode/health/healthcc"
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/loyalty/loyaltycc"
@@ -57,6 +58,7 @@ func Contracts(version string) []contractapi.ContractInterface {
 		orders,
 		loyaltycc.NewContract(),
 		carecc.NewContract(),
+		epciscc.NewContract(),
 	}
 }
 

@@ -39,6 +39,8 @@ type Ledger interface {
 	Loyalty() Loyalty
 	// Care is the support tickets and reviews contract.
 	Care() Care
+	// Epcis is the GS1 EPCIS 2.0 events contract.
+	Epcis() EPCIS
 	// Transactions reports the outcome of transactions.
 	Transactions() Transactions
 	// Events streams chaincode events.

@@ -32,7 +32,7 @@ func (r *recorder) Transactions() ledgerapi.Transactions { return nil }
 func (r *recorder) Events() ledgerapi.Events             { return nil }
 
 // contracts are the contract interfaces of Ledger, by the name of the Ledger method.
-var contracts = []string{"Health", "Consortium", "Provenance", "Orders", "Loyalty", "Care"}
+var contracts = []string{"Health", "Consortium", "Provenance", "Orders", "Loyalty", "Care", "Epcis"}
 
 // TestEveryMethodRunsItsOperation calls every method of every contract interface over a
 // recording transport and checks it ran the operation of the same contract and function,

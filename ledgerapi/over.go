@@ -12,5 +12,6 @@ func (l over) Provenance() Provenance     { return provenanceOver{l.t} }
 func (l over) Orders() Orders             { return ordersOver{l.t} }
 func (l over) Loyalty() Loyalty           { return loyaltyOver{l.t} }
 func (l over) Care() Care                 { return careOver{l.t} }
+func (l over) Epcis() EPCIS               { return epcisOver{l.t} }
 func (l over) Transactions() Transactions { return l.t.Transactions() }
 func (l over) Events() Events             { return l.t.Events() }

@@ -275,3 +275,39 @@ func quote(v string) string {
 	}
 	return quoteString(v)
 }
+
+// CanonicalEPC returns an EPC URN or Digital Link URI of any kind package gs1 reads (item,
+// logistic unit, lot, product) as the constrained canonical Digital Link URI events are
+// indexed by; INVALID otherwise.
+func CanonicalEPC(v string) (string, error) {
+	id, err := gs1.Parse(v)
+	if err != nil {
+		return "", cxlerr.Errorf(cxlerr.Invalid, "unknown identifier %s: %s", quote(v), cxlerr.From(err).Message)
+	}
+	return constrained(id), nil
+}
+
+// CanonicalLocation returns a location or party URI as events are indexed by (an SGLN or
+// PGLN URN as its Digital Link URI); INVALID when v is no absolute URI.
+func CanonicalLocation(v string) (string, error) { return canonicalLocation("location", v) }
+
+// CanonicalBizStep, CanonicalDisposition and CanonicalBizTransactionType return a
+// vocabulary value (bare word, web URI, URN or user URI) as its CBV web URI; INVALID when it
+// is none.
+func CanonicalBizStep(v string) (string, error) { return canonicalVocab(bizSteps, v) }
+
+// CanonicalDisposition: see CanonicalBizStep.
+func CanonicalDisposition(v string) (string, error) { return canonicalVocab(dispositions, v) }
+
+// CanonicalBizTransactionType: see CanonicalBizStep.
+func CanonicalBizTransactionType(v string) (string, error) {
+	return canonicalVocab(bizTransactionTypes, v)
+}
+
+func canonicalVocab(voc vocabulary, v string) (string, error) {
+	full, _, ok := voc.canonical(v)
+	if !ok {
+		return "", cxlerr.Errorf(cxlerr.Invalid, "%s is neither a CBV %s nor a URI", quote(v), voc.name)
+	}
+	return full, nil
+}

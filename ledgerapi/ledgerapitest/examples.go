@@ -16,6 +16,7 @@ func Example(t reflect.Type) []byte {
 
 // examples are the valid requests by type name.
 var examples = map[string]string{
+	"epcis.CaptureArgs":                `{"events":[{"type":"ObjectEvent","eventTime":"2030-01-01T00:00:00Z","eventTimeZoneOffset":"+00:00","epcList":["urn:epc:id:sgtin:9506000.013435.S1"],"action":"OBSERVE"}]}`,
 	"provenance.GetProductArgs":        `{"gtin":"09506000134352"}`,
 	"provenance.GetLotArgs":            `{"gtin":"09506000134352","lot":"L1"}`,
 	"provenance.GetItemArgs":           `{"gtin":"09506000134352","serial":"S1"}`,

@@ -1,0 +1,125 @@
+// Package epcis holds the wire types of the epcis contract: GS1 EPCIS 2.0 events captured on
+// the ledger under their CBV event hash, and the query by the standard's parameters. It has
+// no Fabric dependency, so clients use the same types.
+//
+// Who reads an event: the organisation that captured it and auditors (ledger.RequireReader
+// with the capturer as the one party). Sources and destinations of an event are URIs (GLNs)
+// that name no member on the ledger, so they give no access; a partner reads what it
+// captured itself.
+package epcis
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/cxledger/cxledger/cxlerr"
+	"github.com/cxledger/cxledger/gs1/epcis"
+)
+
+// Name is the contract's name.
+const Name = "epcis"
+
+// MaxCaptureBytes is the largest capture argument, in bytes.
+const MaxCaptureBytes = 4 << 20
+
+// CaptureArgs is one capture: the events of a document and the prefixes its @context
+// declares, all recorded in one transaction.
+type CaptureArgs struct {
+	// Namespaces are the JSON-LD prefixes of the document's @context.
+	Namespaces map[string]string `json:"namespaces,omitempty"`
+	// Events are the event objects as the document holds them.
+	Events []json.RawMessage `json:"events"`
+	// Proceed records the valid events when some are not (GS1-Capture-Error-Behaviour:
+	// proceed); without it one invalid event fails the whole capture.
+	Proceed bool `json:"proceed,omitempty"`
+}
+
+// Validate checks the shape; each event is validated by the contract.
+func (a *CaptureArgs) Validate() error {
+	if len(a.Events) == 0 {
+		return cxlerr.Errorf(cxlerr.Invalid, "events: at least one")
+	}
+	if len(a.Events) > epcis.DefaultLimits.MaxEvents {
+		return cxlerr.Errorf(cxlerr.TooLarge, "events: %d, at most %d per capture", len(a.Events), epcis.DefaultLimits.MaxEvents)
+	}
+	return epcis.Namespaces(a.Namespaces).Validate()
+}
+
+// CaptureResult says what a capture recorded.
+type CaptureResult struct {
+	// Captured are the hashes of the events recorded by this capture, in document order.
+	Captured []string `json:"captured"`
+	// Duplicates are the hashes of events already on the ledger, recorded once.
+	Duplicates []string `json:"duplicates,omitempty"`
+	// Declared are the hashes of events an error declaration of this capture declared erroneous.
+	Declared []string `json:"declared,omitempty"`
+	// Rejected are the events left out under proceed, with why.
+	Rejected []Rejection `json:"rejected,omitempty"`
+}
+
+// Rejection is an event a capture with proceed left out.
+type Rejection struct {
+	Index   int    `json:"index"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// StoredEvent is an event as the ledger keeps it.
+type StoredEvent struct {
+	// Hash is the CBV event hash.
+	Hash string `json:"hash"`
+	// Type and EventTime repeat the event's.
+	Type      string    `json:"type"`
+	EventTime time.Time `json:"eventTime"`
+	// Capturer is the organisation that captured it; CapturedBy the identity.
+	Capturer   string `json:"capturer"`
+	CapturedBy string `json:"capturedBy"`
+	// RecordTime is the capturing transaction's time; TxID its ID.
+	RecordTime time.Time `json:"recordTime"`
+	TxID       string    `json:"txId"`
+	// Event is the event as captured.
+	Event json.RawMessage `json:"event"`
+	// Namespaces are the prefixes of the capture's @context the event was read with.
+	Namespaces map[string]string `json:"namespaces,omitempty"`
+	// ErrorDeclaration is the declaration that the event is erroneous, if one was captured;
+	// the event itself stays as it was.
+	ErrorDeclaration *Declaration `json:"errorDeclaration,omitempty"`
+}
+
+// Declaration is an error declaration captured about an event.
+type Declaration struct {
+	epcis.ErrorDeclaration
+	// Declarer is the organisation that captured the declaration; TxID its transaction.
+	Declarer string          `json:"declarer"`
+	TxID     string          `json:"txId"`
+	Event    json.RawMessage `json:"event"`
+}
+
+// QueryArgs are the query parameters of the EPCIS REST binding that the ledger indexes.
+type QueryArgs struct {
+	// EQBizStep ... BizTransaction are the EPCIS query parameters of the same names;
+	// BizTransactionType and BizTransaction together are EQ_bizTransaction_<type>.
+	EQBizStep          string    `json:"EQ_bizStep,omitempty"`
+	EQDisposition      string    `json:"EQ_disposition,omitempty"`
+	MatchEPC           string    `json:"MATCH_epc,omitempty"`
+	MatchParentID      string    `json:"MATCH_parentID,omitempty"`
+	MatchInputEPC      string    `json:"MATCH_inputEPC,omitempty"`
+	MatchOutputEPC     string    `json:"MATCH_outputEPC,omitempty"`
+	MatchAnyEPC        string    `json:"MATCH_anyEPC,omitempty"`
+	GEEventTime        time.Time `json:"GE_eventTime,omitempty"`
+	LTEventTime        time.Time `json:"LT_eventTime,omitempty"`
+	EQBizLocation      string    `json:"EQ_bizLocation,omitempty"`
+	BizTransactionType string    `json:"bizTransactionType,omitempty"`
+	BizTransaction     string    `json:"bizTransaction,omitempty"`
+	// PageSize is the page's size (0: 50, at most 200); Bookmark the previous page's.
+	PageSize int    `json:"pageSize,omitempty"`
+	Bookmark string `json:"bookmark,omitempty"`
+}
+
+// QueryResult is one page of events, oldest first within the index the query used.
+type QueryResult struct {
+	// Events are the matching events the caller may read; Bookmark asks for the next page,
+	// empty after the last.
+	Events   []StoredEvent `json:"events"`
+	Bookmark string        `json:"bookmark,omitempty"`
+}

@@ -1,0 +1,251 @@
+// Package epciscc is the epcis contract: EPCIS 2.0 events captured whole under their CBV
+// event hash, indexed by the standard's query parameters, with error declarations kept
+// beside the events they correct.
+//
+// Events are kept whole and are not mapped to provenance records: custody on the ledger
+// needs the receiver's endorsement, and items, lineage and packing are the brand's own
+// transactions, so mapping them from a capture would let one party write what the
+// provenance contract makes two agree on.
+package epciscc
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+
+	"github.com/cxledger/cxledger/chaincode/epcis"
+	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
+	"github.com/cxledger/cxledger/cxlerr"
+	gepcis "github.com/cxledger/cxledger/gs1/epcis"
+	"github.com/cxledger/cxledger/strictjson"
+)
+
+// Object types.
+const (
+	eventType = "epcis.event"
+	indexType = "epcis.by"
+	errorType = "epcis.error"
+)
+
+// captureRoles are the roles whose staff capture events.
+var captureRoles = []ledgertypes.Role{ledgertypes.Brand, ledgertypes.Carrier, ledgertypes.Merchant}
+
+// Contract is the epcis contract.
+type Contract struct {
+	contractapi.Contract
+}
+
+// NewContract returns the contract, named "epcis".
+func NewContract() *Contract {
+	c := &Contract{}
+	c.Name = epcis.Name
+	return c
+}
+
+// GetEvaluateTransactions lists the query functions.
+func (c *Contract) GetEvaluateTransactions() []string { return []string{"Query"} }
+
+// Capture records a batch of EPCIS events in one transaction: the JSON of a CaptureArgs (a
+// string, so a capture may be larger than other arguments: up to 4 MiB and 1,000 events).
+// The caller is staff of an organisation with the brand, carrier or merchant role.
+func (c *Contract) Capture(ctx contractapi.TransactionContextInterface, args string) (*epcis.CaptureResult, error) {
+	return ledger.Run(ctx.GetStub(), args, capture)
+}
+
+// Query returns a page of the events the caller may read that match the parameters.
+func (c *Contract) Query(ctx contractapi.TransactionContextInterface, args epcis.QueryArgs) (*epcis.QueryResult, error) {
+	return ledger.Run(ctx.GetStub(), args, query)
+}
+
+func requireCapturer(tx *ledger.Tx) error {
+	var first error
+	for _, r := range captureRoles {
+		err := ledger.RequireRole(tx, r)
+		if err == nil {
+			return nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return cxlerr.Errorf(cxlerr.Forbidden, "capturing EPCIS events needs the brand, carrier or merchant role: %s", cxlerr.From(first).Message)
+}
+
+func capture(tx *ledger.Tx, raw string) (*epcis.CaptureResult, error) {
+	var a epcis.CaptureArgs
+	if len(raw) > epcis.MaxCaptureBytes {
+		return nil, cxlerr.Errorf(cxlerr.TooLarge, "capture of %d bytes: at most %d", len(raw), epcis.MaxCaptureBytes)
+	}
+	if err := strictjson.Decode([]byte(raw), &a, epcis.MaxCaptureBytes); err != nil {
+		return nil, cxlerr.Errorf(cxlerr.Invalid, "arguments: %s", cxlerr.From(err).Message)
+	}
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	if err := requireCapturer(tx); err != nil {
+		return nil, err
+	}
+	res := &epcis.CaptureResult{Captured: []string{}}
+	seen := map[string]bool{}
+	for i, rawEvent := range a.Events {
+		err := captureOne(tx, rawEvent, gepcis.Namespaces(a.Namespaces), i, seen, res)
+		if err == nil {
+			continue
+		}
+		if !a.Proceed || cxlerr.From(err).Code == cxlerr.Internal {
+			return nil, err
+		}
+		e := cxlerr.From(err)
+		res.Rejected = append(res.Rejected, epcis.Rejection{Index: i, Code: string(e.Code), Message: e.Message})
+	}
+	keys := map[string]string{"captured": strconv.Itoa(len(res.Captured))}
+	if len(res.Captured) > 0 {
+		keys["first"] = res.Captured[0]
+	}
+	if err := ledger.Emit(tx, ledger.Event{Contract: epcis.Name, Type: "Captured", Keys: keys, Data: res}); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func captureOne(tx *ledger.Tx, raw json.RawMessage, ns gepcis.Namespaces, i int, seen map[string]bool, res *epcis.CaptureResult) error {
+	e, err := gepcis.ParseEvent(raw, ns, fmt.Sprintf("events[%d]", i))
+	if err != nil {
+		return err
+	}
+	h := hashKey(e.Hash)
+	key, err := ledger.Key(tx, eventType, h)
+	if err != nil {
+		return err
+	}
+	var stored epcis.StoredEvent
+	found, err := ledger.GetJSON(tx, key, &stored)
+	if err != nil {
+		return err
+	}
+	caller := tx.Caller()
+	if e.ErrorDeclaration != nil {
+		if !found && !seen[h] {
+			return cxlerr.Errorf(cxlerr.NotFound, "events[%d]: error declaration of event %s, which is not on the ledger", i, e.Hash)
+		}
+		if found {
+			if err := ledger.RequireReader(tx, ledger.Readers{Parties: []string{stored.Capturer}}); err != nil {
+				return err
+			}
+		}
+		ekey, err := ledger.Key(tx, errorType, h)
+		if err != nil {
+			return err
+		}
+		var prior epcis.Declaration
+		if dup, err := ledger.GetJSON(tx, ekey, &prior); err != nil {
+			return err
+		} else if dup || seen["error:"+h] {
+			res.Duplicates = append(res.Duplicates, e.Hash)
+			return nil
+		}
+		seen["error:"+h] = true
+		d := epcis.Declaration{ErrorDeclaration: *e.ErrorDeclaration, Declarer: caller.MSP, TxID: tx.ID(), Event: raw}
+		if err := ledger.PutJSON(tx, ekey, d); err != nil {
+			return err
+		}
+		res.Declared = append(res.Declared, e.Hash)
+		return nil
+	}
+	if found || seen[h] {
+		res.Duplicates = append(res.Duplicates, e.Hash)
+		return nil
+	}
+	seen[h] = true
+	stored = epcis.StoredEvent{
+		Hash: e.Hash, Type: e.Type, EventTime: e.EventTime.UTC(), Capturer: caller.MSP, CapturedBy: caller.Account,
+		RecordTime: tx.Time(), TxID: tx.ID(), Event: raw, Namespaces: ns,
+	}
+	if err := ledger.PutJSON(tx, key, stored); err != nil {
+		return err
+	}
+	for _, idx := range indexes(e) {
+		k, err := ledger.Key(tx, indexType, append(idx, timeKey(e.EventTime), h)...)
+		if err != nil {
+			return err
+		}
+		if err := tx.Stub().PutState(k, []byte{'1'}); err != nil {
+			return cxlerr.Errorf(cxlerr.Internal, "write index: %w", err)
+		}
+	}
+	res.Captured = append(res.Captured, e.Hash)
+	return nil
+}
+
+// indexes are the index prefixes of an event: one per query parameter value.
+func indexes(e *gepcis.Event) [][]string {
+	out := [][]string{{"time"}}
+	add := func(param, v string) {
+		if v != "" {
+			out = append(out, []string{param, part(v)})
+		}
+	}
+	add("bizStep", e.BizStep)
+	add("disposition", e.Disposition)
+	add("bizLocation", e.BizLocation)
+	add("parentID", e.ParentID)
+	for _, v := range append(append([]string{}, e.EPCList...), e.ChildEPCs...) {
+		add("epc", v)
+	}
+	for _, v := range e.InputEPCList {
+		add("inputEPC", v)
+	}
+	for _, q := range e.InputQuantityList {
+		add("inputEPC", q.EPCClass)
+	}
+	for _, v := range e.OutputEPCList {
+		add("outputEPC", v)
+	}
+	for _, q := range e.OutputQuantityList {
+		add("outputEPC", q.EPCClass)
+	}
+	for _, v := range e.EPCs() {
+		add("anyEPC", v)
+	}
+	for _, bt := range e.BizTransactions {
+		out = append(out, []string{"bizTransaction", part(bt.Type + " " + bt.ID)})
+	}
+	return dedupe(out)
+}
+
+func dedupe(in [][]string) [][]string {
+	seen := map[string]bool{}
+	var out [][]string
+	for _, p := range in {
+		k := strings.Join(p, "\x00")
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// part is a value as a key part: as it is up to 200 bytes, else its SHA-256.
+func part(v string) string {
+	if len(v) <= 200 {
+		return v
+	}
+	sum := sha256.Sum256([]byte(v))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// hashKey is the hex digest of an event hash, its key part.
+func hashKey(h string) string {
+	return strings.TrimSuffix(strings.TrimPrefix(h, "ni:///sha-256;"), "?ver="+gepcis.HashVersion)
+}
+
+// timeKey writes a time so that keys sort by it.
+func timeKey(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
