@@ -27,16 +27,77 @@ const (
 	GatewayImage   = "cxledger/gateway:" + ImageRevision
 )
 
-// The gateway service under Docker: its Compose service (and host name), the port it
-// listens on in its container and publishes (plus the offset) on the host, and where its
-// state directory ($CXL_HOME/gateway: configuration and store) and the crypto material are
+// A member's gateway service under Docker: the port it listens on in its container (on
+// the host, member i of the topology publishes GatewayPort+i plus the offset), and where
+// its state directory ($CXL_HOME/gateway/<org>: configuration, store, TLS certificate,
+// vault), its organisation's user identities and the TLS roots of the peers it dials are
 // mounted. `cxl gateway up` writes its configuration and starts it.
 const (
-	GatewayService       = "cxl-gateway"
-	GatewayPort          = 8080
-	GatewayContainerDir  = "/var/lib/cxl-gateway"
-	GatewayContainerKeys = "/etc/hyperledger/crypto"
+	GatewayPort              = 8080
+	GatewayContainerDir      = "/var/lib/cxl-gateway"
+	GatewayContainerKeys     = "/etc/hyperledger/crypto"
+	GatewayContainerTLSRoots = "/etc/hyperledger/tlsroots"
 )
+
+// GatewayName is the name of org's gateway service in paths: its organisation's name in
+// lower case ("org1"); its state directory is $CXL_HOME/gateway/<GatewayName>.
+func GatewayName(org Org) string { return strings.ToLower(org.Name) }
+
+// GatewayService is the Compose service (and host name) of org's gateway service under
+// Docker: "cxl-gateway-org1".
+func GatewayService(org Org) string { return "cxl-gateway-" + GatewayName(org) }
+
+// GatewayServices lists the Compose services of every member's gateway.
+func (t Topology) GatewayServices() []string {
+	var names []string
+	for _, org := range t.PeerOrgs() {
+		names = append(names, GatewayService(org))
+	}
+	return names
+}
+
+// GatewayHostPort is the port org's gateway service is reached at on this machine:
+// GatewayPort plus the organisation's index in the topology plus the port offset.
+func (t Topology) GatewayHostPort(org Org) int {
+	for i, o := range t.PeerOrgs() {
+		if o.MSPID == org.MSPID {
+			return GatewayPort + i + t.PortOffset
+		}
+	}
+	return 0
+}
+
+// Mount is a file or directory of the state directory mounted into a container.
+type Mount struct {
+	// Host is the path relative to the state directory ($CXL_HOME), slash-separated.
+	Host string
+	// Container is where the container sees it.
+	Container string
+	// ReadOnly mounts it read-only.
+	ReadOnly bool
+}
+
+// GatewayMounts lists what org's gateway container mounts, and nothing else: its own state
+// directory (read-write), its own organisation's user identities (read-only: the keys it
+// signs with), and the public TLS root certificate of every peer organisation, for the
+// peers it dials (its own as gateway peers, the others' only to follow their block
+// heights). No other member's key is in any of them.
+func (t Topology) GatewayMounts(org Org) []Mount {
+	orgDir := func(o Org) string { return "crypto/peerOrganizations/" + o.Domain }
+	m := []Mount{
+		{Host: "gateway/" + GatewayName(org), Container: GatewayContainerDir},
+		{Host: orgDir(org) + "/users", Container: GatewayContainerKeys + "/users", ReadOnly: true},
+	}
+	for _, o := range t.PeerOrgs() {
+		m = append(m, Mount{Host: orgDir(o) + "/tlsca/tlsca." + o.Domain + "-cert.pem", Container: GatewayContainerTLSRoots + "/" + o.Domain + ".pem", ReadOnly: true})
+	}
+	return m
+}
+
+// gatewayPortVar is the Compose variable of the host port of org's gateway.
+func gatewayPortVar(org Org) string {
+	return "CXL_GATEWAY_" + strings.ToUpper(GatewayName(org)) + "_PORT"
+}
 
 // nodeUID is the unprivileged user every node runs as in its container. Its group is
 // CXL_GID, the group of the crypto material, so it can read its group-readable keys.
@@ -51,7 +112,7 @@ func chaincodeService(org Org) string { return "chaincode." + org.Domain }
 func baselineService(org Org) string { return "baseline." + org.Domain }
 
 // Services lists the Compose services of topology t: its nodes, then its chaincode servers,
-// then its baseline chaincode servers, then the gateway service.
+// then its baseline chaincode servers, then the members' gateway services.
 func (t Topology) Services() []string {
 	var names []string
 	for _, n := range t.Nodes() {
@@ -63,7 +124,7 @@ func (t Topology) Services() []string {
 	for _, org := range t.PeerOrgs() {
 		names = append(names, baselineService(org))
 	}
-	return append(names, GatewayService)
+	return append(names, t.GatewayServices()...)
 }
 
 // envName turns a node or service name into the stem of its Compose variables:
@@ -123,7 +184,10 @@ func composeVars(t Topology, s composeSettings) ([]composeVar, error) {
 			vars = append(vars, composeVar{p.variable, strconv.Itoa(p.port)})
 		}
 	}
-	return append(vars, composeVar{"CXL_GATEWAY_PORT", strconv.Itoa(GatewayPort + t.PortOffset)}), nil
+	for _, org := range t.PeerOrgs() {
+		vars = append(vars, composeVar{gatewayPortVar(org), strconv.Itoa(t.GatewayHostPort(org))})
+	}
+	return vars, nil
 }
 
 // publishedPort is a node port the host reaches, and the variable that sets it.
@@ -171,9 +235,11 @@ type composeLogging struct {
 	Options map[string]string `yaml:"options"`
 }
 
-func healthcheck(target string) composeHealth {
+// healthcheck probes target with cxl-healthcheck; an https target is verified with the CA
+// certificate file ca (in the container).
+func healthcheck(target string, ca ...string) composeHealth {
 	return composeHealth{
-		Test:     []string{"CMD", "/usr/local/bin/cxl-healthcheck", target},
+		Test:     append([]string{"CMD", "/usr/local/bin/cxl-healthcheck", target}, ca...),
 		Interval: "5s", Timeout: "3s", Retries: 3, StartPeriod: "60s",
 	}
 }
@@ -183,13 +249,14 @@ var boundedLogs = composeLogging{Driver: "json-file", Options: map[string]string
 
 const composeHeader = `The cxledger network as Docker Compose services: %d Raft orderers, %s,
 per organisation one chaincode-as-a-service server of cxledger and one of the benchmarks'
-baseline chaincode, and the gateway service, with the names and ports of the native network.
+baseline chaincode, and one gateway service per organisation, with the names and ports of the
+native network.
 Every image is built FROM scratch by ` + "`cxl network images`" + `.
 
 Generated by ` + "`cxl network compose`" + ` from the topology (network/compose.go); do not edit by
 hand. ` + "`cxl network up --docker`" + ` generates the crypto material and channel block, writes
 $CXL_HOME/compose.env, starts these services, joins the channel and deploys the chaincode;
-` + "`cxl gateway up`" + ` writes the gateway's configuration and starts it. Variables (ports, images,
+` + "`cxl gateway up`" + ` writes each member's gateway configuration and starts it. Variables (ports, images,
 CXL_HOME, CXL_UID, CXL_GID) default to the values in .env.`
 
 // ComposeFile renders the Docker Compose file that runs topology t as containers: one
@@ -292,20 +359,28 @@ func ComposeFile(t Topology) ([]byte, error) {
 		}
 	}
 
-	// The gateway signs with the organisations' client keys, which stay readable by their
-	// owner only: it runs as the owner of the state directory.
-	gateway := composeService{
-		Image: ref("CXL_GATEWAY_IMAGE"), User: ref("CXL_UID") + ":" + ref("CXL_GID"),
-		Ports: []string{fmt.Sprintf("127.0.0.1:%s:%d", ref("CXL_GATEWAY_PORT"), GatewayPort)},
-		Volumes: []string{
-			ref("CXL_HOME") + "/gateway:" + GatewayContainerDir,
-			ref("CXL_HOME") + "/crypto:" + GatewayContainerKeys + ":ro",
-		},
-		Healthcheck: healthcheck(fmt.Sprintf("http://127.0.0.1:%d/readyz", GatewayPort)),
-		Logging:     boundedLogs,
-	}
-	if err := add(GatewayService, gateway); err != nil {
-		return nil, err
+	// Each member's gateway signs with its own organisation's client keys, which stay
+	// readable by their owner only: it runs as the owner of the state directory. It always
+	// listens beyond the container's loopback, so it serves HTTPS; the probe verifies it
+	// with the organisation's TLS root.
+	for _, org := range t.PeerOrgs() {
+		gateway := composeService{
+			Image: ref("CXL_GATEWAY_IMAGE"), User: ref("CXL_UID") + ":" + ref("CXL_GID"),
+			Ports: []string{fmt.Sprintf("127.0.0.1:%s:%d", ref(gatewayPortVar(org)), GatewayPort)},
+			Healthcheck: healthcheck(fmt.Sprintf("https://localhost:%d/readyz", GatewayPort),
+				GatewayContainerTLSRoots+"/"+org.Domain+".pem"),
+			Logging: boundedLogs,
+		}
+		for _, m := range t.GatewayMounts(org) {
+			v := ref("CXL_HOME") + "/" + m.Host + ":" + m.Container
+			if m.ReadOnly {
+				v += ":ro"
+			}
+			gateway.Volumes = append(gateway.Volumes, v)
+		}
+		if err := add(GatewayService(org), gateway); err != nil {
+			return nil, err
+		}
 	}
 
 	var orgs []string
@@ -412,7 +487,7 @@ func ComposeEnv(t Topology) ([]byte, error) {
 # $CXL_HOME/compose.env from the topology and --port-offset instead.
 # CXL_GID must be the group of the files under CXL_HOME (` + "`id -g`" + `): the nodes run as user
 # 10001 in that group and read their keys through it. CXL_UID is their owner (` + "`id -u`" + `): the
-# gateway service runs as that user, to sign with the client keys only their owner reads.
+# gateway services run as that user, to sign with the client keys only their owner reads.
 COMPOSE_PROJECT_NAME=cxledger
 `)
 	writeVars(&buf, vars)

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -167,7 +168,8 @@ func TestComposeFile(t *testing.T) {
 		t.Errorf("%d volumes for %d nodes", len(doc.Volumes), len(topo.Nodes()))
 	}
 	for name, s := range doc.Services {
-		if len(s.Healthcheck.Test) != 3 || s.Healthcheck.Test[1] != "/usr/local/bin/cxl-healthcheck" {
+		// A gateway's probe also names the TLS root that verifies it.
+		if n := len(s.Healthcheck.Test); n < 3 || n > 4 || s.Healthcheck.Test[1] != "/usr/local/bin/cxl-healthcheck" {
 			t.Errorf("%s: health check %v", name, s.Healthcheck.Test)
 		}
 	}
@@ -466,10 +468,11 @@ func TestHyperledgerOverride(t *testing.T) {
 	}
 }
 
-// TestGatewayService: the gateway service runs the gateway image as the owner of the state
-// directory, with that directory (configuration and store) and the crypto material mounted,
-// its port published on the loopback with the offset in the env file, and a readiness probe.
-func TestGatewayService(t *testing.T) {
+// TestGatewayServices: each member's gateway runs the gateway image as the owner of the
+// state directory, with its own state directory, its own organisation's users and the
+// peers' public TLS roots mounted, its port (8080 + the member's index) published on the
+// loopback with the offset in the env file, and a readiness probe over verified TLS.
+func TestGatewayServices(t *testing.T) {
 	topo := dockerTopology(3000)
 	data, err := ComposeFile(topo)
 	if err != nil {
@@ -481,21 +484,32 @@ func TestGatewayService(t *testing.T) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		t.Fatal(err)
 	}
-	g, ok := doc.Services[GatewayService]
-	if !ok {
-		t.Fatalf("no %s service", GatewayService)
+	if _, ok := doc.Services["cxl-gateway"]; ok {
+		t.Error("the single gateway service of every organisation is still there")
 	}
-	if g.Image != "${CXL_GATEWAY_IMAGE:-"+GatewayImage+"}" || g.User != "${CXL_UID:-0}:${CXL_GID:-0}" ||
-		!slices.Equal(g.Ports, []string{"127.0.0.1:${CXL_GATEWAY_PORT:-8080}:8080"}) ||
-		!slices.Equal(g.Volumes, []string{"${CXL_HOME:-./.cxl}/gateway:" + GatewayContainerDir, "${CXL_HOME:-./.cxl}/crypto:" + GatewayContainerKeys + ":ro"}) ||
-		!slices.Equal(g.Healthcheck.Test, []string{"CMD", "/usr/local/bin/cxl-healthcheck", "http://127.0.0.1:8080/readyz"}) {
-		t.Errorf("gateway service %+v", g)
+	for i, org := range []string{"org1", "org2"} {
+		g, ok := doc.Services["cxl-gateway-"+org]
+		if !ok {
+			t.Fatalf("no cxl-gateway-%s service", org)
+		}
+		port := fmt.Sprintf("127.0.0.1:${CXL_GATEWAY_%s_PORT:-%d}:8080", strings.ToUpper(org), 8080+i)
+		volumes := []string{
+			"${CXL_HOME:-./.cxl}/gateway/" + org + ":" + GatewayContainerDir,
+			"${CXL_HOME:-./.cxl}/crypto/peerOrganizations/" + org + ".example.com/users:" + GatewayContainerKeys + "/users:ro",
+			"${CXL_HOME:-./.cxl}/crypto/peerOrganizations/org1.example.com/tlsca/tlsca.org1.example.com-cert.pem:" + GatewayContainerTLSRoots + "/org1.example.com.pem:ro",
+			"${CXL_HOME:-./.cxl}/crypto/peerOrganizations/org2.example.com/tlsca/tlsca.org2.example.com-cert.pem:" + GatewayContainerTLSRoots + "/org2.example.com.pem:ro",
+		}
+		probe := []string{"CMD", "/usr/local/bin/cxl-healthcheck", "https://localhost:8080/readyz", GatewayContainerTLSRoots + "/" + org + ".example.com.pem"}
+		if g.Image != "${CXL_GATEWAY_IMAGE:-"+GatewayImage+"}" || g.User != "${CXL_UID:-0}:${CXL_GID:-0}" ||
+			!slices.Equal(g.Ports, []string{port}) || !slices.Equal(g.Volumes, volumes) || !slices.Equal(g.Healthcheck.Test, probe) {
+			t.Errorf("gateway service of %s: %+v", org, g)
+		}
 	}
 	vars, err := composeVars(topo, composeSettings{home: "/state", uid: 1000, gid: 1001, chaincodeVersion: "1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"CXL_GATEWAY_PORT": "11080", "CXL_UID": "1000", "CXL_GID": "1001", "CXL_GATEWAY_IMAGE": GatewayImage}
+	want := map[string]string{"CXL_GATEWAY_ORG1_PORT": "11080", "CXL_GATEWAY_ORG2_PORT": "11081", "CXL_UID": "1000", "CXL_GID": "1001", "CXL_GATEWAY_IMAGE": GatewayImage}
 	for _, v := range vars {
 		if w, ok := want[v.name]; ok && v.value != w {
 			t.Errorf("%s=%s, want %s", v.name, v.value, w)
@@ -504,5 +518,28 @@ func TestGatewayService(t *testing.T) {
 	}
 	if len(want) > 0 {
 		t.Errorf("variables missing: %v", want)
+	}
+}
+
+// TestGatewayMountsHoldNoOtherMembersKey: nothing a member's gateway container mounts is
+// another member's directory, and only the public TLS root certificate of another member
+// is mounted at all: no key directory, no MSP, no CA directory of another organisation.
+func TestGatewayMountsHoldNoOtherMembersKey(t *testing.T) {
+	topo := Topology{Runtime: Docker, Orgs: []OrgSpec{{Name: "Org1"}, {Name: "Org2", Peers: 2}, {Name: "Org3"}}}.WithDefaults()
+	for _, org := range topo.PeerOrgs() {
+		for _, m := range topo.GatewayMounts(org) {
+			for _, other := range topo.PeerOrgs() {
+				if other.MSPID == org.MSPID {
+					continue
+				}
+				public := m.Host == "crypto/peerOrganizations/"+other.Domain+"/tlsca/tlsca."+other.Domain+"-cert.pem" && m.ReadOnly
+				if !public && (strings.Contains(m.Host, other.Domain) || strings.Contains(m.Host, "/"+GatewayName(other))) {
+					t.Errorf("the gateway of %s mounts %s of %s", org.Name, m.Host, other.Name)
+				}
+			}
+			if strings.Contains(m.Host, "keystore") || strings.HasSuffix(m.Host, "_sk") || m.Host == "crypto" || m.Host == "gateway" {
+				t.Errorf("the gateway of %s mounts %s", org.Name, m.Host)
+			}
+		}
 	}
 }

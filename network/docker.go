@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -81,10 +82,10 @@ func (r *composeRunner) Resume(ctx context.Context, node string) error {
 	return r.act(ctx, "unpause", node)
 }
 
-// act runs a Compose subcommand on one node's service, or the gateway service's.
+// act runs a Compose subcommand on one node's service, or a member's gateway service's.
 func (r *composeRunner) act(ctx context.Context, args ...string) error {
 	node := args[len(args)-1]
-	if _, _, ok := r.t.nodeNamed(node); !ok && node != GatewayService {
+	if _, _, ok := r.t.nodeNamed(node); !ok && !slices.Contains(r.t.GatewayServices(), node) {
 		return fmt.Errorf("no node %s in the network", node)
 	}
 	_, err := r.compose(ctx, args...)
@@ -92,8 +93,8 @@ func (r *composeRunner) act(ctx context.Context, args ...string) error {
 }
 
 // StartService creates and starts, or starts again, one service of the Docker network in
-// home (docker compose up --detach --no-deps): the gateway service, once `cxl gateway up`
-// wrote its configuration.
+// home (docker compose up --detach --no-deps): a member's gateway service, once `cxl gateway
+// up` wrote its configuration.
 func StartService(ctx context.Context, home Home, service string) error {
 	r, err := OpenSupervisor(home)
 	if err != nil {

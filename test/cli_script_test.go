@@ -62,7 +62,14 @@ func TestCLIScripts(t *testing.T) {
 			env.Setenv("CXL_HOME", string(h.home))
 			env.Setenv("CXL_REPO", h.repo)
 			env.Setenv("CXL_CONFIG", filepath.Join(env.WorkDir, "cxl", "config.yaml"))
+			// GATEWAY is the first member's; GATEWAY_ORG1, ... each member's, and
+			// GATEWAY_CA_ORG1, ... the TLS roots that verify them (empty on plain HTTP).
 			env.Setenv("GATEWAY", g.url)
+			env.Setenv("GATEWAY_CA", g.members[g.first].TLSRoot)
+			for name, m := range g.members {
+				env.Setenv("GATEWAY_"+envName(name), m.URL)
+				env.Setenv("GATEWAY_CA_"+envName(name), m.TLSRoot)
+			}
 			env.Setenv("RUN", run)
 			for i := 1; i <= 4; i++ {
 				env.Setenv(fmt.Sprintf("GTIN%d", i), gwGTIN("77"+run+fmt.Sprintf("%02d", i)))

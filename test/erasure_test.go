@@ -64,7 +64,8 @@ func TestErasureLeavesNoPlainText(t *testing.T) {
 		}
 		return nil
 	})
-	keyFile := h.home.Path("gateway", "vault", "Org2MSP", tk.Key+".key")
+	// The merchant's own gateway service holds the vault of its ticket keys.
+	keyFile := h.home.Path("gateway", "org2", "vault", "Org2MSP", tk.Key+".key")
 	priv, err := os.ReadFile(keyFile)
 	if err != nil || len(priv) != 32 {
 		t.Fatalf("the ticket key in the vault: %v (%d bytes)", err, len(priv))

@@ -43,8 +43,10 @@ func BenchmarkGatewayThroughput(b *testing.B) {
 			principals = append(principals, p)
 		}
 	}
-	svc := &gwService{url: g.url, keys: g.keys, http: &http.Client{Timeout: time.Minute,
-		Transport: &http.Transport{MaxIdleConnsPerHost: 512, MaxConnsPerHost: 512}}}
+	svc, err := g.tuned(func(t *http.Transport) { t.MaxIdleConnsPerHost, t.MaxConnsPerHost = 512, 512 })
+	if err != nil {
+		b.Fatal(err)
+	}
 	service := func(_ context.Context, worker, seq int) error {
 		nonce := fmt.Sprintf("%s-s-%d-%d", run, worker, seq)
 		r, err := svc.call("POST", "/v1/health/pings", principals[worker%len(principals)], nonce, map[string]string{"nonce": nonce})

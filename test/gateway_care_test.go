@@ -392,33 +392,55 @@ func gwNoPersonalData(t *testing.T, secrets *gwSecrets, from uint64) {
 	t.Logf("no personal data in blocks %d to %d, in the store (%d bytes) or the log (%d bytes)", from, to-1, len(store), len(log))
 }
 
-// gwServiceFiles returns the bytes of the service's store (in CXL_HOME/gateway, which its
-// container mounts under Docker) and of its log (its container's under Docker).
+// gwServiceFiles returns the bytes of every member's service's store (in
+// CXL_HOME/gateway/<org>, which its container mounts under Docker) and of their logs (their
+// containers' under Docker).
 func gwServiceFiles(t *testing.T) (store, log []byte) {
 	t.Helper()
-	store, err := os.ReadFile(h.home.Path("gateway", "gateway.db"))
-	if err != nil {
-		t.Fatal(err)
+	for _, org := range h.topo.PeerOrgs() {
+		s, err := os.ReadFile(h.home.Path("gateway", network.GatewayName(org), "gateway.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		store = append(store, s...)
 	}
 	return store, gwServiceLog(t)
 }
 
-// gwServiceLog returns the service's log: its file under CXL_HOME natively, its container's
-// output under Docker.
+// gwServiceLog returns every member's service's log: its file under CXL_HOME natively, its
+// container's output under Docker.
 func gwServiceLog(t *testing.T) []byte {
 	t.Helper()
-	if h.runtime == network.Docker {
-		var buf bytes.Buffer
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if err := network.ComposeLogs(ctx, h.home, network.GatewayService, 1_000_000, false, &buf); err != nil {
+	var out []byte
+	for _, org := range h.topo.PeerOrgs() {
+		name := network.GatewayService(org)
+		if h.runtime == network.Docker {
+			var buf bytes.Buffer
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			err := network.ComposeLogs(ctx, h.home, name, 1_000_000, false, &buf)
+			cancel()
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, buf.Bytes()...)
+			continue
+		}
+		log, err := os.ReadFile(filepath.Join(h.home.Logs(), name+".log"))
+		if err != nil {
 			t.Fatal(err)
 		}
-		return buf.Bytes()
+		out = append(out, log...)
 	}
-	log, err := os.ReadFile(filepath.Join(h.home.Logs(), "cxl-gateway.log"))
-	if err != nil {
-		t.Fatal(err)
+	return out
+}
+
+// gwServiceName is the name of organisation msp's gateway service: its process natively,
+// its Compose service under Docker (the same name).
+func gwServiceName(msp string) string {
+	for _, org := range h.topo.PeerOrgs() {
+		if org.MSPID == msp {
+			return network.GatewayService(org)
+		}
 	}
-	return log
+	return ""
 }

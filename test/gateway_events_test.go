@@ -27,7 +27,8 @@ type gwEvent struct {
 func gwSubscribe(t *testing.T, g *gwService, principal, query, lastID string) (<-chan gwEvent, func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	req, err := http.NewRequestWithContext(ctx, "GET", g.url+"/v1/events?"+query, nil)
+	m := g.member(principal)
+	req, err := http.NewRequestWithContext(ctx, "GET", m.URL+"/v1/events?"+query, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +36,8 @@ func gwSubscribe(t *testing.T, g *gwService, principal, query, lastID string) (<
 	if lastID != "" {
 		req.Header.Set("Last-Event-ID", lastID)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	// A stream lasts as long as the test wants it: no client timeout.
+	resp, err := (&http.Client{Transport: m.http.Transport}).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,28 +5,62 @@ package test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
+	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/cxledger/cxledger/cxlerr"
 	gwclient "github.com/cxledger/cxledger/gateway/client"
+	"github.com/cxledger/cxledger/gateway/config"
 	"github.com/cxledger/cxledger/ledgerapi"
+	"github.com/cxledger/cxledger/network"
 )
 
-// gwService is the gateway service of the test network, started once with
-// `cxl gateway up` and stopped with the network by `cxl network down`.
+// gwService is the members' gateway services of the test network, started once with
+// `cxl gateway up` and stopped with the network by `cxl network down`. A request goes to
+// the gateway of its principal's organisation ("org2-admin": Org2's) with that principal's
+// key; one without credentials goes to the first member's.
 type gwService struct {
-	url  string
-	keys map[string]string // API key by principal ("org1-user1")
+	// url is the first member's URL: where requests without credentials go.
+	url string
+	// keys are the API keys by principal ("org1-user1"), of every member, read from each
+	// member's keys file.
+	keys map[string]string
+	// http is the first member's client.
 	http *http.Client
+	// members are the services by their name, the principals' prefix ("org1"); first
+	// names the first member's.
+	members map[string]*gwMember
+	first   string
+}
+
+// gwMember is one member's gateway service as `cxl gateway up --json` reports it, with a
+// client that verifies its TLS certificate against its organisation's TLS root only.
+type gwMember struct {
+	Org      string `json:"org"`
+	MSPID    string `json:"mspId"`
+	URL      string `json:"url"`
+	KeysFile string `json:"keysFile"`
+	Config   string `json:"config"`
+	// TLSRoot is the organisation's TLS root, when the service serves HTTPS.
+	TLSRoot string `json:"tlsRoot"`
+	Service string `json:"service"`
+	http    *http.Client
 }
 
 var (
@@ -35,7 +69,7 @@ var (
 	gwErr  error
 )
 
-// gwStart starts the service the first time a test needs it. Reconciliation runs every
+// gwStart starts the services the first time a test needs them. Reconciliation runs every
 // second and resubmits after 3 s, so that the fault tests resolve quickly.
 func gwStart(t testing.TB) *gwService {
 	t.Helper()
@@ -48,36 +82,96 @@ func gwStart(t testing.TB) *gwService {
 		if gwErr != nil {
 			return
 		}
-		fmt.Fprintf(os.Stderr, "integration harness: gateway service (%s) ready in %s\n", h.runtime, time.Since(started).Round(100*time.Millisecond))
+		fmt.Fprintf(os.Stderr, "integration harness: gateway services (%s) ready in %s\n", h.runtime, time.Since(started).Round(100*time.Millisecond))
 		var res struct {
-			URL      string `json:"url"`
-			KeysFile string `json:"keysFile"`
+			Gateways []*gwMember `json:"gateways"`
 		}
-		if gwErr = json.Unmarshal(out, &res); gwErr != nil {
-			gwErr = fmt.Errorf("parse `cxl gateway up --json`: %w\n%s", gwErr, out)
+		if gwErr = json.Unmarshal(out, &res); gwErr != nil || len(res.Gateways) == 0 {
+			gwErr = fmt.Errorf("parse `cxl gateway up --json`: %v\n%s", gwErr, out)
 			return
 		}
-		var keys []struct {
-			Principal string `json:"principal"`
-			Key       string `json:"key"`
+		g := &gwService{keys: map[string]string{}, members: map[string]*gwMember{}}
+		for _, m := range res.Gateways {
+			if m.http, gwErr = gwClient(m.TLSRoot, 60*time.Second, nil); gwErr != nil {
+				return
+			}
+			var keys []struct {
+				Principal string `json:"principal"`
+				Key       string `json:"key"`
+			}
+			data, err := os.ReadFile(m.KeysFile)
+			if err != nil {
+				gwErr = err
+				return
+			}
+			if gwErr = json.Unmarshal(data, &keys); gwErr != nil {
+				return
+			}
+			for _, k := range keys {
+				g.keys[k.Principal] = k.Key
+			}
+			name := strings.ToLower(m.Org)
+			g.members[name] = m
+			if g.first == "" {
+				g.first, g.url, g.http = name, m.URL, m.http
+			}
 		}
-		data, err := os.ReadFile(res.KeysFile)
-		if err != nil {
-			gwErr = err
-			return
-		}
-		if gwErr = json.Unmarshal(data, &keys); gwErr != nil {
-			return
-		}
-		gwSvc = &gwService{url: res.URL, keys: map[string]string{}, http: &http.Client{Timeout: 60 * time.Second}}
-		for _, k := range keys {
-			gwSvc.keys[k.Principal] = k.Key
-		}
+		gwSvc = g
 	})
 	if gwErr != nil {
-		t.Fatalf("start the gateway service: %v", gwErr)
+		t.Fatalf("start the gateway services: %v", gwErr)
 	}
 	return gwSvc
+}
+
+// gwClient is an HTTP client that verifies HTTPS against the TLS root in the PEM file root
+// only ("" for a plain HTTP service), over a transport tuned by tune (nil: the default).
+func gwClient(root string, timeout time.Duration, tune func(*http.Transport)) (*http.Client, error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if root != "" {
+		data, err := os.ReadFile(root)
+		if err != nil {
+			return nil, err
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(data) {
+			return nil, fmt.Errorf("no certificate in %s", root)
+		}
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	if tune != nil {
+		tune(tr)
+	}
+	return &http.Client{Timeout: timeout, Transport: tr}, nil
+}
+
+// member is the gateway service of principal's organisation ("org2-user1": Org2's), or
+// the first member's for a principal of no organisation ("" and strangers).
+func (g *gwService) member(principal string) *gwMember {
+	org, _, _ := strings.Cut(principal, "-")
+	if m, ok := g.members[org]; ok {
+		return m
+	}
+	return g.members[g.first]
+}
+
+// urlFor is the URL of principal's gateway service.
+func (g *gwService) urlFor(principal string) string { return g.member(principal).URL }
+
+// tuned is g with clients over transports tuned by tune, for load.
+func (g *gwService) tuned(tune func(*http.Transport)) (*gwService, error) {
+	c := *g
+	c.members = map[string]*gwMember{}
+	for name, m := range g.members {
+		cm := *m
+		var err error
+		if cm.http, err = gwClient(m.TLSRoot, time.Minute, tune); err != nil {
+			return nil, err
+		}
+		c.members[name] = &cm
+	}
+	c.http = c.members[c.first].http
+	return &c, nil
 }
 
 // gwResp is a response read in full.
@@ -94,9 +188,10 @@ type gwCommitted struct {
 	Result        json.RawMessage `json:"result"`
 }
 
-// call sends a request as principal ("" for none) with an Idempotency-Key ("" for none)
-// and a JSON body (nil for none).
+// call sends a request as principal ("" for none) to its organisation's gateway service
+// with an Idempotency-Key ("" for none) and a JSON body (nil for none).
 func (g *gwService) call(method, path, principal, key string, body any) (gwResp, error) {
+	m := g.member(principal)
 	var rd io.Reader
 	if body != nil {
 		data, err := json.Marshal(body)
@@ -105,7 +200,7 @@ func (g *gwService) call(method, path, principal, key string, body any) (gwResp,
 		}
 		rd = bytes.NewReader(data)
 	}
-	req, err := http.NewRequest(method, g.url+path, rd)
+	req, err := http.NewRequest(method, m.URL+path, rd)
 	if err != nil {
 		return gwResp{}, err
 	}
@@ -118,7 +213,7 @@ func (g *gwService) call(method, path, principal, key string, body any) (gwResp,
 	if key != "" {
 		req.Header.Set("Idempotency-Key", key)
 	}
-	resp, err := g.http.Do(req)
+	resp, err := m.http.Do(req)
 	if err != nil {
 		return gwResp{}, err
 	}
@@ -196,33 +291,34 @@ func gwDecode(t testing.TB, data []byte, v any) {
 	}
 }
 
-// TestGatewayCLI starts the service with `cxl gateway up` and checks what it leaves behind:
-// a URL that answers, keys readable by their owner only and absent from the configuration,
-// status (a process natively, the gateway container under Docker) and a second up that
-// changes nothing.
+// TestGatewayCLI starts the services with `cxl gateway up` and checks what they leave
+// behind: URLs that answer, keys readable by their owner only and absent from the
+// configurations, status (processes natively, the gateway containers under Docker) and a
+// second up that changes nothing.
 func TestGatewayCLI(t *testing.T) {
 	g := gwStart(t)
-	g.get(t, "/readyz", "", 200)
-	dir := h.home.Path("gateway")
-	info, err := os.Stat(filepath.Join(dir, "api-keys.json"))
-	if err != nil || info.Mode().Perm() != 0o600 {
-		t.Fatalf("api-keys.json: %v, mode %v", err, info.Mode())
-	}
-	cfg, err := os.ReadFile(filepath.Join(dir, "gateway.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for p, k := range g.keys {
-		if strings.Contains(string(cfg), k) {
-			t.Fatalf("the configuration holds the API key of %s", p)
+	for name, m := range g.members {
+		g.get(t, "/readyz", name+"-user1", 200)
+		info, err := os.Stat(m.KeysFile)
+		if err != nil || info.Mode().Perm() != 0o600 || filepath.Dir(m.KeysFile) != h.home.Path("gateway", name) {
+			t.Fatalf("%s: %v, mode %v", m.KeysFile, err, info.Mode())
+		}
+		cfg, err := os.ReadFile(m.Config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for p, k := range g.keys {
+			if strings.Contains(string(cfg), k) {
+				t.Fatalf("the configuration of %s holds the API key of %s", name, p)
+			}
 		}
 	}
 	out, err := h.cli("gateway", "status", "--json")
-	if err != nil || !strings.Contains(string(out), `"ready": true`) || !strings.Contains(string(out), `"runtime": "`+string(h.runtime)+`"`) {
-		t.Fatalf("status, want ready as a %s service: %v\n%s", h.runtime, err, out)
+	if err != nil || strings.Count(string(out), `"ready": true`) != len(h.profile.Orgs) || strings.Count(string(out), `"runtime": "`+string(h.runtime)+`"`) != len(h.profile.Orgs) {
+		t.Fatalf("status, want every member's ready as a %s service: %v\n%s", h.runtime, err, out)
 	}
 	out, err = h.cli("gateway", "up", "--json")
-	if err != nil || !strings.Contains(string(out), `"alreadyUp": true`) || strings.Contains(string(out), "demoKey") {
+	if err != nil || strings.Count(string(out), `"alreadyUp": true`) != len(h.profile.Orgs) || strings.Contains(string(out), "demoKey") {
 		t.Fatalf("second up: %v\n%s", err, out)
 	}
 }
@@ -354,7 +450,7 @@ func TestGatewayClient(t *testing.T) {
 	g := gwStart(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	c := gwclient.New(g.url, g.keys["org2-user2"])
+	c := gwclient.New(g.urlFor("org2-user2"), g.keys["org2-user2"], gwclient.WithHTTPClient(g.member("org2-user2").http))
 	l := c.Ledger()
 	nonce := fmt.Sprintf("gw-client-%d", time.Now().UnixNano())
 	ping, err := l.Health().Ping(ledgerapi.WithIdempotencyKey(ctx, nonce), ledgerapi.PingRequest{Nonce: nonce})
@@ -384,5 +480,142 @@ func TestGatewayClient(t *testing.T) {
 	_, err = l.Provenance().RegisterProduct(ctx, ledgerapi.RegisterProductRequest{GTIN: gwGTIN("950600013435"), Name: "not a brand"})
 	if e := cxlerr.From(err); e.Code != cxlerr.Forbidden || e.TransactionID == "" || !strings.Contains(e.Message, "brand") {
 		t.Fatalf("a carrier registering a product: %+v", e)
+	}
+}
+
+// TestGatewayMembersHoldOnlyTheirOwnKeys: each member's gateway service is given only its
+// own organisation's identities: its configuration and keys file name no other member's
+// key, certificate, principal or MSP (of another member only its peers and their public
+// TLS root, to follow their heights), and under Docker its container mounts nothing of
+// another member but that root. Its listener is HTTPS under Docker, verified with its own
+// organisation's TLS root and not another's, and refuses plain HTTP; natively it listens on
+// the loopback only.
+func TestGatewayMembersHoldOnlyTheirOwnKeys(t *testing.T) {
+	g := gwStart(t)
+	if len(g.members) != len(h.profile.Orgs) {
+		t.Fatalf("%d gateway services for %d organisations", len(g.members), len(h.profile.Orgs))
+	}
+	for name, m := range g.members {
+		cfgData, err := os.ReadFile(m.Config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keysData, err := os.ReadFile(m.KeysFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cfg config.Config
+		if err := yaml.Unmarshal(cfgData, &cfg); err != nil {
+			t.Fatal(err)
+		}
+		for id, ident := range cfg.Identities {
+			if ident.MSPID != m.MSPID || !strings.HasPrefix(id, name+"-") {
+				t.Errorf("the gateway of %s holds identity %s of %s", m.Org, id, ident.MSPID)
+			}
+		}
+		for _, p := range cfg.Principals {
+			if !strings.HasPrefix(p.Name, name+"-") {
+				t.Errorf("the gateway of %s knows principal %s", m.Org, p.Name)
+			}
+		}
+		for _, o := range h.profile.Orgs {
+			if o.MSPID == m.MSPID {
+				continue
+			}
+			other := strings.ToLower(strings.TrimSuffix(o.MSPID, "MSP"))
+			for file, data := range map[string][]byte{m.Config: cfgData, m.KeysFile: keysData} {
+				text := string(data)
+				for user, id := range o.Users {
+					for _, s := range []string{id.Key, id.Cert, filepath.Base(filepath.Dir(filepath.Dir(filepath.Dir(id.Key)))), other + "-" + strings.ToLower(user), o.MSPID} {
+						if strings.Contains(text, s) {
+							t.Errorf("%s names %q of %s", file, s, o.MSPID)
+						}
+					}
+				}
+			}
+		}
+		if h.runtime != network.Docker {
+			u, err := url.Parse(m.URL)
+			if err != nil || u.Scheme != "http" || u.Hostname() != "127.0.0.1" || m.TLSRoot != "" {
+				t.Errorf("the native gateway of %s: %s (TLS root %q), want plain HTTP on the loopback", m.Org, m.URL, m.TLSRoot)
+			}
+			continue
+		}
+		gwCheckMounts(t, m)
+		gwCheckTLS(t, g, m)
+	}
+}
+
+// gwCheckMounts checks what m's container mounts, as Docker reports it: its own state
+// directory, its own organisation's users and the peers' public TLS root certificates.
+func gwCheckMounts(t *testing.T, m *gwMember) {
+	t.Helper()
+	out, err := exec.Command("docker", "ps", "--all", "--quiet", "--filter", "label=com.docker.compose.project="+h.profile.ComposeProject,
+		"--filter", "label=com.docker.compose.service="+m.Service).Output()
+	if err != nil || len(strings.Fields(string(out))) != 1 {
+		t.Fatalf("the container of %s: %v %q", m.Service, err, out)
+	}
+	out, err = exec.Command("docker", "inspect", "--format", "{{json .Mounts}}", strings.TrimSpace(string(out))).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mounts []struct{ Source, Destination string }
+	if err := json.Unmarshal(out, &mounts); err != nil {
+		t.Fatal(err)
+	}
+	own := strings.ToLower(m.Org)
+	allowed := func(src string) bool {
+		rel, err := filepath.Rel(string(h.home), src)
+		if err != nil {
+			return false
+		}
+		rel = filepath.ToSlash(rel)
+		if rel == "gateway/"+own || rel == "crypto/peerOrganizations/"+own+".example.com/users" {
+			return true
+		}
+		dir, file := path.Split(rel)
+		return strings.HasPrefix(dir, "crypto/peerOrganizations/") && strings.HasSuffix(dir, "/tlsca/") && file == "tlsca."+strings.TrimSuffix(strings.TrimPrefix(dir, "crypto/peerOrganizations/"), "/tlsca/")+"-cert.pem"
+	}
+	if len(mounts) == 0 {
+		t.Fatalf("%s mounts nothing", m.Service)
+	}
+	for _, mt := range mounts {
+		if !allowed(mt.Source) {
+			t.Errorf("%s mounts %s at %s", m.Service, mt.Source, mt.Destination)
+		}
+	}
+}
+
+// gwCheckTLS checks m's listener under Docker: HTTPS verified with its organisation's TLS
+// root, refused with another organisation's, and no answer but a refusal to plain HTTP.
+func gwCheckTLS(t *testing.T, g *gwService, m *gwMember) {
+	t.Helper()
+	u, err := url.Parse(m.URL)
+	if err != nil || u.Scheme != "https" || m.TLSRoot == "" {
+		t.Fatalf("the gateway of %s under Docker: %s (TLS root %q), want HTTPS", m.Org, m.URL, m.TLSRoot)
+	}
+	if r := g.do(t, "GET", "/readyz", strings.ToLower(m.Org)+"-user1", "", nil); r.status != 200 {
+		t.Fatalf("%s verified with its own root: %d %s", m.URL, r.status, r.body)
+	}
+	for name, other := range g.members {
+		if other == m {
+			continue
+		}
+		c, err := gwClient(other.TLSRoot, 10*time.Second, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var unknown x509.UnknownAuthorityError
+		if _, err := c.Get(m.URL + "/readyz"); !errors.As(err, &unknown) {
+			t.Errorf("%s verified with the TLS root of %s: %v, want an unknown authority", m.URL, name, err)
+		}
+	}
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get("http://" + u.Host + "/readyz")
+	if err == nil {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == 200 || strings.Contains(string(body), "ready") {
+			t.Errorf("plain HTTP to %s answered %d %s", u.Host, resp.StatusCode, body)
+		}
 	}
 }

@@ -131,7 +131,8 @@ func hostileSend(t *testing.T, gw *gwService, c hostileCase, key string) gwResp 
 	if c.body != nil {
 		body = bytes.NewReader(c.body)
 	}
-	req, err := http.NewRequest(c.method, gw.url+c.path, body)
+	m := gw.member("org1-user1")
+	req, err := http.NewRequest(c.method, m.URL+c.path, body)
 	if err != nil {
 		t.Fatalf("%s: %v", c.what, err)
 	}
@@ -140,7 +141,7 @@ func hostileSend(t *testing.T, gw *gwService, c hostileCase, key string) gwResp 
 		req.Header.Set("Idempotency-Key", key)
 		req.Header.Set("Content-Type", c.contentType)
 	}
-	resp, err := gw.http.Do(req)
+	resp, err := m.http.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", c.method, hostileShort(c.path), err)
 	}

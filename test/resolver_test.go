@@ -3,6 +3,10 @@
 package test
 
 import (
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
 	"fmt"
 	"image/png"
 	"io"
@@ -75,7 +79,7 @@ func TestResolverPagesInABrowser(t *testing.T) {
 		if status, body := resolverGet(t, url, "text/html"); status != 200 || !strings.HasPrefix(string(body), "<!doctype html>") {
 			t.Fatalf("%s: %d %s", shot.name, status, body)
 		}
-		args := []string{"--headless", "--disable-gpu", "--no-sandbox", "--hide-scrollbars", "--window-size=412,915"}
+		args := append([]string{"--headless", "--disable-gpu", "--no-sandbox", "--hide-scrollbars", "--window-size=412,915"}, chromiumTrust(t)...)
 		dom, err := exec.Command(chromium, append(args, "--dump-dom", url)...).Output()
 		if err != nil {
 			t.Fatalf("%s: chromium --dump-dom: %v", shot.name, err)
@@ -106,7 +110,32 @@ func TestResolverPagesInABrowser(t *testing.T) {
 	}
 }
 
-// resolverGet gets url as accept, without credentials.
+// chromiumTrust are the Chromium flags that make it trust the first member's gateway
+// service, which the pages are read from: none on plain HTTP; over HTTPS the SHA-256 of the
+// service's public key, the only one Chromium then accepts besides its own roots (it has no
+// flag for a CA file, and the service's TLS root is in no system store).
+func chromiumTrust(t *testing.T) []string {
+	t.Helper()
+	if gwSvc.members[gwSvc.first].TLSRoot == "" {
+		return nil
+	}
+	data, err := os.ReadFile(h.home.Path("gateway", gwSvc.first, "tls", "cert.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode(data)
+	if block == nil {
+		t.Fatal("no PEM certificate for the gateway service")
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spki := sha256.Sum256(cert.RawSubjectPublicKeyInfo)
+	return []string{"--user-data-dir=" + t.TempDir(), "--ignore-certificate-errors-spki-list=" + base64.StdEncoding.EncodeToString(spki[:])}
+}
+
+// resolverGet gets url as accept, without credentials, from the first member's service.
 func resolverGet(t *testing.T, url, accept string) (int, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, url, nil)
@@ -114,7 +143,7 @@ func resolverGet(t *testing.T, url, accept string) (int, []byte) {
 		t.Fatal(err)
 	}
 	req.Header.Set("Accept", accept)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := gwSvc.http.Do(req)
 	if err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}

@@ -104,21 +104,44 @@ func startBenchService(ctx context.Context, home network.Home, workers, addresse
 	return s, nil
 }
 
-// upConfig reads the configuration and demo API keys `cxl gateway up` wrote.
+// upConfig reads the configurations and demo API keys `cxl gateway up` wrote for every
+// member's service (CXL_HOME/gateway/<org>) and merges them into one: the bench's own
+// instance drives every organisation's principals from one URL. Each member's own service
+// holds only its own organisation's identities; only this measuring instance, which the
+// run starts and removes, holds them all.
 func upConfig(home network.Home) (*config.Config, []workload.APIKey, error) {
-	cfg, err := config.Load(home.Path("gateway", "gateway.yaml"), func(string) string { return "" })
-	if err != nil {
-		return nil, nil, fmt.Errorf("the gateway service's configuration (run `cxl gateway up` once): %w", err)
+	dirs, err := filepath.Glob(home.Path("gateway", "*", "gateway.yaml"))
+	if err != nil || len(dirs) == 0 {
+		return nil, nil, fmt.Errorf("no gateway service configuration under %s (run `cxl gateway up` once)", home.Path("gateway"))
 	}
-	data, err := os.ReadFile(home.Path("gateway", "api-keys.json"))
-	if err != nil {
-		return nil, nil, fmt.Errorf("the demo API keys (run `cxl gateway up` once): %w", err)
-	}
+	var merged *config.Config
 	var keys []workload.APIKey
-	if err := json.Unmarshal(data, &keys); err != nil {
-		return nil, nil, fmt.Errorf("parse the demo API keys: %w", err)
+	for _, path := range dirs {
+		cfg, err := config.Load(path, func(string) string { return "" })
+		if err != nil {
+			return nil, nil, fmt.Errorf("a gateway service's configuration (run `cxl gateway up` once): %w", err)
+		}
+		data, err := os.ReadFile(filepath.Join(filepath.Dir(path), "api-keys.json"))
+		if err != nil {
+			return nil, nil, fmt.Errorf("the demo API keys (run `cxl gateway up` once): %w", err)
+		}
+		var member []workload.APIKey
+		if err := json.Unmarshal(data, &member); err != nil {
+			return nil, nil, fmt.Errorf("parse the demo API keys: %w", err)
+		}
+		keys = append(keys, member...)
+		if merged == nil {
+			merged = cfg
+			merged.TLS, merged.SettlePeers = nil, nil
+			continue
+		}
+		merged.Peers = append(merged.Peers, cfg.Peers...)
+		for name, id := range cfg.Identities {
+			merged.Identities[name] = id
+		}
+		merged.Principals = append(merged.Principals, cfg.Principals...)
 	}
-	return cfg, keys, nil
+	return merged, keys, nil
 }
 
 // freeAddress is a loopback address with a port nothing listens on.

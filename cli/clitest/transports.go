@@ -66,7 +66,11 @@ func REST(t testing.TB, l *Ledger) cmdutil.Client {
 		l.restURL = url
 		l.mu.Unlock()
 	}
-	return transport.NewGateway(url, APIKey)
+	g, err := transport.NewGateway(url, APIKey, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
 }
 
 // RESTServer starts the service over l and returns its URL.

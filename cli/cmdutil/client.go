@@ -31,4 +31,6 @@ type Selection struct {
 	Profile string
 	// Gateway is --gateway: the gateway service's URL.
 	Gateway string
+	// GatewayCA is --gateway-ca: the PEM file of the TLS CA certificate that verifies it.
+	GatewayCA string
 }

@@ -32,6 +32,10 @@ type Profile struct {
 	Gateway string `yaml:"gateway,omitempty" json:"gateway,omitempty"`
 	// APIKey is the key the service knows the caller by.
 	APIKey string `yaml:"apiKey,omitempty" json:"apiKey,omitempty"`
+	// GatewayCA is the PEM file of the TLS CA certificate that verifies an https:// gateway
+	// (a member's gateway: its organisation's TLS root); empty trusts the system's roots.
+	// The service's certificate is always verified.
+	GatewayCA string `yaml:"gatewayCa,omitempty" json:"gatewayCa,omitempty"`
 
 	// Peer is a peer's gateway endpoint (host:port), for direct submission.
 	Peer string `yaml:"peer,omitempty" json:"peer,omitempty"`
@@ -79,11 +83,16 @@ func (p *Profile) Transport() string {
 func (p *Profile) Validate() error {
 	fabric := p.Peer != "" || p.TLSRootCert != "" || p.MSPID != "" || p.Cert != "" || p.Key != ""
 	switch {
+	case p.GatewayCA != "" && p.Gateway == "":
+		return errors.New("a gateway CA without a gateway URL")
 	case p.Gateway != "" && fabric:
 		return errors.New("both a gateway URL and Fabric peer settings: a profile uses one transport")
 	case p.Gateway != "":
 		if !strings.HasPrefix(p.Gateway, "http://") && !strings.HasPrefix(p.Gateway, "https://") {
 			return fmt.Errorf("gateway %q: want an http:// or https:// URL", p.Gateway)
+		}
+		if p.GatewayCA != "" && !strings.HasPrefix(p.Gateway, "https://") {
+			return fmt.Errorf("gateway CA %s: the gateway %s is plain HTTP; a CA verifies an https:// URL", p.GatewayCA, p.Gateway)
 		}
 		return nil
 	case !fabric:

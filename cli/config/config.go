@@ -31,6 +31,7 @@ CXL_PROFILE; CXL_GATEWAY; the current profile (cxl config use). NAME may also be
 of the network in CXL_HOME, written Org1MSP/User1, which submits directly as that user.
 CXL_GATEWAY replaces the URL of a gateway profile and CXL_API_KEY its key.`,
 		Example: `  cxl config set local --gateway http://127.0.0.1:8080 --with-api-key < key.txt
+  cxl config set org2 --gateway https://127.0.0.1:8081 --gateway-ca org2-tlsca.pem --with-api-key < key.txt
   cxl config set org2 --network-user Org2MSP/User1
   cxl config set partner --peer peer0.partner.example:7051 --tls-root-cert tls-ca.pem \
       --msp-id PartnerMSP --cert user.pem --key user.key
@@ -81,7 +82,9 @@ func NewCmdSet(f *cmdutil.Factory, runF func(*SetOptions) error) *cobra.Command 
 		Short: "Create or change a profile",
 		Long: `Create the profile NAME, or change the settings given of an existing one. A gateway profile
 has --gateway and an API key (--with-api-key reads it from standard input, so it stays out
-of the shell's history and the process list); a Fabric profile has --peer, --tls-root-cert,
+of the shell's history and the process list), and for an https:// gateway --gateway-ca, the
+TLS root of the member whose gateway it is (the system's roots otherwise; the service's
+certificate is always verified); a Fabric profile has --peer, --tls-root-cert,
 --msp-id, --cert and --key, or takes them from a user of the network in CXL_HOME with
 --network-user Org1MSP/User1, which also lists the network's other peers (to fail over to,
 and to wait for after a commit; --peer drops them). Giving the settings of the other transport replaces the
@@ -110,6 +113,7 @@ profile's transport. The first profile becomes the current one; --use makes any 
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Profile.Gateway, "gateway", "", "the gateway service's `URL`")
+	fl.StringVar(&opts.Profile.GatewayCA, "gateway-ca", "", "the PEM `file` of the TLS CA that verifies an https gateway (its organisation's TLS root, which `cxl gateway up` prints)")
 	fl.BoolVar(&opts.WithAPIKey, "with-api-key", false, "read the gateway service's API key from standard input")
 	fl.StringVar(&opts.NetworkUser, "network-user", "", "a Fabric profile for `MSP/USER` of the network in CXL_HOME")
 	fl.StringVar(&opts.Profile.Peer, "peer", "", "the peer's gateway endpoint `host:port`")
@@ -121,7 +125,7 @@ profile's transport. The first profile becomes the current one; --use makes any 
 	fl.StringVar(&opts.Profile.Channel, "channel", "", "the channel (default cxledger)")
 	fl.StringVar(&opts.Profile.Chaincode, "chaincode", "", "the chaincode (default cxledger)")
 	fl.BoolVar(&opts.Use, "use", false, "make it the current profile")
-	for _, n := range []string{"tls-root-cert", "cert", "key"} {
+	for _, n := range []string{"tls-root-cert", "gateway-ca", "cert", "key"} {
 		_ = cmd.MarkFlagFilename(n, "pem", "crt", "key")
 	}
 	return cmd
@@ -143,12 +147,12 @@ func setRun(opts *SetOptions) error {
 	for _, n := range fabricFlags {
 		fabricGiven = fabricGiven || opts.Changed[n]
 	}
-	gatewayGiven := opts.Changed["gateway"] || opts.WithAPIKey
+	gatewayGiven := opts.Changed["gateway"] || opts.Changed["gateway-ca"] || opts.WithAPIKey
 	switch {
 	case gatewayGiven && fabricGiven:
-		return cmdutil.UsageErrorf("gateway settings (--gateway, --with-api-key) and Fabric settings: a profile uses one transport")
+		return cmdutil.UsageErrorf("gateway settings (--gateway, --gateway-ca, --with-api-key) and Fabric settings: a profile uses one transport")
 	case gatewayGiven:
-		*p = cmdutil.Profile{Gateway: p.Gateway, APIKey: p.APIKey, Channel: p.Channel, Chaincode: p.Chaincode}
+		*p = cmdutil.Profile{Gateway: p.Gateway, APIKey: p.APIKey, GatewayCA: p.GatewayCA, Channel: p.Channel, Chaincode: p.Chaincode}
 	case fabricGiven:
 		p.Gateway, p.APIKey = "", ""
 	}
@@ -187,7 +191,7 @@ func setRun(opts *SetOptions) error {
 		dst  *string
 		v    string
 		path bool
-	}{{"gateway", &p.Gateway, strings.TrimSuffix(g.Gateway, "/"), false}, {"peer", &p.Peer, g.Peer, false},
+	}{{"gateway", &p.Gateway, strings.TrimSuffix(g.Gateway, "/"), false}, {"gateway-ca", &p.GatewayCA, g.GatewayCA, true}, {"peer", &p.Peer, g.Peer, false},
 		{"tls-root-cert", &p.TLSRootCert, g.TLSRootCert, true}, {"server-name", &p.ServerName, g.ServerName, false},
 		{"msp-id", &p.MSPID, g.MSPID, false}, {"cert", &p.Cert, g.Cert, true}, {"key", &p.Key, g.Key, true},
 		{"channel", &p.Channel, g.Channel, false}, {"chaincode", &p.Chaincode, g.Chaincode, false}} {
@@ -372,7 +376,11 @@ func showRun(opts *ShowOptions) error {
 	}
 	fields := []cmdutil.Field{{Label: "Profile", Value: shown.Name}, {Label: "Chosen by", Value: shown.Source}, {Label: "Transport", Value: shown.Transport}}
 	if p.Transport() == cmdutil.TransportGateway {
-		fields = append(fields, cmdutil.Field{Label: "Gateway", Value: p.Gateway}, cmdutil.Field{Label: "API key", Value: key})
+		ca := p.GatewayCA
+		if ca == "" && strings.HasPrefix(p.Gateway, "https://") {
+			ca = "the system's roots"
+		}
+		fields = append(fields, cmdutil.Field{Label: "Gateway", Value: p.Gateway}, cmdutil.Field{Label: "Gateway CA", Value: ca}, cmdutil.Field{Label: "API key", Value: key})
 	} else {
 		var others []string
 		for _, o := range p.OtherPeers {

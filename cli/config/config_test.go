@@ -90,6 +90,17 @@ func TestProfiles(t *testing.T) {
 	if switched.Transport != "gateway" || switched.Profile.MSPID != "" || switched.Profile.Peer != "" {
 		t.Fatalf("transport change: %+v", switched.Profile)
 	}
+	// A member's https gateway is verified with its organisation's TLS root, kept as an
+	// absolute path; a later key leaves it alone.
+	run("", "set", "partner", "--gateway", "https://gw:8081", "--gateway-ca", "org2-tlsca.pem").OK(t)
+	run("k2\n", "set", "partner", "--with-api-key").OK(t)
+	run("", "show", "partner", "--json").OK(t).JSON(t, &switched)
+	if switched.Profile.Gateway != "https://gw:8081" || !filepath.IsAbs(switched.Profile.GatewayCA) || filepath.Base(switched.Profile.GatewayCA) != "org2-tlsca.pem" {
+		t.Fatalf("gateway CA: %+v", switched.Profile)
+	}
+	if r := run("", "show", "partner"); !strings.Contains(r.Stdout, "org2-tlsca.pem") {
+		t.Fatalf("show without the gateway CA:\n%s", r.Stdout)
+	}
 
 	for _, tc := range []struct {
 		stdin string
@@ -103,6 +114,8 @@ func TestProfiles(t *testing.T) {
 		{"", []string{"set", "x", "--peer", "p:1"}, cmdutil.ExitUsage, "needs --tls-root-cert, --msp-id, --cert, --key"},
 		{"", []string{"set", "x", "--gateway", "http://a", "--peer", "p:1"}, cmdutil.ExitUsage, "one transport"},
 		{"", []string{"set", "x", "--gateway", "localhost:1"}, cmdutil.ExitUsage, "http://"},
+		{"", []string{"set", "x", "--gateway", "http://a", "--gateway-ca", "ca.pem"}, cmdutil.ExitUsage, "plain HTTP"},
+		{"", []string{"set", "x", "--gateway-ca", "ca.pem", "--peer", "p:1"}, cmdutil.ExitUsage, "one transport"},
 		{"", []string{"set", "x", "--gateway", "http://a", "--with-api-key"}, cmdutil.ExitUsage, "no key on standard input"},
 		{"", []string{"set", "bad name!", "--gateway", "http://a"}, cmdutil.ExitUsage, "profile name"},
 		{"", []string{"set", "x", "--network-user", "Org1MSP"}, cmdutil.ExitUsage, "MSP/USER"},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,6 +18,8 @@ import (
 type StatusOptions struct {
 	IO   *cmdutil.IOStreams
 	Home func() (network.Home, error)
+	// Org names the one member whose service to show ("": every member's).
+	Org  string
 	JSON bool
 }
 
@@ -25,10 +28,11 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(*StatusOptions) error) *cobra.Co
 	opts := &StatusOptions{IO: f.IO, Home: network.HomeAt(f.Home)}
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "Show whether the gateway service runs and is ready",
-		Long: `Show where the gateway service runs (its PID, or its container under Docker), its URL and
-its readiness (a peer answers a query). Exits with status 1 when it is not running or not
-ready.`,
+		Short: "Show whether each member's gateway service runs and is ready",
+		Long: `Show, for every member (or only --org), where its gateway service runs (its PID, or its
+container under Docker), its URL and its readiness (a peer answers a query), asked over
+HTTPS verified with the organisation's TLS root when it serves TLS. Exits with status 1
+when one is not running or not ready.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -37,19 +41,24 @@ ready.`,
 			return statusRun(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().StringVar(&opts.Org, "org", "", "show only this organisation's service (`name` or MSP ID)")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print JSON")
 	return cmd
 }
 
-// Status is what `cxl gateway status` reports.
+// Status is what `cxl gateway status` reports of one member's service.
 type Status struct {
+	Org     string          `json:"org"`
+	MSPID   string          `json:"mspId"`
 	Running bool            `json:"running"`
 	Runtime network.Runtime `json:"runtime,omitempty"`
 	PID     int             `json:"pid,omitempty"`
 	URL     string          `json:"url,omitempty"`
-	Ready   bool            `json:"ready"`
-	Detail  string          `json:"detail,omitempty"`
-	Config  string          `json:"config"`
+	// TLSRoot verifies the service's HTTPS; empty on plain HTTP.
+	TLSRoot string `json:"tlsRoot,omitempty"`
+	Ready   bool   `json:"ready"`
+	Detail  string `json:"detail,omitempty"`
+	Config  string `json:"config"`
 }
 
 func statusRun(ctx context.Context, opts *StatusOptions) error {
@@ -57,49 +66,78 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	if err != nil {
 		return err
 	}
-	st := Status{Config: filesOf(home).config()}
-	s, running, pid := find(ctx, home)
-	st.Running, st.Runtime, st.PID, st.URL = running, s.runtime, pid, s.url
-	switch {
-	case !running:
-		st.Runtime, st.URL = "", ""
-		st.Detail = "not running; start it with `cxl gateway up`"
-	case st.URL == "":
-		st.Detail = "no valid configuration at " + st.Config
-	default:
-		st.Ready, st.Detail = ready(ctx, st.URL)
+	var all []Status
+	ms, topo, err := homeMembers(home, opts.Org)
+	if err != nil {
+		all = append(all, Status{Detail: "no network: " + oneLine(err)})
+	}
+	for _, m := range ms {
+		st := Status{Org: m.org.Name, MSPID: m.org.MSPID, Config: m.config()}
+		s, running, pid := find(ctx, home, topo, m)
+		st.Running, st.Runtime, st.PID, st.URL = running, s.runtime, pid, s.url
+		if s.tls != nil {
+			st.TLSRoot = m.tlsRoot(home)
+		}
+		switch {
+		case !running:
+			st.Runtime, st.URL, st.TLSRoot = "", "", ""
+			st.Detail = "not running; start it with `cxl gateway up`"
+		case st.URL == "":
+			st.Detail = "no valid configuration at " + st.Config
+		default:
+			st.Ready, st.Detail = ready(ctx, s, home, m)
+		}
+		all = append(all, st)
 	}
 	if opts.JSON {
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(st); err != nil {
+		if err := enc.Encode(all); err != nil {
 			return err
 		}
 	} else {
-		how := ""
-		switch {
-		case st.PID != 0:
-			how = fmt.Sprintf(" (pid %d)", st.PID)
-		case st.Running:
-			how = fmt.Sprintf(" (%s container %s)", st.Runtime, network.GatewayService)
+		for i, st := range all {
+			if i > 0 {
+				fmt.Fprintln(opts.IO.Out)
+			}
+			how := ""
+			switch {
+			case st.PID != 0:
+				how = fmt.Sprintf(" (pid %d)", st.PID)
+			case st.Running:
+				how = fmt.Sprintf(" (%s container cxl-gateway-%s)", st.Runtime, strings.ToLower(st.Org))
+			}
+			fmt.Fprintf(opts.IO.Out, "%-11s running %v%s\n  url       %s\n  ready     %v  %s\n  config    %s\n", st.Org, st.Running, how, st.URL, st.Ready, st.Detail, st.Config)
+			if st.TLSRoot != "" {
+				fmt.Fprintf(opts.IO.Out, "  tls root  %s\n", st.TLSRoot)
+			}
 		}
-		fmt.Fprintf(opts.IO.Out, "running     %v%s\nurl         %s\nready       %v  %s\nconfig      %s\n", st.Running, how, st.URL, st.Ready, st.Detail, st.Config)
 	}
-	if !st.Ready {
-		return &cmdutil.ExitError{Code: cmdutil.ExitFailure, Err: fmt.Errorf("the gateway service is not ready: %s", st.Detail)}
+	var down []string
+	for _, st := range all {
+		if !st.Ready {
+			down = append(down, st.Org)
+		}
+	}
+	if len(down) > 0 {
+		return &cmdutil.ExitError{Code: cmdutil.ExitFailure, Err: fmt.Errorf("gateway service not ready: %s", strings.Join(down, ", "))}
 	}
 	return nil
 }
 
-// ready asks the service's /readyz.
-func ready(ctx context.Context, url string) (bool, string) {
+// ready asks m's service's /readyz, verifying its TLS certificate when it serves TLS.
+func ready(ctx context.Context, s site, home network.Home, m member) (bool, string) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/readyz", nil)
+	client, err := s.client(home, m, 10*time.Second)
 	if err != nil {
 		return false, err.Error()
 	}
-	resp, err := http.DefaultClient.Do(req)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url+"/readyz", nil)
+	if err != nil {
+		return false, err.Error()
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		return false, err.Error()
 	}
@@ -114,3 +152,5 @@ func ready(ctx context.Context, url string) (bool, string) {
 	}
 	return true, body.Status
 }
+
+func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }

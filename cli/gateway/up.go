@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -27,7 +27,9 @@ type UpOptions struct {
 	IO   *cmdutil.IOStreams
 	Home func() (network.Home, error)
 	Repo func() (string, error)
-	// Runtime is native or docker; "" runs the service the way the network runs.
+	// Org names the one member whose service to start ("": every member's).
+	Org string
+	// Runtime is native or docker; "" runs the services the way the network runs.
 	Runtime string
 	Listen  string
 	JSON    bool
@@ -39,21 +41,29 @@ func NewCmdUp(f *cmdutil.Factory, runF func(*UpOptions) error) *cobra.Command {
 	opts := &UpOptions{IO: f.IO, Home: network.HomeAt(f.Home), Repo: f.Repo}
 	cmd := &cobra.Command{
 		Use:   "up",
-		Short: "Configure and start the gateway service in front of the network",
-		Long: `Write the configuration of cxl-gateway for the network in CXL_HOME (every peer as a gateway
-peer to fail over between, every organisation user as a signing identity, one API key per
-identity, and the CXL_GATEWAY_* settings of this environment), start it and wait until it is
-ready. Prints the URL and, the first time, a demo API key: all keys are in
-CXL_HOME/gateway/api-keys.json (readable by you only); the configuration holds only their
-SHA-256.
+		Short: "Configure and start each member's gateway service in front of the network",
+		Long: `Write the configuration of one cxl-gateway per organisation of the network in CXL_HOME
+(or only --org's), start them and wait until each is ready. A member's service holds only
+its own organisation's identities (its Admin and users) and API keys, submits through its
+own organisation's peers, and lives in CXL_HOME/gateway/<org> (gateway.yaml, the store,
+api-keys.json readable by you only, the vault, tls/). Prints each URL and, the first time, a
+demo API key: the configuration holds only the keys' SHA-256.
 
-The service runs the way the network runs, unless --runtime says otherwise: natively as a
-process under the supervisor (run/cxl-gateway.pid, logs/cxl-gateway.log) listening on
-127.0.0.1:8080 plus the network's port offset, or --listen; under Docker as the gateway
-container of the network's Compose project (image cxledger/gateway), which reaches the peers
-by their names in the project's network, mounts CXL_HOME/gateway (configuration and store)
-and the crypto material, and publishes 127.0.0.1:8080 plus the offset (CXL_GATEWAY_PORT).
-On a service that is already up it says so and changes nothing.`,
+Member i of the topology listens on 8080+i plus the network's port offset. The services run
+the way the network runs, unless --runtime says otherwise: natively as processes under the
+supervisor (run/cxl-gateway-<org>.pid, logs/cxl-gateway-<org>.log) on 127.0.0.1, or --listen
+with --org; under Docker as the Compose services cxl-gateway-<org>, which mount only their
+own state directory, their organisation's users and the peers' public TLS roots, and are
+published on 127.0.0.1. A service that listens beyond the loopback (always under Docker)
+serves HTTPS with a certificate signed by its organisation's TLS CA: clients verify it
+with that CA's certificate (--gateway-ca).
+
+State of the single gateway service of earlier versions (CXL_HOME/gateway/gateway.yaml and
+its keys) is not carried over. On a service that is already up it says so and changes
+nothing.`,
+		Example: `  cxl gateway up
+  cxl gateway up --org Org2
+  cxl gateway up --org Org1 --listen 0.0.0.0:8443`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Listen != "" {
@@ -65,10 +75,13 @@ On a service that is already up it says so and changes nothing.`,
 			case "", network.Native:
 			case network.Docker:
 				if opts.Listen != "" {
-					return cmdutil.UsageErrorf("--listen applies to a native service; the container publishes CXL_GATEWAY_PORT")
+					return cmdutil.UsageErrorf("--listen applies to a native service; each container publishes its member's port")
 				}
 			default:
 				return cmdutil.UsageErrorf("--runtime %q: want native or docker", opts.Runtime)
+			}
+			if opts.Listen != "" && opts.Org == "" {
+				return cmdutil.UsageErrorf("--listen needs --org: every member's service has its own address")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -76,25 +89,44 @@ On a service that is already up it says so and changes nothing.`,
 			return upRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Runtime, "runtime", "", "run the service as a `native` process or a `docker` container (default: as the network runs)")
-	cmd.Flags().StringVar(&opts.Listen, "listen", "", "listen on `host:port` (native; default 127.0.0.1:8080 + the port offset)")
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the URL, PID and file locations as JSON")
+	cmd.Flags().StringVar(&opts.Org, "org", "", "start only this organisation's service (`name` or MSP ID)")
+	cmd.Flags().StringVar(&opts.Runtime, "runtime", "", "run the services as `native` processes or docker containers (default: as the network runs)")
+	cmd.Flags().StringVar(&opts.Listen, "listen", "", "listen on `host:port` (native, with --org; beyond the loopback with TLS)")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print each service's URL, PID and file locations as JSON")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 2*time.Minute, "give up after `duration`")
 	return cmd
 }
 
-// upResult is what up reports.
+// upResult is what up reports of one member's service.
 type upResult struct {
+	Org     string          `json:"org"`
+	MSPID   string          `json:"mspId"`
 	URL     string          `json:"url"`
 	Runtime network.Runtime `json:"runtime"`
-	// PID is the native process's.
-	PID      int    `json:"pid,omitempty"`
-	Config   string `json:"config"`
+	// PID is the native process's; Service the Compose service under Docker.
+	PID     int    `json:"pid,omitempty"`
+	Service string `json:"service,omitempty"`
+	Config  string `json:"config"`
+	// KeysFile holds the member's API keys; TLSRoot verifies its HTTPS (none on plain
+	// HTTP).
 	KeysFile string `json:"keysFile"`
+	TLSRoot  string `json:"tlsRoot,omitempty"`
 	Log      string `json:"log"`
 	// DemoKey is shown only when the keys were created by this run.
 	DemoKey *APIKey `json:"demoKey,omitempty"`
 	Already bool    `json:"alreadyUp"`
+}
+
+// upReport is what up prints with --json.
+type upReport struct {
+	Gateways []*upResult `json:"gateways"`
+}
+
+// startup is a member's service up has started and waits for.
+type startup struct {
+	m   member
+	s   site
+	res *upResult
 }
 
 func upRun(ctx context.Context, opts *UpOptions) error {
@@ -112,145 +144,200 @@ func upRun(ctx context.Context, opts *UpOptions) error {
 	if err != nil {
 		return err
 	}
-	s, err := siteFor(home, topo, network.Runtime(opts.Runtime), opts.Listen)
+	ms, err := members(home, topo, prof, opts.Org)
 	if err != nil {
 		return err
 	}
-	f := filesOf(home)
-	res := &upResult{URL: s.url, Runtime: s.runtime, Config: f.config(), KeysFile: f.keys(), Log: s.log(home)}
-	if at, running, pid := find(ctx, home); running {
-		if at.runtime != s.runtime {
-			return fmt.Errorf("the gateway service in %s already runs %s; stop it with `cxl gateway down` first", home, at.runtime)
+	if p, ok := network.Running(home, legacyProcess); ok {
+		return fmt.Errorf("the single gateway service of every organisation of an earlier version runs in %s (pid %d); stop it with `cxl gateway down` first", home, p.PID)
+	}
+	if _, err := os.Stat(home.Path("gateway", "gateway.yaml")); err == nil {
+		fmt.Fprintf(opts.IO.ErrOut, "note: %s and its API keys belong to the single gateway service of earlier versions and are not used; each member's service has its own under %s/<org>\n",
+			home.Path("gateway", "gateway.yaml"), home.Path("gateway"))
+	}
+	var report upReport
+	var started []startup
+	built := false
+	for _, m := range ms {
+		s, err := siteFor(home, topo, m, network.Runtime(opts.Runtime), opts.Listen)
+		if err != nil {
+			return err
 		}
-		res.URL, res.PID, res.Already = at.url, pid, true
-		fmt.Fprintf(opts.IO.ErrOut, "the gateway service in %s is already up; nothing changed\n", home)
-		return printUp(opts, res)
-	}
-	keys, created, err := loadOrCreateKeys(f, prof)
-	if err != nil {
-		return err
-	}
-	cfg, err := buildConfig(s, prof, keys, os.Getenv)
-	if err != nil {
-		return err
-	}
-	local, err := buildConfig(s.onHost(home), prof, keys, os.Getenv)
-	if err != nil {
-		return err
-	}
-	if err := local.Validate(); err != nil {
-		return fmt.Errorf("configuration for the network in %s:\n%w", home, err)
-	}
-	if err := cfg.Save(f.config()); err != nil {
-		return err
-	}
-	if err := network.CheckPortsFree([]int{port(s.url)}); err != nil {
-		return err
-	}
-	start := time.Now()
-	if res.PID, err = s.start(ctx, opts, home); err != nil {
-		return err
-	}
-	running := func() bool { ok, _ := s.running(ctx, home); return ok }
-	if err := WaitReady(ctx, s.url, running, res.Log); err != nil {
-		return err
-	}
-	fmt.Fprintf(opts.IO.ErrOut, "gateway service ready in %s\n", time.Since(start).Round(10*time.Millisecond))
-	if created {
-		for i, k := range keys {
-			if k.User == "User1" || i == len(keys)-1 {
-				res.DemoKey = &keys[i]
-				break
+		res := &upResult{Org: m.org.Name, MSPID: m.org.MSPID, URL: s.url, Runtime: s.runtime, Config: m.config(), KeysFile: m.keys(), Log: s.log(home, m)}
+		if s.tls != nil {
+			res.TLSRoot = m.tlsRoot(home)
+		}
+		if s.runtime == network.Docker {
+			res.Service = network.GatewayService(m.org)
+		}
+		report.Gateways = append(report.Gateways, res)
+		if at, running, pid := find(ctx, home, topo, m); running {
+			if at.runtime != s.runtime {
+				return fmt.Errorf("the gateway service of %s in %s already runs %s; stop it with `cxl gateway down --org %s` first", m.org.Name, home, at.runtime, m.org.Name)
+			}
+			res.URL, res.PID, res.Already = at.url, pid, true
+			if at.tls == nil {
+				res.TLSRoot = ""
+			}
+			fmt.Fprintf(opts.IO.ErrOut, "the gateway service of %s is already up; nothing changed\n", m.org.Name)
+			continue
+		}
+		keys, created, err := loadOrCreateKeys(m)
+		if err != nil {
+			return err
+		}
+		if s.tls != nil {
+			if _, err := ensureCert(home, m, tlsHosts(s, m), time.Now()); err != nil {
+				return err
 			}
 		}
+		cfg, err := buildConfig(s, m, prof, keys, os.Getenv)
+		if err != nil {
+			return err
+		}
+		local, err := buildConfig(s.onHost(m), m, prof, keys, os.Getenv)
+		if err != nil {
+			return err
+		}
+		if err := local.Validate(); err != nil {
+			return fmt.Errorf("configuration of %s's gateway service for the network in %s:\n%w", m.org.Name, home, err)
+		}
+		if err := cfg.Save(m.config()); err != nil {
+			return err
+		}
+		if err := network.CheckPortsFree([]int{port(s.url)}); err != nil {
+			return err
+		}
+		if s.runtime == network.Native && !built {
+			if err := buildGateway(ctx, opts, home); err != nil {
+				return err
+			}
+			built = true
+		}
+		if res.PID, err = s.start(ctx, home, m); err != nil {
+			return err
+		}
+		if created {
+			for i, k := range keys {
+				if k.User == "User1" || i == len(keys)-1 {
+					res.DemoKey = &keys[i]
+					break
+				}
+			}
+		}
+		started = append(started, startup{m: m, s: s, res: res})
 	}
-	return printUp(opts, res)
+	begin := time.Now()
+	for _, st := range started {
+		client, err := st.s.client(home, st.m, 5*time.Second)
+		if err != nil {
+			return err
+		}
+		running := func() bool { ok, _ := st.s.running(ctx, home, st.m); return ok }
+		if err := waitReady(ctx, client, st.s.url, running, st.res.Log); err != nil {
+			return fmt.Errorf("the gateway service of %s: %w", st.m.org.Name, err)
+		}
+	}
+	if len(started) > 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "%d gateway service(s) ready in %s\n", len(started), time.Since(begin).Round(10*time.Millisecond))
+	}
+	return printUp(opts, report)
 }
 
-// siteFor is where up runs the service: runtime, or the network's.
-func siteFor(home network.Home, topo network.Topology, runtime network.Runtime, listen string) (site, error) {
+// siteFor is where up runs m's service: runtime, or the network's.
+func siteFor(home network.Home, topo network.Topology, m member, runtime network.Runtime, listen string) (site, error) {
 	if runtime == "" {
 		runtime = topo.Runtime
 	}
 	if runtime == network.Docker {
 		if topo.Runtime != network.Docker {
-			return site{}, fmt.Errorf("the network in %s runs natively; the gateway container needs the Docker network (`cxl network up --docker`)", home)
+			return site{}, fmt.Errorf("the network in %s runs natively; the gateway containers need the Docker network (`cxl network up --docker`)", home)
 		}
-		return dockerSite(home, topo), nil
+		return dockerSite(home, topo, m), nil
 	}
 	if listen == "" {
-		listen = fmt.Sprintf("127.0.0.1:%d", network.GatewayPort+topo.PortOffset)
+		listen = fmt.Sprintf("127.0.0.1:%d", topo.GatewayHostPort(m.org))
 	}
-	return nativeSite(home, listen), nil
+	return nativeSite(m, listen), nil
 }
 
-// start starts the service at s: natively, it builds cxl-gateway and starts it under the
-// supervisor, returning its PID; under Docker, it starts the gateway container.
-func (s site) start(ctx context.Context, opts *UpOptions, home network.Home) (int, error) {
+// start starts m's service at s: natively under the supervisor, returning its PID; under
+// Docker, its gateway container.
+func (s site) start(ctx context.Context, home network.Home, m member) (int, error) {
 	if s.runtime == network.Docker {
-		return 0, network.StartService(ctx, home, network.GatewayService)
+		return 0, network.StartService(ctx, home, network.GatewayService(m.org))
 	}
-	repo, err := opts.Repo()
-	if err != nil {
-		return 0, err
-	}
-	fmt.Fprintln(opts.IO.ErrOut, "building cxl-gateway")
-	if err := build(ctx, repo, home); err != nil {
-		return 0, err
-	}
-	p, err := network.Start(home, processName, processName, []string{"-config", filesOf(home).config()}, nil)
+	p, err := network.Start(home, m.process(), "cxl-gateway", []string{"-config", m.config()}, nil)
 	return p.PID, err
 }
 
-// running reports whether the service runs at s, and its PID natively.
-func (s site) running(ctx context.Context, home network.Home) (bool, int) {
+// client is an HTTP client of m's service at s: it verifies HTTPS against the
+// organisation's TLS root only.
+func (s site) client(home network.Home, m member, timeout time.Duration) (*http.Client, error) {
+	if s.tls == nil {
+		return &http.Client{Timeout: timeout}, nil
+	}
+	return httpClient(m.tlsRoot(home), timeout)
+}
+
+// running reports whether m's service runs at s, and its PID natively.
+func (s site) running(ctx context.Context, home network.Home, m member) (bool, int) {
 	if s.runtime == network.Docker {
 		sup, err := network.OpenSupervisor(home)
 		if err != nil {
 			return false, 0
 		}
-		ok, err := sup.Running(ctx, network.GatewayService)
+		ok, err := sup.Running(ctx, network.GatewayService(m.org))
 		return ok && err == nil, 0
 	}
-	p, ok := network.Running(home, processName)
+	p, ok := network.Running(home, m.process())
 	return ok, p.PID
 }
 
-// log says where the service's log is.
-func (s site) log(home network.Home) string {
+// log says where m's service's log is.
+func (s site) log(home network.Home, m member) string {
 	if s.runtime == network.Docker {
-		return "cxl network logs " + network.GatewayService
+		return "cxl network logs " + network.GatewayService(m.org)
 	}
-	return filepath.Join(home.Logs(), processName+".log")
+	return filepath.Join(home.Logs(), m.process()+".log")
 }
 
-// find returns where the service of home runs, if it does: as a native process (its
-// address from the configuration), or as the Docker network's gateway container.
-func find(ctx context.Context, home network.Home) (s site, running bool, pid int) {
-	if p, ok := network.Running(home, processName); ok {
+// find returns where m's service runs, if it does: as a native process (its address from
+// its configuration), or as its gateway container of the Docker network.
+func find(ctx context.Context, home network.Home, topo network.Topology, m member) (s site, running bool, pid int) {
+	if p, ok := network.Running(home, m.process()); ok {
 		listen := ""
-		if cfg, err := config.Load(filesOf(home).config(), func(string) string { return "" }); err == nil {
+		if cfg, err := config.Load(m.config(), func(string) string { return "" }); err == nil {
 			listen = cfg.Listen
 		}
-		return nativeSite(home, listen), true, p.PID
+		return nativeSite(m, listen), true, p.PID
 	}
-	if topo, ok, err := network.LoadHomeTopology(home); err == nil && ok && topo.Runtime == network.Docker {
-		s := dockerSite(home, topo)
-		running, _ := s.running(ctx, home)
+	if topo.Runtime == network.Docker {
+		s := dockerSite(home, topo, m)
+		running, _ := s.running(ctx, home, m)
 		return s, running, 0
 	}
 	return site{}, false, 0
 }
 
-func port(url string) int {
-	_, p, _ := net.SplitHostPort(strings.TrimPrefix(url, "http://"))
-	n, _ := strconv.Atoi(p)
+func port(u string) int {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(parsed.Port())
 	return n
 }
 
-// build compiles cxl-gateway into the state directory's bin, next to the network's binaries.
-func build(ctx context.Context, repo string, home network.Home) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", filepath.Join(home.Bin(), processName), "./cmd/cxl-gateway")
+// buildGateway compiles cxl-gateway into the state directory's bin, next to the network's
+// binaries.
+func buildGateway(ctx context.Context, opts *UpOptions, home network.Home) error {
+	repo, err := opts.Repo()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(opts.IO.ErrOut, "building cxl-gateway")
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", filepath.Join(home.Bin(), "cxl-gateway"), "./cmd/cxl-gateway")
 	cmd.Dir = repo
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	var out bytes.Buffer
@@ -261,10 +348,14 @@ func build(ctx context.Context, repo string, home network.Home) error {
 	return nil
 }
 
-// WaitReady polls url's /readyz until it answers 200. It fails early, pointing at log,
-// when running says the service is no longer running, and when ctx ends.
+// WaitReady polls url's /readyz over plain HTTP until it answers 200. It fails early,
+// pointing at log, when running says the service is no longer running, and when ctx ends.
 func WaitReady(ctx context.Context, url string, running func() bool, log string) error {
-	client := &http.Client{Timeout: 5 * time.Second}
+	return waitReady(ctx, &http.Client{Timeout: 5 * time.Second}, url, running, log)
+}
+
+// waitReady is WaitReady through client.
+func waitReady(ctx context.Context, client *http.Client, url string, running func() bool, log string) error {
 	for {
 		resp, err := client.Get(url + "/readyz")
 		if err == nil {
@@ -284,25 +375,34 @@ func WaitReady(ctx context.Context, url string, running func() bool, log string)
 	}
 }
 
-func printUp(opts *UpOptions, res *upResult) error {
+func printUp(opts *UpOptions, report upReport) error {
 	if opts.JSON {
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(res)
+		return enc.Encode(report)
 	}
 	out := opts.IO.Out
-	if res.PID != 0 {
-		fmt.Fprintf(out, "gateway     %s  (pid %d)\n", res.URL, res.PID)
-	} else {
-		fmt.Fprintf(out, "gateway     %s  (%s container %s)\n", res.URL, res.Runtime, network.GatewayService)
+	for i, res := range report.Gateways {
+		if i > 0 {
+			fmt.Fprintln(out)
+		}
+		how := fmt.Sprintf("%s container %s", res.Runtime, res.Service)
+		if res.PID != 0 {
+			how = fmt.Sprintf("pid %d", res.PID)
+		}
+		fmt.Fprintf(out, "%-11s %s  (%s)\n", res.Org, res.URL, how)
+		fmt.Fprintf(out, "  api       %s/openapi.json\n", res.URL)
+		fmt.Fprintf(out, "  api keys  %s (one per identity of %s, readable by you only)\n", res.KeysFile, res.MSPID)
+		cacert := ""
+		if res.TLSRoot != "" {
+			fmt.Fprintf(out, "  tls root  %s (verify the service with it: cxl --gateway-ca, curl --cacert)\n", res.TLSRoot)
+			cacert = " --cacert " + res.TLSRoot
+		}
+		if k := res.DemoKey; k != nil {
+			fmt.Fprintf(out, "  demo key  %s  (%s: %s %s; shown once)\n", k.Key, k.Principal, k.MSPID, k.User)
+			fmt.Fprintf(out, "  try       curl%s -H 'X-API-Key: %s' %s/v1/health/version\n", cacert, k.Key, res.URL)
+		}
+		fmt.Fprintf(out, "  log       %s\n", res.Log)
 	}
-	fmt.Fprintf(out, "api         %s/openapi.json\n", res.URL)
-	if res.DemoKey != nil {
-		k := res.DemoKey
-		fmt.Fprintf(out, "demo key    %s  (%s: %s %s; shown once)\n", k.Key, k.Principal, k.MSPID, k.User)
-		fmt.Fprintf(out, "try         curl -H 'X-API-Key: %s' %s/v1/health/version\n", k.Key, res.URL)
-	}
-	fmt.Fprintf(out, "api keys    %s (one per identity, readable by you only)\n", res.KeysFile)
-	fmt.Fprintf(out, "log         %s\n", res.Log)
 	return nil
 }

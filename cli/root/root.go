@@ -54,6 +54,7 @@ Environment variables: ` + "`cxl help environment`" + `.`,
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return cmdutil.UsageErrorf("%v", err) })
 	cmd.PersistentFlags().StringVarP(&f.Selection.Profile, "profile", "p", "", "reach the ledger with this profile, or directly as a network user `NAME` like Org1MSP/User1")
 	cmd.PersistentFlags().StringVar(&f.Selection.Gateway, "gateway", "", "reach the ledger through the gateway service at `URL`")
+	cmd.PersistentFlags().StringVar(&f.Selection.GatewayCA, "gateway-ca", "", "verify an https gateway with this TLS CA certificate (PEM `file`: its organisation's TLS root)")
 	_ = cmd.RegisterFlagCompletionFunc("profile", completeProfile(f))
 	cmd.AddGroup(&cobra.Group{ID: "ledger", Title: "Ledger commands:"}, &cobra.Group{ID: "ops", Title: "Operations commands:"})
 	for _, c := range []*cobra.Command{productcmd.NewCmdProduct(f), ordercmd.NewCmdOrder(f), balancecmd.NewCmdBalance(f),
@@ -126,6 +127,8 @@ share one, 1 otherwise.
 `)
 	env := `CXL_GATEWAY     the gateway service's URL (like --gateway); also replaces the URL of a gateway profile
 CXL_API_KEY     the API key for the gateway service; replaces any profile's key
+CXL_GATEWAY_CA  the TLS CA certificate (PEM file) that verifies an https gateway (like
+                --gateway-ca); replaces a gateway profile's
 CXL_PROFILE     the profile to use (like --profile): a configured one, or a network user Org1MSP/User1
 CXL_CONFIG      the configuration file (default ~/.config/cxl/config.yaml); the Fabric
                 transport keeps its idempotency journal in journal/ beside it

@@ -126,7 +126,11 @@ func vaultREST(t *testing.T, l *clitest.Ledger, v *vault.Vault) cmdutil.Client {
 		hs.Close()
 		st.Close()
 	})
-	return transport.NewGateway(hs.URL, clitest.APIKey)
+	g, err := transport.NewGateway(hs.URL, clitest.APIKey, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
 }
 
 // TestTicketLifecycle runs the ticket commands directly (the CLI's Fabric transport, which

@@ -2,10 +2,14 @@ package transport
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 
 	"github.com/cxledger/cxledger/cli/cmdutil"
@@ -23,10 +27,26 @@ type Gateway struct {
 var _ cmdutil.Client = (*Gateway)(nil)
 
 // NewGateway returns a client of the service at url presenting apiKey ("" reaches only the
-// public endpoints).
-func NewGateway(url, apiKey string) *Gateway {
-	rt := &explain{next: http.DefaultTransport, url: strings.TrimSuffix(url, "/"), keyless: apiKey == ""}
-	return &Gateway{Client: client.New(url, apiKey, client.WithHTTPClient(&http.Client{Transport: rt})), url: url}
+// public endpoints). An https service's certificate is verified against the CA
+// certificates of the PEM file ca (a member's gateway: its organisation's TLS root), or
+// the system's roots when ca is empty; never accepted unverified.
+func NewGateway(url, apiKey, ca string) (*Gateway, error) {
+	var next http.RoundTripper = http.DefaultTransport
+	if ca != "" {
+		data, err := os.ReadFile(ca)
+		if err != nil {
+			return nil, cmdutil.UsageErrorf("gateway CA: %v", err)
+		}
+		roots := x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(data) {
+			return nil, cmdutil.UsageErrorf("gateway CA: %s holds no PEM certificate", ca)
+		}
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+		next = t
+	}
+	rt := &explain{next: next, url: strings.TrimSuffix(url, "/"), keyless: apiKey == ""}
+	return &Gateway{Client: client.New(url, apiKey, client.WithHTTPClient(&http.Client{Transport: rt})), url: url}, nil
 }
 
 // Target names the service.
@@ -48,6 +68,11 @@ func (e *explain) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		if req.Context().Err() != nil {
 			return nil, err
+		}
+		var unknown x509.UnknownAuthorityError
+		var hostname x509.HostnameError
+		if errors.As(err, &unknown) || errors.As(err, &hostname) {
+			return nil, fmt.Errorf("the gateway service at %s is not verified by the TLS CA given (--gateway-ca, CXL_GATEWAY_CA or the profile's gatewayCa: its organisation's TLS root, which `cxl gateway up` prints): %w", e.url, err)
 		}
 		return nil, fmt.Errorf("the gateway service at %s does not answer (is it running? `cxl gateway status`): %w", e.url, err)
 	}

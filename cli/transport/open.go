@@ -15,7 +15,7 @@ func Open(ctx context.Context, f *cmdutil.Factory) (cmdutil.Client, error) {
 		return nil, err
 	}
 	if r.Profile.Transport() == cmdutil.TransportGateway {
-		return NewGateway(r.Profile.Gateway, r.Profile.APIKey), nil
+		return NewGateway(r.Profile.Gateway, r.Profile.APIKey, r.Profile.GatewayCA)
 	}
 	cfg, err := f.Config()
 	if err != nil {

@@ -36,7 +36,8 @@ type Resolved struct {
 //  4. the configuration file's current profile (`cxl config use`).
 //
 // CXL_GATEWAY also replaces the URL of a gateway profile chosen by CXL_PROFILE or the
-// configuration, and CXL_API_KEY replaces the API key of any gateway profile.
+// configuration, and CXL_API_KEY replaces the API key of any gateway profile;
+// --gateway-ca, then CXL_GATEWAY_CA, replace its TLS CA certificate.
 func Resolve(f *cmdutil.Factory, getenv func(string) string) (*Resolved, error) {
 	cfg, err := f.Config()
 	if err != nil {
@@ -76,12 +77,23 @@ func Resolve(f *cmdutil.Factory, getenv func(string) string) (*Resolved, error) 
 		if sel.Profile == "" && sel.Gateway == "" && r.Source != "CXL_GATEWAY" && getenv("CXL_GATEWAY") != "" {
 			r.Profile.Gateway = getenv("CXL_GATEWAY")
 		}
+		// The environment's CA verifies https:// gateways; it is left out for a plain
+		// one (the loopback), so that one environment serves both.
+		if ca := getenv("CXL_GATEWAY_CA"); ca != "" && strings.HasPrefix(r.Profile.Gateway, "https://") {
+			r.Profile.GatewayCA = ca
+		}
+		if sel.GatewayCA != "" {
+			r.Profile.GatewayCA = sel.GatewayCA
+		}
 		if r.Profile.APIKey != "" {
 			r.KeySource = "profile"
 		}
 		if k := getenv("CXL_API_KEY"); k != "" {
 			r.Profile.APIKey, r.KeySource = k, "CXL_API_KEY"
 		}
+	}
+	if sel.GatewayCA != "" && r.Profile.Transport() != cmdutil.TransportGateway {
+		return nil, cmdutil.UsageErrorf("--gateway-ca verifies a gateway service; profile %s reaches a peer directly", r.display())
 	}
 	if err := r.Profile.Validate(); err != nil {
 		return nil, cmdutil.UsageErrorf("profile %s (%s): %v", r.display(), r.Source, err)

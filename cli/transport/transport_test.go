@@ -2,9 +2,16 @@ package transport
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +19,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cxledger/cxledger/cli/cmdutil"
 	"github.com/cxledger/cxledger/cxlerr"
@@ -27,6 +35,7 @@ func factory(t *testing.T, current string, sel cmdutil.Selection) *cmdutil.Facto
 	cfg, _ := cmdutil.LoadConfig(filepath.Join(dir, "config.yaml"))
 	cfg.Current = current
 	cfg.Profiles["gw"] = &cmdutil.Profile{Gateway: "http://gw.example:8080", APIKey: "k-gw"}
+	cfg.Profiles["tls"] = &cmdutil.Profile{Gateway: "https://tls.example:8081", APIKey: "k-tls", GatewayCA: "/profile-ca.pem"}
 	cfg.Profiles["fab"] = &cmdutil.Profile{Peer: "peer:7051", TLSRootCert: "/tls.pem", MSPID: "Org9MSP", Cert: "/c.pem", Key: "/k.pem"}
 	if err := cfg.Save(); err != nil {
 		t.Fatal(err)
@@ -57,6 +66,7 @@ func TestResolve(t *testing.T) {
 		gateway string
 		key     string
 		msp     string
+		ca      string
 		wantErr string
 		code    cmdutil.ExitCode
 	}{
@@ -76,6 +86,14 @@ func TestResolve(t *testing.T) {
 		{name: "nothing", wantErr: "no ledger to reach", code: cmdutil.ExitUsage},
 		{name: "a bad URL", sel: cmdutil.Selection{Gateway: "gw:8080"}, wantErr: "http://", code: cmdutil.ExitUsage},
 		{name: "current profile gone", current: "old", wantErr: `current profile "old"`, code: cmdutil.ExitNotFound},
+		{name: "--gateway-ca", sel: cmdutil.Selection{Gateway: "https://gw:8443", GatewayCA: "/org1-ca.pem"}, source: "--gateway", gateway: "https://gw:8443", ca: "/org1-ca.pem"},
+		{name: "CXL_GATEWAY_CA", current: "tls", env: map[string]string{"CXL_GATEWAY_CA": "/env-ca.pem"}, source: "config", gateway: "https://tls.example:8081", key: "k-tls", ca: "/env-ca.pem"},
+		{name: "--gateway-ca beats CXL_GATEWAY_CA and the profile's", current: "tls", sel: cmdutil.Selection{GatewayCA: "/flag-ca.pem"}, env: map[string]string{"CXL_GATEWAY_CA": "/env-ca.pem"},
+			source: "config", gateway: "https://tls.example:8081", key: "k-tls", ca: "/flag-ca.pem"},
+		{name: "the profile's CA", current: "tls", source: "config", gateway: "https://tls.example:8081", key: "k-tls", ca: "/profile-ca.pem"},
+		{name: "--gateway-ca for plain HTTP", sel: cmdutil.Selection{Gateway: "http://gw:8080", GatewayCA: "/ca.pem"}, wantErr: "plain HTTP", code: cmdutil.ExitUsage},
+		{name: "CXL_GATEWAY_CA is for https only", sel: cmdutil.Selection{Gateway: "http://gw:8080"}, env: map[string]string{"CXL_GATEWAY_CA": "/ca.pem"}, source: "--gateway", gateway: "http://gw:8080"},
+		{name: "--gateway-ca for a peer", current: "fab", sel: cmdutil.Selection{GatewayCA: "/ca.pem"}, wantErr: "reaches a peer directly", code: cmdutil.ExitUsage},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -90,7 +108,7 @@ func TestResolve(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.Source != tc.source || r.Profile.Gateway != tc.gateway || r.Profile.APIKey != tc.key || r.Profile.MSPID != tc.msp {
+			if r.Source != tc.source || r.Profile.Gateway != tc.gateway || r.Profile.APIKey != tc.key || r.Profile.MSPID != tc.msp || r.Profile.GatewayCA != tc.ca {
 				t.Fatalf("resolved %+v", r)
 			}
 		})
@@ -120,20 +138,75 @@ func TestGatewayExplainsWhatToDo(t *testing.T) {
 		w.Write([]byte(`{"code":"UNAUTHENTICATED","message":"an API key is required: send it as \"Authorization: Bearer <key>\""}`))
 	}))
 	defer srv.Close()
-	_, err := ledgerapi.ConsortiumListRoles.Query(context.Background(), NewGateway(srv.URL, ""), ledgerapi.NoArgs{})
+	_, err := ledgerapi.ConsortiumListRoles.Query(context.Background(), gateway(t, srv.URL, "", ""), ledgerapi.NoArgs{})
 	if cmdutil.CodeOf(err) != cmdutil.ExitForbidden || !strings.Contains(err.Error(), "no API key for the gateway service at "+srv.URL+": set CXL_API_KEY") {
 		t.Fatalf("no key: %v", err)
 	}
-	_, err = ledgerapi.ConsortiumListRoles.Query(context.Background(), NewGateway(srv.URL, "wrong"), ledgerapi.NoArgs{})
+	_, err = ledgerapi.ConsortiumListRoles.Query(context.Background(), gateway(t, srv.URL, "wrong", ""), ledgerapi.NoArgs{})
 	if !strings.Contains(err.Error(), "does not know this API key") {
 		t.Fatalf("bad key: %v", err)
 	}
-	_, err = ledgerapi.ConsortiumListRoles.Query(context.Background(), NewGateway("http://127.0.0.1:9", "k"), ledgerapi.NoArgs{})
+	_, err = ledgerapi.ConsortiumListRoles.Query(context.Background(), gateway(t, "http://127.0.0.1:9", "k", ""), ledgerapi.NoArgs{})
 	if cmdutil.CodeOf(err) != cmdutil.ExitRetryable || !strings.Contains(err.Error(), "does not answer (is it running? `cxl gateway status`)") {
 		t.Fatalf("down: %v (exit %d)", err, cmdutil.CodeOf(err))
 	}
 	if cxlerr.CodeOf(err) != cxlerr.Unavailable {
 		t.Fatalf("code %s", cxlerr.CodeOf(err))
+	}
+}
+
+func gateway(t *testing.T, url, key, ca string) *Gateway {
+	t.Helper()
+	g, err := NewGateway(url, key, ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// TestGatewayVerifiesTLS: an https service is reached only when its certificate verifies
+// against the CA given (or the system's roots); another CA, or none, is a clear error, and
+// a CA file that holds no certificate is a usage error.
+func TestGatewayVerifiesTLS(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`[]`))
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ledgerapi.ConsortiumListRoles.Query(context.Background(), gateway(t, srv.URL, "k", ca), ledgerapi.NoArgs{}); err != nil {
+		t.Fatalf("verified with its CA: %v", err)
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "another CA"}, NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, "other.pem")
+	if err := os.WriteFile(other, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{other, ""} {
+		_, err := ledgerapi.ConsortiumListRoles.Query(context.Background(), gateway(t, srv.URL, "k", c), ledgerapi.NoArgs{})
+		if err == nil || !strings.Contains(err.Error(), "is not verified by the TLS CA given") {
+			t.Fatalf("CA %q: %v", c, err)
+		}
+	}
+	if _, err := NewGateway(srv.URL, "k", filepath.Join(dir, "key.pem")); cmdutil.CodeOf(err) != cmdutil.ExitUsage {
+		t.Fatalf("a missing CA file: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, "empty.pem"), []byte("no PEM here"), 0o644)
+	if _, err := NewGateway(srv.URL, "k", filepath.Join(dir, "empty.pem")); cmdutil.CodeOf(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "no PEM certificate") {
+		t.Fatalf("a CA file without a certificate: %v", err)
 	}
 }
 

@@ -21,6 +21,9 @@ import (
 type Config struct {
 	// Listen is the HTTP address, host:port.
 	Listen string `yaml:"listen"`
+	// TLS is the service's certificate and key: HTTPS is served when it is set, and it
+	// must be set whenever Listen is beyond the loopback interface.
+	TLS *TLS `yaml:"tls,omitempty"`
 	// Channel and Chaincode name what the service fronts.
 	Channel   string `yaml:"channel"`
 	Chaincode string `yaml:"chaincode"`
@@ -29,6 +32,11 @@ type Config struct {
 	// Peers are the gateway peers, in order of preference; the service fails over to the
 	// next when one is unavailable.
 	Peers []Peer `yaml:"peers"`
+	// SettlePeers are peers (of other members) the service only follows: a committed
+	// mutation is answered once they have its block too (timeouts.settle), so that the
+	// next call through another member's gateway sees it. They get no proposal,
+	// transaction or query.
+	SettlePeers []Peer `yaml:"settlePeers,omitempty"`
 	// Identities are the Fabric signing identities, by name.
 	Identities map[string]Identity `yaml:"identities"`
 	// Principals are the API clients and the identity each signs as.
@@ -74,6 +82,13 @@ func (c *Config) VaultDir() string {
 		return c.Vault.Dir
 	}
 	return filepath.Join(filepath.Dir(c.Store), "vault")
+}
+
+// TLS names the PEM files of the service's certificate (with any intermediate CA
+// certificates after it) and its private key.
+type TLS struct {
+	Cert string `yaml:"cert"`
+	Key  string `yaml:"key"`
 }
 
 // Peer is a gateway peer.
@@ -260,8 +275,18 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+	if host, _, err := net.SplitHostPort(c.Listen); err != nil {
 		bad("listen: %q is not host:port", c.Listen)
+	} else if c.TLS == nil && !Loopback(host) {
+		bad("listen: %s is beyond the loopback interface, where API keys would cross the network in clear: set tls.cert and tls.key (plain HTTP is served on 127.0.0.1, ::1 or localhost only)", c.Listen)
+	}
+	if c.TLS != nil {
+		if err := readable(c.TLS.Cert); err != nil {
+			bad("tls.cert: %v", err)
+		}
+		if err := privateFile(c.TLS.Key); err != nil {
+			bad("tls.key: %v", err)
+		}
 	}
 	if c.Channel == "" || c.Chaincode == "" {
 		bad("channel and chaincode: both required")
@@ -272,12 +297,14 @@ func (c *Config) Validate() error {
 	if len(c.Peers) == 0 {
 		bad("peers: at least one gateway peer is required (two or more give failover)")
 	}
-	for i, p := range c.Peers {
-		if _, _, err := net.SplitHostPort(p.Address); err != nil {
-			bad("peers[%d].address: %q is not host:port", i, p.Address)
-		}
-		if err := readable(p.TLSRootCert); err != nil {
-			bad("peers[%d].tlsRootCert: %v", i, err)
+	for field, peers := range map[string][]Peer{"peers": c.Peers, "settlePeers": c.SettlePeers} {
+		for i, p := range peers {
+			if _, _, err := net.SplitHostPort(p.Address); err != nil {
+				bad("%s[%d].address: %q is not host:port", field, i, p.Address)
+			}
+			if err := readable(p.TLSRootCert); err != nil {
+				bad("%s[%d].tlsRootCert: %v", field, i, err)
+			}
 		}
 	}
 	if len(c.Identities) == 0 {
@@ -368,6 +395,17 @@ func (c *Config) Validate() error {
 	}
 	errs = append(errs, c.validateCustomers()...)
 	return errors.Join(errs...)
+}
+
+// Loopback reports whether host (of a listen address) is the loopback interface only:
+// localhost or a loopback IP. An empty host or an unspecified address (0.0.0.0, ::) listens
+// on every interface.
+func Loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func readable(path string) error {

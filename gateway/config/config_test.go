@@ -94,3 +94,47 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		}
 	}
 }
+
+// TestTLSRule: plain HTTP only on the loopback interface; beyond it the configuration needs a
+// certificate and a private key that not every user can read.
+func TestTLSRule(t *testing.T) {
+	for _, tc := range []struct {
+		listen  string
+		tls     bool
+		wantErr string
+	}{
+		{listen: "127.0.0.1:8080"},
+		{listen: "[::1]:8080"},
+		{listen: "localhost:8080"},
+		{listen: "127.0.0.2:8080"},
+		{listen: "0.0.0.0:8080", wantErr: "beyond the loopback interface"},
+		{listen: ":8080", wantErr: "beyond the loopback interface"},
+		{listen: "[::]:8080", wantErr: "beyond the loopback interface"},
+		{listen: "192.0.2.10:8080", wantErr: "set tls.cert and tls.key"},
+		{listen: "localhost.example.com:8080", wantErr: "beyond the loopback interface"},
+		{listen: "0.0.0.0:8080", tls: true},
+		{listen: "127.0.0.1:8080", tls: true},
+	} {
+		t.Run(tc.listen, func(t *testing.T) {
+			cfg, dir := valid(t)
+			cfg.Listen = tc.listen
+			if tc.tls {
+				cfg.TLS = &TLS{Cert: filepath.Join(dir, "cert.pem"), Key: filepath.Join(dir, "key.pem")}
+			}
+			err := cfg.Validate()
+			if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Fatalf("listen %s, tls %v: %v, want %q", tc.listen, tc.tls, err, tc.wantErr)
+			}
+		})
+	}
+	cfg, dir := valid(t)
+	world := filepath.Join(dir, "world.key")
+	if err := os.WriteFile(world, []byte("pem"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Listen, cfg.TLS = "0.0.0.0:8080", &TLS{Cert: filepath.Join(dir, "missing.pem"), Key: world}
+	err := cfg.Validate()
+	if err == nil || !strings.Contains(err.Error(), "tls.cert:") || !strings.Contains(err.Error(), "tls.key: "+world+" is readable by every user") {
+		t.Fatalf("a missing certificate and a world-readable key: %v", err)
+	}
+}

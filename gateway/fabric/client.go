@@ -56,6 +56,15 @@ func WithObserver(o Observer) Option { return func(c *Client) { c.observe = o } 
 // WithLogger logs reconnections and failovers to l (default: discarded).
 func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.log = l } }
 
+// WithSettlePeers names peers, typically other members' peers, that the Client only
+// follows: after a commit it waits, as for its gateway peers, until each has the block
+// (see Timeouts.Settle), so that a call through another member's gateway sees the
+// transaction. It sends them no proposal, transaction or query, so it does not rely on
+// their answers; it only reads their filtered block stream.
+func WithSettlePeers(peers ...Peer) Option {
+	return func(c *Client) { c.settlePeers = append(c.settlePeers, peers...) }
+}
+
 // Client reaches one chaincode on one channel through a list of gateway peers, as any of a
 // set of signing identities. Calls go to the first peer that answers: when a peer is
 // unavailable the Client fails over to the next one and prefers it from then on.
@@ -63,7 +72,11 @@ type Client struct {
 	channel, chaincode string
 	peers              []Peer
 	conns              []*grpc.ClientConn
-	ids                map[string]*signer
+	// settlePeers are followed for their heights only, through settleGWs (as statusID).
+	settlePeers []Peer
+	settleConns []*grpc.ClientConn
+	settleGWs   []*client.Gateway
+	ids         map[string]*signer
 	// statusID is the identity that asks for commit statuses and resubmits envelopes on
 	// behalf of the service (any channel member may).
 	statusID string
@@ -115,6 +128,13 @@ func NewClient(channel, chaincode string, peers []Peer, ids map[string]Identity,
 		}
 		c.conns = append(c.conns, conn)
 	}
+	for _, p := range c.settlePeers {
+		conn, err := Dial(p, grpc.WithConnectParams(grpc.ConnectParams{Backoff: bo, MinConnectTimeout: 2 * time.Second}))
+		if err != nil {
+			return nil, errors.Join(err, c.Close())
+		}
+		c.settleConns = append(c.settleConns, conn)
+	}
 	names := make([]string, 0, len(ids))
 	for name := range ids {
 		names = append(names, name)
@@ -136,6 +156,15 @@ func NewClient(channel, chaincode string, peers []Peer, ids map[string]Identity,
 			s.gws = append(s.gws, gw)
 		}
 		c.ids[name] = s
+		if name == c.statusID {
+			for i, conn := range c.settleConns {
+				gw, err := client.Connect(x509ID, client.WithSign(sign), client.WithClientConnection(conn))
+				if err != nil {
+					return nil, errors.Join(fmt.Errorf("gateway for %s at %s: %w", name, c.settlePeers[i].Address, err), c.Close())
+				}
+				c.settleGWs = append(c.settleGWs, gw)
+			}
+		}
 		if !slices.Contains(c.orgs, id.MSPID) {
 			c.orgs = append(c.orgs, id.MSPID)
 		}
@@ -156,7 +185,10 @@ func (c *Client) Close() error {
 			errs = append(errs, gw.Close())
 		}
 	}
-	for _, conn := range c.conns {
+	for _, gw := range c.settleGWs {
+		errs = append(errs, gw.Close())
+	}
+	for _, conn := range append(slices.Clip(c.conns), c.settleConns...) {
 		errs = append(errs, conn.Close())
 	}
 	return errors.Join(errs...)

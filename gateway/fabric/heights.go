@@ -48,7 +48,23 @@ type peerState struct {
 }
 
 func newPeerHeights(c *Client) *peerHeights {
-	return &peerHeights{c: c, changed: make(chan struct{}), peers: make([]peerState, len(c.peers))}
+	return &peerHeights{c: c, changed: make(chan struct{}), peers: make([]peerState, len(c.peers)+len(c.settlePeers))}
+}
+
+// peer is peer p of the heights: a gateway peer, then a settle peer.
+func (h *peerHeights) peer(p int) Peer {
+	if p < len(h.c.peers) {
+		return h.c.peers[p]
+	}
+	return h.c.settlePeers[p-len(h.c.peers)]
+}
+
+// gateway is the status identity's gateway through peer p of the heights.
+func (h *peerHeights) gateway(p int) *client.Gateway {
+	if p < len(h.c.peers) {
+		return h.c.ids[h.c.statusID].gws[p]
+	}
+	return h.c.settleGWs[p-len(h.c.peers)]
 }
 
 // settle waits until every peer has committed block, or the settle timeout passes, or ctx
@@ -80,7 +96,7 @@ func (h *peerHeights) settle(ctx context.Context, committedAt int, block uint64)
 			for _, p := range behind {
 				h.peers[p].lagging = true
 				h.c.log.Warn("peer has not committed a block that another peer has; not waiting for it until it catches up",
-					"peer", h.c.peers[p].Address, "block", block, "peerHeight", h.peers[p].next, "waited", timeout)
+					"peer", h.peer(p).Address, "block", block, "peerHeight", h.peers[p].next, "waited", timeout)
 			}
 		}
 		changed := h.changed
@@ -128,7 +144,7 @@ func (h *peerHeights) startLocked(block uint64) {
 // follow keeps peer p's height up to date from its filtered block stream, from block
 // from on, reconnecting after a failure until ctx ends.
 func (h *peerHeights) follow(ctx context.Context, p int, from uint64) {
-	network := h.c.ids[h.c.statusID].gws[p].GetNetwork(h.c.channel)
+	network := h.gateway(p).GetNetwork(h.c.channel)
 	for ctx.Err() == nil {
 		blocks, err := network.FilteredBlockEvents(ctx, client.WithStartBlock(from))
 		if err == nil {
@@ -146,7 +162,7 @@ func (h *peerHeights) follow(ctx context.Context, p int, from uint64) {
 		if !h.peers[p].down {
 			h.peers[p].down = true
 			h.notifyLocked()
-			h.c.log.Warn("peer's block stream broke; not waiting for the peer until it delivers again", "peer", h.c.peers[p].Address, "error", err)
+			h.c.log.Warn("peer's block stream broke; not waiting for the peer until it delivers again", "peer", h.peer(p).Address, "error", err)
 		}
 		h.mu.Unlock()
 		select {
@@ -166,7 +182,7 @@ func (h *peerHeights) advanceLocked(p int, next uint64) {
 	s.down = false
 	if s.lagging && s.next > h.target {
 		s.lagging = false
-		h.c.log.Info("peer caught up", "peer", h.c.peers[p].Address, "height", s.next)
+		h.c.log.Info("peer caught up", "peer", h.peer(p).Address, "height", s.next)
 	}
 	h.notifyLocked()
 }

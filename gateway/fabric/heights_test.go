@@ -3,6 +3,7 @@ package fabric
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -152,5 +153,53 @@ func TestSettleSkipsAPeerThatIsDown(t *testing.T) {
 	}
 	if err, _ := o.last(t); err != nil {
 		t.Fatalf("settle with a peer down: %v", err)
+	}
+}
+
+// TestSettlePeersAreOnlyFollowed: a commit also waits for a settle peer (another member's)
+// to have the block, but the settle peer gets nothing but the block stream request: no
+// proposal, submission, commit status or query, not even when the gateway peer is down.
+func TestSettlePeersAreOnlyFollowed(t *testing.T) {
+	pki := newTestPKI(t)
+	own, p1 := startFakePeer(t, pki, `{}`)
+	other, p2 := startFakePeer(t, pki, `{}`)
+	other.setHeight(7)
+	o := &settleObserver{}
+	c, err := NewClient("ch", "cc", []Peer{p1}, map[string]Identity{"user": newTestIdentity(t, "Org1MSP")},
+		WithTimeouts(Timeouts{Evaluate: 2 * time.Second, Endorse: 2 * time.Second, Submit: 2 * time.Second, Settle: time.Minute}),
+		WithObserver(o.observe), WithSettlePeers(p2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+
+	done := make(chan error, 1)
+	go func() {
+		_, err := session(t, c, nil).Health().Ping(context.Background(), ledgerapi.PingRequest{Nonce: "n"})
+		done <- err
+	}()
+	waitFor(t, "the settle peer's block stream to open at block 7", func() bool { return slices.Contains(other.log(), "deliver filtered from 7") })
+	select {
+	case err := <-done:
+		t.Fatalf("answered while the settle peer lacks the block (err %v)", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	other.setHeight(8)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("not answered after the settle peer committed the block")
+	}
+	own.server.Stop()
+	if _, err := session(t, c, nil).Health().Version(context.Background()); err == nil {
+		t.Fatal("a query answered with the only gateway peer down")
+	}
+	for _, call := range other.log() {
+		if !strings.HasPrefix(call, "deliver filtered") {
+			t.Fatalf("the settle peer was sent %q (calls %v)", call, other.log())
+		}
 	}
 }

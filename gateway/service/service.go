@@ -8,6 +8,7 @@ package service
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -51,13 +52,17 @@ func New(cfg *config.Config, log *slog.Logger) (*Service, error) {
 	for i, p := range cfg.Peers {
 		peers[i] = fabric.Peer{Address: p.Address, TLSRootCertPath: p.TLSRootCert, ServerName: p.ServerName}
 	}
+	settle := make([]fabric.Peer, len(cfg.SettlePeers))
+	for i, p := range cfg.SettlePeers {
+		settle[i] = fabric.Peer{Address: p.Address, TLSRootCertPath: p.TLSRootCert, ServerName: p.ServerName}
+	}
 	ids := map[string]fabric.Identity{}
 	for name, id := range cfg.Identities {
 		ids[name] = fabric.Identity{MSPID: id.MSPID, CertPath: id.Cert, KeyPath: id.Key}
 	}
 	fc, err := fabric.NewClient(cfg.Channel, cfg.Chaincode, peers, ids,
 		fabric.WithTimeouts(fabric.Timeouts{Evaluate: cfg.Timeouts.Evaluate, Endorse: cfg.Timeouts.Endorse, Submit: cfg.Timeouts.Submit, Settle: cfg.Timeouts.Settle}),
-		fabric.WithObserver(m.Phase), fabric.WithLogger(log))
+		fabric.WithObserver(m.Phase), fabric.WithLogger(log), fabric.WithSettlePeers(settle...))
 	if err != nil {
 		return nil, fmt.Errorf("connect to Fabric: %w", err)
 	}
@@ -206,7 +211,8 @@ func (s *Service) Run(ctx context.Context) error {
 	return s.Serve(ctx, ln)
 }
 
-// Serve is Run on a listener the caller opened.
+// Serve is Run on a listener the caller opened: HTTPS with the configured certificate when
+// the configuration has one, plain HTTP otherwise.
 func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 	base, cancelBase := context.WithCancel(context.Background())
 	defer cancelBase()
@@ -236,8 +242,13 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 		s.keeper.Run(recCtx)
 	}()
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
-	s.log.Info("gateway service listening", "address", ln.Addr().String(), "peers", len(s.cfg.Peers),
+	if t := s.cfg.TLS; t != nil {
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		go func() { serveErr <- srv.ServeTLS(ln, t.Cert, t.Key) }()
+	} else {
+		go func() { serveErr <- srv.Serve(ln) }()
+	}
+	s.log.Info("gateway service listening", "address", ln.Addr().String(), "tls", s.cfg.TLS != nil, "peers", len(s.cfg.Peers),
 		"identities", len(s.cfg.Identities), "principals", len(s.cfg.Principals))
 	var err error
 	select {
