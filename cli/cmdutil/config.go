@@ -79,9 +79,18 @@ func (p *Profile) Transport() string {
 	return TransportFabric
 }
 
+// Customer reports whether the profile is a customer's: a gateway URL with the customer's
+// own certificate and key and no API key, for prepare -> sign -> submit.
+func (p *Profile) Customer() bool {
+	return p.Gateway != "" && p.Cert != "" && p.Key != "" && p.APIKey == "" && p.Peer == "" && p.TLSRootCert == ""
+}
+
 // Validate checks that the profile names exactly one transport with everything it needs.
 func (p *Profile) Validate() error {
 	fabric := p.Peer != "" || p.TLSRootCert != "" || p.MSPID != "" || p.Cert != "" || p.Key != ""
+	if p.Customer() {
+		fabric = false
+	}
 	switch {
 	case p.GatewayCA != "" && p.Gateway == "":
 		return errors.New("a gateway CA without a gateway URL")

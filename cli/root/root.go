@@ -14,6 +14,7 @@ import (
 	configcmd "github.com/cxledger/cxledger/cli/config"
 	eventscmd "github.com/cxledger/cxledger/cli/events"
 	gatewaycmd "github.com/cxledger/cxledger/cli/gateway"
+	identitycmd "github.com/cxledger/cxledger/cli/identity"
 	loyaltycmd "github.com/cxledger/cxledger/cli/loyalty"
 	networkcmd "github.com/cxledger/cxledger/cli/network"
 	ordercmd "github.com/cxledger/cxledger/cli/order"
@@ -59,7 +60,7 @@ Environment variables: ` + "`cxl help environment`" + `.`,
 	cmd.AddGroup(&cobra.Group{ID: "ledger", Title: "Ledger commands:"}, &cobra.Group{ID: "ops", Title: "Operations commands:"})
 	for _, c := range []*cobra.Command{productcmd.NewCmdProduct(f), ordercmd.NewCmdOrder(f), balancecmd.NewCmdBalance(f),
 		loyaltycmd.NewCmdLoyalty(f), ticketcmd.NewCmdTicket(f), reviewcmd.NewCmdReview(f), rolecmd.NewCmdRole(f),
-		txcmd.NewCmdTx(f), eventscmd.NewCmdEvents(f)} {
+		txcmd.NewCmdTx(f), eventscmd.NewCmdEvents(f), identitycmd.NewCmdIdentity(f)} {
 		c.GroupID = "ledger"
 		cmd.AddCommand(c)
 	}

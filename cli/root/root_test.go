@@ -95,6 +95,8 @@ var jsonFields = map[string]string{
 	"cxl ticket sla show":            "default,high,low,merchant,normal,updated,updatedTx,urgent",
 	"cxl ticket sla sweep":           "blockNumber,result,transactionId",
 	"cxl tx status":                  "blockNumber,error,result,state,transactionId,validationCode",
+	"cxl identity enroll":            "cert,chain,gateway,key,profile",
+	"cxl identity invite":            "enrolUrl,expiresAt,id,secret",
 }
 
 // ledgerGroups are the command groups that reach the ledger: every leaf in them prints JSON.

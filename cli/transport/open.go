@@ -14,6 +14,9 @@ func Open(ctx context.Context, f *cmdutil.Factory) (cmdutil.Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r.Profile.Customer() {
+		return NewCustomer(r.Profile)
+	}
 	if r.Profile.Transport() == cmdutil.TransportGateway {
 		return NewGateway(r.Profile.Gateway, r.Profile.APIKey, r.Profile.GatewayCA)
 	}
