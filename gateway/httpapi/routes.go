@@ -22,6 +22,7 @@ func (s *Server) table() []Route {
 	routes = append(routes, resolverRoutes()...)
 	routes = append(routes, s.customerRoutes()...)
 	routes = append(routes, s.identityRoutes()...)
+	routes = append(routes, s.epcisRoutes()...)
 	return routes
 }
 
