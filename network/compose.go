@@ -111,11 +111,12 @@ func chaincodeService(org Org) string { return "chaincode." + org.Domain }
 // chaincode server under Docker.
 func baselineService(org Org) string { return "baseline." + org.Domain }
 
-// Services lists the Compose services of topology t: its nodes, then its chaincode servers,
-// then its baseline chaincode servers, then the members' gateway services.
+// Services lists the Compose services of topology t: its organisations' CAs, its nodes,
+// then its chaincode servers, then its baseline chaincode servers, then the members' gateway
+// services.
 func (t Topology) Services() []string {
 	var names []string
-	for _, n := range t.Nodes() {
+	for _, n := range append(t.CANodes(), t.Nodes()...) {
 		names = append(names, n.Name)
 	}
 	for _, org := range t.PeerOrgs() {
@@ -163,6 +164,7 @@ func composeVars(t Topology, s composeSettings) ([]composeVar, error) {
 		{"CXL_PEER_IMAGE", PeerImage},
 		{"CXL_CHAINCODE_IMAGE", ChaincodeImage},
 		{"CXL_GATEWAY_IMAGE", GatewayImage},
+		{"CXL_CA_IMAGE", CAImage},
 		{"CXL_CHAINCODE_VERSION", s.chaincodeVersion},
 	}
 	for _, org := range t.PeerOrgs() {
@@ -179,7 +181,7 @@ func composeVars(t Topology, s composeSettings) ([]composeVar, error) {
 		}
 		vars = append(vars, composeVar{"CXL_" + envName(baselineService(org)) + "_ID", pkg.id})
 	}
-	for _, n := range t.Nodes() {
+	for _, n := range append(t.CANodes(), t.Nodes()...) {
 		for _, p := range publishedPorts(n) {
 			vars = append(vars, composeVar{p.variable, strconv.Itoa(p.port)})
 		}
@@ -248,7 +250,7 @@ func healthcheck(target string, ca ...string) composeHealth {
 var boundedLogs = composeLogging{Driver: "json-file", Options: map[string]string{"max-size": "10m", "max-file": "3"}}
 
 const composeHeader = `The cxledger network as Docker Compose services: %d Raft orderers, %s,
-per organisation one chaincode-as-a-service server of cxledger and one of the benchmarks'
+per organisation one Fabric CA, one chaincode-as-a-service server of cxledger and one of the benchmarks'
 baseline chaincode, and one gateway service per organisation, with the names and ports of the
 native network.
 Every image is built FROM scratch by ` + "`cxl network images`" + `.
@@ -309,6 +311,29 @@ func ComposeFile(t Topology) ([]byte, error) {
 		s.Healthcheck = healthcheck(fmt.Sprintf("http://127.0.0.1:%d/healthz", n.OperationsPort))
 		volumes.Content = append(volumes.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: n.Name}, &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle})
 		return add(n.Name, s)
+	}
+	// Each organisation's CA runs as the owner of the state directory: its home (the
+	// configuration with the bootstrap secret, the database, its TLS key) and the
+	// organisation's root CA key are readable by their owner only. The key pair is mounted
+	// read-only where the configuration names it, beside the home.
+	for _, org := range t.PeerOrgs() {
+		n := org.CA
+		s := composeService{
+			Image: ref("CXL_CA_IMAGE"), User: ref("CXL_UID") + ":" + ref("CXL_GID"),
+			Environment: caEnv(home, t, org),
+			Volumes: []string{
+				ref("CXL_HOME") + "/" + filepath.ToSlash(home.CAServerDir(org)) + ":" + containerCAHome,
+				ref("CXL_HOME") + "/" + filepath.ToSlash(home.caKeyDir(org)) + ":" + containerCAKeys + ":ro",
+			},
+			Healthcheck: healthcheck(fmt.Sprintf("http://127.0.0.1:%d/healthz", n.OperationsPort)),
+			Logging:     boundedLogs,
+		}
+		for _, p := range publishedPorts(n) {
+			s.Ports = append(s.Ports, fmt.Sprintf("127.0.0.1:%s:%d", ref(p.variable), p.port))
+		}
+		if err := add(n.Name, s); err != nil {
+			return nil, err
+		}
 	}
 	for _, n := range t.OrdererNodes() {
 		if err := node(n, "CXL_ORDERER_IMAGE", ordererEnv(home, t, n), home.OrdererDir(n)); err != nil {
@@ -445,7 +470,7 @@ func HyperledgerOverride(t Topology) ([]byte, error) {
 	}
 	doc := &yaml.Node{Kind: yaml.MappingNode, HeadComment: commentLines(`Runs the orderers and peers of docker-compose.yaml on the official Hyperledger Fabric images
 instead of the FROM-scratch ones ` + "`cxl network images`" + ` builds, for machines that can pull
-from Docker Hub (the chaincode servers keep cxledger's image):
+from Docker Hub (the CAs and chaincode servers keep cxledger's images):
 
   cxl network up --docker --compose-override docker-compose.hyperledger.yaml
 

@@ -3,10 +3,12 @@ package network
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/template"
 )
 
@@ -50,7 +52,11 @@ func (h Home) OrdererTLSRootCert() string {
 // GenesisBlock is the channel's genesis block.
 func (h Home) GenesisBlock(t Topology) string { return h.Path("channel", t.Channel+".block") }
 
-const cryptoConfigTemplate = `OrdererOrgs:
+// The cryptogen configurations: one per organisation, so each member makes its own material
+// and no run holds two members' keys. A peer organisation gets its CA and TLS CA, its
+// peers, and only the Admin cryptogen always makes (Users: 0), which the organisation's
+// Fabric CA replaces with an enrolled one (enrolIdentities).
+const ordererCryptoTemplate = `OrdererOrgs:
   - Name: Orderer
     Domain: {{.Domain}}
     EnableNodeOUs: true
@@ -61,17 +67,17 @@ const cryptoConfigTemplate = `OrdererOrgs:
 {{- end}}
     Users:
       Count: 0
-PeerOrgs:
-{{- range .Orgs}}
-  - Name: {{.Name}}
-    Domain: {{.Domain}}
+`
+
+const peerOrgCryptoTemplate = `PeerOrgs:
+  - Name: {{.Org.Name}}
+    Domain: {{.Org.Domain}}
     EnableNodeOUs: true
     Template:
-      Count: {{.Peers}}
+      Count: {{.Org.Peers}}
       SANS: [localhost, 127.0.0.1]
     Users:
-      Count: {{.Users}}
-{{- end}}
+      Count: 0
 `
 
 const configtxTemplate = `Organizations:
@@ -157,23 +163,35 @@ Profiles:
         V2_5: true
 `
 
-// Generate writes crypto material (cryptogen, NodeOUs on, the node's host name, localhost and
-// 127.0.0.1 in the TLS SANs) and the channel genesis block (configtxgen) for the topology,
-// with the orderer endpoints, consenters and anchor peers addressed the way the topology's
-// runtime connects nodes. It does nothing for material that already exists, so a restarted
-// network keeps its identities.
+// Generate writes crypto material (cryptogen run once per organisation, NodeOUs on, the
+// node's host name, localhost and 127.0.0.1 in the TLS SANs) and the channel genesis block
+// (configtxgen) for the topology, with the orderer endpoints, consenters and anchor peers
+// addressed the way the topology's runtime connects nodes. The nodes' identities come from
+// cryptogen because the genesis block names them before any CA runs; people's identities
+// come from each organisation's CA later. It does nothing for material that already exists,
+// so a restarted network keeps its identities.
 func Generate(ctx context.Context, home Home, t Topology) error {
 	if _, err := os.Stat(home.GenesisBlock(t)); err == nil {
 		return nil
 	}
-	cryptoConfig, err := renderConfigs(home, t)
+	cryptoConfigs, err := renderConfigs(home, t)
 	if err != nil {
 		return err
 	}
 	if err := os.RemoveAll(home.Crypto()); err != nil {
 		return fmt.Errorf("clear old crypto material: %w", err)
 	}
-	if err := runTool(ctx, home, "cryptogen", nil, "generate", "--config", cryptoConfig, "--output", home.Crypto()); err != nil {
+	errs := make(chan error, len(cryptoConfigs))
+	for _, cfg := range cryptoConfigs {
+		go func() {
+			errs <- runTool(ctx, home, "cryptogen", nil, "generate", "--config", cfg, "--output", home.Crypto())
+		}()
+	}
+	var all []error
+	for range cryptoConfigs {
+		all = append(all, <-errs)
+	}
+	if err := errors.Join(all...); err != nil {
 		return err
 	}
 	if t.Runtime == Docker {
@@ -188,12 +206,13 @@ func Generate(ctx context.Context, home Home, t Topology) error {
 		"-channelID", t.Channel, "-outputBlock", home.GenesisBlock(t))
 }
 
-// renderConfigs writes crypto-config.yaml and configtx.yaml for the topology into the
-// config directory and returns the path of the first.
-func renderConfigs(home Home, t Topology) (string, error) {
+// renderConfigs writes the cryptogen configurations (crypto-config-orderer.yaml and one
+// crypto-config-<org>.yaml per peer organisation) and configtx.yaml for the topology into
+// the config directory and returns the paths of the cryptogen configurations.
+func renderConfigs(home Home, t Topology) ([]string, error) {
 	cfgDir := home.Path("config")
 	if err := os.MkdirAll(cfgDir, 0o755); err != nil {
-		return "", fmt.Errorf("create config dir: %w", err)
+		return nil, fmt.Errorf("create config dir: %w", err)
 	}
 	funcs := template.FuncMap{
 		"hostname":   func(n Node) string { return n.Name[:len(n.Name)-len(n.OrgDomain)-1] },
@@ -211,14 +230,21 @@ func renderConfigs(home Home, t Topology) (string, error) {
 		"BatchTimeout":    t.BatchTimeout.String(),
 		"MaxMessageCount": t.MaxMessageCount,
 	}
-	cryptoConfig := filepath.Join(cfgDir, "crypto-config.yaml")
-	if err := renderFile(cryptoConfig, cryptoConfigTemplate, funcs, data); err != nil {
-		return "", err
+	cryptoConfigs := []string{filepath.Join(cfgDir, "crypto-config-orderer.yaml")}
+	if err := renderFile(cryptoConfigs[0], ordererCryptoTemplate, funcs, data); err != nil {
+		return nil, err
+	}
+	for _, org := range t.PeerOrgs() {
+		path := filepath.Join(cfgDir, "crypto-config-"+strings.ToLower(org.Name)+".yaml")
+		if err := renderFile(path, peerOrgCryptoTemplate, funcs, map[string]any{"Org": org}); err != nil {
+			return nil, err
+		}
+		cryptoConfigs = append(cryptoConfigs, path)
 	}
 	if err := renderFile(filepath.Join(cfgDir, "configtx.yaml"), configtxTemplate, funcs, data); err != nil {
-		return "", err
+		return nil, err
 	}
-	return cryptoConfig, nil
+	return cryptoConfigs, nil
 }
 
 func renderFile(path, text string, funcs template.FuncMap, data any) error {

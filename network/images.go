@@ -18,6 +18,10 @@ import (
 	"time"
 )
 
+// CAImage is the image of each organisation's Fabric CA, built FROM scratch from the static
+// fabric-ca-server Build makes.
+const CAImage = "cxledger/ca:" + FabricCAVersion + "-" + ImageRevision
+
 // Image is one image BuildImages builds FROM scratch: a Dockerfile under docker/ in the
 // repository, and the files its build context holds.
 type Image struct {
@@ -51,6 +55,9 @@ func Images(home Home) []Image {
 		}},
 		{Tag: GatewayImage, Dockerfile: "gateway.Dockerfile", Files: map[string]string{
 			"cxl-gateway": bin("cxl-gateway"), "cxl-healthcheck": bin("cxl-healthcheck"),
+		}},
+		{Tag: CAImage, Dockerfile: "ca.Dockerfile", Files: map[string]string{
+			"fabric-ca-server": bin("fabric-ca-server"), "cxl-healthcheck": bin("cxl-healthcheck"),
 		}},
 	}
 }

@@ -61,9 +61,10 @@ func LoadHomeTopology(home Home) (Topology, bool, error) {
 	return t.WithDefaults(), true, nil
 }
 
-// Up generates crypto material and the channel, starts the orderers and peers (as
-// processes, or as Compose services under the Docker runtime), joins them to the channel,
-// deploys the chaincode, and writes network.json. It returns ErrAlreadyUp (with the profile)
+// Up generates crypto material and the channel, starts each organisation's Fabric CA and
+// the orderers (as processes, or as Compose services under the Docker runtime), enrols each
+// organisation's Admin, users and registrar through its CA while the orderers join the
+// channel, starts and joins the peers, deploys the chaincode, and writes network.json. It returns ErrAlreadyUp (with the profile)
 // when everything already runs, and restarts only what is down otherwise.
 func Up(ctx context.Context, opts Options) (*Profile, error) {
 	home := opts.Home
@@ -116,7 +117,7 @@ func Up(ctx context.Context, opts Options) (*Profile, error) {
 	if err := os.MkdirAll(string(home), 0o755); err != nil {
 		return nil, fmt.Errorf("create %s: %w", home, err)
 	}
-	if !allExist(home.Bin(), append(append([]string{}, FabricTools...), OwnTools...)) {
+	if !allExist(home.Bin(), append(append(append([]string{}, FabricTools...), FabricCATools...), OwnTools...)) {
 		return nil, fmt.Errorf("binaries missing in %s: run Build first", home.Bin())
 	}
 	overrides := opts.ComposeOverrides
@@ -145,6 +146,9 @@ func Up(ctx context.Context, opts Options) (*Profile, error) {
 	if err := Generate(ctx, home, t); err != nil {
 		return nil, err
 	}
+	if err := PrepareCAs(home, t); err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	project := ""
 	if t.Runtime == Docker {
@@ -164,16 +168,25 @@ func Up(ctx context.Context, opts Options) (*Profile, error) {
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(progress, "starting %d orderers\n", t.Orderers)
-	if err := startNodes(ctx, r, t.OrdererNodes()); err != nil {
+	// Each organisation's CA starts with the orderers; the identities it enrols (the Admin
+	// that joins the peers, the users) are made while the orderers join the channel.
+	fmt.Fprintf(progress, "starting %d CAs and %d orderers\n", len(t.Orgs), t.Orderers)
+	if err := startNodes(ctx, r, append(t.CANodes(), t.OrdererNodes()...)); err != nil {
 		return nil, err
 	}
+	enrolled := make(chan error, 1)
+	go func() { enrolled <- EnrolIdentities(ctx, home, t, progress) }()
 	if err := forEachNode(t.OrdererNodes(), func(n Node) error { return joinOrderer(ctx, home, t, n) }); err != nil {
+		<-enrolled
 		return nil, err
 	}
 	leaderCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if _, err := RaftLeader(leaderCtx, t); err != nil {
+		<-enrolled
+		return nil, err
+	}
+	if err := <-enrolled; err != nil {
 		return nil, err
 	}
 	var peers []Node
@@ -226,7 +239,7 @@ func allRunning(ctx context.Context, r runner, home Home, t Topology, version st
 		return false, err
 	}
 	var names []string
-	for _, n := range t.Nodes() {
+	for _, n := range append(t.CANodes(), t.Nodes()...) {
 		names = append(names, n.Name)
 	}
 	names = append(names, r.servers(d)...)
@@ -242,7 +255,7 @@ func allRunning(ctx context.Context, r runner, home Home, t Topology, version st
 // published ones under Docker.
 func hostPorts(t Topology) []int {
 	var ports []int
-	for _, n := range t.Nodes() {
+	for _, n := range append(t.CANodes(), t.Nodes()...) {
 		ports = append(ports, nodeHostPorts(t, n)...)
 	}
 	return ports
@@ -273,7 +286,7 @@ func checkPortsOfStopped(ctx context.Context, r runner, t Topology) error {
 		return err
 	}
 	var ports []int
-	for _, n := range t.Nodes() {
+	for _, n := range append(t.CANodes(), t.Nodes()...) {
 		if !states[n.Name].running {
 			ports = append(ports, nodeHostPorts(t, n)...)
 		}
@@ -402,6 +415,20 @@ type OrgProfile struct {
 	Collection string                  `json:"collection"`
 	Peers      []EndpointInfo          `json:"peers"`
 	Users      map[string]IdentityInfo `json:"users"`
+	// CA is the organisation's Fabric CA.
+	CA *CAInfo `json:"ca,omitempty"`
+}
+
+// CAInfo is how a client reaches an organisation's Fabric CA, and the identity the
+// organisation's gateway registers customers with.
+type CAInfo struct {
+	// URL is the CA's address on this machine (https).
+	URL string `json:"url"`
+	// TLSRootCert is the file of the TLS root certificate that verifies the CA.
+	TLSRootCert string `json:"tlsRootCert"`
+	// Registrar is the organisation's registrar: it may register and revoke client
+	// identities without attributes, and holds no business role.
+	Registrar IdentityInfo `json:"registrar"`
 }
 
 // IdentityInfo names the certificate and private key files of an identity.
@@ -426,15 +453,21 @@ func NewProfile(home Home, t Topology, d Deployment) *Profile {
 			users = append(users, fmt.Sprintf("User%d", i))
 		}
 		for _, u := range users {
-			msp := home.UserMSP(org, u)
-			op.Users[u] = IdentityInfo{
-				Cert: filepath.Join(msp, "signcerts", u+"@"+org.Domain+"-cert.pem"),
-				Key:  filepath.Join(msp, "keystore", "priv_sk"),
-			}
+			op.Users[u] = home.userIdentity(org, u)
 		}
+		op.CA = &CAInfo{URL: CAURL(org), TLSRootCert: home.TLSRootCert(org), Registrar: home.userIdentity(org, RegistrarUser)}
 		p.Orgs = append(p.Orgs, op)
 	}
 	return p
+}
+
+// userIdentity names the certificate and key files of org's user in its MSP directory.
+func (h Home) userIdentity(org Org, user string) IdentityInfo {
+	msp := h.UserMSP(org, user)
+	return IdentityInfo{
+		Cert: filepath.Join(msp, "signcerts", enrolmentID(org, user)+"-cert.pem"),
+		Key:  filepath.Join(msp, "keystore", "priv_sk"),
+	}
 }
 
 // Save writes the profile to network.json.

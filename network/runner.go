@@ -141,10 +141,13 @@ func (r processRunner) startNodes(_ context.Context, nodes []Node) error {
 	}
 	for _, n := range nodes {
 		var err error
-		if n.Kind == "orderer" {
+		_, org, _ := r.t.nodeNamed(n.Name)
+		switch n.Kind {
+		case "orderer":
 			_, err = Start(r.home, n.Name, "orderer", nil, ordererEnv(r.home, r.t, n))
-		} else {
-			_, org, _ := r.t.nodeNamed(n.Name)
+		case "ca":
+			_, err = Start(r.home, n.Name, "fabric-ca-server", []string{"start"}, caEnv(r.home, r.t, org))
+		default:
 			_, err = Start(r.home, n.Name, "peer", []string{"node", "start"}, peerEnv(r.home, r.t, org, n))
 		}
 		if err != nil {
@@ -195,7 +198,7 @@ func (r processRunner) logHint(name string) string {
 	return filepath.Join(r.home.Logs(), name+".log")
 }
 
-// nodeNamed finds a node, and for a peer its organisation, by host name.
+// nodeNamed finds a node, and for a peer or a CA its organisation, by host name.
 func (t Topology) nodeNamed(name string) (Node, Org, bool) {
 	for _, n := range t.OrdererNodes() {
 		if n.Name == name {
@@ -203,6 +206,9 @@ func (t Topology) nodeNamed(name string) (Node, Org, bool) {
 		}
 	}
 	for _, org := range t.PeerOrgs() {
+		if org.CA.Name == name {
+			return org.CA, org, true
+		}
 		for _, n := range org.PeerNodes {
 			if n.Name == name {
 				return n, org, true

@@ -26,9 +26,10 @@ type NodeStatus struct {
 
 // Status is the state of a whole network.
 type Status struct {
-	Home      string          `json:"home"`
-	Runtime   Runtime         `json:"runtime"`
-	Channel   string          `json:"channel"`
+	Home    string  `json:"home"`
+	Runtime Runtime `json:"runtime"`
+	Channel string  `json:"channel"`
+	// Nodes are the organisations' CAs, the orderers and the peers.
 	Nodes     []NodeStatus    `json:"nodes"`
 	Chaincode ChaincodeStatus `json:"chaincode"`
 	// Baseline is the benchmarks' baseline chaincode (BaselineChaincode).
@@ -43,9 +44,9 @@ type ChaincodeStatus struct {
 	Servers  []NodeStatus `json:"servers"`
 }
 
-// GetStatus inspects every node of the network in home: process, health and channel height,
-// and the committed chaincode definition. A node that does not answer is reported, not an
-// error.
+// GetStatus inspects every node of the network in home: each organisation's CA (process and
+// health), then the orderers and peers (process, health and channel height), and the
+// committed chaincode definition. A node that does not answer is reported, not an error.
 func GetStatus(ctx context.Context, home Home) (*Status, error) {
 	t, ok, err := LoadHomeTopology(home)
 	if err != nil {
@@ -64,15 +65,25 @@ func GetStatus(ctx context.Context, home Home) (*Status, error) {
 	}
 	st := &Status{Home: string(home), Runtime: t.Runtime, Channel: t.Channel}
 	client := &http.Client{Timeout: time.Second}
+	healthy := func(n Node) bool {
+		resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", n.OperationsPort))
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}
+	var cas []NodeStatus
+	for _, n := range t.CANodes() {
+		ps := states[n.Name]
+		cas = append(cas, NodeStatus{Name: n.Name, Kind: n.Kind, Running: ps.running, PID: ps.pid,
+			Container: ps.container, Healthy: ps.running && healthy(n)})
+	}
 	for _, n := range t.Nodes() {
 		ps := states[n.Name]
 		ns := NodeStatus{Name: n.Name, Kind: n.Kind, Running: ps.running, PID: ps.pid, Container: ps.container}
 		if ps.running {
-			resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", n.OperationsPort))
-			if err == nil {
-				ns.Healthy = resp.StatusCode == http.StatusOK
-				resp.Body.Close()
-			}
+			ns.Healthy = healthy(n)
 			var h uint64
 			if n.Kind == "orderer" {
 				h, err = OrdererHeight(ctx, home, t, n)
@@ -88,7 +99,9 @@ func GetStatus(ctx context.Context, home Home) (*Status, error) {
 		st.Nodes = append(st.Nodes, ns)
 	}
 	st.Chaincode.Name, st.Baseline.Name = t.Chaincode, BaselineChaincode
-	if allDown(st.Nodes) {
+	down := allDown(st.Nodes)
+	st.Nodes = append(cas, st.Nodes...)
+	if down {
 		return st, nil
 	}
 	for _, cc := range []*ChaincodeStatus{&st.Chaincode, &st.Baseline} {

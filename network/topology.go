@@ -308,17 +308,23 @@ type Org struct {
 	ChaincodePort int `json:"chaincodePort"`
 	// BaselinePort is where the organisation's server of the baseline chaincode listens.
 	BaselinePort int `json:"baselinePort"`
+	// CA is the organisation's Fabric CA: Port is its TLS REST API, OperationsPort its
+	// /healthz.
+	CA Node `json:"ca"`
 }
 
 // Port layout (before the offset): orderer i uses 7050+10i (service), +1 (admin),
 // +2 (operations); peer p of org o uses 7100+100o+10p (service), +1 (chaincode),
 // +2 (operations); org o's chaincode server listens on 7900+o (and 7950+o for the next
-// definition during an upgrade), its baseline chaincode server on 7920+o.
+// definition during an upgrade), its baseline chaincode server on 7920+o, its Fabric CA on
+// 7980+o (operations 7990+o).
 const (
-	ordererBasePort   = 7050
-	peerBasePort      = 7100
-	chaincodeBasePort = 7900
-	baselineBasePort  = 7920
+	ordererBasePort      = 7050
+	peerBasePort         = 7100
+	chaincodeBasePort    = 7900
+	baselineBasePort     = 7920
+	caBasePort           = 7980
+	caOperationsBasePort = 7990
 )
 
 // OrdererNodes lists the orderer nodes in order.
@@ -350,6 +356,14 @@ func (t Topology) PeerOrgs() []Org {
 			ChaincodePort: t.PortOffset + chaincodeBasePort + o,
 			BaselinePort:  t.PortOffset + baselineBasePort + o,
 		}
+		org.CA = Node{
+			Name:           "ca." + org.Domain,
+			Kind:           "ca",
+			MSPID:          org.MSPID,
+			Port:           t.PortOffset + caBasePort + o,
+			OperationsPort: t.PortOffset + caOperationsBasePort + o,
+			OrgDomain:      org.Domain,
+		}
 		for p := 0; p < spec.Peers; p++ {
 			base := t.PortOffset + peerBasePort + 100*o + 10*p
 			org.PeerNodes = append(org.PeerNodes, Node{
@@ -365,6 +379,15 @@ func (t Topology) PeerOrgs() []Org {
 		orgs[o] = org
 	}
 	return orgs
+}
+
+// CANodes lists the organisations' Fabric CAs, in the order of the organisations.
+func (t Topology) CANodes() []Node {
+	var nodes []Node
+	for _, org := range t.PeerOrgs() {
+		nodes = append(nodes, org.CA)
+	}
+	return nodes
 }
 
 // Nodes lists every orderer and peer.
@@ -389,7 +412,7 @@ func (t Topology) Ports() []int {
 		}
 	}
 	for _, org := range t.PeerOrgs() {
-		ports = append(ports, org.ChaincodePort, org.BaselinePort)
+		ports = append(ports, org.ChaincodePort, org.BaselinePort, org.CA.Port, org.CA.OperationsPort)
 	}
 	return ports
 }

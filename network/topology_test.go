@@ -69,8 +69,9 @@ func TestPortsAreDistinctAtTheLimits(t *testing.T) {
 	for _, org := range topo.PeerOrgs() {
 		ports = append(ports, serverPort(org, 1))
 	}
-	gateway := topo.PortOffset + 8080 // cxl gateway up
-	ports = append(ports, gateway)
+	for i := range topo.Orgs {
+		ports = append(ports, topo.PortOffset+8080+i) // each member's gateway service
+	}
 	for _, p := range ports {
 		if seen[p] {
 			t.Fatalf("port %d is used twice", p)
@@ -78,6 +79,11 @@ func TestPortsAreDistinctAtTheLimits(t *testing.T) {
 		seen[p] = true
 		if p < 8000 {
 			t.Fatalf("port %d ignores the offset", p)
+		}
+	}
+	for i, org := range topo.PeerOrgs() {
+		if org.CA.Port != 1000+7980+i || !seen[org.CA.Port] || !seen[org.CA.OperationsPort] {
+			t.Fatalf("CA of %s at %d/%d, want 8980+%d among the ports", org.Name, org.CA.Port, org.CA.OperationsPort, i)
 		}
 	}
 }
@@ -151,13 +157,26 @@ func TestRenderConfigs(t *testing.T) {
 	if len(configtx.Organizations) != 3 || configtx.Organizations[1].ID != "Org1MSP" || len(configtx.Organizations[1].AnchorPeers) != 2 {
 		t.Fatalf("organizations = %+v", configtx.Organizations)
 	}
-	crypto, err := os.ReadFile(home.Path("config", "crypto-config.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{"EnableNodeOUs: true", "SANS: [localhost, 127.0.0.1]", "Hostname: orderer3", "Count: 2"} {
-		if !strings.Contains(string(crypto), want) {
-			t.Errorf("crypto-config.yaml lacks %q:\n%s", want, crypto)
+	// cryptogen runs once per organisation, each configuration naming that organisation
+	// alone, with no users beyond the Admin its CA replaces.
+	for file, want := range map[string][]string{
+		"crypto-config-orderer.yaml": {"EnableNodeOUs: true", "SANS: [localhost, 127.0.0.1]", "Hostname: orderer3", "Count: 0"},
+		"crypto-config-org1.yaml":    {"EnableNodeOUs: true", "SANS: [localhost, 127.0.0.1]", "Domain: org1.example.com", "Count: 2", "Users:\n      Count: 0"},
+		"crypto-config-org2.yaml":    {"EnableNodeOUs: true", "Domain: org2.example.com", "Count: 1", "Users:\n      Count: 0"},
+	} {
+		crypto, err := os.ReadFile(home.Path("config", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range want {
+			if !strings.Contains(string(crypto), w) {
+				t.Errorf("%s lacks %q:\n%s", file, w, crypto)
+			}
+		}
+		for _, other := range []string{"Org1", "Org2", "Orderer"} {
+			if !strings.Contains(file, strings.ToLower(other)) && strings.Contains(string(crypto), "Name: "+other) {
+				t.Errorf("%s names %s too:\n%s", file, other, crypto)
+			}
 		}
 	}
 }
