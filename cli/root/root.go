@@ -12,6 +12,7 @@ import (
 	benchcmd "github.com/cxledger/cxledger/cli/bench"
 	"github.com/cxledger/cxledger/cli/cmdutil"
 	configcmd "github.com/cxledger/cxledger/cli/config"
+	epciscmd "github.com/cxledger/cxledger/cli/epcis"
 	eventscmd "github.com/cxledger/cxledger/cli/events"
 	gatewaycmd "github.com/cxledger/cxledger/cli/gateway"
 	identitycmd "github.com/cxledger/cxledger/cli/identity"
@@ -60,7 +61,7 @@ Environment variables: ` + "`cxl help environment`" + `.`,
 	cmd.AddGroup(&cobra.Group{ID: "ledger", Title: "Ledger commands:"}, &cobra.Group{ID: "ops", Title: "Operations commands:"})
 	for _, c := range []*cobra.Command{productcmd.NewCmdProduct(f), ordercmd.NewCmdOrder(f), balancecmd.NewCmdBalance(f),
 		loyaltycmd.NewCmdLoyalty(f), ticketcmd.NewCmdTicket(f), reviewcmd.NewCmdReview(f), rolecmd.NewCmdRole(f),
-		txcmd.NewCmdTx(f), eventscmd.NewCmdEvents(f), identitycmd.NewCmdIdentity(f)} {
+		txcmd.NewCmdTx(f), eventscmd.NewCmdEvents(f), identitycmd.NewCmdIdentity(f), epciscmd.NewCmdEPCIS(f)} {
 		c.GroupID = "ledger"
 		cmd.AddCommand(c)
 	}

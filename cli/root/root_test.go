@@ -97,6 +97,8 @@ var jsonFields = map[string]string{
 	"cxl tx status":                  "blockNumber,error,result,state,transactionId,validationCode",
 	"cxl identity enroll":            "cert,chain,gateway,key,profile",
 	"cxl identity invite":            "enrolUrl,expiresAt,id,secret",
+	"cxl epcis capture":              "blockNumber,result,transactionId",
+	"cxl epcis events":               "bookmark,events",
 }
 
 // ledgerGroups are the command groups that reach the ledger: every leaf in them prints JSON.
