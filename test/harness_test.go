@@ -89,6 +89,15 @@ func run(m *testing.M) (int, error) {
 	if env := os.Getenv("CXL_TEST_HOME"); env != "" {
 		home = network.Home(env)
 	}
+	// Engineers sharing a machine each run their own test network: CXL_TEST_HOME and
+	// CXL_TEST_PORT_OFFSET keep them apart.
+	if env := os.Getenv("CXL_TEST_PORT_OFFSET"); env != "" {
+		n, err := strconv.Atoi(env)
+		if err != nil || n < 0 {
+			return 1, fmt.Errorf("CXL_TEST_PORT_OFFSET=%q: want a port offset", env)
+		}
+		offset = n
+	}
 	h = &harness{repo: repo, home: home, runtime: runtime}
 	// Two test runs on one machine (two engineers, or CI beside a developer) would share
 	// the state directory and ports: the second waits for the first.
