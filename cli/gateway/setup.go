@@ -264,7 +264,7 @@ func buildConfig(s site, m member, prof *network.Profile, keys []APIKey, getenv 
 	for u, id := range m.prof.Users {
 		cfg.Identities[identityName(m.prof.MSPID, u)] = config.Identity{MSPID: m.prof.MSPID, Cert: file(id.Cert), Key: file(id.Key)}
 	}
-	cust, err := customers(s, m, file)
+	cust, err := customers(s, m)
 	if err != nil {
 		return nil, err
 	}
