@@ -3,14 +3,20 @@
 package test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/json"
 	"encoding/pem"
+	"io"
 	"math/big"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +26,7 @@ import (
 	"github.com/cxledger/cxledger/chaincode/orders"
 	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/gateway/client"
+	"github.com/cxledger/cxledger/gateway/signing"
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
@@ -29,6 +36,7 @@ type customer struct {
 	*client.Customer
 	account, keyPath string
 	certPEM          []byte
+	key              *ecdsa.PrivateKey
 }
 
 // enrolCustomer invites a customer through member m's gateway as staff principal staff,
@@ -73,7 +81,7 @@ func enrolCustomer(t *testing.T, g *gwService, m *gwMember, staff, dir string) *
 	if err != nil || cert.Subject.CommonName != inv.ID || !cert.PublicKey.(*ecdsa.PublicKey).Equal(&key.PublicKey) {
 		t.Fatalf("certificate: %v", err)
 	}
-	return &customer{Customer: anon.AsCustomer([]byte(enr.Certificate), key), account: m.MSPID + "/" + inv.ID, keyPath: keyPath, certPEM: []byte(enr.Certificate)}
+	return &customer{Customer: anon.AsCustomer([]byte(enr.Certificate), key), account: m.MSPID + "/" + inv.ID, keyPath: keyPath, certPEM: []byte(enr.Certificate), key: key}
 }
 
 // TestCustomerPrepareSignSubmit: customers invited and enrolled through Org1's gateway (Org1
@@ -163,6 +171,15 @@ func TestCustomerPrepareSignSubmit(t *testing.T) {
 		t.Fatal(err)
 	}
 	height := gwHeight(t)
+	// A signature over another digest endorses nothing; a signed proposal is used once; a
+	// transaction signed over the proposal's digest is not submitted.
+	place.ID = "cust-unsigned-" + run
+	p := alice.step(t, m, "prepare", place, "place-raw-"+run, 200)
+	wrong := sha256.Sum256([]byte("another transaction"))
+	alice.step(t, m, "endorse", alice.signed(t, p.TransactionID, wrong[:]), "", 401)
+	alice.step(t, m, "endorse", alice.signed(t, p.TransactionID, p.Digest), "", 200)
+	alice.step(t, m, "endorse", alice.signed(t, p.TransactionID, p.Digest), "", 409)
+	alice.step(t, m, "submit", alice.signed(t, p.TransactionID, p.Digest), "", 401)
 	deposit := ledgerapi.DepositRequest{Ref: "self-" + run, Currency: code, Credits: []orders.TransferEntry{{Account: alice.account, Amount: 1_000_000}}}
 	if _, err := ledgerapi.OrdersDeposit.Run(ctx, alice, deposit); cxlerr.CodeOf(err) != cxlerr.Forbidden {
 		t.Fatalf("a customer deposits: %v", err)
@@ -183,6 +200,65 @@ func TestCustomerPrepareSignSubmit(t *testing.T) {
 	if log := string(gwServiceLog(t)); strings.Contains(log, "BEGIN CERTIFICATE") || strings.Contains(log, string(alice.certPEM[40:100])) {
 		t.Fatal("the service's log holds a customer's certificate")
 	}
+}
+
+// stepAnswer is a prepared proposal or an endorsed transaction.
+type stepAnswer struct {
+	TransactionID string `json:"transactionId"`
+	Digest        []byte `json:"digest"`
+}
+
+// signed is the body of a signing step: c's signature over digest.
+func (c *customer) signed(t *testing.T, txID string, digest []byte) map[string]any {
+	t.Helper()
+	sig, err := signing.Sign(c.key, digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]any{"transactionId": txID, "signature": sig}
+}
+
+// step posts one step of the customer path by hand: for prepare, body is orders.Place's
+// request, signed as the customer with idemKey; it wants status and returns the answer.
+func (c *customer) step(t *testing.T, m *gwMember, step string, body any, idemKey string, status int) stepAnswer {
+	t.Helper()
+	if step == "prepare" {
+		body = map[string]any{"operation": "orders.Place", "request": body, "certificate": string(c.certPEM)}
+	}
+	data, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/v1/customer/" + step
+	req, err := http.NewRequest(http.MethodPost, m.URL+path, bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if step == "prepare" {
+		ts := time.Now().UTC().Format(time.RFC3339)
+		sig, err := signing.Sign(c.key, signing.RequestDigest(http.MethodPost, path, ts, idemKey, data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Idempotency-Key", idemKey)
+		req.Header.Set(signing.TimestampHeader, ts)
+		req.Header.Set(signing.SignatureHeader, base64.StdEncoding.EncodeToString(sig))
+	}
+	resp, err := m.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != status {
+		t.Fatalf("%s: %d %s, want %d", step, resp.StatusCode, answer, status)
+	}
+	var a stepAnswer
+	if status == 200 {
+		gwDecode(t, answer, &a)
+	}
+	return a
 }
 
 // strangerCustomer is a customer whose certificate a CA of the test issued for account.
