@@ -65,30 +65,42 @@
 //
 // # Who may do what
 //
-// A customer is an account ("<MSP>/<CN>", any organisation). The customer
-// opens tickets, about one of their own orders or not, with any
-// organisation holding the merchant role, and reopens or confirms them once
-// resolved. Identities of the ticket's merchant organisation, while it
-// holds the merchant role, assign, respond and resolve. The customer or the
-// merchant erases a ticket's personal data. A member of an organisation
-// holding the merchant role publishes its ticket keys; anyone lists them.
-// A merchant sets its own SLA
-// policy; policies are public. SweepSLA is for the merchant, auditors and
-// arbiters. Only the buyer of an order that was delivered (or is being
-// returned, or was returned) reviews it, once; only the review's author
-// edits it and only the merchant replies.
+// A customer is an account ("<MSP>/<CN>", any organisation): an identity
+// acting for itself, whether or not its certificate carries roles. A
+// merchant acts through its staff with the merchant role: client or admin
+// identities whose certificate carries merchant in cxl.roles, of an
+// organisation holding merchant on the ledger (ledger.ActsFor); an identity
+// of the merchant's organisation without cxl.roles is a customer and acts
+// for nobody but itself.
+//
+//	OpenTicket                       the customer, about one of its own orders or not, with any
+//	                                 organisation holding the merchant role
+//	ReopenTicket, ConfirmTicket      the ticket's customer, once it is resolved
+//	AssignTicket, RespondTicket,
+//	ResolveTicket                    the ticket's merchant's staff with merchant
+//	EraseTicketData                  the ticket's customer, or its merchant's staff with merchant
+//	PublishTicketKeys, SetSLAPolicy  staff with merchant, for their own organisation
+//	SweepSLA                         the merchant's staff with merchant; staff with auditor or
+//	                                 arbiter of an organisation holding it
+//	PostReview                       the buyer of an order delivered (or being returned, or
+//	                                 returned), once
+//	EditReview                       the review's author
+//	ReplyToReview                    the reviewed merchant's staff with merchant
+//
+// Anyone lists ticket keys and reads SLA policies.
 //
 // # Who may read what
 //
-// Reads are authorised by ledger.RequireReader ("members" are client and
-// admin identities; auditors and arbiters the members of organisations
-// holding those roles):
+// Reads are authorised by ledger.RequireReader (an organisation's "staff"
+// are its identities with a cxl.roles attribute, whatever it names;
+// auditors and arbiters carry auditor or arbiter in it, of an organisation
+// holding that role):
 //
-//	GetTicket               the ticket's customer; its merchant's members; arbiters; auditors
-//	ListTickets             the caller's own tickets: the caller; a merchant's: its members,
+//	GetTicket               the ticket's customer; its merchant's staff; arbiters; auditors
+//	ListTickets             the caller's own tickets: the caller; a merchant's: its staff,
 //	                        arbiters, auditors
-//	BreachReport            the merchant's members; arbiters; auditors
-//	GetTicketPersonalData   the ticket's merchant's members, while it holds the merchant role
+//	BreachReport            the merchant's staff; arbiters; auditors
+//	GetTicketPersonalData   the ticket's merchant's staff with merchant
 //	                        (evaluated on its own peer: no other peer holds the collection)
 //	GetSLAPolicy, TicketKeys anyone (terms and public keys are public)
 //	GetReview, ListReviews  anyone (reviews are public within the consortium; reviewers are

@@ -1,6 +1,15 @@
 // Package consortium is the "consortium" contract: the organisations of the
 // channel grant each other roles (brand, merchant, carrier, payment, auditor,
-// arbiter) that the other contracts check with ledger.RequireRole.
+// arbiter) that the other contracts check with ledger.RequireRole and
+// ledger.ActsFor. A role on the ledger is half of what acting in it takes:
+// the caller's certificate must carry it too, in the Fabric CA attribute
+// cxl.roles, which the organisation's own CA registrar gives its staff.
+//
+// Who may do what: ProposeRole, ApproveRole and RevokeRole are for admins
+// (the NodeOU admin role of the certificate), with or without cxl.roles;
+// no other identity, staff or customer, administers roles. ListRoles is
+// open to every caller: the grants are the consortium's public record of
+// who belongs.
 //
 // No organisation gives itself a role alone: an admin of any organisation
 // proposes a grant, and an admin of a different organisation approves it.

@@ -11,6 +11,9 @@
 // never overwrites another's ping, and emits the event "health.Pinged" whose payload is the
 // same record.
 //
+// Who may do what: any identity of a channel member, staff, customer or node, pings and
+// reads the version; the records hold nothing but the MSP ID and the nonce.
+//
 // This package holds the contract's result types and constants and imports nothing of
 // Fabric; the contract itself is package healthcc.
 package health

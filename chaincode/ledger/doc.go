@@ -85,6 +85,32 @@
 // writes struct fields in declaration order and map keys sorted, so [PutJSON]
 // output is deterministic for structs and maps alike.
 //
+// # Staff, customers and roles
+//
+// Every caller is a [Caller]: an MSP, a certificate common name and the
+// account "<MSP>/<name>". A client or admin identity (NodeOU) is a person:
+//
+//   - Staff of its organisation when its certificate carries the Fabric CA
+//     attribute [RolesAttr] ("cxl.roles", comma-separated role names, read
+//     with [ParseStaffRoles]: spaces and empty entries ignored, any name
+//     that is not a consortium role makes the whole attribute give none).
+//     Admins are treated like any staff: NodeOU admin gives no business
+//     role; it is what role administration ([ProposeRole], [ApproveRole],
+//     [RevokeRole]) needs, and all it needs.
+//   - A customer otherwise: it acts for its own account only (its orders,
+//     custody offered to it, its tickets, reviews and points) and never for
+//     its organisation, whichever organisation's CA enrolled it.
+//
+// The one rule of acting for an organisation is [ActsFor]: staff of it,
+// carrying the role, the organisation holding the role in force on the
+// ledger; [RequireRole] is ActsFor for the caller's own organisation and
+// [HoldsRole] its yes-or-no form. [RequireStaff] checks the identity alone,
+// for what an organisation may finish after losing a role (a recall, a
+// refund of an order it took). [Caller.ActsForParty] says who acts for a
+// holder of custody, money or points, and [RequireReader] who reads a
+// record. Contracts name the organisation and the role; they never test
+// NodeOUs or attributes themselves.
+//
 // # Members
 //
 // An organisation is a member of the consortium while it holds at least one

@@ -1,8 +1,6 @@
 package ledger
 
 import (
-	"strings"
-
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/cxlerr"
 )
@@ -12,21 +10,23 @@ import (
 type Readers struct {
 	// Parties are the record's parties: customer accounts
 	// ("<MSP ID>/<name>"), read by that identity alone, and organisations
-	// (MSP IDs), read by their client and admin identities. Empty strings
-	// are ignored, so optional parties (an order's carrier) need no check.
+	// (MSP IDs), read by their staff (Caller.IsStaff), never by their
+	// customers. Empty strings are ignored, so optional parties (an order's
+	// carrier) need no check.
 	Parties []string
 	// Roles are the roles whose holders read every record of the kind
-	// (payment reads every order): client and admin identities of an
-	// organisation holding one of them in force.
+	// (payment reads every order): staff whose certificate carries one of
+	// them, of an organisation holding it in force (HoldsRole).
 	Roles []ledgertypes.Role
 }
 
 // RequireReader fails with FORBIDDEN unless the caller may read a record
-// whose readers are r: the caller is one of r.Parties, or a client or
-// admin of an organisation holding one of r.Roles or the auditor role. It
-// is the one rule of who reads what: contracts name a record's parties and
-// this decides, so when identities carry their own roles (Fabric CA
-// attributes) only this function changes.
+// whose readers are r: the caller is one of r.Parties (Caller.ActsForParty:
+// the account itself, or staff of the organisation), or it holds one of
+// r.Roles or the auditor role (HoldsRole: the role in its certificate and
+// its organisation's grant in force). A customer reads only the records
+// naming its own account. It is the one rule of who reads what: contracts
+// name a record's parties and this decides.
 //
 // The message names the caller and nothing of the record, and is the same
 // for every record, so a caller who may not read a record learns nothing
@@ -41,22 +41,14 @@ type Readers struct {
 func RequireReader(tx *Tx, r Readers) error {
 	c := tx.caller
 	for _, p := range r.Parties {
-		switch {
-		case p == "":
-		case strings.Contains(p, "/"):
-			if c.Account == p {
-				return nil
-			}
-		case c.MSP == p && (c.IsClient() || c.IsAdmin()):
+		if p != "" && c.ActsForParty(p) {
 			return nil
 		}
 	}
-	if c.IsClient() || c.IsAdmin() {
-		for _, role := range append([]ledgertypes.Role{ledgertypes.Auditor}, r.Roles...) {
-			ok, err := OrgHasRole(tx, c.MSP, role)
-			if err != nil || ok {
-				return err
-			}
+	for _, role := range append([]ledgertypes.Role{ledgertypes.Auditor}, r.Roles...) {
+		ok, err := HoldsRole(tx, role)
+		if err != nil || ok {
+			return err
 		}
 	}
 	return cxlerr.Errorf(cxlerr.Forbidden, "%s may not read this record", c.Account)

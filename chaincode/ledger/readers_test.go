@@ -15,55 +15,56 @@ import (
 // else, with a message naming only the caller.
 func TestRequireReader(t *testing.T) {
 	stub := ledgertest.New()
-	grant := func(msp string, role ledgertypes.Role) {
-		t.Helper()
-		for _, step := range []struct {
-			by string
-			op func(*ledger.Tx, string, ledgertypes.Role) (ledgertypes.RoleGrant, error)
-		}{{"AdminAMSP", ledger.ProposeRole}, {"AdminBMSP", ledger.ApproveRole}} {
-			if _, err := roleStep(t, stub, step.by, step.op, msp, role); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	grant("AuditMSP", ledgertypes.Auditor)
-	grant("BankMSP", ledgertypes.Payment)
-	grant("ShopMSP", ledgertypes.Merchant)
+	grant(t, stub, "AuditMSP", ledgertypes.Auditor)
+	grant(t, stub, "BankMSP", ledgertypes.Payment)
+	grant(t, stub, "ShopMSP", ledgertypes.Merchant)
 	r := ledger.Readers{Parties: []string{"CustMSP/alice", "ShopMSP", ""}, Roles: []ledgertypes.Role{ledgertypes.Payment}}
+	admin := func(msp string) ledgertest.Identity { return ledgertest.Identity{MSP: msp, CN: "Admin", OU: "admin"} }
 
 	for _, c := range []struct {
-		msp, cn, ou string
-		ok          bool
+		id ledgertest.Identity
+		ok bool
 	}{
-		{"CustMSP", "alice", "client", true},     // the customer
-		{"ShopMSP", "clerk", "client", true},     // the organisation's client
-		{"ShopMSP", "Admin", "admin", true},      // and its admin
-		{"BankMSP", "teller", "client", true},    // holds a role the record names
-		{"AuditMSP", "inspector", "admin", true}, // auditor
-		{"CustMSP", "bob", "client", false},      // another customer of the same organisation
-		{"OtherMSP", "alice", "client", false},   // the same name in another organisation
-		{"ShopMSP", "peer0", "peer", false},      // the organisation's peer
-		{"AuditMSP", "peer0", "peer", false},     // an auditor's peer
+		{ledgertest.Customer("CustMSP", "alice"), true},                                                       // the customer
+		{ledgertest.Staff("CustMSP", "alice", ledgertypes.Merchant), true},                                    // the account, whatever it carries
+		{ledgertest.Staff("ShopMSP", "clerk", ledgertypes.Carrier), true},                                     // the organisation's staff, any role
+		{admin("ShopMSP").WithRoles(ledgertypes.Merchant), true},                                              // and its admin with roles
+		{ledgertest.Staff("BankMSP", "teller", ledgertypes.Payment), true},                                    // holds a role the record names
+		{ledgertest.Staff("AuditMSP", "inspector", ledgertypes.Auditor), true},                                // auditor
+		{admin("AuditMSP").WithRoles(ledgertypes.Auditor), true},                                              // auditor's admin with the role
+		{ledgertest.Customer("CustMSP", "bob"), false},                                                        // another customer of the same organisation
+		{ledgertest.Customer("OtherMSP", "alice"), false},                                                     // the same name in another organisation
+		{ledgertest.Customer("ShopMSP", "shopper"), false},                                                    // a customer of the party organisation
+		{admin("ShopMSP"), false},                                                                             // its admin without roles
+		{ledgertest.Customer("BankMSP", "saver"), false},                                                      // a customer of the payment organisation
+		{ledgertest.Staff("BankMSP", "clerk", ledgertypes.Merchant), false},                                   // its staff without the payment role
+		{ledgertest.Customer("AuditMSP", "visitor"), false},                                                   // a customer of the auditor
+		{ledgertest.Staff("AuditMSP", "clerk", ledgertypes.Brand), false},                                     // its staff without the auditor role
+		{ledgertest.Staff("CustMSP", "carol", ledgertypes.Payment, ledgertypes.Auditor), false},               // roles its organisation lacks
+		{ledgertest.Identity{MSP: "ShopMSP", CN: "peer0", OU: "peer"}.WithRoles(ledgertypes.Merchant), false}, // the organisation's peer
+		{ledgertest.Identity{MSP: "AuditMSP", CN: "peer0", OU: "peer"}.WithRoles(ledgertypes.Auditor), false}, // an auditor's peer
+		{ledgertest.Identity{MSP: "CustMSP", CN: "alice", OU: "peer"}, false},                                 // a node named like the customer
 	} {
-		stub.As(c.msp, c.cn, c.ou)
+		stub.AsIdentity(c.id)
 		err := ledger.RequireReader(newTx(t, stub), r)
+		who := c.id.MSP + "/" + c.id.CN
 		if c.ok && err != nil {
-			t.Errorf("%s/%s (%s): %v", c.msp, c.cn, c.ou, err)
+			t.Errorf("%s (%s %v): %v", who, c.id.OU, c.id.Attrs, err)
 		}
 		if !c.ok {
-			want := "FORBIDDEN: " + c.msp + "/" + c.cn + " may not read this record"
+			want := "FORBIDDEN: " + who + " may not read this record"
 			if cxlerr.CodeOf(err) != cxlerr.Forbidden || err.Error() != want {
-				t.Errorf("%s/%s (%s): %v, want %q", c.msp, c.cn, c.ou, err, want)
+				t.Errorf("%s (%s %v): %v, want %q", who, c.id.OU, c.id.Attrs, err, want)
 			}
 		}
 	}
 	// Without the role in the record's readers, its holders read nothing;
 	// a record without parties (a missing one) only role holders and auditors.
-	stub.As("BankMSP", "teller", "client")
+	stub.AsIdentity(ledgertest.Staff("BankMSP", "teller", ledgertypes.Payment))
 	assertCode(t, ledger.RequireReader(newTx(t, stub), ledger.Readers{Parties: r.Parties}), cxlerr.Forbidden, "BankMSP/teller may not read this record")
-	stub.As("CustMSP", "alice", "client")
+	stub.AsIdentity(ledgertest.Customer("CustMSP", "alice"))
 	assertCode(t, ledger.RequireReader(newTx(t, stub), ledger.Readers{Roles: r.Roles}), cxlerr.Forbidden, "CustMSP/alice may not read this record")
-	stub.As("AuditMSP", "inspector", "client")
+	stub.AsIdentity(ledgertest.Staff("AuditMSP", "inspector", ledgertypes.Auditor))
 	if err := ledger.RequireReader(newTx(t, stub), ledger.Readers{}); err != nil {
 		t.Fatalf("auditor reads a record without parties: %v", err)
 	}

@@ -19,17 +19,66 @@ func OrgHasRole(tx *Tx, msp string, role ledgertypes.Role) (bool, error) {
 	return g.InForce(), nil
 }
 
-// RequireRole fails with FORBIDDEN, naming the organisation and the role,
-// unless the caller's organisation holds role.
+// HoldsRole reports whether the caller plays role on the ledger: its
+// certificate carries role (Caller.Carries) and its organisation holds role
+// in force. It is RequireRole for a caller that may pass one of several
+// roles.
+func HoldsRole(tx *Tx, role ledgertypes.Role) (bool, error) {
+	if !tx.caller.Carries(role) {
+		return false, nil
+	}
+	return OrgHasRole(tx, tx.caller.MSP, role)
+}
+
+// RequireRole fails with FORBIDDEN unless the caller plays role for its
+// own organisation: it is staff whose certificate carries role in RolesAttr
+// (admins too: NodeOU admin gives no business role) and the organisation
+// holds role in force on the ledger. The message says which of the two is
+// missing, naming the caller and the role only.
 func RequireRole(tx *Tx, role ledgertypes.Role) error {
-	ok, err := OrgHasRole(tx, tx.caller.MSP, role)
+	return ActsFor(tx, tx.caller.MSP, role)
+}
+
+// ActsFor fails with FORBIDDEN unless the caller acts for organisation msp
+// in role: it is staff of msp (a customer never acts for its organisation)
+// whose certificate carries role, and msp holds role in force on the
+// ledger. With role "" any staff of msp acts for it and the ledger is not
+// read. This is the one rule of acting for an organisation; functions that
+// let an organisation finish, after it lost a role, what it began in it (a
+// recall, a refund) check the identity alone with RequireStaff.
+func ActsFor(tx *Tx, msp string, role ledgertypes.Role) error {
+	if err := RequireStaff(tx, msp, role); err != nil || role == "" {
+		return err
+	}
+	ok, err := OrgHasRole(tx, msp, role)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return cxlerr.Errorf(cxlerr.Forbidden, "organisation %s does not hold the %s role", tx.caller.MSP, role)
+		return cxlerr.Errorf(cxlerr.Forbidden, "organisation %s does not hold the %s role", msp, role)
 	}
 	return nil
+}
+
+// RequireStaff fails with FORBIDDEN unless the caller is staff of
+// organisation msp whose certificate carries role (any role when role is
+// ""), whatever the ledger says of msp's roles (see ActsFor). The message
+// names the caller and what it lacks.
+func RequireStaff(tx *Tx, msp string, role ledgertypes.Role) error {
+	c := tx.caller
+	switch {
+	case c.MSP != msp:
+		return cxlerr.Errorf(cxlerr.Forbidden, "%s does not act for %s", c.Account, msp)
+	case c.StaffOf(msp, role):
+		return nil
+	case !c.IsPerson():
+		return cxlerr.Errorf(cxlerr.Forbidden, "%s is neither a client nor an admin and does not act for %s", c.Account, msp)
+	case c.rolesMalformed:
+		return cxlerr.Errorf(cxlerr.Forbidden, "%s is not staff: the %s attribute of its certificate names something that is not a role, so it gives none", c.Account, RolesAttr)
+	case !c.IsStaff():
+		return cxlerr.Errorf(cxlerr.Forbidden, "%s is not staff of %s: its certificate carries no roles (attribute %s), and a customer does not act for its organisation", c.Account, msp, RolesAttr)
+	}
+	return cxlerr.Errorf(cxlerr.Forbidden, "the certificate of %s does not carry the %s role (attribute %s)", c.Account, role, RolesAttr)
 }
 
 // ProposeRole records an admin's proposal that organisation msp get role.
@@ -131,7 +180,9 @@ func ListRoles(tx *Tx) ([]ledgertypes.RoleGrant, error) {
 }
 
 // adminReadGrant checks that the caller is an admin and the arguments are
-// valid, then reads the grant.
+// valid, then reads the grant. Role administration needs the NodeOU admin
+// role alone, not RolesAttr: it is the organisation's admins who vote on
+// the consortium's roles.
 func adminReadGrant(tx *Tx, action, msp string, role ledgertypes.Role) (ledgertypes.RoleGrant, bool, error) {
 	if !tx.caller.IsAdmin() {
 		return ledgertypes.RoleGrant{}, false, cxlerr.Errorf(cxlerr.Forbidden, "%s is not an admin of %s; only admins %s roles", tx.caller.Name, tx.caller.MSP, action)

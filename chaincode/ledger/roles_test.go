@@ -146,13 +146,27 @@ func TestRequireRole(t *testing.T) {
 	if _, err := roleStep(t, stub, "Org2MSP", ledger.ApproveRole, "Org1MSP", ledgertypes.Brand); err != nil {
 		t.Fatal(err)
 	}
-	stub.As("Org1MSP", "alice", "client")
+	stub.AsIdentity(ledgertest.Staff("Org1MSP", "alice", ledgertypes.Brand, ledgertypes.Auditor))
 	if err := ledger.RequireRole(newTx(t, stub), ledgertypes.Brand); err != nil {
 		t.Fatal(err)
 	}
 	assertCode(t, ledger.RequireRole(newTx(t, stub), ledgertypes.Auditor), cxlerr.Forbidden, "organisation Org1MSP does not hold the auditor role")
-	stub.As("Org2MSP", "bob", "client")
+	assertCode(t, ledger.RequireRole(newTx(t, stub), ledgertypes.Merchant), cxlerr.Forbidden, "the certificate of Org1MSP/alice does not carry the merchant role")
+	stub.AsIdentity(ledgertest.Staff("Org2MSP", "bob", ledgertypes.Brand))
 	assertCode(t, ledger.RequireRole(newTx(t, stub), ledgertypes.Brand), cxlerr.Forbidden, "organisation Org2MSP does not hold the brand role")
+	// The roles administration is the admins' alone, without the attribute,
+	// which does not make a client an admin.
+	stub.AsIdentity(ledgertest.Identity{MSP: "Org1MSP", CN: "Admin", OU: "admin"})
+	assertCode(t, ledger.RequireRole(newTx(t, stub), ledgertypes.Brand), cxlerr.Forbidden, "Org1MSP/Admin is not staff of Org1MSP")
+	if _, err := ledger.ProposeRole(newTx(t, stub), "Org3MSP", ledgertypes.Merchant); err != nil {
+		t.Fatalf("an admin without roles proposes: %v", err)
+	}
+	stub.Begin()
+	stub.AsIdentity(ledgertest.Staff("Org1MSP", "alice", ledgertypes.Brand, ledgertypes.Merchant, ledgertypes.Auditor))
+	for _, op := range []func(*ledger.Tx, string, ledgertypes.Role) (ledgertypes.RoleGrant, error){ledger.ProposeRole, ledger.ApproveRole, ledger.RevokeRole} {
+		_, err := op(newTx(t, stub), "Org3MSP", ledgertypes.Merchant)
+		assertCode(t, err, cxlerr.Forbidden, "alice is not an admin of Org1MSP")
+	}
 }
 
 func TestParseRole(t *testing.T) {

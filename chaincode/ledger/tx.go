@@ -3,6 +3,7 @@ package ledger
 import (
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
@@ -97,6 +98,14 @@ type Caller struct {
 	Roles []string `json:"roles"`
 	// Attrs are the Fabric CA attributes embedded in the certificate; never nil.
 	Attrs map[string]string `json:"attrs"`
+	// StaffRoles are the consortium roles the certificate's RolesAttr
+	// attribute gives a client or admin identity (see ParseStaffRoles), in
+	// the order ledgertypes.Roles lists them; empty, never nil, for a
+	// customer, for a peer or orderer, and for a malformed attribute.
+	StaffRoles []ledgertypes.Role `json:"staffRoles"`
+	// rolesMalformed records that the certificate has a RolesAttr attribute
+	// that ParseStaffRoles refused, for the messages that refuse a role.
+	rolesMalformed bool
 }
 
 // IsAdmin reports whether the caller's certificate carries the NodeOU admin role.
@@ -104,6 +113,78 @@ func (c Caller) IsAdmin() bool { return slices.Contains(c.Roles, ouAdmin) }
 
 // IsClient reports whether the caller's certificate carries the NodeOU client role.
 func (c Caller) IsClient() bool { return slices.Contains(c.Roles, ouClient) }
+
+// IsPerson reports whether the caller is a person's identity, a client or
+// an admin, rather than a node's (a peer or an orderer): staff and customers
+// alike.
+func (c Caller) IsPerson() bool { return c.IsClient() || c.IsAdmin() }
+
+// IsStaff reports whether the caller is staff of its organisation: a client
+// or admin identity whose certificate gives it at least one consortium role
+// in RolesAttr. Every other person is a customer, who acts only for its own
+// account (Account), never for its organisation.
+func (c Caller) IsStaff() bool { return len(c.StaffRoles) > 0 }
+
+// Carries reports whether the caller is staff whose certificate gives it
+// role. Whether the caller's organisation holds role on the ledger is
+// another matter: RequireRole and ActsFor check both.
+func (c Caller) Carries(role ledgertypes.Role) bool { return slices.Contains(c.StaffRoles, role) }
+
+// StaffOf reports whether the caller is staff of organisation msp carrying
+// role, or any staff of msp when role is "". It reads nothing from the
+// ledger: see ActsFor for the organisation's grant.
+func (c Caller) StaffOf(msp string, role ledgertypes.Role) bool {
+	return c.MSP == msp && c.IsStaff() && (role == "" || c.Carries(role))
+}
+
+// ActsForParty reports whether the caller may act for party, a holder of
+// custody, money or points: for an account "<MSP ID>/<name>" only that
+// identity itself (a client or admin, customer or staff), for an
+// organisation (an MSP ID) any of its staff. A customer never acts for its
+// organisation.
+func (c Caller) ActsForParty(party string) bool {
+	if strings.Contains(party, "/") {
+		return c.Account == party && c.IsPerson()
+	}
+	return c.StaffOf(party, "")
+}
+
+// RolesAttr is the Fabric CA attribute (an ecert attribute, so enrolment
+// puts it in the certificate) that names the consortium roles a staff
+// identity plays for its organisation: role names separated by commas, such
+// as "merchant,carrier". See ParseStaffRoles.
+const RolesAttr = "cxl.roles"
+
+// ParseStaffRoles reads the value of a RolesAttr attribute. Names are
+// separated by commas; spaces around a name and empty entries (",,", a
+// trailing comma) are ignored, and a name given twice counts once. Names are
+// case-sensitive and must be consortium roles (ledgertypes.ParseRole): a
+// value naming anything else, invalid UTF-8 included, is malformed and gives
+// no role at all (ok false), so a registrar's typo fails closed instead of
+// leaving the identity with part of what was meant. A value with no names
+// gives no role and is not malformed: that identity is a customer. The
+// roles come back in the order ledgertypes.Roles lists them, never nil.
+func ParseStaffRoles(value string) (roles []ledgertypes.Role, ok bool) {
+	roles = []ledgertypes.Role{}
+	for name := range strings.SplitSeq(value, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		r, err := ledgertypes.ParseRole(name)
+		if err != nil {
+			return []ledgertypes.Role{}, false
+		}
+		if !slices.Contains(roles, r) {
+			roles = append(roles, r)
+		}
+	}
+	order := ledgertypes.Roles()
+	slices.SortFunc(roles, func(a, b ledgertypes.Role) int {
+		return slices.Index(order, a) - slices.Index(order, b)
+	})
+	return roles, true
+}
 
 func callerOf(stub shim.ChaincodeStubInterface) (Caller, error) {
 	id, err := cid.New(stub)
@@ -144,5 +225,10 @@ func callerOf(stub shim.ChaincodeStubInterface) (Caller, error) {
 	}
 	values := map[string]string{}
 	maps.Copy(values, attrs.Attrs)
-	return Caller{MSP: msp, Name: name, Account: msp + "/" + name, Roles: roles, Attrs: values}, nil
+	c := Caller{MSP: msp, Name: name, Account: msp + "/" + name, Roles: roles, Attrs: values, StaffRoles: []ledgertypes.Role{}}
+	if value, present := values[RolesAttr]; present && c.IsPerson() {
+		staff, ok := ParseStaffRoles(value)
+		c.StaffRoles, c.rolesMalformed = staff, !ok
+	}
+	return c, nil
 }

@@ -59,26 +59,35 @@
 //
 // # Who may do what
 //
-// An organisation acts through any of its client or admin identities. Only
-// the issuer earns (Earn). Only the holder of the points, the identity whose
-// account ("<MSP ID>/<common name>") owns them, redeems or transfers them:
-// not a merchant, not another customer. A redemption names the merchant it
-// is made at, which must be the issuer or an accepted partner. The issuer
-// sweeps expired points of any account, a customer only their own.
+// An organisation acts through its staff with the merchant role: client or
+// admin identities whose certificate carries merchant in cxl.roles, of an
+// organisation holding merchant on the ledger (ledger.ActsFor); a customer
+// (an identity without cxl.roles) never acts for its organisation.
+//
+//	CreateProgram      staff with merchant; the caller's organisation issues it
+//	AcceptPartnership  staff with merchant of a partner the programme names
+//	Earn               staff with merchant of the issuer
+//	Redeem, Transfer   the holder of the points only: the identity whose account
+//	                   ("<MSP ID>/<common name>") owns them, customer or staff; not a merchant,
+//	                   not another customer. A redemption names the merchant it is made at,
+//	                   which must be the issuer or an accepted partner holding merchant.
+//	ExpirePoints       the holder for its own account alone; staff with merchant of the issuer
+//	                   for any accounts
 //
 // # Who may read what
 //
-// Reads are authorised by ledger.RequireReader ("members" are client and
-// admin identities; auditors the members of organisations holding the
-// auditor role):
+// Reads are authorised by ledger.RequireReader (an organisation's "staff"
+// are its identities with a cxl.roles attribute, whatever it names;
+// auditors carry auditor in it, of an organisation holding auditor):
 //
-//	Balance, History         the account holder; the programme's issuer's members; auditors
+//	Balance, History         the account holder; the programme's issuer's staff; auditors
 //	                         (not partners: a partner sees what concerns it in the Statement)
-//	Statement                the members of either merchant; auditors
-//	OrderPoints              the order's customer; the order's merchant's members; auditors
+//	Statement                the staff of either merchant; auditors
+//	OrderPoints              the order's customer; the order's merchant's staff; auditors
 //	GetProgram, ListPrograms anyone (programme terms are public within the consortium)
 //
-// Any other caller is FORBIDDEN with a message that names only the caller.
+// Any other caller, customers of the issuer, of a partner or of the auditor
+// included, is FORBIDDEN with a message that names only the caller.
 // OrderPoints of a missing order is FORBIDDEN to everyone but auditors,
 // who alone get NOT_FOUND, so a stranger cannot tell an existing order
 // from a missing one; a Balance or History of an account with nothing is

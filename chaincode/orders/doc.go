@@ -79,21 +79,35 @@
 //
 // # Who may do what
 //
-//	RegisterCurrency  a client or admin of an organisation holding payment
-//	Deposit, Withdraw a client or admin of the currency's issuer, still holding payment
-//	Consolidate       the account's holder (the customer, or a client or admin of the organisation) or the issuer
-//	Place             any client or admin identity, as the customer; the merchant must hold merchant,
-//	                  the carrier (if named) carrier, the arbiter (if named) arbiter and not be the merchant
-//	ConfirmDelivery   the customer, or the named carrier (still holding carrier) until the deadline;
+// Who is who follows the kit (package ledger): a customer is a client or
+// admin identity whose certificate carries no cxl.roles attribute; it acts
+// for its own account "<MSP>/<name>" only, never for its organisation.
+// Staff are client or admin identities whose certificate's cxl.roles names
+// roles (admins need it too: NodeOU admin gives no business role). "Staff
+// with role R" carries R in cxl.roles and its organisation holds R on the
+// ledger (ledger.ActsFor); "staff carrying R" is the attribute alone,
+// whether or not the organisation still holds R, for what an organisation
+// finishes of an order it took (ledger.RequireStaff).
+//
+//	RegisterCurrency  staff with payment
+//	Deposit, Withdraw staff with payment of the currency's issuer
+//	Consolidate       the account's holder (the customer itself, or any staff of the organisation
+//	                  holding it) or the issuer's staff carrying payment
+//	Place             any client or admin identity (customer or staff), for its own account; the
+//	                  merchant must hold merchant, the carrier (if named) carrier, the arbiter
+//	                  (if named) arbiter and not be the merchant
+//	ConfirmDelivery   the customer, or the named carrier's staff with carrier until the deadline;
 //	                  or, for an order naming its shipment, the handover below
-//	Refund            the merchant
+//	Refund            the merchant's staff carrying merchant
 //	RequestReturn     the customer
-//	ReceiveReturn     the merchant or the named carrier (still holding carrier)
-//	OpenDispute       the customer or the merchant
-//	ResolveDispute    the named arbiter, still holding arbiter
+//	ReceiveReturn     the merchant's staff carrying merchant, or the named carrier's staff with carrier
+//	OpenDispute       the customer, or the merchant's staff carrying merchant
+//	ResolveDispute    the named arbiter's staff with arbiter
 //	Sweep             anyone
 //
-// "The merchant" is any client or admin of the merchant organisation.
+// A customer of the merchant, the carrier, the arbiter or a payment
+// organisation is a customer like any other: it reads and does only what
+// concerns its own account.
 //
 // Every transition, like GetOrder, first checks that the caller may read
 // the order (below): anyone else is FORBIDDEN with the same message,
@@ -109,19 +123,21 @@
 //
 // Reads are authorised as carefully as writes, by ledger.RequireReader:
 //
-//	GetOrder (and its refunds)  the customer; the members of the merchant and of the carrier and
-//	                            arbiter the order names; payment organisations; auditors
-//	CustomerOrders              the customer; payment organisations; auditors (a merchant sees its
+//	GetOrder (and its refunds)  the customer; the staff of the merchant and of the carrier and
+//	                            arbiter the order names; payment staff; auditors
+//	CustomerOrders              the customer; payment staff; auditors (a merchant sees its
 //	                            customers' orders through MerchantOrders)
-//	MerchantOrders              the merchant's members; payment organisations; auditors
-//	Balance                     of "<MSP>/<name>": that customer; of "<MSP>": its members; of
+//	MerchantOrders              the merchant's staff; payment staff; auditors
+//	Balance                     of "<MSP>/<name>": that customer; of "<MSP>": its staff; of
 //	                            "escrow:<order>": the order's readers as for GetOrder; payment
-//	                            organisations and auditors always
+//	                            staff and auditors always
 //	Currencies                  anyone
 //
-// "Members" are client and admin identities of the organisation; payment
-// organisations and auditors are the members of organisations holding the
-// payment or auditor role. Any other caller is FORBIDDEN with a message
+// An organisation's staff are its identities with a cxl.roles attribute,
+// whatever roles it names; "payment staff" and "auditors" carry payment or
+// auditor in cxl.roles, of an organisation holding that role on the ledger.
+// Customers, of any organisation, read only what names their own account.
+// Any other caller is FORBIDDEN with a message
 // that names only the caller. A stranger cannot tell an existing order
 // from a missing one: a missing order has no parties, so it is FORBIDDEN
 // to everyone but payment organisations and auditors, who alone get

@@ -44,27 +44,39 @@
 //
 // # Who may do what
 //
-// Only organisations holding the brand role (see package consortium)
-// register, and the registering organisation owns the product; lots and
-// items of a product are registered by its owner. A lot's inputs must be
-// held by the registering organisation, and items are serialised while it
-// holds the lot: you only transform or label what you hold. Recalls are
-// made by the product's owner, even if it has since lost the brand role.
-// Certificates are issued by auditors (about anything) or brands (about
-// their own products) and revoked only by their issuer.
+// An organisation acts through its staff: client or admin identities whose
+// certificate names roles in the cxl.roles attribute (admins need it too).
+// "Staff with R" carries R and its organisation holds R on the ledger
+// (ledger.ActsFor); an identity without cxl.roles is a customer, who acts
+// for its own account only, never for its organisation.
+//
+//	RegisterProduct          staff with brand; its organisation owns the product
+//	RegisterLot, RegisterItems  staff with brand of the product's owner; a lot's inputs must be
+//	                         held by that organisation, and items are serialised while it holds
+//	                         the lot: you only transform or label what you hold
+//	OfferCustody, WithdrawCustodyOffer  the holder: for an account that identity itself, for an
+//	                         organisation any of its staff
+//	AcceptCustody, RejectCustody  the receiver the offer names, likewise (a customer accepts
+//	                         what is offered to its own account)
+//	IssueCertificate         staff with auditor (about anything) or with brand (about their own
+//	                         organisation's products)
+//	RevokeCertificate        the issuer's staff carrying auditor or brand, even if the issuer
+//	                         has since lost the role
+//	RecallLot                the product owner's staff carrying brand, even if the owner has
+//	                         since lost the brand role: a recall must always be possible
 //
 // Queries (Trace, Verify, History, GetProduct, GetLot, GetItem) are open to
 // every channel member: any client or admin identity of any organisation of
-// the channel, with or without a role, reads every product, lot, item,
-// custody and certificate record, which hold business identifiers only. A
-// caller without an X.509 identity is UNAUTHENTICATED. The public reads
-// through a member's gateway, which answers a GS1 Digital Link scan with
-// Verify.
+// the channel, staff or customer, with or without a role, reads every
+// product, lot, item, custody and certificate record, which hold business
+// identifiers only. A caller without an X.509 identity is UNAUTHENTICATED.
+// The public reads through a member's gateway, which answers a GS1 Digital
+// Link scan with Verify.
 //
 // # Custody
 //
-// A holder is an MSP ID (any client or admin identity of that organisation
-// acts for it) or an account "<MSP ID>/<name>" (only that identity). A lot
+// A holder is an MSP ID (any staff of that organisation acts for it, none of
+// its customers) or an account "<MSP ID>/<name>" (only that identity). A lot
 // starts with the organisation that registered it, an item with its lot's
 // holder at serialisation; after that lots and items move independently.
 // Handover takes two steps: the holder offers (to, location), the receiver

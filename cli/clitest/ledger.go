@@ -37,15 +37,25 @@ type Call struct {
 	Caller ledgertest.Identity
 }
 
-// User is a staff or customer identity of organisation msp: a client certificate with
-// common name cn.
+// User is a staff identity of organisation msp: a client certificate with common name cn
+// whose cxl.roles attribute names every consortium role. `cxl network up` enrols an
+// organisation's User1..N with the organisation's roles; carrying all of them is the same
+// here, because acting in a role also needs the organisation to hold it on the ledger
+// (Grant), and a function that checks the identity alone acts on a record the
+// organisation made in that role.
 func User(msp, cn string) ledgertest.Identity {
-	return ledgertest.Identity{MSP: msp, CN: cn, OU: "client"}
+	return ledgertest.Staff(msp, cn, ledgertypes.Roles()...)
 }
 
-// Admin is the admin identity of organisation msp.
+// Customer is a customer identity of organisation msp: a client certificate with common
+// name cn and no roles, which acts for its own account only.
+func Customer(msp, cn string) ledgertest.Identity {
+	return ledgertest.Customer(msp, cn)
+}
+
+// Admin is the admin identity of organisation msp, carrying every role as User does.
 func Admin(msp string) ledgertest.Identity {
-	return ledgertest.Identity{MSP: msp, CN: "Admin", OU: "admin"}
+	return ledgertest.Identity{MSP: msp, CN: "Admin", OU: "admin"}.WithRoles(ledgertypes.Roles()...)
 }
 
 // Ledger is the cxledger chaincode in process: every operation runs the real contracts on

@@ -41,7 +41,7 @@ func TestNewCmdProgramCreate(t *testing.T) {
 }
 
 // customer is a customer of Org2MSP.
-var customer = clitest.User("Org2MSP", "User1")
+var customer = clitest.Customer("Org2MSP", "User1")
 
 // members is a ledger where Org1MSP and Org2MSP are merchants and Org3MSP a payment
 // provider that issues EUR, as Org1MSP/User1.
@@ -112,6 +112,9 @@ func TestEarnAndRedeem(t *testing.T) {
 			if !strings.Contains(text.Stdout, "\tredeemed\t\t10\tr1\tOrg1MSP\t") {
 				t.Fatalf("history text:\n%s", text.Stdout)
 			}
+			// A statement is for the merchants' staff, not for a customer of one of them.
+			cx("statement", "Org1MSP", "Org2MSP", "--from", "2025-01-01", "--to", "2025-12-31").Fails(t, cmdutil.ExitForbidden, "FORBIDDEN")
+			l.As(clitest.User("Org2MSP", "Clerk"))
 			var st loyalty.SettlementStatement
 			cx("statement", "Org1MSP", "Org2MSP", "--from", "2025-01-01", "--to", "2025-12-31", "--json").OK(t).JSON(t, &st)
 			if st.Merchant != "Org1MSP" {

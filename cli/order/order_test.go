@@ -65,7 +65,7 @@ func TestNewCmdPlace(t *testing.T) {
 // Staff of the organisations, and the customer.
 var (
 	org1, org3 = clitest.User("Org1MSP", "User1"), clitest.User("Org3MSP", "User1")
-	customer   = clitest.User("Org2MSP", "User1")
+	customer   = clitest.Customer("Org2MSP", "User1")
 )
 
 // funded is a ledger where Org1MSP is a payment provider and a merchant, Org2MSP a member

@@ -50,7 +50,7 @@ func TestReviews(t *testing.T) {
 }
 
 // The merchant's staff and the customer.
-var merchant, customer = clitest.User("Org1MSP", "User1"), clitest.User("Org2MSP", "User1")
+var merchant, customer = clitest.User("Org1MSP", "User1"), clitest.Customer("Org2MSP", "User1")
 
 // seedOrder makes Org1MSP a merchant and payment provider and Org2MSP a member, and gives
 // Org2MSP/User1 a delivered order o1 from Org1MSP.

@@ -65,7 +65,7 @@ func hash(salt []byte, s string) string {
 }
 
 // The merchant's staff (Org2MSP) and a customer of Org1MSP.
-var merchant, customer = clitest.User("Org2MSP", "User1"), clitest.User("Org1MSP", "User1")
+var merchant, customer = clitest.User("Org2MSP", "User1"), clitest.Customer("Org1MSP", "User1")
 
 // members is a ledger where Org2MSP is a merchant and Org1MSP a carrier, as the customer.
 func members(t *testing.T) *clitest.Ledger {

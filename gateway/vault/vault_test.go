@@ -107,7 +107,7 @@ func TestKeeper(t *testing.T) {
 	ctx := context.Background()
 	l := clitest.New(t)
 	l.Grant(t, "Org2MSP", ledgertypes.Merchant)
-	shop, customer := clitest.User("Org2MSP", "User1"), clitest.User("Org1MSP", "User1")
+	shop, customer := clitest.User("Org2MSP", "User1"), clitest.Customer("Org1MSP", "User1")
 	v, err := vault.Open(filepath.Join(t.TempDir(), "vault"))
 	if err != nil {
 		t.Fatal(err)

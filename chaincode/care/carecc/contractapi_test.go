@@ -26,9 +26,9 @@ func TestThroughContractAPI(t *testing.T) {
 	cc.TransactionSerializer = ledgertest.Serializer{}
 	invoke := func(caller who, transient map[string][]byte, args ...string) string {
 		t.Helper()
-		e.stub.As(caller.msp, caller.cn, "client")
+		e.stub.AsIdentity(caller.id())
 		transient = e.seal(args[1], transient)
-		e.stub.As(caller.msp, caller.cn, "client")
+		e.stub.AsIdentity(caller.id())
 		e.stub.SetTransient(transient)
 		resp := cc.Invoke(e.stub.SetArgs(args...))
 		if resp.Status != 200 {
@@ -75,7 +75,7 @@ func TestThroughContractAPI(t *testing.T) {
 		t.Fatalf("ListReviews: %s", out)
 	}
 
-	e.stub.As(rival.msp, rival.cn, "client")
+	e.stub.AsIdentity(rival.id())
 	resp := cc.Invoke(e.stub.SetArgs("care:GetTicket", id("T1")))
 	if perr, ok := cxlerr.Parse(resp.Message); resp.Status != 500 || !ok || perr.Code != cxlerr.Forbidden {
 		t.Fatalf("GetTicket as another merchant: %d %s", resp.Status, resp.Message)

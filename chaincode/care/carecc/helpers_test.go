@@ -24,21 +24,36 @@ import (
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
-// who is a caller: a client identity of an organisation.
-type who struct{ msp, cn string }
+// who is a caller: a client identity of an organisation whose
+// certificate's cxl.roles attribute is roles, "" for a customer.
+type who struct{ msp, cn, roles string }
 
 func (w who) account() string { return w.msp + "/" + w.cn }
 
+// id is the certificate of w.
+func (w who) id() ledgertest.Identity {
+	id := ledgertest.Customer(w.msp, w.cn)
+	if w.roles != "" {
+		id = id.WithAttr(ledger.RolesAttr, w.roles)
+	}
+	return id
+}
+
 // The cast. Org1, Org2 and Org3 are merchants, Org4 an auditor, Org5 holds
-// no role.
+// no role; alice and bob are customers of Org1, eve of Org5, the others
+// staff carrying their organisation's role.
 var (
-	alice    = who{"Org1MSP", "alice"}
-	bob      = who{"Org1MSP", "bob"}
-	agent    = who{"Org2MSP", "agent1"}
-	agent2   = who{"Org2MSP", "agent2"}
-	rival    = who{"Org3MSP", "clerk"}
-	auditor  = who{"Org4MSP", "auditor"}
-	stranger = who{"Org5MSP", "eve"}
+	alice    = who{"Org1MSP", "alice", ""}
+	bob      = who{"Org1MSP", "bob", ""}
+	agent    = who{"Org2MSP", "agent1", "merchant"}
+	agent2   = who{"Org2MSP", "agent2", "merchant"}
+	rival    = who{"Org3MSP", "clerk", "merchant"}
+	auditor  = who{"Org4MSP", "auditor", "auditor"}
+	stranger = who{"Org5MSP", "eve", ""}
+	// unroled are identities of the merchant's and the auditor's
+	// organisations that are not their staff in the role that reads: they
+	// read only what names their own account.
+	unroled = []who{{"Org2MSP", "shopper", ""}, {"Org4MSP", "visitor", ""}, {"Org4MSP", "clerk", "merchant"}}
 )
 
 // env is an in-memory peer with the care contract, roles granted, and
@@ -236,7 +251,7 @@ func (e *env) newKey(merchant string) care.TicketKey {
 // publish publishes k as a member of its merchant and commits; when the contract refuses
 // (an organisation without the merchant role) the key stays unpublished.
 func (e *env) publish(k care.TicketKey) {
-	e.stub.As(k.Merchant, "keeper", "client")
+	e.stub.AsIdentity(ledgertest.Staff(k.Merchant, "keeper", ledgertypes.Merchant))
 	e.stub.SetTransient(nil)
 	args := fmt.Sprintf(`{"keys":[{"id":%q,"publicKey":%q}]}`, k.ID, k.PublicKey)
 	if _, err := publishTicketKeys(e.c, ledgertest.Context(e.stub), args); err != nil {
@@ -268,7 +283,7 @@ func (e *env) open(s *care.SealedPersonalData) *care.TicketPersonalData {
 func call[R any](e *env, caller who, f fn[R], args string, transient map[string][]byte) (R, error) {
 	e.t.Helper()
 	transient = e.seal(args, transient)
-	e.stub.As(caller.msp, caller.cn, "client")
+	e.stub.AsIdentity(caller.id())
 	e.stub.SetTransient(transient)
 	r, err := f(e.c, blindContext{stub: blindStub{Stub: e.stub, reads: &e.privateReads}}, args)
 	if err != nil {

@@ -137,7 +137,7 @@ func getPersonalData(tx *ledger.Tx, a care.IDArgs) (*care.SealedPersonalData, er
 	if c := tx.Caller(); !found || c.MSP != t.Merchant {
 		return nil, cxlerr.Errorf(cxlerr.Forbidden, "%s may not read this ticket's personal data: only the ticket's merchant may", c.Account)
 	}
-	if err := ledger.RequireRole(tx, ledgertypes.Merchant); err != nil {
+	if err := ledger.ActsFor(tx, t.Merchant, ledgertypes.Merchant); err != nil {
 		return nil, err
 	}
 	out := &care.SealedPersonalData{Ticket: t.ID, Merchant: t.Merchant, Texts: []care.SealedText{}, ErasedAt: t.ErasedAt}
@@ -186,7 +186,7 @@ func eraseTicketData(tx *ledger.Tx, a care.IDArgs) (*care.Ticket, error) {
 		if tx.Caller().MSP != old.Merchant {
 			return nil, cxlerr.Errorf(cxlerr.Forbidden, "only the customer or merchant %s may erase the personal data of ticket %s", old.Merchant, old.ID)
 		}
-		if err := ledger.RequireRole(tx, ledgertypes.Merchant); err != nil {
+		if err := ledger.ActsFor(tx, old.Merchant, ledgertypes.Merchant); err != nil {
 			return nil, err
 		}
 		by = "merchant"

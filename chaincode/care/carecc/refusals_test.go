@@ -19,7 +19,7 @@ import (
 )
 
 // bank is a payment organisation: it reads every order.
-var bank = who{"Org6MSP", "teller"}
+var bank = who{"Org6MSP", "teller", "payment"}
 
 // js encodes v as a JSON argument.
 func js(v any) string {
@@ -37,7 +37,7 @@ func ordersRun[A, R any](e *env, oc *orderscc.Contract, w who, f func(*orderscc.
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	e.stub.As(w.msp, w.cn, "client")
+	e.stub.AsIdentity(w.id())
 	e.stub.SetTransient(nil)
 	r, err := f(oc, ledgertest.Context(e.stub), a)
 	if err != nil {
@@ -86,7 +86,7 @@ func TestOrderWritesRefuseStrangersAlike(t *testing.T) {
 	}))
 	o := ordersRun(e, oc, bob, (*orderscc.Contract).ConfirmDelivery, id("O-real"))
 	secrets := []string{bob.account(), "Org2MSP", "7777", "EUR", o.PlacedTx, o.UpdatedTx, "delivered"}
-	strangers := []who{alice, rival, stranger}
+	strangers := append([]who{alice, rival, stranger}, unroled...)
 
 	ticket := func(order string) string {
 		return fmt.Sprintf(`{"id":"T-x","merchant":"Org3MSP","orderId":%q,"category":"delivery","priority":"low"}`, order)
@@ -144,7 +144,7 @@ func TestTicketStepsRefuseStrangersAlike(t *testing.T) {
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
 			e.t = t
-			refusedAlike(t, e, s.name, s.f, s.args, none, "T1", "T9", []who{bob, rival, stranger}, secrets)
+			refusedAlike(t, e, s.name, s.f, s.args, none, "T1", "T9", append([]who{bob, rival, stranger}, unroled...), secrets)
 			fails(e, auditor, s.f, s.args("T9"), nil, cxlerr.NotFound, "ticket T9 not found")
 			fails(e, agent, s.f, s.args("T9"), nil, cxlerr.Forbidden, "Org2MSP/agent1 may not read this record")
 		})

@@ -164,7 +164,7 @@ func replyToReview(tx *ledger.Tx, a care.ReplyToReviewArgs) (*care.Review, error
 	if tx.Caller().MSP != r.Merchant {
 		return nil, cxlerr.Errorf(cxlerr.Forbidden, "review %s is of merchant %s; only it may reply", r.ID, r.Merchant)
 	}
-	if err := ledger.RequireRole(tx, ledgertypes.Merchant); err != nil {
+	if err := ledger.ActsFor(tx, r.Merchant, ledgertypes.Merchant); err != nil {
 		return nil, err
 	}
 	r.Reply, r.Replied = a.Text, tx.Time()

@@ -69,7 +69,9 @@ func TestSLAPolicy(t *testing.T) {
 		t.Fatalf("T1 %+v", tk)
 	}
 
-	fails(e, auditor, setSLAPolicy, policy("1h", "2h"), nil, cxlerr.Forbidden, "organisation Org4MSP does not hold the merchant role")
+	fails(e, auditor, setSLAPolicy, policy("1h", "2h"), nil, cxlerr.Forbidden, "the certificate of Org4MSP/auditor does not carry the merchant role")
+	fails(e, who{"Org4MSP", "auditor", "auditor,merchant"}, setSLAPolicy, policy("1h", "2h"), nil, cxlerr.Forbidden, "organisation Org4MSP does not hold the merchant role")
+	fails(e, who{"Org2MSP", "shopper", ""}, setSLAPolicy, policy("1h", "2h"), nil, cxlerr.Forbidden, "Org2MSP/shopper is not staff of Org2MSP")
 	fails(e, agent, setSLAPolicy, policy("1h", "30m"), nil, cxlerr.Invalid, "urgent.resolution: 30m0s is sooner than the first response, 1h0m0s")
 	fails(e, agent, setSLAPolicy, policy("soon", "2h"), nil, cxlerr.Invalid, `urgent.firstResponse: "soon" is not a duration`)
 	fails(e, agent, setSLAPolicy, policy("500ms", "2h"), nil, cxlerr.Invalid, "urgent.firstResponse: 500ms must be whole seconds from 1s to 8784h0m0s")
@@ -246,8 +248,10 @@ func TestSweepSLA(t *testing.T) {
 		t.Fatalf("X: recorded %v overdue %v", kinds(d.Ticket.Breaches), kinds(d.Overdue))
 	}
 
-	fails(e, alice, sweepSLA, `{"merchant":"Org2MSP"}`, nil, cxlerr.Forbidden, "Org1MSP is neither merchant Org2MSP")
-	fails(e, rival, sweepSLA, `{"merchant":"Org2MSP"}`, nil, cxlerr.Forbidden, "Org3MSP is neither merchant Org2MSP")
+	fails(e, alice, sweepSLA, `{"merchant":"Org2MSP"}`, nil, cxlerr.Forbidden, "Org1MSP/alice is neither staff of merchant Org2MSP nor an auditor or arbiter")
+	fails(e, rival, sweepSLA, `{"merchant":"Org2MSP"}`, nil, cxlerr.Forbidden, "Org3MSP/clerk is neither staff of merchant Org2MSP")
+	fails(e, who{"Org2MSP", "shopper", ""}, sweepSLA, `{"merchant":"Org2MSP"}`, nil, cxlerr.Forbidden, "Org2MSP/shopper is not staff of Org2MSP")
+	fails(e, who{"Org4MSP", "visitor", ""}, sweepSLA, `{"merchant":"Org2MSP"}`, nil, cxlerr.Forbidden, "Org4MSP/visitor is neither staff of merchant Org2MSP nor an auditor")
 	fails(e, agent, sweepSLA, `{"merchant":"Org2MSP","limit":1001}`, nil, cxlerr.Invalid, "limit: must be 0 to 1000")
 	fails(e, agent, sweepSLA, `{"merchant":"Org2MSP"}`, e.personal(care.TransientMessage, "x, y"), cxlerr.Invalid, "transient")
 }

@@ -359,7 +359,7 @@ func findTicket(tx *ledger.Tx, id string) (care.Ticket, bool, error) {
 }
 
 // ticketReaders are who may read ticket t, found or not: its customer, its
-// merchant's members, arbiters and auditors (ledger.RequireReader). A
+// merchant's staff, arbiters and auditors (ledger.RequireReader). A
 // missing ticket has no parties, so only arbiters and auditors learn that
 // it is NOT_FOUND; everyone else gets FORBIDDEN, as for a ticket not theirs.
 func ticketReaders(t care.Ticket, found bool) ledger.Readers {
@@ -418,7 +418,7 @@ func getTicket(tx *ledger.Tx, a care.IDArgs) (*care.TicketDetail, error) {
 }
 
 // listTickets lists one page of a merchant's tickets (for the merchant's
-// members, arbiters and auditors) or of the caller's own tickets, by ticket
+// staff, arbiters and auditors) or of the caller's own tickets, by ticket
 // ID.
 func listTickets(tx *ledger.Tx, a care.ListTicketsArgs) (*care.TicketPage, error) {
 	objectType, owner := customerTickets, tx.Caller().Account
@@ -443,26 +443,28 @@ func listTickets(tx *ledger.Tx, a care.ListTicketsArgs) (*care.TicketPage, error
 	return page, nil
 }
 
-// requireMerchantOf fails with FORBIDDEN unless the caller belongs to the
-// ticket's merchant organisation and it holds the merchant role.
+// requireMerchantOf fails with FORBIDDEN unless the caller acts for the
+// ticket's merchant as its merchant (ledger.ActsFor: its staff carrying the
+// merchant role, the organisation holding it).
 func requireMerchantOf(tx *ledger.Tx, t care.Ticket) error {
 	if tx.Caller().MSP != t.Merchant {
 		return cxlerr.Errorf(cxlerr.Forbidden, "ticket %s is with merchant %s, not %s", t.ID, t.Merchant, tx.Caller().MSP)
 	}
-	return ledger.RequireRole(tx, ledgertypes.Merchant)
+	return ledger.ActsFor(tx, t.Merchant, ledgertypes.Merchant)
 }
 
-// requireOversight fails with FORBIDDEN unless the caller belongs to
-// merchant, holding the merchant role, or to an auditor or arbiter.
+// requireOversight fails with FORBIDDEN unless the caller acts for
+// merchant as its merchant, or plays the auditor or arbiter role
+// (ledger.HoldsRole).
 func requireOversight(tx *ledger.Tx, merchant string) error {
 	if tx.Caller().MSP == merchant {
-		return ledger.RequireRole(tx, ledgertypes.Merchant)
+		return ledger.ActsFor(tx, merchant, ledgertypes.Merchant)
 	}
 	for _, r := range []ledgertypes.Role{ledgertypes.Auditor, ledgertypes.Arbiter} {
-		ok, err := ledger.OrgHasRole(tx, tx.Caller().MSP, r)
+		ok, err := ledger.HoldsRole(tx, r)
 		if err != nil || ok {
 			return err
 		}
 	}
-	return cxlerr.Errorf(cxlerr.Forbidden, "%s is neither merchant %s nor an auditor or arbiter", tx.Caller().MSP, merchant)
+	return cxlerr.Errorf(cxlerr.Forbidden, "%s is neither staff of merchant %s nor an auditor or arbiter", tx.Caller().Account, merchant)
 }

@@ -47,7 +47,7 @@ func TestTicketLifecycle(t *testing.T) {
 	stepKeys := map[string]bool{}
 	for i, s := range steps {
 		e.at(time.Duration(i) * time.Minute)
-		e.stub.As(s.caller.msp, s.caller.cn, "client")
+		e.stub.AsIdentity(s.caller.id())
 		got, err := call(e, s.caller, s.fn, s.args, s.transient)
 		if err != nil {
 			t.Fatalf("%s: %v", s.name, err)
@@ -173,7 +173,7 @@ func TestTicketReading(t *testing.T) {
 	// that names nothing of the ticket, the same for a ticket that does not
 	// exist, so none of them learns which tickets exist; the auditor, who
 	// could read it, learns that it is NOT_FOUND.
-	for _, c := range []who{rival, bob, stranger} {
+	for _, c := range append([]who{rival, bob, stranger}, unroled...) {
 		want := c.account() + " may not read this record"
 		for _, ticket := range []string{"T1", "T9"} {
 			_, err := call(e, c, getTicket, id(ticket), nil)

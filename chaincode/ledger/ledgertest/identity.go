@@ -16,6 +16,9 @@ import (
 	"time"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/attrmgr"
+
+	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
 	"google.golang.org/protobuf/proto"
 )
@@ -29,8 +32,47 @@ type Identity struct {
 	// OU is the NodeOU role in the subject's OU: "client", "admin", "peer",
 	// "orderer", or "" for a certificate without one.
 	OU string
-	// Attrs are Fabric CA attributes embedded in the certificate.
+	// Attrs are Fabric CA attributes embedded in the certificate, as
+	// Fabric CA embeds them (JSON {"attrs":{...}} in the extension
+	// attrmgr.AttrOID).
 	Attrs map[string]string
+	// RawAttrs, when not nil, is the attribute extension's value as it is,
+	// instead of Attrs encoded: for certificates no honest CA issues.
+	RawAttrs []byte
+}
+
+// Customer is a customer identity: a client certificate without roles.
+func Customer(msp, cn string) Identity {
+	return Identity{MSP: msp, CN: cn, OU: "client"}
+}
+
+// Staff is a staff identity of msp: a client certificate whose
+// ledger.RolesAttr attribute names roles (none makes an empty attribute,
+// which is a customer's).
+func Staff(msp, cn string, roles ...ledgertypes.Role) Identity {
+	return Customer(msp, cn).WithRoles(roles...)
+}
+
+// WithRoles returns id with its ledger.RolesAttr attribute naming roles,
+// separated by commas, its other attributes kept.
+func (id Identity) WithRoles(roles ...ledgertypes.Role) Identity {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	return id.WithAttr(ledger.RolesAttr, strings.Join(names, ","))
+}
+
+// WithAttr returns id with attribute name set to value, its other
+// attributes kept.
+func (id Identity) WithAttr(name, value string) Identity {
+	attrs := maps.Clone(id.Attrs)
+	if attrs == nil {
+		attrs = map[string]string{}
+	}
+	attrs[name] = value
+	id.Attrs = attrs
+	return id
 }
 
 // identity is an issued certificate, serialized as the peer passes it.
@@ -53,6 +95,9 @@ func (s *Stub) identityFor(id Identity) *identity {
 	for _, k := range slices.Sorted(maps.Keys(id.Attrs)) {
 		cacheKey += "\x00" + k + "=" + id.Attrs[k]
 	}
+	if id.RawAttrs != nil {
+		cacheKey += "\x00raw=" + string(id.RawAttrs)
+	}
 	if cached, ok := s.identities[cacheKey]; ok {
 		return cached
 	}
@@ -69,7 +114,10 @@ func (s *Stub) identityFor(id Identity) *identity {
 		NotAfter:     time.Date(2100, time.January, 1, 0, 0, 0, 0, time.UTC),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 	}
-	if len(id.Attrs) > 0 {
+	switch {
+	case id.RawAttrs != nil:
+		tmpl.ExtraExtensions = []pkix.Extension{{Id: attrmgr.AttrOID, Value: id.RawAttrs}}
+	case len(id.Attrs) > 0:
 		value, err := json.Marshal(attrmgr.Attributes{Attrs: id.Attrs})
 		if err != nil {
 			panic(fmt.Sprintf("ledgertest: encode attributes: %v", err))

@@ -67,27 +67,14 @@ func hasAccepted(tx *ledger.Tx, program, msp string) (bool, error) {
 	return ledger.GetJSON(tx, key, &acceptance{})
 }
 
-// actsFor reports whether the caller acts for organisation msp: any client
-// or admin identity of it does.
-func actsFor(c ledger.Caller, msp string) bool {
-	return c.MSP == msp && (c.IsClient() || c.IsAdmin())
-}
-
-// requireMerchant fails with FORBIDDEN unless the caller acts for msp and
-// msp holds the merchant role; what says what the caller attempted.
+// requireMerchant fails with FORBIDDEN unless the caller acts for msp as
+// its merchant (ledger.ActsFor: staff of msp carrying the merchant role, msp
+// holding it); what says what the caller attempted.
 func requireMerchant(tx *ledger.Tx, msp, what string) error {
-	c := tx.Caller()
-	if !actsFor(c, msp) {
+	if c := tx.Caller(); c.MSP != msp {
 		return cxlerr.Errorf(cxlerr.Forbidden, "%s may not %s: only %s may", c.Account, what, msp)
 	}
-	ok, err := ledger.OrgHasRole(tx, msp, ledgertypes.Merchant)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return cxlerr.Errorf(cxlerr.Forbidden, "%s does not hold the merchant role and may not %s", msp, what)
-	}
-	return nil
+	return ledger.ActsFor(tx, msp, ledgertypes.Merchant)
 }
 
 // requireHolder fails with FORBIDDEN unless the caller is account: only a
@@ -100,7 +87,7 @@ func requireHolder(tx *ledger.Tx, account, what string) error {
 }
 
 // requireViewer fails with FORBIDDEN unless the caller may see account's
-// points in p: the account itself, the issuer's members and auditors. A
+// points in p: the account itself, the issuer's staff and auditors. A
 // partner sees what concerns it in the Statement, not customers' points.
 func requireViewer(tx *ledger.Tx, p *loyalty.Program, account string) error {
 	return ledger.RequireReader(tx, ledger.Readers{Parties: []string{account, p.Merchant}})

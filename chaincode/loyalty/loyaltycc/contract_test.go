@@ -134,7 +134,7 @@ type endorsement struct {
 // an endorsement before any of its concurrent peers commits.
 func simulate[A, R any](e *env, w who, fn txFunc[A, R], args string) endorsement {
 	e.t.Helper()
-	e.stub.As(w.msp, w.cn, w.ou)
+	e.stub.AsIdentity(w.id())
 	rec := &recordingStub{Stub: e.stub}
 	a, err := ledgertest.Arg[A](args)
 	if err != nil {
@@ -284,7 +284,7 @@ func TestThroughContractAPI(t *testing.T) {
 	e := newEnv(t)
 	invoke := func(w who, fn string, args ...string) string {
 		t.Helper()
-		e.stub.As(w.msp, w.cn, w.ou)
+		e.stub.AsIdentity(w.id())
 		resp := cc.Invoke(e.stub.SetArgs(append([]string{fn}, args...)...))
 		if resp.Status != 200 {
 			e.stub.Begin()

@@ -20,23 +20,46 @@ import (
 	"github.com/cxledger/cxledger/cxlerr"
 )
 
-// who is a caller identity.
-type who struct{ msp, cn, ou string }
+// who is a caller identity: roles is its certificate's cxl.roles
+// attribute, "" for none (a customer).
+type who struct{ msp, cn, ou, roles string }
 
-// The consortium of the tests.
+// The consortium of the tests: staff carrying their organisation's role,
+// and customers.
 var (
-	acme   = who{"AcmeMSP", "clerk", "client"}      // merchant, issues the "acme" programme
-	bistro = who{"BistroMSP", "clerk", "client"}    // merchant, accepted partner of "acme"
-	deli   = who{"DeliMSP", "clerk", "client"}      // merchant, offered partnership, not accepted
-	corner = who{"CornerMSP", "clerk", "client"}    // merchant, no partner
-	audit  = who{"AuditMSP", "inspector", "client"} // auditor
-	bank   = who{"BankMSP", "teller", "client"}     // payment provider, issues EUR
-	alice  = who{"CustMSP", "alice", "client"}
-	bob    = who{"CustMSP", "bob", "client"}
-	carol  = who{"CustMSP", "carol", "client"}
+	acme   = who{"AcmeMSP", "clerk", "client", "merchant"}     // merchant, issues the "acme" programme
+	bistro = who{"BistroMSP", "clerk", "client", "merchant"}   // merchant, accepted partner of "acme"
+	deli   = who{"DeliMSP", "clerk", "client", "merchant"}     // merchant, offered partnership, not accepted
+	corner = who{"CornerMSP", "clerk", "client", "merchant"}   // merchant, no partner
+	audit  = who{"AuditMSP", "inspector", "client", "auditor"} // auditor
+	bank   = who{"BankMSP", "teller", "client", "payment"}     // payment provider, issues EUR
+	alice  = who{"CustMSP", "alice", "client", ""}
+	bob    = who{"CustMSP", "bob", "client", ""}
+	carol  = who{"CustMSP", "carol", "client", ""}
 )
 
 func (w who) account() string { return w.msp + "/" + w.cn }
+
+// id is the certificate of w.
+func (w who) id() ledgertest.Identity {
+	id := ledgertest.Identity{MSP: w.msp, CN: w.cn, OU: w.ou}
+	if w.roles != "" {
+		id = id.WithAttr(ledger.RolesAttr, w.roles)
+	}
+	return id
+}
+
+// customer is w's identity without roles: a customer of w's organisation.
+func (w who) customer() who {
+	w.roles = ""
+	return w
+}
+
+// with is w carrying roles instead of its own.
+func (w who) with(roles string) who {
+	w.roles = roles
+	return w
+}
 
 // t0 is the stub's starting clock.
 var t0 = time.Date(2026, time.January, 1, 9, 0, 0, 0, time.UTC)
@@ -140,7 +163,7 @@ func (e *env) at(d time.Duration) { e.stub.At(t0.Add(d)) }
 
 // do runs f as w in one transaction: committed on success, abandoned on failure.
 func do[A, R any](e *env, w who, f txFunc[A, R], args string) (R, error) {
-	e.stub.As(w.msp, w.cn, w.ou)
+	e.stub.AsIdentity(w.id())
 	r, err := invoke(e, f, args)
 	if err != nil {
 		e.stub.Begin()
@@ -166,7 +189,7 @@ func mustDo[A, R any](e *env, w who, f txFunc[A, R], args string) R {
 // fails checks that f as w fails with code and a message containing want.
 func fails[A, R any](e *env, w who, f txFunc[A, R], args string, code cxlerr.Code, want string) {
 	e.t.Helper()
-	e.stub.As(w.msp, w.cn, w.ou)
+	e.stub.AsIdentity(w.id())
 	_, err := invoke(e, f, args)
 	e.stub.Begin()
 	if err == nil {

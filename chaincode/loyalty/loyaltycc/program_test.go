@@ -28,9 +28,13 @@ func TestCreateProgram(t *testing.T) {
 		code cxlerr.Code
 		want string
 	}{
-		{"auditor is no merchant", audit, program("audit", nil), cxlerr.Forbidden, "AuditMSP does not hold the merchant role"},
-		{"customer of a non-merchant org", alice, program("cust", nil), cxlerr.Forbidden, "CustMSP does not hold the merchant role"},
-		{"peer identity", who{acme.msp, "peer0", "peer"}, program("p", nil), cxlerr.Forbidden, "only AcmeMSP may"},
+		{"auditor is no merchant", audit, program("audit", nil), cxlerr.Forbidden, "the certificate of AuditMSP/inspector does not carry the merchant role"},
+		{"auditor carrying merchant", audit.with("auditor,merchant"), program("audit", nil), cxlerr.Forbidden, "organisation AuditMSP does not hold the merchant role"},
+		{"customer of a non-merchant org", alice, program("cust", nil), cxlerr.Forbidden, "CustMSP/alice is not staff of CustMSP"},
+		{"customer of the merchant", acme.customer(), program("cust", nil), cxlerr.Forbidden, "AcmeMSP/clerk is not staff of AcmeMSP"},
+		{"merchant's admin without roles", who{acme.msp, "Admin", "admin", ""}, program("adm", nil), cxlerr.Forbidden, "AcmeMSP/Admin is not staff of AcmeMSP"},
+		{"merchant's staff in another role", acme.with("carrier"), program("car", nil), cxlerr.Forbidden, "the certificate of AcmeMSP/clerk does not carry the merchant role"},
+		{"peer identity", who{acme.msp, "peer0", "peer", "merchant"}, program("p", nil), cxlerr.Forbidden, "AcmeMSP/peer0 is neither a client nor an admin"},
 		{"same ID", corner, program("acme", nil), cxlerr.Conflict, "loyalty programme acme already exists"},
 		{"second orders programme", acme, program("acme2", func(p map[string]any) { p["earnOnOrders"] = true }), cxlerr.Conflict, "orders of AcmeMSP already earn points in programme acme"},
 		{"bad ID", acme, program("acme pts", nil), cxlerr.Invalid, "id: programme ID"},
@@ -91,6 +95,7 @@ func TestAcceptPartnership(t *testing.T) {
 	fails(e, corner, e.lc.AcceptPartnership, `{"program":"acme"}`, cxlerr.Forbidden, "programme acme offers no partnership to CornerMSP")
 	fails(e, bistro, e.lc.AcceptPartnership, `{"program":"acme"}`, cxlerr.Conflict, "already exists")
 	fails(e, deli, e.lc.AcceptPartnership, `{"program":"nope"}`, cxlerr.NotFound, "not found")
+	fails(e, deli.customer(), e.lc.AcceptPartnership, `{"program":"acme"}`, cxlerr.Forbidden, "DeliMSP/clerk is not staff of DeliMSP")
 	e.revoke(deli.msp, ledgertypes.Merchant)
 	fails(e, deli, e.lc.AcceptPartnership, `{"program":"acme"}`, cxlerr.Forbidden, "DeliMSP does not hold the merchant role")
 	e.grant(deli.msp, ledgertypes.Merchant)

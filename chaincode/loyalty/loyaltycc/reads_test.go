@@ -8,7 +8,13 @@ import (
 )
 
 // dave is a customer of an organisation that is not a member.
-var dave = who{"OtherMSP", "dave", "client"}
+var dave = who{"OtherMSP", "dave", "client", ""}
+
+// unroled are identities of the readers' organisations that are not their
+// staff in the role that reads: customers of the issuer, the partner and
+// the auditor, the issuer's admin without the roles attribute, auditor
+// staff without auditor. They read only what names their own account.
+var unroled = []who{acme.customer(), bistro.customer(), audit.customer(), {acme.msp, "Admin", "admin", ""}, audit.with("merchant")}
 
 // TestReadsOnlyByTheParties checks every read of customers' points and
 // merchants' obligations: the account holder, the programme's issuer and
@@ -59,7 +65,7 @@ func TestReadsOnlyByTheParties(t *testing.T) {
 					t.Fatalf("%s as %s: %v", r.args, w.account(), err)
 				}
 			}
-			for _, w := range r.refused {
+			for _, w := range append(r.refused, unroled...) {
 				err := r.f(w, r.args)
 				if cxlerr.CodeOf(err) != cxlerr.Forbidden {
 					t.Fatalf("%s as %s: %v, want FORBIDDEN", r.args, w.account(), err)

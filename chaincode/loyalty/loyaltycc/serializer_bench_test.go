@@ -29,7 +29,7 @@ func BenchmarkEarnThroughContractAPI(b *testing.B) {
 	}{{"schema-checked", checked}, {"assembled", assembled}} {
 		b.Run(c.name, func(b *testing.B) {
 			e := newEnv(b)
-			e.stub.As(acme.msp, acme.cn, acme.ou)
+			e.stub.AsIdentity(acme.id())
 			for i := 0; b.Loop(); i++ {
 				args := js(map[string]any{"program": "acme", "id": fmt.Sprintf("e-%d", i), "account": alice.account(), "amount": 5000})
 				if resp := c.cc.Invoke(e.stub.SetArgs("loyalty:Earn", args)); resp.Status != 200 {

@@ -26,7 +26,7 @@ func TestThroughContractAPI(t *testing.T) {
 	cc.TransactionSerializer = ledgertest.Serializer{}
 	invoke := func(w who, fn string, args ...string) string {
 		t.Helper()
-		e.stub.As(w.msp, w.cn, w.ou)
+		e.stub.AsIdentity(w.id())
 		resp := cc.Invoke(e.stub.SetArgs(append([]string{"orders:" + fn}, args...)...))
 		if resp.Status != 200 {
 			e.stub.Begin()
@@ -80,7 +80,7 @@ func TestThroughContractAPI(t *testing.T) {
 	}
 	invoke(bank2, "RegisterCurrency", `{"currency":"CHF"}`)
 
-	e.stub.As(alice.msp, alice.cn, alice.ou)
+	e.stub.AsIdentity(alice.id())
 	resp := cc.Invoke(e.stub.SetArgs("orders:ConfirmDelivery", `{"id":"o2"}`))
 	e.stub.Begin()
 	if parsed, ok := cxlerr.Parse(resp.Message); resp.Status == 200 || !ok || parsed.Code != cxlerr.Conflict {

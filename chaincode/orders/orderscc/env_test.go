@@ -19,27 +19,50 @@ import (
 	"github.com/cxledger/cxledger/cxlerr"
 )
 
-// who is a caller identity.
-type who struct{ msp, cn, ou string }
+// who is a caller identity: roles is its certificate's cxl.roles
+// attribute, "" for none (a customer).
+type who struct{ msp, cn, ou, roles string }
 
-// The consortium of the tests: one organisation per role, and customers.
+// The consortium of the tests: one organisation per role, its staff
+// carrying it, and customers.
 var (
-	bank   = who{"BankMSP", "teller", "client"}   // payment, issuer of EUR
-	bank2  = who{"Bank2MSP", "teller", "client"}  // payment, issuer of USD
-	shop   = who{"ShopMSP", "clerk", "client"}    // merchant
-	mall   = who{"MallMSP", "clerk", "client"}    // merchant
-	ship   = who{"ShipMSP", "driver", "client"}   // carrier
-	ship2  = who{"Ship2MSP", "driver", "client"}  // carrier too
-	judge  = who{"JudgeMSP", "referee", "client"} // arbiter
-	judge2 = who{"Judge2MSP", "referee", "client"}
-	audit  = who{"AuditMSP", "inspector", "client"} // auditor: reads every order
-	alice  = who{"CustMSP", "alice", "client"}
-	bob    = who{"CustMSP", "bob", "client"}
-	carol  = who{"CustMSP", "carol", "client"}
-	peerID = who{"CustMSP", "peer0", "peer"}
+	bank   = who{"BankMSP", "teller", "client", "payment"}   // payment, issuer of EUR
+	bank2  = who{"Bank2MSP", "teller", "client", "payment"}  // payment, issuer of USD
+	shop   = who{"ShopMSP", "clerk", "client", "merchant"}   // merchant
+	mall   = who{"MallMSP", "clerk", "client", "merchant"}   // merchant
+	ship   = who{"ShipMSP", "driver", "client", "carrier"}   // carrier
+	ship2  = who{"Ship2MSP", "driver", "client", "carrier"}  // carrier too
+	judge  = who{"JudgeMSP", "referee", "client", "arbiter"} // arbiter
+	judge2 = who{"Judge2MSP", "referee", "client", "arbiter"}
+	audit  = who{"AuditMSP", "inspector", "client", "auditor"} // auditor: reads every order
+	alice  = who{"CustMSP", "alice", "client", ""}
+	bob    = who{"CustMSP", "bob", "client", ""}
+	carol  = who{"CustMSP", "carol", "client", ""}
+	peerID = who{"CustMSP", "peer0", "peer", ""}
 )
 
 func (w who) account() string { return w.msp + "/" + w.cn }
+
+// id is the certificate of w.
+func (w who) id() ledgertest.Identity {
+	id := ledgertest.Identity{MSP: w.msp, CN: w.cn, OU: w.ou}
+	if w.roles != "" {
+		id = id.WithAttr(ledger.RolesAttr, w.roles)
+	}
+	return id
+}
+
+// customer is w's identity without roles: a customer of w's organisation.
+func (w who) customer() who {
+	w.roles = ""
+	return w
+}
+
+// with is w carrying roles instead of its own.
+func (w who) with(roles string) who {
+	w.roles = roles
+	return w
+}
 
 // t0 is the stub's starting clock.
 var t0 = time.Date(2026, time.January, 1, 9, 0, 0, 0, time.UTC)
@@ -157,7 +180,7 @@ func (e *env) revoke(msp string, role ledgertypes.Role) {
 
 // do runs f as w in one transaction: committed on success, abandoned on failure.
 func do[R any](e *env, w who, f fn[R], args string) (R, error) {
-	e.stub.As(w.msp, w.cn, w.ou)
+	e.stub.AsIdentity(w.id())
 	r, err := f(e.c, ledgertest.Context(e.stub), args)
 	if err != nil {
 		e.stub.Begin()
@@ -184,7 +207,7 @@ func mustDo[R any](e *env, w who, f fn[R], args string) R {
 // and writes nothing.
 func fails[R any](e *env, w who, f fn[R], args string, code cxlerr.Code, want string) {
 	e.t.Helper()
-	e.stub.As(w.msp, w.cn, w.ou)
+	e.stub.AsIdentity(w.id())
 	_, err := f(e.c, ledgertest.Context(e.stub), args)
 	e.stub.Begin()
 	if err == nil {

@@ -197,7 +197,7 @@ func decodeOps(data []byte) []op {
 // transition expects, sometimes anyone of the consortium.
 func actorFor(o op, mo *mOrder) who {
 	selector, _ := strconv.Atoi(o.actor.msp)
-	customer := who{"CustMSP", mo.customer[len("CustMSP/"):], "client"}
+	customer := who{"CustMSP", mo.customer[len("CustMSP/"):], "client", ""}
 	merchant := shop
 	if mo.merchant == mall.msp {
 		merchant = mall
@@ -546,7 +546,7 @@ func (o op) call() (string, string) {
 // fuzzExec runs one transaction as w and adds its result, writes and event
 // to digest. It returns the result as JSON and the event.
 func fuzzExec(e *env, digest hash.Hash, w who, name, args string) (string, *ledger.EventPayload, error) {
-	e.stub.As(w.msp, w.cn, w.ou)
+	e.stub.AsIdentity(w.id())
 	var out any
 	var err error
 	ctx := ctxOf(e)

@@ -19,7 +19,7 @@ import (
 )
 
 // brand registers the products whose lots and items the orders ship.
-var brand = who{"BrandMSP", "clerk", "client"}
+var brand = who{"BrandMSP", "clerk", "client", "brand"}
 
 // shipped is the GTIN-14 of the product the tests ship.
 var shipped = "0950600013435" + string(gs1.CheckDigit("0950600013435"))
@@ -87,7 +87,7 @@ func (c *chain) call(w who, fn string, args any) (json.RawMessage, error) {
 	if !ok {
 		text = js(args)
 	}
-	c.stub.As(w.msp, w.cn, w.ou)
+	c.stub.AsIdentity(w.id())
 	resp := c.cc.Invoke(c.stub.SetArgs(fn, text))
 	if resp.Status != 200 {
 		c.stub.Begin()

@@ -43,30 +43,6 @@ func requireMemberHolder(tx *ledger.Tx, field, account string) error {
 	return ledger.RequireMemberParty(tx, field, account)
 }
 
-// actsForAccount reports whether the caller may act for a holder account:
-// the customer account itself, or a client or admin of the organisation for
-// an organisation account.
-func actsForAccount(c ledger.Caller, account string) bool {
-	if strings.Contains(account, "/") {
-		return c.Account == account
-	}
-	return actsForOrg(c, account)
-}
-
-// requireClientOrAdmin fails with FORBIDDEN unless the caller's certificate
-// is a client's or an admin's (not a peer's or an orderer's).
-func requireClientOrAdmin(c ledger.Caller) error {
-	if !c.IsClient() && !c.IsAdmin() {
-		return cxlerr.Errorf(cxlerr.Forbidden, "%s of %s is neither a client nor an admin", c.Name, c.MSP)
-	}
-	return nil
-}
-
-// actsForOrg reports whether the caller is a client or admin of msp.
-func actsForOrg(c ledger.Caller, msp string) bool {
-	return c.MSP == msp && (c.IsClient() || c.IsAdmin())
-}
-
 // RequireCurrency checks that code is a registered settlement currency: a
 // malformed code is INVALID, an unregistered one NOT_FOUND. The loyalty
 // contract checks a programme's currency with it.
@@ -97,13 +73,10 @@ func readCurrency(tx *ledger.Tx, code string) (currencyRecord, error) {
 }
 
 // requireIssuer checks that the caller may deposit and withdraw the
-// currency: a client or admin of the organisation that registered it, which
-// still holds the payment role.
+// currency: staff carrying the payment role of the organisation that
+// registered it, which still holds the payment role (ledger.RequireRole).
 func requireIssuer(tx *ledger.Tx, code string) (currencyRecord, error) {
 	caller := tx.Caller()
-	if err := requireClientOrAdmin(caller); err != nil {
-		return currencyRecord{}, err
-	}
 	if err := ledger.RequireRole(tx, ledgertypes.Payment); err != nil {
 		return currencyRecord{}, err
 	}
@@ -131,9 +104,6 @@ func readSupply(tx *ledger.Tx, code string) (string, supplyRecord, error) {
 
 func registerCurrency(tx *ledger.Tx, a orders.RegisterCurrencyArgs) (*orders.SettlementCurrency, error) {
 	caller := tx.Caller()
-	if err := requireClientOrAdmin(caller); err != nil {
-		return nil, err
-	}
 	if err := ledger.RequireRole(tx, ledgertypes.Payment); err != nil {
 		return nil, err
 	}
@@ -287,7 +257,7 @@ type transferEvent struct {
 
 // balance sums an account's lots in a currency. Its readers are the
 // holder's (a customer account is read by that customer, an organisation
-// account by the organisation's members), an escrow's the order's
+// account by the organisation's staff), an escrow's the order's
 // (OrderReaders), and payment organisations and auditors always. An
 // escrow of a missing order is FORBIDDEN to the order's would-be parties
 // like any escrow not theirs, and empty to the others.
@@ -323,7 +293,10 @@ func balance(tx *ledger.Tx, a orders.AccountArgs) (*orders.SettlementBalance, er
 // order, into one. The kit's ListLots, Balance and SpendLots refuse an owner
 // with more than ledger.MaxLots lots, and a busy merchant account gains a
 // lot with every delivery, so merchants (or the issuer) call this now and
-// then. The balance does not change.
+// then. The holder (the account itself, or staff of the organisation
+// holding it) or staff of the issuer carrying the payment role may, the
+// issuer whether or not it still holds the role. The balance does not
+// change.
 func consolidate(tx *ledger.Tx, a orders.AccountArgs) (*orders.Consolidation, error) {
 	if err := orders.ValidateHolder("account", a.Account); err != nil {
 		return nil, err
@@ -333,7 +306,7 @@ func consolidate(tx *ledger.Tx, a orders.AccountArgs) (*orders.Consolidation, er
 		return nil, err
 	}
 	caller := tx.Caller()
-	if !actsForAccount(caller, a.Account) && !actsForOrg(caller, c.Issuer) {
+	if !caller.ActsForParty(a.Account) && !caller.StaffOf(c.Issuer, ledgertypes.Payment) {
 		return nil, cxlerr.Errorf(cxlerr.Forbidden, "only the holder of %s or the issuer of %s consolidates its lots", a.Account, a.Currency)
 	}
 	book := orders.Book(a.Currency)

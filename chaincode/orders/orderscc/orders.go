@@ -75,8 +75,8 @@ func OrderReaders(o *orders.Order) ledger.Readers {
 
 func (c *Contract) place(tx *ledger.Tx, a orders.PlaceArgs) (*orders.Order, error) {
 	caller := tx.Caller()
-	if err := requireClientOrAdmin(caller); err != nil {
-		return nil, err
+	if !caller.IsPerson() {
+		return nil, cxlerr.Errorf(cxlerr.Forbidden, "%s is neither a client nor an admin; orders are placed by people", caller.Account)
 	}
 	now := tx.Time()
 	if !a.Deadline.After(now) {
@@ -177,8 +177,8 @@ func (c *Contract) confirmDelivery(tx *ledger.Tx, a orders.IDArgs) (*orders.Orde
 	byCarrier := false
 	switch {
 	case caller.Account == o.Customer:
-	case o.Carrier != "" && actsForOrg(caller, o.Carrier):
-		if err := ledger.RequireRole(tx, ledgertypes.Carrier); err != nil {
+	case o.Carrier != "" && caller.MSP == o.Carrier:
+		if err := ledger.ActsFor(tx, o.Carrier, ledgertypes.Carrier); err != nil {
 			return nil, err
 		}
 		byCarrier = true
@@ -239,8 +239,11 @@ func (c *Contract) refund(tx *ledger.Tx, a orders.RefundArgs) (*orders.Order, er
 		return nil, err
 	}
 	caller := tx.Caller()
-	if !actsForOrg(caller, o.Merchant) {
+	if caller.MSP != o.Merchant {
 		return nil, cxlerr.Errorf(cxlerr.Forbidden, "only the merchant %s refunds order %s", o.Merchant, o.ID)
+	}
+	if err := ledger.RequireStaff(tx, o.Merchant, ledgertypes.Merchant); err != nil {
+		return nil, err
 	}
 	for _, r := range o.Refunds {
 		if r.ID == a.RefundID {
@@ -328,9 +331,12 @@ func (c *Contract) receiveReturn(tx *ledger.Tx, a orders.IDArgs) (*orders.Order,
 	}
 	caller := tx.Caller()
 	switch {
-	case actsForOrg(caller, o.Merchant):
-	case o.Carrier != "" && actsForOrg(caller, o.Carrier):
-		if err := ledger.RequireRole(tx, ledgertypes.Carrier); err != nil {
+	case caller.MSP == o.Merchant:
+		if err := ledger.RequireStaff(tx, o.Merchant, ledgertypes.Merchant); err != nil {
+			return nil, err
+		}
+	case o.Carrier != "" && caller.MSP == o.Carrier:
+		if err := ledger.ActsFor(tx, o.Carrier, ledgertypes.Carrier); err != nil {
 			return nil, err
 		}
 	default:
@@ -366,7 +372,10 @@ func openDispute(tx *ledger.Tx, a orders.ReasonArgs) (*orders.Order, error) {
 	openedBy := caller.Account
 	switch {
 	case caller.Account == o.Customer:
-	case actsForOrg(caller, o.Merchant):
+	case caller.MSP == o.Merchant:
+		if err := ledger.RequireStaff(tx, o.Merchant, ledgertypes.Merchant); err != nil {
+			return nil, err
+		}
 		openedBy = caller.MSP
 	default:
 		return nil, cxlerr.Errorf(cxlerr.Forbidden, "only the customer or the merchant %s dispute order %s", o.Merchant, o.ID)
@@ -400,10 +409,10 @@ func (c *Contract) resolveDispute(tx *ledger.Tx, a orders.ResolveDisputeArgs) (*
 	if err != nil {
 		return nil, err
 	}
-	if o.Arbiter == "" || !actsForOrg(tx.Caller(), o.Arbiter) {
+	if o.Arbiter == "" || tx.Caller().MSP != o.Arbiter {
 		return nil, cxlerr.Errorf(cxlerr.Forbidden, "only the order's arbiter resolves a dispute of order %s", o.ID)
 	}
-	if err := ledger.RequireRole(tx, ledgertypes.Arbiter); err != nil {
+	if err := ledger.ActsFor(tx, o.Arbiter, ledgertypes.Arbiter); err != nil {
 		return nil, err
 	}
 	if o.State != orders.StateDisputed {

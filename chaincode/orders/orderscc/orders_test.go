@@ -110,7 +110,7 @@ func TestDeadline(t *testing.T) {
 	e.stub.At(deadline.Add(time.Nanosecond))
 	fails(e, ship, confirm, id("b1"), cxlerr.Expired, "order b1 was due by 2026-01-04T09:00:00Z")
 	// The customer may still accept late goods.
-	e.stub.As(bob.msp, bob.cn, bob.ou)
+	e.stub.AsIdentity(bob.id())
 	if _, err := text((*orderscc.Contract).ConfirmDelivery)(e.c, ctxOf(e), id("b1")); err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestSweepBeforeTheDeadlineRefundsNothing(t *testing.T) {
 	e.fund(10_000, alice.account())
 	mustDo(e, alice, place, js(newOrder("o1", 1_000)))
 	e.stub.At(t0.Add(71 * time.Hour))
-	e.stub.As(carol.msp, carol.cn, carol.ou)
+	e.stub.AsIdentity(carol.id())
 	r, err := text((*orderscc.Contract).Sweep)(e.c, ctxOf(e), `{}`)
 	if err != nil || len(r.Refunded) != 0 || r.Remaining != 0 || r.More {
 		t.Fatalf("sweep: %+v %v", r, err)
@@ -203,7 +203,7 @@ func TestSweepCountsWhatRemains(t *testing.T) {
 	e := newEnv(t)
 	customers := []who{}
 	for i := range 5 {
-		customers = append(customers, who{"CustMSP", "c" + string(rune('a'+i)), "client"})
+		customers = append(customers, who{"CustMSP", "c" + string(rune('a'+i)), "client", ""})
 	}
 	for _, c := range customers {
 		e.fund(1_000, c.account())
@@ -274,7 +274,7 @@ func TestRefundAfterRelease(t *testing.T) {
 
 	// A merchant refund after delivery comes out of the merchant's money,
 	// from the lot that paid for the order, read by key.
-	e.stub.As(shop.msp, shop.cn, shop.ou)
+	e.stub.AsIdentity(shop.id())
 	o, err := text((*orderscc.Contract).Refund)(e.c, ctxOf(e), refundArgs("o1", "goodwill", 1_000))
 	if err != nil {
 		t.Fatal(err)
@@ -423,7 +423,7 @@ func TestMoneyTransitionsWriteTheOrderKey(t *testing.T) {
 		e.fund(10_000, alice.account())
 		mustDo(e, alice, place, js(newOrder("o1", 3_000)))
 		for _, s := range to {
-			e.stub.As(s.w.msp, s.w.cn, s.w.ou)
+			e.stub.AsIdentity(s.w.id())
 			if err := s.run(e); err != nil {
 				t.Fatal(err)
 			}
@@ -452,7 +452,7 @@ func TestMoneyTransitionsWriteTheOrderKey(t *testing.T) {
 	} {
 		t.Run(tt.step.name, func(t *testing.T) {
 			e := prepare(t, tt.before...)
-			e.stub.As(tt.step.w.msp, tt.step.w.cn, tt.step.w.ou)
+			e.stub.AsIdentity(tt.step.w.id())
 			if err := tt.step.run(e); err != nil {
 				t.Fatal(err)
 			}
@@ -461,7 +461,7 @@ func TestMoneyTransitionsWriteTheOrderKey(t *testing.T) {
 			}
 			e.stub.Commit()
 			// The same call again, as a retry after commit, is refused.
-			e.stub.As(tt.step.w.msp, tt.step.w.cn, tt.step.w.ou)
+			e.stub.AsIdentity(tt.step.w.id())
 			err := tt.step.run(e)
 			if tt.step.name == "sweep" {
 				if err != nil || len(e.stub.Writes()) != 0 {
@@ -497,8 +497,8 @@ func TestForbidden(t *testing.T) {
 	mustDo(e, alice, place, js(newOrder("disputed", 1_000)))
 	mustDo(e, alice, confirm, id("disputed"))
 	mustDo(e, alice, openDispute, id("disputed"))
-	shopAdmin := who{shop.msp, "Admin", "admin"}
-	shopPeer := who{shop.msp, "peer0", "peer"}
+	shopAdmin := who{shop.msp, "Admin", "admin", "merchant"}
+	shopPeer := who{shop.msp, "peer0", "peer", "merchant"}
 
 	for _, tt := range []struct {
 		name string
@@ -506,19 +506,52 @@ func TestForbidden(t *testing.T) {
 		run  func(e *env, w who)
 	}{
 		{"register currency without payment role", shop, func(e *env, w who) {
-			fails(e, w, registerCurrency, `{"currency":"GBP"}`, cxlerr.Forbidden, "ShopMSP does not hold the payment role")
+			fails(e, w, registerCurrency, `{"currency":"GBP"}`, cxlerr.Forbidden, "the certificate of ShopMSP/clerk does not carry the payment role (attribute cxl.roles)")
 		}},
-		{"register currency as peer", who{bank.msp, "peer0", "peer"}, func(e *env, w who) {
+		{"register currency carrying a role the organisation lacks", shop.with("merchant,payment"), func(e *env, w who) {
+			fails(e, w, registerCurrency, `{"currency":"GBP"}`, cxlerr.Forbidden, "organisation ShopMSP does not hold the payment role")
+		}},
+		{"register currency as a customer of the payment organisation", bank.customer(), func(e *env, w who) {
+			fails(e, w, registerCurrency, `{"currency":"GBP"}`, cxlerr.Forbidden, "BankMSP/teller is not staff of BankMSP")
+		}},
+		{"register currency as peer", who{bank.msp, "peer0", "peer", "payment"}, func(e *env, w who) {
 			fails(e, w, registerCurrency, `{"currency":"GBP"}`, cxlerr.Forbidden, "neither a client nor an admin")
 		}},
 		{"deposit without payment role", shop, func(e *env, w who) {
-			fails(e, w, deposit, `{"ref":"x","currency":"EUR","credits":[{"account":"ShopMSP","amount":1}]}`, cxlerr.Forbidden, "does not hold the payment role")
+			fails(e, w, deposit, `{"ref":"x","currency":"EUR","credits":[{"account":"ShopMSP","amount":1}]}`, cxlerr.Forbidden, "does not carry the payment role")
+		}},
+		{"deposit as a customer of the payment organisation", bank.customer(), func(e *env, w who) {
+			fails(e, w, deposit, `{"ref":"x","currency":"EUR","credits":[{"account":"BankMSP/teller","amount":1000000}]}`, cxlerr.Forbidden,
+				"BankMSP/teller is not staff of BankMSP: its certificate carries no roles (attribute cxl.roles), and a customer does not act for its organisation")
+		}},
+		{"deposit as the payment organisation's staff with only merchant", bank.with("merchant"), func(e *env, w who) {
+			fails(e, w, deposit, `{"ref":"x","currency":"EUR","credits":[{"account":"BankMSP","amount":1}]}`, cxlerr.Forbidden,
+				"the certificate of BankMSP/teller does not carry the payment role (attribute cxl.roles)")
+		}},
+		{"deposit as the payment organisation's admin without the attribute", who{bank.msp, "Admin", "admin", ""}, func(e *env, w who) {
+			fails(e, w, deposit, `{"ref":"x","currency":"EUR","credits":[{"account":"BankMSP","amount":1}]}`, cxlerr.Forbidden, "BankMSP/Admin is not staff of BankMSP")
+		}},
+		{"deposit with a malformed roles attribute", bank.with("payment,treasurer"), func(e *env, w who) {
+			fails(e, w, deposit, `{"ref":"x","currency":"EUR","credits":[{"account":"BankMSP","amount":1}]}`, cxlerr.Forbidden,
+				"BankMSP/teller is not staff: the cxl.roles attribute of its certificate names something that is not a role")
+		}},
+		{"consolidate the organisation's account as its customer", shop.customer(), func(e *env, w who) {
+			fails(e, w, consolidate, `{"account":"ShopMSP","currency":"EUR"}`, cxlerr.Forbidden, "only the holder of ShopMSP or the issuer")
+		}},
+		{"consolidate as the issuer's customer", bank.customer(), func(e *env, w who) {
+			fails(e, w, consolidate, `{"account":"CustMSP/alice","currency":"EUR"}`, cxlerr.Forbidden, "only the holder of CustMSP/alice or the issuer")
+		}},
+		{"consolidate as the issuer's staff without payment", bank.with("auditor"), func(e *env, w who) {
+			fails(e, w, consolidate, `{"account":"CustMSP/alice","currency":"EUR"}`, cxlerr.Forbidden, "only the holder of CustMSP/alice or the issuer")
 		}},
 		{"deposit by another issuer", bank2, func(e *env, w who) {
 			fails(e, w, deposit, `{"ref":"x","currency":"EUR","credits":[{"account":"ShopMSP","amount":1}]}`, cxlerr.Forbidden, "EUR is issued by BankMSP; Bank2MSP may not")
 		}},
 		{"withdraw by a customer", alice, func(e *env, w who) {
-			fails(e, w, withdraw, `{"ref":"x","account":"CustMSP/alice","currency":"EUR","amount":1}`, cxlerr.Forbidden, "CustMSP does not hold the payment role")
+			fails(e, w, withdraw, `{"ref":"x","account":"CustMSP/alice","currency":"EUR","amount":1}`, cxlerr.Forbidden, "CustMSP/alice is not staff of CustMSP")
+		}},
+		{"withdraw by a customer of the payment organisation", bank.customer(), func(e *env, w who) {
+			fails(e, w, withdraw, `{"ref":"x","account":"ShopMSP","currency":"EUR","amount":1}`, cxlerr.Forbidden, "BankMSP/teller is not staff of BankMSP")
 		}},
 		{"withdraw by another issuer", bank2, func(e *env, w who) {
 			fails(e, w, withdraw, `{"ref":"x","account":"CustMSP/alice","currency":"EUR","amount":1}`, cxlerr.Forbidden, "issued by BankMSP")
@@ -544,8 +577,14 @@ func TestForbidden(t *testing.T) {
 		{"deliver as merchant when no carrier is named", shop, func(e *env, w who) {
 			fails(e, w, confirm, id("nocarrier"), cxlerr.Forbidden, "only the customer confirms delivery of order nocarrier, which names no carrier")
 		}},
-		{"deliver as the carrier's peer", who{ship.msp, "peer0", "peer"}, func(e *env, w who) {
+		{"deliver as the carrier's peer", who{ship.msp, "peer0", "peer", "carrier"}, func(e *env, w who) {
 			fails(e, w, confirm, id("placed"), cxlerr.Forbidden, "ShipMSP/peer0 may not read this record")
+		}},
+		{"deliver as the carrier's customer", ship.customer(), func(e *env, w who) {
+			fails(e, w, confirm, id("placed"), cxlerr.Forbidden, "ShipMSP/driver may not read this record")
+		}},
+		{"deliver as the carrier's staff without the carrier role", ship.with("merchant"), func(e *env, w who) {
+			fails(e, w, confirm, id("placed"), cxlerr.Forbidden, "the certificate of ShipMSP/driver does not carry the carrier role")
 		}},
 		{"deliver as payment, which reads every order", bank, func(e *env, w who) {
 			fails(e, w, confirm, id("placed"), cxlerr.Forbidden, "only the customer or the carrier ShipMSP confirm delivery")
@@ -558,6 +597,15 @@ func TestForbidden(t *testing.T) {
 		}},
 		{"refund as the merchant's peer", shopPeer, func(e *env, w who) {
 			fails(e, w, refund, refundArgs("placed", "r", 0), cxlerr.Forbidden, "ShopMSP/peer0 may not read this record")
+		}},
+		{"refund as the merchant's customer", shop.customer(), func(e *env, w who) {
+			fails(e, w, refund, refundArgs("placed", "r", 0), cxlerr.Forbidden, "ShopMSP/clerk may not read this record")
+		}},
+		{"refund as the merchant's staff without the merchant role", shop.with("carrier"), func(e *env, w who) {
+			fails(e, w, refund, refundArgs("placed", "r", 0), cxlerr.Forbidden, "the certificate of ShopMSP/clerk does not carry the merchant role")
+		}},
+		{"refund as the merchant's admin without the attribute", who{shop.msp, "Admin", "admin", ""}, func(e *env, w who) {
+			fails(e, w, refund, refundArgs("placed", "r", 0), cxlerr.Forbidden, "ShopMSP/Admin may not read this record")
 		}},
 		{"refund as an auditor", audit, func(e *env, w who) {
 			fails(e, w, refund, refundArgs("placed", "r", 0), cxlerr.Forbidden, "only the merchant ShopMSP refunds order placed")
@@ -574,11 +622,17 @@ func TestForbidden(t *testing.T) {
 		{"receive return as customer", alice, func(e *env, w who) {
 			fails(e, w, receiveReturn, id("returning"), cxlerr.Forbidden, "only the merchant ShopMSP or the order's carrier record the return")
 		}},
+		{"receive return as the merchant's staff without the merchant role", shop.with("brand"), func(e *env, w who) {
+			fails(e, w, receiveReturn, id("returning"), cxlerr.Forbidden, "the certificate of ShopMSP/clerk does not carry the merchant role")
+		}},
 		{"receive return as another merchant", mall, func(e *env, w who) {
 			fails(e, w, receiveReturn, id("returning"), cxlerr.Forbidden, "MallMSP/clerk may not read this record")
 		}},
 		{"dispute as carrier", ship, func(e *env, w who) {
 			fails(e, w, openDispute, id("delivered"), cxlerr.Forbidden, "only the customer or the merchant ShopMSP dispute order delivered")
+		}},
+		{"dispute as the merchant's staff without the merchant role", shop.with("auditor"), func(e *env, w who) {
+			fails(e, w, openDispute, id("delivered"), cxlerr.Forbidden, "the certificate of ShopMSP/clerk does not carry the merchant role")
 		}},
 		{"dispute as arbiter", judge, func(e *env, w who) {
 			fails(e, w, openDispute, id("delivered"), cxlerr.Forbidden, "only the customer or the merchant")
@@ -588,6 +642,9 @@ func TestForbidden(t *testing.T) {
 		}},
 		{"resolve as customer", alice, func(e *env, w who) {
 			fails(e, w, resolve, `{"id":"disputed","refund":1000}`, cxlerr.Forbidden, "only the order's arbiter resolves")
+		}},
+		{"resolve as the arbiter's staff without the arbiter role", judge.with("merchant"), func(e *env, w who) {
+			fails(e, w, resolve, `{"id":"disputed","refund":0}`, cxlerr.Forbidden, "the certificate of JudgeMSP/referee does not carry the arbiter role")
 		}},
 		{"resolve as an arbiter not named", judge2, func(e *env, w who) {
 			fails(e, w, resolve, `{"id":"disputed","refund":0}`, cxlerr.Forbidden, "Judge2MSP/referee may not read this record")
@@ -759,7 +816,7 @@ func TestSettlement(t *testing.T) {
 	fails(e, bank, consolidate, `{"account":"CustMSP/alice","currency":"EUR"}`, cxlerr.Conflict, "nothing to consolidate")
 	fails(e, bank, consolidate, `{"account":"escrow:o1","currency":"EUR"}`, cxlerr.Invalid, "is an order's escrow")
 
-	e.stub.As(carol.msp, carol.cn, carol.ou)
+	e.stub.AsIdentity(carol.id())
 	list, err := e.c.Currencies(ctxOf(e))
 	e.stub.Begin()
 	if err != nil || len(list) != 2 || list[0].Code != "EUR" || list[0].Outstanding != 801 || list[1].Issuer != bank2.msp {
@@ -845,7 +902,7 @@ func TestFindOrder(t *testing.T) {
 	e := newEnv(t)
 	e.fund(1_000, alice.account())
 	mustDo(e, alice, place, js(newOrder("o1", 100)))
-	e.stub.As(carol.msp, carol.cn, carol.ou)
+	e.stub.AsIdentity(carol.id())
 	tx, err := ledger.NewTx(e.stub)
 	if err != nil {
 		t.Fatal(err)

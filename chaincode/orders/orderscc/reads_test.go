@@ -14,9 +14,16 @@ import (
 // ship, arbiter judge).
 var (
 	// dave is a customer of an organisation that is not a member.
-	dave = who{"OtherMSP", "dave", "client"}
+	dave = who{"OtherMSP", "dave", "client", ""}
 	// shopPeer is a peer of the merchant: not a client or admin identity.
-	shopPeer = who{"ShopMSP", "peer0", "peer"}
+	shopPeer = who{"ShopMSP", "peer0", "peer", "merchant"}
+	// unroled are identities of the parties' and readers' organisations
+	// that are not their staff in the role that reads: customers of each,
+	// the merchant's admin without the roles attribute, payment staff
+	// without payment, auditor staff without auditor. They read only what
+	// names their own account.
+	unroled = []who{shop.customer(), ship.customer(), judge.customer(), bank.customer(), audit.customer(),
+		{shop.msp, "Admin", "admin", ""}, bank.with("merchant"), audit.with("brand")}
 )
 
 // TestReadsOnlyByTheParties checks every read function of the contract:
@@ -65,7 +72,7 @@ func TestReadsOnlyByTheParties(t *testing.T) {
 			for _, w := range r.allowed {
 				mustDo(e, w, r.f, r.args)
 			}
-			for _, w := range r.refused {
+			for _, w := range append(r.refused, unroled...) {
 				_, err := do(e, w, r.f, r.args)
 				if cxlerr.CodeOf(err) != cxlerr.Forbidden {
 					t.Fatalf("%s as %s: %v, want FORBIDDEN", r.args, w.account(), err)
@@ -112,7 +119,7 @@ func TestReadsOnlyByTheParties(t *testing.T) {
 		t.Fatalf("escrow of o1 %+v", b)
 	}
 	// Currencies stays open to every caller.
-	e.stub.As(dave.msp, dave.cn, dave.ou)
+	e.stub.AsIdentity(dave.id())
 	if list, err := e.c.Currencies(ctxOf(e)); err != nil || len(list) != 2 {
 		t.Fatalf("currencies as a stranger: %+v %v", list, err)
 	}

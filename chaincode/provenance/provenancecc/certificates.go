@@ -9,17 +9,17 @@ import (
 
 func issueCertificate(tx *ledger.Tx, a provenance.IssueCertificateArgs) (*provenance.Certificate, error) {
 	caller := tx.Caller()
-	auditor, err := ledger.OrgHasRole(tx, caller.MSP, ledgertypes.Auditor)
+	auditor, err := ledger.HoldsRole(tx, ledgertypes.Auditor)
 	if err != nil {
 		return nil, err
 	}
 	if !auditor {
-		brand, err := ledger.OrgHasRole(tx, caller.MSP, ledgertypes.Brand)
+		brand, err := ledger.HoldsRole(tx, ledgertypes.Brand)
 		if err != nil {
 			return nil, err
 		}
 		if !brand {
-			return nil, cxlerr.Errorf(cxlerr.Forbidden, "organisation %s holds neither the auditor nor the brand role", caller.MSP)
+			return nil, cxlerr.Errorf(cxlerr.Forbidden, "%s plays neither the auditor nor the brand role: it needs one in its certificate (attribute %s) and its organisation holding it", caller.Account, ledger.RolesAttr)
 		}
 	}
 	owner, lot, err := subjectOwner(tx, a.Subject)
@@ -72,8 +72,13 @@ func revokeCertificate(tx *ledger.Tx, a provenance.RevokeCertificateArgs) (*prov
 	if !found {
 		return nil, cxlerr.Errorf(cxlerr.NotFound, "certificate %q of %s not found", a.ID, a.Subject.Describe())
 	}
-	if c.Issuer != tx.Caller().MSP {
+	caller := tx.Caller()
+	if c.Issuer != caller.MSP {
 		return nil, cxlerr.Errorf(cxlerr.Forbidden, "certificate %q of %s was issued by %s; only the issuer can revoke it", a.ID, a.Subject.Describe(), c.Issuer)
+	}
+	// The issuer revokes whether or not it still holds the role it issued in.
+	if !caller.StaffOf(c.Issuer, ledgertypes.Auditor) && !caller.StaffOf(c.Issuer, ledgertypes.Brand) {
+		return nil, cxlerr.Errorf(cxlerr.Forbidden, "%s may not revoke certificates of %s: only its staff carrying the auditor or brand role (attribute %s) may", caller.Account, c.Issuer, ledger.RolesAttr)
 	}
 	if c.Revocation != nil {
 		return nil, cxlerr.Errorf(cxlerr.Conflict, "certificate %q of %s is already revoked", a.ID, a.Subject.Describe())

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/chaincode/provenance"
 	"github.com/cxledger/cxledger/chaincode/provenance/provenancecc"
 	"github.com/cxledger/cxledger/cxlerr"
@@ -42,7 +44,7 @@ func TestCertificates(t *testing.T) {
 		{"brand certifies its own item", roaster, issue, cert(item, "AUTH-1", obj{"type": "authenticity"}), "", "", "provenance.CertificateIssued"},
 		{"duplicate id", audit, issue, cert(lotB1, "EU-ORG-1", nil), cxlerr.Conflict, "certificate \"EU-ORG-1\" of lot " + beans + "/B1 already exists (issued by AuditMSP)", ""},
 		{"brand certifies another brand's lot", roaster, issue, cert(lotB1, "X", nil), cxlerr.Forbidden, "belongs to FarmMSP; a brand certifies only its own products", ""},
-		{"carrier certifies", carrier, issue, cert(lotB1, "X", nil), cxlerr.Forbidden, "CarrierMSP holds neither the auditor nor the brand role", ""},
+		{"carrier certifies", carrier, issue, cert(lotB1, "X", nil), cxlerr.Forbidden, "CarrierMSP/quality plays neither the auditor nor the brand role", ""},
 		{"unknown lot", audit, issue, cert(obj{"kind": "lot", "gtin": beans, "lot": "B9"}, "X", nil), cxlerr.NotFound, "lot " + beans + "/B9 not found", ""},
 		{"unknown item", audit, issue, cert(obj{"kind": "item", "gtin": pack, "serial": "S9"}, "X", nil), cxlerr.NotFound, "item " + pack + "/S9 not found", ""},
 		{"unknown product", audit, issue, cert(obj{"kind": "product", "gtin": gtin("400000000001")}, "X", nil), cxlerr.NotFound, "not found", ""},
@@ -135,4 +137,9 @@ func TestRecallLot(t *testing.T) {
 			}
 		})
 	}
+	// The owner's customers and its staff in other roles recall nothing.
+	e.asCustomer(farm, "quality")
+	check(t, e, recall, j(obj{"gtin": beans, "lot": "B2", "reason": "x"}), cxlerr.Forbidden, "FarmMSP/quality is not staff of FarmMSP")
+	e.stub.AsIdentity(ledgertest.Staff(farm, "quality", ledgertypes.Merchant))
+	check(t, e, recall, j(obj{"gtin": beans, "lot": "B2", "reason": "x"}), cxlerr.Forbidden, "the certificate of FarmMSP/quality does not carry the brand role")
 }

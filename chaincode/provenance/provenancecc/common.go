@@ -27,15 +27,6 @@ func partyMSP(party string) string {
 	return msp
 }
 
-// actsFor reports whether the caller may act for party: the account itself,
-// or any client or admin of the organisation when the party is an MSP ID.
-func actsFor(c ledger.Caller, party string) bool {
-	if strings.Contains(party, "/") {
-		return c.Account == party
-	}
-	return c.MSP == party && (c.IsClient() || c.IsAdmin())
-}
-
 // endorsement is the key-level policy that needs a peer of every one of msps.
 func endorsement(msps ...string) ([]byte, error) {
 	ep, err := statebased.NewStateEP(nil)

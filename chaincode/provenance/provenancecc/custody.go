@@ -29,7 +29,7 @@ func offerCustody(tx *ledger.Tx, a provenance.OfferCustodyArgs) (*provenance.Cus
 	if err != nil {
 		return nil, err
 	}
-	if !actsFor(tx.Caller(), c.Holder) {
+	if !tx.Caller().ActsForParty(c.Holder) {
 		return nil, cxlerr.Errorf(cxlerr.Forbidden, "%s is held by %s; %s cannot offer it", a.Describe(), c.Holder, tx.Caller().Account)
 	}
 	if c.Offer != nil {
@@ -73,7 +73,7 @@ func (p *Contract) acceptCustody(tx *ledger.Tx, a provenance.CustodyArgs) (*prov
 		return nil, cxlerr.Errorf(cxlerr.Conflict, "no custody offer is pending for %s", a.Describe())
 	}
 	offer := *c.Offer
-	if !actsFor(tx.Caller(), offer.To) {
+	if !tx.Caller().ActsForParty(offer.To) {
 		return nil, cxlerr.Errorf(cxlerr.Forbidden, "%s is offered to %s; %s cannot accept it", a.Describe(), offer.To, tx.Caller().Account)
 	}
 	if err := requireNotRecalled(tx, c.GTIN, c.Lot, "accept custody of "+a.Describe()+" (reject the offer instead)"); err != nil {
@@ -118,7 +118,7 @@ func rejectCustody(tx *ledger.Tx, a provenance.RejectCustodyArgs) (*provenance.C
 	if c.Offer == nil {
 		return nil, cxlerr.Errorf(cxlerr.Conflict, "no custody offer is pending for %s", a.Describe())
 	}
-	if !actsFor(tx.Caller(), c.Offer.To) {
+	if !tx.Caller().ActsForParty(c.Offer.To) {
 		return nil, cxlerr.Errorf(cxlerr.Forbidden, "%s is offered to %s; %s cannot reject it", a.Describe(), c.Offer.To, tx.Caller().Account)
 	}
 	return settleOffer(tx, key, c, "CustodyRejected", a.Reason)
@@ -129,7 +129,7 @@ func withdrawCustodyOffer(tx *ledger.Tx, a provenance.CustodyArgs) (*provenance.
 	if err != nil {
 		return nil, err
 	}
-	if !actsFor(tx.Caller(), c.Holder) {
+	if !tx.Caller().ActsForParty(c.Holder) {
 		return nil, cxlerr.Errorf(cxlerr.Forbidden, "%s is held by %s; %s cannot withdraw its offer", a.Describe(), c.Holder, tx.Caller().Account)
 	}
 	if c.Offer == nil {

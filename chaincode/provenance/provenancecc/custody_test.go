@@ -3,9 +3,11 @@ package provenancecc_test
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
 	"github.com/cxledger/cxledger/chaincode/provenance"
 	"github.com/cxledger/cxledger/chaincode/provenance/provenancecc"
 	"github.com/cxledger/cxledger/cxlerr"
@@ -52,6 +54,7 @@ func TestCustody(t *testing.T) {
 	}{
 		// A lot goes from the roaster to the carrier, with a false start.
 		{name: "offer by a non-holder", msp: carrier, cn: "driver", fn: offer, args: lot(obj{"to": carrier, "location": "Dock 4"}), code: cxlerr.Forbidden, want: "is held by RoasterMSP; CarrierMSP/driver cannot offer it"},
+		{name: "offer by a customer of the holder", msp: roaster, cn: "c-88", fn: offer, args: lot(obj{"to": carrier, "location": "Dock 4"}), code: cxlerr.Forbidden, want: "is held by RoasterMSP; RoasterMSP/c-88 cannot offer it"},
 		{name: "offer to the holder", msp: roaster, cn: "shipping", fn: offer, args: lot(obj{"to": roaster, "location": "Dock 4"}), code: cxlerr.Conflict, want: "to: RoasterMSP already holds lot"},
 		{name: "offer without location", msp: roaster, cn: "shipping", fn: offer, args: lot(obj{"to": carrier}), code: cxlerr.Invalid, want: "location: required"},
 		{name: "offer to a bad party", msp: roaster, cn: "shipping", fn: offer, args: lot(obj{"to": "Carrier MSP", "location": "Dock 4"}), code: cxlerr.Invalid, want: "to: MSP ID"},
@@ -66,6 +69,9 @@ func TestCustody(t *testing.T) {
 		{name: "offer to the carrier", msp: roaster, cn: "shipping", fn: offer, args: lot(obj{"to": carrier, "location": "Dock 4"}), wantEvent: "CustodyOffered", wantHolder: roaster, wantOffer: carrier, policy: []string{carrier, roaster}},
 		{name: "accept by someone else", msp: shop, cn: "clerk", fn: accept, args: lot(nil), code: cxlerr.Forbidden, want: "is offered to CarrierMSP; ShopMSP/clerk cannot accept it"},
 		{name: "reject by someone else", msp: shop, cn: "clerk", fn: reject, args: lot(nil), code: cxlerr.Forbidden, want: "ShopMSP/clerk cannot reject it"},
+		{name: "accept by a customer of the receiver", msp: carrier, cn: "c-77", fn: accept, args: lot(nil), code: cxlerr.Forbidden, want: "is offered to CarrierMSP; CarrierMSP/c-77 cannot accept it"},
+		{name: "reject by a customer of the receiver", msp: carrier, cn: "c-77", fn: reject, args: lot(nil), code: cxlerr.Forbidden, want: "CarrierMSP/c-77 cannot reject it"},
+		{name: "withdraw by a customer of the holder", msp: roaster, cn: "c-88", fn: withdraw, args: lot(nil), code: cxlerr.Forbidden, want: "is held by RoasterMSP; RoasterMSP/c-88 cannot withdraw its offer"},
 		{name: "accept by a peer identity", msp: carrier, cn: "peer0", fn: accept, args: lot(nil), code: cxlerr.Forbidden, want: "CarrierMSP/peer0 cannot accept it"},
 		{name: "accept", msp: carrier, cn: "driver", fn: accept, args: lot(nil), wantEvent: "CustodyAccepted", wantHolder: carrier, policy: []string{carrier}},
 		{name: "accept twice", msp: carrier, cn: "driver", fn: accept, args: lot(nil), code: cxlerr.Conflict, want: "no custody offer is pending"},
@@ -94,9 +100,13 @@ func TestCustody(t *testing.T) {
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
 			e.stub.At(e.stub.Now().Add(time.Minute))
-			e.stub.As(s.msp, s.cn, "client")
-			if s.cn == "peer0" {
-				e.stub.As(s.msp, s.cn, "peer")
+			switch {
+			case s.cn == "peer0":
+				e.stub.AsIdentity(ledgertest.Identity{MSP: s.msp, CN: s.cn, OU: "peer"}.WithRoles(staffRoles[s.msp]))
+			case strings.HasPrefix(s.cn, "c-"):
+				e.asCustomer(s.msp, s.cn)
+			default:
+				e.as(s.msp, s.cn)
 			}
 			if s.code != "" {
 				check(t, e, s.fn, s.args, s.code, s.want)

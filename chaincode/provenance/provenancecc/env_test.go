@@ -84,9 +84,25 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
-// as switches the caller to a client of msp named cn.
+// staffRoles are the roles the staff of each organisation of the tests
+// carry: their organisation's, and brand for the organisation without any,
+// so that what refuses it is the ledger.
+var staffRoles = map[string]ledgertypes.Role{
+	farm: ledgertypes.Brand, roaster: ledgertypes.Brand, carrier: ledgertypes.Carrier,
+	shop: ledgertypes.Merchant, audit: ledgertypes.Auditor, nobody: ledgertypes.Brand,
+}
+
+// as switches the caller to staff of msp named cn, carrying its
+// organisation's role (staffRoles).
 func (e *env) as(msp, cn string) *env {
-	e.stub.As(msp, cn, "client")
+	e.stub.AsIdentity(ledgertest.Staff(msp, cn, staffRoles[msp]))
+	return e
+}
+
+// asCustomer switches the caller to a customer of msp named cn: a client
+// without roles.
+func (e *env) asCustomer(msp, cn string) *env {
+	e.stub.AsIdentity(ledgertest.Customer(msp, cn))
 	return e
 }
 

@@ -2,13 +2,15 @@ package provenancecc
 
 import (
 	"github.com/cxledger/cxledger/chaincode/ledger"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/chaincode/provenance"
 	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // recallLot marks a lot recalled. Only the organisation owning the product
-// may, whether or not it still holds the brand role: a recall must always
-// be possible.
+// may, by its staff carrying the brand role, whether or not the
+// organisation still holds the role on the ledger: a recall must always be
+// possible.
 func recallLot(tx *ledger.Tx, a provenance.RecallLotArgs) (*provenance.ProductLot, error) {
 	key, err := ledger.Key(tx, lotType, a.GTIN, a.Lot)
 	if err != nil {
@@ -24,6 +26,9 @@ func recallLot(tx *ledger.Tx, a provenance.RecallLotArgs) (*provenance.ProductLo
 	}
 	if lot.Owner != tx.Caller().MSP {
 		return nil, cxlerr.Errorf(cxlerr.Forbidden, "lot %s/%s belongs to %s; only the owner of the product recalls it", a.GTIN, a.Lot, lot.Owner)
+	}
+	if err := ledger.RequireStaff(tx, lot.Owner, ledgertypes.Brand); err != nil {
+		return nil, err
 	}
 	if lot.Recall != nil {
 		return nil, cxlerr.Errorf(cxlerr.Conflict, "lot %s/%s is already recalled", a.GTIN, a.Lot)

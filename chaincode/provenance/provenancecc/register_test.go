@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/chaincode/provenance"
 	"github.com/cxledger/cxledger/chaincode/provenance/provenancecc"
 	"github.com/cxledger/cxledger/cxlerr"
@@ -25,7 +26,7 @@ func TestRegisterProduct(t *testing.T) {
 	}{
 		{"happy, GTIN-13 normalised", farm, j(obj{"gtin": beans[1:], "name": "Green beans", "attributes": obj{"variety": "Caturra", "origin": "CO"}}), "", ""},
 		{"double registration", roaster, j(obj{"gtin": beans, "name": "Mine now"}), cxlerr.Conflict, "product " + beans + " is already registered by FarmMSP"},
-		{"no brand role", carrier, j(obj{"gtin": roasted, "name": "X"}), cxlerr.Forbidden, "organisation CarrierMSP does not hold the brand role"},
+		{"no brand role", carrier, j(obj{"gtin": roasted, "name": "X"}), cxlerr.Forbidden, "the certificate of CarrierMSP/planner does not carry the brand role (attribute cxl.roles)"},
 		{"no role at all", nobody, j(obj{"gtin": roasted, "name": "X"}), cxlerr.Forbidden, "OtherMSP does not hold the brand role"},
 		{"bad check digit", farm, j(obj{"gtin": "09506000134353", "name": "X"}), cxlerr.Invalid, "gtin: GTIN \"09506000134353\" has check digit 3, want 2"},
 		{"GTIN with letters", farm, j(obj{"gtin": "0950600013435X", "name": "X"}), cxlerr.Invalid, "only digits"},
@@ -52,6 +53,23 @@ func TestRegisterProduct(t *testing.T) {
 			}
 		})
 	}
+	// Only the brand's staff carrying brand register, its admin too, and
+	// only with the organisation's grant.
+	register := text((*provenancecc.Contract).RegisterProduct)
+	for _, c := range []struct {
+		id   ledgertest.Identity
+		want string
+	}{
+		{ledgertest.Customer(farm, "shopper"), "FarmMSP/shopper is not staff of FarmMSP"},
+		{ledgertest.Identity{MSP: farm, CN: "Admin", OU: "admin"}, "FarmMSP/Admin is not staff of FarmMSP"},
+		{ledgertest.Staff(farm, "driver", ledgertypes.Carrier), "the certificate of FarmMSP/driver does not carry the brand role"},
+		{ledgertest.Staff(carrier, "planner", ledgertypes.Brand), "organisation CarrierMSP does not hold the brand role"},
+	} {
+		e.stub.AsIdentity(c.id)
+		check(t, e, register, j(obj{"gtin": roasted, "name": "X"}), cxlerr.Forbidden, c.want)
+	}
+	e.stub.AsIdentity(ledgertest.Identity{MSP: farm, CN: "Admin", OU: "admin"}.WithRoles(ledgertypes.Brand))
+	must(e, register, j(obj{"gtin": roasted, "name": "By the admin"}))
 	e.stub.Begin()
 	if _, err := provenancecc.NewContract(nil).RegisterProduct(ledgertest.Context(e.stub.As(farm, "", "client")), provenance.RegisterProductArgs{GTIN: roasted, Name: "X"}); cxlerr.CodeOf(err) != cxlerr.Unauthenticated {
 		t.Fatalf("caller without common name: %v", err)
@@ -81,7 +99,7 @@ func TestRegisterLot(t *testing.T) {
 		{"happy with input", roaster, j(obj{"gtin": roasted, "lot": "R1", "quantity": 800, "unit": "kg", "location": "Roastery, Hamburg",
 			"attributes": obj{"profile": "medium"}, "inputs": []obj{{"gtin": roasted, "lot": "R0"}}}), "", ""},
 		{"double registration", roaster, j(obj{"gtin": roasted, "lot": "R1", "quantity": 1}), cxlerr.Conflict, "lot " + roasted + "/R1 is already registered"},
-		{"no brand role", carrier, j(obj{"gtin": roasted, "lot": "R9", "quantity": 1}), cxlerr.Forbidden, "CarrierMSP does not hold the brand role"},
+		{"no brand role", carrier, j(obj{"gtin": roasted, "lot": "R9", "quantity": 1}), cxlerr.Forbidden, "CarrierMSP/planner does not carry the brand role"},
 		{"other brand's product", farm, j(obj{"gtin": roasted, "lot": "R9", "quantity": 1}), cxlerr.Forbidden, "product " + roasted + " belongs to RoasterMSP, not FarmMSP"},
 		{"input held by another org", roaster, j(obj{"gtin": roasted, "lot": "R9", "quantity": 1, "inputs": []obj{{"gtin": beans, "lot": "B0"}}}), cxlerr.Forbidden, "inputs[0]: lot " + beans + "/B0 is held by FarmMSP"},
 		{"unknown product", roaster, j(obj{"gtin": pack, "lot": "P1", "quantity": 1}), cxlerr.NotFound, "product " + pack + " not found"},
@@ -154,7 +172,7 @@ func TestRegisterItems(t *testing.T) {
 	}{
 		{"500 items", roaster, j(obj{"gtin": pack, "lot": "P1", "serials": serials("S", 1, 500)}), "", ""},
 		{"already registered", roaster, j(obj{"gtin": pack, "lot": "P1", "serials": []string{"T1", "S7"}}), cxlerr.Conflict, "serials[1]: item " + pack + "/S7 is already registered"},
-		{"no brand role", carrier, j(obj{"gtin": pack, "lot": "P2", "serials": []string{"T1"}}), cxlerr.Forbidden, "does not hold the brand role"},
+		{"no brand role", carrier, j(obj{"gtin": pack, "lot": "P2", "serials": []string{"T1"}}), cxlerr.Forbidden, "does not carry the brand role"},
 		{"other brand's product", farm, j(obj{"gtin": pack, "lot": "P1", "serials": []string{"T1"}}), cxlerr.Forbidden, "belongs to RoasterMSP"},
 		{"lot held elsewhere", roaster, j(obj{"gtin": pack, "lot": "P2", "serials": []string{"T1"}}), cxlerr.Forbidden, "lot " + pack + "/P2 is held by CarrierMSP"},
 		{"unknown lot", roaster, j(obj{"gtin": pack, "lot": "P9", "serials": []string{"T1"}}), cxlerr.NotFound, "lot " + pack + "/P9 not found"},
