@@ -3,8 +3,8 @@ GO ?= go
 
 .PHONY: up down status test unit integration lint images compose up-docker integration-docker chromium
 
-## up: build what is missing, start the Fabric network, deploy the chaincode, then start the
-## gateway service in front of it and print its URL and (the first time) a demo API key
+## up: build what is missing, start the Fabric network, deploy the chaincode, then start each
+## member's gateway service in front of it and print each URL and (the first time) demo API keys
 up:
 	$(GO) run ./cmd/cxl network up
 	$(GO) run ./cmd/cxl gateway up
@@ -41,8 +41,8 @@ chromium:
 images:
 	$(GO) run ./cmd/cxl network images
 
-## up-docker: the same network as Docker Compose services (docker-compose.yaml), then the
-## gateway service in front of it; CXL_HOME must not hold a native network
+## up-docker: the same network as Docker Compose services (docker-compose.yaml), then each
+## member's gateway service in front of it; CXL_HOME must not hold a native network
 up-docker:
 	$(GO) run ./cmd/cxl network up --docker
 	$(GO) run ./cmd/cxl gateway up
