@@ -1,0 +1,256 @@
+//go:build integration
+
+package test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cxledger/cxledger/gateway/store"
+)
+
+// epcisDoc is an EPCIS 2.0 document of the five event types about identifiers unique to
+// run (serials and lots carry it), so a rerun on the same network captures new events.
+func epcisDoc(run string, extra ...string) string {
+	events := []string{
+		`{"type":"ObjectEvent","eventTime":"2026-03-01T09:00:00.000+01:00","eventTimeZoneOffset":"+01:00",
+		  "epcList":["urn:epc:id:sgtin:9506000.013435.A` + run + `","https://id.gs1.org/01/09506000134352/21/B` + run + `"],
+		  "action":"ADD","bizStep":"commissioning","disposition":"active","readPoint":{"id":"urn:epc:id:sgln:9506000.00001.0"},
+		  "ilmd":{"cxl:harvest":"2026-02-27"}}`,
+		`{"type":"AggregationEvent","eventTime":"2026-03-01T10:00:00+01:00","eventTimeZoneOffset":"+01:00",
+		  "parentID":"urn:epc:id:sscc:9506000.` + ssccRef(run) + `","childEPCs":["urn:epc:id:sgtin:9506000.013435.A` + run + `","urn:epc:id:sgtin:9506000.013435.B` + run + `"],
+		  "action":"ADD","bizStep":"packing"}`,
+		`{"type":"TransformationEvent","eventTime":"2026-03-01T11:00:00Z","eventTimeZoneOffset":"+00:00",
+		  "inputQuantityList":[{"epcClass":"urn:epc:class:lgtin:9506000.013435.G` + run + `","quantity":60.5,"uom":"KGM"}],
+		  "outputQuantityList":[{"epcClass":"https://id.gs1.org/01/09506000134352/10/R` + run + `","quantity":50,"uom":"KGM"}],
+		  "bizStep":"commissioning","bizLocation":{"id":"urn:epc:id:sgln:9506000.00001.0"}}`,
+		`{"type":"TransactionEvent","eventTime":"2026-03-02T08:00:00-05:00","eventTimeZoneOffset":"-05:00",
+		  "bizTransactionList":[{"type":"po","bizTransaction":"urn:epcglobal:cbv:bt:9506000000012:PO-` + run + `"}],
+		  "parentID":"urn:epc:id:sscc:9506000.` + ssccRef(run) + `","action":"ADD","bizStep":"shipping","disposition":"in_transit",
+		  "quantityList":[{"epcClass":"https://id.gs1.org/01/09506000134352/10/R` + run + `","quantity":50,"uom":"KGM"}],
+		  "sourceList":[{"type":"owning_party","source":"urn:epc:id:pgln:9506000.00001"}],
+		  "destinationList":[{"type":"owning_party","destination":"urn:epc:id:pgln:9506000.00002"}]}`,
+		`{"type":"AssociationEvent","eventTime":"2026-03-02T09:00:00Z","eventTimeZoneOffset":"+00:00",
+		  "parentID":"urn:epc:id:sscc:9506000.` + ssccRef(run) + `","childEPCs":["urn:epc:id:sgtin:9506000.013435.C` + run + `"],
+		  "action":"ADD","bizStep":"assembling",
+		  "sensorElementList":[{"sensorReport":[{"type":"Temperature","value":4.5,"uom":"CEL"}]}]}`,
+	}
+	events = append(extra, events...)
+	return `{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",{"cxl":"https://cxledger.example/epcis/"}],
+	  "type":"EPCISDocument","schemaVersion":"2.0","creationDate":"2026-03-01T08:00:00Z",
+	  "epcisBody":{"eventList":[` + strings.Join(events, ",") + `]}}`
+}
+
+// ssccRef is the serial reference of the run's SSCC: extension digit and 9 digits.
+func ssccRef(run string) string {
+	n := 0
+	for _, c := range run {
+		n = (n*31 + int(c)) % 1000000000
+	}
+	return fmt.Sprintf("0%09d", n)
+}
+
+// epcisCall sends a raw request as principal to its organisation's gateway service.
+func epcisCall(t *testing.T, g *gwService, method, path, principal, body string, headers ...string) gwResp {
+	t.Helper()
+	m := g.member(principal)
+	req, err := http.NewRequest(method, m.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-API-Key", g.keys[principal])
+	if method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/ld+json")
+		req.Header.Set("Idempotency-Key", fmt.Sprintf("epcis-%d", time.Now().UnixNano()))
+	}
+	for _, h := range headers {
+		k, v, _ := strings.Cut(h, ":")
+		req.Header.Set(k, strings.TrimSpace(v))
+	}
+	resp, err := m.http.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return gwResp{status: resp.StatusCode, header: resp.Header, body: data}
+}
+
+// epcisCapture captures doc and waits for its job to end.
+func epcisCapture(t *testing.T, g *gwService, principal, doc string, headers ...string) store.CaptureJob {
+	t.Helper()
+	r := epcisCall(t, g, http.MethodPost, "/epcis/capture", principal, doc, headers...)
+	r.want(t, http.StatusAccepted, "capture")
+	if r.header.Get("GS1-EPCIS-Version") != "2.0.0" {
+		t.Fatalf("capture answered without GS1-EPCIS-Version")
+	}
+	loc := r.header.Get("Location")
+	var job store.CaptureJob
+	eventually(t, 60*time.Second, "capture job "+loc, func() error {
+		j := epcisCall(t, g, http.MethodGet, loc, principal, "")
+		if j.status != http.StatusOK {
+			return fmt.Errorf("job: %d %s", j.status, j.body)
+		}
+		if err := json.Unmarshal(j.body, &job); err != nil {
+			return err
+		}
+		if job.Running {
+			return fmt.Errorf("still running")
+		}
+		return nil
+	})
+	return job
+}
+
+// epcisProblem checks a problem answer of an EPCIS exception.
+func epcisProblem(t *testing.T, r gwResp, status int, exception string) {
+	t.Helper()
+	var p struct {
+		Type string `json:"type"`
+	}
+	if r.status != status || json.Unmarshal(r.body, &p) != nil || p.Type != "epcisException:"+exception {
+		t.Fatalf("got %d %s, want %d %s", r.status, r.body, status, exception)
+	}
+}
+
+// epcisEvents returns the events of a query and its Link header.
+func epcisEvents(t *testing.T, g *gwService, principal, query string) ([]json.RawMessage, string) {
+	t.Helper()
+	r := epcisCall(t, g, http.MethodGet, "/epcis/events"+query, principal, "")
+	r.want(t, http.StatusOK, "events"+query)
+	var d struct {
+		EPCISBody struct {
+			QueryResults struct {
+				ResultsBody struct {
+					EventList []json.RawMessage `json:"eventList"`
+				} `json:"resultsBody"`
+			} `json:"queryResults"`
+		} `json:"epcisBody"`
+	}
+	gwDecode(t, r.body, &d)
+	return d.EPCISBody.QueryResults.ResultsBody.EventList, r.header.Get("Link")
+}
+
+func TestEPCIS(t *testing.T) {
+	g := gwStart(t)
+	const brand, auditor = "org1-user1", "org2-user1"
+	run := fmt.Sprintf("%08x", time.Now().UnixNano()&0xffffffff)
+	parent := "urn:epc:id:sscc:9506000." + ssccRef(run)
+	count := func(query string) int {
+		l, _ := epcisEvents(t, g, brand, query)
+		return len(l)
+	}
+
+	job := epcisCapture(t, g, brand, epcisDoc(run))
+	if !job.Success || job.Captured != 5 || job.TransactionID == "" {
+		t.Fatalf("capture of every event type: %+v", job)
+	}
+	firstTx := job.TransactionID
+	// The same events again are recorded once.
+	if job := epcisCapture(t, g, brand, epcisDoc(run)); !job.Success || job.Captured != 0 || job.Duplicates != 5 {
+		t.Fatalf("duplicate capture: %+v", job)
+	}
+	// Rollback: one bad event and nothing is captured.
+	good := `{"type":"ObjectEvent","eventTime":"2026-03-03T09:00:00Z","eventTimeZoneOffset":"+00:00","epcList":["urn:epc:id:sgtin:9506000.013435.D` + run + `"],"action":"OBSERVE","bizStep":"receiving","bizLocation":{"id":"urn:epc:id:sgln:9506000.00002.0"},"quantityList":[{"epcClass":"urn:epc:class:lgtin:9506000.013435.R` + run + `","quantity":50,"uom":"KGM"}]}`
+	bad := `{"type":"ObjectEvent","eventTime":"2026-03-03T09:00:00Z","eventTimeZoneOffset":"+00:00","epcList":["urn:epc:id:grai:9506000.00001.1"],"action":"OBSERVE"}`
+	epcisProblem(t, epcisCall(t, g, http.MethodPost, "/epcis/capture", brand, epcisDoc(run, good, bad)), 400, "ValidationException")
+	if n := count("?MATCH_epc=urn:epc:id:sgtin:9506000.013435.D" + run); n != 0 {
+		t.Fatalf("a rolled back capture left %d events", n)
+	}
+	// Proceed keeps the good one.
+	job = epcisCapture(t, g, brand, epcisDoc(run, good, bad), "GS1-Capture-Error-Behaviour: proceed")
+	if !job.Success || job.Captured != 1 || job.Duplicates != 5 || len(job.Errors) != 1 || job.Errors[0].Index != 1 {
+		t.Fatalf("proceed: %+v", job)
+	}
+	// Every query parameter.
+	for q, want := range map[string]int{
+		"?MATCH_parentID=" + parent:                                                                              3,
+		"?MATCH_parentID=" + parent + "&EQ_bizStep=packing":                                                      1,
+		"?MATCH_parentID=" + parent + "&EQ_disposition=in_transit":                                               1,
+		"?MATCH_epc=https://id.gs1.org/01/09506000134352/21/A" + run:                                             2,
+		"?MATCH_inputEPC=urn:epc:class:lgtin:9506000.013435.G" + run:                                             1,
+		"?MATCH_outputEPC=urn:epc:class:lgtin:9506000.013435.R" + run:                                            1,
+		"?MATCH_anyEPC=urn:epc:class:lgtin:9506000.013435.R" + run:                                               3,
+		"?MATCH_epc=urn:epc:id:sgtin:9506000.013435.D" + run + "&EQ_bizLocation=urn:epc:id:sgln:9506000.00002.0": 1,
+		"?EQ_bizTransaction_po=urn:epcglobal:cbv:bt:9506000000012:PO-" + run:                                     1,
+		"?MATCH_parentID=" + parent + "&GE_eventTime=2026-03-02T09:00:00Z":                                       2,
+		"?MATCH_parentID=" + parent + "&LT_eventTime=2026-03-02T00:00:00Z":                                       1,
+	} {
+		if n := count(q); n != want {
+			t.Errorf("events%s: %d, want %d", q, n, want)
+		}
+	}
+	// Paging with the Link header.
+	seen, next := 0, "?MATCH_parentID="+parent+"&perPage=2"
+	for pages := 0; next != ""; pages++ {
+		l, link := epcisEvents(t, g, brand, next)
+		seen += len(l)
+		next = ""
+		if link != "" {
+			next = link[strings.Index(link, "?"):strings.Index(link, ">")]
+		}
+		if pages > 3 {
+			t.Fatal("paging does not end")
+		}
+	}
+	if seen != 3 {
+		t.Errorf("paged through %d events, want 3", seen)
+	}
+	// An error declaration is shown with the event it declares, which stays as it was.
+	l, _ := epcisEvents(t, g, brand, "?MATCH_parentID="+parent+"&EQ_bizStep=packing")
+	var ev map[string]any
+	gwDecode(t, l[0], &ev)
+	ev["errorDeclaration"] = map[string]any{"declarationTime": "2026-03-05T00:00:00Z", "reason": "incorrect_data"}
+	decl, _ := json.Marshal(ev)
+	doc := `{"@context":"https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld","type":"EPCISDocument","schemaVersion":"2.0","creationDate":"2026-03-05T00:00:00Z","epcisBody":{"eventList":[` + string(decl) + `]}}`
+	if job := epcisCapture(t, g, brand, doc); !job.Success || job.Captured != 1 {
+		t.Fatalf("error declaration: %+v", job)
+	}
+	l, _ = epcisEvents(t, g, brand, "?MATCH_parentID="+parent+"&EQ_bizStep=packing")
+	if len(l) != 2 || strings.Contains(string(l[0]), "errorDeclaration") || !strings.Contains(string(l[1]), "errorDeclaration") {
+		t.Fatalf("declared event and declaration: %s", l)
+	}
+	// An auditor reads the events too.
+	if l, _ := epcisEvents(t, g, auditor, "?MATCH_parentID="+parent); len(l) != 4 {
+		t.Errorf("auditor reads %d entries, want 3 events and 1 declaration", len(l))
+	}
+	// FSMA 204: the lot's events, oldest first, each with its transaction.
+	r := epcisCall(t, g, http.MethodGet, "/epcis/fsma204?tlc=urn:epc:class:lgtin:9506000.013435.R"+run, brand, "")
+	r.want(t, http.StatusOK, "fsma204")
+	rows, err := csv.NewReader(bytes.NewReader(r.body)).ReadAll()
+	if err != nil || len(rows) != 4 || rows[1][1] != "Transformation" || rows[2][1] != "Shipping" || rows[3][1] != "Receiving" || rows[1][16] != firstTx {
+		t.Fatalf("fsma204: %v %q", err, rows)
+	}
+
+	// Hostile documents: each the right exception, nothing half-applied.
+	before := count("?MATCH_anyEPC=urn:epc:class:lgtin:9506000.013435.R" + run)
+	for _, c := range []struct {
+		name, body string
+		status     int
+		exception  string
+	}{
+		{"invalid UTF-8", strings.Replace(epcisDoc(run, good), "receiving", "recei\xffving", 1), 400, "ValidationException"},
+		{"wrong types", strings.Replace(epcisDoc(run, good), `"quantity":50`, `"quantity":"50"`, 1), 400, "ValidationException"},
+		{"unknown identifier", epcisDoc(run, strings.Replace(good, "sgtin:9506000.013435.D", "giai:9506000.D", 1)), 400, "ValidationException"},
+		{"oversized", epcisDoc(run, `{"type":"ObjectEvent","cxl:pad":"`+strings.Repeat("x", 5<<20)+`"}`), 413, "CaptureLimitExceededException"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			epcisProblem(t, epcisCall(t, g, http.MethodPost, "/epcis/capture", brand, c.body), c.status, c.exception)
+		})
+	}
+	if after := count("?MATCH_anyEPC=urn:epc:class:lgtin:9506000.013435.R" + run); after != before {
+		t.Fatalf("hostile captures changed the lot's events: %d -> %d", before, after)
+	}
+	epcisProblem(t, epcisCall(t, g, http.MethodGet, "/epcis/events?EQ_bizStep=teleporting", brand, ""), 400, "QueryParameterException")
+	epcisProblem(t, epcisCall(t, g, http.MethodGet, "/epcis/capture/unknown", brand, ""), 404, "NoSuchResourceException")
+}
