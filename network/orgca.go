@@ -73,6 +73,11 @@ func (h Home) caKeyDir(org Org) string { return filepath.Join(h.OrgDir(org), "ca
 // CAURL is where the host reaches org's CA.
 func CAURL(org Org) string { return fmt.Sprintf("https://127.0.0.1:%d", org.CA.Port) }
 
+// CAEndpoint is where the other processes of the network reach org's CA: the host address
+// natively; under Docker its host name in the project's network and its port without the
+// offset (https://ca.org1.example.com:7980), which its TLS certificate names.
+func (t Topology) CAEndpoint(org Org) string { return "https://" + t.reach(org.CA.Name, org.CA.Port) }
+
 // caConfigTemplate is fabric-ca-server-config.yaml. Relative paths are relative to the
 // server's home.
 const caConfigTemplate = `# The Fabric CA of {{.MSPID}}, written by cxl network up. It holds the bootstrap

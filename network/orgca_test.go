@@ -274,3 +274,16 @@ func TestCAComposeServices(t *testing.T) {
 		}
 	}
 }
+
+func TestCAEndpoint(t *testing.T) {
+	native, docker := Topology{PortOffset: 1000}.WithDefaults(), dockerTopology(3000)
+	if got := native.CAEndpoint(native.PeerOrgs()[1]); got != "https://127.0.0.1:8981" || got != CAURL(native.PeerOrgs()[1]) {
+		t.Errorf("native CA endpoint %s", got)
+	}
+	if got := docker.CAEndpoint(docker.PeerOrgs()[1]); got != "https://ca.org2.example.com:7981" {
+		t.Errorf("docker CA endpoint %s, want the host name and the port without the offset", got)
+	}
+	if got := CAURL(docker.PeerOrgs()[1]); got != "https://127.0.0.1:10981" {
+		t.Errorf("docker CA from the host %s, want the published port", got)
+	}
+}
