@@ -52,7 +52,8 @@
 //
 //	RegisterProduct          staff with brand; its organisation owns the product
 //	RegisterLot, RegisterItems  staff with brand of the product's owner; a lot's inputs must be
-//	                         held by that organisation, and items are serialised while it holds
+//	                         held by that organisation itself (or the caller's own account),
+//	                         never by a customer of it, and items are serialised while it holds
 //	                         the lot: you only transform or label what you hold
 //	OfferCustody, WithdrawCustodyOffer  the holder: for an account that identity itself, for an
 //	                         organisation any of its staff

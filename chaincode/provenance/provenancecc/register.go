@@ -116,9 +116,10 @@ func ownProduct(tx *ledger.Tx, gtin string) (provenance.Product, error) {
 	return p, nil
 }
 
-// checkInputsHeld checks that every input lot exists, that the caller's
-// organisation holds it (only what you hold can go into what you make) and
-// that it is not recalled.
+// checkInputsHeld checks that every input lot exists, that the caller acts
+// for its holder (its organisation, or the caller's own account: only what
+// you hold can go into what you make, never what a customer of your
+// organisation holds) and that it is not recalled.
 func checkInputsHeld(tx *ledger.Tx, inputs []provenance.LotRef) error {
 	keys := make([]string, 2*len(inputs))
 	for i, in := range inputs {
@@ -144,7 +145,7 @@ func checkInputsHeld(tx *ledger.Tx, inputs []provenance.LotRef) error {
 		if err := json.Unmarshal(raw, &c); err != nil {
 			return cxlerr.Errorf(cxlerr.Internal, "decode %s: %w", ledger.DescribeKey(keys[i]), err)
 		}
-		if partyMSP(c.Holder) != tx.Caller().MSP {
+		if !tx.Caller().ActsForParty(c.Holder) {
 			return cxlerr.Errorf(cxlerr.Forbidden, "inputs[%d]: lot %s/%s is held by %s; only its holder can use it as an input", i, in.GTIN, in.Lot, c.Holder)
 		}
 		var l provenance.ProductLot
@@ -172,7 +173,7 @@ func registerItems(tx *ledger.Tx, a provenance.RegisterItemsArgs) (*provenance.I
 		return nil, err
 	}
 	holderMSP := partyMSP(custody.Holder)
-	if holderMSP != tx.Caller().MSP {
+	if !tx.Caller().ActsForParty(custody.Holder) {
 		return nil, cxlerr.Errorf(cxlerr.Forbidden, "%s is held by %s; serialise items while your organisation holds the lot", lot.Describe(), custody.Holder)
 	}
 	if err := requireNotRecalled(tx, a.GTIN, a.Lot, "serialise items of it"); err != nil {

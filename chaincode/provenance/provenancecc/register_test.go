@@ -199,3 +199,24 @@ func TestRegisterItems(t *testing.T) {
 		})
 	}
 }
+
+// TestCustomersLotIsNotTheBrands checks that a brand's staff do not use what
+// a customer of their own organisation holds: not as an input, not to
+// serialise; the customer does not act for the brand either.
+func TestCustomersLotIsNotTheBrands(t *testing.T) {
+	e := newEnv(t)
+	e.as(roaster, "planner")
+	must(e, text((*provenancecc.Contract).RegisterProduct), j(obj{"gtin": roasted, "name": "Roasted"}))
+	must(e, text((*provenancecc.Contract).RegisterProduct), j(obj{"gtin": pack, "name": "Pack"}))
+	must(e, text((*provenancecc.Contract).RegisterLot), j(obj{"gtin": roasted, "lot": "R1", "quantity": 5}))
+	must(e, text((*provenancecc.Contract).OfferCustody), j(obj{"kind": "lot", "gtin": roasted, "lot": "R1", "to": roaster + "/c-9", "location": "Shop"}))
+	e.asCustomer(roaster, "c-9")
+	must(e, text((*provenancecc.Contract).AcceptCustody), j(obj{"kind": "lot", "gtin": roasted, "lot": "R1"}))
+	check(t, e, text((*provenancecc.Contract).RegisterLot), j(obj{"gtin": pack, "lot": "P1", "quantity": 1}), cxlerr.Forbidden, "RoasterMSP/c-9 is not staff of RoasterMSP")
+
+	e.as(roaster, "planner")
+	check(t, e, text((*provenancecc.Contract).RegisterLot), j(obj{"gtin": pack, "lot": "P1", "quantity": 1, "inputs": []obj{{"gtin": roasted, "lot": "R1"}}}),
+		cxlerr.Forbidden, "inputs[0]: lot "+roasted+"/R1 is held by RoasterMSP/c-9; only its holder can use it as an input")
+	check(t, e, text((*provenancecc.Contract).RegisterItems), j(obj{"gtin": roasted, "lot": "R1", "serials": []string{"S1"}}),
+		cxlerr.Forbidden, "is held by RoasterMSP/c-9; serialise items while your organisation holds the lot")
+}
