@@ -11,6 +11,14 @@ import (
 type filter struct {
 	prefix []string
 	match  []func(*gepcis.Event) bool
+	// ge and lt bound the event time as index keys hold it; "" for no bound.
+	ge, lt string
+}
+
+// inWindow reports whether an index row's event time is within the query's bounds.
+func (f *filter) inWindow(row ledger.KV) bool {
+	at := row.Parts[len(row.Parts)-2]
+	return (f.ge == "" || at >= f.ge) && (f.lt == "" || at < f.lt)
 }
 
 func buildFilter(a epcis.QueryArgs) (*filter, error) {
@@ -24,7 +32,9 @@ func buildFilter(a epcis.QueryArgs) (*filter, error) {
 			return cxlerr.Errorf(cxlerr.Invalid, "%s: %s", param, cxlerr.From(err).Message)
 		}
 		if f.prefix == nil {
+			// The index holds exactly the events with this value: no check of its own.
 			f.prefix = []string{param, part(v)}
+			return nil
 		}
 		f.match = append(f.match, func(e *gepcis.Event) bool { return has(e, v) })
 		return nil
@@ -76,21 +86,22 @@ func buildFilter(a epcis.QueryArgs) (*filter, error) {
 		id := a.BizTransaction
 		if f.prefix == nil {
 			f.prefix = []string{"bizTransaction", part(t + " " + id)}
-		}
-		f.match = append(f.match, func(e *gepcis.Event) bool {
-			for _, bt := range e.BizTransactions {
-				if bt.Type == t && bt.ID == id {
-					return true
+		} else {
+			f.match = append(f.match, func(e *gepcis.Event) bool {
+				for _, bt := range e.BizTransactions {
+					if bt.Type == t && bt.ID == id {
+						return true
+					}
 				}
-			}
-			return false
-		})
+				return false
+			})
+		}
 	}
 	if !a.GEEventTime.IsZero() {
-		f.match = append(f.match, func(e *gepcis.Event) bool { return !e.EventTime.Before(a.GEEventTime) })
+		f.ge = timeKey(a.GEEventTime)
 	}
 	if !a.LTEventTime.IsZero() {
-		f.match = append(f.match, func(e *gepcis.Event) bool { return e.EventTime.Before(a.LTEventTime) })
+		f.lt = timeKey(a.LTEventTime)
 	}
 	if f.prefix == nil {
 		f.prefix = []string{"time"}
@@ -109,6 +120,9 @@ func query(tx *ledger.Tx, a epcis.QueryArgs) (*epcis.QueryResult, error) {
 	}
 	res := &epcis.QueryResult{Events: []epcis.StoredEvent{}, Bookmark: next}
 	for _, row := range rows {
+		if !f.inWindow(row) {
+			continue
+		}
 		h := row.Parts[len(row.Parts)-1]
 		key, err := ledger.Key(tx, eventType, h)
 		if err != nil {
@@ -121,16 +135,18 @@ func query(tx *ledger.Tx, a epcis.QueryArgs) (*epcis.QueryResult, error) {
 		if ledger.RequireReader(tx, ledger.Readers{Parties: []string{s.Capturer}}) != nil {
 			continue
 		}
-		e, err := parseStored(s)
-		if err != nil {
-			return nil, err
-		}
-		ok := true
-		for _, m := range f.match {
-			ok = ok && m(e)
-		}
-		if !ok {
-			continue
+		if len(f.match) > 0 {
+			e, err := parseStored(s)
+			if err != nil {
+				return nil, err
+			}
+			ok := true
+			for _, m := range f.match {
+				ok = ok && m(e)
+			}
+			if !ok {
+				continue
+			}
 		}
 		ekey, err := ledger.Key(tx, errorType, h)
 		if err != nil {
