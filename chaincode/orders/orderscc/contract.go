@@ -57,21 +57,21 @@ func (c *Contract) GetEvaluateTransactions() []string {
 	return []string{"GetOrder", "CustomerOrders", "MerchantOrders", "Balance", "Currencies"}
 }
 
-// RegisterCurrency registers a settlement currency; the caller's
-// organisation, which must hold the payment role, becomes its issuer.
+// RegisterCurrency registers a settlement currency; the caller, staff with
+// the payment role (ledger.RequireRole), makes its organisation the issuer.
 // Argument: {"currency"}.
 func (c *Contract) RegisterCurrency(ctx contractapi.TransactionContextInterface, args orders.RegisterCurrencyArgs) (*orders.SettlementCurrency, error) {
 	return ledger.Run(ctx.GetStub(), args, registerCurrency)
 }
 
 // Deposit credits accounts with money the issuer received, once per
-// reference. Argument: {"ref","currency","credits":[{"account","amount"}]}.
+// reference; only the issuer's staff with the payment role may. Argument: {"ref","currency","credits":[{"account","amount"}]}.
 func (c *Contract) Deposit(ctx contractapi.TransactionContextInterface, args orders.DepositArgs) (*orders.SettlementTransfer, error) {
 	return ledger.Run(ctx.GetStub(), args, deposit)
 }
 
 // Withdraw debits an account for money the issuer pays out, once per
-// reference. Argument: {"ref","account","currency","amount"}.
+// reference; only the issuer's staff with the payment role may. Argument: {"ref","account","currency","amount"}.
 func (c *Contract) Withdraw(ctx contractapi.TransactionContextInterface, args orders.WithdrawArgs) (*orders.SettlementTransfer, error) {
 	return ledger.Run(ctx.GetStub(), args, withdraw)
 }
@@ -89,13 +89,14 @@ func (c *Contract) Place(ctx contractapi.TransactionContextInterface, args order
 }
 
 // ConfirmDelivery confirms a placed order delivered and releases its escrow
-// to the merchant; the customer or the order's carrier may. Argument: {"id"}.
+// to the merchant; the customer or the order's carrier's staff with the
+// carrier role may. Argument: {"id"}.
 func (c *Contract) ConfirmDelivery(ctx contractapi.TransactionContextInterface, args orders.IDArgs) (*orders.Order, error) {
 	return ledger.Run(ctx.GetStub(), args, c.confirmDelivery)
 }
 
-// Refund returns all or part of what the customer paid; only the merchant
-// may. Argument: {"id","refundId","amount"?,"reason"?}.
+// Refund returns all or part of what the customer paid; only the
+// merchant's staff carrying the merchant role may. Argument: {"id","refundId","amount"?,"reason"?}.
 func (c *Contract) Refund(ctx contractapi.TransactionContextInterface, args orders.RefundArgs) (*orders.Order, error) {
 	return ledger.Run(ctx.GetStub(), args, c.refund)
 }
