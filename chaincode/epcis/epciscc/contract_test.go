@@ -111,6 +111,15 @@ func TestCaptureAndQuery(t *testing.T) {
 	if _, err := e.capture(captureArgs(t, false)); cxlerr.CodeOf(err) != cxlerr.Forbidden {
 		t.Fatalf("organisation without role: %v", err)
 	}
+	e.stub.AsIdentity(ledgertest.Identity{MSP: brand, CN: "c", OU: "client"})
+	if _, err := e.capture(captureArgs(t, false)); cxlerr.CodeOf(err) != cxlerr.Forbidden {
+		t.Fatalf("customer: %v", err)
+	}
+	// Staff whose certificate carries a role the organisation does not hold on the ledger.
+	e.stub.AsIdentity(staff(brand, ledgertypes.Merchant))
+	if _, err := e.capture(captureArgs(t, false)); cxlerr.CodeOf(err) != cxlerr.Forbidden {
+		t.Fatalf("staff carrying merchant of a brand: %v", err)
+	}
 	e.stub.AsIdentity(staff(brand, ledgertypes.Brand))
 	// Rollback: one bad event and nothing is recorded.
 	if _, err := e.capture(captureArgs(t, false, badEvent)); cxlerr.CodeOf(err) != cxlerr.Invalid || !strings.Contains(err.Error(), "unknown identifier") {
