@@ -223,6 +223,12 @@ func (c *Client) Enroll(ctx context.Context, id, secret string, key crypto.Signe
 	if err != nil {
 		return nil, nil, err
 	}
+	return c.enroll(ctx, id, secret, csr, key.Public(), opts)
+}
+
+// enroll sends the PEM certificate request csr for pub to /enroll with id's secret, and
+// checks that the CA issued a certificate for pub and id.
+func (c *Client) enroll(ctx context.Context, id, secret string, csr []byte, pub crypto.PublicKey, opts EnrollOptions) (cert, chain []byte, err error) {
 	hosts := opts.Hosts
 	if hosts == nil {
 		hosts = []string{}
@@ -260,7 +266,7 @@ func (c *Client) Enroll(ctx context.Context, id, secret string, key crypto.Signe
 	if err != nil {
 		return nil, nil, cxlerr.Errorf(cxlerr.Internal, "enrol %q: the CA's answer: %v", id, err)
 	}
-	if pub, ok := issued.PublicKey.(interface{ Equal(crypto.PublicKey) bool }); !ok || !pub.Equal(key.Public()) {
+	if k, ok := issued.PublicKey.(interface{ Equal(crypto.PublicKey) bool }); !ok || !k.Equal(pub) {
 		return nil, nil, cxlerr.Errorf(cxlerr.Internal, "enrol %q: the CA issued a certificate for another key", id)
 	}
 	if issued.Subject.CommonName != id {

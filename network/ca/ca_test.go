@@ -402,6 +402,14 @@ func TestEnrollWithARegistrarExplainsAUsedUpSecret(t *testing.T) {
 			if strings.Contains(err.Error(), "again") {
 				t.Fatalf("the error carries the secret: %v", err)
 			}
+			// A request made elsewhere (a customer's, through its gateway) is explained alike.
+			csr, err := certificateRequest("User1", key, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := c.EnrollCSR(context.Background(), "User1", "again", csr); cxlerr.CodeOf(err) != tc.wantCode {
+				t.Fatalf("EnrollCSR: %v, want %s", err, tc.wantCode)
+			}
 		})
 	}
 }
