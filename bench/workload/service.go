@@ -3,7 +3,11 @@ package workload
 import (
 	"bufio"
 	"context"
+	"crypto/ecdsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -28,6 +32,11 @@ type APIKey struct {
 	MSPID     string `json:"mspId"`
 	User      string `json:"user"`
 	Key       string `json:"key"`
+	// CertPEM and KeyPEM, set instead of Key, make a customer who signs for itself: its
+	// transport prepares, signs and submits (client.Customer), and the service holds
+	// neither its key nor an API key for it.
+	CertPEM []byte `json:"-"`
+	KeyPEM  []byte `json:"-"`
 }
 
 // ServiceConfig says how to reach the gateway service.
@@ -79,7 +88,16 @@ func newService(ctx context.Context, cfg ServiceConfig) (*service, error) {
 	s := &service{cfg: cfg, clients: map[string]ledgerapi.Transport{}, meta: &http.Client{Timeout: time.Minute}}
 	s.http = s.httpClient(&http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, MaxConnsPerHost: 1024, IdleConnTimeout: time.Minute})
 	for _, k := range append(slices.Clone(cfg.Keys), cfg.Customers...) {
-		s.clients[k.Principal] = counted{client.New(cfg.URL, k.Key, client.WithHTTPClient(s.http)), s}
+		c := client.New(cfg.URL, k.Key, client.WithHTTPClient(s.http))
+		if len(k.KeyPEM) == 0 {
+			s.clients[k.Principal] = counted{c, s}
+			continue
+		}
+		key, err := customerKey(k.KeyPEM)
+		if err != nil {
+			return nil, fmt.Errorf("customer %s: %w", k.Principal, err)
+		}
+		s.clients[k.Principal] = counted{c.AsCustomer(k.CertPEM, key), s}
 	}
 	ops, err := s.discover(ctx)
 	if err != nil {
@@ -87,6 +105,23 @@ func newService(ctx context.Context, cfg ServiceConfig) (*service, error) {
 	}
 	s.ops = ops
 	return s, nil
+}
+
+// customerKey parses a customer's PKCS#8 ECDSA private key.
+func customerKey(keyPEM []byte) (*ecdsa.PrivateKey, error) {
+	block, _ := pem.Decode(keyPEM)
+	if block == nil {
+		return nil, errors.New("the key is not PEM")
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	key, ok := k.(*ecdsa.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("the key is a %T, not ECDSA", k)
+	}
+	return key, nil
 }
 
 // httpClient is an HTTP client over base that counts the service's answers (see answers).

@@ -50,6 +50,9 @@ type Options struct {
 	Timeout time.Duration
 	// Args is the command line, recorded in the report.
 	Args []string
+	// CustomerSigning makes the orders workload's customers through the service sign for
+	// themselves (prepare -> sign -> submit) instead of being identities the service holds.
+	CustomerSigning bool
 }
 
 // defaultConcurrency is the sweep issue 10 asks for.
@@ -112,6 +115,7 @@ lots are consolidated at the end.`,
 	fl.IntVar(&opts.VerifyAddresses, "verify-addresses", 4096, "client addresses (127.77.x.y) `N` verification requests to the service come from; the service rate-limits each address")
 	fl.StringVar(&opts.JSON, "json", "", "write the report as JSON to `file`")
 	fl.DurationVar(&opts.Timeout, "timeout", 3*time.Hour, "give up after `duration`")
+	fl.BoolVar(&opts.CustomerSigning, "customer-signing", false, "orders through the service by customers who sign for themselves (prepare, sign, submit; certificates of Org2's CA, keys only in the bench) instead of customer identities the service holds")
 	return cmd
 }
 
@@ -223,7 +227,7 @@ func benchRun(ctx context.Context, opts *Options) error {
 	case !slices.Contains(opts.Targets, workload.Service):
 	case prof.Runtime == network.Native:
 		fmt.Fprintf(errOut, "service: starting the bench's own cxl-gateway with %d customer identities of %s\n", env.Workers, customerMSP)
-		svc, err := startBenchService(ctx, home, env.Workers, opts.VerifyAddresses)
+		svc, err := startBenchService(ctx, home, env.Workers, opts.VerifyAddresses, opts.CustomerSigning)
 		if err != nil {
 			return err
 		}
@@ -233,6 +237,9 @@ func benchRun(ctx context.Context, opts *Options) error {
 			}
 		}()
 		env.Service = svc.cfg
+		if opts.CustomerSigning {
+			fmt.Fprintln(errOut, "service: the orders workload's customers sign for themselves (prepare, sign, submit)")
+		}
 	default:
 		svc, note := serviceConfig(home, opts.VerifyAddresses)
 		if note != "" {
@@ -402,6 +409,9 @@ func settings(t network.Topology, prof *network.Profile, opts *Options) map[stri
 		"concurrency":     strings.Join(conc, ","),
 		"warmup":          opts.Warmup.String(),
 		"paced":           strconv.FormatFloat(opts.Paced, 'f', -1, 64),
+	}
+	if opts.CustomerSigning {
+		s["customers"] = "orders through the service: each customer signs for itself (prepare, sign, submit: 3 requests per transaction)"
 	}
 	if opts.Duration > 0 {
 		s["duration"] = opts.Duration.String()

@@ -49,6 +49,7 @@ func TestBenchFlags(t *testing.T) {
 			})},
 		{name: "repeated flags add up", args: []string{"--workload", "orders", "--workload", "orders,verify"},
 			want: with(func(o *Options) { o.Workloads = []string{"orders", "verify"} })},
+		{name: "customers sign for themselves", args: []string{"--customer-signing"}, want: with(func(o *Options) { o.CustomerSigning = true })},
 		{name: "count instead of a duration", args: []string{"--count", "500"}, want: with(func(o *Options) { o.Count, o.Duration = 500, 0 })},
 		{name: "count and duration", args: []string{"--count", "5", "--duration", "1s"}, wantErr: "not both"},
 		{name: "zero count", args: []string{"--count", "0"}, wantErr: "--count"},
@@ -83,7 +84,7 @@ func TestBenchFlags(t *testing.T) {
 			w := tc.want
 			if !slices.Equal(got.Concurrency, w.Concurrency) || !slices.Equal(got.Workloads, w.Workloads) || !slices.Equal(got.Targets, w.Targets) ||
 				got.Duration != w.Duration || got.Count != w.Count || got.Warmup != w.Warmup || got.JSON != w.JSON ||
-				got.Paced != w.Paced || got.VerifyAddresses != w.VerifyAddresses || got.Timeout != w.Timeout {
+				got.Paced != w.Paced || got.VerifyAddresses != w.VerifyAddresses || got.Timeout != w.Timeout || got.CustomerSigning != w.CustomerSigning {
 				t.Fatalf("options = %+v\nwant      %+v", *got, w)
 			}
 		})

@@ -37,7 +37,10 @@ type benchService struct {
 // until it is ready. It needs `cxl gateway up` to have run once: it starts from that
 // configuration and its demo API keys. The customers' keys are written under
 // $CXL_HOME/bench/gateway, readable by their owner only, and removed by stop.
-func startBenchService(ctx context.Context, home network.Home, workers, addresses int) (*benchService, error) {
+//
+// With signing the customers sign for themselves: the service gets no identity or API key
+// of theirs, only their CA's root (customers.roots), and their keys stay in the bench.
+func startBenchService(ctx context.Context, home network.Home, workers, addresses int, signing bool) (*benchService, error) {
 	base, keys, err := upConfig(home)
 	if err != nil {
 		return nil, err
@@ -69,6 +72,10 @@ func startBenchService(ctx context.Context, home network.Home, workers, addresse
 		if err != nil {
 			return nil, errors.Join(err, s.remove())
 		}
+		if signing {
+			customers = append(customers, workload.APIKey{Principal: name, MSPID: customerMSP, User: cn, CertPEM: certPEM, KeyPEM: keyPEM})
+			continue
+		}
 		certPath, keyPath := filepath.Join(dir, name+"-cert.pem"), filepath.Join(dir, name+"-key.pem")
 		if err := errors.Join(os.WriteFile(certPath, certPEM, 0o600), os.WriteFile(keyPath, keyPEM, 0o600)); err != nil {
 			return nil, errors.Join(err, s.remove())
@@ -81,6 +88,9 @@ func startBenchService(ctx context.Context, home network.Home, workers, addresse
 		cfg.Identities[name] = config.Identity{MSPID: customerMSP, Cert: certPath, Key: keyPath}
 		cfg.Principals = append(cfg.Principals, config.Principal{Name: name, KeySHA256: hex.EncodeToString(hash[:]), Identity: name})
 		customers = append(customers, workload.APIKey{Principal: name, MSPID: customerMSP, User: cn, Key: apiKey})
+	}
+	if signing {
+		cfg.Customers = config.Customers{Roots: []config.CustomerRoot{{MSPID: customerMSP, Cert: home.Path("crypto", "peerOrganizations", domain, "ca", "ca."+domain+"-cert.pem")}}}
 	}
 	addr, err := freeAddress()
 	if err != nil {
