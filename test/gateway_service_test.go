@@ -544,6 +544,7 @@ func TestGatewayMembersHoldOnlyTheirOwnKeys(t *testing.T) {
 		gwCheckMounts(t, m)
 		gwCheckTLS(t, g, m)
 	}
+	t.Logf("%d members' gateway services (%s): configuration and keys file name only their own members' keys; under Docker mounts and TLS checked too", len(g.members), h.runtime)
 }
 
 // gwCheckMounts checks what m's container mounts, as Docker reports it: its own state

@@ -1,5 +1,6 @@
-// Package gateway holds `cxl gateway`: up, down and status of the gateway service
-// (cmd/cxl-gateway) in front of the network in CXL_HOME.
+// Package gateway holds `cxl gateway`: up, down and status of the members' gateway
+// services (cmd/cxl-gateway), one per organisation of the network in CXL_HOME, each holding
+// only its own organisation's identities and keys.
 package gateway
 
 import (
@@ -12,9 +13,11 @@ import (
 func NewCmdGateway(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "gateway <command>",
-		Short: "Start, stop and inspect the gateway service (REST API)",
-		Long: `Start, stop and inspect cxl-gateway, the REST API in front of the network in CXL_HOME.
-Its configuration, store, API keys and log live under CXL_HOME/gateway and CXL_HOME/logs.`,
+		Short: "Start, stop and inspect the members' gateway services (REST API)",
+		Long: `Start, stop and inspect cxl-gateway, the REST API in front of the network in CXL_HOME:
+one service per organisation, holding only that organisation's identities and API keys.
+Each member's configuration, store, API keys, vault and TLS certificate live under
+CXL_HOME/gateway/<org>, its log in CXL_HOME/logs/cxl-gateway-<org>.log.`,
 	}
 	cmd.AddCommand(NewCmdUp(f, nil), NewCmdDown(f, nil), NewCmdStatus(f, nil))
 	return cmd
