@@ -72,7 +72,9 @@ func (e *explain) RoundTrip(req *http.Request) (*http.Response, error) {
 		var unknown x509.UnknownAuthorityError
 		var hostname x509.HostnameError
 		if errors.As(err, &unknown) || errors.As(err, &hostname) {
-			return nil, fmt.Errorf("the gateway service at %s is not verified by the TLS CA given (--gateway-ca, CXL_GATEWAY_CA or the profile's gatewayCa: its organisation's TLS root, which `cxl gateway up` prints): %w", e.url, err)
+			// Trying again cannot help: the answer is UNAUTHENTICATED, as for a key the
+			// service does not know, and names what to fix.
+			return refusal(req, fmt.Sprintf("the gateway service at %s is not verified by the TLS CA given (--gateway-ca, CXL_GATEWAY_CA or the profile's gatewayCa: its organisation's TLS root, which `cxl gateway up` prints): %v", e.url, err)), nil
 		}
 		return nil, fmt.Errorf("the gateway service at %s does not answer (is it running? `cxl gateway status`): %w", e.url, err)
 	}
@@ -83,10 +85,16 @@ func (e *explain) RoundTrip(req *http.Request) (*http.Response, error) {
 	if e.keyless {
 		msg = "no API key for the gateway service at " + e.url + ": set CXL_API_KEY, or save a profile with a key (`cxl config set NAME --gateway URL --with-api-key`)"
 	}
-	body, _ := json.Marshal(cxlerr.Errorf(cxlerr.Unauthenticated, "%s", msg))
 	resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(body))
-	resp.ContentLength = int64(len(body))
-	resp.Header.Del("Content-Length")
-	return resp, nil
+	return refusal(req, msg), nil
+}
+
+// refusal is a 401 answer to req carrying an UNAUTHENTICATED envelope with msg.
+func refusal(req *http.Request, msg string) *http.Response {
+	body, _ := json.Marshal(cxlerr.Errorf(cxlerr.Unauthenticated, "%s", msg))
+	return &http.Response{
+		Status: "401 Unauthorized", StatusCode: http.StatusUnauthorized, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(bytes.NewReader(body)),
+		ContentLength: int64(len(body)), Request: req,
+	}
 }

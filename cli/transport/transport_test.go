@@ -197,8 +197,8 @@ func TestGatewayVerifiesTLS(t *testing.T) {
 	}
 	for _, c := range []string{other, ""} {
 		_, err := ledgerapi.ConsortiumListRoles.Query(context.Background(), gateway(t, srv.URL, "k", c), ledgerapi.NoArgs{})
-		if err == nil || !strings.Contains(err.Error(), "is not verified by the TLS CA given") {
-			t.Fatalf("CA %q: %v", c, err)
+		if err == nil || !strings.Contains(err.Error(), "is not verified by the TLS CA given") || cxlerr.CodeOf(err) != cxlerr.Unauthenticated || cmdutil.CodeOf(err) != cmdutil.ExitForbidden {
+			t.Fatalf("CA %q: %v (code %s, exit %d), want UNAUTHENTICATED, exit 4", c, err, cxlerr.CodeOf(err), cmdutil.CodeOf(err))
 		}
 	}
 	if _, err := NewGateway(srv.URL, "k", filepath.Join(dir, "key.pem")); cmdutil.CodeOf(err) != cmdutil.ExitUsage {
