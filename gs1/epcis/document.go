@@ -173,7 +173,7 @@ func ParseDocument(data []byte, lim Limits) (*Document, error) {
 		return nil, cxlerr.Errorf(cxlerr.TooLarge, "document of %d events: at most %d", len(events), lim.MaxEvents)
 	}
 	for i, raw := range events {
-		e, err := ParseEvent(raw, doc.Namespaces, fmt.Sprintf("eventList[%d]", i))
+		e, err := ParseCheckedEvent(raw, doc.Namespaces, fmt.Sprintf("eventList[%d]", i))
 		if err != nil {
 			doc.Invalid = append(doc.Invalid, EventError{Index: i, Err: cxlerr.From(err)})
 			continue
@@ -274,13 +274,8 @@ func eventList(raw json.RawMessage, docType string) ([]json.RawMessage, error) {
 	return events, nil
 }
 
-// decodeObject decodes one event object with numbers kept as written, after the strict
-// checks of strictjson (valid UTF-8, no key twice, one value).
+// decodeObject decodes one event object with numbers kept as written.
 func decodeObject(raw json.RawMessage) (map[string]any, error) {
-	var check json.RawMessage
-	if err := strictjson.Decode(raw, &check, len(raw)); err != nil {
-		return nil, err
-	}
 	var v any
 	if err := decodeNumbers(raw, &v); err != nil {
 		return nil, cxlerr.Errorf(cxlerr.Invalid, "%s", err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cxledger/cxledger/cxlerr"
+	"github.com/cxledger/cxledger/strictjson"
 )
 
 // The event types of EPCIS 2.0.
@@ -163,6 +164,17 @@ func (p *eventParser) errorf(format string, args ...any) error {
 // keys by the caller's decoder) in a document whose @context declares ns, and computes its
 // hash. path names the event in messages.
 func ParseEvent(raw json.RawMessage, ns Namespaces, path string) (*Event, error) {
+	var check json.RawMessage
+	if err := strictjson.Decode(raw, &check, len(raw)); err != nil {
+		return nil, cxlerr.Errorf(cxlerr.Invalid, "%s: %s", path, cxlerr.From(err).Message)
+	}
+	return ParseCheckedEvent(raw, ns, path)
+}
+
+// ParseCheckedEvent is ParseEvent for an event that is part of JSON strictjson already
+// decoded (a document, a capture's arguments): valid UTF-8 without repeated keys or lone
+// surrogates. It does not scan the event for those again.
+func ParseCheckedEvent(raw json.RawMessage, ns Namespaces, path string) (*Event, error) {
 	obj, err := decodeObject(raw)
 	if err != nil {
 		return nil, cxlerr.Errorf(cxlerr.Invalid, "%s: %s", path, cxlerr.From(err).Message)

@@ -93,82 +93,111 @@ func capture(tx *ledger.Tx, raw string) (*epcis.CaptureResult, error) {
 		return nil, err
 	}
 	res := &epcis.CaptureResult{Captured: []string{}}
-	seen := map[string]bool{}
-	for i, rawEvent := range a.Events {
-		err := captureOne(tx, rawEvent, gepcis.Namespaces(a.Namespaces), i, seen, res)
-		if err == nil {
+	reject := func(i int, err error) error {
+		e := cxlerr.From(err)
+		if !a.Proceed || e.Code == cxlerr.Internal {
+			return err
+		}
+		res.Rejected = append(res.Rejected, epcis.Rejection{Index: i, Code: string(e.Code), Message: e.Message})
+		return nil
+	}
+	// Validate and hash every event, then read what the ledger holds of them at once.
+	ns := gepcis.Namespaces(a.Namespaces)
+	var parsed []parsedEvent
+	var keys []string
+	for i, raw := range a.Events {
+		e, err := gepcis.ParseCheckedEvent(raw, ns, fmt.Sprintf("events[%d]", i))
+		if err != nil {
+			if err := reject(i, err); err != nil {
+				return nil, err
+			}
 			continue
 		}
-		if !a.Proceed || cxlerr.From(err).Code == cxlerr.Internal {
+		p := parsedEvent{index: i, raw: raw, e: e, h: hashKey(e.Hash)}
+		if p.key, err = ledger.Key(tx, eventType, p.h); err != nil {
 			return nil, err
 		}
-		e := cxlerr.From(err)
-		res.Rejected = append(res.Rejected, epcis.Rejection{Index: i, Code: string(e.Code), Message: e.Message})
+		if p.errKey, err = ledger.Key(tx, errorType, p.h); err != nil {
+			return nil, err
+		}
+		parsed = append(parsed, p)
+		keys = append(keys, p.key, p.errKey)
 	}
-	keys := map[string]string{"captured": strconv.Itoa(len(res.Captured))}
+	values := make([][]byte, len(keys))
+	if len(keys) > 0 {
+		var err error
+		if values, err = tx.Stub().GetMultipleStates(keys...); err != nil {
+			return nil, cxlerr.Errorf(cxlerr.Internal, "read events: %w", err)
+		}
+	}
+	seen := map[string]bool{}
+	for j, p := range parsed {
+		p.stored, p.declared = values[2*j], values[2*j+1]
+		if err := captureOne(tx, p, ns, seen, res); err != nil {
+			if err := reject(p.index, err); err != nil {
+				return nil, err
+			}
+		}
+	}
+	event := map[string]string{"captured": strconv.Itoa(len(res.Captured))}
 	if len(res.Captured) > 0 {
-		keys["first"] = res.Captured[0]
+		event["first"] = res.Captured[0]
 	}
-	if err := ledger.Emit(tx, ledger.Event{Contract: epcis.Name, Type: "Captured", Keys: keys, Data: res}); err != nil {
+	summary := epcis.CaptureResult{Captured: res.Captured, Declared: res.Declared}
+	if err := ledger.Emit(tx, ledger.Event{Contract: epcis.Name, Type: "Captured", Keys: event, Data: summary}); err != nil {
 		return nil, err
 	}
 	return res, nil
 }
 
-func captureOne(tx *ledger.Tx, raw json.RawMessage, ns gepcis.Namespaces, i int, seen map[string]bool, res *epcis.CaptureResult) error {
-	e, err := gepcis.ParseEvent(raw, ns, fmt.Sprintf("events[%d]", i))
-	if err != nil {
-		return err
-	}
-	h := hashKey(e.Hash)
-	key, err := ledger.Key(tx, eventType, h)
-	if err != nil {
-		return err
-	}
-	var stored epcis.StoredEvent
-	found, err := ledger.GetJSON(tx, key, &stored)
-	if err != nil {
-		return err
-	}
+// parsedEvent is an event of a capture, validated, with what the ledger holds under its
+// hash: the stored event and the error declaration (nil when none).
+type parsedEvent struct {
+	index            int
+	raw              json.RawMessage
+	e                *gepcis.Event
+	h, key, errKey   string
+	stored, declared []byte
+}
+
+func captureOne(tx *ledger.Tx, p parsedEvent, ns gepcis.Namespaces, seen map[string]bool, res *epcis.CaptureResult) error {
+	e, h := p.e, p.h
 	caller := tx.Caller()
 	if e.ErrorDeclaration != nil {
-		if !found && !seen[h] {
-			return cxlerr.Errorf(cxlerr.NotFound, "events[%d]: error declaration of event %s, which is not on the ledger", i, e.Hash)
+		if p.stored == nil && !seen[h] {
+			return cxlerr.Errorf(cxlerr.NotFound, "events[%d]: error declaration of event %s, which is not on the ledger", p.index, e.Hash)
 		}
-		if found {
+		if p.stored != nil {
+			var stored epcis.StoredEvent
+			if err := json.Unmarshal(p.stored, &stored); err != nil {
+				return cxlerr.Errorf(cxlerr.Internal, "decode event %s: %w", e.Hash, err)
+			}
 			if err := ledger.RequireReader(tx, ledger.Readers{Parties: []string{stored.Capturer}}); err != nil {
 				return err
 			}
 		}
-		ekey, err := ledger.Key(tx, errorType, h)
-		if err != nil {
-			return err
-		}
-		var prior epcis.Declaration
-		if dup, err := ledger.GetJSON(tx, ekey, &prior); err != nil {
-			return err
-		} else if dup || seen["error:"+h] {
+		if p.declared != nil || seen["error:"+h] {
 			res.Duplicates = append(res.Duplicates, e.Hash)
 			return nil
 		}
 		seen["error:"+h] = true
-		d := epcis.Declaration{ErrorDeclaration: *e.ErrorDeclaration, Declarer: caller.MSP, TxID: tx.ID(), Event: raw}
-		if err := ledger.PutJSON(tx, ekey, d); err != nil {
+		d := epcis.Declaration{ErrorDeclaration: *e.ErrorDeclaration, Declarer: caller.MSP, TxID: tx.ID(), Event: p.raw}
+		if err := ledger.PutJSON(tx, p.errKey, d); err != nil {
 			return err
 		}
 		res.Declared = append(res.Declared, e.Hash)
 		return nil
 	}
-	if found || seen[h] {
+	if p.stored != nil || seen[h] {
 		res.Duplicates = append(res.Duplicates, e.Hash)
 		return nil
 	}
 	seen[h] = true
-	stored = epcis.StoredEvent{
+	stored := epcis.StoredEvent{
 		Hash: e.Hash, Type: e.Type, EventTime: e.EventTime.UTC(), Capturer: caller.MSP, CapturedBy: caller.Account,
-		RecordTime: tx.Time(), TxID: tx.ID(), Event: raw, Namespaces: ns,
+		RecordTime: tx.Time(), TxID: tx.ID(), Event: p.raw, Namespaces: ns,
 	}
-	if err := ledger.PutJSON(tx, key, stored); err != nil {
+	if err := ledger.PutJSON(tx, p.key, stored); err != nil {
 		return err
 	}
 	for _, idx := range indexes(e) {

@@ -1,6 +1,8 @@
 package epciscc
 
 import (
+	"encoding/json"
+
 	"github.com/cxledger/cxledger/chaincode/epcis"
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/cxlerr"
@@ -119,6 +121,8 @@ func query(tx *ledger.Tx, a epcis.QueryArgs) (*epcis.QueryResult, error) {
 		return nil, err
 	}
 	res := &epcis.QueryResult{Events: []epcis.StoredEvent{}, Bookmark: next}
+	// Read the page's events and their error declarations at once.
+	var keys []string
 	for _, row := range rows {
 		if !f.inWindow(row) {
 			continue
@@ -128,9 +132,26 @@ func query(tx *ledger.Tx, a epcis.QueryArgs) (*epcis.QueryResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		var s epcis.StoredEvent
-		if err := ledger.MustGetJSON(tx, key, &s); err != nil {
+		ekey, err := ledger.Key(tx, errorType, h)
+		if err != nil {
 			return nil, err
+		}
+		keys = append(keys, key, ekey)
+	}
+	if len(keys) == 0 {
+		return res, nil
+	}
+	values, err := tx.Stub().GetMultipleStates(keys...)
+	if err != nil {
+		return nil, cxlerr.Errorf(cxlerr.Internal, "read events: %w", err)
+	}
+	for i := 0; i < len(values); i += 2 {
+		if values[i] == nil {
+			return nil, cxlerr.Errorf(cxlerr.Internal, "index names %s, which is not stored", ledger.DescribeKey(keys[i]))
+		}
+		var s epcis.StoredEvent
+		if err := json.Unmarshal(values[i], &s); err != nil {
+			return nil, cxlerr.Errorf(cxlerr.Internal, "decode %s: %w", ledger.DescribeKey(keys[i]), err)
 		}
 		if ledger.RequireReader(tx, ledger.Readers{Parties: []string{s.Capturer}}) != nil {
 			continue
@@ -148,14 +169,11 @@ func query(tx *ledger.Tx, a epcis.QueryArgs) (*epcis.QueryResult, error) {
 				continue
 			}
 		}
-		ekey, err := ledger.Key(tx, errorType, h)
-		if err != nil {
-			return nil, err
-		}
-		var d epcis.Declaration
-		if found, err := ledger.GetJSON(tx, ekey, &d); err != nil {
-			return nil, err
-		} else if found {
+		if values[i+1] != nil {
+			var d epcis.Declaration
+			if err := json.Unmarshal(values[i+1], &d); err != nil {
+				return nil, cxlerr.Errorf(cxlerr.Internal, "decode %s: %w", ledger.DescribeKey(keys[i+1]), err)
+			}
 			s.ErrorDeclaration = &d
 		}
 		res.Events = append(res.Events, s)
@@ -165,7 +183,7 @@ func query(tx *ledger.Tx, a epcis.QueryArgs) (*epcis.QueryResult, error) {
 
 // parseStored reads a stored event back into its canonical form.
 func parseStored(s epcis.StoredEvent) (*gepcis.Event, error) {
-	e, err := gepcis.ParseEvent(s.Event, gepcis.Namespaces(s.Namespaces), "stored")
+	e, err := gepcis.ParseCheckedEvent(s.Event, gepcis.Namespaces(s.Namespaces), "stored")
 	if err != nil {
 		return nil, cxlerr.Errorf(cxlerr.Internal, "stored event %s: %w", s.Hash, err)
 	}
