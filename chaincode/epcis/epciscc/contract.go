@@ -2,10 +2,10 @@
 // event hash, indexed by the standard's query parameters, with error declarations kept
 // beside the events they correct.
 //
-// Events are kept whole and are not mapped to provenance records: custody on the ledger
-// needs the receiver's endorsement, and items, lineage and packing are the brand's own
-// transactions, so mapping them from a capture would let one party write what the
-// provenance contract makes two agree on.
+// Events are kept whole and are not mapped to provenance records. Custody cannot be: a
+// custody transfer needs the receiver's endorsement and a capture is one party's. Items,
+// lineage and packing could be for a brand's own products, but the provenance functions
+// emit their own events and a transaction carries one; that mapping is not built.
 package epciscc
 
 import (
