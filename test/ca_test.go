@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -325,6 +326,39 @@ func TestRegistrarRegistersOnlyCustomers(t *testing.T) {
 		}
 		if err := c.RemoveIdentity(ctx, registrar, id); err != nil {
 			t.Errorf("remove %s: %v", id, err)
+		}
+	}
+}
+
+// A CA that stopped is started again by `cxl network up` with its database (the bootstrap
+// secret still enrols), and nothing is enrolled again: every identity file is unchanged.
+func TestCAStartsAgainWithoutReenrolling(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	o := caOrgs(t)[len(h.topo.Orgs)-1]
+	files := map[string][]byte{}
+	for _, org := range caOrgs(t) {
+		for _, id := range append([]network.IdentityInfo{org.profile.CA.Registrar}, slices.Collect(maps.Values(org.profile.Users))...) {
+			for _, f := range []string{id.Cert, id.Key} {
+				data, err := os.ReadFile(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				files[f] = data
+			}
+		}
+	}
+	h.stop(t, o.org.CA.Name)
+	if _, err := o.client(t, ca.WithTimeout(2*time.Second)).CAInfo(ctx); cxlerr.CodeOf(err) != cxlerr.Unavailable {
+		t.Fatalf("stopped CA: %v, want UNAVAILABLE", err)
+	}
+	if _, err := h.cli("network", "up"); err != nil {
+		t.Fatal(err)
+	}
+	o.bootstrap(t, ctx)
+	for f, before := range files {
+		if after, err := os.ReadFile(f); err != nil || string(after) != string(before) {
+			t.Errorf("%s changed: %v", f, err)
 		}
 	}
 }
