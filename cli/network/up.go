@@ -179,6 +179,9 @@ func printProfile(opts *UpOptions, prof *network.Profile) error {
 		fmt.Fprintf(out, "orderer     %-28s %s\n", o.Name, o.Address)
 	}
 	for _, org := range prof.Orgs {
+		if c := org.CA; c != nil {
+			fmt.Fprintf(out, "ca          %-28s %s  tls-root %s\n", org.MSPID, c.URL, c.TLSRootCert)
+		}
 		for _, p := range org.Peers {
 			fmt.Fprintf(out, "peer        %-28s %s  tls-root %s\n", p.Name, p.Address, p.TLSRootCert)
 		}
