@@ -23,6 +23,7 @@ import (
 	"github.com/cxledger/cxledger/cli/order"
 	"github.com/cxledger/cxledger/cli/transport"
 	"github.com/cxledger/cxledger/cxlerr"
+	"github.com/cxledger/cxledger/gateway/client/clienttest"
 	"github.com/cxledger/cxledger/gateway/config"
 	"github.com/cxledger/cxledger/gateway/fabric"
 	"github.com/cxledger/cxledger/gateway/httpapi"
@@ -98,12 +99,14 @@ func (l *recordingLedger) Prepare(_ context.Context, cust fabric.Customer, op *l
 	l.mu.Lock()
 	l.certs = append(l.certs, cust.CertPEM)
 	l.mu.Unlock()
-	return &fabric.Unsigned{TransactionID: "tx1", Bytes: []byte("p"), Digest: make([]byte, 32)}, nil
+	b, d, err := clienttest.Proposal(cust.MSPID, cust.CertPEM, "tx1", op.Contract, op.Function)
+	return &fabric.Unsigned{TransactionID: "tx1", Bytes: b, Digest: d}, err
 }
 
 func (l *recordingLedger) Endorse(context.Context, []byte, []byte) (*fabric.Unsigned, error) {
 	l.step("endorse")
-	return &fabric.Unsigned{TransactionID: "tx1", Bytes: []byte("t"), Digest: make([]byte, 32)}, nil
+	b, d, err := clienttest.Transaction("Org1MSP", l.certs[0], "tx1")
+	return &fabric.Unsigned{TransactionID: "tx1", Bytes: b, Digest: d}, err
 }
 
 func (l *recordingLedger) EvaluateSigned(context.Context, []byte, []byte) (json.RawMessage, error) {

@@ -16,8 +16,9 @@ import (
 )
 
 // Customer reaches the ledger through a member's gateway service as a customer who holds
-// its own key: the service prepares each proposal and transaction, the Customer signs their
-// digests here (the key never leaves the process) and sends back the signatures. It is a
+// its own key: the service prepares each proposal and transaction, the Customer reads them
+// (the operation it asked for, as itself, the digest of what it signs) and signs their
+// digests here (the key never leaves the process), then sends back the signatures. It is a
 // ledgerapi.Transport: a transaction takes three round trips (prepare, endorse, submit), a
 // query two (prepare, evaluate). Transaction status and events need an API key and are the
 // Client's.
@@ -143,8 +144,14 @@ func (cu *Customer) Submit(ctx context.Context, op *ledgerapi.Operation, req any
 	if replayed {
 		return &ledgerapi.Committed[json.RawMessage]{TransactionID: p.TransactionID, BlockNumber: p.BlockNumber, Result: p.Result}, nil
 	}
+	if err := checkProposal(p, op, cu.certPEM); err != nil {
+		return nil, err
+	}
 	var tx unsigned
 	if err := cu.sign(ctx, "/v1/customer/endorse", p, &tx); err != nil {
+		return nil, err
+	}
+	if err := checkTransaction(&tx, p.TransactionID, cu.certPEM); err != nil {
 		return nil, err
 	}
 	var out ledgerapi.Committed[json.RawMessage]
@@ -158,6 +165,9 @@ func (cu *Customer) Submit(ctx context.Context, op *ledgerapi.Operation, req any
 func (cu *Customer) Evaluate(ctx context.Context, op *ledgerapi.Operation, req any) (json.RawMessage, error) {
 	p, _, err := cu.prepare(ctx, op, req, "")
 	if err != nil {
+		return nil, err
+	}
+	if err := checkProposal(p, op, cu.certPEM); err != nil {
 		return nil, err
 	}
 	var out json.RawMessage

@@ -23,6 +23,7 @@ import (
 
 	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/gateway/client"
+	"github.com/cxledger/cxledger/gateway/client/clienttest"
 	"github.com/cxledger/cxledger/gateway/fabric"
 	"github.com/cxledger/cxledger/gateway/signing"
 	"github.com/cxledger/cxledger/ledgerapi"
@@ -75,14 +76,22 @@ func (ca testCA) issue(t *testing.T, cn, ou string, notBefore time.Time) ([]byte
 
 // fakeCustomerLedger stands in for the Fabric client: it hands out proposals and
 // transactions of its own bytes, records what it was asked, and records the signed
-// transaction in the journal as the real one does.
+// transaction in the journal as the real one does. Its messages have the shapes
+// fabric-gateway gives them (clienttest), so that the REST client's checks pass.
 type fakeCustomerLedger struct {
 	mu        sync.Mutex
 	n         int
 	calls     []string
 	customers []fabric.Customer
-	endorse   error // the endorsing peers' answer
-	submit    error // the commit's outcome
+	// sent are the transactions (and their customers) of the messages handed out.
+	sent    map[string]sentMessage
+	endorse error // the endorsing peers' answer
+	submit  error // the commit's outcome
+}
+
+type sentMessage struct {
+	txID string
+	cust fabric.Customer
 }
 
 func (f *fakeCustomerLedger) log(s string) {
@@ -97,10 +106,24 @@ func (f *fakeCustomerLedger) seen() []string {
 	return append([]string(nil), f.calls...)
 }
 
-func unsignedOf(txID, kind string) *fabric.Unsigned {
-	b := []byte(kind + " of " + txID)
-	d := sha256.Sum256(b)
-	return &fabric.Unsigned{TransactionID: txID, Bytes: b, Digest: d[:]}
+// of is the transaction of a message handed out.
+func (f *fakeCustomerLedger) of(msg []byte) sentMessage {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.sent[string(msg)]
+}
+
+func (f *fakeCustomerLedger) hand(m sentMessage, b, d []byte, err error) (*fabric.Unsigned, error) {
+	if err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.sent == nil {
+		f.sent = map[string]sentMessage{}
+	}
+	f.sent[string(b)] = m
+	return &fabric.Unsigned{TransactionID: m.txID, Bytes: b, Digest: d}, nil
 }
 
 func (f *fakeCustomerLedger) Prepare(_ context.Context, cust fabric.Customer, op *ledgerapi.Operation, _ any) (*fabric.Unsigned, error) {
@@ -110,25 +133,27 @@ func (f *fakeCustomerLedger) Prepare(_ context.Context, cust fabric.Customer, op
 	f.customers = append(f.customers, cust)
 	f.mu.Unlock()
 	f.log("prepare " + op.Name() + " " + txID)
-	return unsignedOf(txID, "proposal"), nil
+	b, d, err := clienttest.Proposal(cust.MSPID, cust.CertPEM, txID, op.Contract, op.Function)
+	return f.hand(sentMessage{txID, cust}, b, d, err)
 }
 
 func (f *fakeCustomerLedger) Endorse(_ context.Context, proposal, _ []byte) (*fabric.Unsigned, error) {
-	txID := strings.TrimPrefix(string(proposal), "proposal of ")
-	f.log("endorse " + txID)
+	m := f.of(proposal)
+	f.log("endorse " + m.txID)
 	if f.endorse != nil {
 		return nil, f.endorse
 	}
-	return unsignedOf(txID, "transaction"), nil
+	b, d, err := clienttest.Transaction(m.cust.MSPID, m.cust.CertPEM, m.txID)
+	return f.hand(m, b, d, err)
 }
 
 func (f *fakeCustomerLedger) EvaluateSigned(_ context.Context, proposal, _ []byte) (json.RawMessage, error) {
-	f.log("evaluate " + strings.TrimPrefix(string(proposal), "proposal of "))
+	f.log("evaluate " + f.of(proposal).txID)
 	return json.RawMessage(`{"answer":1}`), nil
 }
 
 func (f *fakeCustomerLedger) SubmitSigned(ctx context.Context, tx, sig []byte, j fabric.Journal) (*ledgerapi.Committed[json.RawMessage], error) {
-	txID := strings.TrimPrefix(string(tx), "transaction of ")
+	txID := f.of(tx).txID
 	f.log("submit " + txID)
 	if err := j.Prepared(ctx, txID, append(tx, sig...), []byte(`{"id":"o1"}`)); err != nil {
 		return nil, err
