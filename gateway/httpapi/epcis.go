@@ -72,7 +72,7 @@ func (s *Server) epcisRoutes() []Route {
 			Method: http.MethodPost, Path: "/epcis/capture", OperationID: "epcis.capture", Tag: "epcis", Access: AccessPrincipal,
 			Summary: "Capture an EPCIS 2.0 document (JSON / JSON-LD) as a job: 202 with its Location. " +
 				"GS1-Capture-Error-Behaviour rollback (default: one invalid event captures nothing) or proceed (the valid events are captured). " +
-				"The Idempotency-Key names the job: the same key and document answer the same job",
+				"The Idempotency-Key, if sent, names the job: the same key and document answer the same job; without one the document names it, so resending it answers the same job",
 			Mutation: true, Request: typeOf[captureDocument](), Response: typeOf[store.CaptureJob](),
 			Params: headers(Param{Name: "GS1-Capture-Error-Behaviour", In: "header", Type: "string", Description: "rollback (default) or proceed"}),
 			handle: (*Server).epcisCapture, fail: fail,
@@ -201,7 +201,8 @@ func (s *Server) epcisCapture(w http.ResponseWriter, r *http.Request) {
 			first.Err.Message, len(doc.Invalid), len(doc.Invalid)+len(doc.Events)), exValidation)
 		return
 	}
-	key, err := idempotencyKey(r)
+	sum := sha256.Sum256(append([]byte(behaviour+"\n"), body...))
+	key, err := captureKey(r, sum)
 	if err != nil {
 		s.epcisError(w, r, err, exValidation)
 		return
@@ -219,7 +220,6 @@ func (s *Server) epcisCapture(w http.ResponseWriter, r *http.Request) {
 	for _, e := range doc.Events {
 		args.Events = append(args.Events, e.JSON)
 	}
-	sum := sha256.Sum256(append([]byte(behaviour+"\n"), body...))
 	ticket, existing, err := s.opts.Store.Begin(p.Name, "epcis-capture:"+key, hex.EncodeToString(sum[:]), ledgerapi.EpcisCapture.Name())
 	switch {
 	case errors.Is(err, store.ErrMismatch):
@@ -271,6 +271,17 @@ func (s *Server) epcisCapture(w http.ResponseWriter, r *http.Request) {
 	epcisHeaders(w)
 	w.Header().Set("Location", "/epcis/capture/"+job.ID)
 	writeJSON(w, http.StatusAccepted, job)
+}
+
+// captureKey is the key that names a capture job: the request's Idempotency-Key when it
+// sends one; otherwise, since GS1's capture interface has no such header and standard
+// EPCIS clients send none, the digest of the error behaviour and the document, so that a
+// client resending the same document after a lost answer gets the same job.
+func captureKey(r *http.Request, digest [sha256.Size]byte) (string, error) {
+	if _, sent := r.Header["Idempotency-Key"]; !sent {
+		return "document:" + hex.EncodeToString(digest[:]), nil
+	}
+	return idempotencyKey(r)
 }
 
 // finishCapture records how a capture's transaction ended.

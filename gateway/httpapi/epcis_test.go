@@ -124,6 +124,32 @@ func events(t *testing.T, base, query string) (list []json.RawMessage, link stri
 const badEvent = `{"type":"ObjectEvent","eventTime":"2026-03-01T09:00:00Z","eventTimeZoneOffset":"+00:00","epcList":["urn:epc:id:grai:9506000.00001.1"],"action":"OBSERVE"}`
 const goodEvent = `{"type":"ObjectEvent","eventTime":"2026-03-03T09:00:00Z","eventTimeZoneOffset":"+00:00","quantityList":[{"epcClass":"urn:epc:class:lgtin:9506000.013435.GREEN1","quantity":10,"uom":"KGM"}],"action":"OBSERVE","bizStep":"receiving","bizLocation":{"id":"urn:epc:id:sgln:9506000.00002.0"}}`
 
+func TestEPCISCaptureWithoutIdempotencyKey(t *testing.T) {
+	base := epcisServer(t)
+	before, _ := events(t, base, "")
+	// A standard EPCIS client sends no Idempotency-Key: the document names its job, so
+	// resending it answers that job and captures nothing twice.
+	keyless := testDocument(t, strings.Replace(goodEvent, "2026-03-03T09", "2026-03-04T09", 1))
+	first := send(t, http.MethodPost, base+"/epcis/capture", keyless)
+	if first.status != http.StatusAccepted || first.header.Get("Location") == "" {
+		t.Fatalf("capture without Idempotency-Key: %d %s", first.status, first.body)
+	}
+	again := send(t, http.MethodPost, base+"/epcis/capture", keyless)
+	if again.status != http.StatusAccepted || again.header.Get("Location") != first.header.Get("Location") {
+		t.Fatalf("resent without Idempotency-Key: %d %s at %q, first at %q", again.status, again.body, again.header.Get("Location"), first.header.Get("Location"))
+	}
+	if other := send(t, http.MethodPost, base+"/epcis/capture", keyless, "GS1-Capture-Error-Behaviour: proceed"); other.header.Get("Location") == first.header.Get("Location") {
+		t.Fatalf("another error behaviour answered the same job %s", first.header.Get("Location"))
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if l, _ := events(t, base, ""); len(l) == len(before)+6 {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("after the keyless captures: %d events, want %d (the test document's five and one more)", len(l), len(before)+6)
+		}
+	}
+}
+
 func TestEPCISCaptureAndQuery(t *testing.T) {
 	base := epcisServer(t)
 	job := capture(t, base, testDocument(t), "k1")
@@ -221,7 +247,7 @@ func TestEPCISHostile(t *testing.T) {
 		{"oversized", `{"x":"` + strings.Repeat("a", 5<<20) + `"}`, nil, 413, "CaptureLimitExceededException"},
 		{"too many events", testDocument(t, strings.Repeat(goodEvent+",", 1000)+goodEvent), nil, 413, "CaptureLimitExceededException"},
 		{"bad behaviour", testDocument(t), []string{"GS1-Capture-Error-Behaviour: maybe"}, 400, "ValidationException"},
-		{"no idempotency key", testDocument(t), []string{"Idempotency-Key:"}, 400, "ValidationException"},
+		{"empty idempotency key", testDocument(t), []string{"Idempotency-Key:"}, 400, "ValidationException"},
 		{"wrong content type", testDocument(t), []string{"Content-Type: text/plain"}, 400, "ValidationException"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
