@@ -249,7 +249,7 @@ func healthcheck(target string, ca ...string) composeHealth {
 // Node logs stay bounded: json-file rotates at 10 MB, three files per container.
 var boundedLogs = composeLogging{Driver: "json-file", Options: map[string]string{"max-size": "10m", "max-file": "3"}}
 
-const composeHeader = `The cxledger network as Docker Compose services: %d Raft orderers, %s,
+const composeHeader = `The cxledger network as Docker Compose services: %d %s orderers, %s,
 per organisation one Fabric CA, one chaincode-as-a-service server of cxledger and one of the benchmarks'
 baseline chaincode, and one gateway service per organisation, with the names and ports of the
 native network.
@@ -412,7 +412,7 @@ func ComposeFile(t Topology) ([]byte, error) {
 	for _, org := range t.PeerOrgs() {
 		orgs = append(orgs, fmt.Sprintf("%s (%d peer%s)", org.Name, org.Peers, map[bool]string{true: "s"}[org.Peers > 1]))
 	}
-	doc := &yaml.Node{Kind: yaml.MappingNode, HeadComment: commentLines(fmt.Sprintf(composeHeader, t.Orderers, strings.Join(orgs, ", ")))}
+	doc := &yaml.Node{Kind: yaml.MappingNode, HeadComment: commentLines(fmt.Sprintf(composeHeader, t.Orderers, consensusName(t.Consensus), strings.Join(orgs, ", ")))}
 	doc.Content = []*yaml.Node{
 		{Kind: yaml.ScalarNode, Value: "services"}, services,
 		{Kind: yaml.ScalarNode, Value: "volumes", HeadComment: "# Ledgers and Raft logs: `cxl network down` keeps them, `down --purge` (docker-compose down -v) removes them."}, volumes,
@@ -485,6 +485,14 @@ nor its health probe: both static binaries are mounted from $CXL_HOME/bin. Gener
 		return nil, fmt.Errorf("encode compose override: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// consensusName is how the Compose file's header names the ordering service's consensus.
+func consensusName(c Consensus) string {
+	if c == BFT {
+		return "SmartBFT"
+	}
+	return "Raft"
 }
 
 func commentLines(text string) string {

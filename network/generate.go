@@ -119,12 +119,46 @@ Profiles:
     Capabilities:
       V3_0: true
     Orderer:
-      OrdererType: etcdraft
+      OrdererType: {{.OrdererType}}
       BatchTimeout: {{.BatchTimeout}}
       BatchSize:
         MaxMessageCount: {{.MaxMessageCount}}
         AbsoluteMaxBytes: 99 MB
         PreferredMaxBytes: 2 MB
+{{- if .BFT}}
+      # SmartBFT: one consenter per orderer, each named by its ID, endpoint, MSP, signing
+      # identity (blocks carry a quorum's signatures) and TLS certificates.
+      ConsenterMapping:
+{{- range $i, $o := .Orderers}}
+        - ID: {{inc $i}}
+          Host: {{host $o}}
+          Port: {{port $o}}
+          MSPID: {{$o.MSPID}}
+          Identity: {{ordererdir $o}}/msp/signcerts/{{$o.Name}}-cert.pem
+          ClientTLSCert: {{ordererdir $o}}/tls/server.crt
+          ServerTLSCert: {{ordererdir $o}}/tls/server.crt
+{{- end}}
+      # RequestBatchMaxCount and RequestBatchMaxBytes follow BatchSize; the batch interval is
+      # the batch timeout. A follower forwards a request to the leader after 2 s and
+      # complains after 10 s; the leader sends a heartbeat every second and is replaced when
+      # 10 s pass without one, so a dead or cut-off leader stops the channel for ~10-20 s.
+      SmartBFT:
+        RequestBatchMaxCount: {{.MaxMessageCount}}
+        RequestBatchMaxBytes: 103809024
+        RequestBatchMaxInterval: {{.BatchTimeout}}
+        IncomingMessageBufferSize: 1000
+        RequestPoolSize: 100000
+        RequestForwardTimeout: 2s
+        RequestComplainTimeout: 10s
+        RequestAutoRemoveTimeout: 3m
+        ViewChangeResendInterval: 5s
+        ViewChangeTimeout: 20s
+        LeaderHeartbeatTimeout: 10s
+        LeaderHeartbeatCount: 10
+        CollectTimeout: 1s
+        SyncOnStart: false
+        SpeedUpViewChange: false
+{{- else}}
       EtcdRaft:
         Consenters:
 {{- range .Orderers}}
@@ -139,6 +173,7 @@ Profiles:
           HeartbeatTick: 1
           MaxInflightBlocks: 5
           SnapshotIntervalSize: 16 MB
+{{- end}}
       Organizations:
         - *OrdererOrg
       Policies:
@@ -221,6 +256,7 @@ func renderConfigs(home Home, t Topology) ([]string, error) {
 		"endpoint":   t.Endpoint,
 		"host":       func(n Node) string { h, _ := t.hostPort(n.Name, n.Port); return h },
 		"port":       func(n Node) int { _, p := t.hostPort(n.Name, n.Port); return p },
+		"inc":        func(i int) int { return i + 1 },
 	}
 	data := map[string]any{
 		"Domain":          domain,
@@ -229,6 +265,8 @@ func renderConfigs(home Home, t Topology) ([]string, error) {
 		"OrdererOrgDir":   home.OrdererOrgDir(),
 		"BatchTimeout":    t.BatchTimeout.String(),
 		"MaxMessageCount": t.MaxMessageCount,
+		"OrdererType":     t.Consensus.ordererType(),
+		"BFT":             t.Consensus == BFT,
 	}
 	cryptoConfigs := []string{filepath.Join(cfgDir, "crypto-config-orderer.yaml")}
 	if err := renderFile(cryptoConfigs[0], ordererCryptoTemplate, funcs, data); err != nil {

@@ -93,8 +93,10 @@ func Up(ctx context.Context, opts Options) (*Profile, error) {
 		return nil, err
 	} else if ok {
 		if opts.Topology != nil && (existing.PortOffset != t.PortOffset || len(existing.Orgs) != len(t.Orgs) ||
-			existing.Orderers != t.Orderers || existing.Channel != t.Channel || existing.Runtime != t.Runtime) {
-			return nil, fmt.Errorf("%s holds a %s network with another topology; run `cxl network down --purge` first or use another CXL_HOME", home, existing.Runtime)
+			existing.Orderers != t.Orderers || existing.Channel != t.Channel || existing.Runtime != t.Runtime ||
+			existing.Consensus != t.Consensus) {
+			return nil, fmt.Errorf("%s holds a %s network (%s ordering) with another topology; run `cxl network down --purge` first or use another CXL_HOME",
+				home, existing.Runtime, existing.Consensus)
 		}
 		t = existing
 		if r, err := newRunner(home, t); err == nil {
@@ -170,7 +172,7 @@ func Up(ctx context.Context, opts Options) (*Profile, error) {
 	}
 	// Each organisation's CA starts with the orderers; the identities it enrols (the Admin
 	// that joins the peers, the users) are made while the orderers join the channel.
-	fmt.Fprintf(progress, "starting %d CAs and %d orderers\n", len(t.Orgs), t.Orderers)
+	fmt.Fprintf(progress, "starting %d CAs and %d orderers (%s)\n", len(t.Orgs), t.Orderers, t.Consensus)
 	if err := startNodes(ctx, r, append(t.CANodes(), t.OrdererNodes()...)); err != nil {
 		return nil, err
 	}
@@ -182,7 +184,7 @@ func Up(ctx context.Context, opts Options) (*Profile, error) {
 	}
 	leaderCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if _, err := RaftLeader(leaderCtx, t); err != nil {
+	if _, err := OrderingLeader(leaderCtx, t); err != nil {
 		<-enrolled
 		return nil, err
 	}

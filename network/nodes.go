@@ -45,11 +45,13 @@ func (t Topology) filesOf(home Home, n Node) nodeFiles {
 	return nodeFiles{crypto: crypto, data: home.Path("data", n.Name), config: home.FabricConfig(), builder: home.BuilderDir()}
 }
 
+// ordererEnv is the environment of orderer n: its listeners, identity and TLS (the cluster
+// shares the main listener), and where the consensus keeps its log.
 func ordererEnv(home Home, t Topology, n Node) []string {
 	f := t.filesOf(home, n)
 	tls := func(name string) string { return path.Join(f.crypto, "tls", name) }
 	listenHost, listenPort, _ := net.SplitHostPort(t.listen(n.Port))
-	return []string{
+	env := []string{
 		"FABRIC_CFG_PATH=" + f.config,
 		"FABRIC_LOGGING_SPEC=" + t.LogSpec,
 		"ORDERER_GENERAL_LISTENADDRESS=" + listenHost,
@@ -74,9 +76,18 @@ func ordererEnv(home Home, t Topology, n Node) []string {
 		"ORDERER_OPERATIONS_LISTENADDRESS=" + t.listen(n.OperationsPort),
 		"ORDERER_METRICS_PROVIDER=prometheus",
 		"ORDERER_FILELEDGER_LOCATION=" + path.Join(f.data, "ledger"),
-		"ORDERER_CONSENSUS_WALDIR=" + path.Join(f.data, "etcdraft", "wal"),
-		"ORDERER_CONSENSUS_SNAPDIR=" + path.Join(f.data, "etcdraft", "snapshot"),
 	}
+	if t.Consensus == BFT {
+		// SmartBFT keeps only a write-ahead log. An orderer that falls behind pulls blocks
+		// from one other orderer and their headers from the rest, and switches source when
+		// the first withholds blocks the others have signed.
+		return append(env,
+			"ORDERER_CONSENSUS_WALDIR="+path.Join(f.data, "smartbft", "wal"),
+			"ORDERER_GENERAL_CLUSTER_REPLICATIONPOLICY=consensus")
+	}
+	return append(env,
+		"ORDERER_CONSENSUS_WALDIR="+path.Join(f.data, "etcdraft", "wal"),
+		"ORDERER_CONSENSUS_SNAPDIR="+path.Join(f.data, "etcdraft", "snapshot"))
 }
 
 func peerEnv(home Home, t Topology, org Org, n Node) []string {

@@ -132,26 +132,37 @@ func allDown(nodes []NodeStatus) bool {
 }
 
 // RaftLeader returns the orderer whose etcdraft metrics say it leads the channel, polling
-// until one does or ctx ends.
+// until one does or ctx ends. It is OrderingLeader for a Raft network.
 func RaftLeader(ctx context.Context, t Topology) (Node, error) {
+	if t.Consensus == BFT {
+		return Node{}, fmt.Errorf("channel %s is ordered by BFT, not Raft", t.Channel)
+	}
+	return OrderingLeader(ctx, t)
+}
+
+// OrderingLeader returns the orderer that leads the channel's consensus, whatever it is,
+// polling until one does or ctx ends: under Raft the one whose consensus_etcdraft_is_leader
+// gauge is 1; under BFT the one whose consensus_BFT_is_leader gauge is 1 (SmartBFT reports
+// it when the chain starts and with every block it commits, so after a view change the new
+// leader shows only once a block is committed in the new view).
+func OrderingLeader(ctx context.Context, t Topology) (Node, error) {
 	client := &http.Client{Timeout: time.Second}
+	gauge := "consensus_etcdraft_is_leader"
+	if t.Consensus == BFT {
+		gauge = "consensus_BFT_is_leader"
+	}
 	for {
 		for _, o := range t.OrdererNodes() {
-			if isRaftLeader(client, o, t.Channel) {
+			if v, err := raftGauge(client, o, gauge, t.Channel); err == nil && v == 1 {
 				return o, nil
 			}
 		}
 		select {
 		case <-ctx.Done():
-			return Node{}, fmt.Errorf("no Raft leader for channel %s: %w", t.Channel, ctx.Err())
+			return Node{}, fmt.Errorf("no %s leader for channel %s: %w", t.Consensus, t.Channel, ctx.Err())
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-}
-
-func isRaftLeader(client *http.Client, o Node, channel string) bool {
-	v, err := raftGauge(client, o, "consensus_etcdraft_is_leader", channel)
-	return err == nil && v == 1
 }
 
 // RaftActiveNodes is how many consenters of channel the orderer o counts as active
@@ -161,7 +172,8 @@ func RaftActiveNodes(o Node, channel string) (int, error) {
 	return int(v), err
 }
 
-// raftGauge reads the value of an etcdraft gauge of channel from o's operations endpoint.
+// raftGauge reads the value of a consensus gauge of channel (etcdraft's or SmartBFT's) from
+// o's operations endpoint.
 func raftGauge(client *http.Client, o Node, name, channel string) (float64, error) {
 	resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", o.OperationsPort))
 	if err != nil {

@@ -35,7 +35,12 @@ type Topology struct {
 	Channel string `yaml:"channel"`
 	// Chaincode is the name the cxledger chaincode is deployed under.
 	Chaincode string `yaml:"chaincode"`
-	// Orderers is the number of Raft orderers (1 to 5; 3 or 5 tolerate failures; default 3).
+	// Consensus is the ordering service's consensus: Raft (default, crash fault tolerant) or
+	// BFT (SmartBFT, Byzantine fault tolerant). It is baked into the channel's genesis
+	// block, so a state directory keeps the consensus it was made with.
+	Consensus Consensus `yaml:"consensus"`
+	// Orderers is the number of orderers: 1 to 5 under Raft (3 or 5 tolerate failures;
+	// default 3), 4 or 5 under BFT (n = 3f+1 tolerates f faulty orderers; default 4).
 	Orderers int `yaml:"orderers"`
 	// Orgs lists the peer organisations, each with its own peers and users.
 	Orgs []OrgSpec `yaml:"orgs"`
@@ -66,6 +71,29 @@ const (
 	// published ports, offset included.
 	Docker Runtime = "docker"
 )
+
+// Consensus is the consensus protocol of the ordering service.
+type Consensus string
+
+const (
+	// Raft is etcdraft: crash fault tolerant, a majority of the orderers must run.
+	Raft Consensus = "raft"
+	// BFT is SmartBFT (Fabric 3, channel capability V3_0): Byzantine fault tolerant,
+	// n = 3f+1 orderers tolerate f that crash, are cut off or lie; every block carries the
+	// signatures of a quorum of them.
+	BFT Consensus = "bft"
+)
+
+// ordererType is the channel configuration's OrdererType for the consensus.
+func (c Consensus) ordererType() string {
+	if c == BFT {
+		return "BFT"
+	}
+	return "etcdraft"
+}
+
+// MinBFTOrderers is the least number of orderers a BFT network runs: 3f+1 with f = 1.
+const MinBFTOrderers = 4
 
 // OrgSpec declares one peer organisation.
 type OrgSpec struct {
@@ -117,21 +145,36 @@ func DefaultTopology() Topology {
 // LoadTopology reads a topology file (YAML) and applies defaults. An empty path gives the
 // default topology.
 func LoadTopology(path string) (Topology, error) {
-	if path == "" {
-		return DefaultTopology(), nil
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return Topology{}, fmt.Errorf("read topology: %w", err)
-	}
+	return LoadTopologyWithConsensus(path, "")
+}
+
+// LoadTopologyWithConsensus is LoadTopology with the consensus given on the command line
+// (empty: the file's, or Raft). It applies before the defaults, so a BFT network whose file
+// names no orderer count gets BFT's four; a file that names another consensus is an error.
+func LoadTopologyWithConsensus(path string, consensus Consensus) (Topology, error) {
 	var t Topology
-	dec := yaml.NewDecoder(strings.NewReader(string(data)))
-	dec.KnownFields(true)
-	if err := dec.Decode(&t); err != nil {
-		return Topology{}, fmt.Errorf("parse topology %s: %w", path, err)
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return Topology{}, fmt.Errorf("read topology: %w", err)
+		}
+		dec := yaml.NewDecoder(strings.NewReader(string(data)))
+		dec.KnownFields(true)
+		if err := dec.Decode(&t); err != nil {
+			return Topology{}, fmt.Errorf("parse topology %s: %w", path, err)
+		}
+	}
+	if consensus != "" {
+		if t.Consensus != "" && t.Consensus != consensus {
+			return Topology{}, fmt.Errorf("topology %s names consensus %q, not %q", path, t.Consensus, consensus)
+		}
+		t.Consensus = consensus
 	}
 	t = t.WithDefaults()
 	if err := t.Validate(); err != nil {
+		if path == "" {
+			return Topology{}, err
+		}
 		return Topology{}, fmt.Errorf("topology %s: %w", path, err)
 	}
 	return t, nil
@@ -145,8 +188,14 @@ func (t Topology) WithDefaults() Topology {
 	if t.Chaincode == "" {
 		t.Chaincode = DefaultChaincode
 	}
+	if t.Consensus == "" {
+		t.Consensus = Raft
+	}
 	if t.Orderers == 0 {
 		t.Orderers = 3
+		if t.Consensus == BFT {
+			t.Orderers = MinBFTOrderers
+		}
 	}
 	if len(t.Orgs) == 0 {
 		t.Orgs = []OrgSpec{{Name: "Org1"}, {Name: "Org2"}}
@@ -183,6 +232,10 @@ func (t Topology) WithDefaults() Topology {
 // Validate reports the first thing in the topology that cannot make a working network.
 func (t Topology) Validate() error {
 	switch {
+	case t.Consensus != Raft && t.Consensus != BFT:
+		return fmt.Errorf("consensus must be %q or %q, got %q", Raft, BFT, t.Consensus)
+	case t.Consensus == BFT && t.Orderers < MinBFTOrderers:
+		return fmt.Errorf("BFT ordering needs at least %d orderers (n = 3f+1 orderers tolerate f faulty ones), got %d", MinBFTOrderers, t.Orderers)
 	case t.Orderers < 1 || t.Orderers > 5:
 		// Orderer ports (7050 + 10i) must stay below the first peer port (7100).
 		return fmt.Errorf("orderers must be between 1 and 5, got %d", t.Orderers)

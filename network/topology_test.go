@@ -42,6 +42,10 @@ func TestTopologyValidate(t *testing.T) {
 		{"duplicate org", func(t *Topology) { t.Orgs[1].Name = "org1" }, "listed twice"},
 		{"too many peers", func(t *Topology) { t.Orgs[0].Peers = 10 }, "peers"},
 		{"too many users", func(t *Topology) { t.Orgs[0].Users = 51 }, "users"},
+		{"unknown consensus", func(t *Topology) { t.Consensus = "pbft" }, "consensus"},
+		{"BFT on three orderers", func(t *Topology) { t.Consensus = BFT }, "at least 4 orderers"},
+		{"BFT on one orderer", func(t *Topology) { t.Consensus, t.Orderers = BFT, 1 }, "at least 4 orderers"},
+		{"BFT on six orderers", func(t *Topology) { t.Consensus, t.Orderers = BFT, 6 }, "orderers"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -178,5 +182,104 @@ func TestRenderConfigs(t *testing.T) {
 				t.Errorf("%s names %s too:\n%s", file, other, crypto)
 			}
 		}
+	}
+}
+
+func TestConsensusDefaultsAndFile(t *testing.T) {
+	if c := DefaultTopology().Consensus; c != Raft {
+		t.Fatalf("default consensus %q, want raft", c)
+	}
+	bft := Topology{Consensus: BFT}.WithDefaults()
+	if bft.Orderers != MinBFTOrderers {
+		t.Fatalf("BFT default orderers %d, want %d", bft.Orderers, MinBFTOrderers)
+	}
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "plain.yaml")
+	os.WriteFile(plain, []byte("orgs:\n  - {name: Org1}\n"), 0o644)
+	topo, err := LoadTopologyWithConsensus(plain, BFT)
+	if err != nil || topo.Consensus != BFT || topo.Orderers != 4 {
+		t.Fatalf("--consensus bft over a file naming no orderers: %+v, %v", topo, err)
+	}
+	if topo, err := LoadTopologyWithConsensus("", BFT); err != nil || topo.Orderers != 4 {
+		t.Fatalf("--consensus bft without a file: %+v, %v", topo, err)
+	}
+	three := filepath.Join(dir, "three.yaml")
+	os.WriteFile(three, []byte("orderers: 3\n"), 0o644)
+	if _, err := LoadTopologyWithConsensus(three, BFT); err == nil || !strings.Contains(err.Error(), "at least 4 orderers") {
+		t.Fatalf("BFT on a file with 3 orderers: err = %v", err)
+	}
+	raft := filepath.Join(dir, "raft.yaml")
+	os.WriteFile(raft, []byte("consensus: raft\n"), 0o644)
+	if _, err := LoadTopologyWithConsensus(raft, BFT); err == nil || !strings.Contains(err.Error(), "names consensus") {
+		t.Fatalf("--consensus bft over a Raft file: err = %v", err)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("consensus: [bft]\n"), 0o644)
+	if _, err := LoadTopology(bad); err == nil {
+		t.Fatal("consensus of the wrong type: no error")
+	}
+}
+
+func TestRenderConfigsBFT(t *testing.T) {
+	home := Home(t.TempDir())
+	topo := Topology{Consensus: BFT, PortOffset: 11000}.WithDefaults()
+	if _, err := renderConfigs(home, topo); err != nil {
+		t.Fatal(err)
+	}
+	var configtx struct {
+		Profiles struct {
+			Channel struct {
+				Capabilities map[string]bool `yaml:"Capabilities"`
+				Orderer      struct {
+					OrdererType      string `yaml:"OrdererType"`
+					ConsenterMapping []struct {
+						ID            int    `yaml:"ID"`
+						Host          string `yaml:"Host"`
+						Port          int    `yaml:"Port"`
+						MSPID         string `yaml:"MSPID"`
+						Identity      string `yaml:"Identity"`
+						ClientTLSCert string `yaml:"ClientTLSCert"`
+						ServerTLSCert string `yaml:"ServerTLSCert"`
+					} `yaml:"ConsenterMapping"`
+					SmartBFT map[string]any `yaml:"SmartBFT"`
+					EtcdRaft any            `yaml:"EtcdRaft"`
+				} `yaml:"Orderer"`
+			} `yaml:"Channel"`
+		} `yaml:"Profiles"`
+	}
+	data, err := os.ReadFile(home.Path("config", "configtx.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(data, &configtx); err != nil {
+		t.Fatalf("configtx.yaml is not YAML: %v\n%s", err, data)
+	}
+	ord := configtx.Profiles.Channel.Orderer
+	if !configtx.Profiles.Channel.Capabilities["V3_0"] || ord.OrdererType != "BFT" || ord.EtcdRaft != nil {
+		t.Fatalf("BFT channel: capabilities %v, orderer type %q, etcdraft %v", configtx.Profiles.Channel.Capabilities, ord.OrdererType, ord.EtcdRaft)
+	}
+	if len(ord.ConsenterMapping) != 4 {
+		t.Fatalf("consenter mapping has %d entries, want 4", len(ord.ConsenterMapping))
+	}
+	for i, c := range ord.ConsenterMapping {
+		n := topo.OrdererNodes()[i]
+		dir := home.OrdererDir(n)
+		if c.ID != i+1 || c.Host != "127.0.0.1" || c.Port != n.Port || c.MSPID != "OrdererMSP" ||
+			c.Identity != dir+"/msp/signcerts/"+n.Name+"-cert.pem" || c.ClientTLSCert != dir+"/tls/server.crt" || c.ServerTLSCert != dir+"/tls/server.crt" {
+			t.Errorf("consenter %d = %+v", i, c)
+		}
+	}
+	for _, key := range []string{"RequestBatchMaxInterval", "RequestPoolSize", "RequestForwardTimeout", "RequestComplainTimeout",
+		"RequestAutoRemoveTimeout", "ViewChangeResendInterval", "ViewChangeTimeout", "LeaderHeartbeatTimeout", "LeaderHeartbeatCount", "CollectTimeout"} {
+		if ord.SmartBFT[key] == nil {
+			t.Errorf("SmartBFT options lack %s", key)
+		}
+	}
+	if ord.SmartBFT["RequestBatchMaxInterval"] != "250ms" {
+		t.Errorf("batch interval %v, want the batch timeout 250ms", ord.SmartBFT["RequestBatchMaxInterval"])
+	}
+	env := strings.Join(ordererEnv(home, topo, topo.OrdererNodes()[0]), "\n")
+	if !strings.Contains(env, "smartbft/wal") || strings.Contains(env, "etcdraft") || !strings.Contains(env, "REPLICATIONPOLICY=consensus") {
+		t.Errorf("BFT orderer environment:\n%s", env)
 	}
 }

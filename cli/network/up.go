@@ -25,6 +25,7 @@ type UpOptions struct {
 	PortOffset       int
 	ChaincodeVersion string
 	Docker           bool
+	Consensus        string
 	ComposeOverrides []string
 	JSON             bool
 	Timeout          time.Duration
@@ -44,7 +45,12 @@ a client needs. On a network that is already up it says so and changes nothing.
 With --docker the nodes and chaincode servers run as Docker Compose services instead of
 processes: up also builds the images that are missing or stale (see ` + "`cxl network images`" + `),
 writes $CXL_HOME/compose.env and runs docker-compose.yaml with it. The state directory
-remembers the runtime, so later commands need no flag.`,
+remembers the runtime, so later commands need no flag.
+
+With --consensus bft (or consensus: bft in the topology) the channel is ordered by SmartBFT
+(channel capability V3_0) on four orderers, which tolerate one that crashes, is cut off or
+lies; Raft (the default) tolerates crashes of a minority only. The state directory remembers
+the consensus too.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("port-offset") {
@@ -55,6 +61,11 @@ remembers the runtime, so later commands need no flag.`,
 					}
 					opts.PortOffset = n
 				}
+			}
+			switch network.Consensus(opts.Consensus) {
+			case "", network.Raft, network.BFT:
+			default:
+				return cmdutil.UsageErrorf("--consensus must be %s or %s, got %q", network.Raft, network.BFT, opts.Consensus)
 			}
 			if len(opts.ComposeOverrides) > 0 && !opts.Docker {
 				return cmdutil.UsageErrorf("--compose-override needs --docker")
@@ -69,6 +80,7 @@ remembers the runtime, so later commands need no flag.`,
 	cmd.Flags().IntVar(&opts.PortOffset, "port-offset", 0, "add `N` to every port (also CXL_PORT_OFFSET)")
 	cmd.Flags().StringVar(&opts.ChaincodeVersion, "chaincode-version", "", "chaincode `version` to deploy (default: the deployed one, or 1); another one upgrades a running network")
 	cmd.Flags().BoolVar(&opts.Docker, "docker", false, "run the network as Docker Compose services (a new network only)")
+	cmd.Flags().StringVar(&opts.Consensus, "consensus", "", "ordering `consensus` of a new network: raft (default; 3 orderers) or bft (SmartBFT; 4 orderers, at least 4)")
 	cmd.Flags().StringArrayVar(&opts.ComposeOverrides, "compose-override", nil, "layer the Compose `file` over docker-compose.yaml, e.g. docker-compose.hyperledger.yaml for the official Fabric images (repeatable)")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the network profile as JSON")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "give up after `duration`")
@@ -87,8 +99,8 @@ func upRun(ctx context.Context, opts *UpOptions) error {
 		return err
 	}
 	var topo *network.Topology
-	if opts.TopologyFile != "" || opts.PortOffset != 0 || opts.Docker {
-		t, err := network.LoadTopology(opts.TopologyFile)
+	if opts.TopologyFile != "" || opts.PortOffset != 0 || opts.Docker || opts.Consensus != "" {
+		t, err := network.LoadTopologyWithConsensus(opts.TopologyFile, network.Consensus(opts.Consensus))
 		if err != nil {
 			return cmdutil.UsageErrorf("%v", err)
 		}
