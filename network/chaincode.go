@@ -1,6 +1,7 @@
 package network
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,10 +9,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"sync"
+	"time"
 
 	"github.com/cxledger/cxledger/network/ccaas"
+	"github.com/hyperledger/fabric-admin-sdk/pkg/chaincode"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 // BaselineChaincode is the name the benchmarks' baseline chaincode is deployed under, beside
@@ -44,48 +49,37 @@ type Deployment struct {
 // read or write it, and it is where customer personal data lives.
 func CollectionName(mspID string) string { return "pdc" + mspID }
 
-// collectionConfig is one entry of the collections configuration of the chaincode.
-type collectionConfig struct {
-	Name              string `json:"name"`
-	Policy            string `json:"policy"`
-	RequiredPeerCount int    `json:"requiredPeerCount"`
-	MaxPeerCount      int    `json:"maxPeerCount"`
-	BlockToLive       uint64 `json:"blockToLive"`
-	MemberOnlyRead    bool   `json:"memberOnlyRead"`
-	MemberOnlyWrite   bool   `json:"memberOnlyWrite"`
-	EndorsementPolicy struct {
-		SignaturePolicy string `json:"signaturePolicy"`
-	} `json:"endorsementPolicy"`
-}
-
-// writeCollections writes the collections configuration: one collection per organisation,
-// readable only by its members, kept until purged (blockToLive 0), whose writes the
-// organisation's own peers must endorse. Writes are not member-only: a customer enrolled with
-// another organisation must be able to hand a merchant personal data (as transient data) for
-// the merchant's collection; the collection endorsement policy still makes the merchant's
-// peer vouch for every write.
-func writeCollections(home Home, t Topology) (string, error) {
-	var cols []collectionConfig
+// collections is the collections configuration of the chaincode: one collection per
+// organisation, readable only by its members, kept until purged (blockToLive 0), whose
+// writes the organisation's own peers must endorse. Writes are not member-only: a customer
+// enrolled with another organisation must be able to hand a merchant personal data (as
+// transient data) for the merchant's collection; the collection endorsement policy still
+// makes the merchant's peer vouch for every write.
+func collections(t Topology) (*peer.CollectionConfigPackage, error) {
+	pkg := &peer.CollectionConfigPackage{}
 	for _, org := range t.PeerOrgs() {
-		c := collectionConfig{
-			Name:            CollectionName(org.MSPID),
-			Policy:          fmt.Sprintf("OR('%s.member')", org.MSPID),
-			MaxPeerCount:    org.Peers - 1,
-			MemberOnlyRead:  true,
-			MemberOnlyWrite: false,
+		members, err := chaincode.NewApplicationPolicy(fmt.Sprintf("OR('%s.member')", org.MSPID), "")
+		if err != nil {
+			return nil, fmt.Errorf("collection policy of %s: %w", org.MSPID, err)
 		}
-		c.EndorsementPolicy.SignaturePolicy = fmt.Sprintf("OR('%s.peer')", org.MSPID)
-		cols = append(cols, c)
+		endorsement, err := chaincode.NewApplicationPolicy(fmt.Sprintf("OR('%s.peer')", org.MSPID), "")
+		if err != nil {
+			return nil, fmt.Errorf("collection endorsement policy of %s: %w", org.MSPID, err)
+		}
+		pkg.Config = append(pkg.Config, &peer.CollectionConfig{Payload: &peer.CollectionConfig_StaticCollectionConfig{
+			StaticCollectionConfig: &peer.StaticCollectionConfig{
+				Name: CollectionName(org.MSPID),
+				MemberOrgsPolicy: &peer.CollectionPolicyConfig{Payload: &peer.CollectionPolicyConfig_SignaturePolicy{
+					SignaturePolicy: members.GetSignaturePolicy(),
+				}},
+				MaximumPeerCount:  int32(org.Peers - 1),
+				MemberOnlyRead:    true,
+				MemberOnlyWrite:   false,
+				EndorsementPolicy: endorsement,
+			},
+		}})
 	}
-	data, err := json.MarshalIndent(cols, "", "  ")
-	if err != nil {
-		return "", fmt.Errorf("encode collections config: %w", err)
-	}
-	path := home.Path("config", "collections.json")
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		return "", fmt.Errorf("write collections config: %w", err)
-	}
-	return path, nil
+	return pkg, nil
 }
 
 func (h Home) deploymentFile() string { return h.Path("chaincode.json") }
@@ -230,24 +224,23 @@ func committedSequence(ctx context.Context, home Home, t Topology) (int, string,
 
 // committedSequenceOf asks the channel for the committed definition of a chaincode; 0 when
 // there is none.
-func committedSequenceOf(ctx context.Context, home Home, t Topology, chaincode string) (int, string, error) {
+func committedSequenceOf(ctx context.Context, home Home, t Topology, name string) (int, string, error) {
 	org := t.PeerOrgs()[0]
-	out, err := toolOutput(ctx, home, "peer", adminEnv(home, org, org.PeerNodes[0]),
-		"lifecycle", "chaincode", "querycommitted", "-C", t.Channel, "-n", chaincode, "-O", "json")
+	a, err := dialPeerAdmin(home, org, org.PeerNodes[0])
 	if err != nil {
-		if strings.Contains(err.Error(), "not defined") || strings.Contains(err.Error(), "404") {
-			return 0, "", nil
+		return 0, "", err
+	}
+	defer a.Close()
+	defs, err := chaincode.NewGateway(a.conn, a.id).QueryCommitted(ctx, t.Channel)
+	if err != nil {
+		return 0, "", fmt.Errorf("query committed chaincodes: %w", err)
+	}
+	for _, def := range defs.GetChaincodeDefinitions() {
+		if def.GetName() == name {
+			return int(def.GetSequence()), def.GetVersion(), nil
 		}
-		return 0, "", fmt.Errorf("query committed chaincode: %w", err)
 	}
-	var def struct {
-		Sequence int    `json:"sequence"`
-		Version  string `json:"version"`
-	}
-	if err := json.Unmarshal(out, &def); err != nil {
-		return 0, "", fmt.Errorf("parse committed definition: %w", err)
-	}
-	return def.Sequence, def.Version, nil
+	return 0, "", nil
 }
 
 // Deploy makes version the running cxledger chaincode and makes sure the baseline chaincode
@@ -289,11 +282,11 @@ func deployCxledger(ctx context.Context, home Home, t Topology, r runner, versio
 	} else if ok && seq > 0 && d.Sequence == seq && committedVersion == version {
 		return d, r.serve(ctx, d)
 	}
-	collections, err := writeCollections(home, t)
+	cols, err := collections(t)
 	if err != nil {
 		return Deployment{}, err
 	}
-	d, err := define(ctx, home, t, r, t.Chaincode, version, seq+1, collections)
+	d, err := define(ctx, home, t, r, t.Chaincode, version, seq+1, cols)
 	if err != nil {
 		return Deployment{}, err
 	}
@@ -307,7 +300,7 @@ func deployBaseline(ctx context.Context, home Home, t Topology, r runner) (Deplo
 		return Deployment{}, err
 	}
 	if seq == 0 {
-		return define(ctx, home, t, r, BaselineChaincode, baselineVersion, 1, "")
+		return define(ctx, home, t, r, BaselineChaincode, baselineVersion, 1, nil)
 	}
 	// Packages are reproducible: the committed definition's are computed, not read back.
 	d, err := newDeployment(t, BaselineChaincode, baselineVersion, seq)
@@ -335,27 +328,28 @@ func newDeployment(t Topology, chaincode, version string, sequence int) (Deploym
 }
 
 // define packages chaincode's connection for each organisation, installs it on every peer,
-// starts the servers, approves the definition (version, sequence, the collections
-// configuration file when not empty) for every organisation, commits it and records it.
-func define(ctx context.Context, home Home, t Topology, r runner, chaincode, version string, sequence int, collections string) (Deployment, error) {
-	d := Deployment{Name: chaincode, Sequence: sequence, Version: version, Packages: map[string]string{}, Servers: map[string]string{}}
+// starts the servers, approves the definition (version, sequence, the collections when not
+// nil) for every organisation, commits it and records it. Every step goes through
+// fabric-admin-sdk as the organisation's Admin; the packages are also written under
+// packages/ for operators.
+func define(ctx context.Context, home Home, t Topology, r runner, name, version string, sequence int, cols *peer.CollectionConfigPackage) (Deployment, error) {
+	d := Deployment{Name: name, Sequence: sequence, Version: version, Packages: map[string]string{}, Servers: map[string]string{}}
 	pkgDir := home.Path("packages")
 	if err := os.MkdirAll(pkgDir, 0o755); err != nil {
 		return Deployment{}, fmt.Errorf("create package dir: %w", err)
 	}
 	for _, org := range t.PeerOrgs() {
-		pkg, err := chaincodePackage(t, chaincode, org, sequence, version)
+		pkg, err := chaincodePackage(t, name, org, sequence, version)
 		if err != nil {
 			return Deployment{}, err
 		}
-		file := filepath.Join(pkgDir, fmt.Sprintf("%s-%s-%d.tar.gz", chaincode, org.MSPID, sequence))
+		file := filepath.Join(pkgDir, fmt.Sprintf("%s-%s-%d.tar.gz", name, org.MSPID, sequence))
 		if err := os.WriteFile(file, pkg.data, 0o644); err != nil {
 			return Deployment{}, fmt.Errorf("write package: %w", err)
 		}
 		for _, p := range org.PeerNodes {
-			err := runTool(ctx, home, "peer", adminEnv(home, org, p), "lifecycle", "chaincode", "install", file)
-			if err != nil && !strings.Contains(err.Error(), "already successfully installed") {
-				return Deployment{}, fmt.Errorf("install chaincode %s on %s: %w", chaincode, p.Name, err)
+			if err := install(ctx, home, org, p, pkg); err != nil {
+				return Deployment{}, fmt.Errorf("install chaincode %s on %s: %w", name, p.Name, err)
 			}
 		}
 		d.Packages[org.MSPID], d.Servers[org.MSPID] = pkg.id, pkg.server
@@ -363,32 +357,91 @@ func define(ctx context.Context, home Home, t Topology, r runner, chaincode, ver
 	if err := r.serve(ctx, d); err != nil {
 		return Deployment{}, err
 	}
-	orderer := t.OrdererNodes()[0]
-	common := []string{
-		"-o", orderer.Address(), "--tls", "--cafile", home.OrdererTLSRootCert(),
-		"-C", t.Channel, "-n", chaincode, "-v", version, "--sequence", fmt.Sprint(sequence),
-	}
-	if collections != "" {
-		common = append(common, "--collections-config", collections)
+	def := func(packageID string) *chaincode.Definition {
+		return &chaincode.Definition{
+			ChannelName: t.Channel, Name: name, Version: version, Sequence: int64(sequence),
+			PackageID: packageID, Collections: cols,
+		}
 	}
 	if err := forEachOrg(t.PeerOrgs(), func(org Org) error {
-		args := append([]string{"lifecycle", "chaincode", "approveformyorg", "--package-id", d.Packages[org.MSPID]}, common...)
-		if err := runTool(ctx, home, "peer", adminEnv(home, org, org.PeerNodes[0]), args...); err != nil {
-			return fmt.Errorf("approve chaincode %s for %s: %w", chaincode, org.MSPID, err)
+		if err := approve(ctx, home, org, def(d.Packages[org.MSPID])); err != nil {
+			return fmt.Errorf("approve chaincode %s for %s: %w", name, org.MSPID, err)
 		}
 		return nil
 	}); err != nil {
 		return Deployment{}, err
 	}
-	args := append([]string{"lifecycle", "chaincode", "commit"}, common...)
-	for _, org := range t.PeerOrgs() {
-		args = append(args, "--peerAddresses", org.PeerNodes[0].Address(), "--tlsRootCertFiles", home.TLSRootCert(org))
-	}
 	first := t.PeerOrgs()[0]
-	if err := runTool(ctx, home, "peer", adminEnv(home, first, first.PeerNodes[0]), args...); err != nil {
-		return Deployment{}, fmt.Errorf("commit chaincode %s definition %d: %w", chaincode, sequence, err)
+	a, err := dialPeerAdmin(home, first, first.PeerNodes[0])
+	if err != nil {
+		return Deployment{}, err
+	}
+	defer a.Close()
+	if err := commit(ctx, chaincode.NewGateway(a.conn, a.id), def("")); err != nil {
+		return Deployment{}, fmt.Errorf("commit chaincode %s definition %d: %w", name, sequence, err)
 	}
 	return d, saveDeployment(home, d)
+}
+
+// commitWait bounds how long commit waits for the peers to discover each other.
+const commitWait = 60 * time.Second
+
+// commit commits def through a peer's gateway, which collects the endorsements the
+// lifecycle endorsement policy needs (MAJORITY Endorsement) from the peers service
+// discovery knows. Peers that have just joined the channel find the other organisations'
+// peers through gossip within seconds; until then the gateway answers FailedPrecondition
+// (no combination of peers satisfies the policy), and commit tries again.
+func commit(ctx context.Context, gw *chaincode.Gateway, def *chaincode.Definition) error {
+	ctx, cancel := context.WithTimeout(ctx, commitWait)
+	defer cancel()
+	for {
+		err := gw.Commit(ctx, def)
+		if status.Code(err) != codes.FailedPrecondition {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("peers of every organisation not discovered within %s: %w", commitWait, err)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// install installs pkg on peer p of org unless the peer has it already.
+func install(ctx context.Context, home Home, org Org, p Node, pkg ccPackage) error {
+	a, err := dialPeerAdmin(home, org, p)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	lc := chaincode.NewPeer(a.conn, a.id)
+	installed, err := lc.QueryInstalled(ctx)
+	if err != nil {
+		return fmt.Errorf("query installed chaincodes: %w", err)
+	}
+	for _, c := range installed.GetInstalledChaincodes() {
+		if c.GetPackageId() == pkg.id {
+			return nil
+		}
+	}
+	_, err = lc.Install(ctx, bytes.NewReader(pkg.data))
+	return err
+}
+
+// approve approves def for org as its Admin, unless org has approved it already (a
+// `cxl network up` that resumes an interrupted deployment).
+func approve(ctx context.Context, home Home, org Org, def *chaincode.Definition) error {
+	a, err := dialPeerAdmin(home, org, org.PeerNodes[0])
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	gw := chaincode.NewGateway(a.conn, a.id)
+	if approved, err := gw.QueryApproved(ctx, def.ChannelName, def.Name, def.Sequence); err == nil &&
+		approved.GetVersion() == def.Version && approved.GetSource().GetLocalPackage().GetPackageId() == def.PackageID {
+		return nil
+	}
+	return gw.Approve(ctx, def)
 }
 
 // forEachOrg runs fn for every organisation concurrently and returns the first error.

@@ -2,12 +2,16 @@ package network
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"os"
 	"path"
-	"path/filepath"
-	"strings"
+
+	"github.com/hyperledger/fabric-admin-sdk/pkg/channel"
+	cb "github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"google.golang.org/protobuf/proto"
 )
 
 // Where a node finds its files inside a container: the Compose file mounts the node's
@@ -122,37 +126,14 @@ func peerEnv(home Home, t Topology, org Org, n Node) []string {
 	}
 }
 
-// adminEnv is the environment of a `peer` admin command acting as an organisation's Admin
-// against one of its peers.
-func adminEnv(home Home, org Org, n Node) []string {
-	return []string{
-		"CORE_PEER_LOCALMSPID=" + org.MSPID,
-		"CORE_PEER_MSPCONFIGPATH=" + home.UserMSP(org, "Admin"),
-		"CORE_PEER_ADDRESS=" + n.Address(),
-		"CORE_PEER_TLS_ENABLED=true",
-		"CORE_PEER_TLS_ROOTCERT_FILE=" + home.TLSRootCert(org),
-	}
-}
-
-// ordererAdminArgs are the TLS flags osnadmin needs to reach an orderer's admin endpoint.
-func ordererAdminArgs(home Home, n Node) []string {
-	admin := filepath.Join(home.OrdererOrgDir(), "users", "Admin@"+domain, "tls")
-	return []string{
-		"-o", fmt.Sprintf("127.0.0.1:%d", n.AdminPort),
-		"--ca-file", filepath.Join(home.OrdererDir(n), "tls", "ca.crt"),
-		"--client-cert", filepath.Join(admin, "client.crt"),
-		"--client-key", filepath.Join(admin, "client.key"),
-	}
-}
-
 // ordererJoined reports whether an orderer already has the channel.
 func ordererJoined(ctx context.Context, home Home, t Topology, n Node) (bool, error) {
-	args := append([]string{"channel", "list"}, ordererAdminArgs(home, n)...)
-	out, err := toolOutput(ctx, home, "osnadmin", nil, args...)
+	o, err := newOrdererAdmin(home, n)
 	if err != nil {
 		return false, err
 	}
-	return strings.Contains(string(out), `"name": "`+t.Channel+`"`), nil
+	_, ok, err := o.channel(ctx, t.Channel)
+	return ok, err
 }
 
 // joinOrderer joins an orderer to the channel through the channel participation API.
@@ -164,63 +145,102 @@ func joinOrderer(ctx context.Context, home Home, t Topology, n Node) error {
 	if joined {
 		return nil
 	}
-	args := append([]string{"channel", "join", "--channelID", t.Channel, "--config-block", home.GenesisBlock(t)}, ordererAdminArgs(home, n)...)
-	if err := runTool(ctx, home, "osnadmin", nil, args...); err != nil {
+	o, err := newOrdererAdmin(home, n)
+	if err != nil {
+		return err
+	}
+	block, err := readBlock(home.GenesisBlock(t))
+	if err != nil {
+		return err
+	}
+	resp, err := channel.CreateChannel(o.url, block, o.pool, o.cert)
+	if err != nil {
 		return fmt.Errorf("join %s to %s: %w", n.Name, t.Channel, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return fmt.Errorf("join %s to %s: %s: %s", n.Name, t.Channel, resp.Status, body)
 	}
 	return nil
 }
 
+// readBlock reads a block file (the channel's genesis block).
+func readBlock(file string) (*cb.Block, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("read block: %w", err)
+	}
+	var block cb.Block
+	if err := proto.Unmarshal(data, &block); err != nil {
+		return nil, fmt.Errorf("parse block %s: %w", file, err)
+	}
+	return &block, nil
+}
+
 // OrdererHeight asks an orderer for its height of the channel.
 func OrdererHeight(ctx context.Context, home Home, t Topology, n Node) (uint64, error) {
-	args := append([]string{"channel", "list", "--channelID", t.Channel}, ordererAdminArgs(home, n)...)
-	out, err := toolOutput(ctx, home, "osnadmin", nil, args...)
+	o, err := newOrdererAdmin(home, n)
 	if err != nil {
 		return 0, err
 	}
-	// osnadmin prints "Status: 200" and then the JSON body.
-	body := out[strings.IndexByte(string(out), '{'):]
-	var info struct {
-		Height uint64 `json:"height"`
+	info, ok, err := o.channel(ctx, t.Channel)
+	if err != nil {
+		return 0, err
 	}
-	if err := json.Unmarshal(body, &info); err != nil {
-		return 0, fmt.Errorf("parse channel info of %s: %w", n.Name, err)
+	if !ok {
+		return 0, fmt.Errorf("%s has not joined channel %s", n.Name, t.Channel)
 	}
 	return info.Height, nil
 }
 
 // joinPeer joins a peer to the channel unless it has joined already.
 func joinPeer(ctx context.Context, home Home, t Topology, org Org, n Node) error {
-	out, err := toolOutput(ctx, home, "peer", adminEnv(home, org, n), "channel", "list")
+	block, err := readBlock(home.GenesisBlock(t))
+	if err != nil {
+		return err
+	}
+	return joinPeerWith(ctx, home, t.Channel, org, n, block)
+}
+
+// joinPeerWith joins peer n of org to channel from block (the genesis block or a later
+// configuration block) unless it has joined already.
+func joinPeerWith(ctx context.Context, home Home, channelID string, org Org, n Node, block *cb.Block) error {
+	a, err := dialPeerAdmin(home, org, n)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	channels, err := channel.ListChannelOnPeer(ctx, a.conn, a.id)
 	if err != nil {
 		return fmt.Errorf("list channels of %s: %w", n.Name, err)
 	}
-	for _, line := range strings.Split(string(out), "\n") {
-		if strings.TrimSpace(line) == t.Channel {
+	for _, c := range channels {
+		if c.GetChannelId() == channelID {
 			return nil
 		}
 	}
-	if err := runTool(ctx, home, "peer", adminEnv(home, org, n), "channel", "join", "-b", home.GenesisBlock(t)); err != nil {
-		return fmt.Errorf("join %s to %s: %w", n.Name, t.Channel, err)
+	if err := channel.JoinChannel(ctx, a.conn, a.id, block); err != nil {
+		return fmt.Errorf("join %s to %s: %w", n.Name, channelID, err)
 	}
 	return nil
 }
 
 // PeerHeight asks a peer for its height of the channel.
 func PeerHeight(ctx context.Context, home Home, t Topology, org Org, n Node) (uint64, error) {
-	out, err := toolOutput(ctx, home, "peer", adminEnv(home, org, n), "channel", "getinfo", "-c", t.Channel)
+	a, err := dialPeerAdmin(home, org, n)
 	if err != nil {
 		return 0, err
 	}
-	// "Blockchain info: {...}"
-	s := string(out)
-	var info struct {
-		Height uint64 `json:"height"`
+	defer a.Close()
+	info, err := channel.GetBlockChainInfo(ctx, a.conn, a.id, t.Channel)
+	if err != nil {
+		return 0, fmt.Errorf("channel info of %s: %w", n.Name, err)
 	}
-	if i := strings.IndexByte(s, '{'); i >= 0 {
-		if err := json.Unmarshal([]byte(s[i:]), &info); err == nil {
-			return info.Height, nil
-		}
+	// fabric-admin-sdk v0.2.0 does not check the response's status: a peer that has not
+	// joined the channel answers an error with no payload, read as height 0.
+	if info.GetHeight() == 0 {
+		return 0, fmt.Errorf("%s has no ledger of channel %s", n.Name, t.Channel)
 	}
-	return 0, fmt.Errorf("parse channel info of %s: %q", n.Name, s)
+	return info.GetHeight(), nil
 }
