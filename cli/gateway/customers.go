@@ -32,7 +32,7 @@ func customers(s site, m member) (config.Customers, error) {
 	c := config.Customers{Roots: []config.CustomerRoot{{MSPID: m.prof.MSPID, Cert: root}}}
 	url := ca.URL
 	if s.runtime == network.Docker {
-		url = fmt.Sprintf("https://%s:%d", m.org.CA.Name, m.org.CA.Port)
+		url = s.caURL
 	}
 	var files [3]string
 	for i, p := range []string{ca.TLSRootCert, ca.Registrar.Cert, ca.Registrar.Key} {

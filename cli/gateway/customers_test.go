@@ -34,7 +34,7 @@ func TestCustomersOfAMember(t *testing.T) {
 		c.CA.URL != "https://127.0.0.1:7980" || c.CA.Registrar.Key != m.prof.CA.Registrar.Key {
 		t.Fatalf("native: %+v %v", c, err)
 	}
-	docker := site{runtime: network.Docker, file: func(p string) (string, error) { return "/mnt" + p, nil }}
+	docker := site{runtime: network.Docker, file: func(p string) (string, error) { return "/mnt" + p, nil }, caURL: "https://ca.org1.example.com:7980"}
 	c, err = customers(docker, m)
 	if err != nil || c.CA == nil || c.CA.URL != "https://ca.org1.example.com:7980" || !strings.HasPrefix(c.Roots[0].Cert, "/mnt/") || c.CA.Registrar.Key != "/mnt"+m.prof.CA.Registrar.Key {
 		t.Fatalf("docker: %+v %v", c, err)
@@ -56,5 +56,24 @@ func TestCustomersOfAMember(t *testing.T) {
 	}
 	if c, err := customers(native, member{}); err != nil || len(c.Roots) != 0 {
 		t.Fatalf("no CA: %+v %v", c, err)
+	}
+}
+
+// TestContainerReachesItsCAWithoutTheOffset: under Docker a member's service dials its CA by
+// its name in the project's network and its port in its container, which the port offset
+// does not shift (the offset applies to the ports published on the host).
+func TestContainerReachesItsCAWithoutTheOffset(t *testing.T) {
+	home := network.Home(t.TempDir())
+	topo, prof := testNetwork(t, home, network.Docker)
+	for i, m := range testMembers(t, home, topo, prof) {
+		s := dockerSite(home, topo, m)
+		want := fmt.Sprintf("https://ca.org%d.example.com:%d", i+1, m.org.CA.Port-topo.PortOffset)
+		if s.caURL != want || topo.PortOffset == 0 {
+			t.Fatalf("%s: CA at %s, want %s (offset %d)", m.org.Name, s.caURL, want, topo.PortOffset)
+		}
+		// The configuration checked on the host is the container's, with host paths.
+		if h := s.onHost(m); h.caURL != want {
+			t.Fatalf("%s: the host's view of the container reaches the CA at %q", m.org.Name, h.caURL)
+		}
 	}
 }

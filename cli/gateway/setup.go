@@ -169,6 +169,9 @@ type site struct {
 	file func(path string) (string, error)
 	// peer maps a peer of the profile to the address the service dials.
 	peer func(network.EndpointInfo) string
+	// caURL is where the service reaches its organisation's CA under Docker (natively,
+	// the profile's address).
+	caURL string
 }
 
 // nativeSite runs m's service as a process listening on listen ("": unknown): with TLS
@@ -216,7 +219,8 @@ func dockerSite(home network.Home, t network.Topology, m member) site {
 			}
 			return "", fmt.Errorf("%s is not mounted in the gateway container of %s", p, m.org.Name)
 		},
-		peer: func(p network.EndpointInfo) string { return endpoints[p.Name] },
+		peer:  func(p network.EndpointInfo) string { return endpoints[p.Name] },
+		caURL: t.CAEndpoint(m.org),
 	}
 }
 
@@ -224,7 +228,7 @@ func dockerSite(home network.Home, t network.Topology, m member) site {
 // files where they are here, so that it can be checked here.
 func (s site) onHost(m member) site {
 	h := nativeSite(m, s.listen)
-	h.runtime = s.runtime
+	h.runtime, h.caURL = s.runtime, s.caURL
 	if s.tls != nil {
 		h.tls = &config.TLS{Cert: m.tlsCert(), Key: m.tlsKey()}
 	}
