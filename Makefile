@@ -1,7 +1,7 @@
 # cxledger: the two commands a new machine needs are `make up` and `make test`.
 GO ?= go
 
-.PHONY: up down status test unit integration lint images compose up-docker integration-docker chromium
+.PHONY: up down status test unit integration lint images compose up-docker integration-docker chromium postgres
 
 ## up: build what is missing, start the Fabric network, deploy the chaincode, then start each
 ## member's gateway service in front of it and print each URL and (the first time) demo API keys
@@ -27,15 +27,23 @@ lint:
 	$(GO) vet ./...
 	$(GO) vet -tags integration ./test/...
 
-unit:
-	$(GO) test -race -count=1 ./...
+## unit: unit tests with the race detector; the store's PostgreSQL backend runs its
+## conformance tests against a private cluster the tests start and stop (CXL_TEST_POSTGRES)
+unit: postgres
+	CXL_TEST_POSTGRES=1 $(GO) test -race -count=1 ./...
 
-integration: chromium
+integration: chromium postgres
 	$(GO) test -tags integration -count=1 -timeout 60m -v ./test/...
 
 ## chromium: headless Chromium for the resolver's page test (Debian's package), when missing
 chromium:
 	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
+## postgres: Debian's PostgreSQL server, when missing, for the tests' private clusters (the
+## gateway's shared store); the tests run initdb and the server themselves (as the postgres
+## user when run as root) and stop it by its PID
+postgres:
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql)
 
 ## images: build the Docker images FROM scratch from the static binaries (no registry needed)
 images:

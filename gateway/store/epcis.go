@@ -1,15 +1,6 @@
 package store
 
-import (
-	"encoding/json"
-	"fmt"
-	"time"
-
-	bolt "go.etcd.io/bbolt"
-)
-
-// captureJobsBucket holds EPCIS capture jobs by principal and ID.
-var captureJobsBucket = []byte("epcisCaptureJobs")
+import "time"
 
 // CaptureJob is an EPCIS capture job (GS1 EPCIS 2.0 REST binding, /capture/{captureID}): a
 // document accepted for capture and, once its transaction is known, how it ended.
@@ -47,38 +38,9 @@ type CaptureError struct {
 }
 
 // PutCaptureJob records job, replacing an earlier version of it.
-func (s *Store) PutCaptureJob(job CaptureJob) error {
-	data, err := json.Marshal(job)
-	if err != nil {
-		return fmt.Errorf("encode capture job %s: %w", job.ID, err)
-	}
-	return s.db.Update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(captureJobsBucket)
-		if err != nil {
-			return err
-		}
-		return b.Put(recordKey(job.Principal, job.ID), data)
-	})
-}
+func (s *Store) PutCaptureJob(job CaptureJob) error { return s.b.PutCaptureJob(job) }
 
 // CaptureJob returns the capture job id of principal, or nil when it has none of that ID.
 func (s *Store) CaptureJob(principal, id string) (*CaptureJob, error) {
-	var job *CaptureJob
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(captureJobsBucket)
-		if b == nil {
-			return nil
-		}
-		data := b.Get(recordKey(principal, id))
-		if data == nil {
-			return nil
-		}
-		job = &CaptureJob{}
-		if err := json.Unmarshal(data, job); err != nil {
-			return fmt.Errorf("decode capture job %s: %w", id, err)
-		}
-		job.Principal = principal
-		return nil
-	})
-	return job, err
+	return s.b.CaptureJob(principal, id)
 }

@@ -1,13 +1,12 @@
 package store
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 )
 
-func TestCaptureJobs(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "s.db"))
+func testCaptureJobs(t *testing.T, bk backend) {
+	s, err := bk.openErr(t, bk.fresh(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,16 +3,9 @@ package store
 import (
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
-
-// invitationsBucket holds invitations by ID.
-var invitationsBucket = []byte("invitations")
 
 // Invitation is a member's invitation of a customer: the identity its staff registered with
 // the organisation's CA and the one-time secret that enrols it, kept as its SHA-256 only.
@@ -43,22 +36,7 @@ var (
 
 // AddInvitation records a new invitation with the SHA-256 of its secret; an ID that exists
 // is refused.
-func (s *Store) AddInvitation(inv Invitation) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(invitationsBucket)
-		if err != nil {
-			return err
-		}
-		if b.Get([]byte(inv.ID)) != nil {
-			return fmt.Errorf("invitation %s exists", inv.ID)
-		}
-		data, err := json.Marshal(inv)
-		if err != nil {
-			return err
-		}
-		return b.Put([]byte(inv.ID), data)
-	})
-}
+func (s *Store) AddInvitation(inv Invitation) error { return s.b.AddInvitation(inv) }
 
 // UseInvitation marks invitation id used when secret is its secret, it was not used and it
 // has not expired at now; it returns the invitation as it was. The secret is checked first,
@@ -66,34 +44,19 @@ func (s *Store) AddInvitation(inv Invitation) error {
 // ErrNoInvitation.
 func (s *Store) UseInvitation(id, secret string, now time.Time) (*Invitation, error) {
 	var found Invitation
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(invitationsBucket)
-		if err != nil {
-			return err
-		}
-		sum := sha256.Sum256([]byte(secret))
-		data := b.Get([]byte(id))
-		if data == nil {
-			return ErrNoInvitation
-		}
-		if err := json.Unmarshal(data, &found); err != nil {
-			return fmt.Errorf("invitation %s: %w", id, err)
-		}
+	sum := sha256.Sum256([]byte(secret))
+	err := s.b.UpdateInvitation(id, func(inv *Invitation) error {
 		switch {
-		case subtle.ConstantTimeCompare(sum[:], found.SecretSHA256) != 1:
+		case inv == nil, subtle.ConstantTimeCompare(sum[:], inv.SecretSHA256) != 1:
 			return ErrNoInvitation
-		case !found.Used.IsZero():
+		case !inv.Used.IsZero():
 			return ErrInvitationUsed
-		case !now.Before(found.Expires):
+		case !now.Before(inv.Expires):
 			return ErrInvitationExpired
 		}
-		used := found
-		used.Used = now
-		data, err = json.Marshal(used)
-		if err != nil {
-			return err
-		}
-		return b.Put([]byte(id), data)
+		found = *inv
+		inv.Used = now
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -4,17 +4,15 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 )
 
 // TestInvitations: a secret enrols once, before it expires, with its ID only; a wrong
 // secret and an unknown ID are one error; the store file never holds the secret.
-func TestInvitations(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "s.db")
-	s, err := Open(path)
+func testInvitations(t *testing.T, bk backend) {
+	path := bk.fresh(t)
+	s, err := bk.openErr(t, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,11 +48,7 @@ func TestInvitations(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if bytes.Contains(data, []byte(secret)) {
+	if bytes.Contains(bk.contents(t, path), []byte(secret)) {
 		t.Fatal("the store file holds the secret")
 	}
 }

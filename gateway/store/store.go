@@ -1,7 +1,13 @@
-// Package store is the gateway service's durable memory, one bbolt file: for every mutating
+// Package store is the gateway service's durable memory: for every mutating
 // request, its idempotency key, a fingerprint of the request, the transaction it created
 // (the signed envelope, stored before submission) and, once known, its outcome. Pending
 // transactions are found here after a restart and reconciled with the ledger.
+//
+// The records live in a Backend: one bbolt file (Open, the embedded default, for one
+// process) or a PostgreSQL database (OpenPostgres) that several replicas of one member's
+// gateway share. Store holds what is the same for both: the keys whose requests run in this
+// process and the outcomes being written; the Backend makes a key's claim hold across the
+// processes that share it.
 //
 // A request's record is written once before its transaction is submitted (Pending, with
 // the envelope: from then on the transaction may commit, and reconciliation can follow it
@@ -24,7 +30,6 @@ import (
 	"time"
 
 	"github.com/cxledger/cxledger/cxlerr"
-	bolt "go.etcd.io/bbolt"
 )
 
 // State is where a request's record stands.
@@ -86,16 +91,54 @@ var (
 	ErrMismatch = errors.New("this idempotency key was used with a different request")
 )
 
-var (
-	requestsBucket  = []byte("requests")  // principal \x00 key -> Record
-	txBucket        = []byte("tx")        // txID -> principal \x00 key
-	pendingBucket   = []byte("pending")   // txID -> principal \x00 key, while Pending
-	envelopesBucket = []byte("envelopes") // txID -> signed transaction, while Pending
-)
+// Backend is where a Store keeps its records: the durable operations, each atomic, that
+// Store's idempotency logic is made of. A request's key is its principal and its
+// idempotency key. Backends: bbolt (Open) and PostgreSQL (OpenPostgres).
+type Backend interface {
+	// Claim takes the key for a request of this process until Release, so that no other
+	// process sharing the backend runs a request under it meanwhile; false when another
+	// process holds it. A process that dies gives up its claims.
+	Claim(principal, key string) (bool, error)
+	// Release gives up the claim on the key.
+	Release(principal, key string)
+	// Get returns the record under the key, or nil.
+	Get(principal, key string) (*Record, error)
+	// Prepare writes r, Pending with its transaction, and the transaction's signed envelope,
+	// keeping the Created time of a record the key had and forgetting that record's
+	// transaction; it returns the record as written. The process that prepared it
+	// reconciles it first (see Pending).
+	Prepare(r *Record, signedTx []byte) (*Record, error)
+	// Write writes the outcome r (Done) of the key's request, keeping the Created time of an
+	// earlier record of another transaction under the key and forgetting that transaction.
+	Write(r *Record) error
+	// ByTransaction returns the record whose last transaction is txID, or nil.
+	ByTransaction(txID string) (*Record, error)
+	// Pending returns the Pending records, with their signed envelopes, that this process
+	// is to reconcile: a shared backend leaves out those another live process reconciles or
+	// still waits for.
+	Pending() ([]*Record, error)
+	// UpdatePending applies fn to the record of Pending transaction txID and writes it; a
+	// record fn leaves Done loses its envelope. It does nothing when txID is not pending.
+	UpdatePending(txID string, fn func(r *Record)) error
+	// Expire deletes Done records last updated before cutoff and says how many.
+	Expire(cutoff time.Time) (int, error)
+	// AddInvitation records inv; an ID that exists is refused.
+	AddInvitation(inv Invitation) error
+	// UpdateInvitation applies fn to invitation id (nil when there is none) and, when fn
+	// returns nil, writes what fn left; fn's error is returned as it is.
+	UpdateInvitation(id string, fn func(inv *Invitation) error) error
+	// PutCaptureJob records job, replacing an earlier version of it.
+	PutCaptureJob(job CaptureJob) error
+	// CaptureJob returns the capture job id of principal, or nil.
+	CaptureJob(principal, id string) (*CaptureJob, error)
+	// Close releases the backend's claims and closes it.
+	Close() error
+}
 
-// Store is the open bbolt file plus the set of keys whose requests run in this process.
+// Store is a Backend plus the keys whose requests run in this process and the outcomes
+// being written.
 type Store struct {
-	db      *bolt.DB
+	b       Backend
 	now     func() time.Time
 	onError func(error)
 
@@ -113,84 +156,30 @@ type Option func(*Store)
 // by default they are dropped, and reconciliation recovers the outcome from the ledger.
 func WithWriteErrors(fn func(error)) Option { return func(s *Store) { s.onError = fn } }
 
-// Open opens (creating if needed) the store at path. Records a crash left Reserved, whose
-// transaction never left the process, become Done with a retryable Unavailable outcome, so
-// that the client's retry runs again.
-func Open(path string, opts ...Option) (*Store, error) {
-	// The free-page list is rebuilt when the file is opened instead of written with every
-	// commit: as the store grows that list is most of what each fsync writes.
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
-	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", path, err)
-	}
-	// Concurrent requests share one fsync (a write waits up to 5 ms for company): under
-	// load that halves the store's CPU; the default 10 ms would add more to every request's
-	// latency than it saves.
-	db.MaxBatchDelay = 5 * time.Millisecond
-	s := &Store{db: db, now: time.Now, onError: func(error) {}, inFlight: map[string]bool{}, settled: map[string]*Record{}}
+// New returns a Store keeping its records in b.
+func New(b Backend, opts ...Option) *Store {
+	s := &Store{b: b, now: time.Now, onError: func(error) {}, inFlight: map[string]bool{}, settled: map[string]*Record{}}
 	for _, o := range opts {
 		o(s)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{requestsBucket, txBucket, pendingBucket, envelopesBucket} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		return tx.Bucket(requestsBucket).ForEach(func(k, v []byte) error {
-			var r Record
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("record %q: %w", k, err)
-			}
-			if r.State != Reserved {
-				return nil
-			}
-			r.State, r.Updated = Done, s.now()
-			r.Err = cxlerr.Errorf(cxlerr.Unavailable, "the service stopped before the transaction was submitted; nothing was applied").WithTransaction(r.TxID)
-			return put(tx, &r)
-		})
-	})
-	if err != nil {
-		return nil, errors.Join(fmt.Errorf("initialise store %s: %w", path, err), db.Close())
-	}
-	return s, nil
+	return s
 }
 
-// Close waits for the outcomes being written, then closes the file.
+// Close waits for the outcomes being written, then closes the backend.
 func (s *Store) Close() error {
 	s.writes.Wait()
-	return s.db.Close()
+	return s.b.Close()
 }
 
 func recordKey(principal, key string) []byte { return []byte(principal + "\x00" + key) }
-
-func put(tx *bolt.Tx, r *Record) error {
-	data, err := json.Marshal(r)
-	if err != nil {
-		return fmt.Errorf("encode record: %w", err)
-	}
-	return tx.Bucket(requestsBucket).Put(recordKey(r.Principal, r.Key), data)
-}
-
-func get(tx *bolt.Tx, k []byte) (*Record, error) {
-	data := tx.Bucket(requestsBucket).Get(k)
-	if data == nil {
-		return nil, nil
-	}
-	var r Record
-	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, fmt.Errorf("decode record %q: %w", k, err)
-	}
-	return &r, nil
-}
 
 // Begin starts request key of principal with fingerprint. When the key is new, or its
 // earlier outcome was a retryable failure of the same request, it returns a Ticket holding
 // the key; the Ticket records the request durably with its signed transaction, before
 // submission. Otherwise it returns the existing record and no Ticket: the caller answers
 // with the record's outcome (Done) or as still pending (Pending). It fails with
-// ErrInFlight while a request with the key runs in this process, and ErrMismatch when the
-// key was used with another fingerprint.
+// ErrInFlight while a request with the key runs in this process or another process sharing
+// the backend, and ErrMismatch when the key was used with another fingerprint.
 func (s *Store) Begin(principal, key, fingerprint, operation string) (*Ticket, *Record, error) {
 	k := string(recordKey(principal, key))
 	s.mu.Lock()
@@ -205,26 +194,29 @@ func (s *Store) Begin(principal, key, fingerprint, operation string) (*Ticket, *
 	s.inFlight[k] = true
 	s.mu.Unlock()
 
-	var existing *Record
-	err := s.db.View(func(tx *bolt.Tx) error {
-		r, err := get(tx, []byte(k))
-		if answers(r, fingerprint) {
-			existing = r
+	claimed, err := s.b.Claim(principal, key)
+	if err != nil || !claimed {
+		s.mu.Lock()
+		delete(s.inFlight, k)
+		s.mu.Unlock()
+		if err != nil {
+			return nil, nil, fmt.Errorf("claim idempotency key: %w", err)
 		}
-		return err
-	})
+		return nil, nil, ErrInFlight
+	}
+	existing, err := s.b.Get(principal, key)
 	switch {
 	case err != nil:
-		s.release(k)
+		s.release(principal, key)
 		return nil, nil, fmt.Errorf("look up idempotency key: %w", err)
 	case existing != nil && existing.Fingerprint != fingerprint:
-		s.release(k)
+		s.release(principal, key)
 		return nil, existing, ErrMismatch
-	case existing != nil:
-		s.release(k)
+	case answers(existing, fingerprint):
+		s.release(principal, key)
 		return nil, existing, nil
 	}
-	return &Ticket{s: s, k: k, first: Record{Principal: principal, Key: key, Fingerprint: fingerprint, Operation: operation, State: Reserved}}, nil, nil
+	return &Ticket{s: s, first: Record{Principal: principal, Key: key, Fingerprint: fingerprint, Operation: operation, State: Reserved}}, nil, nil
 }
 
 // settledAnswer is Begin's answer from an outcome still being written: the outcome, or,
@@ -248,9 +240,11 @@ func answers(r *Record, fingerprint string) bool {
 	return r != nil && (r.Fingerprint != fingerprint || !(r.State == Done && r.Err != nil && r.Err.Retryable))
 }
 
-func (s *Store) release(k string) {
+// release gives up the key in the backend and in this process.
+func (s *Store) release(principal, key string) {
+	s.b.Release(principal, key)
 	s.mu.Lock()
-	delete(s.inFlight, k)
+	delete(s.inFlight, string(recordKey(principal, key)))
 	s.mu.Unlock()
 }
 
@@ -258,7 +252,6 @@ func (s *Store) release(k string) {
 // request's transaction; Finish ends it.
 type Ticket struct {
 	s *Store
-	k string
 	// first is the record Prepared writes when the request has none yet.
 	first Record
 	// txID is the transaction being endorsed.
@@ -275,19 +268,6 @@ func (t *Ticket) Endorsing(_ context.Context, txID string) error {
 	return nil
 }
 
-// forget removes what a transaction that will not apply left in the indexes.
-func forget(tx *bolt.Tx, txID string) error {
-	if txID == "" {
-		return nil
-	}
-	for _, b := range [][]byte{pendingBucket, txBucket, envelopesBucket} {
-		if err := tx.Bucket(b).Delete([]byte(txID)); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // Prepared records the request with its signed transaction before it is submitted: from
 // now on the transaction may commit, and reconciliation follows it if the request cannot.
 // This is the one write a request waits for.
@@ -295,40 +275,14 @@ func (t *Ticket) Prepared(_ context.Context, txID string, signedTx, result []byt
 	if txID != t.txID {
 		return fmt.Errorf("transaction %s prepared, but the request's transaction is %s", txID, t.txID)
 	}
-	var stored Record
-	err := t.s.db.Batch(func(tx *bolt.Tx) error {
-		r, err := get(tx, []byte(t.k))
-		if err != nil {
-			return err
-		}
-		now := t.s.now()
-		fresh := t.first
-		fresh.Created = now
-		if r != nil {
-			// A retryable failure run again, or this request's earlier transaction, which
-			// a read conflict replaced.
-			fresh.Created = r.Created
-			if err := forget(tx, r.TxID); err != nil {
-				return err
-			}
-		}
-		r = &fresh
-		r.TxID, r.State, r.Result, r.Submitted, r.Updated = txID, Pending, result, now, now
-		for _, b := range [][]byte{txBucket, pendingBucket} {
-			if err := tx.Bucket(b).Put([]byte(txID), []byte(t.k)); err != nil {
-				return err
-			}
-		}
-		if err := tx.Bucket(envelopesBucket).Put([]byte(txID), signedTx); err != nil {
-			return err
-		}
-		stored = *r
-		return put(tx, r)
-	})
+	now := t.s.now()
+	r := t.first
+	r.Created, r.TxID, r.State, r.Result, r.Submitted, r.Updated = now, txID, Pending, result, now, now
+	stored, err := t.s.b.Prepare(&r, signedTx)
 	if err != nil {
-		return err
+		return fmt.Errorf("record transaction %s before submitting it: %w", txID, err)
 	}
-	t.stored = &stored
+	t.stored = stored
 	return nil
 }
 
@@ -339,18 +293,19 @@ func (t *Ticket) Prepared(_ context.Context, txID string, signedTx, result []byt
 // failed before it had a transaction keeps nothing: it may run again.
 func (t *Ticket) Finish(block uint64, err error) (*Record, error) {
 	e := cxlerr.From(err)
+	principal, key := t.first.Principal, t.first.Key
 	if t.stored == nil && (e == nil || e.Code == cxlerr.Pending) {
-		t.s.release(t.k)
+		t.s.release(principal, key)
 		return nil, fmt.Errorf("outcome %v of a request whose transaction was never prepared", err)
 	}
 	if t.txID == "" {
-		t.s.release(t.k)
+		t.s.release(principal, key)
 		r := t.first
 		r.State, r.Err = Done, e
 		return &r, nil
 	}
 	if e != nil && e.Code == cxlerr.Pending {
-		t.s.release(t.k)
+		t.s.release(principal, key)
 		c := *t.stored
 		return &c, nil
 	}
@@ -366,30 +321,32 @@ func (t *Ticket) Finish(block uint64, err error) (*Record, error) {
 	if e != nil && e.Retryable {
 		// The client may repeat it at once and should run again, not wait for the write:
 		// a rare path, written before the answer.
-		if err := t.s.write(t.k, &final); err != nil {
-			t.s.release(t.k)
+		if err := t.s.write(&final); err != nil {
+			t.s.release(principal, key)
 			return nil, err
 		}
-		t.s.release(t.k)
+		t.s.release(principal, key)
 	} else {
-		t.s.settle(t.k, &final)
+		t.s.settle(&final)
 	}
 	c := final
 	return &c, nil
 }
 
-// settle writes the outcome r of the request under k in the background and releases the
-// key once it is written; meanwhile Begin answers from r.
-func (s *Store) settle(k string, r *Record) {
+// settle writes the outcome r in the background and releases its key once it is written;
+// meanwhile Begin answers from r.
+func (s *Store) settle(r *Record) {
+	k := string(recordKey(r.Principal, r.Key))
 	s.mu.Lock()
 	s.settled[k] = r
 	s.mu.Unlock()
 	s.writes.Add(1)
 	go func() {
 		defer s.writes.Done()
-		if err := s.write(k, r); err != nil {
+		if err := s.write(r); err != nil {
 			s.onError(err)
 		}
+		s.b.Release(r.Principal, r.Key)
 		s.mu.Lock()
 		delete(s.settled, k)
 		delete(s.inFlight, k)
@@ -397,32 +354,10 @@ func (s *Store) settle(k string, r *Record) {
 	}()
 }
 
-// write stores the outcome r of the request under k.
-func (s *Store) write(k string, r *Record) error {
-	err := s.db.Batch(func(tx *bolt.Tx) error {
-		rec := *r // r is shared with Begin; bbolt may run this function again
-		earlier, err := get(tx, []byte(k))
-		if err != nil {
-			return err
-		}
-		if earlier != nil && earlier.TxID != rec.TxID {
-			// A retryable failure's transaction, replaced by this one.
-			rec.Created = earlier.Created
-			if err := forget(tx, earlier.TxID); err != nil {
-				return err
-			}
-		}
-		for _, b := range [][]byte{pendingBucket, envelopesBucket} {
-			if err := tx.Bucket(b).Delete([]byte(rec.TxID)); err != nil {
-				return err
-			}
-		}
-		if err := tx.Bucket(txBucket).Put([]byte(rec.TxID), []byte(k)); err != nil {
-			return err
-		}
-		return put(tx, &rec)
-	})
-	if err != nil {
+// write stores the outcome r.
+func (s *Store) write(r *Record) error {
+	rec := *r // r is shared with Begin
+	if err := s.b.Write(&rec); err != nil {
 		return fmt.Errorf("record the outcome of transaction %s: %w", r.TxID, err)
 	}
 	return nil
@@ -440,48 +375,27 @@ func (s *Store) ByTransaction(txID string) (*Record, error) {
 		}
 	}
 	s.mu.Unlock()
-	var out *Record
-	err := s.db.View(func(tx *bolt.Tx) error {
-		k := tx.Bucket(txBucket).Get([]byte(txID))
-		if k == nil {
-			return nil
-		}
-		r, err := get(tx, k)
-		if err != nil || r == nil || r.TxID != txID {
-			return err
-		}
-		out = r
-		return nil
-	})
+	r, err := s.b.ByTransaction(txID)
 	if err != nil {
 		return nil, fmt.Errorf("look up transaction %s: %w", txID, err)
 	}
-	return out, nil
+	return r, nil
 }
 
-// Pending lists the Pending records whose requests no longer run in this process: the
-// transactions reconciliation must follow.
+// Pending lists the Pending records whose requests no longer run in this process (nor, with
+// a shared backend, in another live process): the transactions reconciliation must follow.
 func (s *Store) Pending() ([]*Record, error) {
-	var out []*Record
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(pendingBucket).ForEach(func(_, k []byte) error {
-			s.mu.Lock()
-			running := s.inFlight[string(k)]
-			s.mu.Unlock()
-			if running {
-				return nil
-			}
-			r, err := get(tx, k)
-			if err != nil || r == nil || r.State != Pending {
-				return err
-			}
-			r.SignedTx = append([]byte(nil), tx.Bucket(envelopesBucket).Get([]byte(r.TxID))...)
-			out = append(out, r)
-			return nil
-		})
-	})
+	all, err := s.b.Pending()
 	if err != nil {
 		return nil, fmt.Errorf("list pending transactions: %w", err)
+	}
+	out := all[:0]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range all {
+		if !s.inFlight[string(recordKey(r.Principal, r.Key))] {
+			out = append(out, r)
+		}
 	}
 	return out, nil
 }
@@ -489,100 +403,27 @@ func (s *Store) Pending() ([]*Record, error) {
 // Resolve records the ledger's verdict on Pending transaction txID: err nil means it
 // committed VALID in block. It does nothing when the transaction is no longer pending.
 func (s *Store) Resolve(txID string, block uint64, err error) error {
-	return s.onPending(txID, func(tx *bolt.Tx, r *Record) error {
-		r.State, r.Block, r.Err = Done, block, cxlerr.From(err)
-		if err := tx.Bucket(envelopesBucket).Delete([]byte(txID)); err != nil {
-			return err
-		}
-		return tx.Bucket(pendingBucket).Delete([]byte(txID))
+	now := s.now()
+	return s.b.UpdatePending(txID, func(r *Record) {
+		r.State, r.Block, r.Err, r.Updated = Done, block, cxlerr.From(err), now
 	})
 }
 
 // Resubmitted records that Pending transaction txID was handed to ordering again.
 func (s *Store) Resubmitted(txID string) error {
-	return s.onPending(txID, func(_ *bolt.Tx, r *Record) error {
-		r.Submitted = s.now()
+	now := s.now()
+	return s.b.UpdatePending(txID, func(r *Record) {
+		r.Submitted, r.Updated = now, now
 		r.Resubmissions++
-		return nil
 	})
 }
-
-func (s *Store) onPending(txID string, fn func(tx *bolt.Tx, r *Record) error) error {
-	return s.db.Batch(func(tx *bolt.Tx) error {
-		k := tx.Bucket(pendingBucket).Get([]byte(txID))
-		if k == nil {
-			return nil
-		}
-		k = append([]byte(nil), k...)
-		r, err := get(tx, k)
-		if err != nil || r == nil || r.TxID != txID || r.State != Pending {
-			return err
-		}
-		if err := fn(tx, r); err != nil {
-			return err
-		}
-		r.Updated = s.now()
-		return put(tx, r)
-	})
-}
-
-// expireBatch bounds the records one write transaction of Expire deletes, so that the
-// requests' own writes never wait long behind it.
-const expireBatch = 1000
 
 // Expire deletes Done records last updated before cutoff; their keys can be used again.
-// It returns how many it deleted. It finds them in a read transaction, which requests'
-// writes do not wait for, and takes the write lock only to delete them, expireBatch at a
-// time.
+// It returns how many it deleted.
 func (s *Store) Expire(cutoff time.Time) (int, error) {
-	var found [][]byte
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(requestsBucket).ForEach(func(k, v []byte) error {
-			var r struct {
-				State   State     `json:"state"`
-				Updated time.Time `json:"updated"`
-			}
-			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("decode record %q: %w", k, err)
-			}
-			if r.State == Done && r.Updated.Before(cutoff) {
-				found = append(found, append([]byte(nil), k...))
-			}
-			return nil
-		})
-	})
+	n, err := s.b.Expire(cutoff)
 	if err != nil {
-		return 0, fmt.Errorf("expire records: %w", err)
-	}
-	n := 0
-	for len(found) > 0 {
-		batch := found[:min(expireBatch, len(found))]
-		found = found[len(batch):]
-		err := s.db.Update(func(tx *bolt.Tx) error {
-			for _, k := range batch {
-				// The record may have changed since the scan (its key used again).
-				r, err := get(tx, k)
-				if err != nil {
-					return err
-				}
-				if r == nil || r.State != Done || !r.Updated.Before(cutoff) {
-					continue
-				}
-				if r.TxID != "" {
-					if err := tx.Bucket(txBucket).Delete([]byte(r.TxID)); err != nil {
-						return err
-					}
-				}
-				if err := tx.Bucket(requestsBucket).Delete(k); err != nil {
-					return err
-				}
-				n++
-			}
-			return nil
-		})
-		if err != nil {
-			return n, fmt.Errorf("expire records: %w", err)
-		}
+		return n, fmt.Errorf("expire records: %w", err)
 	}
 	return n, nil
 }

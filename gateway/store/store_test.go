@@ -3,22 +3,12 @@ package store
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/cxledger/cxledger/cxlerr"
 )
-
-func open(t *testing.T, path string) *Store {
-	t.Helper()
-	s, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
 
 func begin(t *testing.T, s *Store, key, fp string) (*Ticket, *Record, error) {
 	t.Helper()
@@ -42,8 +32,8 @@ func commitThrough(t *testing.T, tk *Ticket, txID string) *Record {
 	return r
 }
 
-func TestSameKeySameRequestReturnsFirstOutcome(t *testing.T) {
-	s := open(t, filepath.Join(t.TempDir(), "s.db"))
+func testSameKeySameRequestReturnsFirstOutcome(t *testing.T, bk backend) {
+	s := bk.open(t, bk.fresh(t))
 	defer s.Close()
 	tk, _, err := begin(t, s, "k1", "fp")
 	if err != nil || tk == nil {
@@ -63,8 +53,8 @@ func TestSameKeySameRequestReturnsFirstOutcome(t *testing.T) {
 	}
 }
 
-func TestSameKeyOtherRequestIsRefused(t *testing.T) {
-	s := open(t, filepath.Join(t.TempDir(), "s.db"))
+func testSameKeyOtherRequestIsRefused(t *testing.T, bk backend) {
+	s := bk.open(t, bk.fresh(t))
 	defer s.Close()
 	tk, _, _ := begin(t, s, "k1", "fp")
 	commitThrough(t, tk, "tx1")
@@ -75,8 +65,8 @@ func TestSameKeyOtherRequestIsRefused(t *testing.T) {
 
 // TestConcurrentDuplicates starts the same request many times at once: exactly one runs,
 // the others are told it is in flight.
-func TestConcurrentDuplicates(t *testing.T) {
-	s := open(t, filepath.Join(t.TempDir(), "s.db"))
+func testConcurrentDuplicates(t *testing.T, bk backend) {
+	s := bk.open(t, bk.fresh(t))
 	defer s.Close()
 	const n = 32
 	var (
@@ -110,8 +100,8 @@ func TestConcurrentDuplicates(t *testing.T) {
 	}
 }
 
-func TestRetryableFailureLetsTheRequestRunAgain(t *testing.T) {
-	s := open(t, filepath.Join(t.TempDir(), "s.db"))
+func testRetryableFailureLetsTheRequestRunAgain(t *testing.T, bk backend) {
+	s := bk.open(t, bk.fresh(t))
 	defer s.Close()
 	tk, _, _ := begin(t, s, "k", "fp")
 	if err := tk.Endorsing(context.Background(), "tx1"); err != nil {
@@ -153,9 +143,9 @@ func TestRetryableFailureLetsTheRequestRunAgain(t *testing.T) {
 // TestRestart reopens the store after a crash: a request whose transaction was being
 // endorsed left nothing (it applied nothing, so its repeat runs again), a pending
 // transaction stays pending with its envelope for reconciliation.
-func TestRestart(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "s.db")
-	s := open(t, path)
+func testRestart(t *testing.T, bk backend) {
+	path := bk.fresh(t)
+	s := bk.open(t, path)
 	ctx := context.Background()
 	reserved, _, _ := begin(t, s, "reserved", "fp")
 	if err := reserved.Endorsing(ctx, "txR"); err != nil {
@@ -173,7 +163,7 @@ func TestRestart(t *testing.T) {
 	}
 	s.Close()
 
-	s = open(t, path)
+	s = bk.open(t, path)
 	defer s.Close()
 	if r, err := s.ByTransaction("txR"); r != nil || err != nil {
 		t.Fatalf("a transaction that never left the process after restart: %+v %v", r, err)
@@ -213,8 +203,8 @@ func TestRestart(t *testing.T) {
 	}
 }
 
-func TestReadConflictReplacesTheTransaction(t *testing.T) {
-	s := open(t, filepath.Join(t.TempDir(), "s.db"))
+func testReadConflictReplacesTheTransaction(t *testing.T, bk backend) {
+	s := bk.open(t, bk.fresh(t))
 	defer s.Close()
 	ctx := context.Background()
 	tk, _, _ := begin(t, s, "k", "fp")
@@ -233,8 +223,8 @@ func TestReadConflictReplacesTheTransaction(t *testing.T) {
 	}
 }
 
-func TestExpire(t *testing.T) {
-	s := open(t, filepath.Join(t.TempDir(), "s.db"))
+func testExpire(t *testing.T, bk backend) {
+	s := bk.open(t, bk.fresh(t))
 	defer s.Close()
 	tk, _, _ := begin(t, s, "old", "fp")
 	commitThrough(t, tk, "tx1")
@@ -255,9 +245,9 @@ func TestExpire(t *testing.T) {
 // TestOutcomeIsAnsweredWhileWrittenAndKept checks the outcome written in the background:
 // a repeat at once gets it (from memory or the file), another request under the key is
 // refused, the transaction's status says committed, and after Close the file holds it.
-func TestOutcomeIsAnsweredWhileWrittenAndKept(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "s.db")
-	s := open(t, path)
+func testOutcomeIsAnsweredWhileWrittenAndKept(t *testing.T, bk backend) {
+	path := bk.fresh(t)
+	s := bk.open(t, path)
 	tk, _, _ := begin(t, s, "k", "fp")
 	commitThrough(t, tk, "tx1")
 	if tk, r, err := begin(t, s, "k", "fp"); tk != nil || err != nil || !r.Committed() || r.Block != 12 {
@@ -272,7 +262,7 @@ func TestOutcomeIsAnsweredWhileWrittenAndKept(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s = open(t, path)
+	s = bk.open(t, path)
 	defer s.Close()
 	r, err := s.ByTransaction("tx1")
 	if err != nil || r == nil || !r.Committed() || r.Block != 12 || string(r.Result) != `{"ok":true}` {
