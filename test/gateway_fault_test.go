@@ -318,3 +318,40 @@ func TestGatewayFaultServiceKilled(t *testing.T) {
 	})
 	gwSettle(t, g, "gateway service killed", prefix, from, outcomes)
 }
+
+// TestGatewayFailsOverOnlyWithinItsOrganisation: a member's gateway fails over between its
+// own organisation's peers (Org2 has two: with peer0 stopped, Org2's service still commits
+// and reads through peer1), and never to another member's: with Org1's only peer stopped,
+// Org1's service answers a read UNAVAILABLE rather than asking Org2's peers, and serves
+// again once its peer is back.
+func TestGatewayFailsOverOnlyWithinItsOrganisation(t *testing.T) {
+	g := gwStart(t)
+	org1, org2 := h.topo.PeerOrgs()[0], h.topo.PeerOrgs()[1]
+	if len(org2.PeerNodes) < 2 || len(org1.PeerNodes) != 1 {
+		t.Fatalf("the test topology has Org1 with one peer and Org2 with two, not %d and %d", len(org1.PeerNodes), len(org2.PeerNodes))
+	}
+	nonce := func(what string) map[string]string {
+		return map[string]string{"nonce": fmt.Sprintf("gw-failover-%s-%d", what, time.Now().UnixNano())}
+	}
+
+	h.stop(t, org2.PeerNodes[0].Name)
+	c := g.post(t, "/v1/health/pings", "org2-user1", nonce("org2"), 200).committed(t)
+	var st ledgerapi.TransactionStatus
+	gwDecode(t, g.get(t, "/v1/transactions/"+c.TransactionID, "org2-user1", 200).body, &st)
+	if st.State != ledgerapi.TxCommitted {
+		t.Fatalf("the ping through Org2's second peer: %+v", st)
+	}
+	h.start(t, org2.PeerNodes[0].Name)
+
+	h.stop(t, org1.PeerNodes[0].Name)
+	g.get(t, "/v1/health/version", "org1-user1", 503).wantError(t, 503, cxlerr.Unavailable, "a read through Org1's gateway with its only peer stopped")
+	h.start(t, org1.PeerNodes[0].Name)
+	eventually(t, time.Minute, "Org1's gateway serving again through its own peer", func() error {
+		body := nonce("org1")
+		r, err := g.call("POST", "/v1/health/pings", "org1-user1", body["nonce"], body)
+		if err != nil || r.status != 200 {
+			return fmt.Errorf("%v %d %s", err, r.status, r.body)
+		}
+		return nil
+	})
+}
