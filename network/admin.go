@@ -49,6 +49,21 @@ func dialPeerAdmin(home Home, org Org, n Node) (*peerAdmin, error) {
 	return &peerAdmin{conn: conn, id: id, node: n}, nil
 }
 
+// dialOrderer connects to orderer n's gRPC endpoint (broadcast and deliver), verified with
+// the orderer organisation's TLS root.
+func dialOrderer(home Home, n Node) (*grpc.ClientConn, error) {
+	pool, err := certPool(home.OrdererTLSRootCert())
+	if err != nil {
+		return nil, err
+	}
+	creds := credentials.NewTLS(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12})
+	conn, err := grpc.NewClient(n.Address(), grpc.WithTransportCredentials(creds))
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", n.Name, err)
+	}
+	return conn, nil
+}
+
 // Close closes the connection.
 func (a *peerAdmin) Close() error { return a.conn.Close() }
 

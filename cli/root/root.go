@@ -10,6 +10,7 @@ import (
 
 	balancecmd "github.com/cxledger/cxledger/cli/balance"
 	benchcmd "github.com/cxledger/cxledger/cli/bench"
+	channelcmd "github.com/cxledger/cxledger/cli/channel"
 	"github.com/cxledger/cxledger/cli/cmdutil"
 	configcmd "github.com/cxledger/cxledger/cli/config"
 	epciscmd "github.com/cxledger/cxledger/cli/epcis"
@@ -65,7 +66,7 @@ Environment variables: ` + "`cxl help environment`" + `.`,
 		c.GroupID = "ledger"
 		cmd.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{networkcmd.NewCmdNetwork(f), gatewaycmd.NewCmdGateway(f), configcmd.NewCmdConfig(f)} {
+	for _, c := range []*cobra.Command{networkcmd.NewCmdNetwork(f), channelcmd.NewCmdChannel(f), gatewaycmd.NewCmdGateway(f), configcmd.NewCmdConfig(f)} {
 		c.GroupID = "ops"
 		cmd.AddCommand(c)
 	}
