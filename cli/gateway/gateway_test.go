@@ -461,7 +461,8 @@ func TestStatusWhenDown(t *testing.T) {
 	cmd.SetOut(&bytes.Buffer{})
 	cmd.SetErr(&bytes.Buffer{})
 	err := cmd.Execute()
-	if cmdutil.CodeOf(err) != cmdutil.ExitFailure || !strings.Contains(out.String(), `"running": false`) || !strings.Contains(out.String(), "no network") {
+	if cmdutil.CodeOf(err) != cmdutil.ExitFailure || !strings.Contains(out.String(), `"running": false`) || !strings.Contains(out.String(), "no network") ||
+		!strings.Contains(err.Error(), "not ready: no network") {
 		t.Fatalf("status of a stopped service: %v\n%s", err, out)
 	}
 }

@@ -115,7 +115,11 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	}
 	var down []string
 	for _, st := range all {
-		if !st.Ready {
+		switch {
+		case st.Ready:
+		case st.Org == "":
+			down = append(down, st.Detail)
+		default:
 			down = append(down, st.Org)
 		}
 	}
