@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -27,8 +28,13 @@ type Config struct {
 	// Channel and Chaincode name what the service fronts.
 	Channel   string `yaml:"channel"`
 	Chaincode string `yaml:"chaincode"`
-	// Store is the bbolt file of idempotency records and pending transactions.
+	// Store is the bbolt file of idempotency records and pending transactions; with StoreURL
+	// it only anchors the files kept beside it (the vault).
 	Store string `yaml:"store"`
+	// StoreURL, when set, keeps the records in PostgreSQL instead (postgres://user@host:port/db),
+	// shared by the replicas of the member's gateway. Its password is best left out (PGPASSWORD
+	// or ~/.pgpass supply it); it is never logged.
+	StoreURL string `yaml:"storeURL,omitempty"`
 	// Peers are the gateway peers, in order of preference; the service fails over to the
 	// next when one is unavailable.
 	Peers []Peer `yaml:"peers"`
@@ -257,6 +263,7 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 	}
 	str("CXL_GATEWAY_LISTEN", &c.Listen)
 	str("CXL_GATEWAY_STORE", &c.Store)
+	str("CXL_GATEWAY_STORE_URL", &c.StoreURL)
 	str("CXL_GATEWAY_LOG_LEVEL", &c.Log.Level)
 	str("CXL_GATEWAY_LOG_FORMAT", &c.Log.Format)
 	dur("CXL_GATEWAY_REQUEST_TIMEOUT", &c.Timeouts.Request)
@@ -293,6 +300,11 @@ func (c *Config) Validate() error {
 	}
 	if c.Store == "" {
 		bad("store: the path of the store file is required")
+	}
+	if c.StoreURL != "" {
+		if u, err := url.Parse(c.StoreURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+			bad("storeURL: want postgres://user@host:port/database (the value is not repeated here: it may hold a password)")
+		}
 	}
 	if len(c.Peers) == 0 {
 		bad("peers: at least one gateway peer is required (two or more give failover)")

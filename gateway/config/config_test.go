@@ -138,3 +138,34 @@ func TestTLSRule(t *testing.T) {
 		t.Fatalf("a missing certificate and a world-readable key: %v", err)
 	}
 }
+
+// TestStoreURL: a PostgreSQL URL is accepted; anything else is refused without repeating
+// the value, which may hold a password.
+func TestStoreURL(t *testing.T) {
+	for _, tc := range []struct {
+		url string
+		ok  bool
+	}{
+		{"postgres://cxl@127.0.0.1:5432/cxl", true},
+		{"postgresql://cxl:Sekrit@db.example:5432/cxl?sslmode=verify-full", true},
+		{"mysql://cxl:Sekrit@db/cxl", false},
+		{"postgres://cxl:Sekrit@[::1/cxl", false},
+		{"postgres:///cxl?password=Sekrit", false},
+		{"/var/lib/cxl/Sekrit.db", false},
+	} {
+		c, _ := valid(t)
+		c.StoreURL = tc.url
+		err := c.Validate()
+		if (err == nil) != tc.ok {
+			t.Errorf("%q: %v, want ok=%v", tc.url, err, tc.ok)
+		}
+		if err != nil && strings.Contains(err.Error(), "Sekrit") {
+			t.Errorf("%q: the error repeats the password: %v", tc.url, err)
+		}
+	}
+	c, _ := valid(t)
+	env := map[string]string{"CXL_GATEWAY_STORE_URL": "postgres://cxl@127.0.0.1:1/x"}
+	if err := c.ApplyEnv(func(k string) string { return env[k] }); err != nil || c.StoreURL != "postgres://cxl@127.0.0.1:1/x" {
+		t.Fatalf("CXL_GATEWAY_STORE_URL: %q %v", c.StoreURL, err)
+	}
+}

@@ -66,9 +66,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to Fabric: %w", err)
 	}
-	st, err := store.Open(cfg.Store, store.WithWriteErrors(func(err error) {
-		log.Error("store: an outcome was not written; reconciliation will take it from the ledger", "error", err)
-	}))
+	st, err := openStore(cfg, log)
 	if err != nil {
 		return nil, errors.Join(err, fc.Close())
 	}
@@ -274,4 +272,22 @@ func (s *Service) Serve(ctx context.Context, ln net.Listener) error {
 // Close releases the store and the peer connections.
 func (s *Service) Close() error {
 	return errors.Join(s.store.Close(), s.fabric.Close())
+}
+
+// openStore opens the bbolt file, or the PostgreSQL store replicas share when StoreURL is
+// set (logged without its password).
+func openStore(cfg *config.Config, log *slog.Logger) (*store.Store, error) {
+	werr := store.WithWriteErrors(func(err error) {
+		log.Error("store: an outcome was not written; reconciliation will take it from the ledger", "error", err)
+	})
+	if cfg.StoreURL == "" {
+		return store.Open(cfg.Store, werr)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st, err := store.OpenPostgres(ctx, cfg.StoreURL, nil, werr)
+	if err == nil {
+		log.Info("store: PostgreSQL, shared with the member's other replicas", "url", store.RedactDSN(cfg.StoreURL))
+	}
+	return st, err
 }
