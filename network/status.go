@@ -141,20 +141,34 @@ func RaftLeader(ctx context.Context, t Topology) (Node, error) {
 }
 
 // OrderingLeader returns the orderer that leads the channel's consensus, whatever it is,
-// polling until one does or ctx ends: under Raft the one whose consensus_etcdraft_is_leader
-// gauge is 1; under BFT the one whose consensus_BFT_is_leader gauge is 1 (SmartBFT reports
-// it when the chain starts and with every block it commits, so after a view change the new
-// leader shows only once a block is committed in the new view).
+// polling until one does or ctx ends. Under Raft it is the one whose
+// consensus_etcdraft_is_leader gauge is 1. Under BFT it is the one that at least n-f
+// orderers (3 of 4) name in their consensus_BFT_leader_id gauge: SmartBFT reports the
+// leader when the chain starts and with every block it commits, so a restarted or
+// cut-off orderer may name an old one, and a new leader shows once a block commits in its
+// view.
 func OrderingLeader(ctx context.Context, t Topology) (Node, error) {
 	client := &http.Client{Timeout: time.Second}
-	gauge := "consensus_etcdraft_is_leader"
-	if t.Consensus == BFT {
-		gauge = "consensus_BFT_is_leader"
-	}
+	orderers := t.OrdererNodes()
 	for {
-		for _, o := range t.OrdererNodes() {
-			if v, err := raftGauge(client, o, gauge, t.Channel); err == nil && v == 1 {
-				return o, nil
+		if t.Consensus == BFT {
+			votes := map[int]int{}
+			for _, o := range orderers {
+				if id, err := raftGauge(client, o, "consensus_BFT_leader_id", t.Channel); err == nil {
+					votes[int(id)]++
+				}
+			}
+			faulty := (len(orderers) - 1) / 3
+			for id, n := range votes {
+				if id >= 1 && id <= len(orderers) && n >= len(orderers)-faulty {
+					return orderers[id-1], nil
+				}
+			}
+		} else {
+			for _, o := range orderers {
+				if v, err := raftGauge(client, o, "consensus_etcdraft_is_leader", t.Channel); err == nil && v == 1 {
+					return o, nil
+				}
 			}
 		}
 		select {

@@ -9,6 +9,12 @@
 // .cxl/test on ports +1000; "docker" builds the images and runs the same tests against the
 // Docker Compose network in .cxl/test-docker on ports +3000, under its own Compose project,
 // and checks that `docker-compose down -v` leaves no container, network or volume of it.
+//
+// CXL_TEST_CONSENSUS selects the ordering: "raft" (default) or "bft", which runs the network
+// with `--consensus bft` (four SmartBFT orderers) in .cxl/test-bft on ports +5000 (under
+// Docker .cxl/test-docker-bft, ports +7000). `make test` runs the core tests and the BFT
+// fault tests (bft_test.go) that way; the Raft fault tests need a Raft leader and fail on
+// a BFT network.
 package test
 
 import (
@@ -35,8 +41,10 @@ import (
 // The test networks' ports stay away from a network started by hand (offset 0) and from
 // each other, so a native and a Docker run can share a machine.
 const (
-	nativePortOffset = 1000
-	dockerPortOffset = 3000
+	nativePortOffset    = 1000
+	dockerPortOffset    = 3000
+	nativeBFTPortOffset = 5000
+	dockerBFTPortOffset = 7000
 )
 
 // testTopology is the network the tests run on: the default, with a second peer in Org2 so
@@ -84,6 +92,17 @@ func run(m *testing.M) (int, error) {
 		runtime, offset, homeName = network.Docker, dockerPortOffset, "test-docker"
 	default:
 		return 1, fmt.Errorf("CXL_TEST_NETWORK=%q: want native or docker", env)
+	}
+	consensus := network.Raft
+	switch env := os.Getenv("CXL_TEST_CONSENSUS"); env {
+	case "", string(network.Raft):
+	case string(network.BFT):
+		consensus, homeName, offset = network.BFT, homeName+"-bft", nativeBFTPortOffset
+		if runtime == network.Docker {
+			offset = dockerBFTPortOffset
+		}
+	default:
+		return 1, fmt.Errorf("CXL_TEST_CONSENSUS=%q: want raft or bft", env)
 	}
 	home := network.Home(filepath.Join(repo, ".cxl", homeName))
 	if env := os.Getenv("CXL_TEST_HOME"); env != "" {
@@ -144,7 +163,7 @@ func run(m *testing.M) (int, error) {
 	if err := os.WriteFile(topoFile, []byte(testTopology), 0o644); err != nil {
 		return 1, err
 	}
-	args := []string{"network", "up", "--json", "--port-offset", fmt.Sprint(offset), "--topology", topoFile}
+	args := []string{"network", "up", "--json", "--port-offset", fmt.Sprint(offset), "--topology", topoFile, "--consensus", string(consensus)}
 	if runtime == network.Docker {
 		args = append(args, "--docker")
 	}
@@ -153,7 +172,7 @@ func run(m *testing.M) (int, error) {
 	if err != nil {
 		return 1, err
 	}
-	fmt.Fprintf(os.Stderr, "integration harness: %s network up in %s\n", runtime, time.Since(started).Round(100*time.Millisecond))
+	fmt.Fprintf(os.Stderr, "integration harness: %s %s network up in %s\n", runtime, consensus, time.Since(started).Round(100*time.Millisecond))
 	var prof network.Profile
 	if err := json.Unmarshal(out, &prof); err != nil {
 		return 1, fmt.Errorf("parse profile printed by cxl network up: %w\n%s", err, out)
