@@ -1,0 +1,179 @@
+//go:build integration
+
+package test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cxledger/cxledger/network"
+)
+
+// TestMemberJoinsRunningChannel adds a third organisation to the running channel the way
+// separate members would: Org3 makes its own material in its own state directory (its own
+// cryptogen run: CA and TLS CA roots, its peer, its Admin) and hands over only its public
+// definition; Org1 computes the update; Org1's and Org2's admins each sign it with their own
+// key; refusals (too few signatures, the newcomer signing for itself, a member's client, an
+// organisation already present) change nothing; with both admins' signatures the channel
+// takes Org3; Org3's peer joins from the genesis block, catches up over the blocks, and
+// Org3's Admin approves the committed chaincode definition, and the consortium contract
+// grants Org3 a role (proposed by Org1's admin, approved by Org2's). Native only: the newcomer's
+// anchor peer is published at 127.0.0.1.
+func TestMemberJoinsRunningChannel(t *testing.T) {
+	if h.runtime == network.Docker {
+		t.Skip("a new member's peer runs natively: its anchor peer is published at 127.0.0.1, which the Docker members do not reach")
+	}
+	ctx := context.Background()
+	topo, ok, err := network.LoadHomeTopology(h.home)
+	if err != nil || !ok {
+		t.Fatalf("network topology: %v", err)
+	}
+	if len(topo.Orgs) != 2 {
+		t.Skipf("the test network has %d organisations; this test adds a third to two", len(topo.Orgs))
+	}
+	dir := t.TempDir()
+	memberHome := network.Home(filepath.Join(dir, "org3"))
+	os.MkdirAll(string(memberHome), 0o755)
+	bin, err := filepath.EvalSymlinks(h.home.Bin())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(bin, memberHome.Bin()); err != nil {
+		t.Fatal(err)
+	}
+	member, err := network.NewMember(ctx, memberHome, topo, network.OrgSpec{Name: "Org3", Peers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { network.Down(memberHome, true) })
+	def, err := member.Definition()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defFile := filepath.Join(dir, "org3.json")
+	data, _ := json.MarshalIndent(def, "", "  ")
+	os.WriteFile(defFile, data, 0o644)
+	if strings.Contains(string(data), "PRIVATE") {
+		t.Fatal("the definition holds a key")
+	}
+
+	config := func() (seq uint64, members []string) {
+		t.Helper()
+		out, err := h.cli("channel", "config", "--msp", "Org2MSP", "--json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s struct {
+			Sequence uint64   `json:"sequence"`
+			Members  []string `json:"members"`
+		}
+		if err := json.Unmarshal(out, &s); err != nil {
+			t.Fatalf("config %s: %v", out, err)
+		}
+		return s.Sequence, s.Members
+	}
+	seq0, members := config()
+	if slices.Contains(members, "Org3MSP") {
+		t.Fatal("Org3MSP is a member before it was added")
+	}
+	update := filepath.Join(dir, "add-org3.pb")
+	if _, err := h.cli("channel", "add-org", defFile, "--msp", "Org1MSP", "-o", update); err != nil {
+		t.Fatal(err)
+	}
+	sig := func(name, msp string, files ...string) string {
+		t.Helper()
+		out := filepath.Join(dir, name+".sig")
+		args := append([]string{"channel", "sign", update, "--msp", msp, "-o", out}, files...)
+		if _, err := h.cli(args...); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	org1, org2 := sig("org1", "Org1MSP"), sig("org2", "Org2MSP")
+	admin3 := filepath.Join(memberHome.OrgDir(member.Org), "users", "Admin@"+member.Org.Domain, "msp")
+	self := sig("org3", "Org3MSP", "--cert", filepath.Join(admin3, "signcerts", "Admin@"+member.Org.Domain+"-cert.pem"), "--key", filepath.Join(admin3, "keystore", "priv_sk"))
+	user2 := h.org(t, "Org2MSP").Users["User1"]
+	client2 := sig("user2", "Org2MSP", "--cert", user2.Cert, "--key", user2.Key)
+	for _, c := range []struct {
+		name string
+		sigs []string
+		want string
+	}{
+		{"one admin of two", []string{org1}, "FORBIDDEN: admins of 1 of the 2 members"},
+		{"the same admin twice", []string{org1, org1}, "FORBIDDEN: admins of 1 of the 2 members"},
+		{"the newcomer signing for itself", []string{org1, self}, `FORBIDDEN: signer "Org3MSP" is not a member`},
+		{"a member's client", []string{org1, client2}, "FORBIDDEN: signer \"User1@org2.example.com\" is not an admin"},
+	} {
+		args := []string{"channel", "update", update, "--msp", "Org1MSP"}
+		for _, s := range c.sigs {
+			args = append(args, "--signature", s)
+		}
+		if _, err := h.cli(args...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+	}
+	if seq, _ := config(); seq != seq0 {
+		t.Fatalf("a refused update changed the configuration: sequence %d -> %d", seq0, seq)
+	}
+	start := time.Now()
+	if _, err := h.cli("channel", "update", update, "--msp", "Org1MSP", "--signature", org1, "--signature", org2); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("configuration update committed and seen by Org1's peer in %s", time.Since(start).Round(time.Millisecond))
+	seq1, members := config()
+	if seq1 != seq0+1 || !slices.Equal(members, []string{"Org1MSP", "Org2MSP", "Org3MSP"}) {
+		t.Fatalf("after the update: sequence %d members %v", seq1, members)
+	}
+	if _, err := h.cli("channel", "update", update, "--msp", "Org2MSP", "--signature", org1, "--signature", org2); err == nil || !strings.Contains(err.Error(), "CONFLICT") {
+		t.Fatalf("the same update again: %v", err)
+	}
+	if _, err := h.cli("channel", "add-org", defFile, "--msp", "Org2MSP", "-o", filepath.Join(dir, "again.pb")); err == nil || !strings.Contains(err.Error(), "CONFLICT: Org3MSP is already a member") {
+		t.Fatalf("adding Org3 again: %v", err)
+	}
+
+	// Org3's peer joins from the genesis block and pulls the blocks since.
+	if err := member.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	if err := member.Join(ctx, h.home.GenesisBlock(topo)); err != nil {
+		t.Fatal(err)
+	}
+	org1Org := topo.PeerOrgs()[0]
+	height, err := network.PeerHeight(ctx, h.home, topo, org1Org, org1Org.PeerNodes[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := member.WaitHeight(ctx, height, 60*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("Org3's peer joined from the genesis block and caught up to height %d in %s", height, time.Since(start).Round(time.Millisecond))
+
+	d, ok, err := network.LoadDeployment(h.home)
+	if err != nil || !ok {
+		t.Fatalf("deployment: %v", err)
+	}
+	if err := member.Approve(ctx, topo, d); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("Org3's Admin approved %s version %s sequence %d", topo.Chaincode, d.Version, d.Sequence)
+
+	// The consortium contract grants the newcomer a role: Org1's admin proposes, Org2's
+	// approves (the channel's endorsement policy, MAJORITY of three, is met by Org1 and Org2).
+	if _, err := h.cli("role", "propose", "Org3MSP", "merchant", "-p", "Org1MSP/Admin"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := h.cli("role", "approve", "Org3MSP", "merchant", "-p", "Org2MSP/Admin", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), `"active"`) {
+		t.Fatalf("Org3MSP merchant after approval: %s", out)
+	}
+}
