@@ -217,7 +217,7 @@ func testHostileKeys(t *testing.T, bk backend) {
 // TestReplicas checks what two processes sharing a PostgreSQL store rely on: one key's
 // request runs in one of them (the other hears it is in flight, then gets its outcome), a
 // Pending transaction is reconciled by one at a time, and the other takes it over when the
-// first closes or its claim lapses.
+// first closes, its claim lapses or its connection is gone.
 func TestReplicas(t *testing.T) {
 	if cluster == nil {
 		t.Skip("CXL_TEST_POSTGRES is unset: no PostgreSQL cluster to share (make unit sets it and starts a private one)")
@@ -348,6 +348,30 @@ func TestReplicas(t *testing.T) {
 		t.Fatalf("c reads b's verdict: %+v", r)
 	}
 	c.Close()
+
+	// A process that died (its lock connection gone, its claims not given up) is taken
+	// over at once, its lease notwithstanding; so is its key's claim.
+	d := open(time.Hour)
+	tk, _, _ = d.Begin("alice", "r", "fp", "health.Ping")
+	if err := tk.Endorsing(ctx, "txR"); err != nil {
+		t.Fatal(err)
+	}
+	if err := tk.Prepared(ctx, "txR", []byte("envR"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := b.Pending(); has(list, "txR") {
+		t.Fatalf("b took d's transaction while d lives: %+v", list)
+	}
+	if err := d.b.(*pgBackend).lock.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := b.Pending(); !has(list, "txR") {
+		t.Fatalf("b did not take the transaction of d, whose connection is gone: %+v", list)
+	}
+	if tk, r, err := b.Begin("alice", "r", "fp", "health.Ping"); tk != nil || err != nil || r == nil || r.State != Pending {
+		t.Fatalf("b's repeat of d's request: %v %+v %v", tk, r, err)
+	}
+	d.b.(*pgBackend).pool.Close()
 }
 
 // TestPostgresDSNNotInErrors: a wrong password's error names the server, never the password.
@@ -362,5 +386,47 @@ func TestPostgresDSNNotInErrors(t *testing.T) {
 	}
 	if _, err := OpenPostgres(context.Background(), "postgres://u:Sekrit@[::1", nil); err == nil || strings.Contains(err.Error(), "Sekrit") {
 		t.Fatalf("unparsable DSN: %v", err)
+	}
+}
+
+// TestPostgresMigrations: a database at an older schema version is brought to the current
+// one with its records kept; one at a newer version than the service knows is refused.
+func TestPostgresMigrations(t *testing.T) {
+	if cluster == nil {
+		t.Skip("CXL_TEST_POSTGRES is unset: no PostgreSQL cluster (make unit sets it and starts a private one)")
+	}
+	ctx := context.Background()
+	schema := pgBackendKind.fresh(t)
+	conn, err := pgx.Connect(ctx, pgDSN(schema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rec := []byte(`{"principal":"alice","key":"old","fingerprint":"fp","state":"DONE","txId":"tx0"}`)
+	for _, q := range []string{
+		`CREATE TABLE cxl_schema (version int NOT NULL)`, migrations[0], `INSERT INTO cxl_schema VALUES (1)`,
+		`INSERT INTO requests (principal, key, state, tx_id, updated, record) VALUES ('alice', 'old', 'DONE', 'tx0', now(), '` + string(rec) + `')`,
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := OpenPostgres(ctx, pgDSN(schema), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tk, r, err := s.Begin("alice", "old", "fp", "health.Ping"); tk != nil || err != nil || r == nil || r.TxID != "tx0" {
+		t.Fatalf("the record of version 1 after migrating: %v %+v %v", tk, r, err)
+	}
+	s.Close()
+	var version int
+	if err := conn.QueryRow(ctx, `SELECT version FROM cxl_schema`).Scan(&version); err != nil || version != len(migrations) {
+		t.Fatalf("schema version %d %v, want %d", version, err, len(migrations))
+	}
+	if _, err := conn.Exec(ctx, `UPDATE cxl_schema SET version = 99`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenPostgres(ctx, pgDSN(schema), nil); err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Fatalf("a schema newer than the service's: %v", err)
 	}
 }

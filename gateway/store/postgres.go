@@ -43,18 +43,25 @@ var migrations = []string{
 	CREATE INDEX requests_pending ON requests (principal, key) WHERE state = 'PENDING';
 	CREATE TABLE invitations (id bytea PRIMARY KEY, invitation bytea NOT NULL);
 	CREATE TABLE capture_jobs (principal bytea NOT NULL, id bytea NOT NULL, job bytea NOT NULL, PRIMARY KEY (principal, id));`,
+	// A claim names the advisory lock its process holds while it lives, so that another
+	// process takes a dead one's transactions over without waiting for the lease.
+	`ALTER TABLE requests ADD COLUMN claim_lock bigint;`,
 }
 
 // pgBackend keeps the records in PostgreSQL, shared by the replicas of one member's gateway.
 // A request's claim on its key is a session advisory lock held on one connection of the
 // process (a process that dies loses its connection and so its claims); a Pending
 // transaction's claim for reconciliation is a lease in its row, taken with SELECT ... FOR
-// UPDATE SKIP LOCKED, so that two replicas never resubmit one envelope at once.
+// UPDATE SKIP LOCKED, so that two replicas never resubmit one envelope at once. The row
+// also names the process's own advisory lock, held while it lives: a claim whose process is
+// gone is taken over at once, without waiting for its lease.
 type pgBackend struct {
 	pool   *pgxpool.Pool
 	owner  string
 	lease  time.Duration
 	schema string
+	// alive is the advisory lock the process holds on its lock connection while it lives.
+	alive int64
 
 	lockMu sync.Mutex
 	lock   *pgx.Conn
@@ -116,6 +123,11 @@ func openPostgres(ctx context.Context, dsn string, opts ...PostgresOption) (*pgB
 		b.pool.Close()
 		return nil, fmt.Errorf("open store %s: lock connection: %w", where, err)
 	}
+	b.alive = b.lockID("\x00owner", b.owner)
+	if _, err := b.lock.Exec(ctx, `SELECT pg_advisory_lock($1)`, b.alive); err != nil {
+		b.pool.Close()
+		return nil, errors.Join(fmt.Errorf("open store %s: lock connection: %w", where, err), b.lock.Close(ctx))
+	}
 	return b, nil
 }
 
@@ -170,7 +182,11 @@ func (b *pgBackend) Claim(principal, key string) (bool, error) {
 	err := b.lock.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, b.lockID(principal, key)).Scan(&ok)
 	if err != nil && b.lock.IsClosed() {
 		if c, cerr := pgx.ConnectConfig(ctx, b.lock.Config()); cerr == nil {
-			b.lock = c
+			if _, cerr := c.Exec(ctx, `SELECT pg_advisory_lock($1)`, b.alive); cerr == nil {
+				b.lock = c
+			} else {
+				_ = c.Close(ctx)
+			}
 		}
 	}
 	return ok, err
@@ -211,7 +227,7 @@ func (b *pgBackend) Get(principal, key string) (*Record, error) {
 
 // upsert writes rec under its key in tx after locking the row; keep decides from the
 // earlier record (nil when none) what rec keeps of it.
-func upsert(ctx context.Context, tx pgx.Tx, rec *Record, envelope []byte, claimOwner *string, lease time.Duration, keep func(earlier *Record)) error {
+func upsert(ctx context.Context, tx pgx.Tx, rec *Record, envelope []byte, claim *pgBackend, keep func(earlier *Record)) error {
 	var data []byte
 	err := tx.QueryRow(ctx, `SELECT record FROM requests WHERE principal = $1 AND key = $2 FOR UPDATE`, []byte(rec.Principal), []byte(rec.Key)).Scan(&data)
 	switch {
@@ -230,11 +246,20 @@ func upsert(ctx context.Context, tx pgx.Tx, rec *Record, envelope []byte, claimO
 	if err != nil {
 		return fmt.Errorf("encode record: %w", err)
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO requests (principal, key, state, tx_id, updated, record, envelope, claim_owner, claim_until)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text, CASE WHEN $8::text IS NULL THEN NULL ELSE now() + make_interval(secs => $9) END)
+	var (
+		owner *string
+		alive *int64
+		lease float64
+	)
+	if claim != nil {
+		owner, alive, lease = &claim.owner, &claim.alive, claim.lease.Seconds()
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO requests (principal, key, state, tx_id, updated, record, envelope, claim_owner, claim_until, claim_lock)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text, CASE WHEN $8::text IS NULL THEN NULL ELSE now() + make_interval(secs => $9) END, $10)
 		ON CONFLICT (principal, key) DO UPDATE SET state = EXCLUDED.state, tx_id = EXCLUDED.tx_id, updated = EXCLUDED.updated,
-			record = EXCLUDED.record, envelope = EXCLUDED.envelope, claim_owner = EXCLUDED.claim_owner, claim_until = EXCLUDED.claim_until`,
-		[]byte(rec.Principal), []byte(rec.Key), string(rec.State), []byte(rec.TxID), rec.Updated, data, envelope, claimOwner, lease.Seconds())
+			record = EXCLUDED.record, envelope = EXCLUDED.envelope, claim_owner = EXCLUDED.claim_owner, claim_until = EXCLUDED.claim_until,
+			claim_lock = EXCLUDED.claim_lock`,
+		[]byte(rec.Principal), []byte(rec.Key), string(rec.State), []byte(rec.TxID), rec.Updated, data, envelope, owner, lease, alive)
 	return err
 }
 
@@ -249,7 +274,7 @@ func (b *pgBackend) Prepare(r *Record, signedTx []byte) (*Record, error) {
 	}
 	err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
 		rec = *r
-		return upsert(ctx, tx, &rec, signedTx, &b.owner, b.lease, func(earlier *Record) {
+		return upsert(ctx, tx, &rec, signedTx, b, func(earlier *Record) {
 			if earlier != nil {
 				rec.Created = earlier.Created
 			}
@@ -267,7 +292,7 @@ func (b *pgBackend) Write(r *Record) error {
 	defer cancel()
 	return pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
 		rec := *r
-		return upsert(ctx, tx, &rec, nil, nil, 0, func(earlier *Record) {
+		return upsert(ctx, tx, &rec, nil, nil, func(earlier *Record) {
 			if earlier != nil && earlier.TxID != rec.TxID {
 				rec.Created = earlier.Created
 			}
@@ -294,18 +319,24 @@ func (b *pgBackend) ByTransaction(txID string) (*Record, error) {
 	return r, nil
 }
 
-// Pending claims, for one lease, the Pending records no other process holds a live claim
+// Pending claims, for one lease, the Pending records no other live process holds a claim
 // on (skipping the rows another process is claiming at this moment) and returns them with
-// their envelopes.
+// their envelopes. A claim is another's while its lease runs and its process holds its
+// advisory lock (an advisory lock of key k is in pg_locks as classid k>>32, objid k&0xffffffff,
+// objsubid 1).
 func (b *pgBackend) Pending() ([]*Record, error) {
 	ctx, cancel := pgCtx()
 	defer cancel()
-	rows, err := b.pool.Query(ctx, `UPDATE requests r SET claim_owner = $1, claim_until = now() + make_interval(secs => $2)
-		FROM (SELECT principal, key FROM requests
-			WHERE state = 'PENDING' AND (claim_owner IS NULL OR claim_owner = $1 OR claim_until < now())
+	rows, err := b.pool.Query(ctx, `UPDATE requests r SET claim_owner = $1, claim_until = now() + make_interval(secs => $2), claim_lock = $3
+		FROM (SELECT principal, key FROM requests q
+			WHERE state = 'PENDING' AND (claim_owner IS NULL OR claim_owner = $1 OR claim_until < now()
+				OR NOT EXISTS (SELECT 1 FROM pg_locks l
+					WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted
+					AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+					AND ((l.classid::bigint << 32) | l.objid::bigint) = q.claim_lock))
 			FOR UPDATE SKIP LOCKED) c
 		WHERE r.principal = c.principal AND r.key = c.key
-		RETURNING r.record, r.envelope`, b.owner, b.lease.Seconds())
+		RETURNING r.record, r.envelope`, b.owner, b.lease.Seconds(), b.alive)
 	if err != nil {
 		return nil, err
 	}
@@ -351,7 +382,8 @@ func (b *pgBackend) UpdatePending(txID string, fn func(r *Record)) error {
 		_, err = tx.Exec(ctx, `UPDATE requests SET state = $3, updated = $4, record = $5,
 			envelope = CASE WHEN $3 = 'PENDING' THEN envelope END,
 			claim_owner = CASE WHEN $3 = 'PENDING' THEN claim_owner END,
-			claim_until = CASE WHEN $3 = 'PENDING' THEN claim_until END
+			claim_until = CASE WHEN $3 = 'PENDING' THEN claim_until END,
+			claim_lock = CASE WHEN $3 = 'PENDING' THEN claim_lock END
 			WHERE principal = $1 AND key = $2`, principal, key, string(r.State), r.Updated, data)
 		return err
 	})
@@ -450,7 +482,7 @@ func (b *pgBackend) CaptureJob(principal, id string) (*CaptureJob, error) {
 func (b *pgBackend) Close() error {
 	ctx, cancel := pgCtx()
 	defer cancel()
-	_, err := b.pool.Exec(ctx, `UPDATE requests SET claim_owner = NULL, claim_until = NULL WHERE claim_owner = $1`, b.owner)
+	_, err := b.pool.Exec(ctx, `UPDATE requests SET claim_owner = NULL, claim_until = NULL, claim_lock = NULL WHERE claim_owner = $1`, b.owner)
 	b.lockMu.Lock()
 	err = errors.Join(err, b.lock.Close(ctx))
 	b.lockMu.Unlock()
