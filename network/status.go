@@ -28,7 +28,9 @@ type NodeStatus struct {
 type Status struct {
 	Home    string  `json:"home"`
 	Runtime Runtime `json:"runtime"`
-	Channel string  `json:"channel"`
+	// Consensus is the ordering service's consensus: raft or bft.
+	Consensus Consensus `json:"consensus"`
+	Channel   string    `json:"channel"`
 	// Nodes are the organisations' CAs, the orderers and the peers.
 	Nodes     []NodeStatus    `json:"nodes"`
 	Chaincode ChaincodeStatus `json:"chaincode"`
@@ -63,7 +65,7 @@ func GetStatus(ctx context.Context, home Home) (*Status, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &Status{Home: string(home), Runtime: t.Runtime, Channel: t.Channel}
+	st := &Status{Home: string(home), Runtime: t.Runtime, Consensus: t.Consensus, Channel: t.Channel}
 	client := &http.Client{Timeout: time.Second}
 	healthy := func(n Node) bool {
 		resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", n.OperationsPort))
