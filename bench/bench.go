@@ -103,8 +103,10 @@ type Result struct {
 	// Fabric phase of its requests (warm-up included), by phase name; the caller fills it in.
 	ServicePhases map[string]PhaseStat `json:"servicePhases,omitempty"`
 	FirstErrors   map[Class]string     `json:"firstErrors,omitempty"`
-	// LoadAverage is the machine's 1-minute load average at the end of the run.
-	LoadAverage float64 `json:"loadAverage1m"`
+	// LoadAverage is the machine's 1-minute load average at the end of the run;
+	// LoadAverageStart at the start of its measured phase.
+	LoadAverage      float64 `json:"loadAverage1m"`
+	LoadAverageStart float64 `json:"loadAverage1mStart"`
 }
 
 // PhaseStat is how many calls of one phase a service made and their mean duration.
@@ -148,6 +150,7 @@ func Run(ctx context.Context, cfg Config, op Op) (Result, error) {
 		before = SampleCPU(cfg.Processes())
 	}
 	rec := &recorder{failures: map[Class]int{}, firstErrors: map[Class]string{}, classify: classify}
+	startLoad, _ := LoadAverage()
 	limit := -1
 	start := time.Now()
 	var end time.Time
@@ -181,6 +184,7 @@ func Run(ctx context.Context, cfg Config, op Op) (Result, error) {
 	if cfg.Processes != nil {
 		res.CPU = CPUDelta(before, after, elapsed)
 	}
+	res.LoadAverageStart = startLoad
 	res.LoadAverage, _ = LoadAverage()
 	return res, nil
 }

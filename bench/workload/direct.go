@@ -22,19 +22,18 @@ import (
 // and the plain gateways one per peer, as the clients of one application would.
 type direct struct {
 	prof *network.Profile
-	home network.Home
 
 	mu    sync.Mutex
 	conns map[string]*grpc.ClientConn
 	gws   map[string]*client.Gateway
 	// orgs are the Clients of each organisation's users and admin.
 	orgs map[string]*fabric.Client
-	// minted are the Clients of the identities mint issued.
-	minted []*fabric.Client
+	// customerClients are the Clients of customers (see customers).
+	customerClients []*fabric.Client
 }
 
-func newDirect(home network.Home, prof *network.Profile) *direct {
-	return &direct{prof: prof, home: home, conns: map[string]*grpc.ClientConn{}, gws: map[string]*client.Gateway{}, orgs: map[string]*fabric.Client{}}
+func newDirect(prof *network.Profile) *direct {
+	return &direct{prof: prof, conns: map[string]*grpc.ClientConn{}, gws: map[string]*client.Gateway{}, orgs: map[string]*fabric.Client{}}
 }
 
 // org is the profile of the organisation mspID.
@@ -159,27 +158,26 @@ func (d *direct) session(mspID, user string) (ledgerapi.Transport, error) {
 	return t, nil
 }
 
-// customers issues a client identity of organisation mspID for each common name (see
-// mint) and returns their transports, in order, over one new Client.
-func (d *direct) customers(mspID string, cns []string) ([]ledgerapi.Transport, error) {
+// customers returns the transports of customers of organisation mspID, in order, over one
+// new Client: each signs with its own key, through fabric-gateway.
+func (d *direct) customers(mspID string, cs []Customer) ([]ledgerapi.Transport, error) {
 	ids := map[string]fabric.Identity{}
-	for _, cn := range cns {
-		id, err := d.mint(mspID, cn)
-		if err != nil {
-			return nil, err
+	for _, c := range cs {
+		if c.MSPID != mspID {
+			return nil, fmt.Errorf("customer %s is of %s, not %s", c.ID, c.MSPID, mspID)
 		}
-		ids[cn] = id
+		ids[c.ID] = fabric.Identity{MSPID: mspID, CertPEM: c.CertPEM, KeyPEM: c.KeyPEM}
 	}
 	c, err := d.newClient(mspID, ids)
 	if err != nil {
 		return nil, err
 	}
 	d.mu.Lock()
-	d.minted = append(d.minted, c)
+	d.customerClients = append(d.customerClients, c)
 	d.mu.Unlock()
-	out := make([]ledgerapi.Transport, len(cns))
-	for i, cn := range cns {
-		if out[i], err = c.Transport(cn, nil); err != nil {
+	out := make([]ledgerapi.Transport, len(cs))
+	for i, cust := range cs {
+		if out[i], err = c.Transport(cust.ID, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -200,22 +198,9 @@ func (d *direct) close() error {
 	for _, c := range d.orgs {
 		errs = append(errs, c.Close())
 	}
-	for _, c := range d.minted {
+	for _, c := range d.customerClients {
 		errs = append(errs, c.Close())
 	}
-	d.gws, d.conns, d.orgs, d.minted = map[string]*client.Gateway{}, map[string]*grpc.ClientConn{}, map[string]*fabric.Client{}, nil
+	d.gws, d.conns, d.orgs, d.customerClients = map[string]*client.Gateway{}, map[string]*grpc.ClientConn{}, map[string]*fabric.Client{}, nil
 	return errors.Join(errs...)
-}
-
-// mint issues a client identity of organisation mspID with common name cn (see
-// IssueClient). The key never leaves memory.
-func (d *direct) mint(mspID, cn string) (fabric.Identity, error) {
-	if _, err := d.org(mspID); err != nil {
-		return fabric.Identity{}, err
-	}
-	certPEM, keyPEM, err := IssueClient(d.home, mspID, cn)
-	if err != nil {
-		return fabric.Identity{}, err
-	}
-	return fabric.Identity{MSPID: mspID, CertPEM: certPEM, KeyPEM: keyPEM}, nil
 }

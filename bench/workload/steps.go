@@ -321,7 +321,7 @@ type actors interface {
 	// users are the transports of an organisation's users, which workers take round
 	// robin.
 	users(mspID string) ([]ledgerapi.Transport, error)
-	// customers are n customers of carrierMSP (one per worker) and their accounts.
+	// customers are n customers of carrierMSP and their accounts.
 	customers(n int) ([]ledgerapi.Transport, []string, error)
 	// verifier returns who verifies an item, per call.
 	verifier() (func() ledgerapi.Transport, error)
@@ -412,20 +412,28 @@ func (e *Env) steps(ctx context.Context, spec Spec, p *Prepared, a actors) ([]st
 				}, cxlerr.Conflict)
 			},
 		}, nil
-	case "orders":
-		// One customer per worker, so that no two payments spend the same customer's
+	case "orders", "orders-spread":
+		// One customer per worker, or each order the next of Spread customers (at least
+		// one per worker), so that no two payments in flight spend the same customer's
 		// lots: every conflict left is the merchant's.
-		customers, accounts, err := a.customers(e.Workers)
+		n, pick := e.Workers, func(c current) int { return c.worker }
+		if spec.Name == "orders-spread" {
+			if e.Spread < e.Workers {
+				return nil, fmt.Errorf("orders-spread needs at least one customer per worker (%d), got %d", e.Workers, e.Spread)
+			}
+			n, pick = e.Spread, func(c current) int { return c.op % e.Spread }
+		}
+		customers, accounts, err := a.customers(n)
 		if err != nil {
 			return nil, err
 		}
-		if err := e.deposit(ctx, "bench-"+e.Keys.Run+"-"+a.tag(), accounts); err != nil {
+		if err := e.deposit(ctx, fmt.Sprintf("bench-%s-%s-%d", e.Keys.Run, a.tag(), n), accounts); err != nil {
 			return nil, err
 		}
 		p.Cleanup = e.consolidateMerchant
 		return []step{
 			func(ctx context.Context, c current) error {
-				_, err := ledgerapi.OrdersPlace.Run(keyed(ctx, c.id("pla")), customers[c.worker], ledgerapi.PlaceOrderRequest{
+				_, err := ledgerapi.OrdersPlace.Run(keyed(ctx, c.id("pla")), customers[pick(c)], ledgerapi.PlaceOrderRequest{
 					ID: c.id("o"), Merchant: merchant, Amount: orderAmount, Currency: currency,
 					Deadline: time.Now().Add(time.Hour).UTC().Truncate(time.Second),
 					Items:    []orders.OrderItem{{SKU: "bench", Quantity: 1}},
@@ -438,7 +446,7 @@ func (e *Env) steps(ctx context.Context, spec Spec, p *Prepared, a actors) ([]st
 				// to any other, as a missing order is: for its own customer, both
 				// mean "not there yet".
 				return retryLag(ctx, p, func(try int) error {
-					_, err := ledgerapi.OrdersConfirmDelivery.Run(keyed(ctx, retryKey(c.id("con"), try)), customers[c.worker], ledgerapi.OrderRequest{ID: c.id("o")})
+					_, err := ledgerapi.OrdersConfirmDelivery.Run(keyed(ctx, retryKey(c.id("con"), try)), customers[pick(c)], ledgerapi.OrderRequest{ID: c.id("o")})
 					return err
 				}, cxlerr.Forbidden)
 			},
@@ -493,16 +501,17 @@ func (a directActors) users(mspID string) ([]ledgerapi.Transport, error) {
 	return out, nil
 }
 
+// customers are the first n of the Env's customers, each signing for itself.
 func (a directActors) customers(n int) ([]ledgerapi.Transport, []string, error) {
-	a.e.progress("orders: issuing %d customer identities of %s", n, carrierMSP)
-	domain := strings.ToLower(strings.TrimSuffix(carrierMSP, "MSP")) + ".example.com"
-	cns := make([]string, n)
-	accounts := make([]string, n)
-	for i := range cns {
-		cns[i] = fmt.Sprintf("bench-%s-%d@%s", a.e.Keys.Run, i, domain)
-		accounts[i] = carrierMSP + "/" + cns[i]
+	if len(a.e.Customers) < n {
+		return nil, nil, fmt.Errorf("%d customers of %s enrolled, %d needed", len(a.e.Customers), carrierMSP, n)
 	}
-	ts, err := a.e.directClient().customers(carrierMSP, cns)
+	cs := a.e.Customers[:n]
+	accounts := make([]string, n)
+	for i, c := range cs {
+		accounts[i] = c.Account()
+	}
+	ts, err := a.e.directClient().customers(carrierMSP, cs)
 	return ts, accounts, err
 }
 
@@ -532,7 +541,8 @@ func (a serviceActors) users(mspID string) ([]ledgerapi.Transport, error) {
 	return out, nil
 }
 
-// customers act as the customer identities the service's customer API keys stand for.
+// customers act as the customer identities the service's customers stand for: API keys
+// of identities it holds, or customers who sign for themselves.
 func (a serviceActors) customers(n int) ([]ledgerapi.Transport, []string, error) {
 	if len(a.s.cfg.Customers) < n {
 		return nil, nil, ErrNoCustomers

@@ -47,6 +47,8 @@ type Spec struct {
 	Evaluate bool
 	// About says what one operation does.
 	About string
+	// Optional marks a workload that runs only when named (`--workload`), not in a full run.
+	Optional bool
 }
 
 // Specs are the workloads, in the order a full run measures them.
@@ -59,7 +61,9 @@ var Specs = []Spec{
 		ServiceOps: []string{"provenance.RegisterItems", "provenance.OfferCustody", "provenance.AcceptCustody"},
 		About:      "register one serialised item of a lot Org1 holds (Org1's users), offer its custody to Org2, accept it (Org2's users): 3 transactions"},
 	{Name: "orders", Steps: []string{"orders.Place", "orders.ConfirmDelivery"}, ServiceOps: []string{"orders.Place", "orders.ConfirmDelivery"},
-		About: "a customer pays 1.00 EUR into escrow for an order with merchant Org1MSP, then confirms delivery, which pays the merchant: every payment lands in one hot account; 2 transactions, one customer per worker"},
+		About: "a customer pays 1.00 EUR into escrow for an order with merchant Org1MSP, then confirms delivery, which pays the merchant: every payment lands in one hot account; 2 transactions, one customer per worker (customers of Org2's CA)"},
+	{Name: "orders-spread", Steps: []string{"orders.Place", "orders.ConfirmDelivery"}, ServiceOps: []string{"orders.Place", "orders.ConfirmDelivery"}, Optional: true,
+		About: "orders as above, but each order by the next of --customers customers of Org2's CA (default 10,000) instead of one per worker: more signers than Fabric's MSP caches (100); through the service only with --customer-signing; run only when named"},
 	{Name: "loyalty", Steps: []string{"loyalty.Earn"}, ServiceOps: []string{"loyalty.Earn"},
 		About: "Org1's users award 1 point of a programme of their own to one hot customer account: every earn lands in one account"},
 	{Name: "verify", Steps: []string{"provenance.Verify"}, ServiceOps: []string{"provenance.Verify"}, Evaluate: true,
@@ -80,9 +84,9 @@ func SpecOf(name string) (Spec, bool) {
 // by design (the baseline chaincode: the service offers typed endpoints only).
 var ErrNoServiceVariant = errors.New("no service variant by design: the gateway service has typed endpoints for cxledger only, never a passthrough to another chaincode")
 
-// ErrNoCustomers is returned by Prepare for the orders workload on a service without a
-// customer API key per worker (ServiceConfig.Customers).
-var ErrNoCustomers = errors.New("the service has no customer API key per worker (cxl bench provisions them on its own service instance, on a native network only)")
+// ErrNoCustomers is returned by Prepare for an orders workload on a service without a
+// customer for each customer the workload acts as (ServiceConfig.Customers).
+var ErrNoCustomers = errors.New("the service has too few customers (cxl bench provisions one per worker on its own service instance, on a native network only, and the customers of orders-spread only with --customer-signing)")
 
 // MissingEndpointsError is returned by Prepare when the running service lacks the routes of
 // a workload (not implemented yet).
@@ -97,7 +101,7 @@ func (e *MissingEndpointsError) Error() string {
 
 // Env is a network to run workloads on.
 type Env struct {
-	// Home is the network's state directory (its crypto material issues bench customers).
+	// Home is the network's state directory.
 	Home network.Home
 	// Profile is the network's network.json.
 	Profile *network.Profile
@@ -110,6 +114,13 @@ type Env struct {
 	Workers int
 	// Progress receives a line per setup step; nil discards them.
 	Progress io.Writer
+	// Customers are customers of Org2's CA (EnrolCustomers): the orders workload acts as
+	// the first Workers of them, one per worker, and orders-spread as the first Spread, the
+	// next one for each order.
+	Customers []Customer
+	// Spread is how many customers orders-spread spreads its orders over; at least
+	// Workers, so that no two orders in flight are one customer's.
+	Spread int
 
 	mu      sync.Mutex
 	direct  *direct
@@ -153,7 +164,7 @@ func (e *Env) directClient() *direct {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.direct == nil {
-		e.direct = newDirect(e.Home, e.Profile)
+		e.direct = newDirect(e.Profile)
 	}
 	return e.direct
 }
@@ -250,6 +261,8 @@ func (e *Env) Prepare(ctx context.Context, name string, target Target) (*Prepare
 type current struct {
 	keys        Keys
 	worker, seq int
+	// op counts the business operations of the run, in the order they started.
+	op int
 }
 
 // id is an identifier of the operation, unique in the invocation.
@@ -274,13 +287,14 @@ func cycle(keys Keys, workers int, steps []step) bench.Op {
 		cur  current
 	}
 	states := make([]state, workers)
+	var ops atomic.Int64
 	return func(ctx context.Context, worker, seq int) error {
 		if worker >= len(states) {
 			return fmt.Errorf("worker %d of a run prepared for %d", worker, len(states))
 		}
 		st := &states[worker]
 		if st.next == 0 {
-			st.cur = current{keys: keys, worker: worker, seq: seq}
+			st.cur = current{keys: keys, worker: worker, seq: seq, op: int(ops.Add(1) - 1)}
 		}
 		sctx, cancel := context.WithTimeout(ctx, stepTimeout)
 		defer cancel()

@@ -2,20 +2,11 @@ package workload
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"math"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -34,7 +25,6 @@ import (
 	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/gateway/fabric"
 	"github.com/cxledger/cxledger/ledgerapi"
-	"github.com/cxledger/cxledger/network"
 )
 
 func TestKeysAreValidAndUnique(t *testing.T) {
@@ -96,6 +86,16 @@ func TestCycleWalksStepsAndRestartsOnFailure(t *testing.T) {
 			return nil
 		}
 	}
+	var ops []int
+	mk = func(mk func(string) step) func(string) step {
+		return func(name string) step {
+			inner := mk(name)
+			return func(ctx context.Context, c current) error {
+				ops = append(ops, c.op)
+				return inner(ctx, c)
+			}
+		}
+	}(mk)
 	op := cycle(Keys{Run: "r", Round: 1}, 2, []step{mk("a"), mk("b")})
 	for seq := range 6 {
 		_ = op(context.Background(), 0, seq)
@@ -111,6 +111,11 @@ func TestCycleWalksStepsAndRestartsOnFailure(t *testing.T) {
 	}
 	if got := strings.Join(log, " "); got != "a:1:0 a:1:1 b:1:1" {
 		t.Fatalf("after a failed first step: %s", got)
+	}
+	// Business operations are numbered in the order they started, over every worker; both
+	// steps of one share its number (orders-spread picks its customer by it).
+	if got := fmt.Sprint(ops); got != "[0 0 1 1 2 2 3 4 4]" {
+		t.Fatalf("operation numbers %s", got)
 	}
 	if err := op(context.Background(), 2, 0); err == nil {
 		t.Fatal("worker beyond the prepared ones ran")
@@ -393,80 +398,5 @@ func TestSpecOperationsResolve(t *testing.T) {
 				t.Errorf("%s: %s is of kind %d, the workload says evaluate=%v", s.Name, name, op.Kind, s.Evaluate)
 			}
 		}
-	}
-}
-
-// writeCA writes a cryptogen-like CA for org2.example.com under home.
-func writeCA(t *testing.T, home network.Home) *x509.Certificate {
-	t.Helper()
-	dir := filepath.Join(home.Crypto(), "peerOrganizations", "org2.example.com", "ca")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{Country: []string{"US"}, Organization: []string{"org2.example.com"}, CommonName: "ca.org2.example.com"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature, SubjectKeyId: []byte{1, 2, 3, 4},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(dir, "ca.org2.example.com-cert.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
-	os.WriteFile(filepath.Join(dir, "priv_sk"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600)
-	ca, _ := x509.ParseCertificate(der)
-	return ca
-}
-
-func TestMintIssuesAClientOfTheOrganisation(t *testing.T) {
-	home := network.Home(t.TempDir())
-	ca := writeCA(t, home)
-	tls := filepath.Join(t.TempDir(), "tls.pem")
-	os.WriteFile(tls, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Raw}), 0o644)
-	prof := &network.Profile{Channel: "ch", Chaincode: "cc", Orgs: []network.OrgProfile{{MSPID: "Org2MSP",
-		Peers: []network.EndpointInfo{{Address: "127.0.0.1:1", TLSRootCert: tls}}}}}
-	d := newDirect(home, prof)
-	defer d.close()
-	id, err := d.mint("Org2MSP", "bench-x-1@org2.example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if id.CertPath != "" || id.KeyPath != "" {
-		t.Fatalf("minted identity %+v: the key stays in memory", id)
-	}
-	block, _ := pem.Decode(id.CertPEM)
-	if block == nil {
-		t.Fatal("no certificate")
-	}
-	cert, err := x509.ParseCertificate(block.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(ca)
-	if _, err := cert.Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
-		t.Fatalf("minted certificate does not chain to the CA: %v", err)
-	}
-	if cert.Subject.CommonName != "bench-x-1@org2.example.com" || len(cert.Subject.OrganizationalUnit) != 1 || cert.Subject.OrganizationalUnit[0] != "client" {
-		t.Fatalf("subject %v: want the CN and the NodeOU client", cert.Subject)
-	}
-	x509ID, _, err := id.Signer()
-	if err != nil || x509ID.MspID() != "Org2MSP" {
-		t.Fatalf("signer of the minted identity: %v", err)
-	}
-	ts, err := d.customers("Org2MSP", []string{"bench-x-2@org2.example.com", "bench-x-3@org2.example.com"})
-	if err != nil || len(ts) != 2 || ts[0] == ts[1] {
-		t.Fatalf("customers: %v, %v", ts, err)
-	}
-	if _, err := d.mint("Org9MSP", "x"); err == nil {
-		t.Fatal("minted in an organisation the network does not have")
 	}
 }

@@ -53,7 +53,12 @@ type Options struct {
 	// CustomerSigning makes the orders workload's customers through the service sign for
 	// themselves (prepare -> sign -> submit) instead of being identities the service holds.
 	CustomerSigning bool
+	// Customers is how many distinct customers orders-spread spreads its orders over.
+	Customers int
 }
+
+// enrolParallel is how many customers are registered and enrolled with the CA at once.
+const enrolParallel = 16
 
 // defaultConcurrency is the sweep issue 10 asks for.
 var defaultConcurrency = []int{1, 8, 32, 128, 256}
@@ -74,10 +79,16 @@ Workloads (each transaction of a business operation is one measured operation):
 ` + workloadHelp() + `
 Each runs directly through fabric-gateway (target direct) and through the gateway service
 (target service). On a native network the bench starts a cxl-gateway of its own for the
-run: the configuration ` + "`cxl gateway up`" + ` wrote (run it once) plus one customer identity
-of Org2 and API key per worker, so that orders through the service, like orders
-directly, have a customer per worker; under Docker it uses the running service and skips
-orders. A service variant whose endpoints do not exist is skipped and the output says so. The baseline chaincode is deployed beside cxledger
+run: the configuration ` + "`cxl gateway up`" + ` wrote (run it once) plus an API key per worker for
+one customer each, so that orders through the service, like orders directly, have a
+customer per worker (with --customer-signing the customers sign for themselves and the
+service holds none of their keys); under Docker it uses the running service and skips
+orders.
+
+The orders workloads' customers are clients of Org2's Fabric CA, registered by its
+registrar and enrolled with keys made by the bench, as invited customers are: one per
+worker, or --customers for orders-spread (default 10,000). They are enrolled once, 16 at
+a time, and kept in $CXL_HOME/bench/customers/org2msp (0600), so a later run reuses them. A service variant whose endpoints do not exist is skipped and the output says so. The baseline chaincode is deployed beside cxledger
 by ` + "`cxl network up`" + `.
 
 For every concurrency of the sweep, every selected workload and target runs once (warm-up,
@@ -91,7 +102,8 @@ loyalty programme and its points, under names unique to the run. The merchant's 
 lots are consolidated at the end.`,
 		Example: `  cxl bench                                   # the full sweep (about 30 minutes)
   cxl bench --workload baseline,loyalty --concurrency 128 --duration 10s
-  cxl bench --workload verify --target service --concurrency 64,256 --json verify.json`,
+  cxl bench --workload verify --target service --concurrency 64,256 --json verify.json
+  cxl bench --workload baseline,orders-spread --target direct --customers 10000 --concurrency 128`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := opts.parse(cmd, concurrency, workloads, targets); err != nil {
@@ -116,10 +128,23 @@ lots are consolidated at the end.`,
 	fl.StringVar(&opts.JSON, "json", "", "write the report as JSON to `file`")
 	fl.DurationVar(&opts.Timeout, "timeout", 3*time.Hour, "give up after `duration`")
 	fl.BoolVar(&opts.CustomerSigning, "customer-signing", false, "orders through the service by customers who sign for themselves (prepare, sign, submit; certificates of Org2's CA, keys only in the bench) instead of customer identities the service holds")
+	fl.IntVar(&opts.Customers, "customers", 10000, "distinct customers of Org2's CA `N` the orders-spread workload spreads its orders over (at least the largest concurrency)")
 	return cmd
 }
 
+// workloadNames are the workloads a full run measures (not the optional ones).
 func workloadNames() []string {
+	var names []string
+	for _, s := range workload.Specs {
+		if !s.Optional {
+			names = append(names, s.Name)
+		}
+	}
+	return names
+}
+
+// allWorkloads names every workload, optional ones included.
+func allWorkloads() []string {
 	var names []string
 	for _, s := range workload.Specs {
 		names = append(names, s.Name)
@@ -155,7 +180,7 @@ func (o *Options) parse(cmd *cobra.Command, concurrency, workloads, targets []st
 	for _, w := range workloads {
 		w = strings.TrimSpace(w)
 		if _, ok := workload.SpecOf(w); !ok {
-			return fmt.Errorf("--workload: no workload %q (have %s)", w, strings.Join(workloadNames(), ", "))
+			return fmt.Errorf("--workload: no workload %q (have %s)", w, strings.Join(allWorkloads(), ", "))
 		}
 		if !slices.Contains(o.Workloads, w) {
 			o.Workloads = append(o.Workloads, w)
@@ -198,7 +223,30 @@ func (o *Options) parse(cmd *cobra.Command, concurrency, workloads, targets []st
 	if o.VerifyAddresses < 1 || o.VerifyAddresses > 65536 {
 		return errors.New("--verify-addresses must be between 1 and 65536")
 	}
+	if o.Customers < 1 || o.Customers > maxCustomers {
+		return fmt.Errorf("--customers must be between 1 and %d", maxCustomers)
+	}
+	if slices.Contains(o.Workloads, "orders-spread") && o.Customers < slices.Max(o.Concurrency) {
+		return fmt.Errorf("--customers (%d) must be at least the largest concurrency (%d): no two orders in flight may be one customer's", o.Customers, slices.Max(o.Concurrency))
+	}
 	return nil
+}
+
+// maxCustomers bounds --customers: each is an identity registered with the CA, a key
+// and a certificate in the bench's memory and cache.
+const maxCustomers = 100_000
+
+// customersNeeded is how many enrolled customers the selected workloads act as: one per
+// worker for orders, --customers for orders-spread, none without either.
+func (o *Options) customersNeeded() int {
+	n := 0
+	if slices.Contains(o.Workloads, "orders") {
+		n = slices.Max(o.Concurrency)
+	}
+	if slices.Contains(o.Workloads, "orders-spread") {
+		n = max(n, o.Customers)
+	}
+	return n
 }
 
 func benchRun(ctx context.Context, opts *Options) error {
@@ -221,13 +269,23 @@ func benchRun(ctx context.Context, opts *Options) error {
 	fmt.Fprintf(errOut, "machine: %d CPUs, %.1f GiB, %s, load average %.2f\n", report.Machine.CPUs, float64(report.Machine.MemoryBytes)/(1<<30), report.Machine.GoVersion, report.Machine.LoadAverage)
 	fmt.Fprintf(errOut, "network: %s, Fabric %s, BatchTimeout %s, MaxMessageCount %d, log level %s\n", home, network.FabricVersion, topo.BatchTimeout, topo.MaxMessageCount, topo.LogSpec)
 
-	env := &workload.Env{Home: home, Profile: prof, Keys: workload.NewKeys(time.Now()), Workers: slices.Max(opts.Concurrency), Progress: errOut}
+	env := &workload.Env{Home: home, Profile: prof, Keys: workload.NewKeys(time.Now()), Workers: slices.Max(opts.Concurrency), Progress: errOut, Spread: opts.Customers}
 	defer env.Close()
+	if n := opts.customersNeeded(); n > 0 {
+		progress := func(format string, args ...any) { fmt.Fprintf(errOut, format+"\n", args...) }
+		customers, enrolment, err := workload.EnrolCustomers(ctx, home, prof, customerMSP, n, enrolParallel, progress)
+		if err != nil {
+			return err
+		}
+		env.Customers = customers
+		report.Settings["customerEnrolment"] = fmt.Sprintf("%d customers of %s's CA: %s", n, customerMSP, enrolment)
+		fmt.Fprintf(errOut, "customers: %d of %s's CA: %s\n", n, customerMSP, enrolment)
+	}
 	switch {
 	case !slices.Contains(opts.Targets, workload.Service):
 	case prof.Runtime == network.Native:
-		fmt.Fprintf(errOut, "service: starting the bench's own cxl-gateway with %d customer identities of %s\n", env.Workers, customerMSP)
-		svc, err := startBenchService(ctx, home, env.Workers, opts.VerifyAddresses, opts.CustomerSigning)
+		fmt.Fprintf(errOut, "service: starting the bench's own cxl-gateway with %d customers of %s\n", min(env.Workers, len(env.Customers)), customerMSP)
+		svc, err := startBenchService(ctx, home, env.Workers, env.Customers, opts.VerifyAddresses, opts.CustomerSigning)
 		if err != nil {
 			return err
 		}
@@ -379,9 +437,9 @@ func oneLine(r bench.Result) string {
 	if r.Rate > 0 {
 		paced = fmt.Sprintf(" paced %.0f/s", r.Rate)
 	}
-	return fmt.Sprintf("%s c=%d%s: %.1f/s, p50 %s p99 %s, %d failed, %.1f conflicts/1000, load %.1f",
+	return fmt.Sprintf("%s c=%d%s: %.1f/s, p50 %s p99 %s, %d failed, %.1f conflicts/1000, load %.1f -> %.1f",
 		r.Workload, r.Concurrency, paced, r.TPS, r.Latency.P50.Round(100*time.Microsecond), r.Latency.P99.Round(100*time.Microsecond),
-		r.Failed, r.ConflictsPer1000(), r.LoadAverage)
+		r.Failed, r.ConflictsPer1000(), r.LoadAverageStart, r.LoadAverage)
 }
 
 // settings are the network's and the run's settings, for the report.
@@ -412,6 +470,9 @@ func settings(t network.Topology, prof *network.Profile, opts *Options) map[stri
 	}
 	if opts.CustomerSigning {
 		s["customers"] = "orders through the service: each customer signs for itself (prepare, sign, submit: 3 requests per transaction)"
+	}
+	if slices.Contains(opts.Workloads, "orders-spread") {
+		s["ordersSpreadCustomers"] = strconv.Itoa(opts.Customers)
 	}
 	if opts.Duration > 0 {
 		s["duration"] = opts.Duration.String()

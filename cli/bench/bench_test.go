@@ -28,7 +28,7 @@ func TestBenchFlags(t *testing.T) {
 	all := []string{"baseline", "ping", "provenance", "orders", "loyalty", "verify"}
 	both := []workload.Target{workload.Direct, workload.Service}
 	defaults := Options{Concurrency: []int{1, 8, 32, 128, 256}, Duration: 20 * time.Second, Warmup: 5 * time.Second,
-		Workloads: all, Targets: both, Paced: 0.7, VerifyAddresses: 4096, Timeout: 3 * time.Hour}
+		Workloads: all, Targets: both, Paced: 0.7, VerifyAddresses: 4096, Timeout: 3 * time.Hour, Customers: 10000}
 	with := func(change func(*Options)) Options {
 		o := defaults
 		change(&o)
@@ -50,6 +50,15 @@ func TestBenchFlags(t *testing.T) {
 		{name: "repeated flags add up", args: []string{"--workload", "orders", "--workload", "orders,verify"},
 			want: with(func(o *Options) { o.Workloads = []string{"orders", "verify"} })},
 		{name: "customers sign for themselves", args: []string{"--customer-signing"}, want: with(func(o *Options) { o.CustomerSigning = true })},
+		{name: "orders over many customers", args: []string{"--workload", "baseline,orders-spread", "--customers", "256", "--concurrency", "1,256"},
+			want: with(func(o *Options) {
+				o.Workloads, o.Customers, o.Concurrency = []string{"baseline", "orders-spread"}, 256, []int{1, 256}
+			})},
+		{name: "fewer customers than workers", args: []string{"--workload", "orders-spread", "--customers", "255", "--concurrency", "256"}, wantErr: "at least the largest concurrency"},
+		{name: "fewer customers than workers, not spread", args: []string{"--workload", "orders", "--customers", "1", "--concurrency", "256"},
+			want: with(func(o *Options) { o.Workloads, o.Customers, o.Concurrency = []string{"orders"}, 1, []int{256} })},
+		{name: "no customers", args: []string{"--customers", "0"}, wantErr: "--customers"},
+		{name: "too many customers", args: []string{"--customers", "100001"}, wantErr: "--customers"},
 		{name: "count instead of a duration", args: []string{"--count", "500"}, want: with(func(o *Options) { o.Count, o.Duration = 500, 0 })},
 		{name: "count and duration", args: []string{"--count", "5", "--duration", "1s"}, wantErr: "not both"},
 		{name: "zero count", args: []string{"--count", "0"}, wantErr: "--count"},
@@ -84,7 +93,8 @@ func TestBenchFlags(t *testing.T) {
 			w := tc.want
 			if !slices.Equal(got.Concurrency, w.Concurrency) || !slices.Equal(got.Workloads, w.Workloads) || !slices.Equal(got.Targets, w.Targets) ||
 				got.Duration != w.Duration || got.Count != w.Count || got.Warmup != w.Warmup || got.JSON != w.JSON ||
-				got.Paced != w.Paced || got.VerifyAddresses != w.VerifyAddresses || got.Timeout != w.Timeout || got.CustomerSigning != w.CustomerSigning {
+				got.Paced != w.Paced || got.VerifyAddresses != w.VerifyAddresses || got.Timeout != w.Timeout || got.CustomerSigning != w.CustomerSigning ||
+				got.Customers != w.Customers {
 				t.Fatalf("options = %+v\nwant      %+v", *got, w)
 			}
 		})
@@ -139,5 +149,27 @@ func TestServiceConfigNotes(t *testing.T) {
 	os.WriteFile(filepath.Join(home.Run(), gatewayProcess+".pid"), []byte(strconv.Itoa(os.Getpid())), 0o644)
 	if _, note := serviceConfig(home, 4); !strings.Contains(note, "skipped") {
 		t.Fatalf("running without a configuration: %q", note)
+	}
+}
+
+// TestCustomersNeeded: orders takes a customer per worker of the largest concurrency,
+// orders-spread --customers, both the larger, the other workloads none.
+func TestCustomersNeeded(t *testing.T) {
+	for _, c := range []struct {
+		workloads []string
+		want      int
+	}{
+		{[]string{"baseline", "loyalty"}, 0},
+		{[]string{"orders"}, 128},
+		{[]string{"orders-spread"}, 10000},
+		{[]string{"orders", "orders-spread"}, 10000},
+	} {
+		o := &Options{Workloads: c.workloads, Concurrency: []int{1, 128}, Customers: 10000}
+		if got := o.customersNeeded(); got != c.want {
+			t.Errorf("%v: %d customers, want %d", c.workloads, got, c.want)
+		}
+	}
+	if got := (&Options{Workloads: []string{"orders"}, Concurrency: []int{512}, Customers: 10}).customersNeeded(); got != 512 {
+		t.Errorf("orders at 512 with --customers 10: %d", got)
 	}
 }

@@ -25,22 +25,23 @@ const benchGatewayProcess = "bench-gateway"
 const customerMSP = "Org2MSP"
 
 // benchService is the gateway service a native bench run measures: cxl-gateway as `cxl
-// gateway up` builds and configures it, started for the run with one more identity and
-// API key per worker (customers for the orders workload) on a port and store of its own.
+// gateway up` builds and configures it, started for the run with an API key per worker for
+// one customer each, on a port and store of its own.
 type benchService struct {
 	home network.Home
 	dir  string
 	cfg  *workload.ServiceConfig
 }
 
-// startBenchService starts the bench's gateway service for workers customers and waits
-// until it is ready. It needs `cxl gateway up` to have run once: it starts from that
-// configuration and its demo API keys. The customers' keys are written under
+// startBenchService starts the bench's gateway service and waits until it is ready. It
+// needs `cxl gateway up` to have run once: it starts from that configuration and its demo
+// API keys. The first workers customers (the orders workload's, one per worker) become
+// identities of the service with an API key each; their keys are written under
 // $CXL_HOME/bench/gateway, readable by their owner only, and removed by stop.
 //
-// With signing the customers sign for themselves: the service gets no identity or API key
-// of theirs, only their CA's root (customers.roots), and their keys stay in the bench.
-func startBenchService(ctx context.Context, home network.Home, workers, addresses int, signing bool) (*benchService, error) {
+// With signing every customer signs for itself: the service gets no identity or API key of
+// theirs, only their CA's root (customers.roots), and their keys stay in the bench.
+func startBenchService(ctx context.Context, home network.Home, workers int, customers []workload.Customer, addresses int, signing bool) (*benchService, error) {
 	base, keys, err := upConfig(home)
 	if err != nil {
 		return nil, err
@@ -62,22 +63,19 @@ func startBenchService(ctx context.Context, home network.Home, workers, addresse
 		cfg.Identities[name] = id
 	}
 	cfg.Principals = append([]config.Principal(nil), base.Principals...)
-	stamp := time.Now().UTC().Format("150405")
 	domain := strings.ToLower(strings.TrimSuffix(customerMSP, "MSP")) + ".example.com"
-	var customers []workload.APIKey
-	for i := range workers {
+	var principals []workload.APIKey
+	if !signing {
+		customers = customers[:min(workers, len(customers))]
+	}
+	for i, c := range customers {
 		name := fmt.Sprintf("bench-customer-%d", i)
-		cn := fmt.Sprintf("bench-%s-%d@%s", stamp, i, domain)
-		certPEM, keyPEM, err := workload.IssueClient(home, customerMSP, cn)
-		if err != nil {
-			return nil, errors.Join(err, s.remove())
-		}
 		if signing {
-			customers = append(customers, workload.APIKey{Principal: name, MSPID: customerMSP, User: cn, CertPEM: certPEM, KeyPEM: keyPEM})
+			principals = append(principals, workload.APIKey{Principal: name, MSPID: c.MSPID, User: c.ID, CertPEM: c.CertPEM, KeyPEM: c.KeyPEM})
 			continue
 		}
 		certPath, keyPath := filepath.Join(dir, name+"-cert.pem"), filepath.Join(dir, name+"-key.pem")
-		if err := errors.Join(os.WriteFile(certPath, certPEM, 0o600), os.WriteFile(keyPath, keyPEM, 0o600)); err != nil {
+		if err := errors.Join(os.WriteFile(certPath, c.CertPEM, 0o600), os.WriteFile(keyPath, c.KeyPEM, 0o600)); err != nil {
 			return nil, errors.Join(err, s.remove())
 		}
 		apiKey, err := clgateway.NewKey()
@@ -85,9 +83,9 @@ func startBenchService(ctx context.Context, home network.Home, workers, addresse
 			return nil, errors.Join(err, s.remove())
 		}
 		hash := config.HashKey(apiKey)
-		cfg.Identities[name] = config.Identity{MSPID: customerMSP, Cert: certPath, Key: keyPath}
+		cfg.Identities[name] = config.Identity{MSPID: c.MSPID, Cert: certPath, Key: keyPath}
 		cfg.Principals = append(cfg.Principals, config.Principal{Name: name, KeySHA256: hex.EncodeToString(hash[:]), Identity: name})
-		customers = append(customers, workload.APIKey{Principal: name, MSPID: customerMSP, User: cn, Key: apiKey})
+		principals = append(principals, workload.APIKey{Principal: name, MSPID: c.MSPID, User: c.ID, Key: apiKey})
 	}
 	if signing {
 		cfg.Customers = config.Customers{Roots: []config.CustomerRoot{{MSPID: customerMSP, Cert: home.Path("crypto", "peerOrganizations", domain, "ca", "ca."+domain+"-cert.pem")}}}
@@ -104,7 +102,7 @@ func startBenchService(ctx context.Context, home network.Home, workers, addresse
 	if _, err := network.Start(home, benchGatewayProcess, "cxl-gateway", []string{"-config", configPath}, nil); err != nil {
 		return nil, errors.Join(err, s.remove())
 	}
-	s.cfg = &workload.ServiceConfig{URL: "http://" + addr, Keys: keys, Customers: customers, Addresses: addresses}
+	s.cfg = &workload.ServiceConfig{URL: "http://" + addr, Keys: keys, Customers: principals, Addresses: addresses}
 	readyCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	running := func() bool { _, ok := network.Running(home, benchGatewayProcess); return ok }
