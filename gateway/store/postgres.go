@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -46,6 +48,27 @@ var migrations = []string{
 	// A claim names the advisory lock its process holds while it lives, so that another
 	// process takes a dead one's transactions over without waiting for the lease.
 	`ALTER TABLE requests ADD COLUMN claim_lock bigint;`,
+	// Rows are found by a digest of principal and key (see rowID): a key of any length fits
+	// the index, whose rows PostgreSQL bounds to about 2.7 KB.
+	`ALTER TABLE requests ADD COLUMN id bytea;
+	UPDATE requests SET id = sha256(int4send(length(principal)) || principal || key);
+	ALTER TABLE requests ALTER COLUMN id SET NOT NULL;
+	ALTER TABLE requests DROP CONSTRAINT requests_pkey;
+	ALTER TABLE requests ADD PRIMARY KEY (id);
+	DROP INDEX requests_pending;
+	CREATE INDEX requests_pending ON requests (id) WHERE state = 'PENDING';`,
+}
+
+// rowID is the primary key of a request's row: SHA-256 of the principal's length (4 bytes,
+// big-endian), the principal and the key, as migration 3 computes it.
+func rowID(principal, key string) []byte {
+	h := sha256.New()
+	var n [4]byte
+	binary.BigEndian.PutUint32(n[:], uint32(len(principal)))
+	h.Write(n[:])
+	h.Write([]byte(principal))
+	h.Write([]byte(key))
+	return h.Sum(nil)
 }
 
 // pgBackend keeps the records in PostgreSQL, shared by the replicas of one member's gateway.
@@ -215,7 +238,7 @@ func (b *pgBackend) Get(principal, key string) (*Record, error) {
 	ctx, cancel := pgCtx()
 	defer cancel()
 	var data []byte
-	err := b.pool.QueryRow(ctx, `SELECT record FROM requests WHERE principal = $1 AND key = $2`, []byte(principal), []byte(key)).Scan(&data)
+	err := b.pool.QueryRow(ctx, `SELECT record FROM requests WHERE id = $1`, rowID(principal, key)).Scan(&data)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
@@ -229,7 +252,7 @@ func (b *pgBackend) Get(principal, key string) (*Record, error) {
 // earlier record (nil when none) what rec keeps of it.
 func upsert(ctx context.Context, tx pgx.Tx, rec *Record, envelope []byte, claim *pgBackend, keep func(earlier *Record)) error {
 	var data []byte
-	err := tx.QueryRow(ctx, `SELECT record FROM requests WHERE principal = $1 AND key = $2 FOR UPDATE`, []byte(rec.Principal), []byte(rec.Key)).Scan(&data)
+	err := tx.QueryRow(ctx, `SELECT record FROM requests WHERE id = $1 FOR UPDATE`, rowID(rec.Principal, rec.Key)).Scan(&data)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		keep(nil)
@@ -254,12 +277,12 @@ func upsert(ctx context.Context, tx pgx.Tx, rec *Record, envelope []byte, claim 
 	if claim != nil {
 		owner, alive, lease = &claim.owner, &claim.alive, claim.lease.Seconds()
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO requests (principal, key, state, tx_id, updated, record, envelope, claim_owner, claim_until, claim_lock)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text, CASE WHEN $8::text IS NULL THEN NULL ELSE now() + make_interval(secs => $9) END, $10)
-		ON CONFLICT (principal, key) DO UPDATE SET state = EXCLUDED.state, tx_id = EXCLUDED.tx_id, updated = EXCLUDED.updated,
+	_, err = tx.Exec(ctx, `INSERT INTO requests (principal, key, state, tx_id, updated, record, envelope, claim_owner, claim_until, claim_lock, id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text, CASE WHEN $8::text IS NULL THEN NULL ELSE now() + make_interval(secs => $9) END, $10, $11)
+		ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, tx_id = EXCLUDED.tx_id, updated = EXCLUDED.updated,
 			record = EXCLUDED.record, envelope = EXCLUDED.envelope, claim_owner = EXCLUDED.claim_owner, claim_until = EXCLUDED.claim_until,
 			claim_lock = EXCLUDED.claim_lock`,
-		[]byte(rec.Principal), []byte(rec.Key), string(rec.State), []byte(rec.TxID), rec.Updated, data, envelope, owner, lease, alive)
+		[]byte(rec.Principal), []byte(rec.Key), string(rec.State), []byte(rec.TxID), rec.Updated, data, envelope, owner, lease, alive, rowID(rec.Principal, rec.Key))
 	return err
 }
 
@@ -328,14 +351,14 @@ func (b *pgBackend) Pending() ([]*Record, error) {
 	ctx, cancel := pgCtx()
 	defer cancel()
 	rows, err := b.pool.Query(ctx, `UPDATE requests r SET claim_owner = $1, claim_until = now() + make_interval(secs => $2), claim_lock = $3
-		FROM (SELECT principal, key FROM requests q
+		FROM (SELECT id FROM requests q
 			WHERE state = 'PENDING' AND (claim_owner IS NULL OR claim_owner = $1 OR claim_until < now()
 				OR NOT EXISTS (SELECT 1 FROM pg_locks l
 					WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted
 					AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 					AND ((l.classid::bigint << 32) | l.objid::bigint) = q.claim_lock))
 			FOR UPDATE SKIP LOCKED) c
-		WHERE r.principal = c.principal AND r.key = c.key
+		WHERE r.id = c.id
 		RETURNING r.record, r.envelope`, b.owner, b.lease.Seconds(), b.alive)
 	if err != nil {
 		return nil, err
@@ -363,8 +386,8 @@ func (b *pgBackend) UpdatePending(txID string, fn func(r *Record)) error {
 	ctx, cancel := pgCtx()
 	defer cancel()
 	return pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
-		var data, principal, key []byte
-		err := tx.QueryRow(ctx, `SELECT principal, key, record FROM requests WHERE tx_id = $1 AND state = 'PENDING' FOR UPDATE`, []byte(txID)).Scan(&principal, &key, &data)
+		var data, id []byte
+		err := tx.QueryRow(ctx, `SELECT id, record FROM requests WHERE tx_id = $1 AND state = 'PENDING' FOR UPDATE`, []byte(txID)).Scan(&id, &data)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
@@ -379,12 +402,12 @@ func (b *pgBackend) UpdatePending(txID string, fn func(r *Record)) error {
 		if data, err = json.Marshal(r); err != nil {
 			return fmt.Errorf("encode record: %w", err)
 		}
-		_, err = tx.Exec(ctx, `UPDATE requests SET state = $3, updated = $4, record = $5,
-			envelope = CASE WHEN $3 = 'PENDING' THEN envelope END,
-			claim_owner = CASE WHEN $3 = 'PENDING' THEN claim_owner END,
-			claim_until = CASE WHEN $3 = 'PENDING' THEN claim_until END,
-			claim_lock = CASE WHEN $3 = 'PENDING' THEN claim_lock END
-			WHERE principal = $1 AND key = $2`, principal, key, string(r.State), r.Updated, data)
+		_, err = tx.Exec(ctx, `UPDATE requests SET state = $2, updated = $3, record = $4,
+			envelope = CASE WHEN $2 = 'PENDING' THEN envelope END,
+			claim_owner = CASE WHEN $2 = 'PENDING' THEN claim_owner END,
+			claim_until = CASE WHEN $2 = 'PENDING' THEN claim_until END,
+			claim_lock = CASE WHEN $2 = 'PENDING' THEN claim_lock END
+			WHERE id = $1`, id, string(r.State), r.Updated, data)
 		return err
 	})
 }
