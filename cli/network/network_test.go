@@ -39,6 +39,11 @@ func TestUpFlags(t *testing.T) {
 		{name: "override without docker", args: []string{"--compose-override", "a.yaml"}, wantErr: "--docker"},
 		{name: "bad env", env: "lots", wantErr: "CXL_PORT_OFFSET"},
 		{name: "stray argument", args: []string{"now"}, wantErr: "unknown command"},
+		{name: "bft", args: []string{"--consensus", "bft"}, want: UpOptions{Consensus: "bft"}},
+		{name: "raft", args: []string{"--consensus", "raft"}, want: UpOptions{Consensus: "raft"}},
+		{name: "unknown consensus", args: []string{"--consensus", "pbft"}, wantErr: "--consensus must be raft or bft"},
+		{name: "upper-case consensus", args: []string{"--consensus", "BFT"}, wantErr: "--consensus must be raft or bft"},
+		{name: "consensus not UTF-8", args: []string{"--consensus", "bft\xff"}, wantErr: "--consensus must be raft or bft"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -61,7 +66,8 @@ func TestUpFlags(t *testing.T) {
 			}
 			if got.PortOffset != tc.want.PortOffset || got.TopologyFile != tc.want.TopologyFile ||
 				got.ChaincodeVersion != tc.want.ChaincodeVersion || got.JSON != tc.want.JSON ||
-				got.Docker != tc.want.Docker || !slices.Equal(got.ComposeOverrides, tc.want.ComposeOverrides) {
+				got.Docker != tc.want.Docker || !slices.Equal(got.ComposeOverrides, tc.want.ComposeOverrides) ||
+				got.Consensus != tc.want.Consensus {
 				t.Fatalf("options = %+v, want %+v", *got, tc.want)
 			}
 		})
