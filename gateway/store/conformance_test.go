@@ -440,3 +440,21 @@ func randomKey(t *testing.T, n int) string {
 	}
 	return string(b)
 }
+
+// TestRedactDSN: neither form of a password survives.
+func TestRedactDSN(t *testing.T) {
+	for _, dsn := range []string{
+		"postgres://cxl:Sekrit@db:5432/cxl",
+		"postgres://cxl@db/cxl?sslmode=verify-full&password=Sekrit",
+		"postgres://cxl@db/cxl?PASSWORD=Sekrit",
+		"host=db user=cxl password=Sekrit",
+		"postgres://cxl:Sekrit@[::1/cxl",
+	} {
+		if got := RedactDSN(dsn); strings.Contains(got, "Sekrit") {
+			t.Errorf("RedactDSN(%q) = %q", dsn, got)
+		}
+	}
+	if got := RedactDSN("postgres://cxl@db:5432/cxl?sslmode=disable"); got != "postgres://cxl@db:5432/cxl?sslmode=disable" {
+		t.Errorf("a DSN without password changed: %q", got)
+	}
+}

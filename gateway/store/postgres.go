@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -97,12 +98,20 @@ type PostgresOption func(*pgBackend)
 // reconciling it (DefaultClaimLease by default).
 func WithClaimLease(d time.Duration) PostgresOption { return func(b *pgBackend) { b.lease = d } }
 
-// RedactDSN returns dsn with its password replaced, fit for logs and errors.
+// RedactDSN returns dsn with its password (in the user information or the password
+// parameter) replaced, fit for logs and errors.
 func RedactDSN(dsn string) string {
 	u, err := url.Parse(dsn)
 	if err != nil || u.Scheme == "" {
 		return "(a PostgreSQL connection string)"
 	}
+	q := u.Query()
+	for k := range q {
+		if strings.EqualFold(k, "password") {
+			q[k] = []string{"xxxxx"}
+		}
+	}
+	u.RawQuery = q.Encode()
 	return u.Redacted()
 }
 
