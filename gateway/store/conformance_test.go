@@ -129,7 +129,6 @@ var pgBackendKind = backend{
 	},
 }
 
-
 // TestConformance runs every behaviour of the store against each backend.
 func TestConformance(t *testing.T) {
 	suite := []struct {
