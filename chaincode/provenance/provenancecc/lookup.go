@@ -50,3 +50,25 @@ func lookup(tx *ledger.Tx, v any, what, objectType string, parts ...string) erro
 	}
 	return nil
 }
+
+// FindProduct reads product gtin (14 digits); found is false when it is not registered.
+// Other contracts call it in their transactions.
+func FindProduct(tx *ledger.Tx, gtin string) (p provenance.Product, found bool, err error) {
+	key, err := ledger.Key(tx, productType, gtin)
+	if err != nil {
+		return provenance.Product{}, false, err
+	}
+	found, err = ledger.GetJSON(tx, key, &p)
+	return p, found, err
+}
+
+// FindLot reads lot gtin/lot; found is false when it is not registered. Other contracts
+// call it in their transactions.
+func FindLot(tx *ledger.Tx, gtin, lot string) (l provenance.ProductLot, found bool, err error) {
+	key, err := ledger.Key(tx, lotType, gtin, lot)
+	if err != nil {
+		return provenance.ProductLot{}, false, err
+	}
+	found, err = ledger.GetJSON(tx, key, &l)
+	return l, found, err
+}

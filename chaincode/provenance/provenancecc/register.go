@@ -40,6 +40,43 @@ func registerProduct(tx *ledger.Tx, a provenance.RegisterProductArgs) (*provenan
 }
 
 func registerLot(tx *ledger.Tx, a provenance.RegisterLotArgs) (*provenance.ProductLot, error) {
+	p, err := planLot(tx, a)
+	if err != nil {
+		return nil, err
+	}
+	lot, err := p.write(tx)
+	if err != nil {
+		return nil, err
+	}
+	if err := emit(tx, "LotRegistered", map[string]string{"gtin": lot.GTIN, "lot": lot.Lot}, lot); err != nil {
+		return nil, err
+	}
+	return lot, nil
+}
+
+// LotPlan is a lot registration checked against every rule of RegisterLot and ready to
+// write; PlanLot makes one.
+type LotPlan struct {
+	a       provenance.RegisterLotArgs
+	product provenance.Product
+	lotKey  string
+}
+
+// PlanLot checks a lot registration as RegisterLot does (a is validated first) without
+// writing; Write records it without emitting, so another contract records lots in a
+// transaction that emits its own event. The checks read only what was committed before
+// the transaction.
+func PlanLot(tx *ledger.Tx, a provenance.RegisterLotArgs) (*LotPlan, error) {
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	return planLot(tx, a)
+}
+
+// Write records the planned lot, its inputs and its custody, as RegisterLot does.
+func (p *LotPlan) Write(tx *ledger.Tx) (*provenance.ProductLot, error) { return p.write(tx) }
+
+func planLot(tx *ledger.Tx, a provenance.RegisterLotArgs) (*LotPlan, error) {
 	if err := ledger.RequireRole(tx, ledgertypes.Brand); err != nil {
 		return nil, err
 	}
@@ -62,13 +99,17 @@ func registerLot(tx *ledger.Tx, a provenance.RegisterLotArgs) (*provenance.Produ
 	if err := checkInputsHeld(tx, a.Inputs); err != nil {
 		return nil, err
 	}
+	return &LotPlan{a: a, product: product, lotKey: lotKey}, nil
+}
 
+func (p *LotPlan) write(tx *ledger.Tx) (*provenance.ProductLot, error) {
+	a := p.a
 	holder := tx.Caller().MSP
 	lot := provenance.ProductLot{
-		GTIN: a.GTIN, Lot: a.Lot, Owner: product.Owner, Quantity: a.Quantity, Unit: a.Unit,
+		GTIN: a.GTIN, Lot: a.Lot, Owner: p.product.Owner, Quantity: a.Quantity, Unit: a.Unit,
 		Attributes: a.Attributes, Inputs: a.Inputs, Registered: tx.Time(), RegisteredTx: tx.ID(),
 	}
-	if err := ledger.PutJSON(tx, lotKey, lot); err != nil {
+	if err := ledger.PutJSON(tx, p.lotKey, lot); err != nil {
 		return nil, err
 	}
 	holdKey, err := ledger.Key(tx, lotCustodyType, a.GTIN, a.Lot)
@@ -89,9 +130,6 @@ func registerLot(tx *ledger.Tx, a provenance.RegisterLotArgs) (*provenance.Produ
 		if err := ledger.PutJSON(tx, childKey, provenance.LotRef{GTIN: a.GTIN, Lot: a.Lot}); err != nil {
 			return nil, err
 		}
-	}
-	if err := emit(tx, "LotRegistered", map[string]string{"gtin": lot.GTIN, "lot": lot.Lot}, lot); err != nil {
-		return nil, err
 	}
 	return &lot, nil
 }
@@ -160,6 +198,44 @@ func checkInputsHeld(tx *ledger.Tx, inputs []provenance.LotRef) error {
 }
 
 func registerItems(tx *ledger.Tx, a provenance.RegisterItemsArgs) (*provenance.ItemsRegistered, error) {
+	p, err := planItems(tx, a)
+	if err != nil {
+		return nil, err
+	}
+	r, err := p.write(tx)
+	if err != nil {
+		return nil, err
+	}
+	if err := emit(tx, "ItemsRegistered", map[string]string{"gtin": a.GTIN, "lot": a.Lot}, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// ItemsPlan is an items registration checked against every rule of RegisterItems and
+// ready to write; PlanItems makes one.
+type ItemsPlan struct {
+	a        provenance.RegisterItemsArgs
+	product  provenance.Product
+	custody  provenance.Custody
+	itemKeys []string
+}
+
+// PlanItems checks an items registration as RegisterItems does (a is validated first)
+// without writing; Write records it without emitting, so another contract registers items
+// in a transaction that emits its own event. The checks read only what was committed
+// before the transaction.
+func PlanItems(tx *ledger.Tx, a provenance.RegisterItemsArgs) (*ItemsPlan, error) {
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	return planItems(tx, a)
+}
+
+// Write records the planned items and their custody, as RegisterItems does.
+func (p *ItemsPlan) Write(tx *ledger.Tx) (*provenance.ItemsRegistered, error) { return p.write(tx) }
+
+func planItems(tx *ledger.Tx, a provenance.RegisterItemsArgs) (*ItemsPlan, error) {
 	if err := ledger.RequireRole(tx, ledgertypes.Brand); err != nil {
 		return nil, err
 	}
@@ -172,7 +248,6 @@ func registerItems(tx *ledger.Tx, a provenance.RegisterItemsArgs) (*provenance.I
 	if err != nil {
 		return nil, err
 	}
-	holderMSP := partyMSP(custody.Holder)
 	if !tx.Caller().ActsForParty(custody.Holder) {
 		return nil, cxlerr.Errorf(cxlerr.Forbidden, "%s is held by %s; serialise items while your organisation holds the lot", lot.Describe(), custody.Holder)
 	}
@@ -195,15 +270,19 @@ func registerItems(tx *ledger.Tx, a provenance.RegisterItemsArgs) (*provenance.I
 			return nil, cxlerr.Errorf(cxlerr.Conflict, "serials[%d]: item %s/%s is already registered", i, a.GTIN, a.Serials[i])
 		}
 	}
+	return &ItemsPlan{a: a, product: product, custody: custody, itemKeys: itemKeys}, nil
+}
 
-	policy, err := endorsement(holderMSP)
+func (p *ItemsPlan) write(tx *ledger.Tx) (*provenance.ItemsRegistered, error) {
+	a, custody := p.a, p.custody
+	policy, err := endorsement(partyMSP(custody.Holder))
 	if err != nil {
 		return nil, err
 	}
 	start := custodyRecord{Holder: custody.Holder, Location: custody.Location, Since: tx.Time(), SinceTx: tx.ID()}
 	for i, s := range a.Serials {
-		item := provenance.SerialItem{GTIN: a.GTIN, Serial: s, Lot: a.Lot, Owner: product.Owner, Registered: tx.Time(), RegisteredTx: tx.ID()}
-		if err := ledger.PutJSON(tx, itemKeys[i], item); err != nil {
+		item := provenance.SerialItem{GTIN: a.GTIN, Serial: s, Lot: a.Lot, Owner: p.product.Owner, Registered: tx.Time(), RegisteredTx: tx.ID()}
+		if err := ledger.PutJSON(tx, p.itemKeys[i], item); err != nil {
 			return nil, err
 		}
 		holdKey, err := ledger.Key(tx, itemCustodyType, a.GTIN, a.Lot, s)
@@ -217,9 +296,5 @@ func registerItems(tx *ledger.Tx, a provenance.RegisterItemsArgs) (*provenance.I
 			return nil, err
 		}
 	}
-	r := provenance.ItemsRegistered{GTIN: a.GTIN, Lot: a.Lot, Holder: custody.Holder, Serials: a.Serials}
-	if err := emit(tx, "ItemsRegistered", map[string]string{"gtin": a.GTIN, "lot": a.Lot}, r); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return &provenance.ItemsRegistered{GTIN: a.GTIN, Lot: a.Lot, Holder: custody.Holder, Serials: a.Serials}, nil
 }
