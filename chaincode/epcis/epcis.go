@@ -55,6 +55,21 @@ type CaptureResult struct {
 	Declared []string `json:"declared,omitempty"`
 	// Rejected are the events left out under proceed, with why.
 	Rejected []Rejection `json:"rejected,omitempty"`
+	// Mapped are the events of this capture that also became provenance records, in
+	// document order; every other captured event is kept whole only.
+	Mapped []Mapped `json:"mapped,omitempty"`
+}
+
+// Mapped is what one captured event became in the provenance contract besides itself.
+type Mapped struct {
+	// Index is the event's position in the capture; Hash its CBV event hash.
+	Index int    `json:"index"`
+	Hash  string `json:"hash"`
+	// Records are what it became: "items:N" (N serialised items registered, as
+	// RegisterItems does) and "lineage" (an output lot registered with its input lots, as
+	// RegisterLot does, or found registered with exactly those inputs), one per product or
+	// output lot.
+	Records []string `json:"records"`
 }
 
 // Rejection is an event a capture with proceed left out.

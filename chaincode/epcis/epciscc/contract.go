@@ -2,10 +2,12 @@
 // event hash, indexed by the standard's query parameters, with error declarations kept
 // beside the events they correct.
 //
-// Events are kept whole and are not mapped to provenance records. Custody cannot be: a
-// custody transfer needs the receiver's endorsement and a capture is one party's. Items,
-// lineage and packing could be for a brand's own products, but the provenance functions
-// emit their own events and a transaction carries one; that mapping is not built.
+// Events of products registered on the ledger also become the provenance records that mean
+// the same (mapping.go): commissioning of serialised items registers them, a transformation
+// into lots registers those lots with their input lots. The provenance contract's own rules
+// decide (PlanItems, PlanLot), without its events: the capture emits one event, its own.
+// Everything else is kept whole only: custody moves need the receiver's endorsement and a
+// capture is one party's transaction, and the provenance contract has no packing.
 package epciscc
 
 import (
@@ -131,19 +133,20 @@ func capture(tx *ledger.Tx, raw string) (*epcis.CaptureResult, error) {
 		}
 	}
 	seen := map[string]bool{}
+	cl := claimed{}
 	for j, p := range parsed {
 		p.stored, p.declared = values[2*j], values[2*j+1]
-		if err := captureOne(tx, p, ns, seen, res); err != nil {
+		if err := captureOne(tx, p, ns, seen, cl, res); err != nil {
 			if err := reject(p.index, err); err != nil {
 				return nil, err
 			}
 		}
 	}
-	event := map[string]string{"captured": strconv.Itoa(len(res.Captured))}
+	event := map[string]string{"captured": strconv.Itoa(len(res.Captured)), "mapped": strconv.Itoa(len(res.Mapped))}
 	if len(res.Captured) > 0 {
 		event["first"] = res.Captured[0]
 	}
-	summary := epcis.CaptureResult{Captured: res.Captured, Declared: res.Declared}
+	summary := epcis.CaptureResult{Captured: res.Captured, Declared: res.Declared, Mapped: res.Mapped}
 	if err := ledger.Emit(tx, ledger.Event{Contract: epcis.Name, Type: "Captured", Keys: event, Data: summary}); err != nil {
 		return nil, err
 	}
@@ -160,7 +163,7 @@ type parsedEvent struct {
 	stored, declared []byte
 }
 
-func captureOne(tx *ledger.Tx, p parsedEvent, ns gepcis.Namespaces, seen map[string]bool, res *epcis.CaptureResult) error {
+func captureOne(tx *ledger.Tx, p parsedEvent, ns gepcis.Namespaces, seen map[string]bool, cl claimed, res *epcis.CaptureResult) error {
 	e, h := p.e, p.h
 	caller := tx.Caller()
 	if e.ErrorDeclaration != nil {
@@ -192,6 +195,10 @@ func captureOne(tx *ledger.Tx, p parsedEvent, ns gepcis.Namespaces, seen map[str
 		res.Duplicates = append(res.Duplicates, e.Hash)
 		return nil
 	}
+	m, err := planMapping(tx, p.index, e, ns, cl)
+	if err != nil {
+		return err
+	}
 	seen[h] = true
 	stored := epcis.StoredEvent{
 		Hash: e.Hash, Type: e.Type, EventTime: e.EventTime.UTC(), Capturer: caller.MSP, CapturedBy: caller.Account,
@@ -208,6 +215,12 @@ func captureOne(tx *ledger.Tx, p parsedEvent, ns gepcis.Namespaces, seen map[str
 		if err := tx.Stub().PutState(k, []byte{'1'}); err != nil {
 			return cxlerr.Errorf(cxlerr.Internal, "write index: %w", err)
 		}
+	}
+	if m != nil {
+		if err := m.write(tx, p.index, cl); err != nil {
+			return err
+		}
+		res.Mapped = append(res.Mapped, epcis.Mapped{Index: p.index, Hash: e.Hash, Records: m.labels})
 	}
 	res.Captured = append(res.Captured, e.Hash)
 	return nil
