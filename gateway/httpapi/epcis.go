@@ -301,6 +301,9 @@ func (s *Server) finishCapture(job store.CaptureJob, c *ledgerapi.Committed[json
 			typ, _ := exceptionOf(cxlerr.Code(rej.Code), exValidation)
 			job.Errors = append(job.Errors, store.CaptureError{Type: typ, Title: rej.Message, Index: rej.Index})
 		}
+		for _, m := range res.Mapped {
+			job.Mapped = append(job.Mapped, store.CaptureMapping{Index: m.Index, Hash: m.Hash, Records: m.Records})
+		}
 	case e.Code == cxlerr.Pending:
 		// Committed or not is not known yet: the job runs until a read resolves it.
 		job.Running, job.TransactionID = true, e.TransactionID

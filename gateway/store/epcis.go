@@ -25,6 +25,18 @@ type CaptureJob struct {
 	TransactionID string `json:"transactionId,omitempty"`
 	// Errors say what failed: each event refused, or the whole capture.
 	Errors []CaptureError `json:"errors,omitempty"`
+	// Mapped are the captured events that also became provenance records; every other
+	// captured event is kept whole only.
+	Mapped []CaptureMapping `json:"mapped,omitempty"`
+}
+
+// CaptureMapping is what one captured event became besides itself.
+type CaptureMapping struct {
+	// Index is the event's place in the document; Hash its CBV event hash.
+	Index int    `json:"eventIndex"`
+	Hash  string `json:"eventHash"`
+	// Records are what it became ("items:3", "lineage"), as the epcis contract says.
+	Records []string `json:"records"`
 }
 
 // CaptureError is one error of a capture job, in EPCIS's exception vocabulary.
