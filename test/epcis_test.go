@@ -17,6 +17,7 @@ import (
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 
+	"github.com/cxledger/cxledger/chaincode/provenance"
 	"github.com/cxledger/cxledger/gateway/store"
 	"github.com/cxledger/cxledger/network"
 )
@@ -504,4 +505,69 @@ func epcisCallErr(g *gwService, principal, path string) (gwResp, error) {
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	return gwResp{status: resp.StatusCode, header: resp.Header, body: data}, err
+}
+
+// TestEPCISMapsToProvenance captures, as the brand, a document whose commissioning event
+// registers items of its lot and whose transformation records a lot made of that lot: the
+// items are genuine through the verify endpoint and the Digital Link resolver, the new lot's
+// trace shows its input, and the capture job says what each event became.
+func TestEPCISMapsToProvenance(t *testing.T) {
+	g := gwStart(t)
+	const brand = "org1-user1"
+	run := fmt.Sprintf("%010d", time.Now().UnixNano()%1e10)
+	beans, coffee := gwGTIN(run+"21"), gwGTIN(run+"22")
+	lot, roast := "B"+run[4:], "R"+run[4:]
+	g.post(t, "/v1/provenance/products", brand, map[string]any{"gtin": beans, "name": "EPCIS beans"}, 200)
+	g.post(t, "/v1/provenance/products", brand, map[string]any{"gtin": coffee, "name": "EPCIS roast"}, 200)
+	g.post(t, "/v1/provenance/lots", brand, map[string]any{"gtin": beans, "lot": lot, "quantity": 100, "unit": "KGM"}, 200)
+
+	dl := "https://id.gs1.org/01/"
+	commissioning := `{"type":"ObjectEvent","eventTime":"2026-03-01T08:00:00Z","eventTimeZoneOffset":"+00:00",
+	  "epcList":["` + dl + beans + `/21/S1","` + dl + beans + `/21/S2"],"action":"ADD","bizStep":"commissioning",
+	  "ilmd":{"cbvmda:lotNumber":"` + lot + `"}}`
+	transformation := `{"type":"TransformationEvent","eventTime":"2026-03-01T09:00:00Z","eventTimeZoneOffset":"+00:00",
+	  "inputQuantityList":[{"epcClass":"` + dl + beans + `/10/` + lot + `","quantity":50,"uom":"KGM"}],
+	  "outputQuantityList":[{"epcClass":"` + dl + coffee + `/10/` + roast + `","quantity":40,"uom":"KGM"}],
+	  "bizStep":"commissioning","bizLocation":{"id":"urn:epc:id:sgln:9506000.00001.0"}}`
+	shipping := `{"type":"ObjectEvent","eventTime":"2026-03-01T10:00:00Z","eventTimeZoneOffset":"+00:00",
+	  "epcList":["` + dl + beans + `/21/S1"],"action":"OBSERVE","bizStep":"shipping"}`
+	doc := `{"@context":"https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld","type":"EPCISDocument","schemaVersion":"2.0",
+	  "creationDate":"2026-03-01T08:00:00Z","epcisBody":{"eventList":[` + commissioning + `,` + transformation + `,` + shipping + `]}}`
+
+	job := epcisCapture(t, g, brand, doc)
+	if !job.Success || job.Captured != 3 || len(job.Mapped) != 2 ||
+		job.Mapped[0].Index != 0 || strings.Join(job.Mapped[0].Records, ",") != "items:2" ||
+		job.Mapped[1].Index != 1 || strings.Join(job.Mapped[1].Records, ",") != "lineage" {
+		t.Fatalf("capture: %+v", job)
+	}
+	// The commissioned items are genuine, through the API and the resolver.
+	var v provenance.Verification
+	gwDecode(t, g.get(t, "/v1/provenance/verify/"+beans+"/S2", "", 200).body, &v)
+	if !v.Genuine {
+		t.Fatalf("verify of a commissioned item: %+v", v)
+	}
+	if status, body := resolverGet(t, g.url+"/01/"+beans+"/21/S1", "application/json"); status != 200 || json.Unmarshal(body, &v) != nil || !v.Genuine {
+		t.Fatalf("resolver of a commissioned item: %d %s", status, body)
+	}
+	// The transformation is the roast lot's lineage.
+	var trace provenance.LotTrace
+	gwDecode(t, g.get(t, "/v1/provenance/lots/"+coffee+"/"+roast+"/trace", brand, 200).body, &trace)
+	if trace.Lot.Quantity != 40 || len(trace.Upstream) != 1 || trace.Upstream[0].GTIN != beans || trace.Upstream[0].Lot != lot {
+		t.Fatalf("trace of the roast lot: %+v", trace)
+	}
+	// The same document again is recorded and mapped once.
+	if job := epcisCapture(t, g, brand, doc); !job.Success || job.Captured != 0 || job.Duplicates != 3 || len(job.Mapped) != 0 {
+		t.Fatalf("second capture: %+v", job)
+	}
+	// Commissioning items of a lot not registered is refused, naming the event, and
+	// nothing of the document is captured.
+	bad := strings.Replace(strings.Replace(doc, "/21/S", "/21/T", 2), `lotNumber":"`+lot, `lotNumber":"NO`+lot, 1)
+	job = epcisCapture(t, g, brand, bad)
+	if job.Success || len(job.Errors) != 1 || job.Errors[0].Type != "epcisException:NoSuchResourceException" || !strings.Contains(job.Errors[0].Title, "events[0]") {
+		t.Fatalf("refused capture: %+v", job)
+	}
+	gwDecode(t, g.get(t, "/v1/provenance/verify/"+beans+"/T1", "", 200).body, &v)
+	if v.Genuine {
+		t.Fatalf("an item of a refused capture is genuine: %+v", v)
+	}
 }
