@@ -298,7 +298,9 @@ func parseUpdate(update []byte) (*cb.ConfigUpdate, error) {
 // Errors: INVALID (not an update of this channel), CONFLICT (the update adds a member
 // already present, or the configuration changed since it was computed), FORBIDDEN (a
 // signer that is no member, or not an admin, or too few organisations),
-// UNAUTHENTICATED (a signature that does not verify).
+// UNAUTHENTICATED (a signature that does not verify). An update that changes only one
+// member's own values (its MSP, as `cxl channel revoke` does) needs instead a signature of
+// that member's admin, the value's mod_policy.
 func CheckConfigUpdate(config *cb.Config, channelID string, update []byte, sigs [][]byte) ([]string, error) {
 	u, err := parseUpdate(update)
 	if err != nil {
@@ -328,6 +330,14 @@ func CheckConfigUpdate(config *cb.Config, channelID string, update []byte, sigs 
 			return nil, fmt.Errorf("signature %d: %w", i+1, err)
 		}
 		signed[org] = true
+	}
+	if owner, ok := orgOnlyUpdate(config, u); ok {
+		// The MSP value's mod_policy is relative to the organisation's group: its own
+		// Admins, which no other member's admin meets and no majority replaces.
+		if !signed[owner] {
+			return nil, cxlerr.Errorf(cxlerr.Forbidden, "the update changes only %s's own configuration (its MSP): its mod_policy is %s's Admins, so an admin of %s signs it", owner, owner, owner)
+		}
+		return []string{owner}, nil
 	}
 	members := Members(config)
 	need, rule, err := adminsNeeded(c, len(members))
@@ -432,6 +442,9 @@ func SubmitConfigUpdate(ctx context.Context, home Home, t Topology, org Org, upd
 	}
 	if _, err := CheckConfigUpdate(config, t.Channel, update, sigs); err != nil {
 		return err
+	}
+	if u, err := parseUpdate(update); err == nil && slices.Contains(removedOrgs(config, u), org.MSPID) {
+		return cxlerr.Errorf(cxlerr.Invalid, "the update removes %s: submit it as a member that stays (its peer shows the result)", org.MSPID)
 	}
 	var configSigs []*cb.ConfigSignature
 	for _, raw := range sigs {

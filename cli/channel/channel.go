@@ -3,7 +3,9 @@
 // needs: the new organisation hands over its public definition (a file, never a key); one
 // member computes the update that adds it (`add-org`); each member's admin signs that update
 // with only its own key (`sign`, one signature file per admin); one member submits it with
-// the signatures once the channel's admin policy is met (`update`).
+// the signatures once the channel's admin policy is met (`update`). Removing a member
+// (`remove-org`) goes the same way; publishing a member's CRL (`revoke`) needs only that
+// member's admin, the mod_policy of its MSP.
 package channel
 
 import (
@@ -28,9 +30,10 @@ const maxFile = 4 << 20
 func NewCmdChannel(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "channel <command>",
-		Short: "Show the channel's configuration and add members to it",
-		Long: `Show the channel's configuration and add an organisation to it. Each command acts as one
-member organisation's Admin (--msp), with that Admin's own key from CXL_HOME:
+		Short: "Show the channel's configuration, add and remove members, publish a member's CRL",
+		Long: `Show the channel's configuration, add an organisation to it or remove one, and publish a
+member's certificate revocation list. Each command acts as one member organisation's Admin
+(--msp), with that Admin's own key from CXL_HOME:
 
   cxl channel add-org org3.json --msp Org1MSP --output add-org3.pb
   cxl channel sign add-org3.pb --msp Org1MSP --output org1.sig
@@ -39,9 +42,15 @@ member organisation's Admin (--msp), with that Admin's own key from CXL_HOME:
 
 The update is submitted only when the signatures meet the channel's admin policy
 (MAJORITY Admins): too few, a signer that is no member's admin, or an organisation
-already present is a coded error and the channel does not change.`,
+already present is a coded error and the channel does not change. remove-org goes the
+same way; revoke changes only the member's own MSP, so its own admin alone signs:
+
+  cxl channel remove-org Org3MSP --msp Org1MSP --output remove-org3.pb
+  cxl channel revoke --msp Org1MSP --id staff1@org1.example.com --output revoke.pb
+  cxl channel sign revoke.pb --msp Org1MSP --output org1.sig
+  cxl channel update revoke.pb --signature org1.sig --msp Org1MSP`,
 	}
-	cmd.AddCommand(NewCmdConfig(f, nil), NewCmdAddOrg(f, nil), NewCmdSign(f, nil), NewCmdUpdate(f, nil))
+	cmd.AddCommand(NewCmdConfig(f, nil), NewCmdAddOrg(f, nil), NewCmdRemoveOrg(f, nil), NewCmdRevoke(f, nil), NewCmdSign(f, nil), NewCmdUpdate(f, nil))
 	return cmd
 }
 

@@ -1,0 +1,90 @@
+package network
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/cxledger/cxledger/cxlerr"
+	"github.com/hyperledger/fabric-config/configtx"
+	cb "github.com/hyperledger/fabric-protos-go-apiv2/common"
+)
+
+// RemoveOrgUpdate computes the configuration update (a marshalled ConfigUpdate) of
+// channelID that removes the organisation mspID from config's application organisations.
+// It changes the application group itself, so the channel's application Admins policy
+// decides (MAJORITY of the members' admins, the one removed counted among the members).
+// An organisation that is no member is NOT_FOUND; the last member cannot be removed
+// (FORBIDDEN): a channel without application organisations has no admin left to change it.
+func RemoveOrgUpdate(config *cb.Config, channelID, mspID string) ([]byte, error) {
+	members := Members(config)
+	if !slices.Contains(members, mspID) {
+		return nil, cxlerr.Errorf(cxlerr.NotFound, "%q is not a member of channel %s (members: %v)", mspID, channelID, members)
+	}
+	if len(members) == 1 {
+		return nil, cxlerr.Errorf(cxlerr.Forbidden, "%s is the last member of channel %s: removing it would leave no admin to change the channel", mspID, channelID)
+	}
+	c := configtx.New(config)
+	c.Application().RemoveOrganization(mspID)
+	update, err := c.ComputeMarshaledUpdate(channelID)
+	if err != nil {
+		return nil, fmt.Errorf("compute the configuration update: %w", err)
+	}
+	return update, nil
+}
+
+// orgOnlyUpdate says whether update changes nothing but values of one application
+// organisation whose mod_policy is that organisation's own Admins (its MSP, say), and
+// names it: such an update needs only that organisation's admin, as Fabric evaluates the
+// value's relative mod_policy in the organisation's group. Anything else ("" and false)
+// needs the channel's application Admins.
+func orgOnlyUpdate(config *cb.Config, u *cb.ConfigUpdate) (string, bool) {
+	app := config.GetChannelGroup().GetGroups()[configtx.ApplicationGroupKey]
+	channelWrite := u.GetWriteSet()
+	if channelWrite.GetVersion() != config.GetChannelGroup().GetVersion() || len(channelWrite.GetValues()) != 0 || len(channelWrite.GetPolicies()) != 0 {
+		return "", false
+	}
+	if len(channelWrite.GetGroups()) != 1 {
+		return "", false
+	}
+	write := channelWrite.GetGroups()[configtx.ApplicationGroupKey]
+	if write == nil || write.GetVersion() != app.GetVersion() || len(write.GetValues()) != 0 || len(write.GetPolicies()) != 0 {
+		return "", false
+	}
+	var changed string
+	for name, g := range write.GetGroups() {
+		current, ok := app.GetGroups()[name]
+		if !ok || g.GetVersion() != current.GetVersion() || len(g.GetGroups()) != 0 || len(g.GetPolicies()) != 0 {
+			return "", false
+		}
+		for key, v := range g.GetValues() {
+			cur, ok := current.GetValues()[key]
+			if !ok || cur.GetModPolicy() != configtx.AdminsPolicyKey || v.GetModPolicy() != configtx.AdminsPolicyKey {
+				return "", false
+			}
+			if v.GetVersion() == cur.GetVersion() {
+				continue
+			}
+			if changed != "" && changed != name {
+				return "", false
+			}
+			changed = name
+		}
+	}
+	return changed, changed != ""
+}
+
+// removedOrgs lists the members an update removes from the application group.
+func removedOrgs(config *cb.Config, u *cb.ConfigUpdate) []string {
+	app := config.GetChannelGroup().GetGroups()[configtx.ApplicationGroupKey]
+	write := u.GetWriteSet().GetGroups()[configtx.ApplicationGroupKey]
+	if write == nil || write.GetVersion() <= app.GetVersion() {
+		return nil
+	}
+	var gone []string
+	for _, name := range Members(config) {
+		if _, ok := write.GetGroups()[name]; !ok {
+			gone = append(gone, name)
+		}
+	}
+	return gone
+}
