@@ -133,7 +133,7 @@ func capture(tx *ledger.Tx, raw string) (*epcis.CaptureResult, error) {
 		}
 	}
 	seen := map[string]bool{}
-	cl := claimed{}
+	cl := newClaimed()
 	for j, p := range parsed {
 		p.stored, p.declared = values[2*j], values[2*j+1]
 		if err := captureOne(tx, p, ns, seen, cl, res); err != nil {
@@ -163,7 +163,7 @@ type parsedEvent struct {
 	stored, declared []byte
 }
 
-func captureOne(tx *ledger.Tx, p parsedEvent, ns gepcis.Namespaces, seen map[string]bool, cl claimed, res *epcis.CaptureResult) error {
+func captureOne(tx *ledger.Tx, p parsedEvent, ns gepcis.Namespaces, seen map[string]bool, cl *claimed, res *epcis.CaptureResult) error {
 	e, h := p.e, p.h
 	caller := tx.Caller()
 	if e.ErrorDeclaration != nil {

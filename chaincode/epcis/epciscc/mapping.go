@@ -37,8 +37,29 @@ type mapping struct {
 	claims []string
 }
 
-// claimed tracks the items and lots the events of one capture register.
-type claimed map[string]int
+// claimed tracks, for one capture, the items and lots its events register (claim -> event
+// index) and whether each product read so far is registered (read once per capture).
+type claimed struct {
+	claims   map[string]int
+	products map[string]bool
+}
+
+func newClaimed() *claimed {
+	return &claimed{claims: map[string]int{}, products: map[string]bool{}}
+}
+
+// registered tells whether product gtin is registered on the ledger.
+func (cl *claimed) registered(tx *ledger.Tx, gtin string) (bool, error) {
+	if found, ok := cl.products[gtin]; ok {
+		return found, nil
+	}
+	_, found, err := provenancecc.FindProduct(tx, gtin)
+	if err != nil {
+		return false, err
+	}
+	cl.products[gtin] = found
+	return found, nil
+}
 
 func itemClaim(gtin, serial string) string { return "item\x00" + gtin + "\x00" + serial }
 func lotClaim(gtin, lot string) string     { return "lot\x00" + gtin + "\x00" + lot }
@@ -48,7 +69,7 @@ func lotClaim(gtin, lot string) string     { return "lot\x00" + gtin + "\x00" + 
 // product registers those lots with their inputs. Events about products not registered on
 // the ledger, and every other event, are kept whole only (nil, nil). A mapping the
 // provenance rules refuse is the error, naming the event.
-func planMapping(tx *ledger.Tx, i int, e *gepcis.Event, ns gepcis.Namespaces, cl claimed) (*mapping, error) {
+func planMapping(tx *ledger.Tx, i int, e *gepcis.Event, ns gepcis.Namespaces, cl *claimed) (*mapping, error) {
 	var m *mapping
 	var err error
 	switch {
@@ -68,7 +89,7 @@ func planMapping(tx *ledger.Tx, i int, e *gepcis.Event, ns gepcis.Namespaces, cl
 }
 
 // write records the planned items and lots and marks them claimed by event i.
-func (m *mapping) write(tx *ledger.Tx, i int, cl claimed) error {
+func (m *mapping) write(tx *ledger.Tx, i int, cl *claimed) error {
 	for _, p := range m.lots {
 		if _, err := p.Write(tx); err != nil {
 			return err
@@ -80,14 +101,14 @@ func (m *mapping) write(tx *ledger.Tx, i int, cl claimed) error {
 		}
 	}
 	for _, c := range m.claims {
-		cl[c] = i
+		cl.claims[c] = i
 	}
 	return nil
 }
 
 // planItems plans the registration of the serialised items a commissioning event names, for
 // each of their products that is registered: the lot is the event's ilmd lot number.
-func planItems(tx *ledger.Tx, i int, e *gepcis.Event, ns gepcis.Namespaces, cl claimed) (*mapping, error) {
+func planItems(tx *ledger.Tx, i int, e *gepcis.Event, ns gepcis.Namespaces, cl *claimed) (*mapping, error) {
 	var gtins []string
 	serials := map[string][]string{}
 	for _, epc := range e.EPCList {
@@ -104,24 +125,25 @@ func planItems(tx *ledger.Tx, i int, e *gepcis.Event, ns gepcis.Namespaces, cl c
 	}
 	m := &mapping{}
 	for _, gtin := range gtins {
-		if _, found, err := provenancecc.FindProduct(tx, gtin); err != nil || !found {
-			if err != nil {
-				return nil, err
-			}
+		found, err := cl.registered(tx, gtin)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
 			continue
 		}
 		lot := e.LotNumber(ns)
 		if lot == "" {
 			return nil, cxlerr.Errorf(cxlerr.Invalid, "commissioning of items of product %s, which is registered, names no lot: give its lot number as ilmd cbvmda:lotNumber", gtin)
 		}
-		if j, ok := cl[lotClaim(gtin, lot)]; ok {
+		if j, ok := cl.claims[lotClaim(gtin, lot)]; ok {
 			return nil, cxlerr.Errorf(cxlerr.Conflict, "lot %s/%s is registered by events[%d] of this capture; commission its items in a later capture", gtin, lot, j)
 		}
 		all := serials[gtin]
 		for start := 0; start < len(all); start += itemsPerPlan {
 			chunk := all[start:min(start+itemsPerPlan, len(all))]
 			for _, s := range chunk {
-				if j, ok := cl[itemClaim(gtin, s)]; ok {
+				if j, ok := cl.claims[itemClaim(gtin, s)]; ok {
 					return nil, cxlerr.Errorf(cxlerr.Conflict, "item %s/%s is registered by events[%d] of this capture", gtin, s, j)
 				}
 				m.claims = append(m.claims, itemClaim(gtin, s))
@@ -144,7 +166,7 @@ func planItems(tx *ledger.Tx, i int, e *gepcis.Event, ns gepcis.Namespaces, cl c
 // is registered, with the event's input lots (input items stand for their lots). Lineage is
 // recorded when a lot is registered: an output lot already registered with exactly these
 // inputs is lineage already recorded, with other inputs a CONFLICT.
-func planLineage(tx *ledger.Tx, i int, e *gepcis.Event, cl claimed) (*mapping, error) {
+func planLineage(tx *ledger.Tx, i int, e *gepcis.Event, cl *claimed) (*mapping, error) {
 	type output struct {
 		ref provenance.LotRef
 		q   gepcis.Quantity
@@ -155,7 +177,7 @@ func planLineage(tx *ledger.Tx, i int, e *gepcis.Event, cl claimed) (*mapping, e
 		if err != nil || id.Kind() != gs1.Lot {
 			continue
 		}
-		_, found, err := provenancecc.FindProduct(tx, id.GTIN)
+		found, err := cl.registered(tx, id.GTIN)
 		if err != nil {
 			return nil, err
 		}
@@ -173,7 +195,7 @@ func planLineage(tx *ledger.Tx, i int, e *gepcis.Event, cl claimed) (*mapping, e
 	m := &mapping{}
 	for _, out := range outputs {
 		claim := lotClaim(out.ref.GTIN, out.ref.Lot)
-		if j, ok := cl[claim]; ok || slices.Contains(m.claims, claim) {
+		if j, ok := cl.claims[claim]; ok || slices.Contains(m.claims, claim) {
 			if !ok {
 				j = i
 			}
@@ -184,6 +206,9 @@ func planLineage(tx *ledger.Tx, i int, e *gepcis.Event, cl claimed) (*mapping, e
 			return nil, err
 		}
 		if found {
+			if existing.Owner != tx.Caller().MSP {
+				return nil, cxlerr.Errorf(cxlerr.Forbidden, "lot %s/%s belongs to %s, not %s", out.ref.GTIN, out.ref.Lot, existing.Owner, tx.Caller().MSP)
+			}
 			if !sameLots(existing.Inputs, inputs) {
 				return nil, cxlerr.Errorf(cxlerr.Conflict, "lot %s/%s is registered with inputs %s; lineage is recorded when a lot is registered and this transformation names %s",
 					out.ref.GTIN, out.ref.Lot, describeLots(existing.Inputs), describeLots(inputs))
@@ -211,10 +236,10 @@ func planLineage(tx *ledger.Tx, i int, e *gepcis.Event, cl claimed) (*mapping, e
 // inputLots are the lots a transformation consumes: its input lot classes and the lots of
 // its input items, each once, in the event's order. An input that names no lot (a product
 // class, a logistic unit) cannot be lineage.
-func inputLots(tx *ledger.Tx, e *gepcis.Event, cl claimed) ([]provenance.LotRef, error) {
+func inputLots(tx *ledger.Tx, e *gepcis.Event, cl *claimed) ([]provenance.LotRef, error) {
 	var lots []provenance.LotRef
 	add := func(r provenance.LotRef) error {
-		if j, ok := cl[lotClaim(r.GTIN, r.Lot)]; ok {
+		if j, ok := cl.claims[lotClaim(r.GTIN, r.Lot)]; ok {
 			return cxlerr.Errorf(cxlerr.Conflict, "input lot %s/%s is registered by events[%d] of this capture; transform it in a later capture", r.GTIN, r.Lot, j)
 		}
 		if !slices.Contains(lots, r) {

@@ -182,6 +182,23 @@ func TestCaptureMapsCommissioningToItems(t *testing.T) {
 	}
 }
 
+func TestCaptureMapsManyItemsInParts(t *testing.T) {
+	e := newMapEnv(t)
+	serials := make([]string, 501)
+	for i := range serials {
+		serials[i] = fmt.Sprintf("N%d", i)
+	}
+	r, err := e.capture(doc(false, commission(0, "013435", "B1", serials...)))
+	if err != nil || len(r.Mapped) != 1 || r.Mapped[0].Records[0] != "items:501" {
+		t.Fatalf("capture: %+v %v", r, err)
+	}
+	for _, s := range []string{"N0", "N499", "N500"} {
+		if it, err := e.item(beans, s); err != nil || it.Lot != "B1" {
+			t.Fatalf("item %s: %+v %v", s, it, err)
+		}
+	}
+}
+
 func TestCaptureMapsTransformationToLineage(t *testing.T) {
 	e := newMapEnv(t)
 	e.must(e.capture(doc(false, commission(0, "013435", "B1", "S1"))))
@@ -205,6 +222,12 @@ func TestCaptureMapsTransformationToLineage(t *testing.T) {
 	if err != nil || len(r.Mapped) != 1 || r.Mapped[0].Records[0] != "lineage" {
 		t.Fatalf("same lineage again: %+v %v", r, err)
 	}
+	// Another brand naming the brand's lot with the same lineage maps nothing.
+	e.stub.AsIdentity(staff(other, ledgertypes.Brand))
+	if _, err := e.capture(doc(false, transform(3, []string{"urn:epc:class:lgtin:9506000.013435.B1"}, "R1", "40"))); cxlerr.CodeOf(err) != cxlerr.Forbidden {
+		t.Fatalf("another brand's event about the lot: %v", err)
+	}
+	e.stub.AsIdentity(staff(brand, ledgertypes.Brand))
 	e.must(e.p.RegisterLot(ledgertest.Context(e.stub), provenance.RegisterLotArgs{GTIN: beans, Lot: "B2", Quantity: 5}))
 	if _, err := e.capture(doc(false, transform(2, []string{"urn:epc:class:lgtin:9506000.013435.B2"}, "R1", "40"))); cxlerr.CodeOf(err) != cxlerr.Conflict {
 		t.Fatalf("other inputs of a registered lot: %v", err)
@@ -223,6 +246,8 @@ func TestCaptureMappingRefusals(t *testing.T) {
 	}{
 		{"no lot number", []string{shipping, commission(0, "013435", "", "S1")}, 1, cxlerr.Invalid, beans + "/S1"},
 		{"unregistered lot", []string{commission(0, "013435", "B9", "S1")}, 0, cxlerr.NotFound, beans + "/S1"},
+		{"lot number too long", []string{commission(0, "013435", strings.Repeat("L", 21), "S1")}, 0, cxlerr.Invalid, beans + "/S1"},
+		{"lot number with a space", []string{commission(0, "013435", "B 1", "S1")}, 0, cxlerr.Invalid, beans + "/S1"},
 		{"someone else's product", []string{shipping, commission(0, "013437", "T1", "S1")}, 1, cxlerr.Forbidden, tea + "/S1"},
 		{"the same items twice in one capture", []string{commission(0, "013435", "B1", "S1"), commission(1, "013435", "B1", "S1")}, 1, cxlerr.Conflict, ""},
 		{"someone else's input lot", []string{transform(0, []string{"urn:epc:class:lgtin:9506000.013437.T1"}, "R1", "4")}, 0, cxlerr.Forbidden, coffee + "/R1#"},
