@@ -4,7 +4,10 @@ package test
 
 import (
 	"bufio"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"os"
@@ -18,13 +21,20 @@ import (
 	"github.com/cxledger/cxledger/network"
 )
 
+// Settings of BenchmarkCaptureCost.
+var (
+	capturePprof    = flag.String("capture.pprof", "", "host:port of a Go pprof endpoint (a peer started with CORE_PEER_PROFILE_ENABLED=true) to take a CPU profile from during each capture")
+	capturePprofOut = flag.String("capture.pprof-out", "capture", "file name prefix of the CPU profiles (<prefix>-<run>.pprof)")
+)
+
 // BenchmarkCaptureCost says where the time of an EPCIS capture goes: it captures 8
 // documents of 1,000 ObjectEvents through Org1's gateway service, 2 in flight (as
 // BenchmarkEPCIS's capture-1000 does) and then 4, and reports over each capture the CPU
 // each process of the network used per 1,000 events (from /proc), and from Org1's peer's
 // Prometheus metrics the chaincode's requests to the peer per capture by type, the
 // peer's time endorsing cxledger proposals, and its time validating and committing
-// blocks. Run it once: -bench CaptureCost -benchtime 1x.
+// blocks. Run it once: -bench CaptureCost -benchtime 1x. With -capture.pprof it also takes
+// a CPU profile of that process during each capture.
 func BenchmarkCaptureCost(b *testing.B) {
 	g := gwStart(b)
 	run := fmt.Sprintf("%06x", time.Now().UnixNano()&0xffffff)
@@ -52,15 +62,26 @@ func BenchmarkCaptureCost(b *testing.B) {
 				for d := range docs {
 					ds = append(ds, epcisBenchDoc(fmt.Sprintf("cost%s%dx%dx%d-", run, inFlight, it, d), "", time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), perDoc))
 				}
-				captureCost(b, g, peerPort, procs, ds, inFlight)
+				prof := ""
+				if *capturePprof != "" {
+					prof = fmt.Sprintf("%s-1000x%d-%d.pprof", *capturePprofOut, inFlight, it)
+				}
+				captureCost(b, g, peerPort, procs, ds, inFlight, prof)
 			}
 		})
 	}
 }
 
 // captureCost captures docs, inFlight at a time, and reports what it cost.
-func captureCost(b *testing.B, g *gwService, peerPort int, procs func() []bench.Process, docs []string, inFlight int) {
+// With profile set, a CPU profile of -capture.pprof over the first 5 s goes to that file.
+func captureCost(b *testing.B, g *gwService, peerPort int, procs func() []bench.Process, docs []string, inFlight int, profile string) {
 	b.Helper()
+	profiled := make(chan error, 1)
+	if profile != "" {
+		go func() { profiled <- cpuProfile("http://"+*capturePprof+"/debug/pprof/profile?seconds=5", profile) }()
+	} else {
+		profiled <- nil
+	}
 	before, err := peerCounters(peerPort)
 	if err != nil {
 		b.Fatal(err)
@@ -72,6 +93,11 @@ func captureCost(b *testing.B, g *gwService, peerPort int, procs func() []bench.
 	after, err := peerCounters(peerPort)
 	if err != nil {
 		b.Fatal(err)
+	}
+	if err := <-profiled; err != nil {
+		b.Logf("no CPU profile: %v", err)
+	} else if profile != "" {
+		b.Logf("CPU profile of %s over the first 5 s: %s", *capturePprof, profile)
 	}
 	b.ReportMetric(float64(n)/took.Seconds(), "events/s")
 	var total float64
@@ -103,6 +129,24 @@ func captureCost(b *testing.B, g *gwService, peerPort int, procs func() []bench.
 	b.Logf("Org1's peer: endorsing %d cxledger proposals took %.2f s in all (%.0f ms each); %d blocks validated and committed in %.2f s (state database %.2f s, block store %.2f s)",
 		int(delta["endorse:count"]), delta["endorse:sum"], 1000*delta["endorse:sum"]/proposals,
 		int(delta["block:count"]), delta["block:sum"], delta["statedb:sum"], delta["blockstore:sum"])
+}
+
+// cpuProfile gets a CPU profile from url into the file path.
+func cpuProfile(url, path string) error {
+	resp, err := http.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, resp.Body)
+	return errors.Join(err, f.Close())
 }
 
 // peerCounters reads a peer's counters that say where a transaction's time goes, from its
