@@ -38,12 +38,7 @@ var (
 func BenchmarkCaptureCost(b *testing.B) {
 	g := gwStart(b)
 	run := fmt.Sprintf("%06x", time.Now().UnixNano()&0xffffff)
-	var peerPort int
-	for _, o := range h.topo.PeerOrgs() {
-		if o.MSPID == "Org1MSP" && len(o.PeerNodes) > 0 {
-			peerPort = o.PeerNodes[0].OperationsPort
-		}
-	}
+	peerPort := org1PeerOperations()
 	procs := func() []bench.Process {
 		ps, _ := network.Processes(h.home)
 		var out []bench.Process

@@ -9,9 +9,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -231,12 +233,20 @@ func resolverRun(b *testing.B, g *gwService, name string, rate float64, warmup, 
 	if err != nil {
 		b.Fatal(err)
 	}
+	peerBefore, err := peerCounters(org1PeerOperations())
+	if err != nil {
+		b.Fatal(err)
+	}
 	cfg.Duration, cfg.Processes = duration, processes
 	res, err := bench.Run(ctx, cfg, op)
 	if err != nil {
 		b.Fatal(err)
 	}
 	after, err := cacheLookups(g.url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	peerAfter, err := peerCounters(org1PeerOperations())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -261,6 +271,16 @@ func resolverRun(b *testing.B, g *gwService, name string, rate float64, warmup, 
 	}
 	b.Logf("%s at %.0f/s: %d answered, %d failed %v, cache hit %.0f miss %.0f shared %.0f, load %.2f -> %.2f",
 		name, rate, res.Committed, res.Failed, res.FirstErrors, lookups["hit"], lookups["miss"], lookups["shared"], res.LoadAverageStart, res.LoadAverage)
+	if evaluations := peerAfter["endorse:count"] - peerBefore["endorse:count"]; evaluations > 0 {
+		var shim []string
+		for _, k := range slices.Sorted(maps.Keys(peerAfter)) {
+			if typ, ok := strings.CutPrefix(k, "shim:"); ok && peerAfter[k] > peerBefore[k] {
+				shim = append(shim, fmt.Sprintf("%s %.1f", typ, (peerAfter[k]-peerBefore[k])/evaluations))
+			}
+		}
+		b.Logf("%s: Org1's peer evaluated %.0f cxledger proposals, %.1f ms each on average; chaincode requests per proposal: %s",
+			name, evaluations, 1000*(peerAfter["endorse:sum"]-peerBefore["endorse:sum"])/evaluations, strings.Join(shim, ", "))
+	}
 	if n := res.Failures[wrongAnswer]; n > 0 {
 		b.Fatalf("%s: %d wrong answers: %s", name, n, res.FirstErrors[wrongAnswer])
 	}
@@ -466,6 +486,16 @@ func cacheLookups(base string) (map[string]float64, error) {
 		out[outcome] += v
 	}
 	return out, sc.Err()
+}
+
+// org1PeerOperations is the operations port of Org1's first peer.
+func org1PeerOperations() int {
+	for _, o := range h.topo.PeerOrgs() {
+		if o.MSPID == "Org1MSP" && len(o.PeerNodes) > 0 {
+			return o.PeerNodes[0].OperationsPort
+		}
+	}
+	return 0
 }
 
 // ms is a duration in milliseconds.
