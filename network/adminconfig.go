@@ -322,6 +322,9 @@ func CheckConfigUpdate(config *cb.Config, channelID string, update []byte, sigs 
 	if read != nil && read.GetVersion() != app.GetVersion() {
 		return nil, cxlerr.Errorf(cxlerr.Conflict, "the channel's configuration changed since the update was computed (application version %d, update read %d): compute it again", app.GetVersion(), read.GetVersion())
 	}
+	if path := staleItem(config.GetChannelGroup(), u.GetReadSet(), u.GetWriteSet(), "Channel"); path != "" {
+		return nil, cxlerr.Errorf(cxlerr.Conflict, "the channel's configuration changed since the update was computed (%s is at another version): compute it again", path)
+	}
 	c := configtx.New(config)
 	signed := map[string]bool{}
 	for i, raw := range sigs {

@@ -88,3 +88,63 @@ func removedOrgs(config *cb.Config, u *cb.ConfigUpdate) []string {
 	}
 	return gone
 }
+
+// staleItem names the first element of an update that does not apply to the current
+// configuration group cur, as the orderer would find it: an element read at a version it no
+// longer has, or one written at other than its current version plus one (version 0 when
+// new). "" when the update applies.
+func staleItem(cur, read, write *cb.ConfigGroup, path string) string {
+	if read != nil && (cur == nil || read.GetVersion() != cur.GetVersion()) {
+		return path
+	}
+	if write == nil {
+		return ""
+	}
+	if read == nil || read.GetVersion() != write.GetVersion() {
+		if !nextVersion(cur != nil, cur.GetVersion(), write.GetVersion()) {
+			return path
+		}
+	}
+	for name, w := range write.GetGroups() {
+		if p := staleItem(cur.GetGroups()[name], read.GetGroups()[name], w, path+"/"+name); p != "" {
+			return p
+		}
+	}
+	for name, r := range read.GetGroups() {
+		if _, written := write.GetGroups()[name]; !written {
+			if p := staleItem(cur.GetGroups()[name], r, nil, path+"/"+name); p != "" {
+				return p
+			}
+		}
+	}
+	for name, w := range write.GetValues() {
+		c, ok := cur.GetValues()[name]
+		if r, read := read.GetValues()[name]; read && r.GetVersion() == w.GetVersion() {
+			if !ok || c.GetVersion() != r.GetVersion() {
+				return path + "/" + name
+			}
+		} else if !nextVersion(ok, c.GetVersion(), w.GetVersion()) {
+			return path + "/" + name
+		}
+	}
+	for name, w := range write.GetPolicies() {
+		c, ok := cur.GetPolicies()[name]
+		if r, read := read.GetPolicies()[name]; read && r.GetVersion() == w.GetVersion() {
+			if !ok || c.GetVersion() != r.GetVersion() {
+				return path + "/" + name
+			}
+		} else if !nextVersion(ok, c.GetVersion(), w.GetVersion()) {
+			return path + "/" + name
+		}
+	}
+	return ""
+}
+
+// nextVersion says whether written is the version that follows an element's current one
+// (0 for an element that does not exist yet).
+func nextVersion(exists bool, current, written uint64) bool {
+	if !exists {
+		return written == 0
+	}
+	return written == current+1
+}

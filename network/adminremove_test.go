@@ -140,15 +140,22 @@ func TestRevocationUpdateNeedsOnlyTheOrganisationsAdmin(t *testing.T) {
 		}
 	}
 
-	// Published: the same CRL again is a conflict, an older one too (it would take
-	// revocations back), a newer one replaces it.
+	// Published: the same CRL again is a conflict, and so is a newer one revoking the same
+	// certificates, or an older one (it would take revocations back); a newer one replaces it.
 	applied, err := withCRL(config, "cxledger", "Org1MSP", crl)
 	if err != nil {
 		t.Fatal(err)
 	}
 	published := applied.UpdatedConfig()
+	published.ChannelGroup.Groups[configtx.ApplicationGroupKey].Groups["Org1MSP"].Values[configtx.MSPKey].Version++ // as the orderer does
+	if _, err := CheckConfigUpdate(published, "cxledger", update, [][]byte{sign(t, update, "Org1MSP", admin1)}); cxlerr.CodeOf(err) != cxlerr.Conflict || !strings.Contains(err.Error(), "Channel/Application/Org1MSP/MSP") {
+		t.Errorf("the revocation applied twice: %v", err)
+	}
 	if _, err := RevocationUpdate(published, "cxledger", "Org1MSP", crl); cxlerr.CodeOf(err) != cxlerr.Conflict {
 		t.Errorf("the same CRL again: %v", err)
+	}
+	if _, err := RevocationUpdate(published, "cxledger", "Org1MSP", org1.crl(t, now.Add(time.Minute), 42)); cxlerr.CodeOf(err) != cxlerr.Conflict || !strings.Contains(err.Error(), "the same 1 certificate") {
+		t.Errorf("a newer CRL revoking the same: %v", err)
 	}
 	if _, err := RevocationUpdate(published, "cxledger", "Org1MSP", org1.crl(t, now.Add(-time.Hour))); cxlerr.CodeOf(err) != cxlerr.Conflict {
 		t.Errorf("an older CRL: %v", err)

@@ -70,7 +70,8 @@ func caRegistrar(ctx context.Context, home Home, org Org) (*ca.Client, ca.Identi
 // revoked certificate); one older than the published one is CONFLICT, as publishing it
 // would take revocations back. The MSP value's mod_policy is the organisation's own Admins, so
 // only an admin of mspID signs this update. NOT_FOUND for an organisation that is no
-// member, CONFLICT when the very same CRL is already published.
+// member, CONFLICT when a CRL of the same CA revoking the same certificates is already
+// published.
 func RevocationUpdate(config *cb.Config, channelID, mspID string, crlData []byte) ([]byte, error) {
 	c, err := withCRL(config, channelID, mspID, crlData)
 	if err != nil {
@@ -131,6 +132,9 @@ func withCRL(config *cb.Config, channelID, mspID string, crlData []byte) (*confi
 			kept = append(kept, old)
 			continue
 		}
+		if sameSerials(old, list) {
+			return nil, cxlerr.Errorf(cxlerr.Conflict, "%s's MSP already holds a CRL of this CA revoking the same %d certificate(s)", mspID, len(list.TBSCertList.RevokedCertificates))
+		}
 		if old.TBSCertList.ThisUpdate.After(list.TBSCertList.ThisUpdate) {
 			// Replacing it would take back revocations the newer one lists.
 			return nil, cxlerr.Errorf(cxlerr.Conflict, "%s's MSP holds a newer CRL of this CA (issued %s, this one %s): get the CA's current CRL",
@@ -142,4 +146,17 @@ func withCRL(config *cb.Config, channelID, mspID string, crlData []byte) (*confi
 		return nil, cxlerr.Errorf(cxlerr.Invalid, "publish the CRL in %s's MSP: %v", mspID, err)
 	}
 	return &c, nil
+}
+
+// sameSerials says whether two CRLs revoke the same certificates.
+func sameSerials(a, b *pkix.CertificateList) bool {
+	serials := func(l *pkix.CertificateList) []string {
+		var s []string
+		for _, r := range l.TBSCertList.RevokedCertificates {
+			s = append(s, r.SerialNumber.String())
+		}
+		slices.Sort(s)
+		return s
+	}
+	return slices.Equal(serials(a), serials(b))
 }

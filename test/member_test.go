@@ -23,8 +23,10 @@ import (
 // organisation already present) change nothing; with both admins' signatures the channel
 // takes Org3; Org3's peer joins from the genesis block, catches up over the blocks, and
 // Org3's Admin approves the committed chaincode definition, and the consortium contract
-// grants Org3 a role (proposed by Org1's admin, approved by Org2's). Native only: the newcomer's
-// anchor peer is published at 127.0.0.1.
+// grants Org3 a role (proposed by Org1's admin, approved by Org2's). Finally Org3 is removed
+// again with Org1's and Org2's admins' signatures (removeMember), so later tests see the
+// channel's original members. Native only: the newcomer's anchor peer is published at
+// 127.0.0.1.
 func TestMemberJoinsRunningChannel(t *testing.T) {
 	if h.runtime == network.Docker {
 		t.Skip("a new member's peer runs natively: its anchor peer is published at 127.0.0.1, which the Docker members do not reach")
@@ -175,5 +177,83 @@ func TestMemberJoinsRunningChannel(t *testing.T) {
 	}
 	if !strings.Contains(string(out), `"active"`) {
 		t.Fatalf("Org3MSP merchant after approval: %s", out)
+	}
+
+	removeMember(t, dir, filepath.Join(admin3, "signcerts", "Admin@"+member.Org.Domain+"-cert.pem"), filepath.Join(admin3, "keystore", "priv_sk"), org2)
+}
+
+// removeMember removes Org3 again, so later tests see the channel's original members: Org3's
+// Admin (adminCert, adminKey) transacts while a member; removing a stranger is NOT_FOUND;
+// one admin of three, or a signature over another update (staleSig), is refused and changes
+// nothing; with Org1's and Org2's admins' signatures Org3 is removed and its Admin's next
+// transaction is refused, while Org1's and Org2's identities still transact. The consortium
+// contract's grant to Org3 stays on the ledger, unusable.
+func removeMember(t *testing.T, dir, adminCert, adminKey, staleSig string) {
+	org3 := healthAs(t, "Org3MSP", adminCert, adminKey, h.org(t, "Org1MSP"))
+	if err := ping(org3, "org3-member"); err != nil {
+		t.Fatalf("Org3's Admin cannot transact as a member: %v", err)
+	}
+	if _, err := h.cli("channel", "remove-org", "Org9MSP", "--msp", "Org1MSP", "-o", filepath.Join(dir, "stranger.pb")); err == nil || !strings.Contains(err.Error(), "NOT_FOUND") {
+		t.Fatalf("removing a stranger: %v", err)
+	}
+	update := filepath.Join(dir, "remove-org3.pb")
+	if _, err := h.cli("channel", "remove-org", "Org3MSP", "--msp", "Org1MSP", "-o", update); err != nil {
+		t.Fatal(err)
+	}
+	sig := func(name, msp string) string {
+		t.Helper()
+		out := filepath.Join(dir, name+"-remove.sig")
+		if _, err := h.cli("channel", "sign", update, "--msp", msp, "-o", out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	org1, org2 := sig("org1", "Org1MSP"), sig("org2", "Org2MSP")
+	seq0, _ := channelSummary(t)
+	for _, c := range []struct {
+		name string
+		sigs []string
+		want string
+	}{
+		{"one admin of three", []string{org1}, "FORBIDDEN: admins of 1 of the 3 members"},
+		{"a signature over the update that added Org3", []string{org1, staleSig}, "UNAUTHENTICATED"},
+	} {
+		args := []string{"channel", "update", update, "--msp", "Org2MSP"}
+		for _, s := range c.sigs {
+			args = append(args, "--signature", s)
+		}
+		if _, err := h.cli(args...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+	}
+	if seq, _ := channelSummary(t); seq != seq0 {
+		t.Fatalf("a refused removal changed the configuration: sequence %d -> %d", seq0, seq)
+	}
+	watch := watchRefusal(org3, time.Minute)
+	start := time.Now()
+	if _, err := h.cli("channel", "update", update, "--msp", "Org2MSP", "--signature", org1, "--signature", org2); err != nil {
+		t.Fatal(err)
+	}
+	submitted := time.Since(start)
+	r := <-watch
+	if r.err == nil {
+		t.Fatal("Org3's Admin still transacts a minute after Org3 was removed")
+	}
+	t.Logf("the removal committed and seen by Org2's peer in %s; Org3's first refused transaction %s after the submit began: %v",
+		submitted.Round(time.Millisecond), r.at.Sub(start).Round(time.Millisecond), r.err)
+	if err := ping(org3, "org3-removed"); err == nil {
+		t.Fatal("Org3's Admin transacts after Org3 was removed")
+	}
+	for _, msp := range []string{"Org1MSP", "Org2MSP"} {
+		if err := ping(h.contract(t, msp, "User1", "health"), "after-removal"); err != nil {
+			t.Fatalf("%s's User1 after Org3 was removed: %v", msp, err)
+		}
+	}
+	seq, members := channelSummary(t)
+	if seq != seq0+1 || !slices.Equal(members, []string{"Org1MSP", "Org2MSP"}) {
+		t.Fatalf("after the removal: sequence %d members %v", seq, members)
+	}
+	if _, err := h.cli("channel", "update", update, "--msp", "Org1MSP", "--signature", org1, "--signature", org2); err == nil || !strings.Contains(err.Error(), "CONFLICT") {
+		t.Fatalf("the same removal again: %v", err)
 	}
 }
