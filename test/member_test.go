@@ -183,15 +183,29 @@ func TestMemberJoinsRunningChannel(t *testing.T) {
 }
 
 // removeMember removes Org3 again, so later tests see the channel's original members: Org3's
-// Admin (adminCert, adminKey) transacts while a member; removing a stranger is NOT_FOUND;
+// Admin (adminCert, adminKey) transacts while a member; its merchant grant is revoked through
+// the consortium contract (Org1 proposes, Org2 approves); removing a stranger is NOT_FOUND;
 // one admin of three, or a signature over another update (staleSig), is refused and changes
 // nothing; with Org1's and Org2's admins' signatures Org3 is removed and its Admin's next
-// transaction is refused, while Org1's and Org2's identities still transact. The consortium
-// contract's grant to Org3 stays on the ledger, unusable.
+// transaction is refused, while Org1's and Org2's identities still transact.
 func removeMember(t *testing.T, dir, adminCert, adminKey, staleSig string) {
 	org3 := healthAs(t, "Org3MSP", adminCert, adminKey, h.org(t, "Org1MSP"))
 	if err := ping(org3, "org3-member"); err != nil {
 		t.Fatalf("Org3's Admin cannot transact as a member: %v", err)
+	}
+	// The consortium's side first: the channel configuration does not reach the ledger, where
+	// a grant in force keeps Org3 a member others could name (an order's merchant, a custody
+	// receiver) after it can no longer sign anything. Org1's admin proposes revoking it,
+	// Org2's approves.
+	if _, err := h.cli("role", "revoke", "Org3MSP", "merchant", "-p", "Org1MSP/Admin"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := h.cli("role", "approve", "Org3MSP", "merchant", "-p", "Org2MSP/Admin", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), `"revoked"`) {
+		t.Fatalf("Org3MSP merchant after its revocation was approved: %s", out)
 	}
 	if _, err := h.cli("channel", "remove-org", "Org9MSP", "--msp", "Org1MSP", "-o", filepath.Join(dir, "stranger.pb")); err == nil || !strings.Contains(err.Error(), "NOT_FOUND") {
 		t.Fatalf("removing a stranger: %v", err)
