@@ -446,8 +446,8 @@ func SubmitConfigUpdate(ctx context.Context, home Home, t Topology, org Org, upd
 	if _, err := CheckConfigUpdate(config, t.Channel, update, sigs); err != nil {
 		return err
 	}
-	if u, err := parseUpdate(update); err == nil && slices.Contains(removedOrgs(config, u), org.MSPID) {
-		return cxlerr.Errorf(cxlerr.Invalid, "the update removes %s: submit it as a member that stays (its peer shows the result)", org.MSPID)
+	if err := submitterStays(config, update, org.MSPID); err != nil {
+		return err
 	}
 	var configSigs []*cb.ConfigSignature
 	for _, raw := range sigs {

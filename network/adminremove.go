@@ -73,6 +73,19 @@ func orgOnlyUpdate(config *cb.Config, u *cb.ConfigUpdate) (string, bool) {
 	return changed, changed != ""
 }
 
+// submitterStays refuses (INVALID) to submit an update as a member it removes: the
+// submitter's peer is where the new configuration is awaited, and it would no longer have it.
+func submitterStays(config *cb.Config, update []byte, mspID string) error {
+	u, err := parseUpdate(update)
+	if err != nil {
+		return err
+	}
+	if slices.Contains(removedOrgs(config, u), mspID) {
+		return cxlerr.Errorf(cxlerr.Invalid, "the update removes %s: submit it as a member that stays (its peer shows the result)", mspID)
+	}
+	return nil
+}
+
 // removedOrgs lists the members an update removes from the application group.
 func removedOrgs(config *cb.Config, u *cb.ConfigUpdate) []string {
 	app := config.GetChannelGroup().GetGroups()[configtx.ApplicationGroupKey]

@@ -31,6 +31,14 @@ func TestRemoveOrgUpdateAndSignatures(t *testing.T) {
 	if owner, ok := orgOnlyUpdate(config, u); ok {
 		t.Fatalf("a removal counted as %s's own update", owner)
 	}
+	if err := submitterStays(config, update, "Org3MSP"); cxlerr.CodeOf(err) != cxlerr.Invalid {
+		t.Errorf("submitted as the member it removes: %v", err)
+	}
+	for _, msp := range []string{"Org1MSP", "Org2MSP"} {
+		if err := submitterStays(config, update, msp); err != nil {
+			t.Errorf("submitted as %s: %v", msp, err)
+		}
+	}
 	admin1, admin2, admin3 := org1.issue(t, "Admin1", "admin"), org2.issue(t, "Admin2", "admin"), org3.issue(t, "Admin3", "admin")
 	s1, s2, s3 := sign(t, update, "Org1MSP", admin1), sign(t, update, "Org2MSP", admin2), sign(t, update, "Org3MSP", admin3)
 	for _, c := range []struct {
