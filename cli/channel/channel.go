@@ -16,6 +16,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	cb "github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"github.com/spf13/cobra"
 
 	"github.com/cxledger/cxledger/cli/cmdutil"
@@ -93,19 +94,11 @@ func NewCmdConfig(f *cmdutil.Factory, runF func(*ConfigOptions) error) *cobra.Co
 }
 
 func configRun(ctx context.Context, opts *ConfigOptions) error {
-	home, err := opts.Home()
+	a, config, err := loadActorConfig(ctx, opts.Home, opts.MSP)
 	if err != nil {
 		return err
 	}
-	t, org, err := home.Member(opts.MSP)
-	if err != nil {
-		return err
-	}
-	config, err := network.ChannelConfig(ctx, home, t, org)
-	if err != nil {
-		return err
-	}
-	s := ConfigSummary{Channel: t.Channel, Sequence: config.GetSequence(), Members: network.Members(config)}
+	s := ConfigSummary{Channel: a.topology.Channel, Sequence: config.GetSequence(), Members: network.Members(config)}
 	if opts.JSON {
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
@@ -144,10 +137,7 @@ for the members' admins to sign; nothing is submitted.`,
 			return addOrgRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.MSP, "msp", "", "fetch the configuration as this member organisation's Admin (required)")
-	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "write the update to this file (required)")
-	_ = cmd.MarkFlagRequired("msp")
-	_ = cmd.MarkFlagRequired("output")
+	requiredFlags(cmd, &opts.MSP, "fetch the configuration as this member organisation's Admin (required)", &opts.Output, "write the update to this file (required)")
 	return cmd
 }
 
@@ -160,26 +150,18 @@ func addOrgRun(ctx context.Context, opts *AddOrgOptions) error {
 	if err != nil {
 		return err
 	}
-	home, err := opts.Home()
+	a, config, err := loadActorConfig(ctx, opts.Home, opts.MSP)
 	if err != nil {
 		return err
 	}
-	t, org, err := home.Member(opts.MSP)
+	update, err := network.AddOrgUpdate(config, a.topology.Channel, def)
 	if err != nil {
 		return err
 	}
-	config, err := network.ChannelConfig(ctx, home, t, org)
-	if err != nil {
+	if err := writeFile(opts.Output, "update", update); err != nil {
 		return err
 	}
-	update, err := network.AddOrgUpdate(config, t.Channel, def)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(opts.Output, update, 0o644); err != nil {
-		return fmt.Errorf("write update: %w", err)
-	}
-	fmt.Fprintf(opts.IO.ErrOut, "wrote the update adding %s to %s (configuration sequence %d) to %s\n", def.MSPID, t.Channel, config.GetSequence(), opts.Output)
+	fmt.Fprintf(opts.IO.ErrOut, "wrote the update adding %s to %s (configuration sequence %d) to %s\n", def.MSPID, a.topology.Channel, config.GetSequence(), opts.Output)
 	return nil
 }
 
@@ -215,12 +197,9 @@ CXL_HOME, or --cert and --key name another admin's files; it never leaves this m
 			return signRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.MSP, "msp", "", "sign as an admin of this organisation (required)")
+	requiredFlags(cmd, &opts.MSP, "sign as an admin of this organisation (required)", &opts.Output, "write the signature to this file (required)")
 	cmd.Flags().StringVar(&opts.Cert, "cert", "", "the admin's certificate (PEM file); default the organisation's Admin in CXL_HOME")
 	cmd.Flags().StringVar(&opts.Key, "key", "", "the admin's private key (PEM file)")
-	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "write the signature to this file (required)")
-	_ = cmd.MarkFlagRequired("msp")
-	_ = cmd.MarkFlagRequired("output")
 	return cmd
 }
 
@@ -231,22 +210,18 @@ func signRun(opts *SignOptions) error {
 	}
 	files := network.IdentityInfo{Cert: opts.Cert, Key: opts.Key}
 	if opts.Cert == "" {
-		home, err := opts.Home()
+		a, err := loadActor(opts.Home, opts.MSP)
 		if err != nil {
 			return err
 		}
-		_, org, err := home.Member(opts.MSP)
-		if err != nil {
-			return err
-		}
-		files = home.AdminIdentity(org)
+		files = a.home.AdminIdentity(a.org)
 	}
 	sig, err := network.SignConfigUpdate(update, opts.MSP, files)
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(opts.Output, sig, 0o644); err != nil {
-		return fmt.Errorf("write signature: %w", err)
+	if err := writeFile(opts.Output, "signature", sig); err != nil {
+		return err
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "signed %s as %s (%s) into %s\n", opts.Update, opts.MSP, files.Cert, opts.Output)
 	return nil
@@ -302,18 +277,65 @@ func updateRun(ctx context.Context, opts *UpdateOptions) error {
 		}
 		sigs = append(sigs, s)
 	}
-	home, err := opts.Home()
+	a, err := loadActor(opts.Home, opts.MSP)
 	if err != nil {
 		return err
 	}
-	t, org, err := home.Member(opts.MSP)
+	if err := network.SubmitConfigUpdate(ctx, a.home, a.topology, a.org, update, sigs); err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "channel %s updated\n", a.topology.Channel)
+	return nil
+}
+
+// actor is the member organisation a command acts as, through its Admin in CXL_HOME.
+type actor struct {
+	home     network.Home
+	topology network.Topology
+	org      network.Org
+}
+
+// loadActor loads the network in CXL_HOME and its member organisation mspID.
+func loadActor(home func() (network.Home, error), mspID string) (actor, error) {
+	h, err := home()
 	if err != nil {
-		return err
+		return actor{}, err
 	}
-	if err := network.SubmitConfigUpdate(ctx, home, t, org, update, sigs); err != nil {
-		return err
+	t, org, err := h.Member(mspID)
+	if err != nil {
+		return actor{}, err
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "channel %s updated\n", t.Channel)
+	return actor{home: h, topology: t, org: org}, nil
+}
+
+// loadActorConfig is loadActor and the channel's current configuration, fetched as the
+// organisation's Admin.
+func loadActorConfig(ctx context.Context, home func() (network.Home, error), mspID string) (actor, *cb.Config, error) {
+	a, err := loadActor(home, mspID)
+	if err != nil {
+		return actor{}, nil, err
+	}
+	config, err := network.ChannelConfig(ctx, a.home, a.topology, a.org)
+	if err != nil {
+		return actor{}, nil, err
+	}
+	return a, config, nil
+}
+
+// requiredFlags adds the required flags --msp (the organisation acted as) and --output, -o
+// (the file written), with their usage texts.
+func requiredFlags(cmd *cobra.Command, msp *string, mspUsage string, output *string, outputUsage string) {
+	cmd.Flags().StringVar(msp, "msp", "", mspUsage)
+	cmd.Flags().StringVarP(output, "output", "o", "", outputUsage)
+	_ = cmd.MarkFlagRequired("msp")
+	_ = cmd.MarkFlagRequired("output")
+}
+
+// writeFile writes what cxl hands over (an update, a signature) to path.
+func writeFile(path, what string, data []byte) error {
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", what, err)
+	}
 	return nil
 }
 

@@ -3,7 +3,6 @@ package channel
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -43,34 +42,23 @@ removed (FORBIDDEN).`,
 			return removeOrgRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.MSP, "msp", "", "fetch the configuration as this member organisation's Admin (required)")
-	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "write the update to this file (required)")
-	_ = cmd.MarkFlagRequired("msp")
-	_ = cmd.MarkFlagRequired("output")
+	requiredFlags(cmd, &opts.MSP, "fetch the configuration as this member organisation's Admin (required)", &opts.Output, "write the update to this file (required)")
 	return cmd
 }
 
 func removeOrgRun(ctx context.Context, opts *RemoveOrgOptions) error {
-	home, err := opts.Home()
+	a, config, err := loadActorConfig(ctx, opts.Home, opts.MSP)
 	if err != nil {
 		return err
 	}
-	t, org, err := home.Member(opts.MSP)
+	update, err := network.RemoveOrgUpdate(config, a.topology.Channel, opts.Remove)
 	if err != nil {
 		return err
 	}
-	config, err := network.ChannelConfig(ctx, home, t, org)
-	if err != nil {
+	if err := writeFile(opts.Output, "update", update); err != nil {
 		return err
 	}
-	update, err := network.RemoveOrgUpdate(config, t.Channel, opts.Remove)
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(opts.Output, update, 0o644); err != nil {
-		return fmt.Errorf("write update: %w", err)
-	}
-	fmt.Fprintf(opts.IO.ErrOut, "wrote the update removing %s from %s (configuration sequence %d) to %s\n", opts.Remove, t.Channel, config.GetSequence(), opts.Output)
+	fmt.Fprintf(opts.IO.ErrOut, "wrote the update removing %s from %s (configuration sequence %d) to %s\n", opts.Remove, a.topology.Channel, config.GetSequence(), opts.Output)
 	return nil
 }
 
@@ -113,13 +101,10 @@ counts for it, and ` + "`cxl channel update`" + ` submits it.`,
 			return revokeRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.MSP, "msp", "", "the member organisation whose CRL is published, acting as its Admin (required)")
+	requiredFlags(cmd, &opts.MSP, "the member organisation whose CRL is published, acting as its Admin (required)", &opts.Output, "write the update to this file (required)")
 	cmd.Flags().StringVar(&opts.ID, "id", "", "revoke this identity at the organisation's CA first")
 	cmd.Flags().StringVar(&opts.Reason, "reason", "", "the revocation's RFC 5280 reason, such as keycompromise (with --id)")
 	cmd.Flags().StringVar(&opts.CRL, "crl", "", "publish this CRL (PEM or DER) instead of the CA's current one")
-	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "write the update to this file (required)")
-	_ = cmd.MarkFlagRequired("msp")
-	_ = cmd.MarkFlagRequired("output")
 	return cmd
 }
 
@@ -132,37 +117,29 @@ func revokeRun(ctx context.Context, opts *RevokeOptions) error {
 		}
 		crl = data
 	}
-	home, err := opts.Home()
-	if err != nil {
-		return err
-	}
-	t, org, err := home.Member(opts.MSP)
-	if err != nil {
-		return err
-	}
-	config, err := network.ChannelConfig(ctx, home, t, org)
+	a, config, err := loadActorConfig(ctx, opts.Home, opts.MSP)
 	if err != nil {
 		return err
 	}
 	if opts.ID != "" {
-		revoked, err := network.RevokeAtCA(ctx, home, org, opts.ID, opts.Reason)
+		revoked, err := network.RevokeAtCA(ctx, a.home, a.org, opts.ID, opts.Reason)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(opts.IO.ErrOut, "%s's CA revoked %d certificate(s) of %s\n", org.MSPID, len(revoked), opts.ID)
+		fmt.Fprintf(opts.IO.ErrOut, "%s's CA revoked %d certificate(s) of %s\n", a.org.MSPID, len(revoked), opts.ID)
 	}
 	if crl == nil {
-		if crl, err = network.CurrentCRL(ctx, home, org); err != nil {
+		if crl, err = network.CurrentCRL(ctx, a.home, a.org); err != nil {
 			return err
 		}
 	}
-	update, err := network.RevocationUpdate(config, t.Channel, org.MSPID, crl)
+	update, err := network.RevocationUpdate(config, a.topology.Channel, a.org.MSPID, crl)
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(opts.Output, update, 0o644); err != nil {
-		return fmt.Errorf("write update: %w", err)
+	if err := writeFile(opts.Output, "update", update); err != nil {
+		return err
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "wrote the update publishing %s's CRL in %s (configuration sequence %d) to %s: an admin of %s signs it\n", org.MSPID, t.Channel, config.GetSequence(), opts.Output, org.MSPID)
+	fmt.Fprintf(opts.IO.ErrOut, "wrote the update publishing %s's CRL in %s (configuration sequence %d) to %s: an admin of %s signs it\n", a.org.MSPID, a.topology.Channel, config.GetSequence(), opts.Output, a.org.MSPID)
 	return nil
 }
