@@ -20,10 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hyperledger/fabric-gateway/pkg/client"
-
 	"github.com/cxledger/cxledger/cxlerr"
-	"github.com/cxledger/cxledger/gateway/fabric"
 	"github.com/cxledger/cxledger/network"
 	"github.com/cxledger/cxledger/network/ca"
 )
@@ -93,6 +90,38 @@ func (o caOrg) bootstrap(t *testing.T, ctx context.Context) ca.Identity {
 		t.Fatal(err)
 	}
 	return enrolNew(t, ctx, o.client(t), network.CABootstrapID, strings.TrimSpace(string(secret)))
+}
+
+// registerMerchant registers a new staff identity at o's CA, through its bootstrap
+// registrar, with cxl.roles=merchant in its enrolment certificates and one enrolment
+// allowed; it returns the CA's client, the identity's ID and its one-time secret.
+func (o caOrg) registerMerchant(t *testing.T, ctx context.Context, c *ca.Client, boot ca.Identity) (id, secret string) {
+	t.Helper()
+	id = uniqueID("staff", o.org)
+	secret, err := c.Register(ctx, boot, ca.Registration{ID: id, Type: "client", MaxEnrollments: 1,
+		Attrs: []ca.Attribute{{Name: network.RolesAttribute, Value: "merchant", ECert: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id, secret
+}
+
+// writeIdentity writes certPEM and key (PKCS #8, mode 0600) into dir as cert.pem and
+// key.pem, and returns their paths.
+func writeIdentity(t *testing.T, dir string, certPEM []byte, key *ecdsa.PrivateKey) (certFile, keyFile string) {
+	t.Helper()
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, certPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return certFile, keyFile
 }
 
 func enrolNew(t *testing.T, ctx context.Context, c *ca.Client, id, secret string) ca.Identity {
@@ -223,12 +252,7 @@ func TestCARegistersAndEnrolsStaff(t *testing.T) {
 	o := caOrgs(t)[0]
 	boot := o.bootstrap(t, ctx)
 	c := o.client(t)
-	id := uniqueID("staff", o.org)
-	secret, err := c.Register(ctx, boot, ca.Registration{ID: id, Type: "client", MaxEnrollments: 1,
-		Attrs: []ca.Attribute{{Name: network.RolesAttribute, Value: "merchant", ECert: true}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id, secret := o.registerMerchant(t, ctx, c, boot)
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if _, _, err := c.Enroll(ctx, id, secret+"x", key, ca.EnrollOptions{}); cxlerr.CodeOf(err) != cxlerr.Unauthenticated {
 		t.Fatalf("wrong secret: %v, want UNAUTHENTICATED", err)
@@ -258,20 +282,8 @@ func TestCARegistersAndEnrolsStaff(t *testing.T) {
 	}
 
 	// The channel takes the CA's certificate as a member of the organisation.
-	dir := t.TempDir()
-	keyDER, _ := x509.MarshalPKCS8PrivateKey(key)
-	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	os.WriteFile(certFile, certPEM, 0o644)
-	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600)
-	p := o.profile.Peers[0]
-	conn, err := fabric.Connect(fabric.Identity{MSPID: o.org.MSPID, CertPath: certFile, KeyPath: keyFile},
-		fabric.Peer{Address: p.Address, TLSRootCertPath: p.TLSRootCert}, fabric.DefaultTimeouts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	health := conn.Gateway.GetNetwork(h.profile.Channel).GetContractWithName(h.profile.Chaincode, "health")
-	if _, err := health.Submit("Ping", client.WithArguments("ca-staff")); err != nil {
+	certFile, keyFile := writeIdentity(t, t.TempDir(), certPEM, key)
+	if err := ping(healthAs(t, o.org.MSPID, certFile, keyFile, o.profile), "ca-staff"); err != nil {
 		t.Fatalf("a CA-enrolled staff identity cannot transact: %v", err)
 	}
 }

@@ -7,10 +7,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/x509"
-	"encoding/json"
-	"encoding/pem"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,24 +18,6 @@ import (
 	"github.com/cxledger/cxledger/network"
 	"github.com/cxledger/cxledger/network/ca"
 )
-
-// channelSummary is the channel's configuration sequence and members, as Org2's admin
-// reads them with `cxl channel config`.
-func channelSummary(t *testing.T) (uint64, []string) {
-	t.Helper()
-	out, err := h.cli("channel", "config", "--msp", "Org2MSP", "--json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s struct {
-		Sequence uint64   `json:"sequence"`
-		Members  []string `json:"members"`
-	}
-	if err := json.Unmarshal(out, &s); err != nil {
-		t.Fatalf("config %s: %v", out, err)
-	}
-	return s.Sequence, s.Members
-}
 
 // healthAs is the health contract for the identity in certFile and keyFile of mspID,
 // through the first peer of the organisation via.
@@ -95,22 +73,14 @@ func TestRevokedIdentityIsRefused(t *testing.T) {
 	o := caOrgs(t)[0]
 	boot := o.bootstrap(t, ctx)
 	c := o.client(t)
-	id := uniqueID("staff", o.org)
-	secret, err := c.Register(ctx, boot, ca.Registration{ID: id, Type: "client", MaxEnrollments: 1,
-		Attrs: []ca.Attribute{{Name: network.RolesAttribute, Value: "merchant", ECert: true}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id, secret := o.registerMerchant(t, ctx, c, boot)
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	certPEM, _, err := c.Enroll(ctx, id, secret, key, ca.EnrollOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	keyDER, _ := x509.MarshalPKCS8PrivateKey(key)
-	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	os.WriteFile(certFile, certPEM, 0o644)
-	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600)
+	certFile, keyFile := writeIdentity(t, dir, certPEM, key)
 	staff := healthAs(t, o.org.MSPID, certFile, keyFile, o.profile)
 	user1 := h.contract(t, "Org1MSP", "User1", "health")
 	org2 := h.contract(t, "Org2MSP", "User1", "health")
@@ -128,40 +98,20 @@ func TestRevokedIdentityIsRefused(t *testing.T) {
 		t.Fatalf("revoked at the CA only, before the CRL is published: %v", err)
 	}
 	sig := func(name, msp string, files ...string) string {
-		t.Helper()
-		out := filepath.Join(dir, name+".sig")
-		if _, err := h.cli(append([]string{"channel", "sign", update, "--msp", msp, "-o", out}, files...)...); err != nil {
-			t.Fatal(err)
-		}
-		return out
+		return signUpdate(t, update, filepath.Join(dir, name+".sig"), msp, files...)
 	}
 	org1Sig, org2Sig := sig("org1", "Org1MSP"), sig("org2", "Org2MSP")
 	u1 := h.org(t, "Org1MSP").Users["User1"]
 	clientSig := sig("user1", "Org1MSP", "--cert", u1.Cert, "--key", u1.Key)
-	for _, c := range []struct {
-		name string
-		sigs []string
-		want string
-	}{
+	expectRefusedUpdates(t, update, "Org1MSP", seq0, []updateRefusal{
 		{"no signature", nil, "FORBIDDEN: the update changes only Org1MSP's own configuration"},
 		{"another member's admin", []string{org2Sig}, "an admin of Org1MSP signs it"},
 		{"Org1's client", []string{clientSig}, `FORBIDDEN: signer "User1@org1.example.com" is not an admin`},
-	} {
-		args := []string{"channel", "update", update, "--msp", "Org1MSP"}
-		for _, s := range c.sigs {
-			args = append(args, "--signature", s)
-		}
-		if _, err := h.cli(args...); err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s: %v, want %q", c.name, err, c.want)
-		}
-	}
-	if seq, _ := channelSummary(t); seq != seq0 {
-		t.Fatalf("a refused update changed the configuration: sequence %d -> %d", seq0, seq)
-	}
+	})
 
 	watch := watchRefusal(staff, time.Minute)
 	start := time.Now()
-	if _, err := h.cli("channel", "update", update, "--msp", "Org1MSP", "--signature", org1Sig); err != nil {
+	if err := channelUpdate(update, "Org1MSP", org1Sig); err != nil {
 		t.Fatal(err)
 	}
 	submitted := time.Since(start)
@@ -183,7 +133,7 @@ func TestRevokedIdentityIsRefused(t *testing.T) {
 	if seq, _ := channelSummary(t); seq != seq0+1 {
 		t.Fatalf("sequence %d after the CRL, want %d", seq, seq0+1)
 	}
-	if _, err := h.cli("channel", "update", update, "--msp", "Org1MSP", "--signature", org1Sig); err == nil || !strings.Contains(err.Error(), "CONFLICT") {
+	if err := channelUpdate(update, "Org1MSP", org1Sig); err == nil || !strings.Contains(err.Error(), "CONFLICT") {
 		t.Fatalf("the same update again: %v", err)
 	}
 	if _, err := h.cli("channel", "revoke", "--msp", "Org1MSP", "-o", filepath.Join(dir, "again.pb")); err == nil || !strings.Contains(err.Error(), "CONFLICT: Org1MSP's MSP already holds a CRL of this CA revoking the same") {
