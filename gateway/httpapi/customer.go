@@ -2,13 +2,10 @@ package httpapi
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -265,11 +262,7 @@ func (s *Server) authenticateCustomer(r *http.Request, certPEM string, body []by
 // IDEMPOTENCY_MISMATCH.
 func (s *Server) customerPrepare(w http.ResponseWriter, r *http.Request) {
 	cfg := s.customerConfig()
-	if err := jsonContent(r); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	body, err := s.readBody(w, r)
+	body, err := s.jsonBody(w, r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -303,33 +296,18 @@ func (s *Server) customerPrepare(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, err)
 			return
 		}
-		sum := sha256.Sum256(append([]byte(op.Name()+"\n"), pr.Request...))
-		sess.fingerprint = hex.EncodeToString(sum[:])
+		sess.fingerprint = fingerprint(op.Name(), []byte(pr.Request))
 		sess.key = cust.principal() + "\x00" + key
-		ticket, existing, err := s.opts.Store.Begin(cust.principal(), key, sess.fingerprint, op.Name())
-		switch {
-		case errors.Is(err, store.ErrInFlight):
-			if prev := s.customers.again(sess); prev != nil {
+		sess.ticket = s.begin(w, r, cust.principal(), key, sess.fingerprint, op.Name(), func() bool {
+			prev := s.customers.again(sess)
+			if prev != nil {
 				writeJSON(w, http.StatusOK, Prepared{TransactionID: prev.TransactionID, Proposal: prev.Bytes, Digest: prev.Digest})
-				return
 			}
-			e := cxlerr.Errorf(cxlerr.Conflict, "a request with this Idempotency-Key is still in progress; retry later to get its outcome")
-			e.Retryable = true
-			s.writeError(w, r, e)
-			return
-		case errors.Is(err, store.ErrMismatch):
-			s.writeError(w, r, cxlerr.Errorf(cxlerr.IdempotencyMismatch, "this Idempotency-Key was used for a different request (%s); use a new key", existing.Operation).WithTransaction(existing.TxID))
-			return
-		case err != nil:
-			s.writeError(w, r, fmt.Errorf("begin %s: %w", op.Name(), err))
-			return
-		case existing != nil:
-			s.opts.Metrics.Replay()
-			w.Header().Set("Idempotent-Replayed", "true")
-			s.writeRecord(w, r, existing)
+			return prev != nil
+		})
+		if sess.ticket == nil {
 			return
 		}
-		sess.ticket = ticket
 	}
 	if err := s.customers.admit(sess); err != nil {
 		s.abandon(sess, err)
@@ -392,15 +370,8 @@ func truncate(v string) string {
 // signedRequest decodes a Signed body and finds its session in state want, moving it to
 // next; the signature is checked against the session's certificate over digest(session).
 func (s *Server) signedRequest(w http.ResponseWriter, r *http.Request, want, next sessionState, digest func(*session) []byte) (*session, []byte, error) {
-	if err := jsonContent(r); err != nil {
-		return nil, nil, err
-	}
-	body, err := s.readBody(w, r)
-	if err != nil {
-		return nil, nil, err
-	}
 	var sr Signed
-	if err := strictjson.Decode(body, &sr, int(s.opts.Limits.BodyBytes)); err != nil {
+	if err := s.decodeJSON(w, r, &sr); err != nil {
 		return nil, nil, err
 	}
 	if sr.TransactionID == "" || len(sr.TransactionID) > 128 || len(sr.Signature) == 0 {

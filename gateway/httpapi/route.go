@@ -126,11 +126,7 @@ func operationRoute(op *ledgerapi.Operation) Route {
 // submit serves a transaction: a JSON body decoded strictly into op's request and
 // validated, then run at most once per Idempotency-Key.
 func (s *Server) submit(op *ledgerapi.Operation, w http.ResponseWriter, r *http.Request) {
-	if err := jsonContent(r); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	body, err := s.readBody(w, r)
+	body, err := s.jsonBody(w, r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -264,6 +260,15 @@ func validUTF8(r *http.Request) error {
 	return nil
 }
 
+// jsonBody is the request's body, declared as JSON (see jsonContent), read up to the size
+// limit.
+func (s *Server) jsonBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if err := jsonContent(r); err != nil {
+		return nil, err
+	}
+	return s.readBody(w, r)
+}
+
 // readBody reads the request body up to the size limit.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.Limits.BodyBytes))
@@ -315,25 +320,8 @@ func (s *Server) mutate(w http.ResponseWriter, r *http.Request, op string, body 
 		s.writeError(w, r, err)
 		return
 	}
-	p := principalOf(r.Context())
-	sum := sha256.Sum256(append([]byte(op+"\n"), body...))
-	ticket, existing, err := s.opts.Store.Begin(p.Name, key, hex.EncodeToString(sum[:]), op)
-	switch {
-	case errors.Is(err, store.ErrInFlight):
-		e := cxlerr.Errorf(cxlerr.Conflict, "a request with this Idempotency-Key is still in progress; retry later to get its outcome")
-		e.Retryable = true
-		s.writeError(w, r, e)
-		return
-	case errors.Is(err, store.ErrMismatch):
-		s.writeError(w, r, cxlerr.Errorf(cxlerr.IdempotencyMismatch, "this Idempotency-Key was used for a different request (%s); use a new key", existing.Operation).WithTransaction(existing.TxID))
-		return
-	case err != nil:
-		s.writeError(w, r, fmt.Errorf("begin %s: %w", op, err))
-		return
-	case existing != nil:
-		s.opts.Metrics.Replay()
-		w.Header().Set("Idempotent-Replayed", "true")
-		s.writeRecord(w, r, existing)
+	ticket := s.begin(w, r, principalOf(r.Context()).Name, key, fingerprint(op, body), op, nil)
+	if ticket == nil {
 		return
 	}
 	t, err := s.transportFor(r, ticket)
@@ -357,6 +345,44 @@ func (s *Server) mutate(w http.ResponseWriter, r *http.Request, op string, body 
 		return
 	}
 	s.writeRecord(w, r, rec)
+}
+
+// fingerprint identifies a request of op with body under its Idempotency-Key: a repeat
+// with another fingerprint is another request.
+func fingerprint(op string, body []byte) string {
+	sum := sha256.Sum256(append([]byte(op+"\n"), body...))
+	return hex.EncodeToString(sum[:])
+}
+
+// begin records principal's Idempotency-Key key for a request of op with fingerprint fp
+// and returns the ticket to run it under. When there is nothing to run it answers and
+// returns nil: a repeat gets the recorded outcome, a request whose twin is still running
+// 409 (unless inFlight, when not nil, answered for it and returned true), a different
+// request with the key 422.
+func (s *Server) begin(w http.ResponseWriter, r *http.Request, principal, key, fp, op string, inFlight func() bool) *store.Ticket {
+	ticket, existing, err := s.opts.Store.Begin(principal, key, fp, op)
+	switch {
+	case errors.Is(err, store.ErrInFlight):
+		if inFlight != nil && inFlight() {
+			return nil
+		}
+		e := cxlerr.Errorf(cxlerr.Conflict, "a request with this Idempotency-Key is still in progress; retry later to get its outcome")
+		e.Retryable = true
+		s.writeError(w, r, e)
+		return nil
+	case errors.Is(err, store.ErrMismatch):
+		s.writeError(w, r, cxlerr.Errorf(cxlerr.IdempotencyMismatch, "this Idempotency-Key was used for a different request (%s); use a new key", existing.Operation).WithTransaction(existing.TxID))
+		return nil
+	case err != nil:
+		s.writeError(w, r, fmt.Errorf("begin %s: %w", op, err))
+		return nil
+	case existing != nil:
+		s.opts.Metrics.Replay()
+		w.Header().Set("Idempotent-Replayed", "true")
+		s.writeRecord(w, r, existing)
+		return nil
+	}
+	return ticket
 }
 
 // committedBody is the answer to a committed mutation: the contract's result as the
