@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
-	"fmt"
 	"net/http"
 	"reflect"
 	"slices"
@@ -454,35 +453,14 @@ func (s *Server) customerEvaluate(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.RequestTimeout)
 	defer cancel()
 	raw, err := s.customerConfig().Ledger.EvaluateSigned(ctx, sess.proposal.Bytes, sig)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if len(raw) == 0 {
-		raw = json.RawMessage("null")
-	}
-	if !json.Valid(raw) {
-		s.writeError(w, r, fmt.Errorf("the answer of %s is not JSON", sess.op.Name()))
-		return
-	}
-	writeRaw(w, http.StatusOK, raw)
+	s.writeEvaluated(w, r, sess.op.Name(), raw, err)
 }
 
 // finishSession ends a transaction's session with its outcome, recorded under its
 // Idempotency-Key, and answers with it.
 func (s *Server) finishSession(w http.ResponseWriter, r *http.Request, sess *session, block uint64, runErr error) {
 	s.customers.set(sess, sessDone)
-	rec, err := sess.ticket.Finish(block, runErr)
-	if err != nil {
-		s.log.Error("record outcome", "request_id", infoOf(r.Context()).id, "operation", sess.op.Name(), "error", err)
-		if runErr != nil {
-			s.writeError(w, r, runErr)
-			return
-		}
-		s.writeError(w, r, fmt.Errorf("record outcome of %s: %w", sess.op.Name(), err))
-		return
-	}
-	s.writeRecord(w, r, rec)
+	s.finish(w, r, sess.ticket, sess.op.Name(), block, runErr)
 }
 
 // abandon frees the Idempotency-Key of a session that ends before its transaction was

@@ -162,6 +162,12 @@ func (s *Server) evaluate(op *ledgerapi.Operation, w http.ResponseWriter, r *htt
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.RequestTimeout)
 	defer cancel()
 	raw, err := t.Evaluate(ctx, op, req)
+	s.writeEvaluated(w, r, op.Name(), raw, err)
+}
+
+// writeEvaluated answers with the ledger's JSON answer to a query of op as it is (null
+// when empty), or with err.
+func (s *Server) writeEvaluated(w http.ResponseWriter, r *http.Request, op string, raw json.RawMessage, err error) {
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -170,7 +176,7 @@ func (s *Server) evaluate(op *ledgerapi.Operation, w http.ResponseWriter, r *htt
 		raw = json.RawMessage("null")
 	}
 	if !json.Valid(raw) {
-		s.writeError(w, r, fmt.Errorf("the answer of %s is not JSON", op.Name()))
+		s.writeError(w, r, fmt.Errorf("the answer of %s is not JSON", op))
 		return
 	}
 	writeRaw(w, http.StatusOK, raw)
@@ -333,6 +339,12 @@ func (s *Server) mutate(w http.ResponseWriter, r *http.Request, op string, body 
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.opts.RequestTimeout)
 	defer cancel()
 	block, runErr := run(ctx, t)
+	s.finish(w, r, ticket, op, block, runErr)
+}
+
+// finish records a transaction's outcome (its block, or runErr) under its Idempotency-Key
+// ticket and answers with it.
+func (s *Server) finish(w http.ResponseWriter, r *http.Request, ticket *store.Ticket, op string, block uint64, runErr error) {
 	rec, err := ticket.Finish(block, runErr)
 	if err != nil {
 		// The outcome could not be recorded; answer with it all the same.
