@@ -2,7 +2,6 @@ package transport
 
 import (
 	"crypto/ecdsa"
-	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -49,22 +48,11 @@ func NewCustomer(p cmdutil.Profile) (*Customer, error) {
 // HTTPClient is an HTTP client that verifies an https service against the CA certificates
 // of the PEM file ca, or the system's roots when ca is empty.
 func HTTPClient(ca string) (*http.Client, error) {
-	hc := &http.Client{Timeout: time.Minute}
-	if ca == "" {
-		return hc, nil
-	}
-	data, err := os.ReadFile(ca)
+	t, err := caTransport(ca)
 	if err != nil {
-		return nil, cmdutil.UsageErrorf("gateway CA: %v", err)
+		return nil, err
 	}
-	roots := x509.NewCertPool()
-	if !roots.AppendCertsFromPEM(data) {
-		return nil, cmdutil.UsageErrorf("gateway CA: %s holds no PEM certificate", ca)
-	}
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
-	hc.Transport = t
-	return hc, nil
+	return &http.Client{Timeout: time.Minute, Transport: t}, nil
 }
 
 // readCustomerKey reads an ECDSA private key (PKCS#8 or SEC 1) from a file that only its

@@ -31,22 +31,32 @@ var _ cmdutil.Client = (*Gateway)(nil)
 // certificates of the PEM file ca (a member's gateway: its organisation's TLS root), or
 // the system's roots when ca is empty; never accepted unverified.
 func NewGateway(url, apiKey, ca string) (*Gateway, error) {
-	var next http.RoundTripper = http.DefaultTransport
-	if ca != "" {
-		data, err := os.ReadFile(ca)
-		if err != nil {
-			return nil, cmdutil.UsageErrorf("gateway CA: %v", err)
-		}
-		roots := x509.NewCertPool()
-		if !roots.AppendCertsFromPEM(data) {
-			return nil, cmdutil.UsageErrorf("gateway CA: %s holds no PEM certificate", ca)
-		}
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
-		next = t
+	next, err := caTransport(ca)
+	if err != nil {
+		return nil, err
 	}
 	rt := &explain{next: next, url: strings.TrimSuffix(url, "/"), keyless: apiKey == ""}
 	return &Gateway{Client: client.New(url, apiKey, client.WithHTTPClient(&http.Client{Transport: rt})), url: url}, nil
+}
+
+// caTransport is the HTTP transport to a gateway service: it verifies an https service
+// against the CA certificates of the PEM file ca, or the system's roots when ca is empty
+// (http.DefaultTransport).
+func caTransport(ca string) (http.RoundTripper, error) {
+	if ca == "" {
+		return http.DefaultTransport, nil
+	}
+	data, err := os.ReadFile(ca)
+	if err != nil {
+		return nil, cmdutil.UsageErrorf("gateway CA: %v", err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(data) {
+		return nil, cmdutil.UsageErrorf("gateway CA: %s holds no PEM certificate", ca)
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	return t, nil
 }
 
 // Target names the service.
