@@ -103,17 +103,10 @@ func otherKey(v string) (string, bool) {
 		}
 		return "", false
 	}
-	if !hasPrefixFold(v, "https://") && !hasPrefixFold(v, "http://") {
+	segs, ok := uriPath(v)
+	if !ok {
 		return "", false
 	}
-	_, after, _ := strings.Cut(v, "://")
-	slash := strings.IndexByte(after, '/')
-	if slash < 0 {
-		return "", false
-	}
-	path, _, _ := strings.Cut(after[slash:], "?")
-	path, _, _ = strings.Cut(path, "#")
-	segs := strings.Split(path[1:], "/")
 	for i := 0; i+1 < len(segs); i++ {
 		switch segs[i] {
 		case "253", "255", "401", "402", "8003", "8004", "8006", "8010", "8017", "8018":
@@ -123,6 +116,22 @@ func otherKey(v string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// uriPath is the segments of an http or https URI's path, without its query and fragment;
+// false when v is no such URI or has no path.
+func uriPath(v string) ([]string, bool) {
+	if !hasPrefixFold(v, "https://") && !hasPrefixFold(v, "http://") {
+		return nil, false
+	}
+	_, after, _ := strings.Cut(v, "://")
+	slash := strings.IndexByte(after, '/')
+	if slash < 0 {
+		return nil, false
+	}
+	path, _, _ := strings.Cut(after[slash:], "?")
+	path, _, _ = strings.Cut(path, "#")
+	return strings.Split(path[1:], "/"), true
 }
 
 // glnURN converts urn:epc:id:sgln:CP.LocRef.Ext or urn:epc:id:pgln:CP.PartyRef.
@@ -160,17 +169,10 @@ func glnURN(v string) (string, bool) {
 // glnDigitalLink reads a Digital Link URI of a GLN (/414/{gln}[/254/{ext}] or /417/{gln},
 // after any path prefix) and writes it on https://id.gs1.org without its query.
 func glnDigitalLink(v string) (string, bool) {
-	if !hasPrefixFold(v, "https://") && !hasPrefixFold(v, "http://") {
+	segs, ok := uriPath(v)
+	if !ok {
 		return "", false
 	}
-	_, after, _ := strings.Cut(v, "://")
-	slash := strings.IndexByte(after, '/')
-	if slash < 0 {
-		return "", false
-	}
-	path, _, _ := strings.Cut(after[slash:], "?")
-	path, _, _ = strings.Cut(path, "#")
-	segs := strings.Split(path[1:], "/")
 	for i := 0; i+1 < len(segs); i++ {
 		if segs[i] != "414" && segs[i] != "417" {
 			continue
