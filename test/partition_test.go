@@ -18,6 +18,15 @@ import (
 	"github.com/cxledger/cxledger/network"
 )
 
+// partOutage is the least time an orderer stays cut off; partOutageAtMost bounds how long
+// a cut waits for a request to commit without the orderer: a peer whose deliver stream (or
+// whose gateway's broadcast stream) went to the cut orderer finds it dead only by gRPC
+// keepalive, Fabric's default 60 s interval and 20 s timeout.
+const (
+	partOutage       = 12 * time.Second
+	partOutageAtMost = 120 * time.Second
+)
+
 // partRate is the rate of each partition test's load through the members' gateway
 // services: pings, each under its own Idempotency-Key.
 const partRate = 10
@@ -449,7 +458,10 @@ func TestPartitionOrganisationCutOff(t *testing.T) {
 
 // TestPartitionOrdererFollowerCutOff cuts a Raft follower off from the other orderers
 // under load through both members' gateways: the leader and the other follower keep a
-// quorum, so commits go on; after the heal the follower catches up.
+// quorum, so commits go on, though a peer delivering blocks from the cut orderer, or a
+// peer's gateway broadcasting to it, waits until it finds that connection dead (the cut
+// drops packets; it refuses nothing), so the cut lasts until a request commits without the
+// follower; after the heal the follower catches up.
 func TestPartitionOrdererFollowerCutOff(t *testing.T) {
 	g := partRequireDocker(t)
 	from := partFrom(t)
@@ -471,11 +483,16 @@ func TestPartitionOrdererFollowerCutOff(t *testing.T) {
 	heal := partitionNodes(t, victim.Name)
 	out := time.Now()
 	t.Logf("Raft follower %s cut off (leader %s)", victim.Name, leader.Name)
-	time.Sleep(12 * time.Second)
-	during := l.committedBetween(out, time.Now())
-	if during == 0 {
-		t.Errorf("nothing committed in the 12 s the follower %s was cut off", victim.Name)
+	ordered := ordererAdvances(t, leader)
+	// The cut lasts partOutage, and longer, up to partOutageAtMost, until a request has
+	// committed without the follower: a peer whose deliver stream or whose gateway's
+	// broadcast stream went to the cut orderer waits until that connection is found dead.
+	first, ok := l.firstCommitAfter(out, partOutageAtMost)
+	if !ok {
+		t.Errorf("nothing committed in the %s the follower %s was cut off", partOutageAtMost, victim.Name)
 	}
+	time.Sleep(time.Until(out.Add(partOutage)))
+	during := l.committedBetween(out, time.Now())
 	heal()
 	healed := time.Now()
 	caughtUp := ordererCaughtUp(t, victim, healed)
@@ -483,8 +500,8 @@ func TestPartitionOrdererFollowerCutOff(t *testing.T) {
 	outcomes, answers := l.finish()
 	t.Logf("answers the load's attempts got: %s", strings.Join(answers, "; "))
 	f := partSettle(t, g, "orderer follower cut off", l.prefix, from, outcomes)
-	partReport(t, "orderer follower cut off", f, fmt.Sprintf("%d committed in the 12 s cut; heal to %s at the others' height %.1f s (under load)",
-		during, victim.Name, caughtUp.Seconds()))
+	partReport(t, "orderer follower cut off", f, fmt.Sprintf("cut to the leader's next block %.1f s, to the first request committed without it %.1f s, %d committed in the %s cut; heal to %s at the others' height %.1f s (under load)",
+		(<-ordered).Sub(out).Seconds(), first.Sub(out).Seconds(), during, healed.Sub(out).Round(time.Second), victim.Name, caughtUp.Seconds()))
 }
 
 // TestPartitionRaftLeaderCutOff cuts the Raft leader off from the other orderers under
@@ -505,12 +522,15 @@ func TestPartitionRaftLeaderCutOff(t *testing.T) {
 	out := time.Now()
 	t.Logf("Raft leader %s cut off", leader.Name)
 	next, elected := awaitNewLeader(h.topo, leader, out.Add(leaderDownAtMost))
+	ordered := make(chan time.Time, 1)
 	if next.Name == "" {
 		t.Errorf("no new leader within %s of cutting %s off", leaderDownAtMost, leader.Name)
+		ordered <- time.Time{}
 	} else {
 		t.Logf("%s leads %.1f s after %s was cut off", next.Name, elected.Seconds(), leader.Name)
+		ordered = ordererAdvances(t, next)
 	}
-	resumed, ok := l.firstCommitAfter(out.Add(elected), leaderDownAtMost)
+	resumed, ok := l.firstCommitAfter(out.Add(elected), partOutageAtMost)
 	if !ok {
 		t.Errorf("nothing committed after the new leader was elected")
 	}
@@ -533,8 +553,35 @@ func TestPartitionRaftLeaderCutOff(t *testing.T) {
 	outcomes, answers := l.finish()
 	t.Logf("answers the load's attempts got: %s", strings.Join(answers, "; "))
 	f := partSettle(t, g, "Raft leader cut off", l.prefix, from, outcomes)
-	partReport(t, "Raft leader cut off", f, fmt.Sprintf("new leader %.1f s after the cut, the first commit after it %.1f s after the cut, %d committed during the %s cut; heal to the old leader at the others' height %.1f s (under load)",
-		elected.Seconds(), resumed.Sub(out).Seconds(), during, healed.Sub(out).Round(time.Second), caughtUp.Seconds()))
+	partReport(t, "Raft leader cut off", f, fmt.Sprintf("new leader %.1f s after the cut, its first block %.1f s after the cut, the first request committed after it %.1f s after the cut, %d committed during the %s cut; heal to the old leader at the others' height %.1f s (under load)",
+		elected.Seconds(), (<-ordered).Sub(out).Seconds(), resumed.Sub(out).Seconds(), during, healed.Sub(out).Round(time.Second), caughtUp.Seconds()))
+}
+
+// ordererAdvances returns a channel that receives when orderer o's height first grows past
+// what it is now (polled every 100 ms, for up to partOutageAtMost; the zero time if not):
+// when the orderers cut a block, whether or not a peer has received it yet.
+func ordererAdvances(t *testing.T, o network.Node) chan time.Time {
+	t.Helper()
+	ch := make(chan time.Time, 1)
+	ctx := context.Background()
+	start, err := network.OrdererHeight(ctx, h.home, h.topo, o)
+	if err != nil {
+		t.Errorf("height of %s: %v", o.Name, err)
+		ch <- time.Time{}
+		return ch
+	}
+	go func() {
+		deadline := time.Now().Add(partOutageAtMost)
+		for time.Now().Before(deadline) {
+			if hgt, err := network.OrdererHeight(ctx, h.home, h.topo, o); err == nil && hgt > start {
+				ch <- time.Now()
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		ch <- time.Time{}
+	}()
+	return ch
 }
 
 // ordererCaughtUp waits until orderer o, back on the network since healed, is at the
