@@ -80,6 +80,9 @@ func ordererEnv(home Home, t Topology, n Node) []string {
 		"ORDERER_OPERATIONS_LISTENADDRESS=" + t.listen(n.OperationsPort),
 		"ORDERER_METRICS_PROVIDER=prometheus",
 		"ORDERER_FILELEDGER_LOCATION=" + path.Join(f.data, "ledger"),
+		// Let peers ping as often as keepaliveEnv has them (Fabric's default refuses pings
+		// closer than 60 s and closes the connection).
+		"ORDERER_GENERAL_KEEPALIVE_SERVERMININTERVAL=" + keepaliveMinInterval,
 	}
 	if t.Consensus == BFT {
 		// SmartBFT keeps only a write-ahead log. An orderer that falls behind pulls blocks
@@ -123,8 +126,26 @@ func peerEnv(home Home, t Topology, org Org, n Node) []string {
 		// An empty endpoint turns Docker off: chaincode runs only as a service.
 		"CORE_VM_ENDPOINT=",
 		"CORE_CHAINCODE_EXTERNALBUILDERS=" + builder,
+		// A node cut off by a partition drops packets: a connection to it is not refused but
+		// hangs until keepalive finds it dead. Fabric's defaults (a ping every 60 s, 20 s to
+		// answer) left a peer's block stream on a cut Raft leader, and its catching up after a
+		// healed cut of its organisation, waiting up to 80 s (test/partition_test.go).
+		"CORE_PEER_KEEPALIVE_MININTERVAL=" + keepaliveMinInterval,
+		"CORE_PEER_KEEPALIVE_CLIENT_INTERVAL=" + keepaliveInterval,
+		"CORE_PEER_KEEPALIVE_CLIENT_TIMEOUT=" + keepaliveTimeout,
+		"CORE_PEER_KEEPALIVE_DELIVERYCLIENT_INTERVAL=" + keepaliveInterval,
+		"CORE_PEER_KEEPALIVE_DELIVERYCLIENT_TIMEOUT=" + keepaliveTimeout,
 	}
 }
+
+// The gRPC keepalive of peers' connections to orderers and other peers: a ping every
+// keepaliveInterval (gRPC's least), answered within keepaliveTimeout, and the least interval
+// between a client's pings that peers and orderers accept.
+const (
+	keepaliveInterval    = "10s"
+	keepaliveTimeout     = "5s"
+	keepaliveMinInterval = "5s"
+)
 
 // ordererJoined reports whether an orderer already has the channel.
 func ordererJoined(ctx context.Context, home Home, t Topology, n Node) (bool, error) {

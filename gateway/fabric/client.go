@@ -14,6 +14,8 @@ import (
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/ledgerapi"
@@ -261,14 +263,38 @@ func (c *Client) failover(ctx context.Context, what string, fn func(peer int) er
 }
 
 // timed runs fn under a timeout and reports its duration and outcome as phase p.
+//
+// A deadline in a phase that submits nothing (evaluate, endorse) is Unavailable, not a
+// Timeout: nothing reached the orderers, so the outcome is known (nothing changed) and the
+// caller may retry at once, and failover tries the next peer. A peer cut off by a network
+// partition drops packets rather than refusing connections, so calls to it end at their
+// deadline; reporting that as a Timeout would tell clients the outcome is unknown.
 func (c *Client) timed(ctx context.Context, p Phase, timeout time.Duration, fn func(ctx context.Context) error) error {
+	pctx := ctx
 	if timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
+		pctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
 	start := time.Now()
-	err := fn(ctx)
-	c.observe(p, time.Since(start), err)
+	err := fn(pctx)
+	elapsed := time.Since(start)
+	if (p == PhaseEvaluate || p == PhaseEndorse) && deadlineExceeded(err) {
+		err = cxlerr.Errorf(cxlerr.Unavailable, "no peer answered the %s within %s; nothing was submitted", p, elapsed.Round(time.Millisecond)).WithCause(err)
+	}
+	c.observe(p, elapsed, err)
 	return err
+}
+
+// deadlineExceeded reports whether err is a context deadline or a gRPC DeadlineExceeded
+// status, wherever it is wrapped.
+func deadlineExceeded(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	st, ok := status.FromError(err)
+	return ok && st.Code() == codes.DeadlineExceeded
 }

@@ -248,3 +248,35 @@ func TestLookup(t *testing.T) {
 		t.Fatalf("lost: %v", err)
 	}
 }
+
+// TestUnansweredEndorsementIsUnavailable: a peer that never answers (cut off by a
+// partition, its packets dropped) makes a query and a transaction Unavailable and retryable
+// once the phase's deadline passes, not a Timeout, since nothing was submitted and the
+// outcome is known; nothing reaches the orderers.
+func TestUnansweredEndorsementIsUnavailable(t *testing.T) {
+	pki := newTestPKI(t)
+	fake, p := startFakePeer(t, pki, `{}`)
+	hang := func() { time.Sleep(2500 * time.Millisecond) }
+	fake.endorse = func(string) (*gateway.EndorseResponse, error) {
+		hang()
+		return nil, status.Error(codes.DeadlineExceeded, "too late")
+	}
+	fake.evaluate = func() (*gateway.EvaluateResponse, error) {
+		hang()
+		return nil, status.Error(codes.DeadlineExceeded, "too late")
+	}
+	c := newTestClient(t, p)
+	_, err := session(t, c, nil).Health().Ping(context.Background(), ledgerapi.PingRequest{Nonce: "n"})
+	if e := cxlerr.From(err); e.Code != cxlerr.Unavailable || !e.Retryable || !strings.Contains(e.Message, "nothing was submitted") {
+		t.Fatalf("unanswered endorsement: want retryable Unavailable saying nothing was submitted, got %v", err)
+	}
+	_, err = session(t, c, nil).Health().Version(context.Background())
+	if e := cxlerr.From(err); e.Code != cxlerr.Unavailable || !e.Retryable {
+		t.Fatalf("unanswered query: want retryable Unavailable, got %v", err)
+	}
+	for _, call := range fake.log() {
+		if strings.HasPrefix(call, "submit") {
+			t.Fatalf("a transaction reached the orderers: %v", fake.log())
+		}
+	}
+}
