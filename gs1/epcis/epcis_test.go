@@ -356,7 +356,26 @@ func TestQueryDocumentAndProceed(t *testing.T) {
 	}
 }
 
+// TestLocationWithEmptyKeySegment: a Digital Link location whose key segment is empty
+// (".../8004//x") is kept as the URI it is; it once panicked reading the segment's first
+// character, which a hostile document could use to crash the service or the chaincode.
+func TestLocationWithEmptyKeySegment(t *testing.T) {
+	for _, loc := range []string{"https://example.com/8004//x", "https://example.com/253/", "http://e.org/8003//"} {
+		d, err := ParseDocument(event(map[string]any{"bizLocation": map[string]any{"id": loc}}), Limits{MaxBytes: 1 << 16, MaxEvents: 5})
+		if err != nil {
+			if e := cxlerr.From(err); e.Code != cxlerr.Invalid {
+				t.Errorf("%s: error coded %s: %v", loc, e.Code, err)
+			}
+			continue
+		}
+		if len(d.Events)+len(d.Invalid) != 1 {
+			t.Errorf("%s: %d events, %d invalid", loc, len(d.Events), len(d.Invalid))
+		}
+	}
+}
+
 func FuzzParseDocument(f *testing.F) {
+	f.Add(event(map[string]any{"bizLocation": map[string]any{"id": "https://example.com/8004//x"}}))
 	f.Add(readDocF(f))
 	f.Add(event(nil))
 	f.Add([]byte(`{"@context":"https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"}`))

@@ -110,7 +110,7 @@ func otherKey(v string) (string, bool) {
 	for i := 0; i+1 < len(segs); i++ {
 		switch segs[i] {
 		case "253", "255", "401", "402", "8003", "8004", "8006", "8010", "8017", "8018":
-			if digits(segs[i+1][:1]) {
+			if segs[i+1] != "" && digits(segs[i+1][:1]) {
 				return gs1.DefaultBase + "/" + strings.Join(segs[i:], "/"), true
 			}
 		}
