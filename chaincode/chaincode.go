@@ -136,7 +136,16 @@ func (c *Chaincode) Init(stub shim.ChaincodeStubInterface) *peer.Response {
 }
 
 // Invoke checks the number of arguments, routes the call and codes any error in the answer.
-func (c *Chaincode) Invoke(stub shim.ChaincodeStubInterface) *peer.Response {
+// A contract that panics answers INTERNAL for that call: the shim runs each call on its own
+// goroutine, so an unrecovered panic (a bug that hostile input reaches) would end the
+// chaincode server and every call in flight on it, for every member.
+func (c *Chaincode) Invoke(stub shim.ChaincodeStubInterface) (resp *peer.Response) {
+	defer func() {
+		if v := recover(); v != nil {
+			fn, _ := stub.GetFunctionAndParameters()
+			resp = shim.Error(cxlerr.Wire(cxlerr.Errorf(cxlerr.Internal, "%s failed: %v", shortName(fn), v)).Error())
+		}
+	}()
 	name, params := stub.GetFunctionAndParameters()
 	contract, fn := c.route(name)
 	if want, ok := c.arity[contract][fn]; ok {
@@ -162,6 +171,14 @@ func (c *Chaincode) route(name string) (contract, fn string) {
 		fn = string(unicode.ToUpper(r)) + fn[size:]
 	}
 	return contract, fn
+}
+
+// shortName is a function name as a message may quote it: at most 80 bytes.
+func shortName(fn string) string {
+	if len(fn) > 80 {
+		return strings.ToValidUTF8(fn[:80], "") + "..."
+	}
+	return strings.ToValidUTF8(fn, "")
 }
 
 // arguments says how many arguments a function takes.

@@ -2,11 +2,13 @@ package chaincode
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertest"
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // TestMetadataListsEveryContract assembles the chaincode (which catches what contractapi
@@ -87,5 +89,27 @@ func TestResultsAreNotCheckedAgainstTheirSchema(t *testing.T) {
 	resp := unchecked.Invoke(ledgertest.New().SetArgs("List"))
 	if resp.Status != 200 || string(resp.Payload) != `{"items":null}` {
 		t.Fatalf("assembled chaincode: %d %s %s", resp.Status, resp.Message, resp.Payload)
+	}
+}
+
+// panicContract has a function that panics, as a contract bug reached by hostile input would.
+type panicContract struct{ contractapi.Contract }
+
+// Explode panics.
+func (panicContract) Explode() error { panic("index out of range") }
+
+// TestPanicIsInternalError: a contract that panics answers that call INTERNAL instead of
+// ending the chaincode server, and the next call is served.
+func TestPanicIsInternalError(t *testing.T) {
+	cc, err := assemble("test", &panicContract{}, &listContract{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := cc.Invoke(ledgertest.New().SetArgs("panicContract:Explode"))
+	if e, ok := cxlerr.Parse(resp.Message); resp.Status != 500 || !ok || e.Code != cxlerr.Internal || !strings.Contains(e.Message, "Explode failed") {
+		t.Fatalf("panicking function: %d %q", resp.Status, resp.Message)
+	}
+	if resp := cc.Invoke(ledgertest.New().SetArgs("listContract:List")); resp.Status != 200 {
+		t.Fatalf("the call after a panic: %d %s", resp.Status, resp.Message)
 	}
 }
