@@ -165,10 +165,7 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request) {
 
 // decodeJSON reads a JSON body strictly into v.
 func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	if err := jsonContent(r); err != nil {
-		return err
-	}
-	body, err := s.readBody(w, r)
+	body, err := s.jsonBody(w, r)
 	if err != nil {
 		return err
 	}
