@@ -29,12 +29,13 @@ var (
 
 // BenchmarkCaptureCost says where the time of an EPCIS capture goes: it captures 8
 // documents of 1,000 ObjectEvents through Org1's gateway service, 2 in flight (as
-// BenchmarkEPCIS's capture-1000 does) and then 4, and reports over each capture the CPU
-// each process of the network used per 1,000 events (from /proc), and from Org1's peer's
-// Prometheus metrics the chaincode's requests to the peer per capture by type, the
-// peer's time endorsing cxledger proposals, and its time validating and committing
-// blocks. Run it once: -bench CaptureCost -benchtime 1x. With -capture.pprof it also takes
-// a CPU profile of that process during each capture.
+// BenchmarkEPCIS's capture-1000 does) and then 4, and 64 documents of 100, 8 in flight (as
+// capture-100) and then 16, and reports over each capture the CPU each process of the
+// network used per 1,000 events (from /proc), and from Org1's peer's Prometheus metrics the
+// chaincode's requests to the peer per capture by type, the peer's time endorsing cxledger
+// proposals, and its time validating and committing blocks. Run it once: -bench
+// CaptureCost -benchtime 1x. With -capture.pprof it also takes a CPU profile of that
+// process during each capture.
 func BenchmarkCaptureCost(b *testing.B) {
 	g := gwStart(b)
 	run := fmt.Sprintf("%06x", time.Now().UnixNano()&0xffffff)
@@ -49,19 +50,19 @@ func BenchmarkCaptureCost(b *testing.B) {
 		}
 		return append(out, bench.Process{Name: "bench", PID: os.Getpid()})
 	}
-	const docs, perDoc = 8, 1000
-	for _, inFlight := range []int{2, 4} {
-		b.Run(fmt.Sprintf("1000x%d", inFlight), func(b *testing.B) {
+	for ci, c := range []struct{ docs, perDoc, inFlight int }{{8, 1000, 2}, {8, 1000, 4}, {64, 100, 8}, {64, 100, 16}} {
+		name := fmt.Sprintf("%dx%d", c.perDoc, c.inFlight)
+		b.Run(name, func(b *testing.B) {
 			for it := range b.N {
 				var ds []string
-				for d := range docs {
-					ds = append(ds, epcisBenchDoc(fmt.Sprintf("cost%s%dx%dx%d-", run, inFlight, it, d), "", time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), perDoc))
+				for d := range c.docs {
+					ds = append(ds, epcisBenchDoc(fmt.Sprintf("C%s%d%dx%d-", run, ci, it, d), "", time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), c.perDoc))
 				}
 				prof := ""
 				if *capturePprof != "" {
-					prof = fmt.Sprintf("%s-1000x%d-%d.pprof", *capturePprofOut, inFlight, it)
+					prof = fmt.Sprintf("%s-%s-%d.pprof", *capturePprofOut, name, it)
 				}
-				captureCost(b, g, peerPort, procs, ds, inFlight, prof)
+				captureCost(b, g, peerPort, procs, ds, c.inFlight, prof)
 			}
 		})
 	}
