@@ -22,6 +22,7 @@ import (
 //   - gRPC statuses map by code: Unavailable and an endorsement that was aborted without a
 //     chaincode error are Unavailable, DeadlineExceeded and Canceled are Timeout,
 //     PermissionDenied, Unauthenticated and access-denied preconditions are Forbidden;
+//   - a peer refusing a call over its concurrency limit is Unavailable, whatever its status;
 //   - context errors are Timeout; anything else is Internal.
 //
 // The transaction ID of client.EndorseError, SubmitError, CommitStatusError and CommitError
@@ -50,6 +51,8 @@ func Classify(err error) *cxlerr.Error {
 		switch {
 		case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 			return cxlerr.New(cxlerr.Timeout, "the ledger did not answer in time").WithCause(err).WithTransaction(txID)
+		case isStatus && overloaded(st.Message()):
+			return cxlerr.New(cxlerr.Unavailable, st.Message()).WithCause(err).WithTransaction(txID)
 		case isStatus:
 			return cxlerr.New(cxlerr.Internal, st.Message()).WithCause(err).WithTransaction(txID)
 		}
@@ -81,10 +84,20 @@ func Classify(err error) *cxlerr.Error {
 		}
 	default:
 		code = cxlerr.Internal
+		if overloaded(msg) {
+			code = cxlerr.Unavailable
+		}
 	}
 	e := cxlerr.New(code, msg).WithCause(err).WithTransaction(txID)
 	e.Details = endorserDetails(err)
 	return e
+}
+
+// overloaded reports whether a peer's message says it refused the call because it already
+// serves as many as its concurrency limit allows (Fabric's peer.limits.concurrency): the
+// call did nothing and may be sent again, here or to another peer.
+func overloaded(msg string) bool {
+	return strings.Contains(msg, "exceeding concurrency limit")
 }
 
 // chaincodeError finds an error the chaincode rendered with its code in the error details

@@ -137,6 +137,18 @@ func TestClassify(t *testing.T) {
 			unwrapsTo: hasStatus(codes.Unavailable),
 		},
 		{
+			name: "peer over its concurrency limit",
+			call: endorseFails(status.Error(codes.Unknown, "too many requests for /gateway.Gateway, exceeding concurrency limit (500)")),
+			code: cxlerr.Unavailable, retryable: true, hasTx: true,
+			unwrapsTo: hasStatus(codes.Unknown),
+		},
+		{
+			name: "peer over its concurrency limit, as an internal error",
+			call: endorseFails(status.Error(codes.Internal, "too many requests for /protos.Endorser, exceeding concurrency limit (2500)")),
+			code: cxlerr.Unavailable, retryable: true, hasTx: true,
+			unwrapsTo: hasStatus(codes.Internal),
+		},
+		{
 			name: "endorsement timeout",
 			call: endorseFails(status.Error(codes.DeadlineExceeded, "endorsement timeout expired while collecting endorsements")),
 			code: cxlerr.Timeout, retryable: true, hasTx: true,
