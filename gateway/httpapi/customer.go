@@ -37,6 +37,29 @@ type CustomerRoot struct {
 	Certs []*x509.Certificate
 }
 
+// customerTrust is one member CA as the pools a customer's certificate is verified against.
+type customerTrust struct {
+	mspID                string
+	roots, intermediates *x509.CertPool
+}
+
+// trustOf sorts each member CA's certificates into self-signed roots and intermediates.
+func trustOf(roots []CustomerRoot) []customerTrust {
+	out := make([]customerTrust, 0, len(roots))
+	for _, root := range roots {
+		t := customerTrust{mspID: root.MSPID, roots: x509.NewCertPool(), intermediates: x509.NewCertPool()}
+		for _, c := range root.Certs {
+			if c.Subject.String() == c.Issuer.String() {
+				t.roots.AddCert(c)
+			} else {
+				t.intermediates.AddCert(c)
+			}
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
 // Customers configures the customer path: prepare -> sign -> submit.
 type Customers struct {
 	// Ledger builds, endorses and submits what customers sign.
@@ -211,17 +234,9 @@ func (s *Server) authenticateCustomer(r *http.Request, certPEM string, body []by
 	}
 	now := cfg.Now()
 	msp := ""
-	for _, root := range cfg.Roots {
-		pool, inter := x509.NewCertPool(), x509.NewCertPool()
-		for _, c := range root.Certs {
-			if c.Subject.String() == c.Issuer.String() {
-				pool.AddCert(c)
-			} else {
-				inter.AddCert(c)
-			}
-		}
-		if _, err := cert.Verify(x509.VerifyOptions{Roots: pool, Intermediates: inter, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err == nil {
-			msp = root.MSPID
+	for _, t := range s.customerTrust {
+		if _, err := cert.Verify(x509.VerifyOptions{Roots: t.roots, Intermediates: t.intermediates, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err == nil {
+			msp = t.mspID
 			break
 		}
 	}

@@ -94,6 +94,9 @@ type Server struct {
 	// customerRates limits each customer as limiters do each principal.
 	customers     *sessions
 	customerRates *addressLimiter
+	// customerTrust are the member CAs of Options.Customers as certificate pools, built
+	// once here rather than on every request that authenticates a customer.
+	customerTrust []customerTrust
 }
 
 // New returns a Server with every route of the API.
@@ -106,6 +109,9 @@ func New(opts Options) *Server {
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Customers != nil {
+		s.customerTrust = trustOf(opts.Customers.Roots)
 	}
 	for _, p := range opts.Principals {
 		s.limiters[p.Name] = rate.NewLimiter(rate.Limit(opts.Limits.Rate), opts.Limits.Burst)
