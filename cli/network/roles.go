@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 
+	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/gateway/fabric"
 	"github.com/cxledger/cxledger/network"
 )
@@ -81,7 +83,9 @@ func SeedRoles(ctx context.Context, prof *network.Profile, progress io.Writer) e
 			}
 			granted = append(granted, org.MSPID+":"+role)
 			approvals = append(approvals, func() error {
-				if err := submitUntilEndorsed(ctx, approver, "ApproveRole", string(args)); err != nil {
+				// The proposal committed on the proposer's peer; the approver's peer may not
+				// have that block yet and answers NOT_FOUND until it has.
+				if err := submitUntilEndorsed(ctx, approver, "ApproveRole", string(args), cxlerr.NotFound); err != nil {
 					return fmt.Errorf("approve role %s for %s: %w", role, org.MSPID, err)
 				}
 				return nil
@@ -119,13 +123,18 @@ func concurrently(fns []func() error) error {
 // may not yet know every peer it needs for an endorsement plan ("no combination of peers
 // can be derived"); such a failure happens before anything reaches the orderer, so an
 // endorsement failure that fabric.Classify calls retryable is retried, for up to 30
-// seconds. Every other failure, the chaincode's own refusals included, is returned as it is.
-func submitUntilEndorsed(ctx context.Context, contract *client.Contract, fn, args string) error {
+// seconds, and so is an endorsement refused with one of the codes alsoRetry names (an
+// approval whose proposal the endorsing peer has not committed yet is NOT_FOUND). Every
+// other failure, the chaincode's own refusals included, is returned as it is.
+func submitUntilEndorsed(ctx context.Context, contract *client.Contract, fn, args string, alsoRetry ...cxlerr.Code) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		_, err := contract.SubmitWithContext(ctx, fn, client.WithArguments(args))
 		var endorseErr *client.EndorseError
-		if err == nil || !errors.As(err, &endorseErr) || !fabric.Classify(err).Retryable || time.Now().After(deadline) {
+		if err == nil || !errors.As(err, &endorseErr) || time.Now().After(deadline) {
+			return err
+		}
+		if e := fabric.Classify(err); !e.Retryable && !slices.Contains(alsoRetry, e.Code) {
 			return err
 		}
 		select {
