@@ -33,10 +33,10 @@ import (
 func TestCare(t *testing.T) {
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	var (
-		customer  = ccAs(t, "Org1MSP", "User1", care.Name)
-		neighbour = ccAs(t, "Org1MSP", "User2", care.Name) // another customer, of a merchant org that is also arbiter
-		merchant  = ccAs(t, "Org2MSP", "User1", care.Name)
-		merchant2 = ccAs(t, "Org2MSP", "User2", care.Name)
+		customer  = ccAs(t, "Org1MSP", "User1", care.Name).syncing(t)
+		neighbour = ccAs(t, "Org1MSP", "User2", care.Name).syncing(t) // another customer, of a merchant org that is also arbiter
+		merchant  = ccAs(t, "Org2MSP", "User1", care.Name).syncing(t)
+		merchant2 = ccAs(t, "Org2MSP", "User2", care.Name).syncing(t)
 		account   = ccAccount(t, "Org1MSP", "User1")
 		ticket    = "care-it-" + run
 		order     = "care-it-" + run
@@ -150,7 +150,7 @@ func TestCare(t *testing.T) {
 	step("review after delivery accepted, without purchase rejected", func(t *testing.T) {
 		// The customer's organisation is also the payment provider, so User1 issues the
 		// money it pays with.
-		buyer := ccAs(t, "Org1MSP", "User1", orders.Name)
+		buyer := ccAs(t, "Org1MSP", "User1", orders.Name).syncing(t)
 		const currency = "XCR"
 		if _, _, err := buyer.trySubmit("RegisterCurrency", map[string]any{"currency": currency}); err != nil {
 			if e, ok := ccChaincodeError(err); !ok || e.Code != cxlerr.Conflict {

@@ -170,6 +170,11 @@ func run(m *testing.M) (int, error) {
 	started := time.Now()
 	out, err := h.cli(args...)
 	if err != nil {
+		// A network half up holds ports and processes that would fail the next run on
+		// this machine (another checkout's suite included): take it down before failing.
+		if _, downErr := h.cli("network", "down", "--purge"); downErr != nil {
+			return 1, fmt.Errorf("%w; and taking the half-started network down: %v", err, downErr)
+		}
 		return 1, err
 	}
 	fmt.Fprintf(os.Stderr, "integration harness: %s %s network up in %s\n", runtime, consensus, time.Since(started).Round(100*time.Millisecond))
