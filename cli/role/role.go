@@ -15,9 +15,6 @@ import (
 	"github.com/cxledger/cxledger/ledgerapi"
 )
 
-// Roles are the roles an organisation can hold.
-var Roles = []string{"brand", "merchant", "carrier", "payment", "auditor", "arbiter"}
-
 // NewCmdRole returns `cxl role` with its subcommands.
 func NewCmdRole(f *cmdutil.Factory) *cobra.Command {
 	cmd := cmdutil.Group(&cobra.Command{
@@ -66,14 +63,18 @@ func NewCmdChange(f *cmdutil.Factory, action string, runF func(*ChangeOptions) e
 		Args:  cmdutil.ExactArgs("MSP", "ROLE"),
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 			if len(args) == 1 {
-				return Roles, cobra.ShellCompDirectiveNoFileComp
+				var names []string
+				for _, r := range ledgertypes.Roles() {
+					names = append(names, string(r))
+				}
+				return names, cobra.ShellCompDirectiveNoFileComp
 			}
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.MSP, opts.RoleName = args[0], strings.ToLower(args[1])
 			if _, err := ledgertypes.ParseRole(opts.RoleName); err != nil {
-				return cmdutil.UsageErrorf("role %q: want one of %s", args[1], strings.Join(Roles, ", "))
+				return cmdutil.UsageErrorf("role %q: want one of %s", args[1], ledgertypes.RoleList())
 			}
 			if runF != nil {
 				return runF(opts)

@@ -2,6 +2,7 @@ package ledgertypes
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cxledger/cxledger/cxlerr"
@@ -23,7 +24,16 @@ func ParseRole(s string) (Role, error) {
 	if r := Role(s); slices.Contains(roles, r) {
 		return r, nil
 	}
-	return "", cxlerr.Errorf(cxlerr.Invalid, "role %q: want one of brand, merchant, carrier, payment, auditor, arbiter", s)
+	return "", cxlerr.Errorf(cxlerr.Invalid, "role %q: want one of %s", s, RoleList())
+}
+
+// RoleList is the consortium roles as messages list them: "brand, merchant, ...".
+func RoleList() string {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	return strings.Join(names, ", ")
 }
 
 // RoleStatus is where a role grant stands.
