@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -145,11 +146,12 @@ func (v composeVar) ref() string { return "${" + v.name + ":-" + v.value + "}" }
 
 // composeSettings are the values of the Compose variables that do not come from the
 // topology: where the state directory is, which group reads the keys, which chaincode
-// version the servers report.
+// version the servers report, and the Docker host's address as the containers reach it.
 type composeSettings struct {
 	home             string
 	uid, gid         int
 	chaincodeVersion string
+	hostGateway      string
 }
 
 // composeVars lists every variable of the Compose file for topology t, in the order the
@@ -166,6 +168,7 @@ func composeVars(t Topology, s composeSettings) ([]composeVar, error) {
 		{"CXL_GATEWAY_IMAGE", GatewayImage},
 		{"CXL_CA_IMAGE", CAImage},
 		{"CXL_CHAINCODE_VERSION", s.chaincodeVersion},
+		{"CXL_HOST_GATEWAY", s.hostGateway},
 	}
 	for _, org := range t.PeerOrgs() {
 		pkg, err := chaincodePackage(t, t.Chaincode, org, 0, s.chaincodeVersion)
@@ -181,42 +184,126 @@ func composeVars(t Topology, s composeSettings) ([]composeVar, error) {
 		}
 		vars = append(vars, composeVar{"CXL_" + envName(baselineService(org)) + "_ID", pkg.id})
 	}
-	for _, n := range append(t.CANodes(), t.Nodes()...) {
-		for _, p := range publishedPorts(n) {
-			vars = append(vars, composeVar{p.variable, strconv.Itoa(p.port)})
-		}
-	}
 	for _, org := range t.PeerOrgs() {
 		vars = append(vars, composeVar{gatewayPortVar(org), strconv.Itoa(t.GatewayHostPort(org))})
 	}
 	return vars, nil
 }
 
-// publishedPort is a node port the host reaches, and the variable that sets it.
+// publishedPort is a node port published on the Docker host, at the number the node
+// listens on in its container.
 type publishedPort struct {
-	variable string
-	port     int
+	port int
+	// wan publishes it to the other hosts too (on CXL_HOST_GATEWAY), not only to this
+	// machine's loopback.
+	wan bool
 }
 
-// publishedPorts lists the ports of n the host reaches under Docker: the service port,
-// the orderer's admin port and the operations port. The peer's chaincode port is used only
-// inside the project's network and is not published.
+// publishedPorts lists the ports of n published under Docker: the service port, the
+// orderer's admin port and the operations port on 127.0.0.1 for this machine; of those,
+// only the service port of a peer or an orderer (endorsement, gossip, delivery, broadcast
+// and the orderers' cluster) on the Docker host's address for the other hosts. A CA, the
+// admin and operations ports and the peer's chaincode port (not published at all) stay
+// inside their host.
 func publishedPorts(n Node) []publishedPort {
-	stem := "CXL_" + envName(n.Name)
-	ports := []publishedPort{{stem + "_PORT", n.Port}}
+	ports := []publishedPort{{port: n.Port, wan: n.Kind == "peer" || n.Kind == "orderer"}}
 	if n.AdminPort != 0 {
-		ports = append(ports, publishedPort{stem + "_ADMIN_PORT", n.AdminPort})
+		ports = append(ports, publishedPort{port: n.AdminPort})
 	}
-	ports = append(ports, publishedPort{stem + "_OPERATIONS_PORT", n.OperationsPort})
-	return ports
+	return append(ports, publishedPort{port: n.OperationsPort})
+}
+
+// DefaultHostGateway is the Docker host's address as containers reach it when Docker's
+// default bridge (docker0) has its default address: the other hosts' published endpoints
+// are reached there. `cxl network up --docker` writes the address docker0 has.
+const DefaultHostGateway = "172.17.0.1"
+
+// DockerHost is one machine of a Docker network: an organisation (its CA, peers, chaincode
+// servers and gateway service) or one orderer, on a Docker network of its own named after
+// it. Its containers reach each other on that network; they reach another host only at
+// the ports it publishes on the Docker host, to which their Compose service maps the
+// other hosts' names (extra_hosts).
+type DockerHost struct {
+	// Name is the host's name and the key of its Docker network: the organisation's
+	// domain ("org1.example.com") or the orderer's host name ("orderer1.example.com").
+	Name string `json:"name"`
+	// MSPID is the member the host belongs to.
+	MSPID string `json:"mspId"`
+	// Services are the Compose services on the host.
+	Services []string `json:"services"`
+}
+
+// DockerHosts lists the hosts of t under Docker: one per orderer, then one per
+// organisation.
+func (t Topology) DockerHosts() []DockerHost {
+	var hosts []DockerHost
+	for _, n := range t.OrdererNodes() {
+		hosts = append(hosts, DockerHost{Name: n.Name, MSPID: n.MSPID, Services: []string{n.Name}})
+	}
+	for _, org := range t.PeerOrgs() {
+		h := DockerHost{Name: org.Domain, MSPID: org.MSPID, Services: []string{org.CA.Name}}
+		for _, p := range org.PeerNodes {
+			h.Services = append(h.Services, p.Name)
+		}
+		h.Services = append(h.Services, chaincodeService(org), baselineService(org), GatewayService(org))
+		hosts = append(hosts, h)
+	}
+	return hosts
+}
+
+// DockerHostOf is the host that runs a Compose service of t.
+func (t Topology) DockerHostOf(service string) (DockerHost, bool) {
+	for _, h := range t.DockerHosts() {
+		if slices.Contains(h.Services, service) {
+			return h, true
+		}
+	}
+	return DockerHost{}, false
+}
+
+// dialsAcross lists the host names of other hosts' nodes that a service dials, sorted: an
+// orderer its fellow orderers (the cluster); a peer every orderer and the other
+// organisations' peers (gossip, endorsement); a gateway service the other organisations'
+// peers it follows. A CA or a chaincode server dials no other host.
+func (t Topology) dialsAcross(service string) []string {
+	host, ok := t.DockerHostOf(service)
+	if !ok {
+		return nil
+	}
+	node, _, isNode := t.nodeNamed(service)
+	gateway := slices.Contains(t.GatewayServices(), service)
+	var names []string
+	if isNode && node.Kind != "ca" {
+		for _, o := range t.OrdererNodes() {
+			if o.Name != service {
+				names = append(names, o.Name)
+			}
+		}
+	}
+	if isNode && node.Kind == "peer" || gateway {
+		for _, org := range t.PeerOrgs() {
+			if org.Domain == host.Name {
+				continue
+			}
+			for _, p := range org.PeerNodes {
+				names = append(names, p.Name)
+			}
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 // composeService is one service of the Compose file, in the order its keys are written.
 type composeService struct {
-	Image       string         `yaml:"image"`
-	User        string         `yaml:"user,omitempty"`
-	Environment []string       `yaml:"environment,omitempty"`
-	Ports       []string       `yaml:"ports,omitempty"`
+	Image       string   `yaml:"image"`
+	User        string   `yaml:"user,omitempty"`
+	Environment []string `yaml:"environment,omitempty"`
+	Ports       []string `yaml:"ports,omitempty"`
+	// Networks is the service's host: the one Docker network it is on.
+	Networks []string `yaml:"networks"`
+	// ExtraHosts maps the other hosts' names the service dials to the Docker host.
+	ExtraHosts  []string       `yaml:"extra_hosts,omitempty"`
 	Volumes     []string       `yaml:"volumes,omitempty"`
 	Healthcheck composeHealth  `yaml:"healthcheck"`
 	Logging     composeLogging `yaml:"logging"`
@@ -251,25 +338,31 @@ var boundedLogs = composeLogging{Driver: "json-file", Options: map[string]string
 
 const composeHeader = `The cxledger network as Docker Compose services: %d %s orderers, %s,
 per organisation one Fabric CA, one chaincode-as-a-service server of cxledger and one of the benchmarks'
-baseline chaincode, and one gateway service per organisation, with the names and ports of the
-native network.
+baseline chaincode, and one gateway service per organisation, with the ports of the native network
+(offset %d).
+Each organisation and each orderer runs as if on a machine of its own: a Docker network per host.
+Another host's nodes are reached only at what they publish on the Docker host (CXL_HOST_GATEWAY, to
+which extra_hosts maps their names): a peer's or an orderer's service port. CAs, chaincode servers,
+admin and operations ports are published on 127.0.0.1 for this machine only, or not at all.
 Every image is built FROM scratch by ` + "`cxl network images`" + `.
 
 Generated by ` + "`cxl network compose`" + ` from the topology (network/compose.go); do not edit by
 hand. ` + "`cxl network up --docker`" + ` generates the crypto material and channel block, writes
 $CXL_HOME/compose.env, starts these services, joins the channel and deploys the chaincode;
-` + "`cxl gateway up`" + ` writes each member's gateway configuration and starts it. Variables (ports, images,
-CXL_HOME, CXL_UID, CXL_GID) default to the values in .env.`
+` + "`cxl gateway up`" + ` writes each member's gateway configuration and starts it. Variables (images,
+CXL_HOME, CXL_UID, CXL_GID, CXL_HOST_GATEWAY, the gateways' host ports) default to the values in .env.`
 
 // ComposeFile renders the Docker Compose file that runs topology t as containers: one
 // service per orderer and peer (named after its host name, with a ledger volume, its
 // cryptogen directory mounted read-only, a health check on its operations endpoint), one
-// chaincode server per organisation, and published ports read from variables whose
-// defaults are the topology's ports without an offset. The node environments come from
-// the same builders as the native network's, with Docker addressing.
+// CA, chaincode server, baseline server and gateway service per organisation, each on the
+// Docker network of its host (DockerHosts), with the other hosts' names it dials mapped to
+// the Docker host, and each port published at the number it listens on (offset
+// included). The node environments come from the same builders as the native network's,
+// with Docker addressing.
 func ComposeFile(t Topology) ([]byte, error) {
 	t = t.WithDefaults()
-	t.Runtime, t.PortOffset = Docker, 0
+	t.Runtime = Docker
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}
@@ -287,23 +380,40 @@ func ComposeFile(t Topology) ([]byte, error) {
 	t.LogSpec = ref("CXL_LOG_SPEC")
 	home := Home("")
 	user := fmt.Sprintf("%d:%s", nodeUID, ref("CXL_GID"))
+	ports := func(n Node) []string {
+		var ps []string
+		for _, p := range publishedPorts(n) {
+			ps = append(ps, fmt.Sprintf("127.0.0.1:%d:%d", p.port, p.port))
+			if p.wan {
+				ps = append(ps, fmt.Sprintf("%s:%d:%d", ref("CXL_HOST_GATEWAY"), p.port, p.port))
+			}
+		}
+		return ps
+	}
+	// Each service is on its host's network, with the names of the other hosts' nodes it
+	// dials mapped to the Docker host.
+	placed := func(name string, s composeService) composeService {
+		if h, ok := t.DockerHostOf(name); ok {
+			s.Networks = []string{h.Name}
+		}
+		for _, other := range t.dialsAcross(name) {
+			s.ExtraHosts = append(s.ExtraHosts, other+":"+ref("CXL_HOST_GATEWAY"))
+		}
+		return s
+	}
 
 	services := &yaml.Node{Kind: yaml.MappingNode}
 	volumes := &yaml.Node{Kind: yaml.MappingNode}
 	add := func(name string, s composeService) error {
 		var v yaml.Node
-		if err := v.Encode(s); err != nil {
+		if err := v.Encode(placed(name, s)); err != nil {
 			return fmt.Errorf("encode service %s: %w", name, err)
 		}
 		services.Content = append(services.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: name}, &v)
 		return nil
 	}
 	node := func(n Node, image string, env []string, crypto string) error {
-		s := composeService{Image: ref(image), User: user, Environment: env, Logging: boundedLogs}
-		for _, p := range publishedPorts(n) {
-			// Rendered without an offset, so the default host port is the container port.
-			s.Ports = append(s.Ports, fmt.Sprintf("127.0.0.1:%s:%d", ref(p.variable), p.port))
-		}
+		s := composeService{Image: ref(image), User: user, Environment: env, Ports: ports(n), Logging: boundedLogs}
 		s.Volumes = []string{
 			ref("CXL_HOME") + "/" + filepath.ToSlash(crypto) + ":" + containerCryptoDir + ":ro",
 			n.Name + ":" + containerDataDir,
@@ -327,9 +437,7 @@ func ComposeFile(t Topology) ([]byte, error) {
 			},
 			Healthcheck: healthcheck(fmt.Sprintf("http://127.0.0.1:%d/healthz", n.OperationsPort)),
 			Logging:     boundedLogs,
-		}
-		for _, p := range publishedPorts(n) {
-			s.Ports = append(s.Ports, fmt.Sprintf("127.0.0.1:%s:%d", ref(p.variable), p.port))
+			Ports:       ports(n),
 		}
 		if err := add(n.Name, s); err != nil {
 			return nil, err
@@ -412,9 +520,14 @@ func ComposeFile(t Topology) ([]byte, error) {
 	for _, org := range t.PeerOrgs() {
 		orgs = append(orgs, fmt.Sprintf("%s (%d peer%s)", org.Name, org.Peers, map[bool]string{true: "s"}[org.Peers > 1]))
 	}
-	doc := &yaml.Node{Kind: yaml.MappingNode, HeadComment: commentLines(fmt.Sprintf(composeHeader, t.Orderers, consensusName(t.Consensus), strings.Join(orgs, ", ")))}
+	doc := &yaml.Node{Kind: yaml.MappingNode, HeadComment: commentLines(fmt.Sprintf(composeHeader, t.Orderers, consensusName(t.Consensus), strings.Join(orgs, ", "), t.PortOffset))}
+	networks := &yaml.Node{Kind: yaml.MappingNode}
+	for _, h := range t.DockerHosts() {
+		networks.Content = append(networks.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: h.Name}, &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle})
+	}
 	doc.Content = []*yaml.Node{
 		{Kind: yaml.ScalarNode, Value: "services"}, services,
+		{Kind: yaml.ScalarNode, Value: "networks", HeadComment: "# One network per host: each organisation's and each orderer's containers reach each other there,\n# and another host only at the ports it publishes on CXL_HOST_GATEWAY."}, networks,
 		{Kind: yaml.ScalarNode, Value: "volumes", HeadComment: "# Ledgers and Raft logs: `cxl network down` keeps them, `down --purge` (docker-compose down -v) removes them."}, volumes,
 	}
 	var buf bytes.Buffer
@@ -509,7 +622,7 @@ func commentLines(text string) string {
 // $CXL_HOME/compose.env.
 func ComposeEnv(t Topology) ([]byte, error) {
 	t = t.WithDefaults()
-	t.Runtime, t.PortOffset = Docker, 0
+	t.Runtime = Docker
 	vars, err := composeVars(t, rootSettings)
 	if err != nil {
 		return nil, err
@@ -528,8 +641,8 @@ COMPOSE_PROJECT_NAME=cxledger
 }
 
 // rootSettings are the variables' defaults: the repository's own state directory, group 0,
-// chaincode version 1.
-var rootSettings = composeSettings{home: "./.cxl", chaincodeVersion: "1"}
+// chaincode version 1, the Docker host at docker0's default address.
+var rootSettings = composeSettings{home: "./.cxl", chaincodeVersion: "1", hostGateway: DefaultHostGateway}
 
 func writeVars(buf *bytes.Buffer, vars []composeVar) {
 	for _, v := range vars {
@@ -625,7 +738,7 @@ func writeComposeEnv(home Home, t Topology, p composeProject, chaincodeVersion s
 	if err != nil {
 		return err
 	}
-	vars, err := composeVars(t, composeSettings{home: abs, uid: uid, gid: gid, chaincodeVersion: chaincodeVersion})
+	vars, err := composeVars(t, composeSettings{home: abs, uid: uid, gid: gid, chaincodeVersion: chaincodeVersion, hostGateway: hostGateway()})
 	if err != nil {
 		return err
 	}

@@ -31,17 +31,17 @@ func TestAddressingByRuntime(t *testing.T) {
 		t.Errorf("native listen = %s", got)
 	}
 	o, p = docker.OrdererNodes()[1], docker.PeerOrgs()[1].PeerNodes[1]
-	if got := docker.Endpoint(o); got != "orderer2.example.com:7060" {
-		t.Errorf("docker orderer endpoint = %s, want the host name and the port without the offset", got)
+	if got := docker.Endpoint(o); got != "orderer2.example.com:9060" {
+		t.Errorf("docker orderer endpoint = %s, want the host name and the port it listens and is published on", got)
 	}
-	if got := docker.listen(p.OperationsPort); got != "0.0.0.0:7212" {
+	if got := docker.listen(p.OperationsPort); got != "0.0.0.0:9212" {
 		t.Errorf("docker listen = %s", got)
 	}
 	if got := p.Address(); got != "127.0.0.1:9210" {
 		t.Errorf("docker peer address on the host = %s, want the published port", got)
 	}
 	_, reach := docker.chaincodeServer(docker.PeerOrgs()[0], 3)
-	if reach != "chaincode.org1.example.com:7900" {
+	if reach != "chaincode.org1.example.com:9900" {
 		t.Errorf("docker chaincode server = %s", reach)
 	}
 	_, reach = native.chaincodeServer(native.PeerOrgs()[0], 3)
@@ -67,7 +67,7 @@ func TestNodeEnvByRuntime(t *testing.T) {
 	}{
 		{Topology{PortOffset: 1000}.WithDefaults(), "127.0.0.1:8200", "127.0.0.1:8200",
 			"/state/crypto/peerOrganizations/org2.example.com/peers/peer0.org2.example.com/msp", "/state/data/orderer1.example.com/etcdraft/wal"},
-		{dockerTopology(1000), "peer0.org2.example.com:7200", "peer0.org2.example.com:7200",
+		{dockerTopology(1000), "peer0.org2.example.com:8200", "peer0.org2.example.com:8200",
 			"/etc/hyperledger/node/msp", "/var/hyperledger/production/etcdraft/wal"},
 	} {
 		org := tc.topo.PeerOrgs()[1]
@@ -96,12 +96,12 @@ func TestRenderConfigsAddressesContainersUnderDocker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"- orderer3.example.com:7070", "Host: peer1.org2.example.com\n        Port: 7210", "Host: orderer1.example.com\n            Port: 7050"} {
+	for _, want := range []string{"- orderer3.example.com:9070", "Host: peer1.org2.example.com\n        Port: 9210", "Host: orderer1.example.com\n            Port: 9050"} {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("configtx.yaml lacks %q", want)
 		}
 	}
-	if strings.Contains(string(data), "127.0.0.1") || strings.Contains(string(data), "9050") {
+	if strings.Contains(string(data), "127.0.0.1") {
 		t.Errorf("configtx.yaml of a Docker network addresses the host:\n%s", data)
 	}
 }
@@ -174,13 +174,13 @@ func TestComposeFile(t *testing.T) {
 		}
 	}
 	peer := doc.Services["peer1.org2.example.com"]
-	if !slices.Equal(peer.Ports, []string{"127.0.0.1:${CXL_PEER1_ORG2_PORT:-7210}:7210", "127.0.0.1:${CXL_PEER1_ORG2_OPERATIONS_PORT:-7212}:7212"}) {
-		t.Errorf("peer ports = %v: the offset belongs in the env file, not the compose file", peer.Ports)
+	if !slices.Equal(peer.Ports, []string{"127.0.0.1:10210:10210", "${CXL_HOST_GATEWAY:-172.17.0.1}:10210:10210", "127.0.0.1:10212:10212"}) {
+		t.Errorf("peer ports = %v: want each port published at the number it listens on, the service port also to the other hosts", peer.Ports)
 	}
 	if peer.User != "10001:${CXL_GID:-0}" || !strings.HasSuffix(peer.Volumes[0], "/crypto/peerOrganizations/org2.example.com/peers/peer1.org2.example.com:/etc/hyperledger/node:ro") {
 		t.Errorf("peer user %s, volumes %v", peer.User, peer.Volumes)
 	}
-	if env := envMap(peer.Environment); env["CORE_PEER_GOSSIP_BOOTSTRAP"] != "peer0.org2.example.com:7200" || env["FABRIC_LOGGING_SPEC"] != "${CXL_LOG_SPEC:-warning}" {
+	if env := envMap(peer.Environment); env["CORE_PEER_GOSSIP_BOOTSTRAP"] != "peer0.org2.example.com:10200" || env["FABRIC_LOGGING_SPEC"] != "${CXL_LOG_SPEC:-warning}" {
 		t.Errorf("peer environment = %v", env)
 	}
 	cc := envMap(doc.Services["chaincode.org2.example.com"].Environment)
@@ -188,7 +188,7 @@ func TestComposeFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cc["CHAINCODE_ID"] != "${CXL_CHAINCODE_ORG2_ID:-"+pkg.id+"}" || cc["CHAINCODE_SERVER_ADDRESS"] != "0.0.0.0:7901" {
+	if cc["CHAINCODE_ID"] != "${CXL_CHAINCODE_ORG2_ID:-"+pkg.id+"}" || cc["CHAINCODE_SERVER_ADDRESS"] != "0.0.0.0:10901" {
 		t.Errorf("chaincode environment = %v", cc)
 	}
 	bl := envMap(doc.Services["baseline.org2.example.com"].Environment)
@@ -196,7 +196,7 @@ func TestComposeFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bl["CHAINCODE_ID"] != "${CXL_BASELINE_ORG2_ID:-"+bpkg.id+"}" || bl["CHAINCODE_SERVER_ADDRESS"] != "0.0.0.0:7921" || bl["CXL_CHAINCODE"] != "baseline" {
+	if bl["CHAINCODE_ID"] != "${CXL_BASELINE_ORG2_ID:-"+bpkg.id+"}" || bl["CHAINCODE_SERVER_ADDRESS"] != "0.0.0.0:10921" || bl["CXL_CHAINCODE"] != "baseline" {
 		t.Errorf("baseline chaincode environment = %v", bl)
 	}
 }
@@ -207,7 +207,7 @@ func TestBaselineBesideCxledger(t *testing.T) {
 	if listen, reach := native.baselineServer(org); listen != "127.0.0.1:8921" || reach != "127.0.0.1:8921" {
 		t.Errorf("native baseline server listens on %s, reached at %s", listen, reach)
 	}
-	if listen, reach := docker.baselineServer(docker.PeerOrgs()[1]); listen != "0.0.0.0:7921" || reach != "baseline.org2.example.com:7921" {
+	if listen, reach := docker.baselineServer(docker.PeerOrgs()[1]); listen != "0.0.0.0:10921" || reach != "baseline.org2.example.com:10921" {
 		t.Errorf("docker baseline server listens on %s, reached at %s", listen, reach)
 	}
 	for _, topo := range []Topology{native, docker} {
@@ -292,7 +292,7 @@ func TestWriteComposeUsesTheRootFileOnlyForItsTopology(t *testing.T) {
 		t.Fatal(err)
 	}
 	def := DefaultTopology()
-	def.Runtime, def.PortOffset = Docker, 2000
+	def.Runtime = Docker
 	override := filepath.Join(repo, "docker-compose.hyperledger.yaml")
 	if err := os.WriteFile(override, []byte("services: {}\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -312,17 +312,19 @@ func TestWriteComposeUsesTheRootFileOnlyForItsTopology(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"CXL_ORDERER1_PORT=9050\n", "CXL_CHAINCODE_VERSION=7\n", "CXL_HOME=" + string(home) + "\n", "COMPOSE_PROJECT_NAME=" + p.name + "\n"} {
+	for _, want := range []string{"CXL_HOST_GATEWAY=" + hostGateway() + "\n", "CXL_CHAINCODE_VERSION=7\n", "CXL_HOME=" + string(home) + "\n", "COMPOSE_PROJECT_NAME=" + p.name + "\n"} {
 		if !strings.Contains(string(env), want) {
 			t.Errorf("compose.env lacks %q:\n%s", want, env)
 		}
 	}
-	p, err = writeCompose(repo, home, dockerTopology(2000), "1", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(p.files, []string{filepath.Join(string(home), "docker-compose.yaml")}) {
-		t.Errorf("another topology runs %v, want a file in the state directory", p.files)
+	for _, other := range []Topology{dockerTopology(0), {Runtime: Docker, PortOffset: 2000}} {
+		p, err = writeCompose(repo, home, other.WithDefaults(), "1", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(p.files, []string{filepath.Join(string(home), "docker-compose.yaml")}) {
+			t.Errorf("another topology or port offset runs %v, want a file in the state directory", p.files)
+		}
 	}
 	if _, err := writeCompose(repo, home, def, "1", []string{filepath.Join(repo, "missing.yaml")}); err == nil {
 		t.Error("a missing override file: no error")
@@ -492,7 +494,7 @@ func TestGatewayServices(t *testing.T) {
 		if !ok {
 			t.Fatalf("no cxl-gateway-%s service", org)
 		}
-		port := fmt.Sprintf("127.0.0.1:${CXL_GATEWAY_%s_PORT:-%d}:8080", strings.ToUpper(org), 8080+i)
+		port := fmt.Sprintf("127.0.0.1:${CXL_GATEWAY_%s_PORT:-%d}:8080", strings.ToUpper(org), 11080+i)
 		volumes := []string{
 			"${CXL_HOME:-./.cxl}/gateway/" + org + ":" + GatewayContainerDir,
 			"${CXL_HOME:-./.cxl}/crypto/peerOrganizations/" + org + ".example.com/users:" + GatewayContainerKeys + "/users:ro",
@@ -541,5 +543,111 @@ func TestGatewayMountsHoldNoOtherMembersKey(t *testing.T) {
 				t.Errorf("the gateway of %s mounts %s", org.Name, m.Host)
 			}
 		}
+	}
+}
+
+// TestEachHostOnItsOwnNetwork: under Docker every organisation and every orderer is a host
+// with a Docker network of its own; every service is on its host's network and no other;
+// the only names of other hosts a service resolves are the peers and orderers it dials,
+// mapped to the Docker host; and the only ports published beyond this machine's loopback
+// are the peers' and orderers' service ports, each at the number it listens on.
+func TestEachHostOnItsOwnNetwork(t *testing.T) {
+	topo := Topology{Runtime: Docker, PortOffset: 3000, Orgs: []OrgSpec{{Name: "Org1"}, {Name: "Org2", Peers: 2}, {Name: "Org3"}}}.WithDefaults()
+	data, err := ComposeFile(topo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Services map[string]composeService `yaml:"services"`
+		Networks map[string]any            `yaml:"networks"`
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	hosts := topo.DockerHosts()
+	if len(hosts) != 3+3 || len(doc.Networks) != len(hosts) {
+		t.Fatalf("%d hosts, %d networks; want one per orderer and per organisation", len(hosts), len(doc.Networks))
+	}
+	const gw = "${CXL_HOST_GATEWAY:-172.17.0.1}"
+	wan := map[string]int{}
+	for _, n := range topo.Nodes() {
+		wan[n.Name] = n.Port
+	}
+	var all []string
+	for _, h := range hosts {
+		if _, ok := doc.Networks[h.Name]; !ok {
+			t.Errorf("no network for host %s", h.Name)
+		}
+		for _, name := range h.Services {
+			all = append(all, name)
+			s := doc.Services[name]
+			if !slices.Equal(s.Networks, []string{h.Name}) {
+				t.Errorf("%s is on %v, want only its host's network %s", name, s.Networks, h.Name)
+			}
+			for _, e := range s.ExtraHosts {
+				other, addr, _ := strings.Cut(e, ":")
+				oh, ok := topo.DockerHostOf(other)
+				if _, published := wan[other]; addr != gw || !ok || oh.Name == h.Name || !published || strings.HasPrefix(other, "ca.") {
+					t.Errorf("%s maps %q: want only another host's peer or orderer, at the Docker host", name, e)
+				}
+			}
+			for _, p := range s.Ports {
+				on, rest, _ := strings.Cut(p, ":")
+				if on == "${CXL_HOST_GATEWAY" {
+					on, rest = gw, strings.TrimPrefix(p, gw+":")
+				}
+				i := strings.LastIndex(rest, ":")
+				hostPort, containerPort := rest[:max(i, 0)], rest[i+1:]
+				switch {
+				case on == gw && (hostPort != fmt.Sprint(wan[name]) || containerPort != hostPort):
+					t.Errorf("%s publishes %s to the other hosts: only a peer's or an orderer's service port may be", name, p)
+				case on != gw && on != "127.0.0.1":
+					t.Errorf("%s publishes %s beyond the loopback", name, p)
+				case on == "127.0.0.1" && containerPort != hostPort && containerPort != fmt.Sprint(GatewayPort):
+					t.Errorf("%s publishes %s: a node's port is published at the number it listens on", name, p)
+				}
+			}
+		}
+	}
+	slices.Sort(all)
+	want := slices.Sorted(slices.Values(topo.Services()))
+	if !slices.Equal(all, want) {
+		t.Errorf("services on hosts %v, want every service once: %v", all, want)
+	}
+	peers := func(except string) []string {
+		var names []string
+		for _, org := range topo.PeerOrgs() {
+			for _, p := range org.PeerNodes {
+				if org.Domain != except {
+					names = append(names, p.Name)
+				}
+			}
+		}
+		return names
+	}
+	orderers := []string{"orderer1.example.com", "orderer2.example.com", "orderer3.example.com"}
+	for name, dials := range map[string][]string{
+		"orderer1.example.com":       orderers[1:],
+		"peer0.org1.example.com":     append(slices.Clone(orderers), peers("org1.example.com")...),
+		"peer1.org2.example.com":     append(slices.Clone(orderers), peers("org2.example.com")...),
+		"cxl-gateway-org3":           peers("org3.example.com"),
+		"ca.org1.example.com":        nil,
+		"chaincode.org2.example.com": nil,
+		"baseline.org3.example.com":  nil,
+		"no.such.service":            nil,
+		"org1.example.com":           nil,
+		"":                           nil,
+		"peer0.org1.example.com\x00": nil,
+	} {
+		slices.Sort(dials)
+		if got := topo.dialsAcross(name); !slices.Equal(got, dials) {
+			t.Errorf("%q dials across hosts %v, want %v", name, got, dials)
+		}
+	}
+	if h, ok := topo.DockerHostOf("peer1.org2.example.com"); !ok || h.Name != "org2.example.com" || h.MSPID != "Org2MSP" {
+		t.Errorf("host of peer1.org2: %+v %v", h, ok)
+	}
+	if _, ok := topo.DockerHostOf("peer9.org2.example.com"); ok {
+		t.Error("a service that is not in the topology has a host")
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"slices"
@@ -25,6 +26,27 @@ func composeCommand() []string {
 		return []string{"docker-compose"}
 	}
 	return []string{"docker", "compose"}
+}
+
+// hostGateway is the Docker host's address as the containers reach it: the IPv4 address of
+// Docker's default bridge, docker0 (what Docker's own "host-gateway" names), or
+// DefaultHostGateway when this machine has no such interface (a remote Docker daemon).
+// The other hosts' published ports are published there and dialled there.
+func hostGateway() string {
+	iface, err := net.InterfaceByName("docker0")
+	if err != nil {
+		return DefaultHostGateway
+	}
+	addrs, err := iface.Addrs()
+	if err != nil {
+		return DefaultHostGateway
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil {
+			return n.IP.String()
+		}
+	}
+	return DefaultHostGateway
 }
 
 // composeRunner runs a Docker network: one Compose service per node and per

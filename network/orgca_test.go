@@ -100,7 +100,7 @@ func TestPrepareCAs(t *testing.T) {
 				}
 				wantAddr, wantPort, wantOps := "127.0.0.1", 8980+i, "127.0.0.1:"+strconv.Itoa(8990+i)
 				if topo.Runtime == Docker {
-					wantAddr, wantPort, wantOps = "0.0.0.0", 7980+i, "0.0.0.0:"+strconv.Itoa(7990+i)
+					wantAddr, wantOps = "0.0.0.0", "0.0.0.0:"+strconv.Itoa(8990+i)
 				}
 				if cfg.Address != wantAddr || cfg.Port != wantPort || cfg.Operations.ListenAddress != wantOps || !cfg.TLS.Enabled {
 					t.Errorf("%s listens at %s:%d (operations %s, TLS %v)", org.MSPID, cfg.Address, cfg.Port, cfg.Operations.ListenAddress, cfg.TLS.Enabled)
@@ -250,7 +250,7 @@ func TestCAComposeServices(t *testing.T) {
 	if s.Image != "${CXL_CA_IMAGE:-"+CAImage+"}" || s.User != "${CXL_UID:-0}:${CXL_GID:-0}" {
 		t.Errorf("image %s user %s", s.Image, s.User)
 	}
-	if !slices.Equal(s.Ports, []string{"127.0.0.1:${CXL_CA_ORG2_PORT:-7981}:7981", "127.0.0.1:${CXL_CA_ORG2_OPERATIONS_PORT:-7991}:7991"}) {
+	if !slices.Equal(s.Ports, []string{"127.0.0.1:10981:10981", "127.0.0.1:10991:10991"}) {
 		t.Errorf("ports %v", s.Ports)
 	}
 	// Its own organisation's CA home and root key pair, nothing of another member.
@@ -261,14 +261,14 @@ func TestCAComposeServices(t *testing.T) {
 		t.Errorf("volumes %v", s.Volumes)
 	}
 	if !slices.Equal(s.Environment, []string{"FABRIC_CA_SERVER_HOME=/etc/hyperledger/fabric-ca-server"}) ||
-		!slices.Equal(s.Healthcheck.Test, []string{"CMD", "/usr/local/bin/cxl-healthcheck", "http://127.0.0.1:7991/healthz"}) {
+		!slices.Equal(s.Healthcheck.Test, []string{"CMD", "/usr/local/bin/cxl-healthcheck", "http://127.0.0.1:10991/healthz"}) {
 		t.Errorf("environment %v health check %v", s.Environment, s.Healthcheck.Test)
 	}
 	env, err := ComposeEnv(topo)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"CXL_CA_IMAGE=" + CAImage, "CXL_CA_ORG1_PORT=7980", "CXL_CA_ORG2_OPERATIONS_PORT=7991"} {
+	for _, want := range []string{"CXL_CA_IMAGE=" + CAImage} {
 		if !strings.Contains(string(env), want+"\n") {
 			t.Errorf(".env lacks %s", want)
 		}
@@ -280,8 +280,8 @@ func TestCAEndpoint(t *testing.T) {
 	if got := native.CAEndpoint(native.PeerOrgs()[1]); got != "https://127.0.0.1:8981" || got != CAURL(native.PeerOrgs()[1]) {
 		t.Errorf("native CA endpoint %s", got)
 	}
-	if got := docker.CAEndpoint(docker.PeerOrgs()[1]); got != "https://ca.org2.example.com:7981" {
-		t.Errorf("docker CA endpoint %s, want the host name and the port without the offset", got)
+	if got := docker.CAEndpoint(docker.PeerOrgs()[1]); got != "https://ca.org2.example.com:10981" {
+		t.Errorf("docker CA endpoint %s, want the host name and the port it listens and is published on", got)
 	}
 	if got := CAURL(docker.PeerOrgs()[1]); got != "https://127.0.0.1:10981" {
 		t.Errorf("docker CA from the host %s, want the published port", got)

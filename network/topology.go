@@ -65,10 +65,12 @@ const (
 	// Native runs every node as a process on the host. Nodes listen on 127.0.0.1 at their
 	// ports (offset included) and reach each other there.
 	Native Runtime = "native"
-	// Docker runs every node as a container of a Docker Compose project. Inside the
-	// project's network a node listens on its ports without the offset and is reached by
-	// host name (orderer1.example.com:7050); the host reaches it on 127.0.0.1 at the
-	// published ports, offset included.
+	// Docker runs every node as a container of a Docker Compose project, each
+	// organisation and each orderer on a Docker network of its own (see DockerHosts). A
+	// node listens in its container on its ports, offset included, and is reached by host
+	// name at them (orderer1.example.com:7050+offset): by the containers of its own
+	// network directly, by the others at the ports it publishes, and by this machine on
+	// 127.0.0.1.
 	Docker Runtime = "docker"
 )
 
@@ -324,11 +326,11 @@ func (n Node) Address() string { return fmt.Sprintf("127.0.0.1:%d", n.Port) }
 func (t Topology) Endpoint(n Node) string { return t.reach(n.Name, n.Port) }
 
 // hostPort splits where other nodes reach port (a host port, offset included) of the node
-// named host: 127.0.0.1 and the port itself natively, the host name and the port without
-// the offset under Docker.
+// named host: 127.0.0.1 natively, the host name under Docker; the port is the same, so
+// a container publishes each port at the number it listens on.
 func (t Topology) hostPort(host string, port int) (string, int) {
 	if t.Runtime == Docker {
-		return host, port - t.PortOffset
+		return host, port
 	}
 	return "127.0.0.1", port
 }
@@ -343,7 +345,7 @@ func (t Topology) reach(host string, port int) string {
 // natively, every interface of its container under Docker.
 func (t Topology) listen(port int) string {
 	if t.Runtime == Docker {
-		return fmt.Sprintf("0.0.0.0:%d", port-t.PortOffset)
+		return fmt.Sprintf("0.0.0.0:%d", port)
 	}
 	return fmt.Sprintf("127.0.0.1:%d", port)
 }

@@ -59,15 +59,15 @@ func TestCustomersOfAMember(t *testing.T) {
 	}
 }
 
-// TestContainerReachesItsCAWithoutTheOffset: under Docker a member's service dials its CA by
-// its name in the project's network and its port in its container, which the port offset
-// does not shift (the offset applies to the ports published on the host).
-func TestContainerReachesItsCAWithoutTheOffset(t *testing.T) {
+// TestContainerReachesItsCAByName: under Docker a member's service dials its CA by its name
+// on its organisation's network, at the port the CA listens on in its container, which is
+// the port it publishes (offset included).
+func TestContainerReachesItsCAByName(t *testing.T) {
 	home := network.Home(t.TempDir())
 	topo, prof := testNetwork(t, home, network.Docker)
 	for i, m := range testMembers(t, home, topo, prof) {
 		s := dockerSite(home, topo, m)
-		want := fmt.Sprintf("https://ca.org%d.example.com:%d", i+1, m.org.CA.Port-topo.PortOffset)
+		want := fmt.Sprintf("https://ca.org%d.example.com:%d", i+1, m.org.CA.Port)
 		if s.caURL != want || topo.PortOffset == 0 {
 			t.Fatalf("%s: CA at %s, want %s (offset %d)", m.org.Name, s.caURL, want, topo.PortOffset)
 		}

@@ -339,10 +339,10 @@ func TestConfigForTheContainer(t *testing.T) {
 		docker.TLS == nil || docker.TLS.Cert != network.GatewayContainerDir+"/tls/cert.pem" || native.TLS == nil || native.TLS.Key != m.tlsKey() {
 		t.Fatalf("url %s, listen %s, store %s, reconcile every %s, tls %+v", s.url, docker.Listen, docker.Store, docker.Reconcile.Interval, docker.TLS)
 	}
-	if p := docker.Peers[1]; len(docker.Peers) != 2 || p.Address != "peer1.org2.example.com:7210" || p.TLSRootCert != network.GatewayContainerTLSRoots+"/org2.example.com.pem" {
+	if p := docker.Peers[1]; len(docker.Peers) != 2 || p.Address != "peer1.org2.example.com:10210" || p.TLSRootCert != network.GatewayContainerTLSRoots+"/org2.example.com.pem" {
 		t.Fatalf("peer as the container sees it: %+v", docker.Peers)
 	}
-	if p := docker.SettlePeers[0]; p.Address != "peer0.org1.example.com:7100" || p.TLSRootCert != network.GatewayContainerTLSRoots+"/org1.example.com.pem" {
+	if p := docker.SettlePeers[0]; p.Address != "peer0.org1.example.com:10100" || p.TLSRootCert != network.GatewayContainerTLSRoots+"/org1.example.com.pem" {
 		t.Fatalf("settle peer as the container sees it: %+v", p)
 	}
 	if id := docker.Identities["org2-user1"]; id.Key != network.GatewayContainerKeys+"/users/User1@org2.example.com/msp/keystore/priv_sk" {
