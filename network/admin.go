@@ -117,7 +117,7 @@ func newOrdererAdmin(home Home, n Node) (ordererAdmin, error) {
 	if err != nil {
 		return ordererAdmin{}, fmt.Errorf("load orderer admin TLS client certificate: %w", err)
 	}
-	return ordererAdmin{url: fmt.Sprintf("https://127.0.0.1:%d", n.AdminPort), pool: pool, cert: cert, node: n}, nil
+	return ordererAdmin{url: "https://" + n.at(n.AdminPort), pool: pool, cert: cert, node: n}, nil
 }
 
 // channelInfo is what the channel participation API says of one channel.

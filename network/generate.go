@@ -63,7 +63,7 @@ const ordererCryptoTemplate = `OrdererOrgs:
     Specs:
 {{- range .Orderers}}
       - Hostname: {{hostname .}}
-        SANS: [localhost, 127.0.0.1]
+        SANS: [localhost, 127.0.0.1{{with .Host}}, {{.}}{{end}}]
 {{- end}}
     Users:
       Count: 0
@@ -75,7 +75,7 @@ const peerOrgCryptoTemplate = `PeerOrgs:
     EnableNodeOUs: true
     Template:
       Count: {{.Org.Peers}}
-      SANS: [localhost, 127.0.0.1]
+      SANS: [localhost, 127.0.0.1{{with .Org.CA.Host}}, {{.}}{{end}}]
     Users:
       Count: 0
 `
@@ -199,7 +199,8 @@ Profiles:
 `
 
 // Generate writes crypto material (cryptogen run once per organisation, NodeOUs on, the
-// node's host name, localhost and 127.0.0.1 in the TLS SANs) and the channel genesis block
+// node's host name, localhost, 127.0.0.1 and, on a NetNS network, its host's address in
+// the TLS SANs) and the channel genesis block
 // (configtxgen) for the topology, with the orderer endpoints, consenters and anchor peers
 // addressed the way the topology's runtime connects nodes. The nodes' identities come from
 // cryptogen because the genesis block names them before any CA runs; people's identities

@@ -94,7 +94,7 @@ func Up(ctx context.Context, opts Options) (*Profile, error) {
 	} else if ok {
 		if opts.Topology != nil && (existing.PortOffset != t.PortOffset || len(existing.Orgs) != len(t.Orgs) ||
 			existing.Orderers != t.Orderers || existing.Channel != t.Channel || existing.Runtime != t.Runtime ||
-			existing.Consensus != t.Consensus) {
+			existing.Consensus != t.Consensus || existing.Hosts != t.Hosts) {
 			return nil, fmt.Errorf("%s holds a %s network (%s ordering) with another topology; run `cxl network down --purge` first or use another CXL_HOME",
 				home, existing.Runtime, existing.Consensus)
 		}
@@ -115,6 +115,11 @@ func Up(ctx context.Context, opts Options) (*Profile, error) {
 		}
 	} else if err := CheckPortsFree(hostPorts(t)); err != nil {
 		return nil, err
+	}
+	if t.Hosts == NetNS && t.HostSubnet == "" {
+		if t.HostSubnet, err = chooseHostSubnet(home); err != nil {
+			return nil, err
+		}
 	}
 	if err := os.MkdirAll(string(home), 0o755); err != nil {
 		return nil, fmt.Errorf("create %s: %w", home, err)
@@ -165,6 +170,12 @@ func Up(ctx context.Context, opts Options) (*Profile, error) {
 		}
 		project = p.name
 		fmt.Fprintf(progress, "compose project %s: %s --env-file %s\n", p.name, strings.Join(p.fileArgs(), " "), p.envFile)
+	}
+	if t.Hosts == NetNS {
+		fmt.Fprintf(progress, "making %d hosts (network namespaces) on bridge %s, subnet %s\n", len(t.netnsHosts(home)), bridgeName(hostsID(home)), t.HostSubnet)
+		if err := ensureHosts(ctx, home, t); err != nil {
+			return nil, err
+		}
 	}
 	r, err := newRunner(home, t)
 	if err != nil {
@@ -322,7 +333,8 @@ func forEachNode(nodes []Node, fn func(Node) error) error {
 	return errors.Join(all...)
 }
 
-// Down stops the network in home: every process recorded in the state directory, or under
+// Down stops the network in home: every process recorded in the state directory (and on a
+// NetNS network deletes its hosts: namespaces, veth pairs, bridge and cuts), or under
 // Docker the Compose project's containers and network. With purge it also removes the
 // ledgers (the project's volumes under Docker) and the generated state (crypto, channel,
 // logs); built binaries are kept.
@@ -337,6 +349,11 @@ func Down(home Home, purge bool) error {
 	// `cxl gateway up`), so they are stopped whatever the runtime.
 	if err := stopProcesses(home); err != nil {
 		return err
+	}
+	if ok && t.Hosts == NetNS {
+		if err := removeHosts(ctx, home); err != nil {
+			return err
+		}
 	}
 	if ok && t.Runtime == Docker {
 		p, err := loadCompose(home)
@@ -390,6 +407,9 @@ func stopProcesses(home Home) error {
 type Profile struct {
 	// Runtime is how the nodes run: "native" or "docker".
 	Runtime Runtime `json:"runtime"`
+	// Hosts is "netns" when each member and each orderer runs on a host of its own
+	// (Topology.Hosts); the endpoints below are then those hosts' addresses.
+	Hosts Hosts `json:"hosts,omitempty"`
 	// ComposeProject is the Docker Compose project of a Docker network.
 	ComposeProject string         `json:"composeProject,omitempty"`
 	Channel        string         `json:"channel"`
@@ -441,7 +461,7 @@ type IdentityInfo struct {
 
 // NewProfile describes a network made from t under home.
 func NewProfile(home Home, t Topology, d Deployment) *Profile {
-	p := &Profile{Runtime: t.Runtime, Channel: t.Channel, Chaincode: t.Chaincode, Deployment: d}
+	p := &Profile{Runtime: t.Runtime, Hosts: t.Hosts, Channel: t.Channel, Chaincode: t.Chaincode, Deployment: d}
 	for _, n := range t.OrdererNodes() {
 		p.Orderers = append(p.Orderers, EndpointInfo{Name: n.Name, Address: n.Address(), TLSRootCert: home.OrdererTLSRootCert()})
 	}

@@ -71,7 +71,7 @@ func (h Home) CACert(org Org) string {
 func (h Home) caKeyDir(org Org) string { return filepath.Join(h.OrgDir(org), "ca") }
 
 // CAURL is where the host reaches org's CA.
-func CAURL(org Org) string { return fmt.Sprintf("https://127.0.0.1:%d", org.CA.Port) }
+func CAURL(org Org) string { return "https://" + org.CA.Address() }
 
 // CAEndpoint is where the other processes of the network reach org's CA: the host address
 // natively; under Docker its host name in the project's network and its port without the
@@ -217,7 +217,8 @@ func randomSecret() (string, error) {
 }
 
 // issueCATLS issues the CA's TLS server certificate with org's TLS CA: for localhost,
-// 127.0.0.1 and the CA's host name, valid as long as the TLS CA.
+// 127.0.0.1 (and its host's address on a NetNS network) and the CA's host name, valid as
+// long as the TLS CA.
 func issueCATLS(home Home, org Org) error {
 	tlsCADir := filepath.Join(home.OrgDir(org), "tlsca")
 	caCert, err := readCert(home.TLSRootCert(org))
@@ -244,7 +245,7 @@ func issueCATLS(home Home, org Org) error {
 		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		DNSNames:     []string{"localhost", org.CA.Name},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		IPAddresses:  org.CA.tlsIPs(),
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
 	if err != nil {

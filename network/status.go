@@ -68,7 +68,7 @@ func GetStatus(ctx context.Context, home Home) (*Status, error) {
 	st := &Status{Home: string(home), Runtime: t.Runtime, Consensus: t.Consensus, Channel: t.Channel}
 	client := &http.Client{Timeout: time.Second}
 	healthy := func(n Node) bool {
-		resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", n.OperationsPort))
+		resp, err := client.Get(fmt.Sprintf("http://%s/healthz", n.at(n.OperationsPort)))
 		if err != nil {
 			return false
 		}
@@ -191,7 +191,7 @@ func RaftActiveNodes(o Node, channel string) (int, error) {
 // raftGauge reads the value of a consensus gauge of channel (etcdraft's or SmartBFT's) from
 // o's operations endpoint.
 func raftGauge(client *http.Client, o Node, name, channel string) (float64, error) {
-	resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", o.OperationsPort))
+	resp, err := client.Get(fmt.Sprintf("http://%s/metrics", o.at(o.OperationsPort)))
 	if err != nil {
 		return 0, err
 	}

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -41,7 +40,10 @@ func Start(home Home, name, binary string, args, env []string) (Process, error) 
 		return Process{}, fmt.Errorf("open log for %s: %w", name, err)
 	}
 	defer logFile.Close()
-	cmd := exec.Command(filepath.Join(home.Bin(), binary), args...)
+	cmd, err := hostCommand(home, name, filepath.Join(home.Bin(), binary), args)
+	if err != nil {
+		return Process{}, err
+	}
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
@@ -181,17 +183,17 @@ func WaitHealthy(ctx context.Context, home Home, n Node) error {
 	return waitHealthy(ctx, n, alive, filepath.Join(home.Logs(), n.Name+".log"))
 }
 
-// waitHealthy polls n's operations /healthz and ports on the host every 50 ms, and asks
+// waitHealthy polls n's operations /healthz and ports on its host every 50 ms, and asks
 // alive every half second whether it is still running; logHint says where its log is.
 func waitHealthy(ctx context.Context, n Node, alive func() bool, logHint string) error {
-	url := fmt.Sprintf("http://127.0.0.1:%d/healthz", n.OperationsPort)
+	url := fmt.Sprintf("http://%s/healthz", n.at(n.OperationsPort))
 	client := &http.Client{Timeout: time.Second}
 	for i := 0; ; i++ {
 		resp, err := client.Get(url)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK && servingTLS(n.Address()) &&
-				(n.AdminPort == 0 || servingTLS(fmt.Sprintf("127.0.0.1:%d", n.AdminPort))) {
+				(n.AdminPort == 0 || servingTLS(n.at(n.AdminPort))) {
 				return nil
 			}
 		}

@@ -56,6 +56,13 @@ type Topology struct {
 	// address each other, which is baked into the channel's genesis block, so a state
 	// directory keeps the runtime it was made with.
 	Runtime Runtime `yaml:"runtime"`
+	// Hosts says where a native network's processes run: on this machine's loopback
+	// (empty, the default) or NetNS, each organisation and each orderer on a host of its own
+	// in a network namespace (netns.go). It is baked into the channel's genesis block, so a
+	// state directory keeps the hosts it was made with.
+	Hosts Hosts `yaml:"hosts,omitempty"`
+	// HostSubnet is the private /24 of a NetNS network's hosts, chosen when it is made.
+	HostSubnet string `yaml:"hostSubnet,omitempty"`
 }
 
 // Runtime says how a network's nodes run, and with it how they address each other.
@@ -252,6 +259,9 @@ func (t Topology) Validate() error {
 	case t.Runtime != Native && t.Runtime != Docker:
 		return fmt.Errorf("runtime must be %q or %q, got %q", Native, Docker, t.Runtime)
 	}
+	if err := t.validateHosts(); err != nil {
+		return err
+	}
 	if !validName(t.Channel, true) {
 		return fmt.Errorf("channel %q must be lowercase letters, digits, '.' or '-', starting with a letter", t.Channel)
 	}
@@ -315,11 +325,15 @@ type Node struct {
 	OperationsPort int `json:"operationsPort"`
 	// OrgDomain is the domain of the node's organisation, e.g. "org1.example.com".
 	OrgDomain string `json:"orgDomain"`
+	// Host is the address of the node's own host when it has one (a NetNS network); empty
+	// when it runs on this machine's loopback.
+	Host string `json:"host,omitempty"`
 }
 
-// Address is the node's main endpoint as the host reaches it: the loopback interface, for
-// both runtimes (under Docker it is the published port).
-func (n Node) Address() string { return fmt.Sprintf("127.0.0.1:%d", n.Port) }
+// Address is the node's main endpoint as this machine reaches it: the loopback interface
+// for both runtimes (under Docker it is the published port), or the node's host on a NetNS
+// network.
+func (n Node) Address() string { return n.at(n.Port) }
 
 // Endpoint is the address other nodes (and the orderer endpoints and anchor peers in the
 // channel configuration) use for n's main port.
@@ -332,6 +346,9 @@ func (t Topology) hostPort(host string, port int) (string, int) {
 	if t.Runtime == Docker {
 		return host, port
 	}
+	if addr := t.hostAddrOf(host); addr != "" {
+		return addr, port
+	}
 	return "127.0.0.1", port
 }
 
@@ -342,9 +359,12 @@ func (t Topology) reach(host string, port int) string {
 }
 
 // listen is the address a node binds port (a host port, offset included) on: loopback
-// natively, every interface of its container under Docker.
+// natively, every interface of its container under Docker or of its host on a NetNS network.
 func (t Topology) listen(port int) string {
 	if t.Runtime == Docker {
+		return fmt.Sprintf("0.0.0.0:%d", port)
+	}
+	if t.Hosts == NetNS {
 		return fmt.Sprintf("0.0.0.0:%d", port)
 	}
 	return fmt.Sprintf("127.0.0.1:%d", port)
@@ -395,6 +415,7 @@ func (t Topology) OrdererNodes() []Node {
 			AdminPort:      base + 1,
 			OperationsPort: base + 2,
 			OrgDomain:      domain,
+			Host:           t.ordererHostAddr(i),
 		}
 	}
 	return nodes
@@ -418,6 +439,7 @@ func (t Topology) PeerOrgs() []Org {
 			Port:           t.PortOffset + caBasePort + o,
 			OperationsPort: t.PortOffset + caOperationsBasePort + o,
 			OrgDomain:      org.Domain,
+			Host:           t.orgHostAddr(o),
 		}
 		for p := 0; p < spec.Peers; p++ {
 			base := t.PortOffset + peerBasePort + 100*o + 10*p
@@ -429,6 +451,7 @@ func (t Topology) PeerOrgs() []Org {
 				ChaincodePort:  base + 1,
 				OperationsPort: base + 2,
 				OrgDomain:      org.Domain,
+				Host:           t.orgHostAddr(o),
 			})
 		}
 		orgs[o] = org

@@ -44,6 +44,12 @@ func TestUpFlags(t *testing.T) {
 		{name: "unknown consensus", args: []string{"--consensus", "pbft"}, wantErr: "--consensus must be raft or bft"},
 		{name: "upper-case consensus", args: []string{"--consensus", "BFT"}, wantErr: "--consensus must be raft or bft"},
 		{name: "consensus not UTF-8", args: []string{"--consensus", "bft\xff"}, wantErr: "--consensus must be raft or bft"},
+		{name: "netns hosts", args: []string{"--hosts", "netns"}, want: UpOptions{Hosts: "netns"}},
+		{name: "netns hosts under bft", args: []string{"--hosts", "netns", "--consensus", "bft"}, want: UpOptions{Hosts: "netns", Consensus: "bft"}},
+		{name: "unknown hosts", args: []string{"--hosts", "vm"}, wantErr: "--hosts"},
+		{name: "upper-case hosts", args: []string{"--hosts", "NETNS"}, wantErr: "--hosts"},
+		{name: "hosts not UTF-8", args: []string{"--hosts", "netns\xff"}, wantErr: "--hosts"},
+		{name: "netns hosts under docker", args: []string{"--hosts", "netns", "--docker"}, wantErr: "native network"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -67,7 +73,7 @@ func TestUpFlags(t *testing.T) {
 			if got.PortOffset != tc.want.PortOffset || got.TopologyFile != tc.want.TopologyFile ||
 				got.ChaincodeVersion != tc.want.ChaincodeVersion || got.JSON != tc.want.JSON ||
 				got.Docker != tc.want.Docker || !slices.Equal(got.ComposeOverrides, tc.want.ComposeOverrides) ||
-				got.Consensus != tc.want.Consensus {
+				got.Consensus != tc.want.Consensus || got.Hosts != tc.want.Hosts {
 				t.Fatalf("options = %+v, want %+v", *got, tc.want)
 			}
 		})

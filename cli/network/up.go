@@ -26,6 +26,7 @@ type UpOptions struct {
 	ChaincodeVersion string
 	Docker           bool
 	Consensus        string
+	Hosts            string
 	ComposeOverrides []string
 	JSON             bool
 	Timeout          time.Duration
@@ -50,7 +51,15 @@ remembers the runtime, so later commands need no flag.
 With --consensus bft (or consensus: bft in the topology) the channel is ordered by SmartBFT
 (channel capability V3_0) on four orderers, which tolerate one that crashes, is cut off or
 lies; Raft (the default) tolerates crashes of a minority only. The state directory remembers
-the consensus too.`,
+the consensus too.
+
+With --hosts netns (native only; root, iproute2 and nftables) each organisation's CA, peers
+and chaincode servers run in a Linux network namespace of their own, and so does each
+orderer: the namespaces (cxl-<id>-org1, cxl-<id>-orderer1, named after the state directory)
+are joined by veth pairs to one bridge on a private /24 chosen for the state directory, and
+every node is addressed at its host's address. The gateway services and cxl stay on this
+machine and reach the nodes over the bridge. network down deletes the namespaces, the
+links and the bridge.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("port-offset") {
@@ -70,6 +79,12 @@ the consensus too.`,
 			if len(opts.ComposeOverrides) > 0 && !opts.Docker {
 				return cmdutil.UsageErrorf("--compose-override needs --docker")
 			}
+			if _, err := network.ParseHosts(opts.Hosts); err != nil {
+				return cmdutil.UsageErrorf("--hosts: %v", err)
+			}
+			if opts.Hosts != "" && opts.Docker {
+				return cmdutil.UsageErrorf("--hosts %s is for a native network: under --docker each member's containers have their own network already", opts.Hosts)
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -81,6 +96,7 @@ the consensus too.`,
 	cmd.Flags().StringVar(&opts.ChaincodeVersion, "chaincode-version", "", "chaincode `version` to deploy (default: the deployed one, or 1); another one upgrades a running network")
 	cmd.Flags().BoolVar(&opts.Docker, "docker", false, "run the network as Docker Compose services (a new network only)")
 	cmd.Flags().StringVar(&opts.Consensus, "consensus", "", "ordering `consensus` of a new network: raft (default; 3 orderers) or bft (SmartBFT; 4 orderers, at least 4)")
+	cmd.Flags().StringVar(&opts.Hosts, "hosts", "", "run each member and each orderer of a new native network on a `kind` of host of its own: netns (a network namespace each)")
 	cmd.Flags().StringArrayVar(&opts.ComposeOverrides, "compose-override", nil, "layer the Compose `file` over docker-compose.yaml, e.g. docker-compose.hyperledger.yaml for the official Fabric images (repeatable)")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the network profile as JSON")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "give up after `duration`")
@@ -99,7 +115,7 @@ func upRun(ctx context.Context, opts *UpOptions) error {
 		return err
 	}
 	var topo *network.Topology
-	if opts.TopologyFile != "" || opts.PortOffset != 0 || opts.Docker || opts.Consensus != "" {
+	if opts.TopologyFile != "" || opts.PortOffset != 0 || opts.Docker || opts.Consensus != "" || opts.Hosts != "" {
 		t, err := network.LoadTopologyWithConsensus(opts.TopologyFile, network.Consensus(opts.Consensus))
 		if err != nil {
 			return cmdutil.UsageErrorf("%v", err)
@@ -109,6 +125,9 @@ func upRun(ctx context.Context, opts *UpOptions) error {
 		}
 		if opts.Docker {
 			t.Runtime = network.Docker
+		}
+		if opts.Hosts != "" {
+			t.Hosts = network.Hosts(opts.Hosts)
 		}
 		topo = &t
 	}
