@@ -49,16 +49,19 @@ func New(version string) (*Chaincode, error) {
 func Contracts(version string) []contractapi.ContractInterface {
 	// Loyalty earns on delivery and reverses on refund inside the orders transaction.
 	orders := orderscc.NewContract(loyaltycc.NewOrderHooks())
+	handovers := orderscc.NewHandovers(orders)
 	return []contractapi.ContractInterface{
 		healthcc.NewContract(version),
 		consortium.NewContract(),
 		// The customer's acceptance of an order's shipment from its carrier delivers the
 		// order inside the provenance transaction.
-		provenancecc.NewContract(orderscc.NewHandovers(orders)),
+		provenancecc.NewContract(handovers),
 		orders,
 		loyaltycc.NewContract(),
 		carecc.NewContract(),
-		epciscc.NewContract(),
+		// The carrier's receiving event naming an order delivers it inside the capture;
+		// a receiving event accepting custody calls the same hooks as AcceptCustody.
+		epciscc.NewContract(handovers, orderscc.NewReceipts(orders)),
 	}
 }
 

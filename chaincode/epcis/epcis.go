@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/cxlerr"
 	"github.com/cxledger/cxledger/gs1/epcis"
 )
@@ -58,6 +59,31 @@ type CaptureResult struct {
 	// Mapped are the events of this capture that also became provenance records, in
 	// document order; every other captured event is kept whole only.
 	Mapped []Mapped `json:"mapped,omitempty"`
+	// Deliveries say what each captured event did to an order: a receiving event naming
+	// an order (proof of delivery) or a custody acceptance of an order's shipment, in
+	// document order, whether it released the escrow or not and why.
+	Deliveries []Delivery `json:"deliveries,omitempty"`
+}
+
+// Delivery is what one captured event did to an order.
+type Delivery struct {
+	// Index is the event's position in the capture; Hash its CBV event hash.
+	Index int    `json:"index"`
+	Hash  string `json:"hash"`
+	// Order is the order; it is left out when the capturer may not read the order the
+	// event names (or there is no such order).
+	Order string `json:"order,omitempty"`
+	// Released is true when this event delivered the order and released its escrow to the
+	// merchant; Amount and Currency are what was released.
+	Released bool               `json:"released"`
+	Amount   ledgertypes.Amount `json:"amount,omitempty"`
+	Currency string             `json:"currency,omitempty"`
+	// Reason says why nothing was released.
+	Reason string `json:"reason,omitempty"`
+	// Related is what the orders contract's delivery hooks returned (the loyalty points the
+	// delivery earned); only the capture's chaincode event carries it, as the custody event
+	// carries an acceptance's.
+	Related any `json:"related,omitempty"`
 }
 
 // Mapped is what one captured event became in the provenance contract besides itself.
@@ -68,7 +94,9 @@ type Mapped struct {
 	// Records are what it became: "items:N" (N serialised items registered, as
 	// RegisterItems does) and "lineage" (an output lot registered with its input lots, as
 	// RegisterLot does, or found registered with exactly those inputs), one per product or
-	// output lot.
+	// output lot; "custody-offered:N" (a shipping event offered custody of N lots and
+	// items, as OfferCustody does) and "custody-accepted:N" (a receiving event accepted
+	// N offers made to the capturer's organisation, as AcceptCustody does).
 	Records []string `json:"records"`
 }
 
@@ -138,3 +166,22 @@ type QueryResult struct {
 	Events   []StoredEvent `json:"events"`
 	Bookmark string        `json:"bookmark,omitempty"`
 }
+
+// The forms in which an EPCIS event names cxledger's parties and orders.
+const (
+	// PartyPrefix starts the URI that names a member organisation ("urn:cxledger:party:"
+	// and its MSP ID) or an account ("urn:cxledger:party:" and "<MSP ID>/<name>") as the
+	// owning_party or possessing_party of an event's sourceList or destinationList.
+	PartyPrefix = "urn:cxledger:party:"
+	// OrderPrefix starts the business transaction identifier that names an order
+	// ("urn:cxledger:order:" and its ID) in an event's bizTransactionList, with the type
+	// po ("po", "urn:epcglobal:cbv:btt:po" or "https://ref.gs1.org/cbv/BTT-po").
+	OrderPrefix = "urn:cxledger:order:"
+)
+
+// PartyURI is the URI that names party (an MSP ID or an account) in a source or
+// destination list.
+func PartyURI(party string) string { return PartyPrefix + party }
+
+// OrderURI is the business transaction identifier of order id.
+func OrderURI(id string) string { return OrderPrefix + id }

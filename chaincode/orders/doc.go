@@ -154,6 +154,7 @@
 //	-          Place                             placed                   customer -> escrow: the amount
 //	placed     ConfirmDelivery                   delivered                escrow -> merchant: all of it (Released)
 //	placed     provenance AcceptCustody (below)  delivered                escrow -> merchant: all of it (Released)
+//	placed     epcis Capture, receiving (below)  delivered                escrow -> merchant: all of it (Released)
 //	placed     Refund                            placed or refunded (all) escrow -> customer
 //	placed     Sweep, after the deadline         refunded                 escrow -> customer: all of it
 //	delivered  Refund                            delivered or refunded    merchant -> customer
@@ -220,6 +221,35 @@
 // The acceptance is endorsed per the custody key's state-based policy and
 // the chaincode's policy; the orders and loyalty keys it writes carry no
 // key-level policy, so the chaincode's policy alone governs them.
+
+// # Delivery by an EPCIS receiving event
+//
+// The carrier may prove the delivery with an EPCIS 2.0 event captured
+// through the epcis contract (Receipts, given to it): an ObjectEvent with
+// action OBSERVE and bizStep receiving whose bizTransactionList names the
+// order as a purchase order (type "po", "urn:epcglobal:cbv:btt:po" or
+// "https://ref.gs1.org/cbv/BTT-po"; bizTransaction "urn:cxledger:order:<id>").
+// It delivers the order in the capture's transaction, as ConfirmDelivery
+// by the carrier would (DeliveredBy is the carrier's MSP ID; the loyalty
+// earn runs; not after the deadline), when: the capturer may read the
+// order; the order is placed and names a carrier and a shipment; the
+// capturer is staff of that carrier carrying the carrier role, which the
+// carrier still holds; the event's destinationList names the customer
+// ("urn:cxledger:party:<customer account>") as possessing_party or
+// owning_party; and the event names the whole shipment, the lot in its
+// quantityList or every one of its items in its epcList (other goods may
+// travel with them). The capture's result and Captured event carry
+// "deliveries":[{"index","hash","order","released":true,"amount",
+// "currency"}] (the event also the hooks' "related"). Any other receiving
+// event naming the order is still recorded and releases nothing: its
+// delivery says why ("reason"), and names no order when the capturer may
+// not read it (the same reason whether or not the order exists). It does
+// not move custody: the goods stay with the carrier until it offers them to
+// the customer, whose acceptance then finds the order delivered. Exactly
+// once: whichever of ConfirmDelivery, the handover and the receiving event
+// commits first delivers the order; the others find it delivered. The event
+// hash dedups a replayed event, and two events of one capture naming the
+// same order deliver it once.
 //
 // # Sweep
 //

@@ -304,6 +304,10 @@ func (s *Server) finishCapture(job store.CaptureJob, c *ledgerapi.Committed[json
 		for _, m := range res.Mapped {
 			job.Mapped = append(job.Mapped, store.CaptureMapping{Index: m.Index, Hash: m.Hash, Records: m.Records})
 		}
+		for _, d := range res.Deliveries {
+			job.Deliveries = append(job.Deliveries, store.CaptureDelivery{Index: d.Index, Hash: d.Hash, Order: d.Order,
+				Released: d.Released, Amount: int64(d.Amount), Currency: d.Currency, Reason: d.Reason})
+		}
 	case e.Code == cxlerr.Pending:
 		// Committed or not is not known yet: the job runs until a read resolves it.
 		job.Running, job.TransactionID = true, e.TransactionID

@@ -28,6 +28,24 @@ type CaptureJob struct {
 	// Mapped are the captured events that also became provenance records; every other
 	// captured event is kept whole only.
 	Mapped []CaptureMapping `json:"mapped,omitempty"`
+	// Deliveries say what captured events did to orders (a receiving event naming an
+	// order, a custody acceptance of an order's shipment): released or why not.
+	Deliveries []CaptureDelivery `json:"deliveries,omitempty"`
+}
+
+// CaptureDelivery is what one captured event did to an order, as the epcis contract says.
+type CaptureDelivery struct {
+	// Index is the event's place in the document; Hash its CBV event hash.
+	Index int    `json:"eventIndex"`
+	Hash  string `json:"eventHash"`
+	// Order is the order; absent when the capturer may not read the one the event names.
+	Order string `json:"order,omitempty"`
+	// Released says whether the event delivered the order, releasing Amount in Currency
+	// (minor units) to the merchant; Reason why not.
+	Released bool   `json:"released"`
+	Amount   int64  `json:"amount,omitempty"`
+	Currency string `json:"currency,omitempty"`
+	Reason   string `json:"reason,omitempty"`
 }
 
 // CaptureMapping is what one captured event became besides itself.

@@ -2,12 +2,40 @@
 // event hash, indexed by the standard's query parameters, with error declarations kept
 // beside the events they correct.
 //
-// Events of products registered on the ledger also become the provenance records that mean
-// the same (mapping.go): commissioning of serialised items registers them, a transformation
-// into lots registers those lots with their input lots. The provenance contract's own rules
-// decide (PlanItems, PlanLot), without its events: the capture emits one event, its own.
-// Everything else is kept whole only: custody moves need the receiver's endorsement and a
-// capture is one party's transaction, and the provenance contract has no packing.
+// Events of products registered on the ledger also become the records that mean the same
+// (mapping.go, custody.go), decided by the owning contract's own rules before anything is
+// written, without their events: the capture emits one event, its own.
+//
+//   - Commissioning (ObjectEvent ADD) of serialised items registers them (PlanItems); a
+//     TransformationEvent into lots registers those lots with their input lots (PlanLot).
+//   - Shipping (ObjectEvent OBSERVE) offers custody of each registered lot (quantityList)
+//     and item (epcList) it names, as OfferCustody does (PlanOffer: only the holder, one
+//     offer at a time, to a member or a member's account), to the cxledger party its
+//     destinationList names as possessing_party, else owning_party, in the form
+//     epcis.PartyURI ("urn:cxledger:party:<MSP ID>" or "urn:cxledger:party:<MSP ID>/<name>");
+//     the handover's location is the destinationList's location, else the bizLocation,
+//     else the readPoint. A shipping event naming no cxledger party is kept whole only.
+//   - Receiving (ObjectEvent OBSERVE) accepts, as AcceptCustody does (PlanAccept), the
+//     offers pending to the capturer's organisation for the registered lots and items it
+//     names, calling the provenance contract's hooks; other lots and items (held by the
+//     capturer already, offered to another party or to an account, whose own
+//     AcceptCustody takes it) are left as they are.
+//   - Receiving that names an order as a purchase order (bizTransactionList type po, in
+//     either CBV form, with epcis.OrderURI "urn:cxledger:order:<id>") is the carrier's proof
+//     of delivery: the orders contract (Deliveries) checks it and, when it matches,
+//     delivers the order in the capture's transaction, exactly once whichever comes first
+//     of this event, the custody acceptance and ConfirmDelivery. A receiving event that
+//     does not match is still recorded (it is a fact its capturer asserts) and its
+//     delivery says why nothing was released; it names no order to a capturer who may
+//     not read it. The capture's result lists each event's deliveries; its chaincode
+//     event carries them with what the orders contract's hooks returned ("related", the
+//     loyalty points earned), as the custody event carries an acceptance's.
+//
+// The checks read only what was committed before the capture: a lot or item registered,
+// or whose custody moved, by an earlier event of the same capture cannot move again in
+// it (CONFLICT, naming that event), and an order delivered by an earlier event is not
+// delivered twice. Everything else is kept whole only; the provenance contract has no
+// packing, so aggregation events map to nothing.
 package epciscc
 
 import (
@@ -15,6 +43,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +53,7 @@ import (
 	"github.com/cxledger/cxledger/chaincode/epcis"
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
+	"github.com/cxledger/cxledger/chaincode/provenance/provenancecc"
 	"github.com/cxledger/cxledger/cxlerr"
 	gepcis "github.com/cxledger/cxledger/gs1/epcis"
 	"github.com/cxledger/cxledger/strictjson"
@@ -42,11 +72,15 @@ var captureRoles = []ledgertypes.Role{ledgertypes.Brand, ledgertypes.Carrier, le
 // Contract is the epcis contract.
 type Contract struct {
 	contractapi.Contract
+	custody    provenancecc.Hooks
+	deliveries Deliveries
 }
 
-// NewContract returns the contract, named "epcis".
-func NewContract() *Contract {
-	c := &Contract{}
+// NewContract returns the contract, named "epcis". A receiving event that accepts custody
+// calls custody as the provenance contract calls its own hooks; a receiving event that
+// names an order is checked and delivered by deliveries. Either may be nil.
+func NewContract(custody provenancecc.Hooks, deliveries Deliveries) *Contract {
+	c := &Contract{custody: custody, deliveries: deliveries}
 	c.Name = epcis.Name
 	return c
 }
@@ -58,7 +92,7 @@ func (c *Contract) GetEvaluateTransactions() []string { return []string{"Query"}
 // string, so a capture may be larger than other arguments: up to 4 MiB and 1,000 events).
 // The caller is staff of an organisation with the brand, carrier or merchant role.
 func (c *Contract) Capture(ctx contractapi.TransactionContextInterface, args string) (*epcis.CaptureResult, error) {
-	return ledger.Run(ctx.GetStub(), args, capture)
+	return ledger.Run(ctx.GetStub(), args, c.capture)
 }
 
 // Query returns a page of the events the caller may read that match the parameters.
@@ -80,7 +114,7 @@ func requireCapturer(tx *ledger.Tx) error {
 	return cxlerr.Errorf(cxlerr.Forbidden, "capturing EPCIS events needs the brand, carrier or merchant role: %s", cxlerr.From(first).Message)
 }
 
-func capture(tx *ledger.Tx, raw string) (*epcis.CaptureResult, error) {
+func (c *Contract) capture(tx *ledger.Tx, raw string) (*epcis.CaptureResult, error) {
 	var a epcis.CaptureArgs
 	if len(raw) > epcis.MaxCaptureBytes {
 		return nil, cxlerr.Errorf(cxlerr.TooLarge, "capture of %d bytes: at most %d", len(raw), epcis.MaxCaptureBytes)
@@ -136,7 +170,7 @@ func capture(tx *ledger.Tx, raw string) (*epcis.CaptureResult, error) {
 	cl := newClaimed()
 	for j, p := range parsed {
 		p.stored, p.declared = values[2*j], values[2*j+1]
-		if err := captureOne(tx, p, ns, seen, cl, res); err != nil {
+		if err := c.captureOne(tx, p, ns, seen, cl, res); err != nil {
 			if err := reject(p.index, err); err != nil {
 				return nil, err
 			}
@@ -146,9 +180,23 @@ func capture(tx *ledger.Tx, raw string) (*epcis.CaptureResult, error) {
 	if len(res.Captured) > 0 {
 		event["first"] = res.Captured[0]
 	}
-	summary := epcis.CaptureResult{Captured: res.Captured, Declared: res.Declared, Mapped: res.Mapped}
+	for _, d := range res.Deliveries {
+		if d.Released {
+			// As a custody acceptance that delivers an order is keyed by it.
+			event["order"] = d.Order
+			break
+		}
+	}
+	// The event carries each delivery with what the orders contract's hooks returned
+	// (the loyalty points it earned), as the custody event does; the result, which the
+	// capturer reads, does not: the points are the customer's.
+	summary := epcis.CaptureResult{Captured: res.Captured, Declared: res.Declared, Mapped: res.Mapped, Deliveries: res.Deliveries}
 	if err := ledger.Emit(tx, ledger.Event{Contract: epcis.Name, Type: "Captured", Keys: event, Data: summary}); err != nil {
 		return nil, err
+	}
+	res.Deliveries = slices.Clone(res.Deliveries)
+	for i := range res.Deliveries {
+		res.Deliveries[i].Related = nil
 	}
 	return res, nil
 }
@@ -163,7 +211,7 @@ type parsedEvent struct {
 	stored, declared []byte
 }
 
-func captureOne(tx *ledger.Tx, p parsedEvent, ns gepcis.Namespaces, seen map[string]bool, cl *claimed, res *epcis.CaptureResult) error {
+func (c *Contract) captureOne(tx *ledger.Tx, p parsedEvent, ns gepcis.Namespaces, seen map[string]bool, cl *claimed, res *epcis.CaptureResult) error {
 	e, h := p.e, p.h
 	caller := tx.Caller()
 	if e.ErrorDeclaration != nil {
@@ -195,7 +243,7 @@ func captureOne(tx *ledger.Tx, p parsedEvent, ns gepcis.Namespaces, seen map[str
 		res.Duplicates = append(res.Duplicates, e.Hash)
 		return nil
 	}
-	m, err := planMapping(tx, p.index, e, ns, cl)
+	m, err := c.planMapping(tx, p.index, e, ns, cl)
 	if err != nil {
 		return err
 	}
@@ -217,10 +265,17 @@ func captureOne(tx *ledger.Tx, p parsedEvent, ns gepcis.Namespaces, seen map[str
 		}
 	}
 	if m != nil {
-		if err := m.write(tx, p.index, cl); err != nil {
+		ds, err := m.write(tx, p.index, cl, c.custody)
+		if err != nil {
 			return err
 		}
-		res.Mapped = append(res.Mapped, epcis.Mapped{Index: p.index, Hash: e.Hash, Records: m.labels})
+		if len(m.labels) > 0 {
+			res.Mapped = append(res.Mapped, epcis.Mapped{Index: p.index, Hash: e.Hash, Records: m.labels})
+		}
+		for _, d := range ds {
+			d.Hash = e.Hash
+			res.Deliveries = append(res.Deliveries, d)
+		}
 	}
 	res.Captured = append(res.Captured, e.Hash)
 	return nil

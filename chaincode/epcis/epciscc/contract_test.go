@@ -29,7 +29,7 @@ type env struct {
 }
 
 func newEnv(t *testing.T) *env {
-	e := &env{t: t, stub: ledgertest.New(), c: epciscc.NewContract()}
+	e := &env{t: t, stub: ledgertest.New(), c: epciscc.NewContract(nil, nil)}
 	for _, g := range []struct {
 		msp  string
 		role ledgertypes.Role

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/cxledger/cxledger/chaincode/epcis"
 	"github.com/cxledger/cxledger/chaincode/ledger"
 	"github.com/cxledger/cxledger/chaincode/provenance"
 	"github.com/cxledger/cxledger/chaincode/provenance/provenancecc"
@@ -29,9 +30,13 @@ const (
 // mapping is what an event becomes in the provenance contract: plans checked by its rules
 // before anything is written, written after the event itself.
 type mapping struct {
-	items  []*provenancecc.ItemsPlan
-	lots   []*provenancecc.LotPlan
-	labels []string
+	items   []*provenancecc.ItemsPlan
+	lots    []*provenancecc.LotPlan
+	offers  []*provenancecc.OfferPlan
+	accepts []*provenancecc.AcceptPlan
+	// deliveries are what a receiving event does to the orders it names.
+	deliveries []*DeliveryPlan
+	labels     []string
 	// claims are the items and lots the plans register, so that a later event of the same
 	// capture does not register them again (the checks see only what was committed).
 	claims []string
@@ -64,12 +69,15 @@ func (cl *claimed) registered(tx *ledger.Tx, gtin string) (bool, error) {
 func itemClaim(gtin, serial string) string { return "item\x00" + gtin + "\x00" + serial }
 func lotClaim(gtin, lot string) string     { return "lot\x00" + gtin + "\x00" + lot }
 
-// planMapping checks what event i becomes in the provenance contract: commissioning of
-// items of a registered product registers them, a transformation into lots of a registered
-// product registers those lots with their inputs. Events about products not registered on
-// the ledger, and every other event, are kept whole only (nil, nil). A mapping the
-// provenance rules refuse is the error, naming the event.
-func planMapping(tx *ledger.Tx, i int, e *gepcis.Event, ns gepcis.Namespaces, cl *claimed) (*mapping, error) {
+// planMapping checks what event i becomes in the provenance and orders contracts:
+// commissioning of items of a registered product registers them, a transformation into
+// lots of a registered product registers those lots with their inputs, a shipping event
+// offers custody of registered lots and items to the cxledger party it names, a receiving
+// event accepts the offers made to the capturer and proves the delivery of the orders it
+// names (custody.go). Events about products not registered on the ledger, and every other
+// event, are kept whole only (nil, nil). A mapping the provenance rules refuse is the
+// error, naming the event.
+func (c *Contract) planMapping(tx *ledger.Tx, i int, e *gepcis.Event, ns gepcis.Namespaces, cl *claimed) (*mapping, error) {
 	var m *mapping
 	var err error
 	switch {
@@ -77,6 +85,10 @@ func planMapping(tx *ledger.Tx, i int, e *gepcis.Event, ns gepcis.Namespaces, cl
 		m, err = planItems(tx, i, e, ns, cl)
 	case e.Type == gepcis.TransformationEvent:
 		m, err = planLineage(tx, i, e, cl)
+	case e.Type == gepcis.ObjectEvent && e.Action == gepcis.ActionObserve && e.BizStep == shipping:
+		m, err = planShipping(tx, e, cl)
+	case e.Type == gepcis.ObjectEvent && e.Action == gepcis.ActionObserve && e.BizStep == receiving:
+		m, err = planReceiving(tx, e, cl, c.deliveries)
 	}
 	if err != nil {
 		ce := cxlerr.From(err)
@@ -88,22 +100,57 @@ func planMapping(tx *ledger.Tx, i int, e *gepcis.Event, ns gepcis.Namespaces, cl
 	return m, nil
 }
 
-// write records the planned items and lots and marks them claimed by event i.
-func (m *mapping) write(tx *ledger.Tx, i int, cl *claimed) error {
+// write records the planned items, lots, custody moves and deliveries, marks them claimed
+// by event i, and returns what it did to orders: the deliveries of the orders the event
+// names, and what an accepted custody did to an order naming it as its shipment (hooks,
+// the provenance contract's own, decide that).
+func (m *mapping) write(tx *ledger.Tx, i int, cl *claimed, hooks provenancecc.Hooks) ([]epcis.Delivery, error) {
 	for _, p := range m.lots {
 		if _, err := p.Write(tx); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for _, p := range m.items {
 		if _, err := p.Write(tx); err != nil {
-			return err
+			return nil, err
 		}
+	}
+	for _, p := range m.offers {
+		if _, err := p.Write(tx); err != nil {
+			return nil, err
+		}
+	}
+	var out []epcis.Delivery
+	for _, p := range m.accepts {
+		// Offers to the capturer's organisation only: the hooks release nothing here,
+		// since an order's customer is an account (see planReceiving).
+		c, related, err := p.Write(tx, hooks)
+		if err != nil {
+			return nil, err
+		}
+		if c.Delivery != nil {
+			out = append(out, delivered(i, *c.Delivery, related))
+		}
+	}
+	for _, p := range m.deliveries {
+		var related any
+		if p.Deliver != nil {
+			var err error
+			if related, err = p.Deliver(tx); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, delivered(i, p.Delivery, related))
 	}
 	for _, c := range m.claims {
 		cl.claims[c] = i
 	}
-	return nil
+	return out, nil
+}
+
+// delivered is the result of what event i did to an order.
+func delivered(i int, d provenance.Delivery, related any) epcis.Delivery {
+	return epcis.Delivery{Index: i, Order: d.Order, Released: d.Released, Amount: d.Amount, Currency: d.Currency, Reason: d.Reason, Related: related}
 }
 
 // planItems plans the registration of the serialised items a commissioning event names, for

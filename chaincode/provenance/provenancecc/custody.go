@@ -25,6 +25,45 @@ type deliveryEvent struct {
 }
 
 func offerCustody(tx *ledger.Tx, a provenance.OfferCustodyArgs) (*provenance.Custody, error) {
+	p, err := planOffer(tx, a)
+	if err != nil {
+		return nil, err
+	}
+	c, err := p.write(tx)
+	if err != nil {
+		return nil, err
+	}
+	ev := custodyEvent{Kind: c.Kind, From: c.Holder, To: a.To, Location: a.Location}
+	if err := emit(tx, "CustodyOffered", subjectKeys(*c), ev); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// OfferPlan is a custody offer checked against every rule of OfferCustody and ready to
+// write; PlanOffer makes one.
+type OfferPlan struct {
+	a   provenance.OfferCustodyArgs
+	key string
+	c   provenance.Custody
+}
+
+// PlanOffer checks a custody offer as OfferCustody does (a is validated first) without
+// writing; Write records it without emitting, so another contract offers custody in a
+// transaction that emits its own event (the epcis contract, for a shipping event). The
+// checks read only what was committed before the transaction.
+func PlanOffer(tx *ledger.Tx, a provenance.OfferCustodyArgs) (*OfferPlan, error) {
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	return planOffer(tx, a)
+}
+
+// Write records the planned offer and the custody key's new endorsement policy, as
+// OfferCustody does, and returns the custody with its offer.
+func (p *OfferPlan) Write(tx *ledger.Tx) (*provenance.Custody, error) { return p.write(tx) }
+
+func planOffer(tx *ledger.Tx, a provenance.OfferCustodyArgs) (*OfferPlan, error) {
 	key, c, err := readCustody(tx, a.SubjectArgs)
 	if err != nil {
 		return nil, err
@@ -44,8 +83,13 @@ func offerCustody(tx *ledger.Tx, a provenance.OfferCustodyArgs) (*provenance.Cus
 	if err := ledger.RequireMemberParty(tx, "to", a.To); err != nil {
 		return nil, err
 	}
+	return &OfferPlan{a: a, key: key, c: c}, nil
+}
+
+func (p *OfferPlan) write(tx *ledger.Tx) (*provenance.Custody, error) {
+	c, a := p.c, p.a
 	c.Offer = &provenance.CustodyOffer{To: a.To, Location: a.Location, At: tx.Time(), TxID: tx.ID()}
-	if err := writeCustody(tx, key, c); err != nil {
+	if err := writeCustody(tx, p.key, c); err != nil {
 		return nil, err
 	}
 	// From now until the offer is settled, a change needs both sides' peers.
@@ -53,18 +97,67 @@ func offerCustody(tx *ledger.Tx, a provenance.OfferCustodyArgs) (*provenance.Cus
 	// it, so an offer to an organisation without peers would lock the subject
 	// for good: that is why the receiver must be a member.
 	if from, to := partyMSP(c.Holder), partyMSP(a.To); from != to {
-		if err := endorse(tx, key, from, to); err != nil {
+		if err := endorse(tx, p.key, from, to); err != nil {
 			return nil, err
 		}
-	}
-	ev := custodyEvent{Kind: c.Kind, From: c.Holder, To: a.To, Location: a.Location}
-	if err := emit(tx, "CustodyOffered", subjectKeys(c), ev); err != nil {
-		return nil, err
 	}
 	return &c, nil
 }
 
 func (p *Contract) acceptCustody(tx *ledger.Tx, a provenance.CustodyArgs) (*provenance.Custody, error) {
+	plan, err := planAccept(tx, a)
+	if err != nil {
+		return nil, err
+	}
+	c, ev, err := plan.write(tx, p.hooks)
+	if err != nil {
+		return nil, err
+	}
+	keys := subjectKeys(*c)
+	if c.Delivery != nil && c.Delivery.Order != "" {
+		keys["order"] = c.Delivery.Order
+	}
+	if err := emit(tx, "CustodyAccepted", keys, ev); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// AcceptPlan is a custody acceptance checked against every rule of AcceptCustody and ready
+// to write; PlanAccept makes one.
+type AcceptPlan struct {
+	key string
+	c   provenance.Custody
+}
+
+// PlanAccept checks the caller's acceptance of the custody offered to it as AcceptCustody
+// does (a is validated first) without writing; Write records it without emitting, so
+// another contract accepts custody in a transaction that emits its own event (the epcis
+// contract, for a receiving event). The checks read only what was committed before the
+// transaction.
+func PlanAccept(tx *ledger.Tx, a provenance.CustodyArgs) (*AcceptPlan, error) {
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	return planAccept(tx, a)
+}
+
+// Write records the planned acceptance as AcceptCustody does, calling hooks (nil for
+// none) as the provenance contract calls its own: the custody returned carries what the
+// handover did to an order naming its subject as shipment (Delivery), and related is what
+// the hooks returned for the event's delivery.
+func (p *AcceptPlan) Write(tx *ledger.Tx, hooks Hooks) (c *provenance.Custody, related any, err error) {
+	c, ev, err := p.write(tx, hooks)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ev.Delivery != nil {
+		related = ev.Delivery.Related
+	}
+	return c, related, nil
+}
+
+func planAccept(tx *ledger.Tx, a provenance.CustodyArgs) (*AcceptPlan, error) {
 	key, c, err := readCustody(tx, a.SubjectArgs)
 	if err != nil {
 		return nil, err
@@ -72,42 +165,54 @@ func (p *Contract) acceptCustody(tx *ledger.Tx, a provenance.CustodyArgs) (*prov
 	if c.Offer == nil {
 		return nil, cxlerr.Errorf(cxlerr.Conflict, "no custody offer is pending for %s", a.Describe())
 	}
-	offer := *c.Offer
-	if !tx.Caller().ActsForParty(offer.To) {
-		return nil, cxlerr.Errorf(cxlerr.Forbidden, "%s is offered to %s; %s cannot accept it", a.Describe(), offer.To, tx.Caller().Account)
+	if !tx.Caller().ActsForParty(c.Offer.To) {
+		return nil, cxlerr.Errorf(cxlerr.Forbidden, "%s is offered to %s; %s cannot accept it", a.Describe(), c.Offer.To, tx.Caller().Account)
 	}
 	if err := requireNotRecalled(tx, c.GTIN, c.Lot, "accept custody of "+a.Describe()+" (reject the offer instead)"); err != nil {
 		return nil, err
 	}
+	return &AcceptPlan{key: key, c: c}, nil
+}
+
+// write moves custody to the offer's receiver, runs hooks and returns the new custody and
+// the data of its CustodyAccepted event.
+func (p *AcceptPlan) write(tx *ledger.Tx, hooks Hooks) (*provenance.Custody, custodyEvent, error) {
+	c := p.c
+	offer := *c.Offer
 	from := c.Holder
 	c.Holder, c.Location, c.Since, c.SinceTx, c.Offer = offer.To, offer.Location, tx.Time(), tx.ID(), nil
-	if err := writeCustody(tx, key, c); err != nil {
-		return nil, err
+	if err := writeCustody(tx, p.key, c); err != nil {
+		return nil, custodyEvent{}, err
 	}
 	if partyMSP(from) != partyMSP(c.Holder) {
-		if err := endorse(tx, key, partyMSP(c.Holder)); err != nil {
-			return nil, err
+		if err := endorse(tx, p.key, partyMSP(c.Holder)); err != nil {
+			return nil, custodyEvent{}, err
 		}
 	}
 	ev := custodyEvent{Kind: c.Kind, From: from, To: c.Holder, Location: c.Location}
-	keys := subjectKeys(c)
-	if p.hooks != nil {
-		d, related, err := p.hooks.CustodyAccepted(tx, from, c)
+	if hooks != nil {
+		d, related, err := hooks.CustodyAccepted(tx, from, c)
 		if err != nil {
-			return nil, hookError(c, err)
+			return nil, custodyEvent{}, hookError(c, err)
 		}
 		if d != nil {
 			c.Delivery = d
 			ev.Delivery = &deliveryEvent{Delivery: d, Related: related}
-			if d.Order != "" {
-				keys["order"] = d.Order
-			}
 		}
 	}
-	if err := emit(tx, "CustodyAccepted", keys, ev); err != nil {
-		return nil, err
+	return &c, ev, nil
+}
+
+// ReadCustody returns the committed custody of a lot or an item (s validated first): its
+// holder and any pending offer. A missing lot or item is NOT_FOUND. Other contracts call
+// it in their transactions; anyone may read custody, as GetItem and Verify show it.
+func ReadCustody(tx *ledger.Tx, s provenance.SubjectArgs) (provenance.Custody, error) {
+	a := provenance.CustodyArgs{SubjectArgs: s}
+	if err := a.Validate(); err != nil {
+		return provenance.Custody{}, err
 	}
-	return &c, nil
+	_, c, err := readCustody(tx, s)
+	return c, err
 }
 
 func rejectCustody(tx *ledger.Tx, a provenance.RejectCustodyArgs) (*provenance.Custody, error) {
