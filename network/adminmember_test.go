@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -48,6 +49,49 @@ func TestMemberDefinition(t *testing.T) {
 			if p.Port == n.Port {
 				t.Fatalf("anchor peer port %d is %s's", p.Port, n.Name)
 			}
+		}
+	}
+}
+
+func TestMemberProfileNamesOnlyTheMember(t *testing.T) {
+	home := Home(t.TempDir())
+	t3 := Topology{PortOffset: 1000, Orgs: []OrgSpec{{Name: "Org1"}, {Name: "Org2"}, {Name: "Org3", Peers: 2, Users: 2}}}.WithDefaults()
+	org := t3.PeerOrgs()[2]
+	m := Member{Home: home, Topology: t3, Org: org}
+	d := Deployment{Sequence: 2, Version: "2", Packages: map[string]string{org.MSPID: "cxledger_2:ab"}, Servers: map[string]string{org.MSPID: "127.0.0.1:8902"}}
+	p := m.Profile(d)
+	if len(p.Orgs) != 1 || p.Orgs[0].MSPID != "Org3MSP" || len(p.Orgs[0].Peers) != 2 || len(p.Orgs[0].Users) != 3 {
+		t.Fatalf("profile orgs %+v", p.Orgs)
+	}
+	if len(p.Orderers) != 0 {
+		t.Fatalf("the member's profile names orderers %+v", p.Orderers)
+	}
+	if p.Orgs[0].CA == nil || p.Orgs[0].CA.URL != "https://127.0.0.1:8982" || !strings.HasPrefix(p.Orgs[0].CA.Registrar.Cert, string(home)) {
+		t.Fatalf("the member's CA %+v", p.Orgs[0].CA)
+	}
+	if !slices.Equal(p.Orgs[0].Roles, []string{"merchant"}) || p.Deployment.Packages["Org3MSP"] != "cxledger_2:ab" {
+		t.Fatalf("roles %v, deployment %+v", p.Orgs[0].Roles, p.Deployment)
+	}
+	for _, u := range p.Orgs[0].Users {
+		if !strings.HasPrefix(u.Cert, home.OrgDir(org)) {
+			t.Fatalf("an identity outside the member's directory: %s", u.Cert)
+		}
+	}
+}
+
+func TestMemberServerPorts(t *testing.T) {
+	t3 := Topology{PortOffset: 1000, Orgs: []OrgSpec{{Name: "Org1"}, {Name: "Org2"}, {Name: "Org3"}}}.WithDefaults()
+	m := Member{Home: Home(t.TempDir()), Topology: t3, Org: t3.PeerOrgs()[2]}
+	for _, c := range []struct {
+		d    Deployment
+		want int
+	}{
+		{Deployment{Sequence: 1}, 8902 + 50},
+		{Deployment{Sequence: 2}, 8902},
+		{Deployment{Name: BaselineChaincode, Sequence: 1}, 8922},
+	} {
+		if got := m.serverPorts(c.d); !slices.Equal(got, []int{c.want}) {
+			t.Errorf("%s sequence %d: ports %v, want %d", c.d.Name, c.d.Sequence, got, c.want)
 		}
 	}
 }

@@ -159,20 +159,27 @@ func (r processRunner) startNodes(_ context.Context, nodes []Node) error {
 
 func (r processRunner) serve(_ context.Context, d Deployment) error {
 	for _, org := range r.t.PeerOrgs() {
-		listen, _ := r.t.serverOf(d.Name, org, d.Sequence)
-		env := []string{
-			"CHAINCODE_ID=" + d.Packages[org.MSPID],
-			"CHAINCODE_SERVER_ADDRESS=" + listen,
-			"CXL_CHAINCODE_VERSION=" + d.Version,
-		}
-		if d.isBaseline() {
-			env = append(env, "CXL_CHAINCODE=baseline")
-		}
-		if _, err := Start(r.home, serverName(d.Name, org.MSPID, d.Sequence), "cxl-chaincode", nil, env); err != nil {
+		if err := startChaincodeServer(r.home, r.t, d, org); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// startChaincodeServer starts org's native server of d, unless it runs: the package ID
+// d names for org, listening where org's package tells its peers to connect.
+func startChaincodeServer(home Home, t Topology, d Deployment, org Org) error {
+	listen, _ := t.serverOf(d.Name, org, d.Sequence)
+	env := []string{
+		"CHAINCODE_ID=" + d.Packages[org.MSPID],
+		"CHAINCODE_SERVER_ADDRESS=" + listen,
+		"CXL_CHAINCODE_VERSION=" + d.Version,
+	}
+	if d.isBaseline() {
+		env = append(env, "CXL_CHAINCODE=baseline")
+	}
+	_, err := Start(home, serverName(d.Name, org.MSPID, d.Sequence), "cxl-chaincode", nil, env)
+	return err
 }
 
 func (r processRunner) retire(_ context.Context, d Deployment) error {

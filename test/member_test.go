@@ -3,30 +3,51 @@
 package test
 
 import (
+	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cxledger/cxledger/chaincode/orders"
+	"github.com/cxledger/cxledger/chaincode/provenance"
+	"github.com/cxledger/cxledger/cxlerr"
+	"github.com/cxledger/cxledger/gateway/fabric"
 	"github.com/cxledger/cxledger/network"
+	"github.com/cxledger/cxledger/network/ca"
 )
 
 // TestMemberJoinsRunningChannel adds a third organisation to the running channel the way
 // separate members would: Org3 makes its own material in its own state directory (its own
-// cryptogen run: CA and TLS CA roots, its peer, its Admin) and hands over only its public
-// definition; Org1 computes the update; Org1's and Org2's admins each sign it with their own
-// key; refusals (too few signatures, the newcomer signing for itself, a member's client, an
-// organisation already present) change nothing; with both admins' signatures the channel
-// takes Org3; Org3's peer joins from the genesis block, catches up over the blocks, and
-// Org3's Admin approves the committed chaincode definition, and the consortium contract
-// grants Org3 a role (proposed by Org1's admin, approved by Org2's). Finally Org3 is removed
-// again with Org1's and Org2's admins' signatures (removeMember), so later tests see the
-// channel's original members. Native only: the newcomer's anchor peer is published at
-// 127.0.0.1.
+// cryptogen run: CA and TLS CA roots, its peers; its own Fabric CA, which enrols its Admin,
+// users and registrar) and hands over only its public definition; Org1 computes the
+// update; Org1's and Org2's admins each sign it with their own key; refusals (too few
+// signatures, the newcomer signing for itself, a member's client, an organisation already
+// present) change nothing; with both admins' signatures the channel takes Org3. Org3's
+// first peer joins from the genesis block and catches up over the blocks; Org3's Admin
+// installs the chaincode, starts Org3's own chaincode server and approves the committed
+// definition; the consortium contract grants Org3 merchant (proposed by Org1's admin,
+// approved by Org2's). Org3's second peer joins from a snapshot of Org1's peer, given the
+// hash Org1 computed of it: a tampered copy is refused first and nothing is joined.
+// Org3's gateway service starts from its state directory (`cxl gateway up --org Org3`);
+// a lot Org1 holds is handed over to Org3 (offered by Org1, accepted by Org3's staff
+// through Org3's gateway), and an order placed by a customer with Org3 as merchant,
+// delivered, pays Org3, whose staff see the balance while another member's client is
+// refused. Finally Org3 is removed again with Org1's and Org2's admins' signatures
+// (removeMember), so later tests see the channel's original members. Native only: the
+// newcomer's anchor peers are published at 127.0.0.1.
 func TestMemberJoinsRunningChannel(t *testing.T) {
 	if h.runtime == network.Docker {
 		t.Skip("a new member's peer runs natively: its anchor peer is published at 127.0.0.1, which the Docker members do not reach")
@@ -49,11 +70,14 @@ func TestMemberJoinsRunningChannel(t *testing.T) {
 	if err := os.Symlink(bin, memberHome.Bin()); err != nil {
 		t.Fatal(err)
 	}
-	member, err := network.NewMember(ctx, memberHome, topo, network.OrgSpec{Name: "Org3", Peers: 1})
+	t.Cleanup(func() { network.Down(memberHome, true) })
+	start := time.Now()
+	member, err := network.NewMember(ctx, memberHome, topo, network.OrgSpec{Name: "Org3", Peers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { network.Down(memberHome, true) })
+	t.Logf("Org3's material made, its CA started and its identities enrolled in %s", time.Since(start).Round(time.Millisecond))
+	expectMemberIdentities(t, memberHome, member)
 	def, err := member.Definition()
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +111,7 @@ func TestMemberJoinsRunningChannel(t *testing.T) {
 		{"the newcomer signing for itself", []string{org1, self}, `FORBIDDEN: signer "Org3MSP" is not a member`},
 		{"a member's client", []string{org1, client2}, "FORBIDDEN: signer \"User1@org2.example.com\" is not an admin"},
 	})
-	start := time.Now()
+	start = time.Now()
 	if err := channelUpdate(update, "Org1MSP", org1, org2); err != nil {
 		t.Fatal(err)
 	}
@@ -103,32 +127,36 @@ func TestMemberJoinsRunningChannel(t *testing.T) {
 		t.Fatalf("adding Org3 again: %v", err)
 	}
 
-	// Org3's peer joins from the genesis block and pulls the blocks since.
+	// Org3's first peer joins from the genesis block and pulls the blocks since.
 	if err := member.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
+	peer0, peer1 := member.Org.PeerNodes[0], member.Org.PeerNodes[1]
+	org1Org := topo.PeerOrgs()[0]
+	trusted := org1Org.PeerNodes[0]
 	start = time.Now()
-	if err := member.Join(ctx, h.home.GenesisBlock(topo)); err != nil {
+	if err := member.JoinPeer(ctx, peer0, h.home.GenesisBlock(topo)); err != nil {
 		t.Fatal(err)
 	}
-	org1Org := topo.PeerOrgs()[0]
-	height, err := network.PeerHeight(ctx, h.home, topo, org1Org, org1Org.PeerNodes[0])
+	height, err := network.PeerHeight(ctx, h.home, topo, org1Org, trusted)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := member.WaitHeight(ctx, height, 60*time.Second); err != nil {
+	if err := member.WaitPeerHeight(ctx, peer0, height, 60*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("Org3's peer joined from the genesis block and caught up to height %d in %s", height, time.Since(start).Round(time.Millisecond))
+	t.Logf("Org3's %s joined from the genesis block and caught up to height %d in %s", peer0.Name, height, time.Since(start).Round(time.Millisecond))
 
 	d, ok, err := network.LoadDeployment(h.home)
 	if err != nil || !ok {
 		t.Fatalf("deployment: %v", err)
 	}
+	start = time.Now()
 	if err := member.Approve(ctx, topo, d); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("Org3's Admin approved %s version %s sequence %d", topo.Chaincode, d.Version, d.Sequence)
+	t.Logf("Org3's Admin installed %s on its peers, started its chaincode server and approved version %s sequence %d in %s",
+		topo.Chaincode, d.Version, d.Sequence, time.Since(start).Round(time.Millisecond))
 
 	// The consortium contract grants the newcomer a role: Org1's admin proposes, Org2's
 	// approves (the channel's endorsement policy, MAJORITY of three, is met by Org1 and Org2).
@@ -143,7 +171,306 @@ func TestMemberJoinsRunningChannel(t *testing.T) {
 		t.Fatalf("Org3MSP merchant after approval: %s", out)
 	}
 
+	joinFromSnapshot(t, member, topo, peer1, org1Org, trusted, dir)
+
+	start = time.Now()
+	g := memberGateway(t, memberHome, member)
+	t.Logf("Org3's gateway service ready in %s", time.Since(start).Round(time.Millisecond))
+	start = time.Now()
+	handOverToMember(t, g, member)
+	t.Logf("custody handed over from Org1 to Org3 in %s", time.Since(start).Round(time.Millisecond))
+	start = time.Now()
+	orderWithMember(t, g, member)
+	t.Logf("an order with Org3 as merchant placed, delivered and paid in %s", time.Since(start).Round(time.Millisecond))
+
 	removeMember(t, dir, filepath.Join(admin3, "signcerts", "Admin@"+member.Org.Domain+"-cert.pem"), filepath.Join(admin3, "keystore", "priv_sk"), org2)
+}
+
+// expectMemberIdentities checks that the member's Admin, users and registrar are its own
+// Fabric CA's: certificates with the attribute extension (cryptogen's have none), the staff
+// with cxl.roles = the member's roles, chaining to the member's root; and that the
+// member's network.json names only its own organisation.
+func expectMemberIdentities(t *testing.T, home network.Home, m network.Member) {
+	t.Helper()
+	root := readCertFile(t, home.CACert(m.Org))
+	prof, err := network.LoadProfile(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(prof.Orgs) != 1 || prof.Orgs[0].MSPID != m.Org.MSPID || len(prof.Orgs[0].Peers) != len(m.Org.PeerNodes) || prof.Orgs[0].CA == nil {
+		t.Fatalf("the member's profile names %+v", prof.Orgs)
+	}
+	users := maps.Clone(prof.Orgs[0].Users)
+	users[network.RegistrarUser] = prof.Orgs[0].CA.Registrar
+	if len(users) != m.Org.Users+2 {
+		t.Fatalf("the member's identities: %v", slices.Collect(maps.Keys(users)))
+	}
+	for name, id := range users {
+		cert := readCertFile(t, id.Cert)
+		pool := x509.NewCertPool()
+		pool.AddCert(root)
+		if _, err := cert.Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
+			t.Fatalf("%s's certificate does not chain to Org3's root: %v", name, err)
+		}
+		attrs := certAttrs(t, cert)
+		if attrs == nil {
+			t.Fatalf("%s's certificate was not issued by Org3's Fabric CA (no attributes)", name)
+		}
+		roles := attrs[network.RolesAttribute]
+		if name == network.RegistrarUser {
+			if roles != "" {
+				t.Fatalf("the registrar holds roles %q", roles)
+			}
+		} else if roles != strings.Join(m.Org.Roles, ",") {
+			t.Fatalf("%s holds roles %q, want %q", name, roles, m.Org.Roles)
+		}
+	}
+}
+
+// joinFromSnapshot joins the member's peer from a snapshot of trusted (a peer of org),
+// requested through fabric-admin-sdk, with the hash org computed on its own host: a copy
+// with one changed byte, and the right copy with another snapshot's hash, are refused with
+// UNAUTHENTICATED and nothing is joined; the copy as made joins and catches up. It logs the
+// time from the request to the snapshot's height and to the network's.
+func joinFromSnapshot(t *testing.T, m network.Member, topo network.Topology, p network.Node, org network.Org, trusted network.Node, dir string) {
+	t.Helper()
+	ctx := context.Background()
+	start := time.Now()
+	snap, err := network.RequestSnapshot(ctx, h.home, topo, org, trusted, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	made := time.Since(start)
+	// Copied to Org3's host: a tampered copy first.
+	tampered := filepath.Join(dir, "snapshot-tampered")
+	if err := network.CopySnapshot(snap.Dir, tampered); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(tampered, "public_state.data"))
+	if len(files) != 1 {
+		t.Fatalf("no public state in the snapshot: %v", files)
+	}
+	data, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/2] ^= 1
+	os.WriteFile(files[0], data, 0o644)
+	_, err = m.JoinPeerBySnapshot(ctx, p, tampered, snap.Hash, time.Minute)
+	wantCode(t, "a tampered snapshot", err, cxlerr.Unauthenticated, "public_state.data has SHA-256")
+	copied := filepath.Join(dir, "snapshot")
+	if err := network.CopySnapshot(snap.Dir, copied); err != nil {
+		t.Fatal(err)
+	}
+	other := strings.Repeat("0", 64)
+	_, err = m.JoinPeerBySnapshot(ctx, p, copied, other, time.Minute)
+	wantCode(t, "another snapshot's hash", err, cxlerr.Unauthenticated, "not the trusted peer's")
+	if _, err := network.PeerHeight(ctx, m.Home, m.Topology, m.Org, p); err == nil {
+		t.Fatalf("%s has the channel after the refused snapshots", p.Name)
+	}
+	joinStart := time.Now()
+	got, err := m.JoinPeerBySnapshot(ctx, p, copied, snap.Hash, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	atSnapshot := time.Since(joinStart)
+	if got.Block != snap.Block {
+		t.Fatalf("joined from block %d, requested %d", got.Block, snap.Block)
+	}
+	height, err := network.PeerHeight(ctx, h.home, topo, org, trusted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.WaitPeerHeight(ctx, p, height, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("snapshot of Org1's peer at block %d made in %s (hash %s); Org3's %s joined from it in %s (at height %d) and caught up to height %d in %s from the request",
+		snap.Block, made.Round(time.Millisecond), snap.Hash[:12], p.Name, atSnapshot.Round(time.Millisecond), snap.Block+1, height, time.Since(start).Round(time.Millisecond))
+}
+
+// wantCode fails unless err carries code and says want.
+func wantCode(t *testing.T, what string, err error, code cxlerr.Code, want string) {
+	t.Helper()
+	if cxlerr.CodeOf(err) != code || !strings.Contains(err.Error(), want) {
+		t.Fatalf("%s: %v, want %s ... %q", what, err, code, want)
+	}
+}
+
+// memberCLI runs cxl on the member's state directory, as the member's operator would.
+func memberCLI(home network.Home, args ...string) ([]byte, error) {
+	cmd := exec.Command(h.cxl, args...)
+	cmd.Env = append(os.Environ(), "CXL_HOME="+string(home), "CXL_REPO="+h.repo)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return stdout.Bytes(), fmt.Errorf("cxl %s: %w\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return stdout.Bytes(), nil
+}
+
+// memberGateway starts the member's gateway service from its own state directory with `cxl
+// gateway up --org`, and returns a client of it holding the member's API keys only.
+func memberGateway(t *testing.T, home network.Home, m network.Member) *gwService {
+	t.Helper()
+	out, err := memberCLI(home, "gateway", "up", "--org", m.Org.Name, "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		Gateways []*gwMember `json:"gateways"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil || len(res.Gateways) != 1 || res.Gateways[0].MSPID != m.Org.MSPID {
+		t.Fatalf("`cxl gateway up --org %s` on the member's home: %v\n%s", m.Org.Name, err, out)
+	}
+	gm := res.Gateways[0]
+	if gm.http, err = gwClient(gm.TLSRoot, 60*time.Second, nil); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := os.ReadFile(gm.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, other := range []string{"org1.example.com", "org2.example.com", string(h.home)} {
+		if strings.Contains(string(cfg), other) {
+			t.Fatalf("Org3's gateway configuration names %s:\n%s", other, cfg)
+		}
+	}
+	var keys []struct {
+		Principal string `json:"principal"`
+		Key       string `json:"key"`
+	}
+	data, err := os.ReadFile(gm.KeysFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &keys); err != nil {
+		t.Fatal(err)
+	}
+	name := strings.ToLower(m.Org.Name)
+	g := &gwService{url: gm.URL, http: gm.http, keys: map[string]string{}, members: map[string]*gwMember{name: gm}, first: name}
+	for _, k := range keys {
+		if !strings.HasPrefix(k.Principal, name+"-") {
+			t.Fatalf("Org3's gateway holds a key of %s", k.Principal)
+		}
+		g.keys[k.Principal] = k.Key
+	}
+	return g
+}
+
+// handOverToMember hands a lot Org1 registers over to the member: Org1's brand offers it,
+// which makes the lot need both organisations' peers; the member's staff accept it through
+// the member's gateway service; Org1's client cannot accept it for the member.
+func handOverToMember(t *testing.T, g *gwService, m network.Member) {
+	t.Helper()
+	brand := provAs(t, "Org1MSP", "User1")
+	run := newProvRun()
+	lot := map[string]any{"kind": "lot", "gtin": run.gtin(1), "lot": "ORG3-1"}
+	brand.submit(t, "RegisterProduct", map[string]any{"gtin": run.gtin(1), "name": "Kettle for Org3"}, nil)
+	brand.submit(t, "RegisterLot", map[string]any{"gtin": run.gtin(1), "lot": "ORG3-1", "quantity": 1}, nil)
+	brand.submit(t, "OfferCustody", map[string]any{"kind": "lot", "gtin": run.gtin(1), "lot": "ORG3-1", "to": m.Org.MSPID, "location": "Org3 store"}, nil)
+	brand.wantCode(t, cxlerr.Forbidden, "AcceptCustody", lot)
+	staff := strings.ToLower(m.Org.Name) + "-user1"
+	var c provenance.Custody
+	eventually(t, 30*time.Second, "Org3's gateway accepts the offer", func() error {
+		r, err := g.call("POST", "/v1/provenance/custody/acceptances", staff, fmt.Sprintf("it-accept-%s", run.prefix), lot)
+		if err != nil {
+			return err
+		}
+		if r.status != 200 {
+			return fmt.Errorf("status %d: %s", r.status, r.body)
+		}
+		return json.Unmarshal(r.committed(t).Result, &c)
+	})
+	if c.Holder != m.Org.MSPID || c.Offer != nil {
+		t.Fatalf("after Org3 accepted: %+v", c)
+	}
+	var trace provenance.LotTrace
+	gwDecode(t, g.get(t, "/v1/provenance/lots/"+run.gtin(1)+"/ORG3-1/trace", staff, 200).body, &trace)
+	if trace.Lot.Holder != m.Org.MSPID || trace.Lot.OfferedTo != "" {
+		t.Fatalf("Org3's gateway traces the lot %+v", trace.Lot)
+	}
+}
+
+// orderWithMember funds a customer of Org2, who places an order with the member as
+// merchant (Org2 the carrier); Org2 confirms the delivery, which pays the member: its staff
+// see the balance grow through its gateway, while a client of Org1 without the payment
+// role is refused.
+func orderWithMember(t *testing.T, g *gwService, m network.Member) {
+	t.Helper()
+	run := strconv.FormatInt(time.Now().UnixNano(), 36)
+	var (
+		bank     = ordersAs(t, "Org1MSP", "Admin")
+		carrier  = ordersAs(t, "Org2MSP", "User1")
+		customer = ordersAs(t, "Org2MSP", "User2")
+		account  = ccAccount(t, "Org2MSP", "User2")
+		staff    = strings.ToLower(m.Org.Name) + "-user1"
+	)
+	if _, _, err := bank.trySubmit("RegisterCurrency", map[string]any{"currency": "EUR"}); err != nil {
+		ccCheckCode(t, "RegisterCurrency", err, cxlerr.Conflict)
+	}
+	bank.submit(t, "Deposit", map[string]any{"ref": "it-member-" + run, "currency": "EUR",
+		"credits": []map[string]any{{"account": account, "amount": 10_000}}}, nil)
+	balance := func() (int64, error) {
+		r, err := g.call("GET", "/v1/orders/balance?account="+m.Org.MSPID+"&currency=EUR", staff, "", nil)
+		if err != nil {
+			return 0, err
+		}
+		if r.status != 200 {
+			return 0, fmt.Errorf("status %d: %s", r.status, r.body)
+		}
+		var b orders.SettlementBalance
+		return int64(b.Balance), json.Unmarshal(r.body, &b)
+	}
+	var before int64
+	eventually(t, 30*time.Second, "Org3's staff read Org3's balance", func() (err error) {
+		before, err = balance()
+		return err
+	})
+	id := "it-member-order-" + run
+	var o orders.Order
+	customer.submit(t, "Place", map[string]any{
+		"id": id, "merchant": m.Org.MSPID, "carrier": "Org2MSP", "amount": 4_000, "currency": "EUR",
+		"deadline": time.Now().Add(time.Hour), "items": []map[string]any{{"sku": "kettle", "quantity": 1}},
+	}, &o)
+	if o.State != orders.StatePlaced || o.Merchant != m.Org.MSPID {
+		t.Fatalf("placed %+v", o)
+	}
+	carrier.submit(t, "ConfirmDelivery", map[string]any{"id": id}, &o)
+	if o.State != orders.StateDelivered || o.Released != 4_000 {
+		t.Fatalf("delivered %+v", o)
+	}
+	eventually(t, 30*time.Second, "Org3 paid", func() error {
+		after, err := balance()
+		if err != nil {
+			return err
+		}
+		if after != before+4_000 {
+			return fmt.Errorf("Org3 holds %d EUR, want %d", after, before+4_000)
+		}
+		return nil
+	})
+	// A client of Org1 whose certificate carries merchant only (no payment role), and a
+	// customer of Org2 (which holds no payment role): neither reads Org3's balance.
+	o1 := caOrgs(t)[0]
+	c := o1.client(t)
+	cctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	sid, secret := o1.registerMerchant(t, cctx, c, o1.bootstrap(t, cctx))
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	certPEM, _, err := c.Enroll(cctx, sid, secret, key, ca.EnrollOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile := writeIdentity(t, t.TempDir(), certPEM, key)
+	conn, err := fabric.Connect(fabric.Identity{MSPID: "Org1MSP", CertPath: certFile, KeyPath: keyFile},
+		fabric.Peer{Address: o1.profile.Peers[0].Address, TLSRootCertPath: o1.profile.Peers[0].TLSRootCert}, fabric.DefaultTimeouts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	other := ccClient{name: "Org1MSP merchant-only staff (orders)", msp: "Org1MSP", user: sid,
+		contract: conn.Gateway.GetNetwork(h.profile.Channel).GetContractWithName(h.profile.Chaincode, orders.Name)}
+	other.wantEvalCode(t, cxlerr.Forbidden, "Balance", map[string]any{"account": m.Org.MSPID, "currency": "EUR"})
 }
 
 // removeMember removes Org3 again, so later tests see the channel's original members: Org3's

@@ -51,7 +51,7 @@ same way; revoke changes only the member's own MSP, so its own admin alone signs
   cxl channel sign revoke.pb --msp Org1MSP --output org1.sig
   cxl channel update revoke.pb --signature org1.sig --msp Org1MSP`,
 	}
-	cmd.AddCommand(NewCmdConfig(f, nil), NewCmdAddOrg(f, nil), NewCmdRemoveOrg(f, nil), NewCmdRevoke(f, nil), NewCmdSign(f, nil), NewCmdUpdate(f, nil))
+	cmd.AddCommand(NewCmdConfig(f, nil), NewCmdAddOrg(f, nil), NewCmdRemoveOrg(f, nil), NewCmdRevoke(f, nil), NewCmdSign(f, nil), NewCmdUpdate(f, nil), NewCmdSnapshot(f, nil))
 	return cmd
 }
 

@@ -18,6 +18,7 @@ import (
 	gatewaycmd "github.com/cxledger/cxledger/cli/gateway"
 	identitycmd "github.com/cxledger/cxledger/cli/identity"
 	loyaltycmd "github.com/cxledger/cxledger/cli/loyalty"
+	membercmd "github.com/cxledger/cxledger/cli/member"
 	networkcmd "github.com/cxledger/cxledger/cli/network"
 	ordercmd "github.com/cxledger/cxledger/cli/order"
 	productcmd "github.com/cxledger/cxledger/cli/product"
@@ -66,7 +67,7 @@ Environment variables: ` + "`cxl help environment`" + `.`,
 		c.GroupID = "ledger"
 		cmd.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{networkcmd.NewCmdNetwork(f), channelcmd.NewCmdChannel(f), gatewaycmd.NewCmdGateway(f), configcmd.NewCmdConfig(f)} {
+	for _, c := range []*cobra.Command{networkcmd.NewCmdNetwork(f), channelcmd.NewCmdChannel(f), membercmd.NewCmdMember(f), gatewaycmd.NewCmdGateway(f), configcmd.NewCmdConfig(f)} {
 		c.GroupID = "ops"
 		cmd.AddCommand(c)
 	}
