@@ -1,7 +1,7 @@
 # cxledger: the two commands a new machine needs are `make up` and `make test`.
 GO ?= go
 
-.PHONY: up down status test unit integration lint images compose up-docker integration-docker integration-bft integration-bft-docker chromium postgres
+.PHONY: up down status test unit integration lint images compose up-docker integration-docker integration-bft integration-bft-docker integration-netns chromium postgres
 
 ## up: build what is missing, start the Fabric network, deploy the chaincode, then start each
 ## member's gateway service in front of it and print each URL and (the first time) demo API keys
@@ -78,3 +78,17 @@ integration-bft:
 BFT_DOCKER_TESTS = ^(TestTransactionCommitsOnEveryPeerWithEvent|TestBFTLeaderKilledUnderLoad|TestBFTLeaderPartitionedUnderLoad)$$
 integration-bft-docker:
 	CXL_TEST_NETWORK=docker CXL_TEST_CONSENSUS=bft $(GO) test -tags integration -count=1 -timeout 30m -v -run '$(BFT_DOCKER_TESTS)' ./test/...
+
+## integration-netns: natively, each member and each orderer on a host of its own (cxl
+## network up --hosts netns: network namespaces on a bridge; needs root, iproute2 and
+## nftables): the partition tests (an organisation, a Raft follower, the Raft leader cut off
+## by the bridge, under load) on a Raft network (.cxl/test-netns, ports +NETNS_PORT_OFFSET),
+## then the BFT leader cut off on a SmartBFT one (.cxl/test-netns-bft, ports
+## +NETNS_BFT_PORT_OFFSET)
+NETNS_PORT_OFFSET ?= 9000
+NETNS_BFT_PORT_OFFSET ?= 11000
+NETNS_TESTS = ^(TestTransactionCommitsOnEveryPeerWithEvent|TestPartitionOrganisationCutOff|TestPartitionOrdererFollowerCutOff|TestPartitionRaftLeaderCutOff)$$
+NETNS_BFT_TESTS = ^(TestTransactionCommitsOnEveryPeerWithEvent|TestBFTLeaderPartitionedUnderLoad)$$
+integration-netns:
+	CXL_TEST_HOSTS=netns CXL_TEST_HOME=$(CURDIR)/.cxl/test-netns CXL_TEST_PORT_OFFSET=$(NETNS_PORT_OFFSET) $(GO) test -tags integration -count=1 -timeout 30m -v -run '$(NETNS_TESTS)' ./test/...
+	CXL_TEST_HOSTS=netns CXL_TEST_CONSENSUS=bft CXL_TEST_HOME=$(CURDIR)/.cxl/test-netns-bft CXL_TEST_PORT_OFFSET=$(NETNS_BFT_PORT_OFFSET) $(GO) test -tags integration -count=1 -timeout 30m -v -run '$(NETNS_BFT_TESTS)' ./test/...

@@ -41,8 +41,9 @@ func TestBFTLeaderKilledUnderLoad(t *testing.T) {
 // TestBFTLeaderPartitionedUnderLoad cuts the leading orderer off from every other node while
 // pings keep coming, and heals the cut once the other three have committed without it.
 // Under Docker the cut is real: the container is disconnected from each of its networks
-// (`docker network disconnect`) and connected again with its aliases. Natively every node
-// shares the loopback interface and the orderer's sockets were made before any cut could
+// (`docker network disconnect`) and connected again with its aliases; natively with
+// --hosts netns too: the bridge drops every packet to and from its host (netnsCut).
+// Natively on the loopback every node shares the loopback interface and the orderer's sockets were made before any cut could
 // name them, so the orderer is frozen instead (SIGSTOP, then SIGCONT): it hears nothing
 // and says nothing, as behind a link that drops every packet, and its connections stay
 // open as such a link's would until TCP gives up on them.
@@ -50,6 +51,9 @@ func TestBFTLeaderPartitionedUnderLoad(t *testing.T) {
 	bftFaultUnderLoad(t, "partitioned", func(victim network.Node) func() {
 		if h.runtime == network.Docker {
 			return disconnectContainer(t, victim.Name)
+		}
+		if h.topo.Hosts == network.NetNS {
+			return netnsCut(t, victim.Name)
 		}
 		h.pause(t, victim.Name)
 		return func() { h.resume(t, victim.Name) }

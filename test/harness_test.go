@@ -15,6 +15,10 @@
 // Docker .cxl/test-docker-bft, ports +7000). `make test` runs the core tests and the BFT
 // fault tests (bft_test.go) that way; the Raft fault tests need a Raft leader and fail on
 // a BFT network.
+//
+// CXL_TEST_HOSTS=netns runs a native network with `--hosts netns`: each member and each
+// orderer on a host of its own (a network namespace), so the partition tests cut real
+// links (netns_cut_test.go); the harness checks `cxl network down` leaves none of them.
 package test
 
 import (
@@ -117,6 +121,10 @@ func run(m *testing.M) (int, error) {
 		}
 		offset = n
 	}
+	hosts, err := network.ParseHosts(os.Getenv("CXL_TEST_HOSTS"))
+	if err != nil || hosts != "" && runtime != network.Native {
+		return 1, fmt.Errorf("CXL_TEST_HOSTS=%q: want netns, on a native network", os.Getenv("CXL_TEST_HOSTS"))
+	}
 	h = &harness{repo: repo, home: home, runtime: runtime}
 	// Two test runs on one machine (two engineers, or CI beside a developer) would share
 	// the state directory and ports: the second waits for the first.
@@ -167,6 +175,9 @@ func run(m *testing.M) (int, error) {
 	if runtime == network.Docker {
 		args = append(args, "--docker")
 	}
+	if hosts != "" {
+		args = append(args, "--hosts", string(hosts))
+	}
 	started := time.Now()
 	out, err := h.cli(args...)
 	if err != nil {
@@ -208,6 +219,11 @@ func run(m *testing.M) (int, error) {
 	}
 	if left := processesOf(home); len(left) > 0 {
 		return code, fmt.Errorf("`cxl network down` left processes running: %v", left)
+	}
+	if hosts == network.NetNS {
+		if left, err := network.NetNSLeftovers(home); err != nil || len(left) > 0 {
+			return code, fmt.Errorf("`cxl network down` left the network's hosts: %v %v", left, err)
+		}
 	}
 	return code, nil
 }

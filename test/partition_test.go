@@ -275,6 +275,9 @@ func partSettle(t *testing.T, g *gwService, name, prefix string, from uint64, ou
 // their aliases. Whatever the test does, each cut is healed when it ends.
 func partitionNodes(t *testing.T, nodes ...string) (heal func()) {
 	t.Helper()
+	if h.topo.Hosts == network.NetNS {
+		return netnsCut(t, nodes...)
+	}
 	var heals []func()
 	for _, n := range nodes {
 		heals = append(heals, disconnectContainer(t, n))
@@ -286,12 +289,12 @@ func partitionNodes(t *testing.T, nodes ...string) (heal func()) {
 	}
 }
 
-// partRequireDocker skips a partition test natively or on a BFT network, and returns the
-// members' gateway services.
+// partRequireDocker skips a partition test natively (but with --hosts netns) or on a BFT
+// network, and returns the members' gateway services.
 func partRequireDocker(t *testing.T) *gwService {
 	t.Helper()
-	if h.runtime != network.Docker {
-		t.Skip("partitions need Docker (CXL_TEST_NETWORK=docker): natively every node shares the loopback interface, so no link between two nodes can be cut without cutting all")
+	if h.runtime != network.Docker && h.topo.Hosts != network.NetNS {
+		t.Skip("partitions need Docker (CXL_TEST_NETWORK=docker) or hosts of their own (CXL_TEST_HOSTS=netns): natively every node shares the loopback interface, so no link between two nodes can be cut without cutting all")
 	}
 	if h.topo.Consensus != network.Raft {
 		t.Skip("the partition tests cut Raft orderers; the BFT ones are in bft_test.go")
