@@ -109,6 +109,17 @@ func captureRun(ctx context.Context, opts *CaptureOptions) error {
 			for _, rej := range r.Rejected {
 				fmt.Fprintf(opts.IO.ErrOut, "refused: event %d: %s: %s\n", rej.Index, rej.Code, rej.Message)
 			}
+			for _, d := range r.Deliveries {
+				order := d.Order
+				if order == "" {
+					order = "(not readable)"
+				}
+				if d.Released {
+					fmt.Fprintf(opts.IO.ErrOut, "delivered: event %d: order %s: %d %s released to the merchant\n", d.Index, order, d.Amount, d.Currency)
+				} else {
+					fmt.Fprintf(opts.IO.ErrOut, "not delivered: event %d: order %s: %s\n", d.Index, order, d.Reason)
+				}
+			}
 			for _, h := range r.Captured {
 				fmt.Fprintln(opts.IO.Out, h)
 			}
