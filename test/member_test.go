@@ -71,20 +71,26 @@ func TestMemberJoinsRunningChannel(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { network.Down(memberHome, true) })
-	start := time.Now()
-	member, err := network.NewMember(ctx, memberHome, topo, network.OrgSpec{Name: "Org3", Peers: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("Org3's material made, its CA started and its identities enrolled in %s", time.Since(start).Round(time.Millisecond))
-	expectMemberIdentities(t, memberHome, member)
-	def, err := member.Definition()
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Org3's operator, on its own host, with only the network's published topology.
 	defFile := filepath.Join(dir, "org3.json")
-	data, _ := json.MarshalIndent(def, "", "  ")
-	os.WriteFile(defFile, data, 0o644)
+	start := time.Now()
+	if _, err := memberCLI(memberHome, "member", "init", "Org3", "--network", h.home.Path("topology.yaml"), "--peers", "3", "-o", defFile); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("Org3's material made, its CA started and its identities enrolled in %s (cxl member init)", time.Since(start).Round(time.Millisecond))
+	member, err := network.LoadMember(memberHome)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectMemberIdentities(t, memberHome, member)
+	data, err := os.ReadFile(defFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var def network.OrgDefinition
+	if err := json.Unmarshal(data, &def); err != nil || def.MSPID != "Org3MSP" || len(def.AnchorPeers) != 3 {
+		t.Fatalf("the definition %s: %v", data, err)
+	}
 	if strings.Contains(string(data), "PRIVATE") {
 		t.Fatal("the definition holds a key")
 	}
@@ -128,14 +134,11 @@ func TestMemberJoinsRunningChannel(t *testing.T) {
 	}
 
 	// Org3's first peer joins from the genesis block and pulls the blocks since.
-	if err := member.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	peer0, peer1 := member.Org.PeerNodes[0], member.Org.PeerNodes[1]
+	peer0, peer1, peer2 := member.Org.PeerNodes[0], member.Org.PeerNodes[1], member.Org.PeerNodes[2]
 	org1Org := topo.PeerOrgs()[0]
 	trusted := org1Org.PeerNodes[0]
 	start = time.Now()
-	if err := member.JoinPeer(ctx, peer0, h.home.GenesisBlock(topo)); err != nil {
+	if _, err := memberCLI(memberHome, "member", "join", "--genesis", h.home.GenesisBlock(topo), "--peer", "0"); err != nil {
 		t.Fatal(err)
 	}
 	height, err := network.PeerHeight(ctx, h.home, topo, org1Org, trusted)
@@ -145,14 +148,14 @@ func TestMemberJoinsRunningChannel(t *testing.T) {
 	if err := member.WaitPeerHeight(ctx, peer0, height, 60*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("Org3's %s joined from the genesis block and caught up to height %d in %s", peer0.Name, height, time.Since(start).Round(time.Millisecond))
+	t.Logf("Org3's peers started, %s joined from the genesis block and caught up to height %d in %s", peer0.Name, height, time.Since(start).Round(time.Millisecond))
 
 	d, ok, err := network.LoadDeployment(h.home)
 	if err != nil || !ok {
 		t.Fatalf("deployment: %v", err)
 	}
 	start = time.Now()
-	if err := member.Approve(ctx, topo, d); err != nil {
+	if _, err := memberCLI(memberHome, "member", "approve", "--version", d.Version, "--sequence", strconv.Itoa(d.Sequence)); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("Org3's Admin installed %s on its peers, started its chaincode server and approved version %s sequence %d in %s",
@@ -171,7 +174,7 @@ func TestMemberJoinsRunningChannel(t *testing.T) {
 		t.Fatalf("Org3MSP merchant after approval: %s", out)
 	}
 
-	joinFromSnapshot(t, member, topo, peer1, org1Org, trusted, dir)
+	joinFromSnapshot(t, member, topo, peer1, peer2, org1Org, trusted, dir)
 
 	start = time.Now()
 	g := memberGateway(t, memberHome, member)
@@ -227,55 +230,56 @@ func expectMemberIdentities(t *testing.T, home network.Home, m network.Member) {
 	}
 }
 
-// joinFromSnapshot joins the member's peer from a snapshot of trusted (a peer of org),
-// requested through fabric-admin-sdk, with the hash org computed on its own host: a copy
-// with one changed byte, and the right copy with another snapshot's hash, are refused with
-// UNAUTHENTICATED and nothing is joined; the copy as made joins and catches up. It logs the
-// time from the request to the snapshot's height and to the network's.
-func joinFromSnapshot(t *testing.T, m network.Member, topo network.Topology, p network.Node, org network.Org, trusted network.Node, dir string) {
+// joinFromSnapshot joins the member's peer p from a snapshot of trusted (a peer of org),
+// asked for with `cxl channel snapshot` as org's Admin, with the hash org computed on its
+// own host: a copy with one changed byte (through `cxl member join`), and the right copy
+// with another snapshot's hash, are refused with UNAUTHENTICATED and nothing is joined; the
+// copy as made joins and catches up. Then the member's peer g joins from the genesis block
+// to the same height: it logs both times.
+func joinFromSnapshot(t *testing.T, m network.Member, topo network.Topology, p, g network.Node, org network.Org, trusted network.Node, dir string) {
 	t.Helper()
 	ctx := context.Background()
 	start := time.Now()
-	snap, err := network.RequestSnapshot(ctx, h.home, topo, org, trusted, time.Minute)
+	out, err := h.cli("channel", "snapshot", "--msp", org.MSPID, "--json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	made := time.Since(start)
+	var snap network.Snapshot
+	if err := json.Unmarshal(out, &snap); err != nil || len(snap.Hash) != 64 || snap.Channel != topo.Channel {
+		t.Fatalf("cxl channel snapshot: %v\n%s", err, out)
+	}
+	if hash, err := network.SnapshotHash(snap.Dir); err != nil || hash != snap.Hash {
+		t.Fatalf("the snapshot's hash recomputed: %s %v, printed %s", hash, err, snap.Hash)
+	}
 	// Copied to Org3's host: a tampered copy first.
 	tampered := filepath.Join(dir, "snapshot-tampered")
 	if err := network.CopySnapshot(snap.Dir, tampered); err != nil {
 		t.Fatal(err)
 	}
-	files, _ := filepath.Glob(filepath.Join(tampered, "public_state.data"))
-	if len(files) != 1 {
-		t.Fatalf("no public state in the snapshot: %v", files)
-	}
-	data, err := os.ReadFile(files[0])
+	file := filepath.Join(tampered, "public_state.data")
+	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	data[len(data)/2] ^= 1
-	os.WriteFile(files[0], data, 0o644)
-	_, err = m.JoinPeerBySnapshot(ctx, p, tampered, snap.Hash, time.Minute)
-	wantCode(t, "a tampered snapshot", err, cxlerr.Unauthenticated, "public_state.data has SHA-256")
+	os.WriteFile(file, data, 0o644)
+	_, err = memberCLI(m.Home, "member", "join", "--snapshot", tampered, "--snapshot-hash", snap.Hash, "--peer", "1")
+	if err == nil || !strings.Contains(err.Error(), "exit status 4") || !strings.Contains(err.Error(), "UNAUTHENTICATED: the snapshot in") || !strings.Contains(err.Error(), "public_state.data has SHA-256") {
+		t.Fatalf("a tampered snapshot: %v", err)
+	}
 	copied := filepath.Join(dir, "snapshot")
 	if err := network.CopySnapshot(snap.Dir, copied); err != nil {
 		t.Fatal(err)
 	}
-	other := strings.Repeat("0", 64)
-	_, err = m.JoinPeerBySnapshot(ctx, p, copied, other, time.Minute)
+	_, err = m.JoinPeerBySnapshot(ctx, p, copied, strings.Repeat("0", 64), time.Minute)
 	wantCode(t, "another snapshot's hash", err, cxlerr.Unauthenticated, "not the trusted peer's")
 	if _, err := network.PeerHeight(ctx, m.Home, m.Topology, m.Org, p); err == nil {
 		t.Fatalf("%s has the channel after the refused snapshots", p.Name)
 	}
 	joinStart := time.Now()
-	got, err := m.JoinPeerBySnapshot(ctx, p, copied, snap.Hash, time.Minute)
-	if err != nil {
+	if _, err := memberCLI(m.Home, "member", "join", "--snapshot", copied, "--snapshot-hash", snap.Hash, "--peer", "1"); err != nil {
 		t.Fatal(err)
-	}
-	atSnapshot := time.Since(joinStart)
-	if got.Block != snap.Block {
-		t.Fatalf("joined from block %d, requested %d", got.Block, snap.Block)
 	}
 	height, err := network.PeerHeight(ctx, h.home, topo, org, trusted)
 	if err != nil {
@@ -284,8 +288,17 @@ func joinFromSnapshot(t *testing.T, m network.Member, topo network.Topology, p n
 	if err := m.WaitPeerHeight(ctx, p, height, time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("snapshot of Org1's peer at block %d made in %s (hash %s); Org3's %s joined from it in %s (at height %d) and caught up to height %d in %s from the request",
-		snap.Block, made.Round(time.Millisecond), snap.Hash[:12], p.Name, atSnapshot.Round(time.Millisecond), snap.Block+1, height, time.Since(start).Round(time.Millisecond))
+	fromSnapshot := time.Since(joinStart)
+	joinStart = time.Now()
+	if _, err := memberCLI(m.Home, "member", "join", "--genesis", h.home.GenesisBlock(topo), "--peer", "2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.WaitPeerHeight(ctx, g, height, 2*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	fromGenesis := time.Since(joinStart)
+	t.Logf("snapshot of Org1's peer at block %d made in %s (hash %s…); to height %d, Org3's %s joined from the snapshot in %s, its %s from the genesis block in %s",
+		snap.Block, made.Round(time.Millisecond), snap.Hash[:12], height, p.Name, fromSnapshot.Round(time.Millisecond), g.Name, fromGenesis.Round(time.Millisecond))
 }
 
 // wantCode fails unless err carries code and says want.
