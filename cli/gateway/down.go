@@ -28,8 +28,11 @@ func NewCmdDown(f *cmdutil.Factory, runF func(*DownOptions) error) *cobra.Comman
 		Long: `Stop every member's cxl-gateway, or only --org's (SIGTERM, then SIGKILL after 30 s; docker
 stop, 10 s, for a container): each stops taking connections, ends event streams and lets
 requests in progress finish. Pending transactions stay in its store and are reconciled when
-it starts again. Configurations, keys and stores are kept. The single gateway service of
-earlier versions is stopped too if it still runs.`,
+it starts again. A service run in replicas (cxl gateway up --replicas) has its replicas
+stopped, then its PostgreSQL server (SIGTERM: a smart shutdown once the replicas are gone).
+Configurations, keys and stores, the PostgreSQL data among them, are kept (cxl network down
+--purge removes them). The single gateway service of earlier versions is stopped too if it
+still runs.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -57,7 +60,12 @@ func downRun(ctx context.Context, opts *DownOptions) error {
 	if err != nil {
 		return err
 	}
+	say := func(format string, args ...any) { fmt.Fprintf(opts.IO.ErrOut, format+"\n", args...) }
 	for _, m := range ms {
+		replicas, err := stopReplicas(ctx, home, m, say)
+		if err != nil {
+			return err
+		}
 		s, running, pid := find(ctx, home, topo, m)
 		switch {
 		case !running:
@@ -65,7 +73,9 @@ func downRun(ctx context.Context, opts *DownOptions) error {
 			if err := network.Stop(home, m.process(), 30*time.Second); err != nil {
 				return err
 			}
-			fmt.Fprintf(opts.IO.ErrOut, "the gateway service of %s is not running\n", m.org.Name)
+			if !replicas {
+				say("the gateway service of %s is not running", m.org.Name)
+			}
 		case s.runtime == network.Docker:
 			sup, err := network.OpenSupervisor(home)
 			if err != nil {

@@ -59,6 +59,29 @@ type Status struct {
 	Ready   bool   `json:"ready"`
 	Detail  string `json:"detail,omitempty"`
 	Config  string `json:"config"`
+	// Replicas are the processes of a service run in replicas (cxl gateway up --replicas):
+	// it runs while one does and is ready when each is and their PostgreSQL server runs.
+	Replicas []ReplicaStatus `json:"replicas,omitempty"`
+	// Store is the PostgreSQL server the replicas share.
+	Store *StoreStatus `json:"store,omitempty"`
+}
+
+// ReplicaStatus is one replica of a member's service.
+type ReplicaStatus struct {
+	Replica int    `json:"replica"`
+	Running bool   `json:"running"`
+	PID     int    `json:"pid,omitempty"`
+	URL     string `json:"url"`
+	Ready   bool   `json:"ready"`
+	Detail  string `json:"detail,omitempty"`
+}
+
+// StoreStatus is the PostgreSQL server of a member's replicas.
+type StoreStatus struct {
+	Running bool   `json:"running"`
+	PID     int    `json:"pid,omitempty"`
+	Address string `json:"address"`
+	Data    string `json:"data"`
 }
 
 func statusRun(ctx context.Context, opts *StatusOptions) error {
@@ -73,6 +96,13 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	}
 	for _, m := range ms {
 		st := Status{Org: m.org.Name, MSPID: m.org.MSPID, Config: m.config()}
+		if ok, err := replicasStatus(ctx, home, topo, m, &st); err != nil || ok {
+			if err != nil {
+				return err
+			}
+			all = append(all, st)
+			continue
+		}
 		s, running, pid := find(ctx, home, topo, m)
 		st.Running, st.Runtime, st.PID, st.URL = running, s.runtime, pid, s.url
 		if s.tls != nil {
@@ -107,7 +137,16 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 			case st.Running:
 				how = fmt.Sprintf(" (%s container cxl-gateway-%s)", st.Runtime, strings.ToLower(st.Org))
 			}
+			if len(st.Replicas) > 0 {
+				how = fmt.Sprintf(" (%d replicas)", len(st.Replicas))
+			}
 			fmt.Fprintf(opts.IO.Out, "%-11s running %v%s\n  url       %s\n  ready     %v  %s\n  config    %s\n", st.Org, st.Running, how, st.URL, st.Ready, st.Detail, st.Config)
+			for _, r := range st.Replicas {
+				fmt.Fprintf(opts.IO.Out, "  replica %d %s  running %v (pid %d)  ready %v  %s\n", r.Replica, r.URL, r.Running, r.PID, r.Ready, r.Detail)
+			}
+			if pg := st.Store; pg != nil {
+				fmt.Fprintf(opts.IO.Out, "  store     PostgreSQL on %s  running %v (pid %d)  data %s\n", pg.Address, pg.Running, pg.PID, pg.Data)
+			}
 			if st.TLSRoot != "" {
 				fmt.Fprintf(opts.IO.Out, "  tls root  %s\n", st.TLSRoot)
 			}

@@ -32,8 +32,11 @@ type UpOptions struct {
 	// Runtime is native or docker; "" runs the services the way the network runs.
 	Runtime string
 	Listen  string
-	JSON    bool
-	Timeout time.Duration
+	// Replicas, when not 0, runs Org's service as that many processes sharing a private
+	// PostgreSQL server (natively; at least 2).
+	Replicas int
+	JSON     bool
+	Timeout  time.Duration
 }
 
 // NewCmdUp returns `cxl gateway up`; runF replaces the run function in tests.
@@ -58,12 +61,25 @@ published on 127.0.0.1. A service that listens beyond the loopback (always under
 serves HTTPS with a certificate signed by its organisation's TLS CA: clients verify it
 with that CA's certificate (--gateway-ca).
 
+With --replicas N (2 to 10, with --org, natively) the member's service runs as N processes
+sharing its idempotency records and pending transactions in a private PostgreSQL server of
+Debian's package ('make postgres' installs it; without it up fails with NOT_FOUND and
+changes nothing): its data in CXL_HOME/gateway/<org>/postgres with a generated password in
+the password file pgpass there (readable by you only; it is in no log, no argument and no
+environment), listening on 127.0.0.1:8090+i (plus the offset) under the supervisor
+(run/postgres-<org>.pid, logs/postgres-<org>.log; as root it runs as the postgres user).
+Replica r listens on 127.0.0.1:8100+10i+r-1 (plus the offset) as
+run/cxl-gateway-<org>-replica<r>.pid with CXL_GATEWAY_STORE_URL naming the server. A member
+runs either one process or replicas: stop one with 'cxl gateway down --org <org>' before
+starting the other. 'cxl network down --purge' removes the server's data.
+
 State of the single gateway service of earlier versions (CXL_HOME/gateway/gateway.yaml and
 its keys) is not carried over. On a service that is already up it says so and changes
 nothing.`,
 		Example: `  cxl gateway up
   cxl gateway up --org Org2
-  cxl gateway up --org Org1 --listen 0.0.0.0:8443`,
+  cxl gateway up --org Org1 --listen 0.0.0.0:8443
+  cxl gateway up --org Org1 --replicas 3`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Listen != "" {
@@ -83,6 +99,9 @@ nothing.`,
 			if opts.Listen != "" && opts.Org == "" {
 				return cmdutil.UsageErrorf("--listen needs --org: every member's service has its own address")
 			}
+			if err := checkReplicas(cmd, opts); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -92,6 +111,7 @@ nothing.`,
 	cmd.Flags().StringVar(&opts.Org, "org", "", "start only this organisation's service (`name` or MSP ID)")
 	cmd.Flags().StringVar(&opts.Runtime, "runtime", "", "run the services as `native` processes or docker containers (default: as the network runs)")
 	cmd.Flags().StringVar(&opts.Listen, "listen", "", "listen on `host:port` (native, with --org; beyond the loopback with TLS)")
+	cmd.Flags().IntVar(&opts.Replicas, "replicas", 0, "run --org's service as `N` processes (2-10) sharing a private PostgreSQL server (native)")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print each service's URL, PID and file locations as JSON")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 2*time.Minute, "give up after `duration`")
 	return cmd
@@ -115,6 +135,30 @@ type upResult struct {
 	// DemoKey is shown only when the keys were created by this run.
 	DemoKey *APIKey `json:"demoKey,omitempty"`
 	Already bool    `json:"alreadyUp"`
+	// Replicas are the processes of a service run in replicas (URL is the first's), and
+	// Store the PostgreSQL server they share.
+	Replicas []*replicaResult `json:"replicas,omitempty"`
+	Store    *storeResult     `json:"store,omitempty"`
+}
+
+// replicaResult is one replica of a member's service.
+type replicaResult struct {
+	Replica int    `json:"replica"`
+	URL     string `json:"url"`
+	PID     int    `json:"pid"`
+	Log     string `json:"log"`
+	Already bool   `json:"alreadyUp"`
+}
+
+// storeResult is the PostgreSQL server a member's replicas share.
+type storeResult struct {
+	// URL is the connection string the replicas get: it names the password file, never the
+	// password.
+	URL      string `json:"url"`
+	PID      int    `json:"pid"`
+	Data     string `json:"data"`
+	PassFile string `json:"passFile"`
+	Log      string `json:"log"`
 }
 
 // upReport is what up prints with --json.
@@ -155,10 +199,32 @@ func upRun(ctx context.Context, opts *UpOptions) error {
 		fmt.Fprintf(opts.IO.ErrOut, "note: %s and its API keys belong to the single gateway service of earlier versions and are not used; each member's service has its own under %s/<org>\n",
 			home.Path("gateway", "gateway.yaml"), home.Path("gateway"))
 	}
+	if opts.Replicas > 0 {
+		res, err := upReplicas(ctx, opts, home, topo, prof, ms[0])
+		if err != nil {
+			return err
+		}
+		return printUp(opts, upReport{Gateways: []*upResult{res}})
+	}
 	var report upReport
 	var started []startup
 	built := false
 	for _, m := range ms {
+		if res, err := replicasUp(home, topo, m); err != nil || res != nil {
+			if err != nil {
+				return err
+			}
+			up := 0
+			for _, r := range res.Replicas {
+				if r.Already {
+					up++
+				}
+			}
+			fmt.Fprintf(opts.IO.ErrOut, "the gateway service of %s runs in replicas (%d of %d running); nothing changed (`cxl gateway up --org %s --replicas %d` starts the stopped ones)\n",
+				m.org.Name, up, len(res.Replicas), m.org.Name, len(res.Replicas))
+			report.Gateways = append(report.Gateways, res)
+			continue
+		}
 		s, err := siteFor(home, topo, m, network.Runtime(opts.Runtime), opts.Listen)
 		if err != nil {
 			return err
@@ -387,10 +453,19 @@ func printUp(opts *UpOptions, report upReport) error {
 			fmt.Fprintln(out)
 		}
 		how := fmt.Sprintf("%s container %s", res.Runtime, res.Service)
-		if res.PID != 0 {
+		switch {
+		case len(res.Replicas) > 0:
+			how = fmt.Sprintf("%d replicas", len(res.Replicas))
+		case res.PID != 0:
 			how = fmt.Sprintf("pid %d", res.PID)
 		}
 		fmt.Fprintf(out, "%-11s %s  (%s)\n", res.Org, res.URL, how)
+		for _, r := range res.Replicas {
+			fmt.Fprintf(out, "  replica %d %s  (pid %d, log %s)\n", r.Replica, r.URL, r.PID, r.Log)
+		}
+		if st := res.Store; st != nil {
+			fmt.Fprintf(out, "  store     PostgreSQL pid %d, data %s, password file %s (readable by you only)\n", st.PID, st.Data, st.PassFile)
+		}
 		fmt.Fprintf(out, "  api       %s/openapi.json\n", res.URL)
 		fmt.Fprintf(out, "  api keys  %s (one per identity of %s, readable by you only)\n", res.KeysFile, res.MSPID)
 		cacert := ""

@@ -382,7 +382,11 @@ func TestPostgresDSNNotInErrors(t *testing.T) {
 	if cluster == nil {
 		t.Skip("CXL_TEST_POSTGRES is unset: no PostgreSQL cluster (make unit sets it and starts a private one)")
 	}
-	dsn := strings.Replace(cluster.DSN, "cxl:", "cxl:Sekrit-Pw-", 1)
+	// A password in the URL wins over the cluster's password file.
+	dsn := strings.Replace(cluster.DSN, "cxl@", "cxl:Sekrit-Pw-@", 1)
+	if dsn == cluster.DSN {
+		t.Fatalf("no user cxl in %s", cluster.DSN)
+	}
 	_, err := OpenPostgres(context.Background(), dsn, nil)
 	if err == nil || strings.Contains(err.Error(), "Sekrit-Pw-") {
 		t.Fatalf("wrong password: %v", err)
