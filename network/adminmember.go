@@ -51,13 +51,13 @@ type Member struct {
 // makes nothing that exists and starts only what is not running.
 func NewMember(ctx context.Context, home Home, network Topology, spec OrgSpec) (Member, error) {
 	if network.Runtime == Docker {
-		return Member{}, fmt.Errorf("a member joins a native network only: its peers are published at 127.0.0.1")
+		return Member{}, cxlerr.Errorf(cxlerr.Invalid, "a member joins a native network only: its peers are published at 127.0.0.1")
 	}
 	t := network
 	t.Orgs = append(slices.Clone(network.Orgs), spec)
 	t = t.WithDefaults()
 	if err := t.Validate(); err != nil {
-		return Member{}, err
+		return Member{}, cxlerr.Errorf(cxlerr.Invalid, "member %q of the network: %v", spec.Name, err)
 	}
 	orgs := t.PeerOrgs()
 	m := Member{Home: home, Topology: t, Org: orgs[len(orgs)-1]}

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 func TestNewMemberRefusesDockerAndBadSpecs(t *testing.T) {
@@ -15,8 +17,14 @@ func TestNewMemberRefusesDockerAndBadSpecs(t *testing.T) {
 		t.Fatalf("a member of a Docker network: %v", err)
 	}
 	native := Topology{PortOffset: 1000}.WithDefaults()
-	if _, err := NewMember(ctx, Home(t.TempDir()), native, OrgSpec{Name: native.Orgs[0].Name, Peers: 1}); err == nil {
-		t.Fatal("a member named like an organisation of the network: no error")
+	for _, spec := range []OrgSpec{{Name: native.Orgs[0].Name, Peers: 1}, {Name: "Org\xff"}, {Name: "Org3", Peers: 10}, {Name: "Org3", Users: 51}} {
+		home := Home(filepath.Join(t.TempDir(), "member"))
+		if _, err := NewMember(ctx, home, native, spec); cxlerr.CodeOf(err) != cxlerr.Invalid {
+			t.Fatalf("member %+v: %v", spec, err)
+		}
+		if _, err := os.Stat(string(home)); err == nil {
+			t.Fatalf("member %+v: its home was made", spec)
+		}
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/cxledger/cxledger/cxlerr"
+	"github.com/hyperledger/fabric-admin-sdk/pkg/channel"
 	adminid "github.com/hyperledger/fabric-admin-sdk/pkg/identity"
 	"github.com/hyperledger/fabric-admin-sdk/pkg/snapshot"
 	cb "github.com/hyperledger/fabric-protos-go-apiv2/common"
@@ -102,6 +103,7 @@ func RequestSnapshot(ctx context.Context, home Home, t Topology, org Org, n Node
 		if !strings.Contains(err.Error(), "cannot be less than the last committed block") || ctx.Err() != nil {
 			return Snapshot{}, fmt.Errorf("request a snapshot of %s at block %d from %s: %w", t.Channel, block, n.Name, err)
 		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	dir := home.SnapshotDir(n, t.Channel, block)
 	for {
@@ -297,7 +299,7 @@ func CopySnapshot(src, dst string) error {
 // fabric-admin-sdk v0.2.0 does not cover) as the member's Admin, builds its ledger from
 // the snapshot in the background, and goes on from the snapshot's next block with the
 // blocks the orderers deliver. It returns once the peer has the snapshot's height, with
-// the snapshot.
+// the snapshot. A peer that has the channel already is CONFLICT.
 func (m Member) JoinPeerBySnapshot(ctx context.Context, p Node, dir, expected string, within time.Duration) (Snapshot, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -312,6 +314,15 @@ func (m Member) JoinPeerBySnapshot(ctx context.Context, p Node, dir, expected st
 		return Snapshot{}, err
 	}
 	defer a.Close()
+	channels, err := channel.ListChannelOnPeer(ctx, a.conn, a.id)
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("list channels of %s: %w", p.Name, err)
+	}
+	for _, c := range channels {
+		if c.GetChannelId() == snap.Channel {
+			return Snapshot{}, cxlerr.Errorf(cxlerr.Conflict, "%s has joined %s already", p.Name, snap.Channel)
+		}
+	}
 	if err := invokeCSCC(ctx, a, "JoinChainBySnapshot", []byte(abs)); err != nil {
 		return Snapshot{}, fmt.Errorf("join %s to %s from the snapshot at block %d: %w", p.Name, snap.Channel, snap.Block, err)
 	}

@@ -183,8 +183,8 @@ the orderers), or from a copy of a trusted member's ledger snapshot (--snapshot,
 --snapshot-hash: the hash that member printed with ` + "`cxl channel snapshot`" + `, handed over
 apart from the directory). A snapshot whose hash, or any file's, differs from the trusted
 hash is refused (UNAUTHENTICATED, exit 4) and nothing is joined. --peer joins only the
-peer of that index (a snapshot joins peer 0 unless --peer says otherwise); a peer that has
-joined already is left alone.`,
+peer of that index (a snapshot joins peer 0 unless --peer says otherwise). A peer that has
+joined already is left alone by --genesis; --snapshot refuses it (CONFLICT).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := cmdutil.FlagsExclusive(cmd, "genesis", "snapshot"); err != nil {

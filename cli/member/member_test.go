@@ -113,6 +113,20 @@ func TestWithoutAMember(t *testing.T) {
 		t.Error("a refused init wrote a definition")
 	}
 
+	// A name the network has, or no name at all, is refused before anything is made.
+	topoFile := filepath.Join(dir, "topology.yaml")
+	os.WriteFile(topoFile, []byte("orgs:\n  - {name: Org1}\n  - {name: Org2}\n"), 0o644)
+	for _, name := range []string{"Org1", "org2", "Org\xff", "3Org", "Org-3", strings.Repeat("O", 65)} {
+		memberHome := t.TempDir()
+		err := execute(NewCmdInit(testFactory(memberHome), nil), name, "--network", topoFile, "-o", filepath.Join(memberHome, "d.json"))
+		if cxlerr.CodeOf(err) != cxlerr.Invalid {
+			t.Errorf("init %q: %v", name, err)
+		}
+		if entries, _ := os.ReadDir(memberHome); len(entries) != 0 {
+			t.Errorf("init %q left %d entries in its home", name, len(entries))
+		}
+	}
+
 	// A network's state directory: its network.json names every organisation.
 	netHome := network.Home(t.TempDir())
 	topo := network.Topology{}.WithDefaults()
