@@ -27,6 +27,7 @@ import (
 	"github.com/cxledger/cxledger/gateway/fabric"
 	"github.com/cxledger/cxledger/network"
 	"github.com/cxledger/cxledger/network/ca"
+	"github.com/hyperledger/fabric-gateway/pkg/client"
 )
 
 // TestMemberJoinsRunningChannel adds a third organisation to the running channel the way
@@ -183,8 +184,13 @@ func TestMemberJoinsRunningChannel(t *testing.T) {
 	handOverToMember(t, g, member)
 	t.Logf("custody handed over from Org1 to Org3 in %s", time.Since(start).Round(time.Millisecond))
 	start = time.Now()
-	orderWithMember(t, g, member)
+	paid := orderWithMember(t, g, member)
 	t.Logf("an order with Org3 as merchant placed, delivered and paid in %s", time.Since(start).Round(time.Millisecond))
+	// Every peer of Org3 serves the ledger: the one joined from the snapshot and the one
+	// joined from the genesis block give its staff the balance its gateway gave.
+	for _, p := range member.Org.PeerNodes[1:] {
+		expectBalanceOn(t, memberHome, member, p, paid)
+	}
 
 	removeMember(t, dir, filepath.Join(admin3, "signcerts", "Admin@"+member.Org.Domain+"-cert.pem"), filepath.Join(admin3, "keystore", "priv_sk"), org2)
 }
@@ -404,11 +410,43 @@ func handOverToMember(t *testing.T, g *gwService, m network.Member) {
 	}
 }
 
+// expectBalanceOn waits until the member's User1, through the member's peer p, reads the
+// member's EUR balance as want.
+func expectBalanceOn(t *testing.T, home network.Home, m network.Member, p network.Node, want int64) {
+	t.Helper()
+	prof, err := network.LoadProfile(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := prof.Orgs[0].Users["User1"]
+	conn, err := fabric.Connect(fabric.Identity{MSPID: m.Org.MSPID, CertPath: u.Cert, KeyPath: u.Key},
+		fabric.Peer{Address: p.Address(), TLSRootCertPath: home.TLSRootCert(m.Org)}, fabric.DefaultTimeouts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	c := conn.Gateway.GetNetwork(h.profile.Channel).GetContractWithName(h.profile.Chaincode, orders.Name)
+	eventually(t, 30*time.Second, "Org3's balance on "+p.Name, func() error {
+		raw, err := c.Evaluate("Balance", client.WithArguments(fmt.Sprintf(`{"account":%q,"currency":"EUR"}`, m.Org.MSPID)))
+		if err != nil {
+			return err
+		}
+		var b orders.SettlementBalance
+		if err := json.Unmarshal(raw, &b); err != nil {
+			return err
+		}
+		if int64(b.Balance) != want {
+			return fmt.Errorf("%s holds %d EUR on %s, want %d", m.Org.MSPID, b.Balance, p.Name, want)
+		}
+		return nil
+	})
+}
+
 // orderWithMember funds a customer of Org2, who places an order with the member as
 // merchant (Org2 the carrier); Org2 confirms the delivery, which pays the member: its staff
 // see the balance grow through its gateway, while a client of Org1 without the payment
-// role is refused.
-func orderWithMember(t *testing.T, g *gwService, m network.Member) {
+// role is refused. It returns the member's balance after the payment.
+func orderWithMember(t *testing.T, g *gwService, m network.Member) int64 {
 	t.Helper()
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 	var (
@@ -484,6 +522,7 @@ func orderWithMember(t *testing.T, g *gwService, m network.Member) {
 	other := ccClient{name: "Org1MSP merchant-only staff (orders)", msp: "Org1MSP", user: sid,
 		contract: conn.Gateway.GetNetwork(h.profile.Channel).GetContractWithName(h.profile.Chaincode, orders.Name)}
 	other.wantEvalCode(t, cxlerr.Forbidden, "Balance", map[string]any{"account": m.Org.MSPID, "currency": "EUR"})
+	return before + 4_000
 }
 
 // removeMember removes Org3 again, so later tests see the channel's original members: Org3's

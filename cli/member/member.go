@@ -303,7 +303,7 @@ func NewCmdApprove(f *cmdutil.Factory, runF func(*ApproveOptions) error) *cobra.
 		Use:   "approve --version V --sequence N",
 		Short: "Install the committed chaincode, start the member's chaincode server and approve it",
 		Long: `Install the member's package of the channel's committed cxledger chaincode definition
-(--version and --sequence, as ` + "`cxl network status`" + ` of a member shows them) on its peers, start
+(--version and --sequence, as ` + "`cxl network status`" + ` on a member's host shows them) on its peers, start
 its own chaincode server for it, so that its peers endorse, and approve the definition as
 its Admin, with the collections the network committed.`,
 		Args: cobra.NoArgs,
