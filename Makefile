@@ -82,12 +82,13 @@ integration-bft-docker:
 ## integration-netns: natively, each member and each orderer on a host of its own (cxl
 ## network up --hosts netns: network namespaces on a bridge; needs root, iproute2 and
 ## nftables): the partition tests (an organisation, a Raft follower, the Raft leader cut off
-## by the bridge, under load) on a Raft network (.cxl/test-netns, ports +NETNS_PORT_OFFSET),
+## by the bridge, and a follower's links to the other orderers only, under load) on a Raft
+## network (.cxl/test-netns, ports +NETNS_PORT_OFFSET),
 ## then the BFT leader cut off on a SmartBFT one (.cxl/test-netns-bft, ports
 ## +NETNS_BFT_PORT_OFFSET)
 NETNS_PORT_OFFSET ?= 9000
 NETNS_BFT_PORT_OFFSET ?= 11000
-NETNS_TESTS = ^(TestTransactionCommitsOnEveryPeerWithEvent|TestPartitionOrganisationCutOff|TestPartitionOrdererFollowerCutOff|TestPartitionRaftLeaderCutOff)$$
+NETNS_TESTS = ^(TestTransactionCommitsOnEveryPeerWithEvent|TestPartitionOrganisationCutOff|TestPartitionOrdererFollowerCutOff|TestPartitionRaftLeaderCutOff|TestPartitionOrdererLinksCut)$$
 NETNS_BFT_TESTS = ^(TestTransactionCommitsOnEveryPeerWithEvent|TestBFTLeaderPartitionedUnderLoad)$$
 integration-netns:
 	CXL_TEST_HOSTS=netns CXL_TEST_HOME=$(CURDIR)/.cxl/test-netns CXL_TEST_PORT_OFFSET=$(NETNS_PORT_OFFSET) $(GO) test -tags integration -count=1 -timeout 30m -v -run '$(NETNS_TESTS)' ./test/...
