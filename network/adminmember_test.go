@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/cxledger/cxledger/cxlerr"
+	"gopkg.in/yaml.v3"
 )
 
 func TestNewMemberRefusesDockerAndBadSpecs(t *testing.T) {
@@ -101,5 +102,44 @@ func TestMemberServerPorts(t *testing.T) {
 		if got := m.serverPorts(c.d); !slices.Equal(got, []int{c.want}) {
 			t.Errorf("%s sequence %d: ports %v, want %d", c.d.Name, c.d.Sequence, got, c.want)
 		}
+	}
+}
+
+func TestLoadMember(t *testing.T) {
+	home := Home(t.TempDir())
+	if _, err := LoadMember(home); cxlerr.CodeOf(err) != cxlerr.NotFound {
+		t.Fatalf("an empty home: %v", err)
+	}
+	t3 := Topology{PortOffset: 1000, Orgs: []OrgSpec{{Name: "Org1"}, {Name: "Org2"}, {Name: "Org3", Peers: 2}}}.WithDefaults()
+	data, _ := yaml.Marshal(t3)
+	os.WriteFile(home.topologyFile(), data, 0o644)
+	if _, err := LoadMember(home); cxlerr.CodeOf(err) != cxlerr.NotFound {
+		t.Fatalf("a topology and no material: %v", err)
+	}
+	org := t3.PeerOrgs()[2]
+	os.MkdirAll(home.OrgDir(org), 0o755)
+	// A network.json naming every organisation is a network's, not a member's.
+	NewProfile(home, t3, Deployment{}).Save(home)
+	if _, err := LoadMember(home); cxlerr.CodeOf(err) != cxlerr.Invalid {
+		t.Fatalf("a network's profile: %v", err)
+	}
+	m := Member{Home: home, Topology: t3, Org: org}
+	m.Profile(Deployment{}).Save(home)
+	got, err := LoadMember(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Org.MSPID != "Org3MSP" || len(got.Org.PeerNodes) != 2 || got.Topology.PortOffset != 1000 {
+		t.Fatalf("loaded %+v", got.Org)
+	}
+	n := got.Network()
+	if len(n.Orgs) != 2 || n.Orgs[1].Name != "Org2" || len(got.Topology.Orgs) != 3 {
+		t.Fatalf("the network without the member: %+v (member's topology %d orgs)", n.Orgs, len(got.Topology.Orgs))
+	}
+	one := Topology{Orgs: []OrgSpec{{Name: "Org1"}}}.WithDefaults()
+	data, _ = yaml.Marshal(one)
+	os.WriteFile(home.topologyFile(), data, 0o644)
+	if _, err := LoadMember(home); cxlerr.CodeOf(err) != cxlerr.Invalid {
+		t.Fatalf("a one-organisation topology: %v", err)
 	}
 }
