@@ -232,42 +232,59 @@ func (r *composeRunner) environ() ([]string, error) {
 	return env, nil
 }
 
-// logs writes the last lines of a service's log (docker compose logs), and keeps following
-// it with follow until ctx ends.
-func (r *composeRunner) logs(ctx context.Context, service string, lines int, follow bool, w io.Writer) error {
-	c := composeCommand()
-	args := append(append(append(c[1:len(c):len(c)], "--project-name", r.project.name), r.project.fileArgs()...),
-		"--env-file", r.project.envFile, "logs", "--no-color", "--tail", fmt.Sprint(lines), service)
-	if follow {
-		args = append(args, "--follow")
-	}
-	cmd := exec.CommandContext(ctx, c[0], args...)
-	env, err := r.environ()
+// ComposeLogs writes the last lines of the log of one Compose service of the Docker network
+// in home (a node's host name, chaincode.<org domain>, cxl-gateway-<org>, ...), and keeps
+// following it with follow until ctx ends: `docker logs` of the service's container,
+// whichever host it runs on. A container cut off from its network still has its log.
+func ComposeLogs(ctx context.Context, home Home, service string, lines int, follow bool, w io.Writer) error {
+	p, err := loadCompose(home)
 	if err != nil {
 		return err
 	}
-	cmd.Env, cmd.Stdout, cmd.Stderr = env, w, w
+	containers, err := projectContainers(ctx, p.name)
+	if err != nil {
+		return err
+	}
+	id := ""
+	for _, c := range containers {
+		if c.Service == service {
+			id = c.ID
+		}
+	}
+	if id == "" {
+		return fmt.Errorf("no container of %s in Compose project %s", service, p.name)
+	}
+	args := []string{"logs", "--tail", strconv.Itoa(lines)}
+	if follow {
+		args = append(args, "--follow")
+	}
+	cmd := exec.CommandContext(ctx, "docker", append(args, id)...)
+	cmd.Stdout, cmd.Stderr = w, w
 	if err := cmd.Run(); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("logs of %s: %w", service, err)
 	}
 	return nil
 }
 
-// ComposeLogs writes the log of one service of the Docker network in home (a node host
-// name, or chaincode.<org domain>).
-func ComposeLogs(ctx context.Context, home Home, service string, lines int, follow bool, w io.Writer) error {
-	t, ok, err := LoadHomeTopology(home)
+// ComposeServices lists the Compose services of the Docker network in home that have a
+// container, running or not: those with a log.
+func ComposeServices(ctx context.Context, home Home) ([]string, error) {
+	p, err := loadCompose(home)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if !ok || t.Runtime != Docker {
-		return fmt.Errorf("no Docker network in %s", home)
-	}
-	r, err := newRunner(home, t)
+	containers, err := projectContainers(ctx, p.name)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return r.(*composeRunner).logs(ctx, service, lines, follow, w)
+	var services []string
+	for _, c := range containers {
+		if !slices.Contains(services, c.Service) {
+			services = append(services, c.Service)
+		}
+	}
+	slices.Sort(services)
+	return services, nil
 }
 
 // container is one line of `docker ps --format '{{json .}}'`, reduced to what cxl reads.

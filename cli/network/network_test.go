@@ -98,13 +98,13 @@ func TestLogs(t *testing.T) {
 		t.Fatalf("listing = %q", out.String())
 	}
 	out.Reset()
-	if err := logsRun(t.Context(), &LogsOptions{IO: f.IO, Home: network.HomeAt(f.Home), Node: "peer0", Lines: 3}); err != nil {
+	if err := logsRun(t.Context(), &LogsOptions{IO: f.IO, Home: network.HomeAt(f.Home), Nodes: []string{"peer0"}, Lines: 3}); err != nil {
 		t.Fatal(err)
 	}
 	if out.String() != "line 7\nline 8\nline 9\n" {
 		t.Fatalf("tail = %q", out.String())
 	}
-	err := logsRun(t.Context(), &LogsOptions{IO: f.IO, Home: network.HomeAt(f.Home), Node: "peer9", Lines: 3})
+	err := logsRun(t.Context(), &LogsOptions{IO: f.IO, Home: network.HomeAt(f.Home), Nodes: []string{"peer9"}, Lines: 3})
 	if cmdutil.CodeOf(err) != cmdutil.ExitNotFound || !strings.Contains(err.Error(), "peer0") {
 		t.Fatalf("unknown node: err = %v (exit %d), want not found listing the known ones", err, cmdutil.CodeOf(err))
 	}
