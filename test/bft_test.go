@@ -141,8 +141,9 @@ func ordererHeights(ctx context.Context, orderers []network.Node) ([]uint64, err
 	return heights, nil
 }
 
-// disconnectContainer cuts node's container off from every Docker network it is on (the
-// test project's own) and returns how to connect it again with the same aliases.
+// disconnectContainer cuts node's container off from every Docker network it is on (its
+// host's: each organisation and each orderer is a host with a network of its own) and
+// returns how to connect it again with the same aliases.
 func disconnectContainer(t *testing.T, node string) (heal func()) {
 	t.Helper()
 	id := strings.TrimSpace(string(dockerOut(t, "ps", "-q",

@@ -270,9 +270,12 @@ func partSettle(t *testing.T, g *gwService, name, prefix string, from uint64, ou
 	return f
 }
 
-// partitionNodes cuts the containers of nodes (Compose services) off from the project's
-// Docker network (`docker network disconnect`), and returns how to connect them again with
-// their aliases. Whatever the test does, each cut is healed when it ends.
+// partitionNodes cuts the containers of nodes (Compose services) off from their host's
+// Docker network (`docker network disconnect`; each organisation and each orderer is a
+// host with a network of its own, see network.DockerHosts), so that a cut container
+// reaches nothing and nothing reaches it, not even at the ports it published, and returns
+// how to connect them again with their aliases. Whatever the test does, each cut is healed
+// when it ends.
 func partitionNodes(t *testing.T, nodes ...string) (heal func()) {
 	t.Helper()
 	if h.topo.Hosts == network.NetNS {
@@ -351,8 +354,8 @@ func partReport(t *testing.T, name string, f partFigures, recover string) {
 }
 
 // TestPartitionOrganisationCutOff cuts Org1 off from everyone under load through both
-// members' gateway services: its peer, chaincode servers and CA are disconnected from the
-// project's Docker network, its gateway container stays on it. While cut, Org1's gateway
+// members' gateway services: its peer, chaincode servers and CA are disconnected from Org1's
+// host network, its gateway container stays on it. While cut, Org1's gateway
 // must answer a mutation and a read with a coded, retryable 503 UNAVAILABLE and never a 200:
 // its peer's connection hangs rather than fails (the packets go nowhere), and a query or an
 // endorsement that no peer answers by its phase's deadline submitted nothing, so the
