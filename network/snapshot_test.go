@@ -1,6 +1,7 @@
 package network
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -255,5 +256,13 @@ func TestCSCCProposal(t *testing.T) {
 	args := spec.GetChaincodeSpec().GetInput().GetArgs()
 	if spec.GetChaincodeSpec().GetChaincodeId().GetName() != "cscc" || len(args) != 2 || string(args[0]) != "JoinChainBySnapshot" || string(args[1]) != "/snap/41" {
 		t.Fatalf("invocation %+v", &spec)
+	}
+}
+
+func TestRequestSnapshotRefusesDocker(t *testing.T) {
+	d := dockerTopology(1000)
+	org := d.PeerOrgs()[0]
+	if _, err := RequestSnapshot(context.Background(), Home(t.TempDir()), d, org, org.PeerNodes[0], time.Second); err == nil || !strings.Contains(err.Error(), "native networks only") {
+		t.Fatalf("a snapshot of a Docker network's peer: %v", err)
 	}
 }
