@@ -374,12 +374,17 @@ func TestGatewayHealthAndTransactions(t *testing.T) {
 // when it answers a mutation, every peer of both organisations has committed its block, so
 // the next request sees it whichever peer endorses or answers it. Pings submitted directly
 // at 150/s keep the peers busy, as on a loaded network, where they commit a block at
-// different moments.
+// different moments. The promise has a bound (timeouts.settle, 1 s): a peer that misses it is
+// logged, counted (the settle phase's TIMEOUT outcome) and not waited for until it catches
+// up. On an overloaded machine that happens; an early answer is then what the service says
+// it does, and the test counts it. An early answer with no missed bound on record fails.
 func TestGatewayAnswersOnceEveryPeerHasTheBlock(t *testing.T) {
 	g := gwStart(t)
 	qscc := ccPeers(t, "User1")
 	background := startLoad(t, 150)
 	defer background.finish()
+	missedBefore := gwSettleTimeouts(t, g)
+	early := 0
 	for i := range 30 {
 		principal := []string{"org1-user1", "org2-user1"}[i%2]
 		nonce := fmt.Sprintf("gw-settle-%d-%d", time.Now().UnixNano(), i)
@@ -391,11 +396,39 @@ func TestGatewayAnswersOnceEveryPeerHasTheBlock(t *testing.T) {
 			t.Fatal(err)
 		}
 		for p, height := range heights {
-			if height <= block {
-				t.Fatalf("ping %d by %s answered with block %d while peer %d has %d blocks (heights %v)", i, principal, block, p, height, heights)
+			if height > block {
+				continue
+			}
+			if missed := gwSettleTimeouts(t, g) - missedBefore; missed == 0 {
+				t.Fatalf("ping %d by %s answered with block %d while peer %d has %d blocks (heights %v), and no peer missed the settle bound", i, principal, block, p, height, heights)
+			}
+			early++
+			break
+		}
+	}
+	if early > 0 {
+		t.Logf("%d of 30 answers came before every peer had the block: peers missed the settle bound %v times (machine overloaded; load average %s)", early, gwSettleTimeouts(t, g)-missedBefore, provLoad())
+	}
+}
+
+// gwSettleTimeouts is how often the members' services have, since they started, stopped
+// waiting for a peer that missed the settle bound.
+func gwSettleTimeouts(t *testing.T, g *gwService) float64 {
+	t.Helper()
+	const series = `cxl_gateway_fabric_phase_duration_seconds_count{outcome="TIMEOUT",phase="settle"} `
+	var total float64
+	for _, principal := range []string{"org1-user1", "org2-user1"} {
+		for line := range strings.SplitSeq(string(g.get(t, "/metrics", principal, 200).body), "\n") {
+			if n, ok := strings.CutPrefix(line, series); ok {
+				var v float64
+				if _, err := fmt.Sscan(n, &v); err != nil {
+					t.Fatalf("metric line %q: %v", line, err)
+				}
+				total += v
 			}
 		}
 	}
+	return total
 }
 
 // TestGatewayConsortium runs a role grant and its revocation through the four consortium
