@@ -238,7 +238,9 @@
 // ("urn:cxledger:party:<customer account>") as possessing_party or
 // owning_party; and the event names the whole shipment, the lot in its
 // quantityList or every one of its items in its epcList (other goods may
-// travel with them). The capture's result and Captured event carry
+// travel with them), or the shipment's SSCC in its epcList when the ledger
+// records the lot, or the items the event does not name, packed into that
+// SSCC (an EPCIS aggregation, see package provenance). The capture's result and Captured event carry
 // "deliveries":[{"index","hash","order","released":true,"amount",
 // "currency"}] (the event also the hooks' "related"). Any other receiving
 // event naming the order is still recorded and releases nothing: its

@@ -110,16 +110,39 @@
 // policy: the chaincode's policy governs them, and the endorsing peer's
 // chaincode interest then asks for it as well as the custody key's.
 //
+// Other contracts reuse these rules through PlanOffer and PlanAccept (package
+// provenancecc), which check exactly as OfferCustody and AcceptCustody do and
+// write without emitting: the epcis contract maps EPCIS shipping and receiving
+// events to offers and acceptances in its capture's transaction.
+//
+// # Packing
+//
+// A lot or item may be packed into a container, a logistic unit named by a
+// URI (an SSCC as its GS1 Digital Link): the epcis contract records an EPCIS
+// AggregationEvent ADD of registered lots and items as packing them into its
+// parentID and DELETE as unpacking them (all of the container's contents when
+// it names no child), through PlanPack and PlanUnpack. The holder's staff
+// pack and unpack (FORBIDDEN otherwise), never while an offer is pending
+// (CONFLICT), and a packed lot or item goes into no other container before it
+// is unpacked (CONFLICT). The packing is the custody record's packedInto, so
+// custody history (History "lot-custody", "item-custody"), Trace (lots and
+// items) and Verify's custody chain show it, and a custody move keeps it: the
+// contents travel with their container. provenance.content indexes each
+// container's contents; an order whose shipment names an SSCC is delivered by
+// a receiving event naming that SSCC when the ledger records the shipment
+// packed into it (see package orders).
+//
 // # Keys and indexes
 //
 // The state is LevelDB, so every query is a composite-key range:
 //
 //	provenance.product     (gtin)                        Product
 //	provenance.lot         (gtin, lot)                   ProductLot, with its inputs
-//	provenance.lotcustody  (gtin, lot)                   holder, location, pending offer
+//	provenance.lotcustody  (gtin, lot)                   holder, location, pending offer, packedInto
 //	provenance.child       (in gtin, in lot, gtin, lot)  lot -> children index
 //	provenance.item        (gtin, serial)                SerialItem (finds the lot of a serial)
 //	provenance.itemcustody (gtin, lot, serial)           holder and offer: also the lot -> items index
+//	provenance.content     (container, kind, gtin, lot or serial)  container -> contents index
 //	provenance.productcert (gtin, id), provenance.lotcert (gtin, lot, id),
 //	provenance.itemcert    (gtin, serial, id)            Certificate
 //

@@ -116,6 +116,9 @@ type Custody struct {
 	SinceTx string `json:"sinceTx"`
 	// Offer is the pending handover, if any.
 	Offer *CustodyOffer `json:"offer,omitempty" metadata:",optional"`
+	// PackedInto is the container (an SSCC or another identifier, as a GS1 Digital Link
+	// URI) the lot or item is packed into, if any: recorded by an EPCIS aggregation.
+	PackedInto string `json:"packedInto,omitempty" metadata:",optional"`
 	// Delivery is set only in the result of AcceptCustody, when an order
 	// names the lot or item as (part of) its shipment: what the acceptance
 	// did to that order.
@@ -269,6 +272,8 @@ type TraceLot struct {
 	Holder string `json:"holder"`
 	// OfferedTo is the receiver of a pending handover, if any.
 	OfferedTo string `json:"offeredTo,omitempty" metadata:",optional"`
+	// PackedInto is the container the lot is packed into, if any.
+	PackedInto string `json:"packedInto,omitempty" metadata:",optional"`
 	// Recall is set if the lot is recalled.
 	Recall *LotRecall `json:"recall,omitempty" metadata:",optional"`
 }
@@ -283,6 +288,8 @@ type TraceItem struct {
 	Holder string `json:"holder"`
 	// OfferedTo is the receiver of a pending handover, if any.
 	OfferedTo string `json:"offeredTo,omitempty" metadata:",optional"`
+	// PackedInto is the container the item is packed into, if any.
+	PackedInto string `json:"packedInto,omitempty" metadata:",optional"`
 }
 
 // Verification is the result of Verify: whether an item is genuine and

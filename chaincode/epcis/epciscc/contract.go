@@ -8,6 +8,7 @@
 //
 //   - Commissioning (ObjectEvent ADD) of serialised items registers them (PlanItems); a
 //     TransformationEvent into lots registers those lots with their input lots (PlanLot).
+//
 //   - Shipping (ObjectEvent OBSERVE) offers custody of each registered lot (quantityList)
 //     and item (epcList) it names, as OfferCustody does (PlanOffer: only the holder, one
 //     offer at a time, to a member or a member's account), to the cxledger party its
@@ -15,11 +16,13 @@
 //     epcis.PartyURI ("urn:cxledger:party:<MSP ID>" or "urn:cxledger:party:<MSP ID>/<name>");
 //     the handover's location is the destinationList's location, else the bizLocation,
 //     else the readPoint. A shipping event naming no cxledger party is kept whole only.
+//
 //   - Receiving (ObjectEvent OBSERVE) accepts, as AcceptCustody does (PlanAccept), the
 //     offers pending to the capturer's organisation for the registered lots and items it
 //     names, calling the provenance contract's hooks; other lots and items (held by the
 //     capturer already, offered to another party or to an account, whose own
 //     AcceptCustody takes it) are left as they are.
+//
 //   - Receiving that names an order as a purchase order (bizTransactionList type po, in
 //     either CBV form, with epcis.OrderURI "urn:cxledger:order:<id>") is the carrier's proof
 //     of delivery: the orders contract (Deliveries) checks it and, when it matches,
@@ -31,11 +34,17 @@
 //     event carries them with what the orders contract's hooks returned ("related", the
 //     loyalty points earned), as the custody event carries an acceptance's.
 //
+//   - An AggregationEvent ADD packs the registered lots (childQuantityList) and items
+//     (childEPCs) it names into its parentID (an SSCC or another container), DELETE unpacks
+//     them, or everything the ledger records in the parent when it names no child
+//     (PlanPack, PlanUnpack: the holder's staff, no offer pending, one container at a
+//     time). A receiving event naming an order's SSCC in its epcList stands for what the
+//     ledger records packed into it.
+//
 // The checks read only what was committed before the capture: a lot or item registered,
-// or whose custody moved, by an earlier event of the same capture cannot move again in
-// it (CONFLICT, naming that event), and an order delivered by an earlier event is not
-// delivered twice. Everything else is kept whole only; the provenance contract has no
-// packing, so aggregation events map to nothing.
+// packed, or whose custody moved, by an earlier event of the same capture cannot be
+// packed or moved again in it (CONFLICT, naming that event), and an order delivered by an
+// earlier event is not delivered twice. Everything else is kept whole only.
 package epciscc
 
 import (

@@ -29,6 +29,8 @@ const (
 const (
 	mappedOffered  = "custody-offered"  // "custody-offered:N": N offers made (OfferCustody)
 	mappedAccepted = "custody-accepted" // "custody-accepted:N": N offers accepted (AcceptCustody)
+	mappedPacked   = "packed"           // "packed:N": N lots and items packed into the parent
+	mappedUnpacked = "unpacked"         // "unpacked:N": N lots and items unpacked from it
 )
 
 func custodyClaim(s provenance.SubjectArgs) string {
@@ -40,6 +42,12 @@ func orderClaim(id string) string { return "order\x00" + id }
 // subjects are the lots (quantityList) and serialised items (epcList) of products
 // registered on the ledger that event e names, each once, in the event's order.
 func subjects(tx *ledger.Tx, e *gepcis.Event, cl *claimed) ([]provenance.SubjectArgs, error) {
+	return subjectsOf(tx, e.EPCList, e.QuantityList, cl)
+}
+
+// subjectsOf are the lots (quantities) and serialised items (epcs) of products registered
+// on the ledger, each once, in order.
+func subjectsOf(tx *ledger.Tx, epcs []string, quantities []gepcis.Quantity, cl *claimed) ([]provenance.SubjectArgs, error) {
 	var out []provenance.SubjectArgs
 	add := func(uri string) error {
 		id, err := gs1.Parse(uri)
@@ -59,12 +67,12 @@ func subjects(tx *ledger.Tx, e *gepcis.Event, cl *claimed) ([]provenance.Subject
 		}
 		return nil
 	}
-	for _, epc := range e.EPCList {
+	for _, epc := range epcs {
 		if err := add(epc); err != nil {
 			return nil, err
 		}
 	}
-	for _, q := range e.QuantityList {
+	for _, q := range quantities {
 		if err := add(q.EPCClass); err != nil {
 			return nil, err
 		}
@@ -251,8 +259,13 @@ func planDeliveries(tx *ledger.Tx, e *gepcis.Event, cl *claimed, deliveries Deli
 		}
 	}
 	for _, epc := range e.EPCList {
-		if id, err := gs1.Parse(epc); err == nil && id.Kind() == gs1.Item && !slices.Contains(r.Items[id.GTIN], id.Serial) {
+		id, err := gs1.Parse(epc)
+		switch {
+		case err != nil:
+		case id.Kind() == gs1.Item && !slices.Contains(r.Items[id.GTIN], id.Serial):
 			r.Items[id.GTIN] = append(r.Items[id.GTIN], id.Serial)
+		case id.Kind() == gs1.Container && !slices.Contains(r.SSCCs, id.SSCC):
+			r.SSCCs = append(r.SSCCs, id.SSCC)
 		}
 	}
 	for _, q := range e.QuantityList {
@@ -276,4 +289,44 @@ func planDeliveries(tx *ledger.Tx, e *gepcis.Event, cl *claimed, deliveries Deli
 		m.deliveries = append(m.deliveries, p)
 	}
 	return nil
+}
+
+// planPacking plans what an AggregationEvent does to the registered lots
+// (childQuantityList) and items (childEPCs) it names: ADD packs them into its parentID,
+// DELETE unpacks them (every lot and item the ledger records in the parent when it names
+// no child), as the provenance contract's packing rules allow (PlanPack, PlanUnpack:
+// the capturer's organisation holds them, no custody offer pending, packed into one
+// container at a time). An aggregation naming no registered child maps to nothing.
+func planPacking(tx *ledger.Tx, e *gepcis.Event, cl *claimed) (*mapping, error) {
+	subs, err := subjectsOf(tx, e.ChildEPCs, e.ChildQuantityList, cl)
+	if err != nil {
+		return nil, err
+	}
+	unpackAll := e.Action == gepcis.ActionDelete && len(e.ChildEPCs) == 0 && len(e.ChildQuantityList) == 0
+	if unpackAll {
+		if subs, err = provenancecc.Contents(tx, e.ParentID); err != nil {
+			return nil, err
+		}
+	}
+	if len(subs) == 0 {
+		return nil, nil
+	}
+	for _, s := range subs {
+		if err := unclaimed(s, cl); err != nil {
+			return nil, err
+		}
+	}
+	plan, label := provenancecc.PlanPack, mappedPacked
+	if e.Action == gepcis.ActionDelete {
+		plan, label = provenancecc.PlanUnpack, mappedUnpacked
+	}
+	p, err := plan(tx, e.ParentID, subs)
+	if err != nil {
+		return nil, err
+	}
+	m := &mapping{packs: []*provenancecc.PackPlan{p}, labels: []string{label + ":" + strconv.Itoa(p.Len())}}
+	for _, s := range subs {
+		m.claims = append(m.claims, custodyClaim(s))
+	}
+	return m, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/cxledger/cxledger/chaincode/provenance"
 	"github.com/cxledger/cxledger/chaincode/provenance/provenancecc"
 	"github.com/cxledger/cxledger/cxlerr"
+	"github.com/cxledger/cxledger/gs1"
 )
 
 // move is an ObjectEvent OBSERVE with bizStep step at minute min naming beans items
@@ -205,5 +206,104 @@ func TestReceivingLeavesOthersOffers(t *testing.T) {
 	e.stub.Commit()
 	if c := e.custody(beansItem("S2")); c.Holder != account {
 		t.Fatalf("S2 after AcceptCustody: %+v", c)
+	}
+}
+
+// pallet is the Digital Link URI of the test SSCC, as the event parser writes a parentID.
+const pallet = "https://id.gs1.org/00/095060000000000015"
+
+// aggregate is an AggregationEvent with action at minute min into parent of beans items
+// serials and lots (no children when both are empty).
+func aggregate(action string, min int, parent string, serials, lots []string) string {
+	var epcs, qs []string
+	for _, s := range serials {
+		epcs = append(epcs, fmt.Sprintf("%q", "urn:epc:id:sgtin:9506000.013435."+s))
+	}
+	for _, l := range lots {
+		qs = append(qs, fmt.Sprintf(`{"epcClass":%q,"quantity":1}`, "urn:epc:class:lgtin:9506000.013435."+l))
+	}
+	s := fmt.Sprintf(`{"type":"AggregationEvent","eventTime":"2026-03-05T08:%02d:00Z","eventTimeZoneOffset":"+00:00","action":%q,"bizStep":"packing","parentID":%q`, min, action, parent)
+	if len(epcs) > 0 {
+		s += `,"childEPCs":[` + strings.Join(epcs, ",") + `]`
+	}
+	if len(qs) > 0 {
+		s += `,"childQuantityList":[` + strings.Join(qs, ",") + `]`
+	}
+	return s + "}"
+}
+
+// TestAggregationPacks: an aggregation ADD of registered lots and items packs them into
+// its parent (custody, its history and the lot's trace show it), DELETE unpacks the
+// children it names or, naming none, everything the parent holds; the packing rules are
+// the holder's.
+func TestAggregationPacks(t *testing.T) {
+	e := newMapEnv(t)
+	e.must(e.capture(doc(false, commission(0, "013435", "B1", "S1", "S2", "S3"))))
+	// The SSCC in its EPC URN form is the same parent as its Digital Link.
+	r, err := e.capture(doc(false, aggregate("ADD", 1, "urn:epc:id:sscc:9506000.0000000001", []string{"S1", "S2"}, []string{"B1"})))
+	if err != nil || len(r.Mapped) != 1 || strings.Join(r.Mapped[0].Records, ",") != "packed:3" {
+		t.Fatalf("pack: %+v %v", r, err)
+	}
+	for _, s := range []provenance.SubjectArgs{beansItem("S1"), beansItem("S2"), beansLot("B1")} {
+		if c := e.custody(s); c.PackedInto != pallet || c.Holder != brand {
+			t.Fatalf("%s: %+v", s.Describe(), c)
+		}
+	}
+	tr, err := e.p.Trace(ledgertest.Context(e.stub), provenance.TraceArgs{GTIN: beans, Lot: "B1"})
+	e.stub.Begin()
+	if err != nil || tr.Lot.PackedInto != pallet || len(tr.Items) != 3 || tr.Items[0].PackedInto != pallet || tr.Items[2].PackedInto != "" {
+		t.Fatalf("trace: %+v %v", tr, err)
+	}
+	v, err := e.p.Verify(ledgertest.Context(e.stub), provenance.VerifyArgs{GTIN: beans, Serial: "S2"})
+	e.stub.Begin()
+	if err != nil || !v.Genuine || v.Custody == nil || v.Custody.PackedInto != pallet || len(v.ItemCustody) != 1 {
+		t.Fatalf("verify: %+v %v", v, err)
+	}
+	h, err := e.p.History(ledgertest.Context(e.stub), provenance.ProvenanceHistoryArgs{SubjectArgs: provenance.SubjectArgs{Kind: "item-custody", GTIN: beans, Serial: "S1"}})
+	e.stub.Begin()
+	if err != nil || len(h.Versions) != 2 || h.Versions[0].Custody == nil || h.Versions[0].Custody.PackedInto != pallet || h.Versions[1].Custody.PackedInto != "" {
+		t.Fatalf("history: %+v %v", h, err)
+	}
+	// What is packed goes into no other container before it is unpacked.
+	other2 := "https://id.gs1.org/00/09506000000000002" + string(gs1.CheckDigit("09506000000000002"))
+	if _, err := e.capture(doc(false, aggregate("ADD", 2, other2, []string{"S1"}, nil))); cxlerr.CodeOf(err) != cxlerr.Conflict || !strings.Contains(err.Error(), "is packed into "+pallet+"; unpack it first") {
+		t.Fatalf("pack into a second container: %v", err)
+	}
+	// Another organisation packs nothing of the brand's; unpacking what is not packed is refused.
+	e.stub.AsIdentity(staff(other, ledgertypes.Brand))
+	if _, err := e.capture(doc(false, aggregate("ADD", 3, other2, []string{"S3"}, nil))); cxlerr.CodeOf(err) != cxlerr.Forbidden {
+		t.Fatalf("another organisation packs: %v", err)
+	}
+	e.stub.AsIdentity(staff(brand, ledgertypes.Brand))
+	if _, err := e.capture(doc(false, aggregate("DELETE", 4, pallet, []string{"S3"}, nil))); cxlerr.CodeOf(err) != cxlerr.Conflict || !strings.Contains(err.Error(), "is not packed into") {
+		t.Fatalf("unpack what is not packed: %v", err)
+	}
+	// Packing and moving custody in one capture conflict.
+	if _, err := e.capture(doc(false, aggregate("ADD", 5, pallet, []string{"S3"}, nil), move("shipping", 6, []string{"S3"}, nil, to("possessing_party", other), at))); cxlerr.CodeOf(err) != cxlerr.Conflict || !strings.Contains(err.Error(), "events[0]") {
+		t.Fatalf("pack and ship in one capture: %v", err)
+	}
+	// An offered item is not packed.
+	e.must(e.capture(doc(false, move("shipping", 7, []string{"S3"}, nil, to("possessing_party", other), at))))
+	if _, err := e.capture(doc(false, aggregate("ADD", 8, pallet, []string{"S3"}, nil))); cxlerr.CodeOf(err) != cxlerr.Conflict || !strings.Contains(err.Error(), "is offered to") {
+		t.Fatalf("pack an offered item: %v", err)
+	}
+	// DELETE naming S1 unpacks it; DELETE naming nothing unpacks the rest.
+	r, err = e.capture(doc(false, aggregate("DELETE", 9, pallet, []string{"S1"}, nil)))
+	if err != nil || len(r.Mapped) != 1 || strings.Join(r.Mapped[0].Records, ",") != "unpacked:1" || e.custody(beansItem("S1")).PackedInto != "" {
+		t.Fatalf("unpack S1: %+v %v", r, err)
+	}
+	r, err = e.capture(doc(false, aggregate("DELETE", 10, pallet, nil, nil)))
+	if err != nil || len(r.Mapped) != 1 || strings.Join(r.Mapped[0].Records, ",") != "unpacked:2" {
+		t.Fatalf("unpack all: %+v %v", r, err)
+	}
+	for _, s := range []provenance.SubjectArgs{beansItem("S2"), beansLot("B1")} {
+		if c := e.custody(s); c.PackedInto != "" {
+			t.Fatalf("%s still packed: %+v", s.Describe(), c)
+		}
+	}
+	// The empty container: an unpacking of nothing maps to nothing.
+	r, err = e.capture(doc(false, aggregate("DELETE", 11, pallet, nil, nil)))
+	if err != nil || len(r.Mapped) != 0 || len(r.Captured) != 1 {
+		t.Fatalf("unpack an empty container: %+v %v", r, err)
 	}
 }

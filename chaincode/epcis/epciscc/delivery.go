@@ -34,6 +34,9 @@ type Receipt struct {
 	Items map[string][]string
 	// Lots are the lots the event names (quantityList).
 	Lots []provenance.LotRef
+	// SSCCs are the logistic units the event names (epcList), 18 digits each: an order's
+	// shipment SSCC stands for what the ledger records packed into it.
+	SSCCs []string
 }
 
 // DeliveryPlan is a delivery checked by the orders contract's rules.

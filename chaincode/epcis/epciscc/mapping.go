@@ -34,6 +34,7 @@ type mapping struct {
 	lots    []*provenancecc.LotPlan
 	offers  []*provenancecc.OfferPlan
 	accepts []*provenancecc.AcceptPlan
+	packs   []*provenancecc.PackPlan
 	// deliveries are what a receiving event does to the orders it names.
 	deliveries []*DeliveryPlan
 	labels     []string
@@ -71,7 +72,8 @@ func lotClaim(gtin, lot string) string     { return "lot\x00" + gtin + "\x00" + 
 
 // planMapping checks what event i becomes in the provenance and orders contracts:
 // commissioning of items of a registered product registers them, a transformation into
-// lots of a registered product registers those lots with their inputs, a shipping event
+// lots of a registered product registers those lots with their inputs, an aggregation
+// packs registered lots and items into its parent or unpacks them, a shipping event
 // offers custody of registered lots and items to the cxledger party it names, a receiving
 // event accepts the offers made to the capturer and proves the delivery of the orders it
 // names (custody.go). Events about products not registered on the ledger, and every other
@@ -89,6 +91,8 @@ func (c *Contract) planMapping(tx *ledger.Tx, i int, e *gepcis.Event, ns gepcis.
 		m, err = planShipping(tx, e, cl)
 	case e.Type == gepcis.ObjectEvent && e.Action == gepcis.ActionObserve && e.BizStep == receiving:
 		m, err = planReceiving(tx, e, cl, c.deliveries)
+	case e.Type == gepcis.AggregationEvent && e.Action != gepcis.ActionObserve && e.ParentID != "":
+		m, err = planPacking(tx, e, cl)
 	}
 	if err != nil {
 		ce := cxlerr.From(err)
@@ -112,6 +116,11 @@ func (m *mapping) write(tx *ledger.Tx, i int, cl *claimed, hooks provenancecc.Ho
 	}
 	for _, p := range m.items {
 		if _, err := p.Write(tx); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range m.packs {
+		if err := p.Write(tx); err != nil {
 			return nil, err
 		}
 	}

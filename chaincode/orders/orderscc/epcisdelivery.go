@@ -11,7 +11,9 @@ import (
 	"github.com/cxledger/cxledger/chaincode/ledger/ledgertypes"
 	"github.com/cxledger/cxledger/chaincode/orders"
 	"github.com/cxledger/cxledger/chaincode/provenance"
+	"github.com/cxledger/cxledger/chaincode/provenance/provenancecc"
 	"github.com/cxledger/cxledger/cxlerr"
+	"github.com/cxledger/cxledger/gs1"
 )
 
 // Receipts is the orders contract's side of a proof of delivery in the epcis contract:
@@ -38,7 +40,9 @@ func NewReceipts(c *Contract) *Receipts {
 // holds; the transaction is not after the order's deadline; the event's destinationList
 // names the order's customer (epcis.PartyURI of its account) as owning_party or
 // possessing_party; and the event names the whole shipment: the lot in its
-// quantityList, or every one of its items in its epcList. Anything else releases nothing
+// quantityList, or every one of its items in its epcList, or the order's SSCC in its
+// epcList when the ledger records the lot, or the items not named, packed into that SSCC
+// (an EPCIS aggregation). Anything else releases nothing
 // and says why. A capturer who may not read the order (or names no order) learns
 // nothing: the plan names no order and the reason is the same whether or not it exists.
 func (h *Receipts) PlanDelivery(tx *ledger.Tx, r epciscc.Receipt) (*epciscc.DeliveryPlan, error) {
@@ -103,21 +107,53 @@ func receiptMismatch(tx *ledger.Tx, r epciscc.Receipt, o *orders.Order) (string,
 		return fmt.Sprintf("order %s names no shipment for the event to match; ConfirmDelivery delivers it", o.ID), nil
 	}
 	if !slices.Contains(r.Parties, o.Customer) {
-		return fmt.Sprintf("the event's destinationList does not name the order's customer (%s) as owning_party or possessing_party", epcis.PartyURI(o.Customer)), nil
+		// The reason reaches the capture's chaincode event, which every member reads: it
+		// names the form, not the customer's account (as the orders events leave it out).
+		return fmt.Sprintf("the event's destinationList does not name the order's customer (%s<customer account>) as owning_party or possessing_party", epcis.PartyPrefix), nil
+	}
+	// The order's SSCC, when the event names it, stands for what the ledger records
+	// packed into it (EPCIS aggregation).
+	container := ""
+	if s.SSCC != "" && slices.Contains(r.SSCCs, s.SSCC) {
+		container = gs1.Identifier{SSCC: s.SSCC}.DigitalLink(gs1.DefaultBase)
+	}
+	packed := func(sub provenance.SubjectArgs) (bool, error) {
+		if container == "" {
+			return false, nil
+		}
+		c, err := provenancecc.ReadCustody(tx, sub)
+		return err == nil && c.PackedInto == container, err
 	}
 	if s.Lot != "" {
-		if !slices.Contains(r.Lots, provenance.LotRef{GTIN: s.GTIN, Lot: s.Lot}) {
-			return fmt.Sprintf("the event does not name lot %s/%s, order %s's shipment, in its quantityList", s.GTIN, s.Lot, o.ID), nil
+		if slices.Contains(r.Lots, provenance.LotRef{GTIN: s.GTIN, Lot: s.Lot}) {
+			return "", nil
 		}
-		return "", nil
+		ok, err := packed(provenance.SubjectArgs{Kind: provenance.KindLot, GTIN: s.GTIN, Lot: s.Lot})
+		if err != nil || ok {
+			return "", err
+		}
+		if container != "" {
+			return fmt.Sprintf("the event names SSCC %s, order %s's, but the ledger does not record lot %s/%s, its shipment, packed into it", s.SSCC, o.ID, s.GTIN, s.Lot), nil
+		}
+		return fmt.Sprintf("the event does not name lot %s/%s, order %s's shipment, in its quantityList", s.GTIN, s.Lot, o.ID), nil
 	}
 	named := 0
 	for _, serial := range s.Serials {
-		if slices.Contains(r.Items[s.GTIN], serial) {
+		ok := slices.Contains(r.Items[s.GTIN], serial)
+		if !ok {
+			var err error
+			if ok, err = packed(provenance.SubjectArgs{Kind: provenance.KindItem, GTIN: s.GTIN, Serial: serial}); err != nil {
+				return "", err
+			}
+		}
+		if ok {
 			named++
 		}
 	}
 	if named < len(s.Serials) {
+		if container != "" {
+			return fmt.Sprintf("the event names %d of the %d items of order %s's shipment, itself or packed into its SSCC %s", named, len(s.Serials), o.ID, s.SSCC), nil
+		}
 		return fmt.Sprintf("the event names %d of the %d items of order %s's shipment", named, len(s.Serials), o.ID), nil
 	}
 	return "", nil

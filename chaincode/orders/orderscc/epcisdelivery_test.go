@@ -13,6 +13,7 @@ import (
 	"github.com/cxledger/cxledger/chaincode/orders"
 	"github.com/cxledger/cxledger/chaincode/provenance"
 	"github.com/cxledger/cxledger/cxlerr"
+	"github.com/cxledger/cxledger/gs1"
 )
 
 // receipt is a receiving ObjectEvent at minute min naming order id as its purchase order
@@ -23,13 +24,18 @@ type receipt struct {
 	btt, order    string
 	party         string
 	serials, lots []string
-	action, step  string
+	// containers are SSCCs the event names in its epcList.
+	containers   []string
+	action, step string
 }
 
 func (r receipt) String() string {
 	var epcs, qs []string
 	for _, s := range r.serials {
 		epcs = append(epcs, fmt.Sprintf("%q", "urn:epc:id:sgtin:9506000.013435."+s))
+	}
+	for _, c := range r.containers {
+		epcs = append(epcs, fmt.Sprintf("%q", "https://id.gs1.org/00/"+c))
 	}
 	for _, l := range r.lots {
 		qs = append(qs, fmt.Sprintf(`{"epcClass":%q,"quantity":10}`, "urn:epc:class:lgtin:9506000.013435."+l))
@@ -241,9 +247,9 @@ func TestReceivingEventMismatches(t *testing.T) {
 		{"other items", ship, receipt{order: "m2", party: alice.account(), serials: []string{"S3", "U1"}}, "m2",
 			"the event names 0 of the 2 items of order m2's shipment", true},
 		{"another customer", ship, receipt{order: "m1", party: bob.account(), lots: []string{"L1"}}, "m1",
-			"the event's destinationList does not name the order's customer (urn:cxledger:party:CustMSP/alice) as owning_party or possessing_party", false},
+			"the event's destinationList does not name the order's customer (urn:cxledger:party:<customer account>) as owning_party or possessing_party", false},
 		{"no destination", ship, receipt{order: "m1", lots: []string{"L1"}}, "m1",
-			"the event's destinationList does not name the order's customer (urn:cxledger:party:CustMSP/alice) as owning_party or possessing_party", false},
+			"the event's destinationList does not name the order's customer (urn:cxledger:party:<customer account>) as owning_party or possessing_party", false},
 		{"no shipment", ship, receipt{order: "m3", party: alice.account(), lots: []string{"L1"}}, "m3",
 			"order m3 names no shipment for the event to match; ConfirmDelivery delivers it", false},
 		{"the carrier's staff without the carrier role", ship.with("brand"), receipt{order: "m1", party: alice.account(), lots: []string{"L1"}}, "m1",
@@ -266,7 +272,7 @@ func TestReceivingEventMismatches(t *testing.T) {
 		if ds := c.capturedDeliveries(); len(ds) != 1 || ds[0].Delivery != want || ds[0].Related != nil {
 			t.Fatalf("%s: event %s", tc.name, c.event.Data)
 		}
-		if tc.order == "" && (strings.Contains(string(c.event.Data), "alice") || strings.Contains(js(r), "alice") || strings.Contains(js(r), "m1\"")) {
+		if strings.Contains(string(c.event.Data), "alice") || tc.order == "" && (strings.Contains(js(r), "alice") || strings.Contains(js(r), "m1\"")) {
 			t.Fatalf("%s: a capturer who may not read the order learns of it: %s", tc.name, js(r))
 		}
 		c.wantBalances(map[string]ledgertypes.Amount{shop.msp: 0, orders.EscrowAccount("m1"): 500, orders.EscrowAccount("m2"): 600, orders.EscrowAccount("m3"): 700})
@@ -341,4 +347,47 @@ func TestShippingEventToTheCustomer(t *testing.T) {
 		t.Fatalf("receiving after the acceptance: %+v", r)
 	}
 	c.wantBalances(map[string]ledgertypes.Amount{shop.msp: 1200})
+}
+
+// TestReceivingEventNamesTheSSCC: a receiving event naming only the order's SSCC delivers
+// the order when the ledger records the shipment packed into that SSCC (the carrier's
+// aggregation); otherwise it says why.
+func TestReceivingEventNamesTheSSCC(t *testing.T) {
+	c := newChain(t)
+	c.place(alice, "p1", 800, ship, map[string]any{"gtin": shipped, "serials": []string{"S1", "S2"}, "sscc": sscc})
+	pack := fmt.Sprintf(`{"type":"AggregationEvent","eventTime":"2026-01-01T09:30:00Z","eventTimeZoneOffset":"+00:00","action":"ADD","bizStep":"packing",
+	  "parentID":"https://id.gs1.org/00/%s","childEPCs":["urn:epc:id:sgtin:9506000.013435.S1"]}`, sscc)
+	r := c.mustCapture(ship, pack)
+	if len(r.Mapped) != 1 || strings.Join(r.Mapped[0].Records, ",") != "packed:1" {
+		t.Fatalf("pack: %+v", r)
+	}
+	r = c.mustCapture(ship, receipt{min: 1, order: "p1", party: alice.account(), containers: []string{sscc}}.String())
+	if len(r.Deliveries) != 1 || r.Deliveries[0].Released ||
+		r.Deliveries[0].Reason != "the event names 1 of the 2 items of order p1's shipment, itself or packed into its SSCC "+sscc {
+		t.Fatalf("half packed: %+v", r.Deliveries)
+	}
+	// The item not packed, named beside the SSCC, completes the shipment.
+	r = c.mustCapture(ship, receipt{min: 2, order: "p1", party: alice.account(), containers: []string{sscc}, serials: []string{"S2"}}.String())
+	if len(r.Deliveries) != 1 || !r.Deliveries[0].Released || r.Deliveries[0].Amount != 800 {
+		t.Fatalf("SSCC and the other item: %+v", r.Deliveries)
+	}
+	c.wantBalances(map[string]ledgertypes.Amount{shop.msp: 800, orders.EscrowAccount("p1"): 0})
+
+	// A lot whose order's SSCC holds nothing on the ledger.
+	other := "00" + sscc[2:17]
+	other += string(gs1.CheckDigit(other))
+	c.place(alice, "p2", 300, ship, map[string]any{"gtin": shipped, "lot": "L3", "sscc": other})
+	r = c.mustCapture(ship, receipt{min: 3, order: "p2", party: alice.account(), containers: []string{other}}.String())
+	if len(r.Deliveries) != 1 || r.Deliveries[0].Released ||
+		r.Deliveries[0].Reason != "the event names SSCC "+other+", order p2's, but the ledger does not record lot "+shipped+"/L3, its shipment, packed into it" {
+		t.Fatalf("SSCC holding nothing: %+v", r.Deliveries)
+	}
+	// Packed, the lot is delivered by its SSCC.
+	c.mustCapture(ship, fmt.Sprintf(`{"type":"AggregationEvent","eventTime":"2026-01-01T09:40:00Z","eventTimeZoneOffset":"+00:00","action":"ADD",
+	  "parentID":"https://id.gs1.org/00/%s","childQuantityList":[{"epcClass":"urn:epc:class:lgtin:9506000.013435.L3","quantity":10}]}`, other))
+	r = c.mustCapture(ship, receipt{min: 4, order: "p2", party: alice.account(), containers: []string{other}}.String())
+	if len(r.Deliveries) != 1 || !r.Deliveries[0].Released {
+		t.Fatalf("packed lot by its SSCC: %+v", r.Deliveries)
+	}
+	c.wantBalances(map[string]ledgertypes.Amount{shop.msp: 1100, orders.EscrowAccount("p2"): 0})
 }

@@ -19,6 +19,8 @@ type custodyRecord struct {
 	Since    time.Time                `json:"since"`
 	SinceTx  string                   `json:"sinceTx"`
 	Offer    *provenance.CustodyOffer `json:"offer,omitempty"`
+	// PackedInto is the container the subject is packed into (packing.go).
+	PackedInto string `json:"packedInto,omitempty"`
 }
 
 // partyMSP is the MSP ID of a party: the party itself or an account's prefix.
@@ -104,6 +106,7 @@ const (
 	lotCustodyType  = "provenance.lotcustody"  // (gtin, lot) -> custodyRecord
 	itemCustodyType = "provenance.itemcustody" // (gtin, lot, serial) -> custodyRecord: also the lot -> items index
 	childType       = "provenance.child"       // (input gtin, input lot, gtin, lot) -> LotRef: the lot -> children index
+	contentType     = "provenance.content"     // (container, kind, gtin, lot or serial) -> "1": the container -> contents index
 	productCertType = "provenance.productcert" // (gtin, id) -> Certificate
 	lotCertType     = "provenance.lotcert"     // (gtin, lot, id) -> Certificate
 	itemCertType    = "provenance.itemcert"    // (gtin, serial, id) -> Certificate

@@ -294,7 +294,7 @@ func readCustody(tx *ledger.Tx, s provenance.SubjectArgs) (string, provenance.Cu
 	if !found {
 		return "", provenance.Custody{}, cxlerr.Errorf(cxlerr.NotFound, "%s not found", s.Describe())
 	}
-	c.Holder, c.Location, c.Since, c.SinceTx, c.Offer = rec.Holder, rec.Location, rec.Since, rec.SinceTx, rec.Offer
+	c.Holder, c.Location, c.Since, c.SinceTx, c.Offer, c.PackedInto = rec.Holder, rec.Location, rec.Since, rec.SinceTx, rec.Offer, rec.PackedInto
 	return key, c, nil
 }
 
@@ -307,7 +307,7 @@ func custodyKey(tx *ledger.Tx, c provenance.Custody) (string, error) {
 }
 
 func writeCustody(tx *ledger.Tx, key string, c provenance.Custody) error {
-	return ledger.PutJSON(tx, key, custodyRecord{Holder: c.Holder, Location: c.Location, Since: c.Since, SinceTx: c.SinceTx, Offer: c.Offer})
+	return ledger.PutJSON(tx, key, custodyRecord{Holder: c.Holder, Location: c.Location, Since: c.Since, SinceTx: c.SinceTx, Offer: c.Offer, PackedInto: c.PackedInto})
 }
 
 // endorse makes key need a peer of every one of the organisations in msps.

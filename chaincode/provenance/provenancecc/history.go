@@ -65,7 +65,7 @@ func decodeVersion(v *provenance.ProvenanceVersion, kind string, raw json.RawMes
 		return err
 	}
 	c := subject
-	c.Holder, c.Location, c.Since, c.SinceTx, c.Offer = rec.Holder, rec.Location, rec.Since, rec.SinceTx, rec.Offer
+	c.Holder, c.Location, c.Since, c.SinceTx, c.Offer, c.PackedInto = rec.Holder, rec.Location, rec.Since, rec.SinceTx, rec.Offer, rec.PackedInto
 	v.Custody = &c
 	return nil
 }

@@ -147,7 +147,7 @@ func readLots(tx *ledger.Tx, depth int, refs []provenance.LotRef) ([]provenance.
 		}
 		out[i] = provenance.TraceLot{
 			GTIN: lot.GTIN, Lot: lot.Lot, Owner: lot.Owner, Quantity: lot.Quantity, Unit: lot.Unit,
-			Inputs: lot.Inputs, Depth: depth, Holder: c.Holder, Recall: lot.Recall,
+			Inputs: lot.Inputs, Depth: depth, Holder: c.Holder, PackedInto: c.PackedInto, Recall: lot.Recall,
 		}
 		if c.Offer != nil {
 			out[i].OfferedTo = c.Offer.To
@@ -197,7 +197,7 @@ func traceItems(tx *ledger.Tx, lots []provenance.TraceLot, size int, bookmark st
 				if err := json.Unmarshal(row.Value, &c); err != nil {
 					return nil, "", cxlerr.Errorf(cxlerr.Internal, "decode %s: %w", ledger.DescribeKey(row.Key), err)
 				}
-				item := provenance.TraceItem{GTIN: row.Parts[0], Lot: row.Parts[1], Serial: row.Parts[2], Holder: c.Holder}
+				item := provenance.TraceItem{GTIN: row.Parts[0], Lot: row.Parts[1], Serial: row.Parts[2], Holder: c.Holder, PackedInto: c.PackedInto}
 				if c.Offer != nil {
 					item.OfferedTo = c.Offer.To
 				}
