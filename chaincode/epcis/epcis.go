@@ -3,9 +3,9 @@
 // no Fabric dependency, so clients use the same types.
 //
 // Who reads an event: the organisation that captured it and auditors (ledger.RequireReader
-// with the capturer as the one party). Sources and destinations of an event are URIs (GLNs)
-// that name no member on the ledger, so they give no access; a partner reads what it
-// captured itself.
+// with the capturer as the one party). Sources and destinations of an event give no
+// access, not even a PartyURI naming a member (which receives custody from a shipping
+// event): a partner reads what it captured itself.
 package epcis
 
 import (
