@@ -210,7 +210,7 @@ func upReplicas(ctx context.Context, opts *UpOptions, home network.Home, topo ne
 		if err := os.MkdirAll(home.Logs(), 0o755); err != nil {
 			return nil, fmt.Errorf("create %s: %w", home.Logs(), err)
 		}
-		if err := pgserver.AllowTraverse(m.dir); err != nil {
+		if err := pgserver.AllowTraverse(string(home), m.dir); err != nil {
 			return nil, err
 		}
 		if err := srv.Init(ctx); err != nil {

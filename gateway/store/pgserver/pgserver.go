@@ -129,21 +129,44 @@ func (a account) command(bin, program string, args ...string) *exec.Cmd {
 	return c
 }
 
-// AllowTraverse lets the server's account reach directories below dir, a directory of ours
-// that is not readable by others: as root, dir becomes group postgres with mode 0710 (the
-// group may pass through it, not list it); otherwise nothing changes.
-func AllowTraverse(dir string) error {
+// AllowTraverse lets the server's account pass through dir and the directories above it
+// up to top (both included), directories of ours: as root, each one the postgres user
+// cannot pass through becomes group postgres with the group's search bit (mode 0710 for a
+// directory of mode 0700: the group may pass through it, not list it); otherwise nothing
+// changes.
+func AllowTraverse(top, dir string) error {
 	a, err := serverAccount()
 	if err != nil || !a.root {
 		return err
 	}
-	if err := os.Chown(dir, -1, a.gid); err != nil {
-		return fmt.Errorf("let PostgreSQL reach %s: %w", dir, err)
+	top, dir = filepath.Clean(top), filepath.Clean(dir)
+	if rel, err := filepath.Rel(top, dir); err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return fmt.Errorf("let PostgreSQL reach %s: it is not below %s", dir, top)
 	}
-	if err := os.Chmod(dir, 0o710); err != nil {
-		return fmt.Errorf("let PostgreSQL reach %s: %w", dir, err)
+	for d := dir; ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if err != nil {
+			return fmt.Errorf("let PostgreSQL reach %s: %w", dir, err)
+		}
+		if !a.passes(fi) {
+			if err := os.Chown(d, -1, a.gid); err != nil {
+				return fmt.Errorf("let PostgreSQL reach %s: %w", d, err)
+			}
+			if err := os.Chmod(d, fi.Mode().Perm()|0o010); err != nil {
+				return fmt.Errorf("let PostgreSQL reach %s: %w", d, err)
+			}
+		}
+		if d == top || d == filepath.Dir(d) {
+			return nil
+		}
 	}
-	return nil
+}
+
+// passes reports whether the account may pass through directory fi.
+func (a account) passes(fi os.FileInfo) bool {
+	mode := fi.Mode().Perm()
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return !ok || mode&0o001 != 0 || int(st.Gid) == a.gid && mode&0o010 != 0 || int(st.Uid) == a.uid && mode&0o100 != 0
 }
 
 // canReach checks that the account may pass through dir and every directory above it.
@@ -156,10 +179,8 @@ func (a account) canReach(dir string) error {
 		if err != nil {
 			return fmt.Errorf("PostgreSQL directory: %w", err)
 		}
-		st, ok := fi.Sys().(*syscall.Stat_t)
-		mode := fi.Mode().Perm()
-		if ok && !(mode&0o001 != 0 || int(st.Gid) == a.gid && mode&0o010 != 0 || int(st.Uid) == a.uid && mode&0o100 != 0) {
-			return fmt.Errorf("PostgreSQL runs as the postgres user, which cannot pass through %s (mode %04o): give it a directory it can reach", d, mode)
+		if !a.passes(fi) {
+			return fmt.Errorf("PostgreSQL runs as the postgres user, which cannot pass through %s (mode %04o): give it a directory it can reach", d, fi.Mode().Perm())
 		}
 		if d == filepath.Dir(d) {
 			return nil
@@ -181,7 +202,7 @@ func (s Server) Init(ctx context.Context) error {
 	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
 		return fmt.Errorf("PostgreSQL directory: %w", err)
 	}
-	if err := AllowTraverse(s.Dir); err != nil {
+	if err := AllowTraverse(s.Dir, s.Dir); err != nil {
 		return err
 	}
 	if err := a.canReach(s.Dir); err != nil {

@@ -94,7 +94,7 @@ func TestServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(top) })
-	if err := AllowTraverse(top); err != nil {
+	if err := AllowTraverse(top, top); err != nil {
 		t.Fatal(err)
 	}
 	port, err := FreePort()
@@ -196,4 +196,46 @@ func TestServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	stopped = true
+}
+
+// TestAllowTraverse: as root, the directories from dir up to top that the postgres user
+// cannot pass through get the postgres group's search bit and nothing more; others and
+// the directories above top are left as they are; a dir outside top is refused.
+func TestAllowTraverse(t *testing.T) {
+	a, err := serverAccount()
+	if err != nil || !a.root {
+		t.Skipf("not root (%v): nothing to change", err)
+	}
+	top := t.TempDir()
+	open := filepath.Join(top, "open")
+	dir := filepath.Join(open, "member", "postgres")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{top, filepath.Join(open, "member"), dir} {
+		if err := os.Chmod(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(open, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := AllowTraverse(open, dir); err != nil {
+		t.Fatal(err)
+	}
+	for d, want := range map[string]os.FileMode{top: 0o700, open: 0o755, filepath.Join(open, "member"): 0o710, dir: 0o710} {
+		fi, err := os.Stat(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != want {
+			t.Errorf("%s: mode %04o, want %04o", d, fi.Mode().Perm(), want)
+		}
+	}
+	if err := a.canReach(dir); err == nil || !strings.Contains(err.Error(), top) {
+		t.Fatalf("%s is 0700 above: %v", top, err)
+	}
+	if err := AllowTraverse(dir, open); err == nil || !strings.Contains(err.Error(), "not below") {
+		t.Fatalf("a directory outside top: %v", err)
+	}
 }
