@@ -1,15 +1,19 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
+	"io"
 	"net/http"
 	"reflect"
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/cxledger/cxledger/cxlerr"
@@ -79,7 +83,30 @@ type Customers struct {
 	InvitationTTL, MaxInvitationTTL time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Replicas, when set, lets the replicas of the service that share its store take a
+	// customer's steps wherever they land (see Replicas).
+	Replicas *Replicas
 }
+
+// Replicas is how one replica of the service reaches the others that share its store. A
+// customer's prepared transaction lives in the memory of the replica that prepared it,
+// which holds the claim on its Idempotency-Key and records itself in the store as the
+// transaction's owner until the session expires. A replica that gets the customer's
+// endorse, submit or evaluate of a transaction it does not hold forwards the request
+// unchanged (the customer's signatures stay valid) to the owner and relays the answer. An
+// owner that is gone took the prepared transaction with it: the answer is NOT_FOUND, and
+// the key is free again once the owner's claim lapsed (the store's claims end with their
+// process).
+type Replicas struct {
+	// Self is this replica's base URL as the others reach it ("http://127.0.0.1:8101").
+	Self string
+	// Client reaches the other replicas; nil: a client with the default transport.
+	Client *http.Client
+}
+
+// forwardedHeader marks a request one replica forwarded to another, with the forwarder's
+// URL: the owner answers it itself and never forwards it again.
+const forwardedHeader = "X-Cxl-Forwarded-By"
 
 // The most prepared transactions held at once: per customer and in all.
 const (
@@ -302,7 +329,9 @@ func (s *Server) customerPrepare(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.RequestTimeout)
 	defer cancel()
-	s.customers.sweep(cfg.Now())
+	for _, txID := range s.customers.sweep(cfg.Now()) {
+		s.forgetOwner(txID)
+	}
 	sess := &session{op: op, cust: cust, expires: cfg.Now().Add(cfg.SessionTTL)}
 	if op.Kind == ledgerapi.Submit {
 		key, err := idempotencyKey(r)
@@ -336,6 +365,16 @@ func (s *Server) customerPrepare(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess.txID, sess.proposal = p.TransactionID, p
+	if rep := cfg.Replicas; rep != nil {
+		if err := s.opts.Store.PutSessionOwner(sess.txID, rep.Self, sess.expires); err != nil {
+			s.log.Error("record the owner of a prepared transaction", "tx", sess.txID, "error", err)
+			s.customers.drop(sess)
+			err := cxlerr.Errorf(cxlerr.Unavailable, "the store of this service's replicas does not answer; prepare it again")
+			s.abandon(sess, err)
+			s.writeError(w, r, err)
+			return
+		}
+	}
 	s.customers.prepared(sess)
 	infoOf(r.Context()).txID = p.TransactionID
 	writeJSON(w, http.StatusOK, Prepared{TransactionID: p.TransactionID, Proposal: p.Bytes, Digest: p.Digest})
@@ -383,13 +422,22 @@ func truncate(v string) string {
 
 // signedRequest decodes a Signed body and finds its session in state want, moving it to
 // next; the signature is checked against the session's certificate over digest(session).
+// A session another replica holds has the request forwarded there: the answer is written
+// and the session is nil, with no error.
 func (s *Server) signedRequest(w http.ResponseWriter, r *http.Request, want, next sessionState, digest func(*session) []byte) (*session, []byte, error) {
+	body, err := s.jsonBody(w, r)
+	if err != nil {
+		return nil, nil, err
+	}
 	var sr Signed
-	if err := s.decodeJSON(w, r, &sr); err != nil {
+	if err := strictjson.Decode(body, &sr, int(s.opts.Limits.BodyBytes)); err != nil {
 		return nil, nil, err
 	}
 	if sr.TransactionID == "" || len(sr.TransactionID) > 128 || len(sr.Signature) == 0 {
 		return nil, nil, cxlerr.Errorf(cxlerr.Invalid, "transactionId and signature: both required")
+	}
+	if s.forward(w, r, sr.TransactionID, body) {
+		return nil, nil, nil
 	}
 	sess, err := s.customers.take(sr.TransactionID, want, next, s.customerConfig().Now(), func(sess *session) error {
 		if err := signing.Verify(sess.cust.cert.PublicKey, digest(sess), sr.Signature); err != nil {
@@ -410,6 +458,9 @@ func (s *Server) customerEndorse(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	if sess == nil {
+		return // forwarded to the replica that holds it
 	}
 	if sess.op.Kind != ledgerapi.Submit {
 		s.customers.set(sess, sessPrepared)
@@ -443,6 +494,9 @@ func (s *Server) customerSubmit(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if sess == nil {
+		return // forwarded to the replica that holds it
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.opts.RequestTimeout)
 	defer cancel()
 	c, err := s.customerConfig().Ledger.SubmitSigned(ctx, sess.tx.Bytes, sig, sess.ticket)
@@ -460,6 +514,9 @@ func (s *Server) customerEvaluate(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if sess == nil {
+		return // forwarded to the replica that holds it
+	}
 	if sess.op.Kind != ledgerapi.Evaluate {
 		s.customers.set(sess, sessPrepared)
 		s.writeError(w, r, cxlerr.Errorf(cxlerr.Invalid, "%s is a transaction: endorse and submit it", sess.op.Name()).WithTransaction(sess.txID))
@@ -469,6 +526,77 @@ func (s *Server) customerEvaluate(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	raw, err := s.customerConfig().Ledger.EvaluateSigned(ctx, sess.proposal.Bytes, sig)
 	s.writeEvaluated(w, r, sess.op.Name(), raw, err)
+}
+
+// forward sends a customer's signed request for prepared transaction txID, which this
+// replica does not hold, unchanged to the replica that does, and relays its answer; it
+// reports whether it did (false: no replicas, the request was forwarded already, or no
+// other replica holds txID, and the caller answers).
+func (s *Server) forward(w http.ResponseWriter, r *http.Request, txID string, body []byte) bool {
+	cfg := s.customerConfig()
+	rep := cfg.Replicas
+	if rep == nil || r.Header.Get(forwardedHeader) != "" || s.customers.has(txID) {
+		return false
+	}
+	owner, err := s.opts.Store.SessionOwner(txID, cfg.Now())
+	if err != nil {
+		s.log.Error("find the owner of a prepared transaction", "tx", truncate(txID), "error", err)
+		s.writeError(w, r, cxlerr.Errorf(cxlerr.Unavailable, "the store of this service's replicas does not answer; try again").WithTransaction(txID))
+		return true
+	}
+	if owner == "" || owner == rep.Self {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.opts.RequestTimeout+10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, r.Method, owner+r.URL.Path, bytes.NewReader(body))
+	if err != nil {
+		s.writeError(w, r, cxlerr.Errorf(cxlerr.Internal, "forward to replica %s: %v", owner, err).WithTransaction(txID))
+		return true
+	}
+	for _, h := range []string{"Content-Type", "Idempotency-Key", signing.TimestampHeader, signing.SignatureHeader} {
+		if v := r.Header.Values(h); len(v) > 0 {
+			req.Header[h] = v
+		}
+	}
+	req.Header.Set(forwardedHeader, rep.Self)
+	client := rep.Client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			s.writeError(w, r, cxlerr.Errorf(cxlerr.NotFound, "transaction %s was prepared by replica %s of this service, which is gone with it: prepare it again "+
+				"(its Idempotency-Key is free once that replica's claim on it lapses)", txID, owner).WithTransaction(txID))
+		} else {
+			e := cxlerr.Errorf(cxlerr.Unavailable, "replica %s of this service, which holds prepared transaction %s, does not answer: %v", owner, txID, err).WithTransaction(txID)
+			s.writeError(w, r, e)
+		}
+		return true
+	}
+	defer resp.Body.Close()
+	for _, h := range []string{"Content-Type", "Retry-After"} {
+		if v := resp.Header.Get(h); v != "" {
+			w.Header().Set(h, v)
+		}
+	}
+	w.WriteHeader(resp.StatusCode)
+	if _, err := io.Copy(w, resp.Body); err != nil {
+		s.log.Warn("relay the answer of another replica", "replica", owner, "tx", txID, "error", err)
+	}
+	return true
+}
+
+// forgetOwner removes this replica as the owner of txID from the store, whose session
+// ended; with no replicas it does nothing.
+func (s *Server) forgetOwner(txID string) {
+	if s.customerConfig().Replicas == nil {
+		return
+	}
+	if err := s.opts.Store.DeleteSessionOwner(txID); err != nil {
+		s.log.Warn("forget the owner of an expired prepared transaction", "tx", txID, "error", err)
+	}
 }
 
 // finishSession ends a transaction's session with its outcome, recorded under its
@@ -495,14 +623,18 @@ func (s *Server) abandon(sess *session, cause error) {
 	}
 }
 
-// sweep drops the sessions whose time ran out and frees their Idempotency-Keys.
-func (ss *sessions) sweep(now time.Time) {
+// sweep drops the sessions whose time ran out and frees their Idempotency-Keys; it
+// returns their transaction IDs.
+func (ss *sessions) sweep(now time.Time) []string {
 	ss.mu.Lock()
 	expired := ss.expiredLocked(now)
 	ss.mu.Unlock()
+	ids := make([]string, 0, len(expired))
 	for _, e := range expired {
 		e.abandon()
+		ids = append(ids, e.sess.txID)
 	}
+	return ids
 }
 
 // admit counts a new session of its customer; too many open ones are refused.
@@ -602,6 +734,14 @@ func (ss *sessions) take(txID string, want, next sessionState, now time.Time, ch
 		ss.count[sess.cust.principal()]--
 	}
 	return sess, nil
+}
+
+// has reports whether session txID is held here, in any state.
+func (ss *sessions) has(txID string) bool {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	_, ok := ss.byTx[txID]
+	return ok
 }
 
 // set moves a session to state st.

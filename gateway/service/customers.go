@@ -1,10 +1,14 @@
 package service
 
 import (
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
+	"time"
 
 	"github.com/cxledger/cxledger/gateway/config"
 	"github.com/cxledger/cxledger/gateway/fabric"
@@ -35,7 +39,46 @@ func customersOf(cfg *config.Config, fc *fabric.Client) (*httpapi.Customers, err
 		}
 		out.Registrar, out.InvitationTTL = reg, cs.CA.InvitationTTL
 	}
+	if cfg.StoreURL != "" {
+		rep, err := replicasOf(cfg)
+		if err != nil {
+			return nil, err
+		}
+		out.Replicas = rep
+	}
 	return out, nil
+}
+
+// replicasOf is how this replica of a member's service reaches the others that share its
+// PostgreSQL store (see httpapi.Replicas): its base URL as they reach it is its listen
+// address (an unspecified host is this machine's name), over HTTPS verified against its own
+// certificate when it serves TLS (a member's replicas share their configuration, and so
+// their certificate).
+func replicasOf(cfg *config.Config) (*httpapi.Replicas, error) {
+	host, port, err := net.SplitHostPort(cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("replicas: listen address %q: %w", cfg.Listen, err)
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		if host, err = os.Hostname(); err != nil {
+			return nil, fmt.Errorf("replicas: this replica's address for the others: %w", err)
+		}
+	}
+	rep := &httpapi.Replicas{Self: "http://" + net.JoinHostPort(host, port), Client: &http.Client{Timeout: cfg.Timeouts.Request + 15*time.Second}}
+	if cfg.TLS != nil {
+		certs, err := readCerts(cfg.TLS.Cert)
+		if err != nil || len(certs) == 0 {
+			return nil, fmt.Errorf("replicas: this replica's certificate %s, which the others verify: %v", cfg.TLS.Cert, err)
+		}
+		pool := x509.NewCertPool()
+		for _, c := range certs {
+			pool.AddCert(c)
+		}
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+		rep.Self, rep.Client.Transport = "https://"+net.JoinHostPort(host, port), tr
+	}
+	return rep, nil
 }
 
 // readCerts reads every PEM certificate of a file.

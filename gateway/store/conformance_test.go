@@ -146,6 +146,7 @@ func TestConformance(t *testing.T) {
 		{"CaptureJobs", testCaptureJobs},
 		{"Invitations", testInvitations},
 		{"HostileKeys", testHostileKeys},
+		{"SessionOwners", testSessionOwners},
 	}
 	for _, bk := range []backend{boltBackendKind, pgBackendKind} {
 		t.Run(bk.name, func(t *testing.T) {

@@ -58,6 +58,9 @@ var migrations = []string{
 	ALTER TABLE requests ADD PRIMARY KEY (id);
 	DROP INDEX requests_pending;
 	CREATE INDEX requests_pending ON requests (id) WHERE state = 'PENDING';`,
+	// The replica holding each customer's prepared transaction (see Store.SessionOwner).
+	`CREATE TABLE customer_sessions (tx_id bytea PRIMARY KEY, owner text NOT NULL, expires timestamptz NOT NULL);
+	CREATE INDEX customer_sessions_expires ON customer_sessions (expires);`,
 }
 
 // rowID is the primary key of a request's row: SHA-256 of the principal's length (4 bytes,

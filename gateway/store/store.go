@@ -131,6 +131,15 @@ type Backend interface {
 	PutCaptureJob(job CaptureJob) error
 	// CaptureJob returns the capture job id of principal, or nil.
 	CaptureJob(principal, id string) (*CaptureJob, error)
+	// PutSessionOwner records owner as the process holding a customer's prepared
+	// transaction txID until expires, replacing an earlier owner.
+	PutSessionOwner(txID, owner string, expires time.Time) error
+	// SessionOwner returns the owner of txID and until when, "" when there is none.
+	SessionOwner(txID string) (owner string, expires time.Time, err error)
+	// DeleteSessionOwner forgets the owner of txID.
+	DeleteSessionOwner(txID string) error
+	// ExpireSessionOwners forgets the owners whose sessions expired before cutoff.
+	ExpireSessionOwners(cutoff time.Time) error
 	// Close releases the backend's claims and closes it.
 	Close() error
 }
@@ -424,6 +433,9 @@ func (s *Store) Expire(cutoff time.Time) (int, error) {
 	n, err := s.b.Expire(cutoff)
 	if err != nil {
 		return n, fmt.Errorf("expire records: %w", err)
+	}
+	if err := s.b.ExpireSessionOwners(cutoff); err != nil {
+		return n, fmt.Errorf("expire the owners of prepared transactions: %w", err)
 	}
 	return n, nil
 }
