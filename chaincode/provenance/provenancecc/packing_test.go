@@ -127,3 +127,67 @@ func TestPackingPlans(t *testing.T) {
 		t.Fatalf("P1 after unpacking all: %+v", c)
 	}
 }
+
+// TestCustodyPlans: PlanOffer and PlanAccept validate their arguments as OfferCustody and
+// AcceptCustody do, check the same rules, and write and emit nothing until Write, which
+// emits nothing either.
+func TestCustodyPlans(t *testing.T) {
+	e := newEnv(t)
+	seedSupplyChain(e)
+	e.as(roaster, "planner")
+	s := provenance.SubjectArgs{Kind: provenance.KindItem, GTIN: pack, Serial: "S1"}
+	tx, err := ledger.NewTx(e.stub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		a    provenance.OfferCustodyArgs
+		code cxlerr.Code
+	}{
+		{"invalid UTF-8 location", provenance.OfferCustodyArgs{SubjectArgs: s, To: carrier, Location: "dock \xff"}, cxlerr.Invalid},
+		{"no location", provenance.OfferCustodyArgs{SubjectArgs: s, To: carrier}, cxlerr.Invalid},
+		{"a receiver that is no party", provenance.OfferCustodyArgs{SubjectArgs: s, To: "Carrier MSP", Location: "dock"}, cxlerr.Invalid},
+		{"a receiver that is no member", provenance.OfferCustodyArgs{SubjectArgs: s, To: "NoSuchMSP", Location: "dock"}, cxlerr.NotFound},
+		{"the holder itself", provenance.OfferCustodyArgs{SubjectArgs: s, To: roaster, Location: "dock"}, cxlerr.Conflict},
+	} {
+		if _, err := provenancecc.PlanOffer(tx, c.a); cxlerr.CodeOf(err) != c.code {
+			t.Fatalf("%s: %v, want %s", c.name, err, c.code)
+		}
+	}
+	if _, err := provenancecc.PlanAccept(tx, provenance.CustodyArgs{SubjectArgs: s}); cxlerr.CodeOf(err) != cxlerr.Conflict {
+		t.Fatalf("accept with no offer: %v", err)
+	}
+	p, err := provenancecc.PlanOffer(tx, provenance.OfferCustodyArgs{SubjectArgs: s, To: carrier, Location: "dock"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.stub.Writes()) != 0 {
+		t.Fatalf("planning wrote %d keys", len(e.stub.Writes()))
+	}
+	c, err := p.Write(tx)
+	if err != nil || c.Offer == nil || c.Offer.To != carrier || c.Holder != roaster {
+		t.Fatalf("offer: %+v %v", c, err)
+	}
+	if e.stub.Event() != nil {
+		t.Fatal("a planned offer emitted an event")
+	}
+	e.stub.Commit()
+	// The roaster cannot accept its own offer; the carrier can, without an event.
+	tx, _ = ledger.NewTx(e.stub)
+	if _, err := provenancecc.PlanAccept(tx, provenance.CustodyArgs{SubjectArgs: s}); cxlerr.CodeOf(err) != cxlerr.Forbidden {
+		t.Fatalf("the holder accepts: %v", err)
+	}
+	e.stub.Begin()
+	e.as(carrier, "driver")
+	tx, _ = ledger.NewTx(e.stub)
+	a, err := provenancecc.PlanAccept(tx, provenance.CustodyArgs{SubjectArgs: s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, related, err := a.Write(tx, nil)
+	if err != nil || got.Holder != carrier || got.Offer != nil || related != nil || e.stub.Event() != nil {
+		t.Fatalf("accept: %+v %v %v", got, related, err)
+	}
+	e.stub.Commit()
+}
