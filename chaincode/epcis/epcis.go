@@ -95,8 +95,10 @@ type Mapped struct {
 	// RegisterItems does) and "lineage" (an output lot registered with its input lots, as
 	// RegisterLot does, or found registered with exactly those inputs), one per product or
 	// output lot; "custody-offered:N" (a shipping event offered custody of N lots and
-	// items, as OfferCustody does) and "custody-accepted:N" (a receiving event accepted
-	// N offers made to the capturer's organisation, as AcceptCustody does).
+	// items, as OfferCustody does), "custody-accepted:N" (a receiving event accepted N
+	// offers made to the capturer's organisation, as AcceptCustody does), "packed:N" and
+	// "unpacked:N" (an aggregation packed N lots and items into its parent, or unpacked
+	// them).
 	Records []string `json:"records"`
 }
 
