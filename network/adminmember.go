@@ -50,17 +50,17 @@ type Member struct {
 // it. home/bin must hold the Fabric and Fabric CA binaries. Run again on the same home, it
 // makes nothing that exists and starts only what is not running.
 func NewMember(ctx context.Context, home Home, network Topology, spec OrgSpec) (Member, error) {
-	if network.Runtime == Docker {
-		return Member{}, cxlerr.Errorf(cxlerr.Invalid, "a member joins a native network only: its peers are published at 127.0.0.1")
-	}
-	t := network
-	t.Orgs = append(slices.Clone(network.Orgs), spec)
-	t = t.WithDefaults()
-	if err := t.Validate(); err != nil {
-		return Member{}, cxlerr.Errorf(cxlerr.Invalid, "member %q of the network: %v", spec.Name, err)
+	t, err := MemberTopology(network, spec)
+	if err != nil {
+		return Member{}, err
 	}
 	orgs := t.PeerOrgs()
 	m := Member{Home: home, Topology: t, Org: orgs[len(orgs)-1]}
+	if old, ok, err := LoadHomeTopology(home); err != nil {
+		return Member{}, err
+	} else if ok && (len(old.Orgs) != len(t.Orgs) || old.Orgs[len(old.Orgs)-1].Name != spec.Name || old.Channel != t.Channel || old.PortOffset != t.PortOffset) {
+		return Member{}, cxlerr.Errorf(cxlerr.Conflict, "%s holds another network or member (%s); use another CXL_HOME", home, old.Orgs[len(old.Orgs)-1].Name)
+	}
 	if err := os.MkdirAll(string(home), 0o755); err != nil {
 		return Member{}, fmt.Errorf("create %s: %w", home, err)
 	}
@@ -130,6 +130,22 @@ func (m Member) Network() Topology {
 	t := m.Topology
 	t.Orgs = slices.Clone(t.Orgs[:len(t.Orgs)-1])
 	return t
+}
+
+// MemberTopology is the topology of the network with spec as its next organisation, which
+// gives the member's nodes their ports. A Docker network, or a spec the network cannot take
+// (a name it has, an invalid name, too many peers or users), is INVALID.
+func MemberTopology(network Topology, spec OrgSpec) (Topology, error) {
+	if network.Runtime == Docker {
+		return Topology{}, cxlerr.Errorf(cxlerr.Invalid, "a member joins a native network only: its peers are published at 127.0.0.1")
+	}
+	t := network
+	t.Orgs = append(slices.Clone(network.Orgs), spec)
+	t = t.WithDefaults()
+	if err := t.Validate(); err != nil {
+		return Topology{}, cxlerr.Errorf(cxlerr.Invalid, "member %q of the network: %v", spec.Name, err)
+	}
+	return t, nil
 }
 
 // startNodes starts those of the member's nodes that are not running, after checking that

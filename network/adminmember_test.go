@@ -143,3 +143,29 @@ func TestLoadMember(t *testing.T) {
 		t.Fatalf("a one-organisation topology: %v", err)
 	}
 }
+
+func TestNewMemberRefusesAHomeOfAnother(t *testing.T) {
+	home := Home(t.TempDir())
+	native := Topology{PortOffset: 1000}.WithDefaults()
+	t3, err := MemberTopology(native, OrgSpec{Name: "Org3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := yaml.Marshal(t3)
+	os.WriteFile(home.topologyFile(), data, 0o644)
+	for _, c := range []struct {
+		name string
+		t    Topology
+		spec OrgSpec
+	}{
+		{"another member", native, OrgSpec{Name: "Org4"}},
+		{"another offset", Topology{PortOffset: 2000}.WithDefaults(), OrgSpec{Name: "Org3"}},
+	} {
+		if _, err := NewMember(context.Background(), home, c.t, c.spec); cxlerr.CodeOf(err) != cxlerr.Conflict {
+			t.Errorf("%s: %v", c.name, err)
+		}
+	}
+	if got, _ := os.ReadFile(home.topologyFile()); string(got) != string(data) {
+		t.Fatal("a refused member rewrote the topology")
+	}
+}

@@ -51,6 +51,7 @@ Natively only: the member's peers are published at 127.0.0.1.`,
 type InitOptions struct {
 	IO      *cmdutil.IOStreams
 	Home    func() (network.Home, error)
+	Repo    func() (string, error)
 	Name    string
 	Network string
 	Peers   int
@@ -64,7 +65,7 @@ var knownRoles = []string{"brand", "merchant", "carrier", "payment", "auditor", 
 
 // NewCmdInit returns `cxl member init`; runF replaces the run function in tests.
 func NewCmdInit(f *cmdutil.Factory, runF func(*InitOptions) error) *cobra.Command {
-	opts := &InitOptions{IO: f.IO, Home: network.HomeAt(f.Home)}
+	opts := &InitOptions{IO: f.IO, Home: network.HomeAt(f.Home), Repo: f.Repo}
 	cmd := &cobra.Command{
 		Use:   "init NAME --network TOPOLOGY --output DEFINITION",
 		Short: "Make a new member's material, start its CA and write its public definition",
@@ -74,7 +75,9 @@ organisations and port offset; the member takes the next organisation's ports): 
 run for this organisation alone (its CA and TLS CA roots, its peers' identities), its own
 Fabric CA started, and its Admin, User1..N (whose certificates carry --roles in cxl.roles)
 and gateway registrar enrolled through it. Writes the public definition (its roots and
-anchor peers, never a key) to --output. Run again, it makes nothing that exists.`,
+anchor peers, never a key) to --output. Builds the binaries it needs first (into
+CXL_HOME/bin, like ` + "`cxl network up`" + `). Run again, it makes nothing that exists; a CXL_HOME
+that holds another member or a network is CONFLICT.`,
 		Args: cmdutil.ExactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]
@@ -125,8 +128,20 @@ func initRun(ctx context.Context, opts *InitOptions) error {
 	} else if err != nil {
 		return cxlerr.Errorf(cxlerr.Invalid, "the network topology %s: %v", opts.Network, err)
 	}
+	spec := network.OrgSpec{Name: opts.Name, Peers: opts.Peers, Users: opts.Users, Roles: opts.Roles}
+	if _, err := network.MemberTopology(topo, spec); err != nil {
+		return err
+	}
+	repo, err := opts.Repo()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(opts.IO.ErrOut, "building binaries")
+	if err := network.Build(ctx, repo, home, opts.IO.ErrOut); err != nil {
+		return err
+	}
 	start := time.Now()
-	m, err := network.NewMember(ctx, home, topo, network.OrgSpec{Name: opts.Name, Peers: opts.Peers, Users: opts.Users, Roles: opts.Roles})
+	m, err := network.NewMember(ctx, home, topo, spec)
 	if err != nil {
 		return err
 	}

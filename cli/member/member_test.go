@@ -2,6 +2,7 @@ package member
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +19,7 @@ func testFactory(home string) *cmdutil.Factory {
 	return &cmdutil.Factory{
 		IO:   &cmdutil.IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}},
 		Home: func() (string, error) { return home, nil },
+		Repo: func() (string, error) { return "", errors.New("no repository in unit tests") },
 	}
 }
 
