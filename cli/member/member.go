@@ -176,11 +176,13 @@ type JoinOptions struct {
 
 // JoinResult is what `cxl member join` reports of one peer.
 type JoinResult struct {
+	// Peer is the peer's host name.
 	Peer string `json:"peer"`
 	// From is "genesis" or "snapshot".
 	From string `json:"from"`
 	// Block is the snapshot's last block (from a snapshot).
-	Block  uint64 `json:"block,omitempty"`
+	Block uint64 `json:"block,omitempty"`
+	// Height is the peer's height when the join returned.
 	Height uint64 `json:"height"`
 	// Seconds is how long the join took.
 	Seconds float64 `json:"seconds"`
