@@ -150,6 +150,9 @@ func TestMemberJoinsRunningChannel(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("Org3's peers started, %s joined from the genesis block and caught up to height %d in %s", peer0.Name, height, time.Since(start).Round(time.Millisecond))
+	if _, err := memberCLI(memberHome, "member", "join", "--genesis", h.home.GenesisBlock(topo), "--peer", "0"); err != nil {
+		t.Fatalf("joining %s from the genesis block again: %v", peer0.Name, err)
+	}
 
 	d, ok, err := network.LoadDeployment(h.home)
 	if err != nil || !ok {
@@ -295,6 +298,9 @@ func joinFromSnapshot(t *testing.T, m network.Member, topo network.Topology, p, 
 		t.Fatal(err)
 	}
 	fromSnapshot := time.Since(joinStart)
+	if _, err := memberCLI(m.Home, "member", "join", "--snapshot", copied, "--snapshot-hash", snap.Hash, "--peer", "1"); err == nil || !strings.Contains(err.Error(), "exit status 5") || !strings.Contains(err.Error(), "CONFLICT") {
+		t.Fatalf("joining %s from the snapshot again: %v", p.Name, err)
+	}
 	joinStart = time.Now()
 	if _, err := memberCLI(m.Home, "member", "join", "--genesis", h.home.GenesisBlock(topo), "--peer", "2"); err != nil {
 		t.Fatal(err)
