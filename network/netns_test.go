@@ -513,3 +513,18 @@ func TestNetNSHostsAndCuts(t *testing.T) {
 		t.Errorf("CutOff after the hosts are gone = %v", err)
 	}
 }
+
+// TestUpRefusesNetNSWithoutTools: on a machine that cannot make the hosts (no root, no ip or
+// nft), Up fails before it generates anything.
+func TestUpRefusesNetNSWithoutTools(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	home := Home(t.TempDir())
+	topo := Topology{Hosts: NetNS, PortOffset: 41000}
+	_, err := Up(context.Background(), Options{Home: home, Topology: &topo})
+	if err == nil || !strings.Contains(err.Error(), "root") && !strings.Contains(err.Error(), "needs ip") {
+		t.Fatalf("Up without the tools = %v", err)
+	}
+	if entries, _ := os.ReadDir(string(home)); len(entries) > 0 {
+		t.Errorf("Up left %d entries in the state directory, e.g. %s", len(entries), entries[0].Name())
+	}
+}

@@ -116,9 +116,15 @@ func Up(ctx context.Context, opts Options) (*Profile, error) {
 	} else if err := CheckPortsFree(hostPorts(t)); err != nil {
 		return nil, err
 	}
-	if t.Hosts == NetNS && t.HostSubnet == "" {
-		if t.HostSubnet, err = chooseHostSubnet(home); err != nil {
+	if t.Hosts == NetNS {
+		// Fail before anything is generated when this machine cannot make the hosts.
+		if err := checkHostTools(); err != nil {
 			return nil, err
+		}
+		if t.HostSubnet == "" {
+			if t.HostSubnet, err = chooseHostSubnet(home); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if err := os.MkdirAll(string(home), 0o755); err != nil {
