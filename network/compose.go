@@ -738,7 +738,11 @@ func writeComposeEnv(home Home, t Topology, p composeProject, chaincodeVersion s
 	if err != nil {
 		return err
 	}
-	vars, err := composeVars(t, composeSettings{home: abs, uid: uid, gid: gid, chaincodeVersion: chaincodeVersion, hostGateway: hostGateway()})
+	gateway, err := hostGateway()
+	if err != nil {
+		return err
+	}
+	vars, err := composeVars(t, composeSettings{home: abs, uid: uid, gid: gid, chaincodeVersion: chaincodeVersion, hostGateway: gateway})
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -312,7 +313,12 @@ func TestWriteComposeUsesTheRootFileOnlyForItsTopology(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"CXL_HOST_GATEWAY=" + hostGateway() + "\n", "CXL_CHAINCODE_VERSION=7\n", "CXL_HOME=" + string(home) + "\n", "COMPOSE_PROJECT_NAME=" + p.name + "\n"} {
+	t.Setenv("CXL_HOST_GATEWAY", "")
+	gateway, err := hostGateway()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"CXL_HOST_GATEWAY=" + gateway + "\n", "CXL_CHAINCODE_VERSION=7\n", "CXL_HOME=" + string(home) + "\n", "COMPOSE_PROJECT_NAME=" + p.name + "\n"} {
 		if !strings.Contains(string(env), want) {
 			t.Errorf("compose.env lacks %q:\n%s", want, env)
 		}
@@ -649,5 +655,44 @@ func TestEachHostOnItsOwnNetwork(t *testing.T) {
 	}
 	if _, ok := topo.DockerHostOf("peer9.org2.example.com"); ok {
 		t.Error("a service that is not in the topology has a host")
+	}
+}
+
+// TestHostGateway: CXL_HOST_GATEWAY names the Docker host's address when set, and must be
+// an IPv4 address; unset, it is docker0's address or the default.
+func TestHostGateway(t *testing.T) {
+	t.Setenv("CXL_HOST_GATEWAY", "")
+	if got, err := hostGateway(); err != nil || net.ParseIP(got).To4() == nil {
+		t.Errorf("unset: %q %v", got, err)
+	}
+	for v, want := range map[string]string{"10.20.30.1": "10.20.30.1", "192.168.001.1": "", "::1": "", "0.0.0.0": "", "host-gateway": "",
+		"172.17.0.1 ": "", "172.17.0.1\xff": "", "1.2.3.4:80": "", "300.1.1.1": ""} {
+		t.Setenv("CXL_HOST_GATEWAY", v)
+		got, err := hostGateway()
+		if want == "" {
+			if err == nil || !strings.Contains(err.Error(), "CXL_HOST_GATEWAY") {
+				t.Errorf("CXL_HOST_GATEWAY=%q: %q %v, want an error naming it", v, got, err)
+			}
+			continue
+		}
+		if err != nil || got != want {
+			t.Errorf("CXL_HOST_GATEWAY=%q: %q %v", v, got, err)
+		}
+	}
+	home := Home(t.TempDir())
+	if err := os.MkdirAll(home.Crypto(), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("CXL_HOST_GATEWAY", "not an address")
+	if _, err := writeCompose("", home, dockerTopology(0), "1", nil); err == nil || !strings.Contains(err.Error(), "CXL_HOST_GATEWAY") {
+		t.Errorf("writeCompose with a bad CXL_HOST_GATEWAY: %v", err)
+	}
+	t.Setenv("CXL_HOST_GATEWAY", "10.9.8.7")
+	p, err := writeCompose("", home, dockerTopology(0), "1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env, err := os.ReadFile(p.envFile); err != nil || !strings.Contains(string(env), "\nCXL_HOST_GATEWAY=10.9.8.7\n") {
+		t.Errorf("compose.env with CXL_HOST_GATEWAY set: %v\n%s", err, env)
 	}
 }

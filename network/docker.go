@@ -28,25 +28,32 @@ func composeCommand() []string {
 	return []string{"docker", "compose"}
 }
 
-// hostGateway is the Docker host's address as the containers reach it: the IPv4 address of
-// Docker's default bridge, docker0 (what Docker's own "host-gateway" names), or
-// DefaultHostGateway when this machine has no such interface (a remote Docker daemon).
-// The other hosts' published ports are published there and dialled there.
-func hostGateway() string {
+// hostGateway is the Docker host's address as the containers reach it: CXL_HOST_GATEWAY
+// when set (an IPv4 address), else the IPv4 address of Docker's default bridge, docker0
+// (what Docker's own "host-gateway" names), else DefaultHostGateway (a remote Docker
+// daemon). The other hosts' published ports are published there and dialled there.
+func hostGateway() (string, error) {
+	if v := os.Getenv("CXL_HOST_GATEWAY"); v != "" {
+		ip := net.ParseIP(v)
+		if ip == nil || ip.To4() == nil || ip.IsUnspecified() {
+			return "", fmt.Errorf("CXL_HOST_GATEWAY=%q: want an IPv4 address of the Docker host that containers reach", v)
+		}
+		return ip.String(), nil
+	}
 	iface, err := net.InterfaceByName("docker0")
 	if err != nil {
-		return DefaultHostGateway
+		return DefaultHostGateway, nil
 	}
 	addrs, err := iface.Addrs()
 	if err != nil {
-		return DefaultHostGateway
+		return DefaultHostGateway, nil
 	}
 	for _, a := range addrs {
 		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil {
-			return n.IP.String()
+			return n.IP.String(), nil
 		}
 	}
-	return DefaultHostGateway
+	return DefaultHostGateway, nil
 }
 
 // composeRunner runs a Docker network: one Compose service per node and per
