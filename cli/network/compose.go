@@ -28,7 +28,10 @@ func NewCmdCompose(f *cmdutil.Factory, runF func(*ComposeOptions) error) *cobra.
 		Long: `Write docker-compose.yaml, its .env and docker-compose.hyperledger.yaml (the override that
 runs the official Fabric images) for a topology (default: the default network) into a
 directory (default: the repository root, whose files are generated this way). The node
-environments come from the same code as the native network's, with container addressing.`,
+environments come from the same code as the native network's, with container addressing:
+each organisation and each orderer on a Docker network of its own, reaching the others
+only at the peers' and orderers' service ports published on the Docker host, every port
+at the topology's number (portOffset included).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
