@@ -41,9 +41,10 @@ integration: chromium postgres
 chromium:
 	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
-## postgres: Debian's PostgreSQL server, when missing, for the tests' private clusters (the
-## gateway's shared store); the tests run initdb and the server themselves (as the postgres
-## user when run as root) and stop it by its PID
+## postgres: Debian's PostgreSQL server, when missing, for `cxl gateway up --replicas` (a
+## member's private server, the store its replicas share) and the tests' private clusters;
+## cxl and the tests run initdb and the server themselves (as the postgres user when run as
+## root) and stop it by its PID
 postgres:
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql)
 
