@@ -167,7 +167,8 @@ func newSessions() *sessions {
 
 // customerConfig is the customer path's configuration with its defaults.
 func (s *Server) customerConfig() *Customers {
-	c := s.opts.Customers
+	// A copy: requests call this at once, and Options stay as they were given.
+	c := *s.opts.Customers
 	if c.Skew <= 0 {
 		c.Skew = 5 * time.Minute
 	}
@@ -183,7 +184,7 @@ func (s *Server) customerConfig() *Customers {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	return c
+	return &c
 }
 
 // PrepareRequest is what a customer sends to prepare an operation: its descriptor's name,

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -189,4 +190,48 @@ func signedBody(t *testing.T, txID string, key *ecdsa.PrivateKey, digest []byte)
 		t.Fatal(err)
 	}
 	return string(body)
+}
+
+// TestCustomerStepsAtOnce: steps that reach both replicas at once, for a transaction no
+// replica holds and for one that replica a holds, each get their answer: one endorsement,
+// however many forwarded copies of its signed step arrive together.
+func TestCustomerStepsAtOnce(t *testing.T) {
+	p := newReplicaPair(t)
+	now := time.Now()
+	certPEM, key := p.a.ca.issue(t, "alice", "client", now.Add(-time.Hour))
+	place := string(ledgerapitest.Example(ledgerapi.OrdersPlace.Request))
+	pr := decodeInto[Prepared](t, p.a.prepareRaw(t, certPEM, key, now, "k1", "orders.Place", place))
+	body := signedBody(t, pr.TransactionID, key, pr.Digest)
+	none := signedBody(t, "tx-none", key, pr.Digest)
+	var wg sync.WaitGroup
+	codes := make(chan string, 40)
+	for i := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e, b := p.a, none
+			if i%2 == 1 {
+				e = p.b
+			}
+			if i%4 == 1 {
+				// Endorsing one transaction from many requests at once: one wins.
+				b = body
+			}
+			r := e.do(t, http.MethodPost, "/v1/customer/endorse", b)
+			if r.status == http.StatusOK {
+				codes <- "OK"
+				return
+			}
+			codes <- string(r.envelope(t).Code)
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	got := map[string]int{}
+	for c := range codes {
+		got[c]++
+	}
+	if got["OK"] != 1 || got[string(cxlerr.NotFound)] != 30 || got[string(cxlerr.Conflict)] != 9 {
+		t.Fatalf("answers %v: want one endorsement, 30 NOT_FOUND for no transaction, 9 CONFLICT", got)
+	}
 }
