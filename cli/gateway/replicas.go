@@ -98,7 +98,7 @@ func replicasOf(home network.Home, m member) ([]replicaState, error) {
 	return out, nil
 }
 
-// stopReplicas stops m's replicas, then its PostgreSQL server, reporting each on out; it
+// stopReplicas stops m's replicas, then its PostgreSQL server, telling say of each; it
 // reports whether there was any.
 func stopReplicas(ctx context.Context, home network.Home, m member, say func(format string, args ...any)) (bool, error) {
 	reps, err := replicasOf(home, m)

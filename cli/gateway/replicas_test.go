@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -263,5 +264,54 @@ func TestStatusOfReplicas(t *testing.T) {
 	}
 	if ok, err := replicasStatus(context.Background(), home, topo, testMembers(t, home, topo, prof)[1], &Status{}); ok || err != nil {
 		t.Fatalf("a member without replicas: %v %v", ok, err)
+	}
+}
+
+// sleeper starts a process that runs until it is signalled, reaped when it ends.
+func sleeper(t *testing.T) int {
+	t.Helper()
+	cmd := exec.Command("sleep", "60")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-done })
+	return cmd.Process.Pid
+}
+
+// TestStopReplicas: down stops every replica (one that died is cleaned up), then the
+// PostgreSQL server, and removes their PID files; a member without replicas has nothing
+// stopped.
+func TestStopReplicas(t *testing.T) {
+	home := network.Home(t.TempDir())
+	topo, prof := testNetwork(t, home, network.Native)
+	ms := testMembers(t, home, topo, prof)
+	m := ms[0]
+	r1, pg := sleeper(t), sleeper(t)
+	writePID(t, home, m.replicaProcess(1), r1)
+	writePID(t, home, m.replicaProcess(2), deadPID(t))
+	writePID(t, home, m.storeProcess(), pg)
+	var said []string
+	say := func(format string, args ...any) { said = append(said, fmt.Sprintf(format, args...)) }
+	had, err := stopReplicas(context.Background(), home, m, say)
+	if err != nil || !had {
+		t.Fatal(had, err)
+	}
+	if len(said) != 3 || !strings.Contains(said[0], "stopped replica 1") || !strings.Contains(said[1], "replica 2 of the gateway service of Org1 was not running") ||
+		!strings.Contains(said[2], fmt.Sprintf("PostgreSQL server of Org1's replicas (pid %d", pg)) {
+		t.Fatalf("said %q", said)
+	}
+	for _, name := range []string{m.replicaProcess(1), m.replicaProcess(2), m.storeProcess()} {
+		if p, ok := network.Running(home, name); ok {
+			t.Fatalf("%s still runs: %+v", name, p)
+		}
+	}
+	if procs, err := network.Processes(home); err != nil || len(procs) != 0 {
+		t.Fatalf("PID files left: %v %v", procs, err)
+	}
+	said = nil
+	if had, err := stopReplicas(context.Background(), home, ms[1], say); had || err != nil || len(said) != 0 {
+		t.Fatalf("a member without replicas: %v %v %q", had, err, said)
 	}
 }
