@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -190,6 +191,30 @@ func customerAcrossReplicas(t *testing.T, reps [2]*gwReplica) *orphanTx {
 	if err != nil || got.Customer != alice.account || got.State != orders.StatePlaced {
 		t.Fatalf("the order on the ledger: %+v %v", got, err)
 	}
+	// What forwarding costs: orders placed step by step on one replica, and prepared on
+	// replica 1 then signed through replica 2, alternately.
+	var same, across []time.Duration
+	for i := range 10 {
+		first, second := m2, m2
+		if i%2 == 1 {
+			first = m1
+		}
+		id := fmt.Sprintf("cost-%s-%d", run, i)
+		begin := time.Now()
+		p := alice.step(t, first, "prepare", order(id), id, 200)
+		e := alice.step(t, second, "endorse", alice.signed(t, p.TransactionID, p.Digest), "", 200)
+		alice.step(t, second, "submit", alice.signed(t, e.TransactionID, e.Digest), "", 200)
+		if d := time.Since(begin); first == second {
+			same = append(same, d)
+		} else {
+			across = append(across, d)
+		}
+	}
+	slices.Sort(same)
+	slices.Sort(across)
+	t.Logf("customer prepare-endorse-submit, 5 each: on one replica median %s (min %s, max %s); endorse and submit forwarded to the other median %s (min %s, max %s)",
+		same[2].Round(time.Millisecond), same[0].Round(time.Millisecond), same[4].Round(time.Millisecond),
+		across[2].Round(time.Millisecond), across[0].Round(time.Millisecond), across[4].Round(time.Millisecond))
 	o := &orphanTx{c: alice, place: order("orphan-" + run), key: "orphan-" + run}
 	o.p = alice.step(t, m1, "prepare", o.place, o.key, 200)
 	return o
