@@ -133,11 +133,14 @@ func (m Member) Network() Topology {
 }
 
 // MemberTopology is the topology of the network with spec as its next organisation, which
-// gives the member's nodes their ports. A Docker network, or a spec the network cannot take
+// gives the member's nodes their ports. A Docker or netns network, or a spec the network cannot take
 // (a name it has, an invalid name, too many peers or users), is INVALID.
 func MemberTopology(network Topology, spec OrgSpec) (Topology, error) {
 	if network.Runtime == Docker {
 		return Topology{}, cxlerr.Errorf(cxlerr.Invalid, "a member joins a native network only: its peers are published at 127.0.0.1")
+	}
+	if network.Hosts == NetNS {
+		return Topology{}, cxlerr.Errorf(cxlerr.Invalid, "a member joins a network on this machine's loopback only: this network's hosts are network namespaces (--hosts netns), and a new member's CA and peers are not placed on a host of their own yet")
 	}
 	t := network
 	t.Orgs = append(slices.Clone(network.Orgs), spec)

@@ -17,6 +17,10 @@ func TestNewMemberRefusesDockerAndBadSpecs(t *testing.T) {
 	if _, err := NewMember(ctx, Home(t.TempDir()), dockerTopology(1000), OrgSpec{Name: "Org3", Peers: 1}); err == nil || !strings.Contains(err.Error(), "native") {
 		t.Fatalf("a member of a Docker network: %v", err)
 	}
+	netns := Topology{PortOffset: 1000, Hosts: NetNS, HostSubnet: "10.77.1.0/24"}.WithDefaults()
+	if _, err := NewMember(ctx, Home(filepath.Join(t.TempDir(), "member")), netns, OrgSpec{Name: "Org3", Peers: 1}); cxlerr.CodeOf(err) != cxlerr.Invalid || !strings.Contains(err.Error(), "--hosts netns") {
+		t.Fatalf("a member of a netns network: %v", err)
+	}
 	native := Topology{PortOffset: 1000}.WithDefaults()
 	for _, spec := range []OrgSpec{{Name: native.Orgs[0].Name, Peers: 1}, {Name: "Org\xff"}, {Name: "Org3", Peers: 10}, {Name: "Org3", Users: 51}} {
 		home := Home(filepath.Join(t.TempDir(), "member"))
