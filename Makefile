@@ -1,7 +1,7 @@
 # cxledger: the two commands a new machine needs are `make up` and `make test`.
 GO ?= go
 
-.PHONY: up down status test unit integration lint images compose up-docker integration-docker integration-bft integration-bft-docker integration-netns chromium postgres
+.PHONY: up down status test unit integration lint images compose up-docker integration-docker integration-bft integration-bft-docker integration-netns netns-tools chromium postgres
 
 ## up: build what is missing, start the Fabric network, deploy the chaincode, then start each
 ## member's gateway service in front of it and print each URL and (the first time) demo API keys
@@ -20,8 +20,10 @@ status:
 ## real network (started in .cxl/test on ports +1000, stopped afterwards), then the same
 ## tests against the Docker Compose network (.cxl/test-docker, ports +3000), then the core
 ## tests and the BFT fault tests on a SmartBFT network (.cxl/test-bft, ports +5000), and
-## the BFT fault tests again under Docker, where the cut is a real one (ports +7000)
-test: lint unit integration integration-docker integration-bft integration-bft-docker
+## the BFT fault tests again under Docker, where the cut is a real one (ports +7000), and
+## the partition tests natively with each member and orderer on a network namespace of its
+## own (ports +9000 and +11000)
+test: lint unit integration integration-docker integration-bft integration-bft-docker integration-netns
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
@@ -36,6 +38,11 @@ unit: postgres
 
 integration: chromium postgres
 	$(GO) test -tags integration -count=1 -timeout 60m -v ./test/...
+
+## netns-tools: Debian's iproute2, nftables and iptables, when missing, for the network
+## namespaces, the bridge and the cuts of --hosts netns
+netns-tools:
+	command -v ip >/dev/null && command -v nft >/dev/null && command -v iptables >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y iproute2 nftables iptables)
 
 ## chromium: headless Chromium for the resolver's page test (Debian's package), when missing
 chromium:
@@ -91,6 +98,6 @@ NETNS_PORT_OFFSET ?= 9000
 NETNS_BFT_PORT_OFFSET ?= 11000
 NETNS_TESTS = ^(TestTransactionCommitsOnEveryPeerWithEvent|TestPartitionOrganisationCutOff|TestPartitionOrdererFollowerCutOff|TestPartitionRaftLeaderCutOff|TestPartitionOrdererLinksCut)$$
 NETNS_BFT_TESTS = ^(TestTransactionCommitsOnEveryPeerWithEvent|TestBFTLeaderPartitionedUnderLoad)$$
-integration-netns:
+integration-netns: netns-tools
 	CXL_TEST_HOSTS=netns CXL_TEST_HOME=$(CURDIR)/.cxl/test-netns CXL_TEST_PORT_OFFSET=$(NETNS_PORT_OFFSET) $(GO) test -tags integration -count=1 -timeout 30m -v -run '$(NETNS_TESTS)' ./test/...
 	CXL_TEST_HOSTS=netns CXL_TEST_CONSENSUS=bft CXL_TEST_HOME=$(CURDIR)/.cxl/test-netns-bft CXL_TEST_PORT_OFFSET=$(NETNS_BFT_PORT_OFFSET) $(GO) test -tags integration -count=1 -timeout 30m -v -run '$(NETNS_BFT_TESTS)' ./test/...
