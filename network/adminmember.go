@@ -31,7 +31,11 @@ import (
 // member's own organisation, so that `cxl gateway up --org <member>` serves it from there.
 //
 // Natively only: the member's anchor peers are published at this machine's address, which
-// the other members' containers do not reach.
+// the other members' containers do not reach. On a network whose hosts are network
+// namespaces (--hosts netns) the member has a host of its own on the network's bridge: a
+// namespace named after its state directory at its organisation's address, where its CA,
+// peers and chaincode server run and which its anchor peers, TLS certificates, CA URL and
+// network.json name; Down on its state directory removes that host alone.
 type Member struct {
 	// Home is the member's own state directory.
 	Home Home
@@ -61,6 +65,14 @@ func NewMember(ctx context.Context, home Home, network Topology, spec OrgSpec) (
 	} else if ok && (len(old.Orgs) != len(t.Orgs) || old.Orgs[len(old.Orgs)-1].Name != spec.Name || old.Channel != t.Channel || old.PortOffset != t.PortOffset) {
 		return Member{}, cxlerr.Errorf(cxlerr.Conflict, "%s holds another network or member (%s); use another CXL_HOME", home, old.Orgs[len(old.Orgs)-1].Name)
 	}
+	if t.Hosts == NetNS {
+		if err := checkHostTools(); err != nil {
+			return Member{}, err
+		}
+		if _, err := bridgeWithAddr(t.hostByte(bridgeHostByte)); err != nil {
+			return Member{}, err
+		}
+	}
 	if err := os.MkdirAll(string(home), 0o755); err != nil {
 		return Member{}, fmt.Errorf("create %s: %w", home, err)
 	}
@@ -82,6 +94,9 @@ func NewMember(ctx context.Context, home Home, network Topology, spec OrgSpec) (
 		if err := runTool(ctx, home, "cryptogen", nil, "generate", "--config", cfg, "--output", home.Crypto()); err != nil {
 			return Member{}, err
 		}
+	}
+	if err := ensureMemberHost(ctx, home, t); err != nil {
+		return Member{}, fmt.Errorf("make the host of %s: %w", m.Org.MSPID, err)
 	}
 	if err := prepareCA(home, t, m.Org); err != nil {
 		return Member{}, fmt.Errorf("prepare the CA of %s: %w", m.Org.MSPID, err)
@@ -133,14 +148,16 @@ func (m Member) Network() Topology {
 }
 
 // MemberTopology is the topology of the network with spec as its next organisation, which
-// gives the member's nodes their ports. A Docker or netns network, or a spec the network cannot take
-// (a name it has, an invalid name, too many peers or users), is INVALID.
+// gives the member's nodes their ports and, on a --hosts netns network, their host's
+// address: the next organisation's on the network's subnet. A Docker network, a netns
+// network whose subnet is not chosen yet (never started), or a spec the network cannot
+// take (a name it has, an invalid name, too many peers or users), is INVALID.
 func MemberTopology(network Topology, spec OrgSpec) (Topology, error) {
 	if network.Runtime == Docker {
 		return Topology{}, cxlerr.Errorf(cxlerr.Invalid, "a member joins a native network only: its peers are published at 127.0.0.1")
 	}
-	if network.Hosts == NetNS {
-		return Topology{}, cxlerr.Errorf(cxlerr.Invalid, "a member joins a network on this machine's loopback only: this network's hosts are network namespaces (--hosts netns), and a new member's CA and peers are not placed on a host of their own yet")
+	if network.Hosts == NetNS && network.HostSubnet == "" {
+		return Topology{}, cxlerr.Errorf(cxlerr.Invalid, "the network's hosts are network namespaces (--hosts netns) but its topology names no hostSubnet: give the topology.yaml of a network that was started")
 	}
 	t := network
 	t.Orgs = append(slices.Clone(network.Orgs), spec)

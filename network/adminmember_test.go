@@ -17,9 +17,19 @@ func TestNewMemberRefusesDockerAndBadSpecs(t *testing.T) {
 	if _, err := NewMember(ctx, Home(t.TempDir()), dockerTopology(1000), OrgSpec{Name: "Org3", Peers: 1}); err == nil || !strings.Contains(err.Error(), "native") {
 		t.Fatalf("a member of a Docker network: %v", err)
 	}
-	netns := Topology{PortOffset: 1000, Hosts: NetNS, HostSubnet: "10.77.1.0/24"}.WithDefaults()
-	if _, err := NewMember(ctx, Home(filepath.Join(t.TempDir(), "member")), netns, OrgSpec{Name: "Org3", Peers: 1}); cxlerr.CodeOf(err) != cxlerr.Invalid || !strings.Contains(err.Error(), "--hosts netns") {
-		t.Fatalf("a member of a netns network: %v", err)
+	// A netns network never started (no subnet), and one whose bridge is not up (or a
+	// machine that cannot make hosts): refused before anything is made.
+	unstarted := Topology{PortOffset: 1000, Hosts: NetNS}.WithDefaults()
+	home := Home(filepath.Join(t.TempDir(), "member"))
+	if _, err := NewMember(ctx, home, unstarted, OrgSpec{Name: "Org3", Peers: 1}); cxlerr.CodeOf(err) != cxlerr.Invalid || !strings.Contains(err.Error(), "hostSubnet") {
+		t.Fatalf("a member of a netns network with no subnet: %v", err)
+	}
+	down := Topology{PortOffset: 1000, Hosts: NetNS, HostSubnet: "10.77.1.0/24"}.WithDefaults()
+	if _, err := NewMember(ctx, home, down, OrgSpec{Name: "Org3", Peers: 1}); err == nil || (os.Geteuid() == 0 && cxlerr.CodeOf(err) != cxlerr.Unavailable) {
+		t.Fatalf("a member of a netns network whose bridge is not up: %v", err)
+	}
+	if _, err := os.Stat(string(home)); err == nil {
+		t.Fatal("a refused netns member: its home was made")
 	}
 	native := Topology{PortOffset: 1000}.WithDefaults()
 	for _, spec := range []OrgSpec{{Name: native.Orgs[0].Name, Peers: 1}, {Name: "Org\xff"}, {Name: "Org3", Peers: 10}, {Name: "Org3", Users: 51}} {

@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cxledger/cxledger/cxlerr"
 )
 
 // Hosts says where the processes of a native network run.
@@ -550,4 +552,102 @@ func forwardRuleExists(ctx context.Context, br string) bool {
 		return false
 	}
 	return exec.CommandContext(ctx, "iptables", append([]string{"-C"}, forwardRule(br)...)...).Run() == nil
+}
+
+// ensureMemberHost makes the host of the member of a NetNS network whose topology is t (the
+// network's with the member as its last organisation) and whose state directory is home,
+// when it is not there yet: a namespace of the member's own, named after home, with its
+// loopback up and eth0 at the member's address, the namespace's end of a veth pair whose
+// other end is on the network's bridge (found by the bridge's address, the subnet's
+// first: the member knows the network's topology, not its state directory). The network's
+// forwarding rule and cuts cover the bridge's every port, the member's too; Down on home
+// removes the member's namespace and veth and nothing of the network. It does nothing on
+// any other network; a network whose bridge is not up is UNAVAILABLE, and an address
+// another namespace holds (another member given the same place) is CONFLICT.
+func ensureMemberHost(ctx context.Context, home Home, t Topology) error {
+	if t.Hosts != NetNS {
+		return nil
+	}
+	if err := checkHostTools(); err != nil {
+		return err
+	}
+	hosts := t.netnsHosts(home)
+	h := hosts[len(hosts)-1]
+	br, err := bridgeWithAddr(t.hostByte(bridgeHostByte))
+	if err != nil {
+		return err
+	}
+	ip := func(args ...string) error { return runNet(ctx, "", "ip", args...) }
+	if !nsExists(h.ns) {
+		if other, err := namespaceWithAddr(ctx, h.addr); err != nil {
+			return err
+		} else if other != "" {
+			return cxlerr.Errorf(cxlerr.Conflict, "address %s of the member's host is taken by network namespace %s (another member of the network there?)", h.addr, other)
+		}
+		if err := ip("netns", "add", h.ns); err != nil {
+			return err
+		}
+	}
+	if !linkExists(h.veth) {
+		if err := ip("link", "add", h.veth, "type", "veth", "peer", "name", "eth0", "netns", h.ns); err != nil {
+			return err
+		}
+	}
+	for _, args := range [][]string{
+		{"link", "set", h.veth, "master", br, "up"},
+		{"-n", h.ns, "addr", "replace", h.addr + "/24", "dev", "eth0"},
+		{"-n", h.ns, "link", "set", "eth0", "up"},
+		{"-n", h.ns, "link", "set", "lo", "up"},
+	} {
+		if err := ip(args...); err != nil {
+			return fmt.Errorf("the member's host %s: %w", h.name, err)
+		}
+	}
+	return nil
+}
+
+// bridgeWithAddr is the name of the root namespace's bridge whose address is addr.
+func bridgeWithAddr(addr string) (string, error) {
+	want, err := netip.ParseAddr(addr)
+	if err != nil {
+		return "", fmt.Errorf("the network's bridge address %q: %w", addr, err)
+	}
+	ifs, err := net.Interfaces()
+	if err != nil {
+		return "", fmt.Errorf("list this machine's interfaces: %w", err)
+	}
+	for _, i := range ifs {
+		addrs, err := i.Addrs()
+		if err != nil {
+			continue
+		}
+		for _, a := range addrs {
+			if p, err := netip.ParsePrefix(a.String()); err == nil && p.Addr() == want {
+				if _, err := os.Stat(filepath.Join("/sys/class/net", i.Name, "bridge")); err != nil {
+					return "", fmt.Errorf("%s, which holds the network's bridge address %s, is not a bridge", i.Name, addr)
+				}
+				return i.Name, nil
+			}
+		}
+	}
+	return "", cxlerr.Errorf(cxlerr.Unavailable, "no bridge holds %s, the address of the network's bridge: is the network up (cxl network up --hosts netns)?", addr)
+}
+
+// namespaceWithAddr is the network namespace that holds addr on one of its interfaces, or
+// "" when none does.
+func namespaceWithAddr(ctx context.Context, addr string) (string, error) {
+	entries, err := os.ReadDir("/run/netns")
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("list the network namespaces: %w", err)
+	}
+	for _, e := range entries {
+		out, err := exec.CommandContext(ctx, "ip", "-n", e.Name(), "-4", "-o", "addr", "show", "to", addr+"/32").Output()
+		if err == nil && len(bytes.TrimSpace(out)) > 0 {
+			return e.Name(), nil
+		}
+	}
+	return "", nil
 }

@@ -7,10 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cxledger/cxledger/cxlerr"
 	"gopkg.in/yaml.v3"
 )
 
@@ -527,4 +529,145 @@ func TestUpRefusesNetNSWithoutTools(t *testing.T) {
 	if entries, _ := os.ReadDir(string(home)); len(entries) > 0 {
 		t.Errorf("Up left %d entries in the state directory, e.g. %s", len(entries), entries[0].Name())
 	}
+}
+
+// TestNetNSMemberHost: a member of a NetNS network gets a host of its own on the network's
+// bridge, named after its state directory, at its organisation's address; a process the
+// member starts runs there and is reached from the root namespace and from the network's
+// hosts; a second member given the same address is CONFLICT and a network whose bridge is
+// not up UNAVAILABLE, both with nothing made; removing the member's hosts leaves the
+// network's as they were and nothing of the member.
+func TestNetNSMemberHost(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("network namespaces need root")
+	}
+	for _, tool := range []string{"ip", "nft"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("no %s", tool)
+		}
+	}
+	ctx := context.Background()
+	home := Home(t.TempDir())
+	subnet, err := chooseHostSubnet(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	topo := Topology{Hosts: NetNS, HostSubnet: subnet, Orderers: 1}.WithDefaults()
+	writeTopology(t, home, topo)
+	t.Cleanup(func() {
+		if err := removeHosts(context.Background(), home); err != nil {
+			t.Error(err)
+		}
+	})
+	if err := ensureHosts(ctx, home, topo); err != nil {
+		t.Fatal(err)
+	}
+	networkHosts, err := NetNSLeftovers(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	mt, err := MemberTopology(topo, OrgSpec{Name: "Org3", Peers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	member := Home(t.TempDir())
+	writeTopology(t, member, mt)
+	peer := mt.PeerOrgs()[2].PeerNodes[0]
+	t.Cleanup(func() {
+		_ = Stop(member, peer.Name, time.Second)
+		if err := removeHosts(context.Background(), member); err != nil {
+			t.Error(err)
+		}
+	})
+	if want := topo.orgHostAddr(2); peer.Host != want || mt.PeerOrgs()[2].CA.Host != want {
+		t.Fatalf("the member's peer at %q and CA at %q, not the next organisation's address %s", peer.Host, mt.PeerOrgs()[2].CA.Host, want)
+	}
+	for range 2 {
+		if err := ensureMemberHost(ctx, member, mt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hosts := mt.netnsHosts(member)
+	h := hosts[len(hosts)-1]
+	left, err := NetNSLeftovers(member)
+	if err != nil || !slices.Equal(left, []string{"namespace " + h.ns, "link " + h.veth}) {
+		t.Fatalf("the member's network objects: %v %v", left, err)
+	}
+	if master, err := os.Readlink(filepath.Join("/sys/class/net", h.veth, "master")); err != nil || filepath.Base(master) != bridgeName(hostsID(home)) {
+		t.Fatalf("the member's veth %s is on %q, not the network's bridge (%v)", h.veth, master, err)
+	}
+
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(member.Bin(), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(self, filepath.Join(member.Bin(), "helper")); err != nil {
+		t.Fatal(err)
+	}
+	const port = 17778
+	p, err := Start(member, peer.Name, "helper", []string{"-test.run=^$"},
+		[]string{fmt.Sprintf("CXL_NETNS_LISTEN=0.0.0.0:%d", port), "CXL_NETNS_NAME=" + peer.Name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := net.JoinHostPort(peer.Host, fmt.Sprint(port))
+	var dialErr error
+	for range 30 {
+		if dialErr = dialOnce(at); dialErr == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if dialErr != nil {
+		t.Fatalf("the member's listener unreachable from the root namespace: %v", dialErr)
+	}
+	// Once it listens, `ip netns exec` has entered the namespace and exec'd it.
+	if ns, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/net", p.PID)); ns == "" || ns == mustReadlink(t, "/proc/self/ns/net") {
+		t.Errorf("the member's process (pid %d) is not in a namespace of its own: %q", p.PID, ns)
+	}
+	cmd := exec.Command("ip", "netns", "exec", topo.netnsHosts(home)[1].ns, self, "-test.run=^$")
+	cmd.Env = append(os.Environ(), "CXL_NETNS_DIAL="+at)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("the member's listener unreachable from Org1's host: %v: %s", err, out)
+	}
+
+	// Another member given the same place, and a network whose bridge is not up.
+	other := Home(t.TempDir())
+	if err := ensureMemberHost(ctx, other, mt); cxlerr.CodeOf(err) != cxlerr.Conflict {
+		t.Errorf("a second member at %s: %v", peer.Host, err)
+	}
+	gone := mt
+	gone.HostSubnet = "10.77.2.0/24"
+	if err := ensureMemberHost(ctx, other, gone); cxlerr.CodeOf(err) != cxlerr.Unavailable {
+		t.Errorf("a member of a network whose bridge is not up: %v", err)
+	}
+	if left, err := NetNSLeftovers(other); err != nil || len(left) > 0 {
+		t.Errorf("the refused members left %v %v", left, err)
+	}
+
+	if err := Stop(member, peer.Name, 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := removeHosts(ctx, member); err != nil {
+		t.Fatal(err)
+	}
+	if left, err := NetNSLeftovers(member); err != nil || len(left) > 0 {
+		t.Errorf("left of the member after removing its hosts: %v %v", left, err)
+	}
+	if after, err := NetNSLeftovers(home); err != nil || !slices.Equal(after, networkHosts) {
+		t.Errorf("removing the member's hosts changed the network's: %v, not %v (%v)", after, networkHosts, err)
+	}
+}
+
+func mustReadlink(t *testing.T, path string) string {
+	t.Helper()
+	s, err := os.Readlink(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

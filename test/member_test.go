@@ -10,8 +10,10 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"maps"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -48,13 +50,12 @@ import (
 // delivered, pays Org3, whose staff see the balance while another member's client is
 // refused. Finally Org3 is removed again with Org1's and Org2's admins' signatures
 // (removeMember), so later tests see the channel's original members. Native only: the
-// newcomer's anchor peers are published at 127.0.0.1.
+// newcomer's anchor peers are published at 127.0.0.1, or under --hosts netns at its own
+// host's address on the network's bridge (its namespace, which `cxl network down` on its
+// state directory removes, leaving the network's hosts as they were).
 func TestMemberJoinsRunningChannel(t *testing.T) {
 	if h.runtime == network.Docker {
 		t.Skip("a new member's peer runs natively: its anchor peer is published at 127.0.0.1, which the Docker members do not reach")
-	}
-	if h.topo.Hosts == network.NetNS {
-		t.Skip("a new member's CA and peers are not placed on a host of their own: cxl member init refuses a --hosts netns network")
 	}
 	ctx := context.Background()
 	topo, ok, err := network.LoadHomeTopology(h.home)
@@ -74,7 +75,24 @@ func TestMemberJoinsRunningChannel(t *testing.T) {
 	if err := os.Symlink(bin, memberHome.Bin()); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { network.Down(memberHome, true) })
+	netnsBefore, err := network.NetNSLeftovers(h.home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := memberCLI(memberHome, "network", "down", "--purge"); err != nil {
+			t.Errorf("cxl network down on Org3's state directory: %v", err)
+		}
+		if h.topo.Hosts != network.NetNS {
+			return
+		}
+		if left, err := network.NetNSLeftovers(memberHome); err != nil || len(left) > 0 {
+			t.Errorf("Org3's down left its host: %v %v", left, err)
+		}
+		if after, err := network.NetNSLeftovers(h.home); err != nil || !slices.Equal(after, netnsBefore) {
+			t.Errorf("Org3's down changed the network's hosts: %v, not %v (%v)", after, netnsBefore, err)
+		}
+	})
 	// Org3's operator, on its own host, with only the network's published topology.
 	defFile := filepath.Join(dir, "org3.json")
 	start := time.Now()
@@ -97,6 +115,9 @@ func TestMemberJoinsRunningChannel(t *testing.T) {
 	}
 	if strings.Contains(string(data), "PRIVATE") {
 		t.Fatal("the definition holds a key")
+	}
+	if h.topo.Hosts == network.NetNS {
+		expectMemberHost(t, memberHome, member, def)
 	}
 
 	seq0, members := channelSummary(t)
@@ -631,5 +652,60 @@ func removeMember(t *testing.T, dir, adminCert, adminKey, staleSig string) {
 	}
 	if err := channelUpdate(update, "Org1MSP", org1, org2); err == nil || !strings.Contains(err.Error(), "CONFLICT") {
 		t.Fatalf("the same removal again: %v", err)
+	}
+}
+
+// expectMemberHost checks that the member of a --hosts netns network has a host of its own:
+// a namespace of its state directory, at an address on the network's subnet that no
+// other node has, which its anchor peers, its CA's and peers' addresses in its network.json
+// and its peers' TLS certificates name.
+func expectMemberHost(t *testing.T, home network.Home, m network.Member, def network.OrgDefinition) {
+	t.Helper()
+	addr := m.Org.CA.Host
+	if addr == "" || !strings.HasPrefix(addr, strings.TrimSuffix(h.topo.HostSubnet, "0/24")) {
+		t.Fatalf("Org3's CA at %q, not on the network's subnet %s", addr, h.topo.HostSubnet)
+	}
+	for _, n := range append(h.topo.OrdererNodes(), h.topo.CANodes()...) {
+		if n.Host == addr {
+			t.Fatalf("Org3's host %s is %s's", addr, n.Name)
+		}
+	}
+	left, err := network.NetNSLeftovers(home)
+	if err != nil || !slices.ContainsFunc(left, func(s string) bool { return strings.HasPrefix(s, "namespace ") }) {
+		t.Fatalf("Org3 has no namespace of its own: %v %v", left, err)
+	}
+	t.Logf("Org3's host: %s at %s on the network's subnet %s", strings.Join(left, ", "), addr, h.topo.HostSubnet)
+	for i, a := range def.AnchorPeers {
+		if a.Host != addr || a.Port != m.Org.PeerNodes[i].Port {
+			t.Errorf("anchor peer %d at %s:%d, not %s:%d", i, a.Host, a.Port, addr, m.Org.PeerNodes[i].Port)
+		}
+	}
+	p, err := network.LoadProfile(home)
+	if err != nil || len(p.Orgs) != 1 {
+		t.Fatalf("Org3's network.json: %v", err)
+	}
+	data, err := json.Marshal(p.Orgs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), "127.0.0.1") || !strings.Contains(string(data), addr) {
+		t.Errorf("Org3's network.json names another address than its host's %s: %s", addr, data)
+	}
+	for _, pn := range m.Org.PeerNodes {
+		pemData, err := os.ReadFile(filepath.Join(home.OrgDir(m.Org), "peers", pn.Name, "tls", "server.crt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		block, _ := pem.Decode(pemData)
+		if block == nil {
+			t.Fatalf("%s's TLS certificate is not PEM", pn.Name)
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(cert.IPAddresses, func(ip net.IP) bool { return ip.String() == addr }) {
+			t.Errorf("%s's TLS certificate names %v, not its host %s", pn.Name, cert.IPAddresses, addr)
+		}
 	}
 }
