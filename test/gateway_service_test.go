@@ -373,22 +373,34 @@ func TestGatewayHealthAndTransactions(t *testing.T) {
 // TestGatewayAnswersOnceEveryPeerHasTheBlock checks the service's read-your-writes promise:
 // when it answers a mutation, every peer of both organisations has committed its block, so
 // the next request sees it whichever peer endorses or answers it. Pings submitted directly
-// at 150/s keep the peers busy, as on a loaded network, where they commit a block at
-// different moments. The promise has a bound (timeouts.settle, 1 s): a peer that misses it is
+// at 150/s (60/s under Docker, where every link between hosts goes through docker-proxy and
+// costs the 2 cores more) keep the peers busy, as on a loaded network, where they commit a
+// block at different moments. A ping whose commit the service does not know within its
+// request timeout answers 202 PENDING, as it should: the test follows it to its commit and
+// checks the others. The promise has a bound (timeouts.settle, 1 s): a peer that misses it is
 // logged, counted (the settle phase's TIMEOUT outcome) and not waited for until it catches
 // up. On an overloaded machine that happens; an early answer is then what the service says
 // it does, and the test counts it. An early answer with no missed bound on record fails.
 func TestGatewayAnswersOnceEveryPeerHasTheBlock(t *testing.T) {
 	g := gwStart(t)
 	qscc := ccPeers(t, "User1")
-	background := startLoad(t, 150)
+	rate := 150
+	if h.runtime == network.Docker {
+		rate = 60
+	}
+	background := startLoad(t, rate)
 	defer background.finish()
 	missedBefore := gwSettleTimeouts(t, g)
-	early := 0
+	early, pending := 0, 0
 	for i := range 30 {
 		principal := []string{"org1-user1", "org2-user1"}[i%2]
 		nonce := fmt.Sprintf("gw-settle-%d-%d", time.Now().UnixNano(), i)
 		c := g.do(t, "POST", "/v1/health/pings", principal, nonce, map[string]string{"nonce": nonce})
+		if c.status == 202 {
+			pending++
+			gwAwaitCommitted(t, g, principal, c)
+			continue
+		}
 		c.want(t, 200, "ping")
 		block := c.committed(t).BlockNumber
 		heights, err := ccHeights(qscc)
@@ -408,6 +420,43 @@ func TestGatewayAnswersOnceEveryPeerHasTheBlock(t *testing.T) {
 	}
 	if early > 0 {
 		t.Logf("%d of 30 answers came before every peer had the block: peers missed the settle bound %v times (machine overloaded; load average %s)", early, gwSettleTimeouts(t, g)-missedBefore, provLoad())
+	}
+	if pending > 0 {
+		t.Logf("%d of 30 pings answered 202 PENDING and committed later (load average %s)", pending, provLoad())
+	}
+	if pending == 30 {
+		t.Fatal("no ping answered 200: the promise was not checked once")
+	}
+}
+
+// gwAwaitCommitted follows a mutation answered 202 PENDING through the service's
+// transaction status until it committed VALID, for up to 60 s.
+func gwAwaitCommitted(t *testing.T, g *gwService, principal string, answer gwResp) {
+	t.Helper()
+	var e struct {
+		Code          string `json:"code"`
+		TransactionID string `json:"transactionId"`
+	}
+	if err := json.Unmarshal(answer.body, &e); err != nil || e.Code != string(cxlerr.Pending) || e.TransactionID == "" {
+		t.Fatalf("202 answer %s: want a PENDING error naming its transaction (%v)", answer.body, err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var st ledgerapi.TransactionStatus
+		gwDecode(t, g.get(t, "/v1/transactions/"+e.TransactionID, principal, 200).body, &st)
+		if st.State == ledgerapi.TxCommitted {
+			if st.ValidationCode != "VALID" {
+				t.Fatalf("pending transaction %s committed %s", e.TransactionID, st.ValidationCode)
+			}
+			return
+		}
+		if st.State == ledgerapi.TxFailed {
+			t.Fatalf("pending transaction %s failed: %+v", e.TransactionID, st)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pending transaction %s not committed within 60 s: %+v", e.TransactionID, st)
+		}
+		time.Sleep(250 * time.Millisecond)
 	}
 }
 
