@@ -30,7 +30,11 @@
 //     of this event, the custody acceptance and ConfirmDelivery. A receiving event that
 //     does not match is still recorded (it is a fact its capturer asserts) and its
 //     delivery says why nothing was released; it names no order to a capturer who may
-//     not read it. The capture's result lists each event's deliveries; its chaincode
+//     not read it. The event hash leaves out who captured the event: a receiving event
+//     another organisation recorded first is, for a later capturer, a duplicate of the
+//     event but still its receipt (receivedAgain), so that nobody can make a carrier's
+//     proof of delivery a duplicate that delivers nothing by capturing a copy of it first.
+//     The capture's result lists each event's deliveries; its chaincode
 //     event carries them with what the orders contract's hooks returned ("related", the
 //     loyalty points earned), as the custody event carries an acceptance's.
 //
@@ -248,9 +252,14 @@ func (c *Contract) captureOne(tx *ledger.Tx, p parsedEvent, ns gepcis.Namespaces
 		res.Declared = append(res.Declared, e.Hash)
 		return nil
 	}
-	if p.stored != nil || seen[h] {
+	if seen[h] {
 		res.Duplicates = append(res.Duplicates, e.Hash)
 		return nil
+	}
+	if p.stored != nil {
+		res.Duplicates = append(res.Duplicates, e.Hash)
+		seen[h] = true
+		return c.receivedAgain(tx, p, ns, cl, res)
 	}
 	m, err := c.planMapping(tx, p.index, e, ns, cl)
 	if err != nil {
@@ -273,21 +282,57 @@ func (c *Contract) captureOne(tx *ledger.Tx, p parsedEvent, ns gepcis.Namespaces
 			return cxlerr.Errorf(cxlerr.Internal, "write index: %w", err)
 		}
 	}
-	if m != nil {
-		ds, err := m.write(tx, p.index, cl, c.custody)
-		if err != nil {
-			return err
-		}
-		if len(m.labels) > 0 {
-			res.Mapped = append(res.Mapped, epcis.Mapped{Index: p.index, Hash: e.Hash, Records: m.labels})
-		}
-		for _, d := range ds {
-			d.Hash = e.Hash
-			res.Deliveries = append(res.Deliveries, d)
-		}
+	if err := c.writeMapping(tx, p, m, cl, res); err != nil {
+		return err
 	}
 	res.Captured = append(res.Captured, e.Hash)
 	return nil
+}
+
+// writeMapping writes what event p became besides itself (nil: nothing) and adds it to the
+// capture's result.
+func (c *Contract) writeMapping(tx *ledger.Tx, p parsedEvent, m *mapping, cl *claimed, res *epcis.CaptureResult) error {
+	if m == nil {
+		return nil
+	}
+	ds, err := m.write(tx, p.index, cl, c.custody)
+	if err != nil {
+		return err
+	}
+	if len(m.labels) > 0 {
+		res.Mapped = append(res.Mapped, epcis.Mapped{Index: p.index, Hash: p.e.Hash, Records: m.labels})
+	}
+	for _, d := range ds {
+		d.Hash = p.e.Hash
+		res.Deliveries = append(res.Deliveries, d)
+	}
+	return nil
+}
+
+// receivedAgain does, for a receiving event another organisation recorded first, what
+// receiving does for this capturer: the event is not recorded again (its hash names it
+// once), but the offers pending to the capturer's organisation are accepted and the
+// orders it names are checked as its proof of delivery. Otherwise whoever captured a copy
+// of a carrier's receiving event first (its delivery refused: not the carrier) would make
+// the carrier's own capture a duplicate that delivers nothing. Any other duplicate, and a
+// repeat by the organisation that recorded the event, is a duplicate only.
+func (c *Contract) receivedAgain(tx *ledger.Tx, p parsedEvent, ns gepcis.Namespaces, cl *claimed, res *epcis.CaptureResult) error {
+	e := p.e
+	if e.Type != gepcis.ObjectEvent || e.Action != gepcis.ActionObserve || e.BizStep != receiving {
+		return nil
+	}
+	var stored epcis.StoredEvent
+	if err := json.Unmarshal(p.stored, &stored); err != nil {
+		return cxlerr.Errorf(cxlerr.Internal, "decode event %s: %w", e.Hash, err)
+	}
+	if stored.Capturer == tx.Caller().MSP {
+		return nil
+	}
+	m, err := c.planMapping(tx, p.index, e, ns, cl)
+	if err != nil {
+		return err
+	}
+	return c.writeMapping(tx, p, m, cl, res)
 }
 
 // indexes are the index prefixes of an event: one per query parameter value.

@@ -300,6 +300,37 @@ func TestReceivingEventMismatches(t *testing.T) {
 	}
 }
 
+// TestReceivingEventFrontRun: another member that captures a copy of the carrier's
+// receiving event first records the event (its delivery refused), but cannot make the
+// carrier's own capture of it a duplicate that delivers nothing: the carrier's capture is
+// a duplicate of the event and still its proof of delivery. A repeat by the carrier is a
+// duplicate only.
+func TestReceivingEventFrontRun(t *testing.T) {
+	c := newChain(t)
+	c.place(alice, "f1", 800, ship, map[string]any{"gtin": shipped, "lot": "L6"})
+	ev := receipt{order: "f1", party: alice.account(), lots: []string{"L6"}}.String()
+	r := c.mustCapture(shop, ev)
+	if len(r.Captured) != 1 || len(r.Deliveries) != 1 || r.Deliveries[0].Released {
+		t.Fatalf("the merchant's copy: %+v", r)
+	}
+	c.wantBalances(map[string]ledgertypes.Amount{shop.msp: 0, orders.EscrowAccount("f1"): 800})
+	r = c.mustCapture(ship, ev)
+	if len(r.Captured) != 0 || len(r.Duplicates) != 1 || len(r.Deliveries) != 1 || !r.Deliveries[0].Released || r.Deliveries[0].Amount != 800 {
+		t.Fatalf("the carrier's capture after the merchant's: %+v", r)
+	}
+	c.wantBalances(map[string]ledgertypes.Amount{shop.msp: 800, orders.EscrowAccount("f1"): 0})
+	for _, w := range []who{ship, shop} {
+		r = c.mustCapture(w, ev)
+		if len(r.Duplicates) != 1 || len(r.Captured) != 0 || len(r.Deliveries) > 0 && r.Deliveries[0].Released {
+			t.Fatalf("a repeat by %s: %+v", w.account(), r)
+		}
+	}
+	c.wantBalances(map[string]ledgertypes.Amount{shop.msp: 800, orders.EscrowAccount("f1"): 0})
+	if p := c.points(alice); p != 8 {
+		t.Fatalf("alice has %d points, want 8", p)
+	}
+}
+
 // TestReceivingEventHostile: an order named in invalid UTF-8 or in a party URI that names
 // no member is refused with the whole capture, and a customer captures nothing.
 func TestReceivingEventHostile(t *testing.T) {
