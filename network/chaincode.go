@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -388,23 +389,37 @@ const commitWait = 60 * time.Second
 
 // commit commits def through a peer's gateway, which collects the endorsements the
 // lifecycle endorsement policy needs (MAJORITY Endorsement) from the peers service
-// discovery knows. Peers that have just joined the channel find the other organisations'
-// peers through gossip within seconds; until then the gateway answers FailedPrecondition
-// (no combination of peers satisfies the policy), and commit tries again.
+// discovery knows. It tries again while that is not yet possible (commitNotYet).
 func commit(ctx context.Context, gw *chaincode.Gateway, def *chaincode.Definition) error {
 	ctx, cancel := context.WithTimeout(ctx, commitWait)
 	defer cancel()
 	for {
 		err := gw.Commit(ctx, def)
-		if status.Code(err) != codes.FailedPrecondition {
+		if !commitNotYet(err) {
 			return err
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("peers of every organisation not discovered within %s: %w", commitWait, err)
+			return fmt.Errorf("the peers did not all discover each other and commit every approval within %s: %w", commitWait, err)
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
+}
+
+// commitNotYet tells the answers to a chaincode commit that only say "not yet", with
+// nothing submitted. Peers that have just joined the channel find the other
+// organisations' peers through gossip within seconds; until then the gateway answers
+// FailedPrecondition (no combination of peers satisfies the policy). A peer that has not
+// yet committed every organisation's approval simulates the commit differently from one
+// that has, and the gateway answers Aborted with "ProposalResponsePayloads do not match".
+func commitNotYet(err error) bool {
+	switch status.Code(err) {
+	case codes.FailedPrecondition:
+		return true
+	case codes.Aborted:
+		return strings.Contains(err.Error(), "ProposalResponsePayloads do not match")
+	}
+	return false
 }
 
 // install installs pkg on peer p of org unless the peer has it already.
