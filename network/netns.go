@@ -372,25 +372,8 @@ func ensureHosts(ctx context.Context, home Home, t Topology) error {
 		return err
 	}
 	for _, h := range t.netnsHosts(home) {
-		if !nsExists(h.ns) {
-			if err := ip("netns", "add", h.ns); err != nil {
-				return err
-			}
-		}
-		if !linkExists(h.veth) {
-			if err := ip("link", "add", h.veth, "type", "veth", "peer", "name", "eth0", "netns", h.ns); err != nil {
-				return err
-			}
-		}
-		for _, args := range [][]string{
-			{"link", "set", h.veth, "master", br, "up"},
-			{"-n", h.ns, "addr", "replace", h.addr + "/24", "dev", "eth0"},
-			{"-n", h.ns, "link", "set", "eth0", "up"},
-			{"-n", h.ns, "link", "set", "lo", "up"},
-		} {
-			if err := ip(args...); err != nil {
-				return fmt.Errorf("host %s: %w", h.name, err)
-			}
+		if err := attachHost(ctx, h, br); err != nil {
+			return fmt.Errorf("host %s: %w", h.name, err)
 		}
 	}
 	if bridgedThroughIptables() {
@@ -577,13 +560,24 @@ func ensureMemberHost(ctx context.Context, home Home, t Topology) error {
 	if err != nil {
 		return err
 	}
-	ip := func(args ...string) error { return runNet(ctx, "", "ip", args...) }
 	if !nsExists(h.ns) {
 		if other, err := namespaceWithAddr(ctx, h.addr); err != nil {
 			return err
 		} else if other != "" {
 			return cxlerr.Errorf(cxlerr.Conflict, "address %s of the member's host is taken by network namespace %s (another member of the network there?)", h.addr, other)
 		}
+	}
+	if err := attachHost(ctx, h, br); err != nil {
+		return fmt.Errorf("the member's host %s: %w", h.name, err)
+	}
+	return nil
+}
+
+// attachHost makes host h (its namespace and veth pair, unless they exist), puts the
+// veth's root end on bridge br and gives the host its address.
+func attachHost(ctx context.Context, h netnsHost, br string) error {
+	ip := func(args ...string) error { return runNet(ctx, "", "ip", args...) }
+	if !nsExists(h.ns) {
 		if err := ip("netns", "add", h.ns); err != nil {
 			return err
 		}
@@ -600,7 +594,7 @@ func ensureMemberHost(ctx context.Context, home Home, t Topology) error {
 		{"-n", h.ns, "link", "set", "lo", "up"},
 	} {
 		if err := ip(args...); err != nil {
-			return fmt.Errorf("the member's host %s: %w", h.name, err)
+			return err
 		}
 	}
 	return nil
